@@ -1,0 +1,135 @@
+//! Operator subcommands. They open the database directly (safe beside a running server: WAL and
+//! busy_timeout), write through the same domain functions, and audit as the `cli` actor.
+//! Results meant for scripts go to stdout alone; explanations go to stderr.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{bail, Context};
+
+use crate::config::{database_path, Command, GlobalArgs, KeyCommand, Synchronous, UserCommand, WorkspaceCommand};
+use crate::db;
+use crate::domain::audit::Actor;
+use crate::domain::clock::system_now;
+use crate::domain::users::{self, NewUser, Role};
+use crate::domain::{api_keys, rfc3339, workspaces};
+
+pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
+    let path = database_path(&global.data_dir);
+    let mut conn = db::open(&path, Synchronous::Full)?;
+    db::migrate(&mut conn)?;
+    let now = system_now();
+    workspaces::ensure_default(&conn, now)?;
+    match cmd {
+        Command::Serve(_) => unreachable!("serve is handled by main"),
+        Command::Migrate => eprintln!("database {} is up to date", path.display()),
+        Command::Workspace(w) => workspace(&mut conn, now, w)?,
+        Command::User(UserCommand::Add { workspace, email, role, name, password_file }) => {
+            let role = Role::parse(&role)?;
+            let password = read_password(password_file.as_deref())?;
+            users::validate_password(&password)?;
+            let password_hash = users::hash_password(&password)?;
+            let id = db::with_transaction(&mut conn, |ctx| {
+                users::add(ctx.conn, now, Actor::Cli, NewUser {
+                    workspace_id: workspace,
+                    email: &email,
+                    name: name.as_deref().unwrap_or(""),
+                    role,
+                    password_hash,
+                })
+            })?;
+            println!("{id}");
+            eprintln!("added {} as {} of workspace {workspace}", email.trim(), role.as_str());
+        }
+        Command::Key(k) => key(&mut conn, now, k)?,
+        Command::Backup { path: target } => backup(&conn, &target)?,
+    }
+    Ok(())
+}
+
+fn workspace(conn: &mut rusqlite::Connection, now: i64, cmd: WorkspaceCommand) -> anyhow::Result<()> {
+    match cmd {
+        WorkspaceCommand::Create { name, plan } => {
+            let id = db::with_transaction(conn, |ctx| workspaces::create(ctx.conn, now, Actor::Cli, &name, &plan))?;
+            println!("{id}");
+        }
+        WorkspaceCommand::SetPlan { workspace_id, plan } => {
+            db::with_transaction(conn, |ctx| workspaces::set_plan(ctx.conn, now, Actor::Cli, workspace_id, &plan))?;
+            eprintln!("workspace {workspace_id} is now on the {plan} plan");
+        }
+        WorkspaceCommand::List => {
+            println!("{:<6} {:<10} NAME", "ID", "PLAN");
+            for ws in workspaces::list(conn)? {
+                println!("{:<6} {:<10} {}", ws.id, ws.plan_id, ws.name);
+            }
+        }
+    }
+    Ok(())
+}
+
+fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Result<()> {
+    match cmd {
+        KeyCommand::Create { workspace, name, test } => {
+            let (id, key) = db::with_transaction(conn, |ctx| {
+                api_keys::create(ctx.conn, now, Actor::Cli, workspace, name.as_deref().unwrap_or(""), test)
+            })?;
+            println!("{key}");
+            eprintln!("created key {id} for workspace {workspace}; it is shown only this once, store it now");
+        }
+        KeyCommand::List { workspace } => {
+            workspaces::get(conn, workspace)?;
+            println!("{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} NAME", "ID", "PREFIX", "KIND", "CREATED", "LAST USED", "STATE");
+            for k in api_keys::list(conn, workspace)? {
+                println!(
+                    "{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} {}",
+                    k.id,
+                    format!("{}…", k.prefix),
+                    if k.test { "test" } else { "live" },
+                    rfc3339(k.created_at),
+                    k.last_used_at.map(rfc3339).unwrap_or_else(|| "never".into()),
+                    if k.revoked_at.is_some() { "revoked" } else { "active" },
+                    k.name
+                );
+            }
+        }
+        KeyCommand::Revoke { key_id } => {
+            db::with_transaction(conn, |ctx| api_keys::revoke(ctx.conn, now, Actor::Cli, key_id, None))?;
+            eprintln!("key {key_id} is revoked");
+        }
+    }
+    Ok(())
+}
+
+/// The password from a file, from a prompt on a terminal, or from the first line of stdin.
+fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
+    let raw = if let Some(f) = file {
+        std::fs::read_to_string(f).with_context(|| format!("cannot read password file {}", f.display()))?
+    } else if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        if rpassword::prompt_password("Repeat password: ")? != first {
+            bail!("the passwords do not match");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line
+    };
+    Ok(raw.lines().next().unwrap_or("").to_string())
+}
+
+/// `VACUUM INTO` writes a consistent, compacted snapshot from one read transaction, so it is
+/// safe while the server writes; the copy is then checked before we call it good.
+fn backup(conn: &rusqlite::Connection, target: &std::path::Path) -> anyhow::Result<()> {
+    if target.exists() {
+        bail!("{} already exists; choose a new file name", target.display());
+    }
+    let target_str = target.to_str().context("the backup path must be valid UTF-8")?;
+    conn.execute("VACUUM INTO ?1", [target_str]).context("backup failed")?;
+    let copy = rusqlite::Connection::open(target)?;
+    let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    if check != "ok" {
+        bail!("the backup at {} failed its integrity check: {check}", target.display());
+    }
+    eprintln!("backup written to {} (integrity_check: ok)", target.display());
+    Ok(())
+}

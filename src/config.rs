@@ -1,0 +1,211 @@
+//! Command line and environment. Every setting is a flag with a `HOLDPOINT_*` twin and a default,
+//! so `holdpoint serve --help` is the complete configuration reference.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use url::Url;
+
+#[derive(Debug, Parser)]
+#[command(name = "holdpoint", version, about = "Human-in-the-loop approvals for AI agents")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// With no subcommand, `serve` runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+impl Cli {
+    /// Parses the process arguments; no subcommand means `serve` with its defaults.
+    pub fn parse_args() -> Cli {
+        use clap::CommandFactory;
+        let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        let names: Vec<String> = Cli::command().get_subcommands().map(|c| c.get_name().to_string()).collect();
+        let explicit = args.iter().skip(1).any(|a| {
+            a.to_str().is_some_and(|a| {
+                names.iter().any(|n| n == a) || matches!(a, "help" | "-h" | "--help" | "-V" | "--version")
+            })
+        });
+        if !explicit {
+            args.insert(1.min(args.len()), "serve".into());
+        }
+        Cli::parse_from(args)
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Directory for the database (holdpoint.db) and other state; created if missing.
+    #[arg(long, env = "HOLDPOINT_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// Log filter, e.g. `info`, `debug`, `holdpoint=debug,actix_web=info`.
+    #[arg(long, env = "HOLDPOINT_LOG", default_value = "info", global = true)]
+    pub log_level: String,
+    /// Log line format.
+    #[arg(long, env = "HOLDPOINT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on (port 0 picks a free port).
+    #[arg(long, env = "HOLDPOINT_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// Public base URL used in `statusUrl` and links (default: http://<bind>).
+    #[arg(long, env = "HOLDPOINT_PUBLIC_URL")]
+    pub public_url: Option<Url>,
+    /// Pause timeout in seconds when the request and the workspace give none.
+    #[arg(long, env = "HOLDPOINT_DEFAULT_TIMEOUT", default_value_t = 900,
+          value_parser = clap::value_parser!(u64).range(10..=2_592_000))]
+    pub default_timeout: u64,
+    /// SQLite `synchronous` level. `full` makes every acknowledged write survive power loss.
+    #[arg(long, env = "HOLDPOINT_SYNCHRONOUS", value_enum, default_value_t = Synchronous::Full)]
+    pub synchronous: Synchronous,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "HOLDPOINT_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Synchronous {
+    Full,
+    Normal,
+}
+
+impl Synchronous {
+    pub fn pragma(self) -> &'static str {
+        match self {
+            Synchronous::Full => "FULL",
+            Synchronous::Normal => "NORMAL",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (the default).
+    Serve(ServeArgs),
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage workspaces.
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+    /// Write a consistent copy of the live database to PATH (safe while the server runs).
+    Backup { path: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Create a workspace; prints its id alone on stdout.
+    Create {
+        name: String,
+        #[arg(long, default_value = "free")]
+        plan: String,
+    },
+    /// Move a workspace to another plan (free, starter, pro).
+    SetPlan { workspace_id: i64, plan: String },
+    /// List workspaces.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from stdin unless --password-file is given.
+    Add {
+        #[arg(long)]
+        workspace: i64,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        password_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create an API key; prints the key alone on stdout. It is shown only this once.
+    Create {
+        #[arg(long)]
+        workspace: i64,
+        #[arg(long)]
+        name: Option<String>,
+        /// A test key (`hitl_test_…`): its pauses do not count against the plan.
+        #[arg(long)]
+        test: bool,
+    },
+    /// List a workspace's keys (never the keys themselves).
+    List {
+        #[arg(long)]
+        workspace: i64,
+    },
+    /// Revoke a key by its id; it stops working at once.
+    Revoke { key_id: i64 },
+}
+
+/// Everything the server needs at run time, resolved from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub bind: SocketAddr,
+    pub public_url: Url,
+    pub default_timeout_secs: u64,
+    pub synchronous: Synchronous,
+    pub workers: usize,
+    /// Sweep interval for expiring overdue pauses.
+    pub sweep_interval: std::time::Duration,
+}
+
+impl Settings {
+    pub fn from_args(global: &GlobalArgs, serve: &ServeArgs) -> Self {
+        let public_url = serve.public_url.clone().unwrap_or_else(|| {
+            Url::parse(&format!("http://{}", serve.bind)).expect("a socket address forms a URL")
+        });
+        Settings {
+            data_dir: global.data_dir.clone(),
+            bind: serve.bind,
+            public_url,
+            default_timeout_secs: serve.default_timeout,
+            synchronous: serve.synchronous,
+            workers: serve.workers.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, |n| n.get())
+            }),
+            sweep_interval: std::time::Duration::from_secs(1),
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        database_path(&self.data_dir)
+    }
+
+    /// The public URL without a trailing slash, ready to have paths appended.
+    pub fn base_url(&self) -> String {
+        self.public_url.as_str().trim_end_matches('/').to_string()
+    }
+
+    /// Cookies get `Secure` and the `__Host-` prefix only when browsers reach us over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}
+
+pub fn database_path(data_dir: &std::path::Path) -> PathBuf {
+    data_dir.join("holdpoint.db")
+}

@@ -1,0 +1,186 @@
+//! API keys, shaped like GitHub's tokens: `hitl_live_` or `hitl_test_`, 30 base62 characters of
+//! randomness (178 bits) and a 6-character CRC32 checksum, so a mistyped key is refused without
+//! a database lookup. Only the SHA-256 of a key is stored.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use serde_json::json;
+
+use super::audit::{self, Actor, Entry};
+use super::secrets::{base62_u32, random_base62, sha256};
+use super::Millis;
+use crate::error::{AppError, AppResult};
+
+pub const LIVE_PREFIX: &str = "hitl_live_";
+pub const TEST_PREFIX: &str = "hitl_test_";
+const RANDOM_LEN: usize = 30;
+const CHECKSUM_LEN: usize = 6;
+/// Characters of the key kept in listings (`hitl_live_` plus 6 of the random part).
+const VISIBLE_LEN: usize = 16;
+
+pub fn generate(test: bool) -> String {
+    let prefix = if test { TEST_PREFIX } else { LIVE_PREFIX };
+    let body = format!("{prefix}{}", random_base62(RANDOM_LEN));
+    let checksum = base62_u32(crc32fast::hash(body.as_bytes()));
+    format!("{body}{checksum}")
+}
+
+/// True when the key has the right shape and checksum (no database needed).
+pub fn well_formed(key: &str) -> bool {
+    let rest = match key.strip_prefix(LIVE_PREFIX).or_else(|| key.strip_prefix(TEST_PREFIX)) {
+        Some(r) => r,
+        None => return false,
+    };
+    if rest.len() != RANDOM_LEN + CHECKSUM_LEN || !rest.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return false;
+    }
+    let (body, checksum) = key.split_at(key.len() - CHECKSUM_LEN);
+    base62_u32(crc32fast::hash(body.as_bytes())) == checksum
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyInfo {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub test: bool,
+    pub created_by: Option<i64>,
+    pub created_at: Millis,
+    pub last_used_at: Option<Millis>,
+    pub revoked_at: Option<Millis>,
+}
+
+/// Creates a key and returns (id, the whole key). The whole key is never stored or shown again.
+pub fn create(
+    conn: &Connection,
+    now: Millis,
+    actor: Actor,
+    workspace_id: i64,
+    name: &str,
+    test: bool,
+) -> AppResult<(i64, String)> {
+    let name = name.trim();
+    if name.chars().count() > 100 {
+        return Err(AppError::invalid("name", "a key name has at most 100 characters"));
+    }
+    super::workspaces::get(conn, workspace_id)?;
+    let key = generate(test);
+    let created_by = match actor {
+        Actor::User(id) => Some(id),
+        _ => None,
+    };
+    conn.execute(
+        "INSERT INTO api_keys (workspace_id, name, prefix, key_hash, is_test, created_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![workspace_id, name, &key[..VISIBLE_LEN], &sha256(key.as_bytes())[..], test, created_by, now],
+    )?;
+    let id = conn.last_insert_rowid();
+    audit::record(conn, now, Entry {
+        workspace_id: Some(workspace_id),
+        actor,
+        event: "key.created",
+        subject: Some(id.to_string()),
+        details: Some(json!({ "name": name, "prefix": &key[..VISIBLE_LEN], "test": test })),
+    })?;
+    Ok((id, key))
+}
+
+pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<KeyInfo>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at
+         FROM api_keys WHERE workspace_id = ?1 ORDER BY id",
+    )?;
+    let keys = stmt
+        .query_map([workspace_id], |r| {
+            Ok(KeyInfo {
+                id: r.get(0)?,
+                workspace_id: r.get(1)?,
+                name: r.get(2)?,
+                prefix: r.get(3)?,
+                test: r.get(4)?,
+                created_by: r.get(5)?,
+                created_at: r.get(6)?,
+                last_used_at: r.get(7)?,
+                revoked_at: r.get(8)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(keys)
+}
+
+/// Revokes a key. With `workspace_id`, a key of another workspace is "not found".
+pub fn revoke(conn: &Connection, now: Millis, actor: Actor, key_id: i64, workspace_id: Option<i64>) -> AppResult<()> {
+    let row: Option<(i64, Option<i64>)> = conn
+        .query_row("SELECT workspace_id, revoked_at FROM api_keys WHERE id = ?1", [key_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let ws = match row {
+        Some((ws, _)) if workspace_id.is_some_and(|w| w != ws) => None,
+        Some((ws, None)) => Some(ws),
+        Some((_, Some(_))) => {
+            return Err(AppError::Conflict { detail: format!("key {key_id} is already revoked"), current: None })
+        }
+        None => None,
+    }
+    .ok_or_else(|| AppError::NotFound(format!("no API key with id {key_id}")))?;
+    conn.execute("UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2", params![now, key_id])?;
+    audit::record(conn, now, Entry {
+        workspace_id: Some(ws),
+        actor,
+        event: "key.revoked",
+        subject: Some(key_id.to_string()),
+        details: None,
+    })?;
+    Ok(())
+}
+
+/// The caller behind a valid, unrevoked key.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthKey {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub test: bool,
+    pub last_used_at: Option<Millis>,
+}
+
+/// Looks a key up by its digest. Malformed, unknown and revoked keys all give `None`.
+pub fn authenticate(conn: &Connection, key: &str) -> AppResult<Option<AuthKey>> {
+    if !well_formed(key) {
+        return Ok(None);
+    }
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, workspace_id, is_test, last_used_at FROM api_keys
+             WHERE key_hash = ?1 AND revoked_at IS NULL",
+        )?
+        .query_row([&sha256(key.as_bytes())[..]], |r| {
+            Ok(AuthKey { id: r.get(0)?, workspace_id: r.get(1)?, test: r.get(2)?, last_used_at: r.get(3)? })
+        })
+        .optional()?)
+}
+
+pub fn touch(conn: &Connection, key_id: i64, now: Millis) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2")?
+        .execute(params![now, key_id])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_are_well_formed_and_a_typo_is_caught() {
+        let key = generate(false);
+        assert!(key.starts_with(LIVE_PREFIX));
+        assert!(well_formed(&key));
+        let mut typo = key.clone().into_bytes();
+        let i = LIVE_PREFIX.len() + 3;
+        typo[i] = if typo[i] == b'a' { b'b' } else { b'a' };
+        assert!(!well_formed(std::str::from_utf8(&typo).unwrap()));
+        assert!(well_formed(&generate(true)));
+        assert!(!well_formed("hitl_live_short"));
+    }
+}

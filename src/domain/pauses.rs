@@ -1,0 +1,384 @@
+//! Pauses: an agent's request for a human decision.
+//!
+//! A pause is `pending` until a human decides it, the agent cancels it, or it expires. Every
+//! change is a compare-and-set on `status = 'pending'`, so a pause is decided at most once.
+//! A pending pause past `expires_at` already *reads* as expired, before the sweep writes it.
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde::Serialize;
+use serde_json::{json, value::RawValue};
+use uuid::Uuid;
+
+use super::audit::{self, Actor, Entry};
+use super::{quotas, rfc3339, workspaces, Millis};
+use crate::db::WriteCtx;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pending,
+    Approved,
+    Rejected,
+    Expired,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] =
+        [Status::Pending, Status::Approved, Status::Rejected, Status::Expired, Status::Cancelled];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Approved => "approved",
+            Status::Rejected => "rejected",
+            Status::Expired => "expired",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecidedBy {
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pause {
+    pub id: i64,
+    pub watch_id: Uuid,
+    pub workspace_id: i64,
+    pub api_key_id: Option<i64>,
+    pub test: bool,
+    /// As stored; see [`Pause::status`] for what readers see.
+    pub stored_status: Status,
+    pub action: String,
+    pub context: Option<String>,
+    pub metadata: Option<String>,
+    pub callback_url: Option<String>,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    pub decided_at: Option<Millis>,
+    pub decided_by: Option<DecidedBy>,
+    pub reason: Option<String>,
+    pub version: i64,
+}
+
+impl Pause {
+    /// The status as of `now`: a pending pause past its expiry is already expired.
+    pub fn status(&self, now: Millis) -> Status {
+        if self.stored_status == Status::Pending && now >= self.expires_at {
+            Status::Expired
+        } else {
+            self.stored_status
+        }
+    }
+
+    /// Changes whenever what an agent reads changes (including the virtual expiry).
+    pub fn etag(&self, now: Millis) -> String {
+        format!("\"{}-{}\"", self.version, self.status(now).as_str())
+    }
+
+    pub fn view(&self, base_url: &str, now: Millis) -> PauseView<'_> {
+        let watch_id = self.watch_id.to_string();
+        PauseView {
+            status_url: format!("{base_url}/api/pause/{watch_id}"),
+            watch_id,
+            status: self.status(now).as_str(),
+            action: &self.action,
+            context: self.context.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            metadata: self.metadata.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            callback_url: self.callback_url.as_deref(),
+            test: self.test,
+            created_at: rfc3339(self.created_at),
+            expires_at: rfc3339(self.expires_at),
+            decided_at: self.decided_at.map(rfc3339),
+            decided_by: self.decided_by.as_ref(),
+            reason: self.reason.as_deref(),
+        }
+    }
+
+    pub fn to_value(&self, base_url: &str, now: Millis) -> serde_json::Value {
+        serde_json::to_value(self.view(base_url, now)).unwrap_or_else(|_| json!({}))
+    }
+}
+
+/// The pause as the API shows it. `context` and `metadata` are the agent's JSON, verbatim.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PauseView<'a> {
+    pub watch_id: String,
+    pub status_url: String,
+    pub status: &'static str,
+    pub action: &'a str,
+    pub context: Option<&'a RawValue>,
+    pub metadata: Option<&'a RawValue>,
+    pub callback_url: Option<&'a str>,
+    pub test: bool,
+    pub created_at: String,
+    pub expires_at: String,
+    pub decided_at: Option<String>,
+    pub decided_by: Option<&'a DecidedBy>,
+    pub reason: Option<&'a str>,
+}
+
+const SELECT: &str = "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
+    p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
+    u.email, u.name, p.reason, p.version
+    FROM pauses p LEFT JOIN users u ON u.id = p.decided_by";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
+    let watch: [u8; 16] = r.get(1)?;
+    let status: String = r.get(5)?;
+    let email: Option<String> = r.get(13)?;
+    Ok(Pause {
+        id: r.get(0)?,
+        watch_id: Uuid::from_bytes(watch),
+        workspace_id: r.get(2)?,
+        api_key_id: r.get(3)?,
+        test: r.get(4)?,
+        stored_status: Status::parse(&status).unwrap_or(Status::Pending),
+        action: r.get(6)?,
+        context: r.get(7)?,
+        metadata: r.get(8)?,
+        callback_url: r.get(9)?,
+        created_at: r.get(10)?,
+        expires_at: r.get(11)?,
+        decided_at: r.get(12)?,
+        decided_by: email.map(|email| DecidedBy { email, name: r.get(14).unwrap_or_default() }),
+        reason: r.get(15)?,
+        version: r.get(16)?,
+    })
+}
+
+/// A validated request to create a pause.
+#[derive(Debug, Clone)]
+pub struct NewPause {
+    pub workspace_id: i64,
+    pub api_key_id: i64,
+    pub test: bool,
+    pub action: String,
+    pub context: Option<String>,
+    pub metadata: Option<String>,
+    pub callback_url: Option<String>,
+    /// None: the workspace's default, else the server's.
+    pub timeout_secs: Option<i64>,
+}
+
+/// Creates a pause, counting it against the plan unless it comes from a test key.
+pub fn create(ctx: &mut WriteCtx<'_>, now: Millis, server_timeout: i64, p: NewPause) -> AppResult<Pause> {
+    let conn = ctx.conn;
+    let ws = workspaces::get(conn, p.workspace_id)?;
+    if !p.test {
+        let plan = workspaces::plan(conn, &ws.plan_id)?;
+        let used = quotas::count_one(conn, ws.id, now)?;
+        if plan.monthly_pauses.is_some_and(|limit| used > limit) {
+            return Err(AppError::QuotaExceeded {
+                detail: format!(
+                    "this workspace has used its {} pauses for this month on the {} plan; \
+                     the quota resets at the start of next month (UTC)",
+                    plan.monthly_pauses.unwrap_or_default(),
+                    plan.id
+                ),
+                retry_after: quotas::secs_until_next_month(now),
+            });
+        }
+    }
+    let timeout = p.timeout_secs.or(ws.default_timeout_secs).unwrap_or(server_timeout);
+    let watch_id = Uuid::now_v7();
+    conn.prepare_cached(
+        "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
+                             metadata, callback_url, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        &watch_id.as_bytes()[..],
+        ws.id,
+        p.api_key_id,
+        p.test,
+        p.action,
+        p.context,
+        p.metadata,
+        p.callback_url,
+        now,
+        now + timeout * 1000
+    ])?;
+    let id = conn.last_insert_rowid();
+    audit::record(conn, now, Entry {
+        workspace_id: Some(ws.id),
+        actor: Actor::Key(p.api_key_id),
+        event: "pause.created",
+        subject: Some(watch_id.to_string()),
+        details: None,
+    })?;
+    get_by_id(conn, id)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("pause vanished")))
+}
+
+pub fn get_by_id(conn: &Connection, id: i64) -> AppResult<Option<Pause>> {
+    Ok(conn
+        .prepare_cached(&format!("{SELECT} WHERE p.id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// A pause of this workspace; another workspace's pause does not exist for the caller.
+pub fn get(conn: &Connection, workspace_id: i64, watch_id: &Uuid) -> AppResult<Option<Pause>> {
+    Ok(conn
+        .prepare_cached(&format!("{SELECT} WHERE p.watch_id = ?1 AND p.workspace_id = ?2"))?
+        .query_row(params![&watch_id.as_bytes()[..], workspace_id], from_row)
+        .optional()?)
+}
+
+pub fn not_found(watch_id: &str) -> AppError {
+    AppError::NotFound(format!("no pause with watchId `{watch_id}` in this workspace"))
+}
+
+/// SQL condition selecting pauses whose status, as readers see it at `?now`, is `status`.
+fn status_condition(status: Option<Status>) -> &'static str {
+    match status {
+        None => "1",
+        Some(Status::Pending) => "p.status = 'pending' AND p.expires_at > :now",
+        Some(Status::Expired) => "(p.status = 'expired' OR (p.status = 'pending' AND p.expires_at <= :now))",
+        Some(Status::Approved) => "p.status = 'approved'",
+        Some(Status::Rejected) => "p.status = 'rejected'",
+        Some(Status::Cancelled) => "p.status = 'cancelled'",
+    }
+}
+
+pub struct Page {
+    pub items: Vec<Pause>,
+    pub total: i64,
+}
+
+/// Newest first (`oldest_first` for the approvers' queue).
+pub fn list(
+    conn: &Connection,
+    workspace_id: i64,
+    status: Option<Status>,
+    limit: i64,
+    offset: i64,
+    now: Millis,
+    oldest_first: bool,
+) -> AppResult<Page> {
+    let cond = status_condition(status);
+    let order = if oldest_first { "ASC" } else { "DESC" };
+    let sql = format!("{SELECT} WHERE p.workspace_id = :ws AND {cond} ORDER BY p.id {order} LIMIT :limit OFFSET :offset");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let needs_now = cond.contains(":now");
+    let items = if needs_now {
+        stmt.query_map(
+            rusqlite::named_params! {":ws": workspace_id, ":now": now, ":limit": limit, ":offset": offset},
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?
+    } else {
+        stmt.query_map(rusqlite::named_params! {":ws": workspace_id, ":limit": limit, ":offset": offset}, from_row)?
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let count_sql = format!("SELECT count(*) FROM pauses p WHERE p.workspace_id = :ws AND {cond}");
+    let mut count = conn.prepare_cached(&count_sql)?;
+    let total = if needs_now {
+        count.query_row(rusqlite::named_params! {":ws": workspace_id, ":now": now}, |r| r.get(0))?
+    } else {
+        count.query_row(rusqlite::named_params! {":ws": workspace_id}, |r| r.get(0))?
+    };
+    Ok(Page { items, total })
+}
+
+/// A human's decision.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub approved: bool,
+    pub reason: Option<String>,
+    pub user_id: i64,
+    /// How the decision arrived, for the audit row ("dashboard", "api", "email link").
+    pub via: &'static str,
+}
+
+/// What a compare-and-set change produced: the changed pause, or the pause as it already stood.
+pub enum Outcome {
+    Changed(Pause),
+    AlreadyFinal(Pause),
+}
+
+pub fn decide(ctx: &mut WriteCtx<'_>, now: Millis, workspace_id: i64, watch_id: &Uuid, d: Decision) -> AppResult<Outcome> {
+    let status = if d.approved { Status::Approved } else { Status::Rejected };
+    let event = if d.approved { "pause.approved" } else { "pause.rejected" };
+    let details = json!({ "reason": d.reason, "via": d.via });
+    transition(ctx, now, workspace_id, watch_id, Actor::User(d.user_id), event, Some(details), |conn, id| {
+        conn.prepare_cached(
+            "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4, version = version + 1
+             WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
+        )?
+        .execute(params![status.as_str(), now, d.user_id, d.reason, id])
+    })
+}
+
+/// The agent withdraws its own pending pause.
+pub fn cancel(ctx: &mut WriteCtx<'_>, now: Millis, workspace_id: i64, watch_id: &Uuid, key_id: i64) -> AppResult<Outcome> {
+    transition(ctx, now, workspace_id, watch_id, Actor::Key(key_id), "pause.cancelled", None, |conn, id| {
+        conn.prepare_cached(
+            "UPDATE pauses SET status = 'cancelled', decided_at = ?1, version = version + 1
+             WHERE id = ?2 AND status = 'pending' AND expires_at > ?1",
+        )?
+        .execute(params![now, id])
+    })
+}
+
+fn transition(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    workspace_id: i64,
+    watch_id: &Uuid,
+    actor: Actor,
+    event: &str,
+    details: Option<serde_json::Value>,
+    update: impl FnOnce(&Connection, i64) -> rusqlite::Result<usize>,
+) -> AppResult<Outcome> {
+    let conn = ctx.conn;
+    let pause = get(conn, workspace_id, watch_id)?.ok_or_else(|| not_found(&watch_id.to_string()))?;
+    if update(conn, pause.id)? == 0 {
+        return Ok(Outcome::AlreadyFinal(pause));
+    }
+    audit::record(conn, now, Entry {
+        workspace_id: Some(workspace_id),
+        actor,
+        event,
+        subject: Some(watch_id.to_string()),
+        details,
+    })?;
+    ctx.pause_changed(pause.id);
+    let changed = get_by_id(conn, pause.id)?.ok_or_else(|| not_found(&watch_id.to_string()))?;
+    Ok(Outcome::Changed(changed))
+}
+
+/// Marks up to `limit` overdue pending pauses expired, each with its audit row. Returns how many.
+pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<usize> {
+    let conn = ctx.conn;
+    let due: Vec<(i64, i64, [u8; 16])> = conn
+        .prepare_cached(
+            "SELECT id, workspace_id, watch_id FROM pauses
+             WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
+        )?
+        .query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, ws, watch) in &due {
+        // No version bump: readers already saw this pause as expired, so its ETag must not change.
+        conn.prepare_cached("UPDATE pauses SET status = 'expired' WHERE id = ?1 AND status = 'pending'")?
+            .execute([id])?;
+        audit::record(conn, now, Entry {
+            workspace_id: Some(*ws),
+            actor: Actor::System,
+            event: "pause.expired",
+            subject: Some(Uuid::from_bytes(*watch).to_string()),
+            details: None,
+        })?;
+        ctx.pause_changed(*id);
+    }
+    Ok(due.len())
+}

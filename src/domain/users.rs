@@ -1,0 +1,186 @@
+//! Users: one workspace each, a role, an argon2id password hash.
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use serde_json::json;
+
+use super::audit::{self, Actor, Entry};
+use super::{workspaces, Millis};
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Owner,
+    Admin,
+    Approver,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> AppResult<Role> {
+        match s {
+            "owner" => Ok(Role::Owner),
+            "admin" => Ok(Role::Admin),
+            "approver" => Ok(Role::Approver),
+            other => Err(AppError::invalid(
+                "role",
+                format!("unknown role `{other}`; use owner, admin or approver"),
+            )),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::Approver => "approver",
+        }
+    }
+
+    /// Owners and admins manage the workspace; approvers only decide.
+    pub fn can_manage(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub workspace_id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub disabled: bool,
+}
+
+pub struct NewUser<'a> {
+    pub workspace_id: i64,
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: Role,
+    /// Already hashed with [`hash_password`] (off the async runtime).
+    pub password_hash: String,
+}
+
+pub const MIN_PASSWORD: usize = 8;
+pub const MAX_PASSWORD: usize = 1024;
+
+pub fn validate_password(pw: &str) -> AppResult<()> {
+    let n = pw.chars().count();
+    if !(MIN_PASSWORD..=MAX_PASSWORD).contains(&n) {
+        return Err(AppError::invalid(
+            "password",
+            format!("a password has {MIN_PASSWORD} to {MAX_PASSWORD} characters"),
+        ));
+    }
+    Ok(())
+}
+
+pub fn normalize_email(email: &str) -> AppResult<String> {
+    let e = email.trim().to_lowercase();
+    let valid = e.len() <= 254
+        && !e.chars().any(char::is_whitespace)
+        && matches!(e.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'));
+    if !valid {
+        return Err(AppError::invalid("email", format!("`{}` is not an email address", email.trim())));
+    }
+    Ok(e)
+}
+
+/// argon2id with the crate's defaults, which are OWASP's recommendation (19 MiB, t=2, p=1).
+/// Slow on purpose: call it from a blocking thread.
+pub fn hash_password(pw: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(pw.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
+}
+
+pub fn verify_password(hash: &str, pw: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+pub fn active_count(conn: &Connection, workspace_id: i64) -> AppResult<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM users WHERE workspace_id = ?1 AND disabled_at IS NULL",
+        [workspace_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Adds a user, refusing one beyond the plan's approver count (every active user can approve).
+pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppResult<i64> {
+    let email = normalize_email(u.email)?;
+    let name = u.name.trim();
+    if name.chars().count() > 200 {
+        return Err(AppError::invalid("name", "a name has at most 200 characters"));
+    }
+    let ws = workspaces::get(conn, u.workspace_id)?;
+    let plan = workspaces::plan(conn, &ws.plan_id)?;
+    if let Some(max) = plan.max_approvers {
+        if active_count(conn, ws.id)? >= max {
+            return Err(AppError::Forbidden(format!(
+                "the {} plan allows {max} approver{}; this workspace has reached it. \
+                 Disable a user or move to a larger plan",
+                plan.id,
+                if max == 1 { "" } else { "s" }
+            )));
+        }
+    }
+    let taken: Option<i64> = conn
+        .query_row("SELECT id FROM users WHERE email = ?1", [&email], |r| r.get(0))
+        .optional()?;
+    if taken.is_some() {
+        return Err(AppError::Conflict { detail: format!("a user with email {email} already exists"), current: None });
+    }
+    conn.execute(
+        "INSERT INTO users (workspace_id, email, name, role, password_hash, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![ws.id, email, name, u.role.as_str(), u.password_hash, now],
+    )?;
+    let id = conn.last_insert_rowid();
+    audit::record(conn, now, Entry {
+        workspace_id: Some(ws.id),
+        actor,
+        event: "user.added",
+        subject: Some(id.to_string()),
+        details: Some(json!({ "email": email, "role": u.role.as_str() })),
+    })?;
+    Ok(id)
+}
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    let role: String = r.get(4)?;
+    Ok(User {
+        id: r.get(0)?,
+        workspace_id: r.get(1)?,
+        email: r.get(2)?,
+        name: r.get(3)?,
+        role: Role::parse(&role).unwrap_or(Role::Approver),
+        disabled: r.get::<_, Option<i64>>(5)?.is_some(),
+    })
+}
+
+const COLUMNS: &str = "id, workspace_id, email, name, role, disabled_at";
+
+pub fn get(conn: &Connection, id: i64) -> AppResult<Option<User>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// The user and password hash for a sign-in attempt.
+pub fn for_login(conn: &Connection, email: &str) -> AppResult<Option<(User, String)>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1"))?
+        .query_row([email], |r| Ok((from_row(r)?, r.get(6)?)))
+        .optional()?)
+}
+
+pub fn any_exists(conn: &Connection) -> AppResult<bool> {
+    Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?)
+}

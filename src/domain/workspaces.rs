@@ -1,0 +1,113 @@
+//! Workspaces and the plans they are on.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::json;
+
+use super::audit::{self, Actor, Entry};
+use super::Millis;
+use crate::error::{AppError, AppResult};
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    pub id: i64,
+    pub name: String,
+    pub plan_id: String,
+    pub default_timeout_secs: Option<i64>,
+    pub reject_reason_required: bool,
+    pub created_at: Millis,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub id: String,
+    /// None: unlimited.
+    pub monthly_pauses: Option<i64>,
+    pub max_approvers: Option<i64>,
+}
+
+pub fn plan(conn: &Connection, plan_id: &str) -> AppResult<Plan> {
+    conn.prepare_cached("SELECT id, monthly_pauses, max_approvers FROM plans WHERE id = ?1")?
+        .query_row([plan_id], |r| {
+            Ok(Plan { id: r.get(0)?, monthly_pauses: r.get(1)?, max_approvers: r.get(2)? })
+        })
+        .optional()?
+        .ok_or_else(|| {
+            let known = plan_ids(conn).unwrap_or_default().join(", ");
+            AppError::invalid("plan", format!("unknown plan `{plan_id}`; known plans: {known}"))
+        })
+}
+
+pub fn plan_ids(conn: &Connection) -> AppResult<Vec<String>> {
+    let mut stmt = conn.prepare_cached("SELECT id FROM plans ORDER BY monthly_pauses IS NULL, monthly_pauses")?;
+    let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+pub fn create(conn: &Connection, now: Millis, actor: Actor, name: &str, plan_id: &str) -> AppResult<i64> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(AppError::invalid("name", "a workspace name has 1 to 200 characters"));
+    }
+    plan(conn, plan_id)?;
+    conn.execute(
+        "INSERT INTO workspaces (name, plan_id, created_at) VALUES (?1, ?2, ?3)",
+        params![name, plan_id, now],
+    )?;
+    let id = conn.last_insert_rowid();
+    audit::record(conn, now, Entry {
+        workspace_id: Some(id),
+        actor,
+        event: "workspace.created",
+        subject: Some(id.to_string()),
+        details: Some(json!({ "name": name, "plan": plan_id })),
+    })?;
+    Ok(id)
+}
+
+pub fn get(conn: &Connection, id: i64) -> AppResult<Workspace> {
+    conn.prepare_cached(
+        "SELECT id, name, plan_id, default_timeout_secs, reject_reason_required, created_at
+         FROM workspaces WHERE id = ?1",
+    )?
+    .query_row([id], |r| {
+        Ok(Workspace {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            plan_id: r.get(2)?,
+            default_timeout_secs: r.get(3)?,
+            reject_reason_required: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    })
+    .optional()?
+    .ok_or_else(|| AppError::NotFound(format!("no workspace with id {id}")))
+}
+
+pub fn list(conn: &Connection) -> AppResult<Vec<Workspace>> {
+    let mut stmt = conn.prepare("SELECT id FROM workspaces ORDER BY id")?;
+    let ids: Vec<i64> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    ids.into_iter().map(|id| get(conn, id)).collect()
+}
+
+pub fn set_plan(conn: &Connection, now: Millis, actor: Actor, id: i64, plan_id: &str) -> AppResult<()> {
+    let ws = get(conn, id)?;
+    plan(conn, plan_id)?;
+    conn.execute("UPDATE workspaces SET plan_id = ?1 WHERE id = ?2", params![plan_id, id])?;
+    audit::record(conn, now, Entry {
+        workspace_id: Some(id),
+        actor,
+        event: "workspace.plan_changed",
+        subject: Some(id.to_string()),
+        details: Some(json!({ "from": ws.plan_id, "to": plan_id })),
+    })?;
+    Ok(())
+}
+
+/// The default workspace (the first one), created on an empty database.
+pub fn ensure_default(conn: &Connection, now: Millis) -> AppResult<i64> {
+    let first: Option<i64> = conn.query_row("SELECT min(id) FROM workspaces", [], |r| r.get(0))?;
+    match first {
+        Some(id) => Ok(id),
+        None => create(conn, now, Actor::System, "Default", "free"),
+    }
+}

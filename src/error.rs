@@ -1,0 +1,210 @@
+//! The one place where failures become HTTP answers. API errors are RFC 9457
+//! `application/problem+json`; the cause chain of unexpected failures goes to the log only.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{json, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The request could not be parsed at all (malformed JSON, bad query string).
+    #[error("{0}")]
+    BadRequest(String),
+    /// Parsed, but a field is missing, of the wrong type or out of range.
+    #[error("{field}: {detail}")]
+    Invalid { field: String, detail: String },
+    #[error("missing, malformed, unknown or revoked credentials")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    /// A compare-and-set lost; `current` is the resource as it now stands.
+    #[error("{detail}")]
+    Conflict { detail: String, current: Option<Value> },
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{detail}")]
+    QuotaExceeded { detail: String, retry_after: u64 },
+    #[error("{0}")]
+    IdempotencyMismatch(String),
+    #[error("{detail}")]
+    TooManyRequests { detail: String, retry_after: u64 },
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("database error")]
+    Db(#[from] rusqlite::Error),
+    #[error("database pool error")]
+    Pool(#[from] r2d2::Error),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
+        AppError::Invalid { field: field.into(), detail: detail.into() }
+    }
+
+    /// (slug, title): the slug ends the `type` URI, the title is fixed per type.
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            AppError::BadRequest(_) => ("bad-request", "Bad request"),
+            AppError::Invalid { .. } => ("validation-failed", "Invalid request"),
+            AppError::Unauthorized => ("unauthorized", "Unauthorized"),
+            AppError::Forbidden(_) => ("forbidden", "Forbidden"),
+            AppError::NotFound(_) => ("not-found", "Not found"),
+            AppError::Conflict { .. } => ("conflict", "Conflict"),
+            AppError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
+            AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            AppError::QuotaExceeded { .. } => ("quota-exceeded", "Monthly pause quota exceeded"),
+            AppError::IdempotencyMismatch(_) => ("idempotency-key-reused", "Idempotency key reused"),
+            AppError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            AppError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
+                ("internal", "Internal server error")
+            }
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            AppError::Unauthorized => {
+                "Send a valid API key as `Authorization: Bearer hitl_…` (or sign in for dashboard actions)."
+                    .into()
+            }
+            AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
+                "The server could not complete the request; it has been logged.".into()
+            }
+            AppError::Invalid { detail, .. } => detail.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn problem_body(&self) -> Value {
+        let (slug, title) = self.kind();
+        let mut body = json!({
+            "type": format!("/problems/{slug}"),
+            "title": title,
+            "status": self.status_code().as_u16(),
+            "detail": self.detail(),
+        });
+        match self {
+            AppError::Invalid { field, .. } => body["field"] = json!(field),
+            AppError::Conflict { current: Some(current), .. } => body["current"] = current.clone(),
+            _ => {}
+        }
+        body
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Invalid { .. } | AppError::IdempotencyMismatch(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::QuotaExceeded { .. } | AppError::TooManyRequests { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if self.status_code().is_server_error() {
+            tracing::error!(error = ?anyhow_chain(self), "request failed");
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        res.insert_header((header::CACHE_CONTROL, "no-store"));
+        match self {
+            AppError::Unauthorized => {
+                res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            AppError::QuotaExceeded { retry_after, .. }
+            | AppError::TooManyRequests { retry_after, .. } => {
+                res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            _ => {}
+        }
+        res.body(self.problem_body().to_string())
+    }
+}
+
+/// Renders an error with every source, for the log.
+fn anyhow_chain(err: &AppError) -> String {
+    let mut out = err.to_string();
+    let mut source = std::error::Error::source(err);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    if let AppError::Internal(e) = err {
+        out = format!("{e:#}");
+    }
+    out
+}
+
+/// Failures on server-rendered pages: a redirect (e.g. to sign in) or a readable error page.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("redirect to {0}")]
+    Redirect(String),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<rusqlite::Error> for PageError {
+    fn from(e: rusqlite::Error) -> Self {
+        PageError::App(e.into())
+    }
+}
+
+impl From<askama::Error> for PageError {
+    fn from(e: askama::Error) -> Self {
+        PageError::App(AppError::Internal(e.into()))
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::Redirect(_) => StatusCode::SEE_OTHER,
+            PageError::App(e) => e.status_code(),
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            PageError::Redirect(to) => HttpResponse::SeeOther().insert_header((header::LOCATION, to.as_str())).finish(),
+            PageError::App(e) => {
+                if e.status_code().is_server_error() {
+                    tracing::error!(error = ?anyhow_chain(e), "page failed");
+                }
+                let body = e.problem_body();
+                let page = crate::http::dashboard::pages::ErrorPage {
+                    title: body["title"].as_str().unwrap_or("Error"),
+                    detail: body["detail"].as_str().unwrap_or(""),
+                };
+                let html = askama::Template::render(&page).unwrap_or_else(|_| "Error".into());
+                HttpResponse::build(e.status_code()).content_type("text/html; charset=utf-8").body(html)
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! The API-key extractor. Unknown, malformed and revoked keys all get the same 401.
+
+use std::future::{ready, Ready};
+
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+
+use crate::domain::api_keys::{self, AuthKey};
+use crate::error::AppError;
+use crate::http::AppState;
+
+/// `last_used_at` is written at most once a minute per key: a read must not become a write.
+const TOUCH_EVERY_MS: i64 = 60_000;
+
+pub struct ApiKey(pub AuthKey);
+
+/// The token of an `Authorization: Bearer …` header, if there is one.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+fn authenticate(req: &HttpRequest) -> Result<ApiKey, AppError> {
+    let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+    let token = bearer(req).ok_or(AppError::Unauthorized)?;
+    let key = api_keys::authenticate(&*state.read()?, token)?.ok_or(AppError::Unauthorized)?;
+    let now = state.now();
+    if key.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY_MS) {
+        let id = key.id;
+        state.writer.spawn(move |ctx| Ok(api_keys::touch(ctx.conn, id, now)?));
+    }
+    Ok(ApiKey(key))
+}
+
+impl FromRequest for ApiKey {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}

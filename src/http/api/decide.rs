@@ -1,0 +1,130 @@
+//! `POST /api/pause/:watchId/approve`: a signed-in human decides. JSON from scripts and the
+//! dashboard's JS, or a plain HTML form (then the answer is a redirect back to the page).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use serde::Deserialize;
+
+use super::pauses::{outcome_response, parse_watch_id};
+use crate::domain::pauses::{self, Decision, Outcome};
+use crate::domain::workspaces;
+use crate::error::{AppError, AppResult};
+use crate::http::dashboard::session::{self, SignedIn};
+use crate::http::{content_type, parse_json, read_body, State};
+
+pub const MAX_REASON_CHARS: usize = 2000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonDecision {
+    approved: bool,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FormDecision {
+    #[serde(default)]
+    approved: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    csrf_token: Option<String>,
+    /// Where to send the browser afterwards (a local path).
+    #[serde(default)]
+    next: Option<String>,
+}
+
+struct Input {
+    approved: bool,
+    reason: Option<String>,
+    html_next: Option<String>,
+}
+
+pub async fn approve(state: State, req: HttpRequest, path: web::Path<String>, payload: web::Payload) -> HttpResponse {
+    let result = async {
+        let signed = session::load(&req)?.ok_or(AppError::Unauthorized)?;
+        let input = parse(&req, &signed, read_body(&req, payload).await?)?;
+        let outcome = decide(&state, &signed, &path, &input).await?;
+        Ok::<_, AppError>((outcome, input.html_next))
+    }
+    .await;
+    match result {
+        Ok((outcome, Some(next))) => {
+            let notice = match &outcome {
+                Outcome::Changed(p) => p.status(state.now()).as_str(),
+                Outcome::AlreadyFinal(_) => "conflict",
+            };
+            redirect(&next, notice)
+        }
+        Ok((outcome, None)) => outcome_response(&state, outcome, "decide").unwrap_or_else(|e| e.error_response()),
+        Err(e) => e.error_response(),
+    }
+}
+
+fn redirect(next: &str, notice: &str) -> HttpResponse {
+    let sep = if next.contains('?') { '&' } else { '?' };
+    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("{next}{sep}notice={notice}"))).finish()
+}
+
+fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<Input> {
+    let (approved, reason, html_next) = match content_type(req).as_str() {
+        "application/x-www-form-urlencoded" => {
+            let f: FormDecision = serde_urlencoded::from_bytes(&body)
+                .map_err(|e| AppError::BadRequest(format!("malformed form body: {e}")))?;
+            signed.check_csrf(req, f.csrf_token.as_deref())?;
+            let approved = parse_bool(&f.approved)?;
+            let wants_html = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
+            let next = wants_html.then(|| f.next.filter(|n| is_local_path(n)).unwrap_or_else(|| "/".into()));
+            (approved, f.reason, next)
+        }
+        "application/json" | "" => {
+            signed.check_csrf(req, None)?;
+            let j: JsonDecision = parse_json(&body)?;
+            (j.approved, j.reason, None)
+        }
+        other => {
+            return Err(AppError::UnsupportedMediaType(format!(
+                "send JSON or a form (application/x-www-form-urlencoded), not `{other}`"
+            )))
+        }
+    };
+    let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+    if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+        return Err(AppError::invalid("reason", format!("`reason` has at most {MAX_REASON_CHARS} characters")));
+    }
+    Ok(Input { approved, reason, html_next })
+}
+
+fn parse_bool(v: &str) -> AppResult<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "approve" | "approved" => Ok(true),
+        "false" | "0" | "no" | "off" | "reject" | "rejected" => Ok(false),
+        _ => Err(AppError::invalid("approved", "`approved` must be true or false")),
+    }
+}
+
+/// Only same-site paths, so the form cannot be turned into an open redirect.
+fn is_local_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control)
+}
+
+async fn decide(state: &State, signed: &SignedIn, raw_id: &str, input: &Input) -> AppResult<Outcome> {
+    let watch_id = parse_watch_id(raw_id)?;
+    let user = signed.session.user.clone();
+    let ws = workspaces::get(&*state.read()?, user.workspace_id)?;
+    if !input.approved && ws.reject_reason_required && input.reason.is_none() {
+        return Err(AppError::invalid("reason", "this workspace requires a reason to reject"));
+    }
+    let decision = Decision {
+        approved: input.approved,
+        reason: input.reason.clone(),
+        user_id: user.id,
+        via: if input.html_next.is_some() { "dashboard" } else { "api" },
+    };
+    let now = state.now();
+    state
+        .writer
+        .run(move |ctx| pauses::decide(ctx, now, user.workspace_id, &watch_id, decision))
+        .await
+}

@@ -1,0 +1,35 @@
+//! The agent-facing JSON API.
+
+pub mod auth;
+pub mod create;
+pub mod decide;
+pub mod health;
+pub mod pauses;
+
+use actix_web::web;
+
+use super::method_not_allowed;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/pause")
+            .route(web::post().to(create::create))
+            .route(web::get().to(pauses::list))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/pause/{watch_id}")
+            .route(web::get().to(pauses::get))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/pause/{watch_id}/cancel")
+            .route(web::post().to(pauses::cancel))
+            .default_service(web::to(method_not_allowed)),
+    )
+    .service(
+        web::resource("/api/pause/{watch_id}/approve")
+            .route(web::post().to(decide::approve))
+            .default_service(web::to(method_not_allowed)),
+    );
+}

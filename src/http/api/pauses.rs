@@ -1,0 +1,141 @@
+//! Reading pauses (with long-poll), listing them, and the agent's cancel.
+
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use super::auth::ApiKey;
+use crate::domain::pauses::{self, Outcome, Pause, Status};
+use crate::error::{AppError, AppResult};
+use crate::http::query::Query;
+use crate::http::State;
+
+pub const MAX_WAIT_SECS: u64 = 55;
+
+/// A watchId that is not a UUID names no pause: 404, like any unknown id.
+pub fn parse_watch_id(raw: &str) -> AppResult<Uuid> {
+    Uuid::try_parse(raw).map_err(|_| pauses::not_found(raw))
+}
+
+/// `30` and `30s` both mean thirty seconds.
+pub fn parse_wait(raw: Option<&str>) -> AppResult<Duration> {
+    let Some(raw) = raw else { return Ok(Duration::ZERO) };
+    let digits = raw.trim().strip_suffix('s').unwrap_or(raw.trim());
+    match digits.parse::<u64>() {
+        Ok(n) if n <= MAX_WAIT_SECS => Ok(Duration::from_secs(n)),
+        _ => Err(AppError::invalid("wait", format!("`wait` must be 0 to {MAX_WAIT_SECS} seconds, like `30` or `30s` (got `{raw}`)"))),
+    }
+}
+
+fn load(state: &State, workspace_id: i64, watch_id: &Uuid) -> AppResult<Pause> {
+    pauses::get(&*state.read()?, workspace_id, watch_id)?.ok_or_else(|| pauses::not_found(&watch_id.to_string()))
+}
+
+fn if_none_match(req: &HttpRequest) -> Option<String> {
+    req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_string())
+}
+
+/// `GET /api/pause/:watchId[?wait=N]`. A waiter holds no database connection while it sleeps:
+/// it registers with the in-process notifier, then reads, then sleeps until woken, until the
+/// pause's expiry, or until its time is up.
+pub async fn get(state: State, key: ApiKey, req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let ws = key.0.workspace_id;
+    let watch_id = parse_watch_id(&path)?;
+    let wait = parse_wait(Query::parse(req.query_string())?.get("wait")?)?;
+    let inm = if_none_match(&req);
+    let changed = |p: &Pause, now| match &inm {
+        Some(tag) => !tag.split(',').any(|t| t.trim() == p.etag(now) || t.trim() == "*"),
+        None => p.status(now) != Status::Pending,
+    };
+    let mut pause = load(&state, ws, &watch_id)?;
+    if wait.is_zero() || changed(&pause, state.now()) {
+        return Ok(respond(&state, &pause, inm.as_deref()));
+    }
+    let deadline = Instant::now() + wait;
+    let subscription = state.waiters.subscribe(pause.id);
+    loop {
+        let notified = subscription.notify().notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        // Read again after subscribing: a commit between the first read and now is not missed.
+        pause = load(&state, ws, &watch_id)?;
+        let now = state.now();
+        if changed(&pause, now) || Instant::now() >= deadline {
+            break;
+        }
+        let until_expiry = Duration::from_millis((pause.expires_at - now).max(0) as u64 + 5);
+        let sleep_until = deadline.min(Instant::now() + until_expiry);
+        tokio::select! {
+            _ = &mut notified => {}
+            _ = tokio::time::sleep_until(sleep_until) => {}
+        }
+    }
+    Ok(respond(&state, &pause, inm.as_deref()))
+}
+
+fn respond(state: &State, pause: &Pause, inm: Option<&str>) -> HttpResponse {
+    let now = state.now();
+    let etag = pause.etag(now);
+    if inm.is_some_and(|tag| tag.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, "no-cache"))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(pause.view(&state.base_url(), now))
+}
+
+/// `GET /api/pause?status=&limit=&offset=`, newest first.
+pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<HttpResponse> {
+    let q = Query::parse(req.query_string())?;
+    let status = match q.get("status")?.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+            let allowed: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
+            AppError::invalid("status", format!("unknown status `{s}`; use one of {}", allowed.join(", ")))
+        })?),
+    };
+    let limit = q.int("limit", 1, 200, 50)?;
+    let offset = q.int("offset", 0, 1_000_000_000, 0)?;
+    let now = state.now();
+    let page = pauses::list(&*state.read()?, key.0.workspace_id, status, limit, offset, now, false)?;
+    let base = state.base_url();
+    let items: Vec<_> = page.items.iter().map(|p| p.view(&base, now)).collect();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(json!({ "items": items, "total": page.total, "limit": limit, "offset": offset })))
+}
+
+/// `POST /api/pause/:watchId/cancel`: the agent withdraws its pending pause.
+pub async fn cancel(state: State, key: ApiKey, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let key = key.0;
+    let watch_id = parse_watch_id(&path)?;
+    let now = state.now();
+    let outcome = state
+        .writer
+        .run(move |ctx| pauses::cancel(ctx, now, key.workspace_id, &watch_id, key.id))
+        .await?;
+    outcome_response(&state, outcome, "cancel")
+}
+
+/// 200 with the changed pause, or 409 with the pause as it already stood.
+pub fn outcome_response(state: &State, outcome: Outcome, verb: &str) -> AppResult<HttpResponse> {
+    let now = state.now();
+    match outcome {
+        Outcome::Changed(p) => Ok(HttpResponse::Ok()
+            .insert_header((header::ETAG, p.etag(now)))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(p.view(&state.base_url(), now))),
+        Outcome::AlreadyFinal(p) => Err(AppError::Conflict {
+            detail: format!("cannot {verb}: the pause is already {}", p.status(now).as_str()),
+            current: Some(p.to_value(&state.base_url(), now)),
+        }),
+    }
+}

@@ -1,0 +1,19 @@
+//! Server-rendered pages for humans: sign-in and the approvers' queue.
+
+pub mod login;
+pub mod pages;
+pub mod session;
+pub mod throttle;
+
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/login")
+            .route(web::get().to(login::form))
+            .route(web::post().to(login::submit))
+            .default_service(web::to(super::method_not_allowed)),
+    )
+    .route("/logout", web::post().to(login::logout))
+    .route("/", web::get().to(pages::index));
+}

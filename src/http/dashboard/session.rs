@@ -1,0 +1,112 @@
+//! The session cookie, the signed-in extractors and CSRF checks.
+
+use std::future::{ready, Ready};
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+
+use crate::domain::secrets::ct_eq;
+use crate::domain::sessions::{self, Session, ABSOLUTE_MS, TOUCH_EVERY_MS};
+use crate::error::{AppError, AppResult, PageError};
+use crate::http::AppState;
+
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// `__Host-` binds the cookie to this exact origin, but browsers accept it only with Secure.
+pub fn cookie_name(state: &AppState, base: &'static str) -> String {
+    if state.settings.secure_cookies() {
+        format!("__Host-{base}")
+    } else {
+        base.to_string()
+    }
+}
+
+pub fn build_cookie(state: &AppState, base: &'static str, value: String, max_age_ms: i64) -> Cookie<'static> {
+    Cookie::build(cookie_name(state, base), value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.settings.secure_cookies())
+        .max_age(CookieDuration::milliseconds(max_age_ms))
+        .finish()
+}
+
+pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
+    build_cookie(state, "hp_session", token, ABSOLUTE_MS)
+}
+
+pub fn removal_cookie(state: &AppState, base: &'static str) -> Cookie<'static> {
+    let mut c = build_cookie(state, base, String::new(), 0);
+    c.make_removal();
+    c
+}
+
+/// A signed-in user, with the raw token the CSRF token is derived from.
+pub struct SignedIn {
+    pub session: Session,
+    token: String,
+}
+
+impl SignedIn {
+    pub fn csrf_token(&self) -> String {
+        sessions::csrf_token(&self.token)
+    }
+
+    /// A state-changing request must carry the session's CSRF token (header or form field).
+    pub fn check_csrf(&self, req: &HttpRequest, form_field: Option<&str>) -> AppResult<()> {
+        let supplied = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .or(form_field)
+            .unwrap_or("");
+        if supplied.is_empty() || !ct_eq(supplied.as_bytes(), self.csrf_token().as_bytes()) {
+            return Err(AppError::Forbidden(
+                "missing or wrong CSRF token: reload the page and try again".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The session behind the request's cookie, if it is live. Refreshes `last_seen_at` lazily.
+pub fn load(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
+    let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+    let Some(cookie) = req.cookie(&cookie_name(state, "hp_session")) else { return Ok(None) };
+    let token = cookie.value().to_string();
+    let now = state.now();
+    let Some(session) = sessions::lookup(&*state.read()?, &token, now)? else { return Ok(None) };
+    if now - session.last_seen_at >= TOUCH_EVERY_MS {
+        let hash = session.token_hash;
+        state.writer.spawn(move |ctx| Ok(sessions::touch(ctx.conn, &hash, now)?));
+    }
+    Ok(Some(SignedIn { session, token }))
+}
+
+/// For JSON endpoints: no live session is a 401.
+pub struct ApiSession(pub SignedIn);
+
+impl FromRequest for ApiSession {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(load(req).and_then(|s| s.map(ApiSession).ok_or(AppError::Unauthorized)))
+    }
+}
+
+/// For pages: no live session sends the browser to sign in.
+pub struct PageSession(pub SignedIn);
+
+impl FromRequest for PageSession {
+    type Error = PageError;
+    type Future = Ready<Result<Self, PageError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match load(req) {
+            Ok(Some(s)) => Ok(PageSession(s)),
+            Ok(None) => Err(PageError::Redirect("/login".into())),
+            Err(e) => Err(e.into()),
+        })
+    }
+}

@@ -1,0 +1,146 @@
+//! Routes, shared request helpers and the application state handed to every handler.
+
+pub mod api;
+pub mod dashboard;
+pub mod query;
+pub mod static_files;
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use crate::config::Settings;
+use crate::db::{Pool, Writer};
+use crate::domain::clock::Clock;
+use crate::domain::Millis;
+use crate::error::{AppError, AppResult};
+use crate::waiters::Waiters;
+
+/// Largest request body accepted anywhere.
+pub const MAX_BODY: usize = 256 * 1024;
+
+pub struct AppState {
+    pub pool: Pool,
+    pub writer: Writer,
+    pub waiters: Arc<Waiters>,
+    pub settings: Arc<Settings>,
+    pub clock: Arc<dyn Clock>,
+    pub login_throttle: dashboard::throttle::LoginThrottle,
+    /// Bounds concurrent argon2 hashes (~19 MiB each).
+    pub hashing: tokio::sync::Semaphore,
+}
+
+impl AppState {
+    pub fn now(&self) -> Millis {
+        self.clock.now()
+    }
+
+    pub fn base_url(&self) -> String {
+        self.settings.base_url()
+    }
+
+    /// A pooled connection for a short read on the calling thread. Never hold it across `.await`.
+    pub fn read(&self) -> AppResult<r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager>> {
+        Ok(self.pool.get()?)
+    }
+}
+
+pub type State = web::Data<AppState>;
+
+/// Headers on every response. The CSP forbids inline script; pages load JS from /static only.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        ))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(api::health::healthz))
+        .route("/readyz", web::get().to(api::health::readyz))
+        .route("/problems/{slug}", web::get().to(api::health::problem_doc))
+        .configure(api::routes)
+        .configure(dashboard::routes)
+        .route("/static/{path:.*}", web::get().to(static_files::serve));
+}
+
+/// The 404 for any unknown path, as problem+json.
+pub async fn not_found(req: HttpRequest) -> HttpResponse {
+    use actix_web::ResponseError;
+    AppError::NotFound(format!("no route for {} {}", req.method(), req.path())).error_response()
+}
+
+/// The 405 for a known path with the wrong method.
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let err = AppError::BadRequest(format!("{} is not allowed on {}", req.method(), req.path()));
+    let mut body = err.problem_body();
+    body["status"] = 405.into();
+    body["title"] = "Method not allowed".into();
+    body["type"] = "/problems/method-not-allowed".into();
+    HttpResponse::MethodNotAllowed()
+        .content_type("application/problem+json")
+        .body(body.to_string())
+}
+
+/// Reads the body up to [`MAX_BODY`] bytes; more is a 413, before or after reading.
+pub async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> AppResult<web::Bytes> {
+    use futures_util::StreamExt;
+    let too_large = || AppError::PayloadTooLarge(format!("the request body is over the {} KiB limit", MAX_BODY / 1024));
+    if let Some(len) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok()) {
+        if len > MAX_BODY {
+            return Err(too_large());
+        }
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("could not read the request body: {e}")))?;
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// The media type of the request without parameters, lower-cased ("" when absent).
+pub fn content_type(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Parses a whole JSON body. Syntax errors are 400; well-formed JSON of the wrong shape is 422
+/// with the offending field named.
+pub fn parse_json<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> AppResult<T> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut *de).map_err(json_error)?;
+    de.end().map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    Ok(value)
+}
+
+fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
+    use serde_json::error::Category;
+    let path = e.path().to_string();
+    let inner = e.into_inner();
+    match inner.classify() {
+        Category::Syntax | Category::Eof | Category::Io => AppError::BadRequest(format!("malformed JSON: {inner}")),
+        Category::Data => {
+            // serde reports a missing or unknown field at the root, naming it in backticks.
+            let field = if path == "." {
+                inner.to_string().split('`').nth(1).map(str::to_string).unwrap_or_else(|| "body".into())
+            } else {
+                path
+            };
+            AppError::invalid(field.clone(), format!("{field}: {inner}"))
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! Holdpoint: a self-hosted human-in-the-loop service for AI agents.
+//!
+//! Agents create pauses over HTTP, humans decide them, agents resume. Everything lives in one
+//! SQLite file; every write goes through one writer thread (see [`db::Writer`]).
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod telemetry;
+pub mod waiters;

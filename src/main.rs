@@ -1,0 +1,27 @@
+use holdpoint::config::{Cli, Command, Settings};
+use holdpoint::startup::Application;
+
+#[actix_web::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse_args();
+    holdpoint::telemetry::init(&cli.global.log_level, cli.global.log_format);
+    let result = match cli.command {
+        None => unreachable!("parse_args always yields a command"),
+        Some(Command::Serve(args)) => serve(Settings::from_args(&cli.global, &args)).await,
+        Some(other) => holdpoint::cli::run(&cli.global, other),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("holdpoint: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings.clone())?;
+    tracing::info!(bind = %settings.bind, port = app.port(), public_url = %settings.public_url, "holdpoint listening");
+    app.run_until_stopped().await?;
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! Builds the application the same way for production and tests: open the database, migrate,
+//! start the writer, bind the listener (port 0 allowed), and run background tasks.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::Logger;
+use actix_web::{web, App, HttpServer};
+
+use crate::config::Settings;
+use crate::db::{self, Writer};
+use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::{idempotency, pauses, sessions, users, workspaces};
+use crate::error::{AppError, AppResult};
+use crate::http::{self, AppState};
+use crate::waiters::Waiters;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock))
+    }
+
+    pub fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let path = settings.database_path();
+        let mut conn = db::open(&path, settings.synchronous)?;
+        db::migrate(&mut conn)?;
+        let default_ws = workspaces::ensure_default(&conn, clock.now())?;
+        if !users::any_exists(&conn)? {
+            announce_first_run(&settings, default_ws);
+        }
+        let pool = db::open_pool(&path, settings.synchronous, settings.workers as u32 * 2 + 2)?;
+        let waiters = Waiters::new();
+        let wake = waiters.clone();
+        let (writer, _thread) = Writer::start(conn, Arc::new(move |ids: &[i64]| wake.wake(ids)));
+        let state = web::Data::new(AppState {
+            pool,
+            writer,
+            waiters,
+            settings: Arc::new(settings.clone()),
+            clock,
+            login_throttle: Default::default(),
+            hashing: tokio::sync::Semaphore::new(2),
+        });
+        let listener = TcpListener::bind(settings.bind)?;
+        let port = listener.local_addr()?.port();
+        let server = run_server(listener, state.clone(), &settings)?;
+        Ok(Application { port, server, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let sweeper = tokio::spawn(sweep_loop(self.state.clone()));
+        let result = self.server.await;
+        sweeper.abort();
+        result
+    }
+}
+
+fn run_server(listener: TcpListener, state: web::Data<AppState>, settings: &Settings) -> std::io::Result<Server> {
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::FormConfig::default().limit(http::MAX_BODY).error_handler(|e, _| {
+                AppError::BadRequest(format!("malformed form body: {e}")).into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|e, _| AppError::BadRequest(e.to_string()).into()))
+            .wrap(http::security_headers())
+            .wrap(
+                Logger::new("%{method}xi %{path}xi %s %Dms")
+                    .custom_request_replace("method", |r| r.method().to_string())
+                    // Paths only: query strings may carry secrets.
+                    .custom_request_replace("path", |r| r.path().to_string()),
+            )
+            .configure(http::routes)
+            .default_service(web::to(http::not_found))
+    })
+    .workers(settings.workers)
+    // Long-polls answer after up to 55 s; keep idle connections for the next poll.
+    .keep_alive(Duration::from_secs(75))
+    .client_request_timeout(Duration::from_secs(10))
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+/// Until someone can sign in, tell the operator how to get there.
+fn announce_first_run(settings: &Settings, workspace_id: i64) {
+    let dir = if settings.data_dir == std::path::Path::new("./data") {
+        String::new()
+    } else {
+        format!(" --data-dir {}", settings.data_dir.display())
+    };
+    eprintln!(
+        "\nHoldpoint: database {db} has no user yet. The default workspace has id {workspace_id}.\n\
+         Create its first owner (you will be asked for a password) and an API key:\n\
+         \n    holdpoint{dir} user add --workspace {workspace_id} --email you@example.com --role owner\n\
+         \x20   holdpoint{dir} key create --workspace {workspace_id} --name my-agent\n\
+         \nThen sign in at {url}/login\n",
+        db = settings.database_path().display(),
+        url = settings.base_url(),
+    );
+}
+
+async fn sweep_loop(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(state.settings.sweep_interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut rounds: u64 = 0;
+    loop {
+        tick.tick().await;
+        if let Err(e) = sweep_once(&state).await {
+            tracing::warn!(error = %e, "expiry sweep failed");
+        }
+        rounds += 1;
+        if rounds % 60 == 0 {
+            if let Err(e) = housekeeping(&state).await {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
+        }
+    }
+}
+
+/// Marks overdue pauses expired (with audit rows) and wakes their waiters.
+pub async fn sweep_once(state: &AppState) -> AppResult<usize> {
+    const BATCH: i64 = 500;
+    let mut total = 0;
+    loop {
+        let now = state.now();
+        let n = state.writer.run(move |ctx| pauses::expire_due(ctx, now, BATCH)).await?;
+        total += n;
+        if n < BATCH as usize {
+            return Ok(total);
+        }
+    }
+}
+
+/// Drops idempotency records past retention and dead sessions.
+pub async fn housekeeping(state: &AppState) -> AppResult<()> {
+    let now = state.now();
+    state
+        .writer
+        .run(move |ctx| {
+            idempotency::purge(ctx.conn, now)?;
+            sessions::purge_expired(ctx.conn, now)?;
+            Ok(())
+        })
+        .await
+}

@@ -1,0 +1,81 @@
+//! In-process wake-ups for long-polling agents.
+//!
+//! A waiter holds no database connection: it registers interest in one pause id, reads the state
+//! once, then sleeps on a [`Notify`] until the writer commits a change to that pause (or its time
+//! runs out). The map is sharded so ten thousand waiters do not contend on one lock.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+const SHARDS: usize = 64;
+
+#[derive(Default)]
+pub struct Waiters {
+    shards: Vec<Mutex<HashMap<i64, Arc<Notify>>>>,
+    active: AtomicUsize,
+}
+
+impl Waiters {
+    pub fn new() -> Arc<Self> {
+        Arc::new(Waiters {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            active: AtomicUsize::new(0),
+        })
+    }
+
+    fn shard(&self, id: i64) -> &Mutex<HashMap<i64, Arc<Notify>>> {
+        &self.shards[(id as u64 as usize) % SHARDS]
+    }
+
+    /// Register interest in `pause_id`. Call [`Subscription::notified`] and `enable()` the
+    /// future *before* reading the state, so a commit in between is not missed.
+    pub fn subscribe(self: &Arc<Self>, pause_id: i64) -> Subscription {
+        let notify = {
+            let mut map = self.shard(pause_id).lock().expect("waiters lock");
+            map.entry(pause_id).or_insert_with(|| Arc::new(Notify::new())).clone()
+        };
+        self.active.fetch_add(1, Ordering::Relaxed);
+        Subscription { waiters: self.clone(), pause_id, notify }
+    }
+
+    /// Wakes every waiter on these pauses.
+    pub fn wake(&self, pause_ids: &[i64]) {
+        for id in pause_ids {
+            let map = self.shard(*id).lock().expect("waiters lock");
+            if let Some(n) = map.get(id) {
+                n.notify_waiters();
+            }
+        }
+    }
+
+    /// Number of waiters currently parked (for metrics and limits).
+    pub fn active(&self) -> usize {
+        self.active.load(Ordering::Relaxed)
+    }
+}
+
+pub struct Subscription {
+    waiters: Arc<Waiters>,
+    pause_id: i64,
+    notify: Arc<Notify>,
+}
+
+impl Subscription {
+    pub fn notify(&self) -> &Notify {
+        &self.notify
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.waiters.active.fetch_sub(1, Ordering::Relaxed);
+        let mut map = self.waiters.shard(self.pause_id).lock().expect("waiters lock");
+        // The map holds one reference and we hold one: we are the last waiter.
+        if Arc::strong_count(&self.notify) == 2 {
+            map.remove(&self.pause_id);
+        }
+    }
+}
