@@ -165,7 +165,8 @@ pub enum KeyCommand {
 pub struct Settings {
     pub data_dir: PathBuf,
     pub bind: SocketAddr,
-    pub public_url: Url,
+    /// None until the listener is bound; then `http://<bound address>` unless configured.
+    pub public_url: Option<Url>,
     pub default_timeout_secs: u64,
     pub synchronous: Synchronous,
     pub workers: usize,
@@ -175,13 +176,10 @@ pub struct Settings {
 
 impl Settings {
     pub fn from_args(global: &GlobalArgs, serve: &ServeArgs) -> Self {
-        let public_url = serve.public_url.clone().unwrap_or_else(|| {
-            Url::parse(&format!("http://{}", serve.bind)).expect("a socket address forms a URL")
-        });
         Settings {
             data_dir: global.data_dir.clone(),
             bind: serve.bind,
-            public_url,
+            public_url: serve.public_url.clone(),
             default_timeout_secs: serve.default_timeout,
             synchronous: serve.synchronous,
             workers: serve.workers.unwrap_or_else(|| {
@@ -197,12 +195,28 @@ impl Settings {
 
     /// The public URL without a trailing slash, ready to have paths appended.
     pub fn base_url(&self) -> String {
-        self.public_url.as_str().trim_end_matches('/').to_string()
+        match &self.public_url {
+            Some(u) => u.as_str().trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.bind),
+        }
     }
 
     /// Cookies get `Secure` and the `__Host-` prefix only when browsers reach us over https.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.scheme() == "https"
+        self.public_url.as_ref().is_some_and(|u| u.scheme() == "https")
+    }
+
+    /// Settings for tests: a temp data dir, port 0, and fast defaults.
+    pub fn for_tests(data_dir: PathBuf) -> Self {
+        Settings {
+            data_dir,
+            bind: "127.0.0.1:0".parse().expect("valid address"),
+            public_url: None,
+            default_timeout_secs: 900,
+            synchronous: Synchronous::Normal,
+            workers: 2,
+            sweep_interval: std::time::Duration::from_secs(3600),
+        }
     }
 }
 

@@ -21,7 +21,8 @@ async fn main() -> std::process::ExitCode {
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings.clone())?;
-    tracing::info!(bind = %settings.bind, port = app.port(), public_url = %settings.public_url, "holdpoint listening");
+    let state = app.state();
+    tracing::info!(bind = %state.settings.bind, public_url = %state.base_url(), "holdpoint listening");
     app.run_until_stopped().await?;
     Ok(())
 }

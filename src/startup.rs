@@ -28,7 +28,10 @@ impl Application {
         Self::build_with_clock(settings, Arc::new(SystemClock))
     }
 
-    pub fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+    pub fn build_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        settings.bind = listener.local_addr()?;
         let path = settings.database_path();
         let mut conn = db::open(&path, settings.synchronous)?;
         db::migrate(&mut conn)?;
@@ -49,8 +52,7 @@ impl Application {
             login_throttle: Default::default(),
             hashing: tokio::sync::Semaphore::new(2),
         });
-        let listener = TcpListener::bind(settings.bind)?;
-        let port = listener.local_addr()?.port();
+        let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;
         Ok(Application { port, server, state })
     }
@@ -61,6 +63,11 @@ impl Application {
 
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
+    }
+
+    /// Stops the server (gracefully with `true`).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -121,6 +121,13 @@ pub fn content_type(req: &HttpRequest) -> String {
 /// Parses a whole JSON body. Syntax errors are 400; well-formed JSON of the wrong shape is 422
 /// with the offending field named.
 pub fn parse_json<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> AppResult<T> {
+    // serde would read a struct from an array too; the contract is an object.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Ok(_) => AppError::invalid("body", "the request body must be a JSON object"),
+            Err(e) => AppError::BadRequest(format!("malformed JSON: {e}")),
+        });
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(json_error)?;
     de.end().map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;

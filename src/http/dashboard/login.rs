@@ -41,10 +41,8 @@ fn render_form(state: &State, req: &HttpRequest, status: StatusCode, email: &str
         .body(html))
 }
 
+/// Shown even to a signed-in user: signing in again (e.g. as someone else) replaces the session.
 pub async fn form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    if session::load(&req)?.is_some() {
-        return Err(PageError::Redirect("/".into()));
-    }
     render_form(&state, &req, StatusCode::OK, "", None)
 }
 
