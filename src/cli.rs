@@ -6,7 +6,9 @@ use std::io::{BufRead, IsTerminal};
 
 use anyhow::{bail, Context};
 
-use crate::config::{database_path, Command, GlobalArgs, KeyCommand, Synchronous, UserCommand, WorkspaceCommand};
+use crate::config::{
+    database_path, Command, GlobalArgs, KeyCommand, Synchronous, UserCommand, WorkspaceCommand,
+};
 use crate::db;
 use crate::domain::audit::Actor;
 use crate::domain::clock::system_now;
@@ -23,22 +25,37 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
         Command::Serve(_) => unreachable!("serve is handled by main"),
         Command::Migrate => eprintln!("database {} is up to date", path.display()),
         Command::Workspace(w) => workspace(&mut conn, now, w)?,
-        Command::User(UserCommand::Add { workspace, email, role, name, password_file }) => {
+        Command::User(UserCommand::Add {
+            workspace,
+            email,
+            role,
+            name,
+            password_file,
+        }) => {
             let role = Role::parse(&role)?;
             let password = read_password(password_file.as_deref())?;
             users::validate_password(&password)?;
             let password_hash = users::hash_password(&password)?;
             let id = db::with_transaction(&mut conn, |ctx| {
-                users::add(ctx.conn, now, Actor::Cli, NewUser {
-                    workspace_id: workspace,
-                    email: &email,
-                    name: name.as_deref().unwrap_or(""),
-                    role,
-                    password_hash,
-                })
+                users::add(
+                    ctx.conn,
+                    now,
+                    Actor::Cli,
+                    NewUser {
+                        workspace_id: workspace,
+                        email: &email,
+                        name: name.as_deref().unwrap_or(""),
+                        role,
+                        password_hash,
+                    },
+                )
             })?;
             println!("{id}");
-            eprintln!("added {} as {} of workspace {workspace}", email.trim(), role.as_str());
+            eprintln!(
+                "added {} as {} of workspace {workspace}",
+                email.trim(),
+                role.as_str()
+            );
         }
         Command::Key(k) => key(&mut conn, now, k)?,
         Command::Backup { path: target } => backup(&conn, &target)?,
@@ -46,14 +63,22 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn workspace(conn: &mut rusqlite::Connection, now: i64, cmd: WorkspaceCommand) -> anyhow::Result<()> {
+fn workspace(
+    conn: &mut rusqlite::Connection,
+    now: i64,
+    cmd: WorkspaceCommand,
+) -> anyhow::Result<()> {
     match cmd {
         WorkspaceCommand::Create { name, plan } => {
-            let id = db::with_transaction(conn, |ctx| workspaces::create(ctx.conn, now, Actor::Cli, &name, &plan))?;
+            let id = db::with_transaction(conn, |ctx| {
+                workspaces::create(ctx.conn, now, Actor::Cli, &name, &plan)
+            })?;
             println!("{id}");
         }
         WorkspaceCommand::SetPlan { workspace_id, plan } => {
-            db::with_transaction(conn, |ctx| workspaces::set_plan(ctx.conn, now, Actor::Cli, workspace_id, &plan))?;
+            db::with_transaction(conn, |ctx| {
+                workspaces::set_plan(ctx.conn, now, Actor::Cli, workspace_id, &plan)
+            })?;
             eprintln!("workspace {workspace_id} is now on the {plan} plan");
         }
         WorkspaceCommand::List => {
@@ -68,16 +93,30 @@ fn workspace(conn: &mut rusqlite::Connection, now: i64, cmd: WorkspaceCommand) -
 
 fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Result<()> {
     match cmd {
-        KeyCommand::Create { workspace, name, test } => {
+        KeyCommand::Create {
+            workspace,
+            name,
+            test,
+        } => {
             let (id, key) = db::with_transaction(conn, |ctx| {
-                api_keys::create(ctx.conn, now, Actor::Cli, workspace, name.as_deref().unwrap_or(""), test)
+                api_keys::create(
+                    ctx.conn,
+                    now,
+                    Actor::Cli,
+                    workspace,
+                    name.as_deref().unwrap_or(""),
+                    test,
+                )
             })?;
             println!("{key}");
             eprintln!("created key {id} for workspace {workspace}; it is shown only this once, store it now");
         }
         KeyCommand::List { workspace } => {
             workspaces::get(conn, workspace)?;
-            println!("{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} NAME", "ID", "PREFIX", "KIND", "CREATED", "LAST USED", "STATE");
+            println!(
+                "{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} NAME",
+                "ID", "PREFIX", "KIND", "CREATED", "LAST USED", "STATE"
+            );
             for k in api_keys::list(conn, workspace)? {
                 println!(
                     "{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} {}",
@@ -85,14 +124,22 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
                     format!("{}…", k.prefix),
                     if k.test { "test" } else { "live" },
                     rfc3339(k.created_at),
-                    k.last_used_at.map(rfc3339).unwrap_or_else(|| "never".into()),
-                    if k.revoked_at.is_some() { "revoked" } else { "active" },
+                    k.last_used_at
+                        .map(rfc3339)
+                        .unwrap_or_else(|| "never".into()),
+                    if k.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "active"
+                    },
                     k.name
                 );
             }
         }
         KeyCommand::Revoke { key_id } => {
-            db::with_transaction(conn, |ctx| api_keys::revoke(ctx.conn, now, Actor::Cli, key_id, None))?;
+            db::with_transaction(conn, |ctx| {
+                api_keys::revoke(ctx.conn, now, Actor::Cli, key_id, None)
+            })?;
             eprintln!("key {key_id} is revoked");
         }
     }
@@ -102,7 +149,8 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
 /// The password from a file, from a prompt on a terminal, or from the first line of stdin.
 fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
     let raw = if let Some(f) = file {
-        std::fs::read_to_string(f).with_context(|| format!("cannot read password file {}", f.display()))?
+        std::fs::read_to_string(f)
+            .with_context(|| format!("cannot read password file {}", f.display()))?
     } else if std::io::stdin().is_terminal() {
         let first = rpassword::prompt_password("Password: ")?;
         if rpassword::prompt_password("Repeat password: ")? != first {
@@ -121,15 +169,27 @@ fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
 /// safe while the server writes; the copy is then checked before we call it good.
 fn backup(conn: &rusqlite::Connection, target: &std::path::Path) -> anyhow::Result<()> {
     if target.exists() {
-        bail!("{} already exists; choose a new file name", target.display());
+        bail!(
+            "{} already exists; choose a new file name",
+            target.display()
+        );
     }
-    let target_str = target.to_str().context("the backup path must be valid UTF-8")?;
-    conn.execute("VACUUM INTO ?1", [target_str]).context("backup failed")?;
+    let target_str = target
+        .to_str()
+        .context("the backup path must be valid UTF-8")?;
+    conn.execute("VACUUM INTO ?1", [target_str])
+        .context("backup failed")?;
     let copy = rusqlite::Connection::open(target)?;
     let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if check != "ok" {
-        bail!("the backup at {} failed its integrity check: {check}", target.display());
+        bail!(
+            "the backup at {} failed its integrity check: {check}",
+            target.display()
+        );
     }
-    eprintln!("backup written to {} (integrity_check: ok)", target.display());
+    eprintln!(
+        "backup written to {} (integrity_check: ok)",
+        target.display()
+    );
     Ok(())
 }

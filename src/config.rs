@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
 #[derive(Debug, Parser)]
-#[command(name = "holdpoint", version, about = "Human-in-the-loop approvals for AI agents")]
+#[command(
+    name = "holdpoint",
+    version,
+    about = "Human-in-the-loop approvals for AI agents"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -20,25 +24,33 @@ pub struct Cli {
 impl Cli {
     /// Parses the process arguments; no subcommand means `serve` with its defaults.
     pub fn parse_args() -> Cli {
-        use clap::CommandFactory;
-        let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-        let names: Vec<String> = Cli::command().get_subcommands().map(|c| c.get_name().to_string()).collect();
-        let explicit = args.iter().skip(1).any(|a| {
-            a.to_str().is_some_and(|a| {
-                names.iter().any(|n| n == a) || matches!(a, "help" | "-h" | "--help" | "-V" | "--version")
-            })
-        });
-        if !explicit {
-            args.insert(1.min(args.len()), "serve".into());
+        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+        match Cli::try_parse_from(&args) {
+            Ok(cli) if cli.command.is_some() => cli,
+            Ok(_) => Cli::parse_from(with_serve(args)),
+            Err(e) if e.use_stderr() => {
+                Cli::try_parse_from(with_serve(args)).unwrap_or_else(|_| e.exit())
+            }
+            Err(e) => e.exit(),
         }
-        Cli::parse_from(args)
     }
+}
+
+/// `holdpoint [flags]` means `holdpoint serve [flags]`.
+fn with_serve(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    args.insert(1.min(args.len()), "serve".into());
+    args
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Directory for the database (holdpoint.db) and other state; created if missing.
-    #[arg(long, env = "HOLDPOINT_DATA_DIR", default_value = "./data", global = true)]
+    #[arg(
+        long,
+        env = "HOLDPOINT_DATA_DIR",
+        default_value = "./data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// Log filter, e.g. `info`, `debug`, `holdpoint=debug,actix_web=info`.
     #[arg(long, env = "HOLDPOINT_LOG", default_value = "info", global = true)]
@@ -182,9 +194,9 @@ impl Settings {
             public_url: serve.public_url.clone(),
             default_timeout_secs: serve.default_timeout,
             synchronous: serve.synchronous,
-            workers: serve.workers.unwrap_or_else(|| {
-                std::thread::available_parallelism().map_or(2, |n| n.get())
-            }),
+            workers: serve
+                .workers
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             sweep_interval: std::time::Duration::from_secs(1),
         }
     }
@@ -203,7 +215,9 @@ impl Settings {
 
     /// Cookies get `Secure` and the `__Host-` prefix only when browsers reach us over https.
     pub fn secure_cookies(&self) -> bool {
-        self.public_url.as_ref().is_some_and(|u| u.scheme() == "https")
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
     }
 
     /// Settings for tests: a temp data dir, port 0, and fast defaults.

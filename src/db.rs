@@ -64,7 +64,9 @@ fn migrations() -> Migrations<'static> {
 
 /// Brings the schema up to date; migrations only ever run forward.
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
-    migrations().to_latest(conn).context("database migration failed")
+    migrations()
+        .to_latest(conn)
+        .context("database migration failed")
 }
 
 /// What a write job sees: the open transaction, and a list of pauses it changed so their
@@ -76,7 +78,10 @@ pub struct WriteCtx<'a> {
 
 impl<'a> WriteCtx<'a> {
     pub fn new(conn: &'a Connection) -> Self {
-        WriteCtx { conn, changed: Vec::new() }
+        WriteCtx {
+            conn,
+            changed: Vec::new(),
+        }
     }
 
     pub fn pause_changed(&mut self, pause_id: i64) {
@@ -122,9 +127,9 @@ impl Writer {
             .send(job)
             .await
             .map_err(|_| AppError::Unavailable("the database writer has stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| AppError::Unavailable("the database writer has stopped".into()))?
+        answer.await.map_err(|_| {
+            AppError::Unavailable("the write was not completed; it is safe to retry".into())
+        })?
     }
 
     /// Queues a job whose outcome nobody waits for (e.g. a last-used timestamp).
@@ -150,7 +155,9 @@ where
     F: FnOnce(&mut WriteCtx<'_>) -> AppResult<T>,
 {
     let result = match ctx {
-        None => Err(AppError::Unavailable("the database is not accepting writes".into())),
+        None => Err(AppError::Unavailable(
+            "the database is not accepting writes".into(),
+        )),
         Some(ctx) => in_savepoint(ctx, f),
     };
     Box::new(move |commit| {
@@ -202,7 +209,22 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>, on_commit: &OnCommit) {
         return;
     }
     let mut ctx = WriteCtx::new(conn);
-    let completions: Vec<Completion> = batch.into_iter().map(|job| job(Some(&mut ctx))).collect();
+    let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
+    for job in batch {
+        // A panicking job must not take the writer thread (and every later write) with it.
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(Some(&mut ctx)))) {
+            Ok(done) => completions.push(done),
+            Err(_) => {
+                tracing::error!("a write job panicked; its batch is rolled back");
+                let _ = conn.execute_batch("ROLLBACK");
+                // Jobs not yet run are dropped: their callers see the write as not done.
+                completions
+                    .into_iter()
+                    .for_each(|c| c(Err("rolled back".into())));
+                return;
+            }
+        }
+    }
     let changed = std::mem::take(&mut ctx.changed);
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
@@ -249,4 +271,48 @@ pub fn with_transaction<T>(
     };
     tx.commit()?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writer() -> (Writer, tempfile::TempDir) {
+        let dir = tempfile::TempDir::new().unwrap();
+        let conn = open(&dir.path().join("t.db"), Synchronous::Normal).unwrap();
+        conn.execute_batch("CREATE TABLE t (v INTEGER)").unwrap();
+        (Writer::start(conn, Arc::new(|_: &[i64]| {})).0, dir)
+    }
+
+    #[tokio::test]
+    async fn a_failing_job_rolls_back_only_itself() {
+        let (w, _dir) = writer();
+        let ok = w.run(|ctx| Ok(ctx.conn.execute("INSERT INTO t VALUES (1)", [])?));
+        let bad = w.run(|ctx| {
+            ctx.conn.execute("INSERT INTO t VALUES (2)", [])?;
+            Err::<(), _>(AppError::BadRequest("no".into()))
+        });
+        let (ok, bad) = tokio::join!(ok, bad);
+        assert!(ok.is_ok() && bad.is_err());
+        let rows: Vec<i64> = w
+            .run(|ctx| {
+                let mut s = ctx.conn.prepare("SELECT v FROM t")?;
+                let v = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+                Ok(v)
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![1]);
+    }
+
+    #[tokio::test]
+    async fn the_writer_survives_a_panicking_job() {
+        let (w, _dir) = writer();
+        let panicked = w.run(|_ctx| -> AppResult<()> { panic!("boom") }).await;
+        assert!(matches!(panicked, Err(AppError::Unavailable(_))));
+        let after = w
+            .run(|ctx| Ok(ctx.conn.execute("INSERT INTO t VALUES (3)", [])?))
+            .await;
+        assert_eq!(after.unwrap(), 1);
+    }
 }

@@ -22,7 +22,10 @@ pub enum AppError {
     NotFound(String),
     /// A compare-and-set lost; `current` is the resource as it now stands.
     #[error("{detail}")]
-    Conflict { detail: String, current: Option<Value> },
+    Conflict {
+        detail: String,
+        current: Option<Value>,
+    },
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -47,7 +50,10 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
-        AppError::Invalid { field: field.into(), detail: detail.into() }
+        AppError::Invalid {
+            field: field.into(),
+            detail: detail.into(),
+        }
     }
 
     /// (slug, title): the slug ends the `type` URI, the title is fixed per type.
@@ -60,9 +66,13 @@ impl AppError {
             AppError::NotFound(_) => ("not-found", "Not found"),
             AppError::Conflict { .. } => ("conflict", "Conflict"),
             AppError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
-            AppError::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported media type"),
+            AppError::UnsupportedMediaType(_) => {
+                ("unsupported-media-type", "Unsupported media type")
+            }
             AppError::QuotaExceeded { .. } => ("quota-exceeded", "Monthly pause quota exceeded"),
-            AppError::IdempotencyMismatch(_) => ("idempotency-key-reused", "Idempotency key reused"),
+            AppError::IdempotencyMismatch(_) => {
+                ("idempotency-key-reused", "Idempotency key reused")
+            }
             AppError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
             AppError::Unavailable(_) => ("unavailable", "Service unavailable"),
             AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
@@ -95,7 +105,10 @@ impl AppError {
         });
         match self {
             AppError::Invalid { field, .. } => body["field"] = json!(field),
-            AppError::Conflict { current: Some(current), .. } => body["current"] = current.clone(),
+            AppError::Conflict {
+                current: Some(current),
+                ..
+            } => body["current"] = current.clone(),
             _ => {}
         }
         body
@@ -192,7 +205,9 @@ impl ResponseError for PageError {
 
     fn error_response(&self) -> HttpResponse {
         match self {
-            PageError::Redirect(to) => HttpResponse::SeeOther().insert_header((header::LOCATION, to.as_str())).finish(),
+            PageError::Redirect(to) => HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, to.as_str()))
+                .finish(),
             PageError::App(e) => {
                 if e.status_code().is_server_error() {
                     tracing::error!(error = ?anyhow_chain(e), "page failed");
@@ -203,7 +218,9 @@ impl ResponseError for PageError {
                     detail: body["detail"].as_str().unwrap_or(""),
                 };
                 let html = askama::Template::render(&page).unwrap_or_else(|_| "Error".into());
-                HttpResponse::build(e.status_code()).content_type("text/html; charset=utf-8").body(html)
+                HttpResponse::build(e.status_code())
+                    .content_type("text/html; charset=utf-8")
+                    .body(html)
             }
         }
     }

@@ -54,7 +54,11 @@ impl Application {
         });
         let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;
-        Ok(Application { port, server, state })
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -78,14 +82,25 @@ impl Application {
     }
 }
 
-fn run_server(listener: TcpListener, state: web::Data<AppState>, settings: &Settings) -> std::io::Result<Server> {
+fn run_server(
+    listener: TcpListener,
+    state: web::Data<AppState>,
+    settings: &Settings,
+) -> std::io::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .app_data(web::FormConfig::default().limit(http::MAX_BODY).error_handler(|e, _| {
-                AppError::BadRequest(format!("malformed form body: {e}")).into()
-            }))
-            .app_data(web::PathConfig::default().error_handler(|e, _| AppError::BadRequest(e.to_string()).into()))
+            .app_data(
+                web::FormConfig::default()
+                    .limit(http::MAX_BODY)
+                    .error_handler(|e, _| {
+                        AppError::BadRequest(format!("malformed form body: {e}")).into()
+                    }),
+            )
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
+            )
             .wrap(http::security_headers())
             .wrap(
                 Logger::new("%{method}xi %{path}xi %s %Dms")
@@ -148,7 +163,10 @@ pub async fn sweep_once(state: &AppState) -> AppResult<usize> {
     let mut total = 0;
     loop {
         let now = state.now();
-        let n = state.writer.run(move |ctx| pauses::expire_due(ctx, now, BATCH)).await?;
+        let n = state
+            .writer
+            .run(move |ctx| pauses::expire_due(ctx, now, BATCH))
+            .await?;
         total += n;
         if n < BATCH as usize {
             return Ok(total);

@@ -35,10 +35,16 @@ impl Waiters {
     pub fn subscribe(self: &Arc<Self>, pause_id: i64) -> Subscription {
         let notify = {
             let mut map = self.shard(pause_id).lock().expect("waiters lock");
-            map.entry(pause_id).or_insert_with(|| Arc::new(Notify::new())).clone()
+            map.entry(pause_id)
+                .or_insert_with(|| Arc::new(Notify::new()))
+                .clone()
         };
         self.active.fetch_add(1, Ordering::Relaxed);
-        Subscription { waiters: self.clone(), pause_id, notify }
+        Subscription {
+            waiters: self.clone(),
+            pause_id,
+            notify,
+        }
     }
 
     /// Wakes every waiter on these pauses.
@@ -72,7 +78,11 @@ impl Subscription {
 impl Drop for Subscription {
     fn drop(&mut self) {
         self.waiters.active.fetch_sub(1, Ordering::Relaxed);
-        let mut map = self.waiters.shard(self.pause_id).lock().expect("waiters lock");
+        let mut map = self
+            .waiters
+            .shard(self.pause_id)
+            .lock()
+            .expect("waiters lock");
         // The map holds one reference and we hold one: we are the last waiter.
         if Arc::strong_count(&self.notify) == 2 {
             map.remove(&self.pause_id);

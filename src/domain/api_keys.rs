@@ -27,7 +27,10 @@ pub fn generate(test: bool) -> String {
 
 /// True when the key has the right shape and checksum (no database needed).
 pub fn well_formed(key: &str) -> bool {
-    let rest = match key.strip_prefix(LIVE_PREFIX).or_else(|| key.strip_prefix(TEST_PREFIX)) {
+    let rest = match key
+        .strip_prefix(LIVE_PREFIX)
+        .or_else(|| key.strip_prefix(TEST_PREFIX))
+    {
         Some(r) => r,
         None => return false,
     };
@@ -62,7 +65,10 @@ pub fn create(
 ) -> AppResult<(i64, String)> {
     let name = name.trim();
     if name.chars().count() > 100 {
-        return Err(AppError::invalid("name", "a key name has at most 100 characters"));
+        return Err(AppError::invalid(
+            "name",
+            "a key name has at most 100 characters",
+        ));
     }
     super::workspaces::get(conn, workspace_id)?;
     let key = generate(test);
@@ -76,13 +82,17 @@ pub fn create(
         params![workspace_id, name, &key[..VISIBLE_LEN], &sha256(key.as_bytes())[..], test, created_by, now],
     )?;
     let id = conn.last_insert_rowid();
-    audit::record(conn, now, Entry {
-        workspace_id: Some(workspace_id),
-        actor,
-        event: "key.created",
-        subject: Some(id.to_string()),
-        details: Some(json!({ "name": name, "prefix": &key[..VISIBLE_LEN], "test": test })),
-    })?;
+    audit::record(
+        conn,
+        now,
+        Entry {
+            workspace_id: Some(workspace_id),
+            actor,
+            event: "key.created",
+            subject: Some(id.to_string()),
+            details: Some(json!({ "name": name, "prefix": &key[..VISIBLE_LEN], "test": test })),
+        },
+    )?;
     Ok((id, key))
 }
 
@@ -110,29 +120,47 @@ pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<KeyInfo>> {
 }
 
 /// Revokes a key. With `workspace_id`, a key of another workspace is "not found".
-pub fn revoke(conn: &Connection, now: Millis, actor: Actor, key_id: i64, workspace_id: Option<i64>) -> AppResult<()> {
+pub fn revoke(
+    conn: &Connection,
+    now: Millis,
+    actor: Actor,
+    key_id: i64,
+    workspace_id: Option<i64>,
+) -> AppResult<()> {
     let row: Option<(i64, Option<i64>)> = conn
-        .query_row("SELECT workspace_id, revoked_at FROM api_keys WHERE id = ?1", [key_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT workspace_id, revoked_at FROM api_keys WHERE id = ?1",
+            [key_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
     let ws = match row {
         Some((ws, _)) if workspace_id.is_some_and(|w| w != ws) => None,
         Some((ws, None)) => Some(ws),
         Some((_, Some(_))) => {
-            return Err(AppError::Conflict { detail: format!("key {key_id} is already revoked"), current: None })
+            return Err(AppError::Conflict {
+                detail: format!("key {key_id} is already revoked"),
+                current: None,
+            })
         }
         None => None,
     }
     .ok_or_else(|| AppError::NotFound(format!("no API key with id {key_id}")))?;
-    conn.execute("UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2", params![now, key_id])?;
-    audit::record(conn, now, Entry {
-        workspace_id: Some(ws),
-        actor,
-        event: "key.revoked",
-        subject: Some(key_id.to_string()),
-        details: None,
-    })?;
+    conn.execute(
+        "UPDATE api_keys SET revoked_at = ?1 WHERE id = ?2",
+        params![now, key_id],
+    )?;
+    audit::record(
+        conn,
+        now,
+        Entry {
+            workspace_id: Some(ws),
+            actor,
+            event: "key.revoked",
+            subject: Some(key_id.to_string()),
+            details: None,
+        },
+    )?;
     Ok(())
 }
 
@@ -156,7 +184,12 @@ pub fn authenticate(conn: &Connection, key: &str) -> AppResult<Option<AuthKey>> 
              WHERE key_hash = ?1 AND revoked_at IS NULL",
         )?
         .query_row([&sha256(key.as_bytes())[..]], |r| {
-            Ok(AuthKey { id: r.get(0)?, workspace_id: r.get(1)?, test: r.get(2)?, last_used_at: r.get(3)? })
+            Ok(AuthKey {
+                id: r.get(0)?,
+                workspace_id: r.get(1)?,
+                test: r.get(2)?,
+                last_used_at: r.get(3)?,
+            })
         })
         .optional()?)
 }

@@ -25,13 +25,20 @@ pub fn validate_key(key: &str) -> AppResult<()> {
     Ok(())
 }
 
-pub fn lookup(conn: &Connection, workspace_id: i64, key: &str, request_hash: &[u8]) -> AppResult<Lookup> {
+pub fn lookup(
+    conn: &Connection,
+    workspace_id: i64,
+    key: &str,
+    request_hash: &[u8],
+) -> AppResult<Lookup> {
     let row: Option<(Vec<u8>, u16, String)> = conn
         .prepare_cached(
             "SELECT request_hash, status_code, response_body FROM idempotency_keys
              WHERE workspace_id = ?1 AND key = ?2",
         )?
-        .query_row(params![workspace_id, key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row(params![workspace_id, key], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     match row {
         None => Ok(Lookup::New),

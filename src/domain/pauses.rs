@@ -24,8 +24,13 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] =
-        [Status::Pending, Status::Approved, Status::Rejected, Status::Expired, Status::Cancelled];
+    pub const ALL: [Status; 5] = [
+        Status::Pending,
+        Status::Approved,
+        Status::Rejected,
+        Status::Expired,
+        Status::Cancelled,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -91,8 +96,14 @@ impl Pause {
             watch_id,
             status: self.status(now).as_str(),
             action: &self.action,
-            context: self.context.as_deref().and_then(|c| serde_json::from_str(c).ok()),
-            metadata: self.metadata.as_deref().and_then(|c| serde_json::from_str(c).ok()),
+            context: self
+                .context
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok()),
+            metadata: self
+                .metadata
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok()),
             callback_url: self.callback_url.as_deref(),
             test: self.test,
             created_at: rfc3339(self.created_at),
@@ -107,6 +118,9 @@ impl Pause {
         serde_json::to_value(self.view(base_url, now)).unwrap_or_else(|_| json!({}))
     }
 }
+
+/// The ETag of a just-created pause (version 1, pending), as [`Pause::etag`] computes it.
+pub const INITIAL_ETAG: &str = "\"1-pending\"";
 
 /// The pause as the API shows it. `context` and `metadata` are the agent's JSON, verbatim.
 #[derive(Debug, Serialize)]
@@ -150,7 +164,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         created_at: r.get(10)?,
         expires_at: r.get(11)?,
         decided_at: r.get(12)?,
-        decided_by: email.map(|email| DecidedBy { email, name: r.get(14).unwrap_or_default() }),
+        decided_by: email.map(|email| DecidedBy {
+            email,
+            name: r.get(14).unwrap_or_default(),
+        }),
         reason: r.get(15)?,
         version: r.get(16)?,
     })
@@ -171,7 +188,12 @@ pub struct NewPause {
 }
 
 /// Creates a pause, counting it against the plan unless it comes from a test key.
-pub fn create(ctx: &mut WriteCtx<'_>, now: Millis, server_timeout: i64, p: NewPause) -> AppResult<Pause> {
+pub fn create(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    server_timeout: i64,
+    p: NewPause,
+) -> AppResult<Pause> {
     let conn = ctx.conn;
     let ws = workspaces::get(conn, p.workspace_id)?;
     if !p.test {
@@ -189,7 +211,10 @@ pub fn create(ctx: &mut WriteCtx<'_>, now: Millis, server_timeout: i64, p: NewPa
             });
         }
     }
-    let timeout = p.timeout_secs.or(ws.default_timeout_secs).unwrap_or(server_timeout);
+    let timeout = p
+        .timeout_secs
+        .or(ws.default_timeout_secs)
+        .unwrap_or(server_timeout);
     let watch_id = Uuid::now_v7();
     conn.prepare_cached(
         "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
@@ -209,13 +234,17 @@ pub fn create(ctx: &mut WriteCtx<'_>, now: Millis, server_timeout: i64, p: NewPa
         now + timeout * 1000
     ])?;
     let id = conn.last_insert_rowid();
-    audit::record(conn, now, Entry {
-        workspace_id: Some(ws.id),
-        actor: Actor::Key(p.api_key_id),
-        event: "pause.created",
-        subject: Some(watch_id.to_string()),
-        details: None,
-    })?;
+    audit::record(
+        conn,
+        now,
+        Entry {
+            workspace_id: Some(ws.id),
+            actor: Actor::Key(p.api_key_id),
+            event: "pause.created",
+            subject: Some(watch_id.to_string()),
+            details: None,
+        },
+    )?;
     get_by_id(conn, id)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("pause vanished")))
 }
 
@@ -229,13 +258,17 @@ pub fn get_by_id(conn: &Connection, id: i64) -> AppResult<Option<Pause>> {
 /// A pause of this workspace; another workspace's pause does not exist for the caller.
 pub fn get(conn: &Connection, workspace_id: i64, watch_id: &Uuid) -> AppResult<Option<Pause>> {
     Ok(conn
-        .prepare_cached(&format!("{SELECT} WHERE p.watch_id = ?1 AND p.workspace_id = ?2"))?
+        .prepare_cached(&format!(
+            "{SELECT} WHERE p.watch_id = ?1 AND p.workspace_id = ?2"
+        ))?
         .query_row(params![&watch_id.as_bytes()[..], workspace_id], from_row)
         .optional()?)
 }
 
 pub fn not_found(watch_id: &str) -> AppError {
-    AppError::NotFound(format!("no pause with watchId `{watch_id}` in this workspace"))
+    AppError::NotFound(format!(
+        "no pause with watchId `{watch_id}` in this workspace"
+    ))
 }
 
 /// SQL condition selecting pauses whose status, as readers see it at `?now`, is `status`.
@@ -243,7 +276,9 @@ fn status_condition(status: Option<Status>) -> &'static str {
     match status {
         None => "1",
         Some(Status::Pending) => "p.status = 'pending' AND p.expires_at > :now",
-        Some(Status::Expired) => "(p.status = 'expired' OR (p.status = 'pending' AND p.expires_at <= :now))",
+        Some(Status::Expired) => {
+            "(p.status = 'expired' OR (p.status = 'pending' AND p.expires_at <= :now))"
+        }
         Some(Status::Approved) => "p.status = 'approved'",
         Some(Status::Rejected) => "p.status = 'rejected'",
         Some(Status::Cancelled) => "p.status = 'cancelled'",
@@ -277,13 +312,19 @@ pub fn list(
         )?
         .collect::<Result<Vec<_>, _>>()?
     } else {
-        stmt.query_map(rusqlite::named_params! {":ws": workspace_id, ":limit": limit, ":offset": offset}, from_row)?
-            .collect::<Result<Vec<_>, _>>()?
+        stmt.query_map(
+            rusqlite::named_params! {":ws": workspace_id, ":limit": limit, ":offset": offset},
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?
     };
     let count_sql = format!("SELECT count(*) FROM pauses p WHERE p.workspace_id = :ws AND {cond}");
     let mut count = conn.prepare_cached(&count_sql)?;
     let total = if needs_now {
-        count.query_row(rusqlite::named_params! {":ws": workspace_id, ":now": now}, |r| r.get(0))?
+        count.query_row(
+            rusqlite::named_params! {":ws": workspace_id, ":now": now},
+            |r| r.get(0),
+        )?
     } else {
         count.query_row(rusqlite::named_params! {":ws": workspace_id}, |r| r.get(0))?
     };
@@ -306,11 +347,32 @@ pub enum Outcome {
     AlreadyFinal(Pause),
 }
 
-pub fn decide(ctx: &mut WriteCtx<'_>, now: Millis, workspace_id: i64, watch_id: &Uuid, d: Decision) -> AppResult<Outcome> {
-    let status = if d.approved { Status::Approved } else { Status::Rejected };
-    let event = if d.approved { "pause.approved" } else { "pause.rejected" };
+pub fn decide(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    workspace_id: i64,
+    watch_id: &Uuid,
+    d: Decision,
+) -> AppResult<Outcome> {
+    let status = if d.approved {
+        Status::Approved
+    } else {
+        Status::Rejected
+    };
+    let event = if d.approved {
+        "pause.approved"
+    } else {
+        "pause.rejected"
+    };
     let details = json!({ "reason": d.reason, "via": d.via });
-    transition(ctx, now, workspace_id, watch_id, Actor::User(d.user_id), event, Some(details), |conn, id| {
+    let entry = Entry {
+        workspace_id: Some(workspace_id),
+        actor: Actor::User(d.user_id),
+        event,
+        subject: Some(watch_id.to_string()),
+        details: Some(details),
+    };
+    transition(ctx, now, watch_id, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4, version = version + 1
              WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
@@ -319,9 +381,22 @@ pub fn decide(ctx: &mut WriteCtx<'_>, now: Millis, workspace_id: i64, watch_id: 
     })
 }
 
-/// The agent withdraws its own pending pause.
-pub fn cancel(ctx: &mut WriteCtx<'_>, now: Millis, workspace_id: i64, watch_id: &Uuid, key_id: i64) -> AppResult<Outcome> {
-    transition(ctx, now, workspace_id, watch_id, Actor::Key(key_id), "pause.cancelled", None, |conn, id| {
+/// An agent of the workspace withdraws a pending pause (keys are not scoped further yet).
+pub fn cancel(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    workspace_id: i64,
+    watch_id: &Uuid,
+    key_id: i64,
+) -> AppResult<Outcome> {
+    let entry = Entry {
+        workspace_id: Some(workspace_id),
+        actor: Actor::Key(key_id),
+        event: "pause.cancelled",
+        subject: Some(watch_id.to_string()),
+        details: None,
+    };
+    transition(ctx, now, watch_id, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = 'cancelled', decided_at = ?1, version = version + 1
              WHERE id = ?2 AND status = 'pending' AND expires_at > ?1",
@@ -330,28 +405,23 @@ pub fn cancel(ctx: &mut WriteCtx<'_>, now: Millis, workspace_id: i64, watch_id: 
     })
 }
 
+/// Compare-and-set on a pending pause of `entry.workspace_id`: `update` must touch no row
+/// unless the pause is still pending. The audit entry is written only when it did.
 fn transition(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
-    workspace_id: i64,
     watch_id: &Uuid,
-    actor: Actor,
-    event: &str,
-    details: Option<serde_json::Value>,
+    entry: Entry<'_>,
     update: impl FnOnce(&Connection, i64) -> rusqlite::Result<usize>,
 ) -> AppResult<Outcome> {
     let conn = ctx.conn;
-    let pause = get(conn, workspace_id, watch_id)?.ok_or_else(|| not_found(&watch_id.to_string()))?;
+    let workspace_id = entry.workspace_id.unwrap_or_default();
+    let pause =
+        get(conn, workspace_id, watch_id)?.ok_or_else(|| not_found(&watch_id.to_string()))?;
     if update(conn, pause.id)? == 0 {
         return Ok(Outcome::AlreadyFinal(pause));
     }
-    audit::record(conn, now, Entry {
-        workspace_id: Some(workspace_id),
-        actor,
-        event,
-        subject: Some(watch_id.to_string()),
-        details,
-    })?;
+    audit::record(conn, now, entry)?;
     ctx.pause_changed(pause.id);
     let changed = get_by_id(conn, pause.id)?.ok_or_else(|| not_found(&watch_id.to_string()))?;
     Ok(Outcome::Changed(changed))
@@ -365,19 +435,27 @@ pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<
             "SELECT id, workspace_id, watch_id FROM pauses
              WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
         )?
-        .query_map(params![now, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map(params![now, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
         .collect::<Result<_, _>>()?;
     for (id, ws, watch) in &due {
         // No version bump: readers already saw this pause as expired, so its ETag must not change.
-        conn.prepare_cached("UPDATE pauses SET status = 'expired' WHERE id = ?1 AND status = 'pending'")?
-            .execute([id])?;
-        audit::record(conn, now, Entry {
-            workspace_id: Some(*ws),
-            actor: Actor::System,
-            event: "pause.expired",
-            subject: Some(Uuid::from_bytes(*watch).to_string()),
-            details: None,
-        })?;
+        conn.prepare_cached(
+            "UPDATE pauses SET status = 'expired' WHERE id = ?1 AND status = 'pending'",
+        )?
+        .execute([id])?;
+        audit::record(
+            conn,
+            now,
+            Entry {
+                workspace_id: Some(*ws),
+                actor: Actor::System,
+                event: "pause.expired",
+                subject: Some(Uuid::from_bytes(*watch).to_string()),
+                details: None,
+            },
+        )?;
         ctx.pause_changed(*id);
     }
     Ok(due.len())

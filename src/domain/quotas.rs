@@ -68,7 +68,11 @@ impl QuotaState {
     }
 }
 
-pub fn state(conn: &Connection, workspace_id: i64, now: Millis) -> crate::error::AppResult<QuotaState> {
+pub fn state(
+    conn: &Connection,
+    workspace_id: i64,
+    now: Millis,
+) -> crate::error::AppResult<QuotaState> {
     let ws = super::workspaces::get(conn, workspace_id)?;
     let plan = super::workspaces::plan(conn, &ws.plan_id)?;
     Ok(QuotaState {

@@ -41,15 +41,23 @@ pub struct Session {
 pub fn lookup(conn: &Connection, token: &str, now: Millis) -> AppResult<Option<Session>> {
     let token_hash = hash(token);
     let row: Option<(i64, Millis, Millis)> = conn
-        .prepare_cached("SELECT user_id, last_seen_at, expires_at FROM sessions WHERE token_hash = ?1")?
+        .prepare_cached(
+            "SELECT user_id, last_seen_at, expires_at FROM sessions WHERE token_hash = ?1",
+        )?
         .query_row([&token_hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()?;
-    let Some((user_id, last_seen_at, expires_at)) = row else { return Ok(None) };
+    let Some((user_id, last_seen_at, expires_at)) = row else {
+        return Ok(None);
+    };
     if now >= expires_at || now - last_seen_at >= IDLE_MS {
         return Ok(None);
     }
     match users::get(conn, user_id)? {
-        Some(user) if !user.disabled => Ok(Some(Session { token_hash, user, last_seen_at })),
+        Some(user) if !user.disabled => Ok(Some(Session {
+            token_hash,
+            user,
+            last_seen_at,
+        })),
         _ => Ok(None),
     }
 }

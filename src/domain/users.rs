@@ -1,6 +1,8 @@
 //! Users: one workspace each, a role, an argon2id password hash.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::json;
@@ -82,7 +84,10 @@ pub fn normalize_email(email: &str) -> AppResult<String> {
         && !e.chars().any(char::is_whitespace)
         && matches!(e.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'));
     if !valid {
-        return Err(AppError::invalid("email", format!("`{}` is not an email address", email.trim())));
+        return Err(AppError::invalid(
+            "email",
+            format!("`{}` is not an email address", email.trim()),
+        ));
     }
     Ok(e)
 }
@@ -116,7 +121,10 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
     let email = normalize_email(u.email)?;
     let name = u.name.trim();
     if name.chars().count() > 200 {
-        return Err(AppError::invalid("name", "a name has at most 200 characters"));
+        return Err(AppError::invalid(
+            "name",
+            "a name has at most 200 characters",
+        ));
     }
     let ws = workspaces::get(conn, u.workspace_id)?;
     let plan = workspaces::plan(conn, &ws.plan_id)?;
@@ -131,10 +139,15 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
         }
     }
     let taken: Option<i64> = conn
-        .query_row("SELECT id FROM users WHERE email = ?1", [&email], |r| r.get(0))
+        .query_row("SELECT id FROM users WHERE email = ?1", [&email], |r| {
+            r.get(0)
+        })
         .optional()?;
     if taken.is_some() {
-        return Err(AppError::Conflict { detail: format!("a user with email {email} already exists"), current: None });
+        return Err(AppError::Conflict {
+            detail: format!("a user with email {email} already exists"),
+            current: None,
+        });
     }
     conn.execute(
         "INSERT INTO users (workspace_id, email, name, role, password_hash, created_at)
@@ -142,13 +155,17 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
         params![ws.id, email, name, u.role.as_str(), u.password_hash, now],
     )?;
     let id = conn.last_insert_rowid();
-    audit::record(conn, now, Entry {
-        workspace_id: Some(ws.id),
-        actor,
-        event: "user.added",
-        subject: Some(id.to_string()),
-        details: Some(json!({ "email": email, "role": u.role.as_str() })),
-    })?;
+    audit::record(
+        conn,
+        now,
+        Entry {
+            workspace_id: Some(ws.id),
+            actor,
+            event: "user.added",
+            subject: Some(id.to_string()),
+            details: Some(json!({ "email": email, "role": u.role.as_str() })),
+        },
+    )?;
     Ok(id)
 }
 
@@ -176,7 +193,9 @@ pub fn get(conn: &Connection, id: i64) -> AppResult<Option<User>> {
 /// The user and password hash for a sign-in attempt.
 pub fn for_login(conn: &Connection, email: &str) -> AppResult<Option<(User, String)>> {
     Ok(conn
-        .prepare_cached(&format!("SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1"
+        ))?
         .query_row([email], |r| Ok((from_row(r)?, r.get(6)?)))
         .optional()?)
 }

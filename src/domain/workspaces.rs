@@ -28,25 +28,44 @@ pub struct Plan {
 pub fn plan(conn: &Connection, plan_id: &str) -> AppResult<Plan> {
     conn.prepare_cached("SELECT id, monthly_pauses, max_approvers FROM plans WHERE id = ?1")?
         .query_row([plan_id], |r| {
-            Ok(Plan { id: r.get(0)?, monthly_pauses: r.get(1)?, max_approvers: r.get(2)? })
+            Ok(Plan {
+                id: r.get(0)?,
+                monthly_pauses: r.get(1)?,
+                max_approvers: r.get(2)?,
+            })
         })
         .optional()?
         .ok_or_else(|| {
             let known = plan_ids(conn).unwrap_or_default().join(", ");
-            AppError::invalid("plan", format!("unknown plan `{plan_id}`; known plans: {known}"))
+            AppError::invalid(
+                "plan",
+                format!("unknown plan `{plan_id}`; known plans: {known}"),
+            )
         })
 }
 
 pub fn plan_ids(conn: &Connection) -> AppResult<Vec<String>> {
-    let mut stmt = conn.prepare_cached("SELECT id FROM plans ORDER BY monthly_pauses IS NULL, monthly_pauses")?;
-    let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let mut stmt = conn
+        .prepare_cached("SELECT id FROM plans ORDER BY monthly_pauses IS NULL, monthly_pauses")?;
+    let ids = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     Ok(ids)
 }
 
-pub fn create(conn: &Connection, now: Millis, actor: Actor, name: &str, plan_id: &str) -> AppResult<i64> {
+pub fn create(
+    conn: &Connection,
+    now: Millis,
+    actor: Actor,
+    name: &str,
+    plan_id: &str,
+) -> AppResult<i64> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(AppError::invalid("name", "a workspace name has 1 to 200 characters"));
+        return Err(AppError::invalid(
+            "name",
+            "a workspace name has 1 to 200 characters",
+        ));
     }
     plan(conn, plan_id)?;
     conn.execute(
@@ -54,13 +73,17 @@ pub fn create(conn: &Connection, now: Millis, actor: Actor, name: &str, plan_id:
         params![name, plan_id, now],
     )?;
     let id = conn.last_insert_rowid();
-    audit::record(conn, now, Entry {
-        workspace_id: Some(id),
-        actor,
-        event: "workspace.created",
-        subject: Some(id.to_string()),
-        details: Some(json!({ "name": name, "plan": plan_id })),
-    })?;
+    audit::record(
+        conn,
+        now,
+        Entry {
+            workspace_id: Some(id),
+            actor,
+            event: "workspace.created",
+            subject: Some(id.to_string()),
+            details: Some(json!({ "name": name, "plan": plan_id })),
+        },
+    )?;
     Ok(id)
 }
 
@@ -85,21 +108,36 @@ pub fn get(conn: &Connection, id: i64) -> AppResult<Workspace> {
 
 pub fn list(conn: &Connection) -> AppResult<Vec<Workspace>> {
     let mut stmt = conn.prepare("SELECT id FROM workspaces ORDER BY id")?;
-    let ids: Vec<i64> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let ids: Vec<i64> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
     ids.into_iter().map(|id| get(conn, id)).collect()
 }
 
-pub fn set_plan(conn: &Connection, now: Millis, actor: Actor, id: i64, plan_id: &str) -> AppResult<()> {
+pub fn set_plan(
+    conn: &Connection,
+    now: Millis,
+    actor: Actor,
+    id: i64,
+    plan_id: &str,
+) -> AppResult<()> {
     let ws = get(conn, id)?;
     plan(conn, plan_id)?;
-    conn.execute("UPDATE workspaces SET plan_id = ?1 WHERE id = ?2", params![plan_id, id])?;
-    audit::record(conn, now, Entry {
-        workspace_id: Some(id),
-        actor,
-        event: "workspace.plan_changed",
-        subject: Some(id.to_string()),
-        details: Some(json!({ "from": ws.plan_id, "to": plan_id })),
-    })?;
+    conn.execute(
+        "UPDATE workspaces SET plan_id = ?1 WHERE id = ?2",
+        params![plan_id, id],
+    )?;
+    audit::record(
+        conn,
+        now,
+        Entry {
+            workspace_id: Some(id),
+            actor,
+            event: "workspace.plan_changed",
+            subject: Some(id.to_string()),
+            details: Some(json!({ "from": ws.plan_id, "to": plan_id })),
+        },
+    )?;
     Ok(())
 }
 

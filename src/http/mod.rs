@@ -77,6 +77,16 @@ pub async fn not_found(req: HttpRequest) -> HttpResponse {
     AppError::NotFound(format!("no route for {} {}", req.method(), req.path())).error_response()
 }
 
+/// A default service answering 405 with the methods the resource does allow.
+pub fn only(allow: &'static str) -> actix_web::Route {
+    web::to(move |req: HttpRequest| async move {
+        let mut res = method_not_allowed(req).await;
+        res.headers_mut()
+            .insert(header::ALLOW, header::HeaderValue::from_static(allow));
+        res
+    })
+}
+
 /// The 405 for a known path with the wrong method.
 pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
     let err = AppError::BadRequest(format!("{} is not allowed on {}", req.method(), req.path()));
@@ -92,15 +102,25 @@ pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
 /// Reads the body up to [`MAX_BODY`] bytes; more is a 413, before or after reading.
 pub async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> AppResult<web::Bytes> {
     use futures_util::StreamExt;
-    let too_large = || AppError::PayloadTooLarge(format!("the request body is over the {} KiB limit", MAX_BODY / 1024));
-    if let Some(len) = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok()) {
+    let too_large = || {
+        AppError::PayloadTooLarge(format!(
+            "the request body is over the {} KiB limit",
+            MAX_BODY / 1024
+        ))
+    };
+    if let Some(len) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+    {
         if len > MAX_BODY {
             return Err(too_large());
         }
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("could not read the request body: {e}")))?;
+        let chunk = chunk
+            .map_err(|e| AppError::BadRequest(format!("could not read the request body: {e}")))?;
         if body.len() + chunk.len() > MAX_BODY {
             return Err(too_large());
         }
@@ -114,7 +134,13 @@ pub fn content_type(req: &HttpRequest) -> String {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default()
 }
 
@@ -123,14 +149,17 @@ pub fn content_type(req: &HttpRequest) -> String {
 pub fn parse_json<'a, T: serde::Deserialize<'a>>(body: &'a [u8]) -> AppResult<T> {
     // serde would read a struct from an array too; the contract is an object.
     if body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
-        return Err(match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
-            Ok(_) => AppError::invalid("body", "the request body must be a JSON object"),
-            Err(e) => AppError::BadRequest(format!("malformed JSON: {e}")),
-        });
+        return Err(
+            match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+                Ok(_) => AppError::invalid("body", "the request body must be a JSON object"),
+                Err(e) => AppError::BadRequest(format!("malformed JSON: {e}")),
+            },
+        );
     }
     let de = &mut serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut *de).map_err(json_error)?;
-    de.end().map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    de.end()
+        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
     Ok(value)
 }
 
@@ -139,11 +168,18 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
     let path = e.path().to_string();
     let inner = e.into_inner();
     match inner.classify() {
-        Category::Syntax | Category::Eof | Category::Io => AppError::BadRequest(format!("malformed JSON: {inner}")),
+        Category::Syntax | Category::Eof | Category::Io => {
+            AppError::BadRequest(format!("malformed JSON: {inner}"))
+        }
         Category::Data => {
             // serde reports a missing or unknown field at the root, naming it in backticks.
             let field = if path == "." {
-                inner.to_string().split('`').nth(1).map(str::to_string).unwrap_or_else(|| "body".into())
+                inner
+                    .to_string()
+                    .split('`')
+                    .nth(1)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| "body".into())
             } else {
                 path
             };

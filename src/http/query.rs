@@ -16,7 +16,10 @@ impl Query {
         let mut found = self.0.iter().filter(|(k, _)| k == name);
         let first = found.next().map(|(_, v)| v.as_str());
         if found.next().is_some() {
-            return Err(AppError::invalid(name, format!("`{name}` is given more than once")));
+            return Err(AppError::invalid(
+                name,
+                format!("`{name}` is given more than once"),
+            ));
         }
         Ok(first)
     }
@@ -26,7 +29,10 @@ impl Query {
             None => Ok(default),
             Some(v) => match v.trim().parse::<i64>() {
                 Ok(n) if (min..=max).contains(&n) => Ok(n),
-                _ => Err(AppError::invalid(name, format!("`{name}` must be a whole number from {min} to {max}"))),
+                _ => Err(AppError::invalid(
+                    name,
+                    format!("`{name}` must be a whole number from {min} to {max}"),
+                )),
             },
         }
     }

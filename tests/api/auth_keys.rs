@@ -8,11 +8,23 @@ async fn missing_malformed_unknown_and_revoked_keys_all_get_the_same_401() {
     let app = spawn_app().await;
     let revoked = app.create_key(1, false);
     let now = app.now();
-    app.with_db(|c| holdpoint::domain::api_keys::revoke(c, now, holdpoint::domain::audit::Actor::Cli, 2, None)).unwrap();
+    app.with_db(|c| {
+        holdpoint::domain::api_keys::revoke(c, now, holdpoint::domain::audit::Actor::Cli, 2, None)
+    })
+    .unwrap();
     let unknown = holdpoint::domain::api_keys::generate(false);
     let mut bodies = Vec::new();
-    for key in [None, Some("garbage"), Some("hitl_live_"), Some(unknown.as_str()), Some(revoked.as_str())] {
-        let mut req = app.api.post(app.url("/api/pause")).json(&json!({ "action": "x" }));
+    for key in [
+        None,
+        Some("garbage"),
+        Some("hitl_live_"),
+        Some(unknown.as_str()),
+        Some(revoked.as_str()),
+    ] {
+        let mut req = app
+            .api
+            .post(app.url("/api/pause"))
+            .json(&json!({ "action": "x" }));
         if let Some(k) = key {
             req = req.bearer_auth(k);
         }
@@ -20,7 +32,10 @@ async fn missing_malformed_unknown_and_revoked_keys_all_get_the_same_401() {
         assert_eq!(res.headers().get("www-authenticate").unwrap(), "Bearer");
         bodies.push(assert_problem(res, 401).await);
     }
-    assert!(bodies.windows(2).all(|w| w[0] == w[1]), "401 bodies differ: {bodies:?}");
+    assert!(
+        bodies.windows(2).all(|w| w[0] == w[1]),
+        "401 bodies differ: {bodies:?}"
+    );
     assert_eq!(app.count("SELECT count(*) FROM pauses"), 0);
 }
 
@@ -32,9 +47,22 @@ async fn a_key_sees_only_its_own_workspace_and_other_pauses_are_404() {
     let other_ws = app.create_workspace("B", "pro");
     let other_key = app.create_key(other_ws, false);
     assert_problem(app.get_pause_with(&other_key, watch_id, "").await, 404).await;
-    assert_problem(app.get_pause_with(&other_key, watch_id, "?wait=1").await, 404).await;
+    assert_problem(
+        app.get_pause_with(&other_key, watch_id, "?wait=1").await,
+        404,
+    )
+    .await;
     assert_problem(app.cancel_pause(&other_key, watch_id).await, 404).await;
-    let list: Value = app.api.get(app.url("/api/pause")).bearer_auth(&other_key).send().await.unwrap().json().await.unwrap();
+    let list: Value = app
+        .api
+        .get(app.url("/api/pause"))
+        .bearer_auth(&other_key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["total"], 0);
     // A user of workspace B cannot decide A's pause either.
     app.add_user(other_ws, "b-owner@example.com", Role::Owner);
@@ -48,7 +76,9 @@ async fn test_keys_create_test_pauses() {
     let app = spawn_app().await;
     let test_key = app.create_key(1, true);
     assert!(test_key.starts_with("hitl_test_"));
-    let res = app.post_pause_with(&test_key, &json!({ "action": "try" })).await;
+    let res = app
+        .post_pause_with(&test_key, &json!({ "action": "try" }))
+        .await;
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["test"], true);
@@ -57,8 +87,24 @@ async fn test_keys_create_test_pauses() {
 #[tokio::test]
 async fn health_and_readiness_answer() {
     let app = spawn_app().await;
-    assert_eq!(app.api.get(app.url("/healthz")).send().await.unwrap().status(), 200);
-    let ready: Value = app.api.get(app.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        app.api
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let ready: Value = app
+        .api
+        .get(app.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ready["status"], "ready");
 }
 
@@ -66,8 +112,15 @@ async fn health_and_readiness_answer() {
 async fn unknown_routes_and_methods_get_problem_json() {
     let app = spawn_app().await;
     assert_problem(app.api.get(app.url("/api/nope")).send().await.unwrap(), 404).await;
-    assert_problem(app.api.delete(app.url("/api/pause")).send().await.unwrap(), 405).await;
-    let doc = app.api.get(app.url("/problems/quota-exceeded")).send().await.unwrap();
+    let res = app.api.delete(app.url("/api/pause")).send().await.unwrap();
+    assert_eq!(res.headers().get("allow").unwrap(), "GET, POST");
+    assert_problem(res, 405).await;
+    let doc = app
+        .api
+        .get(app.url("/problems/quota-exceeded"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(doc.status(), 200);
 }
 

@@ -43,11 +43,14 @@ pub async fn spawn_app_in(dir: Arc<TempDir>, now: i64) -> TestApp {
         clock,
         app_state,
         handle,
-        api: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        api: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
         key: String::new(),
         owner_email: String::new(),
     };
-    let existing = test.with_db(|c| Ok(users::any_exists(c)?)).unwrap();
+    let existing = test.with_db(users::any_exists).unwrap();
     if !existing {
         test.key = test.create_key(1, false);
         test.owner_email = "owner@example.com".into();
@@ -66,38 +69,66 @@ impl TestApp {
     }
 
     /// Runs `f` in a write transaction on a direct connection (as the CLI does).
-    pub fn with_db<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> holdpoint::error::AppResult<T>) -> holdpoint::error::AppResult<T> {
-        let mut conn = db::open(&self.dir.path().join("holdpoint.db"), holdpoint::config::Synchronous::Normal).unwrap();
+    pub fn with_db<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> holdpoint::error::AppResult<T>,
+    ) -> holdpoint::error::AppResult<T> {
+        let mut conn = db::open(
+            &self.dir.path().join("holdpoint.db"),
+            holdpoint::config::Synchronous::Normal,
+        )
+        .unwrap();
         db::with_transaction(&mut conn, |ctx| f(ctx.conn))
     }
 
     pub fn create_workspace(&self, name: &str, plan: &str) -> i64 {
         let now = self.now();
-        self.with_db(|c| workspaces::create(c, now, Actor::Cli, name, plan)).unwrap()
+        self.with_db(|c| workspaces::create(c, now, Actor::Cli, name, plan))
+            .unwrap()
     }
 
     pub fn set_plan(&self, ws: i64, plan: &str) {
         let now = self.now();
-        self.with_db(|c| workspaces::set_plan(c, now, Actor::Cli, ws, plan)).unwrap()
+        self.with_db(|c| workspaces::set_plan(c, now, Actor::Cli, ws, plan))
+            .unwrap()
     }
 
     pub fn create_key(&self, ws: i64, test: bool) -> String {
         let now = self.now();
-        self.with_db(|c| api_keys::create(c, now, Actor::Cli, ws, "test key", test)).unwrap().1
+        self.with_db(|c| api_keys::create(c, now, Actor::Cli, ws, "test key", test))
+            .unwrap()
+            .1
     }
 
     pub fn add_user(&self, ws: i64, email: &str, role: Role) -> i64 {
         let now = self.now();
         let password_hash = users::hash_password(PASSWORD).unwrap();
-        self.with_db(|c| users::add(c, now, Actor::Cli, NewUser { workspace_id: ws, email, name: "Test User", role, password_hash }))
-            .unwrap()
+        self.with_db(|c| {
+            users::add(
+                c,
+                now,
+                Actor::Cli,
+                NewUser {
+                    workspace_id: ws,
+                    email,
+                    name: "Test User",
+                    role,
+                    password_hash,
+                },
+            )
+        })
+        .unwrap()
     }
 
     /// Rows of the audit log for a subject, oldest first: (event, actor_type).
     pub fn audit_events(&self, subject: &str) -> Vec<(String, String)> {
         self.with_db(|c| {
-            let mut stmt = c.prepare("SELECT event, actor_type FROM audit_log WHERE subject = ?1 ORDER BY id")?;
-            let rows = stmt.query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<Vec<_>, _>>()?;
+            let mut stmt = c.prepare(
+                "SELECT event, actor_type FROM audit_log WHERE subject = ?1 ORDER BY id",
+            )?;
+            let rows = stmt
+                .query_map([subject], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
         })
         .unwrap()
@@ -105,21 +136,39 @@ impl TestApp {
 
     pub fn stored_status(&self, watch_id: &str) -> String {
         let id = uuid::Uuid::parse_str(watch_id).unwrap();
-        self.with_db(|c| Ok(c.query_row("SELECT status FROM pauses WHERE watch_id = ?1", [&id.as_bytes()[..]], |r| r.get(0))?))
-            .unwrap()
+        self.with_db(|c| {
+            Ok(c.query_row(
+                "SELECT status FROM pauses WHERE watch_id = ?1",
+                [&id.as_bytes()[..]],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap()
     }
 
     pub fn count(&self, sql: &str) -> i64 {
-        self.with_db(|c| Ok(c.query_row(sql, [], |r| r.get(0))?)).unwrap()
+        self.with_db(|c| Ok(c.query_row(sql, [], |r| r.get(0))?))
+            .unwrap()
     }
 
     // ---- agent API -------------------------------------------------------------------------
 
     pub async fn post_pause_with(&self, key: &str, body: &Value) -> Response {
-        self.api.post(self.url("/api/pause")).bearer_auth(key).json(body).send().await.unwrap()
+        self.api
+            .post(self.url("/api/pause"))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
-    pub async fn post_pause_raw(&self, key: &str, content_type: &str, body: impl Into<reqwest::Body>) -> Response {
+    pub async fn post_pause_raw(
+        &self,
+        key: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
         self.api
             .post(self.url("/api/pause"))
             .bearer_auth(key)
@@ -132,8 +181,18 @@ impl TestApp {
 
     /// Creates a pause with the default key and returns its JSON (asserting 201).
     pub async fn create_pause(&self, action: &str) -> Value {
-        let res = self.post_pause_with(&self.key, &json!({ "action": action, "context": { "n": 1 } })).await;
-        assert_eq!(res.status(), StatusCode::CREATED, "create failed: {:?}", res.text().await);
+        let res = self
+            .post_pause_with(
+                &self.key,
+                &json!({ "action": action, "context": { "n": 1 } }),
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "create failed: {:?}",
+            res.text().await
+        );
         res.json().await.unwrap()
     }
 
@@ -142,19 +201,36 @@ impl TestApp {
     }
 
     pub async fn get_pause_with(&self, key: &str, watch_id: &str, query: &str) -> Response {
-        self.api.get(self.url(&format!("/api/pause/{watch_id}{query}"))).bearer_auth(key).send().await.unwrap()
+        self.api
+            .get(self.url(&format!("/api/pause/{watch_id}{query}")))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn list_pauses(&self, query: &str) -> Response {
-        self.api.get(self.url(&format!("/api/pause{query}"))).bearer_auth(&self.key).send().await.unwrap()
+        self.api
+            .get(self.url(&format!("/api/pause{query}")))
+            .bearer_auth(&self.key)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn cancel_pause(&self, key: &str, watch_id: &str) -> Response {
-        self.api.post(self.url(&format!("/api/pause/{watch_id}/cancel"))).bearer_auth(key).send().await.unwrap()
+        self.api
+            .post(self.url(&format!("/api/pause/{watch_id}/cancel")))
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn sweep(&self) -> usize {
-        holdpoint::startup::sweep_once(&self.app_state).await.unwrap()
+        holdpoint::startup::sweep_once(&self.app_state)
+            .await
+            .unwrap()
     }
 
     // ---- humans ------------------------------------------------------------------------------
@@ -163,7 +239,12 @@ impl TestApp {
     pub async fn sign_in(&self, email: &str) -> Browser {
         let browser = Browser::new(&self.address);
         let res = browser.login(email, PASSWORD).await;
-        assert_eq!(res.status(), StatusCode::SEE_OTHER, "sign-in failed: {:?}", res.text().await);
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in failed: {:?}",
+            res.text().await
+        );
         browser
     }
 }
@@ -204,7 +285,11 @@ impl Browser {
         let token = self.login_form_token().await;
         self.client
             .post(self.url("/login"))
-            .form(&[("email", email), ("password", password), ("csrf_token", &token)])
+            .form(&[
+                ("email", email),
+                ("password", password),
+                ("csrf_token", &token),
+            ])
             .send()
             .await
             .unwrap()
@@ -213,16 +298,30 @@ impl Browser {
     /// The CSRF token from the signed-in page's `<meta name="csrf-token">`.
     pub async fn csrf(&self) -> String {
         let html = self.get("/").await.text().await.unwrap();
-        extract(&html, "<meta name=\"csrf-token\" content=\"").expect("signed-in page carries the csrf meta tag")
+        extract(&html, "<meta name=\"csrf-token\" content=\"")
+            .expect("signed-in page carries the csrf meta tag")
     }
 
     pub async fn decide(&self, watch_id: &str, approved: bool, reason: Option<&str>) -> Response {
         let csrf = self.csrf().await;
-        self.decide_with_token(watch_id, &json!({ "approved": approved, "reason": reason }), Some(&csrf)).await
+        self.decide_with_token(
+            watch_id,
+            &json!({ "approved": approved, "reason": reason }),
+            Some(&csrf),
+        )
+        .await
     }
 
-    pub async fn decide_with_token(&self, watch_id: &str, body: &Value, csrf: Option<&str>) -> Response {
-        let mut req = self.client.post(self.url(&format!("/api/pause/{watch_id}/approve"))).json(body);
+    pub async fn decide_with_token(
+        &self,
+        watch_id: &str,
+        body: &Value,
+        csrf: Option<&str>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .post(self.url(&format!("/api/pause/{watch_id}/approve")))
+            .json(body);
         if let Some(t) = csrf {
             req = req.header("x-csrf-token", t);
         }
@@ -239,11 +338,22 @@ pub fn extract(html: &str, marker: &str) -> Option<String> {
 /// Asserts a problem+json answer with this status and returns its body.
 pub async fn assert_problem(res: Response, status: u16) -> Value {
     assert_eq!(res.status().as_u16(), status, "unexpected status");
-    let ct = res.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     assert_eq!(ct, "application/problem+json");
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], status);
-    assert!(body["type"].as_str().is_some_and(|t| t.starts_with("/problems/")), "{body}");
+    assert!(
+        body["type"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("/problems/")),
+        "{body}"
+    );
     assert!(body["title"].as_str().is_some_and(|t| !t.is_empty()));
     assert!(body["detail"].as_str().is_some_and(|t| !t.is_empty()));
     body

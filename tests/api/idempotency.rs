@@ -2,8 +2,20 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, spawn_app};
 
-async fn post(app: &crate::helpers::TestApp, key: &str, idem: &str, body: &Value) -> reqwest::Response {
-    app.api.post(app.url("/api/pause")).bearer_auth(key).header("idempotency-key", idem).json(body).send().await.unwrap()
+async fn post(
+    app: &crate::helpers::TestApp,
+    key: &str,
+    idem: &str,
+    body: &Value,
+) -> reqwest::Response {
+    app.api
+        .post(app.url("/api/pause"))
+        .bearer_auth(key)
+        .header("idempotency-key", idem)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -25,8 +37,15 @@ async fn the_same_idempotency_key_and_body_replays_the_first_response() {
 async fn the_same_idempotency_key_with_another_body_is_422() {
     let app = spawn_app().await;
     post(&app, &app.key, "req-1", &json!({ "action": "a" })).await;
-    let problem = assert_problem(post(&app, &app.key, "req-1", &json!({ "action": "b" })).await, 422).await;
-    assert!(problem["type"].as_str().unwrap().ends_with("idempotency-key-reused"));
+    let problem = assert_problem(
+        post(&app, &app.key, "req-1", &json!({ "action": "b" })).await,
+        422,
+    )
+    .await;
+    assert!(problem["type"]
+        .as_str()
+        .unwrap()
+        .ends_with("idempotency-key-reused"));
     assert_eq!(app.count("SELECT count(*) FROM pauses"), 1);
 }
 
@@ -36,11 +55,15 @@ async fn idempotency_keys_are_kept_at_least_24_hours_and_then_purged() {
     let body = json!({ "action": "a" });
     let first: Value = post(&app, &app.key, "k", &body).await.json().await.unwrap();
     app.clock.advance_secs(25 * 3600);
-    holdpoint::startup::housekeeping(&app.app_state).await.unwrap();
+    holdpoint::startup::housekeeping(&app.app_state)
+        .await
+        .unwrap();
     let replay: Value = post(&app, &app.key, "k", &body).await.json().await.unwrap();
     assert_eq!(first["watchId"], replay["watchId"]);
     app.clock.advance_secs(24 * 3600);
-    holdpoint::startup::housekeeping(&app.app_state).await.unwrap();
+    holdpoint::startup::housekeeping(&app.app_state)
+        .await
+        .unwrap();
     let fresh: Value = post(&app, &app.key, "k", &body).await.json().await.unwrap();
     assert_ne!(first["watchId"], fresh["watchId"]);
 }
@@ -51,8 +74,16 @@ async fn idempotency_keys_are_per_workspace() {
     let other_ws = app.create_workspace("B", "free");
     let other_key = app.create_key(other_ws, false);
     let body = json!({ "action": "a" });
-    let a: Value = post(&app, &app.key, "same", &body).await.json().await.unwrap();
-    let b: Value = post(&app, &other_key, "same", &body).await.json().await.unwrap();
+    let a: Value = post(&app, &app.key, "same", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let b: Value = post(&app, &other_key, "same", &body)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_ne!(a["watchId"], b["watchId"]);
 }
 
@@ -60,7 +91,9 @@ async fn idempotency_keys_are_per_workspace() {
 async fn concurrent_requests_with_one_idempotency_key_create_one_pause() {
     let app = spawn_app().await;
     let body = json!({ "action": "race" });
-    let all = futures_util::future::join_all((0..8).map(|_| post(&app, &app.key, "race-key", &body))).await;
+    let all =
+        futures_util::future::join_all((0..8).map(|_| post(&app, &app.key, "race-key", &body)))
+            .await;
     let mut ids = Vec::new();
     for res in all {
         assert_eq!(res.status(), 201);
@@ -74,6 +107,10 @@ async fn concurrent_requests_with_one_idempotency_key_create_one_pause() {
 async fn an_invalid_idempotency_key_is_422() {
     let app = spawn_app().await;
     let long = "k".repeat(256);
-    let problem = assert_problem(post(&app, &app.key, &long, &json!({ "action": "a" })).await, 422).await;
+    let problem = assert_problem(
+        post(&app, &app.key, &long, &json!({ "action": "a" })).await,
+        422,
+    )
+    .await;
     assert_eq!(problem["field"], "Idempotency-Key");
 }

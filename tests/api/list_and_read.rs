@@ -8,7 +8,13 @@ async fn reading_a_pause_returns_it_with_an_etag() {
     let created = app.create_pause("read me").await;
     let res = app.get_pause(created["watchId"].as_str().unwrap()).await;
     assert_eq!(res.status(), 200);
-    let etag = res.headers().get("etag").unwrap().to_str().unwrap().to_string();
+    let etag = res
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["watchId"], created["watchId"]);
     assert_eq!(body["status"], "pending");
@@ -16,7 +22,10 @@ async fn reading_a_pause_returns_it_with_an_etag() {
     // The same state, asked conditionally, is a 304.
     let again = app
         .api
-        .get(app.url(&format!("/api/pause/{}", created["watchId"].as_str().unwrap())))
+        .get(app.url(&format!(
+            "/api/pause/{}",
+            created["watchId"].as_str().unwrap()
+        )))
         .bearer_auth(&app.key)
         .header("if-none-match", &etag)
         .send()
@@ -39,7 +48,12 @@ async fn listing_is_newest_first_with_total_limit_and_offset() {
     for i in 0..5 {
         ids.push(app.create_pause(&format!("p{i}")).await["watchId"].clone());
     }
-    let page: Value = app.list_pauses("?limit=2&offset=1").await.json().await.unwrap();
+    let page: Value = app
+        .list_pauses("?limit=2&offset=1")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["total"], 5);
     assert_eq!(page["limit"], 2);
     assert_eq!(page["offset"], 1);
@@ -56,11 +70,22 @@ async fn listing_filters_by_status() {
     let app = spawn_app().await;
     let a = app.create_pause("a").await;
     app.create_pause("b").await;
-    app.cancel_pause(&app.key, a["watchId"].as_str().unwrap()).await;
-    let pending: Value = app.list_pauses("?status=pending").await.json().await.unwrap();
+    app.cancel_pause(&app.key, a["watchId"].as_str().unwrap())
+        .await;
+    let pending: Value = app
+        .list_pauses("?status=pending")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(pending["total"], 1);
     assert_eq!(pending["items"][0]["action"], "b");
-    let cancelled: Value = app.list_pauses("?status=cancelled").await.json().await.unwrap();
+    let cancelled: Value = app
+        .list_pauses("?status=cancelled")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(cancelled["total"], 1);
     assert_eq!(cancelled["items"][0]["action"], "a");
 }
@@ -84,23 +109,49 @@ async fn bad_list_parameters_are_422_naming_the_parameter() {
 #[tokio::test]
 async fn a_pause_past_its_expiry_reads_expired_before_the_sweep_and_the_sweep_records_it() {
     let app = spawn_app().await;
-    let res = app.post_pause_with(&app.key, &serde_json::json!({ "action": "x", "timeoutSeconds": 10 })).await;
-    let watch_id = res.json::<Value>().await.unwrap()["watchId"].as_str().unwrap().to_string();
+    let res = app
+        .post_pause_with(
+            &app.key,
+            &serde_json::json!({ "action": "x", "timeoutSeconds": 10 }),
+        )
+        .await;
+    let watch_id = res.json::<Value>().await.unwrap()["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     app.clock.advance_secs(11);
     let read = app.get_pause(&watch_id).await;
     let etag_before = read.headers().get("etag").unwrap().clone();
     assert_eq!(read.json::<Value>().await.unwrap()["status"], "expired");
     assert_eq!(app.stored_status(&watch_id), "pending");
-    let expired: Value = app.list_pauses("?status=expired").await.json().await.unwrap();
+    let expired: Value = app
+        .list_pauses("?status=expired")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(expired["total"], 1);
-    let pending: Value = app.list_pauses("?status=pending").await.json().await.unwrap();
+    let pending: Value = app
+        .list_pauses("?status=pending")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(pending["total"], 0);
 
     assert_eq!(app.sweep().await, 1);
     assert_eq!(app.stored_status(&watch_id), "expired");
     let after = app.get_pause(&watch_id).await;
-    assert_eq!(after.headers().get("etag").unwrap(), &etag_before, "the sweep must not change what agents see");
-    let events: Vec<String> = app.audit_events(&watch_id).into_iter().map(|e| e.0).collect();
+    assert_eq!(
+        after.headers().get("etag").unwrap(),
+        &etag_before,
+        "the sweep must not change what agents see"
+    );
+    let events: Vec<String> = app
+        .audit_events(&watch_id)
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
     assert_eq!(events, ["pause.created", "pause.expired"]);
     assert_eq!(app.sweep().await, 0);
 }
@@ -108,21 +159,60 @@ async fn a_pause_past_its_expiry_reads_expired_before_the_sweep_and_the_sweep_re
 #[tokio::test]
 async fn the_agent_cancels_a_pending_pause_once() {
     let app = spawn_app().await;
-    let watch_id = app.create_pause("x").await["watchId"].as_str().unwrap().to_string();
+    let watch_id = app.create_pause("x").await["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let res = app.cancel_pause(&app.key, &watch_id).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "cancelled");
     let problem = assert_problem(app.cancel_pause(&app.key, &watch_id).await, 409).await;
     assert_eq!(problem["current"]["status"], "cancelled");
-    let events: Vec<String> = app.audit_events(&watch_id).into_iter().map(|e| e.0).collect();
+    let events: Vec<String> = app
+        .audit_events(&watch_id)
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
     assert_eq!(events, ["pause.created", "pause.cancelled"]);
 }
 
 #[tokio::test]
 async fn cancelling_an_expired_pause_is_a_conflict() {
     let app = spawn_app().await;
-    let watch_id = app.create_pause("x").await["watchId"].as_str().unwrap().to_string();
+    let watch_id = app.create_pause("x").await["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     app.clock.advance_secs(901);
     let problem = assert_problem(app.cancel_pause(&app.key, &watch_id).await, 409).await;
     assert_eq!(problem["current"]["status"], "expired");
+}
+
+#[tokio::test]
+async fn the_agents_json_keeps_its_key_order_everywhere_it_is_returned() {
+    let app = spawn_app().await;
+    let raw =
+        r#"{"action":"x","context":{"zeta":1,"alpha":{"y":2,"b":3}},"metadata":{"z":"1","a":"2"}}"#;
+    let created = app
+        .post_pause_raw(&app.key, "application/json", raw)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let expected = r#""context":{"zeta":1,"alpha":{"y":2,"b":3}}"#;
+    assert!(created.contains(expected), "{created}");
+    let listed = app.list_pauses("").await.text().await.unwrap();
+    assert!(listed.contains(expected), "{listed}");
+    let watch_id = serde_json::from_str::<Value>(&created).unwrap()["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.cancel_pause(&app.key, &watch_id).await;
+    let conflict = app
+        .cancel_pause(&app.key, &watch_id)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(conflict.contains(expected), "{conflict}");
 }

@@ -3,7 +3,12 @@ use crate::helpers::{extract, spawn_app, Browser, PASSWORD};
 #[tokio::test]
 async fn the_login_page_has_email_password_and_a_csrf_token() {
     let app = spawn_app().await;
-    let html = Browser::new(&app.address).get("/login").await.text().await.unwrap();
+    let html = Browser::new(&app.address)
+        .get("/login")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("name=\"email\""));
     assert!(html.contains("name=\"password\""));
     assert!(extract(&html, "name=\"csrf_token\" value=\"").is_some_and(|t| t.len() >= 32));
@@ -23,30 +28,50 @@ async fn signing_in_starts_a_session_and_redirects_home() {
         .map(|v| v.to_str().unwrap().to_string())
         .find(|c| c.starts_with("hp_session="))
         .expect("a session cookie");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"));
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/")
+    );
     let home = browser.get("/").await;
     assert_eq!(home.status(), 200);
     let html = home.text().await.unwrap();
     assert!(html.contains("<meta name=\"csrf-token\""));
     assert!(html.contains("owner@example.com"));
     // Only a hash of the token is stored.
-    let token = cookie.split(';').next().unwrap().trim_start_matches("hp_session=").to_string();
-    let stored = app.count(&format!("SELECT count(*) FROM sessions WHERE token_hash = x'{}'", hex::encode(holdpoint::domain::secrets::sha256(token.as_bytes()))));
+    let token = cookie
+        .split(';')
+        .next()
+        .unwrap()
+        .trim_start_matches("hp_session=")
+        .to_string();
+    let stored = app.count(&format!(
+        "SELECT count(*) FROM sessions WHERE token_hash = x'{}'",
+        hex::encode(holdpoint::domain::secrets::sha256(token.as_bytes()))
+    ));
     assert_eq!(stored, 1);
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE event = 'auth.signed_in'"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE event = 'auth.signed_in'"),
+        1
+    );
 }
 
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_email_get_the_same_answer() {
     let app = spawn_app().await;
-    let wrong = Browser::new(&app.address).login(&app.owner_email, "wrong password").await;
-    let unknown = Browser::new(&app.address).login("nobody@example.com", "wrong password").await;
+    let wrong = Browser::new(&app.address)
+        .login(&app.owner_email, "wrong password")
+        .await;
+    let unknown = Browser::new(&app.address)
+        .login("nobody@example.com", "wrong password")
+        .await;
     assert_eq!(wrong.status(), 401);
     assert_eq!(unknown.status(), 401);
     let (a, b) = (wrong.text().await.unwrap(), unknown.text().await.unwrap());
     assert!(a.contains("Email or password is incorrect."));
     assert!(b.contains("Email or password is incorrect."));
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE event = 'auth.sign_in_failed'"), 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE event = 'auth.sign_in_failed'"),
+        2
+    );
 }
 
 #[tokio::test]
@@ -64,7 +89,11 @@ async fn a_login_post_without_the_form_token_is_refused() {
     let res = browser
         .client
         .post(browser.url("/login"))
-        .form(&[("email", app.owner_email.as_str()), ("password", PASSWORD), ("csrf_token", "forged")])
+        .form(&[
+            ("email", app.owner_email.as_str()),
+            ("password", PASSWORD),
+            ("csrf_token", "forged"),
+        ])
         .send()
         .await
         .unwrap();
@@ -77,7 +106,13 @@ async fn logging_out_ends_the_session_on_the_server() {
     let browser = app.sign_in(&app.owner_email).await;
     let csrf = browser.csrf().await;
     assert_eq!(app.count("SELECT count(*) FROM sessions"), 1);
-    let res = browser.client.post(browser.url("/logout")).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+    let res = browser
+        .client
+        .post(browser.url("/logout"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(app.count("SELECT count(*) FROM sessions"), 0);
     assert_eq!(browser.get("/").await.status(), 303);
@@ -90,7 +125,11 @@ async fn signing_in_again_rotates_the_session() {
     let first_csrf = browser.csrf().await;
     let res = browser.login(&app.owner_email, PASSWORD).await;
     assert_eq!(res.status(), 303);
-    assert_eq!(app.count("SELECT count(*) FROM sessions"), 1, "the old session is gone");
+    assert_eq!(
+        app.count("SELECT count(*) FROM sessions"),
+        1,
+        "the old session is gone"
+    );
     assert_ne!(browser.csrf().await, first_csrf);
 }
 
@@ -113,13 +152,20 @@ async fn activity_keeps_a_session_alive_past_the_idle_timeout() {
     // The activity is recorded by the writer in the background.
     let seen = app.now();
     for _ in 0..100 {
-        if app.count(&format!("SELECT count(*) FROM sessions WHERE last_seen_at = {seen}")) == 1 {
+        if app.count(&format!(
+            "SELECT count(*) FROM sessions WHERE last_seen_at = {seen}"
+        )) == 1
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     app.clock.advance_secs(20 * 60);
-    assert_eq!(browser.get("/").await.status(), 200, "40 minutes after sign-in, 20 after the last request");
+    assert_eq!(
+        browser.get("/").await.status(),
+        200,
+        "40 minutes after sign-in, 20 after the last request"
+    );
 }
 
 #[tokio::test]
@@ -128,7 +174,8 @@ async fn a_session_ends_12_hours_after_sign_in_even_when_active() {
     let browser = app.sign_in(&app.owner_email).await;
     app.clock.advance_secs(12 * 3600);
     let now = app.now();
-    app.with_db(|c| Ok(c.execute("UPDATE sessions SET last_seen_at = ?1", [now])?)).unwrap();
+    app.with_db(|c| Ok(c.execute("UPDATE sessions SET last_seen_at = ?1", [now])?))
+        .unwrap();
     assert_eq!(browser.get("/").await.status(), 303);
 }
 
@@ -136,27 +183,59 @@ async fn a_session_ends_12_hours_after_sign_in_even_when_active() {
 async fn repeated_failures_throttle_the_account_with_growing_delays() {
     let app = spawn_app().await;
     for _ in 0..4 {
-        assert_eq!(Browser::new(&app.address).login(&app.owner_email, "bad").await.status(), 401);
+        assert_eq!(
+            Browser::new(&app.address)
+                .login(&app.owner_email, "bad")
+                .await
+                .status(),
+            401
+        );
     }
     // Throttled now, even with the right password.
-    let res = Browser::new(&app.address).login(&app.owner_email, PASSWORD).await;
+    let res = Browser::new(&app.address)
+        .login(&app.owner_email, PASSWORD)
+        .await;
     assert_eq!(res.status(), 429);
-    assert!(res.text().await.unwrap().contains("Too many failed sign-ins"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many failed sign-ins"));
     // An unknown email is throttled the same way (no account enumeration through the throttle).
     for _ in 0..4 {
-        Browser::new(&app.address).login("ghost@example.com", "bad").await;
+        Browser::new(&app.address)
+            .login("ghost@example.com", "bad")
+            .await;
     }
-    assert_eq!(Browser::new(&app.address).login("ghost@example.com", "bad").await.status(), 429);
+    assert_eq!(
+        Browser::new(&app.address)
+            .login("ghost@example.com", "bad")
+            .await
+            .status(),
+        429
+    );
     // The delay is short: the real user gets back in after it.
     app.clock.advance_secs(2);
-    assert_eq!(Browser::new(&app.address).login(&app.owner_email, PASSWORD).await.status(), 303);
+    assert_eq!(
+        Browser::new(&app.address)
+            .login(&app.owner_email, PASSWORD)
+            .await
+            .status(),
+        303
+    );
 }
 
 #[tokio::test]
 async fn logout_without_csrf_is_refused() {
     let app = spawn_app().await;
     let browser = app.sign_in(&app.owner_email).await;
-    let res = browser.client.post(browser.url("/logout")).form(&[("csrf_token", "nope")]).send().await.unwrap();
+    let res = browser
+        .client
+        .post(browser.url("/logout"))
+        .form(&[("csrf_token", "nope")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
     assert_eq!(app.count("SELECT count(*) FROM sessions"), 1);
 }

@@ -22,13 +22,17 @@ pub fn bearer(req: &HttpRequest) -> Option<&str> {
 }
 
 fn authenticate(req: &HttpRequest) -> Result<ApiKey, AppError> {
-    let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .expect("AppState is registered");
     let token = bearer(req).ok_or(AppError::Unauthorized)?;
     let key = api_keys::authenticate(&*state.read()?, token)?.ok_or(AppError::Unauthorized)?;
     let now = state.now();
     if key.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY_MS) {
         let id = key.id;
-        state.writer.spawn(move |ctx| Ok(api_keys::touch(ctx.conn, id, now)?));
+        state
+            .writer
+            .spawn(move |ctx| Ok(api_keys::touch(ctx.conn, id, now)?));
     }
     Ok(ApiKey(key))
 }

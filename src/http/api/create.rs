@@ -37,18 +37,30 @@ struct CreateBody<'a> {
     metadata: Option<BTreeMap<String, String>>,
 }
 
-pub async fn create(state: State, key: ApiKey, req: HttpRequest, payload: web::Payload) -> HttpResponse {
+pub async fn create(
+    state: State,
+    key: ApiKey,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> HttpResponse {
     let key = key.0;
     let result = handle(&state, &key, &req, payload).await;
     let mut response = result.unwrap_or_else(|e| e.error_response());
-    let quota = state.read().and_then(|conn| quotas::state(&conn, key.workspace_id, state.now()));
+    let quota = state
+        .read()
+        .and_then(|conn| quotas::state(&conn, key.workspace_id, state.now()));
     if let Ok(quota) = quota {
         add_ratelimit_headers(&mut response, &quota);
     }
     response
 }
 
-async fn handle(state: &State, key: &crate::domain::api_keys::AuthKey, req: &HttpRequest, payload: web::Payload) -> AppResult<HttpResponse> {
+async fn handle(
+    state: &State,
+    key: &crate::domain::api_keys::AuthKey,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
     let ct = content_type(req);
     if !ct.is_empty() && ct != "application/json" && !ct.ends_with("+json") {
         return Err(AppError::UnsupportedMediaType(format!(
@@ -57,7 +69,12 @@ async fn handle(state: &State, key: &crate::domain::api_keys::AuthKey, req: &Htt
     }
     let idem_key = match req.headers().get("idempotency-key") {
         Some(v) => {
-            let k = v.to_str().map_err(|_| AppError::invalid("Idempotency-Key", "the Idempotency-Key header must be visible ASCII"))?;
+            let k = v.to_str().map_err(|_| {
+                AppError::invalid(
+                    "Idempotency-Key",
+                    "the Idempotency-Key header must be visible ASCII",
+                )
+            })?;
             idempotency::validate_key(k)?;
             Some(k.to_string())
         }
@@ -66,18 +83,25 @@ async fn handle(state: &State, key: &crate::domain::api_keys::AuthKey, req: &Htt
     let body = read_body(req, payload).await?;
     let new = parse(&body, key)?;
     let request_hash = secrets::sha256(&body).to_vec();
-    let (server_timeout, base_url, now) = (state.settings.default_timeout_secs as i64, state.base_url(), state.now());
+    let (server_timeout, base_url, now) = (
+        state.settings.default_timeout_secs as i64,
+        state.base_url(),
+        state.now(),
+    );
     let workspace_id = key.workspace_id;
     let (status, body) = state
         .writer
         .run(move |ctx| {
             if let Some(k) = &idem_key {
-                if let Lookup::Replay { status, body } = idempotency::lookup(ctx.conn, workspace_id, k, &request_hash)? {
+                if let Lookup::Replay { status, body } =
+                    idempotency::lookup(ctx.conn, workspace_id, k, &request_hash)?
+                {
                     return Ok((status, body));
                 }
             }
             let pause = pauses::create(ctx, now, server_timeout, new)?;
-            let body = serde_json::to_string(&pause.view(&base_url, now)).map_err(anyhow::Error::from)?;
+            let body =
+                serde_json::to_string(&pause.view(&base_url, now)).map_err(anyhow::Error::from)?;
             if let Some(k) = &idem_key {
                 idempotency::store(ctx.conn, workspace_id, k, &request_hash, 201, &body, now)?;
             }
@@ -88,28 +112,43 @@ async fn handle(state: &State, key: &crate::domain::api_keys::AuthKey, req: &Htt
         .ok()
         .and_then(|v| v["statusUrl"].as_str().map(str::to_string))
         .unwrap_or_default();
-    Ok(HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::CREATED))
-        .content_type("application/json")
-        .insert_header((header::LOCATION, location))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    Ok(HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(status)
+            .unwrap_or(actix_web::http::StatusCode::CREATED),
+    )
+    .content_type("application/json")
+    .insert_header((header::LOCATION, location))
+    .insert_header((header::ETAG, pauses::INITIAL_ETAG))
+    .insert_header((header::CACHE_CONTROL, "no-store"))
+    .body(body))
 }
 
 /// Parses and validates the body; errors name the offending field.
 fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPause> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::BadRequest("the request body is empty; send a JSON object with at least `action`".into()));
+        return Err(AppError::BadRequest(
+            "the request body is empty; send a JSON object with at least `action`".into(),
+        ));
     }
     let parsed: CreateBody<'_> = parse_json(body)?;
     let action = parsed.action.trim().to_string();
     let chars = action.chars().count();
     if chars == 0 || chars > MAX_ACTION_CHARS {
-        return Err(AppError::invalid("action", format!("`action` must have 1 to {MAX_ACTION_CHARS} characters (got {chars})")));
+        return Err(AppError::invalid(
+            "action",
+            format!("`action` must have 1 to {MAX_ACTION_CHARS} characters (got {chars})"),
+        ));
     }
     if action.contains('\0') {
-        return Err(AppError::invalid("action", "`action` must not contain NUL characters"));
+        return Err(AppError::invalid(
+            "action",
+            "`action` must not contain NUL characters",
+        ));
     }
-    let context = parsed.context.map(|c| c.get().to_string()).filter(|c| c != "null");
+    let context = parsed
+        .context
+        .map(|c| c.get().to_string())
+        .filter(|c| c != "null");
     if let Some(c) = &context {
         if c.len() > MAX_CONTEXT_BYTES {
             return Err(AppError::PayloadTooLarge(format!(
@@ -121,7 +160,10 @@ fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPa
     }
     if let Some(t) = parsed.timeout_seconds {
         if !(MIN_TIMEOUT..=MAX_TIMEOUT).contains(&t) {
-            return Err(AppError::invalid("timeoutSeconds", format!("`timeoutSeconds` must be from {MIN_TIMEOUT} to {MAX_TIMEOUT} (30 days)")));
+            return Err(AppError::invalid(
+                "timeoutSeconds",
+                format!("`timeoutSeconds` must be from {MIN_TIMEOUT} to {MAX_TIMEOUT} (30 days)"),
+            ));
         }
     }
     Ok(NewPause {
@@ -138,14 +180,26 @@ fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPa
 
 fn validate_metadata(m: BTreeMap<String, String>) -> AppResult<String> {
     if m.len() > MAX_METADATA_PAIRS {
-        return Err(AppError::invalid("metadata", format!("`metadata` has {} pairs; at most {MAX_METADATA_PAIRS} are allowed", m.len())));
+        return Err(AppError::invalid(
+            "metadata",
+            format!(
+                "`metadata` has {} pairs; at most {MAX_METADATA_PAIRS} are allowed",
+                m.len()
+            ),
+        ));
     }
     for (k, v) in &m {
         if k.is_empty() || k.chars().count() > MAX_METADATA_KEY {
-            return Err(AppError::invalid("metadata", format!("metadata keys have 1 to {MAX_METADATA_KEY} characters")));
+            return Err(AppError::invalid(
+                "metadata",
+                format!("metadata keys have 1 to {MAX_METADATA_KEY} characters"),
+            ));
         }
         if v.chars().count() > MAX_METADATA_VALUE {
-            return Err(AppError::invalid(format!("metadata.{k}"), format!("metadata values have at most {MAX_METADATA_VALUE} characters")));
+            return Err(AppError::invalid(
+                format!("metadata.{k}"),
+                format!("metadata values have at most {MAX_METADATA_VALUE} characters"),
+            ));
         }
     }
     serde_json::to_string(&m).map_err(|e| AppError::Internal(e.into()))
@@ -165,12 +219,18 @@ fn validate_url(u: String) -> AppResult<String> {
 
 fn add_ratelimit_headers(res: &mut HttpResponse, q: &quotas::QuotaState) {
     // An unlimited plan has no monthly policy to report.
-    let (Some(limit), Some(remaining)) = (q.limit, q.remaining()) else { return };
+    let (Some(limit), Some(remaining)) = (q.limit, q.remaining()) else {
+        return;
+    };
     let headers = res.headers_mut();
-    if let Ok(v) = header::HeaderValue::from_str(&format!("\"monthly\";q={limit};w={}", q.window_secs)) {
+    if let Ok(v) =
+        header::HeaderValue::from_str(&format!("\"monthly\";q={limit};w={}", q.window_secs))
+    {
         headers.insert(header::HeaderName::from_static("ratelimit-policy"), v);
     }
-    if let Ok(v) = header::HeaderValue::from_str(&format!("\"monthly\";r={remaining};t={}", q.reset_secs)) {
+    if let Ok(v) =
+        header::HeaderValue::from_str(&format!("\"monthly\";r={remaining};t={}", q.reset_secs))
+    {
         headers.insert(header::HeaderName::from_static("ratelimit"), v);
     }
 }

@@ -41,7 +41,12 @@ struct Input {
     html_next: Option<String>,
 }
 
-pub async fn approve(state: State, req: HttpRequest, path: web::Path<String>, payload: web::Payload) -> HttpResponse {
+pub async fn approve(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
     let result = async {
         let signed = session::load(&req)?.ok_or(AppError::Unauthorized)?;
         let input = parse(&req, &signed, read_body(&req, payload).await?)?;
@@ -57,14 +62,18 @@ pub async fn approve(state: State, req: HttpRequest, path: web::Path<String>, pa
             };
             redirect(&next, notice)
         }
-        Ok((outcome, None)) => outcome_response(&state, outcome, "decide").unwrap_or_else(|e| e.error_response()),
+        Ok((outcome, None)) => {
+            outcome_response(&state, outcome, "decide").unwrap_or_else(|e| e.error_response())
+        }
         Err(e) => e.error_response(),
     }
 }
 
 fn redirect(next: &str, notice: &str) -> HttpResponse {
     let sep = if next.contains('?') { '&' } else { '?' };
-    HttpResponse::SeeOther().insert_header((header::LOCATION, format!("{next}{sep}notice={notice}"))).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("{next}{sep}notice={notice}")))
+        .finish()
 }
 
 fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<Input> {
@@ -74,8 +83,16 @@ fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<In
                 .map_err(|e| AppError::BadRequest(format!("malformed form body: {e}")))?;
             signed.check_csrf(req, f.csrf_token.as_deref())?;
             let approved = parse_bool(&f.approved)?;
-            let wants_html = req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/html"));
-            let next = wants_html.then(|| f.next.filter(|n| is_local_path(n)).unwrap_or_else(|| "/".into()));
+            let wants_html = req
+                .headers()
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|a| a.contains("text/html"));
+            let next = wants_html.then(|| {
+                f.next
+                    .filter(|n| is_local_path(n))
+                    .unwrap_or_else(|| "/".into())
+            });
             (approved, f.reason, next)
         }
         "application/json" | "" => {
@@ -89,38 +106,68 @@ fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<In
             )))
         }
     };
-    let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
-    if reason.as_ref().is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
-        return Err(AppError::invalid("reason", format!("`reason` has at most {MAX_REASON_CHARS} characters")));
+    let reason = reason
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
+    {
+        return Err(AppError::invalid(
+            "reason",
+            format!("`reason` has at most {MAX_REASON_CHARS} characters"),
+        ));
     }
-    Ok(Input { approved, reason, html_next })
+    Ok(Input {
+        approved,
+        reason,
+        html_next,
+    })
 }
 
 fn parse_bool(v: &str) -> AppResult<bool> {
     match v.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" | "approve" | "approved" => Ok(true),
         "false" | "0" | "no" | "off" | "reject" | "rejected" => Ok(false),
-        _ => Err(AppError::invalid("approved", "`approved` must be true or false")),
+        _ => Err(AppError::invalid(
+            "approved",
+            "`approved` must be true or false",
+        )),
     }
 }
 
 /// Only same-site paths, so the form cannot be turned into an open redirect.
 fn is_local_path(p: &str) -> bool {
-    p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control)
+    p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.contains('\\')
+        && !p.chars().any(char::is_control)
 }
 
-async fn decide(state: &State, signed: &SignedIn, raw_id: &str, input: &Input) -> AppResult<Outcome> {
+async fn decide(
+    state: &State,
+    signed: &SignedIn,
+    raw_id: &str,
+    input: &Input,
+) -> AppResult<Outcome> {
     let watch_id = parse_watch_id(raw_id)?;
     let user = signed.session.user.clone();
     let ws = workspaces::get(&*state.read()?, user.workspace_id)?;
     if !input.approved && ws.reject_reason_required && input.reason.is_none() {
-        return Err(AppError::invalid("reason", "this workspace requires a reason to reject"));
+        return Err(AppError::invalid(
+            "reason",
+            "this workspace requires a reason to reject",
+        ));
     }
     let decision = Decision {
         approved: input.approved,
         reason: input.reason.clone(),
         user_id: user.id,
-        via: if input.html_next.is_some() { "dashboard" } else { "api" },
+        via: if input.html_next.is_some() {
+            "dashboard"
+        } else {
+            "api"
+        },
     };
     let now = state.now();
     state

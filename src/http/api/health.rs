@@ -12,7 +12,9 @@ pub async fn healthz() -> HttpResponse {
 
 /// Ready when the database answers a query.
 pub async fn readyz(state: State) -> Result<HttpResponse, AppError> {
-    let conn = state.read().map_err(|_| AppError::Unavailable("the database is not available".into()))?;
+    let conn = state
+        .read()
+        .map_err(|_| AppError::Unavailable("the database is not available".into()))?;
     conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
         .map_err(|_| AppError::Unavailable("the database does not answer".into()))?;
     Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
@@ -40,5 +42,7 @@ pub async fn problem_doc(slug: web::Path<String>) -> Result<HttpResponse, AppErr
         .iter()
         .find(|(s, _)| *s == slug.as_str())
         .ok_or_else(|| AppError::NotFound(format!("no problem type `{slug}`")))?;
-    Ok(HttpResponse::Ok().content_type("text/plain; charset=utf-8").body(format!("{slug}\n\n{text}\n")))
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(format!("{slug}\n\n{text}\n")))
 }

@@ -8,28 +8,28 @@ pub mod pauses;
 
 use actix_web::web;
 
-use super::method_not_allowed;
+use super::only;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/api/pause")
             .route(web::post().to(create::create))
             .route(web::get().to(pauses::list))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(only("GET, POST")),
     )
     .service(
         web::resource("/api/pause/{watch_id}")
             .route(web::get().to(pauses::get))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(only("GET")),
     )
     .service(
         web::resource("/api/pause/{watch_id}/cancel")
             .route(web::post().to(pauses::cancel))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(only("POST")),
     )
     .service(
         web::resource("/api/pause/{watch_id}/approve")
             .route(web::post().to(decide::approve))
-            .default_service(web::to(method_not_allowed)),
+            .default_service(only("POST")),
     );
 }

@@ -23,32 +23,50 @@ pub fn parse_watch_id(raw: &str) -> AppResult<Uuid> {
 
 /// `30` and `30s` both mean thirty seconds.
 pub fn parse_wait(raw: Option<&str>) -> AppResult<Duration> {
-    let Some(raw) = raw else { return Ok(Duration::ZERO) };
+    let Some(raw) = raw else {
+        return Ok(Duration::ZERO);
+    };
     let digits = raw.trim().strip_suffix('s').unwrap_or(raw.trim());
     match digits.parse::<u64>() {
         Ok(n) if n <= MAX_WAIT_SECS => Ok(Duration::from_secs(n)),
-        _ => Err(AppError::invalid("wait", format!("`wait` must be 0 to {MAX_WAIT_SECS} seconds, like `30` or `30s` (got `{raw}`)"))),
+        _ => Err(AppError::invalid(
+            "wait",
+            format!(
+                "`wait` must be 0 to {MAX_WAIT_SECS} seconds, like `30` or `30s` (got `{raw}`)"
+            ),
+        )),
     }
 }
 
 fn load(state: &State, workspace_id: i64, watch_id: &Uuid) -> AppResult<Pause> {
-    pauses::get(&*state.read()?, workspace_id, watch_id)?.ok_or_else(|| pauses::not_found(&watch_id.to_string()))
+    pauses::get(&*state.read()?, workspace_id, watch_id)?
+        .ok_or_else(|| pauses::not_found(&watch_id.to_string()))
 }
 
 fn if_none_match(req: &HttpRequest) -> Option<String> {
-    req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_string())
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_string())
 }
 
 /// `GET /api/pause/:watchId[?wait=N]`. A waiter holds no database connection while it sleeps:
 /// it registers with the in-process notifier, then reads, then sleeps until woken, until the
 /// pause's expiry, or until its time is up.
-pub async fn get(state: State, key: ApiKey, req: HttpRequest, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get(
+    state: State,
+    key: ApiKey,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let ws = key.0.workspace_id;
     let watch_id = parse_watch_id(&path)?;
     let wait = parse_wait(Query::parse(req.query_string())?.get("wait")?)?;
     let inm = if_none_match(&req);
     let changed = |p: &Pause, now| match &inm {
-        Some(tag) => !tag.split(',').any(|t| t.trim() == p.etag(now) || t.trim() == "*"),
+        Some(tag) => !tag
+            .split(',')
+            .any(|t| t.trim() == p.etag(now) || t.trim() == "*"),
         None => p.status(now) != Status::Pending,
     };
     let mut pause = load(&state, ws, &watch_id)?;
@@ -99,13 +117,24 @@ pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<Http
         None => None,
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
             let allowed: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
-            AppError::invalid("status", format!("unknown status `{s}`; use one of {}", allowed.join(", ")))
+            AppError::invalid(
+                "status",
+                format!("unknown status `{s}`; use one of {}", allowed.join(", ")),
+            )
         })?),
     };
     let limit = q.int("limit", 1, 200, 50)?;
     let offset = q.int("offset", 0, 1_000_000_000, 0)?;
     let now = state.now();
-    let page = pauses::list(&*state.read()?, key.0.workspace_id, status, limit, offset, now, false)?;
+    let page = pauses::list(
+        &*state.read()?,
+        key.0.workspace_id,
+        status,
+        limit,
+        offset,
+        now,
+        false,
+    )?;
     let base = state.base_url();
     let items: Vec<_> = page.items.iter().map(|p| p.view(&base, now)).collect();
     Ok(HttpResponse::Ok()
@@ -134,7 +163,10 @@ pub fn outcome_response(state: &State, outcome: Outcome, verb: &str) -> AppResul
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(p.view(&state.base_url(), now))),
         Outcome::AlreadyFinal(p) => Err(AppError::Conflict {
-            detail: format!("cannot {verb}: the pause is already {}", p.status(now).as_str()),
+            detail: format!(
+                "cannot {verb}: the pause is already {}",
+                p.status(now).as_str()
+            ),
             current: Some(p.to_value(&state.base_url(), now)),
         }),
     }

@@ -26,14 +26,26 @@ pub struct LoginPage<'a> {
     pub first_run: bool,
 }
 
-fn render_form(state: &State, req: &HttpRequest, status: StatusCode, email: &str, error: Option<&str>) -> Result<HttpResponse, PageError> {
+fn render_form(
+    state: &State,
+    req: &HttpRequest,
+    status: StatusCode,
+    email: &str,
+    error: Option<&str>,
+) -> Result<HttpResponse, PageError> {
     let token = req
         .cookie(&cookie_name(state, LOGIN_CSRF))
         .map(|c| c.value().to_string())
         .filter(|v| v.len() >= 32)
         .unwrap_or_else(|| random_token(32));
     let first_run = !users::any_exists(&*state.read()?)?;
-    let html = LoginPage { csrf_token: &token, email, error, first_run }.render()?;
+    let html = LoginPage {
+        csrf_token: &token,
+        email,
+        error,
+        first_run,
+    }
+    .render()?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
@@ -56,24 +68,50 @@ pub struct LoginForm {
     csrf_token: String,
 }
 
-pub async fn submit(state: State, req: HttpRequest, form: web::Form<LoginForm>) -> Result<HttpResponse, PageError> {
+pub async fn submit(
+    state: State,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    let cookie = req.cookie(&cookie_name(&state, LOGIN_CSRF)).map(|c| c.value().to_string()).unwrap_or_default();
+    let cookie = req
+        .cookie(&cookie_name(&state, LOGIN_CSRF))
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
     if cookie.is_empty() || !ct_eq(cookie.as_bytes(), form.csrf_token.as_bytes()) {
-        return Err(AppError::Forbidden("the sign-in form expired or was not sent from this site; reload it and try again".into()).into());
+        return Err(AppError::Forbidden(
+            "the sign-in form expired or was not sent from this site; reload it and try again"
+                .into(),
+        )
+        .into());
     }
     let email = form.email.trim().to_lowercase();
     let now = state.now();
     if let Err(wait) = state.login_throttle.check(&email, now) {
-        let msg = format!("Too many failed sign-ins. Try again in {wait} seconds.");
-        return render_form(&state, &req, StatusCode::TOO_MANY_REQUESTS, &form.email, Some(&msg));
+        let msg = format!(
+            "Too many failed sign-ins. Try again in {wait} second{}.",
+            if wait == 1 { "" } else { "s" }
+        );
+        return render_form(
+            &state,
+            &req,
+            StatusCode::TOO_MANY_REQUESTS,
+            &form.email,
+            Some(&msg),
+        );
     }
     let found = users::for_login(&*state.read()?, &email)?;
     let user = verify(&state, found, form.password).await?;
     let Some(user) = user else {
         state.login_throttle.failure(&email, state.now());
         record_failure(&state, &email).await?;
-        return render_form(&state, &req, StatusCode::UNAUTHORIZED, &form.email, Some(GENERIC_FAILURE));
+        return render_form(
+            &state,
+            &req,
+            StatusCode::UNAUTHORIZED,
+            &form.email,
+            Some(GENERIC_FAILURE),
+        );
     };
     state.login_throttle.success(&email);
     let old = session::load(&req)?.map(|s| s.session.token_hash);
@@ -85,13 +123,17 @@ pub async fn submit(state: State, req: HttpRequest, form: web::Form<LoginForm>) 
                 sessions::revoke(ctx.conn, &old)?;
             }
             let token = sessions::create(ctx.conn, now, user.id)?;
-            audit::record(ctx.conn, now, Entry {
-                workspace_id: Some(user.workspace_id),
-                actor: Actor::User(user.id),
-                event: "auth.signed_in",
-                subject: Some(user.id.to_string()),
-                details: None,
-            })?;
+            audit::record(
+                ctx.conn,
+                now,
+                Entry {
+                    workspace_id: Some(user.workspace_id),
+                    actor: Actor::User(user.id),
+                    event: "auth.signed_in",
+                    subject: Some(user.id.to_string()),
+                    details: None,
+                },
+            )?;
             Ok(token)
         })
         .await?;
@@ -104,12 +146,22 @@ pub async fn submit(state: State, req: HttpRequest, form: web::Form<LoginForm>) 
 
 /// Checks the password off the async runtime, with bounded concurrency. An unknown or disabled
 /// user costs the same hash as a real one, so timing does not reveal which emails exist.
-async fn verify(state: &State, found: Option<(users::User, String)>, password: String) -> Result<Option<users::User>, AppError> {
+async fn verify(
+    state: &State,
+    found: Option<(users::User, String)>,
+    password: String,
+) -> Result<Option<users::User>, AppError> {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let _permit = state.hashing.acquire().await.map_err(|e| AppError::Internal(e.into()))?;
+    let _permit = state
+        .hashing
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
     let hash = match &found {
         Some((u, h)) if !u.disabled => h.clone(),
-        _ => DUMMY.get_or_init(|| users::hash_password("holdpoint-dummy-password").unwrap_or_default()).clone(),
+        _ => DUMMY
+            .get_or_init(|| users::hash_password("holdpoint-dummy-password").unwrap_or_default())
+            .clone(),
     };
     let ok = web::block(move || users::verify_password(&hash, &password))
         .await
@@ -126,13 +178,17 @@ async fn record_failure(state: &State, email: &str) -> Result<(), AppError> {
         .writer
         .run(move |ctx| {
             let user = users::for_login(ctx.conn, &email)?.map(|(u, _)| u);
-            audit::record(ctx.conn, now, Entry {
-                workspace_id: user.as_ref().map(|u| u.workspace_id),
-                actor: Actor::System,
-                event: "auth.sign_in_failed",
-                subject: user.as_ref().map(|u| u.id.to_string()),
-                details: Some(json!({ "email": email })),
-            })?;
+            audit::record(
+                ctx.conn,
+                now,
+                Entry {
+                    workspace_id: user.as_ref().map(|u| u.workspace_id),
+                    actor: Actor::System,
+                    event: "auth.sign_in_failed",
+                    subject: user.as_ref().map(|u| u.id.to_string()),
+                    details: Some(json!({ "email": email })),
+                },
+            )?;
             Ok(())
         })
         .await
@@ -144,21 +200,33 @@ pub struct LogoutForm {
     csrf_token: String,
 }
 
-pub async fn logout(state: State, req: HttpRequest, form: web::Form<LogoutForm>) -> Result<HttpResponse, PageError> {
+pub async fn logout(
+    state: State,
+    req: HttpRequest,
+    form: web::Form<LogoutForm>,
+) -> Result<HttpResponse, PageError> {
     if let Some(signed) = session::load(&req)? {
         signed.check_csrf(&req, Some(&form.csrf_token))?;
-        let (hash, user, now) = (signed.session.token_hash, signed.session.user.clone(), state.now());
+        let (hash, user, now) = (
+            signed.session.token_hash,
+            signed.session.user.clone(),
+            state.now(),
+        );
         state
             .writer
             .run(move |ctx| {
                 sessions::revoke(ctx.conn, &hash)?;
-                audit::record(ctx.conn, now, Entry {
-                    workspace_id: Some(user.workspace_id),
-                    actor: Actor::User(user.id),
-                    event: "auth.signed_out",
-                    subject: Some(user.id.to_string()),
-                    details: None,
-                })?;
+                audit::record(
+                    ctx.conn,
+                    now,
+                    Entry {
+                        workspace_id: Some(user.workspace_id),
+                        actor: Actor::User(user.id),
+                        event: "auth.signed_out",
+                        subject: Some(user.id.to_string()),
+                        details: None,
+                    },
+                )?;
                 Ok(())
             })
             .await?;

@@ -12,7 +12,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/login")
             .route(web::get().to(login::form))
             .route(web::post().to(login::submit))
-            .default_service(web::to(super::method_not_allowed)),
+            .default_service(super::only("GET, POST")),
     )
     .route("/logout", web::post().to(login::logout))
     .route("/", web::get().to(pages::index));

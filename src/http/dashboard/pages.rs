@@ -41,7 +41,9 @@ fn notice_text(code: Option<&str>) -> Option<&'static str> {
     match code? {
         "approved" => Some("Approved."),
         "rejected" => Some("Rejected."),
-        "conflict" => Some("That pause was already decided, cancelled or expired; nothing was changed."),
+        "conflict" => {
+            Some("That pause was already decided, cancelled or expired; nothing was changed.")
+        }
         _ => None,
     }
 }
@@ -65,11 +67,23 @@ pub fn human_duration(ms: Millis) -> String {
     }
 }
 
-pub async fn index(state: State, session: PageSession, req: HttpRequest) -> Result<HttpResponse, PageError> {
+pub async fn index(
+    state: State,
+    session: PageSession,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
     let signed = session.0;
     let user = &signed.session.user;
     let now = state.now();
-    let page = pauses::list(&*state.read()?, user.workspace_id, Some(Status::Pending), 100, 0, now, true)?;
+    let page = pauses::list(
+        &*state.read()?,
+        user.workspace_id,
+        Some(Status::Pending),
+        100,
+        0,
+        now,
+        true,
+    )?;
     let items = page
         .items
         .iter()

@@ -21,7 +21,12 @@ pub fn cookie_name(state: &AppState, base: &'static str) -> String {
     }
 }
 
-pub fn build_cookie(state: &AppState, base: &'static str, value: String, max_age_ms: i64) -> Cookie<'static> {
+pub fn build_cookie(
+    state: &AppState,
+    base: &'static str,
+    value: String,
+    max_age_ms: i64,
+) -> Cookie<'static> {
     Cookie::build(cookie_name(state, base), value)
         .path("/")
         .http_only(true)
@@ -71,14 +76,22 @@ impl SignedIn {
 
 /// The session behind the request's cookie, if it is live. Refreshes `last_seen_at` lazily.
 pub fn load(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
-    let state = req.app_data::<web::Data<AppState>>().expect("AppState is registered");
-    let Some(cookie) = req.cookie(&cookie_name(state, "hp_session")) else { return Ok(None) };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .expect("AppState is registered");
+    let Some(cookie) = req.cookie(&cookie_name(state, "hp_session")) else {
+        return Ok(None);
+    };
     let token = cookie.value().to_string();
     let now = state.now();
-    let Some(session) = sessions::lookup(&*state.read()?, &token, now)? else { return Ok(None) };
+    let Some(session) = sessions::lookup(&*state.read()?, &token, now)? else {
+        return Ok(None);
+    };
     if now - session.last_seen_at >= TOUCH_EVERY_MS {
         let hash = session.token_hash;
-        state.writer.spawn(move |ctx| Ok(sessions::touch(ctx.conn, &hash, now)?));
+        state
+            .writer
+            .spawn(move |ctx| Ok(sessions::touch(ctx.conn, &hash, now)?));
     }
     Ok(Some(SignedIn { session, token }))
 }

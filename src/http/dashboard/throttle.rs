@@ -26,7 +26,9 @@ impl LoginThrottle {
     pub fn check(&self, email: &str, now: Millis) -> Result<(), u64> {
         let map = self.accounts.lock().expect("throttle lock");
         match map.get(email) {
-            Some(&(_, next_allowed, _)) if now < next_allowed => Err(((next_allowed - now + 999) / 1000) as u64),
+            Some(&(_, next_allowed, _)) if now < next_allowed => {
+                Err(((next_allowed - now + 999) / 1000) as u64)
+            }
             _ => Ok(()),
         }
     }
