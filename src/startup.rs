@@ -29,7 +29,7 @@ impl Application {
     }
 
     pub fn build_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(settings.bind)
+        let listener = listen(settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         settings.bind = listener.local_addr()?;
         let path = settings.database_path();
@@ -74,10 +74,20 @@ impl Application {
         self.server.handle()
     }
 
+    /// Runs until SIGTERM or Ctrl-C (or [`Application::handle`] stops it). On a signal, parked
+    /// long-polls answer with the current state first, then in-flight requests get up to 10 s.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_loop(self.state.clone()));
+        let (handle, state) = (self.server.handle(), self.state.clone());
+        let signals = tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down: answering waiters, finishing requests");
+            state.waiters.shut_down();
+            handle.stop(true).await;
+        });
         let result = self.server.await;
         sweeper.abort();
+        signals.abort();
         result
     }
 }
@@ -116,12 +126,45 @@ fn run_server(
     .keep_alive(Duration::from_secs(75))
     .client_request_timeout(Duration::from_secs(10))
     .shutdown_timeout(10)
+    // Signals are ours (see `run_until_stopped`) so waiters hear of shutdown first.
+    .disable_signals()
     .listen(listener)?
     .run();
     Ok(server)
 }
 
 /// Until someone can sign in, tell the operator how to get there.
+/// A listening socket with a deep accept queue: thousands of agents may (re)connect their
+/// long-polls at once, and std's default backlog of 128 would drop their SYNs.
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(4096)?;
+    Ok(socket.into())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
 fn announce_first_run(settings: &Settings, workspace_id: i64) {
     let dir = if settings.data_dir == std::path::Path::new("./data") {
         String::new()

@@ -5,7 +5,7 @@
 //! runs out). The map is sharded so ten thousand waiters do not contend on one lock.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
@@ -16,6 +16,8 @@ const SHARDS: usize = 64;
 pub struct Waiters {
     shards: Vec<Mutex<HashMap<i64, Arc<Notify>>>>,
     active: AtomicUsize,
+    stopping: AtomicBool,
+    shutdown: Notify,
 }
 
 impl Waiters {
@@ -23,7 +25,24 @@ impl Waiters {
         Arc::new(Waiters {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             active: AtomicUsize::new(0),
+            stopping: AtomicBool::new(false),
+            shutdown: Notify::new(),
         })
+    }
+
+    /// Server shutdown: every parked waiter answers now with the current state.
+    pub fn shut_down(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        self.shutdown.notify_waiters();
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Completes when [`Waiters::shut_down`] is called (enable it before checking the flag).
+    pub fn shutdown_signal(&self) -> tokio::sync::futures::Notified<'_> {
+        self.shutdown.notified()
     }
 
     fn shard(&self, id: i64) -> &Mutex<HashMap<i64, Arc<Notify>>> {

@@ -274,3 +274,72 @@ async fn the_help_lists_every_setting_with_its_environment_variable() {
         assert!(help.contains(var), "{var} missing from serve --help");
     }
 }
+
+#[tokio::test]
+async fn sigterm_answers_parked_long_polls_and_exits_cleanly() {
+    use std::io::BufRead;
+    let dir = tempfile::TempDir::new().unwrap();
+    let (_, key, _) = holdpoint(dir.path(), &["key", "create", "--workspace", "1"], None);
+    let key = key.trim().to_string();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_holdpoint"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--bind", "127.0.0.1:0"])
+        .env_remove("HOLDPOINT_PUBLIC_URL")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(server.stderr.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("server printed its address").unwrap();
+        if let Some(i) = line.find("public_url=") {
+            break line[i + "public_url=".len()..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_string();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    let client = reqwest::Client::new();
+    let created: Value = client
+        .post(format!("{base}/api/pause"))
+        .bearer_auth(&key)
+        .json(&json!({ "action": "x" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let status_url = created["statusUrl"].as_str().unwrap().to_string();
+    let poll = tokio::spawn({
+        let (client, key) = (client.clone(), key.clone());
+        async move {
+            client
+                .get(format!("{status_url}?wait=30"))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+        }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let started = std::time::Instant::now();
+    assert!(Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    let res = tokio::time::timeout(std::time::Duration::from_secs(5), poll)
+        .await
+        .expect("the waiter was answered")
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "pending");
+    let exit = tokio::task::spawn_blocking(move || server.wait().unwrap())
+        .await
+        .unwrap();
+    assert!(exit.success(), "{exit:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}

@@ -75,6 +75,9 @@ pub async fn get(
     }
     let deadline = Instant::now() + wait;
     let subscription = state.waiters.subscribe(pause.id);
+    let stopping = state.waiters.shutdown_signal();
+    tokio::pin!(stopping);
+    stopping.as_mut().enable();
     loop {
         let notified = subscription.notify().notified();
         tokio::pin!(notified);
@@ -82,13 +85,14 @@ pub async fn get(
         // Read again after subscribing: a commit between the first read and now is not missed.
         pause = load(&state, ws, &watch_id)?;
         let now = state.now();
-        if changed(&pause, now) || Instant::now() >= deadline {
+        if changed(&pause, now) || Instant::now() >= deadline || state.waiters.is_stopping() {
             break;
         }
         let until_expiry = Duration::from_millis((pause.expires_at - now).max(0) as u64 + 5);
         let sleep_until = deadline.min(Instant::now() + until_expiry);
         tokio::select! {
             _ = &mut notified => {}
+            _ = &mut stopping => {}
             _ = tokio::time::sleep_until(sleep_until) => {}
         }
     }
