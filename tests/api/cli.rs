@@ -343,3 +343,15 @@ async fn sigterm_answers_parked_long_polls_and_exits_cleanly() {
     assert!(exit.success(), "{exit:?}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
 }
+
+#[tokio::test]
+async fn the_audit_log_refuses_updates_and_deletes() {
+    let app = spawn_app().await;
+    app.create_pause("audited").await;
+    let conn = rusqlite::Connection::open(app.dir.path().join("holdpoint.db")).unwrap();
+    let update = conn.execute("UPDATE audit_log SET event = 'forged'", []);
+    assert!(update.unwrap_err().to_string().contains("append-only"));
+    let delete = conn.execute("DELETE FROM audit_log", []);
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    assert!(app.count("SELECT count(*) FROM audit_log WHERE event = 'pause.created'") == 1);
+}

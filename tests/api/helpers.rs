@@ -30,8 +30,17 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server on an existing data directory (for restart tests) at clock time `now`.
 pub async fn spawn_app_in(dir: Arc<TempDir>, now: i64) -> TestApp {
+    spawn_app_configured(dir, now, |_| {}).await
+}
+
+pub async fn spawn_app_configured(
+    dir: Arc<TempDir>,
+    now: i64,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     let clock = Arc::new(ManualClock::new(now));
-    let settings = Settings::for_tests(dir.path().to_path_buf());
+    let mut settings = Settings::for_tests(dir.path().to_path_buf());
+    configure(&mut settings);
     let app = Application::build_with_clock(settings, clock.clone()).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let app_state = app.state();

@@ -239,3 +239,53 @@ async fn logout_without_csrf_is_refused() {
     assert_eq!(res.status(), 403);
     assert_eq!(app.count("SELECT count(*) FROM sessions"), 1);
 }
+
+#[tokio::test]
+async fn behind_https_the_session_cookie_is_secure_and_host_prefixed() {
+    let dir = std::sync::Arc::new(tempfile::TempDir::new().unwrap());
+    let app =
+        crate::helpers::spawn_app_configured(dir, holdpoint::domain::clock::system_now(), |s| {
+            s.public_url = Some("https://holdpoint.example.com".parse().unwrap());
+        })
+        .await;
+    let created = app.create_pause("x").await;
+    assert!(created["statusUrl"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://holdpoint.example.com/api/pause/"));
+    let browser = Browser::new(&app.address);
+    let form = browser.get("/login").await;
+    let login_cookie = form
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(login_cookie.starts_with("__Host-hp_login_csrf=") && login_cookie.contains("Secure"));
+    let token = extract(&form.text().await.unwrap(), "name=\"csrf_token\" value=\"").unwrap();
+    let res = browser
+        .client
+        .post(browser.url("/login"))
+        .header("cookie", format!("__Host-hp_login_csrf={token}"))
+        .form(&[
+            ("email", app.owner_email.as_str()),
+            ("password", PASSWORD),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("__Host-hp_session="))
+        .expect("a __Host- session cookie");
+    assert!(
+        session.contains("Secure") && session.contains("HttpOnly") && session.contains("Path=/")
+    );
+    assert!(!session.contains("Domain="));
+}
