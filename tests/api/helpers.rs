@@ -311,6 +311,14 @@ impl Browser {
             .expect("signed-in page carries the csrf meta tag")
     }
 
+    /// Posts a form the way the dashboard's pages do, with the session's CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let csrf = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &csrf));
+        self.client.post(self.url(path)).form(&all).send().await.unwrap()
+    }
+
     pub async fn decide(&self, watch_id: &str, approved: bool, reason: Option<&str>) -> Response {
         let csrf = self.csrf().await;
         self.decide_with_token(

@@ -9,6 +9,7 @@ use super::pauses::{outcome_response, parse_watch_id};
 use crate::domain::pauses::{self, Decision, Outcome};
 use crate::domain::workspaces;
 use crate::error::{AppError, AppResult};
+use crate::http::dashboard::layout::is_local_path;
 use crate::http::dashboard::session::{self, SignedIn};
 use crate::http::{content_type, parse_json, read_body, State};
 
@@ -136,13 +137,6 @@ fn parse_bool(v: &str) -> AppResult<bool> {
     }
 }
 
-/// Only same-site paths, so the form cannot be turned into an open redirect.
-fn is_local_path(p: &str) -> bool {
-    p.starts_with('/')
-        && !p.starts_with("//")
-        && !p.contains('\\')
-        && !p.chars().any(char::is_control)
-}
 
 async fn decide(
     state: &State,

@@ -1,5 +1,6 @@
 //! Server-rendered pages for humans: sign-in and the approvers' queue.
 
+pub mod layout;
 pub mod login;
 pub mod pages;
 pub mod session;

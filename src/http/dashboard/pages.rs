@@ -8,7 +8,7 @@ use crate::domain::pauses::{self, Status};
 use crate::domain::{rfc3339, Millis};
 use crate::error::PageError;
 use crate::http::query::Query;
-use crate::http::{static_files, State};
+use crate::http::State;
 
 #[derive(Template)]
 #[template(path = "error.html")]
@@ -28,10 +28,8 @@ pub struct QueueItem {
 
 #[derive(Template)]
 #[template(path = "index.html")]
-pub struct IndexPage<'a> {
-    pub csrf_token: &'a str,
-    pub user_email: &'a str,
-    pub css_version: String,
+pub struct IndexPage {
+    pub layout: super::layout::Layout,
     pub notice: Option<&'static str>,
     pub items: Vec<QueueItem>,
     pub total: i64,
@@ -98,11 +96,8 @@ pub async fn index(
         .collect();
     let q = Query::parse(req.query_string()).ok();
     let notice = notice_text(q.as_ref().and_then(|q| q.get("notice").ok().flatten()));
-    let csrf = signed.csrf_token();
     let html = IndexPage {
-        csrf_token: &csrf,
-        user_email: &user.email,
-        css_version: static_files::version("app.css"),
+        layout: super::layout::Layout::new(&req, &signed, "queue"),
         notice,
         items,
         total: page.total,

@@ -57,6 +57,17 @@ impl SignedIn {
         sessions::csrf_token(&self.token)
     }
 
+    /// A MAC keyed by this session, for values the server hands the browser and reads back.
+    pub fn sign(&self, data: &[u8]) -> String {
+        use base64::Engine;
+        let key = crate::domain::secrets::hmac_sha256(self.token.as_bytes(), b"holdpoint signing v1");
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::domain::secrets::hmac_sha256(&key, data))
+    }
+
+    pub fn user(&self) -> &crate::domain::users::User {
+        &self.session.user
+    }
+
     /// A state-changing request must carry the session's CSRF token (header or form field).
     pub fn check_csrf(&self, req: &HttpRequest, form_field: Option<&str>) -> AppResult<()> {
         let supplied = req
@@ -110,6 +121,22 @@ impl FromRequest for ApiSession {
 
 /// For pages: no live session sends the browser to sign in.
 pub struct PageSession(pub SignedIn);
+
+/// For owner and admin pages: an approver gets a 403 page.
+pub struct ManagerSession(pub SignedIn);
+
+impl FromRequest for ManagerSession {
+    type Error = PageError;
+    type Future = Ready<Result<Self, PageError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready(match PageSession::from_request(req, payload).into_inner() {
+            Ok(PageSession(s)) if s.session.user.role.can_manage() => Ok(ManagerSession(s)),
+            Ok(_) => Err(AppError::Forbidden("only owners and admins can manage the workspace".into()).into()),
+            Err(e) => Err(e),
+        })
+    }
+}
 
 impl FromRequest for PageSession {
     type Error = PageError;

@@ -1,0 +1,119 @@
+//! What every signed-in page shares: the layout (nav, CSRF meta tag, asset URLs), one-time flash
+//! messages, and helpers to render templates and read forms with readable errors.
+
+use actix_web::cookie::Cookie;
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use base64::Engine;
+use serde::de::DeserializeOwned;
+
+use super::session::{build_cookie, cookie_name, removal_cookie, SignedIn};
+use crate::domain::secrets::ct_eq;
+use crate::error::{AppError, PageError};
+use crate::http::{static_files, AppState};
+
+const FLASH: &str = "hp_flash";
+
+#[derive(Debug, Clone)]
+pub struct Flash {
+    /// "notice" or "error"; also the CSS class.
+    pub kind: &'static str,
+    pub text: String,
+}
+
+pub struct Layout {
+    pub csrf_token: String,
+    pub user_email: String,
+    pub user_name: String,
+    pub can_manage: bool,
+    /// The nav entry to mark as current.
+    pub active: &'static str,
+    pub flash: Option<Flash>,
+}
+
+impl Layout {
+    pub fn new(req: &HttpRequest, signed: &SignedIn, active: &'static str) -> Layout {
+        let user = &signed.session.user;
+        Layout {
+            csrf_token: signed.csrf_token(),
+            user_email: user.email.clone(),
+            user_name: user.name.clone(),
+            can_manage: user.role.can_manage(),
+            active,
+            flash: take_flash(req, signed),
+        }
+    }
+
+    pub fn css(&self) -> String {
+        asset("app.css")
+    }
+
+    pub fn js(&self) -> String {
+        asset("app.js")
+    }
+}
+
+/// `/static/<file>?v=<content hash>`: cached for a year, busted by any change.
+pub fn asset(file: &str) -> String {
+    format!("/static/{file}?v={}", static_files::version(file))
+}
+
+/// 200 with the rendered page, never cached (pages show live workspace data).
+pub fn html(page: &impl Template) -> Result<HttpResponse, PageError> {
+    html_status(actix_web::http::StatusCode::OK, page)
+}
+
+pub fn html_status(status: actix_web::http::StatusCode, page: &impl Template) -> Result<HttpResponse, PageError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("cache-control", "no-store"))
+        .body(page.render()?))
+}
+
+/// 303 to `to`, carrying a one-time message for the next page.
+pub fn redirect_with(state: &AppState, signed: &SignedIn, to: &str, kind: &'static str, text: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("location", to))
+        .cookie(flash_cookie(state, signed, kind, text))
+        .finish()
+}
+
+/// The flash is signed with a key derived from the session, so nobody else can plant one.
+fn flash_cookie(state: &AppState, signed: &SignedIn, kind: &'static str, text: &str) -> Cookie<'static> {
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{text}"));
+    let mac = signed.sign(payload.as_bytes());
+    build_cookie(state, FLASH, format!("{payload}.{mac}"), 60_000)
+}
+
+fn take_flash(req: &HttpRequest, signed: &SignedIn) -> Option<Flash> {
+    let state = req.app_data::<actix_web::web::Data<AppState>>()?;
+    let cookie = req.cookie(&cookie_name(state, FLASH))?;
+    let (payload, mac) = cookie.value().split_once('.')?;
+    if !ct_eq(signed.sign(payload.as_bytes()).as_bytes(), mac.as_bytes()) {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (kind, text) = text.split_once(':')?;
+    let kind = if kind == "error" { "error" } else { "notice" };
+    Some(Flash { kind, text: text.to_string() })
+}
+
+/// Appends the cookie that clears a consumed flash.
+pub fn clear_flash(state: &AppState, layout: &Layout, mut res: HttpResponse) -> HttpResponse {
+    if layout.flash.is_some() {
+        let _ = res.add_cookie(&removal_cookie(state, FLASH));
+    }
+    res
+}
+
+/// Reads an urlencoded form; a malformed one is a readable 400 page.
+pub fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, PageError> {
+    serde_urlencoded::from_bytes(body)
+        .map_err(|e| PageError::App(AppError::BadRequest(format!("the form could not be read: {e}"))))
+}
+
+/// Local paths only, so a `next` field cannot become an open redirect.
+pub fn is_local_path(p: &str) -> bool {
+    p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control)
+}
