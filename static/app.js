@@ -6,4 +6,148 @@
     return m ? m.content : "";
   }
   window.holdpoint = { csrf: csrf };
+
+  // ---- countdowns: <time class="countdown" data-expires="unix ms"> ------------------------
+  function human(ms) {
+    var s = Math.max(0, Math.floor(ms / 1000));
+    if (s < 60) return s + "s";
+    if (s < 3600) return Math.floor(s / 60) + "m " + (s % 60) + "s";
+    if (s < 86400) return Math.floor(s / 3600) + "h " + Math.floor((s % 3600) / 60) + "m";
+    return Math.floor(s / 86400) + "d " + Math.floor((s % 86400) / 3600) + "h";
+  }
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll(".countdown[data-expires]").forEach(function (el) {
+      var left = Number(el.getAttribute("data-expires")) - now;
+      el.textContent = left > 0 ? human(left) : "expired";
+      el.classList.toggle("soon", left > 0 && left < 60000);
+    });
+  }
+
+  // ---- live queue: re-fetch the server-rendered list ---------------------------------------
+  function typing(root) {
+    var a = document.activeElement;
+    if (a && root.contains(a) && (a.tagName === "INPUT" || a.tagName === "TEXTAREA")) return true;
+    return Array.prototype.some.call(root.querySelectorAll("input[name=reason]"), function (i) {
+      return i.value !== "";
+    });
+  }
+  function liveQueue() {
+    var root = document.getElementById("queue");
+    if (!root || !root.dataset.live) return;
+    var last = root.innerHTML;
+    function refresh() {
+      if (document.hidden || typing(root)) return;
+      fetch(root.dataset.live, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) {
+          if (!r.ok || r.redirected) throw new Error("signed out");
+          var n = r.headers.get("X-Pending-Count");
+          if (n !== null) {
+            var c = document.getElementById("pending-count");
+            if (c) c.textContent = n;
+            document.title = "(" + n + ") Pending · Holdpoint";
+          }
+          return r.text();
+        })
+        .then(function (html) {
+          if (html !== last && !typing(root)) {
+            var selected = current() && current().id;
+            root.innerHTML = html;
+            last = root.innerHTML;
+            if (selected && document.getElementById(selected)) select(document.getElementById(selected));
+            tick();
+          }
+        })
+        .catch(function () {});
+    }
+    setInterval(refresh, 3000);
+    document.addEventListener("visibilitychange", refresh);
+  }
+
+  // ---- keyboard: j/k move, a approve, r reject (reason, Enter), o open ----------------------
+  function items() {
+    return Array.prototype.slice.call(document.querySelectorAll(".queue .pause"));
+  }
+  function current() {
+    return document.querySelector(".queue .pause.selected");
+  }
+  function select(el) {
+    items().forEach(function (i) { i.classList.remove("selected"); });
+    if (!el) return;
+    el.classList.add("selected");
+    el.focus({ preventScroll: true });
+    el.scrollIntoView({ block: "nearest" });
+  }
+  function move(step) {
+    var list = items();
+    if (!list.length) return;
+    var i = list.indexOf(current());
+    select(list[Math.min(list.length - 1, Math.max(0, i < 0 ? 0 : i + step))]);
+  }
+  function activeForm() {
+    var page = document.querySelector(".pause-detail form.decide");
+    if (page) return page;
+    var sel = current();
+    return sel ? sel.querySelector("form.decide") : null;
+  }
+  function armReject(form) {
+    var reason = form.querySelector("[name=reason]");
+    form.dataset.armed = "reject";
+    form.classList.add("armed");
+    reason.focus();
+  }
+  document.addEventListener("keydown", function (e) {
+    var t = e.target;
+    if (t && (t.name === "reason") && t.form && t.form.dataset.armed === "reject") {
+      if (e.key === "Enter" && !e.shiftKey) {
+        e.preventDefault();
+        t.form.querySelector("button.reject").click();
+      } else if (e.key === "Escape") {
+        delete t.form.dataset.armed;
+        t.form.classList.remove("armed");
+        t.blur();
+      }
+      return;
+    }
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    if (t && /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)) return;
+    var form;
+    switch (e.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "a":
+        form = activeForm();
+        if (form) form.querySelector("button.approve").click(); else move(1);
+        break;
+      case "r":
+        form = activeForm();
+        if (form) { e.preventDefault(); armReject(form); } else move(1);
+        break;
+      case "o":
+      case "Enter":
+        if (current()) { var a = current().querySelector("h2 a"); if (a) a.click(); }
+        break;
+      default: return;
+    }
+  });
+
+  // ---- copy buttons: <button data-copy="#id"> ----------------------------------------------
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("button[data-copy]");
+    if (!b) return;
+    var src = document.querySelector(b.getAttribute("data-copy"));
+    if (!src) return;
+    var text = src.value !== undefined ? src.value : src.textContent;
+    navigator.clipboard.writeText(text).then(function () {
+      var old = b.textContent;
+      b.textContent = "Copied";
+      setTimeout(function () { b.textContent = old; }, 1500);
+    });
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tick();
+    setInterval(tick, 1000);
+    liveQueue();
+  });
 })();

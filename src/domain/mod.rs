@@ -4,11 +4,13 @@
 pub mod api_keys;
 pub mod audit;
 pub mod clock;
+pub mod history;
 pub mod idempotency;
 pub mod pauses;
 pub mod quotas;
 pub mod secrets;
 pub mod sessions;
+pub mod timeline;
 pub mod users;
 pub mod workspaces;
 

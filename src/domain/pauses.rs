@@ -141,12 +141,13 @@ pub struct PauseView<'a> {
     pub reason: Option<&'a str>,
 }
 
-const SELECT: &str = "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
+pub(crate) const SELECT: &str =
+    "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
     u.email, u.name, p.reason, p.version
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
+pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
     let watch: [u8; 16] = r.get(1)?;
     let status: String = r.get(5)?;
     let email: Option<String> = r.get(13)?;

@@ -207,14 +207,21 @@ async fn an_html_form_decision_redirects_back_to_the_queue() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    assert_eq!(res.headers().get("location").unwrap(), "/?notice=rejected");
+    assert_eq!(res.headers().get("location").unwrap(), "/");
     let read: Value = app.get_pause(&watch_id).await.json().await.unwrap();
     assert_eq!(
         (read["status"].as_str(), read["reason"].as_str()),
         (Some("rejected"), Some("no"))
     );
-    let after = browser.get("/?notice=rejected").await.text().await.unwrap();
-    assert!(after.contains("Rejected.") && !after.contains("Form decision"));
+    let after = browser.get("/").await.text().await.unwrap();
+    assert!(after.contains("Rejected “Form decision”."), "{after}");
+    assert!(
+        !after.contains("/api/pause/"),
+        "the decided pause left the queue"
+    );
+    // The message is shown once.
+    let again = browser.get("/").await.text().await.unwrap();
+    assert!(!again.contains("Rejected “Form decision”."));
 }
 
 #[tokio::test]
@@ -238,7 +245,7 @@ async fn an_open_redirect_through_next_is_not_possible() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.headers().get("location").unwrap(), "/?notice=approved");
+    assert_eq!(res.headers().get("location").unwrap(), "/");
 }
 
 #[tokio::test]

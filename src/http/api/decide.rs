@@ -9,7 +9,7 @@ use super::pauses::{outcome_response, parse_watch_id};
 use crate::domain::pauses::{self, Decision, Outcome};
 use crate::domain::workspaces;
 use crate::error::{AppError, AppResult};
-use crate::http::dashboard::layout::is_local_path;
+use crate::http::dashboard::layout::{is_local_path, redirect_with};
 use crate::http::dashboard::session::{self, SignedIn};
 use crate::http::{content_type, parse_json, read_body, State};
 
@@ -48,33 +48,92 @@ pub async fn approve(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let result = async {
-        let signed = session::load(&req)?.ok_or(AppError::Unauthorized)?;
-        let input = parse(&req, &signed, read_body(&req, payload).await?)?;
-        let outcome = decide(&state, &signed, &path, &input).await?;
-        Ok::<_, AppError>((outcome, input.html_next))
-    }
-    .await;
-    match result {
-        Ok((outcome, Some(next))) => {
-            let notice = match &outcome {
-                Outcome::Changed(p) => p.status(state.now()).as_str(),
-                Outcome::AlreadyFinal(_) => "conflict",
-            };
-            redirect(&next, notice)
-        }
-        Ok((outcome, None)) => {
+    let signed = match session::load(&req).and_then(|s| s.ok_or(AppError::Unauthorized)) {
+        Ok(s) => s,
+        Err(e) => return fail(&req, e),
+    };
+    let input = match read_body(&req, payload)
+        .await
+        .and_then(|b| parse(&req, &signed, b))
+    {
+        Ok(i) => i,
+        Err(e) => return fail(&req, e),
+    };
+    let result = decide(&state, &signed, &path, &input).await;
+    match (result, input.html_next) {
+        (Ok(outcome), None) => {
             outcome_response(&state, outcome, "decide").unwrap_or_else(|e| e.error_response())
         }
-        Err(e) => e.error_response(),
+        (Err(e), None) => e.error_response(),
+        // A browser form: back to the page, with a message instead of a JSON body.
+        (Ok(outcome), Some(next)) => {
+            let (kind, text) = html_message(&outcome, state.now());
+            redirect_with(&state, &signed, &next, kind, &text)
+        }
+        (Err(e), Some(next)) if e.status_code().is_client_error() => redirect_with(
+            &state,
+            &signed,
+            &next,
+            "error",
+            &e.problem_body()["detail"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        ),
+        (Err(e), Some(_)) => e.error_response(),
     }
 }
 
-fn redirect(next: &str, notice: &str) -> HttpResponse {
-    let sep = if next.contains('?') { '&' } else { '?' };
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("{next}{sep}notice={notice}")))
-        .finish()
+/// A browser gets a readable page, a program gets problem+json.
+fn fail(req: &HttpRequest, e: AppError) -> HttpResponse {
+    if content_type(req) == "application/x-www-form-urlencoded" && accepts_html(req) {
+        crate::error::PageError::App(e).error_response()
+    } else {
+        e.error_response()
+    }
+}
+
+fn accepts_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// For a stale page, who won matters more than the fact of a conflict.
+fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String) {
+    match outcome {
+        Outcome::Changed(p) => (
+            "notice",
+            format!("{} “{}”.", capitalised(p.status(now).as_str()), p.action),
+        ),
+        Outcome::AlreadyFinal(p) => {
+            let status = p.status(now).as_str();
+            let by = p
+                .decided_by
+                .as_ref()
+                .map(|d| format!(" by {}", d.email))
+                .unwrap_or_default();
+            let at = p
+                .decided_at
+                .map(|t| format!(" at {}", crate::domain::rfc3339(t)))
+                .unwrap_or_default();
+            (
+                "error",
+                format!(
+                    "“{}” was already {status}{by}{at}; your decision was not recorded.",
+                    p.action
+                ),
+            )
+        }
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<Input> {
@@ -84,11 +143,7 @@ fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<In
                 .map_err(|e| AppError::BadRequest(format!("malformed form body: {e}")))?;
             signed.check_csrf(req, f.csrf_token.as_deref())?;
             let approved = parse_bool(&f.approved)?;
-            let wants_html = req
-                .headers()
-                .get(header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|a| a.contains("text/html"));
+            let wants_html = accepts_html(req);
             let next = wants_html.then(|| {
                 f.next
                     .filter(|n| is_local_path(n))
@@ -136,7 +191,6 @@ fn parse_bool(v: &str) -> AppResult<bool> {
         )),
     }
 }
-
 
 async fn decide(
     state: &State,

@@ -7,14 +7,12 @@ use askama::Template;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::session::{self, build_cookie, cookie_name, removal_cookie, session_cookie};
+use super::session::{self, removal_cookie, session_cookie};
 use crate::domain::audit::{self, Actor, Entry};
-use crate::domain::secrets::{ct_eq, random_token};
 use crate::domain::{sessions, users};
 use crate::error::{AppError, PageError};
 use crate::http::State;
 
-const LOGIN_CSRF: &str = "hp_login_csrf";
 const GENERIC_FAILURE: &str = "Email or password is incorrect.";
 
 #[derive(Template)]
@@ -23,7 +21,6 @@ pub struct LoginPage<'a> {
     pub csrf_token: &'a str,
     pub email: &'a str,
     pub error: Option<&'a str>,
-    pub first_run: bool,
 }
 
 fn render_form(
@@ -33,28 +30,26 @@ fn render_form(
     email: &str,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let token = req
-        .cookie(&cookie_name(state, LOGIN_CSRF))
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() >= 32)
-        .unwrap_or_else(|| random_token(32));
-    let first_run = !users::any_exists(&*state.read()?)?;
+    let (token, cookie) = session::anonymous_form_token(state, req);
     let html = LoginPage {
         csrf_token: &token,
         email,
         error,
-        first_run,
     }
     .render()?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
-        .cookie(build_cookie(state, LOGIN_CSRF, token, 3600 * 1000))
+        .cookie(cookie)
         .body(html))
 }
 
 /// Shown even to a signed-in user: signing in again (e.g. as someone else) replaces the session.
+/// Before anyone exists, the first-run setup page comes first.
 pub async fn form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    if !users::any_exists(&*state.read()?)? {
+        return Err(PageError::Redirect("/setup".into()));
+    }
     render_form(&state, &req, StatusCode::OK, "", None)
 }
 
@@ -74,17 +69,7 @@ pub async fn submit(
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
-    let cookie = req
-        .cookie(&cookie_name(&state, LOGIN_CSRF))
-        .map(|c| c.value().to_string())
-        .unwrap_or_default();
-    if cookie.is_empty() || !ct_eq(cookie.as_bytes(), form.csrf_token.as_bytes()) {
-        return Err(AppError::Forbidden(
-            "the sign-in form expired or was not sent from this site; reload it and try again"
-                .into(),
-        )
-        .into());
-    }
+    session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
     let email = form.email.trim().to_lowercase();
     let now = state.now();
     if let Err(wait) = state.login_throttle.check(&email, now) {
@@ -140,7 +125,7 @@ pub async fn submit(
     Ok(HttpResponse::SeeOther()
         .insert_header(("location", "/"))
         .cookie(session_cookie(&state, token))
-        .cookie(removal_cookie(&state, LOGIN_CSRF))
+        .cookie(session::anonymous_form_token_removal(&state))
         .finish())
 }
 

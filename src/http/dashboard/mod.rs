@@ -1,9 +1,14 @@
 //! Server-rendered pages for humans: sign-in and the approvers' queue.
 
+pub mod history;
+pub mod json_view;
 pub mod layout;
 pub mod login;
 pub mod pages;
+pub mod pause_page;
+pub mod queue;
 pub mod session;
+pub mod setup;
 pub mod throttle;
 
 use actix_web::web;
@@ -16,5 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(super::only("GET, POST")),
     )
     .route("/logout", web::post().to(login::logout))
-    .route("/", web::get().to(pages::index));
+    .configure(setup::routes)
+    .configure(queue::routes)
+    .configure(history::routes)
+    .configure(pause_page::routes);
 }

@@ -60,8 +60,10 @@ impl SignedIn {
     /// A MAC keyed by this session, for values the server hands the browser and reads back.
     pub fn sign(&self, data: &[u8]) -> String {
         use base64::Engine;
-        let key = crate::domain::secrets::hmac_sha256(self.token.as_bytes(), b"holdpoint signing v1");
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::domain::secrets::hmac_sha256(&key, data))
+        let key =
+            crate::domain::secrets::hmac_sha256(self.token.as_bytes(), b"holdpoint signing v1");
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(crate::domain::secrets::hmac_sha256(&key, data))
     }
 
     pub fn user(&self) -> &crate::domain::users::User {
@@ -132,7 +134,10 @@ impl FromRequest for ManagerSession {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         ready(match PageSession::from_request(req, payload).into_inner() {
             Ok(PageSession(s)) if s.session.user.role.can_manage() => Ok(ManagerSession(s)),
-            Ok(_) => Err(AppError::Forbidden("only owners and admins can manage the workspace".into()).into()),
+            Ok(_) => Err(AppError::Forbidden(
+                "only owners and admins can manage the workspace".into(),
+            )
+            .into()),
             Err(e) => Err(e),
         })
     }
@@ -149,4 +154,40 @@ impl FromRequest for PageSession {
             Err(e) => Err(e.into()),
         })
     }
+}
+
+const FORM_CSRF: &str = "hp_login_csrf";
+
+/// Forms shown before there is a session (sign-in, first-run setup, invite sign-up) are
+/// protected by a double-submit cookie: the token in the form must match the cookie.
+/// Returns the token for the form and the cookie to (re)set.
+pub fn anonymous_form_token(state: &AppState, req: &HttpRequest) -> (String, Cookie<'static>) {
+    let token = req
+        .cookie(&cookie_name(state, FORM_CSRF))
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() >= 32)
+        .unwrap_or_else(|| crate::domain::secrets::random_token(32));
+    let cookie = build_cookie(state, FORM_CSRF, token.clone(), 3600 * 1000);
+    (token, cookie)
+}
+
+pub fn check_anonymous_form_token(
+    state: &AppState,
+    req: &HttpRequest,
+    supplied: &str,
+) -> AppResult<()> {
+    let cookie = req
+        .cookie(&cookie_name(state, FORM_CSRF))
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    if cookie.is_empty() || !ct_eq(cookie.as_bytes(), supplied.as_bytes()) {
+        return Err(AppError::Forbidden(
+            "the form expired or was not sent from this site; reload it and try again".into(),
+        ));
+    }
+    Ok(())
+}
+
+pub fn anonymous_form_token_removal(state: &AppState) -> Cookie<'static> {
+    removal_cookie(state, FORM_CSRF)
 }

@@ -1,0 +1,82 @@
+//! A pause's story, told from its audit rows: created, viewed, decided or expired.
+
+use rusqlite::{params, Connection};
+
+use super::audit::{self, Actor, Entry};
+use super::Millis;
+use crate::error::AppResult;
+
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub at: Millis,
+    pub event: String,
+    /// Who, in words: an email, a key's name, "Holdpoint" or "CLI".
+    pub actor: String,
+    pub details: Option<String>,
+}
+
+pub fn for_pause(conn: &Connection, workspace_id: i64, watch_id: &str) -> AppResult<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.at, a.event, a.actor_type, u.email, k.name, k.prefix, a.details
+         FROM audit_log a
+         LEFT JOIN users u ON a.actor_type = 'user' AND u.id = a.actor_id
+         LEFT JOIN api_keys k ON a.actor_type = 'key' AND k.id = a.actor_id
+         WHERE a.subject = ?1 AND a.workspace_id = ?2 ORDER BY a.id",
+    )?;
+    let rows = stmt.query_map(params![watch_id, workspace_id], |r| {
+        let actor_type: String = r.get(2)?;
+        let actor = match actor_type.as_str() {
+            "user" => r
+                .get::<_, Option<String>>(3)?
+                .unwrap_or_else(|| "a deleted user".into()),
+            "key" => {
+                let name: Option<String> = r.get(4)?;
+                let prefix: Option<String> = r.get(5)?;
+                match (name.filter(|n| !n.is_empty()), prefix) {
+                    (Some(n), _) => format!("key “{n}”"),
+                    (None, Some(p)) => format!("key {p}…"),
+                    _ => "an API key".into(),
+                }
+            }
+            "cli" => "CLI".into(),
+            _ => "Holdpoint".into(),
+        };
+        Ok(Event {
+            at: r.get(0)?,
+            event: r.get(1)?,
+            actor,
+            details: r.get(6)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Records the first time each user opens a pause (later views add nothing).
+pub fn record_view(
+    conn: &Connection,
+    now: Millis,
+    workspace_id: i64,
+    watch_id: &str,
+    user_id: i64,
+) -> AppResult<()> {
+    let seen: bool = conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM audit_log WHERE subject = ?1 AND event = 'pause.viewed'
+             AND actor_type = 'user' AND actor_id = ?2)",
+        )?
+        .query_row(params![watch_id, user_id], |r| r.get(0))?;
+    if !seen {
+        audit::record(
+            conn,
+            now,
+            Entry {
+                workspace_id: Some(workspace_id),
+                actor: Actor::User(user_id),
+                event: "pause.viewed",
+                subject: Some(watch_id.to_string()),
+                details: None,
+            },
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! Every pause of the workspace, searchable: status, key, text in the action, date range.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::layout::{page, HasLayout, Layout};
+use super::queue::{key_labels, requested_by};
+use super::session::PageSession;
+use crate::domain::history::{self, Filter};
+use crate::domain::pauses::Status;
+use crate::domain::{api_keys, rfc3339, Millis};
+use crate::error::PageError;
+use crate::http::query::Query;
+use crate::http::State;
+
+const PER_PAGE: i64 = 50;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/history", web::get().to(show));
+}
+
+pub struct Row {
+    pub watch_id: String,
+    pub action: String,
+    pub status: &'static str,
+    pub requested_by: String,
+    pub created_at: String,
+    pub decided_by: String,
+}
+
+/// The filter as typed, echoed back into the form.
+#[derive(Default)]
+pub struct Form {
+    pub status: String,
+    pub key: String,
+    pub q: String,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+pub struct HistoryPage {
+    pub layout: Layout,
+    pub form: Form,
+    pub statuses: Vec<&'static str>,
+    pub keys: Vec<(String, String)>,
+    pub rows: Vec<Row>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub prev_url: Option<String>,
+    pub next_url: Option<String>,
+    pub errors: Vec<String>,
+}
+
+impl HasLayout for HistoryPage {
+    fn layout(&self) -> &Layout {
+        &self.layout
+    }
+}
+
+/// `2026-11-22` as the first millisecond of that UTC day.
+fn day_start(s: &str) -> Option<Millis> {
+    let date =
+        time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
+/// Reads the filter; a bad value is reported and ignored rather than failing the page.
+fn read_filter(q: &Query, form: &mut Form, errors: &mut Vec<String>) -> Filter {
+    let text = |name: &str| q.get(name).ok().flatten().unwrap_or("").trim().to_string();
+    *form = Form {
+        status: text("status"),
+        key: text("key"),
+        q: text("q"),
+        from: text("from"),
+        to: text("to"),
+    };
+    let mut f = Filter {
+        text: Some(form.q.clone()).filter(|t| !t.is_empty()),
+        ..Filter::default()
+    };
+    if !form.status.is_empty() {
+        f.status = Status::parse(&form.status);
+        if f.status.is_none() {
+            errors.push(format!(
+                "Unknown status “{}”; showing all statuses.",
+                form.status
+            ));
+        }
+    }
+    if !form.key.is_empty() {
+        f.key_id = form.key.parse().ok();
+        if f.key_id.is_none() {
+            errors.push("Unknown key; showing all keys.".into());
+        }
+    }
+    for (value, slot, end) in [
+        (&form.from, &mut f.from, false),
+        (&form.to, &mut f.to, true),
+    ] {
+        if value.is_empty() {
+            continue;
+        }
+        match day_start(value) {
+            // "to" is inclusive of that whole day.
+            Some(ms) => *slot = Some(if end { ms + 86_400_000 } else { ms }),
+            None => errors.push(format!("“{value}” is not a date like 2026-11-22; ignored.")),
+        }
+    }
+    f
+}
+
+fn page_url(form: &Form, page: i64) -> String {
+    let params = [
+        ("status", &form.status),
+        ("key", &form.key),
+        ("q", &form.q),
+        ("from", &form.from),
+        ("to", &form.to),
+    ];
+    let mut pairs: Vec<(&str, String)> = params
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (*k, (*v).clone()))
+        .collect();
+    pairs.push(("page", page.to_string()));
+    format!(
+        "/history?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
+}
+
+pub async fn show(
+    state: State,
+    session: PageSession,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let ws = signed.user().workspace_id;
+    let q = Query::parse(req.query_string())
+        .unwrap_or_else(|_| Query::parse("").expect("empty query parses"));
+    let (mut form, mut errors) = (Form::default(), Vec::new());
+    let filter = read_filter(&q, &mut form, &mut errors);
+    let page_no = q.int("page", 1, 1_000_000, 1).unwrap_or(1);
+    let now = state.now();
+    let conn = state.read()?;
+    let found = history::search(&conn, ws, &filter, PER_PAGE, (page_no - 1) * PER_PAGE, now)?;
+    let labels = key_labels(&conn, ws)?;
+    let keys = api_keys::list(&conn, ws)?
+        .into_iter()
+        .map(|k| {
+            (
+                k.id.to_string(),
+                if k.name.is_empty() {
+                    format!("{}…", k.prefix)
+                } else {
+                    format!("{} ({}…)", k.name, k.prefix)
+                },
+            )
+        })
+        .collect();
+    drop(conn);
+    let rows = found
+        .items
+        .iter()
+        .map(|p| Row {
+            watch_id: p.watch_id.to_string(),
+            action: p.action.clone(),
+            status: p.status(now).as_str(),
+            requested_by: requested_by(p, &labels),
+            created_at: rfc3339(p.created_at),
+            decided_by: p
+                .decided_by
+                .as_ref()
+                .map(|d| d.email.clone())
+                .unwrap_or_default(),
+        })
+        .collect();
+    let pages = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
+    let view = HistoryPage {
+        layout: Layout::new(&req, &signed, "history"),
+        prev_url: (page_no > 1).then(|| page_url(&form, page_no - 1)),
+        next_url: (page_no < pages).then(|| page_url(&form, page_no + 1)),
+        form,
+        statuses: Status::ALL.iter().map(|s| s.as_str()).collect(),
+        keys,
+        rows,
+        total: found.total,
+        page: page_no,
+        pages,
+        errors,
+    };
+    page(&state, &view)
+}

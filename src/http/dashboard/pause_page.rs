@@ -1,0 +1,163 @@
+//! One pause in full: the action, the agent's context as a collapsible JSON tree, metadata, its
+//! timeline, and the decision forms (or who decided, when and why).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::json_view;
+use super::layout::{page, HasLayout, Layout};
+use super::queue::{human_duration, key_labels, requested_by};
+use super::session::PageSession;
+use crate::domain::pauses::{self, Pause, Status};
+use crate::domain::timeline::{self, Event};
+use crate::domain::{rfc3339, workspaces, Millis};
+use crate::error::{AppError, PageError};
+use crate::http::api::pauses::parse_watch_id;
+use crate::http::State;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/pauses/{watch_id}", web::get().to(show));
+}
+
+pub struct Step {
+    pub at: String,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "pause.html")]
+pub struct PausePage {
+    pub layout: Layout,
+    pub watch_id: String,
+    pub action: String,
+    pub status: &'static str,
+    pub pending: bool,
+    pub test: bool,
+    pub requested_by: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub expires_at_ms: Millis,
+    pub expires_in: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub reason: Option<String>,
+    /// Built by [`json_view::render`], which escapes every agent string.
+    pub context_html: Option<String>,
+    pub metadata: Vec<(String, String)>,
+    pub callback_url: Option<String>,
+    pub timeline: Vec<Step>,
+    pub reason_required: bool,
+}
+
+impl HasLayout for PausePage {
+    fn layout(&self) -> &Layout {
+        &self.layout
+    }
+}
+
+fn describe(e: &Event) -> String {
+    let what = match e.event.as_str() {
+        "pause.created" => "Requested by",
+        "pause.viewed" => "Viewed by",
+        "pause.approved" => "Approved by",
+        "pause.rejected" => "Rejected by",
+        "pause.cancelled" => "Cancelled by",
+        "pause.expired" => return "Expired without a decision".into(),
+        "pause.notified" => "Approvers notified:",
+        other => other,
+    };
+    format!("{what} {}", e.actor)
+}
+
+fn steps(p: &Pause, events: &[Event], now: Millis) -> Vec<Step> {
+    let mut steps: Vec<Step> = events
+        .iter()
+        .map(|e| Step {
+            at: rfc3339(e.at),
+            text: describe(e),
+        })
+        .collect();
+    // Expired in the eyes of readers before the sweep has written it down.
+    if p.status(now) == Status::Expired && !events.iter().any(|e| e.event == "pause.expired") {
+        steps.push(Step {
+            at: rfc3339(p.expires_at),
+            text: "Expired without a decision".into(),
+        });
+    }
+    steps
+}
+
+fn decider(p: &Pause) -> Option<String> {
+    p.decided_by.as_ref().map(|d| {
+        if d.name.is_empty() {
+            d.email.clone()
+        } else {
+            format!("{} <{}>", d.name, d.email)
+        }
+    })
+}
+
+pub async fn show(
+    state: State,
+    session: PageSession,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let user = signed.user().clone();
+    let watch_id = parse_watch_id(&path)?;
+    let now = state.now();
+    let conn = state.read()?;
+    let p = pauses::get(&conn, user.workspace_id, &watch_id)?.ok_or_else(|| {
+        PageError::App(AppError::NotFound("no such pause in your workspace".into()))
+    })?;
+    let id = p.watch_id.to_string();
+    let events = timeline::for_pause(&conn, user.workspace_id, &id)?;
+    let keys = key_labels(&conn, user.workspace_id)?;
+    let ws = workspaces::get(&conn, user.workspace_id)?;
+    drop(conn);
+    let (ws_id, view_id) = (user.workspace_id, id.clone());
+    state
+        .writer
+        .spawn(move |ctx| timeline::record_view(ctx.conn, now, ws_id, &view_id, user.id));
+    let status = p.status(now);
+    let metadata = p
+        .metadata
+        .as_deref()
+        .and_then(|m| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(m).ok())
+        .map(|m| {
+            m.into_iter()
+                .map(|(k, v)| {
+                    (
+                        k,
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string()),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let view = PausePage {
+        layout: Layout::new(&req, &signed, "queue"),
+        watch_id: id,
+        status: status.as_str(),
+        pending: status == Status::Pending,
+        test: p.test,
+        requested_by: requested_by(&p, &keys),
+        created_at: rfc3339(p.created_at),
+        expires_at: rfc3339(p.expires_at),
+        expires_at_ms: p.expires_at,
+        expires_in: human_duration(p.expires_at - now),
+        decided_by: decider(&p),
+        decided_at: p.decided_at.map(rfc3339),
+        reason: p.reason.clone(),
+        context_html: p.context.as_deref().map(json_view::render),
+        metadata,
+        callback_url: p.callback_url.clone(),
+        timeline: steps(&p, &events, now),
+        reason_required: ws.reject_reason_required,
+        action: p.action,
+    };
+    page(&state, &view)
+}
