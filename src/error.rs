@@ -81,7 +81,8 @@ impl AppError {
         }
     }
 
-    fn detail(&self) -> String {
+    /// The human explanation of this occurrence (safe to show: never the internal cause).
+    pub fn detail(&self) -> String {
         match self {
             AppError::Unauthorized => {
                 "Send a valid API key as `Authorization: Bearer hitl_…` (or sign in for dashboard actions)."

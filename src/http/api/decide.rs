@@ -70,16 +70,9 @@ pub async fn approve(
             let (kind, text) = html_message(&outcome, state.now());
             redirect_with(&state, &signed, &next, kind, &text)
         }
-        (Err(e), Some(next)) if e.status_code().is_client_error() => redirect_with(
-            &state,
-            &signed,
-            &next,
-            "error",
-            &e.problem_body()["detail"]
-                .as_str()
-                .unwrap_or("")
-                .to_string(),
-        ),
+        (Err(e), Some(next)) if e.status_code().is_client_error() => {
+            redirect_with(&state, &signed, &next, "error", &e.detail())
+        }
         (Err(e), Some(_)) => e.error_response(),
     }
 }

@@ -100,10 +100,7 @@ pub async fn submit(
         return Err(gone());
     }
     if let Err(e) = validate(&f) {
-        let detail = e.problem_body()["detail"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
+        let detail = e.detail();
         return render(
             &state,
             &req,
