@@ -33,10 +33,32 @@ pub async fn spawn_app_in(dir: Arc<TempDir>, now: i64) -> TestApp {
     spawn_app_configured(dir, now, |_| {}).await
 }
 
+/// A fresh server with an API key but no user yet (the first-run state).
+pub async fn spawn_empty_app() -> TestApp {
+    let mut app = spawn_app_inner(
+        Arc::new(TempDir::new().unwrap()),
+        system_now(),
+        |_| {},
+        false,
+    )
+    .await;
+    app.key = app.create_key(1, false);
+    app
+}
+
 pub async fn spawn_app_configured(
     dir: Arc<TempDir>,
     now: i64,
     configure: impl FnOnce(&mut Settings),
+) -> TestApp {
+    spawn_app_inner(dir, now, configure, true).await
+}
+
+async fn spawn_app_inner(
+    dir: Arc<TempDir>,
+    now: i64,
+    configure: impl FnOnce(&mut Settings),
+    with_owner: bool,
 ) -> TestApp {
     let clock = Arc::new(ManualClock::new(now));
     let mut settings = Settings::for_tests(dir.path().to_path_buf());
@@ -60,7 +82,7 @@ pub async fn spawn_app_configured(
         owner_email: String::new(),
     };
     let existing = test.with_db(users::any_exists).unwrap();
-    if !existing {
+    if !existing && with_owner {
         test.key = test.create_key(1, false);
         test.owner_email = "owner@example.com".into();
         test.add_user(1, "owner@example.com", Role::Owner);

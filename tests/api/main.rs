@@ -6,6 +6,7 @@ mod helpers;
 mod auth_keys;
 mod cli;
 mod create;
+mod dashboard;
 mod decisions;
 mod idempotency;
 mod list_and_read;

@@ -94,11 +94,11 @@ pub async fn submit(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let f: SetupForm = parse_form(&body)?;
-    session::check_anonymous_form_token(&state, &req, &f.csrf_token)?;
     if users::any_exists(&*state.read()?)? {
         return Err(gone());
     }
+    let f: SetupForm = parse_form(&body)?;
+    session::check_anonymous_form_token(&state, &req, &f.csrf_token)?;
     if let Err(e) = validate(&f) {
         let detail = e.detail();
         return render(
