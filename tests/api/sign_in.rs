@@ -104,15 +104,8 @@ async fn a_login_post_without_the_form_token_is_refused() {
 async fn logging_out_ends_the_session_on_the_server() {
     let app = spawn_app().await;
     let browser = app.sign_in(&app.owner_email).await;
-    let csrf = browser.csrf().await;
     assert_eq!(app.count("SELECT count(*) FROM sessions"), 1);
-    let res = browser
-        .client
-        .post(browser.url("/logout"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = browser.post_form("/logout", &[]).await;
     assert_eq!(res.status(), 303);
     assert_eq!(app.count("SELECT count(*) FROM sessions"), 0);
     assert_eq!(browser.get("/").await.status(), 303);
