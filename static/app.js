@@ -145,7 +145,19 @@
     });
   });
 
+  // ---- times: <time class="local" datetime="RFC 3339"> shown in the reader's time zone ----
+  function localTimes(root) {
+    (root || document).querySelectorAll("time.local[datetime]").forEach(function (el) {
+      var d = new Date(el.getAttribute("datetime"));
+      if (!isNaN(d)) {
+        el.title = el.getAttribute("datetime");
+        el.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    localTimes();
     tick();
     setInterval(tick, 1000);
     liveQueue();

@@ -17,6 +17,16 @@ pub mod workspaces;
 /// Unix time in milliseconds, UTC.
 pub type Millis = i64;
 
+/// For people: `2026-11-22 07:44 UTC` from an RFC 3339 string made by [`rfc3339`]
+/// (pages turn it into the reader's local time with JS).
+pub fn human_time_rfc(t: &str) -> String {
+    if t.len() >= 16 {
+        format!("{} {} UTC", &t[..10], &t[11..16])
+    } else {
+        t.to_string()
+    }
+}
+
 /// RFC 3339 in UTC with millisecond precision, e.g. `2026-11-22T07:44:45.123Z`.
 pub fn rfc3339(ms: Millis) -> String {
     let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth_keys;
+mod browser;
 mod cli;
 mod create;
 mod dashboard;

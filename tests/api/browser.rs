@@ -1,0 +1,70 @@
+//! The dashboard in a real browser: Debian's chromium driven by playwright-core (e2e/), against
+//! the real server started on port 0. `bash .ci/run` installs both.
+
+use std::path::{Path, PathBuf};
+
+use crate::helpers::spawn_empty_app;
+
+#[tokio::test]
+async fn the_dashboard_works_end_to_end_in_a_real_browser() {
+    if std::env::var_os("HOLDPOINT_SKIP_BROWSER").is_some() {
+        eprintln!("browser test skipped: HOLDPOINT_SKIP_BROWSER is set");
+        return;
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    assert!(
+        Path::new(&chromium).exists(),
+        "the browser test needs Chromium at {chromium}: `apt-get install chromium` (bash .ci/run does it), \
+         or set HOLDPOINT_SKIP_BROWSER=1 to skip it"
+    );
+    assert!(
+        root.join("e2e/node_modules/playwright-core").exists(),
+        "the browser test needs playwright-core: `npm ci --prefix e2e` (bash .ci/run does it)"
+    );
+    let app = spawn_empty_app().await;
+    let shots = root.join("target/screenshots");
+    let args = [
+        root.join("e2e/dashboard.mjs").display().to_string(),
+        app.address.clone(),
+        app.key.clone(),
+        shots.display().to_string(),
+    ];
+    let out =
+        tokio::task::spawn_blocking(move || std::process::Command::new("node").args(args).output())
+            .await
+            .unwrap()
+            .expect("node runs (install Node.js 18 or newer)");
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "the browser run failed:\n{log}");
+    // What the browser did is really in the database.
+    let approved: String = app
+        .with_db(|c| {
+            Ok(c.query_row(
+                "SELECT reason FROM pauses WHERE status = 'approved'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(approved, "Checked the migration, ship it");
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE event = 'pause.rejected'"),
+        1
+    );
+    for shot in [
+        "queue-phone",
+        "queue-desktop",
+        "pause-phone",
+        "pause-desktop",
+    ] {
+        assert!(
+            shots.join(format!("{shot}.png")).exists(),
+            "{shot}.png was taken"
+        );
+    }
+}
