@@ -173,10 +173,10 @@ fn announce_first_run(settings: &Settings, workspace_id: i64) {
     };
     eprintln!(
         "\nHoldpoint: database {db} has no user yet. The default workspace has id {workspace_id}.\n\
-         Create its first owner (you will be asked for a password) and an API key:\n\
+         Open {url}/setup in a browser to create the first owner, or from a shell:\n\
          \n    holdpoint{dir} user add --workspace {workspace_id} --email you@example.com --role owner\n\
-         \x20   holdpoint{dir} key create --workspace {workspace_id} --name my-agent\n\
-         \nThen sign in at {url}/login\n",
+         \nThen create an API key for your agent (on the API keys page, or):\n\
+         \n    holdpoint{dir} key create --workspace {workspace_id} --name my-agent\n",
         db = settings.database_path().display(),
         url = settings.base_url(),
     );
