@@ -184,20 +184,13 @@ async fn a_stale_pause_page_that_decides_learns_who_won() {
     let id = watch_id(&app, json!({ "action": "Contested" })).await;
     let winner = app.sign_in(&app.owner_email).await;
     let late = app.sign_in("late@example.com").await;
-    let csrf = late.csrf().await;
     assert_eq!(winner.decide(&id, true, Some("mine")).await.status(), 200);
     let res = late
-        .client
-        .post(late.url(&format!("/api/pause/{id}/approve")))
-        .header("accept", "text/html")
-        .form(&[
-            ("approved", "false"),
-            ("csrf_token", csrf.as_str()),
-            ("next", &format!("/pauses/{id}")),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_html_form(
+            &format!("/api/pause/{id}/approve"),
+            &[("approved", "false"), ("next", &format!("/pauses/{id}"))],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let page = late
         .get(&format!("/pauses/{id}"))
@@ -224,17 +217,11 @@ async fn a_form_reject_without_a_required_reason_explains_itself_and_changes_not
     let id = watch_id(&app, json!({ "action": "Needs a why" })).await;
     let browser = app.sign_in(&app.owner_email).await;
     let res = browser
-        .client
-        .post(browser.url(&format!("/api/pause/{id}/approve")))
-        .header("accept", "text/html")
-        .form(&[
-            ("approved", "false"),
-            ("csrf_token", &browser.csrf().await),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_html_form(
+            &format!("/api/pause/{id}/approve"),
+            &[("approved", "false"), ("next", "/")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let page = browser.get("/").await.text().await.unwrap();
     assert!(page.contains("requires a reason to reject"));

@@ -192,20 +192,12 @@ async fn an_html_form_decision_redirects_back_to_the_queue() {
     let page = browser.get("/").await.text().await.unwrap();
     assert!(page.contains("Form decision"));
     assert!(page.contains(&format!("/api/pause/{watch_id}/approve")));
-    let csrf = browser.csrf().await;
     let res = browser
-        .client
-        .post(browser.url(&format!("/api/pause/{watch_id}/approve")))
-        .header("accept", "text/html")
-        .form(&[
-            ("approved", "false"),
-            ("reason", "no"),
-            ("csrf_token", csrf.as_str()),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_html_form(
+            &format!("/api/pause/{watch_id}/approve"),
+            &[("approved", "false"), ("reason", "no"), ("next", "/")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers().get("location").unwrap(), "/");
     let read: Value = app.get_pause(&watch_id).await.json().await.unwrap();
@@ -232,19 +224,12 @@ async fn an_open_redirect_through_next_is_not_possible() {
         .unwrap()
         .to_string();
     let browser = app.sign_in(&app.owner_email).await;
-    let csrf = browser.csrf().await;
     let res = browser
-        .client
-        .post(browser.url(&format!("/api/pause/{watch_id}/approve")))
-        .header("accept", "text/html")
-        .form(&[
-            ("approved", "true"),
-            ("csrf_token", csrf.as_str()),
-            ("next", "//evil.example/"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_html_form(
+            &format!("/api/pause/{watch_id}/approve"),
+            &[("approved", "true"), ("next", "//evil.example/")],
+        )
+        .await;
     assert_eq!(res.headers().get("location").unwrap(), "/");
 }
 

@@ -346,6 +346,20 @@ impl Browser {
             .unwrap()
     }
 
+    /// Posts a form as a browser does (asking for HTML), with the CSRF token added.
+    pub async fn post_html_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let csrf = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf_token", &csrf));
+        self.client
+            .post(self.url(path))
+            .header("accept", "text/html")
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn decide(&self, watch_id: &str, approved: bool, reason: Option<&str>) -> Response {
         let csrf = self.csrf().await;
         self.decide_with_token(

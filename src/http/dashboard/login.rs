@@ -30,18 +30,14 @@ fn render_form(
     email: &str,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let (token, cookie) = session::anonymous_form_token(state, req);
-    let html = LoginPage {
-        csrf_token: &token,
-        email,
-        error,
-    }
-    .render()?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("cache-control", "no-store"))
-        .cookie(cookie)
-        .body(html))
+    session::anonymous_form_page(state, req, status, |token| {
+        LoginPage {
+            csrf_token: token,
+            email,
+            error,
+        }
+        .render()
+    })
 }
 
 /// Shown even to a signed-in user: signing in again (e.g. as someone else) replaces the session.

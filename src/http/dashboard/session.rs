@@ -188,6 +188,22 @@ pub fn check_anonymous_form_token(
     Ok(())
 }
 
+/// Renders a page whose form is shown before sign-in, with a fresh double-submit token.
+pub fn anonymous_form_page(
+    state: &AppState,
+    req: &HttpRequest,
+    status: actix_web::http::StatusCode,
+    render: impl FnOnce(&str) -> askama::Result<String>,
+) -> Result<actix_web::HttpResponse, PageError> {
+    let (token, cookie) = anonymous_form_token(state, req);
+    let html = render(&token)?;
+    Ok(actix_web::HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("cache-control", "no-store"))
+        .cookie(cookie)
+        .body(html))
+}
+
 pub fn anonymous_form_token_removal(state: &AppState) -> Cookie<'static> {
     removal_cookie(state, FORM_CSRF)
 }

@@ -52,19 +52,15 @@ fn render(
     f: &SetupForm,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let (token, cookie) = session::anonymous_form_token(state, req);
-    let html = SetupPage {
-        csrf_token: &token,
-        email: &f.email,
-        name: &f.name,
-        error,
-    }
-    .render()?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header(("cache-control", "no-store"))
-        .cookie(cookie)
-        .body(html))
+    session::anonymous_form_page(state, req, status, |token| {
+        SetupPage {
+            csrf_token: token,
+            email: &f.email,
+            name: &f.name,
+            error,
+        }
+        .render()
+    })
 }
 
 pub async fn form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
