@@ -81,6 +81,9 @@ pub struct ServeArgs {
     /// SQLite `synchronous` level. `full` makes every acknowledged write survive power loss.
     #[arg(long, env = "HOLDPOINT_SYNCHRONOUS", value_enum, default_value_t = Synchronous::Full)]
     pub synchronous: Synchronous,
+    /// Allow webhook deliveries to loopback, link-local and private addresses (on-prem installs).
+    #[arg(long, env = "HOLDPOINT_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub webhook_allow_private: bool,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HOLDPOINT_WORKERS")]
     pub workers: Option<usize>,
@@ -184,6 +187,7 @@ pub struct Settings {
     pub workers: usize,
     /// Sweep interval for expiring overdue pauses.
     pub sweep_interval: std::time::Duration,
+    pub webhook_allow_private: bool,
 }
 
 impl Settings {
@@ -198,6 +202,7 @@ impl Settings {
                 .workers
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             sweep_interval: std::time::Duration::from_secs(1),
+            webhook_allow_private: serve.webhook_allow_private,
         }
     }
 
@@ -230,6 +235,7 @@ impl Settings {
             synchronous: Synchronous::Normal,
             workers: 2,
             sweep_interval: std::time::Duration::from_secs(3600),
+            webhook_allow_private: true,
         }
     }
 }

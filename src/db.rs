@@ -62,6 +62,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_core.sql")),
         M::up(include_str!("../migrations/0004_audit_subject.sql")),
+        M::up(include_str!("../migrations/0005_outbox.sql")),
     ])
 }
 
@@ -72,19 +73,32 @@ pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
         .context("database migration failed")
 }
 
-/// What a write job sees: the open transaction, and a list of pauses it changed so their
-/// long-poll waiters are woken once the change is committed.
+/// What a write job sees: the open transaction, the public base URL (events snapshot pauses as
+/// agents see them), and what it changed, so waiters and the outbox dispatcher are woken once
+/// the change is committed.
 pub struct WriteCtx<'a> {
     pub conn: &'a Connection,
+    pub base_url: &'a str,
     changed: Vec<i64>,
+    outbox: bool,
 }
 
 impl<'a> WriteCtx<'a> {
     pub fn new(conn: &'a Connection) -> Self {
+        Self::with_base_url(conn, "")
+    }
+
+    pub fn with_base_url(conn: &'a Connection, base_url: &'a str) -> Self {
         WriteCtx {
             conn,
+            base_url,
             changed: Vec::new(),
+            outbox: false,
         }
+    }
+
+    pub fn outbox_added(&mut self) {
+        self.outbox = true;
     }
 
     pub fn pause_changed(&mut self, pause_id: i64) {
@@ -98,7 +112,8 @@ impl<'a> WriteCtx<'a> {
 
 type Completion = Box<dyn FnOnce(Result<(), String>) + Send>;
 type Job = Box<dyn FnOnce(Option<&mut WriteCtx<'_>>) -> Completion + Send>;
-type OnCommit = Arc<dyn Fn(&[i64]) + Send + Sync>;
+/// Called after each commit with the pauses it changed and whether it queued messages.
+pub type OnCommit = Arc<dyn Fn(&[i64], bool) + Send + Sync>;
 
 /// Handle to the writer thread; cheap to clone.
 #[derive(Clone)]
@@ -109,11 +124,15 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer thread on its own connection. `on_commit` receives the ids of the
     /// pauses each committed batch changed.
-    pub fn start(conn: Connection, on_commit: OnCommit) -> (Writer, std::thread::JoinHandle<()>) {
+    pub fn start(
+        conn: Connection,
+        base_url: String,
+        on_commit: OnCommit,
+    ) -> (Writer, std::thread::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel::<Job>(4096);
         let handle = std::thread::Builder::new()
             .name("holdpoint-writer".into())
-            .spawn(move || writer_loop(conn, rx, on_commit))
+            .spawn(move || writer_loop(conn, &base_url, rx, on_commit))
             .expect("spawn writer thread");
         (Writer { tx }, handle)
     }
@@ -177,18 +196,19 @@ fn in_savepoint<T>(
     f: impl FnOnce(&mut WriteCtx<'_>) -> AppResult<T>,
 ) -> AppResult<T> {
     ctx.conn.execute_batch("SAVEPOINT job")?;
-    let changed_before = ctx.changed.len();
+    let (changed_before, outbox_before) = (ctx.changed.len(), ctx.outbox);
     let result = f(ctx);
     if result.is_ok() {
         ctx.conn.execute_batch("RELEASE job")?;
     } else {
         ctx.changed.truncate(changed_before);
+        ctx.outbox = outbox_before;
         ctx.conn.execute_batch("ROLLBACK TO job; RELEASE job")?;
     }
     result
 }
 
-fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>, on_commit: OnCommit) {
+fn writer_loop(conn: Connection, base_url: &str, mut rx: mpsc::Receiver<Job>, on_commit: OnCommit) {
     while let Some(first) = rx.blocking_recv() {
         let mut batch = Vec::with_capacity(MAX_BATCH);
         batch.push(first);
@@ -198,12 +218,12 @@ fn writer_loop(conn: Connection, mut rx: mpsc::Receiver<Job>, on_commit: OnCommi
                 Err(_) => break,
             }
         }
-        commit_batch(&conn, batch, &on_commit);
+        commit_batch(&conn, base_url, batch, &on_commit);
     }
     tracing::debug!("writer thread stopped");
 }
 
-fn commit_batch(conn: &Connection, batch: Vec<Job>, on_commit: &OnCommit) {
+fn commit_batch(conn: &Connection, base_url: &str, batch: Vec<Job>, on_commit: &OnCommit) {
     if let Err(e) = begin_immediate(conn) {
         tracing::error!(error = %e, "cannot begin a write transaction");
         for job in batch {
@@ -211,7 +231,7 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>, on_commit: &OnCommit) {
         }
         return;
     }
-    let mut ctx = WriteCtx::new(conn);
+    let mut ctx = WriteCtx::with_base_url(conn, base_url);
     let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
     for job in batch {
         // A panicking job must not take the writer thread (and every later write) with it.
@@ -228,11 +248,11 @@ fn commit_batch(conn: &Connection, batch: Vec<Job>, on_commit: &OnCommit) {
             }
         }
     }
-    let changed = std::mem::take(&mut ctx.changed);
+    let (changed, outbox) = (std::mem::take(&mut ctx.changed), ctx.outbox);
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
-            if !changed.is_empty() {
-                on_commit(&changed);
+            if !changed.is_empty() || outbox {
+                on_commit(&changed, outbox);
             }
             completions.into_iter().for_each(|c| c(Ok(())));
         }
@@ -284,7 +304,10 @@ mod tests {
         let dir = tempfile::TempDir::new().unwrap();
         let conn = open(&dir.path().join("t.db"), Synchronous::Normal).unwrap();
         conn.execute_batch("CREATE TABLE t (v INTEGER)").unwrap();
-        (Writer::start(conn, Arc::new(|_: &[i64]| {})).0, dir)
+        (
+            Writer::start(conn, String::new(), Arc::new(|_: &[i64], _| {})).0,
+            dir,
+        )
     }
 
     #[tokio::test]

@@ -42,7 +42,15 @@ impl Application {
         let pool = db::open_pool(&path, settings.synchronous, settings.workers as u32 * 2 + 2)?;
         let waiters = Waiters::new();
         let wake = waiters.clone();
-        let (writer, _thread) = Writer::start(conn, Arc::new(move |ids: &[i64]| wake.wake(ids)));
+        let outbox_wake = Arc::new(tokio::sync::Notify::new());
+        let dispatcher_wake = outbox_wake.clone();
+        let on_commit = Arc::new(move |ids: &[i64], outbox: bool| {
+            wake.wake(ids);
+            if outbox {
+                dispatcher_wake.notify_one();
+            }
+        });
+        let (writer, _thread) = Writer::start(conn, settings.base_url(), on_commit);
         let state = web::Data::new(AppState {
             pool,
             writer,
@@ -51,6 +59,7 @@ impl Application {
             clock,
             login_throttle: Default::default(),
             hashing: tokio::sync::Semaphore::new(2),
+            outbox_wake,
         });
         let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;
@@ -78,6 +87,7 @@ impl Application {
     /// long-polls answer with the current state first, then in-flight requests get up to 10 s.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let sweeper = tokio::spawn(sweep_loop(self.state.clone()));
+        let dispatcher = tokio::spawn(crate::notify::dispatcher::run(self.state.clone()));
         let (handle, state) = (self.server.handle(), self.state.clone());
         let signals = tokio::spawn(async move {
             wait_for_signal().await;
@@ -87,6 +97,7 @@ impl Application {
         });
         let result = self.server.await;
         sweeper.abort();
+        dispatcher.abort();
         signals.abort();
         result
     }

@@ -4,14 +4,17 @@
 pub mod api_keys;
 pub mod audit;
 pub mod clock;
+pub mod events;
 pub mod history;
 pub mod idempotency;
+pub mod outbox;
 pub mod pauses;
 pub mod quotas;
 pub mod secrets;
 pub mod sessions;
 pub mod timeline;
 pub mod users;
+pub mod webhooks;
 pub mod workspaces;
 
 /// Unix time in milliseconds, UTC.

@@ -9,7 +9,8 @@ use serde::Serialize;
 use serde_json::{json, value::RawValue};
 use uuid::Uuid;
 
-use super::audit::{self, Actor, Entry};
+use super::audit::{Actor, Entry};
+use super::events;
 use super::{quotas, rfc3339, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};
@@ -235,18 +236,17 @@ pub fn create(
         now + timeout * 1000
     ])?;
     let id = conn.last_insert_rowid();
-    audit::record(
-        conn,
-        now,
-        Entry {
-            workspace_id: Some(ws.id),
-            actor: Actor::Key(p.api_key_id),
-            event: "pause.created",
-            subject: Some(watch_id.to_string()),
-            details: None,
-        },
-    )?;
-    get_by_id(conn, id)?.ok_or_else(|| AppError::Internal(anyhow::anyhow!("pause vanished")))
+    let pause = get_by_id(conn, id)?
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("pause vanished")))?;
+    let entry = Entry {
+        workspace_id: Some(ws.id),
+        actor: Actor::Key(p.api_key_id),
+        event: "pause.created",
+        subject: Some(watch_id.to_string()),
+        details: None,
+    };
+    events::pause_event(ctx, now, &pause, entry)?;
+    Ok(pause)
 }
 
 pub fn get_by_id(conn: &Connection, id: i64) -> AppResult<Option<Pause>> {
@@ -422,9 +422,9 @@ fn transition(
     if update(conn, pause.id)? == 0 {
         return Ok(Outcome::AlreadyFinal(pause));
     }
-    audit::record(conn, now, entry)?;
-    ctx.pause_changed(pause.id);
     let changed = get_by_id(conn, pause.id)?.ok_or_else(|| not_found(&watch_id.to_string()))?;
+    events::pause_event(ctx, now, &changed, entry)?;
+    ctx.pause_changed(pause.id);
     Ok(Outcome::Changed(changed))
 }
 
@@ -446,17 +446,16 @@ pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<
             "UPDATE pauses SET status = 'expired' WHERE id = ?1 AND status = 'pending'",
         )?
         .execute([id])?;
-        audit::record(
-            conn,
-            now,
-            Entry {
-                workspace_id: Some(*ws),
-                actor: Actor::System,
-                event: "pause.expired",
-                subject: Some(Uuid::from_bytes(*watch).to_string()),
-                details: None,
-            },
-        )?;
+        let pause = get_by_id(conn, *id)?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("pause vanished")))?;
+        let entry = Entry {
+            workspace_id: Some(*ws),
+            actor: Actor::System,
+            event: "pause.expired",
+            subject: Some(Uuid::from_bytes(*watch).to_string()),
+            details: None,
+        };
+        events::pause_event(ctx, now, &pause, entry)?;
         ctx.pause_changed(*id);
     }
     Ok(due.len())

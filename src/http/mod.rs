@@ -30,6 +30,8 @@ pub struct AppState {
     pub login_throttle: dashboard::throttle::LoginThrottle,
     /// Bounds concurrent argon2 hashes (~19 MiB each).
     pub hashing: tokio::sync::Semaphore,
+    /// Wakes the outbox dispatcher when a commit queued messages.
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

@@ -1,0 +1,55 @@
+//! The one path every pause event takes: its audit row and the messages it causes are written
+//! in the same transaction as the change itself.
+
+use serde_json::json;
+
+use super::audit::{self, Entry};
+use super::outbox::{self, Channel, NewMessage};
+use super::pauses::Pause;
+use super::{rfc3339, webhooks, Millis};
+use crate::db::WriteCtx;
+use crate::error::AppResult;
+
+/// Records `entry` (whose `event` is e.g. `pause.approved`) for `pause`, as it now stands, and
+/// queues its notifications: workspace endpoints that subscribe to the event, and the pause's
+/// own `callbackUrl` for decision events.
+pub fn pause_event(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    pause: &Pause,
+    entry: Entry<'_>,
+) -> AppResult<()> {
+    let event = entry.event;
+    audit::record(ctx.conn, now, entry)?;
+    let body = json!({
+        "type": event,
+        "timestamp": rfc3339(now),
+        "data": pause.to_value(ctx.base_url, now),
+    })
+    .to_string();
+    let mut targets: Vec<(String, Option<i64>)> = Vec::new();
+    if event != "pause.created" {
+        if let Some(url) = &pause.callback_url {
+            // Make sure the secret that will sign it exists before the message can be sent.
+            webhooks::ensure_callback_secret(ctx.conn, pause.workspace_id)?;
+            targets.push((url.clone(), None));
+        }
+    }
+    for ep in webhooks::subscribed(ctx.conn, pause.workspace_id, event)? {
+        targets.push((ep.url, Some(ep.id)));
+    }
+    for (target, endpoint_id) in &targets {
+        let message = NewMessage {
+            workspace_id: pause.workspace_id,
+            channel: Channel::Webhook,
+            target,
+            endpoint_id: *endpoint_id,
+            user_id: None,
+            pause_id: Some(pause.id),
+            event,
+            payload: &body,
+        };
+        outbox::enqueue(ctx, now, message)?;
+    }
+    Ok(())
+}

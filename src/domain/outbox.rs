@@ -1,0 +1,216 @@
+//! The outbox: messages queued in the same transaction as the change that causes them, then
+//! delivered by the dispatcher, each attempt recorded, failures retried with backoff and jitter.
+//! A crash between commit and send loses nothing (the row waits); a message is sent again only
+//! when an attempt's outcome is unknown, and receivers deduplicate by its stable `msg_id`.
+
+use rand::Rng;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use super::Millis;
+use crate::db::WriteCtx;
+use crate::error::AppResult;
+
+/// Delays before the 2nd, 3rd, … attempt (seconds), as Svix does; then the message has failed.
+pub const RETRY_SCHEDULE: [i64; 7] = [5, 300, 1800, 7200, 18000, 36000, 36000];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Email,
+    Webhook,
+    Slack,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Webhook => "webhook",
+            Channel::Slack => "slack",
+        }
+    }
+
+    fn parse(s: &str) -> Channel {
+        match s {
+            "email" => Channel::Email,
+            "slack" => Channel::Slack,
+            _ => Channel::Webhook,
+        }
+    }
+}
+
+pub struct NewMessage<'a> {
+    pub workspace_id: i64,
+    pub channel: Channel,
+    pub target: &'a str,
+    pub endpoint_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub pause_id: Option<i64>,
+    pub event: &'a str,
+    pub payload: &'a str,
+}
+
+pub fn enqueue(ctx: &mut WriteCtx<'_>, now: Millis, m: NewMessage<'_>) -> AppResult<()> {
+    let msg_id = format!("msg_{}", uuid::Uuid::now_v7().simple());
+    ctx.conn
+        .prepare_cached(
+            "INSERT INTO outbox (msg_id, workspace_id, channel, target, endpoint_id, user_id, pause_id,
+                                 event, payload, next_attempt_at, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+        )?
+        .execute(params![
+            msg_id,
+            m.workspace_id,
+            m.channel.as_str(),
+            m.target,
+            m.endpoint_id,
+            m.user_id,
+            m.pause_id,
+            m.event,
+            m.payload,
+            now
+        ])?;
+    ctx.outbox_added();
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub id: i64,
+    pub msg_id: String,
+    pub workspace_id: i64,
+    pub channel: Channel,
+    pub target: String,
+    pub endpoint_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub pause_id: Option<i64>,
+    pub event: String,
+    pub payload: String,
+    pub attempts: i64,
+    pub created_at: Millis,
+}
+
+const COLUMNS: &str = "id, msg_id, workspace_id, channel, target, endpoint_id, user_id, pause_id,
+                       event, payload, attempts, created_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+    Ok(Message {
+        id: r.get(0)?,
+        msg_id: r.get(1)?,
+        workspace_id: r.get(2)?,
+        channel: Channel::parse(&r.get::<_, String>(3)?),
+        target: r.get(4)?,
+        endpoint_id: r.get(5)?,
+        user_id: r.get(6)?,
+        pause_id: r.get(7)?,
+        event: r.get(8)?,
+        payload: r.get(9)?,
+        attempts: r.get(10)?,
+        created_at: r.get(11)?,
+    })
+}
+
+/// Pending messages whose time has come, oldest first.
+pub fn due(conn: &Connection, now: Millis, limit: i64) -> AppResult<Vec<Message>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1
+         ORDER BY next_attempt_at, id LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![now, limit], from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+pub fn get(conn: &Connection, id: i64) -> AppResult<Option<Message>> {
+    Ok(conn
+        .prepare_cached(&format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1"))?
+        .query_row([id], from_row)
+        .optional()?)
+}
+
+/// What one delivery attempt came to.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Delivered {
+        status: Option<u16>,
+    },
+    /// Not delivered. `retry_after` (seconds) overrides the schedule; `permanent` stops retries.
+    Failed {
+        status: Option<u16>,
+        error: String,
+        retry_after: Option<i64>,
+        permanent: bool,
+    },
+    /// Sent, but the answer was lost (e.g. a timeout): retried, receivers deduplicate.
+    Unknown {
+        error: String,
+    },
+}
+
+/// Records an attempt and schedules the next one (or gives up). Returns the message's new state.
+pub fn record_attempt(
+    conn: &Connection,
+    now: Millis,
+    msg: &Message,
+    outcome: &Outcome,
+    duration_ms: i64,
+) -> AppResult<&'static str> {
+    let (label, status, error) = match outcome {
+        Outcome::Delivered { status } => ("delivered", *status, None),
+        Outcome::Failed { status, error, .. } => ("failed", *status, Some(error.as_str())),
+        Outcome::Unknown { error } => ("unknown", None, Some(error.as_str())),
+    };
+    conn.prepare_cached(
+        "INSERT INTO outbox_attempts (outbox_id, at, outcome, response_status, error, duration_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![msg.id, now, label, status, error, duration_ms])?;
+    let attempts = msg.attempts + 1;
+    let (state, next) = match outcome {
+        Outcome::Delivered { .. } => ("delivered", now),
+        Outcome::Failed {
+            permanent: true, ..
+        } => ("failed", now),
+        Outcome::Failed {
+            retry_after: Some(secs),
+            ..
+        } if attempts <= RETRY_SCHEDULE.len() as i64 => {
+            ("pending", now + (*secs).clamp(1, 86_400) * 1000)
+        }
+        _ => match RETRY_SCHEDULE.get(attempts as usize - 1) {
+            Some(delay) => ("pending", now + jittered(*delay * 1000)),
+            None => ("failed", now),
+        },
+    };
+    conn.prepare_cached(
+        "UPDATE outbox SET attempts = ?1, state = ?2, next_attempt_at = ?3, last_error = ?4,
+                           delivered_at = CASE WHEN ?2 = 'delivered' THEN ?5 ELSE delivered_at END
+         WHERE id = ?6",
+    )?
+    .execute(params![attempts, state, next, error, now, msg.id])?;
+    Ok(state)
+}
+
+/// ±10 % so that many failures do not all retry in the same instant.
+fn jittered(ms: i64) -> i64 {
+    let spread = ms / 10;
+    ms + rand::thread_rng().gen_range(-spread..=spread)
+}
+
+/// Queues a message again now (the dashboard's "resend"): a new attempt under the same id.
+pub fn resend(conn: &Connection, now: Millis, id: i64) -> AppResult<()> {
+    conn.prepare_cached("UPDATE outbox SET state = 'pending', next_attempt_at = ?1 WHERE id = ?2")?
+        .execute(params![now, id])?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_within_ten_percent() {
+        for _ in 0..1000 {
+            let j = jittered(5000);
+            assert!((4500..=5500).contains(&j));
+        }
+    }
+}

@@ -1,0 +1,4 @@
+//! Delivering the outbox: the dispatcher and one sender per channel.
+
+pub mod dispatcher;
+pub mod webhook;

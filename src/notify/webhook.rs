@@ -1,0 +1,223 @@
+//! Standard Webhooks v1 deliveries: `webhook-id`, `webhook-timestamp` and
+//! `webhook-signature: v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`, where the key is
+//! the base64 part of a `whsec_` secret. 15 s timeout, no redirects, 2xx is success.
+//! Loopback, link-local and private addresses are refused unless allowed (checked on every
+//! resolved address, so a DNS name cannot smuggle a private target in).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use reqwest::dns::{Addrs, Name, Resolve, Resolving};
+
+use crate::domain::outbox::Outcome;
+use crate::domain::secrets::hmac_sha256;
+
+pub const TIMEOUT: Duration = Duration::from_secs(15);
+
+/// `v1,<signature>` for one secret; `None` if the secret is not a `whsec_` base64 key.
+pub fn sign(secret: &str, msg_id: &str, timestamp: i64, body: &str) -> Option<String> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let key = b64
+        .decode(secret.strip_prefix("whsec_").unwrap_or(secret))
+        .ok()?;
+    let mac = hmac_sha256(&key, format!("{msg_id}.{timestamp}.{body}").as_bytes());
+    Some(format!("v1,{}", b64.encode(mac)))
+}
+
+/// True for addresses a webhook must not reach by default.
+pub fn is_private(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || (o[0] == 100 && (o[1] & 0xc0) == 64)
+                || o[0] == 0
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+/// Resolves names and drops private addresses (unless allowed).
+struct GuardedResolver {
+    allow_private: bool,
+}
+
+impl Resolve for GuardedResolver {
+    fn resolve(&self, name: Name) -> Resolving {
+        let allow = self.allow_private;
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = addrs
+                .into_iter()
+                .filter(|a| allow || !is_private(a.ip()))
+                .collect();
+            if allowed.is_empty() {
+                return Err(format!(
+                    "{} resolves only to private addresses, which are refused",
+                    name.as_str()
+                )
+                .into());
+            }
+            Ok(Box::new(allowed.into_iter()) as Addrs)
+        })
+    }
+}
+
+pub fn client(allow_private: bool) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Holdpoint-Webhooks/", env!("CARGO_PKG_VERSION")))
+        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
+        .build()
+        .expect("the webhook HTTP client builds")
+}
+
+/// Sends one delivery and classifies the answer.
+pub async fn deliver(
+    client: &reqwest::Client,
+    allow_private: bool,
+    url: &str,
+    msg_id: &str,
+    timestamp: i64,
+    body: &str,
+    secrets: &[String],
+) -> Outcome {
+    let refuse = |error: String| Outcome::Failed {
+        status: None,
+        error,
+        retry_after: None,
+        permanent: true,
+    };
+    let Ok(parsed) = url::Url::parse(url) else {
+        return refuse(format!("invalid URL {url}"));
+    };
+    if let Some(url::Host::Ipv4(ip)) = parsed.host() {
+        if !allow_private && is_private(IpAddr::V4(ip)) {
+            return refuse(format!("{ip} is a private address, which is refused"));
+        }
+    }
+    if let Some(url::Host::Ipv6(ip)) = parsed.host() {
+        if !allow_private && is_private(IpAddr::V6(ip)) {
+            return refuse(format!("{ip} is a private address, which is refused"));
+        }
+    }
+    let signatures: Vec<String> = secrets
+        .iter()
+        .filter_map(|s| sign(s, msg_id, timestamp, body))
+        .collect();
+    let request = client
+        .post(parsed)
+        .header("content-type", "application/json")
+        .header("webhook-id", msg_id)
+        .header("webhook-timestamp", timestamp.to_string())
+        .header("webhook-signature", signatures.join(" "))
+        .body(body.to_string());
+    match request.send().await {
+        Ok(res) => classify(&res),
+        // Not connected: nothing was sent.
+        Err(e) if e.is_connect() || e.is_builder() => Outcome::Failed {
+            status: None,
+            error: error_chain(&e),
+            retry_after: None,
+            permanent: false,
+        },
+        // Sent (or maybe sent) but no answer: the receiver may have it.
+        Err(e) => Outcome::Unknown {
+            error: error_chain(&e),
+        },
+    }
+}
+
+fn classify(res: &reqwest::Response) -> Outcome {
+    let status = res.status();
+    if status.is_success() {
+        return Outcome::Delivered {
+            status: Some(status.as_u16()),
+        };
+    }
+    let retry_after = match status.as_u16() {
+        429 | 503 => res
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()?.trim().parse::<i64>().ok()),
+        _ => None,
+    };
+    Outcome::Failed {
+        status: Some(status.as_u16()),
+        error: format!("the receiver answered {status}"),
+        retry_after,
+        permanent: status.as_u16() == 410,
+    }
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_match_the_standard_webhooks_test_vector() {
+        let sig = sign(
+            "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD",
+            "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk",
+            1649367553,
+            r#"{"email":"test@example.com","username":"test_user"}"#,
+        );
+        assert_eq!(
+            sig.as_deref(),
+            Some("v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw=")
+        );
+    }
+
+    #[test]
+    fn private_and_special_addresses_are_recognised() {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+        ] {
+            assert!(is_private(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "2606:4700::1111", "8.8.8.8"] {
+            assert!(!is_private(ip.parse().unwrap()), "{ip}");
+        }
+    }
+}
