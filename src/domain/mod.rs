@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod clock;
 pub mod idempotency;
+pub mod invites;
 pub mod pauses;
 pub mod quotas;
 pub mod secrets;
