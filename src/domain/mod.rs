@@ -10,6 +10,7 @@ pub mod pauses;
 pub mod quotas;
 pub mod secrets;
 pub mod sessions;
+pub mod user_admin;
 pub mod users;
 pub mod workspaces;
 
