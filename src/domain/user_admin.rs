@@ -20,7 +20,7 @@ pub fn may_manage(actor: Role, target: Role) -> bool {
     }
 }
 
-fn ensure_may_manage(actor: &User, target: Role) -> AppResult<()> {
+pub fn ensure_may_manage(actor: &User, target: Role) -> AppResult<()> {
     if may_manage(actor.role, target) {
         return Ok(());
     }

@@ -1,10 +1,13 @@
 //! Server-rendered pages for humans: sign-in and the approvers' queue.
 
+pub mod account;
 pub mod layout;
 pub mod login;
 pub mod pages;
 pub mod session;
+pub mod signup;
 pub mod throttle;
+pub mod users;
 
 use actix_web::web;
 
@@ -16,5 +19,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(super::only("GET, POST")),
     )
     .route("/logout", web::post().to(login::logout))
-    .route("/", web::get().to(pages::index));
+    .route("/", web::get().to(pages::index))
+    .configure(users::routes)
+    .configure(account::routes)
+    .configure(signup::routes);
 }
