@@ -7,6 +7,7 @@ pub mod pages;
 pub mod session;
 pub mod signup;
 pub mod throttle;
+pub mod user_actions;
 pub mod users;
 
 use actix_web::web;
