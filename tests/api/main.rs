@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod account;
 mod auth_keys;
 mod cli;
 mod create;
@@ -10,5 +11,6 @@ mod decisions;
 mod idempotency;
 mod list_and_read;
 mod long_poll;
+mod manage_users;
 mod quota;
 mod sign_in;
