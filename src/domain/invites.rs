@@ -32,13 +32,13 @@ pub enum Invite {
 pub fn issue(conn: &Connection, now: Millis, actor: Actor, user: &User) -> AppResult<String> {
     if user.disabled {
         return Err(AppError::Conflict {
-            detail: format!("{} is disabled; enable them first", user.email),
+            detail: format!("the user {} is disabled; enable them first", user.email),
             current: None,
         });
     }
     if !users::password_hash(conn, user.id)?.is_empty() {
         return Err(AppError::Conflict {
-            detail: format!("{} has already signed up", user.email),
+            detail: format!("the user {} has already signed up", user.email),
             current: None,
         });
     }

@@ -44,7 +44,7 @@ fn ensure_not_last_owner(conn: &Connection, target: &User, what: &str) -> AppRes
     )?;
     if others == 0 {
         return Err(AppError::Forbidden(format!(
-            "{} is the last owner of this workspace and cannot be {what}; make another user \
+            "the user {} is the last owner of this workspace and cannot be {what}; make another user \
              owner first",
             target.email
         )));

@@ -347,7 +347,9 @@ async fn the_last_owner_cannot_be_disabled_or_demoted() {
         .await;
     let page = follow(&owner, res, "/users").await;
     assert!(
-        page.contains("is the last owner of this workspace and cannot be demoted"),
+        page.contains(
+            "The user owner@example.com is the last owner of this workspace and cannot be demoted"
+        ),
         "{page}"
     );
     let res = owner
@@ -471,4 +473,54 @@ async fn a_password_mismatch_is_shown_and_nothing_is_written() {
     let page = follow(&owner, res, "/users").await;
     assert!(page.contains("The two passwords do not match."), "{page}");
     assert_eq!(app.count("SELECT count(*) FROM users"), 1);
+}
+
+#[tokio::test]
+async fn a_new_sign_up_link_replaces_the_old_one() {
+    let app = spawn_app().await;
+    app.set_plan(1, "starter");
+    let owner = app.sign_in(&app.owner_email).await;
+    let old = invite(&app, &owner, "slow@example.com").await;
+    let id = user_id(&app, "slow@example.com");
+    let res = owner.post_form(&format!("/users/{id}/invite"), &[]).await;
+    assert_eq!(res.status(), 200);
+    let html = res.text().await.unwrap();
+    let new = extract(&html, &format!("value=\"{}", app.address)).expect("a new link");
+    assert_ne!(new, old);
+    assert_eq!(Browser::new(&app.address).get(&old).await.status(), 410);
+    let res = sign_up(&Browser::new(&app.address), &new, "Slow", NEW_PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    let again = owner.post_form(&format!("/users/{id}/invite"), &[]).await;
+    let page = follow(&owner, again, "/users").await;
+    assert!(
+        page.contains("The user slow@example.com has already signed up."),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn a_sign_up_post_without_the_form_token_is_refused() {
+    let app = spawn_app().await;
+    app.set_plan(1, "starter");
+    let owner = app.sign_in(&app.owner_email).await;
+    let path = invite(&app, &owner, "forged@example.com").await;
+    let res = Browser::new(&app.address)
+        .client
+        .post(app.url(&path))
+        .form(&[
+            ("csrf_token", "forged"),
+            ("name", "Mallory"),
+            ("password", NEW_PASSWORD),
+            ("password_confirm", NEW_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM users WHERE email = 'forged@example.com' AND password_hash = ''"
+        ),
+        1
+    );
 }
