@@ -9,6 +9,7 @@ mod cli;
 mod create;
 mod decisions;
 mod idempotency;
+mod invites;
 mod list_and_read;
 mod long_poll;
 mod manage_users;
