@@ -61,6 +61,7 @@ pub fn open_pool(path: &Path, sync: Synchronous, size: u32) -> anyhow::Result<Po
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_core.sql")),
+        M::up(include_str!("../migrations/0002_invites.sql")),
         M::up(include_str!("../migrations/0004_audit_subject.sql")),
         M::up(include_str!("../migrations/0005_outbox.sql")),
     ])

@@ -126,8 +126,11 @@ fn run_server(
             .wrap(
                 Logger::new("%{method}xi %{path}xi %s %Dms")
                     .custom_request_replace("method", |r| r.method().to_string())
-                    // Paths only: query strings may carry secrets.
-                    .custom_request_replace("path", |r| r.path().to_string()),
+                    // Paths only: query strings may carry secrets. So does a sign-up link.
+                    .custom_request_replace("path", |r| match r.path().starts_with("/signup/") {
+                        true => "/signup/[redacted]".to_string(),
+                        false => r.path().to_string(),
+                    }),
             )
             .configure(http::routes)
             .default_service(web::to(http::not_found))

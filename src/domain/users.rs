@@ -203,3 +203,76 @@ pub fn for_login(conn: &Connection, email: &str) -> AppResult<Option<(User, Stri
 pub fn any_exists(conn: &Connection) -> AppResult<bool> {
     Ok(conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?)
 }
+
+// ---- managing users from the dashboard ------------------------------------------------------
+
+/// A row of the Users page.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub user: User,
+    /// Invited, sign-up link not used yet: the row has no password and cannot sign in.
+    pub invited: bool,
+    pub created_at: Millis,
+}
+
+impl Listed {
+    pub fn status(&self) -> &'static str {
+        if self.user.disabled {
+            "disabled"
+        } else if self.invited {
+            "invited"
+        } else {
+            "active"
+        }
+    }
+}
+
+/// Every user of one workspace, by email.
+pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<Listed>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, password_hash = '', created_at FROM users
+         WHERE workspace_id = ?1 ORDER BY email"
+    ))?;
+    let rows = stmt
+        .query_map([workspace_id], |r| {
+            Ok(Listed {
+                user: from_row(r)?,
+                invited: r.get(6)?,
+                created_at: r.get(7)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// A user of this workspace. Another workspace's user is "not found", never "forbidden", so an
+/// id reveals nothing about other workspaces.
+pub fn get_in_workspace(conn: &Connection, workspace_id: i64, id: i64) -> AppResult<User> {
+    get(conn, id)?
+        .filter(|u| u.workspace_id == workspace_id)
+        .ok_or_else(|| AppError::NotFound(format!("there is no user {id} in this workspace")))
+}
+
+/// The stored hash; empty for an invited user who has not signed up yet.
+pub fn password_hash(conn: &Connection, id: i64) -> AppResult<String> {
+    Ok(
+        conn.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
+/// A display name: trimmed, at most 200 characters; `required` refuses an empty one.
+pub fn validate_name(name: &str, required: bool) -> AppResult<String> {
+    let name = name.trim();
+    if required && name.is_empty() {
+        return Err(AppError::invalid("name", "please enter a name"));
+    }
+    if name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(AppError::invalid(
+            "name",
+            "a name has at most 200 characters and no control characters",
+        ));
+    }
+    Ok(name.to_string())
+}

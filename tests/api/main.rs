@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod account;
 mod auth_keys;
 mod browser;
 mod cli;
@@ -10,7 +11,9 @@ mod create;
 mod dashboard;
 mod decisions;
 mod idempotency;
+mod invites;
 mod list_and_read;
 mod long_poll;
+mod manage_users;
 mod quota;
 mod sign_in;

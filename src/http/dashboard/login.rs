@@ -139,7 +139,8 @@ async fn verify(
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     let hash = match &found {
-        Some((u, h)) if !u.disabled => h.clone(),
+        // An invited user (no password yet) also pays for the dummy hash, and never signs in.
+        Some((u, h)) if !u.disabled && !h.is_empty() => h.clone(),
         _ => DUMMY
             .get_or_init(|| users::hash_password("holdpoint-dummy-password").unwrap_or_default())
             .clone(),
@@ -148,7 +149,7 @@ async fn verify(
         .await
         .map_err(|e| AppError::Internal(e.into()))?;
     Ok(match found {
-        Some((u, _)) if ok && !u.disabled => Some(u),
+        Some((u, h)) if ok && !u.disabled && !h.is_empty() => Some(u),
         _ => None,
     })
 }

@@ -1,5 +1,6 @@
 //! Server-rendered pages for humans: sign-in and the approvers' queue.
 
+pub mod account;
 pub mod history;
 pub mod json_view;
 pub mod layout;
@@ -9,7 +10,10 @@ pub mod pause_page;
 pub mod queue;
 pub mod session;
 pub mod setup;
+pub mod signup;
 pub mod throttle;
+pub mod user_actions;
+pub mod users;
 
 use actix_web::web;
 
@@ -24,5 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(setup::routes)
     .configure(queue::routes)
     .configure(history::routes)
-    .configure(pause_page::routes);
+    .configure(pause_page::routes)
+    .configure(users::routes)
+    .configure(account::routes)
+    .configure(signup::routes);
 }

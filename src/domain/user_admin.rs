@@ -1,0 +1,200 @@
+//! What owners and admins may do to the users of their workspace, and what every user may
+//! change about themselves. Each change writes its audit row in the same transaction.
+
+use rusqlite::{params, Connection};
+use serde_json::json;
+
+use super::audit::{self, Actor, Entry};
+use super::users::{active_count, add, get_in_workspace, validate_name, NewUser, Role, User};
+use super::{sessions, workspaces, Millis};
+use crate::error::{AppError, AppResult};
+
+/// Who may add, change or disable whom, kept deliberately simple: owners manage everyone;
+/// admins manage admins and approvers but may neither touch an owner nor make one; approvers
+/// manage nobody. A change needs the right over both the old and the new role.
+pub fn may_manage(actor: Role, target: Role) -> bool {
+    match actor {
+        Role::Owner => true,
+        Role::Admin => target != Role::Owner,
+        Role::Approver => false,
+    }
+}
+
+pub fn ensure_may_manage(actor: &User, target: Role) -> AppResult<()> {
+    if may_manage(actor.role, target) {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(match actor.role {
+        Role::Approver => "only owners and admins can manage users".into(),
+        _ => "only an owner can add, change or disable an owner".into(),
+    }))
+}
+
+/// Refuses to demote or disable the workspace's last owner who can sign in: without one,
+/// nobody could ever manage owners again. Invited owners do not count (they may never sign up).
+fn ensure_not_last_owner(conn: &Connection, target: &User, what: &str) -> AppResult<()> {
+    if target.role != Role::Owner || target.disabled {
+        return Ok(());
+    }
+    let others: i64 = conn.query_row(
+        "SELECT count(*) FROM users WHERE workspace_id = ?1 AND id != ?2 AND role = 'owner'
+         AND disabled_at IS NULL AND password_hash != ''",
+        params![target.workspace_id, target.id],
+        |r| r.get(0),
+    )?;
+    if others == 0 {
+        return Err(AppError::Forbidden(format!(
+            "the user {} is the last owner of this workspace and cannot be {what}; make another user \
+             owner first",
+            target.email
+        )));
+    }
+    Ok(())
+}
+
+/// The plan's approver limit, as [`add`] enforces it: every enabled user (invited ones too)
+/// can approve, so re-enabling a user needs room just like adding one.
+pub fn ensure_room(conn: &Connection, workspace_id: i64) -> AppResult<()> {
+    let ws = workspaces::get(conn, workspace_id)?;
+    let plan = workspaces::plan(conn, &ws.plan_id)?;
+    match plan.max_approvers {
+        Some(max) if active_count(conn, ws.id)? >= max => Err(AppError::Forbidden(format!(
+            "the {} plan allows {max} approver{}; this workspace has reached it. \
+             Disable a user or move to a larger plan",
+            plan.id,
+            if max == 1 { "" } else { "s" }
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// [`add`] on behalf of a signed-in manager, into the manager's own workspace.
+pub fn add_by(conn: &Connection, now: Millis, actor: &User, u: NewUser<'_>) -> AppResult<i64> {
+    ensure_may_manage(actor, u.role)?;
+    let u = NewUser {
+        workspace_id: actor.workspace_id,
+        ..u
+    };
+    add(conn, now, Actor::User(actor.id), u)
+}
+
+fn record_change(
+    conn: &Connection,
+    now: Millis,
+    actor: &User,
+    event: &str,
+    target: &User,
+    details: serde_json::Value,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        now,
+        Entry {
+            workspace_id: Some(target.workspace_id),
+            actor: Actor::User(actor.id),
+            event,
+            subject: Some(target.id.to_string()),
+            details: Some(details),
+        },
+    )?;
+    Ok(())
+}
+
+/// Changes a user's role. Returns the user as it was and whether anything changed.
+pub fn set_role(
+    conn: &Connection,
+    now: Millis,
+    actor: &User,
+    id: i64,
+    role: Role,
+) -> AppResult<(User, bool)> {
+    let target = get_in_workspace(conn, actor.workspace_id, id)?;
+    if target.role == role {
+        return Ok((target, false));
+    }
+    ensure_may_manage(actor, target.role)?;
+    ensure_may_manage(actor, role)?;
+    ensure_not_last_owner(conn, &target, "demoted")?;
+    conn.execute(
+        "UPDATE users SET role = ?1 WHERE id = ?2",
+        params![role.as_str(), id],
+    )?;
+    let details = json!({ "from": target.role.as_str(), "to": role.as_str() });
+    record_change(conn, now, actor, "user.role_changed", &target, details)?;
+    Ok((target, true))
+}
+
+/// Disables a user and ends every session of theirs in the same transaction, so the very next
+/// request they make is signed out.
+pub fn disable(conn: &Connection, now: Millis, actor: &User, id: i64) -> AppResult<(User, bool)> {
+    let target = get_in_workspace(conn, actor.workspace_id, id)?;
+    if target.disabled {
+        return Ok((target, false));
+    }
+    ensure_may_manage(actor, target.role)?;
+    ensure_not_last_owner(conn, &target, "disabled")?;
+    conn.execute(
+        "UPDATE users SET disabled_at = ?1 WHERE id = ?2",
+        params![now, id],
+    )?;
+    let ended = sessions::revoke_all_for_user(conn, id)?;
+    record_change(
+        conn,
+        now,
+        actor,
+        "user.disabled",
+        &target,
+        json!({ "sessions_ended": ended }),
+    )?;
+    Ok((target, true))
+}
+
+/// Re-enables a disabled user, if the plan has room for one more.
+pub fn enable(conn: &Connection, now: Millis, actor: &User, id: i64) -> AppResult<(User, bool)> {
+    let target = get_in_workspace(conn, actor.workspace_id, id)?;
+    if !target.disabled {
+        return Ok((target, false));
+    }
+    ensure_may_manage(actor, target.role)?;
+    ensure_room(conn, target.workspace_id)?;
+    conn.execute("UPDATE users SET disabled_at = NULL WHERE id = ?1", [id])?;
+    record_change(conn, now, actor, "user.enabled", &target, json!({}))?;
+    Ok((target, true))
+}
+
+/// A user changes their own name. Returns whether anything changed.
+pub fn set_name(conn: &Connection, now: Millis, user: &User, name: &str) -> AppResult<bool> {
+    let name = validate_name(name, true)?;
+    if name == user.name {
+        return Ok(false);
+    }
+    conn.execute(
+        "UPDATE users SET name = ?1 WHERE id = ?2",
+        params![name, user.id],
+    )?;
+    let details = json!({ "from": user.name, "to": name });
+    record_change(conn, now, user, "user.name_changed", user, details)?;
+    Ok(true)
+}
+
+/// A user changes their own password: every OTHER session of theirs ends (a thief's session
+/// must not survive the change), the one making the change stays. Returns sessions ended.
+pub fn set_password(
+    conn: &Connection,
+    now: Millis,
+    user: &User,
+    hash: &str,
+    keep_session: &[u8],
+) -> AppResult<usize> {
+    conn.execute(
+        "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+        params![hash, user.id],
+    )?;
+    let ended = conn.execute(
+        "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2",
+        params![user.id, keep_session],
+    )?;
+    let details = json!({ "other_sessions_ended": ended });
+    record_change(conn, now, user, "user.password_changed", user, details)?;
+    Ok(ended)
+}

@@ -1,0 +1,211 @@
+//! `/signup/{token}`: an invited person sets their name and password, then is signed in. There
+//! is no session yet, so the form is protected by a double-submit cookie, as sign-in is. A link
+//! that is expired, used, withdrawn or unknown gets a plain explanation page.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::account::{check_new_password, hash_password};
+use super::layout::{html_status, parse_form};
+use super::pages::ErrorPage;
+use super::session::{self, build_cookie, cookie_name, removal_cookie, session_cookie};
+use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::invites::{self, Invite};
+use crate::domain::secrets::{ct_eq, random_token};
+use crate::domain::{sessions, users};
+use crate::error::{AppError, PageError};
+use crate::http::State;
+
+const SIGNUP_CSRF: &str = "hp_signup_csrf";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/signup/{token}")
+            .route(web::get().to(form))
+            .route(web::post().to(submit))
+            .default_service(crate::http::only("GET, POST")),
+    );
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage<'a> {
+    csrf_token: &'a str,
+    email: &'a str,
+    name: &'a str,
+    error: Option<&'a str>,
+    min_password: usize,
+}
+
+fn render_form(
+    state: &State,
+    req: &HttpRequest,
+    status: StatusCode,
+    user: &users::User,
+    name: &str,
+    error: Option<&str>,
+) -> Result<HttpResponse, PageError> {
+    let token = req
+        .cookie(&cookie_name(state, SIGNUP_CSRF))
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() >= 32)
+        .unwrap_or_else(|| random_token(32));
+    let page = SignupPage {
+        csrf_token: &token,
+        email: &user.email,
+        name,
+        error,
+        min_password: users::MIN_PASSWORD,
+    };
+    let mut res = html_status(status, &page)?;
+    res.add_cookie(&build_cookie(
+        state,
+        SIGNUP_CSRF,
+        token.clone(),
+        3600 * 1000,
+    ))
+    .map_err(|e| AppError::Internal(e.into()))?;
+    Ok(res)
+}
+
+/// Why a link cannot be used, in words the invited person can act on.
+fn gone(invite: &Invite) -> Result<HttpResponse, PageError> {
+    let (status, title, detail) = match invite {
+        Invite::Expired => (
+            StatusCode::GONE,
+            "This sign-up link has expired",
+            "Sign-up links work for 72 hours. Ask an owner or admin of your workspace for a new one.",
+        ),
+        Invite::Used => (
+            StatusCode::GONE,
+            "This sign-up link was already used",
+            "Each link works once, and a newer link replaces older ones. If you already set \
+             your password, sign in; otherwise ask an owner or admin for a new link.",
+        ),
+        Invite::Withdrawn => (
+            StatusCode::GONE,
+            "This invitation was withdrawn",
+            "The account it was for has been disabled. Ask an owner or admin of your workspace.",
+        ),
+        Invite::Unknown | Invite::Open(_) => (
+            StatusCode::NOT_FOUND,
+            "This sign-up link is not valid",
+            "Check that you opened the whole link, or ask an owner or admin of your workspace for a new one.",
+        ),
+    };
+    html_status(status, &ErrorPage { title, detail })
+}
+
+pub async fn form(
+    state: State,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    match invites::find(&*state.read()?, &token, state.now())? {
+        Invite::Open(user) => render_form(&state, &req, StatusCode::OK, &user, &user.name, None),
+        other => gone(&other),
+    }
+}
+
+#[derive(Deserialize)]
+struct SignupForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+pub async fn submit(
+    state: State,
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let form: SignupForm = parse_form(&body)?;
+    let cookie = req
+        .cookie(&cookie_name(&state, SIGNUP_CSRF))
+        .map(|c| c.value().to_string());
+    if !cookie.is_some_and(|c| !c.is_empty() && ct_eq(c.as_bytes(), form.csrf_token.as_bytes())) {
+        let text =
+            "the sign-up form expired or was not sent from this site; reload it and try again";
+        return Err(AppError::Forbidden(text.into()).into());
+    }
+    let user = match invites::find(&*state.read()?, &token, state.now())? {
+        Invite::Open(user) => user,
+        other => return gone(&other),
+    };
+    let checked = users::validate_name(&form.name, true)
+        .and_then(|_| check_new_password(&form.password, &form.password_confirm));
+    if let Err(e) = checked {
+        let text = super::account::sentence(&e_detail(&e));
+        return render_form(
+            &state,
+            &req,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &user,
+            &form.name,
+            Some(&text),
+        );
+    }
+    let hash = hash_password(&state, form.password).await?;
+    match accept(&state, &req, token.into_inner(), form.name, hash).await? {
+        Ok(session_token) => Ok(HttpResponse::SeeOther()
+            .insert_header(("location", "/"))
+            .cookie(session_cookie(&state, session_token))
+            .cookie(removal_cookie(&state, SIGNUP_CSRF))
+            .finish()),
+        Err(invite) => gone(&invite),
+    }
+}
+
+fn e_detail(e: &AppError) -> String {
+    match e {
+        AppError::Invalid { detail, .. } => detail.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Uses the link and signs the new user in, in one transaction (replacing any session this
+/// browser had). The link is checked again there: a second submit finds it used.
+async fn accept(
+    state: &State,
+    req: &HttpRequest,
+    token: String,
+    name: String,
+    hash: String,
+) -> Result<Result<String, Invite>, PageError> {
+    let old = session::load(req)?.map(|s| s.session.token_hash);
+    let now = state.now();
+    let done = state
+        .writer
+        .run(move |ctx| {
+            let user = match invites::accept(ctx.conn, now, &token, &name, &hash)? {
+                Invite::Open(user) => user,
+                other => return Ok(Err(other)),
+            };
+            if let Some(old) = old {
+                sessions::revoke(ctx.conn, &old)?;
+            }
+            let session_token = sessions::create(ctx.conn, now, user.id)?;
+            audit::record(
+                ctx.conn,
+                now,
+                Entry {
+                    workspace_id: Some(user.workspace_id),
+                    actor: Actor::User(user.id),
+                    event: "auth.signed_in",
+                    subject: Some(user.id.to_string()),
+                    details: None,
+                },
+            )?;
+            Ok(Ok(session_token))
+        })
+        .await?;
+    Ok(done)
+}

@@ -1,0 +1,253 @@
+//! The Users page, for owners and admins only (approvers get a 403 page on every route here):
+//! list the workspace's users, add one with a password or a one-time sign-up link, change a
+//! role, disable, re-enable (those per-user buttons live in `user_actions`). Who may change
+//! whom is decided in `domain::user_admin`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::account::{check_new_password, hash_password, refuse};
+use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
+use super::session::{ManagerSession, SignedIn};
+use super::user_actions;
+use crate::domain::audit::Actor;
+use crate::domain::users::{self, NewUser, Role, User};
+use crate::domain::{invites, rfc3339, user_admin, workspaces};
+use crate::error::{AppError, AppResult, PageError};
+use crate::http::State;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/users")
+            .route(web::get().to(list))
+            .route(web::post().to(add))
+            .default_service(crate::http::only("GET, POST")),
+    )
+    .route(
+        "/users/{id}/role",
+        web::post().to(user_actions::change_role),
+    )
+    .route("/users/{id}/disable", web::post().to(user_actions::disable))
+    .route("/users/{id}/enable", web::post().to(user_actions::enable))
+    .route("/users/{id}/invite", web::post().to(user_actions::reinvite));
+}
+
+struct Row {
+    id: i64,
+    email: String,
+    name: String,
+    role: &'static str,
+    status: &'static str,
+    created_at: String,
+    created_day: String,
+    /// Whether the viewer may change this user, and to which roles (role, selected).
+    manageable: bool,
+    roles: Vec<(&'static str, bool)>,
+    is_self: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    plan: String,
+    max_approvers: Option<i64>,
+    enabled: i64,
+    /// Roles the viewer may give to a new user.
+    roles: Vec<&'static str>,
+    min_password: usize,
+}
+
+#[derive(Template)]
+#[template(path = "user_invited.html")]
+struct InvitedPage {
+    layout: Layout,
+    email: String,
+    link: String,
+    expires_at: String,
+}
+
+fn assignable(actor: Role) -> Vec<&'static str> {
+    [Role::Owner, Role::Admin, Role::Approver]
+        .into_iter()
+        .filter(|r| user_admin::may_manage(actor, *r))
+        .map(Role::as_str)
+        .collect()
+}
+
+fn row(viewer: &User, listed: users::Listed) -> Row {
+    let status = listed.status();
+    let u = listed.user;
+    let created_at = rfc3339(listed.created_at);
+    let manageable = user_admin::may_manage(viewer.role, u.role);
+    Row {
+        roles: assignable(viewer.role)
+            .into_iter()
+            .map(|r| (r, r == u.role.as_str()))
+            .collect(),
+        status,
+        created_day: created_at.chars().take(10).collect(),
+        created_at,
+        manageable,
+        is_self: u.id == viewer.id,
+        id: u.id,
+        email: u.email,
+        name: u.name,
+        role: u.role.as_str(),
+    }
+}
+
+pub async fn list(
+    state: State,
+    session: ManagerSession,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let viewer = signed.user().clone();
+    let (listed, plan, enabled) = {
+        let conn = state.read()?;
+        let ws = workspaces::get(&conn, viewer.workspace_id)?;
+        let plan = workspaces::plan(&conn, &ws.plan_id)?;
+        (
+            users::list(&conn, ws.id)?,
+            plan,
+            users::active_count(&conn, ws.id)?,
+        )
+    };
+    let page = UsersPage {
+        layout: Layout::new(&req, &signed, "users"),
+        rows: listed.into_iter().map(|l| row(&viewer, l)).collect(),
+        plan: plan.id,
+        max_approvers: plan.max_approvers,
+        enabled,
+        roles: assignable(viewer.role),
+        min_password: users::MIN_PASSWORD,
+    };
+    Ok(clear_flash(&state, &page.layout, html(&page)?))
+}
+
+#[derive(Deserialize)]
+struct AddForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    role: String,
+    /// "password" (set one now) or "invite" (a sign-up link).
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_confirm: String,
+}
+
+pub async fn add(
+    state: State,
+    session: ManagerSession,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let form: AddForm = parse_form(&body)?;
+    signed.check_csrf(&req, Some(&form.csrf_token))?;
+    let result = match form.method.as_str() {
+        "invite" => add_invited(&state, signed.user().clone(), form)
+            .await
+            .map(Some),
+        "password" => add_with_password(&state, signed.user().clone(), form)
+            .await
+            .map(|_| None),
+        _ => Err(AppError::invalid(
+            "method",
+            "choose a password or a sign-up link",
+        )),
+    };
+    match result {
+        Ok(Some((user, token))) => invited_page(&state, &req, &signed, &user, &token),
+        Ok(None) => Ok(redirect_with(
+            &state,
+            &signed,
+            "/users",
+            "notice",
+            "User added. They can sign in now.",
+        )),
+        Err(e) => refuse(&state, &signed, "/users", e),
+    }
+}
+
+/// Everything cheap is checked before the (slow) hash; the rest in the write transaction.
+async fn add_with_password(state: &State, actor: User, form: AddForm) -> AppResult<i64> {
+    let (email, role) = (
+        users::normalize_email(&form.email)?,
+        Role::parse(&form.role)?,
+    );
+    check_new_password(&form.password, &form.password_confirm)?;
+    let password_hash = hash_password(state, form.password).await?;
+    let now = state.now();
+    state
+        .writer
+        .run(move |ctx| {
+            let new = new_user(&actor, &email, &form.name, role, password_hash);
+            user_admin::add_by(ctx.conn, now, &actor, new)
+        })
+        .await
+}
+
+/// The user row is created at once (it counts against the plan) with no password, so it
+/// cannot sign in until the link is used. Returns the user and the link's token.
+async fn add_invited(state: &State, actor: User, form: AddForm) -> AppResult<(User, String)> {
+    let (email, role) = (
+        users::normalize_email(&form.email)?,
+        Role::parse(&form.role)?,
+    );
+    let now = state.now();
+    state
+        .writer
+        .run(move |ctx| {
+            let new = new_user(&actor, &email, &form.name, role, String::new());
+            let id = user_admin::add_by(ctx.conn, now, &actor, new)?;
+            let user = users::get_in_workspace(ctx.conn, actor.workspace_id, id)?;
+            let token = invites::issue(ctx.conn, now, Actor::User(actor.id), &user)?;
+            Ok((user, token))
+        })
+        .await
+}
+
+fn new_user<'a>(
+    actor: &User,
+    email: &'a str,
+    name: &'a str,
+    role: Role,
+    password_hash: String,
+) -> NewUser<'a> {
+    NewUser {
+        workspace_id: actor.workspace_id,
+        email,
+        name,
+        role,
+        password_hash,
+    }
+}
+
+/// Shown once, in answer to the POST: the token is not stored and cannot be shown again.
+pub(super) fn invited_page(
+    state: &State,
+    req: &HttpRequest,
+    signed: &SignedIn,
+    user: &User,
+    token: &str,
+) -> Result<HttpResponse, PageError> {
+    let page = InvitedPage {
+        layout: Layout::new(req, signed, "users"),
+        email: user.email.clone(),
+        link: format!("{}/signup/{token}", state.base_url()),
+        expires_at: rfc3339(state.now() + invites::TTL_MS),
+    };
+    Ok(clear_flash(state, &page.layout, html(&page)?))
+}
