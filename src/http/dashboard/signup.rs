@@ -10,15 +10,12 @@ use serde::Deserialize;
 use super::account::{check_new_password, hash_password};
 use super::layout::{html_status, parse_form};
 use super::pages::ErrorPage;
-use super::session::{self, build_cookie, cookie_name, removal_cookie, session_cookie};
+use super::session::{self, session_cookie};
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::invites::{self, Invite};
-use crate::domain::secrets::{ct_eq, random_token};
 use crate::domain::{sessions, users};
-use crate::error::{AppError, PageError};
+use crate::error::PageError;
 use crate::http::State;
-
-const SIGNUP_CSRF: &str = "hp_signup_csrf";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -47,27 +44,16 @@ fn render_form(
     name: &str,
     error: Option<&str>,
 ) -> Result<HttpResponse, PageError> {
-    let token = req
-        .cookie(&cookie_name(state, SIGNUP_CSRF))
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() >= 32)
-        .unwrap_or_else(|| random_token(32));
-    let page = SignupPage {
-        csrf_token: &token,
-        email: &user.email,
-        name,
-        error,
-        min_password: users::MIN_PASSWORD,
-    };
-    let mut res = html_status(status, &page)?;
-    res.add_cookie(&build_cookie(
-        state,
-        SIGNUP_CSRF,
-        token.clone(),
-        3600 * 1000,
-    ))
-    .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(res)
+    session::anonymous_form_page(state, req, status, |token| {
+        SignupPage {
+            csrf_token: token,
+            email: &user.email,
+            name,
+            error,
+            min_password: users::MIN_PASSWORD,
+        }
+        .render()
+    })
 }
 
 /// Why a link cannot be used, in words the invited person can act on.
@@ -128,14 +114,7 @@ pub async fn submit(
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
     let form: SignupForm = parse_form(&body)?;
-    let cookie = req
-        .cookie(&cookie_name(&state, SIGNUP_CSRF))
-        .map(|c| c.value().to_string());
-    if !cookie.is_some_and(|c| !c.is_empty() && ct_eq(c.as_bytes(), form.csrf_token.as_bytes())) {
-        let text =
-            "the sign-up form expired or was not sent from this site; reload it and try again";
-        return Err(AppError::Forbidden(text.into()).into());
-    }
+    session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
     let user = match invites::find(&*state.read()?, &token, state.now())? {
         Invite::Open(user) => user,
         other => return gone(&other),
@@ -143,7 +122,7 @@ pub async fn submit(
     let checked = users::validate_name(&form.name, true)
         .and_then(|_| check_new_password(&form.password, &form.password_confirm));
     if let Err(e) = checked {
-        let text = super::account::sentence(&e_detail(&e));
+        let text = super::account::sentence(&e.detail());
         return render_form(
             &state,
             &req,
@@ -158,16 +137,9 @@ pub async fn submit(
         Ok(session_token) => Ok(HttpResponse::SeeOther()
             .insert_header(("location", "/"))
             .cookie(session_cookie(&state, session_token))
-            .cookie(removal_cookie(&state, SIGNUP_CSRF))
+            .cookie(session::anonymous_form_token_removal(&state))
             .finish()),
         Err(invite) => gone(&invite),
-    }
-}
-
-fn e_detail(e: &AppError) -> String {
-    match e {
-        AppError::Invalid { detail, .. } => detail.clone(),
-        other => other.to_string(),
     }
 }
 
