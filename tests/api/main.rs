@@ -17,3 +17,4 @@ mod long_poll;
 mod manage_users;
 mod quota;
 mod sign_in;
+mod webhooks;
