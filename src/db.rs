@@ -59,7 +59,10 @@ pub fn open_pool(path: &Path, sync: Synchronous, size: u32) -> anyhow::Result<Po
 }
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../migrations/0001_core.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_core.sql")),
+        M::up(include_str!("../migrations/0003_usage_indexes.sql")),
+    ])
 }
 
 /// Brings the schema up to date; migrations only ever run forward.

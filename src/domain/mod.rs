@@ -9,6 +9,7 @@ pub mod pauses;
 pub mod quotas;
 pub mod secrets;
 pub mod sessions;
+pub mod usage;
 pub mod users;
 pub mod workspaces;
 

@@ -316,7 +316,12 @@ impl Browser {
         let csrf = self.csrf().await;
         let mut all: Vec<(&str, &str)> = fields.to_vec();
         all.push(("csrf_token", &csrf));
-        self.client.post(self.url(path)).form(&all).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn decide(&self, watch_id: &str, approved: bool, reason: Option<&str>) -> Response {

@@ -137,7 +137,6 @@ fn parse_bool(v: &str) -> AppResult<bool> {
     }
 }
 
-
 async fn decide(
     state: &State,
     signed: &SignedIn,

@@ -63,7 +63,10 @@ pub fn html(page: &impl Template) -> Result<HttpResponse, PageError> {
     html_status(actix_web::http::StatusCode::OK, page)
 }
 
-pub fn html_status(status: actix_web::http::StatusCode, page: &impl Template) -> Result<HttpResponse, PageError> {
+pub fn html_status(
+    status: actix_web::http::StatusCode,
+    page: &impl Template,
+) -> Result<HttpResponse, PageError> {
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
@@ -71,7 +74,13 @@ pub fn html_status(status: actix_web::http::StatusCode, page: &impl Template) ->
 }
 
 /// 303 to `to`, carrying a one-time message for the next page.
-pub fn redirect_with(state: &AppState, signed: &SignedIn, to: &str, kind: &'static str, text: &str) -> HttpResponse {
+pub fn redirect_with(
+    state: &AppState,
+    signed: &SignedIn,
+    to: &str,
+    kind: &'static str,
+    text: &str,
+) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("location", to))
         .cookie(flash_cookie(state, signed, kind, text))
@@ -79,7 +88,12 @@ pub fn redirect_with(state: &AppState, signed: &SignedIn, to: &str, kind: &'stat
 }
 
 /// The flash is signed with a key derived from the session, so nobody else can plant one.
-fn flash_cookie(state: &AppState, signed: &SignedIn, kind: &'static str, text: &str) -> Cookie<'static> {
+fn flash_cookie(
+    state: &AppState,
+    signed: &SignedIn,
+    kind: &'static str,
+    text: &str,
+) -> Cookie<'static> {
     let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{text}"));
     let mac = signed.sign(payload.as_bytes());
     build_cookie(state, FLASH, format!("{payload}.{mac}"), 60_000)
@@ -92,11 +106,16 @@ fn take_flash(req: &HttpRequest, signed: &SignedIn) -> Option<Flash> {
     if !ct_eq(signed.sign(payload.as_bytes()).as_bytes(), mac.as_bytes()) {
         return None;
     }
-    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (kind, text) = text.split_once(':')?;
     let kind = if kind == "error" { "error" } else { "notice" };
-    Some(Flash { kind, text: text.to_string() })
+    Some(Flash {
+        kind,
+        text: text.to_string(),
+    })
 }
 
 /// Appends the cookie that clears a consumed flash.
@@ -109,11 +128,17 @@ pub fn clear_flash(state: &AppState, layout: &Layout, mut res: HttpResponse) -> 
 
 /// Reads an urlencoded form; a malformed one is a readable 400 page.
 pub fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, PageError> {
-    serde_urlencoded::from_bytes(body)
-        .map_err(|e| PageError::App(AppError::BadRequest(format!("the form could not be read: {e}"))))
+    serde_urlencoded::from_bytes(body).map_err(|e| {
+        PageError::App(AppError::BadRequest(format!(
+            "the form could not be read: {e}"
+        )))
+    })
 }
 
 /// Local paths only, so a `next` field cannot become an open redirect.
 pub fn is_local_path(p: &str) -> bool {
-    p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.chars().any(char::is_control)
+    p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.contains('\\')
+        && !p.chars().any(char::is_control)
 }

@@ -60,8 +60,10 @@ impl SignedIn {
     /// A MAC keyed by this session, for values the server hands the browser and reads back.
     pub fn sign(&self, data: &[u8]) -> String {
         use base64::Engine;
-        let key = crate::domain::secrets::hmac_sha256(self.token.as_bytes(), b"holdpoint signing v1");
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(crate::domain::secrets::hmac_sha256(&key, data))
+        let key =
+            crate::domain::secrets::hmac_sha256(self.token.as_bytes(), b"holdpoint signing v1");
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(crate::domain::secrets::hmac_sha256(&key, data))
     }
 
     pub fn user(&self) -> &crate::domain::users::User {
@@ -132,7 +134,10 @@ impl FromRequest for ManagerSession {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         ready(match PageSession::from_request(req, payload).into_inner() {
             Ok(PageSession(s)) if s.session.user.role.can_manage() => Ok(ManagerSession(s)),
-            Ok(_) => Err(AppError::Forbidden("only owners and admins can manage the workspace".into()).into()),
+            Ok(_) => Err(AppError::Forbidden(
+                "only owners and admins can manage the workspace".into(),
+            )
+            .into()),
             Err(e) => Err(e),
         })
     }
