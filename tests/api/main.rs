@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod audit_export;
+mod audit_page;
 mod auth_keys;
 mod cli;
 mod create;
@@ -10,5 +12,7 @@ mod decisions;
 mod idempotency;
 mod list_and_read;
 mod long_poll;
+mod manage_keys;
 mod quota;
+mod settings_usage;
 mod sign_in;

@@ -1,10 +1,15 @@
 //! Server-rendered pages for humans: sign-in and the approvers' queue.
 
+pub mod audit;
+pub mod audit_export;
+pub mod keys;
 pub mod layout;
 pub mod login;
 pub mod pages;
 pub mod session;
+pub mod settings;
 pub mod throttle;
+pub mod usage;
 
 use actix_web::web;
 
@@ -16,5 +21,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(super::only("GET, POST")),
     )
     .route("/logout", web::post().to(login::logout))
-    .route("/", web::get().to(pages::index));
+    .route("/", web::get().to(pages::index))
+    .configure(keys::routes)
+    .configure(settings::routes)
+    .configure(usage::routes)
+    .configure(audit::routes);
 }
