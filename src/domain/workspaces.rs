@@ -173,6 +173,29 @@ impl SettingsChange {
         }
     }
 
+    /// The change with a trimmed name, or which field is out of bounds.
+    fn validated(self) -> AppResult<SettingsChange> {
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(AppError::invalid(
+                "name",
+                "a workspace name has 1 to 200 characters",
+            ));
+        }
+        if let Some(t) = self.default_timeout_secs {
+            if !(MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(&t) {
+                return Err(AppError::invalid(
+                    "default_timeout_secs",
+                    format!(
+                        "the default timeout is {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS} seconds \
+                         (30 days), or empty for the server's default"
+                    ),
+                ));
+            }
+        }
+        Ok(SettingsChange { name, ..self })
+    }
+
     fn to_json(&self) -> serde_json::Value {
         json!({
             "name": self.name,
@@ -191,27 +214,7 @@ pub fn update_settings(
     id: i64,
     change: SettingsChange,
 ) -> AppResult<bool> {
-    let change = SettingsChange {
-        name: change.name.trim().to_string(),
-        ..change
-    };
-    if change.name.is_empty() || change.name.chars().count() > 200 {
-        return Err(AppError::invalid(
-            "name",
-            "a workspace name has 1 to 200 characters",
-        ));
-    }
-    if let Some(t) = change.default_timeout_secs {
-        if !(MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(&t) {
-            return Err(AppError::invalid(
-                "default_timeout_secs",
-                format!(
-                    "the default timeout is {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS} seconds \
-                     (30 days), or empty for the server's default"
-                ),
-            ));
-        }
-    }
+    let change = change.validated()?;
     let before = SettingsChange::of(&get(conn, id)?);
     if before == change {
         return Ok(false);

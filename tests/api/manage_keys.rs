@@ -91,7 +91,7 @@ async fn an_approver_is_refused_every_management_page_and_action() {
 }
 
 #[tokio::test]
-async fn an_owner_creates_a_key_sees_it_once_uses_it_and_revokes_it() {
+async fn a_key_created_on_the_page_is_shown_once_with_a_curl_snippet_and_works() {
     let app = spawn_app().await;
     let browser = app.sign_in(&app.owner_email).await;
 
@@ -127,6 +127,25 @@ async fn an_owner_creates_a_key_sees_it_once_uses_it_and_revokes_it() {
     assert!(!list.contains(&key));
     assert!(full_key_in(&list).is_none());
     assert!(list.contains("owner@example.com") && list.contains("CLI"));
+}
+
+#[tokio::test]
+async fn revoking_a_key_on_the_page_makes_it_401_at_once() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    let html = browser
+        .post_form("/keys", &[("name", "deploy bot"), ("kind", "live")])
+        .await
+        .text()
+        .await
+        .unwrap();
+    let key = full_key_in(&html).unwrap();
+    assert_eq!(
+        app.post_pause_with(&key, &json!({ "action": "Deploy" }))
+            .await
+            .status(),
+        201
+    );
 
     // Revoking goes through a confirmation form, then the key is refused at once.
     let id = key_id(&app, "deploy bot");

@@ -3,7 +3,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
-use crate::helpers::{spawn_app, spawn_app_in, TestApp};
+use crate::helpers::{spawn_app, spawn_app_in, Browser, TestApp};
 use crate::manage_keys::post_without_csrf;
 
 /// 2026-11-15T12:00:00Z: mid-month, so advancing the clock by hours stays in November.
@@ -24,20 +24,30 @@ fn settings_audits(app: &TestApp) -> i64 {
     app.count("SELECT count(*) FROM audit_log WHERE event = 'workspace.settings_changed'")
 }
 
+async fn save(browser: &Browser, name: &str, timeout: &str, reason: &str) -> reqwest::Response {
+    let fields = [
+        ("name", name),
+        ("default_timeout_secs", timeout),
+        ("reject_reason_required", reason),
+    ];
+    browser.post_form("/settings", &fields).await
+}
+
+/// Seconds from `createdAt` to `expiresAt` of a pause created now with no timeout of its own.
+async fn next_pause_timeout(app: &TestApp) -> i64 {
+    let pause = app.create_pause("Deploy").await;
+    let at = |f: &str| {
+        let rfc3339 = &time::format_description::well_known::Rfc3339;
+        time::OffsetDateTime::parse(pause[f].as_str().unwrap(), rfc3339).unwrap()
+    };
+    (at("expiresAt") - at("createdAt")).whole_seconds()
+}
+
 #[tokio::test]
-async fn saved_settings_persist_are_audited_and_set_the_next_pauses_timeout() {
+async fn saved_settings_persist_and_are_audited_with_before_and_after() {
     let app = spawn_app().await;
     let browser = app.sign_in(&app.owner_email).await;
-    let res = browser
-        .post_form(
-            "/settings",
-            &[
-                ("name", "Acme Ops"),
-                ("default_timeout_secs", "120"),
-                ("reject_reason_required", "yes"),
-            ],
-        )
-        .await;
+    let res = save(&browser, "Acme Ops", "120", "yes").await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/settings");
     assert_eq!(
@@ -52,11 +62,8 @@ async fn saved_settings_persist_are_audited_and_set_the_next_pauses_timeout() {
 
     let details: String = app
         .with_db(|c| {
-            Ok(c.query_row(
-                "SELECT details FROM audit_log WHERE event = 'workspace.settings_changed' AND actor_type = 'user'",
-                [],
-                |r| r.get(0),
-            )?)
+            let sql = "SELECT details FROM audit_log WHERE event = 'workspace.settings_changed' AND actor_type = 'user'";
+            Ok(c.query_row(sql, [], |r| r.get(0))?)
         })
         .unwrap();
     let details: Value = serde_json::from_str(&details).unwrap();
@@ -69,27 +76,8 @@ async fn saved_settings_persist_are_audited_and_set_the_next_pauses_timeout() {
         json!({ "name": "Acme Ops", "default_timeout_secs": 120, "reject_reason_required": true })
     );
 
-    let pause = app.create_pause("Deploy").await;
-    let at = |f: &str| {
-        time::OffsetDateTime::parse(
-            pause[f].as_str().unwrap(),
-            &time::format_description::well_known::Rfc3339,
-        )
-        .unwrap()
-    };
-    assert_eq!((at("expiresAt") - at("createdAt")).whole_seconds(), 120);
-
     // Saving the same values again changes and logs nothing.
-    browser
-        .post_form(
-            "/settings",
-            &[
-                ("name", "Acme Ops"),
-                ("default_timeout_secs", "120"),
-                ("reject_reason_required", "yes"),
-            ],
-        )
-        .await;
+    save(&browser, "Acme Ops", "120", "yes").await;
     assert!(browser
         .get("/settings")
         .await
@@ -98,28 +86,31 @@ async fn saved_settings_persist_are_audited_and_set_the_next_pauses_timeout() {
         .unwrap()
         .contains("Nothing changed."));
     assert_eq!(settings_audits(&app), 1);
+}
 
-    // An empty timeout goes back to the server's default.
-    browser
-        .post_form(
-            "/settings",
-            &[
-                ("name", "Acme Ops"),
-                ("default_timeout_secs", ""),
-                ("reject_reason_required", "no"),
-            ],
-        )
-        .await;
-    assert_eq!(settings_row(&app), ("Acme Ops".to_string(), None, false));
-    let pause = app.create_pause("Deploy").await;
-    let at = |f: &str| {
-        time::OffsetDateTime::parse(
-            pause[f].as_str().unwrap(),
-            &time::format_description::well_known::Rfc3339,
-        )
+#[tokio::test]
+async fn the_default_timeout_applies_to_the_next_pause_and_empty_restores_the_servers() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    assert_eq!(next_pause_timeout(&app).await, 900);
+    save(&browser, "Default", "120", "no").await;
+    assert_eq!(next_pause_timeout(&app).await, 120);
+    save(&browser, "Default", "", "no").await;
+    assert_eq!(settings_row(&app), ("Default".to_string(), None, false));
+    assert_eq!(next_pause_timeout(&app).await, 900);
+}
+
+#[tokio::test]
+async fn requiring_a_reason_makes_a_bare_rejection_fail() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    save(&browser, "Default", "", "yes").await;
+    let watch_id = app.create_pause("Drop table").await["watchId"]
+        .as_str()
         .unwrap()
-    };
-    assert_eq!((at("expiresAt") - at("createdAt")).whole_seconds(), 900);
+        .to_string();
+    assert_eq!(browser.decide(&watch_id, false, None).await.status(), 422);
+    assert_eq!(app.stored_status(&watch_id), "pending");
 }
 
 #[tokio::test]

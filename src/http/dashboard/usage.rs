@@ -158,78 +158,117 @@ fn num(v: f64) -> String {
     format!("{v:.1}")
 }
 
-/// Per day, two bars side by side: pauses created, and the stacked outcomes
-/// (approved, rejected, expired) of that day.
-pub fn chart(u: &Usage) -> Chart {
-    let peak = u
-        .days
-        .iter()
-        .map(|d| d.created.max(d.approved + d.rejected + d.expired))
-        .max()
-        .unwrap_or(0);
-    let (top, step) = nice_scale(peak);
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    let bottom = HEIGHT - BOTTOM;
-    let scale = |n: i64| n as f64 * plot_h / top as f64;
-    let slot = (WIDTH - LEFT - RIGHT) / u.days.len().max(1) as f64;
-    let mut bars = Vec::new();
-    for (i, d) in u.days.iter().enumerate() {
-        let x = LEFT + slot * i as f64;
-        let day = format!(
-            "{} {}",
-            u.month.label.split(' ').next().unwrap_or(""),
-            i + 1
-        );
-        let mut push = |x: f64, base: f64, n: i64, series: &'static str| {
+/// Maps counts and days to chart coordinates.
+struct Scale {
+    top: i64,
+    step: i64,
+    /// Width given to each day.
+    slot: f64,
+    bottom: f64,
+    days: usize,
+}
+
+impl Scale {
+    fn new(u: &Usage) -> Scale {
+        let peak = u
+            .days
+            .iter()
+            .map(|d| d.created.max(d.approved + d.rejected + d.expired))
+            .max();
+        let (top, step) = nice_scale(peak.unwrap_or(0));
+        let days = u.days.len().max(1);
+        let slot = (WIDTH - LEFT - RIGHT) / days as f64;
+        Scale {
+            top,
+            step,
+            slot,
+            bottom: HEIGHT - BOTTOM,
+            days,
+        }
+    }
+
+    fn height(&self, n: i64) -> f64 {
+        n as f64 * (HEIGHT - TOP - BOTTOM) / self.top as f64
+    }
+
+    /// Two bars for the day at `index`: created on the left; approved, rejected and expired
+    /// stacked on the right. Empty segments are left out.
+    fn day_bars(&self, index: usize, day: &str, d: &DayCounts) -> Vec<Bar> {
+        let left = LEFT + self.slot * index as f64;
+        let mut bars = Vec::new();
+        let mut stack = |x: f64, base: f64, n: i64, series: &'static str| {
+            let h = self.height(n);
             if n > 0 {
-                let h = scale(n);
                 bars.push(Bar {
                     x: num(x),
                     y: num(base - h),
-                    w: num(slot * 0.38),
+                    w: num(self.slot * 0.38),
                     h: num(h),
                     series,
                     title: format!("{day}: {n} {series}"),
                 });
             }
-            base - scale(n)
+            base - h
         };
-        push(x + slot * 0.1, bottom, d.created, "created");
-        let mut base = bottom;
-        for (n, series) in [
+        stack(left + self.slot * 0.1, self.bottom, d.created, "created");
+        let outcomes = [
             (d.approved, "approved"),
             (d.rejected, "rejected"),
             (d.expired, "expired"),
-        ] {
-            base = push(x + slot * 0.52, base, n, series);
-        }
+        ];
+        outcomes.into_iter().fold(self.bottom, |base, (n, series)| {
+            stack(left + self.slot * 0.52, base, n, series)
+        });
+        bars
     }
-    let y_ticks = (0..=top / step)
-        .map(|k| Tick {
-            pos: num(bottom - scale(k * step)),
-            label: (k * step).to_string(),
-        })
-        .collect();
-    let x_ticks = (1..=u.days.len())
-        .filter(|d| *d == 1 || d % 5 == 0 || *d == u.days.len())
-        .filter(|d| *d != 30 || u.days.len() != 31)
-        .map(|d| Tick {
-            pos: num(LEFT + slot * (d as f64 - 0.5)),
-            label: d.to_string(),
-        })
+
+    fn y_ticks(&self) -> Vec<Tick> {
+        let tick = |v: i64| Tick {
+            pos: num(self.bottom - self.height(v)),
+            label: v.to_string(),
+        };
+        (0..=self.top / self.step)
+            .map(|k| tick(k * self.step))
+            .collect()
+    }
+
+    /// The 1st, every 5th day and the last (the 30th is dropped in 31-day months: too close).
+    fn x_ticks(&self) -> Vec<Tick> {
+        let last = self.days;
+        (1..=last)
+            .filter(|d| *d == 1 || d % 5 == 0 || *d == last)
+            .filter(|d| *d != 30 || last != 31)
+            .map(|d| Tick {
+                pos: num(LEFT + self.slot * (d as f64 - 0.5)),
+                label: d.to_string(),
+            })
+            .collect()
+    }
+}
+
+/// Per day, two bars side by side: pauses created, and the stacked outcomes
+/// (approved, rejected, expired) of that day.
+pub fn chart(u: &Usage) -> Chart {
+    let scale = Scale::new(u);
+    let month_name = u.month.label.split(' ').next().unwrap_or("");
+    let bars = u
+        .days
+        .iter()
+        .enumerate()
+        .flat_map(|(i, d)| scale.day_bars(i, &format!("{month_name} {}", i + 1), d))
         .collect();
     Chart {
         width: WIDTH,
         height: HEIGHT,
         plot_left: LEFT,
         plot_right: WIDTH - RIGHT,
-        plot_bottom: num(bottom),
+        plot_bottom: num(scale.bottom),
         y_tick_x: LEFT - 6.0,
-        x_tick_y: num(bottom + 16.0),
+        x_tick_y: num(scale.bottom + 16.0),
         bars,
-        y_ticks,
-        x_ticks,
-        axis_y_label: num(TOP + plot_h / 2.0),
+        y_ticks: scale.y_ticks(),
+        x_ticks: scale.x_ticks(),
+        axis_y_label: num(TOP + (HEIGHT - TOP - BOTTOM) / 2.0),
         axis_x_label: num(HEIGHT - 6.0),
     }
 }
