@@ -205,6 +205,11 @@ async fn a_bad_filter_is_explained_on_the_page_and_exports_nothing() {
         assert_eq!(res.status(), 422, "{query}");
         let html = unescape(&res.text().await.unwrap());
         assert!(html.contains(message), "{query}: expected {message:?}");
+        assert!(
+            html.contains("aria-invalid=\"true\""),
+            "{query}: the field is marked"
+        );
+        assert!(!html.contains("No audit rows match"));
         assert_eq!(page_rows(&html), 0);
         let export = s.browser.get(&format!("/audit/export.csv?{query}")).await;
         assert_eq!(export.status(), 422);

@@ -156,6 +156,8 @@ pub struct AuditPage {
     /// Suggestions for the actor field: (value, label).
     pub actors: Vec<(String, String)>,
     pub error: Option<String>,
+    /// The filter field the error is about (`actor`, `from` or `to`), for `aria-invalid`.
+    pub error_field: String,
     pub lines: Vec<Line>,
     pub total: i64,
     pub page: i64,
@@ -182,6 +184,7 @@ pub async fn page(
         events: audit::events(&conn, ws)?,
         actors: suggestions(&names),
         error: None,
+        error_field: String::new(),
         lines: Vec::new(),
         total: 0,
         page: page_no,
@@ -192,8 +195,9 @@ pub async fn page(
         form,
     };
     let status = match to_filter(&names, &p.form) {
-        Err(AppError::Invalid { detail, .. }) => {
+        Err(AppError::Invalid { field, detail }) => {
             p.error = Some(super::keys::capitalise(&detail));
+            p.error_field = field;
             StatusCode::UNPROCESSABLE_ENTITY
         }
         Err(e) => return Err(e.into()),
