@@ -48,6 +48,8 @@ pub struct DayCounts {
 
 /// Each pause counts on the day of the event: created on `created_at`, approved or rejected on
 /// `decided_at`, expired on `expires_at` (a pending pause past it is expired, as readers see it).
+/// A pause lives at most 30 days, so the `created_at` bound on expiries is only there to let the
+/// `(workspace_id, created_at)` index narrow the search.
 const DAILY: &str = "SELECT kind, (t - :start) / 86400000 AS day, count(*) FROM (
       SELECT 'created' AS kind, created_at AS t FROM pauses
        WHERE workspace_id = :ws AND is_test = 0 AND created_at >= :start AND created_at < :end
@@ -60,6 +62,7 @@ const DAILY: &str = "SELECT kind, (t - :start) / 86400000 AS day, count(*) FROM 
        WHERE workspace_id = :ws AND is_test = 0
          AND (status = 'expired' OR (status = 'pending' AND expires_at <= :now))
          AND expires_at >= :start AND expires_at < :end
+         AND created_at >= :start - 2592000000 AND created_at < :end
     ) GROUP BY kind, day";
 
 /// One entry per day of `month` (index 0 is the 1st).
@@ -208,5 +211,87 @@ mod tests {
         assert_eq!(super::super::rfc3339(m.start), "2026-11-01T00:00:00.000Z");
         assert_eq!(super::super::rfc3339(m.end()), "2026-12-01T00:00:00.000Z");
         assert_eq!(month_of(1_770_681_600_000).days, 28, "February 2026");
+    }
+
+    /// Inserts a pause row directly: (created, expires, status, decided, is_test).
+    fn pause(
+        conn: &Connection,
+        created: Millis,
+        expires: Millis,
+        status: &str,
+        decided: Option<Millis>,
+        test: bool,
+    ) {
+        let watch = uuid::Uuid::now_v7();
+        conn.execute(
+            "INSERT INTO pauses (watch_id, workspace_id, is_test, status, action, created_at, expires_at, decided_at)
+             VALUES (?1, 1, ?2, ?3, 'a', ?4, ?5, ?6)",
+            rusqlite::params![&watch.as_bytes()[..], test, status, created, expires, decided],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn each_pause_counts_on_the_day_of_its_event_and_test_pauses_not_at_all() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        conn.execute(
+            "INSERT INTO workspaces (name, plan_id, created_at) VALUES ('w', 'free', 0)",
+            [],
+        )
+        .unwrap();
+        let now = 1_794_744_000_000; // 2026-11-15T12:00:00Z
+        let month = month_of(now);
+        let hour = 3_600_000;
+        // Created on Oct 31, expired (as stored) on Nov 1: an expiry of November only.
+        pause(
+            &conn,
+            month.start - hour,
+            month.start + hour,
+            "expired",
+            None,
+            false,
+        );
+        // Created Nov 14, decided Nov 15 after 2 hours.
+        pause(
+            &conn,
+            now - 22 * hour,
+            now + hour,
+            "approved",
+            Some(now - 20 * hour),
+            false,
+        );
+        // Pending past its expiry reads as expired; pending before it does not.
+        pause(&conn, now - 2 * hour, now - hour, "pending", None, false);
+        pause(&conn, now - hour, now + hour, "pending", None, false);
+        // Test-key pauses are free and not shown.
+        pause(&conn, now - hour, now + hour, "rejected", Some(now), true);
+
+        let days = daily(&conn, 1, &month, now).unwrap();
+        assert_eq!(
+            days[0],
+            DayCounts {
+                expired: 1,
+                ..DayCounts::default()
+            }
+        );
+        assert_eq!(
+            days[13],
+            DayCounts {
+                created: 1,
+                approved: 1,
+                ..DayCounts::default()
+            }
+        );
+        assert_eq!(
+            days[14],
+            DayCounts {
+                created: 2,
+                expired: 1,
+                ..DayCounts::default()
+            }
+        );
+        assert_eq!(days.iter().map(|d| d.created).sum::<i64>(), 3);
+        assert_eq!(decision_times(&conn, 1, &month).unwrap(), vec![2 * hour]);
     }
 }
