@@ -62,6 +62,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_core.sql")),
         M::up(include_str!("../migrations/0002_invites.sql")),
+        M::up(include_str!("../migrations/0003_usage_indexes.sql")),
         M::up(include_str!("../migrations/0004_audit_subject.sql")),
         M::up(include_str!("../migrations/0005_outbox.sql")),
     ])

@@ -131,20 +131,6 @@
     }
   });
 
-  // ---- copy buttons: <button data-copy="#id"> ----------------------------------------------
-  document.addEventListener("click", function (e) {
-    var b = e.target.closest && e.target.closest("button[data-copy]");
-    if (!b) return;
-    var src = document.querySelector(b.getAttribute("data-copy"));
-    if (!src) return;
-    var text = src.value !== undefined ? src.value : src.textContent;
-    navigator.clipboard.writeText(text).then(function () {
-      var old = b.textContent;
-      b.textContent = "Copied";
-      setTimeout(function () { b.textContent = old; }, 1500);
-    });
-  });
-
   // ---- times: <time class="local" datetime="RFC 3339"> shown in the reader's time zone ----
   function localTimes(root) {
     (root || document).querySelectorAll("time.local[datetime]").forEach(function (el) {
@@ -164,19 +150,40 @@
   });
 })();
 
-// Users: "Copy link" buttons (hidden until this script shows them; the link stays selectable).
+// Copy buttons (`<button data-copy="ID" hidden>` next to a readonly field with that id) are
+// shown only when this script runs; without JS the field itself can be selected and copied.
+// The result is announced in `#ID-status` or the page's `.copy-status`.
 (function () {
-  var buttons = document.querySelectorAll("button[data-copy]");
-  Array.prototype.forEach.call(buttons, function (button) {
-    var source = document.getElementById(button.getAttribute("data-copy"));
-    var status = document.getElementById(button.getAttribute("data-copy") + "-status");
-    if (!source || !navigator.clipboard) return;
-    button.hidden = false;
-    button.addEventListener("click", function () {
-      navigator.clipboard.writeText(source.value).then(
-        function () { if (status) status.textContent = "Copied to the clipboard."; },
-        function () { source.select(); if (status) status.textContent = "Press Ctrl+C (⌘C) to copy."; }
-      );
+  "use strict";
+  function say(button, text) {
+    var id = button.getAttribute("data-copy");
+    var status = document.getElementById(id + "-status") || document.querySelector(".copy-status");
+    if (status) status.textContent = text;
+    var label = button.getAttribute("data-label") || button.textContent;
+    button.setAttribute("data-label", label);
+    button.textContent = text;
+    window.setTimeout(function () { button.textContent = label; }, 2000);
+  }
+  function copy(button) {
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    field.focus();
+    field.select();
+    var fallback = function () {
+      var ok = false;
+      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      say(button, ok ? "Copied" : "Press Ctrl+C (⌘C) to copy");
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(function () { say(button, "Copied"); }, fallback);
+    } else {
+      fallback();
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("button[data-copy]"), function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () { copy(b); });
     });
   });
 })();

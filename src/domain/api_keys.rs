@@ -200,6 +200,42 @@ pub fn touch(conn: &Connection, key_id: i64, now: Millis) -> rusqlite::Result<()
     Ok(())
 }
 
+/// A key as the keys page lists it: who created it is an email, or None for the CLI.
+#[derive(Debug, Clone)]
+pub struct KeyListing {
+    pub key: KeyInfo,
+    pub created_by_email: Option<String>,
+}
+
+/// The workspace's keys for the keys page: live ones first, newest first within each group.
+pub fn list_with_creators(conn: &Connection, workspace_id: i64) -> AppResult<Vec<KeyListing>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT k.id, k.workspace_id, k.name, k.prefix, k.is_test, k.created_by, k.created_at,
+                k.last_used_at, k.revoked_at, u.email
+         FROM api_keys k LEFT JOIN users u ON u.id = k.created_by
+         WHERE k.workspace_id = ?1 ORDER BY k.revoked_at IS NOT NULL, k.id DESC",
+    )?;
+    let keys = stmt
+        .query_map([workspace_id], |r| {
+            Ok(KeyListing {
+                key: KeyInfo {
+                    id: r.get(0)?,
+                    workspace_id: r.get(1)?,
+                    name: r.get(2)?,
+                    prefix: r.get(3)?,
+                    test: r.get(4)?,
+                    created_by: r.get(5)?,
+                    created_at: r.get(6)?,
+                    last_used_at: r.get(7)?,
+                    revoked_at: r.get(8)?,
+                },
+                created_by_email: r.get(9)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(keys)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

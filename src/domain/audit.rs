@@ -84,3 +84,202 @@ pub fn recent(conn: &Connection, workspace_id: i64, limit: i64) -> rusqlite::Res
     })?;
     rows.collect()
 }
+
+/// Events the audit page offers as filters even before they first occur in a workspace.
+pub const KNOWN_EVENTS: &[&str] = &[
+    "auth.signed_in",
+    "auth.signed_out",
+    "auth.sign_in_failed",
+    "key.created",
+    "key.revoked",
+    "pause.created",
+    "pause.approved",
+    "pause.rejected",
+    "pause.cancelled",
+    "pause.expired",
+    "user.added",
+    "workspace.created",
+    "workspace.plan_changed",
+    "workspace.settings_changed",
+];
+
+/// Actor types as stored in `audit_log.actor_type`.
+pub const ACTOR_TYPES: &[&str] = &["user", "key", "system", "cli"];
+
+/// Which rows of one workspace's log to show. Every field narrows; the default shows all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub event: Option<String>,
+    pub actor_type: Option<String>,
+    pub actor_id: Option<i64>,
+    /// Inclusive lower bound on `at`.
+    pub from: Option<Millis>,
+    /// Exclusive upper bound on `at`.
+    pub until: Option<Millis>,
+}
+
+impl Filter {
+    /// Reads an actor as typed on the page: `user:7`, `key:3`, or a bare type (`system`, `cli`,
+    /// `user`, `key`). None means "not an actor in this form" (the caller may try an email).
+    pub fn parse_actor(text: &str) -> Option<(String, Option<i64>)> {
+        let text = text.trim().to_ascii_lowercase();
+        let (kind, id) = match text.split_once(':') {
+            Some((k, id)) => (k.trim().to_string(), Some(id.trim().parse::<i64>().ok()?)),
+            None => (text, None),
+        };
+        let known = ACTOR_TYPES.contains(&kind.as_str());
+        let id_allowed = id.is_none() || matches!(kind.as_str(), "user" | "key");
+        (known && id_allowed).then_some((kind, id))
+    }
+}
+
+/// The filter's WHERE clause: constant SQL, every value bound as a parameter. Optional values
+/// are `NULL` and switch their condition off; the time bounds always apply so the
+/// `(workspace_id, at)` index serves the range.
+const FILTERED: &str = "FROM audit_log WHERE workspace_id = :ws AND at >= :from AND at < :until
+    AND (:event IS NULL OR event = :event)
+    AND (:actor_type IS NULL OR actor_type = :actor_type)
+    AND (:actor_id IS NULL OR actor_id = :actor_id)";
+
+fn filter_params<'a>(
+    ws: &'a i64,
+    f: &'a Filter,
+    from: &'a i64,
+    until: &'a i64,
+) -> [(&'static str, &'a dyn rusqlite::ToSql); 6] {
+    [
+        (":ws", ws),
+        (":from", from),
+        (":until", until),
+        (":event", &f.event),
+        (":actor_type", &f.actor_type),
+        (":actor_id", &f.actor_id),
+    ]
+}
+
+/// One page of a workspace's filtered log, newest first. `limit` -1 means all rows.
+pub fn search(
+    conn: &Connection,
+    workspace_id: i64,
+    f: &Filter,
+    limit: i64,
+    offset: i64,
+) -> rusqlite::Result<Vec<AuditRow>> {
+    let (from, until) = (f.from.unwrap_or(i64::MIN), f.until.unwrap_or(i64::MAX));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, at, actor_type, actor_id, event, subject, details {FILTERED}
+         ORDER BY at DESC, id DESC LIMIT :limit OFFSET :offset"
+    ))?;
+    let mut params = filter_params(&workspace_id, f, &from, &until).to_vec();
+    params.push((":limit", &limit));
+    params.push((":offset", &offset));
+    let rows = stmt.query_map(params.as_slice(), |r| {
+        Ok(AuditRow {
+            id: r.get(0)?,
+            at: r.get(1)?,
+            actor_type: r.get(2)?,
+            actor_id: r.get(3)?,
+            event: r.get(4)?,
+            subject: r.get(5)?,
+            details: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// How many rows the filter matches, for pagination.
+pub fn count(conn: &Connection, workspace_id: i64, f: &Filter) -> rusqlite::Result<i64> {
+    let (from, until) = (f.from.unwrap_or(i64::MIN), f.until.unwrap_or(i64::MAX));
+    conn.prepare_cached(&format!("SELECT count(*) {FILTERED}"))?
+        .query_row(
+            filter_params(&workspace_id, f, &from, &until).as_slice(),
+            |r| r.get(0),
+        )
+}
+
+/// The events to offer as filters: the known ones plus any others this workspace has logged.
+pub fn events(conn: &Connection, workspace_id: i64) -> rusqlite::Result<Vec<String>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT DISTINCT event FROM audit_log WHERE workspace_id = ?1")?;
+    let mut all: Vec<String> = KNOWN_EVENTS.iter().map(|e| e.to_string()).collect();
+    for event in stmt.query_map([workspace_id], |r| r.get::<_, String>(0))? {
+        all.push(event?);
+    }
+    all.sort();
+    all.dedup();
+    Ok(all)
+}
+
+/// Readable names for the actors of one workspace: user emails and key names with prefixes.
+/// Only this workspace's users and keys are loaded, so no other workspace's names can leak.
+#[derive(Debug, Default)]
+pub struct ActorNames {
+    pub users: std::collections::BTreeMap<i64, String>,
+    pub keys: std::collections::BTreeMap<i64, String>,
+}
+
+impl ActorNames {
+    pub fn load(conn: &Connection, workspace_id: i64) -> rusqlite::Result<ActorNames> {
+        let mut names = ActorNames::default();
+        let mut users =
+            conn.prepare_cached("SELECT id, email FROM users WHERE workspace_id = ?1")?;
+        for row in users.query_map([workspace_id], |r| Ok((r.get(0)?, r.get(1)?)))? {
+            let (id, email) = row?;
+            names.users.insert(id, email);
+        }
+        let mut keys =
+            conn.prepare_cached("SELECT id, name, prefix FROM api_keys WHERE workspace_id = ?1")?;
+        for row in keys.query_map([workspace_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })? {
+            let (id, name, prefix) = row?;
+            let label = if name.is_empty() {
+                format!("key {prefix}…")
+            } else {
+                format!("key “{name}” ({prefix}…)")
+            };
+            names.keys.insert(id, label);
+        }
+        Ok(names)
+    }
+
+    /// `owner@example.com`, `key “deploy bot” (hitl_live_abc123…)`, `system`, `CLI`.
+    pub fn label(&self, actor_type: &str, actor_id: Option<i64>) -> String {
+        let known = match (actor_type, actor_id) {
+            ("user", Some(id)) => self.users.get(&id).cloned(),
+            ("key", Some(id)) => self.keys.get(&id).cloned(),
+            ("cli", _) => Some("CLI".to_string()),
+            _ => None,
+        };
+        known.unwrap_or_else(|| match actor_id {
+            Some(id) => format!("{actor_type}:{id}"),
+            None => actor_type.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actors_are_read_as_type_and_optional_id() {
+        assert_eq!(
+            Filter::parse_actor("user:7"),
+            Some(("user".into(), Some(7)))
+        );
+        assert_eq!(
+            Filter::parse_actor(" Key : 3 "),
+            Some(("key".into(), Some(3)))
+        );
+        assert_eq!(Filter::parse_actor("system"), Some(("system".into(), None)));
+        assert_eq!(Filter::parse_actor("cli"), Some(("cli".into(), None)));
+        assert_eq!(Filter::parse_actor("system:1"), None);
+        assert_eq!(Filter::parse_actor("user:abc"), None);
+        assert_eq!(Filter::parse_actor("robot"), None);
+    }
+}

@@ -14,6 +14,7 @@ pub mod quotas;
 pub mod secrets;
 pub mod sessions;
 pub mod timeline;
+pub mod usage;
 pub mod user_admin;
 pub mod users;
 pub mod webhooks;

@@ -149,3 +149,96 @@ pub fn ensure_default(conn: &Connection, now: Millis) -> AppResult<i64> {
         None => create(conn, now, Actor::System, "Default", "free"),
     }
 }
+
+/// Bounds of a default pause timeout; the same as the API's `timeoutSeconds`, so a workspace
+/// default is always a value an agent could have asked for itself.
+pub const MIN_TIMEOUT_SECS: i64 = 10;
+pub const MAX_TIMEOUT_SECS: i64 = 2_592_000;
+
+/// The settings an owner or admin edits on the settings page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsChange {
+    pub name: String,
+    /// None: the server's default applies.
+    pub default_timeout_secs: Option<i64>,
+    pub reject_reason_required: bool,
+}
+
+impl SettingsChange {
+    fn of(ws: &Workspace) -> SettingsChange {
+        SettingsChange {
+            name: ws.name.clone(),
+            default_timeout_secs: ws.default_timeout_secs,
+            reject_reason_required: ws.reject_reason_required,
+        }
+    }
+
+    /// The change with a trimmed name, or which field is out of bounds.
+    fn validated(self) -> AppResult<SettingsChange> {
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(AppError::invalid(
+                "name",
+                "a workspace name has 1 to 200 characters",
+            ));
+        }
+        if let Some(t) = self.default_timeout_secs {
+            if !(MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(&t) {
+                return Err(AppError::invalid(
+                    "default_timeout_secs",
+                    format!(
+                        "the default timeout is {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS} seconds \
+                         (30 days), or empty for the server's default"
+                    ),
+                ));
+            }
+        }
+        Ok(SettingsChange { name, ..self })
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        json!({
+            "name": self.name,
+            "default_timeout_secs": self.default_timeout_secs,
+            "reject_reason_required": self.reject_reason_required,
+        })
+    }
+}
+
+/// Validates and applies new settings with a `workspace.settings_changed` audit row (before and
+/// after) in the same transaction. Returns false, writing nothing, when nothing changed.
+pub fn update_settings(
+    conn: &Connection,
+    now: Millis,
+    actor: Actor,
+    id: i64,
+    change: SettingsChange,
+) -> AppResult<bool> {
+    let change = change.validated()?;
+    let before = SettingsChange::of(&get(conn, id)?);
+    if before == change {
+        return Ok(false);
+    }
+    conn.execute(
+        "UPDATE workspaces SET name = ?1, default_timeout_secs = ?2, reject_reason_required = ?3
+         WHERE id = ?4",
+        params![
+            change.name,
+            change.default_timeout_secs,
+            change.reject_reason_required,
+            id
+        ],
+    )?;
+    audit::record(
+        conn,
+        now,
+        Entry {
+            workspace_id: Some(id),
+            actor,
+            event: "workspace.settings_changed",
+            subject: Some(id.to_string()),
+            details: Some(json!({ "before": before.to_json(), "after": change.to_json() })),
+        },
+    )?;
+    Ok(true)
+}

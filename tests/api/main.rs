@@ -4,6 +4,8 @@
 mod helpers;
 
 mod account;
+mod audit_export;
+mod audit_page;
 mod auth_keys;
 mod browser;
 mod cli;
@@ -14,7 +16,9 @@ mod idempotency;
 mod invites;
 mod list_and_read;
 mod long_poll;
+mod manage_keys;
 mod manage_users;
 mod quota;
+mod settings_usage;
 mod sign_in;
 mod webhooks;

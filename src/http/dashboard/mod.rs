@@ -1,17 +1,22 @@
 //! Server-rendered pages for humans: sign-in and the approvers' queue.
 
 pub mod account;
+pub mod audit;
+pub mod audit_export;
 pub mod history;
 pub mod json_view;
+pub mod keys;
 pub mod layout;
 pub mod login;
 pub mod pages;
 pub mod pause_page;
 pub mod queue;
 pub mod session;
+pub mod settings;
 pub mod setup;
 pub mod signup;
 pub mod throttle;
+pub mod usage;
 pub mod user_actions;
 pub mod users;
 
@@ -31,5 +36,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(pause_page::routes)
     .configure(users::routes)
     .configure(account::routes)
-    .configure(signup::routes);
+    .configure(signup::routes)
+    .configure(keys::routes)
+    .configure(settings::routes)
+    .configure(usage::routes)
+    .configure(audit::routes);
 }

@@ -1,0 +1,257 @@
+//! `/audit`: the workspace's audit log, newest first, filtered by event, actor and UTC dates
+//! (the exports of the same rows are in [`audit_export`]). Filters come from the query string,
+//! so a filtered view is a link that can be shared or bookmarked.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Serialize;
+use time::{Date, PrimitiveDateTime, Time};
+
+use super::audit_export;
+use super::keys::{stamp, Stamp};
+use super::layout::{clear_flash, html_status, Layout};
+use super::session::ManagerSession;
+use crate::domain::audit::{self, ActorNames, AuditRow, Filter};
+use crate::domain::Millis;
+use crate::error::{AppError, AppResult, PageError};
+use crate::http::query::Query;
+use crate::http::State;
+
+pub const PER_PAGE: i64 = 50;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    let get_only = |path: &str, route: actix_web::Route| {
+        web::resource(path.to_string())
+            .route(route)
+            .default_service(crate::http::only("GET"))
+    };
+    cfg.service(get_only("/audit", web::get().to(page)))
+        .service(get_only(
+            "/audit/export.csv",
+            web::get().to(audit_export::export_csv),
+        ))
+        .service(get_only(
+            "/audit/export.jsonl",
+            web::get().to(audit_export::export_jsonl),
+        ));
+}
+
+/// The filter as typed, echoed back into the form and into the pagination and export links.
+#[derive(Default, Serialize)]
+pub struct FilterForm {
+    pub event: String,
+    pub actor: String,
+    pub from: String,
+    pub to: String,
+}
+
+impl FilterForm {
+    pub(super) fn read(q: &Query) -> AppResult<FilterForm> {
+        let get = |name: &str| Ok::<_, AppError>(q.get(name)?.unwrap_or("").trim().to_string());
+        Ok(FilterForm {
+            event: get("event")?,
+            actor: get("actor")?,
+            from: get("from")?,
+            to: get("to")?,
+        })
+    }
+
+    /// The query string for this filter (without empty fields) and an optional page.
+    pub fn query(&self, page: Option<i64>) -> String {
+        let mut pairs: Vec<(&str, String)> = [
+            ("event", &self.event),
+            ("actor", &self.actor),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.clone()))
+        .collect();
+        if let Some(p) = page {
+            pairs.push(("page", p.to_string()));
+        }
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+}
+
+/// Turns the typed filter into a domain filter. An email actor must be a user of this
+/// workspace (`names` holds only those), so the filter cannot probe other workspaces.
+pub(super) fn to_filter(names: &ActorNames, f: &FilterForm) -> AppResult<Filter> {
+    let mut filter = Filter {
+        event: (!f.event.is_empty()).then(|| f.event.clone()),
+        ..Filter::default()
+    };
+    if !f.actor.is_empty() {
+        let (kind, id) = match Filter::parse_actor(&f.actor) {
+            Some(actor) => actor,
+            None if f.actor.contains('@') => {
+                let id = names
+                    .users
+                    .iter()
+                    .find(|(_, e)| e.eq_ignore_ascii_case(&f.actor))
+                    .map(|(id, _)| *id);
+                let id = id.ok_or_else(|| {
+                    AppError::invalid("actor", format!("no user `{}` in this workspace", f.actor))
+                })?;
+                ("user".to_string(), Some(id))
+            }
+            None => {
+                return Err(AppError::invalid(
+                    "actor",
+                    "an actor is user:<id>, key:<id>, system, cli, or a user's email",
+                ))
+            }
+        };
+        (filter.actor_type, filter.actor_id) = (Some(kind), id);
+    }
+    filter.from = parse_day(&f.from, "from")?;
+    filter.until = parse_day(&f.to, "to")?.map(|start| start + 86_400_000);
+    if let (Some(from), Some(until)) = (filter.from, filter.until) {
+        if from >= until {
+            return Err(AppError::invalid(
+                "to",
+                "the “to” date is before the “from” date",
+            ));
+        }
+    }
+    Ok(filter)
+}
+
+/// Midnight UTC at the start of a `YYYY-MM-DD` day.
+fn parse_day(text: &str, field: &str) -> AppResult<Option<Millis>> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let day = Date::parse(text, &format).map_err(|_| {
+        AppError::invalid(
+            field,
+            format!("the “{field}” date must look like 2026-11-15"),
+        )
+    })?;
+    Ok(Some(
+        PrimitiveDateTime::new(day, Time::MIDNIGHT)
+            .assume_utc()
+            .unix_timestamp()
+            * 1000,
+    ))
+}
+
+pub struct Line {
+    pub at: Stamp,
+    pub actor: String,
+    pub event: String,
+    pub subject: String,
+    pub details: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+pub struct AuditPage {
+    pub layout: Layout,
+    pub form: FilterForm,
+    pub events: Vec<String>,
+    /// Suggestions for the actor field: (value, label).
+    pub actors: Vec<(String, String)>,
+    pub error: Option<String>,
+    /// The filter field the error is about (`actor`, `from` or `to`), for `aria-invalid`.
+    pub error_field: String,
+    pub lines: Vec<Line>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub export_query: String,
+}
+
+pub async fn page(
+    state: State,
+    session: ManagerSession,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let ws = signed.user().workspace_id;
+    let q = Query::parse(req.query_string())?;
+    let form = FilterForm::read(&q)?;
+    let page_no = q.int("page", 1, i64::MAX / PER_PAGE, 1)?;
+    let conn = state.read()?;
+    let names = ActorNames::load(&conn, ws)?;
+    let mut p = AuditPage {
+        layout: Layout::new(&req, &signed, "audit"),
+        events: audit::events(&conn, ws)?,
+        actors: suggestions(&names),
+        error: None,
+        error_field: String::new(),
+        lines: Vec::new(),
+        total: 0,
+        page: page_no,
+        pages: 1,
+        prev: None,
+        next: None,
+        export_query: form.query(None),
+        form,
+    };
+    let status = match to_filter(&names, &p.form) {
+        Err(AppError::Invalid { field, detail }) => {
+            p.error = Some(super::keys::capitalise(&detail));
+            p.error_field = field;
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+        Err(e) => return Err(e.into()),
+        Ok(filter) => {
+            p.total = audit::count(&conn, ws, &filter)?;
+            p.pages = ((p.total + PER_PAGE - 1) / PER_PAGE).max(1);
+            let rows = audit::search(&conn, ws, &filter, PER_PAGE, (page_no - 1) * PER_PAGE)?;
+            p.lines = rows.iter().map(|r| line(&names, r)).collect();
+            p.prev = (page_no > 1).then(|| p.form.query(Some(page_no - 1)));
+            p.next = (page_no < p.pages).then(|| p.form.query(Some(page_no + 1)));
+            StatusCode::OK
+        }
+    };
+    drop(conn);
+    Ok(clear_flash(&state, &p.layout, html_status(status, &p)?))
+}
+
+fn suggestions(names: &ActorNames) -> Vec<(String, String)> {
+    let users = names
+        .users
+        .iter()
+        .map(|(id, email)| (format!("user:{id}"), email.clone()));
+    let keys = names
+        .keys
+        .iter()
+        .map(|(id, label)| (format!("key:{id}"), label.clone()));
+    let fixed = [("system", "the server itself"), ("cli", "the command line")]
+        .map(|(v, l)| (v.to_string(), l.to_string()));
+    users.chain(keys).chain(fixed).collect()
+}
+
+fn line(names: &ActorNames, r: &AuditRow) -> Line {
+    Line {
+        at: stamp(r.at),
+        actor: names.label(&r.actor_type, r.actor_id),
+        event: r.event.clone(),
+        subject: r.subject.clone().unwrap_or_default(),
+        details: r.details.clone().unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_are_utc_midnight_and_bad_dates_are_named() {
+        assert_eq!(
+            parse_day("2026-11-15", "from").unwrap(),
+            Some(1_794_700_800_000)
+        );
+        assert_eq!(parse_day("", "from").unwrap(), None);
+        assert!(
+            matches!(parse_day("15/11/2026", "to"), Err(AppError::Invalid { field, .. }) if field == "to")
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! `/keys`: owners and admins list, create and revoke the workspace's API keys. A new key is
+//! shown exactly once, on the page answering the create form (never in a redirect or a flash,
+//! which could be replayed from history); afterwards only its prefix is ever shown.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
+use super::session::{ManagerSession, SignedIn};
+use crate::domain::api_keys::{self, KeyListing};
+use crate::domain::audit::Actor;
+use crate::domain::{rfc3339, Millis};
+use crate::error::{AppError, PageError};
+use crate::http::query::Query;
+use crate::http::State;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/keys")
+            .route(web::get().to(list))
+            .route(web::post().to(create))
+            .default_service(crate::http::only("GET, POST")),
+    )
+    .service(
+        web::resource("/keys/{id}/revoke")
+            .route(web::post().to(revoke))
+            .default_service(crate::http::only("POST")),
+    );
+}
+
+/// A time for people (`2026-11-15 12:00 UTC`) with its machine-readable form.
+#[derive(Clone)]
+pub struct Stamp {
+    pub iso: String,
+    pub text: String,
+}
+
+pub fn stamp(ms: Millis) -> Stamp {
+    let iso = rfc3339(ms);
+    let text = format!("{} UTC", iso.get(..16).unwrap_or(&iso).replace('T', " "));
+    Stamp { iso, text }
+}
+
+#[derive(Clone)]
+pub struct KeyRow {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub test: bool,
+    pub created_by: String,
+    pub created_at: Stamp,
+    pub last_used: Option<Stamp>,
+    pub revoked: Option<Stamp>,
+}
+
+impl From<KeyListing> for KeyRow {
+    fn from(k: KeyListing) -> KeyRow {
+        KeyRow {
+            id: k.key.id,
+            name: k.key.name,
+            prefix: k.key.prefix,
+            test: k.key.test,
+            created_by: k.created_by_email.unwrap_or_else(|| "CLI".into()),
+            created_at: stamp(k.key.created_at),
+            last_used: k.key.last_used_at.map(stamp),
+            revoked: k.key.revoked_at.map(stamp),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "keys.html")]
+pub struct KeysPage {
+    pub layout: Layout,
+    pub keys: Vec<KeyRow>,
+    /// The live key a revoke link asked to confirm (`/keys?revoke=<id>`).
+    pub confirm: Option<KeyRow>,
+}
+
+#[derive(Template)]
+#[template(path = "key_created.html")]
+pub struct KeyCreatedPage {
+    pub layout: Layout,
+    pub name: String,
+    pub key: String,
+    pub test: bool,
+    pub curl: String,
+}
+
+/// The keys and, for `?revoke=<id>`, a confirmation form for that key. An id that is not a
+/// key of this workspace is a 404, the same as revoking it would be.
+pub async fn list(
+    state: State,
+    session: ManagerSession,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let q = Query::parse(req.query_string())?;
+    let keys: Vec<KeyRow> =
+        api_keys::list_with_creators(&*state.read()?, signed.user().workspace_id)?
+            .into_iter()
+            .map(KeyRow::from)
+            .collect();
+    let confirm = match q.get("revoke")? {
+        None => None,
+        Some(raw) => {
+            let id = raw.trim().parse::<i64>().ok();
+            let key = keys
+                .iter()
+                .find(|k| Some(k.id) == id)
+                .ok_or_else(|| not_found(raw))?;
+            key.revoked.is_none().then(|| key.clone())
+        }
+    };
+    let page = KeysPage {
+        layout: Layout::new(&req, &signed, "keys"),
+        keys,
+        confirm,
+    };
+    Ok(clear_flash(&state, &page.layout, html(&page)?))
+}
+
+fn not_found(raw: &str) -> AppError {
+    AppError::NotFound(format!("no API key with id `{raw}` in this workspace"))
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// Creates a key and answers with the only page that will ever show it in full.
+pub async fn create(
+    state: State,
+    session: ManagerSession,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let form: CreateForm = parse_form(&body)?;
+    signed.check_csrf(&req, Some(&form.csrf_token))?;
+    let back = |text: &str| Ok(redirect_with(&state, &signed, "/keys", "error", text));
+    let test = match form.kind.as_str() {
+        "live" => false,
+        "test" => true,
+        _ => return back("Choose whether the key is live or test."),
+    };
+    let name = form.name.trim().to_string();
+    if name.is_empty() {
+        return back("Give the key a name, so you can tell it apart later.");
+    }
+    let (user, now) = (signed.user().clone(), state.now());
+    let key_name = name.clone();
+    let created = state
+        .writer
+        .run(move |ctx| {
+            api_keys::create(
+                ctx.conn,
+                now,
+                Actor::User(user.id),
+                user.workspace_id,
+                &key_name,
+                test,
+            )
+        })
+        .await;
+    let key = match created {
+        Ok((_, key)) => key,
+        Err(AppError::Invalid { detail, .. }) => return back(&capitalise(&detail)),
+        Err(e) => return Err(e.into()),
+    };
+    let page = KeyCreatedPage {
+        layout: Layout::new(&req, &signed, "keys"),
+        curl: curl_snippet(&state.base_url(), &key),
+        name,
+        key,
+        test,
+    };
+    Ok(clear_flash(&state, &page.layout, html(&page)?))
+}
+
+/// A command that creates a pause with the new key, ready to paste into a POSIX shell.
+pub fn curl_snippet(base_url: &str, key: &str) -> String {
+    format!(
+        "curl -X POST {base_url}/api/pause \\\n  -H \"Authorization: Bearer {key}\" \\\n  \
+         -H 'Content-Type: application/json' \\\n  -d '{{\"action\":\"Deploy to production\"}}'"
+    )
+}
+
+/// Domain messages start lower-case to read well after a field name; a flash is a sentence.
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    csrf_token: String,
+}
+
+/// Revokes a key of this workspace; the API refuses it from the next request on.
+pub async fn revoke(
+    state: State,
+    session: ManagerSession,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let form: RevokeForm = parse_form(&body)?;
+    signed.check_csrf(&req, Some(&form.csrf_token))?;
+    let id = path.trim().parse::<i64>().map_err(|_| not_found(&path))?;
+    let (user, now) = (signed.user().clone(), state.now());
+    let result = state
+        .writer
+        .run(move |ctx| {
+            api_keys::revoke(
+                ctx.conn,
+                now,
+                Actor::User(user.id),
+                id,
+                Some(user.workspace_id),
+            )
+        })
+        .await;
+    match result {
+        Ok(()) => Ok(done(&state, &signed, id)?),
+        Err(AppError::Conflict { .. }) => Ok(redirect_with(
+            &state,
+            &signed,
+            "/keys",
+            "error",
+            "That key was already revoked.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn done(state: &State, signed: &SignedIn, id: i64) -> Result<HttpResponse, PageError> {
+    let key = api_keys::list_with_creators(&*state.read()?, signed.user().workspace_id)?
+        .into_iter()
+        .find(|k| k.key.id == id);
+    let label = key
+        .map(|k| format!("“{}” ({}…)", k.key.name, k.key.prefix))
+        .unwrap_or_default();
+    let text = format!("Revoked key {label}. Agents using it now get 401 Unauthorized.");
+    Ok(redirect_with(state, signed, "/keys", "notice", &text))
+}

@@ -1,0 +1,207 @@
+//! `/settings`: the workspace's name, default pause timeout and whether a rejection needs a
+//! reason. Invalid input re-renders the form with what was typed and writes nothing.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::keys::capitalise;
+use super::layout::{clear_flash, html, html_status, parse_form, redirect_with, Layout};
+use super::queue::human_duration;
+use super::session::{ManagerSession, SignedIn};
+use crate::domain::audit::Actor;
+use crate::domain::workspaces::{self, SettingsChange, MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
+use crate::error::{AppError, PageError};
+use crate::http::State;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/settings")
+            .route(web::get().to(form))
+            .route(web::post().to(save))
+            .default_service(crate::http::only("GET, POST")),
+    );
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+pub struct SettingsPage {
+    pub layout: Layout,
+    pub name: String,
+    /// As typed: empty means the server's default.
+    pub timeout: String,
+    /// The current default in words, e.g. "15m 0s".
+    pub timeout_words: String,
+    pub reason_required: bool,
+    pub server_default: u64,
+    pub min: i64,
+    pub max: i64,
+    pub error: Option<String>,
+    /// The form field the error is about, for `aria-invalid`.
+    pub error_field: &'static str,
+}
+
+impl SettingsPage {
+    fn new(layout: Layout, server_default: u64) -> SettingsPage {
+        SettingsPage {
+            layout,
+            name: String::new(),
+            timeout: String::new(),
+            timeout_words: String::new(),
+            reason_required: false,
+            server_default,
+            min: MIN_TIMEOUT_SECS,
+            max: MAX_TIMEOUT_SECS,
+            error: None,
+            error_field: "",
+        }
+    }
+}
+
+pub async fn form(
+    state: State,
+    session: ManagerSession,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let ws = workspaces::get(&*state.read()?, signed.user().workspace_id)?;
+    let server_default = state.settings.default_timeout_secs;
+    let effective = ws.default_timeout_secs.unwrap_or(server_default as i64);
+    let page = SettingsPage {
+        name: ws.name,
+        timeout: ws
+            .default_timeout_secs
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        timeout_words: human_duration(effective * 1000),
+        reason_required: ws.reject_reason_required,
+        ..SettingsPage::new(Layout::new(&req, &signed, "settings"), server_default)
+    };
+    Ok(clear_flash(&state, &page.layout, html(&page)?))
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    default_timeout_secs: String,
+    #[serde(default)]
+    reject_reason_required: String,
+    #[serde(default)]
+    csrf_token: String,
+}
+
+pub async fn save(
+    state: State,
+    session: ManagerSession,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let f: SettingsForm = parse_form(&body)?;
+    signed.check_csrf(&req, Some(&f.csrf_token))?;
+    let change = match parse(&f) {
+        Ok(change) => change,
+        Err(e) => return invalid(&state, &req, &signed, &f, e),
+    };
+    let (user, now) = (signed.user().clone(), state.now());
+    let saved = state
+        .writer
+        .run(move |ctx| {
+            workspaces::update_settings(
+                ctx.conn,
+                now,
+                Actor::User(user.id),
+                user.workspace_id,
+                change,
+            )
+        })
+        .await;
+    match saved {
+        Ok(true) => Ok(redirect_with(
+            &state,
+            &signed,
+            "/settings",
+            "notice",
+            "Settings saved.",
+        )),
+        Ok(false) => Ok(redirect_with(
+            &state,
+            &signed,
+            "/settings",
+            "notice",
+            "Nothing changed.",
+        )),
+        Err(e @ AppError::Invalid { .. }) => invalid(&state, &req, &signed, &f, e),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Reads the form; a bad number or a yes/no that is neither is a readable `Invalid`.
+fn parse(f: &SettingsForm) -> Result<SettingsChange, AppError> {
+    let timeout = f.default_timeout_secs.trim();
+    let default_timeout_secs = if timeout.is_empty() {
+        None
+    } else {
+        Some(timeout.parse::<i64>().map_err(|_| {
+            AppError::invalid(
+                "default_timeout_secs",
+                format!(
+                    "the default timeout is a whole number of seconds from {MIN_TIMEOUT_SECS} to \
+                     {MAX_TIMEOUT_SECS}, or empty for the server's default"
+                ),
+            )
+        })?)
+    };
+    let reject_reason_required = match f.reject_reason_required.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => {
+            return Err(AppError::invalid(
+                "reject_reason_required",
+                "choose whether a rejection needs a reason",
+            ))
+        }
+    };
+    Ok(SettingsChange {
+        name: f.name.clone(),
+        default_timeout_secs,
+        reject_reason_required,
+    })
+}
+
+/// The form again, as typed, with the problem named next to the field (422).
+fn invalid(
+    state: &State,
+    req: &HttpRequest,
+    signed: &SignedIn,
+    f: &SettingsForm,
+    e: AppError,
+) -> Result<HttpResponse, PageError> {
+    let AppError::Invalid { field, detail } = e else {
+        return Err(e.into());
+    };
+    let error_field = match field.as_str() {
+        "name" => "name",
+        "default_timeout_secs" => "default_timeout_secs",
+        _ => "reject_reason_required",
+    };
+    let page = SettingsPage {
+        name: f.name.clone(),
+        timeout: f.default_timeout_secs.clone(),
+        reason_required: f.reject_reason_required == "yes",
+        error: Some(capitalise(&detail)),
+        error_field,
+        ..SettingsPage::new(
+            Layout::new(req, signed, "settings"),
+            state.settings.default_timeout_secs,
+        )
+    };
+    Ok(clear_flash(
+        state,
+        &page.layout,
+        html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)?,
+    ))
+}
