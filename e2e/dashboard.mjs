@@ -111,6 +111,18 @@ try {
   await page.goto(`${base}/pauses/${deploy}`);
   await shoot(page, "decided");
 
+  // The rest of the dashboard renders cleanly at both widths.
+  await page.goto(base + "/keys");
+  await page.fill("#key-name", "ci-pipeline");
+  await Promise.all([page.waitForLoadState("load"), page.click("form[action='/keys'] button[type=submit]")]);
+  check(await page.isVisible("text=hitl_live_"), "a key created on the keys page is shown once");
+  await shoot(page, "key-created");
+  for (const [path, name] of [["/history", "history"], ["/users", "users"], ["/usage", "usage"], ["/audit", "audit"], ["/settings", "settings"]]) {
+    await page.goto(base + path);
+    check(!(await page.isVisible("text=Internal server error")), `${path} renders`);
+    await shoot(page, name);
+  }
+
   check(problems.length === 0, "no script errors or CSP violations: " + problems.join("; "));
 } finally {
   await browser.close();
