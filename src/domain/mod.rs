@@ -17,6 +17,7 @@ pub mod timeline;
 pub mod usage;
 pub mod user_admin;
 pub mod users;
+pub mod webhook_admin;
 pub mod webhooks;
 pub mod workspaces;
 

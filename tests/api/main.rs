@@ -22,3 +22,4 @@ mod quota;
 mod settings_usage;
 mod sign_in;
 mod webhooks;
+mod webhooks_page;
