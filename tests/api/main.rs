@@ -21,5 +21,6 @@ mod manage_users;
 mod quota;
 mod settings_usage;
 mod sign_in;
+mod webhook_e2e;
 mod webhooks;
 mod webhooks_page;
