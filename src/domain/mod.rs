@@ -13,6 +13,7 @@ pub mod pauses;
 pub mod quotas;
 pub mod secrets;
 pub mod sessions;
+pub mod slack;
 pub mod timeline;
 pub mod usage;
 pub mod user_admin;

@@ -21,6 +21,7 @@ mod manage_users;
 mod quota;
 mod settings_usage;
 mod sign_in;
+mod slack;
 mod webhook_e2e;
 mod webhooks;
 mod webhooks_page;
