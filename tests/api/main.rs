@@ -9,6 +9,7 @@ mod audit_page;
 mod auth_keys;
 mod browser;
 mod cli;
+mod crash;
 mod create;
 mod dashboard;
 mod decisions;
