@@ -6,13 +6,13 @@ use serde_json::json;
 use super::audit::{self, Entry};
 use super::outbox::{self, Channel, NewMessage};
 use super::pauses::Pause;
-use super::{rfc3339, webhooks, Millis};
+use super::{rfc3339, slack, webhooks, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
 
 /// Records `entry` (whose `event` is e.g. `pause.approved`) for `pause`, as it now stands, and
 /// queues its notifications: workspace endpoints that subscribe to the event, and the pause's
-/// own `callbackUrl` for decision events.
+/// own `callbackUrl` for decision events, and the workspace's Slack channel if it has one.
 pub fn pause_event(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
@@ -51,5 +51,27 @@ pub fn pause_event(
         };
         outbox::enqueue(ctx, now, message)?;
     }
-    Ok(())
+    queue_slack(ctx, now, pause, event)
+}
+
+/// A Block Kit message for a new pause, a follow-up line for every other event.
+fn queue_slack(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause, event: &str) -> AppResult<()> {
+    let Some(url) = workspaces::get(ctx.conn, pause.workspace_id)?.slack_webhook_url else {
+        return Ok(());
+    };
+    let payload = match event {
+        "pause.created" => slack::pause_created(ctx.base_url, pause),
+        _ => slack::pause_decided(pause, now),
+    };
+    let message = NewMessage {
+        workspace_id: pause.workspace_id,
+        channel: Channel::Slack,
+        target: &url,
+        endpoint_id: None,
+        user_id: None,
+        pause_id: Some(pause.id),
+        event,
+        payload: &payload,
+    };
+    outbox::enqueue(ctx, now, message)
 }

@@ -13,10 +13,12 @@ pub mod pauses;
 pub mod quotas;
 pub mod secrets;
 pub mod sessions;
+pub mod slack;
 pub mod timeline;
 pub mod usage;
 pub mod user_admin;
 pub mod users;
+pub mod webhook_admin;
 pub mod webhooks;
 pub mod workspaces;
 

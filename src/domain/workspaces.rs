@@ -15,6 +15,8 @@ pub struct Workspace {
     pub default_timeout_secs: Option<i64>,
     pub reject_reason_required: bool,
     pub created_at: Millis,
+    /// Slack incoming webhook new pauses are announced on (see `notify::slack`).
+    pub slack_webhook_url: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,7 +91,8 @@ pub fn create(
 
 pub fn get(conn: &Connection, id: i64) -> AppResult<Workspace> {
     conn.prepare_cached(
-        "SELECT id, name, plan_id, default_timeout_secs, reject_reason_required, created_at
+        "SELECT id, name, plan_id, default_timeout_secs, reject_reason_required, created_at,
+                slack_webhook_url
          FROM workspaces WHERE id = ?1",
     )?
     .query_row([id], |r| {
@@ -100,6 +103,7 @@ pub fn get(conn: &Connection, id: i64) -> AppResult<Workspace> {
             default_timeout_secs: r.get(3)?,
             reject_reason_required: r.get(4)?,
             created_at: r.get(5)?,
+            slack_webhook_url: r.get(6)?,
         })
     })
     .optional()?
@@ -162,6 +166,8 @@ pub struct SettingsChange {
     /// None: the server's default applies.
     pub default_timeout_secs: Option<i64>,
     pub reject_reason_required: bool,
+    /// None: no Slack notifications.
+    pub slack_webhook_url: Option<String>,
 }
 
 impl SettingsChange {
@@ -170,6 +176,7 @@ impl SettingsChange {
             name: ws.name.clone(),
             default_timeout_secs: ws.default_timeout_secs,
             reject_reason_required: ws.reject_reason_required,
+            slack_webhook_url: ws.slack_webhook_url.clone(),
         }
     }
 
@@ -193,7 +200,19 @@ impl SettingsChange {
                 ));
             }
         }
-        Ok(SettingsChange { name, ..self })
+        let slack_webhook_url = match self.slack_webhook_url.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(url) => Some(super::webhook_admin::validate_url(
+                "slack_webhook_url",
+                url,
+                true,
+            )?),
+        };
+        Ok(SettingsChange {
+            name,
+            slack_webhook_url,
+            ..self
+        })
     }
 
     fn to_json(&self) -> serde_json::Value {
@@ -201,6 +220,8 @@ impl SettingsChange {
             "name": self.name,
             "default_timeout_secs": self.default_timeout_secs,
             "reject_reason_required": self.reject_reason_required,
+            // Only whether it is set: the URL is a credential for the Slack channel.
+            "slack": self.slack_webhook_url.is_some(),
         })
     }
 }
@@ -220,12 +241,14 @@ pub fn update_settings(
         return Ok(false);
     }
     conn.execute(
-        "UPDATE workspaces SET name = ?1, default_timeout_secs = ?2, reject_reason_required = ?3
-         WHERE id = ?4",
+        "UPDATE workspaces SET name = ?1, default_timeout_secs = ?2, reject_reason_required = ?3,
+                               slack_webhook_url = ?4
+         WHERE id = ?5",
         params![
             change.name,
             change.default_timeout_secs,
             change.reject_reason_required,
+            change.slack_webhook_url,
             id
         ],
     )?;

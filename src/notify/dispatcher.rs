@@ -12,7 +12,7 @@ use crate::domain::outbox::{self, Channel, Message, Outcome};
 use crate::domain::webhooks;
 use crate::error::AppResult;
 use crate::http::AppState;
-use crate::notify::webhook;
+use crate::notify::{slack, webhook};
 
 pub const CONCURRENCY: usize = 16;
 const BATCH: i64 = 64;
@@ -65,6 +65,10 @@ async fn deliver_and_record(
     let started = Instant::now();
     let outcome = match msg.channel {
         Channel::Webhook => deliver_webhook(state, client, &msg).await?,
+        Channel::Slack => {
+            let allow = state.settings.webhook_allow_private;
+            slack::deliver(client, allow, &msg.target, &msg.payload).await
+        }
         other => Outcome::Failed {
             status: None,
             error: format!(

@@ -1,4 +1,5 @@
 //! Delivering the outbox: the dispatcher and one sender per channel.
 
 pub mod dispatcher;
+pub mod slack;
 pub mod webhook;

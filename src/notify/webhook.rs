@@ -148,7 +148,8 @@ pub async fn deliver(
     }
 }
 
-fn classify(res: &reqwest::Response) -> Outcome {
+/// 2xx delivered; otherwise failed, with Retry-After on 429/503 and 410 as permanent.
+pub(crate) fn classify(res: &reqwest::Response) -> Outcome {
     let status = res.status();
     if status.is_success() {
         return Outcome::Delivered {
@@ -170,7 +171,7 @@ fn classify(res: &reqwest::Response) -> Outcome {
     }
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

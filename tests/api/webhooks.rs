@@ -27,6 +27,11 @@ pub struct Receiver {
 
 impl Receiver {
     pub async fn start(script: Vec<(u16, Option<&'static str>)>) -> Receiver {
+        Receiver::start_on("127.0.0.1:0", script).await
+    }
+
+    /// On a given address (e.g. a port a server was already told to call).
+    pub async fn start_on(addr: &str, script: Vec<(u16, Option<&'static str>)>) -> Receiver {
         let got: Arc<Mutex<Vec<Delivery>>> = Arc::default();
         let script: Script = Arc::new(Mutex::new(VecDeque::from(script)));
         let (g, s) = (got.clone(), script.clone());
@@ -59,7 +64,7 @@ impl Receiver {
             }))
         })
         .workers(1)
-        .bind("127.0.0.1:0")
+        .bind(addr)
         .unwrap();
         let url = format!("http://127.0.0.1:{}/hook", server.addrs()[0].port());
         tokio::spawn(server.run());

@@ -19,6 +19,8 @@ pub mod throttle;
 pub mod usage;
 pub mod user_actions;
 pub mod users;
+pub mod webhook_actions;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -40,5 +42,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(keys::routes)
     .configure(settings::routes)
     .configure(usage::routes)
-    .configure(audit::routes);
+    .configure(audit::routes)
+    .configure(webhooks::routes);
 }

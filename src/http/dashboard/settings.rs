@@ -1,5 +1,6 @@
-//! `/settings`: the workspace's name, default pause timeout and whether a rejection needs a
-//! reason. Invalid input re-renders the form with what was typed and writes nothing.
+//! `/settings`: the workspace's name, default pause timeout, whether a rejection needs a
+//! reason, and the Slack incoming webhook new pauses are announced on. Invalid input
+//! re-renders the form with what was typed and writes nothing.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -34,6 +35,8 @@ pub struct SettingsPage {
     /// The current default in words, e.g. "15m 0s".
     pub timeout_words: String,
     pub reason_required: bool,
+    /// As typed; empty means no Slack notifications.
+    pub slack_webhook_url: String,
     pub server_default: u64,
     pub min: i64,
     pub max: i64,
@@ -50,6 +53,7 @@ impl SettingsPage {
             timeout: String::new(),
             timeout_words: String::new(),
             reason_required: false,
+            slack_webhook_url: String::new(),
             server_default,
             min: MIN_TIMEOUT_SECS,
             max: MAX_TIMEOUT_SECS,
@@ -76,6 +80,7 @@ pub async fn form(
             .unwrap_or_default(),
         timeout_words: human_duration(effective * 1000),
         reason_required: ws.reject_reason_required,
+        slack_webhook_url: ws.slack_webhook_url.unwrap_or_default(),
         ..SettingsPage::new(Layout::new(&req, &signed, "settings"), server_default)
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
@@ -89,6 +94,8 @@ pub struct SettingsForm {
     default_timeout_secs: String,
     #[serde(default)]
     reject_reason_required: String,
+    #[serde(default)]
+    slack_webhook_url: String,
     #[serde(default)]
     csrf_token: String,
 }
@@ -169,6 +176,7 @@ fn parse(f: &SettingsForm) -> Result<SettingsChange, AppError> {
         name: f.name.clone(),
         default_timeout_secs,
         reject_reason_required,
+        slack_webhook_url: Some(f.slack_webhook_url.clone()),
     })
 }
 
@@ -186,12 +194,14 @@ fn invalid(
     let error_field = match field.as_str() {
         "name" => "name",
         "default_timeout_secs" => "default_timeout_secs",
+        "slack_webhook_url" => "slack_webhook_url",
         _ => "reject_reason_required",
     };
     let page = SettingsPage {
         name: f.name.clone(),
         timeout: f.default_timeout_secs.clone(),
         reason_required: f.reject_reason_required == "yes",
+        slack_webhook_url: f.slack_webhook_url.clone(),
         error: Some(capitalise(&detail)),
         error_field,
         ..SettingsPage::new(

@@ -1,0 +1,101 @@
+//! The Slack messages a pause causes, built in the transaction that queues them (so they show
+//! the pause as it was at that moment): a Block Kit message when it is created, one line when
+//! it is decided, expires or is cancelled.
+
+use serde_json::{json, Value};
+
+use super::pauses::Pause;
+use super::{human_time_rfc, rfc3339, Millis};
+
+/// Context longer than this is cut (Slack refuses a section text over 3000 characters).
+const CONTEXT_CHARS: usize = 500;
+const ACTION_CHARS: usize = 2000;
+
+/// Slack's mrkdwn treats only these three as control characters.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// The page a person decides the pause on.
+pub fn pause_url(base_url: &str, pause: &Pause) -> String {
+    format!("{base_url}/pauses/{}", pause.watch_id)
+}
+
+/// The `pause.created` message: the action, a context summary, the expiry, and buttons.
+///
+/// Both buttons open the signed-in pause page rather than deciding anything: the one-click
+/// email confirmation links are bound to one approver, and a Slack channel is shared, so a
+/// click in Slack must not decide on anyone's behalf. The person decides on the page.
+pub fn pause_created(base_url: &str, pause: &Pause) -> String {
+    let action = escape(&truncate(&pause.action, ACTION_CHARS));
+    let url = pause_url(base_url, pause);
+    let expires = human_time_rfc(&rfc3339(pause.expires_at));
+    let mut blocks = vec![
+        json!({ "type": "header", "text": { "type": "plain_text", "text": "Approval needed" } }),
+        json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{action}*") } }),
+    ];
+    if let Some(context) = &pause.context {
+        let summary = escape(&truncate(context, CONTEXT_CHARS));
+        blocks.push(json!({
+            "type": "context",
+            "elements": [{ "type": "mrkdwn", "text": summary }],
+        }));
+    }
+    blocks.push(json!({
+        "type": "context",
+        "elements": [{ "type": "mrkdwn", "text": format!("Expires {expires}") }],
+    }));
+    blocks.push(json!({
+        "type": "actions",
+        "elements": [button("Approve…", "approve", &url, "primary"), button("Reject…", "reject", &url, "danger")],
+    }));
+    json!({ "text": format!("Approval needed: {action}"), "blocks": blocks }).to_string()
+}
+
+fn button(label: &str, id: &str, url: &str, style: &str) -> Value {
+    json!({
+        "type": "button",
+        "text": { "type": "plain_text", "text": label },
+        "action_id": id,
+        "url": url,
+        "style": style,
+    })
+}
+
+/// The follow-up line for a decision, an expiry or a cancellation.
+pub fn pause_decided(pause: &Pause, now: Millis) -> String {
+    let action = escape(&truncate(&pause.action, 200));
+    let status = pause.status(now).as_str();
+    let by = pause
+        .decided_by
+        .as_ref()
+        .map(|d| format!(" by {}", escape(&d.email)))
+        .unwrap_or_default();
+    let reason = pause
+        .reason
+        .as_deref()
+        .map(|r| format!(": {}", escape(&truncate(r, 500))))
+        .unwrap_or_default();
+    json!({ "text": format!("*{action}* was {status}{by}{reason}") }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_slack_control_characters_and_truncates_by_characters() {
+        assert_eq!(escape("a <b> & c"), "a &lt;b&gt; &amp; c");
+        assert_eq!(truncate("ééé", 2), "éé…");
+        assert_eq!(truncate("ab", 2), "ab");
+    }
+}
