@@ -65,6 +65,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0003_usage_indexes.sql")),
         M::up(include_str!("../migrations/0004_audit_subject.sql")),
         M::up(include_str!("../migrations/0005_outbox.sql")),
+        M::up(include_str!("../migrations/0006_decision_links.sql")),
     ])
 }
 

@@ -12,7 +12,7 @@ use crate::domain::outbox::{self, Channel, Message, Outcome};
 use crate::domain::webhooks;
 use crate::error::AppResult;
 use crate::http::AppState;
-use crate::notify::webhook;
+use crate::notify::{email, webhook};
 
 pub const CONCURRENCY: usize = 16;
 const BATCH: i64 = 64;
@@ -65,6 +65,7 @@ async fn deliver_and_record(
     let started = Instant::now();
     let outcome = match msg.channel {
         Channel::Webhook => deliver_webhook(state, client, &msg).await?,
+        Channel::Email => email::deliver(state, &msg).await?,
         other => Outcome::Failed {
             status: None,
             error: format!(
@@ -77,7 +78,9 @@ async fn deliver_and_record(
     };
     let duration_ms = started.elapsed().as_millis() as i64;
     let now = state.now();
-    if matches!(outcome, Outcome::Delivered { .. }) {
+    if let Outcome::Skipped { note } = &outcome {
+        tracing::info!(msg_id = %msg.msg_id, event = %msg.event, note = %note, "skipped");
+    } else if matches!(outcome, Outcome::Delivered { .. }) {
         tracing::info!(msg_id = %msg.msg_id, event = %msg.event, "delivered");
     } else {
         tracing::warn!(msg_id = %msg.msg_id, event = %msg.event, outcome = ?outcome, "delivery failed");
