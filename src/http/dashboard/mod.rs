@@ -8,6 +8,8 @@ pub mod json_view;
 pub mod keys;
 pub mod layout;
 pub mod login;
+pub mod one_click;
+pub mod one_click_view;
 pub mod pages;
 pub mod pause_page;
 pub mod queue;
@@ -40,5 +42,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(keys::routes)
     .configure(settings::routes)
     .configure(usage::routes)
-    .configure(audit::routes);
+    .configure(audit::routes)
+    .configure(one_click::routes);
 }
