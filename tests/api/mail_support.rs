@@ -19,7 +19,7 @@ impl SmtpSink {
         let port = free_port();
         let dir = tempfile::TempDir::new().unwrap();
         let maildir = dir.path().join("mail");
-        let child = Command::new("/usr/bin/python3")
+        let mut child = Command::new("/usr/bin/python3")
             .args(["-m", "aiosmtpd", "-n", "-l"])
             .arg(format!("127.0.0.1:{port}"))
             .args(["-c", "aiosmtpd.handlers.Mailbox"])
@@ -34,6 +34,8 @@ impl SmtpSink {
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("aiosmtpd did not start on port {port}");
     }
 

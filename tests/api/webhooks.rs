@@ -5,7 +5,19 @@ use std::time::Duration;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_app_configured, TestApp};
+use crate::helpers::{spawn_app_configured, TestApp};
+
+/// These tests count outbox rows and attempts; the approval emails a new pause now also queues
+/// (one per user) would be counted too, so their users have email notifications off.
+async fn spawn_app() -> TestApp {
+    quiet(crate::helpers::spawn_app().await)
+}
+
+fn quiet(app: TestApp) -> TestApp {
+    app.with_db(|c| Ok(c.execute("UPDATE users SET email_notifications = 0", [])?))
+        .unwrap();
+    app
+}
 
 #[derive(Clone, Debug)]
 pub struct Delivery {
@@ -274,10 +286,12 @@ async fn retry_after_is_honoured_and_410_disables_the_endpoint() {
 #[tokio::test]
 async fn private_addresses_are_refused_unless_allowed() {
     let dir = Arc::new(tempfile::TempDir::new().unwrap());
-    let app = spawn_app_configured(dir, holdpoint::domain::clock::system_now(), |s| {
-        s.webhook_allow_private = false
-    })
-    .await;
+    let app = quiet(
+        spawn_app_configured(dir, holdpoint::domain::clock::system_now(), |s| {
+            s.webhook_allow_private = false
+        })
+        .await,
+    );
     let receiver = Receiver::start(vec![]).await;
     decide_pause_with_callback(&app, &receiver.url, true).await;
     for _ in 0..200 {
