@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::layout::parse_form;
 use super::one_click_view::{FormView, Page};
 use super::session::{anonymous_form_token, check_anonymous_form_token};
+use crate::db::WriteCtx;
 use crate::domain::decision_links::{self, Link};
 use crate::domain::pauses::{self, Decision, Outcome, Pause, Status};
 use crate::domain::{users, workspaces, Millis};
@@ -132,28 +133,37 @@ pub async fn submit(
     let approved = form.approved == "true";
     let result = state
         .writer
-        .run(move |ctx| {
-            let found = find(ctx.conn, &token, now)?;
-            let Found::Open(link, pause, user) = found else {
-                return Ok(found);
-            };
-            let reason = Some(reason).filter(|r| !r.is_empty());
-            let d = Decision {
-                approved,
-                reason,
-                user_id: user.id,
-                via: "email link",
-            };
-            match pauses::decide(ctx, now, pause.workspace_id, &pause.watch_id, d)? {
-                Outcome::Changed(p) => {
-                    decision_links::mark_used(ctx.conn, now, link.id)?;
-                    Ok(Found::Decided(p))
-                }
-                Outcome::AlreadyFinal(p) => Ok(Found::Decided(p)),
-            }
-        })
+        .run(move |ctx| decide_by_link(ctx, now, &token, approved, reason))
         .await?;
     render(&state, &req, result, None, "")
+}
+
+/// Re-checks the link inside the writer (a second POST may have won meanwhile), decides as the
+/// link's approver, and uses the link up only if the decision was recorded.
+fn decide_by_link(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    token: &str,
+    approved: bool,
+    reason: String,
+) -> AppResult<Found> {
+    let found = find(ctx.conn, token, now)?;
+    let Found::Open(link, pause, user) = found else {
+        return Ok(found);
+    };
+    let d = Decision {
+        approved,
+        reason: Some(reason).filter(|r| !r.is_empty()),
+        user_id: user.id,
+        via: "email link",
+    };
+    match pauses::decide(ctx, now, pause.workspace_id, &pause.watch_id, d)? {
+        Outcome::Changed(p) => {
+            decision_links::mark_used(ctx.conn, now, link.id)?;
+            Ok(Found::Decided(p))
+        }
+        Outcome::AlreadyFinal(p) => Ok(Found::Decided(p)),
+    }
 }
 
 /// Every answer under `/d/`: never cached, indexed, or sent on as a Referer.
