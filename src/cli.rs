@@ -7,7 +7,8 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{bail, Context};
 
 use crate::config::{
-    database_path, Command, GlobalArgs, KeyCommand, Synchronous, UserCommand, WorkspaceCommand,
+    database_path, Command, GlobalArgs, KeyCommand, MailArgs, Synchronous, UserCommand,
+    WorkspaceCommand,
 };
 use crate::db;
 use crate::domain::audit::Actor;
@@ -22,7 +23,9 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
     let now = system_now();
     workspaces::ensure_default(&conn, now)?;
     match cmd {
-        Command::Serve(_) => unreachable!("serve is handled by main"),
+        Command::Serve(_) | Command::SendTestEmail { .. } => {
+            unreachable!("async commands are handled by main")
+        }
         Command::Migrate => eprintln!("database {} is up to date", path.display()),
         Command::Workspace(w) => workspace(&mut conn, now, w)?,
         Command::User(UserCommand::Add {
@@ -192,4 +195,36 @@ fn backup(conn: &rusqlite::Connection, target: &std::path::Path) -> anyhow::Resu
         target.display()
     );
     Ok(())
+}
+
+/// `send-test-email TO`: one email through the configured transport. On failure, the likely
+/// cause in an operator's words, then lettre's raw error (never the password: only the URL's
+/// redacted form is printed).
+pub async fn send_test_email(global: &GlobalArgs, to: &str, mail: &MailArgs) -> anyhow::Result<()> {
+    use crate::notify::{explain::explain, mailer::Mailer};
+    let mailer = Mailer::new(mail.smtp_url.as_ref(), &mail.smtp_from, &global.data_dir)?;
+    let via = match &mail.smtp_url {
+        Some(url) => format!("{url:?} (TLS: {})", url.tls()),
+        None => mailer.describe(),
+    };
+    eprintln!("sending a test email to {to} via {via}");
+    let email = lettre::Message::builder()
+        .from(mailer.from.clone())
+        .to(to
+            .parse()
+            .with_context(|| format!("`{to}` is not an email address"))?)
+        .subject("Holdpoint test email")
+        .body(String::from(
+            "This is a test email from Holdpoint: notification emails can reach you.\n",
+        ))?;
+    match mailer.send(email).await {
+        Ok(()) => {
+            eprintln!("sent: check the inbox of {to}");
+            Ok(())
+        }
+        Err(e) => {
+            eprintln!("{}", explain(&e, mail.smtp_url.as_ref()));
+            bail!("the test email was not sent: {e}")
+        }
+    }
 }

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
+use crate::notify::smtp_url::SmtpUrl;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "holdpoint",
@@ -87,6 +89,25 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HOLDPOINT_WORKERS")]
     pub workers: Option<usize>,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// How notification emails leave the server (shared by `serve` and `send-test-email`).
+#[derive(Debug, Clone, Args)]
+pub struct MailArgs {
+    /// SMTP server for notification emails: `smtp://user:pass@host:587` (STARTTLS, required),
+    /// `smtps://user:pass@host:465` (implicit TLS) or `smtp://localhost:25?tls=none` (plain, for
+    /// a local relay). Unset (the default): emails are written as .eml files under <data dir>/mail/.
+    #[arg(long, env = "HOLDPOINT_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<SmtpUrl>,
+    /// Sender of notification emails.
+    #[arg(
+        long,
+        env = "HOLDPOINT_SMTP_FROM",
+        default_value = "Holdpoint <holdpoint@localhost>"
+    )]
+    pub smtp_from: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -121,6 +142,12 @@ pub enum Command {
     Key(KeyCommand),
     /// Write a consistent copy of the live database to PATH (safe while the server runs).
     Backup { path: PathBuf },
+    /// Send one test email to TO with the configured transport, explaining any failure.
+    SendTestEmail {
+        to: String,
+        #[command(flatten)]
+        mail: MailArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,6 +215,9 @@ pub struct Settings {
     /// Sweep interval for expiring overdue pauses.
     pub sweep_interval: std::time::Duration,
     pub webhook_allow_private: bool,
+    /// None: emails become .eml files under `<data dir>/mail/`. Its Debug hides the password.
+    pub smtp_url: Option<SmtpUrl>,
+    pub smtp_from: String,
 }
 
 impl Settings {
@@ -203,6 +233,8 @@ impl Settings {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             sweep_interval: std::time::Duration::from_secs(1),
             webhook_allow_private: serve.webhook_allow_private,
+            smtp_url: serve.mail.smtp_url.clone(),
+            smtp_from: serve.mail.smtp_from.clone(),
         }
     }
 
@@ -236,6 +268,8 @@ impl Settings {
             workers: 2,
             sweep_interval: std::time::Duration::from_secs(3600),
             webhook_allow_private: true,
+            smtp_url: None,
+            smtp_from: "Holdpoint <holdpoint@localhost>".into(),
         }
     }
 }

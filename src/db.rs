@@ -65,7 +65,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0003_usage_indexes.sql")),
         M::up(include_str!("../migrations/0004_audit_subject.sql")),
         M::up(include_str!("../migrations/0005_outbox.sql")),
-        // 0006 is reserved for another branch; it must be listed before this one when merged.
+        M::up(include_str!("../migrations/0006_decision_links.sql")),
         M::up(include_str!("../migrations/0007_slack.sql")),
     ])
 }

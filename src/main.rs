@@ -8,6 +8,10 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         None => unreachable!("parse_args always yields a command"),
         Some(Command::Serve(args)) => serve(Settings::from_args(&cli.global, &args)).await,
+        // Async (lettre runs on this runtime), so it cannot go through the blocking `cli::run`.
+        Some(Command::SendTestEmail { to, mail }) => {
+            holdpoint::cli::send_test_email(&cli.global, &to, &mail).await
+        }
         Some(other) => holdpoint::cli::run(&cli.global, other),
     };
     match result {

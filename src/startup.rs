@@ -15,6 +15,7 @@ use crate::domain::clock::{Clock, SystemClock};
 use crate::domain::{idempotency, pauses, sessions, users, workspaces};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, AppState};
+use crate::notify::mailer::Mailer;
 use crate::waiters::Waiters;
 
 pub struct Application {
@@ -50,6 +51,12 @@ impl Application {
                 dispatcher_wake.notify_one();
             }
         });
+        let mailer = Mailer::new(
+            settings.smtp_url.as_ref(),
+            &settings.smtp_from,
+            &settings.data_dir,
+        )?;
+        tracing::info!(transport = %mailer.describe(), "notification emails");
         let (writer, _thread) = Writer::start(conn, settings.base_url(), on_commit);
         let state = web::Data::new(AppState {
             pool,
@@ -60,6 +67,7 @@ impl Application {
             login_throttle: Default::default(),
             hashing: tokio::sync::Semaphore::new(2),
             outbox_wake,
+            mailer: Arc::new(mailer),
         });
         let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;
@@ -126,11 +134,8 @@ fn run_server(
             .wrap(
                 Logger::new("%{method}xi %{path}xi %s %Dms")
                     .custom_request_replace("method", |r| r.method().to_string())
-                    // Paths only: query strings may carry secrets. So does a sign-up link.
-                    .custom_request_replace("path", |r| match r.path().starts_with("/signup/") {
-                        true => "/signup/[redacted]".to_string(),
-                        false => r.path().to_string(),
-                    }),
+                    // Paths only: query strings may carry secrets. So do sign-up and email links.
+                    .custom_request_replace("path", |r| redacted_path(r.path())),
             )
             .configure(http::routes)
             .default_service(web::to(http::not_found))
@@ -147,7 +152,16 @@ fn run_server(
     Ok(server)
 }
 
-/// Until someone can sign in, tell the operator how to get there.
+/// The path for the access log, with the secret in sign-up and one-click decision links hidden.
+fn redacted_path(path: &str) -> String {
+    for prefix in ["/signup/", "/d/"] {
+        if path.starts_with(prefix) {
+            return format!("{prefix}[redacted]");
+        }
+    }
+    path.to_string()
+}
+
 /// A listening socket with a deep accept queue: thousands of agents may (re)connect their
 /// long-polls at once, and std's default backlog of 128 would drop their SYNs.
 fn listen(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
@@ -179,6 +193,7 @@ async fn wait_for_signal() {
     }
 }
 
+/// Until someone can sign in, tell the operator how to get there.
 fn announce_first_run(settings: &Settings, workspace_id: i64) {
     let dir = if settings.data_dir == std::path::Path::new("./data") {
         String::new()

@@ -98,6 +98,7 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "pause.cancelled",
     "pause.expired",
     "user.added",
+    "user.notifications_changed",
     "workspace.created",
     "workspace.plan_changed",
     "workspace.settings_changed",

@@ -6,13 +6,14 @@ use serde_json::json;
 use super::audit::{self, Entry};
 use super::outbox::{self, Channel, NewMessage};
 use super::pauses::Pause;
-use super::{rfc3339, slack, webhooks, workspaces, Millis};
+use super::{notifications, rfc3339, slack, webhooks, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
 
 /// Records `entry` (whose `event` is e.g. `pause.approved`) for `pause`, as it now stands, and
-/// queues its notifications: workspace endpoints that subscribe to the event, and the pause's
-/// own `callbackUrl` for decision events, and the workspace's Slack channel if it has one.
+/// queues its notifications: workspace endpoints that subscribe to the event, the pause's own
+/// `callbackUrl` for decision events, for a new pause one email per active approver, and the
+/// workspace's Slack channel if it has one.
 pub fn pause_event(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
@@ -51,7 +52,30 @@ pub fn pause_event(
         };
         outbox::enqueue(ctx, now, message)?;
     }
+    if event == "pause.created" {
+        queue_emails(ctx, now, pause)?;
+    }
     queue_slack(ctx, now, pause, event)
+}
+
+/// One email per recipient. The payload stays empty: the email is rendered at send time from
+/// the pause as it then stands (and not sent at all if it was decided meanwhile), and its
+/// one-click links are made then too, so no raw token ever sits in the outbox.
+fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult<()> {
+    for (user_id, email) in notifications::email_recipients(ctx.conn, pause.workspace_id)? {
+        let message = NewMessage {
+            workspace_id: pause.workspace_id,
+            channel: Channel::Email,
+            target: &email,
+            endpoint_id: None,
+            user_id: Some(user_id),
+            pause_id: Some(pause.id),
+            event: "pause.created",
+            payload: "{}",
+        };
+        outbox::enqueue(ctx, now, message)?;
+    }
+    Ok(())
 }
 
 /// A Block Kit message for a new pause, a follow-up line for every other event.

@@ -4,10 +4,12 @@
 pub mod api_keys;
 pub mod audit;
 pub mod clock;
+pub mod decision_links;
 pub mod events;
 pub mod history;
 pub mod idempotency;
 pub mod invites;
+pub mod notifications;
 pub mod outbox;
 pub mod pauses;
 pub mod quotas;

@@ -143,6 +143,11 @@ pub enum Outcome {
     Unknown {
         error: String,
     },
+    /// Deliberately not sent (e.g. an email about a request decided before its turn came):
+    /// nothing is left to do, so the message counts as done, with the reason kept as its note.
+    Skipped {
+        note: String,
+    },
 }
 
 /// Records an attempt and schedules the next one (or gives up). Returns the message's new state.
@@ -157,6 +162,7 @@ pub fn record_attempt(
         Outcome::Delivered { status } => ("delivered", *status, None),
         Outcome::Failed { status, error, .. } => ("failed", *status, Some(error.as_str())),
         Outcome::Unknown { error } => ("unknown", None, Some(error.as_str())),
+        Outcome::Skipped { note } => ("skipped", None, Some(note.as_str())),
     };
     conn.prepare_cached(
         "INSERT INTO outbox_attempts (outbox_id, at, outcome, response_status, error, duration_ms)
@@ -165,7 +171,7 @@ pub fn record_attempt(
     .execute(params![msg.id, now, label, status, error, duration_ms])?;
     let attempts = msg.attempts + 1;
     let (state, next) = match outcome {
-        Outcome::Delivered { .. } => ("delivered", now),
+        Outcome::Delivered { .. } | Outcome::Skipped { .. } => ("delivered", now),
         Outcome::Failed {
             permanent: true, ..
         } => ("failed", now),

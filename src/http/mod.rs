@@ -32,6 +32,8 @@ pub struct AppState {
     pub hashing: tokio::sync::Semaphore,
     /// Wakes the outbox dispatcher when a commit queued messages.
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// The mail transport (SMTP or `.eml` files), built once at startup.
+    pub mailer: Arc<crate::notify::mailer::Mailer>,
 }
 
 impl AppState {

@@ -12,7 +12,7 @@ use crate::domain::outbox::{self, Channel, Message, Outcome};
 use crate::domain::webhooks;
 use crate::error::AppResult;
 use crate::http::AppState;
-use crate::notify::{slack, webhook};
+use crate::notify::{email, slack, webhook};
 
 pub const CONCURRENCY: usize = 16;
 const BATCH: i64 = 64;
@@ -69,19 +69,13 @@ async fn deliver_and_record(
             let allow = state.settings.webhook_allow_private;
             slack::deliver(client, allow, &msg.target, &msg.payload).await
         }
-        other => Outcome::Failed {
-            status: None,
-            error: format!(
-                "{} delivery is not available in this version",
-                other.as_str()
-            ),
-            retry_after: None,
-            permanent: true,
-        },
+        Channel::Email => email::deliver(state, &msg).await?,
     };
     let duration_ms = started.elapsed().as_millis() as i64;
     let now = state.now();
-    if matches!(outcome, Outcome::Delivered { .. }) {
+    if let Outcome::Skipped { note } = &outcome {
+        tracing::info!(msg_id = %msg.msg_id, event = %msg.event, note = %note, "skipped");
+    } else if matches!(outcome, Outcome::Delivered { .. }) {
         tracing::info!(msg_id = %msg.msg_id, event = %msg.event, "delivered");
     } else {
         tracing::warn!(msg_id = %msg.msg_id, event = %msg.event, outcome = ?outcome, "delivery failed");

@@ -1,5 +1,9 @@
 //! Delivering the outbox: the dispatcher and one sender per channel.
 
 pub mod dispatcher;
+pub mod email;
+pub mod explain;
+pub mod mailer;
 pub mod slack;
+pub mod smtp_url;
 pub mod webhook;

@@ -33,6 +33,18 @@ pub async fn spawn_app_in(dir: Arc<TempDir>, now: i64) -> TestApp {
     spawn_app_configured(dir, now, |_| {}).await
 }
 
+/// For tests that count outbox rows and attempts: a new pause also queues an approval email per
+/// user, so here the users have email notifications off.
+pub async fn spawn_app_without_email() -> TestApp {
+    without_email(spawn_app().await)
+}
+
+pub fn without_email(app: TestApp) -> TestApp {
+    app.with_db(|c| Ok(c.execute("UPDATE users SET email_notifications = 0", [])?))
+        .unwrap();
+    app
+}
+
 /// A fresh server with an API key but no user yet (the first-run state).
 pub async fn spawn_empty_app() -> TestApp {
     let mut app = spawn_app_inner(

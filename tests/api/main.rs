@@ -2,6 +2,7 @@
 //! temp SQLite file and talks HTTP to it.
 
 mod helpers;
+mod mail_support;
 
 mod account;
 mod audit_export;
@@ -13,12 +14,14 @@ mod crash;
 mod create;
 mod dashboard;
 mod decisions;
+mod email;
 mod idempotency;
 mod invites;
 mod list_and_read;
 mod long_poll;
 mod manage_keys;
 mod manage_users;
+mod one_click;
 mod quota;
 mod settings_usage;
 mod sign_in;

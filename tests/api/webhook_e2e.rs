@@ -11,7 +11,7 @@ use std::time::Duration;
 use holdpoint::domain::webhooks;
 use serde_json::Value;
 
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::{spawn_app_without_email, TestApp};
 use crate::webhooks::{advance, attempts_recorded};
 
 /// The node receiver; killed when dropped so a failing test leaves no process behind.
@@ -89,7 +89,7 @@ async fn deliveries_verify_with_the_official_standard_webhooks_library() {
         eprintln!("webhook end-to-end test skipped: HOLDPOINT_SKIP_NODE is set");
         return;
     }
-    let app = spawn_app().await;
+    let app = spawn_app_without_email().await;
     let secret = endpoint(&app);
     let mut receiver = NodeReceiver::start(&secret, 1);
     let url = format!("http://127.0.0.1:{}/hook", receiver.port);

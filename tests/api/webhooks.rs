@@ -5,7 +5,7 @@ use std::time::Duration;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_app_configured, TestApp};
+use crate::helpers::{spawn_app_configured, spawn_app_without_email, without_email, TestApp};
 
 #[derive(Clone, Debug)]
 pub struct Delivery {
@@ -148,7 +148,7 @@ async fn decide_pause_with_callback(app: &TestApp, url: &str, approved: bool) ->
 
 #[tokio::test]
 async fn the_decision_is_delivered_to_the_callback_url_signed_per_standard_webhooks() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_email().await;
     let receiver = Receiver::start(vec![]).await;
     let id = decide_pause_with_callback(&app, &receiver.url, true).await;
     let got = receiver.wait_for(1).await;
@@ -175,7 +175,7 @@ async fn the_decision_is_delivered_to_the_callback_url_signed_per_standard_webho
 
 #[tokio::test]
 async fn workspace_endpoints_receive_the_events_they_subscribe_to() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_email().await;
     let receiver = Receiver::start(vec![]).await;
     let now = app.now();
     let url = receiver.url.clone();
@@ -210,7 +210,7 @@ async fn workspace_endpoints_receive_the_events_they_subscribe_to() {
 
 #[tokio::test]
 async fn failed_deliveries_are_retried_on_schedule_with_the_same_id() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_email().await;
     let receiver = Receiver::start(vec![(500, None), (502, None)]).await;
     decide_pause_with_callback(&app, &receiver.url, false).await;
     attempts_recorded(&app, 1).await;
@@ -242,7 +242,7 @@ async fn failed_deliveries_are_retried_on_schedule_with_the_same_id() {
 
 #[tokio::test]
 async fn retry_after_is_honoured_and_410_disables_the_endpoint() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_email().await;
     let receiver = Receiver::start(vec![(429, Some("120")), (410, None)]).await;
     let now = app.now();
     let url = receiver.url.clone();
@@ -279,10 +279,12 @@ async fn retry_after_is_honoured_and_410_disables_the_endpoint() {
 #[tokio::test]
 async fn private_addresses_are_refused_unless_allowed() {
     let dir = Arc::new(tempfile::TempDir::new().unwrap());
-    let app = spawn_app_configured(dir, holdpoint::domain::clock::system_now(), |s| {
-        s.webhook_allow_private = false
-    })
-    .await;
+    let app = without_email(
+        spawn_app_configured(dir, holdpoint::domain::clock::system_now(), |s| {
+            s.webhook_allow_private = false
+        })
+        .await,
+    );
     let receiver = Receiver::start(vec![]).await;
     decide_pause_with_callback(&app, &receiver.url, true).await;
     for _ in 0..200 {
@@ -304,7 +306,7 @@ async fn private_addresses_are_refused_unless_allowed() {
 
 #[tokio::test]
 async fn messages_queued_while_the_receiver_is_down_survive_a_restart() {
-    let first = spawn_app().await;
+    let first = spawn_app_without_email().await;
     // Nothing listens on this port yet.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -3,7 +3,7 @@
 
 use holdpoint::domain::users::Role;
 
-use crate::helpers::{spawn_app, Browser, TestApp};
+use crate::helpers::{spawn_app_without_email, Browser, TestApp};
 use crate::manage_keys::{approver, post_without_csrf};
 use crate::webhooks::{attempts_recorded, Receiver};
 
@@ -29,7 +29,7 @@ fn endpoints(app: &TestApp) -> i64 {
 
 #[tokio::test]
 async fn an_endpoint_is_added_and_its_secret_shown_only_once() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_email().await;
     let b = app.sign_in(&app.owner_email).await;
     assert!(b
         .get("/")
@@ -67,7 +67,7 @@ async fn an_endpoint_is_added_and_its_secret_shown_only_once() {
 
 #[tokio::test]
 async fn bad_input_is_explained_and_nothing_is_written() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_email().await;
     let b = app.sign_in(&app.owner_email).await;
     let long = format!("https://example.com/{}", "a".repeat(2048));
     for (url, events, says) in [
@@ -107,7 +107,7 @@ async fn bad_input_is_explained_and_nothing_is_written() {
 
 #[tokio::test]
 async fn approvers_get_403_everywhere_and_other_workspaces_endpoints_are_404() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_email().await;
     let owner = app.sign_in(&app.owner_email).await;
     add_endpoint(&owner, "https://example.com/a", &["pause.created"]).await;
     let approver = approver(&app).await;
@@ -166,7 +166,7 @@ async fn approvers_get_403_everywhere_and_other_workspaces_endpoints_are_404() {
 
 #[tokio::test]
 async fn disable_enable_and_rotate_are_audited_and_rotation_shows_a_new_secret() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_email().await;
     let b = app.sign_in(&app.owner_email).await;
     let first = secret_in(
         &add_endpoint(&b, "https://example.com/h", &["pause.created"])
@@ -231,7 +231,7 @@ async fn disable_enable_and_rotate_are_audited_and_rotation_shows_a_new_secret()
 
 #[tokio::test]
 async fn deliveries_are_listed_and_resent_under_the_same_webhook_id() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_email().await;
     let receiver = Receiver::start(vec![(500, None)]).await;
     let b = app.sign_in(&app.owner_email).await;
     add_endpoint(&b, &receiver.url, &["pause.created"]).await;
@@ -265,7 +265,7 @@ async fn deliveries_are_listed_and_resent_under_the_same_webhook_id() {
 
 #[tokio::test]
 async fn the_callback_secret_is_created_through_the_form_and_revealed() {
-    let app = spawn_app().await;
+    let app = spawn_app_without_email().await;
     let b = app.sign_in(&app.owner_email).await;
     let html = b.get("/webhooks").await.text().await.unwrap();
     assert!(secret_in(&html).is_none());

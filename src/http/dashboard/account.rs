@@ -1,4 +1,4 @@
-//! Every signed-in user's Account page: change one's own name and password. Also the helpers
+//! Every signed-in user's Account page: change one's own name, password and email notifications. Also the helpers
 //! the users and sign-up pages share: argon2 off the async runtime, and refusals as flashes.
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -7,14 +7,18 @@ use serde::Deserialize;
 
 use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
 use super::session::{PageSession, SignedIn};
-use crate::domain::{user_admin, users};
+use crate::domain::{notifications, user_admin, users};
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::{AppState, State};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(page))
         .route("/account/name", web::post().to(change_name))
-        .route("/account/password", web::post().to(change_password));
+        .route("/account/password", web::post().to(change_password))
+        .route(
+            "/account/notifications",
+            web::post().to(change_notifications),
+        );
 }
 
 #[derive(Template)]
@@ -25,6 +29,7 @@ struct AccountPage {
     name: String,
     role: &'static str,
     min_password: usize,
+    email_notifications: bool,
 }
 
 pub async fn page(
@@ -40,6 +45,7 @@ pub async fn page(
         name: user.name.clone(),
         role: user.role.as_str(),
         min_password: users::MIN_PASSWORD,
+        email_notifications: notifications::email_enabled(&*state.read()?, user.id)?,
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
@@ -83,6 +89,42 @@ pub async fn change_name(
         )),
         Err(e) => refuse(&state, &signed, "/account", e),
     }
+}
+
+#[derive(Deserialize)]
+struct NotificationsForm {
+    #[serde(default)]
+    csrf_token: String,
+    /// "on" or "off".
+    #[serde(default)]
+    email: String,
+}
+
+/// Each user decides for themselves whether new requests reach them by email.
+pub async fn change_notifications(
+    state: State,
+    session: PageSession,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let form: NotificationsForm = parse_form(&body)?;
+    signed.check_csrf(&req, Some(&form.csrf_token))?;
+    let on = match form.email.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => return Err(AppError::invalid("email", "choose on or off").into()),
+    };
+    let (user, now) = (signed.user().clone(), state.now());
+    state
+        .writer
+        .run(move |ctx| notifications::set_email(ctx.conn, now, &user, on))
+        .await?;
+    let text = match on {
+        true => "You will get an email for each new request.",
+        false => "You will no longer get emails about new requests.",
+    };
+    Ok(redirect_with(&state, &signed, "/account", "notice", text))
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,8 @@ pub mod json_view;
 pub mod keys;
 pub mod layout;
 pub mod login;
+pub mod one_click;
+pub mod one_click_view;
 pub mod pages;
 pub mod pause_page;
 pub mod queue;
@@ -43,5 +45,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(settings::routes)
     .configure(usage::routes)
     .configure(audit::routes)
-    .configure(webhooks::routes);
+    .configure(webhooks::routes)
+    .configure(one_click::routes);
 }

@@ -1,0 +1,56 @@
+//! Who gets notification emails, and each user's own switch for them.
+
+use rusqlite::{params, Connection};
+use serde_json::json;
+
+use super::audit::{self, Actor, Entry};
+use super::users::User;
+use super::Millis;
+use crate::error::AppResult;
+
+/// (user id, email) of every user who should hear of a new pause: not disabled, signed up
+/// (an invited user without a password cannot act on it) and not opted out.
+pub fn email_recipients(conn: &Connection, workspace_id: i64) -> AppResult<Vec<(i64, String)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, email FROM users
+         WHERE workspace_id = ?1 AND disabled_at IS NULL AND password_hash != ''
+           AND email_notifications = 1
+         ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([workspace_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn email_enabled(conn: &Connection, user_id: i64) -> AppResult<bool> {
+    Ok(conn.query_row(
+        "SELECT email_notifications FROM users WHERE id = ?1",
+        [user_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Turns the user's own emails on or off, audited as `user.notifications_changed`.
+/// Returns false (and writes nothing) when the setting already had that value.
+pub fn set_email(conn: &Connection, now: Millis, user: &User, on: bool) -> AppResult<bool> {
+    let n = conn.execute(
+        "UPDATE users SET email_notifications = ?1 WHERE id = ?2 AND email_notifications != ?1",
+        params![on, user.id],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    audit::record(
+        conn,
+        now,
+        Entry {
+            workspace_id: Some(user.workspace_id),
+            actor: Actor::User(user.id),
+            event: "user.notifications_changed",
+            subject: Some(user.id.to_string()),
+            details: Some(json!({ "email": on })),
+        },
+    )?;
+    Ok(true)
+}

@@ -1,0 +1,216 @@
+//! `/d/{token}`: the one-click links in approval emails. Mail scanners fetch every link (some
+//! in browsers that run scripts), so the GET only shows a confirmation page; the decision is
+//! made by the form's POST, as the approver the link was sent to, audited `via: "email link"`.
+//! The token is the only credential, so these pages are never cached, indexed or referred.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::layout::parse_form;
+use super::one_click_view::{FormView, Page};
+use super::session::{anonymous_form_token, check_anonymous_form_token};
+use crate::db::WriteCtx;
+use crate::domain::decision_links::{self, Link};
+use crate::domain::pauses::{self, Decision, Outcome, Pause, Status};
+use crate::domain::{users, workspaces, Millis};
+use crate::error::{AppResult, PageError};
+use crate::http::api::decide::MAX_REASON_CHARS;
+use crate::http::State;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/d/{token}")
+            .route(web::get().to(show))
+            .route(web::post().to(submit))
+            .default_service(crate::http::only("GET, POST")),
+    );
+}
+
+/// What a token leads to right now.
+enum Found {
+    /// Unknown (404) or no longer usable (410): an explanation.
+    Gone(StatusCode, &'static str, String, Option<Pause>),
+    /// The request was decided (by anyone, possibly through this very link).
+    Decided(Pause),
+    /// Pending, and the link may decide it.
+    Open(Link, Pause, users::User),
+}
+
+fn find(conn: &rusqlite::Connection, token: &str, now: Millis) -> AppResult<Found> {
+    let unknown = || {
+        Found::Gone(
+            StatusCode::NOT_FOUND,
+            "Unknown link",
+            "This link is not valid. If you copied it from an email, check that it is complete."
+                .into(),
+            None,
+        )
+    };
+    let Some(link) = decision_links::find(conn, token)? else {
+        return Ok(unknown());
+    };
+    let Some(pause) = pauses::get_by_id(conn, link.pause_id)? else {
+        return Ok(unknown());
+    };
+    let gone = |title, text: &str, p| Ok(Found::Gone(StatusCode::GONE, title, text.into(), p));
+    match pause.status(now) {
+        _ if link.used_at.is_some() => gone(
+            "Link already used",
+            "Each link in a Holdpoint email works once, and this one was used.",
+            Some(pause),
+        ),
+        Status::Pending if now >= link.expires_at => {
+            gone("Link expired", "This link expired.", None)
+        }
+        Status::Pending => match users::get(conn, link.user_id)? {
+            Some(u) if !u.disabled => Ok(Found::Open(link, pause, u)),
+            _ => gone(
+                "Link no longer valid",
+                "The account this link was sent to is disabled.",
+                None,
+            ),
+        },
+        Status::Expired => gone(
+            "Request expired",
+            "This request expired without a decision; nothing can be decided any more.",
+            Some(pause),
+        ),
+        _ => Ok(Found::Decided(pause)),
+    }
+}
+
+pub async fn show(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let found = find(&*state.read()?, &path, state.now())?;
+    render(&state, &req, found, None, "")
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    csrf_token: String,
+    #[serde(default)]
+    approved: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn submit(
+    state: State,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let form: DecisionForm = parse_form(&body)?;
+    let token = path.into_inner();
+    let now = state.now();
+    let found = find(&*state.read()?, &token, now)?;
+    let Found::Open(_, pause, _) = &found else {
+        return render(&state, &req, found, None, "");
+    };
+    let reason = form.reason.trim().to_string();
+    let refusal = if check_anonymous_form_token(&state, &req, &form.csrf_token).is_err() {
+        Some("The form expired or was not sent from this page; nothing was decided. Please confirm again.")
+    } else if !matches!(form.approved.as_str(), "true" | "false") {
+        Some("Choose Approve or Reject.")
+    } else if reason.chars().count() > MAX_REASON_CHARS {
+        Some("The reason is too long (at most 2,000 characters).")
+    } else if form.approved == "false"
+        && reason.is_empty()
+        && workspaces::get(&*state.read()?, pause.workspace_id)?.reject_reason_required
+    {
+        Some("This workspace requires a reason to reject.")
+    } else {
+        None
+    };
+    if let Some(text) = refusal {
+        return render(&state, &req, found, Some(text), &reason);
+    }
+    let approved = form.approved == "true";
+    let result = state
+        .writer
+        .run(move |ctx| decide_by_link(ctx, now, &token, approved, reason))
+        .await?;
+    render(&state, &req, result, None, "")
+}
+
+/// Re-checks the link inside the writer (a second POST may have won meanwhile), decides as the
+/// link's approver, and uses the link up only if the decision was recorded.
+fn decide_by_link(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    token: &str,
+    approved: bool,
+    reason: String,
+) -> AppResult<Found> {
+    let found = find(ctx.conn, token, now)?;
+    let Found::Open(link, pause, user) = found else {
+        return Ok(found);
+    };
+    let d = Decision {
+        approved,
+        reason: Some(reason).filter(|r| !r.is_empty()),
+        user_id: user.id,
+        via: "email link",
+    };
+    match pauses::decide(ctx, now, pause.workspace_id, &pause.watch_id, d)? {
+        Outcome::Changed(p) => {
+            decision_links::mark_used(ctx.conn, now, link.id)?;
+            Ok(Found::Decided(p))
+        }
+        Outcome::AlreadyFinal(p) => Ok(Found::Decided(p)),
+    }
+}
+
+/// Every answer under `/d/`: never cached, indexed, or sent on as a Referer.
+fn respond(status: StatusCode, html: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("cache-control", "no-store"))
+        .insert_header(("referrer-policy", "no-referrer"))
+        .insert_header(("x-robots-tag", "noindex"))
+        .body(html)
+}
+
+fn render(
+    state: &State,
+    req: &HttpRequest,
+    found: Found,
+    error: Option<&str>,
+    reason: &str,
+) -> Result<HttpResponse, PageError> {
+    let now = state.now();
+    let (status, page) = match found {
+        Found::Gone(status, title, text, pause) => {
+            (status, Page::explain(title, text, pause.as_ref(), now))
+        }
+        Found::Decided(p) => (StatusCode::OK, Page::decided(&p, now)),
+        Found::Open(link, pause, user) => {
+            let ws = workspaces::get(&*state.read()?, pause.workspace_id)?;
+            let (csrf, cookie) = anonymous_form_token(state, req);
+            let form = FormView::new(
+                &link,
+                &pause,
+                &user,
+                csrf,
+                ws.reject_reason_required,
+                error,
+                reason,
+            );
+            let status = if error.is_some() {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::OK
+            };
+            let mut res = respond(status, Page::form(&pause, form).render_page()?);
+            res.add_cookie(&cookie)
+                .map_err(|e| PageError::App(crate::error::AppError::Internal(e.into())))?;
+            return Ok(res);
+        }
+    };
+    Ok(respond(status, page.render_page()?))
+}

@@ -1,0 +1,132 @@
+//! The page behind an email's one-click link: a confirmation form, who decided, or why the link
+//! no longer works. Agent text is escaped by askama and by [`json_view::render`].
+
+use askama::Template;
+
+use super::json_view;
+use crate::domain::decision_links::Link;
+use crate::domain::pauses::{Pause, Status};
+use crate::domain::users::User;
+use crate::domain::{human_time_rfc, rfc3339, Millis};
+
+pub struct FormView {
+    pub approver: String,
+    pub expires_at: String,
+    pub csrf_token: String,
+    pub intent: String,
+    pub reason_required: bool,
+    pub error: Option<String>,
+    /// What the person typed, kept when the form is shown again with an error.
+    pub reason: String,
+}
+
+impl FormView {
+    pub fn new(
+        link: &Link,
+        pause: &Pause,
+        user: &User,
+        csrf_token: String,
+        reason_required: bool,
+        error: Option<&str>,
+        reason: &str,
+    ) -> FormView {
+        FormView {
+            approver: user.email.clone(),
+            expires_at: rfc3339(pause.expires_at),
+            csrf_token,
+            intent: link.intent.clone(),
+            reason_required,
+            error: error.map(str::to_string),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "one_click.html")]
+pub struct Page {
+    heading: String,
+    message: Option<String>,
+    action: Option<String>,
+    decided: Option<String>,
+    reason: Option<String>,
+    form: Option<FormView>,
+    context_html: Option<String>,
+}
+
+impl Page {
+    pub fn form(pause: &Pause, form: FormView) -> Page {
+        Page {
+            heading: "Approval requested".into(),
+            message: Some("Nothing is decided until you press Approve or Reject below.".into()),
+            action: Some(pause.action.clone()),
+            decided: None,
+            reason: None,
+            form: Some(form),
+            context_html: pause.context.as_deref().map(json_view::render),
+        }
+    }
+
+    pub fn decided(pause: &Pause, now: Millis) -> Page {
+        let heading = match pause.status(now) {
+            Status::Approved => "Approved",
+            Status::Rejected => "Rejected",
+            Status::Cancelled => "Cancelled",
+            _ => "Already decided",
+        };
+        Page {
+            heading: heading.into(),
+            message: None,
+            action: Some(pause.action.clone()),
+            decided: Some(decided_line(pause, now)),
+            reason: pause.reason.clone(),
+            form: None,
+            context_html: None,
+        }
+    }
+
+    /// A link that cannot be used; `pause`, when given, adds what became of the request.
+    pub fn explain(title: &str, text: String, pause: Option<&Pause>, now: Millis) -> Page {
+        Page {
+            heading: title.into(),
+            message: Some(text),
+            action: pause.map(|p| p.action.clone()),
+            decided: pause.map(|p| decided_line(p, now)),
+            reason: pause.and_then(|p| p.reason.clone()),
+            form: None,
+            context_html: None,
+        }
+    }
+
+    pub fn render_page(&self) -> askama::Result<String> {
+        self.render()
+    }
+}
+
+/// "Approved by Ann <ann@example.com> at 2026-11-22 07:44 UTC."
+pub fn decided_line(p: &Pause, now: Millis) -> String {
+    let status = p.status(now);
+    let mut s = match status {
+        Status::Approved => "Approved".to_string(),
+        Status::Rejected => "Rejected".to_string(),
+        Status::Cancelled => "Cancelled by the agent".to_string(),
+        Status::Expired => {
+            return format!(
+                "Expired at {} without a decision.",
+                human_time_rfc(&rfc3339(p.expires_at))
+            )
+        }
+        Status::Pending => return "Still waiting for a decision.".into(),
+    };
+    if let Some(d) = &p.decided_by {
+        match d.name.is_empty() {
+            true => s.push_str(&format!(" by {}", d.email)),
+            false => s.push_str(&format!(" by {} <{}>", d.name, d.email)),
+        }
+    }
+    if let Some(at) = p.decided_at {
+        s.push_str(&format!(" at {}", human_time_rfc(&rfc3339(at))));
+    }
+    s.push('.');
+    s
+}
