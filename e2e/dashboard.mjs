@@ -117,7 +117,7 @@ try {
   await Promise.all([page.waitForLoadState("load"), page.click("form[action='/keys'] button[type=submit]")]);
   check(await page.isVisible("text=hitl_live_"), "a key created on the keys page is shown once");
   await shoot(page, "key-created");
-  for (const [path, name] of [["/history", "history"], ["/users", "users"], ["/usage", "usage"], ["/audit", "audit"], ["/settings", "settings"]]) {
+  for (const [path, name] of [["/history", "history"], ["/users", "users"], ["/usage", "usage"], ["/audit", "audit"], ["/settings", "settings"], ["/webhooks", "webhooks"]]) {
     await page.goto(base + path);
     check(!(await page.isVisible("text=Internal server error")), `${path} renders`);
     await shoot(page, name);
