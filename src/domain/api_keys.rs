@@ -102,21 +102,24 @@ pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<KeyInfo>> {
          FROM api_keys WHERE workspace_id = ?1 ORDER BY id",
     )?;
     let keys = stmt
-        .query_map([workspace_id], |r| {
-            Ok(KeyInfo {
-                id: r.get(0)?,
-                workspace_id: r.get(1)?,
-                name: r.get(2)?,
-                prefix: r.get(3)?,
-                test: r.get(4)?,
-                created_by: r.get(5)?,
-                created_at: r.get(6)?,
-                last_used_at: r.get(7)?,
-                revoked_at: r.get(8)?,
-            })
-        })?
+        .query_map([workspace_id], key_from_row)?
         .collect::<Result<_, _>>()?;
     Ok(keys)
+}
+
+/// A [`KeyInfo`] from the first nine columns, in the order both listings select them.
+fn key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
+    Ok(KeyInfo {
+        id: r.get(0)?,
+        workspace_id: r.get(1)?,
+        name: r.get(2)?,
+        prefix: r.get(3)?,
+        test: r.get(4)?,
+        created_by: r.get(5)?,
+        created_at: r.get(6)?,
+        last_used_at: r.get(7)?,
+        revoked_at: r.get(8)?,
+    })
 }
 
 /// Revokes a key. With `workspace_id`, a key of another workspace is "not found".
@@ -218,17 +221,7 @@ pub fn list_with_creators(conn: &Connection, workspace_id: i64) -> AppResult<Vec
     let keys = stmt
         .query_map([workspace_id], |r| {
             Ok(KeyListing {
-                key: KeyInfo {
-                    id: r.get(0)?,
-                    workspace_id: r.get(1)?,
-                    name: r.get(2)?,
-                    prefix: r.get(3)?,
-                    test: r.get(4)?,
-                    created_by: r.get(5)?,
-                    created_at: r.get(6)?,
-                    last_used_at: r.get(7)?,
-                    revoked_at: r.get(8)?,
-                },
+                key: key_from_row(r)?,
                 created_by_email: r.get(9)?,
             })
         })?
