@@ -1,9 +1,9 @@
-//! Searching a workspace's pauses for the history page.
+//! Listing and searching a workspace's pauses: the API list, the queue and the history page.
 
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
-use super::pauses::{from_row, Page, Status, SELECT};
+use super::pauses::{from_row, Pause, Status, SELECT};
 use super::Millis;
 use crate::error::AppResult;
 
@@ -88,6 +88,66 @@ pub fn search(
     let items = stmt
         .query_map(rusqlite::params_from_iter(args.iter()), from_row)?
         .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, total })
+}
+
+/// SQL condition selecting pauses whose status, as readers see it at `?now`, is `status`.
+fn status_condition(status: Option<Status>) -> &'static str {
+    match status {
+        None => "1",
+        Some(Status::Pending) => "p.status = 'pending' AND p.expires_at > :now",
+        Some(Status::Expired) => {
+            "(p.status = 'expired' OR (p.status = 'pending' AND p.expires_at <= :now))"
+        }
+        Some(Status::Approved) => "p.status = 'approved'",
+        Some(Status::Rejected) => "p.status = 'rejected'",
+        Some(Status::Cancelled) => "p.status = 'cancelled'",
+    }
+}
+
+pub struct Page {
+    pub items: Vec<Pause>,
+    pub total: i64,
+}
+
+/// Newest first (`oldest_first` for the approvers' queue).
+pub fn list(
+    conn: &Connection,
+    workspace_id: i64,
+    status: Option<Status>,
+    limit: i64,
+    offset: i64,
+    now: Millis,
+    oldest_first: bool,
+) -> AppResult<Page> {
+    let cond = status_condition(status);
+    let order = if oldest_first { "ASC" } else { "DESC" };
+    let sql = format!("{SELECT} WHERE p.workspace_id = :ws AND {cond} ORDER BY p.id {order} LIMIT :limit OFFSET :offset");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let needs_now = cond.contains(":now");
+    let items = if needs_now {
+        stmt.query_map(
+            rusqlite::named_params! {":ws": workspace_id, ":now": now, ":limit": limit, ":offset": offset},
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?
+    } else {
+        stmt.query_map(
+            rusqlite::named_params! {":ws": workspace_id, ":limit": limit, ":offset": offset},
+            from_row,
+        )?
+        .collect::<Result<Vec<_>, _>>()?
+    };
+    let count_sql = format!("SELECT count(*) FROM pauses p WHERE p.workspace_id = :ws AND {cond}");
+    let mut count = conn.prepare_cached(&count_sql)?;
+    let total = if needs_now {
+        count.query_row(
+            rusqlite::named_params! {":ws": workspace_id, ":now": now},
+            |r| r.get(0),
+        )?
+    } else {
+        count.query_row(rusqlite::named_params! {":ws": workspace_id}, |r| r.get(0))?
+    };
     Ok(Page { items, total })
 }
 

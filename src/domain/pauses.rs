@@ -12,6 +12,10 @@ use uuid::Uuid;
 use super::audit::{Actor, Entry};
 use super::events;
 use super::{quotas, rfc3339, workspaces, Millis};
+
+// Listing and the expiry sweep live in their own modules; callers keep using `pauses::…`.
+pub use super::expiry::expire_due;
+pub use super::history::{list, Page};
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};
 
@@ -272,66 +276,6 @@ pub fn not_found(watch_id: &str) -> AppError {
     ))
 }
 
-/// SQL condition selecting pauses whose status, as readers see it at `?now`, is `status`.
-fn status_condition(status: Option<Status>) -> &'static str {
-    match status {
-        None => "1",
-        Some(Status::Pending) => "p.status = 'pending' AND p.expires_at > :now",
-        Some(Status::Expired) => {
-            "(p.status = 'expired' OR (p.status = 'pending' AND p.expires_at <= :now))"
-        }
-        Some(Status::Approved) => "p.status = 'approved'",
-        Some(Status::Rejected) => "p.status = 'rejected'",
-        Some(Status::Cancelled) => "p.status = 'cancelled'",
-    }
-}
-
-pub struct Page {
-    pub items: Vec<Pause>,
-    pub total: i64,
-}
-
-/// Newest first (`oldest_first` for the approvers' queue).
-pub fn list(
-    conn: &Connection,
-    workspace_id: i64,
-    status: Option<Status>,
-    limit: i64,
-    offset: i64,
-    now: Millis,
-    oldest_first: bool,
-) -> AppResult<Page> {
-    let cond = status_condition(status);
-    let order = if oldest_first { "ASC" } else { "DESC" };
-    let sql = format!("{SELECT} WHERE p.workspace_id = :ws AND {cond} ORDER BY p.id {order} LIMIT :limit OFFSET :offset");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let needs_now = cond.contains(":now");
-    let items = if needs_now {
-        stmt.query_map(
-            rusqlite::named_params! {":ws": workspace_id, ":now": now, ":limit": limit, ":offset": offset},
-            from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?
-    } else {
-        stmt.query_map(
-            rusqlite::named_params! {":ws": workspace_id, ":limit": limit, ":offset": offset},
-            from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?
-    };
-    let count_sql = format!("SELECT count(*) FROM pauses p WHERE p.workspace_id = :ws AND {cond}");
-    let mut count = conn.prepare_cached(&count_sql)?;
-    let total = if needs_now {
-        count.query_row(
-            rusqlite::named_params! {":ws": workspace_id, ":now": now},
-            |r| r.get(0),
-        )?
-    } else {
-        count.query_row(rusqlite::named_params! {":ws": workspace_id}, |r| r.get(0))?
-    };
-    Ok(Page { items, total })
-}
-
 /// A human's decision.
 #[derive(Debug, Clone)]
 pub struct Decision {
@@ -426,37 +370,4 @@ fn transition(
     events::pause_event(ctx, now, &changed, entry)?;
     ctx.pause_changed(pause.id);
     Ok(Outcome::Changed(changed))
-}
-
-/// Marks up to `limit` overdue pending pauses expired, each with its audit row. Returns how many.
-pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<usize> {
-    let conn = ctx.conn;
-    let due: Vec<(i64, i64, [u8; 16])> = conn
-        .prepare_cached(
-            "SELECT id, workspace_id, watch_id FROM pauses
-             WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
-        )?
-        .query_map(params![now, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    for (id, ws, watch) in &due {
-        // No version bump: readers already saw this pause as expired, so its ETag must not change.
-        conn.prepare_cached(
-            "UPDATE pauses SET status = 'expired' WHERE id = ?1 AND status = 'pending'",
-        )?
-        .execute([id])?;
-        let pause = get_by_id(conn, *id)?
-            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("pause vanished")))?;
-        let entry = Entry {
-            workspace_id: Some(*ws),
-            actor: Actor::System,
-            event: "pause.expired",
-            subject: Some(Uuid::from_bytes(*watch).to_string()),
-            details: None,
-        };
-        events::pause_event(ctx, now, &pause, entry)?;
-        ctx.pause_changed(*id);
-    }
-    Ok(due.len())
 }
