@@ -58,7 +58,7 @@ for c in (1, 16, 64):
                   f"non-2xx {w['errors']}{', socket ' + w['socket'] if w['socket'] else ''}", target, v))
 
 w = wrk("read_c64")
-rows.append(("2. GET /api/pause/:id, 1M stored, c=64",
+rows.append(("2. GET /api/pause/:id, 1M stored, c=64 (after a 10 s warm-up pass)",
              NM if w is None else f"{w['rps']:,.0f} req/s, p50 {w['p50']:.2f} ms, p99 {w['p99']:.2f} ms, non-2xx {w['errors']}",
              "≥ 30,000/s, p99 ≤ 10 ms",
              "" if w is None else verdict(w["rps"] >= 30000 and w["p99"] <= 10 and w["errors"] == 0)))
@@ -84,10 +84,11 @@ else:
                  verdict(wt["rss_mb"] <= 150 and wt["waiter_errors"] == 0 and wt["connected"] == wt["waiters"]
                          and tr["errors"] == 0)))
 
-w = wrk("list_c16")
-rows.append(("5. GET /api/pause?status=pending (first page of 50), 1M stored, 1,000 pending, c=16",
-             NM if w is None else f"{w['rps']:,.0f} req/s, p50 {w['p50']:.2f} ms, p99 {w['p99']:.2f} ms, non-2xx {w['errors']}",
-             "p99 ≤ 5 ms", "" if w is None else verdict(w["p99"] <= 5 and w["errors"] == 0)))
+for c in (1, 16):
+    w = wrk(f"list_c{c}")
+    rows.append((f"5. GET /api/pause?status=pending (first page of 50), 1M stored, 1,000 pending, c={c}",
+                 NM if w is None else f"{w['rps']:,.0f} req/s, p50 {w['p50']:.2f} ms, p99 {w['p99']:.2f} ms, non-2xx {w['errors']}",
+                 "p99 ≤ 5 ms", "" if w is None else verdict(w["p99"] <= 5 and w["errors"] == 0)))
 
 e, m, h = read("dbsize_empty.json"), read("dbsize_million.json"), read("dbsize_http.json")
 if e and m:
