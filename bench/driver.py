@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""Drivers for bench/run: sign-in, decision-to-agent latency, many waiters, bulk load.
+
+Standard library only (asyncio + raw sockets, sqlite3). Talks to 127.0.0.1 only.
+Every subcommand prints one JSON object on stdout.
+"""
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import sqlite3
+import sys
+import time
+import urllib.parse
+import http.client
+
+HOST = "127.0.0.1"
+CONTEXT = {"to": "customer@example.com", "amount_cents": 125000, "currency": "EUR",
+           "invoice": "INV-2026-000123", "note": "x" * 180}
+CONTEXT_JSON = json.dumps(CONTEXT, separators=(",", ":"))
+
+
+def pct(values, p):
+    if not values:
+        return None
+    s = sorted(values)
+    return s[min(len(s) - 1, int(round(p / 100.0 * (len(s) - 1))))]
+
+
+# ---------------------------------------------------------------- tiny HTTP/1.1 client
+class Conn:
+    def __init__(self, port):
+        self.port = port
+        self.r = self.w = None
+
+    async def open(self):
+        self.r, self.w = await asyncio.open_connection(HOST, self.port)
+
+    async def request(self, method, path, headers=None, body=b""):
+        if self.w is None:
+            await self.open()
+        h = {"Host": f"{HOST}:{self.port}", "Content-Length": str(len(body))}
+        h.update(headers or {})
+        head = f"{method} {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in h.items()) + "\r\n"
+        self.w.write(head.encode() + body)
+        await self.w.drain()
+        status_line = await self.r.readline()
+        if not status_line:
+            raise ConnectionError("connection closed")
+        status = int(status_line.split()[1])
+        length = 0
+        chunked = False
+        while True:
+            line = await self.r.readline()
+            if line in (b"\r\n", b""):
+                break
+            k, _, v = line.decode().partition(":")
+            k = k.strip().lower()
+            if k == "content-length":
+                length = int(v.strip())
+            elif k == "transfer-encoding" and "chunked" in v:
+                chunked = True
+        if chunked:
+            data = b""
+            while True:
+                size = int((await self.r.readline()).strip(), 16)
+                if size == 0:
+                    await self.r.readline()
+                    break
+                data += await self.r.readexactly(size)
+                await self.r.readline()
+        else:
+            data = await self.r.readexactly(length) if length else b""
+        return status, data
+
+    def close(self):
+        if self.w is not None:
+            self.w.close()
+            self.w = None
+
+
+# ---------------------------------------------------------------- sign-in (blocking, once)
+def login(port, email, password):
+    c = http.client.HTTPConnection(HOST, port)
+    c.request("GET", "/login")
+    r = c.getresponse()
+    page = r.read().decode()
+    cookies = {}
+    for k, v in r.getheaders():
+        if k.lower() == "set-cookie":
+            name, _, rest = v.partition("=")
+            cookies[name] = rest.split(";")[0]
+    token = re.search(r'name="csrf_token"\s+value="([^"]+)"', page) or \
+        re.search(r'value="([^"]+)"\s+name="csrf_token"', page)
+    form = urllib.parse.urlencode({"email": email, "password": password, "csrf_token": token.group(1)})
+    cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    c.request("POST", "/login", body=form, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+    r = c.getresponse()
+    r.read()
+    assert r.status == 303, f"login answered {r.status}"
+    for k, v in r.getheaders():
+        if k.lower() == "set-cookie":
+            name, _, rest = v.partition("=")
+            cookies[name] = rest.split(";")[0]
+    session = {k: v for k, v in cookies.items() if k.endswith("hp_session")}
+    cookie = "; ".join(f"{k}={v}" for k, v in session.items())
+    c.request("GET", "/", headers={"Cookie": cookie})
+    r = c.getresponse()
+    page = r.read().decode()
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)"', page).group(1)
+    return cookie, csrf
+
+
+async def create_pause(conn, key):
+    body = json.dumps({"action": "send_invoice", "context": CONTEXT}).encode()
+    st, data = await conn.request("POST", "/api/pause", {
+        "Authorization": f"Bearer {key}", "Content-Type": "application/json"}, body)
+    if st != 201:
+        raise RuntimeError(f"create answered {st}: {data[:200]!r}")
+    return json.loads(data)["watchId"]
+
+
+# ---------------------------------------------------------------- scenario 3 (and 4's trials)
+async def trials(port, key, cookie, csrf, n, settle):
+    """Agent long-polls; a human approves; delta = agent's response - approve's response."""
+    conn = Conn(port)
+    human = Conn(port)
+    deltas, from_request, errors = [], [], 0
+    for _ in range(n):
+        try:
+            wid = await create_pause(conn, key)
+            agent = Conn(port)
+            await agent.open()
+            t_agent = {}
+
+            async def poll():
+                st, data = await agent.request("GET", f"/api/pause/{wid}?wait=30",
+                                               {"Authorization": f"Bearer {key}"})
+                t_agent["t"] = time.perf_counter()
+                return st, data
+
+            task = asyncio.create_task(poll())
+            await asyncio.sleep(settle)  # let the long-poll register before deciding
+            t0 = time.perf_counter()
+            st, data = await human.request("POST", f"/api/pause/{wid}/approve", {
+                "Cookie": cookie, "X-CSRF-Token": csrf, "Content-Type": "application/json"},
+                b'{"approved":true}')
+            t1 = time.perf_counter()
+            ast, adata = await asyncio.wait_for(task, 35)
+            agent.close()
+            if st != 200 or ast != 200 or json.loads(adata)["status"] != "approved":
+                errors += 1
+                continue
+            deltas.append((t_agent["t"] - t1) * 1000)
+            from_request.append((t_agent["t"] - t0) * 1000)
+        except Exception as e:  # noqa: BLE001 - a benchmark counts, it does not crash
+            print(f"trial error: {e!r}", file=sys.stderr)
+            errors += 1
+    clamped = [max(0.0, d) for d in deltas]
+    return {
+        "trials": len(deltas), "errors": errors,
+        "agent_before_decision_response": sum(1 for d in deltas if d < 0),
+        "p50_ms": pct(clamped, 50), "p99_ms": pct(clamped, 99), "max_ms": max(clamped) if clamped else None,
+        "from_request_p50_ms": pct(from_request, 50), "from_request_p99_ms": pct(from_request, 99),
+    }
+
+
+def cmd_decide(a):
+    cookie, csrf = login(a.port, a.email, a.password)
+    res = asyncio.run(trials(a.port, a.key, cookie, csrf, a.trials, a.settle))
+    print(json.dumps(res))
+
+
+# ---------------------------------------------------------------- scenario 4
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return None
+
+
+async def waiters_main(a):
+    cookie, csrf = login(a.port, a.email, a.password)
+    # One pause per waiter, created over HTTP by 32 connections.
+    ids = []
+    async def creator(k):
+        c = Conn(a.port)
+        while len(ids) < a.waiters:
+            ids.append(await create_pause(c, a.key))
+        c.close()
+    t = time.perf_counter()
+    await asyncio.gather(*(creator(i) for i in range(32)))
+    ids = ids[:a.waiters]
+    print(f"created {len(ids)} pauses in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+
+    stop = asyncio.Event()
+    stats = {"errors": 0, "polls": 0, "connected": 0}
+    err_kinds = {}
+
+    async def waiter(wid):
+        c = Conn(a.port)
+        try:
+            await c.open()
+            stats["connected"] += 1
+            while not stop.is_set():
+                st, data = await c.request("GET", f"/api/pause/{wid}?wait=30",
+                                           {"Authorization": f"Bearer {a.key}"})
+                stats["polls"] += 1
+                if st != 200:
+                    stats["errors"] += 1
+                    err_kinds[str(st)] = err_kinds.get(str(st), 0) + 1
+                    return
+        except asyncio.CancelledError:
+            pass
+        except Exception as e:  # noqa: BLE001
+            stats["errors"] += 1
+            err_kinds[type(e).__name__] = err_kinds.get(type(e).__name__, 0) + 1
+        finally:
+            c.close()
+
+    tasks = []
+    for i in range(0, len(ids), 500):
+        tasks += [asyncio.create_task(waiter(w)) for w in ids[i:i + 500]]
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(3)
+    rss_peak = rss_mb(a.pid)
+    res = await trials(a.port, a.key, cookie, csrf, a.trials, a.settle)
+    rss_peak = max(rss_peak, rss_mb(a.pid))
+    stop.set()
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return {"waiters": len(ids), "connected": stats["connected"], "waiter_errors": stats["errors"],
+            "error_kinds": err_kinds, "polls": stats["polls"], "rss_mb": rss_peak,
+            "trial": res}
+
+
+def cmd_waiters(a):
+    print(json.dumps(asyncio.run(waiters_main(a))))
+
+
+# ---------------------------------------------------------------- bulk load for scenarios 2, 5, 6
+def uuid7_bytes(ms):
+    rnd = bytearray(os.urandom(10))
+    rnd[0] = (rnd[0] & 0x0F) | 0x70           # version 7
+    rnd[2] = (rnd[2] & 0x3F) | 0x80           # variant
+    return ms.to_bytes(6, "big") + bytes(rnd)
+
+
+def uuid_text(b):
+    h = b.hex()
+    return f"{h[0:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def cmd_bulk(a):
+    """Rows shaped as src/domain/pauses.rs `create` and `decide` write them (pauses + audit_log).
+
+    The newest `pending` pauses stay pending (expiring in 24 h, one audit row each); all older
+    ones are approved (created + approved audit rows, as the dashboard writes them).
+    Outbox rows and decision links (one per pause and active user) are NOT bulk-written.
+    """
+    db = sqlite3.connect(a.db)
+    db.execute("PRAGMA synchronous=OFF")
+    db.execute("PRAGMA cache_size=-400000")
+    key_id = db.execute("SELECT id FROM api_keys ORDER BY id LIMIT 1").fetchone()[0]
+    user_id = db.execute("SELECT id FROM users ORDER BY id LIMIT 1").fetchone()[0]
+    now = int(time.time() * 1000)
+    start = now - 30 * 86400 * 1000
+    step = (now - 3_600_000 - start) // a.count
+    ids_out = open(a.ids, "w")
+    months = {}
+    batch_p, batch_a = [], []
+    next_id = (db.execute("SELECT coalesce(max(id),0) FROM pauses").fetchone()[0]) + 1
+    details = json.dumps({"reason": None, "via": "dashboard"}, separators=(",", ":"))
+
+    def flush():
+        db.executemany(
+            "INSERT INTO pauses (id, watch_id, workspace_id, api_key_id, is_test, status, action, context,"
+            " metadata, callback_url, created_at, expires_at, decided_at, decided_by, reason, version)"
+            " VALUES (?,?,1,?,0,?,'send_invoice',?,NULL,NULL,?,?,?,?,NULL,?)", batch_p)
+        db.executemany(
+            "INSERT INTO audit_log (workspace_id, at, actor_type, actor_id, event, subject, details)"
+            " VALUES (1,?,?,?,?,?,?)", batch_a)
+        batch_p.clear()
+        batch_a.clear()
+
+    db.execute("BEGIN")
+    for i in range(a.count):
+        created = start + i * step
+        wb = uuid7_bytes(created)
+        wt = uuid_text(wb)
+        if i % 10 == 0:
+            ids_out.write(wt + "\n")
+        pending = i >= a.count - a.pending
+        if pending:
+            batch_p.append((next_id + i, wb, key_id, "pending", CONTEXT_JSON, created,
+                            created + 86400 * 1000, None, None, 1))
+            batch_a.append((created, "key", key_id, "pause.created", wt, None))
+        else:
+            decided = created + 20_000
+            batch_p.append((next_id + i, wb, key_id, "approved", CONTEXT_JSON, created,
+                            created + 900_000, decided, user_id, 2))
+            batch_a.append((created, "key", key_id, "pause.created", wt, None))
+            batch_a.append((decided, "user", user_id, "pause.approved", wt, details))
+        m = time.strftime("%Y-%m", time.gmtime(created / 1000))
+        months[m] = months.get(m, 0) + 1
+        if len(batch_p) >= 20000:
+            flush()
+    flush()
+    for m, n in months.items():
+        db.execute("INSERT INTO usage_counters (workspace_id, month, pauses) VALUES (1, ?, ?)"
+                   " ON CONFLICT (workspace_id, month) DO UPDATE SET pauses = pauses + excluded.pauses", (m, n))
+    db.execute("COMMIT")
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    ids_out.close()
+    print(json.dumps({"inserted": a.count, "pending": a.pending}))
+
+
+def cmd_dbsize(a):
+    db = sqlite3.connect(a.db)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pages = db.execute("PRAGMA page_count").fetchone()[0]
+    size = db.execute("PRAGMA page_size").fetchone()[0]
+    free = db.execute("PRAGMA freelist_count").fetchone()[0]
+    n = db.execute("SELECT count(*) FROM pauses").fetchone()[0]
+    tables = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+              for t in ("pauses", "audit_log", "outbox", "decision_links")}
+    db.close()
+    print(json.dumps({"bytes": pages * size, "free_bytes": free * size, "pauses": n, "rows": tables}))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    sub = p.add_subparsers(dest="cmd", required=True)
+    for name in ("decide", "waiters"):
+        s = sub.add_parser(name)
+        s.add_argument("--port", type=int, required=True)
+        s.add_argument("--key", required=True)
+        s.add_argument("--email", default="b@x.io")
+        s.add_argument("--password", default="password123")
+        s.add_argument("--trials", type=int, default=200)
+        s.add_argument("--settle", type=float, default=0.05)
+        if name == "waiters":
+            s.add_argument("--waiters", type=int, default=10000)
+            s.add_argument("--pid", type=int, required=True)
+    s = sub.add_parser("bulk")
+    s.add_argument("--db", required=True)
+    s.add_argument("--count", type=int, default=1_000_000)
+    s.add_argument("--pending", type=int, default=1000)
+    s.add_argument("--ids", required=True)
+    s = sub.add_parser("dbsize")
+    s.add_argument("--db", required=True)
+    a = p.parse_args()
+    {"decide": cmd_decide, "waiters": cmd_waiters, "bulk": cmd_bulk, "dbsize": cmd_dbsize}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
