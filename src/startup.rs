@@ -58,6 +58,7 @@ impl Application {
         )?;
         tracing::info!(transport = %mailer.describe(), "notification emails");
         let (writer, _thread) = Writer::start(conn, settings.base_url(), on_commit);
+        db::start_checkpointer(&path, settings.synchronous, &writer)?;
         let state = web::Data::new(AppState {
             pool,
             writer,

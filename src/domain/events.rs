@@ -1,11 +1,9 @@
 //! The one path every pause event takes: its audit row and the messages it causes are written
 //! in the same transaction as the change itself.
 
-use serde_json::json;
-
 use super::audit::{self, Entry};
 use super::outbox::{self, Channel, NewMessage};
-use super::pauses::Pause;
+use super::pauses::{Pause, PauseView};
 use super::{notifications, rfc3339, slack, webhooks, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
@@ -22,12 +20,6 @@ pub fn pause_event(
 ) -> AppResult<()> {
     let event = entry.event;
     audit::record(ctx.conn, now, entry)?;
-    let body = json!({
-        "type": event,
-        "timestamp": rfc3339(now),
-        "data": pause.to_value(ctx.base_url, now),
-    })
-    .to_string();
     let mut targets: Vec<(String, Option<i64>)> = Vec::new();
     if event != "pause.created" {
         if let Some(url) = &pause.callback_url {
@@ -39,6 +31,12 @@ pub fn pause_event(
     for ep in webhooks::subscribed(ctx.conn, pause.workspace_id, event)? {
         targets.push((ep.url, Some(ep.id)));
     }
+    // Most pauses go to no endpoint: the payload is only rendered when someone will receive it.
+    let body = if targets.is_empty() {
+        String::new()
+    } else {
+        event_body(ctx.base_url, now, pause, event)?
+    };
     for (target, endpoint_id) in &targets {
         let message = NewMessage {
             workspace_id: pause.workspace_id,
@@ -56,6 +54,22 @@ pub fn pause_event(
         queue_emails(ctx, now, pause)?;
     }
     queue_slack(ctx, now, pause, event)
+}
+
+/// The Standard Webhooks payload: `{"type", "timestamp", "data": <the pause as agents see it>}`.
+fn event_body(base_url: &str, now: Millis, pause: &Pause, event: &str) -> AppResult<String> {
+    #[derive(serde::Serialize)]
+    struct Body<'a> {
+        r#type: &'a str,
+        timestamp: String,
+        data: PauseView<'a>,
+    }
+    let body = Body {
+        r#type: event,
+        timestamp: rfc3339(now),
+        data: pause.view(base_url, now),
+    };
+    Ok(serde_json::to_string(&body).map_err(anyhow::Error::from)?)
 }
 
 /// One email per recipient. The payload stays empty: the email is rendered at send time from

@@ -193,18 +193,27 @@ pub struct NewPause {
     pub timeout_secs: Option<i64>,
 }
 
-/// Creates a pause, counting it against the plan unless it comes from a test key.
+/// Creates a pause, counting it against the plan unless it comes from a test key. Returns the
+/// workspace's quota standing when the pause was counted (for the `RateLimit` headers, so the
+/// handler need not read it again).
 pub fn create(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
     server_timeout: i64,
     p: NewPause,
-) -> AppResult<Pause> {
+) -> AppResult<(Pause, Option<quotas::QuotaState>)> {
     let conn = ctx.conn;
     let ws = workspaces::get(conn, p.workspace_id)?;
+    let mut quota = None;
     if !p.test {
         let plan = workspaces::plan(conn, &ws.plan_id)?;
         let used = quotas::count_one(conn, ws.id, now)?;
+        quota = Some(quotas::QuotaState {
+            limit: plan.monthly_pauses,
+            used,
+            reset_secs: quotas::secs_until_next_month(now),
+            window_secs: quotas::month_window_secs(now),
+        });
         if plan.monthly_pauses.is_some_and(|limit| used > limit) {
             return Err(AppError::QuotaExceeded {
                 detail: format!(
@@ -232,16 +241,32 @@ pub fn create(
         ws.id,
         p.api_key_id,
         p.test,
-        p.action,
-        p.context,
-        p.metadata,
-        p.callback_url,
+        &p.action,
+        &p.context,
+        &p.metadata,
+        &p.callback_url,
         now,
         now + timeout * 1000
     ])?;
-    let id = conn.last_insert_rowid();
-    let pause = get_by_id(conn, id)?
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("pause vanished")))?;
+    // Built from what was just inserted: re-reading the row cost the writer a query per create.
+    let pause = Pause {
+        id: conn.last_insert_rowid(),
+        watch_id,
+        workspace_id: ws.id,
+        api_key_id: Some(p.api_key_id),
+        test: p.test,
+        stored_status: Status::Pending,
+        action: p.action,
+        context: p.context,
+        metadata: p.metadata,
+        callback_url: p.callback_url,
+        created_at: now,
+        expires_at: now + timeout * 1000,
+        decided_at: None,
+        decided_by: None,
+        reason: None,
+        version: 1,
+    };
     let entry = Entry {
         workspace_id: Some(ws.id),
         actor: Actor::Key(p.api_key_id),
@@ -250,7 +275,7 @@ pub fn create(
         details: None,
     };
     events::pause_event(ctx, now, &pause, entry)?;
-    Ok(pause)
+    Ok((pause, quota))
 }
 
 pub fn get_by_id(conn: &Connection, id: i64) -> AppResult<Option<Pause>> {

@@ -113,42 +113,66 @@ fn stale(pause: &Pause, now: i64, user: Option<&users::User>, wants: bool) -> Op
     }
 }
 
-/// Sends one queued email. A request decided (or a user disabled or opted out) before its turn
-/// came is not emailed: the attempt is recorded as [`Outcome::Skipped`] with the reason.
-pub async fn deliver(state: &AppState, msg: &Message) -> AppResult<Outcome> {
-    let (Some(pause_id), Some(user_id)) = (msg.pause_id, msg.user_id) else {
-        return Ok(permanent("an email message without a pause or user".into()));
-    };
+/// What became of a queued email at preparation: ready to send (with fresh one-click links),
+/// or already settled with this outcome.
+pub enum Prepared {
+    Ready(Box<(Pause, Tokens)>),
+    Settled(Outcome),
+}
+
+/// Prepares a batch of queued emails in ONE writer job: reads each pause and user and makes the
+/// links of those still worth sending. A request decided (or a user disabled or opted out)
+/// before its turn came is not emailed: it is settled as [`Outcome::Skipped`] with the reason.
+/// One job per batch rather than per email keeps notifications off the writer's critical path.
+pub async fn prepare(state: &AppState, msgs: &[Message]) -> AppResult<Vec<Prepared>> {
     let now = state.now();
-    let to = msg.target.clone();
-    let found = state
+    let wanted: Vec<(Option<i64>, Option<i64>)> =
+        msgs.iter().map(|m| (m.pause_id, m.user_id)).collect();
+    state
         .writer
         .run(move |ctx| {
-            let Some(pause) = pauses::get_by_id(ctx.conn, pause_id)? else {
-                return Ok(Err("not sent: the request no longer exists".to_string()));
-            };
-            let user = users::get(ctx.conn, user_id)?;
-            let wants = notifications::email_enabled(ctx.conn, user_id).unwrap_or(false);
-            if let Some(why) = stale(&pause, now, user.as_ref(), wants) {
-                return Ok(Err(why));
-            }
-            let tokens = decision_links::create(ctx.conn, now, &pause, user_id)?;
-            Ok(Ok((pause, tokens)))
+            wanted
+                .into_iter()
+                .map(|ids| prepare_one(ctx.conn, now, ids))
+                .collect()
         })
-        .await?;
-    let (pause, tokens) = match found {
-        Ok(found) => found,
-        Err(note) => return Ok(Outcome::Skipped { note }),
+        .await
+}
+
+fn prepare_one(
+    conn: &rusqlite::Connection,
+    now: i64,
+    ids: (Option<i64>, Option<i64>),
+) -> AppResult<Prepared> {
+    let (Some(pause_id), Some(user_id)) = ids else {
+        return Ok(Prepared::Settled(permanent(
+            "an email message without a pause or user".into(),
+        )));
     };
-    let view = View::new(&pause, &state.base_url(), &tokens);
-    let email = match build(&state.mailer, &to, &msg.msg_id, &view) {
+    let skipped = |note: String| Ok(Prepared::Settled(Outcome::Skipped { note }));
+    let Some(pause) = pauses::get_by_id(conn, pause_id)? else {
+        return skipped("not sent: the request no longer exists".into());
+    };
+    let user = users::get(conn, user_id)?;
+    let wants = notifications::email_enabled(conn, user_id).unwrap_or(false);
+    if let Some(why) = stale(&pause, now, user.as_ref(), wants) {
+        return skipped(why);
+    }
+    let tokens = decision_links::create(conn, now, &pause, user_id)?;
+    Ok(Prepared::Ready(Box::new((pause, tokens))))
+}
+
+/// Sends one prepared email.
+pub async fn send(state: &AppState, msg: &Message, pause: &Pause, tokens: &Tokens) -> Outcome {
+    let view = View::new(pause, &state.base_url(), tokens);
+    let email = match build(&state.mailer, &msg.target, &msg.msg_id, &view) {
         Ok(e) => e,
-        Err(e) => return Ok(permanent(e)),
+        Err(e) => return permanent(e),
     };
-    Ok(match state.mailer.send(email).await {
+    match state.mailer.send(email).await {
         Ok(()) => Outcome::Delivered { status: None },
         Err(e) => classify(&e),
-    })
+    }
 }
 
 fn permanent(error: String) -> Outcome {

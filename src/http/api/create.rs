@@ -44,15 +44,27 @@ pub async fn create(
     payload: web::Payload,
 ) -> HttpResponse {
     let key = key.0;
-    let result = handle(&state, &key, &req, payload).await;
-    let mut response = result.unwrap_or_else(|e| e.error_response());
-    let quota = state
-        .read()
-        .and_then(|conn| quotas::state(&conn, key.workspace_id, state.now()));
+    let (mut response, quota) = match handle(&state, &key, &req, payload).await {
+        Ok((response, quota)) => (response, quota),
+        Err(e) => (e.error_response(), None),
+    };
+    // A counted create already knows the standing; other answers look it up.
+    let quota = quota.map(Ok).unwrap_or_else(|| {
+        state
+            .read()
+            .and_then(|conn| quotas::state(&conn, key.workspace_id, state.now()))
+    });
     if let Ok(quota) = quota {
         add_ratelimit_headers(&mut response, &quota);
     }
     response
+}
+
+struct Created {
+    status: u16,
+    body: String,
+    location: String,
+    quota: Option<quotas::QuotaState>,
 }
 
 async fn handle(
@@ -60,7 +72,7 @@ async fn handle(
     key: &crate::domain::api_keys::AuthKey,
     req: &HttpRequest,
     payload: web::Payload,
-) -> AppResult<HttpResponse> {
+) -> AppResult<(HttpResponse, Option<quotas::QuotaState>)> {
     let ct = content_type(req);
     if !ct.is_empty() && ct != "application/json" && !ct.ends_with("+json") {
         return Err(AppError::UnsupportedMediaType(format!(
@@ -89,38 +101,55 @@ async fn handle(
         state.now(),
     );
     let workspace_id = key.workspace_id;
-    let (status, body) = state
+    let created = state
         .writer
         .run(move |ctx| {
             if let Some(k) = &idem_key {
                 if let Lookup::Replay { status, body } =
                     idempotency::lookup(ctx.conn, workspace_id, k, &request_hash)?
                 {
-                    return Ok((status, body));
+                    let location = replayed_location(&body);
+                    return Ok(Created {
+                        status,
+                        body,
+                        location,
+                        quota: None,
+                    });
                 }
             }
-            let pause = pauses::create(ctx, now, server_timeout, new)?;
-            let body =
-                serde_json::to_string(&pause.view(&base_url, now)).map_err(anyhow::Error::from)?;
+            let (pause, quota) = pauses::create(ctx, now, server_timeout, new)?;
+            let view = pause.view(&base_url, now);
+            let body = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
             if let Some(k) = &idem_key {
                 idempotency::store(ctx.conn, workspace_id, k, &request_hash, 201, &body, now)?;
             }
-            Ok((201, body))
+            let location = view.status_url;
+            Ok(Created {
+                status: 201,
+                body,
+                location,
+                quota,
+            })
         })
         .await?;
-    let location = serde_json::from_str::<serde_json::Value>(&body)
-        .ok()
-        .and_then(|v| v["statusUrl"].as_str().map(str::to_string))
-        .unwrap_or_default();
-    Ok(HttpResponse::build(
-        actix_web::http::StatusCode::from_u16(status)
+    let response = HttpResponse::build(
+        actix_web::http::StatusCode::from_u16(created.status)
             .unwrap_or(actix_web::http::StatusCode::CREATED),
     )
     .content_type("application/json")
-    .insert_header((header::LOCATION, location))
+    .insert_header((header::LOCATION, created.location))
     .insert_header((header::ETAG, pauses::INITIAL_ETAG))
     .insert_header((header::CACHE_CONTROL, "no-store"))
-    .body(body))
+    .body(created.body);
+    Ok((response, created.quota))
+}
+
+/// The `Location` of a replayed response: its `statusUrl`.
+fn replayed_location(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["statusUrl"].as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Parses and validates the body; errors name the offending field.

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde_json::json;
 use tokio::time::Instant;
 use uuid::Uuid;
 
@@ -140,10 +139,23 @@ pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<Http
         false,
     )?;
     let base = state.base_url();
-    let items: Vec<_> = page.items.iter().map(|p| p.view(&base, now)).collect();
+    // Serialised straight from the views: going through `json!` re-parsed every context.
+    #[derive(serde::Serialize)]
+    struct ListBody<'a> {
+        items: Vec<pauses::PauseView<'a>>,
+        total: i64,
+        limit: i64,
+        offset: i64,
+    }
+    let body = ListBody {
+        items: page.items.iter().map(|p| p.view(&base, now)).collect(),
+        total: page.total,
+        limit,
+        offset,
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .json(json!({ "items": items, "total": page.total, "limit": limit, "offset": offset })))
+        .json(body))
 }
 
 /// `POST /api/pause/:watchId/cancel`: the agent withdraws its pending pause.
