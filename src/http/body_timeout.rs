@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use actix_web::body::{BoxBody, MessageBody};
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::error::PayloadError;
 use actix_web::http::{header, ConnectionType};
@@ -69,12 +69,12 @@ fn has_body(req: &ServiceRequest) -> bool {
 pub async fn enforce(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
     let timeout = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.settings.limits.body_timeout);
     let (Some(timeout), true) = (timeout, has_body(&req)) else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
+        return Ok(next.call(req).await?.map_into_left_body());
     };
     let progress = Arc::new(Progress::default());
     let stream = DeadlinePayload {
@@ -94,12 +94,12 @@ pub async fn enforce(
         return match result {
             Ok(res) => {
                 let (req, _) = res.into_parts();
-                Ok(ServiceResponse::new(req, err.error_response()))
+                Ok(ServiceResponse::new(req, err.error_response()).map_into_right_body())
             }
             Err(_) => Err(err.into()),
         };
     }
-    let mut res = result?.map_into_boxed_body();
+    let mut res = result?.map_into_left_body();
     if !progress.finished.load(Ordering::Relaxed) {
         // Unread body bytes would be parsed as the next request; a slow sender would hold the
         // connection while they are drained. Close instead.
