@@ -124,3 +124,20 @@ impl Drop for Subscription {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn past_the_cap_there_is_no_slot_until_a_subscription_is_dropped() {
+        let waiters = Waiters::new(2);
+        let first = waiters.subscribe(1).expect("a slot");
+        let _second = waiters.subscribe(1).expect("a slot");
+        assert!(waiters.subscribe(2).is_none());
+        assert_eq!(waiters.active(), 2);
+        drop(first);
+        assert_eq!(waiters.active(), 1);
+        assert!(waiters.subscribe(2).is_some());
+    }
+}
