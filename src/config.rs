@@ -9,6 +9,9 @@ use url::Url;
 
 use crate::notify::smtp_url::SmtpUrl;
 
+mod limits;
+pub use limits::{LimitArgs, Limits};
+
 #[derive(Debug, Parser)]
 #[command(
     name = "holdpoint",
@@ -91,6 +94,8 @@ pub struct ServeArgs {
     pub workers: Option<usize>,
     #[command(flatten)]
     pub mail: MailArgs,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 /// How notification emails leave the server (shared by `serve` and `send-test-email`).
@@ -218,6 +223,7 @@ pub struct Settings {
     /// None: emails become .eml files under `<data dir>/mail/`. Its Debug hides the password.
     pub smtp_url: Option<SmtpUrl>,
     pub smtp_from: String,
+    pub limits: Limits,
 }
 
 impl Settings {
@@ -235,6 +241,7 @@ impl Settings {
             webhook_allow_private: serve.webhook_allow_private,
             smtp_url: serve.mail.smtp_url.clone(),
             smtp_from: serve.mail.smtp_from.clone(),
+            limits: Limits::from_args(&serve.limits),
         }
     }
 
@@ -270,6 +277,7 @@ impl Settings {
             webhook_allow_private: true,
             smtp_url: None,
             smtp_from: "Holdpoint <holdpoint@localhost>".into(),
+            limits: Limits::for_tests(),
         }
     }
 }

@@ -36,8 +36,28 @@ pub enum AppError {
     IdempotencyMismatch(String),
     #[error("{detail}")]
     TooManyRequests { detail: String, retry_after: u64 },
+    /// One API key sent more than its per-second rate allows.
+    #[error(
+        "this API key sent too many requests: at most {} at once and {} a second; \
+         retry in {retry_after} s",
+        policy.burst,
+        policy.rate
+    )]
+    RateLimited {
+        retry_after: u64,
+        policy: crate::rate_limit::KeyPolicy,
+    },
+    /// The client took longer than the body timeout to send its request.
+    #[error("{0}")]
+    RequestTimeout(String),
     #[error("{0}")]
     Unavailable(String),
+    /// Every long-poll slot is taken; the agent should come back shortly.
+    #[error(
+        "the server is already holding its maximum of {max} long-polls; retry in \
+         {retry_after} s (a request without `wait` is answered at once)"
+    )]
+    TooManyWaiters { max: usize, retry_after: u64 },
     #[error("database error")]
     Db(#[from] rusqlite::Error),
     #[error("database pool error")]
@@ -74,7 +94,10 @@ impl AppError {
                 ("idempotency-key-reused", "Idempotency key reused")
             }
             AppError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
+            AppError::RateLimited { .. } => ("rate-limited", "API key rate limit exceeded"),
+            AppError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
             AppError::Unavailable(_) => ("unavailable", "Service unavailable"),
+            AppError::TooManyWaiters { .. } => ("too-many-waiters", "Too many long-polls"),
             AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
                 ("internal", "Internal server error")
             }
@@ -129,10 +152,13 @@ impl ResponseError for AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::QuotaExceeded { .. } | AppError::TooManyRequests { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
+            AppError::QuotaExceeded { .. }
+            | AppError::TooManyRequests { .. }
+            | AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
+            AppError::Unavailable(_) | AppError::TooManyWaiters { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
             }
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -146,17 +172,44 @@ impl ResponseError for AppError {
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         res.insert_header((header::CACHE_CONTROL, "no-store"));
-        match self {
-            AppError::Unauthorized => {
-                res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
-            }
-            AppError::QuotaExceeded { retry_after, .. }
-            | AppError::TooManyRequests { retry_after, .. } => {
-                res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
-            }
-            _ => {}
+        if let AppError::Unauthorized = self {
+            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        }
+        if let Some(secs) = self.retry_after() {
+            res.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if let AppError::RateLimited {
+            retry_after,
+            policy,
+        } = self
+        {
+            let (q, w) = (policy.burst, policy.window_secs());
+            res.insert_header((RATELIMIT_POLICY, format!("\"burst\";q={q};w={w}")));
+            res.insert_header((RATELIMIT, format!("\"burst\";r=0;t={retry_after}")));
+        }
+        if let AppError::RequestTimeout(_) = self {
+            // The rest of the body may still be on its way: never read it as the next request.
+            res.force_close();
         }
         res.body(self.problem_body().to_string())
+    }
+}
+
+/// IETF `RateLimit-Policy` and `RateLimit` fields: structured-field lists, one item per policy.
+pub const RATELIMIT_POLICY: header::HeaderName =
+    header::HeaderName::from_static("ratelimit-policy");
+pub const RATELIMIT: header::HeaderName = header::HeaderName::from_static("ratelimit");
+
+impl AppError {
+    /// Seconds for `Retry-After`, for the errors that say when to come back.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            AppError::QuotaExceeded { retry_after, .. }
+            | AppError::TooManyRequests { retry_after, .. }
+            | AppError::RateLimited { retry_after, .. }
+            | AppError::TooManyWaiters { retry_after, .. } => Some(*retry_after),
+            _ => None,
+        }
     }
 }
 
@@ -219,9 +272,11 @@ impl ResponseError for PageError {
                     detail: body["detail"].as_str().unwrap_or(""),
                 };
                 let html = askama::Template::render(&page).unwrap_or_else(|_| "Error".into());
-                HttpResponse::build(e.status_code())
-                    .content_type("text/html; charset=utf-8")
-                    .body(html)
+                let mut res = HttpResponse::build(e.status_code());
+                if let Some(secs) = e.retry_after() {
+                    res.insert_header((header::RETRY_AFTER, secs.to_string()));
+                }
+                res.content_type("text/html; charset=utf-8").body(html)
             }
         }
     }

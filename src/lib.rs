@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod notify;
+pub mod rate_limit;
 pub mod startup;
 pub mod telemetry;
 pub mod waiters;

@@ -41,7 +41,7 @@ impl Application {
             announce_first_run(&settings, default_ws);
         }
         let pool = db::open_pool(&path, settings.synchronous, settings.workers as u32 * 2 + 2)?;
-        let waiters = Waiters::new();
+        let waiters = Waiters::new(settings.limits.max_waiters);
         let wake = waiters.clone();
         let outbox_wake = Arc::new(tokio::sync::Notify::new());
         let dispatcher_wake = outbox_wake.clone();
@@ -64,11 +64,12 @@ impl Application {
             writer,
             waiters,
             settings: Arc::new(settings.clone()),
-            clock,
+            clock: clock.clone(),
             login_throttle: Default::default(),
             hashing: tokio::sync::Semaphore::new(2),
             outbox_wake,
             mailer: Arc::new(mailer),
+            rate_limits: crate::rate_limit::RateLimits::new(&settings.limits, clock.clone()),
         });
         let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;
@@ -131,6 +132,7 @@ fn run_server(
                 web::PathConfig::default()
                     .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
             )
+            .wrap(actix_web::middleware::from_fn(http::body_timeout::enforce))
             .wrap(http::security_headers())
             .wrap(
                 Logger::new("%{method}xi %{path}xi %s %Dms")
@@ -144,7 +146,13 @@ fn run_server(
     .workers(settings.workers)
     // Long-polls answer after up to 55 s; keep idle connections for the next poll.
     .keep_alive(Duration::from_secs(75))
-    .client_request_timeout(Duration::from_secs(10))
+    // The first request's head must arrive in time (actix answers a bare 408 and closes);
+    // bodies have their own deadline (`http::body_timeout`).
+    .client_request_timeout(settings.limits.header_timeout)
+    // A client that hangs up ends its request: the handler future is dropped, so a parked
+    // long-poll gives its waiter slot back at once instead of waiting out its time for nobody.
+    // (Clients that half-close their side while awaiting an answer are not supported.)
+    .h1_allow_half_closed(false)
     .shutdown_timeout(10)
     // Signals are ours (see `run_until_stopped`) so waiters hear of shutdown first.
     .disable_signals()
@@ -247,8 +255,9 @@ pub async fn sweep_once(state: &AppState) -> AppResult<usize> {
     }
 }
 
-/// Drops idempotency records past retention and dead sessions.
+/// Drops idempotency records past retention, dead sessions and refilled rate-limit buckets.
 pub async fn housekeeping(state: &AppState) -> AppResult<()> {
+    state.rate_limits.housekeeping();
     let now = state.now();
     state
         .writer

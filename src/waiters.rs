@@ -3,6 +3,10 @@
 //! A waiter holds no database connection: it registers interest in one pause id, reads the state
 //! once, then sleeps on a [`Notify`] until the writer commits a change to that pause (or its time
 //! runs out). The map is sharded so ten thousand waiters do not contend on one lock.
+//!
+//! The number of parked waiters is capped: each holds a connection, and without a cap enough
+//! of them would exhaust file descriptors and memory. A [`Subscription`] is the slot; dropping
+//! it (response sent, client gone, server stopping) gives the slot back.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -12,19 +16,21 @@ use tokio::sync::Notify;
 
 const SHARDS: usize = 64;
 
-#[derive(Default)]
 pub struct Waiters {
     shards: Vec<Mutex<HashMap<i64, Arc<Notify>>>>,
     active: AtomicUsize,
+    max: usize,
     stopping: AtomicBool,
     shutdown: Notify,
 }
 
 impl Waiters {
-    pub fn new() -> Arc<Self> {
+    /// At most `max` waiters may be parked at once.
+    pub fn new(max: usize) -> Arc<Self> {
         Arc::new(Waiters {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             active: AtomicUsize::new(0),
+            max,
             stopping: AtomicBool::new(false),
             shutdown: Notify::new(),
         })
@@ -49,21 +55,31 @@ impl Waiters {
         &self.shards[(id as u64 as usize) % SHARDS]
     }
 
-    /// Register interest in `pause_id`. Call [`Subscription::notified`] and `enable()` the
-    /// future *before* reading the state, so a commit in between is not missed.
-    pub fn subscribe(self: &Arc<Self>, pause_id: i64) -> Subscription {
+    /// Register interest in `pause_id`, or `None` when all [`Waiters::max`] slots are taken.
+    /// Call `notified()` on [`Subscription::notify`] and `enable()` the future *before* reading
+    /// the state, so a commit in between is not missed.
+    pub fn subscribe(self: &Arc<Self>, pause_id: i64) -> Option<Subscription> {
+        self.active
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()?;
         let notify = {
             let mut map = self.shard(pause_id).lock().expect("waiters lock");
             map.entry(pause_id)
                 .or_insert_with(|| Arc::new(Notify::new()))
                 .clone()
         };
-        self.active.fetch_add(1, Ordering::Relaxed);
-        Subscription {
+        Some(Subscription {
             waiters: self.clone(),
             pause_id,
             notify,
-        }
+        })
+    }
+
+    /// The cap on parked waiters.
+    pub fn max(&self) -> usize {
+        self.max
     }
 
     /// Wakes every waiter on these pauses.
@@ -78,7 +94,7 @@ impl Waiters {
 
     /// Number of waiters currently parked (for metrics and limits).
     pub fn active(&self) -> usize {
-        self.active.load(Ordering::Relaxed)
+        self.active.load(Ordering::Acquire)
     }
 }
 
@@ -96,7 +112,7 @@ impl Subscription {
 
 impl Drop for Subscription {
     fn drop(&mut self) {
-        self.waiters.active.fetch_sub(1, Ordering::Relaxed);
+        self.waiters.active.fetch_sub(1, Ordering::AcqRel);
         let mut map = self
             .waiters
             .shard(self.pause_id)
@@ -106,5 +122,22 @@ impl Drop for Subscription {
         if Arc::strong_count(&self.notify) == 2 {
             map.remove(&self.pause_id);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn past_the_cap_there_is_no_slot_until_a_subscription_is_dropped() {
+        let waiters = Waiters::new(2);
+        let first = waiters.subscribe(1).expect("a slot");
+        let _second = waiters.subscribe(1).expect("a slot");
+        assert!(waiters.subscribe(2).is_none());
+        assert_eq!(waiters.active(), 2);
+        drop(first);
+        assert_eq!(waiters.active(), 1);
+        assert!(waiters.subscribe(2).is_some());
     }
 }

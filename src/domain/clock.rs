@@ -6,6 +6,13 @@ use super::Millis;
 
 pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> Millis;
+
+    /// Time since a fixed point, never going backwards: for rate limits, which a wall clock
+    /// stepped back by NTP would otherwise lock out until it caught up. A manual clock is its
+    /// own monotonic time.
+    fn monotonic(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.now().max(0) as u64)
+    }
 }
 
 pub struct SystemClock;
@@ -13,6 +20,11 @@ pub struct SystemClock;
 impl Clock for SystemClock {
     fn now(&self) -> Millis {
         system_now()
+    }
+
+    fn monotonic(&self) -> std::time::Duration {
+        static START: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+        START.get_or_init(std::time::Instant::now).elapsed()
     }
 }
 

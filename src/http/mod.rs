@@ -1,7 +1,9 @@
 //! Routes, shared request helpers and the application state handed to every handler.
 
 pub mod api;
+pub mod body_timeout;
 pub mod dashboard;
+pub mod page_limit;
 pub mod query;
 pub mod static_files;
 
@@ -34,6 +36,8 @@ pub struct AppState {
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// The mail transport (SMTP or `.eml` files), built once at startup.
     pub mailer: Arc<crate::notify::mailer::Mailer>,
+    /// Per-API-key and per-client-IP request budgets.
+    pub rate_limits: crate::rate_limit::RateLimits,
 }
 
 impl AppState {
@@ -123,6 +127,7 @@ pub async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> AppResul
     }
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
+        // A body timeout surfaces here too; the body-timeout middleware answers it with 408.
         let chunk = chunk
             .map_err(|e| AppError::BadRequest(format!("could not read the request body: {e}")))?;
         if body.len() + chunk.len() > MAX_BODY {

@@ -270,6 +270,12 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A plain TCP connection to the server, for clients that misbehave below HTTP.
+    pub async fn raw_connection(&self) -> tokio::net::TcpStream {
+        let addr = self.address.trim_start_matches("http://");
+        tokio::net::TcpStream::connect(addr).await.unwrap()
+    }
+
     pub async fn sweep(&self) -> usize {
         holdpoint::startup::sweep_once(&self.app_state)
             .await

@@ -17,6 +17,7 @@ mod decisions;
 mod email;
 mod idempotency;
 mod invites;
+mod limits;
 mod list_and_read;
 mod long_poll;
 mod manage_keys;

@@ -12,7 +12,14 @@ use crate::http::AppState;
 /// `last_used_at` is written at most once a minute per key: a read must not become a write.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
+/// An authenticated key whose request was counted against its rate limit: what every API
+/// handler takes.
 pub struct ApiKey(pub AuthKey);
+
+/// An authenticated key *not yet* counted against its rate limit. Only for `POST /api/pause`,
+/// which calls [`rate_limit`] itself so that a 429 there still carries the monthly quota
+/// headers next to the burst ones.
+pub struct UnmeteredApiKey(pub AuthKey);
 
 /// The token of an `Authorization: Bearer …` header, if there is one.
 pub fn bearer(req: &HttpRequest) -> Option<&str> {
@@ -21,10 +28,18 @@ pub fn bearer(req: &HttpRequest) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-fn authenticate(req: &HttpRequest) -> Result<ApiKey, AppError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .expect("AppState is registered");
+fn app_state(req: &HttpRequest) -> &web::Data<AppState> {
+    req.app_data::<web::Data<AppState>>()
+        .expect("AppState is registered")
+}
+
+/// Counts one request against the key's per-second budget (429 past it).
+pub fn rate_limit(state: &AppState, key: &AuthKey) -> Result<(), AppError> {
+    state.rate_limits.check_key(key.id)
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppError> {
+    let state = app_state(req);
     let token = bearer(req).ok_or(AppError::Unauthorized)?;
     let key = api_keys::authenticate(&*state.read()?, token)?.ok_or(AppError::Unauthorized)?;
     let now = state.now();
@@ -34,7 +49,7 @@ fn authenticate(req: &HttpRequest) -> Result<ApiKey, AppError> {
             .writer
             .spawn(move |ctx| Ok(api_keys::touch(ctx.conn, id, now)?));
     }
-    Ok(ApiKey(key))
+    Ok(key)
 }
 
 impl FromRequest for ApiKey {
@@ -42,6 +57,18 @@ impl FromRequest for ApiKey {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        ready(authenticate(req).and_then(|key| {
+            rate_limit(app_state(req), &key)?;
+            Ok(ApiKey(key))
+        }))
+    }
+}
+
+impl FromRequest for UnmeteredApiKey {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).map(UnmeteredApiKey))
     }
 }

@@ -7,11 +7,11 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::auth::ApiKey;
+use super::auth::{self, UnmeteredApiKey};
 use crate::domain::idempotency::{self, Lookup};
 use crate::domain::pauses::{self, NewPause};
 use crate::domain::{quotas, secrets};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, RATELIMIT, RATELIMIT_POLICY};
 use crate::http::{content_type, parse_json, read_body, State};
 
 pub const MAX_ACTION_CHARS: usize = 1000;
@@ -39,7 +39,7 @@ struct CreateBody<'a> {
 
 pub async fn create(
     state: State,
-    key: ApiKey,
+    key: UnmeteredApiKey,
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
@@ -73,6 +73,7 @@ async fn handle(
     req: &HttpRequest,
     payload: web::Payload,
 ) -> AppResult<(HttpResponse, Option<quotas::QuotaState>)> {
+    auth::rate_limit(state, key)?;
     let ct = content_type(req);
     if !ct.is_empty() && ct != "application/json" && !ct.ends_with("+json") {
         return Err(AppError::UnsupportedMediaType(format!(
@@ -246,20 +247,31 @@ fn validate_url(u: String) -> AppResult<String> {
     Ok(url.to_string())
 }
 
+/// Adds the monthly policy to the RateLimit fields, after any policy already there (the
+/// per-key burst one on a 429): both fields are lists, one item per policy.
 fn add_ratelimit_headers(res: &mut HttpResponse, q: &quotas::QuotaState) {
     // An unlimited plan has no monthly policy to report.
     let (Some(limit), Some(remaining)) = (q.limit, q.remaining()) else {
         return;
     };
     let headers = res.headers_mut();
-    if let Ok(v) =
-        header::HeaderValue::from_str(&format!("\"monthly\";q={limit};w={}", q.window_secs))
-    {
-        headers.insert(header::HeaderName::from_static("ratelimit-policy"), v);
-    }
-    if let Ok(v) =
-        header::HeaderValue::from_str(&format!("\"monthly\";r={remaining};t={}", q.reset_secs))
-    {
-        headers.insert(header::HeaderName::from_static("ratelimit"), v);
+    let items = [
+        (
+            RATELIMIT_POLICY,
+            format!("\"monthly\";q={limit};w={}", q.window_secs),
+        ),
+        (
+            RATELIMIT,
+            format!("\"monthly\";r={remaining};t={}", q.reset_secs),
+        ),
+    ];
+    for (name, item) in items {
+        let value = match headers.get(&name).and_then(|v| v.to_str().ok()) {
+            Some(existing) => format!("{existing}, {item}"),
+            None => item,
+        };
+        if let Ok(v) = header::HeaderValue::from_str(&value) {
+            headers.insert(name, v);
+        }
     }
 }

@@ -32,7 +32,10 @@ const PROBLEMS: &[(&str, &str)] = &[
     ("quota-exceeded", "The workspace used this month's pauses on its plan. `Retry-After` says when the month turns (UTC)."),
     ("idempotency-key-reused", "An Idempotency-Key was reused with a different body. Use a new key for a new request."),
     ("too-many-requests", "Slow down; `Retry-After` says for how long."),
+    ("rate-limited", "This API key sent more requests than its per-second limit. `Retry-After` says when to send the next; `RateLimit-Policy` and `RateLimit` name the policy."),
+    ("request-timeout", "The request body did not arrive within the server's body timeout. Send it again at once, in one go."),
     ("unavailable", "The service cannot answer right now; retry later."),
+    ("too-many-waiters", "The server holds its maximum of long-polls. Retry after `Retry-After` seconds; a request without `wait` is answered at once."),
     ("internal", "An unexpected failure; the server log has the cause."),
     ("method-not-allowed", "This path does not accept that HTTP method."),
 ];

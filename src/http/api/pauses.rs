@@ -14,6 +14,9 @@ use crate::http::query::Query;
 use crate::http::State;
 
 pub const MAX_WAIT_SECS: u64 = 55;
+/// When every long-poll slot is taken: soon enough for an agent, and slots free up constantly
+/// as waits end.
+const WAITERS_RETRY_AFTER_SECS: u64 = 2;
 
 /// A watchId that is not a UUID names no pause: 404, like any unknown id.
 pub fn parse_watch_id(raw: &str) -> AppResult<Uuid> {
@@ -73,7 +76,7 @@ pub async fn get(
         return Ok(respond(&state, &pause, inm.as_deref()));
     }
     let deadline = Instant::now() + wait;
-    let subscription = state.waiters.subscribe(pause.id);
+    let subscription = take_slot(&state, pause.id)?;
     let stopping = state.waiters.shutdown_signal();
     tokio::pin!(stopping);
     stopping.as_mut().enable();
@@ -96,6 +99,19 @@ pub async fn get(
         }
     }
     Ok(respond(&state, &pause, inm.as_deref()))
+}
+
+/// A waiter slot for this long-poll, or a 503 telling the agent to come back shortly. The slot
+/// is the returned subscription: it is given back when the request's future ends or is dropped
+/// (answered, client gone, server stopping).
+fn take_slot(state: &State, pause_id: i64) -> AppResult<crate::waiters::Subscription> {
+    state
+        .waiters
+        .subscribe(pause_id)
+        .ok_or_else(|| AppError::TooManyWaiters {
+            max: state.waiters.max(),
+            retry_after: WAITERS_RETRY_AFTER_SECS,
+        })
 }
 
 fn respond(state: &State, pause: &Pause, inm: Option<&str>) -> HttpResponse {

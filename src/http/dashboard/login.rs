@@ -11,7 +11,8 @@ use super::session::{self, removal_cookie, session_cookie};
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::{sessions, users};
 use crate::error::{AppError, PageError};
-use crate::http::State;
+use crate::http::{page_limit, State};
+use crate::rate_limit::PageGroup;
 
 const GENERIC_FAILURE: &str = "Email or password is incorrect.";
 
@@ -64,6 +65,8 @@ pub async fn submit(
     req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, PageError> {
+    // Per client IP, before anything else; the per-account throttle below stays as well.
+    page_limit::check(&state, &req, PageGroup::SignIn)?;
     let form = form.into_inner();
     session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
     let email = form.email.trim().to_lowercase();

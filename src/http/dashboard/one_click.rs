@@ -16,7 +16,8 @@ use crate::domain::pauses::{self, Decision, Outcome, Pause, Status};
 use crate::domain::{users, workspaces, Millis};
 use crate::error::{AppResult, PageError};
 use crate::http::api::decide::MAX_REASON_CHARS;
-use crate::http::State;
+use crate::http::{page_limit, State};
+use crate::rate_limit::PageGroup;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -85,6 +86,7 @@ pub async fn show(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
+    page_limit::check(&state, &req, PageGroup::OneClick)?;
     let found = find(&*state.read()?, &path, state.now())?;
     render(&state, &req, found, None, "")
 }
@@ -105,6 +107,7 @@ pub async fn submit(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
+    page_limit::check(&state, &req, PageGroup::OneClick)?;
     let form: DecisionForm = parse_form(&body)?;
     let token = path.into_inner();
     let now = state.now();

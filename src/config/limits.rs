@@ -1,0 +1,78 @@
+//! Settings that keep slow or greedy clients from exhausting the server: read timeouts, the
+//! long-poll cap and the rate limits.
+
+use clap::Args;
+
+/// Limits that keep slow or greedy clients from exhausting the server.
+#[derive(Debug, Clone, Args)]
+pub struct LimitArgs {
+    /// Seconds a new connection has to send its first request's headers (then 408 and close).
+    #[arg(long, env = "HOLDPOINT_HEADER_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub header_timeout: u64,
+    /// Seconds a client has to send a whole request body once its headers are in (then 408).
+    #[arg(long, env = "HOLDPOINT_BODY_TIMEOUT", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub body_timeout: u64,
+    /// Most long-polls (`?wait=N`) parked at once; past it a long-poll gets 503 + Retry-After.
+    #[arg(long, env = "HOLDPOINT_MAX_WAITERS", default_value_t = 20_000,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_waiters: u64,
+    /// API requests per second per API key, refilled evenly (0 turns the limit off).
+    #[arg(long, env = "HOLDPOINT_KEY_RATE_LIMIT", default_value_t = 1000)]
+    pub key_rate_limit: u32,
+    /// Requests one API key may send at once before the per-second rate applies.
+    #[arg(long, env = "HOLDPOINT_KEY_RATE_BURST", default_value_t = 2000,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub key_rate_burst: u32,
+    /// Requests per minute from one client IP to the sign-in form and to the one-click email
+    /// pages, each counted on its own (0 turns the limit off).
+    #[arg(long, env = "HOLDPOINT_IP_RATE_LIMIT", default_value_t = 60)]
+    pub ip_rate_limit: u32,
+    /// Take the client IP from the last `X-Forwarded-For` address. Only behind a reverse proxy
+    /// that sets that header: otherwise any client can pick its own IP.
+    #[arg(long, env = "HOLDPOINT_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_forwarded_for: bool,
+}
+
+/// The resolved [`LimitArgs`].
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub header_timeout: std::time::Duration,
+    pub body_timeout: std::time::Duration,
+    pub max_waiters: usize,
+    /// Requests per second per API key; 0 is off.
+    pub key_rate: u32,
+    pub key_burst: u32,
+    /// Requests per minute per client IP on the sign-in and one-click pages; 0 is off.
+    pub ip_per_minute: u32,
+    pub trust_forwarded_for: bool,
+}
+
+impl Limits {
+    pub(super) fn from_args(a: &LimitArgs) -> Self {
+        Limits {
+            header_timeout: std::time::Duration::from_secs(a.header_timeout),
+            body_timeout: std::time::Duration::from_secs(a.body_timeout),
+            max_waiters: a.max_waiters as usize,
+            key_rate: a.key_rate_limit,
+            key_burst: a.key_rate_burst,
+            ip_per_minute: a.ip_rate_limit,
+            trust_forwarded_for: a.trust_forwarded_for,
+        }
+    }
+
+    /// Test defaults: rate limits off, because the tests' manual clock stands still and
+    /// buckets would never refill; a test that wants a limit turns it on.
+    pub fn for_tests() -> Self {
+        Limits {
+            header_timeout: std::time::Duration::from_secs(10),
+            body_timeout: std::time::Duration::from_secs(10),
+            max_waiters: 20_000,
+            key_rate: 0,
+            key_burst: 2000,
+            ip_per_minute: 0,
+            trust_forwarded_for: false,
+        }
+    }
+}
