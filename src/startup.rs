@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
 use crate::config::Settings;
@@ -68,6 +68,7 @@ impl Application {
             hashing: tokio::sync::Semaphore::new(2),
             outbox_wake,
             mailer: Arc::new(mailer),
+            metrics: Arc::default(),
         });
         let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;
@@ -131,12 +132,8 @@ fn run_server(
                     .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
             )
             .wrap(http::security_headers())
-            .wrap(
-                Logger::new("%{method}xi %{path}xi %s %Dms")
-                    .custom_request_replace("method", |r| r.method().to_string())
-                    // Paths only: query strings may carry secrets. So do sign-up and email links.
-                    .custom_request_replace("path", |r| redacted_path(r.path())),
-            )
+            // Outermost: ids, the access log and metrics see every response, 404s included.
+            .wrap(from_fn(http::observe::observe))
             .configure(http::routes)
             .default_service(web::to(http::not_found))
     })
@@ -150,16 +147,6 @@ fn run_server(
     .listen(listener)?
     .run();
     Ok(server)
-}
-
-/// The path for the access log, with the secret in sign-up and one-click decision links hidden.
-fn redacted_path(path: &str) -> String {
-    for prefix in ["/signup/", "/d/"] {
-        if path.starts_with(prefix) {
-            return format!("{prefix}[redacted]");
-        }
-    }
-    path.to_string()
 }
 
 /// A listening socket with a deep accept queue: thousands of agents may (re)connect their

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod dashboard;
+pub mod observe;
 pub mod query;
 pub mod static_files;
 
@@ -34,6 +35,8 @@ pub struct AppState {
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// The mail transport (SMTP or `.eml` files), built once at startup.
     pub mailer: Arc<crate::notify::mailer::Mailer>,
+    /// Request and delivery counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -69,6 +72,7 @@ pub fn security_headers() -> DefaultHeaders {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(api::health::healthz))
         .route("/readyz", web::get().to(api::health::readyz))
+        .route("/metrics", web::get().to(api::metrics::metrics))
         .route("/problems/{slug}", web::get().to(api::health::problem_doc))
         .configure(api::routes)
         .configure(dashboard::routes)

@@ -78,6 +78,7 @@ async fn deliver_and_record(
     } else if matches!(outcome, Outcome::Delivered { .. }) {
         tracing::info!(msg_id = %msg.msg_id, event = %msg.event, "delivered");
     } else {
+        state.metrics.record_delivery_failure(msg.channel.as_str());
         tracing::warn!(msg_id = %msg.msg_id, event = %msg.event, outcome = ?outcome, "delivery failed");
     }
     state
