@@ -12,7 +12,7 @@ use actix_web::{web, App, HttpServer};
 use crate::config::Settings;
 use crate::db::{self, Writer};
 use crate::domain::clock::{Clock, SystemClock};
-use crate::domain::{idempotency, pauses, sessions, users, workspaces};
+use crate::domain::{idempotency, pauses, retention, sessions, users, workspaces, Millis};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, AppState};
 use crate::notify::mailer::Mailer;
@@ -233,7 +233,7 @@ pub async fn sweep_once(state: &AppState) -> AppResult<usize> {
     }
 }
 
-/// Drops idempotency records past retention and dead sessions.
+/// Drops idempotency records past retention and dead sessions, then purges old contexts.
 pub async fn housekeeping(state: &AppState) -> AppResult<()> {
     let now = state.now();
     state
@@ -243,5 +243,33 @@ pub async fn housekeeping(state: &AppState) -> AppResult<()> {
             sessions::purge_expired(ctx.conn, now)?;
             Ok(())
         })
-        .await
+        .await?;
+    purge_contexts(state, now).await.map(|_| ())
+}
+
+/// Retention: each workspace's old contexts, in batches that are each one short writer job (so
+/// agents' writes interleave) with one audit row. Returns how many contexts were purged.
+pub async fn purge_contexts(state: &AppState, now: Millis) -> AppResult<usize> {
+    const BATCH: i64 = 500;
+    let workspaces = retention::configured(&*state.read()?)?;
+    let mut total = 0;
+    for (ws, days) in workspaces {
+        loop {
+            let n = state
+                .writer
+                .run(move |ctx| retention::purge_batch(ctx.conn, now, ws, days, BATCH))
+                .await?;
+            total += n;
+            if n < BATCH as usize {
+                break;
+            }
+        }
+    }
+    if total > 0 {
+        tracing::info!(
+            pauses = total,
+            "purged contexts past their workspace's retention"
+        );
+    }
+    Ok(total)
 }

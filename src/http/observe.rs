@@ -61,26 +61,16 @@ pub async fn observe(
     let span = tracing::info_span!("request", request_id = %id);
     let method = req.method().clone();
     let path = redacted_path(req.path());
-    let http_req = req.request().clone();
     let state = req.app_data::<State>().cloned();
-    let mut res = async move {
-        match next.call(req).await {
-            Ok(res) => res.map_into_boxed_body(),
-            // Rendered here, inside the span, so an error's own log line carries the id too.
-            Err(e) => ServiceResponse::from_err(e, http_req),
-        }
-    }
-    .instrument(span.clone())
-    .await;
-    if let Ok(value) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(REQUEST_ID, value);
-    }
+    // Handlers and extractors turn their errors into responses inside this call (so inside the
+    // span); only a failing middleware returns `Err`, answered by actix without our header.
+    let result = next.call(req).instrument(span.clone()).await;
     let took = started.elapsed();
-    let status = res.status().as_u16();
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".into());
+    let (status, route) = match &result {
+        Ok(res) => (res.status().as_u16(), res.request().match_pattern()),
+        Err(e) => (e.as_response_error().status_code().as_u16(), None),
+    };
+    let route = route.unwrap_or_else(|| "unmatched".into());
     span.in_scope(|| {
         tracing::info!(
             target: "holdpoint::access",
@@ -97,6 +87,10 @@ pub async fn observe(
         state
             .metrics
             .record_request(Method::from(&method), route, status, took);
+    }
+    let mut res = result?.map_into_boxed_body();
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID, value);
     }
     Ok(res)
 }
