@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use url::Url;
 
 use crate::notify::smtp_url::SmtpUrl;
+pub use crate::secret::Secret;
 
 mod limits;
 pub use limits::{LimitArgs, Limits};
@@ -92,6 +93,10 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HOLDPOINT_WORKERS")]
     pub workers: Option<usize>,
+    /// Bearer token that `GET /metrics` requires (unset: /metrics is open, so keep the port
+    /// private or put the token in your Prometheus scrape config).
+    #[arg(long, env = "HOLDPOINT_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<Secret>,
     #[command(flatten)]
     pub mail: MailArgs,
     #[command(flatten)]
@@ -224,6 +229,8 @@ pub struct Settings {
     pub smtp_url: Option<SmtpUrl>,
     pub smtp_from: String,
     pub limits: Limits,
+    /// None: `/metrics` needs no token. Its Debug hides the value.
+    pub metrics_token: Option<Secret>,
 }
 
 impl Settings {
@@ -242,6 +249,7 @@ impl Settings {
             smtp_url: serve.mail.smtp_url.clone(),
             smtp_from: serve.mail.smtp_from.clone(),
             limits: Limits::from_args(&serve.limits),
+            metrics_token: serve.metrics_token.clone(),
         }
     }
 
@@ -278,10 +286,25 @@ impl Settings {
             smtp_url: None,
             smtp_from: "Holdpoint <holdpoint@localhost>".into(),
             limits: Limits::for_tests(),
+            metrics_token: None,
         }
     }
 }
 
 pub fn database_path(data_dir: &std::path::Path) -> PathBuf {
     data_dir.join("holdpoint.db")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_metrics_token_is_hidden_when_settings_are_printed() {
+        let mut settings = Settings::for_tests("/tmp/x".into());
+        settings.metrics_token = Some("s3cret-metrics-token".parse().unwrap());
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("s3cret-metrics-token"), "{printed}");
+        assert!(printed.contains("[redacted]"));
+    }
 }

@@ -8,6 +8,7 @@
 //! write is a durable write.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,7 +33,7 @@ const MMAP_BYTES: u64 = 1 << 30;
 
 /// The PRAGMAs every connection gets, readers and the writer alike.
 pub fn configure(conn: &Connection, sync: Synchronous) -> rusqlite::Result<()> {
-    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.busy_handler(Some(on_busy))?;
     conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = {};
@@ -43,6 +44,36 @@ pub fn configure(conn: &Connection, sync: Synchronous) -> rusqlite::Result<()> {
          PRAGMA mmap_size = {MMAP_BYTES};",
         sync.pragma()
     ))
+}
+
+/// Times any connection of this process waited for a lock (SQLITE_BUSY), for `/metrics`.
+static BUSY_RETRIES: AtomicU64 = AtomicU64::new(0);
+
+/// How long a connection waits for a lock before SQLITE_BUSY reaches the caller.
+const BUSY_BUDGET_MS: u64 = 5000;
+
+pub fn busy_retries() -> u64 {
+    BUSY_RETRIES.load(Ordering::Relaxed)
+}
+
+/// SQLite's own busy_timeout with a count: the same back-off (1, 2, 5 … 100 ms) and the same
+/// 5 s budget, but each wait is counted so `/metrics` can show lock contention (with one writer
+/// thread it should stay near zero; a CLI writer or a backup beside the server raises it).
+fn on_busy(attempt: i32) -> bool {
+    const DELAYS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+    let n = attempt.max(0) as usize;
+    let waited: u64 = if n < DELAYS.len() {
+        DELAYS[..n].iter().sum()
+    } else {
+        DELAYS.iter().sum::<u64>() + (n - DELAYS.len()) as u64 * 100
+    };
+    if waited >= BUSY_BUDGET_MS {
+        return false;
+    }
+    BUSY_RETRIES.fetch_add(1, Ordering::Relaxed);
+    let delay = DELAYS.get(n).copied().unwrap_or(100);
+    std::thread::sleep(Duration::from_millis(delay.min(BUSY_BUDGET_MS - waited)));
+    true
 }
 
 pub fn open(path: &Path, sync: Synchronous) -> anyhow::Result<Connection> {
@@ -114,6 +145,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../migrations/0005_outbox.sql")),
         M::up(include_str!("../migrations/0006_decision_links.sql")),
         M::up(include_str!("../migrations/0007_slack.sql")),
+        M::up(include_str!("../migrations/0008_retention.sql")),
     ])
 }
 
@@ -385,6 +417,24 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(rows, vec![1]);
+    }
+
+    #[test]
+    fn a_connection_waiting_for_a_lock_counts_busy_retries_and_then_succeeds() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let path = dir.path().join("busy.db");
+        let holder = open(&path, Synchronous::Normal).unwrap();
+        holder.execute_batch("CREATE TABLE t (v INTEGER)").unwrap();
+        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let before = busy_retries();
+        let waiter = std::thread::spawn(move || {
+            let conn = open(&path, Synchronous::Normal).unwrap();
+            conn.execute("INSERT INTO t VALUES (1)", [])
+        });
+        std::thread::sleep(Duration::from_millis(150));
+        holder.execute_batch("COMMIT").unwrap();
+        assert_eq!(waiter.join().unwrap().unwrap(), 1);
+        assert!(busy_retries() > before, "the wait was not counted");
     }
 
     #[tokio::test]

@@ -16,6 +16,9 @@ pub enum AppError {
     Invalid { field: String, detail: String },
     #[error("missing, malformed, unknown or revoked credentials")]
     Unauthorized,
+    /// A 401 for a credential other than an API key or session (e.g. the metrics token).
+    #[error("{0}")]
+    BadToken(String),
     #[error("{0}")]
     Forbidden(String),
     #[error("{0}")]
@@ -81,7 +84,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => ("bad-request", "Bad request"),
             AppError::Invalid { .. } => ("validation-failed", "Invalid request"),
-            AppError::Unauthorized => ("unauthorized", "Unauthorized"),
+            AppError::Unauthorized | AppError::BadToken(_) => ("unauthorized", "Unauthorized"),
             AppError::Forbidden(_) => ("forbidden", "Forbidden"),
             AppError::NotFound(_) => ("not-found", "Not found"),
             AppError::Conflict { .. } => ("conflict", "Conflict"),
@@ -146,7 +149,7 @@ impl ResponseError for AppError {
             AppError::Invalid { .. } | AppError::IdempotencyMismatch(_) => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Unauthorized | AppError::BadToken(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
@@ -172,7 +175,7 @@ impl ResponseError for AppError {
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         res.insert_header((header::CACHE_CONTROL, "no-store"));
-        if let AppError::Unauthorized = self {
+        if let AppError::Unauthorized | AppError::BadToken(_) = self {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
         if let Some(secs) = self.retry_after() {

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::Logger;
+use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
 use crate::config::Settings;
 use crate::db::{self, Writer};
 use crate::domain::clock::{Clock, SystemClock};
-use crate::domain::{idempotency, pauses, sessions, users, workspaces};
+use crate::domain::{idempotency, pauses, retention, sessions, users, workspaces, Millis};
 use crate::error::{AppError, AppResult};
 use crate::http::{self, AppState};
 use crate::notify::mailer::Mailer;
@@ -70,6 +70,7 @@ impl Application {
             outbox_wake,
             mailer: Arc::new(mailer),
             rate_limits: crate::rate_limit::RateLimits::new(&settings.limits, clock.clone()),
+            metrics: Arc::default(),
         });
         let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;
@@ -134,12 +135,8 @@ fn run_server(
             )
             .wrap(actix_web::middleware::from_fn(http::body_timeout::enforce))
             .wrap(http::security_headers())
-            .wrap(
-                Logger::new("%{method}xi %{path}xi %s %Dms")
-                    .custom_request_replace("method", |r| r.method().to_string())
-                    // Paths only: query strings may carry secrets. So do sign-up and email links.
-                    .custom_request_replace("path", |r| redacted_path(r.path())),
-            )
+            // Outermost: ids, the access log and metrics see every response, 404s included.
+            .wrap(from_fn(http::observe::observe))
             .configure(http::routes)
             .default_service(web::to(http::not_found))
     })
@@ -159,16 +156,6 @@ fn run_server(
     .listen(listener)?
     .run();
     Ok(server)
-}
-
-/// The path for the access log, with the secret in sign-up and one-click decision links hidden.
-fn redacted_path(path: &str) -> String {
-    for prefix in ["/signup/", "/d/"] {
-        if path.starts_with(prefix) {
-            return format!("{prefix}[redacted]");
-        }
-    }
-    path.to_string()
 }
 
 /// A listening socket with a deep accept queue: thousands of agents may (re)connect their
@@ -255,7 +242,8 @@ pub async fn sweep_once(state: &AppState) -> AppResult<usize> {
     }
 }
 
-/// Drops idempotency records past retention, dead sessions and refilled rate-limit buckets.
+/// Drops idempotency records past retention, dead sessions and refilled rate-limit buckets,
+/// then purges old contexts.
 pub async fn housekeeping(state: &AppState) -> AppResult<()> {
     state.rate_limits.housekeeping();
     let now = state.now();
@@ -266,5 +254,33 @@ pub async fn housekeeping(state: &AppState) -> AppResult<()> {
             sessions::purge_expired(ctx.conn, now)?;
             Ok(())
         })
-        .await
+        .await?;
+    purge_contexts(state, now).await.map(|_| ())
+}
+
+/// Retention: each workspace's old contexts, in batches that are each one short writer job (so
+/// agents' writes interleave) with one audit row. Returns how many contexts were purged.
+pub async fn purge_contexts(state: &AppState, now: Millis) -> AppResult<usize> {
+    const BATCH: i64 = 500;
+    let workspaces = retention::configured(&*state.read()?)?;
+    let mut total = 0;
+    for (ws, days) in workspaces {
+        loop {
+            let n = state
+                .writer
+                .run(move |ctx| retention::purge_batch(ctx.conn, now, ws, days, BATCH))
+                .await?;
+            total += n;
+            if n < BATCH as usize {
+                break;
+            }
+        }
+    }
+    if total > 0 {
+        tracing::info!(
+            pauses = total,
+            "purged contexts past their workspace's retention"
+        );
+    }
+    Ok(total)
 }

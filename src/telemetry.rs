@@ -12,6 +12,7 @@ pub fn init(level: &str, format: LogFormat) {
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        // Event fields at the top level: one flat object per line, easy to query.
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
     };
 }

@@ -97,6 +97,7 @@ pub const KNOWN_EVENTS: &[&str] = &[
     "pause.rejected",
     "pause.cancelled",
     "pause.expired",
+    "pause.context_purged",
     "user.added",
     "user.notifications_changed",
     "workspace.created",

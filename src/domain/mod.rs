@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod pauses;
 pub mod quotas;
+pub mod retention;
 pub mod secrets;
 pub mod sessions;
 pub mod slack;

@@ -77,6 +77,8 @@ pub struct Pause {
     pub decided_by: Option<DecidedBy>,
     pub reason: Option<String>,
     pub version: i64,
+    /// Set when retention purged the context (see `retention`): `context` is then None.
+    pub context_purged_at: Option<Millis>,
 }
 
 impl Pause {
@@ -116,6 +118,7 @@ impl Pause {
             decided_at: self.decided_at.map(rfc3339),
             decided_by: self.decided_by.as_ref(),
             reason: self.reason.as_deref(),
+            context_purged_at: self.context_purged_at.map(rfc3339),
         }
     }
 
@@ -144,12 +147,16 @@ pub struct PauseView<'a> {
     pub decided_at: Option<String>,
     pub decided_by: Option<&'a DecidedBy>,
     pub reason: Option<&'a str>,
+    /// Only on pauses whose context retention purged (`context` is then null), so a reader can
+    /// tell a purged context from one never sent; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_purged_at: Option<String>,
 }
 
 pub(crate) const SELECT: &str =
     "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
-    u.email, u.name, p.reason, p.version
+    u.email, u.name, p.reason, p.version, p.context_purged_at
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
@@ -176,6 +183,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         }),
         reason: r.get(15)?,
         version: r.get(16)?,
+        context_purged_at: r.get(17)?,
     })
 }
 
@@ -266,6 +274,7 @@ pub fn create(
         decided_by: None,
         reason: None,
         version: 1,
+        context_purged_at: None,
     };
     let entry = Entry {
         workspace_id: Some(ws.id),

@@ -17,6 +17,8 @@ pub struct Workspace {
     pub created_at: Millis,
     /// Slack incoming webhook new pauses are announced on (see `notify::slack`).
     pub slack_webhook_url: Option<String>,
+    /// Days after a decision before a pause's context is purged; None keeps it.
+    pub context_retention_days: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -92,7 +94,7 @@ pub fn create(
 pub fn get(conn: &Connection, id: i64) -> AppResult<Workspace> {
     conn.prepare_cached(
         "SELECT id, name, plan_id, default_timeout_secs, reject_reason_required, created_at,
-                slack_webhook_url
+                slack_webhook_url, context_retention_days
          FROM workspaces WHERE id = ?1",
     )?
     .query_row([id], |r| {
@@ -104,6 +106,7 @@ pub fn get(conn: &Connection, id: i64) -> AppResult<Workspace> {
             reject_reason_required: r.get(4)?,
             created_at: r.get(5)?,
             slack_webhook_url: r.get(6)?,
+            context_retention_days: r.get(7)?,
         })
     })
     .optional()?
@@ -168,6 +171,8 @@ pub struct SettingsChange {
     pub reject_reason_required: bool,
     /// None: no Slack notifications.
     pub slack_webhook_url: Option<String>,
+    /// None: contexts are kept; see `retention`.
+    pub context_retention_days: Option<i64>,
 }
 
 impl SettingsChange {
@@ -177,6 +182,7 @@ impl SettingsChange {
             default_timeout_secs: ws.default_timeout_secs,
             reject_reason_required: ws.reject_reason_required,
             slack_webhook_url: ws.slack_webhook_url.clone(),
+            context_retention_days: ws.context_retention_days,
         }
     }
 
@@ -200,6 +206,9 @@ impl SettingsChange {
                 ));
             }
         }
+        if let Some(days) = self.context_retention_days {
+            super::retention::check_days(days)?;
+        }
         let slack_webhook_url = match self.slack_webhook_url.as_deref().map(str::trim) {
             None | Some("") => None,
             Some(url) => Some(super::webhook_admin::validate_url(
@@ -222,6 +231,7 @@ impl SettingsChange {
             "reject_reason_required": self.reject_reason_required,
             // Only whether it is set: the URL is a credential for the Slack channel.
             "slack": self.slack_webhook_url.is_some(),
+            "context_retention_days": self.context_retention_days,
         })
     }
 }
@@ -242,13 +252,14 @@ pub fn update_settings(
     }
     conn.execute(
         "UPDATE workspaces SET name = ?1, default_timeout_secs = ?2, reject_reason_required = ?3,
-                               slack_webhook_url = ?4
-         WHERE id = ?5",
+                               slack_webhook_url = ?4, context_retention_days = ?5
+         WHERE id = ?6",
         params![
             change.name,
             change.default_timeout_secs,
             change.reject_reason_required,
             change.slack_webhook_url,
+            change.context_retention_days,
             id
         ],
     )?;

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod body_timeout;
 pub mod dashboard;
+pub mod observe;
 pub mod page_limit;
 pub mod query;
 pub mod static_files;
@@ -38,6 +39,8 @@ pub struct AppState {
     pub mailer: Arc<crate::notify::mailer::Mailer>,
     /// Per-API-key and per-client-IP request budgets.
     pub rate_limits: crate::rate_limit::RateLimits,
+    /// Request and delivery counters for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ pub fn security_headers() -> DefaultHeaders {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(api::health::healthz))
         .route("/readyz", web::get().to(api::health::readyz))
+        .route("/metrics", web::get().to(api::metrics::metrics))
         .route("/problems/{slug}", web::get().to(api::health::problem_doc))
         .configure(api::routes)
         .configure(dashboard::routes)

@@ -122,16 +122,17 @@ async fn deliver(
     let outcome = outcome.unwrap_or_else(|e| Outcome::Unknown {
         error: e.to_string(),
     });
-    log_outcome(msg, &outcome);
+    log_outcome(state, msg, &outcome);
     outcome
 }
 
-fn log_outcome(msg: &Message, outcome: &Outcome) {
+fn log_outcome(state: &AppState, msg: &Message, outcome: &Outcome) {
     if let Outcome::Skipped { note } = outcome {
         tracing::info!(msg_id = %msg.msg_id, event = %msg.event, note = %note, "skipped");
     } else if matches!(outcome, Outcome::Delivered { .. }) {
         tracing::info!(msg_id = %msg.msg_id, event = %msg.event, "delivered");
     } else {
+        state.metrics.record_delivery_failure(msg.channel.as_str());
         tracing::warn!(msg_id = %msg.msg_id, event = %msg.event, outcome = ?outcome, "delivery failed");
     }
 }

@@ -276,6 +276,22 @@ impl TestApp {
         tokio::net::TcpStream::connect(addr).await.unwrap()
     }
 
+    /// `GET /metrics`, with the bearer token when given.
+    pub async fn metrics(&self, token: Option<&str>) -> Response {
+        let mut req = self.api.get(self.url("/metrics"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    /// The once-a-minute background work (idempotency, sessions, context retention), now.
+    pub async fn housekeeping(&self) {
+        holdpoint::startup::housekeeping(&self.app_state)
+            .await
+            .unwrap()
+    }
+
     pub async fn sweep(&self) -> usize {
         holdpoint::startup::sweep_once(&self.app_state)
             .await

@@ -35,7 +35,7 @@ async fn invite(app: &TestApp, browser: &Browser, email: &str) -> String {
     path.to_string()
 }
 
-async fn sign_up(browser: &Browser, path: &str, name: &str, password: &str) -> Response {
+pub async fn sign_up(browser: &Browser, path: &str, name: &str, password: &str) -> Response {
     let html = browser.get(path).await.text().await.unwrap();
     let token = extract(&html, "name=\"csrf_token\" value=\"").expect("the form has a token");
     browser

@@ -2,6 +2,7 @@
 //! temp SQLite file and talks HTTP to it.
 
 mod helpers;
+mod logged_server;
 mod mail_support;
 
 mod account;
@@ -19,11 +20,16 @@ mod idempotency;
 mod invites;
 mod limits;
 mod list_and_read;
+mod log_secrets;
 mod long_poll;
 mod manage_keys;
 mod manage_users;
+mod metrics;
 mod one_click;
 mod quota;
+mod request_ids;
+mod retention;
+mod secret_flows;
 mod settings_usage;
 mod sign_in;
 mod slack;

@@ -69,11 +69,11 @@ async fn saved_settings_persist_and_are_audited_with_before_and_after() {
     let details: Value = serde_json::from_str(&details).unwrap();
     assert_eq!(
         details["before"],
-        json!({ "name": "Default", "default_timeout_secs": null, "reject_reason_required": false, "slack": false })
+        json!({ "name": "Default", "default_timeout_secs": null, "reject_reason_required": false, "slack": false, "context_retention_days": null })
     );
     assert_eq!(
         details["after"],
-        json!({ "name": "Acme Ops", "default_timeout_secs": 120, "reject_reason_required": true, "slack": false })
+        json!({ "name": "Acme Ops", "default_timeout_secs": 120, "reject_reason_required": true, "slack": false, "context_retention_days": null })
     );
 
     // Saving the same values again changes and logs nothing.

@@ -8,7 +8,7 @@ use crate::manage_keys::{approver, post_without_csrf};
 use crate::webhooks::{attempts_recorded, Receiver};
 
 /// The first `whsec_…` secret on a page.
-fn secret_in(html: &str) -> Option<String> {
+pub fn secret_in(html: &str) -> Option<String> {
     let start = html.find("whsec_")?;
     let s: String = html[start..]
         .chars()

@@ -43,6 +43,8 @@ pub struct PausePage {
     pub reason: Option<String>,
     /// Built by [`json_view::render`], which escapes every agent string.
     pub context_html: Option<String>,
+    /// When retention purged the context, instead of "the agent sent none".
+    pub context_purged_at: Option<String>,
     pub metadata: Vec<(String, String)>,
     pub callback_url: Option<String>,
     pub timeline: Vec<Step>,
@@ -153,6 +155,7 @@ pub async fn show(
         decided_at: p.decided_at.map(rfc3339),
         reason: p.reason.clone(),
         context_html: p.context.as_deref().map(json_view::render),
+        context_purged_at: p.context_purged_at.map(rfc3339),
         metadata,
         callback_url: p.callback_url.clone(),
         timeline: steps(&p, &events, now),

@@ -1,5 +1,6 @@
 //! `/settings`: the workspace's name, default pause timeout, whether a rejection needs a
-//! reason, and the Slack incoming webhook new pauses are announced on. Invalid input
+//! reason, the Slack incoming webhook new pauses are announced on, and how long the contexts
+//! of decided pauses are kept. Invalid input
 //! re-renders the form with what was typed and writes nothing.
 
 use actix_web::http::StatusCode;
@@ -12,6 +13,7 @@ use super::layout::{clear_flash, html, html_status, parse_form, redirect_with, L
 use super::queue::human_duration;
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::audit::Actor;
+use crate::domain::retention;
 use crate::domain::workspaces::{self, SettingsChange, MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, PageError};
 use crate::http::State;
@@ -37,9 +39,12 @@ pub struct SettingsPage {
     pub reason_required: bool,
     /// As typed; empty means no Slack notifications.
     pub slack_webhook_url: String,
+    /// As typed; empty means contexts are kept.
+    pub retention_days: String,
     pub server_default: u64,
     pub min: i64,
     pub max: i64,
+    pub retention_max: i64,
     pub error: Option<String>,
     /// The form field the error is about, for `aria-invalid`.
     pub error_field: &'static str,
@@ -54,9 +59,11 @@ impl SettingsPage {
             timeout_words: String::new(),
             reason_required: false,
             slack_webhook_url: String::new(),
+            retention_days: String::new(),
             server_default,
             min: MIN_TIMEOUT_SECS,
             max: MAX_TIMEOUT_SECS,
+            retention_max: retention::MAX_DAYS,
             error: None,
             error_field: "",
         }
@@ -81,6 +88,10 @@ pub async fn form(
         timeout_words: human_duration(effective * 1000),
         reason_required: ws.reject_reason_required,
         slack_webhook_url: ws.slack_webhook_url.unwrap_or_default(),
+        retention_days: ws
+            .context_retention_days
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         ..SettingsPage::new(Layout::new(&req, &signed, "settings"), server_default)
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
@@ -96,6 +107,8 @@ pub struct SettingsForm {
     reject_reason_required: String,
     #[serde(default)]
     slack_webhook_url: String,
+    #[serde(default)]
+    context_retention_days: String,
     #[serde(default)]
     csrf_token: String,
 }
@@ -177,6 +190,7 @@ fn parse(f: &SettingsForm) -> Result<SettingsChange, AppError> {
         default_timeout_secs,
         reject_reason_required,
         slack_webhook_url: Some(f.slack_webhook_url.clone()),
+        context_retention_days: retention::parse_days(&f.context_retention_days)?,
     })
 }
 
@@ -195,6 +209,7 @@ fn invalid(
         "name" => "name",
         "default_timeout_secs" => "default_timeout_secs",
         "slack_webhook_url" => "slack_webhook_url",
+        "context_retention_days" => "context_retention_days",
         _ => "reject_reason_required",
     };
     let page = SettingsPage {
@@ -202,6 +217,7 @@ fn invalid(
         timeout: f.default_timeout_secs.clone(),
         reason_required: f.reject_reason_required == "yes",
         slack_webhook_url: f.slack_webhook_url.clone(),
+        retention_days: f.context_retention_days.clone(),
         error: Some(capitalise(&detail)),
         error_field,
         ..SettingsPage::new(

@@ -1,0 +1,44 @@
+//! `GET /metrics`: Prometheus text format. With `HOLDPOINT_METRICS_TOKEN` set, the scraper must
+//! send it as a bearer token; it is compared in constant time (digests of equal length, so not
+//! even the token's length leaks through timing).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse};
+use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+
+use crate::domain::secrets::{ct_eq, sha256};
+use crate::error::{AppError, AppResult};
+use crate::http::State;
+use crate::metrics::gauges::Snapshot;
+
+pub async fn metrics(state: State, req: HttpRequest) -> AppResult<HttpResponse> {
+    if let Some(token) = &state.settings.metrics_token {
+        let sent = bearer(&req).unwrap_or_default();
+        if !ct_eq(&sha256(sent.as_bytes()), &sha256(token.expose().as_bytes())) {
+            return Err(AppError::BadToken(
+                "send the metrics token (HOLDPOINT_METRICS_TOKEN) as `Authorization: Bearer …`"
+                    .into(),
+            ));
+        }
+    }
+    let snapshot = {
+        let conn = state.read()?;
+        Snapshot::read(&conn, state.now(), state.waiters.active())?
+    };
+    let mut out = String::with_capacity(16 * 1024);
+    state
+        .metrics
+        .encode(&mut out)
+        .and_then(|()| snapshot.encode(&mut out))
+        .map_err(|_| AppError::Internal(anyhow::anyhow!("cannot encode the metrics")))?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(out))
+}
+
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
