@@ -71,6 +71,7 @@ impl Application {
             mailer: Arc::new(mailer),
             rate_limits: crate::rate_limit::RateLimits::new(&settings.limits, clock.clone()),
             metrics: Arc::default(),
+            key_cache: Default::default(),
         });
         let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;

@@ -181,12 +181,17 @@ pub fn authenticate(conn: &Connection, key: &str) -> AppResult<Option<AuthKey>> 
     if !well_formed(key) {
         return Ok(None);
     }
+    authenticate_digest(conn, &sha256(key.as_bytes()))
+}
+
+/// [`authenticate`] for a well-formed key whose SHA-256 the caller already has.
+pub fn authenticate_digest(conn: &Connection, digest: &[u8; 32]) -> AppResult<Option<AuthKey>> {
     Ok(conn
         .prepare_cached(
             "SELECT id, workspace_id, is_test, last_used_at FROM api_keys
              WHERE key_hash = ?1 AND revoked_at IS NULL",
         )?
-        .query_row([&sha256(key.as_bytes())[..]], |r| {
+        .query_row([&digest[..]], |r| {
             Ok(AuthKey {
                 id: r.get(0)?,
                 workspace_id: r.get(1)?,

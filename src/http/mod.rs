@@ -41,6 +41,8 @@ pub struct AppState {
     pub rate_limits: crate::rate_limit::RateLimits,
     /// Request and delivery counters for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// API keys looked up in the last second.
+    pub key_cache: api::key_cache::KeyCache,
 }
 
 impl AppState {
@@ -73,12 +75,14 @@ pub fn security_headers() -> DefaultHeaders {
         ))
 }
 
+/// The agent API comes first: actix tries routes in order, matching each `{param}` pattern with
+/// a regex, and API requests are nearly all the traffic.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(api::health::healthz))
+    cfg.configure(api::routes)
+        .route("/healthz", web::get().to(api::health::healthz))
         .route("/readyz", web::get().to(api::health::readyz))
         .route("/metrics", web::get().to(api::metrics::metrics))
         .route("/problems/{slug}", web::get().to(api::health::problem_doc))
-        .configure(api::routes)
         .configure(dashboard::routes)
         .route("/static/{path:.*}", web::get().to(static_files::serve));
 }

@@ -41,9 +41,22 @@ pub fn rate_limit(state: &AppState, key: &AuthKey) -> Result<(), AppError> {
 fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppError> {
     let state = app_state(req);
     let token = bearer(req).ok_or(AppError::Unauthorized)?;
-    let key = api_keys::authenticate(&*state.read()?, token)?.ok_or(AppError::Unauthorized)?;
+    if !api_keys::well_formed(token) {
+        return Err(AppError::Unauthorized);
+    }
+    let digest = crate::domain::secrets::sha256(token.as_bytes());
+    let key = match state.key_cache.get(&digest) {
+        Some(key) => key,
+        None => {
+            let key = api_keys::authenticate_digest(&*state.read()?, &digest)?
+                .ok_or(AppError::Unauthorized)?;
+            state.key_cache.put(digest, key);
+            key
+        }
+    };
     let now = state.now();
     if key.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY_MS) {
+        state.key_cache.touched(&digest, now);
         let id = key.id;
         state
             .writer

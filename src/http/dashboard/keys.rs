@@ -232,6 +232,8 @@ pub async fn revoke(
             )
         })
         .await;
+    // Revoked means revoked now, not when the cache would have expired.
+    state.key_cache.clear();
     match result {
         Ok(()) => Ok(done(&state, &signed, id)?),
         Err(AppError::Conflict { .. }) => Ok(redirect_with(
