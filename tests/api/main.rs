@@ -30,6 +30,7 @@ mod one_click;
 mod process;
 mod quota;
 mod settings_usage;
+mod shutdown;
 mod sign_in;
 mod slack;
 mod webhook_e2e;
