@@ -8,6 +8,7 @@ mod account;
 mod audit_export;
 mod audit_page;
 mod auth_keys;
+mod backup_load;
 mod browser;
 mod cli;
 mod crash;
