@@ -155,6 +155,7 @@ fn reads_of_random_ids_get_a_2xx_or_a_4xx_problem() {
                         .browser
                         .client
                         .post(fx.app.url(&format!("{path}/approve")))
+                        .timeout(std::time::Duration::from_secs(10))
                         .header("x-csrf-token", &fx.csrf)
                         .json(&json!({ "approved": true }))
                         .send()
