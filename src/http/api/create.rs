@@ -1,41 +1,16 @@
 //! `POST /api/pause`: an agent asks for a decision.
 
-use std::collections::BTreeMap;
-
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
-use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use super::auth::{self, UnmeteredApiKey};
 use crate::domain::idempotency::{self, Lookup};
 use crate::domain::pauses::{self, NewPause};
 use crate::domain::{quotas, secrets};
 use crate::error::{AppError, AppResult, RATELIMIT, RATELIMIT_POLICY};
-use crate::http::{content_type, parse_json, read_body, State};
+use crate::http::{content_type, read_body, State};
 
-pub const MAX_ACTION_CHARS: usize = 1000;
-pub const MAX_CONTEXT_BYTES: usize = 64 * 1024;
-pub const MIN_TIMEOUT: i64 = 10;
-pub const MAX_TIMEOUT: i64 = 2_592_000;
-pub const MAX_METADATA_PAIRS: usize = 32;
-const MAX_METADATA_KEY: usize = 100;
-const MAX_METADATA_VALUE: usize = 1000;
-const MAX_URL: usize = 2048;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct CreateBody<'a> {
-    action: String,
-    #[serde(borrow, default)]
-    context: Option<&'a RawValue>,
-    #[serde(default)]
-    timeout_seconds: Option<i64>,
-    #[serde(default)]
-    callback_url: Option<String>,
-    #[serde(default)]
-    metadata: Option<BTreeMap<String, String>>,
-}
+pub use super::create_body::{parse_create_request, CreateRequest, MAX_CONTEXT_BYTES};
 
 pub async fn create(
     state: State,
@@ -153,98 +128,19 @@ fn replayed_location(body: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Parses and validates the body; errors name the offending field.
+/// Parses and validates the body for this key; errors name the offending field.
 fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPause> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::BadRequest(
-            "the request body is empty; send a JSON object with at least `action`".into(),
-        ));
-    }
-    let parsed: CreateBody<'_> = parse_json(body)?;
-    let action = parsed.action.trim().to_string();
-    let chars = action.chars().count();
-    if chars == 0 || chars > MAX_ACTION_CHARS {
-        return Err(AppError::invalid(
-            "action",
-            format!("`action` must have 1 to {MAX_ACTION_CHARS} characters (got {chars})"),
-        ));
-    }
-    if action.contains('\0') {
-        return Err(AppError::invalid(
-            "action",
-            "`action` must not contain NUL characters",
-        ));
-    }
-    let context = parsed
-        .context
-        .map(|c| c.get().to_string())
-        .filter(|c| c != "null");
-    if let Some(c) = &context {
-        if c.len() > MAX_CONTEXT_BYTES {
-            return Err(AppError::PayloadTooLarge(format!(
-                "`context` is {} bytes; the limit is {} KiB",
-                c.len(),
-                MAX_CONTEXT_BYTES / 1024
-            )));
-        }
-    }
-    if let Some(t) = parsed.timeout_seconds {
-        if !(MIN_TIMEOUT..=MAX_TIMEOUT).contains(&t) {
-            return Err(AppError::invalid(
-                "timeoutSeconds",
-                format!("`timeoutSeconds` must be from {MIN_TIMEOUT} to {MAX_TIMEOUT} (30 days)"),
-            ));
-        }
-    }
+    let r = parse_create_request(body)?;
     Ok(NewPause {
         workspace_id: key.workspace_id,
         api_key_id: key.id,
         test: key.test,
-        action,
-        context,
-        metadata: parsed.metadata.map(validate_metadata).transpose()?,
-        callback_url: parsed.callback_url.map(validate_url).transpose()?,
-        timeout_secs: parsed.timeout_seconds,
+        action: r.action,
+        context: r.context,
+        metadata: r.metadata,
+        callback_url: r.callback_url,
+        timeout_secs: r.timeout_secs,
     })
-}
-
-fn validate_metadata(m: BTreeMap<String, String>) -> AppResult<String> {
-    if m.len() > MAX_METADATA_PAIRS {
-        return Err(AppError::invalid(
-            "metadata",
-            format!(
-                "`metadata` has {} pairs; at most {MAX_METADATA_PAIRS} are allowed",
-                m.len()
-            ),
-        ));
-    }
-    for (k, v) in &m {
-        if k.is_empty() || k.chars().count() > MAX_METADATA_KEY {
-            return Err(AppError::invalid(
-                "metadata",
-                format!("metadata keys have 1 to {MAX_METADATA_KEY} characters"),
-            ));
-        }
-        if v.chars().count() > MAX_METADATA_VALUE {
-            return Err(AppError::invalid(
-                format!("metadata.{k}"),
-                format!("metadata values have at most {MAX_METADATA_VALUE} characters"),
-            ));
-        }
-    }
-    serde_json::to_string(&m).map_err(|e| AppError::Internal(e.into()))
-}
-
-fn validate_url(u: String) -> AppResult<String> {
-    let bad = |why: &str| AppError::invalid("callbackUrl", format!("`callbackUrl` {why}"));
-    if u.len() > MAX_URL {
-        return Err(bad(&format!("is longer than {MAX_URL} characters")));
-    }
-    let url = url::Url::parse(&u).map_err(|e| bad(&format!("is not an absolute URL: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(bad("must be an http or https URL with a host"));
-    }
-    Ok(url.to_string())
 }
 
 /// Adds the monthly policy to the RateLimit fields, after any policy already there (the

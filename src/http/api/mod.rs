@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod create;
+pub mod create_body;
 pub mod decide;
 pub mod health;
 pub mod key_cache;

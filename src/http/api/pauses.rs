@@ -129,9 +129,19 @@ fn respond(state: &State, pause: &Pause, inm: Option<&str>) -> HttpResponse {
         .json(pause.view(&state.base_url(), now))
 }
 
-/// `GET /api/pause?status=&limit=&offset=`, newest first.
-pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<HttpResponse> {
-    let q = Query::parse(req.query_string())?;
+/// The filter and page of `GET /api/pause`, parsed from the raw query string.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ListQuery {
+    pub status: Option<Status>,
+    /// 1 to 200 (default 50).
+    pub limit: i64,
+    /// 0 to 1,000,000,000.
+    pub offset: i64,
+}
+
+/// Parses `status`, `limit` and `offset`; errors name the parameter. A pure function (fuzzed).
+pub fn parse_list_query(raw: &str) -> AppResult<ListQuery> {
+    let q = Query::parse(raw)?;
     let status = match q.get("status")?.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(Status::parse(s).ok_or_else(|| {
@@ -142,8 +152,20 @@ pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<Http
             )
         })?),
     };
-    let limit = q.int("limit", 1, 200, 50)?;
-    let offset = q.int("offset", 0, 1_000_000_000, 0)?;
+    Ok(ListQuery {
+        status,
+        limit: q.int("limit", 1, 200, 50)?,
+        offset: q.int("offset", 0, 1_000_000_000, 0)?,
+    })
+}
+
+/// `GET /api/pause?status=&limit=&offset=`, newest first.
+pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<HttpResponse> {
+    let ListQuery {
+        status,
+        limit,
+        offset,
+    } = parse_list_query(req.query_string())?;
     let now = state.now();
     let page = pauses::list(
         &*state.read()?,

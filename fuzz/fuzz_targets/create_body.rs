@@ -1,0 +1,39 @@
+//! The `POST /api/pause` body parser and validator: never panics, and whatever it accepts obeys
+//! the documented limits and can be read back by any JSON reader.
+#![no_main]
+
+use std::collections::BTreeMap;
+
+use holdpoint::http::api::create::parse_create_request;
+use holdpoint::http::api::create_body::{nesting_depth, MAX_CONTEXT_DEPTH};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(req) = parse_create_request(data) else {
+        return;
+    };
+    let chars = req.action.chars().count();
+    assert!((1..=1000).contains(&chars), "action of {chars} characters");
+    assert_eq!(req.action.trim(), req.action);
+    assert!(!req.action.contains('\0'));
+    if let Some(c) = &req.context {
+        assert!(c.len() <= 64 * 1024);
+        assert!(nesting_depth(c) <= MAX_CONTEXT_DEPTH);
+        // Read back as the API, the pages, emails and webhook receivers do.
+        let v: serde_json::Value = serde_json::from_str(c).expect("context reads back");
+        assert!(!v.is_null());
+        let wrapped = format!(r#"{{"type":"x","data":{{"context":{c}}}}}"#);
+        serde_json::from_str::<serde_json::Value>(&wrapped).expect("inside a webhook payload");
+    }
+    if let Some(m) = &req.metadata {
+        let map: BTreeMap<String, String> = serde_json::from_str(m).expect("metadata reads back");
+        assert!(map.len() <= 32);
+    }
+    if let Some(u) = &req.callback_url {
+        let url = url::Url::parse(u).expect("callbackUrl parses");
+        assert!(matches!(url.scheme(), "http" | "https") && url.host().is_some());
+    }
+    if let Some(t) = req.timeout_secs {
+        assert!((10..=2_592_000).contains(&t));
+    }
+});

@@ -1,0 +1,267 @@
+//! The body of `POST /api/pause`: parsing and validation as a pure function of the bytes, so it
+//! can be fuzzed (`fuzz/fuzz_targets/create_body.rs`) apart from HTTP and the database.
+
+use std::collections::BTreeMap;
+
+use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
+use crate::error::{AppError, AppResult};
+use crate::http::parse_json;
+
+pub const MAX_ACTION_CHARS: usize = 1000;
+pub const MAX_CONTEXT_BYTES: usize = 64 * 1024;
+/// Arrays and objects nested deeper than this in `context` are refused: every reader (this
+/// server's pages and emails, serde_json's default limit of 128 in agents and webhook
+/// receivers, where the context sits two levels down) must be able to read it back.
+pub const MAX_CONTEXT_DEPTH: usize = 64;
+pub const MAX_METADATA_PAIRS: usize = 32;
+const MAX_METADATA_KEY: usize = 100;
+const MAX_METADATA_VALUE: usize = 1000;
+const MAX_URL: usize = 2048;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CreateBody<'a> {
+    action: String,
+    #[serde(borrow, default)]
+    context: Option<&'a RawValue>,
+    #[serde(default)]
+    timeout_seconds: Option<i64>,
+    #[serde(default)]
+    callback_url: Option<String>,
+    #[serde(default)]
+    metadata: Option<BTreeMap<String, String>>,
+}
+
+/// A valid create request: what the agent asked for, before a key and workspace are attached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateRequest {
+    /// Trimmed, 1 to [`MAX_ACTION_CHARS`] characters, no NUL.
+    pub action: String,
+    /// The agent's JSON text verbatim (`None` for absent or `null`).
+    pub context: Option<String>,
+    /// A JSON object of strings.
+    pub metadata: Option<String>,
+    pub callback_url: Option<String>,
+    pub timeout_secs: Option<i64>,
+}
+
+/// Parses and validates a create body; errors name the offending field.
+pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::BadRequest(
+            "the request body is empty; send a JSON object with at least `action`".into(),
+        ));
+    }
+    let parsed: CreateBody<'_> = parse_json(body)?;
+    let action = validate_action(&parsed.action)?;
+    let context = parsed
+        .context
+        .map(|c| c.get().to_string())
+        .filter(|c| c != "null");
+    if let Some(c) = &context {
+        validate_context(c)?;
+    }
+    if let Some(t) = parsed.timeout_seconds {
+        if !(MIN_TIMEOUT_SECS..=MAX_TIMEOUT_SECS).contains(&t) {
+            return Err(AppError::invalid(
+                "timeoutSeconds",
+                format!(
+                    "`timeoutSeconds` must be from {MIN_TIMEOUT_SECS} to {MAX_TIMEOUT_SECS} (30 days)"
+                ),
+            ));
+        }
+    }
+    Ok(CreateRequest {
+        action,
+        context,
+        metadata: parsed.metadata.map(validate_metadata).transpose()?,
+        callback_url: parsed.callback_url.map(validate_url).transpose()?,
+        timeout_secs: parsed.timeout_seconds,
+    })
+}
+
+fn validate_action(raw: &str) -> AppResult<String> {
+    let action = raw.trim().to_string();
+    let chars = action.chars().count();
+    if chars == 0 || chars > MAX_ACTION_CHARS {
+        return Err(AppError::invalid(
+            "action",
+            format!("`action` must have 1 to {MAX_ACTION_CHARS} characters (got {chars})"),
+        ));
+    }
+    if action.contains('\0') {
+        return Err(AppError::invalid(
+            "action",
+            "`action` must not contain NUL characters",
+        ));
+    }
+    Ok(action)
+}
+
+/// The context is kept verbatim, so it must be JSON that every reader can read back: not too
+/// large, not too deep, no number beyond f64 (`1e400`), no lone UTF-16 surrogate (`"\ud800"`).
+fn validate_context(c: &str) -> AppResult<()> {
+    if c.len() > MAX_CONTEXT_BYTES {
+        return Err(AppError::PayloadTooLarge(format!(
+            "`context` is {} bytes; the limit is {} KiB",
+            c.len(),
+            MAX_CONTEXT_BYTES / 1024
+        )));
+    }
+    if nesting_depth(c) > MAX_CONTEXT_DEPTH {
+        return Err(AppError::invalid(
+            "context",
+            format!("`context` nests arrays and objects more than {MAX_CONTEXT_DEPTH} levels deep"),
+        ));
+    }
+    serde_json::from_str::<Readable>(c)
+        .map(drop)
+        .map_err(|e| AppError::invalid("context", format!("`context` cannot be read back: {e}")))
+}
+
+/// Any JSON value, visited in full without being kept: unlike `IgnoredAny`, which skips tokens,
+/// this makes serde_json convert every number and decode every string, so what it refuses
+/// (`1e400`, lone surrogates) is refused here rather than by a reader later.
+struct Readable;
+
+impl<'de> Deserialize<'de> for Readable {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ReadableVisitor)
+    }
+}
+
+struct ReadableVisitor;
+
+impl<'de> Visitor<'de> for ReadableVisitor {
+    type Value = Readable;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+    fn visit_unit<E>(self) -> Result<Readable, E> {
+        Ok(Readable)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Readable, A::Error> {
+        while seq.next_element::<Readable>()?.is_some() {}
+        Ok(Readable)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Readable, A::Error> {
+        while map.next_entry::<Readable, Readable>()?.is_some() {}
+        Ok(Readable)
+    }
+}
+
+/// The deepest nesting of arrays and objects in well-formed JSON text.
+pub fn nesting_depth(json: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for b in json.bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn validate_metadata(m: BTreeMap<String, String>) -> AppResult<String> {
+    if m.len() > MAX_METADATA_PAIRS {
+        return Err(AppError::invalid(
+            "metadata",
+            format!(
+                "`metadata` has {} pairs; at most {MAX_METADATA_PAIRS} are allowed",
+                m.len()
+            ),
+        ));
+    }
+    for (k, v) in &m {
+        if k.is_empty() || k.chars().count() > MAX_METADATA_KEY {
+            return Err(AppError::invalid(
+                "metadata",
+                format!("metadata keys have 1 to {MAX_METADATA_KEY} characters"),
+            ));
+        }
+        if v.chars().count() > MAX_METADATA_VALUE {
+            return Err(AppError::invalid(
+                format!("metadata.{k}"),
+                format!("metadata values have at most {MAX_METADATA_VALUE} characters"),
+            ));
+        }
+    }
+    serde_json::to_string(&m).map_err(|e| AppError::Internal(e.into()))
+}
+
+fn validate_url(u: String) -> AppResult<String> {
+    let bad = |why: &str| AppError::invalid("callbackUrl", format!("`callbackUrl` {why}"));
+    if u.len() > MAX_URL {
+        return Err(bad(&format!("is longer than {MAX_URL} characters")));
+    }
+    let url = url::Url::parse(&u).map_err(|e| bad(&format!("is not an absolute URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(bad("must be an http or https URL with a host"));
+    }
+    Ok(url.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nesting_depth_ignores_brackets_inside_strings() {
+        assert_eq!(nesting_depth(r#"{"a":"[[[{{{\"[["}"#), 1);
+        assert_eq!(nesting_depth(r#"[[1],[[2]]]"#), 3);
+        assert_eq!(nesting_depth("1"), 0);
+    }
+
+    #[test]
+    fn contexts_that_cannot_be_read_back_are_refused() {
+        let deep = format!("{}1{}", "[".repeat(65), "]".repeat(65));
+        for ctx in [deep.as_str(), r#"{"n":1e400}"#, r#""\ud800""#] {
+            let body = format!(r#"{{"action":"a","context":{ctx}}}"#);
+            let err = parse_create_request(body.as_bytes()).unwrap_err();
+            assert!(
+                matches!(&err, AppError::Invalid { field, .. } if field == "context"),
+                "{ctx}: {err:?}"
+            );
+        }
+        let ok = format!("{}1{}", "[".repeat(64), "]".repeat(64));
+        let body = format!(r#"{{"action":"a","context":{ok}}}"#);
+        assert_eq!(
+            parse_create_request(body.as_bytes()).unwrap().context,
+            Some(ok)
+        );
+    }
+}
