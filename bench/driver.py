@@ -321,6 +321,14 @@ def cmd_bulk(a):
     print(json.dumps({"inserted": a.count, "pending": a.pending}))
 
 
+def cmd_emails(a):
+    """Turns every user's approval emails on or off (the server reads it at each create)."""
+    con = sqlite3.connect(a.db, timeout=10)
+    con.execute("UPDATE users SET email_notifications = ?", (1 if a.on else 0,))
+    con.commit()
+    con.close()
+
+
 def cmd_dbsize(a):
     db = sqlite3.connect(a.db)
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -355,8 +363,14 @@ def main():
     s.add_argument("--ids", required=True)
     s = sub.add_parser("dbsize")
     s.add_argument("--db", required=True)
+    s = sub.add_parser("emails")
+    s.add_argument("--db", required=True)
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument("--on", action="store_true")
+    g.add_argument("--off", action="store_true")
     a = p.parse_args()
-    {"decide": cmd_decide, "waiters": cmd_waiters, "bulk": cmd_bulk, "dbsize": cmd_dbsize}[a.cmd](a)
+    {"decide": cmd_decide, "waiters": cmd_waiters, "bulk": cmd_bulk, "dbsize": cmd_dbsize,
+     "emails": cmd_emails}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ import sys
 import time
 
 RES, ROOT = sys.argv[1], sys.argv[2]
+# The previous results.md: its "## Notes" section (before/after figures, diagnosis) is kept.
+PREVIOUS = sys.argv[3] if len(sys.argv) > 3 else None
 
 
 def read(name):
@@ -57,11 +59,22 @@ for c in (1, 16, 64):
                   f"{w['rps']:,.0f} req/s, p50 {w['p50']:.2f} ms, p99 {w['p99']:.2f} ms, "
                   f"non-2xx {w['errors']}{', socket ' + w['socket'] if w['socket'] else ''}", target, v))
 
+w = wrk("create_noemail_c64")
+rows.append(("1b. POST /api/pause, c=64, approver's emails turned off",
+             NM if w is None else f"{w['rps']:,.0f} req/s, p50 {w['p50']:.2f} ms, p99 {w['p99']:.2f} ms, non-2xx {w['errors']}",
+             "≥ 12,000/s, p99 ≤ 25 ms",
+             "" if w is None else verdict(w["rps"] >= 12000 and w["p99"] <= 25 and w["errors"] == 0)))
+
 w = wrk("read_c64")
 rows.append(("2. GET /api/pause/:id, 1M stored, c=64 (after a 10 s warm-up pass)",
              NM if w is None else f"{w['rps']:,.0f} req/s, p50 {w['p50']:.2f} ms, p99 {w['p99']:.2f} ms, non-2xx {w['errors']}",
              "≥ 30,000/s, p99 ≤ 10 ms",
              "" if w is None else verdict(w["rps"] >= 30000 and w["p99"] <= 10 and w["errors"] == 0)))
+
+rr = read("read_rss")
+if rr:
+    rows.append(("2b. server memory after the read runs (RssAnon = private; RssFile = the mmap'd database, OS page cache)",
+                 rr.replace("\n", ", ").replace(":", ""), "(context)", ""))
 
 d = read("decide.json")
 rows.append(("3. decision → long-polling agent (approve response → agent response)",
@@ -128,3 +141,8 @@ print("| scenario | measured | target | verdict |")
 print("|---|---|---|---|")
 for r in rows:
     print("| " + " | ".join(r) + " |")
+if PREVIOUS and os.path.exists(PREVIOUS):
+    with open(PREVIOUS) as f:
+        prev = f.read()
+    if "\n## Notes" in prev:
+        print("\n" + prev[prev.index("\n## Notes") + 1:].rstrip())
