@@ -57,8 +57,8 @@ impl View {
             context: pretty.map(|c| c.chars().take(CONTEXT_CHARS).collect()),
             truncated,
             expires_at: human_time_rfc(&rfc3339(pause.expires_at)),
-            approve_url: format!("{base_url}/d/{}", tokens.approve),
-            reject_url: format!("{base_url}/d/{}", tokens.reject),
+            approve_url: format!("{base_url}{}", tokens.approve_path()),
+            reject_url: format!("{base_url}{}", tokens.reject_path()),
             pause_url: format!("{base_url}/pauses/{}", pause.watch_id),
             base_url: base_url.to_string(),
         }

@@ -149,6 +149,12 @@ impl Mail {
     }
 }
 
+/// The raw token in a one-click URL (`…/d/<token>?intent=…`).
+pub fn token_of(url: &str) -> String {
+    let last = url.rsplit('/').next().unwrap_or_default();
+    last.split('?').next().unwrap_or_default().to_string()
+}
+
 fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
     let i = s.find(start)? + start.len();
     Some(&s[i..i + s[i..].find(end)?])

@@ -173,6 +173,9 @@ async fn a_post_without_the_form_token_decides_nothing() {
         .text()
         .await
         .unwrap();
+    // The Reject button's link highlights Reject; the same token's Approve link, Approve.
+    assert!(page.contains("class=\"reject suggested\""), "{page}");
+    assert!(!page.contains("class=\"approve suggested\""), "{page}");
     let csrf = extract(&page, "name=\"csrf_token\" value=\"").unwrap();
     let res = browser
         .post(&reject)

@@ -263,7 +263,7 @@ pub async fn decide_by_email_link(server: &LoggedServer, key: &str, seen: &mut S
     for mail in &mails {
         let (approve, reject) = mail.buttons();
         for url in [&approve, &reject] {
-            seen.secret("one-click token", url.rsplit('/').next().unwrap());
+            seen.secret("one-click token", &crate::mail_support::token_of(url));
         }
     }
     let (approve, _) = mails.last().unwrap().buttons();

@@ -179,6 +179,16 @@ fn respond(status: StatusCode, html: String) -> HttpResponse {
         .body(html)
 }
 
+/// The button the email's link sat behind (`?intent=approve|reject`), if it says.
+fn requested_intent(req: &HttpRequest) -> Option<&'static str> {
+    let query = crate::http::query::Query::parse(req.query_string()).ok()?;
+    match query.get("intent").ok()?? {
+        "approve" => Some("approve"),
+        "reject" => Some("reject"),
+        _ => None,
+    }
+}
+
 fn render(
     state: &State,
     req: &HttpRequest,
@@ -192,7 +202,10 @@ fn render(
             (status, Page::explain(title, text, pause.as_ref(), now))
         }
         Found::Decided(p) => (StatusCode::OK, Page::decided(&p, now)),
-        Found::Open(link, pause, user) => {
+        Found::Open(mut link, pause, user) => {
+            if let Some(intent) = requested_intent(req) {
+                link.intent = intent.to_string();
+            }
             let ws = workspaces::get(&*state.read()?, pause.workspace_id)?;
             let (csrf, cookie) = anonymous_form_token(state, req);
             let form = FormView::new(
