@@ -175,10 +175,11 @@ def cmd_decide(a):
 
 
 # ---------------------------------------------------------------- scenario 4
-def rss_mb(pid):
+def rss_mb(pid, field="VmRSS"):
+    """VmRSS (all resident memory), RssAnon (private heap) or RssFile (mapped files) in MB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024.0
     return None
 
@@ -230,13 +231,14 @@ async def waiters_main(a):
     rss_peak = rss_mb(a.pid)
     res = await trials(a.port, a.key, cookie, csrf, a.trials, a.settle)
     rss_peak = max(rss_peak, rss_mb(a.pid))
+    anon, file = rss_mb(a.pid, "RssAnon"), rss_mb(a.pid, "RssFile")
     stop.set()
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     return {"waiters": len(ids), "connected": stats["connected"], "waiter_errors": stats["errors"],
             "error_kinds": err_kinds, "polls": stats["polls"], "rss_mb": rss_peak,
-            "trial": res}
+            "rss_anon_mb": anon, "rss_file_mb": file, "trial": res}
 
 
 def cmd_waiters(a):

@@ -109,7 +109,9 @@ if wt is None:
 else:
     tr = wt["trial"]
     rows.append(("4. 10,000 concurrent long-poll waiters",
-                 f"{wt['connected']:,} connected, RSS {wt['rss_mb']:.0f} MB, waiter errors {wt['waiter_errors']} "
+                 f"{wt['connected']:,} connected, RSS {wt['rss_mb']:.0f} MB"
+                 f"{' (anon %.0f MB, file %.0f MB)' % (wt['rss_anon_mb'], wt['rss_file_mb']) if wt.get('rss_anon_mb') else ''}, "
+                 f"waiter errors {wt['waiter_errors']} "
                  f"{wt['error_kinds'] or ''}; decision → agent meanwhile: p50 {tr['p50_ms']:.2f} ms, "
                  f"p99 {tr['p99_ms']:.2f} ms ({tr['trials']} trials, {tr['errors']} errors)",
                  "≤ 150 MB RSS, zero errors",
