@@ -105,6 +105,15 @@ fn status_condition(status: Option<Status>) -> &'static str {
     }
 }
 
+/// Pending means stored as pending and not yet overdue. Counted as every stored-pending pause
+/// (from the `(workspace_id, status)` index alone) minus the overdue ones (few: the sweep expires
+/// them every second), instead of reading `expires_at` from the table for each pending pause,
+/// which was two thirds of a pending-queue request with 1,000 waiting.
+const PENDING_COUNT: &str = "SELECT
+    (SELECT count(*) FROM pauses WHERE workspace_id = :ws AND status = 'pending')
+  - (SELECT count(*) FROM pauses INDEXED BY pauses_pending_expiry
+     WHERE status = 'pending' AND expires_at <= :now AND workspace_id = :ws)";
+
 pub struct Page {
     pub items: Vec<Pause>,
     pub total: i64,
@@ -138,7 +147,10 @@ pub fn list(
         )?
         .collect::<Result<Vec<_>, _>>()?
     };
-    let count_sql = format!("SELECT count(*) FROM pauses p WHERE p.workspace_id = :ws AND {cond}");
+    let count_sql = match status {
+        Some(Status::Pending) => PENDING_COUNT.to_string(),
+        _ => format!("SELECT count(*) FROM pauses p WHERE p.workspace_id = :ws AND {cond}"),
+    };
     let mut count = conn.prepare_cached(&count_sql)?;
     let total = if needs_now {
         count.query_row(

@@ -1,160 +1,20 @@
-//! SQLite: one pool for reads, one writer thread for every write.
-//!
-//! Several pooled writers contend on SQLite's single write lock and its busy handler sleeps,
-//! which wrecks tail latency. One thread takes write jobs from a channel and commits up to
+//! The single writer: one thread takes write jobs from a channel and commits up to
 //! [`MAX_BATCH`] of them in one transaction (group commit), so a durable `synchronous=FULL`
 //! fsync is shared by every job in the batch. A job runs inside its own SAVEPOINT, so one job's
 //! failure rolls back only that job. Replies are sent only after COMMIT returns: an answered
 //! write is a durable write.
 
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
-use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
-use rusqlite_migration::{Migrations, M};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::config::Synchronous;
+use super::configure_writer;
 use crate::error::{AppError, AppResult};
-
-pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
 /// Jobs per transaction at most; measured to give ~39k commits/s on 2 cores.
 pub const MAX_BATCH: usize = 64;
-
-/// Reads through a memory map instead of `pread` into each connection's own page cache: random
-/// lookups over a large database were mostly syscalls and copies. The mapped pages are the OS's
-/// file cache (shared by all connections, reclaimable), not private memory.
-const MMAP_BYTES: u64 = 1 << 30;
-
-/// The PRAGMAs every connection gets, readers and the writer alike.
-pub fn configure(conn: &Connection, sync: Synchronous) -> rusqlite::Result<()> {
-    conn.busy_handler(Some(on_busy))?;
-    conn.execute_batch(&format!(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = {};
-         PRAGMA foreign_keys = ON;
-         PRAGMA journal_size_limit = 67108864;
-         PRAGMA cache_size = -16000;
-         PRAGMA temp_store = MEMORY;
-         PRAGMA mmap_size = {MMAP_BYTES};",
-        sync.pragma()
-    ))
-}
-
-/// Times any connection of this process waited for a lock (SQLITE_BUSY), for `/metrics`.
-static BUSY_RETRIES: AtomicU64 = AtomicU64::new(0);
-
-/// How long a connection waits for a lock before SQLITE_BUSY reaches the caller.
-const BUSY_BUDGET_MS: u64 = 5000;
-
-pub fn busy_retries() -> u64 {
-    BUSY_RETRIES.load(Ordering::Relaxed)
-}
-
-/// SQLite's own busy_timeout with a count: the same back-off (1, 2, 5 … 100 ms) and the same
-/// 5 s budget, but each wait is counted so `/metrics` can show lock contention (with one writer
-/// thread it should stay near zero; a CLI writer or a backup beside the server raises it).
-fn on_busy(attempt: i32) -> bool {
-    const DELAYS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
-    let n = attempt.max(0) as usize;
-    let waited: u64 = if n < DELAYS.len() {
-        DELAYS[..n].iter().sum()
-    } else {
-        DELAYS.iter().sum::<u64>() + (n - DELAYS.len()) as u64 * 100
-    };
-    if waited >= BUSY_BUDGET_MS {
-        return false;
-    }
-    BUSY_RETRIES.fetch_add(1, Ordering::Relaxed);
-    let delay = DELAYS.get(n).copied().unwrap_or(100);
-    std::thread::sleep(Duration::from_millis(delay.min(BUSY_BUDGET_MS - waited)));
-    true
-}
-
-pub fn open(path: &Path, sync: Synchronous) -> anyhow::Result<Connection> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create data directory {}", dir.display()))?;
-    }
-    let conn = Connection::open(path)
-        .with_context(|| format!("cannot open database {}", path.display()))?;
-    configure(&conn, sync)?;
-    Ok(conn)
-}
-
-pub fn open_pool(path: &Path, sync: Synchronous, size: u32) -> anyhow::Result<Pool> {
-    let manager = SqliteConnectionManager::file(path).with_init(move |c| configure(c, sync));
-    r2d2::Pool::builder()
-        .max_size(size)
-        // A SQLite file connection does not go stale; validating it on every checkout cost
-        // ~7 % of a read request (`execute_batch("")`).
-        .test_on_check_out(false)
-        .connection_timeout(Duration::from_secs(5))
-        .build(manager)
-        .context("cannot open the database connection pool")
-}
-
-/// WAL pages after which the writer checkpoints by itself: a safety net only; normally the
-/// checkpointer thread has done it long before.
-const WRITER_AUTOCHECKPOINT: u32 = 16_384;
-
-/// Moves WAL checkpoints off the writer's commit path: with `synchronous=FULL` a checkpoint
-/// fsyncs the database file, and done inside a commit it stalled every write in the batch.
-/// A PASSIVE checkpoint from another connection runs beside the writer without blocking it.
-/// It stops once `writer` (every clone of it) is gone.
-pub fn start_checkpointer(path: &Path, sync: Synchronous, writer: &Writer) -> anyhow::Result<()> {
-    let conn = open(path, sync)?;
-    let alive = writer.tx.downgrade();
-    std::thread::Builder::new()
-        .name("holdpoint-checkpoint".into())
-        .spawn(move || loop {
-            std::thread::sleep(Duration::from_millis(500));
-            if alive.upgrade().is_none() {
-                return;
-            }
-            let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            });
-            if let Err(e) = done {
-                tracing::warn!(error = %e, "WAL checkpoint failed");
-            }
-        })?;
-    Ok(())
-}
-
-/// Configures the writer's own connection (after [`configure`]).
-fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
-    conn.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT)
-}
-
-fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        M::up(include_str!("../migrations/0001_core.sql")),
-        M::up(include_str!("../migrations/0002_invites.sql")),
-        M::up(include_str!("../migrations/0003_usage_indexes.sql")),
-        M::up(include_str!("../migrations/0004_audit_subject.sql")),
-        M::up(include_str!("../migrations/0005_outbox.sql")),
-        M::up(include_str!("../migrations/0006_decision_links.sql")),
-        M::up(include_str!("../migrations/0007_slack.sql")),
-        M::up(include_str!("../migrations/0008_retention.sql")),
-    ])
-}
-
-/// Brings the schema up to date; migrations only ever run forward.
-pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
-    migrations()
-        .to_latest(conn)
-        .context("database migration failed")
-}
 
 /// What a write job sees: the open transaction, the public base URL (events snapshot pauses as
 /// agents see them), and what it changed, so waiters and the outbox dispatcher are woken once
@@ -221,6 +81,12 @@ impl Writer {
             .spawn(move || writer_loop(conn, &base_url, rx, on_commit))
             .expect("spawn writer thread");
         (Writer { tx }, handle)
+    }
+
+    /// A handle that does not keep the writer alive: background threads tied to it stop once
+    /// every `Writer` is gone.
+    pub fn downgrade(&self) -> mpsc::WeakSender<Job> {
+        self.tx.downgrade()
     }
 
     /// Runs `f` in the writer's transaction and answers once it is committed.
@@ -387,6 +253,8 @@ pub fn with_transaction<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Synchronous;
+    use crate::db::open;
 
     fn writer() -> (Writer, tempfile::TempDir) {
         let dir = tempfile::TempDir::new().unwrap();
@@ -417,24 +285,6 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(rows, vec![1]);
-    }
-
-    #[test]
-    fn a_connection_waiting_for_a_lock_counts_busy_retries_and_then_succeeds() {
-        let dir = tempfile::TempDir::new().unwrap();
-        let path = dir.path().join("busy.db");
-        let holder = open(&path, Synchronous::Normal).unwrap();
-        holder.execute_batch("CREATE TABLE t (v INTEGER)").unwrap();
-        holder.execute_batch("BEGIN IMMEDIATE").unwrap();
-        let before = busy_retries();
-        let waiter = std::thread::spawn(move || {
-            let conn = open(&path, Synchronous::Normal).unwrap();
-            conn.execute("INSERT INTO t VALUES (1)", [])
-        });
-        std::thread::sleep(Duration::from_millis(150));
-        holder.execute_batch("COMMIT").unwrap();
-        assert_eq!(waiter.join().unwrap().unwrap(), 1);
-        assert!(busy_retries() > before, "the wait was not counted");
     }
 
     #[tokio::test]
