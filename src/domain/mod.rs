@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod invites;
 pub mod notifications;
 pub mod outbox;
+pub mod pause_view;
 pub mod pauses;
 pub mod quotas;
 pub mod retention;

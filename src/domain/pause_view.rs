@@ -1,0 +1,62 @@
+//! A pause as the API shows it: the JSON agents read, webhooks carry and conflicts return.
+
+use serde::Serialize;
+use serde_json::{json, value::RawValue};
+
+use super::pauses::{DecidedBy, Pause};
+use super::{rfc3339, Millis};
+
+/// The pause as the API shows it. `context` and `metadata` are the agent's JSON, verbatim.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PauseView<'a> {
+    pub watch_id: String,
+    pub status_url: String,
+    pub status: &'static str,
+    pub action: &'a str,
+    pub context: Option<&'a RawValue>,
+    pub metadata: Option<&'a RawValue>,
+    pub callback_url: Option<&'a str>,
+    pub test: bool,
+    pub created_at: String,
+    pub expires_at: String,
+    pub decided_at: Option<String>,
+    pub decided_by: Option<&'a DecidedBy>,
+    pub reason: Option<&'a str>,
+    /// Only on pauses whose context retention purged (`context` is then null), so a reader can
+    /// tell a purged context from one never sent; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_purged_at: Option<String>,
+}
+
+impl Pause {
+    pub fn view(&self, base_url: &str, now: Millis) -> PauseView<'_> {
+        let watch_id = self.watch_id.to_string();
+        PauseView {
+            status_url: format!("{base_url}/api/pause/{watch_id}"),
+            watch_id,
+            status: self.status(now).as_str(),
+            action: &self.action,
+            context: self
+                .context
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok()),
+            metadata: self
+                .metadata
+                .as_deref()
+                .and_then(|c| serde_json::from_str(c).ok()),
+            callback_url: self.callback_url.as_deref(),
+            test: self.test,
+            created_at: rfc3339(self.created_at),
+            expires_at: rfc3339(self.expires_at),
+            decided_at: self.decided_at.map(rfc3339),
+            decided_by: self.decided_by.as_ref(),
+            reason: self.reason.as_deref(),
+            context_purged_at: self.context_purged_at.map(rfc3339),
+        }
+    }
+
+    pub fn to_value(&self, base_url: &str, now: Millis) -> serde_json::Value {
+        serde_json::to_value(self.view(base_url, now)).unwrap_or_else(|_| json!({}))
+    }
+}
