@@ -176,15 +176,8 @@ pub struct AuthKey {
     pub last_used_at: Option<Millis>,
 }
 
-/// Looks a key up by its digest. Malformed, unknown and revoked keys all give `None`.
-pub fn authenticate(conn: &Connection, key: &str) -> AppResult<Option<AuthKey>> {
-    if !well_formed(key) {
-        return Ok(None);
-    }
-    authenticate_digest(conn, &sha256(key.as_bytes()))
-}
-
-/// [`authenticate`] for a well-formed key whose SHA-256 the caller already has.
+/// Looks a live key up by the SHA-256 of the key (check [`well_formed`] first: a malformed
+/// key is not worth a lookup). Unknown and revoked keys give `None`.
 pub fn authenticate_digest(conn: &Connection, digest: &[u8; 32]) -> AppResult<Option<AuthKey>> {
     Ok(conn
         .prepare_cached(

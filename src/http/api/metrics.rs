@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
+use super::auth::bearer;
 use crate::domain::secrets::{ct_eq, sha256};
 use crate::error::{AppError, AppResult};
 use crate::http::State;
@@ -35,10 +36,4 @@ pub async fn metrics(state: State, req: HttpRequest) -> AppResult<HttpResponse> 
         .insert_header((header::CONTENT_TYPE, CONTENT_TYPE))
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(out))
-}
-
-fn bearer(req: &HttpRequest) -> Option<&str> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
