@@ -134,7 +134,7 @@ fn run_server(
                 web::PathConfig::default()
                     .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
             )
-            .wrap(actix_web::middleware::from_fn(http::body_timeout::enforce))
+            .wrap(from_fn(http::body_timeout::enforce))
             .wrap(http::security_headers())
             // Outermost: ids, the access log and metrics see every response, 404s included.
             .wrap(from_fn(http::observe::observe))

@@ -186,6 +186,7 @@ pub fn create(
         .timeout_secs
         .or(ws.default_timeout_secs)
         .unwrap_or(server_timeout);
+    let expires_at = now + timeout * 1000;
     let watch_id = Uuid::now_v7();
     conn.prepare_cached(
         "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
@@ -202,7 +203,7 @@ pub fn create(
         &p.metadata,
         &p.callback_url,
         now,
-        now + timeout * 1000
+        expires_at
     ])?;
     // Built from what was just inserted: re-reading the row cost the writer a query per create.
     let pause = Pause {
@@ -217,7 +218,7 @@ pub fn create(
         metadata: p.metadata,
         callback_url: p.callback_url,
         created_at: now,
-        expires_at: now + timeout * 1000,
+        expires_at,
         decided_at: None,
         decided_by: None,
         reason: None,
