@@ -1,7 +1,7 @@
 //! Crash safety with the real binary: a message whose first attempt failed survives `kill -9`
 //! and is delivered after a restart on the same data directory, and the database is intact.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::process::{key_create, query, wait_until, Server};
 use crate::webhooks::Receiver;
@@ -19,16 +19,7 @@ async fn a_failed_callback_survives_kill_9_and_is_delivered_after_restart() {
     let mut server = Server::start(dir.path());
     let client = reqwest::Client::new();
     let body = json!({ "action": "Restart the cluster", "callbackUrl": format!("http://127.0.0.1:{port}/hook") });
-    let created: Value = client
-        .post(format!("{}/api/pause", server.base))
-        .bearer_auth(&key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = server.create_pause(&client, &key, &body).await;
     let watch_id = created["watchId"].as_str().unwrap();
     let res = client
         .post(format!("{}/api/pause/{watch_id}/cancel", server.base))

@@ -49,6 +49,25 @@ impl Server {
         Server { child, base }
     }
 
+    /// `POST /api/pause` with `body`; the created pause as JSON.
+    pub async fn create_pause(
+        &self,
+        client: &reqwest::Client,
+        key: &str,
+        body: &serde_json::Value,
+    ) -> serde_json::Value {
+        client
+            .post(format!("{}/api/pause", self.base))
+            .bearer_auth(key)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub fn kill_9(&mut self) {
         self.signal("-KILL");
         self.child.wait().unwrap();

@@ -42,16 +42,9 @@ async fn sigterm_answers_long_polls_finishes_requests_in_flight_refuses_new_ones
     let key = key_create(dir.path());
     let mut server = Server::start(dir.path());
     let client = reqwest::Client::new();
-    let created: Value = client
-        .post(format!("{}/api/pause", server.base))
-        .bearer_auth(&key)
-        .json(&json!({ "action": "x" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let created = server
+        .create_pause(&client, &key, &json!({ "action": "x" }))
+        .await;
     let status_url = created["statusUrl"].as_str().unwrap().to_string();
     let poll = tokio::spawn({
         let (client, key) = (client.clone(), key.clone());
