@@ -1,16 +1,7 @@
 use holdpoint::domain::users::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, spawn_empty_app, Browser, TestApp};
-
-async fn watch_id(app: &TestApp, body: Value) -> String {
-    let res = app.post_pause_with(&app.key, &body).await;
-    assert_eq!(res.status(), 201);
-    res.json::<Value>().await.unwrap()["watchId"]
-        .as_str()
-        .unwrap()
-        .to_string()
-}
+use crate::helpers::{spawn_app, spawn_empty_app, Browser};
 
 #[tokio::test]
 async fn first_run_setup_creates_the_owner_signs_them_in_and_then_is_gone() {
@@ -73,12 +64,9 @@ async fn first_run_setup_creates_the_owner_signs_them_in_and_then_is_gone() {
 #[tokio::test]
 async fn the_queue_lists_pending_pauses_oldest_first_with_who_asked_and_escaped_previews() {
     let app = spawn_app().await;
-    watch_id(&app, json!({ "action": "First <b>bold</b>", "context": { "html": "<script>alert(1)</script>" } })).await;
-    watch_id(
-        &app,
-        json!({ "action": "Second", "metadata": { "agent": "deploy-bot" } }),
-    )
-    .await;
+    app.create_watch_id(json!({ "action": "First <b>bold</b>", "context": { "html": "<script>alert(1)</script>" } })).await;
+    app.create_watch_id(json!({ "action": "Second", "metadata": { "agent": "deploy-bot" } }))
+        .await;
     let browser = app.sign_in(&app.owner_email).await;
     let html = browser.get("/").await.text().await.unwrap();
     let first = html
@@ -102,7 +90,8 @@ async fn the_live_queue_fragment_shows_new_pauses_and_the_pending_count() {
     let browser = app.sign_in(&app.owner_email).await;
     let before = browser.get("/queue/items").await;
     assert_eq!(before.headers().get("x-pending-count").unwrap(), "0");
-    watch_id(&app, json!({ "action": "Arrived later" })).await;
+    app.create_watch_id(json!({ "action": "Arrived later" }))
+        .await;
     let after = browser.get("/queue/items").await;
     assert_eq!(after.headers().get("x-pending-count").unwrap(), "1");
     let body = after.text().await.unwrap();
@@ -119,7 +108,7 @@ async fn the_live_queue_fragment_shows_new_pauses_and_the_pending_count() {
 #[tokio::test]
 async fn the_pause_page_shows_context_metadata_and_a_timeline_of_views_and_decisions() {
     let app = spawn_app().await;
-    let id = watch_id(&app, json!({
+    let id = app.create_watch_id(json!({
         "action": "Refund order",
         "context": { "order": { "id": 42, "items": ["<img src=x onerror=alert(1)>"] }, "ok": true },
         "metadata": { "ticket": "T-1" }
@@ -181,7 +170,7 @@ async fn a_stale_pause_page_that_decides_learns_who_won() {
     let app = spawn_app().await;
     app.set_plan(1, "pro");
     app.add_user(1, "late@example.com", Role::Approver);
-    let id = watch_id(&app, json!({ "action": "Contested" })).await;
+    let id = app.create_watch_id(json!({ "action": "Contested" })).await;
     let winner = app.sign_in(&app.owner_email).await;
     let late = app.sign_in("late@example.com").await;
     assert_eq!(winner.decide(&id, true, Some("mine")).await.status(), 200);
@@ -214,7 +203,9 @@ async fn a_form_reject_without_a_required_reason_explains_itself_and_changes_not
     let app = spawn_app().await;
     app.with_db(|c| Ok(c.execute("UPDATE workspaces SET reject_reason_required = 1", [])?))
         .unwrap();
-    let id = watch_id(&app, json!({ "action": "Needs a why" })).await;
+    let id = app
+        .create_watch_id(json!({ "action": "Needs a why" }))
+        .await;
     let browser = app.sign_in(&app.owner_email).await;
     let res = browser
         .post_html_form(
@@ -231,7 +222,7 @@ async fn a_form_reject_without_a_required_reason_explains_itself_and_changes_not
 #[tokio::test]
 async fn a_form_decision_with_a_bad_csrf_token_gets_a_readable_403_page() {
     let app = spawn_app().await;
-    let id = watch_id(&app, json!({ "action": "x" })).await;
+    let id = app.create_watch_id(json!({ "action": "x" })).await;
     let browser = app.sign_in(&app.owner_email).await;
     let res = browser
         .client
@@ -288,7 +279,8 @@ async fn history_filters_by_status_key_text_and_date_and_paginates() {
     app.set_plan(1, "pro");
     let second_key = app.create_key(1, false);
     for i in 0..55 {
-        watch_id(&app, json!({ "action": format!("bulk job {i}") })).await;
+        app.create_watch_id(json!({ "action": format!("bulk job {i}") }))
+            .await;
     }
     app.clock.advance_secs(3 * 86_400);
     let special = app

@@ -223,6 +223,16 @@ impl TestApp {
     }
 
     /// Creates a pause with the default key and returns its JSON (asserting 201).
+    /// Creates a pause from `body` with the workspace's key (asserting 201); its watchId.
+    pub async fn create_watch_id(&self, body: Value) -> String {
+        let res = self.post_pause_with(&self.key, &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        res.json::<Value>().await.unwrap()["watchId"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     pub async fn create_pause(&self, action: &str) -> Value {
         let res = self
             .post_pause_with(

@@ -20,13 +20,8 @@ async fn set_retention(browser: &Browser, days: &str) -> reqwest::Response {
 }
 
 async fn create(app: &TestApp, action: &str, timeout: i64) -> String {
-    let body = json!({ "action": action, "context": { "customer": "ada@example.com" }, "timeoutSeconds": timeout });
-    let res = app.post_pause_with(&app.key, &body).await;
-    assert_eq!(res.status(), 201);
-    res.json::<Value>().await.unwrap()["watchId"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    app.create_watch_id(json!({ "action": action, "context": { "customer": "ada@example.com" }, "timeoutSeconds": timeout }))
+        .await
 }
 
 async fn read(app: &TestApp, watch_id: &str) -> Value {
