@@ -36,6 +36,7 @@ mod process;
 mod quota;
 mod request_ids;
 mod retention;
+mod sandbox;
 mod secret_flows;
 mod settings_usage;
 mod shutdown;

@@ -8,7 +8,8 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::auth::ApiKey;
-use crate::domain::pauses::{self, Outcome, Pause, Status};
+use crate::domain::api_keys::AuthKey;
+use crate::domain::pauses::{self, Outcome, Pause, Scope, Status};
 use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
 use crate::http::State;
@@ -40,8 +41,10 @@ pub fn parse_wait(raw: Option<&str>) -> AppResult<Duration> {
     }
 }
 
-fn load(state: &State, workspace_id: i64, watch_id: &Uuid) -> AppResult<Pause> {
-    pauses::get(&*state.read()?, workspace_id, watch_id)?
+/// The pause if this key may see it: a pause of the other kind (test or live) answers 404, as
+/// a pause that does not exist.
+fn load(state: &State, key: &AuthKey, watch_id: &Uuid) -> AppResult<Pause> {
+    pauses::get_in(&*state.read()?, Scope::key(key), watch_id)?
         .ok_or_else(|| pauses::not_found(&watch_id.to_string()))
 }
 
@@ -61,7 +64,7 @@ pub async fn get(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let ws = key.0.workspace_id;
+    let key = key.0;
     let watch_id = parse_watch_id(&path)?;
     let wait = parse_wait(Query::parse(req.query_string())?.get("wait")?)?;
     let inm = if_none_match(&req);
@@ -71,7 +74,7 @@ pub async fn get(
             .any(|t| t.trim() == p.etag(now) || t.trim() == "*"),
         None => p.status(now) != Status::Pending,
     };
-    let mut pause = load(&state, ws, &watch_id)?;
+    let mut pause = load(&state, &key, &watch_id)?;
     if wait.is_zero() || changed(&pause, state.now()) {
         return Ok(respond(&state, &pause, inm.as_deref()));
     }
@@ -85,7 +88,7 @@ pub async fn get(
         tokio::pin!(notified);
         notified.as_mut().enable();
         // Read again after subscribing: a commit between the first read and now is not missed.
-        pause = load(&state, ws, &watch_id)?;
+        pause = load(&state, &key, &watch_id)?;
         let now = state.now();
         if changed(&pause, now) || Instant::now() >= deadline || state.waiters.is_stopping() {
             break;
@@ -169,7 +172,7 @@ pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<Http
     let now = state.now();
     let page = pauses::list(
         &*state.read()?,
-        key.0.workspace_id,
+        Scope::key(&key.0),
         status,
         limit,
         offset,
@@ -203,7 +206,7 @@ pub async fn cancel(state: State, key: ApiKey, path: web::Path<String>) -> AppRe
     let now = state.now();
     let outcome = state
         .writer
-        .run(move |ctx| pauses::cancel(ctx, now, key.workspace_id, &watch_id, key.id))
+        .run(move |ctx| pauses::cancel(ctx, now, &key, &watch_id))
         .await?;
     outcome_response(&state, outcome, "cancel")
 }

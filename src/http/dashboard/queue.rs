@@ -108,7 +108,7 @@ fn load(state: &State, workspace_id: i64) -> Result<(Vec<QueueItem>, i64), PageE
     let now = state.now();
     let page = pauses::list(
         &conn,
-        workspace_id,
+        pauses::Scope::people(workspace_id),
         Some(Status::Pending),
         QUEUE_LIMIT,
         0,
