@@ -6,6 +6,7 @@ mod logged_server;
 mod mail_support;
 
 mod account;
+mod agent_text;
 mod audit_export;
 mod audit_page;
 mod auth_keys;

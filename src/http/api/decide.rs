@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::pauses::{outcome_response, parse_watch_id};
 use crate::domain::pauses::{self, Decision, Outcome};
-use crate::domain::workspaces;
+use crate::domain::{text, workspaces};
 use crate::error::{AppError, AppResult};
 use crate::http::dashboard::layout::{is_local_path, redirect_with};
 use crate::http::dashboard::session::{self, SignedIn};
@@ -98,7 +98,11 @@ fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String) {
     match outcome {
         Outcome::Changed(p) => (
             "notice",
-            format!("{} “{}”.", capitalised(p.status(now).as_str()), p.action),
+            format!(
+                "{} “{}”.",
+                capitalised(p.status(now).as_str()),
+                text::mark_bidi(&p.action)
+            ),
         ),
         Outcome::AlreadyFinal(p) => {
             let status = p.status(now).as_str();
@@ -115,7 +119,7 @@ fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String) {
                 "error",
                 format!(
                     "“{}” was already {status}{by}{at}; your decision was not recorded.",
-                    p.action
+                    text::mark_bidi(&p.action)
                 ),
             )
         }
@@ -155,9 +159,8 @@ fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<In
             )))
         }
     };
-    let reason = reason
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
+    // Only invisible characters (spaces, zero-width) count as no reason at all.
+    let reason = text::reason(reason.as_deref());
     if reason
         .as_ref()
         .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)

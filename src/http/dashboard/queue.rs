@@ -11,7 +11,7 @@ use super::json_view;
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
 use crate::domain::pauses::{self, Pause, Status};
-use crate::domain::{api_keys, rfc3339, Millis};
+use crate::domain::{api_keys, rfc3339, text, Millis};
 use crate::error::PageError;
 use crate::http::State;
 
@@ -76,7 +76,7 @@ pub fn key_labels(
         .collect())
 }
 
-/// "key-name", plus the agent's own name when it sent `metadata.agent`.
+/// "key-name", plus the agent's own name when it sent `metadata.agent` (bidi controls marked).
 pub fn requested_by(p: &Pause, keys: &HashMap<i64, String>) -> String {
     let key = p
         .api_key_id
@@ -87,10 +87,11 @@ pub fn requested_by(p: &Pause, keys: &HashMap<i64, String>) -> String {
         .as_deref()
         .and_then(|m| serde_json::from_str::<HashMap<String, String>>(m).ok())
         .and_then(|m| m.get("agent").cloned());
-    match agent {
+    let who = match agent {
         Some(a) => format!("{a} (via {key})"),
         None => key,
-    }
+    };
+    text::mark_bidi(&who).into_owned()
 }
 
 pub fn human_duration(ms: Millis) -> String {
@@ -121,7 +122,7 @@ fn load(state: &State, workspace_id: i64) -> Result<(Vec<QueueItem>, i64), PageE
         .iter()
         .map(|p| QueueItem {
             watch_id: p.watch_id.to_string(),
-            action: p.action.clone(),
+            action: text::mark_bidi(&p.action).into_owned(),
             requested_by: requested_by(p, &keys),
             context_preview: json_view::preview(p.context.as_deref(), 140),
             created_at: rfc3339(p.created_at),
