@@ -194,3 +194,44 @@ async fn a_test_pause_queues_no_email_and_no_slack_but_still_its_own_callback() 
     assert_eq!(outbox_rows(&app, test, "email"), 0);
     assert_eq!(outbox_rows(&app, test, "webhook"), 1, "its callbackUrl");
 }
+
+#[tokio::test]
+async fn the_dashboard_says_test_key_only_of_pauses_made_with_a_hitl_test_key() {
+    // Both keys are named "test key" (the helpers' name); only one is a `hitl_test_` key.
+    let app = spawn_app().await;
+    let test_key = app.create_key(1, true);
+    let body = json!({ "action": "deploy", "metadata": { "agent": "bot" } });
+    let live = app.create_watch_id(body.clone()).await;
+    let res = app.post_pause_with(&test_key, &body).await;
+    let test = res.json::<Value>().await.unwrap()["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let browser = app.sign_in(&app.owner_email).await;
+    let live_page = browser
+        .get(&format!("/pauses/{live}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        live_page.contains("bot (via key “test key”)"),
+        "{live_page}"
+    );
+    assert!(!live_page.contains("via test key") && !live_page.contains("badge test"));
+    let test_page = browser
+        .get(&format!("/pauses/{test}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(test_page.contains("bot (via test key “test key”)"));
+    assert!(test_page.contains("<span class=\"badge test\">test key</span>"));
+    for path in ["/", "/history"] {
+        let html = browser.get(path).await.text().await.unwrap();
+        assert_eq!(html.matches("via test key").count(), 1, "{path}");
+        assert_eq!(html.matches("via key “test key”").count(), 1, "{path}");
+    }
+    let audit = browser.get("/audit").await.text().await.unwrap();
+    assert!(!audit.contains("via test key"));
+}

@@ -76,12 +76,15 @@ pub fn key_labels(
         .collect())
 }
 
-/// "key-name", plus the agent's own name when it sent `metadata.agent` (bidi controls marked).
+/// `key “deploy”`, or `deploy-bot (via key “deploy”)` when the agent sent `metadata.agent`.
+/// "test key" is said of a test pause (made with a `hitl_test_` key) and of nothing else, not
+/// because of what a key happens to be called. Bidi controls in the agent's name are marked.
 pub fn requested_by(p: &Pause, keys: &HashMap<i64, String>) -> String {
-    let key = p
-        .api_key_id
-        .and_then(|id| keys.get(&id).cloned())
-        .unwrap_or_else(|| "unknown key".into());
+    let kind = if p.test { "test key" } else { "key" };
+    let key = match p.api_key_id.and_then(|id| keys.get(&id)) {
+        Some(label) => format!("{kind} “{label}”"),
+        None => format!("an unknown {kind}"),
+    };
     let agent = p
         .metadata
         .as_deref()
