@@ -221,7 +221,7 @@ async fn sweep_loop(state: web::Data<AppState>) {
             tracing::warn!(error = %e, "expiry sweep failed");
         }
         rounds += 1;
-        if rounds % 60 == 0 {
+        if rounds.is_multiple_of(60) {
             if let Err(e) = housekeeping(&state).await {
                 tracing::warn!(error = %e, "housekeeping failed");
             }
