@@ -84,8 +84,12 @@ fn only_help_or_version(args: &[OsString]) -> bool {
 }
 
 /// Whether the user named a command; serve takes no positional argument, so any subcommand name
-/// among the arguments means the user wrote one.
+/// among the arguments means the user wrote one, and so does a first argument that is not a flag
+/// (a mistyped command then gets clap's "unrecognized subcommand" with its suggestion).
 fn names_a_subcommand(cmd: &clap::Command, args: &[OsString]) -> bool {
+    if first_positional(args) {
+        return true;
+    }
     let mut names: Vec<&str> = vec!["help"];
     for sub in cmd.get_subcommands() {
         names.push(sub.get_name());
@@ -94,6 +98,23 @@ fn names_a_subcommand(cmd: &clap::Command, args: &[OsString]) -> bool {
     args.iter()
         .skip(1)
         .any(|a| a.to_str().is_some_and(|a| names.contains(&a)))
+}
+
+/// Whether the first argument after the global flags (and their values) is not a flag.
+fn first_positional(args: &[OsString]) -> bool {
+    const GLOBAL_WITH_VALUE: [&str; 3] = ["--data-dir", "--log-level", "--log-format"];
+    let mut rest = args.iter().skip(1).map(|a| a.to_string_lossy());
+    while let Some(arg) = rest.next() {
+        if GLOBAL_WITH_VALUE.contains(&arg.as_ref()) {
+            rest.next();
+        } else if !GLOBAL_WITH_VALUE
+            .iter()
+            .any(|g| arg.starts_with(&format!("{g}=")))
+        {
+            return !arg.starts_with('-');
+        }
+    }
+    false
 }
 
 /// `holdpoint [flags]` means `holdpoint serve [flags]`.

@@ -48,6 +48,15 @@ fn a_bad_serve_flag_value_without_the_serve_command_reports_the_value_error() {
 }
 
 #[test]
+fn a_mistyped_command_is_called_a_command_and_the_right_one_suggested() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let (ok, _, err) = run_cli(dir.path(), &["usr", "list"]);
+    assert!(!ok);
+    assert!(err.contains("unrecognized subcommand 'usr'"), "{err}");
+    assert!(err.contains("'user'"), "{err}");
+}
+
+#[test]
 fn zero_workers_is_refused_with_a_clear_error_instead_of_a_panic() {
     let dir = tempfile::TempDir::new().unwrap();
     let (ok, _, err) = run_cli(dir.path(), &["--workers", "0"]);
