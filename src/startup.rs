@@ -202,9 +202,12 @@ fn announce_first_run(settings: &Settings, workspace_id: i64) {
          Open {url}/setup in a browser to create the first owner, or from a shell:\n\
          \n    holdpoint{dir} user add --workspace {workspace_id} --email you@example.com --role owner\n\
          \nThen create an API key for your agent (on the API keys page, or):\n\
-         \n    holdpoint{dir} key create --workspace {workspace_id} --name my-agent\n",
+         \n    holdpoint{dir} key create --workspace {workspace_id} --name my-agent\n\
+         \n`holdpoint` is this binary ({exe}): run it by that path, put it on your PATH with\n\
+         `cargo install --path .` in the source tree, or use `cargo run --release -- ARGS`.\n",
         db = settings.database_path().display(),
         url = settings.base_url(),
+        exe = std::env::current_exe().map_or("target/release/holdpoint".into(), |p| p.display().to_string()),
     );
 }
 
@@ -218,7 +221,7 @@ async fn sweep_loop(state: web::Data<AppState>) {
             tracing::warn!(error = %e, "expiry sweep failed");
         }
         rounds += 1;
-        if rounds % 60 == 0 {
+        if rounds.is_multiple_of(60) {
             if let Err(e) = housekeeping(&state).await {
                 tracing::warn!(error = %e, "housekeeping failed");
             }

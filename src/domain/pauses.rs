@@ -175,9 +175,10 @@ pub fn create(
             return Err(AppError::QuotaExceeded {
                 detail: format!(
                     "this workspace has used its {} pauses for this month on the {} plan; \
-                     the quota resets at the start of next month (UTC)",
+                     the quota resets at the start of next month (UTC), or {}",
                     plan.monthly_pauses.unwrap_or_default(),
-                    plan.id
+                    plan.id,
+                    super::workspaces::plan_change_hint(ws.id)
                 ),
                 retry_after: quotas::secs_until_next_month(now),
             });

@@ -19,6 +19,7 @@ mod create;
 mod dashboard;
 mod decisions;
 mod email;
+mod first_hour;
 mod hostile;
 mod hostile_cases;
 mod hostile_fixture;

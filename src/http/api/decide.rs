@@ -48,7 +48,7 @@ pub async fn approve(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let signed = match session::load(&req).and_then(|s| s.ok_or(AppError::Unauthorized)) {
+    let signed = match session::load(&req).and_then(|s| s.ok_or_else(|| no_session(&req))) {
         Ok(s) => s,
         Err(e) => return fail(&req, e),
     };
@@ -75,6 +75,18 @@ pub async fn approve(
         }
         (Err(e), Some(_)) => e.error_response(),
     }
+}
+
+/// Deciding is for people: an agent that sends its API key here learns that the key is not the
+/// problem (it may well be valid), the missing dashboard session is.
+fn no_session(req: &HttpRequest) -> AppError {
+    let needs = "this endpoint needs a signed-in dashboard session: the session cookie from \
+                 /login and its CSRF token in `X-CSRF-Token`";
+    AppError::BadToken(if req.headers().contains_key(header::AUTHORIZATION) {
+        format!("API keys cannot approve or reject pauses today; {needs}. A person decides in the dashboard.")
+    } else {
+        format!("Not signed in: {needs}.")
+    })
 }
 
 /// A browser gets a readable page, a program gets problem+json.

@@ -96,7 +96,8 @@ pub async fn submit(
     let f: SetupForm = parse_form(&body)?;
     session::check_anonymous_form_token(&state, &req, &f.csrf_token)?;
     if let Err(e) = validate(&f) {
-        let detail = e.detail();
+        // The domain's messages are lower-case clauses; this page's own are sentences.
+        let detail = super::account::sentence(&e.detail());
         return render(
             &state,
             &req,
