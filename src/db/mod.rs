@@ -144,6 +144,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0006_decision_links.sql")),
         M::up(include_str!("../../migrations/0007_slack.sql")),
         M::up(include_str!("../../migrations/0008_retention.sql")),
+        M::up(include_str!("../../migrations/0011_outbox_fairness.sql")),
     ])
 }
 

@@ -109,13 +109,37 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
-/// Pending messages whose time has come, oldest first.
-pub fn due(conn: &Connection, now: Millis, limit: i64) -> AppResult<Vec<Message>> {
+/// Workspaces with at least one message due.
+pub fn due_workspaces(conn: &Connection, now: Millis) -> AppResult<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT workspace_id FROM outbox
+         WHERE state = 'pending' AND next_attempt_at <= ?1",
+    )?;
+    let rows = stmt.query_map([now], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One workspace's due messages, oldest first, at most `per_target` for each target (channel and
+/// URL or address), so one busy endpoint's backlog cannot hide the others' messages.
+pub fn due_in_workspace(
+    conn: &Connection,
+    workspace_id: i64,
+    now: Millis,
+    per_target: usize,
+    limit: usize,
+) -> AppResult<Vec<Message>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1
-         ORDER BY next_attempt_at, id LIMIT ?2"
+        "SELECT {COLUMNS} FROM (
+             SELECT *, row_number() OVER (PARTITION BY channel, target
+                                          ORDER BY next_attempt_at, id) AS rank
+             FROM outbox
+             WHERE workspace_id = ?1 AND state = 'pending' AND next_attempt_at <= ?2)
+         WHERE rank <= ?3 ORDER BY next_attempt_at, id LIMIT ?4"
     ))?;
-    let rows = stmt.query_map(params![now, limit], from_row)?;
+    let rows = stmt.query_map(
+        params![workspace_id, now, per_target as i64, limit as i64],
+        from_row,
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

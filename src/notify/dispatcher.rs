@@ -1,8 +1,8 @@
 //! Delivers the outbox. Woken by every commit that queues messages (and once a second for
-//! retries that come due); at most [`CONCURRENCY`] deliveries run at once, and a message being
-//! delivered is never picked up twice. Each attempt's outcome is written by the writer.
+//! retries that come due). Slots are shared fairly (see [`slots`]): a workspace whose endpoints
+//! hang cannot delay another's notifications. Within a workspace and within a target, messages
+//! start oldest first. Each attempt's outcome is written by the writer.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,12 +13,12 @@ use crate::domain::outbox::{self, Channel, Message, Outcome};
 use crate::domain::webhooks;
 use crate::error::AppResult;
 use crate::http::AppState;
+use crate::notify::slots::{self, Slots};
 use crate::notify::{email, slack, webhook};
 
-pub const CONCURRENCY: usize = 16;
-const BATCH: i64 = 64;
+const BATCH: usize = 64;
 
-type InFlight = Arc<Mutex<HashSet<i64>>>;
+type InFlight = Arc<Mutex<Slots>>;
 
 /// One delivery attempt's result, on its way to the recorder.
 struct Attempt {
@@ -28,37 +28,25 @@ struct Attempt {
 }
 
 pub async fn run(state: web::Data<AppState>) {
-    let client = webhook::client(state.settings.webhook_allow_private);
+    let proxy = state.settings.outbound_proxy.as_ref().map(|p| p.url());
+    let client = webhook::client(state.settings.webhook_allow_private, proxy);
     let in_flight: InFlight = Arc::default();
-    let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let (record_tx, record_rx) = mpsc::unbounded_channel();
-    let recorder = tokio::spawn(record(state.clone(), record_rx, in_flight.clone()));
+    tokio::spawn(record(state.clone(), record_rx, in_flight.clone()));
     loop {
         let wake = state.outbox_wake.notified();
         tokio::pin!(wake);
         wake.as_mut().enable();
-        let due = state
-            .read()
-            .and_then(|c| outbox::due(&c, state.now(), BATCH))
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "cannot read the outbox");
-                Vec::new()
-            });
-        let fresh: Vec<Message> = {
-            let mut set = in_flight.lock().expect("in-flight lock");
-            due.into_iter().filter(|m| set.insert(m.id)).collect()
-        };
+        let fresh = pick(&state, &in_flight).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read the outbox");
+            Vec::new()
+        });
         for (msg, prepared) in prepare(&state, fresh, &in_flight).await {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                recorder.abort();
-                return;
-            };
             let (state, client, tx) = (state.clone(), client.clone(), record_tx.clone());
             tokio::spawn(async move {
                 let started = Instant::now();
                 let outcome = deliver(&state, &client, &msg, prepared).await;
                 let duration_ms = started.elapsed().as_millis() as i64;
-                drop(permit);
                 let _ = tx.send(Attempt {
                     msg,
                     outcome,
@@ -71,6 +59,36 @@ pub async fn run(state: web::Data<AppState>) {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }
+}
+
+/// The due messages that may start now, each holding its slot. Only workspaces with room are
+/// read, the one with the fewest deliveries in flight first.
+fn pick(state: &AppState, in_flight: &InFlight) -> AppResult<Vec<Message>> {
+    let conn = state.read()?;
+    let now = state.now();
+    let mut workspaces: Vec<(usize, i64)> = {
+        let held = in_flight.lock().expect("in-flight lock");
+        if held.is_full() {
+            return Ok(Vec::new());
+        }
+        outbox::due_workspaces(&conn, now)?
+            .into_iter()
+            .map(|ws| (held.in_flight(ws), ws))
+            .filter(|(n, _)| *n < slots::PER_WORKSPACE)
+            .collect()
+    };
+    workspaces.sort_unstable();
+    let per_target = 2 * slots::PER_TARGET;
+    let limit = 4 * slots::PER_WORKSPACE;
+    let queues = workspaces
+        .iter()
+        .map(|(_, ws)| outbox::due_in_workspace(&conn, *ws, now, per_target, limit))
+        .collect::<AppResult<Vec<_>>>()?;
+    drop(conn);
+    Ok(in_flight
+        .lock()
+        .expect("in-flight lock")
+        .take_in_turns(queues))
 }
 
 /// Pairs each message with what its delivery needs: emails are prepared together in one
@@ -90,10 +108,8 @@ async fn prepare(
         Ok(prepared) => out.extend(emails.into_iter().zip(prepared.into_iter().map(Some))),
         Err(e) => {
             tracing::warn!(error = %e, "preparing emails failed; they stay queued");
-            let mut set = in_flight.lock().expect("in-flight lock");
-            emails.iter().for_each(|m| {
-                set.remove(&m.id);
-            });
+            let mut held = in_flight.lock().expect("in-flight lock");
+            emails.iter().for_each(|m| held.release(m.id));
         }
     }
     out
@@ -138,15 +154,15 @@ fn log_outcome(state: &AppState, msg: &Message, outcome: &Outcome) {
 }
 
 /// Writes attempts in batches: everything that finished meanwhile goes into one writer job.
-/// A message leaves the in-flight set only once its attempt is committed, so it cannot be
-/// picked up again in between.
+/// A message gives its slot back only once its attempt is committed, so it cannot be picked up
+/// again in between.
 async fn record(
     state: web::Data<AppState>,
     mut rx: mpsc::UnboundedReceiver<Attempt>,
     in_flight: InFlight,
 ) {
     let mut batch = Vec::new();
-    while rx.recv_many(&mut batch, BATCH as usize).await > 0 {
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
         let attempts = std::mem::take(&mut batch);
         let ids: Vec<i64> = attempts.iter().map(|a| a.msg.id).collect();
         let now = state.now();
@@ -161,11 +177,9 @@ async fn record(
         if let Err(e) = written {
             tracing::warn!(error = %e, "recording delivery attempts failed; they will be retried");
         }
-        let mut set = in_flight.lock().expect("in-flight lock");
-        ids.iter().for_each(|id| {
-            set.remove(id);
-        });
-        drop(set);
+        let mut held = in_flight.lock().expect("in-flight lock");
+        ids.iter().for_each(|id| held.release(*id));
+        drop(held);
         state.outbox_wake.notify_one();
     }
 }

@@ -17,6 +17,7 @@ mod crash_rounds;
 mod create;
 mod dashboard;
 mod decisions;
+mod delivery_fairness;
 mod email;
 mod hostile;
 mod hostile_cases;
