@@ -10,8 +10,9 @@ use url::Url;
 use crate::notify::redact::loggable_url;
 
 /// An `http://` or `https://` proxy URL. It may hold a password, so `Debug` hides user-info.
+/// Boxed: the serve arguments stay small (clippy's `large_enum_variant` on `Command`).
 #[derive(Clone, PartialEq, Eq)]
-pub struct OutboundProxy(Url);
+pub struct OutboundProxy(Box<Url>);
 
 impl OutboundProxy {
     pub fn url(&self) -> &Url {
@@ -36,7 +37,7 @@ impl std::str::FromStr for OutboundProxy {
         if !ok || reqwest::Proxy::all(url.as_str()).is_err() {
             return Err(bad());
         }
-        Ok(OutboundProxy(url))
+        Ok(OutboundProxy(Box::new(url)))
     }
 }
 

@@ -109,13 +109,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
-/// Workspaces with at least one message due.
-pub fn due_workspaces(conn: &Connection, now: Millis) -> AppResult<Vec<i64>> {
+/// Workspaces with messages due, each with its oldest message's due time.
+pub fn due_workspaces(conn: &Connection, now: Millis) -> AppResult<Vec<(i64, Millis)>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT workspace_id FROM outbox
-         WHERE state = 'pending' AND next_attempt_at <= ?1",
+        "SELECT workspace_id, min(next_attempt_at) FROM outbox
+         WHERE state = 'pending' AND next_attempt_at <= ?1 GROUP BY workspace_id",
     )?;
-    let rows = stmt.query_map([now], |r| r.get(0))?;
+    let rows = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -61,28 +61,27 @@ pub async fn run(state: web::Data<AppState>) {
     }
 }
 
-/// The due messages that may start now, each holding its slot. Only workspaces with room are
-/// read, the one with the fewest deliveries in flight first.
+/// The due messages that may start now, each holding its slot. Workspaces go in order of
+/// fewest deliveries in flight, then of oldest message waiting; only as many are read as could
+/// get a slot (twice the free slots, as some may have only targets that are at their cap).
 fn pick(state: &AppState, in_flight: &InFlight) -> AppResult<Vec<Message>> {
     let conn = state.read()?;
     let now = state.now();
-    let mut workspaces: Vec<(usize, i64)> = {
+    let mut workspaces: Vec<(usize, i64, i64)> = {
         let held = in_flight.lock().expect("in-flight lock");
-        if held.is_full() {
-            return Ok(Vec::new());
-        }
         outbox::due_workspaces(&conn, now)?
             .into_iter()
-            .map(|ws| (held.in_flight(ws), ws))
-            .filter(|(n, _)| *n < slots::PER_WORKSPACE)
+            .map(|(ws, oldest)| (held.in_flight(ws), oldest, ws))
+            .filter(|(n, _, _)| *n < slots::PER_WORKSPACE)
             .collect()
     };
     workspaces.sort_unstable();
-    let per_target = 2 * slots::PER_TARGET;
-    let limit = 4 * slots::PER_WORKSPACE;
+    let free = slots::TOTAL - in_flight.lock().expect("in-flight lock").held();
+    workspaces.truncate(2 * free);
+    let (per_target, limit) = (2 * slots::PER_TARGET, 4 * slots::PER_WORKSPACE);
     let queues = workspaces
         .iter()
-        .map(|(_, ws)| outbox::due_in_workspace(&conn, *ws, now, per_target, limit))
+        .map(|(_, _, ws)| outbox::due_in_workspace(&conn, *ws, now, per_target, limit))
         .collect::<AppResult<Vec<_>>>()?;
     drop(conn);
     Ok(in_flight

@@ -33,6 +33,11 @@ impl Slots {
         self.workspaces.get(&workspace_id).copied().unwrap_or(0)
     }
 
+    /// Slots taken, across all workspaces.
+    pub fn held(&self) -> usize {
+        self.total
+    }
+
     pub fn is_full(&self) -> bool {
         self.total >= TOTAL
     }
