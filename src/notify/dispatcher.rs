@@ -29,6 +29,7 @@ struct Attempt {
 
 pub async fn run(state: web::Data<AppState>) {
     let proxy = state.settings.outbound_proxy.as_ref().map(|p| p.url());
+    announce_proxy(proxy);
     let client = webhook::client(state.settings.webhook_allow_private, proxy);
     let in_flight: InFlight = Arc::default();
     let (record_tx, record_rx) = mpsc::unbounded_channel();
@@ -58,6 +59,29 @@ pub async fn run(state: web::Data<AppState>) {
             _ = &mut wake => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
+    }
+}
+
+/// Says which way deliveries leave: an operator who relied on `HTTP_PROXY` learns that it is
+/// ignored (deliveries would otherwise change route without a word).
+fn announce_proxy(proxy: Option<&url::Url>) {
+    if let Some(p) = proxy {
+        let proxy = crate::notify::redact::loggable_url(p.as_str());
+        tracing::info!(%proxy, "webhook and Slack deliveries go through the outbound proxy");
+        return;
+    }
+    let vars = [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+    ];
+    if let Some(var) = vars.iter().find(|v| std::env::var_os(v).is_some()) {
+        tracing::warn!(
+            "{var} is set but webhook and Slack deliveries ignore it (a proxy would bypass the \
+             private-address check); set HOLDPOINT_OUTBOUND_PROXY to send them through a proxy"
+        );
     }
 }
 
