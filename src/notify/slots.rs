@@ -1,19 +1,21 @@
 //! Who may start a delivery now. One workspace with slow or hanging endpoints must not delay
 //! another's notifications, and one endpoint must not take all of its own workspace's share:
-//! so besides the total there is a cap per workspace and per target (an endpoint's URL, a
-//! callback URL, a Slack URL or an email address). A message holds its slot from the moment it
-//! is picked until its attempt is recorded, so it is never picked twice.
+//! so besides the total there is a cap per workspace and per HTTP target (an endpoint's URL, a
+//! callback URL or a Slack URL). Emails all go to the operator's one SMTP server, so they have
+//! no target cap. A workspace alone keeps the 16 deliveries at once it always had. A message
+//! holds its slot from the moment it is picked until its attempt is recorded, so it is never
+//! picked twice.
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::domain::outbox::Message;
+use crate::domain::outbox::{Channel, Message};
 
 /// Deliveries in flight at once, across all workspaces.
-pub const TOTAL: usize = 32;
+pub const TOTAL: usize = 64;
 /// Deliveries one workspace may have in flight.
-pub const PER_WORKSPACE: usize = 8;
-/// Deliveries one target may have in flight.
-pub const PER_TARGET: usize = 2;
+pub const PER_WORKSPACE: usize = 16;
+/// Deliveries one webhook, callback or Slack URL may have in flight.
+pub const PER_TARGET: usize = 4;
 
 #[derive(Default)]
 pub struct Slots {
@@ -21,11 +23,12 @@ pub struct Slots {
     workspaces: HashMap<i64, usize>,
     targets: HashMap<String, usize>,
     /// Message id → (workspace, target) of every message in flight.
-    held: HashMap<i64, (i64, String)>,
+    held: HashMap<i64, (i64, Option<String>)>,
 }
 
-fn target_key(m: &Message) -> String {
-    format!("{}:{}", m.channel.as_str(), m.target)
+/// The target a message counts against; `None` for emails (no target cap).
+fn target_key(m: &Message) -> Option<String> {
+    (m.channel != Channel::Email).then(|| format!("{}:{}", m.channel.as_str(), m.target))
 }
 
 impl Slots {
@@ -45,7 +48,9 @@ impl Slots {
     /// Takes a slot for `m` if it is not in flight yet and every cap has room.
     pub fn try_take(&mut self, m: &Message) -> bool {
         let key = target_key(m);
-        let target_used = self.targets.get(&key).copied().unwrap_or(0);
+        let target_used = key
+            .as_ref()
+            .map_or(0, |k| self.targets.get(k).copied().unwrap_or(0));
         if self.is_full()
             || self.held.contains_key(&m.id)
             || self.in_flight(m.workspace_id) >= PER_WORKSPACE
@@ -55,7 +60,9 @@ impl Slots {
         }
         self.total += 1;
         *self.workspaces.entry(m.workspace_id).or_default() += 1;
-        *self.targets.entry(key.clone()).or_default() += 1;
+        if let Some(k) = &key {
+            *self.targets.entry(k.clone()).or_default() += 1;
+        }
         self.held.insert(m.id, (m.workspace_id, key));
         true
     }
@@ -66,7 +73,9 @@ impl Slots {
         };
         self.total -= 1;
         decrement(&mut self.workspaces, ws);
-        decrement(&mut self.targets, key);
+        if let Some(k) = key {
+            decrement(&mut self.targets, k);
+        }
     }
 
     /// Takes slots from each workspace's candidates (oldest first) in turns of one per
@@ -101,7 +110,6 @@ fn decrement<K: std::hash::Hash + Eq>(map: &mut HashMap<K, usize>, key: K) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::outbox::Channel;
 
     fn msg(id: i64, ws: i64, target: &str) -> Message {
         Message {
@@ -125,17 +133,29 @@ mod tests {
         let mut s = Slots::default();
         assert!(s.try_take(&msg(1, 1, "a")));
         assert!(!s.try_take(&msg(1, 1, "a")), "never twice");
-        assert!(s.try_take(&msg(2, 1, "a")));
-        assert!(!s.try_take(&msg(3, 1, "a")), "two per target");
-        for id in 4..10 {
+        for id in 2..=PER_TARGET as i64 {
+            assert!(s.try_take(&msg(id, 1, "a")));
+        }
+        assert!(!s.try_take(&msg(99, 1, "a")), "four per target");
+        for id in 10..(10 + PER_WORKSPACE - PER_TARGET) as i64 {
             assert!(s.try_take(&msg(id, 1, &format!("t{id}"))));
         }
         assert_eq!(s.in_flight(1), PER_WORKSPACE);
-        assert!(!s.try_take(&msg(10, 1, "other")), "eight per workspace");
+        assert!(!s.try_take(&msg(98, 1, "other")), "sixteen per workspace");
         s.release(1);
-        assert!(s.try_take(&msg(3, 1, "a")));
-        s.release(99);
+        assert!(s.try_take(&msg(99, 1, "a")));
+        s.release(12345);
         assert_eq!(s.in_flight(1), PER_WORKSPACE);
+    }
+
+    #[test]
+    fn emails_have_no_target_cap() {
+        let mut s = Slots::default();
+        for id in 0..PER_WORKSPACE as i64 {
+            let mut m = msg(id, 1, "olive@example.com");
+            m.channel = Channel::Email;
+            assert!(s.try_take(&m));
+        }
     }
 
     #[test]
@@ -143,7 +163,7 @@ mod tests {
         let mut s = Slots::default();
         let queues: Vec<Vec<Message>> = (1..=6)
             .map(|ws| {
-                (0..20)
+                (0..40)
                     .map(|i| msg(ws * 100 + i, ws, &format!("t{i}")))
                     .collect()
             })
@@ -151,7 +171,7 @@ mod tests {
         let taken = s.take_in_turns(queues);
         assert_eq!(taken.len(), TOTAL);
         for ws in 1..=6 {
-            assert!((5..=6).contains(&s.in_flight(ws)), "{}", s.in_flight(ws));
+            assert!((10..=11).contains(&s.in_flight(ws)), "{}", s.in_flight(ws));
         }
         assert!(s.is_full());
     }
