@@ -91,21 +91,33 @@ fn announce_proxy(proxy: Option<&url::Url>) {
 fn pick(state: &AppState, in_flight: &InFlight) -> AppResult<Vec<Message>> {
     let conn = state.read()?;
     let now = state.now();
-    let mut workspaces: Vec<(usize, i64, i64)> = {
+    let due = outbox::due_workspaces(&conn, now)?;
+    let (free, wanted) = {
         let held = in_flight.lock().expect("in-flight lock");
-        outbox::due_workspaces(&conn, now)?
+        let mut wanted: Vec<(usize, i64, i64)> = due
             .into_iter()
             .map(|(ws, oldest)| (held.in_flight(ws), oldest, ws))
             .filter(|(n, _, _)| *n < slots::PER_WORKSPACE)
-            .collect()
+            .collect();
+        wanted.sort_unstable();
+        let free = slots::TOTAL - held.held();
+        wanted.truncate(2 * free);
+        let skips: Vec<_> = wanted
+            .iter()
+            .map(|(_, _, ws)| (*ws, held.skip(*ws)))
+            .collect();
+        (free, skips)
     };
-    workspaces.sort_unstable();
-    let free = slots::TOTAL - in_flight.lock().expect("in-flight lock").held();
-    workspaces.truncate(2 * free);
-    let (per_target, limit) = (2 * slots::PER_TARGET, 4 * slots::PER_WORKSPACE);
-    let queues = workspaces
+    if free == 0 {
+        return Ok(Vec::new());
+    }
+    let limit = 4 * slots::PER_WORKSPACE;
+    let queues = wanted
         .iter()
-        .map(|(_, _, ws)| outbox::due_in_workspace(&conn, *ws, now, per_target, limit))
+        .map(|(ws, (ids, targets))| {
+            let skip = outbox::Skip { ids, targets };
+            outbox::due_in_workspace(&conn, *ws, now, skip, limit)
+        })
         .collect::<AppResult<Vec<_>>>()?;
     drop(conn);
     Ok(in_flight

@@ -36,6 +36,24 @@ impl Slots {
         self.workspaces.get(&workspace_id).copied().unwrap_or(0)
     }
 
+    /// The workspace's messages in flight, and the targets at their cap: what a query for its
+    /// next candidates can pass over.
+    pub fn skip(&self, workspace_id: i64) -> (Vec<i64>, Vec<String>) {
+        let ids = self
+            .held
+            .iter()
+            .filter(|(_, (ws, _))| *ws == workspace_id)
+            .map(|(id, _)| *id)
+            .collect();
+        let targets = self
+            .targets
+            .iter()
+            .filter(|(_, n)| **n >= PER_TARGET)
+            .map(|(k, _)| k.clone())
+            .collect();
+        (ids, targets)
+    }
+
     /// Slots taken, across all workspaces.
     pub fn held(&self) -> usize {
         self.total
