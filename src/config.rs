@@ -11,8 +11,10 @@ use crate::notify::smtp_url::SmtpUrl;
 pub use crate::secret::Secret;
 
 mod limits;
+mod outbound;
 mod parse;
 pub use limits::{LimitArgs, Limits};
+pub use outbound::OutboundProxy;
 pub use parse::log_filter;
 
 #[derive(Debug, Parser)]
@@ -75,6 +77,11 @@ pub struct ServeArgs {
     /// Allow webhook deliveries to loopback, link-local and private addresses (on-prem installs).
     #[arg(long, env = "HOLDPOINT_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
     pub webhook_allow_private: bool,
+    /// Proxy for webhook and Slack deliveries (http:// or https://). HTTP_PROXY and HTTPS_PROXY
+    /// are never used for them. The proxy resolves host names itself, so it must do the egress
+    /// filtering; literal private addresses are still refused before a request reaches it.
+    #[arg(long, env = "HOLDPOINT_OUTBOUND_PROXY", hide_env_values = true)]
+    pub outbound_proxy: Option<OutboundProxy>,
     /// HTTP worker threads, 1 to 1024 (default: one per core).
     #[arg(long, env = "HOLDPOINT_WORKERS",
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
@@ -238,6 +245,8 @@ pub struct Settings {
     /// Sweep interval for expiring overdue pauses.
     pub sweep_interval: std::time::Duration,
     pub webhook_allow_private: bool,
+    /// None: deliveries connect directly (environment proxy variables are ignored).
+    pub outbound_proxy: Option<OutboundProxy>,
     /// None: emails become .eml files under `<data dir>/mail/`. Its Debug hides the password.
     pub smtp_url: Option<SmtpUrl>,
     pub smtp_from: String,
@@ -259,6 +268,7 @@ impl Settings {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             sweep_interval: std::time::Duration::from_secs(1),
             webhook_allow_private: serve.webhook_allow_private,
+            outbound_proxy: serve.outbound_proxy.clone(),
             smtp_url: serve.mail.smtp_url.clone(),
             smtp_from: serve.mail.smtp_from.clone(),
             limits: Limits::from_args(&serve.limits),
@@ -296,6 +306,7 @@ impl Settings {
             workers: 2,
             sweep_interval: std::time::Duration::from_secs(3600),
             webhook_allow_private: true,
+            outbound_proxy: None,
             smtp_url: None,
             smtp_from: "Holdpoint <holdpoint@localhost>".into(),
             limits: Limits::for_tests(),
