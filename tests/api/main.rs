@@ -47,6 +47,7 @@ mod settings_usage;
 mod shutdown;
 mod sign_in;
 mod slack;
+mod upgrade;
 mod webhook_e2e;
 mod webhooks;
 mod webhooks_page;
