@@ -112,3 +112,45 @@ impl Limits {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        limits: LimitArgs,
+    }
+
+    fn limits(args: &[&str]) -> Limits {
+        let flags = Flags::try_parse_from(std::iter::once("holdpoint").chain(args.iter().copied()));
+        Limits::from_args(&flags.expect("valid flags").limits)
+    }
+
+    #[test]
+    fn by_default_one_key_may_take_every_waiter_slot_and_one_address_more_connections_than_that() {
+        let l = limits(&["--max-waiters", "500"]);
+        assert_eq!(l.max_waiters_per_key, 500);
+        assert_eq!(l.max_connections_per_ip, 1500);
+        assert!(l.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn the_per_key_share_never_exceeds_the_cap_and_zero_turns_the_connection_cap_off() {
+        let l = limits(&[
+            "--max-waiters",
+            "10",
+            "--max-waiters-per-key",
+            "50",
+            "--max-connections-per-ip",
+            "0",
+            "--trusted-proxies",
+            "10.0.0.1,::1",
+        ]);
+        assert_eq!(l.max_waiters_per_key, 10);
+        assert_eq!(l.max_connections_per_ip, 0);
+        assert_eq!(l.trusted_proxies.len(), 2);
+    }
+}
