@@ -3,6 +3,7 @@
 pub mod api;
 pub mod body_timeout;
 pub mod conn;
+pub mod conn_cap;
 pub mod dashboard;
 pub mod observe;
 pub mod page_limit;
