@@ -10,7 +10,7 @@ use tokio::net::TcpStream;
 use super::read_until_closed;
 use crate::helpers::{spawn_app_configured, TestApp};
 
-const HEALTHZ: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+pub(super) const HEALTHZ: &[u8] = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
 /// A server whose header timeout is one second.
 async fn impatient_app() -> TestApp {
@@ -23,7 +23,7 @@ async fn impatient_app() -> TestApp {
 }
 
 /// Reads one whole response (head and `Content-Length` body) and returns it.
-async fn read_response(conn: &mut TcpStream) -> String {
+pub(super) async fn read_response(conn: &mut TcpStream) -> String {
     let mut out = Vec::new();
     let mut buf = [0u8; 4096];
     let whole = tokio::time::timeout(Duration::from_secs(5), async {
@@ -54,7 +54,7 @@ async fn read_response(conn: &mut TcpStream) -> String {
 }
 
 /// Sends `bytes` one at a time, `gap` apart, until they run out or the server hangs up.
-fn trickle(
+pub(super) fn trickle(
     mut writer: tokio::net::tcp::OwnedWriteHalf,
     bytes: &'static [u8],
     gap: Duration,

@@ -4,6 +4,7 @@ mod connections;
 mod keep_alive;
 mod per_ip;
 mod per_key;
+mod real_binary;
 mod timeouts;
 mod waiter_cap;
 
