@@ -128,6 +128,8 @@ impl Synchronous {
     }
 }
 
+// Parsed once at start; boxing `serve`'s flags would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (the default).

@@ -3,11 +3,10 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 
 use crate::config::Settings;
 use crate::db::{self, Writer};
@@ -41,7 +40,10 @@ impl Application {
             announce_first_run(&settings, default_ws);
         }
         let pool = db::open_pool(&path, settings.synchronous, settings.workers as u32 * 2 + 2)?;
-        let waiters = Waiters::new(settings.limits.max_waiters);
+        let waiters = Waiters::new(
+            settings.limits.max_waiters,
+            settings.limits.max_waiters_per_key,
+        );
         let wake = waiters.clone();
         let outbox_wake = Arc::new(tokio::sync::Notify::new());
         let dispatcher_wake = outbox_wake.clone();
@@ -120,7 +122,7 @@ fn run_server(
     state: web::Data<AppState>,
     settings: &Settings,
 ) -> std::io::Result<Server> {
-    let server = HttpServer::new(move || {
+    let app = move || {
         App::new()
             .app_data(state.clone())
             .app_data(
@@ -135,28 +137,15 @@ fn run_server(
                     .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
             )
             .wrap(from_fn(http::body_timeout::enforce))
-            .wrap(http::security_headers())
-            // Outermost: ids, the access log and metrics see every response, 404s included.
+            .wrap(http::security_headers(&state.settings))
+            // Ids, the access log and metrics see every response, 404s included.
             .wrap(from_fn(http::observe::observe))
+            // Outermost: tells the connection when a request's head is in (see `http::conn`).
+            .wrap(from_fn(http::conn::mark_requests))
             .configure(http::routes)
             .default_service(web::to(http::not_found))
-    })
-    .workers(settings.workers)
-    // Long-polls answer after up to 55 s; keep idle connections for the next poll.
-    .keep_alive(Duration::from_secs(75))
-    // The first request's head must arrive in time (actix answers a bare 408 and closes);
-    // bodies have their own deadline (`http::body_timeout`).
-    .client_request_timeout(settings.limits.header_timeout)
-    // A client that hangs up ends its request: the handler future is dropped, so a parked
-    // long-poll gives its waiter slot back at once instead of waiting out its time for nobody.
-    // (Clients that half-close their side while awaiting an answer are not supported.)
-    .h1_allow_half_closed(false)
-    .shutdown_timeout(10)
-    // Signals are ours (see `run_until_stopped`) so waiters hear of shutdown first.
-    .disable_signals()
-    .listen(listener)?
-    .run();
-    Ok(server)
+    };
+    http::server::run(listener, settings, app)
 }
 
 /// A listening socket with a deep accept queue: thousands of agents may (re)connect their

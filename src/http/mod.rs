@@ -2,10 +2,13 @@
 
 pub mod api;
 pub mod body_timeout;
+pub mod conn;
+pub mod conn_cap;
 pub mod dashboard;
 pub mod observe;
 pub mod page_limit;
 pub mod query;
+pub mod server;
 pub mod static_files;
 
 use std::sync::Arc;
@@ -63,8 +66,14 @@ impl AppState {
 pub type State = web::Data<AppState>;
 
 /// Headers on every response. The CSP forbids inline script; pages load JS from /static only.
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Behind an https public URL, browsers are also told to use https only (HSTS).
+pub fn security_headers(settings: &Settings) -> DefaultHeaders {
+    let headers = if settings.secure_cookies() {
+        DefaultHeaders::new().add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "same-origin"))
         .add((header::X_FRAME_OPTIONS, "DENY"))

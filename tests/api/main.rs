@@ -34,6 +34,7 @@ mod log_secrets;
 mod long_poll;
 mod manage_keys;
 mod manage_users;
+mod methods_and_headers;
 mod metrics;
 mod one_click;
 mod outbound_proxy;

@@ -13,6 +13,7 @@ use crate::domain::pauses::{self, Outcome, Pause, Scope, Status};
 use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
 use crate::http::State;
+use crate::waiters::{Full, Subscription};
 
 pub const MAX_WAIT_SECS: u64 = 55;
 /// When every long-poll slot is taken: soon enough for an agent, and slots free up constantly
@@ -79,7 +80,7 @@ pub async fn get(
         return Ok(respond(&state, &pause, inm.as_deref()));
     }
     let deadline = Instant::now() + wait;
-    let subscription = take_slot(&state, pause.id)?;
+    let subscription = take_slot(&state, pause.id, key.0.id)?;
     let stopping = state.waiters.shutdown_signal();
     tokio::pin!(stopping);
     stopping.as_mut().enable();
@@ -104,16 +105,25 @@ pub async fn get(
     Ok(respond(&state, &pause, inm.as_deref()))
 }
 
-/// A waiter slot for this long-poll, or a 503 telling the agent to come back shortly. The slot
-/// is the returned subscription: it is given back when the request's future ends or is dropped
-/// (answered, client gone, server stopping).
-fn take_slot(state: &State, pause_id: i64) -> AppResult<crate::waiters::Subscription> {
-    state
-        .waiters
-        .subscribe(pause_id)
-        .ok_or_else(|| AppError::TooManyWaiters {
-            max: state.waiters.max(),
-            retry_after: WAITERS_RETRY_AFTER_SECS,
+/// A waiter slot for this long-poll, or a 503 telling the agent to come back shortly (the same
+/// answer whether the server or this key is at its cap). The slot is the returned subscription:
+/// it is given back when the request's future ends or is dropped (answered, client gone, server
+/// stopping).
+fn take_slot(state: &State, pause_id: i64, key_id: i64) -> AppResult<Subscription> {
+    let waiters = &state.waiters;
+    waiters
+        .subscribe(pause_id, key_id)
+        .map_err(|full| match full {
+            Full::Server => AppError::TooManyWaiters {
+                holder: "the server",
+                max: waiters.max(),
+                retry_after: WAITERS_RETRY_AFTER_SECS,
+            },
+            Full::Key => AppError::TooManyWaiters {
+                holder: "this API key",
+                max: waiters.max_per_key(),
+                retry_after: WAITERS_RETRY_AFTER_SECS,
+            },
         })
 }
 

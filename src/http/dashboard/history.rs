@@ -16,7 +16,11 @@ use crate::http::State;
 const PER_PAGE: i64 = 50;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/history", web::get().to(show));
+    cfg.service(
+        web::resource("/history")
+            .route(web::get().to(show))
+            .default_service(crate::http::only("GET")),
+    );
 }
 
 pub struct Row {

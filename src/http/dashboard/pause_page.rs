@@ -16,7 +16,11 @@ use crate::http::api::pauses::parse_watch_id;
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/pauses/{watch_id}", web::get().to(show));
+    cfg.service(
+        web::resource("/pauses/{watch_id}")
+            .route(web::get().to(show))
+            .default_service(crate::http::only("GET")),
+    );
 }
 
 pub struct Step {

@@ -19,8 +19,16 @@ use crate::http::State;
 const QUEUE_LIMIT: i64 = 200;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
-        .route("/queue/items", web::get().to(items));
+    for (path, route) in [
+        ("/", web::get().to(index)),
+        ("/queue/items", web::get().to(items)),
+    ] {
+        cfg.service(
+            web::resource(path)
+                .route(route)
+                .default_service(crate::http::only("GET")),
+        );
+    }
 }
 
 pub struct QueueItem {

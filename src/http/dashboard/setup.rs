@@ -16,8 +16,12 @@ use crate::error::{AppError, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/setup", web::get().to(form))
-        .route("/setup", web::post().to(submit));
+    cfg.service(
+        web::resource("/setup")
+            .route(web::get().to(form))
+            .route(web::post().to(submit))
+            .default_service(crate::http::only("GET, POST")),
+    );
 }
 
 #[derive(Template)]
