@@ -80,7 +80,7 @@ pub async fn get(
         return Ok(respond(&state, &pause, inm.as_deref()));
     }
     let deadline = Instant::now() + wait;
-    let subscription = take_slot(&state, pause.id, key.0.id)?;
+    let subscription = take_slot(&state, pause.id, key.id)?;
     let stopping = state.waiters.shutdown_signal();
     tokio::pin!(stopping);
     stopping.as_mut().enable();
