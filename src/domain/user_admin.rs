@@ -177,24 +177,22 @@ pub fn set_name(conn: &Connection, now: Millis, user: &User, name: &str) -> AppR
     Ok(true)
 }
 
-/// A user changes their own password: every OTHER session of theirs ends (a thief's session
-/// must not survive the change), the one making the change stays. Returns sessions ended.
+/// A user changes their own password: every session of theirs ends (a thief's session must
+/// not survive the change) and a new one starts for the browser that made the change, so a
+/// token that leaked before is worthless. Returns the other sessions ended and the new token.
 pub fn set_password(
     conn: &Connection,
     now: Millis,
     user: &User,
     hash: &str,
-    keep_session: &[u8],
-) -> AppResult<usize> {
+) -> AppResult<(usize, String)> {
     conn.execute(
         "UPDATE users SET password_hash = ?1 WHERE id = ?2",
         params![hash, user.id],
     )?;
-    let ended = conn.execute(
-        "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2",
-        params![user.id, keep_session],
-    )?;
-    let details = json!({ "other_sessions_ended": ended });
+    let others = sessions::revoke_all_for_user(conn, user.id)?.saturating_sub(1);
+    let token = sessions::create(conn, now, user.id)?;
+    let details = json!({ "other_sessions_ended": others, "session_rotated": true });
     record_change(conn, now, user, "user.password_changed", user, details)?;
-    Ok(ended)
+    Ok((others, token))
 }

@@ -1,9 +1,5 @@
 //! Users: one workspace each, a role, an argon2id password hash.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::json;
 
@@ -60,7 +56,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub role: Role,
-    /// Already hashed with [`hash_password`] (off the async runtime).
+    /// Already hashed with [`crate::auth::password`] (off the async runtime).
     pub password_hash: String,
 }
 
@@ -78,34 +74,49 @@ pub fn validate_password(pw: &str) -> AppResult<()> {
     Ok(())
 }
 
+pub const MAX_EMAIL: usize = 254;
+
+/// One plain address (`name@example.com`), lower-cased, as the unique sign-in name. Parsed with
+/// lettre's [`lettre::Address`]; display names, lists and quoted local parts are refused too
+/// (each would let two accounts share one mailbox, or one row name several).
 pub fn normalize_email(email: &str) -> AppResult<String> {
     let e = email.trim().to_lowercase();
-    let valid = e.len() <= 254
-        && !e.chars().any(char::is_whitespace)
-        && matches!(e.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'));
-    if !valid {
+    let refuse = |why: &str| {
+        Err(AppError::invalid(
+            "email",
+            format!("{} is not a plain email address: {why}", quoted(email.trim())),
+        ))
+    };
+    if e.len() > MAX_EMAIL {
         return Err(AppError::invalid(
             "email",
-            format!("`{}` is not an email address", email.trim()),
+            format!("an email address has at most {MAX_EMAIL} characters"),
         ));
     }
-    Ok(e)
+    if e.contains(['<', '>']) {
+        return refuse("enter the address alone, without a display name or angle brackets");
+    }
+    if e.contains([',', ';']) {
+        return refuse("enter one address, not a list");
+    }
+    if e.contains('"') {
+        return refuse("quoted local parts are not accepted; use an address like name@example.com");
+    }
+    let domain_ok = |d: &str| d.contains('.') && !d.starts_with('.') && !d.ends_with('.');
+    match e.parse::<lettre::Address>() {
+        Ok(a) if domain_ok(a.domain()) && !a.domain().starts_with('[') => Ok(e),
+        _ => refuse("use the form name@example.com"),
+    }
 }
 
-/// argon2id with the crate's defaults, which are OWASP's recommendation (19 MiB, t=2, p=1).
-/// Slow on purpose: call it from a blocking thread.
-pub fn hash_password(pw: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(pw.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
-}
-
-pub fn verify_password(hash: &str, pw: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+/// User input echoed in a message: in backticks, cut to 60 characters so a huge value cannot
+/// blow up a page or a flash cookie.
+pub fn quoted(input: &str) -> String {
+    const MAX: usize = 60;
+    match input.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("`{}…`", &input[..cut]),
+        None => format!("`{input}`"),
+    }
 }
 
 pub fn active_count(conn: &Connection, workspace_id: i64) -> AppResult<i64> {
@@ -275,4 +286,39 @@ pub fn validate_name(name: &str, required: bool) -> AppResult<String> {
         ));
     }
     Ok(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_addresses_pass_and_display_names_quotes_and_lists_do_not() {
+        for ok in ["a@x.io", " First.Last+tag@Sub.Example.co ", "o'neil@x.io"] {
+            assert_eq!(normalize_email(ok).unwrap(), ok.trim().to_lowercase());
+        }
+        for bad in [
+            "<m3@y.io>",
+            "Me <m3@y.io>",
+            "\"m6\"@x.io",
+            "a@x.io,b@y.io",
+            "a@x.io;b@y.io",
+            "a b@x.io",
+            "a@localhost",
+            "a@[127.0.0.1]",
+            "@x.io",
+            "a@",
+            "a@@x.io",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn echoed_input_is_cut_to_60_characters() {
+        let long = format!("<{}@x.io>", "é".repeat(100));
+        let detail = normalize_email(&long).unwrap_err().detail();
+        assert!(detail.starts_with(&format!("`<{}…`", "é".repeat(59))), "{detail}");
+        assert_eq!(quoted("abc"), "`abc`");
+    }
 }
