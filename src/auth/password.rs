@@ -10,9 +10,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 
-use argon2::password_hash::{
-    rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::error::{AppError, AppResult};
@@ -210,7 +208,10 @@ mod tests {
     #[test]
     fn hashes_verify_with_the_argon2_crate_and_the_other_way_round() {
         let ours = hash("correct horse").unwrap();
-        assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{ours}");
+        assert!(
+            ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{ours}"
+        );
         let parsed = PasswordHash::new(&ours).unwrap();
         assert!(Argon2::default()
             .verify_password(b"correct horse", &parsed)
@@ -233,7 +234,10 @@ mod tests {
     async fn the_pool_reuses_its_blocks_and_never_matches_the_dummy() {
         let pool = Pool::start(1).unwrap();
         let stored = pool.hash("s3cret-pass".into()).await.unwrap();
-        assert!(pool.verify(Some(stored.clone()), "s3cret-pass".into()).await.unwrap());
+        assert!(pool
+            .verify(Some(stored.clone()), "s3cret-pass".into())
+            .await
+            .unwrap());
         assert!(!pool.verify(Some(stored), "wrong".into()).await.unwrap());
         assert!(!pool.verify(None, DUMMY_PASSWORD.into()).await.unwrap());
         assert_eq!(pool.verifications(), 3);

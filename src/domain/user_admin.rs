@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::users::{active_count, add, get_in_workspace, validate_name, NewUser, Role, User};
-use super::{sessions, workspaces, Millis};
+use super::{api_keys, sessions, workspaces, Millis};
 use crate::error::{AppError, AppResult};
 
 /// Who may add, change or disable whom, kept deliberately simple: owners manage everyone;
@@ -125,11 +125,19 @@ pub fn set_role(
 }
 
 /// Disables a user and ends every session of theirs in the same transaction, so the very next
-/// request they make is signed out.
-pub fn disable(conn: &Connection, now: Millis, actor: &User, id: i64) -> AppResult<(User, bool)> {
+/// request they make is signed out. With `revoke_keys`, the live API keys they created are
+/// revoked in that transaction too (each audited). Returns the user as it was, whether
+/// anything changed, and how many keys were revoked.
+pub fn disable(
+    conn: &Connection,
+    now: Millis,
+    actor: &User,
+    id: i64,
+    revoke_keys: bool,
+) -> AppResult<(User, bool, usize)> {
     let target = get_in_workspace(conn, actor.workspace_id, id)?;
     if target.disabled {
-        return Ok((target, false));
+        return Ok((target, false, 0));
     }
     ensure_may_manage(actor, target.role)?;
     ensure_not_last_owner(conn, &target, "disabled")?;
@@ -138,15 +146,19 @@ pub fn disable(conn: &Connection, now: Millis, actor: &User, id: i64) -> AppResu
         params![now, id],
     )?;
     let ended = sessions::revoke_all_for_user(conn, id)?;
-    record_change(
-        conn,
-        now,
-        actor,
-        "user.disabled",
-        &target,
-        json!({ "sessions_ended": ended }),
-    )?;
-    Ok((target, true))
+    let mut revoked = Vec::new();
+    if revoke_keys {
+        let ws = actor.workspace_id;
+        for key in api_keys::live_created_by(conn, id)? {
+            if key.workspace_id == ws {
+                api_keys::revoke(conn, now, Actor::User(actor.id), key.id, Some(ws))?;
+                revoked.push(key.id);
+            }
+        }
+    }
+    let details = json!({ "sessions_ended": ended, "keys_revoked": revoked });
+    record_change(conn, now, actor, "user.disabled", &target, details)?;
+    Ok((target, true, revoked.len()))
 }
 
 /// Re-enables a disabled user, if the plan has room for one more.

@@ -84,7 +84,10 @@ pub fn normalize_email(email: &str) -> AppResult<String> {
     let refuse = |why: &str| {
         Err(AppError::invalid(
             "email",
-            format!("{} is not a plain email address: {why}", quoted(email.trim())),
+            format!(
+                "{} is not a plain email address: {why}",
+                quoted(email.trim())
+            ),
         ))
     };
     if e.len() > MAX_EMAIL {
@@ -318,7 +321,10 @@ mod tests {
     fn echoed_input_is_cut_to_60_characters() {
         let long = format!("<{}@x.io>", "é".repeat(100));
         let detail = normalize_email(&long).unwrap_err().detail();
-        assert!(detail.starts_with(&format!("`<{}…`", "é".repeat(59))), "{detail}");
+        assert!(
+            detail.starts_with(&format!("`<{}…`", "é".repeat(59))),
+            "{detail}"
+        );
         assert_eq!(quoted("abc"), "`abc`");
     }
 }

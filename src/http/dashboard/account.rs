@@ -166,7 +166,11 @@ pub async fn change_password(
         }
     };
     let stored = Some(users::password_hash(&*state.read()?, user.id)?).filter(|h| !h.is_empty());
-    if !state.passwords.verify(stored, form.current_password).await? {
+    if !state
+        .passwords
+        .verify(stored, form.current_password)
+        .await?
+    {
         let text = "Your current password is incorrect; nothing was changed.";
         return Ok(redirect_with(&state, &signed, "/account", "error", text));
     }

@@ -66,7 +66,10 @@ impl LoginThrottle {
     /// Reserves one guess for `email` from `ip` (an IPv6 client counts by its /64), or
     /// `Err(seconds)` to wait.
     pub fn reserve(&self, email: &str, ip: Option<IpAddr>, now: Millis) -> Result<Attempt, u64> {
-        let ip = ip.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), crate::rate_limit::network_of);
+        let ip = ip.map_or(
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            crate::rate_limit::network_of,
+        );
         let mut t = self.tables.lock().expect("throttle lock");
         t.shrink_if_large(now);
         let key = (email.to_string(), ip);

@@ -29,6 +29,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::post().to(user_actions::change_role),
     )
     .route("/users/{id}/disable", web::post().to(user_actions::disable))
+    .route(
+        "/users/{id}/disable",
+        web::get().to(user_actions::confirm_disable),
+    )
     .route("/users/{id}/enable", web::post().to(user_actions::enable))
     .route("/users/{id}/invite", web::post().to(user_actions::reinvite));
 }
