@@ -19,6 +19,7 @@ mod dashboard;
 mod decisions;
 mod disable_keys;
 mod email;
+mod hash_memory;
 mod hostile;
 mod hostile_cases;
 mod hostile_fixture;

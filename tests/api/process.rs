@@ -28,10 +28,16 @@ impl Server {
 
     /// Starts it on a given address (a restarted server can keep its port).
     pub fn start_on(dir: &Path, bind: &str) -> Server {
+        Server::start_with(dir, bind, &[])
+    }
+
+    /// Starts it with extra `serve` flags.
+    pub fn start_with(dir: &Path, bind: &str, flags: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_holdpoint"))
             .arg("--data-dir")
             .arg(dir)
             .args(["--bind", bind])
+            .args(flags)
             .env_remove("HOLDPOINT_PUBLIC_URL")
             .env("HOLDPOINT_WEBHOOK_ALLOW_PRIVATE", "true")
             .stderr(Stdio::piped())
