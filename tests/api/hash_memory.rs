@@ -55,14 +55,25 @@ async fn a_hundred_concurrent_sign_ins_grow_rss_by_at_most_the_hashing_pool() {
         .build()
         .unwrap();
     let login = format!("{}/login", server.base);
-    let form = client.get(&login).send().await.unwrap().text().await.unwrap();
+    let form = client
+        .get(&login)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let token = extract(&form, "name=\"csrf_token\" value=\"").unwrap();
     let before = rss_kib(&server);
 
     // Distinct accounts (unknown ones cost the same hash), so the throttle lets each through.
     let attempts = (0..100).map(|i| {
         let email = format!("person{i}@example.com");
-        let fields = [("email", email.as_str()), ("password", "wrong"), ("csrf_token", &token)];
+        let fields = [
+            ("email", email.as_str()),
+            ("password", "wrong"),
+            ("csrf_token", &token),
+        ];
         let req = client.post(&login).form(&fields);
         async move { req.send().await.unwrap().status().as_u16() }
     });
