@@ -316,4 +316,21 @@ mod tests {
         assert!(!printed.contains("s3cret-metrics-token"), "{printed}");
         assert!(printed.contains("[redacted]"));
     }
+
+    #[test]
+    fn hash_threads_take_1_to_64() {
+        let serve = |n: &str| match Cli::try_parse_from(["holdpoint", "serve", "--hash-threads", n])
+        {
+            Ok(Cli {
+                command: Some(Command::Serve(s)),
+                ..
+            }) => Ok(s.hash_threads),
+            Ok(_) => panic!("serve expected"),
+            Err(e) => Err(e.to_string()),
+        };
+        assert_eq!(serve("1"), Ok(1));
+        assert_eq!(serve("64"), Ok(64));
+        assert!(serve("0").is_err_and(|e| e.contains("1..=64")));
+        assert!(serve("65").is_err_and(|e| e.contains("1..=64")));
+    }
 }

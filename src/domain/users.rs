@@ -22,7 +22,10 @@ impl Role {
             "approver" => Ok(Role::Approver),
             other => Err(AppError::invalid(
                 "role",
-                format!("unknown role `{other}`; use owner, admin or approver"),
+                format!(
+                    "unknown role {}; use owner, admin or approver",
+                    quoted(other)
+                ),
             )),
         }
     }
