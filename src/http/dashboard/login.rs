@@ -79,13 +79,8 @@ pub async fn submit(
                 "Too many failed sign-ins. Try again in {wait} second{}.",
                 if wait == 1 { "" } else { "s" }
             );
-            return render_form(
-                &state,
-                &req,
-                StatusCode::TOO_MANY_REQUESTS,
-                &form.email,
-                Some(&msg),
-            );
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            return render_form(&state, &req, status, &form.email, Some(&msg));
         }
     };
     let found = users::for_login(&*state.read()?, &email)?;
@@ -101,7 +96,16 @@ pub async fn submit(
         );
     };
     state.login_throttle.succeeded(attempt);
-    let old = session::load(&req)?.map(|s| s.session.token_hash);
+    start_session(&state, &req, user).await
+}
+
+/// Replaces any session this browser had with a new one for `user`, audited.
+async fn start_session(
+    state: &State,
+    req: &HttpRequest,
+    user: users::User,
+) -> Result<HttpResponse, PageError> {
+    let old = session::load(req)?.map(|s| s.session.token_hash);
     let now = state.now();
     let token = state
         .writer
@@ -126,8 +130,8 @@ pub async fn submit(
         .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("location", "/"))
-        .cookie(session_cookie(&state, token))
-        .cookie(session::anonymous_form_token_removal(&state))
+        .cookie(session_cookie(state, token))
+        .cookie(session::anonymous_form_token_removal(state))
         .finish())
 }
 

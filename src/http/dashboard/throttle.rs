@@ -73,47 +73,20 @@ impl LoginThrottle {
         let mut t = self.tables.lock().expect("throttle lock");
         t.shrink_if_large(now);
         let key = (email.to_string(), ip);
-        let pair = match t.pairs.get(&key) {
-            Some(p) if now - p.last < FORGET_AFTER_MS => *p,
-            _ => Pair {
-                failures: 0,
-                next_allowed: 0,
-                last: now,
-            },
-        };
+        let pair = t.pair(&key, now);
         if now < pair.next_allowed {
             return Err(secs(pair.next_allowed - now));
         }
-        let window = match t.accounts.get(email) {
-            Some(w) if now - w.start < ACCOUNT_WINDOW_MS => *w,
-            _ => Window {
-                count: 0,
-                start: now,
-            },
-        };
+        let window = t.window(email, now);
         if window.count >= ACCOUNT_LIMIT {
             return Err(secs(window.start + ACCOUNT_WINDOW_MS - now));
         }
-        let failures = pair.failures + 1;
-        let next_allowed = match failures.checked_sub(FREE_FAILURES + 1) {
-            Some(exp) => now + (1000i64 << exp.min(16)).min(MAX_DELAY_MS),
-            None => 0,
+        t.pairs.insert(key, pair.failed(now));
+        let counted = Window {
+            count: window.count + 1,
+            ..window
         };
-        t.pairs.insert(
-            key,
-            Pair {
-                failures,
-                next_allowed,
-                last: now,
-            },
-        );
-        t.accounts.insert(
-            email.to_string(),
-            Window {
-                count: window.count + 1,
-                start: window.start,
-            },
-        );
+        t.accounts.insert(email.to_string(), counted);
         Ok(Attempt {
             email: email.to_string(),
             ip,
@@ -131,7 +104,47 @@ impl LoginThrottle {
     }
 }
 
+impl Pair {
+    /// This pair after one more failure at `now`: free up to [`FREE_FAILURES`], then a wait
+    /// that doubles each time, capped at [`MAX_DELAY_MS`].
+    fn failed(self, now: Millis) -> Pair {
+        let failures = self.failures + 1;
+        let next_allowed = match failures.checked_sub(FREE_FAILURES + 1) {
+            Some(exp) => now + (1000i64 << exp.min(16)).min(MAX_DELAY_MS),
+            None => 0,
+        };
+        Pair {
+            failures,
+            next_allowed,
+            last: now,
+        }
+    }
+}
+
 impl Tables {
+    /// The pair's current state; a forgotten or unknown one starts clean.
+    fn pair(&self, key: &(String, IpAddr), now: Millis) -> Pair {
+        match self.pairs.get(key) {
+            Some(p) if now - p.last < FORGET_AFTER_MS => *p,
+            _ => Pair {
+                failures: 0,
+                next_allowed: 0,
+                last: now,
+            },
+        }
+    }
+
+    /// The account's current window; an expired or unknown one starts now.
+    fn window(&self, email: &str, now: Millis) -> Window {
+        match self.accounts.get(email) {
+            Some(w) if now - w.start < ACCOUNT_WINDOW_MS => *w,
+            _ => Window {
+                count: 0,
+                start: now,
+            },
+        }
+    }
+
     fn shrink_if_large(&mut self, now: Millis) {
         if self.pairs.len() >= MAX_TRACKED {
             self.pairs.retain(|_, p| now - p.last < FORGET_AFTER_MS);
