@@ -10,7 +10,8 @@
 //! - **Per account** over [`ACCOUNT_WINDOW_MS`]: at most [`ACCOUNT_LIMIT`] guesses from all
 //!   addresses together. One address at the capped rate makes about 60 an hour, so it takes
 //!   many addresses guessing for an hour to reach it: a ceiling on guessing, not a lockout
-//!   switch.
+//!   switch. The last [`KNOWN_ADDRESSES`] addresses the account signed in from are exempt
+//!   from it, so even a guesser with many addresses does not keep the owner out.
 //!
 //! An attempt is *reserved* before argon2 runs: it counts as a failure at once and is released
 //! only when the password turns out right. So however many requests arrive together, no more
@@ -28,6 +29,8 @@ pub const MAX_DELAY_MS: Millis = 60_000;
 pub const FORGET_AFTER_MS: Millis = 15 * 60_000;
 pub const ACCOUNT_LIMIT: u32 = 1000;
 pub const ACCOUNT_WINDOW_MS: Millis = 3_600_000;
+/// Addresses remembered per account as ones it signed in from.
+pub const KNOWN_ADDRESSES: usize = 8;
 const MAX_TRACKED: usize = 100_000;
 
 #[derive(Clone, Copy)]
@@ -47,6 +50,8 @@ struct Window {
 struct Tables {
     pairs: HashMap<(String, IpAddr), Pair>,
     accounts: HashMap<String, Window>,
+    /// Where each account last signed in from, newest last.
+    known: HashMap<String, Vec<IpAddr>>,
 }
 
 #[derive(Default)]
@@ -78,7 +83,8 @@ impl LoginThrottle {
             return Err(secs(pair.next_allowed - now));
         }
         let window = t.window(email, now);
-        if window.count >= ACCOUNT_LIMIT {
+        let known = t.known.get(email).is_some_and(|k| k.contains(&ip));
+        if window.count >= ACCOUNT_LIMIT && !known {
             return Err(secs(window.start + ACCOUNT_WINDOW_MS - now));
         }
         t.pairs.insert(key, pair.failed(now));
@@ -101,6 +107,12 @@ impl LoginThrottle {
         if let Some(w) = t.accounts.get_mut(&attempt.email) {
             w.count = w.count.saturating_sub(1);
         }
+        let known = t.known.entry(attempt.email).or_default();
+        known.retain(|ip| *ip != attempt.ip);
+        if known.len() >= KNOWN_ADDRESSES {
+            known.remove(0);
+        }
+        known.push(attempt.ip);
     }
 }
 
@@ -152,6 +164,9 @@ impl Tables {
         if self.accounts.len() >= MAX_TRACKED {
             self.accounts
                 .retain(|_, w| now - w.start < ACCOUNT_WINDOW_MS);
+        }
+        if self.known.len() >= MAX_TRACKED {
+            self.known.clear();
         }
     }
 }
@@ -223,8 +238,33 @@ mod tests {
             "one past the limit"
         );
         assert!(t.reserve("b@x.io", ip(ACCOUNT_LIMIT), later).is_ok());
+        assert!(t.reserve("a@x.io", None, later).is_err());
         assert!(t
             .reserve("a@x.io", ip(ACCOUNT_LIMIT), now + ACCOUNT_WINDOW_MS)
             .is_ok());
+    }
+
+    #[test]
+    fn an_address_the_account_signed_in_from_passes_the_full_account_ceiling() {
+        let t = LoginThrottle::default();
+        let now = 1_000_000;
+        let home = ip(100_000);
+        let before = t.reserve("a@x.io", home, now).unwrap();
+        t.succeeded(before);
+        for n in 0..ACCOUNT_LIMIT {
+            let _ = t.reserve("a@x.io", ip(n), now).unwrap();
+        }
+        assert!(t.reserve("a@x.io", ip(ACCOUNT_LIMIT), now).is_err());
+        let owner = t.reserve("a@x.io", home, now).unwrap();
+        t.succeeded(owner);
+        for n in 0..KNOWN_ADDRESSES as u32 {
+            t.succeeded(t.reserve("b@x.io", ip(n), now).unwrap());
+        }
+        let known = t.tables.lock().unwrap().known["b@x.io"].clone();
+        assert_eq!(known.len(), KNOWN_ADDRESSES);
+        t.succeeded(t.reserve("b@x.io", home, now).unwrap());
+        let known = t.tables.lock().unwrap().known["b@x.io"].clone();
+        assert_eq!(known.len(), KNOWN_ADDRESSES, "the oldest is forgotten");
+        assert!(!known.contains(&ip(0).unwrap()) && known.contains(&home.unwrap()));
     }
 }
