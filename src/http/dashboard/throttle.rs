@@ -239,9 +239,30 @@ mod tests {
         );
         assert!(t.reserve("b@x.io", ip(ACCOUNT_LIMIT), later).is_ok());
         assert!(t.reserve("a@x.io", None, later).is_err());
+        let end = now + ACCOUNT_WINDOW_MS;
+        assert_eq!(t.reserve("a@x.io", None, end - 1).err(), Some(1));
         assert!(t
             .reserve("a@x.io", ip(ACCOUNT_LIMIT), now + ACCOUNT_WINDOW_MS)
             .is_ok());
+    }
+
+    #[test]
+    fn failures_are_forgotten_after_exactly_15_quiet_minutes() {
+        let (t, now) = (LoginThrottle::default(), 1_000_000);
+        for addr in [1, 2] {
+            for _ in 0..4 {
+                let _ = t.reserve("a@x.io", ip(addr), now).unwrap();
+            }
+        }
+        let just_before = now + FORGET_AFTER_MS - 1;
+        let _ = t.reserve("a@x.io", ip(1), just_before).unwrap();
+        assert_eq!(t.reserve("a@x.io", ip(1), just_before).err(), Some(2));
+        let at = now + FORGET_AFTER_MS;
+        let _ = t.reserve("a@x.io", ip(2), at).unwrap();
+        assert!(
+            t.reserve("a@x.io", ip(2), at).is_ok(),
+            "counting starts afresh"
+        );
     }
 
     #[test]
