@@ -142,6 +142,11 @@ rows.append(("6c. idle RSS (1M stored; fresh DB in brackets)",
 rd = read("ready_s")
 rows.append(("6d. process start → /readyz answers, 1M stored", NM if rd is None else f"{float(rd) * 1000:.0f} ms",
              "≤ 1 s", "" if rd is None else verdict(float(rd) <= 1)))
+sr = read("signin_rss.json")
+rows.append(("7. RSS around 100 concurrent sign-ins (argon2 on --hash-threads 2)",
+             NM if sr is None else f"{sr['before_mb']:.1f} → {sr['after_mb']:.1f} MB",
+             "≤ +64 MB (2 × 20 MiB + 24 MiB)",
+             "" if sr is None else verdict(sr['after_mb'] - sr['before_mb'] <= 64)))
 
 commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "src", "Cargo.toml", "Cargo.lock", "migrations"],

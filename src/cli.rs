@@ -38,7 +38,9 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
             let role = Role::parse(&role)?;
             let password = read_password(password_file.as_deref())?;
             users::validate_password(&password)?;
-            let password_hash = users::hash_password(&password)?;
+            // Checked before the (slow) hash, and with the same message as the dashboard's.
+            users::normalize_email(&email)?;
+            let password_hash = crate::auth::password::hash(&password)?;
             let id = db::with_transaction(&mut conn, |ctx| {
                 users::add(
                     ctx.conn,

@@ -90,6 +90,11 @@ pub struct ServeArgs {
     /// private or put the token in your Prometheus scrape config).
     #[arg(long, env = "HOLDPOINT_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<Secret>,
+    /// Threads that hash passwords (sign-in, sign-up, password changes). Each keeps one 19 MiB
+    /// argon2 work area for its life; further attempts wait their turn.
+    #[arg(long, env = "HOLDPOINT_HASH_THREADS", default_value_t = 2,
+          value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub hash_threads: u64,
     #[command(flatten)]
     pub mail: MailArgs,
     #[command(flatten)]
@@ -255,6 +260,8 @@ pub struct Settings {
     pub limits: Limits,
     /// None: `/metrics` needs no token. Its Debug hides the value.
     pub metrics_token: Option<Secret>,
+    /// Size of the password-hashing pool.
+    pub hash_threads: usize,
 }
 
 impl Settings {
@@ -275,6 +282,7 @@ impl Settings {
             smtp_from: serve.mail.smtp_from.clone(),
             limits: Limits::from_args(&serve.limits),
             metrics_token: serve.metrics_token.clone(),
+            hash_threads: serve.hash_threads as usize,
         }
     }
 
@@ -313,6 +321,7 @@ impl Settings {
             smtp_from: "Holdpoint <holdpoint@localhost>".into(),
             limits: Limits::for_tests(),
             metrics_token: None,
+            hash_threads: 2,
         }
     }
 }
@@ -332,5 +341,22 @@ mod tests {
         let printed = format!("{settings:?}");
         assert!(!printed.contains("s3cret-metrics-token"), "{printed}");
         assert!(printed.contains("[redacted]"));
+    }
+
+    #[test]
+    fn hash_threads_take_1_to_64() {
+        let serve = |n: &str| match Cli::try_parse_from(["holdpoint", "serve", "--hash-threads", n])
+        {
+            Ok(Cli {
+                command: Some(Command::Serve(s)),
+                ..
+            }) => Ok(s.hash_threads),
+            Ok(_) => panic!("serve expected"),
+            Err(e) => Err(e.to_string()),
+        };
+        assert_eq!(serve("1"), Ok(1));
+        assert_eq!(serve("64"), Ok(64));
+        assert!(serve("0").is_err_and(|e| e.contains("1..=64")));
+        assert!(serve("65").is_err_and(|e| e.contains("1..=64")));
     }
 }

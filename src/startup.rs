@@ -68,7 +68,7 @@ impl Application {
             settings: Arc::new(settings.clone()),
             clock: clock.clone(),
             login_throttle: Default::default(),
-            hashing: tokio::sync::Semaphore::new(2),
+            passwords: crate::auth::password::Pool::start(settings.hash_threads)?,
             outbox_wake,
             mailer: Arc::new(mailer),
             rate_limits: crate::rate_limit::RateLimits::new(&settings.limits, clock.clone()),

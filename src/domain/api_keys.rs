@@ -107,6 +107,19 @@ pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<KeyInfo>> {
     Ok(keys)
 }
 
+/// The live keys a user created. Keys belong to the workspace, not to their creator, so they
+/// outlive a disabled user unless revoked: the disable confirmation lists them.
+pub fn live_created_by(conn: &Connection, user_id: i64) -> AppResult<Vec<KeyInfo>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at
+         FROM api_keys WHERE created_by = ?1 AND revoked_at IS NULL ORDER BY id",
+    )?;
+    let keys = stmt
+        .query_map([user_id], key_from_row)?
+        .collect::<Result<_, _>>()?;
+    Ok(keys)
+}
+
 /// A [`KeyInfo`] from the first nine columns, in the order both listings select them.
 fn key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
     Ok(KeyInfo {

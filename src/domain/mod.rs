@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod clock;
 pub mod decision_links;
+pub mod email_address;
 pub mod events;
 pub mod expiry;
 pub mod history;

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::users::{active_count, add, get_in_workspace, validate_name, NewUser, Role, User};
-use super::{sessions, workspaces, Millis};
+use super::{api_keys, sessions, workspaces, Millis};
 use crate::error::{AppError, AppResult};
 
 /// Who may add, change or disable whom, kept deliberately simple: owners manage everyone;
@@ -122,11 +122,19 @@ pub fn set_role(
 }
 
 /// Disables a user and ends every session of theirs in the same transaction, so the very next
-/// request they make is signed out.
-pub fn disable(conn: &Connection, now: Millis, actor: &User, id: i64) -> AppResult<(User, bool)> {
+/// request they make is signed out. With `revoke_keys`, the live API keys they created are
+/// revoked in that transaction too (each audited). Returns the user as it was, whether
+/// anything changed, and how many keys were revoked.
+pub fn disable(
+    conn: &Connection,
+    now: Millis,
+    actor: &User,
+    id: i64,
+    revoke_keys: bool,
+) -> AppResult<(User, bool, usize)> {
     let target = get_in_workspace(conn, actor.workspace_id, id)?;
     if target.disabled {
-        return Ok((target, false));
+        return Ok((target, false, 0));
     }
     ensure_may_manage(actor, target.role)?;
     ensure_not_last_owner(conn, &target, "disabled")?;
@@ -135,15 +143,19 @@ pub fn disable(conn: &Connection, now: Millis, actor: &User, id: i64) -> AppResu
         params![now, id],
     )?;
     let ended = sessions::revoke_all_for_user(conn, id)?;
-    record_change(
-        conn,
-        now,
-        actor,
-        "user.disabled",
-        &target,
-        json!({ "sessions_ended": ended }),
-    )?;
-    Ok((target, true))
+    let mut revoked = Vec::new();
+    if revoke_keys {
+        let ws = actor.workspace_id;
+        for key in api_keys::live_created_by(conn, id)? {
+            if key.workspace_id == ws {
+                api_keys::revoke(conn, now, Actor::User(actor.id), key.id, Some(ws))?;
+                revoked.push(key.id);
+            }
+        }
+    }
+    let details = json!({ "sessions_ended": ended, "keys_revoked": revoked });
+    record_change(conn, now, actor, "user.disabled", &target, details)?;
+    Ok((target, true, revoked.len()))
 }
 
 /// Re-enables a disabled user, if the plan has room for one more.
@@ -174,24 +186,22 @@ pub fn set_name(conn: &Connection, now: Millis, user: &User, name: &str) -> AppR
     Ok(true)
 }
 
-/// A user changes their own password: every OTHER session of theirs ends (a thief's session
-/// must not survive the change), the one making the change stays. Returns sessions ended.
+/// A user changes their own password: every session of theirs ends (a thief's session must
+/// not survive the change) and a new one starts for the browser that made the change, so a
+/// token that leaked before is worthless. Returns the other sessions ended and the new token.
 pub fn set_password(
     conn: &Connection,
     now: Millis,
     user: &User,
     hash: &str,
-    keep_session: &[u8],
-) -> AppResult<usize> {
+) -> AppResult<(usize, String)> {
     conn.execute(
         "UPDATE users SET password_hash = ?1 WHERE id = ?2",
         params![hash, user.id],
     )?;
-    let ended = conn.execute(
-        "DELETE FROM sessions WHERE user_id = ?1 AND token_hash != ?2",
-        params![user.id, keep_session],
-    )?;
-    let details = json!({ "other_sessions_ended": ended });
+    let others = sessions::revoke_all_for_user(conn, user.id)?.saturating_sub(1);
+    let token = sessions::create(conn, now, user.id)?;
+    let details = json!({ "other_sessions_ended": others, "session_rotated": true });
     record_change(conn, now, user, "user.password_changed", user, details)?;
-    Ok(ended)
+    Ok((others, token))
 }

@@ -1,15 +1,13 @@
 //! Users: one workspace each, a role, an argon2id password hash.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
-use argon2::Argon2;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::{workspaces, Millis};
 use crate::error::{AppError, AppResult};
+
+pub use super::email_address::{normalize_email, quoted, MAX_EMAIL};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -26,7 +24,10 @@ impl Role {
             "approver" => Ok(Role::Approver),
             other => Err(AppError::invalid(
                 "role",
-                format!("unknown role `{other}`; use owner, admin or approver"),
+                format!(
+                    "unknown role {}; use owner, admin or approver",
+                    quoted(other)
+                ),
             )),
         }
     }
@@ -60,7 +61,7 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub role: Role,
-    /// Already hashed with [`hash_password`] (off the async runtime).
+    /// Already hashed with [`crate::auth::password`] (off the async runtime).
     pub password_hash: String,
 }
 
@@ -76,36 +77,6 @@ pub fn validate_password(pw: &str) -> AppResult<()> {
         ));
     }
     Ok(())
-}
-
-pub fn normalize_email(email: &str) -> AppResult<String> {
-    let e = email.trim().to_lowercase();
-    let valid = e.len() <= 254
-        && !e.chars().any(char::is_whitespace)
-        && matches!(e.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'));
-    if !valid {
-        return Err(AppError::invalid(
-            "email",
-            format!("`{}` is not an email address", email.trim()),
-        ));
-    }
-    Ok(e)
-}
-
-/// argon2id with the crate's defaults, which are OWASP's recommendation (19 MiB, t=2, p=1).
-/// Slow on purpose: call it from a blocking thread.
-pub fn hash_password(pw: &str) -> anyhow::Result<String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(pw.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("password hashing failed: {e}"))
-}
-
-pub fn verify_password(hash: &str, pw: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(pw.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
 }
 
 pub fn active_count(conn: &Connection, workspace_id: i64) -> AppResult<i64> {

@@ -34,8 +34,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,
     pub login_throttle: dashboard::throttle::LoginThrottle,
-    /// Bounds concurrent argon2 hashes (~19 MiB each).
-    pub hashing: tokio::sync::Semaphore,
+    /// The password-hashing threads (argon2 needs ~19 MiB each, so there are few).
+    pub passwords: Arc<crate::auth::password::Pool>,
     /// Wakes the outbox dispatcher when a commit queued messages.
     pub outbox_wake: Arc<tokio::sync::Notify>,
     /// The mail transport (SMTP or `.eml` files), built once at startup.

@@ -193,3 +193,51 @@ async fn an_account_post_without_the_csrf_token_is_refused() {
         0
     );
 }
+
+/// The `hp_session` value a response sets, if any.
+fn session_set_by(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok()?.strip_prefix("hp_session="))
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+        .find(|v| !v.is_empty())
+}
+
+async fn home_with_session(app: &crate::helpers::TestApp, token: &str) -> u16 {
+    app.api
+        .get(app.url("/"))
+        .header("cookie", format!("hp_session={token}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_password_change_replaces_the_session_token_with_a_new_one_that_works() {
+    let app = spawn_app().await;
+    let browser = Browser::new(&app.address);
+    let signed_in = browser.login(&app.owner_email, PASSWORD).await;
+    let old = session_set_by(&signed_in).expect("sign-in sets the session cookie");
+    assert_eq!(home_with_session(&app, &old).await, 200);
+
+    let res = change_password(&browser, PASSWORD, NEW_PASSWORD, NEW_PASSWORD).await;
+    assert_eq!(res.status(), 303);
+    let new = session_set_by(&res).expect("the change sets a new session cookie");
+    assert_ne!(new, old);
+    assert_eq!(
+        home_with_session(&app, &old).await,
+        303,
+        "the old token is dead"
+    );
+    assert_eq!(
+        home_with_session(&app, &new).await,
+        200,
+        "the new one works"
+    );
+    let page = browser.get("/account").await.text().await.unwrap();
+    assert!(page.contains("Your password was changed."), "{page}");
+    assert_eq!(app.count("SELECT count(*) FROM sessions"), 1);
+}

@@ -149,7 +149,7 @@ impl TestApp {
 
     pub fn add_user(&self, ws: i64, email: &str, role: Role) -> i64 {
         let now = self.now();
-        let password_hash = users::hash_password(PASSWORD).unwrap();
+        let password_hash = holdpoint::auth::password::hash(PASSWORD).unwrap();
         self.with_db(|c| {
             users::add(
                 c,

@@ -31,6 +31,13 @@ impl Server {
         Server::start_with(dir, bind, |_| {})
     }
 
+    /// Starts it with extra `serve` flags.
+    pub fn start_with_flags(dir: &Path, bind: &str, flags: &[&str]) -> Server {
+        Server::start_with(dir, bind, |cmd| {
+            cmd.args(flags);
+        })
+    }
+
     /// Starts it with its environment adjusted by `env` (applied last, so it can override).
     pub fn start_with(dir: &Path, bind: &str, env: impl FnOnce(&mut Command)) -> Server {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_holdpoint"));

@@ -1,14 +1,15 @@
 //! Every signed-in user's Account page: change one's own name, password and email notifications. Also the helpers
-//! the users and sign-up pages share: argon2 off the async runtime, and refusals as flashes.
+//! the users and sign-up pages share: argon2 on the hashing pool, and refusals as flashes.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
+use super::layout::{clear_flash, html, parse_form, redirect_into_session, redirect_with, Layout};
 use super::session::{PageSession, SignedIn};
 use crate::domain::{notifications, user_admin, users};
 use crate::error::{AppError, AppResult, PageError};
+use crate::http::page_limit::client_ip;
 use crate::http::{AppState, State};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -152,7 +153,9 @@ struct PasswordForm {
 }
 
 /// The current password is required (a borrowed session alone must not be enough to take the
-/// account over) and wrong guesses share the sign-in throttle. Other sessions end; this stays.
+/// account over) and wrong guesses share the sign-in throttle, reserved before argon2 runs.
+/// Every session of the user ends, this one included, and the browser gets a new one: a token
+/// that leaked before the change is worthless after it.
 pub async fn change_password(
     state: State,
     session: PageSession,
@@ -166,22 +169,29 @@ pub async fn change_password(
         return refuse(&state, &signed, "/account", e);
     }
     let user = signed.user().clone();
-    if let Err(wait) = state.login_throttle.check(&user.email, state.now()) {
-        let text = format!("Too many wrong passwords. Try again in {wait} seconds.");
-        return Ok(redirect_with(&state, &signed, "/account", "error", &text));
-    }
-    let stored = users::password_hash(&*state.read()?, user.id)?;
-    if !verify_password(&state, stored, form.current_password).await? {
-        state.login_throttle.failure(&user.email, state.now());
+    let ip = client_ip(&req, state.settings.limits.trust_forwarded_for);
+    let attempt = match state.login_throttle.reserve(&user.email, ip, state.now()) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let text = format!("Too many wrong passwords. Try again in {wait} seconds.");
+            return Ok(redirect_with(&state, &signed, "/account", "error", &text));
+        }
+    };
+    let stored = Some(users::password_hash(&*state.read()?, user.id)?).filter(|h| !h.is_empty());
+    if !state
+        .passwords
+        .verify(stored, form.current_password)
+        .await?
+    {
         let text = "Your current password is incorrect; nothing was changed.";
         return Ok(redirect_with(&state, &signed, "/account", "error", text));
     }
-    state.login_throttle.success(&user.email);
-    let hash = hash_password(&state, form.new_password).await?;
-    let (keep, now) = (signed.session.token_hash, state.now());
-    let ended = state
+    state.login_throttle.succeeded(attempt);
+    let hash = state.passwords.hash(form.new_password).await?;
+    let now = state.now();
+    let (ended, token) = state
         .writer
-        .run(move |ctx| user_admin::set_password(ctx.conn, now, &user, &hash, &keep))
+        .run(move |ctx| user_admin::set_password(ctx.conn, now, &user, &hash))
         .await?;
     let text = match ended {
         0 => "Your password was changed.".to_string(),
@@ -190,7 +200,9 @@ pub async fn change_password(
             if n == 1 { " was" } else { "s were" }
         ),
     };
-    Ok(redirect_with(&state, &signed, "/account", "notice", &text))
+    Ok(redirect_into_session(
+        &state, token, "/account", "notice", &text,
+    ))
 }
 
 /// Length rules and the confirmation field, checked before any (slow) hashing.
@@ -205,34 +217,9 @@ pub(super) fn check_new_password(password: &str, confirm: &str) -> AppResult<()>
     Ok(())
 }
 
-/// argon2id takes ~19 MiB and tens of milliseconds by design: run it on the blocking pool, at
-/// most `state.hashing` at a time, so a burst of form posts cannot stall the server.
+/// argon2id on the hashing pool, where bursts queue (see [`crate::auth::password`]).
 pub(super) async fn hash_password(state: &AppState, password: String) -> AppResult<String> {
-    let _permit = state
-        .hashing
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    web::block(move || users::hash_password(&password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?
-        .map_err(AppError::Internal)
-}
-
-/// As [`hash_password`]; an empty or malformed stored hash (an invited user) never matches.
-pub(super) async fn verify_password(
-    state: &AppState,
-    hash: String,
-    password: String,
-) -> AppResult<bool> {
-    let _permit = state
-        .hashing
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    web::block(move || users::verify_password(&hash, &password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))
+    state.passwords.hash(password).await
 }
 
 /// A refusal the person can act on (invalid input, a rule, a conflict) goes back to `to` as an

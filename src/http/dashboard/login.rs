@@ -70,24 +70,22 @@ pub async fn submit(
     let form = form.into_inner();
     session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
     let email = form.email.trim().to_lowercase();
-    let now = state.now();
-    if let Err(wait) = state.login_throttle.check(&email, now) {
-        let msg = format!(
-            "Too many failed sign-ins. Try again in {wait} second{}.",
-            if wait == 1 { "" } else { "s" }
-        );
-        return render_form(
-            &state,
-            &req,
-            StatusCode::TOO_MANY_REQUESTS,
-            &form.email,
-            Some(&msg),
-        );
-    }
+    let ip = page_limit::client_ip(&req, state.settings.limits.trust_forwarded_for);
+    // Reserved before argon2 runs, so concurrent guesses cannot all pass the check at once.
+    let attempt = match state.login_throttle.reserve(&email, ip, state.now()) {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let msg = format!(
+                "Too many failed sign-ins. Try again in {wait} second{}.",
+                if wait == 1 { "" } else { "s" }
+            );
+            let status = StatusCode::TOO_MANY_REQUESTS;
+            return render_form(&state, &req, status, &form.email, Some(&msg));
+        }
+    };
     let found = users::for_login(&*state.read()?, &email)?;
     let user = verify(&state, found, form.password).await?;
     let Some(user) = user else {
-        state.login_throttle.failure(&email, state.now());
         record_failure(&state, &email).await?;
         return render_form(
             &state,
@@ -97,8 +95,17 @@ pub async fn submit(
             Some(GENERIC_FAILURE),
         );
     };
-    state.login_throttle.success(&email);
-    let old = session::load(&req)?.map(|s| s.session.token_hash);
+    state.login_throttle.succeeded(attempt);
+    start_session(&state, &req, user).await
+}
+
+/// Replaces any session this browser had with a new one for `user`, audited.
+async fn start_session(
+    state: &State,
+    req: &HttpRequest,
+    user: users::User,
+) -> Result<HttpResponse, PageError> {
+    let old = session::load(req)?.map(|s| s.session.token_hash);
     let now = state.now();
     let token = state
         .writer
@@ -123,38 +130,25 @@ pub async fn submit(
         .await?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("location", "/"))
-        .cookie(session_cookie(&state, token))
-        .cookie(session::anonymous_form_token_removal(&state))
+        .cookie(session_cookie(state, token))
+        .cookie(session::anonymous_form_token_removal(state))
         .finish())
 }
 
-/// Checks the password off the async runtime, with bounded concurrency. An unknown or disabled
-/// user costs the same hash as a real one, so timing does not reveal which emails exist.
+/// Checks the password on the hashing pool. An unknown or disabled user, or an invited one
+/// with no password yet, costs the same hash as a real one, so timing does not reveal which
+/// emails exist.
 async fn verify(
     state: &State,
     found: Option<(users::User, String)>,
     password: String,
 ) -> Result<Option<users::User>, AppError> {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let _permit = state
-        .hashing
-        .acquire()
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let hash = match &found {
-        // An invited user (no password yet) also pays for the dummy hash, and never signs in.
-        Some((u, h)) if !u.disabled && !h.is_empty() => h.clone(),
-        _ => DUMMY
-            .get_or_init(|| users::hash_password("holdpoint-dummy-password").unwrap_or_default())
-            .clone(),
+    let (user, stored) = match found {
+        Some((u, h)) if !u.disabled && !h.is_empty() => (Some(u), Some(h)),
+        _ => (None, None),
     };
-    let ok = web::block(move || users::verify_password(&hash, &password))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-    Ok(match found {
-        Some((u, h)) if ok && !u.disabled && !h.is_empty() => Some(u),
-        _ => None,
-    })
+    let ok = state.passwords.verify(stored, password).await?;
+    Ok(user.filter(|_| ok))
 }
 
 async fn record_failure(state: &State, email: &str) -> Result<(), AppError> {

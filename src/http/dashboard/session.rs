@@ -59,11 +59,7 @@ impl SignedIn {
 
     /// A MAC keyed by this session, for values the server hands the browser and reads back.
     pub fn sign(&self, data: &[u8]) -> String {
-        use base64::Engine;
-        let key =
-            crate::domain::secrets::hmac_sha256(self.token.as_bytes(), b"holdpoint signing v1");
-        base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(crate::domain::secrets::hmac_sha256(&key, data))
+        sign_for(&self.token, data)
     }
 
     pub fn user(&self) -> &crate::domain::users::User {
@@ -85,6 +81,14 @@ impl SignedIn {
         }
         Ok(())
     }
+}
+
+/// [`SignedIn::sign`] for the session with this raw token (e.g. one just created).
+pub fn sign_for(token: &str, data: &[u8]) -> String {
+    use base64::Engine;
+    let key = crate::domain::secrets::hmac_sha256(token.as_bytes(), b"holdpoint signing v1");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(crate::domain::secrets::hmac_sha256(&key, data))
 }
 
 /// The session behind the request's cookie, if it is live. Refreshes `last_seen_at` lazily.

@@ -111,17 +111,7 @@ pub async fn submit(
         );
     }
     let password = f.password.clone();
-    let password_hash = {
-        let _permit = state
-            .hashing
-            .acquire()
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?;
-        web::block(move || users::hash_password(&password))
-            .await
-            .map_err(|e| AppError::Internal(e.into()))?
-            .map_err(AppError::Internal)?
-    };
+    let password_hash = state.passwords.hash(password).await?;
     let (email, name, now) = (f.email.clone(), f.name.trim().to_string(), state.now());
     let token = state
         .writer

@@ -1,18 +1,20 @@
-//! The per-user buttons of the Users page (owners and admins only): change role, disable,
+//! The per-user buttons of the Users page (owners and admins only): change role, disable
+//! (after a confirmation that lists the API keys the user created and offers to revoke them),
 //! enable, and a new sign-up link for someone invited who has not signed up yet. A user id of
 //! another workspace, or no number at all, is a 404 page.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
 use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::account::refuse;
-use super::layout::{parse_form, redirect_with};
+use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
 use super::session::ManagerSession;
 use super::users::invited_page;
 use crate::domain::audit::Actor;
 use crate::domain::users::{self, Role, User};
-use crate::domain::{invites, user_admin, Millis};
+use crate::domain::{api_keys, invites, rfc3339, user_admin, Millis};
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::State;
 
@@ -22,10 +24,13 @@ struct ActionForm {
     csrf_token: String,
     #[serde(default)]
     role: String,
+    /// "on" when disabling: revoke the keys the user created, too.
+    #[serde(default)]
+    revoke_keys: String,
 }
 
-/// A change to one user: the form's role field (if any) in, the notice to show out.
-type Action = fn(&Connection, Millis, &User, i64, &str) -> AppResult<String>;
+/// A change to one user: the form in, the notice to show out.
+type Action = fn(&Connection, Millis, &User, i64, &ActionForm) -> AppResult<String>;
 
 async fn act(
     state: State,
@@ -42,7 +47,7 @@ async fn act(
     let (actor, now) = (signed.user().clone(), state.now());
     let done = state
         .writer
-        .run(move |ctx| action(ctx.conn, now, &actor, target, &form.role))
+        .run(move |ctx| action(ctx.conn, now, &actor, target, &form))
         .await;
     match done {
         Ok(text) => Ok(redirect_with(&state, &signed, "/users", "notice", &text)),
@@ -62,9 +67,9 @@ fn do_change_role(
     now: Millis,
     actor: &User,
     id: i64,
-    role: &str,
+    form: &ActionForm,
 ) -> AppResult<String> {
-    let role = Role::parse(role)?;
+    let role = Role::parse(&form.role)?;
     let (u, changed) = user_admin::set_role(conn, now, actor, id, role)?;
     Ok(match changed {
         true => format!("{} is now {}.", u.email, role.as_str()),
@@ -72,15 +77,34 @@ fn do_change_role(
     })
 }
 
-fn do_disable(conn: &Connection, now: Millis, actor: &User, id: i64, _: &str) -> AppResult<String> {
-    let (u, changed) = user_admin::disable(conn, now, actor, id)?;
-    Ok(match changed {
-        true => format!("{} is disabled and signed out everywhere.", u.email),
-        false => format!("{} was already disabled.", u.email),
+fn do_disable(
+    conn: &Connection,
+    now: Millis,
+    actor: &User,
+    id: i64,
+    form: &ActionForm,
+) -> AppResult<String> {
+    let revoke = form.revoke_keys == "on";
+    let (u, changed, revoked) = user_admin::disable(conn, now, actor, id, revoke)?;
+    Ok(match (changed, revoked) {
+        (false, _) => format!("{} was already disabled.", u.email),
+        (true, 0) => format!("{} is disabled and signed out everywhere.", u.email),
+        (true, n) => format!(
+            "{} is disabled and signed out everywhere; the {n} API key{} they created {} revoked.",
+            u.email,
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "was" } else { "were" }
+        ),
     })
 }
 
-fn do_enable(conn: &Connection, now: Millis, actor: &User, id: i64, _: &str) -> AppResult<String> {
+fn do_enable(
+    conn: &Connection,
+    now: Millis,
+    actor: &User,
+    id: i64,
+    _: &ActionForm,
+) -> AppResult<String> {
     let (u, changed) = user_admin::enable(conn, now, actor, id)?;
     Ok(match changed {
         true => format!("{} is enabled again.", u.email),
@@ -105,7 +129,62 @@ pub async fn disable(
     p: web::Path<String>,
     b: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    act(s, m, r, p, b, do_disable).await
+    let state = s.clone();
+    let res = act(s, m, r, p, b, do_disable).await;
+    // Revoked means revoked now, not when the key cache would have expired.
+    state.key_cache.clear();
+    res
+}
+
+#[derive(Template)]
+#[template(path = "user_disable.html")]
+struct DisablePage {
+    layout: Layout,
+    id: i64,
+    email: String,
+    keys: Vec<KeyRow>,
+}
+
+struct KeyRow {
+    name: String,
+    prefix: String,
+    test: bool,
+    created_at: String,
+}
+
+/// Asks before disabling, listing the live keys the user created: they keep working after
+/// their creator is gone unless revoked, which the form offers (checked by default).
+pub async fn confirm_disable(
+    state: State,
+    session: ManagerSession,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let signed = session.0;
+    let id = user_id(&path)?;
+    let (user, keys) = {
+        let conn = state.read()?;
+        let user = users::get_in_workspace(&conn, signed.user().workspace_id, id)?;
+        user_admin::ensure_may_manage(signed.user(), user.role)?;
+        (user, api_keys::live_created_by(&conn, id)?)
+    };
+    let keys = keys
+        .into_iter()
+        .filter(|k| k.workspace_id == user.workspace_id)
+        .map(|k| KeyRow {
+            name: k.name,
+            prefix: k.prefix,
+            test: k.test,
+            created_at: rfc3339(k.created_at),
+        })
+        .collect();
+    let page = DisablePage {
+        layout: Layout::new(&req, &signed, "users"),
+        id,
+        email: user.email,
+        keys,
+    };
+    Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
 pub async fn enable(

@@ -24,12 +24,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(add))
             .default_service(crate::http::only("GET, POST")),
     );
+    cfg.service(
+        web::resource("/users/{id}/disable")
+            .route(web::get().to(user_actions::confirm_disable))
+            .route(web::post().to(user_actions::disable))
+            .default_service(crate::http::only("GET, POST")),
+    );
     for (path, route) in [
         (
             "/users/{id}/role",
             web::post().to(user_actions::change_role),
         ),
-        ("/users/{id}/disable", web::post().to(user_actions::disable)),
         ("/users/{id}/enable", web::post().to(user_actions::enable)),
         ("/users/{id}/invite", web::post().to(user_actions::reinvite)),
     ] {

@@ -1,0 +1,3 @@
+//! Authentication building blocks shared by the dashboard and the CLI.
+
+pub mod password;
