@@ -197,7 +197,8 @@ fn announce_first_run(settings: &Settings, workspace_id: i64) {
     } else {
         format!(" --data-dir {}", settings.data_dir.display())
     };
-    eprintln!(
+    // Never `eprintln!`: it panics when stderr is closed (`holdpoint serve 2>&1 | head -1`).
+    crate::telemetry::say(&format!(
         "\nHoldpoint: database {db} has no user yet. The default workspace has id {workspace_id}.\n\
          Open {url}/setup in a browser to create the first owner, or from a shell:\n\
          \n    holdpoint{dir} user add --workspace {workspace_id} --email you@example.com --role owner\n\
@@ -205,7 +206,7 @@ fn announce_first_run(settings: &Settings, workspace_id: i64) {
          \n    holdpoint{dir} key create --workspace {workspace_id} --name my-agent\n",
         db = settings.database_path().display(),
         url = settings.base_url(),
-    );
+    ));
 }
 
 async fn sweep_loop(state: web::Data<AppState>) {

@@ -1,6 +1,7 @@
 //! One integration-test binary: every test starts the real server on port 0 with a fresh
 //! temp SQLite file and talks HTTP to it.
 
+mod fault_support;
 mod helpers;
 mod logged_server;
 mod mail_support;
@@ -27,6 +28,7 @@ mod invites;
 mod limits;
 mod list_and_read;
 mod log_secrets;
+mod log_sink;
 mod long_poll;
 mod manage_keys;
 mod manage_users;
