@@ -19,6 +19,7 @@ mod create;
 mod dashboard;
 mod decisions;
 mod email;
+mod file_modes;
 mod hostile;
 mod hostile_cases;
 mod hostile_fixture;
