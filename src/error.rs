@@ -61,8 +61,15 @@ pub enum AppError {
          {retry_after} s (a request without `wait` is answered at once)"
     )]
     TooManyWaiters { max: usize, retry_after: u64 },
+    /// The disk refused a write (see `db::health`); nothing was written.
+    #[error(
+        "the server's disk is full: nothing was written. Retry in {} s; reads keep working",
+        STORAGE_FULL_RETRY_SECS
+    )]
+    StorageFull,
+    /// From a `rusqlite::Error` through `db::health`, which sorts out disk faults.
     #[error("database error")]
-    Db(#[from] rusqlite::Error),
+    Db(#[source] rusqlite::Error),
     #[error("database pool error")]
     Pool(#[from] r2d2::Error),
     #[error("internal error")]
@@ -70,6 +77,9 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// `Retry-After` while the disk is full: long enough not to hammer, short enough to notice.
+pub const STORAGE_FULL_RETRY_SECS: u64 = 30;
 
 impl AppError {
     pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
@@ -101,6 +111,7 @@ impl AppError {
             AppError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
             AppError::Unavailable(_) => ("unavailable", "Service unavailable"),
             AppError::TooManyWaiters { .. } => ("too-many-waiters", "Too many long-polls"),
+            AppError::StorageFull => ("storage-full", "Storage full"),
             AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
                 ("internal", "Internal server error")
             }
@@ -159,7 +170,7 @@ impl ResponseError for AppError {
             | AppError::TooManyRequests { .. }
             | AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            AppError::Unavailable(_) | AppError::TooManyWaiters { .. } => {
+            AppError::Unavailable(_) | AppError::TooManyWaiters { .. } | AppError::StorageFull => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
@@ -211,6 +222,7 @@ impl AppError {
             | AppError::TooManyRequests { retry_after, .. }
             | AppError::RateLimited { retry_after, .. }
             | AppError::TooManyWaiters { retry_after, .. } => Some(*retry_after),
+            AppError::StorageFull => Some(STORAGE_FULL_RETRY_SECS),
             _ => None,
         }
     }

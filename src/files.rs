@@ -30,3 +30,71 @@ pub fn warn_if_readable_by_others(dir: &Path) {
         );
     }
 }
+
+/// Makes sure `dir` can hold the database: created if missing, a directory, writable (SQLite
+/// creates its `-wal` and `-shm` files beside the database). Each failure names the path and
+/// says the cause in words.
+pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        anyhow::bail!(
+            "the data directory {} is a file, not a directory; pass another --data-dir",
+            dir.display()
+        );
+    }
+    std::fs::create_dir_all(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot create the data directory {}: {}",
+            dir.display(),
+            cause(&e)
+        )
+    })?;
+    writable(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "the data directory {} is not writable: {}",
+            dir.display(),
+            cause(&e)
+        )
+    })
+}
+
+/// Refuses an existing database file this process cannot write.
+pub fn check_database_writable(path: &Path) -> anyhow::Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    writable(path).map_err(|e| {
+        anyhow::anyhow!(
+            "the database {} is read-only: {}",
+            path.display(),
+            cause(&e)
+        )
+    })
+}
+
+fn writable(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+    // SAFETY: `c` is a valid NUL-terminated path that outlives the call.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// An I/O failure in an operator's words, with the system's own text after it.
+fn cause(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let words = match e.kind() {
+        K::PermissionDenied => {
+            "permission denied: the user running holdpoint may not write there (check the \
+             owner and mode, or choose another --data-dir)"
+        }
+        K::ReadOnlyFilesystem => "the file system is read-only",
+        K::NotADirectory => "a part of the path is a file, not a directory",
+        K::NotFound => "a parent directory does not exist",
+        K::StorageFull => "the disk is full",
+        _ => return e.to_string(),
+    };
+    format!("{words} ({e})")
+}

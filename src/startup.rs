@@ -30,12 +30,11 @@ impl Application {
     }
 
     pub fn build_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let listener = listen(settings.bind)
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let listener =
+            listen(settings.bind).map_err(|e| crate::config::listen_failed(settings.bind, &e))?;
         settings.bind = listener.local_addr()?;
         let path = settings.database_path();
-        let mut conn = db::open(&path, settings.synchronous)?;
-        db::migrate(&mut conn)?;
+        let conn = db::open_and_migrate(&path, settings.synchronous)?;
         let default_ws = workspaces::ensure_default(&conn, clock.now())?;
         if !users::any_exists(&conn)? {
             announce_first_run(&settings, default_ws);

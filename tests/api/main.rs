@@ -44,6 +44,7 @@ mod settings_usage;
 mod shutdown;
 mod sign_in;
 mod slack;
+mod storage_full;
 mod webhook_e2e;
 mod webhooks;
 mod webhooks_page;
