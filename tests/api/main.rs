@@ -16,6 +16,7 @@ mod cli;
 mod crash;
 mod crash_rounds;
 mod create;
+mod damaged_db;
 mod dashboard;
 mod decisions;
 mod email;
