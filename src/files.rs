@@ -31,10 +31,10 @@ pub fn warn_if_readable_by_others(dir: &Path) {
     }
 }
 
-/// Makes sure `dir` can hold the database: created if missing, a directory, writable (SQLite
-/// creates its `-wal` and `-shm` files beside the database). Each failure names the path and
-/// says the cause in words.
-pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
+/// Makes sure the directory of `db` can hold it: created if missing, a directory, the database
+/// writable if it exists, the directory writable (SQLite creates its `-wal` and `-shm` files
+/// beside the database). Each failure names the path and says the cause in words.
+pub fn prepare_data_dir(dir: &Path, db: &Path) -> anyhow::Result<()> {
     if dir.exists() && !dir.is_dir() {
         anyhow::bail!(
             "the data directory {} is a file, not a directory; pass another --data-dir",
@@ -48,6 +48,7 @@ pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
             cause(&e)
         )
     })?;
+    check_database_writable(db)?;
     writable(dir).map_err(|e| {
         anyhow::anyhow!(
             "the data directory {} is not writable: {}",
@@ -58,7 +59,7 @@ pub fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
 }
 
 /// Refuses an existing database file this process cannot write.
-pub fn check_database_writable(path: &Path) -> anyhow::Result<()> {
+fn check_database_writable(path: &Path) -> anyhow::Result<()> {
     if !path.exists() {
         return Ok(());
     }

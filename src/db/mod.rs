@@ -78,9 +78,8 @@ fn on_busy(attempt: i32) -> bool {
 
 pub fn open(path: &Path, sync: Synchronous) -> anyhow::Result<Connection> {
     if let Some(dir) = path.parent() {
-        crate::files::prepare_data_dir(dir)?;
+        crate::files::prepare_data_dir(dir, path)?;
     }
-    crate::files::check_database_writable(path)?;
     let conn = Connection::open(path).map_err(|e| open_failed(path, e))?;
     configure(&conn, sync).map_err(|e| open_failed(path, e))?;
     Ok(conn)

@@ -45,6 +45,7 @@ mod settings_usage;
 mod shutdown;
 mod sign_in;
 mod slack;
+mod start_errors;
 mod storage_full;
 mod webhook_e2e;
 mod webhooks;
