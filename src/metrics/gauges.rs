@@ -199,6 +199,7 @@ mod tests {
             outbox_oldest_age_secs: 120,
             waiters: 4,
             busy_retries: 5,
+            log_write_errors: 0,
         };
         let mut out = String::new();
         snap.encode(&mut out).unwrap();

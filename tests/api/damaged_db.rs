@@ -4,7 +4,8 @@
 
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 use serde_json::json;
@@ -56,14 +57,28 @@ fn page_holding(db: &Path, marker: &[u8]) -> u64 {
     at as u64 / 4096 + 1
 }
 
+/// Runs `serve`, expecting it to refuse to start: killed (and the test failed) if it is still
+/// running after 10 s.
 fn serve(dir: &Path) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_holdpoint"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_holdpoint"))
         .arg("--data-dir")
         .arg(dir)
         .args(["serve", "--bind", "127.0.0.1:0"])
         .env_remove("HOLDPOINT_DATA_DIR")
-        .output()
-        .unwrap()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server started on a damaged database");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.wait_with_output().unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
