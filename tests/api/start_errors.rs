@@ -67,7 +67,18 @@ fn locked_dir(test: &str) -> Option<(Box<dyn std::any::Any>, std::path::PathBuf,
         std::fs::set_permissions(&data, PermissionsExt::from_mode(0o500)).unwrap();
         std::fs::set_permissions(tmp.path(), PermissionsExt::from_mode(0o500)).unwrap();
         let path = tmp.path().to_path_buf();
-        Some((Box::new(tmp), path, "permission denied"))
+        Some((Box::new(Unlock(tmp)), path, "permission denied"))
+    }
+}
+
+/// Gives the owner write access back so the temporary directory can be removed.
+struct Unlock(tempfile::TempDir);
+
+impl Drop for Unlock {
+    fn drop(&mut self) {
+        let open = |p: &Path| std::fs::set_permissions(p, PermissionsExt::from_mode(0o700));
+        let _ = open(self.0.path());
+        let _ = open(&self.0.path().join("data"));
     }
 }
 
