@@ -13,13 +13,19 @@ pub use crate::secret::Secret;
 mod bind;
 pub use bind::listen_failed;
 mod limits;
+mod outbound;
+mod parse;
 pub use limits::{LimitArgs, Limits};
+pub use outbound::OutboundProxy;
+pub use parse::log_filter;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "holdpoint",
     version,
-    about = "Human-in-the-loop approvals for AI agents"
+    about = "Human-in-the-loop approvals for AI agents",
+    long_about = "Human-in-the-loop approvals for AI agents.\n\nWith no command, `serve` runs: \
+                  `holdpoint --bind 0.0.0.0:8080` is `holdpoint serve --bind 0.0.0.0:8080`."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -27,27 +33,6 @@ pub struct Cli {
     /// With no subcommand, `serve` runs.
     #[command(subcommand)]
     pub command: Option<Command>,
-}
-
-impl Cli {
-    /// Parses the process arguments; no subcommand means `serve` with its defaults.
-    pub fn parse_args() -> Cli {
-        let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-        match Cli::try_parse_from(&args) {
-            Ok(cli) if cli.command.is_some() => cli,
-            Ok(_) => Cli::parse_from(with_serve(args)),
-            Err(e) if e.use_stderr() => {
-                Cli::try_parse_from(with_serve(args)).unwrap_or_else(|_| e.exit())
-            }
-            Err(e) => e.exit(),
-        }
-    }
-}
-
-/// `holdpoint [flags]` means `holdpoint serve [flags]`.
-fn with_serve(mut args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    args.insert(1.min(args.len()), "serve".into());
-    args
 }
 
 #[derive(Debug, Clone, Args)]
@@ -60,8 +45,10 @@ pub struct GlobalArgs {
         global = true
     )]
     pub data_dir: PathBuf,
-    /// Log filter, e.g. `info`, `debug`, `holdpoint=debug,actix_web=info`.
-    #[arg(long, env = "HOLDPOINT_LOG", default_value = "info", global = true)]
+    /// Log filter: a level (error, warn, info, debug, trace, off) or TARGET=LEVEL pairs, e.g.
+    /// `holdpoint=debug,actix_web=info`.
+    #[arg(long, env = "HOLDPOINT_LOG", default_value = "info", global = true,
+          value_parser = log_filter)]
     pub log_level: String,
     /// Log line format.
     #[arg(long, env = "HOLDPOINT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -92,8 +79,14 @@ pub struct ServeArgs {
     /// Allow webhook deliveries to loopback, link-local and private addresses (on-prem installs).
     #[arg(long, env = "HOLDPOINT_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
     pub webhook_allow_private: bool,
-    /// HTTP worker threads (default: one per core).
-    #[arg(long, env = "HOLDPOINT_WORKERS")]
+    /// Proxy for webhook and Slack deliveries (http:// or https://). HTTP_PROXY and HTTPS_PROXY
+    /// are never used for them. The proxy resolves host names itself, so it must do the egress
+    /// filtering; literal private addresses are still refused before a request reaches it.
+    #[arg(long, env = "HOLDPOINT_OUTBOUND_PROXY", hide_env_values = true)]
+    pub outbound_proxy: Option<OutboundProxy>,
+    /// HTTP worker threads, 1 to 1024 (default: one per core).
+    #[arg(long, env = "HOLDPOINT_WORKERS",
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=1024))]
     pub workers: Option<usize>,
     /// Bearer token that `GET /metrics` requires (unset: /metrics is open, so keep the port
     /// private or put the token in your Prometheus scrape config).
@@ -137,6 +130,8 @@ impl Synchronous {
     }
 }
 
+// Parsed once at start; boxing `serve`'s flags would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the HTTP server (the default).
@@ -156,25 +151,40 @@ pub enum Command {
     #[command(subcommand)]
     Key(KeyCommand),
     /// Write a consistent copy of the live database to PATH (safe while the server runs).
-    Backup { path: PathBuf },
+    Backup {
+        /// The backup file to write, e.g. `backups/holdpoint-2026-11-30.db`; it must not exist.
+        path: PathBuf,
+    },
     /// Send one test email to TO with the configured transport, explaining any failure.
     SendTestEmail {
+        /// The address to send the test email to.
         to: String,
         #[command(flatten)]
         mail: MailArgs,
     },
 }
 
+/// The plans migration 0001 defines (a test checks they agree).
+pub const PLANS: [&str; 3] = ["free", "starter", "pro"];
+
 #[derive(Debug, Subcommand)]
 pub enum WorkspaceCommand {
     /// Create a workspace; prints its id alone on stdout.
     Create {
+        /// The workspace's name (1 to 200 characters).
         name: String,
-        #[arg(long, default_value = "free")]
+        /// Its plan: free (50 pauses a month, 1 approver), starter (500, 3) or pro (unlimited).
+        #[arg(long, default_value = "free", value_parser = PLANS)]
         plan: String,
     },
-    /// Move a workspace to another plan (free, starter, pro).
-    SetPlan { workspace_id: i64, plan: String },
+    /// Move a workspace to another plan; takes effect at once.
+    SetPlan {
+        /// The workspace's id (the ID column of `holdpoint workspace list`).
+        workspace_id: i64,
+        /// The new plan: free (50 pauses a month, 1 approver), starter (500, 3) or pro (unlimited).
+        #[arg(value_parser = PLANS)]
+        plan: String,
+    },
     /// List workspaces.
     List,
 }
@@ -183,14 +193,19 @@ pub enum WorkspaceCommand {
 pub enum UserCommand {
     /// Add a user; the password is read from stdin unless --password-file is given.
     Add {
+        /// The workspace's id (the ID column of `holdpoint workspace list`; 1 is the default).
         #[arg(long)]
         workspace: i64,
+        /// The user's email address; they sign in with it.
         #[arg(long)]
         email: String,
-        #[arg(long)]
+        /// owner (everything), admin (users, keys, settings) or approver (decides pauses).
+        #[arg(long, value_parser = ["owner", "admin", "approver"])]
         role: String,
+        /// The name shown beside their decisions.
         #[arg(long)]
         name: Option<String>,
+        /// Read the password from the first line of this file instead of the terminal or stdin.
         #[arg(long)]
         password_file: Option<PathBuf>,
     },
@@ -200,8 +215,10 @@ pub enum UserCommand {
 pub enum KeyCommand {
     /// Create an API key; prints the key alone on stdout. It is shown only this once.
     Create {
+        /// The workspace's id (the ID column of `holdpoint workspace list`; 1 is the default).
         #[arg(long)]
         workspace: i64,
+        /// A name that says which agent uses the key (shown in the dashboard).
         #[arg(long)]
         name: Option<String>,
         /// A test key (`hitl_test_…`): its pauses do not count against the plan.
@@ -210,11 +227,16 @@ pub enum KeyCommand {
     },
     /// List a workspace's keys (never the keys themselves).
     List {
+        /// The workspace's id (the ID column of `holdpoint workspace list`; 1 is the default).
         #[arg(long)]
         workspace: i64,
     },
-    /// Revoke a key by its id; it stops working at once.
-    Revoke { key_id: i64 },
+    /// Revoke a key by its id; it stops working within a second.
+    Revoke {
+        /// The key's id: the number in the ID column of `holdpoint key list` (not the key itself).
+        #[arg(value_parser = parse::KeyIdParser)]
+        key_id: i64,
+    },
 }
 
 /// Everything the server needs at run time, resolved from the command line.
@@ -230,6 +252,8 @@ pub struct Settings {
     /// Sweep interval for expiring overdue pauses.
     pub sweep_interval: std::time::Duration,
     pub webhook_allow_private: bool,
+    /// None: deliveries connect directly (environment proxy variables are ignored).
+    pub outbound_proxy: Option<OutboundProxy>,
     /// None: emails become .eml files under `<data dir>/mail/`. Its Debug hides the password.
     pub smtp_url: Option<SmtpUrl>,
     pub smtp_from: String,
@@ -251,6 +275,7 @@ impl Settings {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             sweep_interval: std::time::Duration::from_secs(1),
             webhook_allow_private: serve.webhook_allow_private,
+            outbound_proxy: serve.outbound_proxy.clone(),
             smtp_url: serve.mail.smtp_url.clone(),
             smtp_from: serve.mail.smtp_from.clone(),
             limits: Limits::from_args(&serve.limits),
@@ -288,6 +313,7 @@ impl Settings {
             workers: 2,
             sweep_interval: std::time::Duration::from_secs(3600),
             webhook_allow_private: true,
+            outbound_proxy: None,
             smtp_url: None,
             smtp_from: "Holdpoint <holdpoint@localhost>".into(),
             limits: Limits::for_tests(),

@@ -55,12 +55,17 @@ pub enum AppError {
     RequestTimeout(String),
     #[error("{0}")]
     Unavailable(String),
-    /// Every long-poll slot is taken; the agent should come back shortly.
+    /// Every long-poll slot (or this key's share of them) is taken; the agent should come back
+    /// shortly. `holder` is "the server" or "this API key".
     #[error(
-        "the server is already holding its maximum of {max} long-polls; retry in \
+        "{holder} is already holding its maximum of {max} long-polls; retry in \
          {retry_after} s (a request without `wait` is answered at once)"
     )]
-    TooManyWaiters { max: usize, retry_after: u64 },
+    TooManyWaiters {
+        holder: &'static str,
+        max: usize,
+        retry_after: u64,
+    },
     /// The disk refused a write (see `db::health`); nothing was written.
     #[error(
         "the server's disk is full: nothing was written. Retry in {} s; reads keep working",

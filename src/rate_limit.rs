@@ -162,7 +162,7 @@ impl RateLimits {
 
 /// The unit one client controls: an IPv4 address, or an IPv6 /64 (one host usually has the
 /// whole /64, so counting single IPv6 addresses would give it 2^64 budgets).
-fn network_of(ip: IpAddr) -> IpAddr {
+pub(crate) fn network_of(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {

@@ -3,11 +3,10 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpServer};
+use actix_web::{web, App};
 
 use crate::config::Settings;
 use crate::db::{self, Writer};
@@ -40,7 +39,10 @@ impl Application {
             announce_first_run(&settings, default_ws);
         }
         let pool = db::open_pool(&path, settings.synchronous, settings.workers as u32 * 2 + 2)?;
-        let waiters = Waiters::new(settings.limits.max_waiters);
+        let waiters = Waiters::new(
+            settings.limits.max_waiters,
+            settings.limits.max_waiters_per_key,
+        );
         let wake = waiters.clone();
         let outbox_wake = Arc::new(tokio::sync::Notify::new());
         let dispatcher_wake = outbox_wake.clone();
@@ -119,7 +121,7 @@ fn run_server(
     state: web::Data<AppState>,
     settings: &Settings,
 ) -> std::io::Result<Server> {
-    let server = HttpServer::new(move || {
+    let app = move || {
         App::new()
             .app_data(state.clone())
             .app_data(
@@ -134,28 +136,15 @@ fn run_server(
                     .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
             )
             .wrap(from_fn(http::body_timeout::enforce))
-            .wrap(http::security_headers())
-            // Outermost: ids, the access log and metrics see every response, 404s included.
+            .wrap(http::security_headers(&state.settings))
+            // Ids, the access log and metrics see every response, 404s included.
             .wrap(from_fn(http::observe::observe))
+            // Outermost: tells the connection when a request's head is in (see `http::conn`).
+            .wrap(from_fn(http::conn::mark_requests))
             .configure(http::routes)
             .default_service(web::to(http::not_found))
-    })
-    .workers(settings.workers)
-    // Long-polls answer after up to 55 s; keep idle connections for the next poll.
-    .keep_alive(Duration::from_secs(75))
-    // The first request's head must arrive in time (actix answers a bare 408 and closes);
-    // bodies have their own deadline (`http::body_timeout`).
-    .client_request_timeout(settings.limits.header_timeout)
-    // A client that hangs up ends its request: the handler future is dropped, so a parked
-    // long-poll gives its waiter slot back at once instead of waiting out its time for nobody.
-    // (Clients that half-close their side while awaiting an answer are not supported.)
-    .h1_allow_half_closed(false)
-    .shutdown_timeout(10)
-    // Signals are ours (see `run_until_stopped`) so waiters hear of shutdown first.
-    .disable_signals()
-    .listen(listener)?
-    .run();
-    Ok(server)
+    };
+    http::server::run(listener, settings, app)
 }
 
 /// A listening socket with a deep accept queue: thousands of agents may (re)connect their
@@ -202,9 +191,12 @@ fn announce_first_run(settings: &Settings, workspace_id: i64) {
          Open {url}/setup in a browser to create the first owner, or from a shell:\n\
          \n    holdpoint{dir} user add --workspace {workspace_id} --email you@example.com --role owner\n\
          \nThen create an API key for your agent (on the API keys page, or):\n\
-         \n    holdpoint{dir} key create --workspace {workspace_id} --name my-agent\n",
+         \n    holdpoint{dir} key create --workspace {workspace_id} --name my-agent\n\
+         \n`holdpoint` is this binary ({exe}): run it by that path, put it on your PATH with\n\
+         `cargo install --path .` in the source tree, or use `cargo run --release -- ARGS`.\n",
         db = settings.database_path().display(),
         url = settings.base_url(),
+        exe = std::env::current_exe().map_or("target/release/holdpoint".into(), |p| p.display().to_string()),
     ));
 }
 
@@ -218,7 +210,7 @@ async fn sweep_loop(state: web::Data<AppState>) {
             tracing::warn!(error = %e, "expiry sweep failed");
         }
         rounds += 1;
-        if rounds % 60 == 0 {
+        if rounds.is_multiple_of(60) {
             if let Err(e) = housekeeping(&state).await {
                 tracing::warn!(error = %e, "housekeeping failed");
             }

@@ -6,7 +6,8 @@ use clap::Args;
 /// Limits that keep slow or greedy clients from exhausting the server.
 #[derive(Debug, Clone, Args)]
 pub struct LimitArgs {
-    /// Seconds a new connection has to send its first request's headers (then 408 and close).
+    /// Seconds a client has to send a request's headers, counted from the connection's start
+    /// for the first request and from its first byte for later ones (then the connection closes).
     #[arg(long, env = "HOLDPOINT_HEADER_TIMEOUT", default_value_t = 10,
           value_parser = clap::value_parser!(u64).range(1..=300))]
     pub header_timeout: u64,
@@ -18,6 +19,19 @@ pub struct LimitArgs {
     #[arg(long, env = "HOLDPOINT_MAX_WAITERS", default_value_t = 20_000,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_waiters: u64,
+    /// Most long-polls one API key may have parked at once (default: all of `--max-waiters`);
+    /// past it that key's long-polls get 503 + Retry-After while other keys go on.
+    #[arg(long, env = "HOLDPOINT_MAX_WAITERS_PER_KEY",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_waiters_per_key: Option<u64>,
+    /// Most open connections from one client address (IPv6: one /64); a connection past it is
+    /// closed at once. 0 turns the cap off. Default: `--max-waiters` + 1000.
+    #[arg(long, env = "HOLDPOINT_MAX_CONNECTIONS_PER_IP")]
+    pub max_connections_per_ip: Option<u64>,
+    /// Addresses of your reverse proxies (comma-separated): their connections are not capped by
+    /// `--max-connections-per-ip`, since every client behind them shares their address.
+    #[arg(long, env = "HOLDPOINT_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// API requests per second per API key, refilled evenly (0 turns the limit off).
     #[arg(long, env = "HOLDPOINT_KEY_RATE_LIMIT", default_value_t = 1000)]
     pub key_rate_limit: u32,
@@ -35,12 +49,22 @@ pub struct LimitArgs {
     pub trust_forwarded_for: bool,
 }
 
+/// Connections one address may open beyond `--max-waiters` by default: one client (or one NAT)
+/// can park every long-poll slot and still send its other requests.
+const DEFAULT_CONNECTIONS_OVER_WAITERS: u64 = 1000;
+
 /// The resolved [`LimitArgs`].
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub header_timeout: std::time::Duration,
     pub body_timeout: std::time::Duration,
     pub max_waiters: usize,
+    /// Long-polls one API key may have parked at once (at most `max_waiters`).
+    pub max_waiters_per_key: usize,
+    /// Open connections per client address (IPv6: per /64); 0 is off.
+    pub max_connections_per_ip: usize,
+    /// Peers exempt from `max_connections_per_ip`.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Requests per second per API key; 0 is off.
     pub key_rate: u32,
     pub key_burst: u32,
@@ -55,6 +79,15 @@ impl Limits {
             header_timeout: std::time::Duration::from_secs(a.header_timeout),
             body_timeout: std::time::Duration::from_secs(a.body_timeout),
             max_waiters: a.max_waiters as usize,
+            max_waiters_per_key: a
+                .max_waiters_per_key
+                .map_or(a.max_waiters, |n| n.min(a.max_waiters))
+                as usize,
+            max_connections_per_ip: a
+                .max_connections_per_ip
+                .unwrap_or(a.max_waiters + DEFAULT_CONNECTIONS_OVER_WAITERS)
+                as usize,
+            trusted_proxies: a.trusted_proxies.clone(),
             key_rate: a.key_rate_limit,
             key_burst: a.key_rate_burst,
             ip_per_minute: a.ip_rate_limit,
@@ -69,10 +102,55 @@ impl Limits {
             header_timeout: std::time::Duration::from_secs(10),
             body_timeout: std::time::Duration::from_secs(10),
             max_waiters: 20_000,
+            max_waiters_per_key: 20_000,
+            max_connections_per_ip: 0,
+            trusted_proxies: Vec::new(),
             key_rate: 0,
             key_burst: 2000,
             ip_per_minute: 0,
             trust_forwarded_for: false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        limits: LimitArgs,
+    }
+
+    fn limits(args: &[&str]) -> Limits {
+        let flags = Flags::try_parse_from(std::iter::once("holdpoint").chain(args.iter().copied()));
+        Limits::from_args(&flags.expect("valid flags").limits)
+    }
+
+    #[test]
+    fn by_default_one_key_may_take_every_waiter_slot_and_one_address_more_connections_than_that() {
+        let l = limits(&["--max-waiters", "500"]);
+        assert_eq!(l.max_waiters_per_key, 500);
+        assert_eq!(l.max_connections_per_ip, 1500);
+        assert!(l.trusted_proxies.is_empty());
+    }
+
+    #[test]
+    fn the_per_key_share_never_exceeds_the_cap_and_zero_turns_the_connection_cap_off() {
+        let l = limits(&[
+            "--max-waiters",
+            "10",
+            "--max-waiters-per-key",
+            "50",
+            "--max-connections-per-ip",
+            "0",
+            "--trusted-proxies",
+            "10.0.0.1,::1",
+        ]);
+        assert_eq!(l.max_waiters_per_key, 10);
+        assert_eq!(l.max_connections_per_ip, 0);
+        assert_eq!(l.trusted_proxies.len(), 2);
     }
 }

@@ -171,6 +171,8 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0006_decision_links.sql")),
         M::up(include_str!("../../migrations/0007_slack.sql")),
         M::up(include_str!("../../migrations/0008_retention.sql")),
+        M::up(include_str!("../../migrations/0009_key_scoped_sandbox.sql")),
+        M::up(include_str!("../../migrations/0011_outbox_fairness.sql")),
     ])
 }
 
@@ -180,6 +182,9 @@ pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
         .to_latest(conn)
         .context("database migration failed")
 }
+
+#[cfg(test)]
+mod migration_0009_tests;
 
 #[cfg(test)]
 mod tests {

@@ -11,7 +11,8 @@ use crate::error::AppResult;
 /// Records `entry` (whose `event` is e.g. `pause.approved`) for `pause`, as it now stands, and
 /// queues its notifications: workspace endpoints that subscribe to the event, the pause's own
 /// `callbackUrl` for decision events, for a new pause one email per active approver, and the
-/// workspace's Slack channel if it has one.
+/// workspace's Slack channel if it has one. A test pause reaches no human: no email, no Slack
+/// (a test key is free, so its pauses must not become free notifications past the quota).
 pub fn pause_event(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
@@ -49,6 +50,9 @@ pub fn pause_event(
             payload: &body,
         };
         outbox::enqueue(ctx, now, message)?;
+    }
+    if pause.test {
+        return Ok(());
     }
     if event == "pause.created" {
         queue_emails(ctx, now, pause)?;

@@ -3,6 +3,7 @@
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
+use super::api_keys::AuthKey;
 use super::pauses::{from_row, Pause, Status, SELECT};
 use super::Millis;
 use crate::error::AppResult;
@@ -105,14 +106,54 @@ fn status_condition(status: Option<Status>) -> &'static str {
     }
 }
 
+/// Which pauses a caller sees: its workspace's, and for an API key only those of the key's kind,
+/// so a test key is a sandbox (it never sees a live pause's context, nor cancels one) and a live
+/// agent never picks up a test pause. People in the dashboard see both, test ones marked.
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    pub workspace_id: i64,
+    /// None: test and live; Some(t): only pauses whose `test` flag is t.
+    pub test: Option<bool>,
+}
+
+impl Scope {
+    pub fn people(workspace_id: i64) -> Scope {
+        Scope {
+            workspace_id,
+            test: None,
+        }
+    }
+
+    pub fn key(key: &AuthKey) -> Scope {
+        Scope {
+            workspace_id: key.workspace_id,
+            test: Some(key.test),
+        }
+    }
+
+    /// `" AND <column> = :test"` when the scope is one kind of pause, else nothing.
+    fn condition(&self, column: &str) -> String {
+        match self.test {
+            None => String::new(),
+            Some(_) => format!(" AND {column} = :test"),
+        }
+    }
+}
+
 /// Pending means stored as pending and not yet overdue. Counted as every stored-pending pause
 /// (from the `(workspace_id, status)` index alone) minus the overdue ones (few: the sweep expires
 /// them every second), instead of reading `expires_at` from the table for each pending pause,
-/// which was two thirds of a pending-queue request with 1,000 waiting.
-const PENDING_COUNT: &str = "SELECT
-    (SELECT count(*) FROM pauses WHERE workspace_id = :ws AND status = 'pending')
+/// which was two thirds of a pending-queue request with 1,000 waiting. A key's scope reads its
+/// `is_test` from the `(workspace_id, is_test, status)` index.
+fn pending_count(scope: &Scope) -> String {
+    let test = scope.condition("is_test");
+    format!(
+        "SELECT
+    (SELECT count(*) FROM pauses WHERE workspace_id = :ws{test} AND status = 'pending')
   - (SELECT count(*) FROM pauses INDEXED BY pauses_pending_expiry
-     WHERE status = 'pending' AND expires_at <= :now AND workspace_id = :ws)";
+     WHERE status = 'pending' AND expires_at <= :now AND workspace_id = :ws{test})"
+    )
+}
 
 pub struct Page {
     pub items: Vec<Pause>,
@@ -122,44 +163,45 @@ pub struct Page {
 /// Newest first (`oldest_first` for the approvers' queue).
 pub fn list(
     conn: &Connection,
-    workspace_id: i64,
+    scope: Scope,
     status: Option<Status>,
     limit: i64,
     offset: i64,
     now: Millis,
     oldest_first: bool,
 ) -> AppResult<Page> {
-    let cond = status_condition(status);
+    let cond = format!(
+        "{}{}",
+        status_condition(status),
+        scope.condition("p.is_test")
+    );
     let order = if oldest_first { "ASC" } else { "DESC" };
     let sql = format!("{SELECT} WHERE p.workspace_id = :ws AND {cond} ORDER BY p.id {order} LIMIT :limit OFFSET :offset");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let needs_now = cond.contains(":now");
-    let items = if needs_now {
-        stmt.query_map(
-            rusqlite::named_params! {":ws": workspace_id, ":now": now, ":limit": limit, ":offset": offset},
-            from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?
-    } else {
-        stmt.query_map(
-            rusqlite::named_params! {":ws": workspace_id, ":limit": limit, ":offset": offset},
-            from_row,
-        )?
-        .collect::<Result<Vec<_>, _>>()?
-    };
     let count_sql = match status {
-        Some(Status::Pending) => PENDING_COUNT.to_string(),
+        Some(Status::Pending) => pending_count(&scope),
         _ => format!("SELECT count(*) FROM pauses p WHERE p.workspace_id = :ws AND {cond}"),
     };
-    let mut count = conn.prepare_cached(&count_sql)?;
-    let total = if needs_now {
-        count.query_row(
-            rusqlite::named_params! {":ws": workspace_id, ":now": now},
-            |r| r.get(0),
-        )?
-    } else {
-        count.query_row(rusqlite::named_params! {":ws": workspace_id}, |r| r.get(0))?
-    };
+    let mut args: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":ws", &scope.workspace_id)];
+    if count_sql.contains(":now") {
+        args.push((":now", &now));
+    }
+    if let Some(test) = &scope.test {
+        args.push((":test", test));
+    }
+    let total = conn
+        .prepare_cached(&count_sql)?
+        .query_row(&args[..], |r| r.get(0))?;
+    if !cond.contains(":now") {
+        args.retain(|(name, _)| *name != ":now");
+    }
+    args.extend([
+        (":limit", &limit as &dyn rusqlite::ToSql),
+        (":offset", &offset),
+    ]);
+    let items = conn
+        .prepare_cached(&sql)?
+        .query_map(&args[..], from_row)?
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, total })
 }
 

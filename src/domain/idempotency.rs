@@ -1,6 +1,8 @@
 //! `Idempotency-Key` for pause creation (IETF httpapi draft): the same key with the same body
 //! replays the first response; with a different body it is refused. The check and the create
-//! run in the same writer transaction, so two racing requests cannot both create.
+//! run in the same writer transaction, so two racing requests cannot both create. Records
+//! belong to the API key that made them: another key (a live key after a test key, say) using
+//! the same Idempotency-Key makes its own pause instead of being handed someone else's.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -27,16 +29,16 @@ pub fn validate_key(key: &str) -> AppResult<()> {
 
 pub fn lookup(
     conn: &Connection,
-    workspace_id: i64,
+    api_key_id: i64,
     key: &str,
     request_hash: &[u8],
 ) -> AppResult<Lookup> {
     let row: Option<(Vec<u8>, u16, String)> = conn
         .prepare_cached(
             "SELECT request_hash, status_code, response_body FROM idempotency_keys
-             WHERE workspace_id = ?1 AND key = ?2",
+             WHERE api_key_id = ?1 AND key = ?2",
         )?
-        .query_row(params![workspace_id, key], |r| {
+        .query_row(params![api_key_id, key], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
@@ -53,7 +55,7 @@ pub fn lookup(
 
 pub fn store(
     conn: &Connection,
-    workspace_id: i64,
+    api_key_id: i64,
     key: &str,
     request_hash: &[u8],
     status: u16,
@@ -61,10 +63,10 @@ pub fn store(
     now: Millis,
 ) -> AppResult<()> {
     conn.prepare_cached(
-        "INSERT INTO idempotency_keys (workspace_id, key, request_hash, status_code, response_body, created_at)
+        "INSERT INTO idempotency_keys (api_key_id, key, request_hash, status_code, response_body, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![workspace_id, key, request_hash, status, body, now])?;
+    .execute(params![api_key_id, key, request_hash, status, body, now])?;
     Ok(())
 }
 

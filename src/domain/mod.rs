@@ -19,6 +19,7 @@ pub mod retention;
 pub mod secrets;
 pub mod sessions;
 pub mod slack;
+pub mod text;
 pub mod timeline;
 pub mod usage;
 pub mod user_admin;

@@ -109,13 +109,55 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
     })
 }
 
-/// Pending messages whose time has come, oldest first.
-pub fn due(conn: &Connection, now: Millis, limit: i64) -> AppResult<Vec<Message>> {
+/// Workspaces with messages due, each with its oldest message's due time. A skip-scan over the
+/// `outbox_due_workspace` index: a step per workspace, however long one's backlog is.
+pub fn due_workspaces(conn: &Connection, now: Millis) -> AppResult<Vec<(i64, Millis)>> {
+    let mut stmt = conn.prepare_cached(
+        "WITH RECURSIVE ws(id) AS (
+             SELECT min(workspace_id) FROM outbox WHERE state = 'pending'
+             UNION ALL
+             SELECT (SELECT min(workspace_id) FROM outbox
+                     WHERE state = 'pending' AND workspace_id > ws.id)
+             FROM ws WHERE ws.id IS NOT NULL)
+         SELECT id, oldest FROM (
+             SELECT id, (SELECT min(next_attempt_at) FROM outbox
+                         WHERE state = 'pending' AND workspace_id = ws.id) AS oldest
+             FROM ws WHERE id IS NOT NULL)
+         WHERE oldest <= ?1",
+    )?;
+    let rows = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// What [`due_in_workspace`] passes over: messages already in flight, and targets
+/// (`channel:target`) that have all the deliveries in flight they may have.
+pub struct Skip<'a> {
+    pub ids: &'a [i64],
+    pub targets: &'a [String],
+}
+
+/// One workspace's due messages, oldest first, without those `skip` names, so a busy
+/// endpoint's backlog cannot hide the other endpoints' messages.
+pub fn due_in_workspace(
+    conn: &Connection,
+    workspace_id: i64,
+    now: Millis,
+    skip: Skip<'_>,
+    limit: usize,
+) -> AppResult<Vec<Message>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?1
-         ORDER BY next_attempt_at, id LIMIT ?2"
+        "SELECT {COLUMNS} FROM outbox
+         WHERE workspace_id = ?1 AND state = 'pending' AND next_attempt_at <= ?2
+           AND id NOT IN (SELECT value FROM json_each(?3))
+           AND channel || ':' || target NOT IN (SELECT value FROM json_each(?4))
+         ORDER BY next_attempt_at, id LIMIT ?5"
     ))?;
-    let rows = stmt.query_map(params![now, limit], from_row)?;
+    let ids = serde_json::to_string(skip.ids).expect("ids serialise");
+    let targets = serde_json::to_string(skip.targets).expect("strings serialise");
+    let rows = stmt.query_map(
+        params![workspace_id, now, ids, targets, limit as i64],
+        from_row,
+    )?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -9,13 +9,14 @@ use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::api_keys::AuthKey;
 use super::audit::{Actor, Entry};
 use super::events;
 use super::{quotas, workspaces, Millis};
 
 // Listing and the expiry sweep live in their own modules; callers keep using `pauses::…`.
 pub use super::expiry::expire_due;
-pub use super::history::{list, Page};
+pub use super::history::{list, Page, Scope};
 pub use super::pause_view::PauseView;
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};
@@ -174,9 +175,10 @@ pub fn create(
             return Err(AppError::QuotaExceeded {
                 detail: format!(
                     "this workspace has used its {} pauses for this month on the {} plan; \
-                     the quota resets at the start of next month (UTC)",
+                     the quota resets at the start of next month (UTC), or {}",
                     plan.monthly_pauses.unwrap_or_default(),
-                    plan.id
+                    plan.id,
+                    super::workspaces::plan_change_hint(ws.id)
                 ),
                 retry_after: quotas::secs_until_next_month(now),
             });
@@ -245,12 +247,21 @@ pub fn get_by_id(conn: &Connection, id: i64) -> AppResult<Option<Pause>> {
 
 /// A pause of this workspace; another workspace's pause does not exist for the caller.
 pub fn get(conn: &Connection, workspace_id: i64, watch_id: &Uuid) -> AppResult<Option<Pause>> {
-    Ok(conn
+    get_in(conn, Scope::people(workspace_id), watch_id)
+}
+
+/// A pause the caller may see: outside its [`Scope`] a pause does not exist for it.
+pub fn get_in(conn: &Connection, scope: Scope, watch_id: &Uuid) -> AppResult<Option<Pause>> {
+    let found = conn
         .prepare_cached(&format!(
             "{SELECT} WHERE p.watch_id = ?1 AND p.workspace_id = ?2"
         ))?
-        .query_row(params![&watch_id.as_bytes()[..], workspace_id], from_row)
-        .optional()?)
+        .query_row(
+            params![&watch_id.as_bytes()[..], scope.workspace_id],
+            from_row,
+        )
+        .optional()?;
+    Ok(found.filter(|p| scope.test.is_none_or(|test| p.test == test)))
 }
 
 pub fn not_found(watch_id: &str) -> AppError {
@@ -300,7 +311,8 @@ pub fn decide(
         subject: Some(watch_id.to_string()),
         details: Some(details),
     };
-    transition(ctx, now, watch_id, entry, |conn, id| {
+    let scope = Scope::people(workspace_id);
+    transition(ctx, now, scope, watch_id, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4, version = version + 1
              WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
@@ -309,22 +321,21 @@ pub fn decide(
     })
 }
 
-/// An agent of the workspace withdraws a pending pause (keys are not scoped further yet).
+/// An agent withdraws a pending pause of its key's kind (a test key only test pauses).
 pub fn cancel(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
-    workspace_id: i64,
+    key: &AuthKey,
     watch_id: &Uuid,
-    key_id: i64,
 ) -> AppResult<Outcome> {
     let entry = Entry {
-        workspace_id: Some(workspace_id),
-        actor: Actor::Key(key_id),
+        workspace_id: Some(key.workspace_id),
+        actor: Actor::Key(key.id),
         event: "pause.cancelled",
         subject: Some(watch_id.to_string()),
         details: None,
     };
-    transition(ctx, now, watch_id, entry, |conn, id| {
+    transition(ctx, now, Scope::key(key), watch_id, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = 'cancelled', decided_at = ?1, version = version + 1
              WHERE id = ?2 AND status = 'pending' AND expires_at > ?1",
@@ -333,19 +344,18 @@ pub fn cancel(
     })
 }
 
-/// Compare-and-set on a pending pause of `entry.workspace_id`: `update` must touch no row
-/// unless the pause is still pending. The audit entry is written only when it did.
+/// Compare-and-set on a pending pause in `scope`: `update` must touch no row unless the pause
+/// is still pending. The audit entry is written only when it did.
 fn transition(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
+    scope: Scope,
     watch_id: &Uuid,
     entry: Entry<'_>,
     update: impl FnOnce(&Connection, i64) -> rusqlite::Result<usize>,
 ) -> AppResult<Outcome> {
     let conn = ctx.conn;
-    let workspace_id = entry.workspace_id.unwrap_or_default();
-    let pause =
-        get(conn, workspace_id, watch_id)?.ok_or_else(|| not_found(&watch_id.to_string()))?;
+    let pause = get_in(conn, scope, watch_id)?.ok_or_else(|| not_found(&watch_id.to_string()))?;
     if update(conn, pause.id)? == 0 {
         return Ok(Outcome::AlreadyFinal(pause));
     }

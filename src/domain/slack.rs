@@ -5,15 +5,17 @@
 use serde_json::{json, Value};
 
 use super::pauses::Pause;
-use super::{human_time_rfc, rfc3339, Millis};
+use super::{human_time_rfc, rfc3339, text, Millis};
 
 /// Context longer than this is cut (Slack refuses a section text over 3000 characters).
 const CONTEXT_CHARS: usize = 500;
 const ACTION_CHARS: usize = 2000;
 
-/// Slack's mrkdwn treats only these three as control characters.
+/// Slack's mrkdwn treats only these three as control characters; bidi controls are marked
+/// (see [`text::mark_bidi`]). Every agent text in a Slack message goes through here.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
+    text::mark_bidi(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }

@@ -58,12 +58,9 @@ pub fn ensure_room(conn: &Connection, workspace_id: i64) -> AppResult<()> {
     let ws = workspaces::get(conn, workspace_id)?;
     let plan = workspaces::plan(conn, &ws.plan_id)?;
     match plan.max_approvers {
-        Some(max) if active_count(conn, ws.id)? >= max => Err(AppError::Forbidden(format!(
-            "the {} plan allows {max} approver{}; this workspace has reached it. \
-             Disable a user or move to a larger plan",
-            plan.id,
-            if max == 1 { "" } else { "s" }
-        ))),
+        Some(max) if active_count(conn, ws.id)? >= max => {
+            Err(workspaces::approver_limit_error(&plan, ws.id, max))
+        }
         _ => Ok(()),
     }
 }

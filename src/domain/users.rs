@@ -130,12 +130,7 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
     let plan = workspaces::plan(conn, &ws.plan_id)?;
     if let Some(max) = plan.max_approvers {
         if active_count(conn, ws.id)? >= max {
-            return Err(AppError::Forbidden(format!(
-                "the {} plan allows {max} approver{}; this workspace has reached it. \
-                 Disable a user or move to a larger plan",
-                plan.id,
-                if max == 1 { "" } else { "s" }
-            )));
+            return Err(workspaces::approver_limit_error(&plan, ws.id, max));
         }
     }
     let taken: Option<i64> = conn

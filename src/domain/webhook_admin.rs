@@ -8,8 +8,31 @@ use serde_json::json;
 use super::audit::{self, Actor, Entry};
 use super::{outbox, webhooks, Millis};
 use crate::error::{AppError, AppResult};
+use crate::notify::redact::loggable_url;
 
 pub const MAX_URL_LEN: usize = 2048;
+/// Enabled endpoints per workspace. Each gets its own delivery slots within the workspace's
+/// share, so more would only queue behind each other.
+pub const MAX_ENDPOINTS: i64 = 20;
+
+/// Refuses one more enabled endpoint once the workspace has [`MAX_ENDPOINTS`].
+fn check_room(conn: &Connection, workspace_id: i64, field: &str, what: &str) -> AppResult<()> {
+    let enabled: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM webhook_endpoints WHERE workspace_id = ?1 AND enabled = 1",
+        )?
+        .query_row([workspace_id], |r| r.get(0))?;
+    if enabled >= MAX_ENDPOINTS {
+        return Err(AppError::invalid(
+            field,
+            format!(
+                "this workspace already has {MAX_ENDPOINTS} enabled webhook endpoints, the most \
+                 it can have; disable one before you {what}"
+            ),
+        ));
+    }
+    Ok(())
+}
 
 /// An absolute `http`/`https` URL with a host, at most [`MAX_URL_LEN`] characters. Private
 /// addresses are accepted here: the dispatcher refuses them at send time (unless the operator
@@ -75,8 +98,10 @@ pub fn create(
     events: &[String],
 ) -> AppResult<(i64, String)> {
     let url = validate_url("url", url, false)?;
+    check_room(conn, workspace_id, "url", "add another")?;
     let (id, secret) = webhooks::create(conn, now, workspace_id, &url, events)?;
-    let details = json!({ "url": url, "events": events });
+    // The audit log is read and exported by others: no credential from the URL goes into it.
+    let details = json!({ "url": loggable_url(&url), "events": events });
     record(
         conn,
         now,
@@ -98,6 +123,9 @@ pub fn set_enabled(
     id: i64,
     enabled: bool,
 ) -> AppResult<()> {
+    if enabled && !webhooks::get(conn, workspace_id, id)?.enabled {
+        check_room(conn, workspace_id, "endpoint", "enable this one")?;
+    }
     let reason = (!enabled).then_some("disabled on the dashboard");
     webhooks::set_enabled(conn, workspace_id, id, enabled, reason)?;
     let event = if enabled {

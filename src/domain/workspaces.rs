@@ -148,13 +148,38 @@ pub fn set_plan(
     Ok(())
 }
 
+/// The plan of the workspace a fresh install creates. A self-hoster runs Holdpoint for their own
+/// team, so quotas would only get in their way; the smaller plans are for operators who host
+/// workspaces for other teams (`workspace create --plan`). Existing installs keep their plan.
+pub const FIRST_RUN_PLAN: &str = "pro";
+
 /// The default workspace (the first one), created on an empty database.
 pub fn ensure_default(conn: &Connection, now: Millis) -> AppResult<i64> {
     let first: Option<i64> = conn.query_row("SELECT min(id) FROM workspaces", [], |r| r.get(0))?;
     match first {
         Some(id) => Ok(id),
-        None => create(conn, now, Actor::System, "Default", "free"),
+        None => create(conn, now, Actor::System, "Default", FIRST_RUN_PLAN),
     }
+}
+
+/// How an operator lifts a plan limit, for the errors that hit one: people meeting a limit need
+/// the way out, not only the fact.
+pub fn plan_change_hint(workspace_id: i64) -> String {
+    format!(
+        "an operator moves the workspace to a larger plan with \
+         `holdpoint workspace set-plan {workspace_id} pro` (plans: free, starter, pro)"
+    )
+}
+
+/// The refusal of one more approver than the plan allows.
+pub fn approver_limit_error(plan: &Plan, workspace_id: i64, max: i64) -> AppError {
+    AppError::Forbidden(format!(
+        "the {} plan allows {max} approver{}; this workspace has reached it. \
+         Disable a user on the Users page, or {}",
+        plan.id,
+        if max == 1 { "" } else { "s" },
+        plan_change_hint(workspace_id)
+    ))
 }
 
 /// Bounds of a default pause timeout; the same as the API's `timeoutSeconds`, so a workspace

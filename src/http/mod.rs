@@ -2,10 +2,13 @@
 
 pub mod api;
 pub mod body_timeout;
+pub mod conn;
+pub mod conn_cap;
 pub mod dashboard;
 pub mod observe;
 pub mod page_limit;
 pub mod query;
+pub mod server;
 pub mod static_files;
 
 use std::sync::Arc;
@@ -63,8 +66,14 @@ impl AppState {
 pub type State = web::Data<AppState>;
 
 /// Headers on every response. The CSP forbids inline script; pages load JS from /static only.
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Behind an https public URL, browsers are also told to use https only (HSTS).
+pub fn security_headers(settings: &Settings) -> DefaultHeaders {
+    let headers = if settings.secure_cookies() {
+        DefaultHeaders::new().add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "same-origin"))
         .add((header::X_FRAME_OPTIONS, "DENY"))
@@ -200,7 +209,63 @@ fn json_error(e: serde_path_to_error::Error<serde_json::Error>) -> AppError {
             } else {
                 path
             };
-            AppError::invalid(field.clone(), format!("{field}: {inner}"))
+            AppError::invalid(field.clone(), data_error_detail(&field, &inner.to_string()))
         }
+    }
+}
+
+/// serde's data errors speak Rust (`invalid type: string "x", expected i64 at line 1 column 35`);
+/// a client needs the field's rule in the API's words, without a position in a body it wrote.
+fn data_error_detail(field: &str, serde_msg: &str) -> String {
+    let msg = serde_msg
+        .rfind(" at line ")
+        .map_or(serde_msg, |i| &serde_msg[..i]);
+    let shape = msg
+        .strip_prefix("invalid type: ")
+        .or_else(|| msg.strip_prefix("invalid value: "))
+        .and_then(|rest| rest.split_once(", expected "));
+    let Some((found, expected)) = shape else {
+        return format!("{field}: {msg}");
+    };
+    let rule = match field {
+        "timeoutSeconds" => format!(
+            "a whole number of seconds from {} to {}",
+            crate::domain::workspaces::MIN_TIMEOUT_SECS,
+            crate::domain::workspaces::MAX_TIMEOUT_SECS
+        ),
+        _ => in_words(expected).to_string(),
+    };
+    let found = found.split([' ', '`', '"']).next().unwrap_or(found);
+    let found = match found {
+        "floating" => "a fractional number",
+        "integer" => "an integer",
+        "string" => "a string",
+        "boolean" => "a boolean",
+        "map" => "an object",
+        "sequence" => "an array",
+        "null" | "unit" => "null",
+        other => other,
+    };
+    format!("`{field}` must be {rule} (got {found})")
+}
+
+fn in_words(expected: &str) -> &str {
+    const UNSIGNED: [&str; 4] = ["u64", "u32", "usize", "u16"];
+    if UNSIGNED.iter().any(|t| expected.contains(t)) {
+        "a whole number, 0 or more"
+    } else if expected.contains("i64") || expected.contains("i32") {
+        "a whole number"
+    } else if expected.contains("f64") || expected.contains("f32") {
+        "a number"
+    } else if expected.contains("boolean") {
+        "true or false"
+    } else if expected.contains("string") {
+        "a string"
+    } else if expected.contains("map") || expected.starts_with("struct") {
+        "a JSON object"
+    } else if expected.contains("sequence") {
+        "a JSON array"
+    } else {
+        expected
     }
 }

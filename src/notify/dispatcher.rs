@@ -1,8 +1,8 @@
 //! Delivers the outbox. Woken by every commit that queues messages (and once a second for
-//! retries that come due); at most [`CONCURRENCY`] deliveries run at once, and a message being
-//! delivered is never picked up twice. Each attempt's outcome is written by the writer.
+//! retries that come due). Slots are shared fairly (see [`slots`]): a workspace whose endpoints
+//! hang cannot delay another's notifications. Within a workspace and within a target, messages
+//! start oldest first. Each attempt's outcome is written by the writer.
 
-use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,12 +13,12 @@ use crate::domain::outbox::{self, Channel, Message, Outcome};
 use crate::domain::webhooks;
 use crate::error::AppResult;
 use crate::http::AppState;
+use crate::notify::slots::{self, Slots};
 use crate::notify::{email, slack, webhook};
 
-pub const CONCURRENCY: usize = 16;
-const BATCH: i64 = 64;
+const BATCH: usize = 64;
 
-type InFlight = Arc<Mutex<HashSet<i64>>>;
+type InFlight = Arc<Mutex<Slots>>;
 
 /// One delivery attempt's result, on its way to the recorder.
 struct Attempt {
@@ -28,37 +28,26 @@ struct Attempt {
 }
 
 pub async fn run(state: web::Data<AppState>) {
-    let client = webhook::client(state.settings.webhook_allow_private);
+    let proxy = state.settings.outbound_proxy.as_ref().map(|p| p.url());
+    announce_proxy(proxy);
+    let client = webhook::client(state.settings.webhook_allow_private, proxy);
     let in_flight: InFlight = Arc::default();
-    let permits = Arc::new(tokio::sync::Semaphore::new(CONCURRENCY));
     let (record_tx, record_rx) = mpsc::unbounded_channel();
-    let recorder = tokio::spawn(record(state.clone(), record_rx, in_flight.clone()));
+    tokio::spawn(record(state.clone(), record_rx, in_flight.clone()));
     loop {
         let wake = state.outbox_wake.notified();
         tokio::pin!(wake);
         wake.as_mut().enable();
-        let due = state
-            .read()
-            .and_then(|c| outbox::due(&c, state.now(), BATCH))
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "cannot read the outbox");
-                Vec::new()
-            });
-        let fresh: Vec<Message> = {
-            let mut set = in_flight.lock().expect("in-flight lock");
-            due.into_iter().filter(|m| set.insert(m.id)).collect()
-        };
+        let fresh = pick(&state, &in_flight).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "cannot read the outbox");
+            Vec::new()
+        });
         for (msg, prepared) in prepare(&state, fresh, &in_flight).await {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
-                recorder.abort();
-                return;
-            };
             let (state, client, tx) = (state.clone(), client.clone(), record_tx.clone());
             tokio::spawn(async move {
                 let started = Instant::now();
                 let outcome = deliver(&state, &client, &msg, prepared).await;
                 let duration_ms = started.elapsed().as_millis() as i64;
-                drop(permit);
                 let _ = tx.send(Attempt {
                     msg,
                     outcome,
@@ -71,6 +60,70 @@ pub async fn run(state: web::Data<AppState>) {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }
+}
+
+/// Says which way deliveries leave: an operator who relied on `HTTP_PROXY` learns that it is
+/// ignored (deliveries would otherwise change route without a word).
+fn announce_proxy(proxy: Option<&url::Url>) {
+    if let Some(p) = proxy {
+        let proxy = crate::notify::redact::loggable_url(p.as_str());
+        tracing::info!(%proxy, "webhook and Slack deliveries go through the outbound proxy");
+        return;
+    }
+    let vars = [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+    ];
+    if let Some(var) = vars.iter().find(|v| std::env::var_os(v).is_some()) {
+        tracing::warn!(
+            "{var} is set but webhook and Slack deliveries ignore it (a proxy would bypass the \
+             private-address check); set HOLDPOINT_OUTBOUND_PROXY to send them through a proxy"
+        );
+    }
+}
+
+/// The due messages that may start now, each holding its slot. Workspaces go in order of
+/// fewest deliveries in flight, then of oldest message waiting; only as many are read as could
+/// get a slot (twice the free slots, as some may have only targets that are at their cap).
+fn pick(state: &AppState, in_flight: &InFlight) -> AppResult<Vec<Message>> {
+    let conn = state.read()?;
+    let now = state.now();
+    let due = outbox::due_workspaces(&conn, now)?;
+    let (free, wanted) = {
+        let held = in_flight.lock().expect("in-flight lock");
+        let mut wanted: Vec<(usize, i64, i64)> = due
+            .into_iter()
+            .map(|(ws, oldest)| (held.in_flight(ws), oldest, ws))
+            .filter(|(n, _, _)| *n < slots::PER_WORKSPACE)
+            .collect();
+        wanted.sort_unstable();
+        let free = slots::TOTAL - held.held();
+        wanted.truncate(2 * free);
+        let skips: Vec<_> = wanted
+            .iter()
+            .map(|(_, _, ws)| (*ws, held.skip(*ws)))
+            .collect();
+        (free, skips)
+    };
+    if free == 0 {
+        return Ok(Vec::new());
+    }
+    let limit = 4 * slots::PER_WORKSPACE;
+    let queues = wanted
+        .iter()
+        .map(|(ws, (ids, targets))| {
+            let skip = outbox::Skip { ids, targets };
+            outbox::due_in_workspace(&conn, *ws, now, skip, limit)
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    drop(conn);
+    Ok(in_flight
+        .lock()
+        .expect("in-flight lock")
+        .take_in_turns(queues))
 }
 
 /// Pairs each message with what its delivery needs: emails are prepared together in one
@@ -90,10 +143,8 @@ async fn prepare(
         Ok(prepared) => out.extend(emails.into_iter().zip(prepared.into_iter().map(Some))),
         Err(e) => {
             tracing::warn!(error = %e, "preparing emails failed; they stay queued");
-            let mut set = in_flight.lock().expect("in-flight lock");
-            emails.iter().for_each(|m| {
-                set.remove(&m.id);
-            });
+            let mut held = in_flight.lock().expect("in-flight lock");
+            emails.iter().for_each(|m| held.release(m.id));
         }
     }
     out
@@ -138,15 +189,15 @@ fn log_outcome(state: &AppState, msg: &Message, outcome: &Outcome) {
 }
 
 /// Writes attempts in batches: everything that finished meanwhile goes into one writer job.
-/// A message leaves the in-flight set only once its attempt is committed, so it cannot be
-/// picked up again in between.
+/// A message gives its slot back only once its attempt is committed, so it cannot be picked up
+/// again in between.
 async fn record(
     state: web::Data<AppState>,
     mut rx: mpsc::UnboundedReceiver<Attempt>,
     in_flight: InFlight,
 ) {
     let mut batch = Vec::new();
-    while rx.recv_many(&mut batch, BATCH as usize).await > 0 {
+    while rx.recv_many(&mut batch, BATCH).await > 0 {
         let attempts = std::mem::take(&mut batch);
         let ids: Vec<i64> = attempts.iter().map(|a| a.msg.id).collect();
         let now = state.now();
@@ -161,11 +212,9 @@ async fn record(
         if let Err(e) = written {
             tracing::warn!(error = %e, "recording delivery attempts failed; they will be retried");
         }
-        let mut set = in_flight.lock().expect("in-flight lock");
-        ids.iter().for_each(|id| {
-            set.remove(id);
-        });
-        drop(set);
+        let mut held = in_flight.lock().expect("in-flight lock");
+        ids.iter().for_each(|id| held.release(*id));
+        drop(held);
         state.outbox_wake.notify_one();
     }
 }

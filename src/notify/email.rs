@@ -9,6 +9,7 @@ use super::mailer::{classify, Mailer};
 use crate::domain::decision_links::{self, Tokens};
 use crate::domain::outbox::{Message, Outcome};
 use crate::domain::pauses::{self, Pause, Status};
+use crate::domain::text::mark_bidi;
 use crate::domain::{human_time_rfc, notifications, rfc3339, users};
 use crate::error::AppResult;
 use crate::http::AppState;
@@ -30,7 +31,8 @@ struct TextBody<'a> {
     v: &'a View,
 }
 
-/// Everything both bodies show, computed once. Agent text is escaped by the HTML template.
+/// Everything both bodies show, computed once. Agent text is escaped by the HTML template, and
+/// its bidi controls are marked here for the subject and both bodies.
 pub struct View {
     pub action: String,
     pub context: Option<String>,
@@ -53,8 +55,10 @@ impl View {
             .as_ref()
             .is_some_and(|c| c.chars().count() > CONTEXT_CHARS);
         View {
-            action: pause.action.clone(),
-            context: pretty.map(|c| c.chars().take(CONTEXT_CHARS).collect()),
+            action: mark_bidi(&pause.action).into_owned(),
+            context: pretty.map(|c| {
+                mark_bidi(&c.chars().take(CONTEXT_CHARS).collect::<String>()).into_owned()
+            }),
             truncated,
             expires_at: human_time_rfc(&rfc3339(pause.expires_at)),
             approve_url: format!("{base_url}{}", tokens.approve_path()),

@@ -4,6 +4,8 @@ pub mod dispatcher;
 pub mod email;
 pub mod explain;
 pub mod mailer;
+pub mod redact;
 pub mod slack;
+pub mod slots;
 pub mod smtp_url;
 pub mod webhook;

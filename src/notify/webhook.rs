@@ -2,7 +2,10 @@
 //! `webhook-signature: v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`, where the key is
 //! the base64 part of a `whsec_` secret. 15 s timeout, no redirects, 2xx is success.
 //! Loopback, link-local and private addresses are refused unless allowed (checked on every
-//! resolved address, so a DNS name cannot smuggle a private target in).
+//! resolved address, so a DNS name cannot smuggle a private target in). The client never takes a
+//! proxy from the environment (`HTTP_PROXY`, `HTTPS_PROXY`): a proxy resolves names itself, which
+//! would skip that check. Only an explicit `--outbound-proxy` is used; the operator's proxy then
+//! does the egress filtering for names, and literal private addresses are still refused here.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -13,6 +16,7 @@ use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
 use crate::domain::outbox::Outcome;
 use crate::domain::secrets::hmac_sha256;
+use crate::notify::redact;
 
 pub const TIMEOUT: Duration = Duration::from_secs(15);
 
@@ -82,14 +86,31 @@ impl Resolve for GuardedResolver {
     }
 }
 
-pub fn client(allow_private: bool) -> reqwest::Client {
-    reqwest::Client::builder()
+/// The delivery client. With a proxy, the only name it resolves is the proxy's own (an operator
+/// setting, often a private address), so the guarded resolver is not used there.
+pub fn client(allow_private: bool, proxy: Option<&url::Url>) -> reqwest::Client {
+    let builder = reqwest::Client::builder()
+        .no_proxy()
         .timeout(TIMEOUT)
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("Holdpoint-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .dns_resolver(Arc::new(GuardedResolver { allow_private }))
-        .build()
-        .expect("the webhook HTTP client builds")
+        .user_agent(concat!("Holdpoint-Webhooks/", env!("CARGO_PKG_VERSION")));
+    let builder = match proxy {
+        Some(p) => builder.proxy(reqwest::Proxy::all(p.as_str()).expect("a valid proxy URL")),
+        None => builder.dns_resolver(Arc::new(GuardedResolver { allow_private })),
+    };
+    builder.build().expect("the webhook HTTP client builds")
+}
+
+/// Refuses a URL whose host is a literal private address (unless allowed): checked before the
+/// request is handed to the client, so it holds with a proxy too. Names are checked on resolution.
+pub(crate) fn refuse_literal(url: &url::Url, allow_private: bool) -> Option<String> {
+    let ip: IpAddr = match url.host()? {
+        url::Host::Ipv4(ip) => ip.into(),
+        url::Host::Ipv6(ip) => ip.into(),
+        url::Host::Domain(_) => return None,
+    };
+    (!allow_private && is_private(ip))
+        .then(|| format!("{ip} is a private address, which is refused"))
 }
 
 /// Sends one delivery and classifies the answer.
@@ -109,17 +130,10 @@ pub async fn deliver(
         permanent: true,
     };
     let Ok(parsed) = url::Url::parse(url) else {
-        return refuse(format!("invalid URL {url}"));
+        return refuse("the webhook URL is invalid".into());
     };
-    if let Some(url::Host::Ipv4(ip)) = parsed.host() {
-        if !allow_private && is_private(IpAddr::V4(ip)) {
-            return refuse(format!("{ip} is a private address, which is refused"));
-        }
-    }
-    if let Some(url::Host::Ipv6(ip)) = parsed.host() {
-        if !allow_private && is_private(IpAddr::V6(ip)) {
-            return refuse(format!("{ip} is a private address, which is refused"));
-        }
+    if let Some(error) = refuse_literal(&parsed, allow_private) {
+        return refuse(error);
     }
     let signatures: Vec<String> = secrets
         .iter()
@@ -134,17 +148,25 @@ pub async fn deliver(
         .body(body.to_string());
     match request.send().await {
         Ok(res) => classify(&res),
-        // Not connected: nothing was sent.
-        Err(e) if e.is_connect() || e.is_builder() => Outcome::Failed {
+        Err(e) => send_error(e),
+    }
+}
+
+/// A failed send as an outcome; its text (logged and stored) never holds the URL.
+pub(crate) fn send_error(e: reqwest::Error) -> Outcome {
+    // Not connected: nothing was sent.
+    let connect = e.is_connect() || e.is_builder();
+    let error = redact::request_error(e);
+    if connect {
+        Outcome::Failed {
             status: None,
-            error: error_chain(&e),
+            error,
             retry_after: None,
             permanent: false,
-        },
+        }
+    } else {
         // Sent (or maybe sent) but no answer: the receiver may have it.
-        Err(e) => Outcome::Unknown {
-            error: error_chain(&e),
-        },
+        Outcome::Unknown { error }
     }
 }
 

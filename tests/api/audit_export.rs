@@ -1,3 +1,5 @@
+use holdpoint::domain::api_keys;
+use holdpoint::domain::audit::Actor;
 use serde_json::{json, Value};
 
 use crate::audit_page::{add_rows, scene};
@@ -101,4 +103,81 @@ async fn csv_cells_are_quoted_and_formulas_defused() {
         "JSON is not a spreadsheet"
     );
     assert_eq!(jsonl[0]["details"], details);
+}
+
+/// How a spreadsheet set to `separator` cuts the file into cells: a `"` toggles quoting (`""`
+/// inside quotes is one literal `"`), and a separator or a line break outside quotes ends a cell.
+fn spreadsheet_cells(raw: &str, separator: char) -> Vec<String> {
+    let (mut cells, mut cell, mut quoted) = (Vec::new(), String::new(), false);
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                cell.push('"');
+            }
+            '"' => quoted = !quoted,
+            c if !quoted && (c == separator || c == '\n') => cells.push(std::mem::take(&mut cell)),
+            c => cell.push(c),
+        }
+    }
+    cells.push(cell);
+    cells
+}
+
+#[tokio::test]
+async fn every_csv_cell_is_quoted_and_defused_so_no_separator_exposes_a_formula() {
+    let app = crate::helpers::spawn_app().await;
+    let now = app.now();
+    let (_, key) = app
+        .with_db(|c| api_keys::create(c, now, Actor::Cli, 1, "x;=1+2;", false))
+        .unwrap();
+    assert_eq!(
+        app.post_pause_with(&key, &json!({ "action": "a" }))
+            .await
+            .status(),
+        201
+    );
+    let leads = ['=', '+', '-', '@', '\t', '\r'];
+    for lead in leads {
+        add_rows(&app, 1, &format!("{lead}1+2"), json!({ "lead": lead }));
+    }
+    let browser = app.sign_in(&app.owner_email).await;
+    let raw = browser.get("/audit/export.csv").await.text().await.unwrap();
+    assert!(raw.contains("key “x;=1+2;”"), "the key's rows are exported");
+    // Written again with every cell quoted, the rows give back the very same bytes.
+    let rows = csv_rows(&raw);
+    let mut quoted = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
+    quoted.write_record(reader_headers(&raw).iter()).unwrap();
+    for row in &rows {
+        quoted.write_record(row).unwrap();
+    }
+    assert_eq!(
+        String::from_utf8(quoted.into_inner().unwrap()).unwrap(),
+        raw
+    );
+    for separator in [',', ';', '\t'] {
+        for cell in spreadsheet_cells(&raw, separator) {
+            assert!(
+                !cell.starts_with(leads),
+                "{separator:?} makes a formula of {cell:?}"
+            );
+        }
+    }
+    let subjects: Vec<&str> = rows.iter().map(|r| &r[6]).collect();
+    for lead in leads {
+        assert!(
+            subjects.contains(&format!("'{lead}1+2").as_str()),
+            "{lead:?}"
+        );
+    }
+}
+
+fn reader_headers(raw: &str) -> csv::StringRecord {
+    csv::Reader::from_reader(raw.as_bytes())
+        .headers()
+        .unwrap()
+        .clone()
 }

@@ -1,5 +1,5 @@
 //! The dashboard in a real browser: Debian's chromium driven by playwright-core (e2e/), against
-//! the real server started on port 0. `bash .ci/run` installs both.
+//! the real server started on port 0. `./test` installs both.
 
 use std::path::{Path, PathBuf};
 
@@ -15,12 +15,12 @@ async fn the_dashboard_works_end_to_end_in_a_real_browser() {
     let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
     assert!(
         Path::new(&chromium).exists(),
-        "the browser test needs Chromium at {chromium}: `apt-get install chromium` (bash .ci/run does it), \
+        "the browser test needs Chromium at {chromium}: `apt-get install chromium` (./test does it), \
          or set HOLDPOINT_SKIP_BROWSER=1 to skip it"
     );
     assert!(
         root.join("e2e/node_modules/playwright-core").exists(),
-        "the browser test needs playwright-core: `npm ci --prefix e2e` (bash .ci/run does it)"
+        "the browser test needs playwright-core: `npm ci --prefix e2e` (./test does it)"
     );
     let app = spawn_empty_app().await;
     let shots = root.join("target/screenshots");

@@ -149,6 +149,10 @@ async fn the_plans_approver_count_is_enforced_with_a_clear_message() {
     );
     assert!(!ok);
     assert!(err.contains("free plan allows 1 approver"), "{err}");
+    assert!(
+        err.contains("`holdpoint workspace set-plan 1 pro`"),
+        "names the way out: {err}"
+    );
     let (ok, _, _) = holdpoint(
         app.dir.path(),
         &["workspace", "set-plan", "1", "starter"],
@@ -185,7 +189,11 @@ async fn bad_cli_input_is_explained() {
         &["workspace", "create", "X", "--plan", "platinum"],
         None,
     );
-    assert!(!ok && err.contains("unknown plan `platinum`"), "{err}");
+    assert!(
+        !ok && err.contains("invalid value 'platinum'")
+            && err.contains("[possible values: free, starter, pro]"),
+        "{err}"
+    );
     let (ok, _, err) = holdpoint(
         dir,
         &[
@@ -200,7 +208,11 @@ async fn bad_cli_input_is_explained() {
         ],
         Some("password123\n"),
     );
-    assert!(!ok && err.contains("unknown role"), "{err}");
+    assert!(
+        !ok && err.contains("invalid value 'boss'")
+            && err.contains("[possible values: owner, admin, approver]"),
+        "{err}"
+    );
     let (ok, _, err) = holdpoint(
         dir,
         &[

@@ -231,3 +231,23 @@ async fn context_of_any_json_shape_is_returned_verbatim() {
         assert_eq!(read["context"], context);
     }
 }
+
+#[tokio::test]
+async fn a_wrong_json_type_is_explained_by_the_fields_rule_not_a_rust_type() {
+    let app = spawn_app().await;
+    let res = app
+        .post_pause_with(
+            &app.key,
+            &json!({ "action": "x", "timeoutSeconds": "3600" }),
+        )
+        .await;
+    let problem = assert_problem(res, 422).await;
+    assert_eq!(problem["field"], "timeoutSeconds");
+    assert_eq!(
+        problem["detail"],
+        "`timeoutSeconds` must be a whole number of seconds from 10 to 2592000 (got a string)"
+    );
+    let res = app.post_pause_with(&app.key, &json!({ "action": 5 })).await;
+    let detail = assert_problem(res, 422).await["detail"].clone();
+    assert_eq!(detail, "`action` must be a string (got an integer)");
+}

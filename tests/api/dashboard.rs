@@ -76,7 +76,7 @@ async fn the_queue_lists_pending_pauses_oldest_first_with_who_asked_and_escaped_
     assert!(first < second, "oldest first");
     assert!(!html.contains("<script>alert(1)</script>") && !html.contains("<b>bold"));
     assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
-    assert!(html.contains("deploy-bot (via test key)"));
+    assert!(html.contains("deploy-bot (via key “test key”)"));
     assert!(html.contains("<title>(2) Pending · Holdpoint</title>"));
     assert!(
         html.contains("data-expires="),

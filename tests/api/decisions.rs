@@ -126,7 +126,14 @@ async fn the_approve_endpoint_refuses_api_keys_and_anonymous_callers() {
         .send()
         .await
         .unwrap();
-    assert_problem(with_key, 401).await;
+    let problem = assert_problem(with_key, 401).await;
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("API keys cannot approve or reject pauses")
+            && detail.contains("needs a signed-in dashboard session")
+            && !detail.contains("Send a valid API key"),
+        "the key is not the problem: {detail}"
+    );
     let anonymous = app
         .api
         .post(&url)

@@ -95,6 +95,10 @@ async fn spawn_app_inner(
     };
     let existing = test.with_db(users::any_exists).unwrap();
     if !existing && with_owner {
+        // A fresh install starts on `pro` (no limits); the tests' workspace is on the smallest
+        // plan so that they meet its limits. No audit row: tests count those.
+        test.with_db(|c| Ok(c.execute("UPDATE workspaces SET plan_id = 'free' WHERE id = 1", [])?))
+            .unwrap();
         test.key = test.create_key(1, false);
         test.owner_email = "owner@example.com".into();
         test.add_user(1, "owner@example.com", Role::Owner);

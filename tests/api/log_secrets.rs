@@ -5,11 +5,55 @@
 //! The search could pass vacuously on an empty or partial capture, so it first checks that the
 //! log holds the request id of every response the test received.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
+use crate::helpers::Browser;
 use crate::logged_server::LoggedServer;
 use crate::mail_support::free_port;
+use crate::process::{query, wait_until};
 use crate::secret_flows::*;
+
+const HOOK_PASSWORD: &str = "hook-pass-3b9d1f7e5a";
+const HOOK_TOKEN: &str = "hook-token-7e2a9c4b1d";
+const CALLBACK_TOKEN: &str = "callback-token-5f8e3a2c6b";
+
+/// A webhook endpoint and a pause's callback with credentials in their URLs (user-info, query
+/// string), both unreachable, so their failures are logged and stored.
+async fn use_urls_with_credentials(server: &LoggedServer, b: &Browser, key: &str, seen: &mut Seen) {
+    let hook = format!(
+        "http://hooks:{HOOK_PASSWORD}@127.0.0.1:{}/hook?token={HOOK_TOKEN}",
+        free_port()
+    );
+    let res = b
+        .post_form("/webhooks", &[("url", &hook), ("events", "pause.created")])
+        .await;
+    assert_eq!(res.status(), 200);
+    seen.id(&res);
+    let callback = format!("http://127.0.0.1:{}/cb?token={CALLBACK_TOKEN}", free_port());
+    let res = reqwest::Client::new()
+        .post(format!("{}/api/pause", server.base))
+        .bearer_auth(key)
+        .json(&json!({ "action": "Call me back", "callbackUrl": callback }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    seen.id(&res);
+    let watch_id = res.json::<Value>().await.unwrap()["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = b.decide(&watch_id, true, None).await;
+    assert_eq!(res.status(), 200);
+    seen.id(&res);
+    for (what, secret) in [
+        ("webhook URL password", HOOK_PASSWORD),
+        ("webhook URL token", HOOK_TOKEN),
+        ("callback URL token", CALLBACK_TOKEN),
+    ] {
+        seen.secret(what, secret);
+    }
+}
 
 /// Every flow once, against a fresh data directory; returns the server's and the CLI's output.
 async fn drive(json: bool, smtp: bool) -> (String, Seen) {
@@ -43,8 +87,14 @@ async fn drive(json: bool, smtp: bool) -> (String, Seen) {
         decide_by_email_link(&server, &keys.0, &mut seen).await;
     }
     scrape_metrics(&server.base, &mut seen).await;
-    // Let the dispatcher try (and fail) its deliveries, so their log lines are in the capture.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // After the email-link flow, which counts the emails sent so far.
+    use_urls_with_credentials(&server, &b, &keys.0, &mut seen).await;
+    // The dispatcher has tried (and failed) every delivery, so their log lines are in the capture.
+    let untried = "SELECT count(*) FROM outbox WHERE attempts = 0";
+    wait_until("every message tried", 20, || {
+        query(&server.dir, untried) == "Integer(0)"
+    })
+    .await;
     (server.stop() + &cli_log, seen)
 }
 

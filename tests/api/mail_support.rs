@@ -36,7 +36,10 @@ impl SmtpSink {
         }
         let _ = child.kill();
         let _ = child.wait();
-        panic!("aiosmtpd did not start on port {port}");
+        panic!(
+            "aiosmtpd did not start on port {port}: the email tests need Debian's \
+             python3-aiosmtpd (`apt-get install python3-aiosmtpd`; ./test does it)"
+        );
     }
 
     /// The URL for Holdpoint: plain SMTP, as a local relay would be.

@@ -102,6 +102,10 @@ async fn the_plan_limit_refuses_an_extra_user_with_a_readable_message() {
         page.contains("The free plan allows 1 approver; this workspace has reached it."),
         "{page}"
     );
+    assert!(
+        page.contains("holdpoint workspace set-plan 1 pro"),
+        "{page}"
+    );
     assert!(page.contains("role=\"alert\""));
     assert_eq!(
         app.count("SELECT count(*) FROM users WHERE email = 'extra@example.com'"),

@@ -28,15 +28,20 @@ impl Server {
 
     /// Starts it on a given address (a restarted server can keep its port).
     pub fn start_on(dir: &Path, bind: &str) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_holdpoint"))
-            .arg("--data-dir")
+        Server::start_with(dir, bind, |_| {})
+    }
+
+    /// Starts it with its environment adjusted by `env` (applied last, so it can override).
+    pub fn start_with(dir: &Path, bind: &str, env: impl FnOnce(&mut Command)) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_holdpoint"));
+        cmd.arg("--data-dir")
             .arg(dir)
             .args(["--bind", bind])
             .env_remove("HOLDPOINT_PUBLIC_URL")
             .env("HOLDPOINT_WEBHOOK_ALLOW_PRIVATE", "true")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::piped());
+        env(&mut cmd);
+        let mut child = cmd.spawn().unwrap();
         let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
         let base = loop {
             let line = lines.next().expect("server printed its address").unwrap();

@@ -34,7 +34,7 @@ impl NodeReceiver {
         assert!(
             root.join("e2e/node_modules/standardwebhooks").exists(),
             "the webhook end-to-end test needs the standardwebhooks package: `npm ci --prefix e2e` \
-             (bash .ci/run does it), or set HOLDPOINT_SKIP_NODE=1 to skip it"
+             (./test does it), or set HOLDPOINT_SKIP_NODE=1 to skip it"
         );
         let mut child = Command::new("node")
             .arg(root.join("e2e/webhook-receiver.mjs"))

@@ -76,13 +76,13 @@ async fn handle(
         state.base_url(),
         state.now(),
     );
-    let workspace_id = key.workspace_id;
+    let key_id = key.id;
     let created = state
         .writer
         .run(move |ctx| {
             if let Some(k) = &idem_key {
                 if let Lookup::Replay { status, body } =
-                    idempotency::lookup(ctx.conn, workspace_id, k, &request_hash)?
+                    idempotency::lookup(ctx.conn, key_id, k, &request_hash)?
                 {
                     let location = replayed_location(&body);
                     return Ok(Created {
@@ -97,7 +97,7 @@ async fn handle(
             let view = pause.view(&base_url, now);
             let body = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
             if let Some(k) = &idem_key {
-                idempotency::store(ctx.conn, workspace_id, k, &request_hash, 201, &body, now)?;
+                idempotency::store(ctx.conn, key_id, k, &request_hash, 201, &body, now)?;
             }
             let location = view.status_url;
             Ok(Created {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::pauses::{outcome_response, parse_watch_id};
 use crate::domain::pauses::{self, Decision, Outcome};
-use crate::domain::workspaces;
+use crate::domain::{text, workspaces};
 use crate::error::{AppError, AppResult};
 use crate::http::dashboard::layout::{is_local_path, redirect_with};
 use crate::http::dashboard::session::{self, SignedIn};
@@ -48,7 +48,7 @@ pub async fn approve(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let signed = match session::load(&req).and_then(|s| s.ok_or(AppError::Unauthorized)) {
+    let signed = match session::load(&req).and_then(|s| s.ok_or_else(|| no_session(&req))) {
         Ok(s) => s,
         Err(e) => return fail(&req, e),
     };
@@ -78,6 +78,18 @@ pub async fn approve(
     }
 }
 
+/// Deciding is for people: an agent that sends its API key here learns that the key is not the
+/// problem (it may well be valid), the missing dashboard session is.
+fn no_session(req: &HttpRequest) -> AppError {
+    let needs = "this endpoint needs a signed-in dashboard session: the session cookie from \
+                 /login and its CSRF token in `X-CSRF-Token`";
+    AppError::BadToken(if req.headers().contains_key(header::AUTHORIZATION) {
+        format!("API keys cannot approve or reject pauses today; {needs}. A person decides in the dashboard.")
+    } else {
+        format!("Not signed in: {needs}.")
+    })
+}
+
 /// A browser gets a readable page, a program gets problem+json.
 fn fail(req: &HttpRequest, e: AppError) -> HttpResponse {
     if content_type(req) == "application/x-www-form-urlencoded" && accepts_html(req) {
@@ -99,7 +111,11 @@ fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String) {
     match outcome {
         Outcome::Changed(p) => (
             "notice",
-            format!("{} “{}”.", capitalised(p.status(now).as_str()), p.action),
+            format!(
+                "{} “{}”.",
+                capitalised(p.status(now).as_str()),
+                text::mark_bidi(&p.action)
+            ),
         ),
         Outcome::AlreadyFinal(p) => {
             let status = p.status(now).as_str();
@@ -116,7 +132,7 @@ fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String) {
                 "error",
                 format!(
                     "“{}” was already {status}{by}{at}; your decision was not recorded.",
-                    p.action
+                    text::mark_bidi(&p.action)
                 ),
             )
         }
@@ -156,9 +172,8 @@ fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<In
             )))
         }
     };
-    let reason = reason
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
+    // Only invisible characters (spaces, zero-width) count as no reason at all.
+    let reason = text::reason(reason.as_deref());
     if reason
         .as_ref()
         .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)

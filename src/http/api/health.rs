@@ -64,7 +64,7 @@ const PROBLEMS: &[(&str, &str)] = &[
     ("rate-limited", "This API key sent more requests than its per-second limit. `Retry-After` says when to send the next; `RateLimit-Policy` and `RateLimit` name the policy."),
     ("request-timeout", "The request body did not arrive within the server's body timeout. Send it again at once, in one go."),
     ("unavailable", "The service cannot answer right now; retry later."),
-    ("too-many-waiters", "The server holds its maximum of long-polls. Retry after `Retry-After` seconds; a request without `wait` is answered at once."),
+    ("too-many-waiters", "The server, or this API key, holds its maximum of long-polls. Retry after `Retry-After` seconds; a request without `wait` is answered at once."),
     ("storage-full", "The disk holding the server's data is full: nothing was written. Retry after `Retry-After` seconds; reads and long-polls keep working."),
     ("internal", "An unexpected failure; the server log has the cause."),
     ("method-not-allowed", "This path does not accept that HTTP method."),

@@ -8,10 +8,12 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::auth::ApiKey;
-use crate::domain::pauses::{self, Outcome, Pause, Status};
+use crate::domain::api_keys::AuthKey;
+use crate::domain::pauses::{self, Outcome, Pause, Scope, Status};
 use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
 use crate::http::State;
+use crate::waiters::{Full, Subscription};
 
 pub const MAX_WAIT_SECS: u64 = 55;
 /// When every long-poll slot is taken: soon enough for an agent, and slots free up constantly
@@ -40,8 +42,10 @@ pub fn parse_wait(raw: Option<&str>) -> AppResult<Duration> {
     }
 }
 
-fn load(state: &State, workspace_id: i64, watch_id: &Uuid) -> AppResult<Pause> {
-    pauses::get(&*state.read()?, workspace_id, watch_id)?
+/// The pause if this key may see it: a pause of the other kind (test or live) answers 404, as
+/// a pause that does not exist.
+fn load(state: &State, key: &AuthKey, watch_id: &Uuid) -> AppResult<Pause> {
+    pauses::get_in(&*state.read()?, Scope::key(key), watch_id)?
         .ok_or_else(|| pauses::not_found(&watch_id.to_string()))
 }
 
@@ -61,7 +65,7 @@ pub async fn get(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let ws = key.0.workspace_id;
+    let key = key.0;
     let watch_id = parse_watch_id(&path)?;
     let wait = parse_wait(Query::parse(req.query_string())?.get("wait")?)?;
     let inm = if_none_match(&req);
@@ -71,12 +75,12 @@ pub async fn get(
             .any(|t| t.trim() == p.etag(now) || t.trim() == "*"),
         None => p.status(now) != Status::Pending,
     };
-    let mut pause = load(&state, ws, &watch_id)?;
+    let mut pause = load(&state, &key, &watch_id)?;
     if wait.is_zero() || changed(&pause, state.now()) {
         return Ok(respond(&state, &pause, inm.as_deref()));
     }
     let deadline = Instant::now() + wait;
-    let subscription = take_slot(&state, pause.id)?;
+    let subscription = take_slot(&state, pause.id, key.id)?;
     let stopping = state.waiters.shutdown_signal();
     tokio::pin!(stopping);
     stopping.as_mut().enable();
@@ -85,7 +89,7 @@ pub async fn get(
         tokio::pin!(notified);
         notified.as_mut().enable();
         // Read again after subscribing: a commit between the first read and now is not missed.
-        pause = load(&state, ws, &watch_id)?;
+        pause = load(&state, &key, &watch_id)?;
         let now = state.now();
         if changed(&pause, now) || Instant::now() >= deadline || state.waiters.is_stopping() {
             break;
@@ -101,16 +105,25 @@ pub async fn get(
     Ok(respond(&state, &pause, inm.as_deref()))
 }
 
-/// A waiter slot for this long-poll, or a 503 telling the agent to come back shortly. The slot
-/// is the returned subscription: it is given back when the request's future ends or is dropped
-/// (answered, client gone, server stopping).
-fn take_slot(state: &State, pause_id: i64) -> AppResult<crate::waiters::Subscription> {
-    state
-        .waiters
-        .subscribe(pause_id)
-        .ok_or_else(|| AppError::TooManyWaiters {
-            max: state.waiters.max(),
-            retry_after: WAITERS_RETRY_AFTER_SECS,
+/// A waiter slot for this long-poll, or a 503 telling the agent to come back shortly (the same
+/// answer whether the server or this key is at its cap). The slot is the returned subscription:
+/// it is given back when the request's future ends or is dropped (answered, client gone, server
+/// stopping).
+fn take_slot(state: &State, pause_id: i64, key_id: i64) -> AppResult<Subscription> {
+    let waiters = &state.waiters;
+    waiters
+        .subscribe(pause_id, key_id)
+        .map_err(|full| match full {
+            Full::Server => AppError::TooManyWaiters {
+                holder: "the server",
+                max: waiters.max(),
+                retry_after: WAITERS_RETRY_AFTER_SECS,
+            },
+            Full::Key => AppError::TooManyWaiters {
+                holder: "this API key",
+                max: waiters.max_per_key(),
+                retry_after: WAITERS_RETRY_AFTER_SECS,
+            },
         })
 }
 
@@ -169,7 +182,7 @@ pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<Http
     let now = state.now();
     let page = pauses::list(
         &*state.read()?,
-        key.0.workspace_id,
+        Scope::key(&key.0),
         status,
         limit,
         offset,
@@ -203,7 +216,7 @@ pub async fn cancel(state: State, key: ApiKey, path: web::Path<String>) -> AppRe
     let now = state.now();
     let outcome = state
         .writer
-        .run(move |ctx| pauses::cancel(ctx, now, key.workspace_id, &watch_id, key.id))
+        .run(move |ctx| pauses::cancel(ctx, now, &key, &watch_id))
         .await?;
     outcome_response(&state, outcome, "cancel")
 }

@@ -12,13 +12,25 @@ use crate::error::{AppError, AppResult, PageError};
 use crate::http::{AppState, State};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/account", web::get().to(page))
-        .route("/account/name", web::post().to(change_name))
-        .route("/account/password", web::post().to(change_password))
-        .route(
+    cfg.service(
+        web::resource("/account")
+            .route(web::get().to(page))
+            .default_service(crate::http::only("GET")),
+    );
+    for (path, route) in [
+        ("/account/name", web::post().to(change_name)),
+        ("/account/password", web::post().to(change_password)),
+        (
             "/account/notifications",
             web::post().to(change_notifications),
+        ),
+    ] {
+        cfg.service(
+            web::resource(path)
+                .route(route)
+                .default_service(crate::http::only("POST")),
         );
+    }
 }
 
 #[derive(Template)]

@@ -1,6 +1,8 @@
 //! `/audit/export.csv` and `/audit/export.jsonl`: every row the audit page's filter matches
-//! (not just one page), for auditors' own tools. CSV cells that a spreadsheet would run as a
-//! formula are defused; JSON Lines keeps values exactly as logged.
+//! (not just one page), for auditors' own tools. Every CSV cell is quoted (a spreadsheet that
+//! splits on `;` or tabs must not cut a cell into pieces, one of which could be a formula) and
+//! cells that a spreadsheet would run as a formula are defused; JSON Lines keeps values exactly
+//! as logged.
 
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
@@ -87,7 +89,9 @@ pub async fn export_csv(
 }
 
 pub fn to_csv(rows: &[ExportRow]) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
     w.write_record([
         "id",
         "at",

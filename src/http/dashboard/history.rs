@@ -8,7 +8,7 @@ use super::queue::{key_labels, requested_by};
 use super::session::PageSession;
 use crate::domain::history::{self, Filter};
 use crate::domain::pauses::Status;
-use crate::domain::{api_keys, rfc3339, Millis};
+use crate::domain::{api_keys, rfc3339, text, Millis};
 use crate::error::PageError;
 use crate::http::query::Query;
 use crate::http::State;
@@ -16,7 +16,11 @@ use crate::http::State;
 const PER_PAGE: i64 = 50;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/history", web::get().to(show));
+    cfg.service(
+        web::resource("/history")
+            .route(web::get().to(show))
+            .default_service(crate::http::only("GET")),
+    );
 }
 
 pub struct Row {
@@ -167,7 +171,7 @@ pub async fn show(
         .iter()
         .map(|p| Row {
             watch_id: p.watch_id.to_string(),
-            action: p.action.clone(),
+            action: text::mark_bidi(&p.action).into_owned(),
             status: p.status(now).as_str(),
             requested_by: requested_by(p, &labels),
             created_at: rfc3339(p.created_at),

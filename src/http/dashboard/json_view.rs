@@ -1,9 +1,12 @@
 //! Renders an agent's JSON as collapsible, syntax-highlighted HTML. Agent text is never trusted:
-//! every string and key is escaped here, and the result is the only thing templates mark safe.
+//! every string and key is escaped here (bidi controls marked), and the result is the only
+//! thing templates mark safe.
 
 use std::fmt::Write;
 
 use serde_json::Value;
+
+use crate::domain::text;
 
 /// Deeper levels are shown as raw JSON text rather than nested boxes.
 const MAX_DEPTH: usize = 32;
@@ -19,6 +22,7 @@ pub fn escape(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            c if text::is_bidi_control(c) => out.push_str(&text::mark_bidi(&c.to_string())),
             c => out.push(c),
         }
     }
@@ -108,10 +112,10 @@ pub fn preview(json: Option<&str>, max: usize) -> String {
         .map(|v| v.to_string())
         .unwrap_or_else(|_| json.to_string());
     if compact.chars().count() <= max {
-        return compact;
+        return text::mark_bidi(&compact).into_owned();
     }
     let cut: String = compact.chars().take(max).collect();
-    format!("{cut}…")
+    format!("{}…", text::mark_bidi(&cut))
 }
 
 #[cfg(test)]

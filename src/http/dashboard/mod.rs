@@ -33,7 +33,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(login::submit))
             .default_service(super::only("GET, POST")),
     )
-    .route("/logout", web::post().to(login::logout))
+    .service(
+        web::resource("/logout")
+            .route(web::post().to(login::logout))
+            .default_service(super::only("POST")),
+    )
     .configure(setup::routes)
     .configure(queue::routes)
     .configure(history::routes)

@@ -13,7 +13,7 @@ use super::session::{anonymous_form_token, check_anonymous_form_token};
 use crate::db::WriteCtx;
 use crate::domain::decision_links::{self, Link};
 use crate::domain::pauses::{self, Decision, Outcome, Pause, Status};
-use crate::domain::{users, workspaces, Millis};
+use crate::domain::{text, users, workspaces, Millis};
 use crate::error::{AppResult, PageError};
 use crate::http::api::decide::MAX_REASON_CHARS;
 use crate::http::{page_limit, State};
@@ -115,7 +115,8 @@ pub async fn submit(
     let Found::Open(_, pause, _) = &found else {
         return render(&state, &req, found, None, "");
     };
-    let reason = form.reason.trim().to_string();
+    // Only invisible characters (spaces, zero-width) count as no reason at all.
+    let reason = text::reason(Some(&form.reason)).unwrap_or_default();
     let refusal = if check_anonymous_form_token(&state, &req, &form.csrf_token).is_err() {
         Some("The form expired or was not sent from this page; nothing was decided. Please confirm again.")
     } else if !matches!(form.approved.as_str(), "true" | "false") {
@@ -130,8 +131,8 @@ pub async fn submit(
     } else {
         None
     };
-    if let Some(text) = refusal {
-        return render(&state, &req, found, Some(text), &reason);
+    if let Some(refused) = refusal {
+        return render(&state, &req, found, Some(refused), &reason);
     }
     let approved = form.approved == "true";
     let result = state

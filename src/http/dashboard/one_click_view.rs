@@ -7,7 +7,12 @@ use super::json_view;
 use crate::domain::decision_links::Link;
 use crate::domain::pauses::{Pause, Status};
 use crate::domain::users::User;
-use crate::domain::{human_time_rfc, rfc3339, Millis};
+use crate::domain::{human_time_rfc, rfc3339, text, Millis};
+
+/// The agent's action with its bidi controls marked.
+fn shown(action: &str) -> String {
+    text::mark_bidi(action).into_owned()
+}
 
 pub struct FormView {
     pub approver: String,
@@ -59,7 +64,7 @@ impl Page {
         Page {
             heading: "Approval requested".into(),
             message: Some("Nothing is decided until you press Approve or Reject below.".into()),
-            action: Some(pause.action.clone()),
+            action: Some(shown(&pause.action)),
             decided: None,
             reason: None,
             form: Some(form),
@@ -77,7 +82,7 @@ impl Page {
         Page {
             heading: heading.into(),
             message: None,
-            action: Some(pause.action.clone()),
+            action: Some(shown(&pause.action)),
             decided: Some(decided_line(pause, now)),
             reason: pause.reason.clone(),
             form: None,
@@ -90,7 +95,7 @@ impl Page {
         Page {
             heading: title.into(),
             message: Some(text),
-            action: pause.map(|p| p.action.clone()),
+            action: pause.map(|p| shown(&p.action)),
             decided: pause.map(|p| decided_line(p, now)),
             reason: pause.and_then(|p| p.reason.clone()),
             form: None,

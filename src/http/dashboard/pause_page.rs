@@ -10,13 +10,17 @@ use super::queue::{human_duration, key_labels, requested_by};
 use super::session::PageSession;
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::timeline::{self, Event};
-use crate::domain::{rfc3339, workspaces, Millis};
+use crate::domain::{rfc3339, text, workspaces, Millis};
 use crate::error::{AppError, PageError};
 use crate::http::api::pauses::parse_watch_id;
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/pauses/{watch_id}", web::get().to(show));
+    cfg.service(
+        web::resource("/pauses/{watch_id}")
+            .route(web::get().to(show))
+            .default_service(crate::http::only("GET")),
+    );
 }
 
 pub struct Step {
@@ -99,6 +103,11 @@ fn decider(p: &Pause) -> Option<String> {
     })
 }
 
+/// Agent text as the page shows it: bidi controls marked (askama escapes the rest).
+fn shown(s: &str) -> String {
+    text::mark_bidi(s).into_owned()
+}
+
 pub async fn show(
     state: State,
     session: PageSession,
@@ -130,12 +139,11 @@ pub async fn show(
         .map(|m| {
             m.into_iter()
                 .map(|(k, v)| {
-                    (
-                        k,
-                        v.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| v.to_string()),
-                    )
+                    let v = v
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string());
+                    (shown(&k), shown(&v))
                 })
                 .collect()
         })
@@ -157,10 +165,10 @@ pub async fn show(
         context_html: p.context.as_deref().map(json_view::render),
         context_purged_at: p.context_purged_at.map(rfc3339),
         metadata,
-        callback_url: p.callback_url.clone(),
+        callback_url: p.callback_url.as_deref().map(shown),
         timeline: steps(&p, &events, now),
         reason_required: ws.reject_reason_required,
-        action: p.action,
+        action: shown(&p.action),
     };
     page(&state, &view)
 }

@@ -11,7 +11,7 @@ use super::json_view;
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
 use crate::domain::pauses::{self, Pause, Status};
-use crate::domain::{api_keys, rfc3339, Millis};
+use crate::domain::{api_keys, rfc3339, text, Millis};
 use crate::error::PageError;
 use crate::http::State;
 
@@ -19,8 +19,16 @@ use crate::http::State;
 const QUEUE_LIMIT: i64 = 200;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(index))
-        .route("/queue/items", web::get().to(items));
+    for (path, route) in [
+        ("/", web::get().to(index)),
+        ("/queue/items", web::get().to(items)),
+    ] {
+        cfg.service(
+            web::resource(path)
+                .route(route)
+                .default_service(crate::http::only("GET")),
+        );
+    }
 }
 
 pub struct QueueItem {
@@ -76,21 +84,25 @@ pub fn key_labels(
         .collect())
 }
 
-/// "key-name", plus the agent's own name when it sent `metadata.agent`.
+/// `key “deploy”`, or `deploy-bot (via key “deploy”)` when the agent sent `metadata.agent`.
+/// "test key" is said of a test pause (made with a `hitl_test_` key) and of nothing else, not
+/// because of what a key happens to be called. Bidi controls in the agent's name are marked.
 pub fn requested_by(p: &Pause, keys: &HashMap<i64, String>) -> String {
-    let key = p
-        .api_key_id
-        .and_then(|id| keys.get(&id).cloned())
-        .unwrap_or_else(|| "unknown key".into());
+    let kind = if p.test { "test key" } else { "key" };
+    let key = match p.api_key_id.and_then(|id| keys.get(&id)) {
+        Some(label) => format!("{kind} “{label}”"),
+        None => format!("an unknown {kind}"),
+    };
     let agent = p
         .metadata
         .as_deref()
         .and_then(|m| serde_json::from_str::<HashMap<String, String>>(m).ok())
         .and_then(|m| m.get("agent").cloned());
-    match agent {
+    let who = match agent {
         Some(a) => format!("{a} (via {key})"),
         None => key,
-    }
+    };
+    text::mark_bidi(&who).into_owned()
 }
 
 pub fn human_duration(ms: Millis) -> String {
@@ -108,7 +120,7 @@ fn load(state: &State, workspace_id: i64) -> Result<(Vec<QueueItem>, i64), PageE
     let now = state.now();
     let page = pauses::list(
         &conn,
-        workspace_id,
+        pauses::Scope::people(workspace_id),
         Some(Status::Pending),
         QUEUE_LIMIT,
         0,
@@ -121,7 +133,7 @@ fn load(state: &State, workspace_id: i64) -> Result<(Vec<QueueItem>, i64), PageE
         .iter()
         .map(|p| QueueItem {
             watch_id: p.watch_id.to_string(),
-            action: p.action.clone(),
+            action: text::mark_bidi(&p.action).into_owned(),
             requested_by: requested_by(p, &keys),
             context_preview: json_view::preview(p.context.as_deref(), 140),
             created_at: rfc3339(p.created_at),

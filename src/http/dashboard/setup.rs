@@ -16,8 +16,12 @@ use crate::error::{AppError, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/setup", web::get().to(form))
-        .route("/setup", web::post().to(submit));
+    cfg.service(
+        web::resource("/setup")
+            .route(web::get().to(form))
+            .route(web::post().to(submit))
+            .default_service(crate::http::only("GET, POST")),
+    );
 }
 
 #[derive(Template)]
@@ -96,7 +100,8 @@ pub async fn submit(
     let f: SetupForm = parse_form(&body)?;
     session::check_anonymous_form_token(&state, &req, &f.csrf_token)?;
     if let Err(e) = validate(&f) {
-        let detail = e.detail();
+        // The domain's messages are lower-case clauses; this page's own are sentences.
+        let detail = super::account::sentence(&e.detail());
         return render(
             &state,
             &req,

@@ -23,14 +23,22 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list))
             .route(web::post().to(add))
             .default_service(crate::http::only("GET, POST")),
-    )
-    .route(
-        "/users/{id}/role",
-        web::post().to(user_actions::change_role),
-    )
-    .route("/users/{id}/disable", web::post().to(user_actions::disable))
-    .route("/users/{id}/enable", web::post().to(user_actions::enable))
-    .route("/users/{id}/invite", web::post().to(user_actions::reinvite));
+    );
+    for (path, route) in [
+        (
+            "/users/{id}/role",
+            web::post().to(user_actions::change_role),
+        ),
+        ("/users/{id}/disable", web::post().to(user_actions::disable)),
+        ("/users/{id}/enable", web::post().to(user_actions::enable)),
+        ("/users/{id}/invite", web::post().to(user_actions::reinvite)),
+    ] {
+        cfg.service(
+            web::resource(path)
+                .route(route)
+                .default_service(crate::http::only("POST")),
+        );
+    }
 }
 
 struct Row {

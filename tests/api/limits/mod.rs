@@ -1,7 +1,10 @@
 //! Slow and greedy clients: read timeouts, the long-poll cap, per-key and per-IP rate limits.
 
+mod connections;
+mod keep_alive;
 mod per_ip;
 mod per_key;
+mod real_binary;
 mod timeouts;
 mod waiter_cap;
 

@@ -8,10 +8,17 @@ use tokio::io::AsyncWriteExt;
 use crate::helpers::{assert_problem, spawn_app_configured, TestApp};
 
 async fn app_with_cap(max_waiters: usize) -> TestApp {
+    app_with_caps(max_waiters, max_waiters).await
+}
+
+async fn app_with_caps(max_waiters: usize, per_key: usize) -> TestApp {
     spawn_app_configured(
         Arc::new(TempDir::new().unwrap()),
         holdpoint::domain::clock::system_now(),
-        |s| s.limits.max_waiters = max_waiters,
+        |s| {
+            s.limits.max_waiters = max_waiters;
+            s.limits.max_waiters_per_key = per_key;
+        },
     )
     .await
 }
@@ -38,10 +45,18 @@ async fn until_parked(app: &TestApp, n: usize) {
 }
 
 fn spawn_long_poll(app: &TestApp, watch_id: &str) -> tokio::task::JoinHandle<(u16, Value)> {
+    spawn_long_poll_with(app, &app.key, watch_id)
+}
+
+fn spawn_long_poll_with(
+    app: &TestApp,
+    key: &str,
+    watch_id: &str,
+) -> tokio::task::JoinHandle<(u16, Value)> {
     let request = app
         .api
         .get(app.url(&format!("/api/pause/{watch_id}?wait=30")))
-        .bearer_auth(&app.key);
+        .bearer_auth(key);
     tokio::spawn(async move {
         let res = request.send().await.unwrap();
         (
@@ -132,4 +147,38 @@ async fn shutting_down_answers_every_long_poll_and_frees_every_slot() {
         assert_eq!((status, body["status"].as_str()), (200, Some("pending")));
     }
     assert_eq!(app.app_state.waiters.active(), 0);
+}
+
+#[tokio::test]
+async fn a_key_past_its_share_gets_the_same_503_while_another_key_still_parks() {
+    let app = app_with_caps(3, 2).await;
+    let pauses = [
+        new_pause(&app).await,
+        new_pause(&app).await,
+        new_pause(&app).await,
+    ];
+    let parked_first = spawn_long_poll(&app, &pauses[0]);
+    let _parked_second = spawn_long_poll(&app, &pauses[1]);
+    until_parked(&app, 2).await;
+
+    let refused = app.get_pause_with(&app.key, &pauses[2], "?wait=30").await;
+    assert_eq!(refused.headers()["retry-after"], "2");
+    let body = assert_problem(refused, 503).await;
+    assert_eq!(body["type"], "/problems/too-many-waiters");
+    assert_eq!(
+        body["detail"],
+        "this API key is already holding its maximum of 2 long-polls; retry in 2 s \
+         (a request without `wait` is answered at once)"
+    );
+    assert_eq!(app.get_pause(&pauses[2]).await.status(), 200);
+
+    let other_key = app.create_key(1, false);
+    let _other = spawn_long_poll_with(&app, &other_key, &pauses[2]);
+    until_parked(&app, 3).await;
+
+    assert_eq!(app.cancel_pause(&app.key, &pauses[0]).await.status(), 200);
+    parked_first.await.unwrap();
+    until_parked(&app, 2).await;
+    let _again = spawn_long_poll(&app, &pauses[2]);
+    until_parked(&app, 3).await;
 }
