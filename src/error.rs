@@ -123,6 +123,12 @@ impl AppError {
         }
     }
 
+    /// Server-side failures go to the log, except a full disk: `db::health` logs that once when
+    /// it starts and once when it ends, not once per refused request.
+    fn logs_cause(&self) -> bool {
+        self.status_code().is_server_error() && !matches!(self, AppError::StorageFull)
+    }
+
     /// The human explanation of this occurrence (safe to show: never the internal cause).
     pub fn detail(&self) -> String {
         match self {
@@ -185,7 +191,7 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status_code().is_server_error() {
+        if self.logs_cause() {
             tracing::error!(error = ?anyhow_chain(self), "request failed");
         }
         let mut res = HttpResponse::build(self.status_code());
@@ -283,7 +289,7 @@ impl ResponseError for PageError {
                 .insert_header((header::LOCATION, to.as_str()))
                 .finish(),
             PageError::App(e) => {
-                if e.status_code().is_server_error() {
+                if e.logs_cause() {
                     tracing::error!(error = ?anyhow_chain(e), "page failed");
                 }
                 let body = e.problem_body();

@@ -135,6 +135,10 @@ async fn a_full_data_disk_answers_503_storage_full_and_writes_resume_once_space_
     let log = std::fs::read_to_string(&log_path).unwrap();
     assert_eq!(log.matches("storage full:").count(), 1, "{log}");
     assert_eq!(log.matches("storage available again").count(), 1, "{log}");
+    assert!(
+        !log.contains("request failed") && !log.contains("page failed"),
+        "{log}"
+    );
 }
 
 /// While full: reads, a long-poll and a signed-in page answer; sign-in and a decision show a
