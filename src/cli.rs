@@ -18,14 +18,17 @@ use crate::domain::{api_keys, rfc3339, workspaces};
 
 pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
     let path = database_path(&global.data_dir);
-    let mut conn = db::open(&path, Synchronous::Full)?;
-    db::migrate(&mut conn)?;
+    if let Command::Check = cmd {
+        return check(&path);
+    }
+    let mut conn = db::open_and_migrate(&path, Synchronous::Full)?;
     let now = system_now();
     workspaces::ensure_default(&conn, now)?;
     match cmd {
         Command::Serve(_) | Command::SendTestEmail { .. } => {
             unreachable!("async commands are handled by main")
         }
+        Command::Check => unreachable!("handled above"),
         Command::Migrate => eprintln!("database {} is up to date", path.display()),
         Command::Workspace(w) => workspace(&mut conn, now, w)?,
         Command::User(UserCommand::Add {
@@ -196,6 +199,30 @@ fn backup(conn: &rusqlite::Connection, target: &std::path::Path) -> anyhow::Resu
         "backup written to {} (integrity_check: ok)",
         target.display()
     );
+    Ok(())
+}
+
+/// `check`: the full `integrity_check`, on a connection that writes nothing (no migration).
+fn check(path: &std::path::Path) -> anyhow::Result<()> {
+    if !path.exists() {
+        bail!("there is no database at {}", path.display());
+    }
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let report = db::check::full(&conn).map_err(|e| db::check::unreadable(path, &e))?;
+    if report != ["ok"] {
+        for line in &report {
+            println!("{line}");
+        }
+        bail!(
+            "the database {} is damaged ({} problems); {}",
+            path.display(),
+            report.len(),
+            db::check::RESTORE_HINT
+        );
+    }
+    println!("ok");
+    eprintln!("{}: integrity_check ok", path.display());
     Ok(())
 }
 

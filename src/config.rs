@@ -10,6 +10,8 @@ use url::Url;
 use crate::notify::smtp_url::SmtpUrl;
 pub use crate::secret::Secret;
 
+mod bind;
+pub use bind::listen_failed;
 mod limits;
 mod outbound;
 mod parse;
@@ -62,7 +64,7 @@ pub enum LogFormat {
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on (port 0 picks a free port).
-    #[arg(long, env = "HOLDPOINT_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "HOLDPOINT_BIND", default_value = "127.0.0.1:8080", value_parser = bind::parse)]
     pub bind: SocketAddr,
     /// Public base URL used in `statusUrl` and links (default: http://<bind>).
     #[arg(long, env = "HOLDPOINT_PUBLIC_URL")]
@@ -141,6 +143,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Run SQLite's full integrity check (reads every page: minutes on a large file); exits 1
+    /// when the database is damaged.
+    Check,
     /// Manage workspaces.
     #[command(subcommand)]
     Workspace(WorkspaceCommand),

@@ -66,8 +66,15 @@ pub enum AppError {
         max: usize,
         retry_after: u64,
     },
+    /// The disk refused a write (see `db::health`); nothing was written.
+    #[error(
+        "the server's disk is full: nothing was written. Retry in {} s; reads keep working",
+        STORAGE_FULL_RETRY_SECS
+    )]
+    StorageFull,
+    /// From a `rusqlite::Error` through `db::health`, which sorts out disk faults.
     #[error("database error")]
-    Db(#[from] rusqlite::Error),
+    Db(#[source] rusqlite::Error),
     #[error("database pool error")]
     Pool(#[from] r2d2::Error),
     #[error("internal error")]
@@ -75,6 +82,9 @@ pub enum AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+/// `Retry-After` while the disk is full: long enough not to hammer, short enough to notice.
+pub const STORAGE_FULL_RETRY_SECS: u64 = 30;
 
 impl AppError {
     pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
@@ -106,10 +116,17 @@ impl AppError {
             AppError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
             AppError::Unavailable(_) => ("unavailable", "Service unavailable"),
             AppError::TooManyWaiters { .. } => ("too-many-waiters", "Too many long-polls"),
+            AppError::StorageFull => ("storage-full", "Storage full"),
             AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
                 ("internal", "Internal server error")
             }
         }
+    }
+
+    /// Server-side failures go to the log, except a full disk: `db::health` logs that once when
+    /// it starts and once when it ends, not once per refused request.
+    fn logs_cause(&self) -> bool {
+        self.status_code().is_server_error() && !matches!(self, AppError::StorageFull)
     }
 
     /// The human explanation of this occurrence (safe to show: never the internal cause).
@@ -164,7 +181,7 @@ impl ResponseError for AppError {
             | AppError::TooManyRequests { .. }
             | AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            AppError::Unavailable(_) | AppError::TooManyWaiters { .. } => {
+            AppError::Unavailable(_) | AppError::TooManyWaiters { .. } | AppError::StorageFull => {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
@@ -174,7 +191,7 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status_code().is_server_error() {
+        if self.logs_cause() {
             tracing::error!(error = ?anyhow_chain(self), "request failed");
         }
         let mut res = HttpResponse::build(self.status_code());
@@ -216,6 +233,7 @@ impl AppError {
             | AppError::TooManyRequests { retry_after, .. }
             | AppError::RateLimited { retry_after, .. }
             | AppError::TooManyWaiters { retry_after, .. } => Some(*retry_after),
+            AppError::StorageFull => Some(STORAGE_FULL_RETRY_SECS),
             _ => None,
         }
     }
@@ -271,7 +289,7 @@ impl ResponseError for PageError {
                 .insert_header((header::LOCATION, to.as_str()))
                 .finish(),
             PageError::App(e) => {
-                if e.status_code().is_server_error() {
+                if e.logs_cause() {
                     tracing::error!(error = ?anyhow_chain(e), "page failed");
                 }
                 let body = e.problem_body();

@@ -3,8 +3,10 @@ use holdpoint::startup::Application;
 
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
+    holdpoint::files::restrict_umask();
     let cli = Cli::parse_args();
     holdpoint::telemetry::init(&cli.global.log_level, cli.global.log_format);
+    holdpoint::files::warn_if_readable_by_others(&cli.global.data_dir);
     let result = match cli.command {
         None => unreachable!("parse_args always yields a command"),
         Some(Command::Serve(args)) => serve(Settings::from_args(&cli.global, &args)).await,
@@ -17,7 +19,7 @@ async fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("holdpoint: {e:#}");
+            holdpoint::telemetry::say(&format!("holdpoint: {e:#}\n"));
             std::process::ExitCode::FAILURE
         }
     }

@@ -29,12 +29,11 @@ impl Application {
     }
 
     pub fn build_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
-        let listener = listen(settings.bind)
-            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let listener =
+            listen(settings.bind).map_err(|e| crate::config::listen_failed(settings.bind, &e))?;
         settings.bind = listener.local_addr()?;
         let path = settings.database_path();
-        let mut conn = db::open(&path, settings.synchronous)?;
-        db::migrate(&mut conn)?;
+        let conn = db::open_and_migrate(&path, settings.synchronous)?;
         let default_ws = workspaces::ensure_default(&conn, clock.now())?;
         if !users::any_exists(&conn)? {
             announce_first_run(&settings, default_ws);
@@ -186,7 +185,8 @@ fn announce_first_run(settings: &Settings, workspace_id: i64) {
     } else {
         format!(" --data-dir {}", settings.data_dir.display())
     };
-    eprintln!(
+    // Never `eprintln!`: it panics when stderr is closed (`holdpoint serve 2>&1 | head -1`).
+    crate::telemetry::say(&format!(
         "\nHoldpoint: database {db} has no user yet. The default workspace has id {workspace_id}.\n\
          Open {url}/setup in a browser to create the first owner, or from a shell:\n\
          \n    holdpoint{dir} user add --workspace {workspace_id} --email you@example.com --role owner\n\
@@ -197,7 +197,7 @@ fn announce_first_run(settings: &Settings, workspace_id: i64) {
         db = settings.database_path().display(),
         url = settings.base_url(),
         exe = std::env::current_exe().map_or("target/release/holdpoint".into(), |p| p.display().to_string()),
-    );
+    ));
 }
 
 async fn sweep_loop(state: web::Data<AppState>) {

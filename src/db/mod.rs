@@ -18,6 +18,8 @@ use rusqlite_migration::{Migrations, M};
 
 use crate::config::Synchronous;
 
+pub mod check;
+pub mod health;
 mod writer;
 
 pub use writer::{with_transaction, OnCommit, WriteCtx, Writer, MAX_BATCH};
@@ -76,13 +78,32 @@ fn on_busy(attempt: i32) -> bool {
 
 pub fn open(path: &Path, sync: Synchronous) -> anyhow::Result<Connection> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("cannot create data directory {}", dir.display()))?;
+        crate::files::prepare_data_dir(dir, path)?;
     }
-    let conn = Connection::open(path)
-        .with_context(|| format!("cannot open database {}", path.display()))?;
-    configure(&conn, sync)?;
+    let conn = Connection::open(path).map_err(|e| open_failed(path, e))?;
+    configure(&conn, sync).map_err(|e| open_failed(path, e))?;
     Ok(conn)
+}
+
+/// Opens the database for a command that serves or changes it: the cheap structural check
+/// first (a damaged file is refused with the way to restore it), then migrations.
+pub fn open_and_migrate(path: &Path, sync: Synchronous) -> anyhow::Result<Connection> {
+    let mut conn = open(path, sync)?;
+    check::quick(&conn).map_err(|e| open_failed(path, e))?;
+    migrate(&mut conn).map_err(|e| match e.downcast_ref::<rusqlite::Error>() {
+        Some(db) if health::classify(db) == Some(health::Fault::Damaged) => {
+            check::unreadable(path, db)
+        }
+        _ => e,
+    })?;
+    Ok(conn)
+}
+
+fn open_failed(path: &Path, e: rusqlite::Error) -> anyhow::Error {
+    match health::classify(&e) {
+        Some(health::Fault::Damaged) => check::unreadable(path, &e),
+        _ => anyhow::anyhow!("cannot open the database {}: {e}", path.display()),
+    }
 }
 
 pub fn open_pool(path: &Path, sync: Synchronous, size: u32) -> anyhow::Result<Pool> {
@@ -122,8 +143,14 @@ pub fn start_checkpointer(path: &Path, sync: Synchronous, writer: &Writer) -> an
                     r.get::<_, i64>(2)?,
                 ))
             });
-            if let Err(e) = done {
-                tracing::warn!(error = %e, "WAL checkpoint failed");
+            match done {
+                // The writer reports a full disk (once); a checkpoint retried every 500 ms
+                // must not log it twice a second.
+                Err(e) if health::classify(&e).is_some() => {
+                    tracing::debug!(error = %e, "WAL checkpoint failed")
+                }
+                Err(e) => tracing::warn!(error = %e, "WAL checkpoint failed"),
+                Ok(_) => {}
             }
         })?;
     Ok(())

@@ -44,6 +44,7 @@ pub struct Snapshot {
     pub outbox_oldest_age_secs: i64,
     pub waiters: usize,
     pub busy_retries: u64,
+    pub log_write_errors: u64,
 }
 
 impl Snapshot {
@@ -69,6 +70,7 @@ impl Snapshot {
             outbox_oldest_age_secs: oldest.map_or(0, |t| ((now - t) / 1000).max(0)),
             waiters,
             busy_retries: crate::db::busy_retries(),
+            log_write_errors: crate::telemetry::write_errors(),
         })
     }
 
@@ -120,6 +122,11 @@ impl Snapshot {
             "sqlite_busy_retries",
             "Times SQLite's busy handler waited for a lock held by another connection",
             ConstCounter::new(self.busy_retries),
+        );
+        registry.register(
+            "log_write_errors",
+            "Log lines dropped because the log stream refused the write (closed pipe, full disk)",
+            ConstCounter::new(self.log_write_errors),
         );
         prometheus_client::encoding::prometheus_text::encode(out, &registry)
     }
@@ -192,6 +199,7 @@ mod tests {
             outbox_oldest_age_secs: 120,
             waiters: 4,
             busy_retries: 5,
+            log_write_errors: 0,
         };
         let mut out = String::new();
         snap.encode(&mut out).unwrap();

@@ -1,6 +1,7 @@
 //! One integration-test binary: every test starts the real server on port 0 with a fresh
 //! temp SQLite file and talks HTTP to it.
 
+mod fault_support;
 mod helpers;
 mod logged_server;
 mod mail_support;
@@ -16,12 +17,14 @@ mod cli;
 mod crash;
 mod crash_rounds;
 mod create;
+mod damaged_db;
 mod dashboard;
 mod decisions;
 mod delivery_errors;
 mod delivery_fairness;
 mod disable_keys;
 mod email;
+mod file_modes;
 mod first_hour;
 mod hash_memory;
 mod hostile;
@@ -33,6 +36,7 @@ mod invites;
 mod limits;
 mod list_and_read;
 mod log_secrets;
+mod log_sink;
 mod long_poll;
 mod manage_keys;
 mod manage_users;
@@ -51,6 +55,8 @@ mod shutdown;
 mod sign_in;
 mod sign_in_throttle;
 mod slack;
+mod start_errors;
+mod storage_full;
 mod upgrade;
 mod user_emails;
 mod webhook_e2e;

@@ -73,7 +73,8 @@ pub async fn approve(
         (Err(e), Some(next)) if e.status_code().is_client_error() => {
             redirect_with(&state, &signed, &next, "error", &e.detail())
         }
-        (Err(e), Some(_)) => e.error_response(),
+        // A server-side failure (e.g. a full disk): a readable page, not problem+json.
+        (Err(e), Some(_)) => crate::error::PageError::App(e).error_response(),
     }
 }
 

@@ -1,23 +1,52 @@
 //! Liveness, readiness and the human-readable pages behind problem `type` URIs.
 
+use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::error::AppError;
+use crate::db::{check, health};
+use crate::error::{AppError, STORAGE_FULL_RETRY_SECS};
 use crate::http::State;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
-/// Ready when the database answers a query.
+/// Ready when the database can serve: not seen damaged, its tables readable at both ends
+/// (`db::check::quick`, a few pages each), and its disk accepting writes.
 pub async fn readyz(state: State) -> Result<HttpResponse, AppError> {
+    if health::damaged() {
+        return Ok(not_ready("database-damaged"));
+    }
+    if health::storage_full() {
+        let dir = state.settings.data_dir.clone();
+        if web::block(move || health::recheck_storage(&dir))
+            .await
+            .unwrap_or(true)
+        {
+            return Ok(not_ready("storage-full"));
+        }
+    }
     let conn = state
         .read()
         .map_err(|_| AppError::Unavailable("the database is not available".into()))?;
-    conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
-        .map_err(|_| AppError::Unavailable("the database does not answer".into()))?;
+    if let Err(e) = check::quick(&conn) {
+        return match health::classify(&e) {
+            Some(fault @ health::Fault::Damaged) => {
+                health::note(fault, &e);
+                Ok(not_ready("database-damaged"))
+            }
+            _ => Err(AppError::Unavailable("the database does not answer".into())),
+        };
+    }
     Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
+}
+
+fn not_ready(status: &str) -> HttpResponse {
+    HttpResponse::ServiceUnavailable()
+        .insert_header((header::RETRY_AFTER, STORAGE_FULL_RETRY_SECS.to_string()))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(json!({ "status": status }))
 }
 
 const PROBLEMS: &[(&str, &str)] = &[
@@ -36,6 +65,7 @@ const PROBLEMS: &[(&str, &str)] = &[
     ("request-timeout", "The request body did not arrive within the server's body timeout. Send it again at once, in one go."),
     ("unavailable", "The service cannot answer right now; retry later."),
     ("too-many-waiters", "The server, or this API key, holds its maximum of long-polls. Retry after `Retry-After` seconds; a request without `wait` is answered at once."),
+    ("storage-full", "The disk holding the server's data is full: nothing was written. Retry after `Retry-After` seconds; reads and long-polls keep working."),
     ("internal", "An unexpected failure; the server log has the cause."),
     ("method-not-allowed", "This path does not accept that HTTP method."),
 ];

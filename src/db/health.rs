@@ -1,0 +1,167 @@
+//! What the database can do right now, for `/readyz` and for errors that are the disk's fault
+//! rather than the request's.
+//!
+//! Storage full: a write that fails because the disk refuses it (SQLITE_FULL, or a write I/O
+//! error) answers 503 `storage-full` so clients retry, instead of a 500. The state is entered
+//! and left with one log line each (a full disk would otherwise log once per request); writes
+//! are always attempted, so they resume by themselves once space returns.
+//!
+//! Damaged: SQLITE_CORRUPT or SQLITE_NOTADB seen on any query means the file cannot serve;
+//! `/readyz` then fails until the operator restores a backup and restarts.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rusqlite::ffi;
+
+use crate::error::AppError;
+
+static STORAGE_FULL: AtomicBool = AtomicBool::new(false);
+static DAMAGED: AtomicBool = AtomicBool::new(false);
+
+/// Why a database error is not the request's fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    StorageFull,
+    Damaged,
+}
+
+/// Extended result codes of failed writes to the file system.
+const WRITE_IO_ERRORS: [i32; 3] = [
+    ffi::SQLITE_IOERR_WRITE,
+    ffi::SQLITE_IOERR_SHMSIZE,
+    ffi::SQLITE_IOERR_TRUNCATE,
+];
+
+pub fn classify(e: &rusqlite::Error) -> Option<Fault> {
+    let rusqlite::Error::SqliteFailure(err, _) = e else {
+        return None;
+    };
+    classify_code(err.extended_code)
+}
+
+pub fn classify_code(extended: i32) -> Option<Fault> {
+    match extended & 0xff {
+        ffi::SQLITE_FULL => Some(Fault::StorageFull),
+        ffi::SQLITE_IOERR if WRITE_IO_ERRORS.contains(&extended) => Some(Fault::StorageFull),
+        ffi::SQLITE_CORRUPT | ffi::SQLITE_NOTADB => Some(Fault::Damaged),
+        _ => None,
+    }
+}
+
+/// Records `fault`; logs only when the state changes.
+pub fn note(fault: Fault, cause: &dyn std::fmt::Display) {
+    match fault {
+        Fault::StorageFull => {
+            if !STORAGE_FULL.swap(true, Ordering::Relaxed) {
+                tracing::error!(
+                    error = %cause,
+                    "storage full: the disk holding the data directory refuses writes; \
+                     writes answer 503 storage-full until space is freed (reads keep working)"
+                );
+            }
+        }
+        Fault::Damaged => {
+            if !DAMAGED.swap(true, Ordering::Relaxed) {
+                tracing::error!(
+                    error = %cause,
+                    "the database file is damaged; /readyz now fails. Restore the latest \
+                     backup (README: Backups, replication and upgrades) and restart"
+                );
+            }
+        }
+    }
+}
+
+impl From<rusqlite::Error> for AppError {
+    fn from(e: rusqlite::Error) -> Self {
+        match classify(&e) {
+            Some(Fault::StorageFull) => {
+                note(Fault::StorageFull, &e);
+                AppError::StorageFull
+            }
+            Some(Fault::Damaged) => {
+                note(Fault::Damaged, &e);
+                AppError::Db(e)
+            }
+            None => AppError::Db(e),
+        }
+    }
+}
+
+/// Why a writer batch did not commit, told to each of its jobs' callers.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    full: bool,
+    text: String,
+}
+
+impl Failure {
+    /// Classifies `e` and logs it: once per transition for a full disk, else every time.
+    pub fn of(e: &rusqlite::Error, what: &str) -> Failure {
+        let fault = classify(e);
+        match fault {
+            Some(f) => note(f, e),
+            None => tracing::error!(error = %e, "{what}"),
+        }
+        Failure {
+            full: fault == Some(Fault::StorageFull),
+            text: e.to_string(),
+        }
+    }
+
+    pub fn rolled_back() -> Failure {
+        Failure {
+            full: false,
+            text: "rolled back".into(),
+        }
+    }
+
+    pub fn into_error(self) -> AppError {
+        if self.full {
+            AppError::StorageFull
+        } else {
+            AppError::Internal(anyhow::anyhow!("commit failed: {}", self.text))
+        }
+    }
+}
+
+/// A write reached the disk: leaves the storage-full state.
+pub fn note_write_ok() {
+    if STORAGE_FULL.swap(false, Ordering::Relaxed) {
+        tracing::info!("storage available again: writes succeed");
+    }
+}
+
+pub fn storage_full() -> bool {
+    STORAGE_FULL.load(Ordering::Relaxed)
+}
+
+pub fn damaged() -> bool {
+    DAMAGED.load(Ordering::Relaxed)
+}
+
+/// Bytes a probe writes: several WAL frames' worth, so "ready" means a write can fit.
+const PROBE_BYTES: usize = 256 * 1024;
+
+/// While storage is full, checks whether space has returned by writing (and removing) a probe
+/// file in the data directory; leaves the state when it fits. Returns whether storage is full.
+pub fn recheck_storage(data_dir: &Path) -> bool {
+    if !storage_full() {
+        return false;
+    }
+    let probe = data_dir.join(".space-probe");
+    let fits = write_probe(&probe).is_ok();
+    let _ = std::fs::remove_file(&probe);
+    if fits {
+        note_write_ok();
+    }
+    !fits
+}
+
+fn write_probe(path: &Path) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(&vec![0u8; PROBE_BYTES])?;
+    f.sync_all()
+}
