@@ -4,6 +4,7 @@
 mod helpers;
 mod logged_server;
 mod mail_support;
+mod settle;
 
 mod account;
 mod audit_export;
@@ -24,7 +25,9 @@ mod hostile_fixture;
 mod hostile_gen;
 mod idempotency;
 mod invites;
+mod key_last_use;
 mod limits;
+mod limits_at_edge;
 mod list_and_read;
 mod log_secrets;
 mod long_poll;
@@ -37,6 +40,7 @@ mod quota;
 mod request_ids;
 mod retention;
 mod secret_flows;
+mod session_lifetime;
 mod settings_usage;
 mod shutdown;
 mod sign_in;
