@@ -7,6 +7,7 @@ mod mail_support;
 mod settle;
 
 mod account;
+mod audit_details;
 mod audit_export;
 mod audit_page;
 mod auth_keys;
