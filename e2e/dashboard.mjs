@@ -32,7 +32,7 @@ async function createPause(action, context, metadata) {
 }
 
 // On a phone every navigation link is in sight (not behind a sideways scroll nobody sees),
-// the page itself does not scroll sideways, and no badge breaks over two lines.
+// the page itself does not scroll sideways, and no badge or email breaks over two lines.
 async function checkPhoneLayout(page, name) {
   const bad = await page.evaluate(() => {
     const out = [];
@@ -47,6 +47,11 @@ async function checkPhoneLayout(page, name) {
       const text = document.createRange();
       text.selectNodeContents(el);
       if (text.getClientRects().length > 1) out.push(`the badge “${el.textContent.trim()}” wraps`);
+    }
+    for (const el of document.querySelectorAll(".users .email")) {
+      const email = document.createRange();
+      email.selectNodeContents(el.firstChild);
+      if (email.getClientRects().length > 1) out.push(`the email “${el.firstChild.textContent.trim()}” breaks`);
     }
     return out;
   });
