@@ -209,7 +209,7 @@ fn commit_batch(conn: &Connection, base_url: &str, batch: Vec<Job>, on_commit: &
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
             if conn.total_changes() > changes_before {
-                health::note_write_ok();
+                health::note_write_ok(conn.path());
             }
             if !changed.is_empty() || outbox {
                 on_commit(&changed, outbox);
