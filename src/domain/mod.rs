@@ -20,6 +20,8 @@ pub mod retention;
 pub mod secrets;
 pub mod sessions;
 pub mod slack;
+pub(crate) mod sql_enum;
+pub mod status;
 pub mod text;
 pub mod timeline;
 pub mod usage;

@@ -114,7 +114,7 @@ pub fn set_role(
     ensure_not_last_owner(conn, &target, "demoted")?;
     conn.execute(
         "UPDATE users SET role = ?1 WHERE id = ?2",
-        params![role.as_str(), id],
+        params![role, id],
     )?;
     let details = json!({ "from": target.role.as_str(), "to": role.as_str() });
     record_change(conn, now, actor, "user.role_changed", &target, details)?;

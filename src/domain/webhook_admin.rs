@@ -203,7 +203,7 @@ pub struct Delivery {
     pub msg_id: String,
     pub event: String,
     pub created_at: Millis,
-    pub state: String,
+    pub state: outbox::DeliveryState,
     pub attempts: i64,
     pub last_status: Option<i64>,
     pub last_error: Option<String>,

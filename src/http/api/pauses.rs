@@ -157,7 +157,7 @@ pub fn parse_list_query(raw: &str) -> AppResult<ListQuery> {
     let q = Query::parse(raw)?;
     let status = match q.get("status")?.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+        Some(s) => Some(Status::from_name(s).ok_or_else(|| {
             let allowed: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
             AppError::invalid(
                 "status",

@@ -84,7 +84,7 @@ pub async fn detail(
             msg_id: d.msg_id,
             event: d.event,
             created_at: stamp(d.created_at),
-            state: d.state,
+            state: d.state.to_string(),
             attempts: d.attempts,
             last_status: d.last_status.map(|s| s.to_string()).unwrap_or_default(),
             last_error: d.last_error.unwrap_or_default(),
