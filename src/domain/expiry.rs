@@ -6,6 +6,7 @@ use rusqlite::params;
 use uuid::Uuid;
 
 use super::audit::{Actor, Entry};
+use super::event_type::EventType;
 use super::events;
 use super::pauses::get_by_id;
 use super::Millis;
@@ -35,7 +36,7 @@ pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<
         let entry = Entry {
             workspace_id: Some(*ws),
             actor: Actor::System,
-            event: "pause.expired",
+            event: EventType::PauseExpired,
             subject: Some(Uuid::from_bytes(*watch).to_string()),
             details: None,
         };

@@ -6,6 +6,7 @@
 use rand::Rng;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::event_type::EventType;
 use super::sql_enum::sql_enum;
 use super::Millis;
 use crate::db::WriteCtx;
@@ -42,7 +43,7 @@ pub struct NewMessage<'a> {
     pub endpoint_id: Option<i64>,
     pub user_id: Option<i64>,
     pub pause_id: Option<i64>,
-    pub event: &'a str,
+    pub event: EventType,
     pub payload: &'a str,
 }
 
@@ -80,7 +81,7 @@ pub struct Message {
     pub endpoint_id: Option<i64>,
     pub user_id: Option<i64>,
     pub pause_id: Option<i64>,
-    pub event: String,
+    pub event: EventType,
     pub payload: String,
     pub attempts: i64,
     pub created_at: Millis,

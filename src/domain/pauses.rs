@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::api_keys::AuthKey;
 use super::audit::{Actor, Entry};
+use super::event_type::EventType;
 use super::events;
 use super::{quotas, workspaces, Millis};
 
@@ -193,7 +194,7 @@ pub fn create(
     let entry = Entry {
         workspace_id: Some(ws.id),
         actor: Actor::Key(p.api_key_id),
-        event: "pause.created",
+        event: EventType::PauseCreated,
         subject: Some(watch_id.to_string()),
         details: None,
     };
@@ -262,9 +263,9 @@ pub fn decide(
         Status::Rejected
     };
     let event = if d.approved {
-        "pause.approved"
+        EventType::PauseApproved
     } else {
-        "pause.rejected"
+        EventType::PauseRejected
     };
     let details = json!({ "reason": d.reason, "via": d.via });
     let entry = Entry {
@@ -294,7 +295,7 @@ pub fn cancel(
     let entry = Entry {
         workspace_id: Some(key.workspace_id),
         actor: Actor::Key(key.id),
-        event: "pause.cancelled",
+        event: EventType::PauseCancelled,
         subject: Some(watch_id.to_string()),
         details: None,
     };
@@ -314,7 +315,7 @@ fn transition(
     now: Millis,
     scope: Scope,
     watch_id: &Uuid,
-    entry: Entry<'_>,
+    entry: Entry,
     update: impl FnOnce(&Connection, i64) -> rusqlite::Result<usize>,
 ) -> AppResult<Outcome> {
     let conn = ctx.conn;

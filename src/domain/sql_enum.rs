@@ -85,7 +85,6 @@ pub(crate) mod tests {
         /// A vocabulary for the macro's own tests.
         pub enum Colour { Red => "red", Green => "green" }
     }
-    use super::sql_enum;
 
     #[test]
     fn every_variant_round_trips_through_sql() {

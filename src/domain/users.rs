@@ -4,6 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
+use super::event_type::EventType;
 use super::sql_enum::sql_enum;
 use super::{workspaces, Millis};
 use crate::error::{AppError, AppResult};
@@ -117,7 +118,7 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
         Entry {
             workspace_id: Some(ws.id),
             actor,
-            event: "user.added",
+            event: EventType::UserAdded,
             subject: Some(id.to_string()),
             details: Some(json!({ "email": email, "role": u.role.as_str() })),
         },
