@@ -202,7 +202,7 @@ pub fn resend(
 pub struct Delivery {
     pub id: i64,
     pub msg_id: String,
-    pub event: String,
+    pub event: EventType,
     pub created_at: Millis,
     pub state: outbox::DeliveryState,
     pub attempts: i64,

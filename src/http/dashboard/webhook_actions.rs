@@ -82,7 +82,7 @@ pub async fn detail(
         .map(|d| DeliveryRow {
             id: d.id,
             msg_id: d.msg_id,
-            event: d.event,
+            event: d.event.to_string(),
             created_at: stamp(d.created_at),
             state: d.state.to_string(),
             attempts: d.attempts,
