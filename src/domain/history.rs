@@ -5,7 +5,7 @@ use rusqlite::Connection;
 
 use super::api_keys::AuthKey;
 use super::pauses::{from_row, Pause, SELECT};
-use super::status::{reads_as_sql, Status};
+use super::status::{overdue_sql, reads_as_sql, Status};
 use super::Millis;
 use crate::error::AppResult;
 
@@ -129,11 +129,12 @@ impl Scope {
 /// `is_test` from the `(workspace_id, is_test, status)` index.
 fn pending_count(scope: &Scope) -> String {
     let test = scope.condition("is_test");
+    let overdue = overdue_sql("", ":now");
     format!(
         "SELECT
     (SELECT count(*) FROM pauses WHERE workspace_id = :ws{test} AND status = 'pending')
   - (SELECT count(*) FROM pauses INDEXED BY pauses_pending_expiry
-     WHERE status = 'pending' AND expires_at <= :now AND workspace_id = :ws{test})"
+     WHERE {overdue} AND workspace_id = :ws{test})"
     )
 }
 

@@ -25,6 +25,12 @@ pub fn effective(stored: Status, expires_at: Millis, now: Millis) -> Status {
     }
 }
 
+/// SQL that is true when a `pauses` row is stored as pending but past its expiry at `now`: it
+/// reads as expired, and the sweep has yet to write that down. Arguments as in [`reads_as_sql`].
+pub fn overdue_sql(table: &str, now: &str) -> String {
+    format!("{table}status = 'pending' AND {table}expires_at <= {now}")
+}
+
 /// SQL that is true when a `pauses` row reads as `status` at `now`, [`effective`] in SQL.
 /// `table` prefixes the columns (`"p."` or `""`); `now` is the parameter holding the time
 /// (`":now"`, `"?"`), used at most once.
@@ -32,7 +38,8 @@ pub fn reads_as_sql(status: Status, table: &str, now: &str) -> String {
     match status {
         Status::Pending => format!("{table}status = 'pending' AND {table}expires_at > {now}"),
         Status::Expired => format!(
-            "({table}status = 'expired' OR ({table}status = 'pending' AND {table}expires_at <= {now}))"
+            "({table}status = 'expired' OR ({}))",
+            overdue_sql(table, now)
         ),
         other => format!("{table}status = '{}'", other.as_str()),
     }
