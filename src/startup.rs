@@ -15,7 +15,7 @@ use crate::domain::{idempotency, pauses, retention, sessions, users, workspaces,
 use crate::error::{AppError, AppResult};
 use crate::http::{self, AppState};
 use crate::notify::mailer::Mailer;
-use crate::waiters::Waiters;
+use crate::waiters::{Topic, Waiters};
 
 pub struct Application {
     port: u16,
@@ -46,8 +46,8 @@ impl Application {
         let wake = waiters.clone();
         let outbox_wake = Arc::new(tokio::sync::Notify::new());
         let dispatcher_wake = outbox_wake.clone();
-        let on_commit = Arc::new(move |ids: &[i64], outbox: bool| {
-            wake.wake(ids);
+        let on_commit = Arc::new(move |topics: &[Topic], outbox: bool| {
+            wake.wake(topics);
             if outbox {
                 dispatcher_wake.notify_one();
             }

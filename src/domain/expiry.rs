@@ -6,8 +6,10 @@ use rusqlite::params;
 use uuid::Uuid;
 
 use super::audit::{Actor, Entry};
+use super::event_type::EventType;
 use super::events;
 use super::pauses::get_by_id;
+use super::status::overdue_sql;
 use super::Millis;
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};
@@ -16,10 +18,11 @@ use crate::error::{AppError, AppResult};
 pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<usize> {
     let conn = ctx.conn;
     let due: Vec<(i64, i64, [u8; 16])> = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT id, workspace_id, watch_id FROM pauses
-             WHERE status = 'pending' AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2",
-        )?
+             WHERE {} ORDER BY expires_at LIMIT ?2",
+            overdue_sql("", "?1")
+        ))?
         .query_map(params![now, limit], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })?
@@ -35,7 +38,7 @@ pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<
         let entry = Entry {
             workspace_id: Some(*ws),
             actor: Actor::System,
-            event: "pause.expired",
+            event: EventType::PauseExpired,
             subject: Some(Uuid::from_bytes(*watch).to_string()),
             details: None,
         };
