@@ -76,7 +76,10 @@ fn the_rebuild_keeps_every_pause_its_indexes_and_the_rows_that_point_at_it() {
         .unwrap();
     assert!(enforced, "foreign keys are on again after migrating");
     assert_eq!(
-        rows(&conn, "SELECT pause_id FROM outbox UNION ALL SELECT pause_id FROM decision_links"),
+        rows(
+            &conn,
+            "SELECT pause_id FROM outbox UNION ALL SELECT pause_id FROM decision_links"
+        ),
         ["Integer(3)", "Integer(2)"]
     );
 }
