@@ -336,3 +336,33 @@ fn another_workspace_s_pause_does_not_exist_and_a_disabled_account_cannot_respon
     );
     assert_eq!(written(&conn, &p).0, 0);
 }
+
+#[test]
+fn the_timeline_tells_each_decision_once_from_its_response_row_after_the_request() {
+    let conn = db();
+    let p = new_pause(&conn);
+    // Same millisecond as the request: the decision still reads after it.
+    run(&conn, NOW, by(ALICE), &p, reject("too risky")).unwrap();
+    let events = crate::domain::timeline::for_pause(&conn, 1, p.id, &p.watch_id.to_string());
+    let told: Vec<(String, String)> = events
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event != "pause.notified")
+        .map(|e| (e.event, e.actor))
+        .collect();
+    let expected = [
+        ("pause.created", "key hitl_live_a…"),
+        ("pause.rejected", "alice@example.com"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(e, a)| (e.to_string(), a.to_string()))
+        .collect();
+    assert_eq!(told, expected);
+    conn.execute("DELETE FROM pause_responses", []).unwrap();
+    let events = crate::domain::timeline::for_pause(&conn, 1, p.id, &p.watch_id.to_string());
+    assert!(
+        !events.unwrap().iter().any(|e| e.event == "pause.rejected"),
+        "the decision is read from the response row, not the audit row"
+    );
+}
