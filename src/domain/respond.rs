@@ -231,5 +231,8 @@ fn record(
 }
 
 #[cfg(test)]
+#[path = "respond_rules_tests.rs"]
+mod rules_tests;
+#[cfg(test)]
 #[path = "respond_tests.rs"]
 mod tests;

@@ -1,5 +1,6 @@
-//! `respond` without a server: every response against every state a pause can be in, the
-//! workspace's reason rule, and two responses racing for one pause.
+//! `respond` without a server: every response against every state a pause can be in, what a
+//! response records, and two responses racing for one pause. The fixture is shared with
+//! `respond_rules_tests.rs`.
 
 use rusqlite::Connection;
 
@@ -7,15 +8,15 @@ use super::*;
 use crate::domain::api_keys::AuthKey;
 use crate::domain::pauses::NewPause;
 
-const NOW: Millis = 1_800_000_000_000;
+pub(super) const NOW: Millis = 1_800_000_000_000;
 const TIMEOUT_SECS: i64 = 3600;
-const LATER: Millis = NOW + TIMEOUT_SECS * 1000;
-const ALICE: i64 = 1;
-const BOB: i64 = 2;
-const DISABLED: i64 = 3;
-const ELSEWHERE: i64 = 4;
+pub(super) const LATER: Millis = NOW + TIMEOUT_SECS * 1000;
+pub(super) const ALICE: i64 = 1;
+pub(super) const BOB: i64 = 2;
+pub(super) const DISABLED: i64 = 3;
+pub(super) const ELSEWHERE: i64 = 4;
 
-fn db() -> Connection {
+pub(super) fn db() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
     crate::db::migrate(&mut conn).unwrap();
     conn.execute_batch(
@@ -32,7 +33,7 @@ fn db() -> Connection {
     conn
 }
 
-fn new_pause(conn: &Connection) -> Pause {
+pub(super) fn new_pause(conn: &Connection) -> Pause {
     let p = NewPause {
         workspace_id: 1,
         api_key_id: 1,
@@ -48,24 +49,24 @@ fn new_pause(conn: &Connection) -> Pause {
         .0
 }
 
-fn by(user_id: i64) -> Responder {
+pub(super) fn by(user_id: i64) -> Responder {
     Responder::User {
         user_id,
         via: Via::Dashboard,
     }
 }
 
-fn approve() -> Response {
+pub(super) fn approve() -> Response {
     Response::Approve { reason: None }
 }
 
-fn reject(reason: &str) -> Response {
+pub(super) fn reject(reason: &str) -> Response {
     Response::Reject {
         reason: Some(reason.into()),
     }
 }
 
-fn run(
+pub(super) fn run(
     conn: &Connection,
     now: Millis,
     who: Responder,
@@ -76,7 +77,7 @@ fn run(
 }
 
 /// Rows a response writes: its own, the audit row, and the pause's version.
-fn written(conn: &Connection, pause: &Pause) -> (i64, i64, i64) {
+pub(super) fn written(conn: &Connection, pause: &Pause) -> (i64, i64, i64) {
     let count = |sql: &str| conn.query_row(sql, [pause.id], |r| r.get(0)).unwrap();
     (
         count("SELECT count(*) FROM pause_responses WHERE pause_id = ?1"),
@@ -164,94 +165,33 @@ fn every_response_against_every_state_resolves_only_a_pending_pause() {
     }
 }
 
+fn text(conn: &Connection, sql: &str) -> String {
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
 #[test]
 fn the_response_row_says_who_what_why_and_how() {
     let conn = db();
     let p = new_pause(&conn);
     let done = run(&conn, NOW, by(ALICE), &p, reject("\u{200B} too risky ")).unwrap();
-    let row: (i64, String, i64, String, String, String, i64) = conn
-        .query_row(
-            "SELECT pause_id, responder_type, user_id, kind, reason, via, created_at
-             FROM pause_responses WHERE id = ?1",
-            [done.response_id],
-            |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                ))
-            },
-        )
-        .unwrap();
-    let expected = (p.id, "user", ALICE, "reject", "too risky", "dashboard", NOW);
-    assert_eq!(
-        (row.0, row.1.as_str(), row.2, row.3.as_str()),
-        (expected.0, expected.1, expected.2, expected.3)
+    let row = text(
+        &conn,
+        &format!(
+            "SELECT concat_ws('|', pause_id, responder_type, user_id, kind, reason, via, created_at)
+             FROM pause_responses WHERE id = {}",
+            done.response_id
+        ),
     );
     assert_eq!(
-        (row.4.as_str(), row.5.as_str(), row.6),
-        (expected.4, expected.5, expected.6)
+        row,
+        format!("{}|user|{ALICE}|reject|too risky|dashboard|{NOW}", p.id)
     );
     assert_eq!(done.pause.reason.as_deref(), Some("too risky"));
-    let details: String = conn
-        .query_row(
-            "SELECT details FROM audit_log WHERE event = 'pause.rejected'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let details = text(
+        &conn,
+        "SELECT details FROM audit_log WHERE event = 'pause.rejected'",
+    );
     assert_eq!(details, r#"{"reason":"too risky","via":"dashboard"}"#);
-}
-
-#[test]
-fn a_workspace_that_requires_a_reason_refuses_a_rejection_without_a_visible_one() {
-    let conn = db();
-    conn.execute("UPDATE workspaces SET reject_reason_required = 1", [])
-        .unwrap();
-    let p = new_pause(&conn);
-    for missing in [None, Some(" \t\u{200B}\u{FEFF} ".to_string())] {
-        let r = Response::Reject { reason: missing };
-        let refused = run(&conn, NOW, by(ALICE), &p, r);
-        assert!(
-            matches!(refused, Err(RespondError::ReasonRequired)),
-            "{refused:?}"
-        );
-    }
-    assert_eq!(written(&conn, &p).0, 0);
-    // Approving needs no reason; the rule is only about rejecting.
-    let approved = run(&conn, NOW, by(ALICE), &p, approve()).unwrap();
-    assert_eq!(approved.pause.reason, None);
-}
-
-#[test]
-fn a_reason_may_have_2000_characters_and_not_one_more() {
-    let conn = db();
-    let too_long = run(
-        &conn,
-        NOW,
-        by(ALICE),
-        &new_pause(&conn),
-        reject(&"x".repeat(2001)),
-    );
-    assert!(
-        matches!(too_long, Err(RespondError::ReasonTooLong)),
-        "{too_long:?}"
-    );
-    let at_limit = run(
-        &conn,
-        NOW,
-        by(ALICE),
-        &new_pause(&conn),
-        reject(&"é".repeat(2000)),
-    );
-    assert_eq!(
-        at_limit.unwrap().pause.reason.unwrap().chars().count(),
-        2000
-    );
 }
 
 #[test]
@@ -293,76 +233,4 @@ fn the_compare_and_set_refuses_a_response_to_a_pause_changed_since_it_was_read()
     let outcome = pauses::transition(&mut WriteCtx::new(&conn), NOW, &stale, entry, update);
     assert!(matches!(outcome.unwrap(), Outcome::AlreadyFinal(_)));
     assert_eq!(written(&conn, &stale).1, 2, "no audit row for the loser");
-}
-
-#[test]
-fn a_link_is_used_up_by_a_recorded_response_and_only_then() {
-    let conn = db();
-    conn.execute("UPDATE workspaces SET reject_reason_required = 1", [])
-        .unwrap();
-    let p = new_pause(&conn);
-    let tokens = decision_links::create(&conn, NOW, &p, BOB).unwrap();
-    let link = decision_links::find(&conn, &tokens.token).unwrap().unwrap();
-    let who = Responder::EmailLink {
-        user_id: BOB,
-        link_id: link.id,
-    };
-    let refused = run(&conn, NOW, who, &p, Response::Reject { reason: None });
-    assert!(matches!(refused, Err(RespondError::ReasonRequired)));
-    let unused = decision_links::find(&conn, &tokens.token).unwrap().unwrap();
-    assert_eq!(unused.used_at, None);
-    run(&conn, NOW, who, &p, approve()).unwrap();
-    let used = decision_links::find(&conn, &tokens.token).unwrap().unwrap();
-    assert_eq!(used.used_at, Some(NOW));
-    let via: String = conn
-        .query_row("SELECT via FROM pause_responses", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(via, "email link");
-}
-
-#[test]
-fn another_workspace_s_pause_does_not_exist_and_a_disabled_account_cannot_respond() {
-    let conn = db();
-    let p = new_pause(&conn);
-    let elsewhere = run(&conn, NOW, by(ELSEWHERE), &p, approve());
-    assert!(
-        matches!(elsewhere, Err(RespondError::NotFound)),
-        "{elsewhere:?}"
-    );
-    let disabled = run(&conn, NOW, by(DISABLED), &p, approve());
-    assert!(
-        matches!(disabled, Err(RespondError::NotPermitted)),
-        "{disabled:?}"
-    );
-    assert_eq!(written(&conn, &p).0, 0);
-}
-
-#[test]
-fn the_timeline_tells_each_decision_once_from_its_response_row_after_the_request() {
-    let conn = db();
-    let p = new_pause(&conn);
-    // Same millisecond as the request: the decision still reads after it.
-    run(&conn, NOW, by(ALICE), &p, reject("too risky")).unwrap();
-    let events = crate::domain::timeline::for_pause(&conn, 1, p.id, &p.watch_id.to_string());
-    let told: Vec<(String, String)> = events
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.event != "pause.notified")
-        .map(|e| (e.event, e.actor))
-        .collect();
-    let expected = [
-        ("pause.created", "key hitl_live_a…"),
-        ("pause.rejected", "alice@example.com"),
-    ];
-    let expected: Vec<(String, String)> = expected
-        .iter()
-        .map(|(e, a)| (e.to_string(), a.to_string()))
-        .collect();
-    assert_eq!(told, expected);
-    conn.execute("DELETE FROM pause_responses", []).unwrap();
-    let events = crate::domain::timeline::for_pause(&conn, 1, p.id, &p.watch_id.to_string());
-    assert!(
-        !events.unwrap().iter().any(|e| e.event == "pause.rejected"),
-        "the decision is read from the response row, not the audit row"
-    );
 }
