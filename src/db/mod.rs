@@ -173,18 +173,29 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0008_retention.sql")),
         M::up(include_str!("../../migrations/0009_key_scoped_sandbox.sql")),
         M::up(include_str!("../../migrations/0010_outbox_fairness.sql")),
+        M::up(include_str!("../../migrations/0011_pause_responses.sql")).foreign_key_check(),
     ])
 }
 
 /// Brings the schema up to date; migrations only ever run forward.
+///
+/// Foreign keys are off while they run (a table rebuild drops a table others refer to, and the
+/// pragma is ignored inside the migrations' transaction); a migration that rebuilds a table
+/// checks them before its transaction commits (`M::foreign_key_check`).
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
-    migrations()
+    let enforced: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+    conn.pragma_update(None, "foreign_keys", false)?;
+    let done = migrations()
         .to_latest(conn)
-        .context("database migration failed")
+        .context("database migration failed");
+    conn.pragma_update(None, "foreign_keys", enforced)?;
+    done
 }
 
 #[cfg(test)]
 mod migration_0009_tests;
+#[cfg(test)]
+mod migration_0011_tests;
 
 #[cfg(test)]
 mod tests {

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod pause_view;
 pub mod pauses;
 pub mod quotas;
+pub mod respond;
 pub mod retention;
 pub mod secrets;
 pub mod sessions;

@@ -6,7 +6,6 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
-use serde_json::json;
 use uuid::Uuid;
 
 use super::api_keys::AuthKey;
@@ -234,55 +233,10 @@ pub fn not_found(watch_id: &str) -> AppError {
     ))
 }
 
-/// A human's decision.
-#[derive(Debug, Clone)]
-pub struct Decision {
-    pub approved: bool,
-    pub reason: Option<String>,
-    pub user_id: i64,
-    /// How the decision arrived, for the audit row ("dashboard", "api", "email link").
-    pub via: &'static str,
-}
-
 /// What a compare-and-set change produced: the changed pause, or the pause as it already stood.
 pub enum Outcome {
     Changed(Pause),
     AlreadyFinal(Pause),
-}
-
-pub fn decide(
-    ctx: &mut WriteCtx<'_>,
-    now: Millis,
-    workspace_id: i64,
-    watch_id: &Uuid,
-    d: Decision,
-) -> AppResult<Outcome> {
-    let status = if d.approved {
-        Status::Approved
-    } else {
-        Status::Rejected
-    };
-    let event = if d.approved {
-        EventType::PauseApproved
-    } else {
-        EventType::PauseRejected
-    };
-    let details = json!({ "reason": d.reason, "via": d.via });
-    let entry = Entry {
-        workspace_id: Some(workspace_id),
-        actor: Actor::User(d.user_id),
-        event,
-        subject: Some(watch_id.to_string()),
-        details: Some(details),
-    };
-    let scope = Scope::people(workspace_id);
-    transition(ctx, now, scope, watch_id, entry, |conn, id| {
-        conn.prepare_cached(
-            "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4, version = version + 1
-             WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
-        )?
-        .execute(params![status, now, d.user_id, d.reason, id])
-    })
 }
 
 /// An agent withdraws a pending pause of its key's kind (a test key only test pauses).
@@ -299,7 +253,9 @@ pub fn cancel(
         subject: Some(watch_id.to_string()),
         details: None,
     };
-    transition(ctx, now, Scope::key(key), watch_id, entry, |conn, id| {
+    let pause = get_in(ctx.conn, Scope::key(key), watch_id)?
+        .ok_or_else(|| not_found(&watch_id.to_string()))?;
+    transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = 'cancelled', decided_at = ?1, version = version + 1
              WHERE id = ?2 AND status = 'pending' AND expires_at > ?1",
@@ -308,22 +264,21 @@ pub fn cancel(
     })
 }
 
-/// Compare-and-set on a pending pause in `scope`: `update` must touch no row unless the pause
-/// is still pending. The audit entry is written only when it did.
-fn transition(
+/// Compare-and-set on `pause`, read in this transaction: `update` must touch no row unless the
+/// pause is still pending. The event (audit row, messages) is written only when it did.
+pub(crate) fn transition(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
-    scope: Scope,
-    watch_id: &Uuid,
+    pause: &Pause,
     entry: Entry,
     update: impl FnOnce(&Connection, i64) -> rusqlite::Result<usize>,
 ) -> AppResult<Outcome> {
     let conn = ctx.conn;
-    let pause = get_in(conn, scope, watch_id)?.ok_or_else(|| not_found(&watch_id.to_string()))?;
+    let gone = || not_found(&pause.watch_id.to_string());
     if update(conn, pause.id)? == 0 {
-        return Ok(Outcome::AlreadyFinal(pause));
+        return Ok(Outcome::AlreadyFinal(pause.clone()));
     }
-    let changed = get_by_id(conn, pause.id)?.ok_or_else(|| not_found(&watch_id.to_string()))?;
+    let changed = get_by_id(conn, pause.id)?.ok_or_else(gone)?;
     events::pause_event(ctx, now, &changed, entry)?;
     ctx.pause_changed(pause.id);
     Ok(Outcome::Changed(changed))

@@ -1,4 +1,5 @@
-//! A pause's story, told from its audit rows: created, viewed, decided or expired.
+//! A pause's story, told from its audit rows and its responses: created, viewed, decided or
+//! expired.
 
 use rusqlite::{params, Connection};
 
@@ -16,15 +17,36 @@ pub struct Event {
     pub details: Option<String>,
 }
 
-pub fn for_pause(conn: &Connection, workspace_id: i64, watch_id: &str) -> AppResult<Vec<Event>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT a.at, a.event, a.actor_type, u.email, k.name, k.prefix, a.details
-         FROM audit_log a
-         LEFT JOIN users u ON a.actor_type = 'user' AND u.id = a.actor_id
-         LEFT JOIN api_keys k ON a.actor_type = 'key' AND k.id = a.actor_id
-         WHERE a.subject = ?1 AND a.workspace_id = ?2 ORDER BY a.id",
-    )?;
-    let rows = stmt.query_map(params![watch_id, workspace_id], |r| {
+/// Decisions come from the pause's responses (one row each, see `respond`); the rest from its
+/// audit rows. A response sorts after audit rows of the same millisecond: a pause is decided
+/// after it was requested and viewed, even under a test's frozen clock.
+const FOR_PAUSE: &str = "
+    SELECT at, event, actor_type, email, key_name, key_prefix, details FROM (
+        SELECT a.at, 0 AS rank, a.id, a.event, a.actor_type, u.email, k.name AS key_name,
+               k.prefix AS key_prefix, a.details
+        FROM audit_log a
+        LEFT JOIN users u ON a.actor_type = 'user' AND u.id = a.actor_id
+        LEFT JOIN api_keys k ON a.actor_type = 'key' AND k.id = a.actor_id
+        WHERE a.subject = ?1 AND a.workspace_id = ?2
+          AND a.event NOT IN ('pause.approved', 'pause.rejected')
+        UNION ALL
+        SELECT r.created_at, 1, r.id,
+               CASE r.kind WHEN 'approve' THEN 'pause.approved' ELSE 'pause.rejected' END,
+               r.responder_type, u.email, NULL, NULL,
+               json_object('reason', r.reason, 'via', r.via)
+        FROM pause_responses r
+        LEFT JOIN users u ON u.id = r.user_id
+        WHERE r.pause_id = ?3
+    ) ORDER BY at, rank, id";
+
+pub fn for_pause(
+    conn: &Connection,
+    workspace_id: i64,
+    pause_id: i64,
+    watch_id: &str,
+) -> AppResult<Vec<Event>> {
+    let mut stmt = conn.prepare_cached(FOR_PAUSE)?;
+    let rows = stmt.query_map(params![watch_id, workspace_id, pause_id], |r| {
         let actor_type: String = r.get(2)?;
         let actor = match actor_type.as_str() {
             "user" => r

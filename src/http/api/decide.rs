@@ -6,14 +6,13 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 use super::pauses::{outcome_response, parse_watch_id};
-use crate::domain::pauses::{self, Decision, Outcome};
-use crate::domain::{text, workspaces};
+use crate::domain::pauses::{self, Outcome};
+use crate::domain::respond::{self, RespondError, Responder, Response, Via, MAX_REASON_CHARS};
+use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::http::dashboard::layout::{is_local_path, redirect_with};
 use crate::http::dashboard::session::{self, SignedIn};
 use crate::http::{content_type, parse_json, read_body, State};
-
-pub const MAX_REASON_CHARS: usize = 2000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -172,17 +171,6 @@ fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<In
             )))
         }
     };
-    // Only invisible characters (spaces, zero-width) count as no reason at all.
-    let reason = text::reason(reason.as_deref());
-    if reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
-    {
-        return Err(AppError::invalid(
-            "reason",
-            format!("`reason` has at most {MAX_REASON_CHARS} characters"),
-        ));
-    }
     Ok(Input {
         approved,
         reason,
@@ -208,27 +196,41 @@ async fn decide(
     input: &Input,
 ) -> AppResult<Outcome> {
     let watch_id = parse_watch_id(raw_id)?;
-    let user = signed.session.user.clone();
-    let ws = workspaces::get(&*state.read()?, user.workspace_id)?;
-    if !input.approved && ws.reject_reason_required && input.reason.is_none() {
-        return Err(AppError::invalid(
-            "reason",
-            "this workspace requires a reason to reject",
-        ));
-    }
-    let decision = Decision {
-        approved: input.approved,
-        reason: input.reason.clone(),
-        user_id: user.id,
+    let responder = Responder::User {
+        user_id: signed.session.user.id,
         via: if input.html_next.is_some() {
-            "dashboard"
+            Via::Dashboard
         } else {
-            "api"
+            Via::Api
         },
     };
+    let response = Response::new(input.approved, input.reason.clone());
     let now = state.now();
-    state
+    let answer = state
         .writer
-        .run(move |ctx| pauses::decide(ctx, now, user.workspace_id, &watch_id, decision))
-        .await
+        .run(move |ctx| respond::respond(ctx, now, responder, &watch_id, response))
+        .await?;
+    match answer {
+        Ok(done) => Ok(Outcome::Changed(done.pause)),
+        Err(refused) => refusal(refused, &watch_id.to_string()),
+    }
+}
+
+/// A response that came too late answers like any change to a settled pause (409 with the
+/// pause, or for a form who won); the others are the caller's to fix.
+fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Outcome> {
+    Err(match refused {
+        RespondError::AlreadyDecided(p) | RespondError::Cancelled(p) | RespondError::Expired(p) => {
+            return Ok(Outcome::AlreadyFinal(*p))
+        }
+        RespondError::NotFound => pauses::not_found(watch_id),
+        RespondError::NotPermitted => AppError::Forbidden("this account is disabled".into()),
+        RespondError::ReasonRequired => {
+            AppError::invalid("reason", "this workspace requires a reason to reject")
+        }
+        RespondError::ReasonTooLong => AppError::invalid(
+            "reason",
+            format!("`reason` has at most {MAX_REASON_CHARS} characters"),
+        ),
+    })
 }

@@ -12,10 +12,10 @@ use super::one_click_view::{FormView, Page};
 use super::session::{anonymous_form_token, check_anonymous_form_token};
 use crate::db::WriteCtx;
 use crate::domain::decision_links::{self, Link};
-use crate::domain::pauses::{self, Decision, Outcome, Pause, Status};
+use crate::domain::pauses::{self, Pause, Status};
+use crate::domain::respond::{self, RespondError, Responder, Response};
 use crate::domain::{text, users, workspaces, Millis};
 use crate::error::{AppResult, PageError};
-use crate::http::api::decide::MAX_REASON_CHARS;
 use crate::http::{page_limit, State};
 use crate::rate_limit::PageGroup;
 
@@ -112,7 +112,7 @@ pub async fn submit(
     let token = path.into_inner();
     let now = state.now();
     let found = find(&*state.read()?, &token, now)?;
-    let Found::Open(_, pause, _) = &found else {
+    let Found::Open(..) = &found else {
         return render(&state, &req, found, None, "");
     };
     // Only invisible characters (spaces, zero-width) count as no reason at all.
@@ -121,53 +121,60 @@ pub async fn submit(
         Some("The form expired or was not sent from this page; nothing was decided. Please confirm again.")
     } else if !matches!(form.approved.as_str(), "true" | "false") {
         Some("Choose Approve or Reject.")
-    } else if reason.chars().count() > MAX_REASON_CHARS {
-        Some("The reason is too long (at most 2,000 characters).")
-    } else if form.approved == "false"
-        && reason.is_empty()
-        && workspaces::get(&*state.read()?, pause.workspace_id)?.reject_reason_required
-    {
-        Some("This workspace requires a reason to reject.")
     } else {
         None
     };
     if let Some(refused) = refusal {
         return render(&state, &req, found, Some(refused), &reason);
     }
-    let approved = form.approved == "true";
-    let result = state
+    let response = Response::new(form.approved == "true", Some(reason.clone()));
+    let (found, refused) = state
         .writer
-        .run(move |ctx| decide_by_link(ctx, now, &token, approved, reason))
+        .run(move |ctx| decide_by_link(ctx, now, &token, response))
         .await?;
-    render(&state, &req, result, None, "")
+    let typed = if refused.is_some() {
+        reason.as_str()
+    } else {
+        ""
+    };
+    render(&state, &req, found, refused, typed)
 }
 
-/// Re-checks the link inside the writer (a second POST may have won meanwhile), decides as the
-/// link's approver, and uses the link up only if the decision was recorded.
+/// Re-checks the link inside the writer (a second POST may have won meanwhile) and responds as
+/// the link's approver; `respond` uses the link up only if the response was recorded. A refusal
+/// comes back with the form to show again.
 fn decide_by_link(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
     token: &str,
-    approved: bool,
-    reason: String,
-) -> AppResult<Found> {
+    response: Response,
+) -> AppResult<(Found, Option<&'static str>)> {
     let found = find(ctx.conn, token, now)?;
-    let Found::Open(link, pause, user) = found else {
-        return Ok(found);
+    let Found::Open(link, pause, user) = &found else {
+        return Ok((found, None));
     };
-    let d = Decision {
-        approved,
-        reason: Some(reason).filter(|r| !r.is_empty()),
+    let responder = Responder::EmailLink {
         user_id: user.id,
-        via: "email link",
+        link_id: link.id,
     };
-    match pauses::decide(ctx, now, pause.workspace_id, &pause.watch_id, d)? {
-        Outcome::Changed(p) => {
-            decision_links::mark_used(ctx.conn, now, link.id)?;
-            Ok(Found::Decided(p))
+    let refused = match respond::respond(ctx, now, responder, &pause.watch_id, response)? {
+        Ok(done) => return Ok((Found::Decided(done.pause), None)),
+        Err(refused) => refused,
+    };
+    Ok(match refused {
+        RespondError::AlreadyDecided(p) | RespondError::Cancelled(p) | RespondError::Expired(p) => {
+            (Found::Decided(*p), None)
         }
-        Outcome::AlreadyFinal(p) => Ok(Found::Decided(p)),
-    }
+        RespondError::ReasonRequired => {
+            (found, Some("This workspace requires a reason to reject."))
+        }
+        RespondError::ReasonTooLong => (
+            found,
+            Some("The reason is too long (at most 2,000 characters)."),
+        ),
+        // `find` has just checked both; the page explains what it finds now.
+        RespondError::NotFound | RespondError::NotPermitted => (find(ctx.conn, token, now)?, None),
+    })
 }
 
 /// Every answer under `/d/`: never cached, indexed, or sent on as a Referer.

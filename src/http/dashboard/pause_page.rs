@@ -119,7 +119,7 @@ pub async fn show(
         PageError::App(AppError::NotFound("no such pause in your workspace".into()))
     })?;
     let id = p.watch_id.to_string();
-    let events = timeline::for_pause(&conn, user.workspace_id, &id)?;
+    let events = timeline::for_pause(&conn, user.workspace_id, p.id, &id)?;
     let keys = key_labels(&conn, user.workspace_id)?;
     let ws = workspaces::get(&conn, user.workspace_id)?;
     drop(conn);

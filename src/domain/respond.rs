@@ -1,0 +1,239 @@
+//! The one way a person responds to a pause.
+//!
+//! Every entry point (the API's JSON, the dashboard's form, an email's one-click link; later
+//! Slack, MCP and policies) turns its input into a [`Response`], names its [`Responder`], runs
+//! [`respond`] inside the writer's transaction and only translates the answer. The rules live
+//! here once, and everything they read (the responder, the workspace's rules, the pause) is read
+//! in the transaction that records the response: a setting changed a moment ago, or another
+//! approver who answered first, is seen.
+
+use rusqlite::{params, Connection};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::audit::{Actor, Entry};
+use super::event_type::EventType;
+use super::pauses::{self, Outcome, Pause, Status};
+use super::{decision_links, text, users, workspaces, Millis};
+use crate::db::WriteCtx;
+use crate::error::AppResult;
+
+/// The longest reason a person may give, in characters.
+pub const MAX_REASON_CHARS: usize = 2000;
+
+/// What a person answers. Questions' answers and plan feedback are to come.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Response {
+    Approve { reason: Option<String> },
+    Reject { reason: Option<String> },
+}
+
+impl Response {
+    pub fn new(approved: bool, reason: Option<String>) -> Response {
+        if approved {
+            Response::Approve { reason }
+        } else {
+            Response::Reject { reason }
+        }
+    }
+
+    fn reason(&self) -> Option<&str> {
+        match self {
+            Response::Approve { reason } | Response::Reject { reason } => reason.as_deref(),
+        }
+    }
+
+    /// As stored in `pause_responses.kind`.
+    fn kind(&self) -> &'static str {
+        match self {
+            Response::Approve { .. } => "approve",
+            Response::Reject { .. } => "reject",
+        }
+    }
+
+    fn resolves_to(&self) -> Status {
+        match self {
+            Response::Approve { .. } => Status::Approved,
+            Response::Reject { .. } => Status::Rejected,
+        }
+    }
+}
+
+/// How a response arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// The dashboard's HTML form.
+    Dashboard,
+    /// `POST /api/pause/:watchId/approve` with JSON (a script or the dashboard's JS).
+    Api,
+    /// The confirmation page behind a one-click link in an approval email.
+    EmailLink,
+}
+
+impl Via {
+    /// As written in audit rows' `via` and in `pause_responses.via` (unchanged since 0.1).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Dashboard => "dashboard",
+            Via::Api => "api",
+            Via::EmailLink => "email link",
+        }
+    }
+}
+
+/// Who responds. Deciding by API key (`ApiKey { key_id }`) and remembered decisions
+/// (`Policy { policy_id }`) will be variants here; `pause_responses.responder_type` already
+/// allows `key` and `policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Responder {
+    /// A signed-in person (dashboard form, or JSON with a session).
+    User { user_id: i64, via: Via },
+    /// The approver a one-click email link was sent to: the link is used up by a recorded
+    /// response, and only then.
+    EmailLink { user_id: i64, link_id: i64 },
+}
+
+impl Responder {
+    fn user_id(self) -> i64 {
+        match self {
+            Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => user_id,
+        }
+    }
+
+    pub fn via(self) -> Via {
+        match self {
+            Responder::User { via, .. } => via,
+            Responder::EmailLink { .. } => Via::EmailLink,
+        }
+    }
+}
+
+/// A recorded response and the pause it resolved.
+#[derive(Debug)]
+pub struct Responded {
+    pub pause: Pause,
+    pub response_id: i64,
+}
+
+/// Why a response was not recorded. Nothing was written.
+#[derive(Debug)]
+pub enum RespondError {
+    /// No such pause in the responder's workspace.
+    NotFound,
+    /// The responder's account is gone or disabled.
+    NotPermitted,
+    /// Someone answered first: the pause says who (`decided_by`), what and when.
+    AlreadyDecided(Box<Pause>),
+    Cancelled(Box<Pause>),
+    /// Expired, whether the sweep has written it yet or not.
+    Expired(Box<Pause>),
+    /// The workspace requires a reason to reject, and none (or only invisible characters) came.
+    ReasonRequired,
+    /// Longer than [`MAX_REASON_CHARS`].
+    ReasonTooLong,
+}
+
+/// Checks `response` against the responder, the workspace's rules and the pause, then resolves
+/// the pause with a compare-and-set on its status, records the response, and writes the event
+/// (audit row, webhooks, callback, Slack follow-up). A refusal writes nothing; a database
+/// failure is the outer error, so the writer rolls the job back.
+pub fn respond(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    responder: Responder,
+    watch_id: &Uuid,
+    response: Response,
+) -> AppResult<Result<Responded, RespondError>> {
+    let conn = ctx.conn;
+    let Some(user) = users::get(conn, responder.user_id())?.filter(|u| !u.disabled) else {
+        return Ok(Err(RespondError::NotPermitted));
+    };
+    let reason = text::reason(response.reason());
+    if reason
+        .as_ref()
+        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
+    {
+        return Ok(Err(RespondError::ReasonTooLong));
+    }
+    if matches!(response, Response::Reject { .. })
+        && reason.is_none()
+        && workspaces::get(conn, user.workspace_id)?.reject_reason_required
+    {
+        return Ok(Err(RespondError::ReasonRequired));
+    }
+    let Some(pause) = pauses::get(conn, user.workspace_id, watch_id)? else {
+        return Ok(Err(RespondError::NotFound));
+    };
+    let status = response.resolves_to();
+    let entry = Entry {
+        workspace_id: Some(user.workspace_id),
+        actor: Actor::User(user.id),
+        event: if status == Status::Approved {
+            EventType::PauseApproved
+        } else {
+            EventType::PauseRejected
+        },
+        subject: Some(watch_id.to_string()),
+        details: Some(json!({ "reason": reason, "via": responder.via().as_str() })),
+    };
+    let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
+        conn.prepare_cached(
+            "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
+                 version = version + 1
+             WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
+        )?
+        .execute(params![status.as_str(), now, user.id, reason, id])
+    })?;
+    let pause = match resolved {
+        Outcome::Changed(p) => p,
+        Outcome::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
+    };
+    let response_id = record(ctx.conn, now, &pause, responder, response.kind(), reason)?;
+    Ok(Ok(Responded { pause, response_id }))
+}
+
+/// The pause was not pending (any more): what it had become.
+fn too_late(pause: Pause, now: Millis) -> RespondError {
+    let status = pause.status(now);
+    let pause = Box::new(pause);
+    match status {
+        Status::Cancelled => RespondError::Cancelled(pause),
+        Status::Expired | Status::Pending => RespondError::Expired(pause),
+        _ => RespondError::AlreadyDecided(pause),
+    }
+}
+
+fn record(
+    conn: &Connection,
+    now: Millis,
+    pause: &Pause,
+    responder: Responder,
+    kind: &str,
+    reason: Option<String>,
+) -> AppResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO pause_responses (pause_id, responder_type, user_id, kind, reason, via,
+                                      created_at)
+         VALUES (?1, 'user', ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![
+        pause.id,
+        responder.user_id(),
+        kind,
+        reason,
+        responder.via().as_str(),
+        now
+    ])?;
+    let id = conn.last_insert_rowid();
+    if let Responder::EmailLink { link_id, .. } = responder {
+        decision_links::mark_used(conn, now, link_id)?;
+    }
+    Ok(id)
+}
+
+#[cfg(test)]
+#[path = "respond_rules_tests.rs"]
+mod rules_tests;
+#[cfg(test)]
+#[path = "respond_tests.rs"]
+mod tests;
