@@ -6,11 +6,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
+use super::format::{capitalise, stamp, Stamp};
+use super::forms::{ManagerForm, NoFields};
+use super::layout::{clear_flash, html, redirect_with, Layout};
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::api_keys::{self, KeyListing};
 use crate::domain::audit::Actor;
-use crate::domain::{rfc3339, Millis};
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
 use crate::http::State;
@@ -27,19 +28,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(revoke))
             .default_service(crate::http::only("POST")),
     );
-}
-
-/// A time for people (`2026-11-15 12:00 UTC`) with its machine-readable form.
-#[derive(Clone)]
-pub struct Stamp {
-    pub iso: String,
-    pub text: String,
-}
-
-pub fn stamp(ms: Millis) -> Stamp {
-    let iso = rfc3339(ms);
-    let text = format!("{} UTC", iso.get(..16).unwrap_or(&iso).replace('T', " "));
-    Stamp { iso, text }
 }
 
 #[derive(Clone)]
@@ -131,20 +119,14 @@ pub struct CreateForm {
     name: String,
     #[serde(default)]
     kind: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 /// Creates a key and answers with the only page that will ever show it in full.
 pub async fn create(
     state: State,
-    session: ManagerSession,
     req: HttpRequest,
-    body: web::Bytes,
+    ManagerForm { signed, form }: ManagerForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: CreateForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
     let back = |text: &str| Ok(redirect_with(&state, &signed, "/keys", "error", text));
     let test = match form.kind.as_str() {
         "live" => false,
@@ -193,31 +175,13 @@ pub fn curl_snippet(base_url: &str, key: &str) -> String {
     )
 }
 
-/// Domain messages start lower-case to read well after a field name; a flash is a sentence.
-pub fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
-#[derive(Deserialize)]
-pub struct RevokeForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
 /// Revokes a key of this workspace; the API refuses it from the next request on.
 pub async fn revoke(
     state: State,
-    session: ManagerSession,
-    req: HttpRequest,
+    button: ManagerForm<NoFields>,
     path: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: RevokeForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
+    let signed = button.signed;
     let id = path.trim().parse::<i64>().map_err(|_| not_found(&path))?;
     let (user, now) = (signed.user().clone(), state.now());
     let result = state

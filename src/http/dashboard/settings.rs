@@ -8,9 +8,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::keys::capitalise;
-use super::layout::{clear_flash, html, html_status, parse_form, redirect_with, Layout};
-use super::queue::human_duration;
+use super::format::{capitalise, human_duration};
+use super::forms::ManagerForm;
+use super::layout::{clear_flash, html, html_status, redirect_with, Layout};
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::audit::Actor;
 use crate::domain::retention;
@@ -109,19 +109,13 @@ pub struct SettingsForm {
     slack_webhook_url: String,
     #[serde(default)]
     context_retention_days: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn save(
     state: State,
-    session: ManagerSession,
     req: HttpRequest,
-    body: web::Bytes,
+    ManagerForm { signed, form: f }: ManagerForm<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let f: SettingsForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&f.csrf_token))?;
     let change = match parse(&f) {
         Ok(change) => change,
         Err(e) => return invalid(&state, &req, &signed, &f, e),
@@ -140,20 +134,14 @@ pub async fn save(
         })
         .await;
     match saved {
-        Ok(true) => Ok(redirect_with(
-            &state,
-            &signed,
-            "/settings",
-            "notice",
-            "Settings saved.",
-        )),
-        Ok(false) => Ok(redirect_with(
-            &state,
-            &signed,
-            "/settings",
-            "notice",
-            "Nothing changed.",
-        )),
+        Ok(changed) => {
+            let text = if changed {
+                "Settings saved."
+            } else {
+                "Nothing changed."
+            };
+            Ok(redirect_with(&state, &signed, "/settings", "notice", text))
+        }
         Err(e @ AppError::Invalid { .. }) => invalid(&state, &req, &signed, &f, e),
         Err(e) => Err(e.into()),
     }

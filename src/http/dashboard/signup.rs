@@ -123,7 +123,7 @@ pub async fn submit(
     let checked = users::validate_name(&form.name, true)
         .and_then(|_| check_new_password(&form.password, &form.password_confirm));
     if let Err(e) = checked {
-        let text = super::account::sentence(&e.detail());
+        let text = super::format::sentence(&e.detail());
         return render_form(
             &state,
             &req,

@@ -8,8 +8,8 @@ use askama::Template;
 use rusqlite::Connection;
 use serde::Deserialize;
 
-use super::account::refuse;
-use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
+use super::forms::{form_result, refuse, ManagerForm};
+use super::layout::{clear_flash, html, Layout};
 use super::session::ManagerSession;
 use super::users::invited_page;
 use crate::domain::audit::Actor;
@@ -19,9 +19,7 @@ use crate::error::{AppError, AppResult, PageError};
 use crate::http::State;
 
 #[derive(Deserialize)]
-struct ActionForm {
-    #[serde(default)]
-    csrf_token: String,
+pub struct ActionForm {
     #[serde(default)]
     role: String,
     /// "on" when disabling: revoke the keys the user created, too.
@@ -33,26 +31,18 @@ struct ActionForm {
 type Action = fn(&Connection, Millis, &User, i64, &ActionForm) -> AppResult<String>;
 
 async fn act(
-    state: State,
-    session: ManagerSession,
-    req: HttpRequest,
+    state: &State,
+    ManagerForm { signed, form }: ManagerForm<ActionForm>,
     path: web::Path<String>,
-    body: web::Bytes,
     action: Action,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: ActionForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
     let target = user_id(&path)?;
     let (actor, now) = (signed.user().clone(), state.now());
     let done = state
         .writer
         .run(move |ctx| action(ctx.conn, now, &actor, target, &form))
         .await;
-    match done {
-        Ok(text) => Ok(redirect_with(&state, &signed, "/users", "notice", &text)),
-        Err(e) => refuse(&state, &signed, "/users", e),
-    }
+    form_result(state, &signed, "/users", done)
 }
 
 /// A malformed id is as unknown as another workspace's: 404.
@@ -112,27 +102,17 @@ fn do_enable(
     })
 }
 
-pub async fn change_role(
-    s: State,
-    m: ManagerSession,
-    r: HttpRequest,
-    p: web::Path<String>,
-    b: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    act(s, m, r, p, b, do_change_role).await
+type Form = ManagerForm<ActionForm>;
+type Page = Result<HttpResponse, PageError>;
+
+pub async fn change_role(s: State, f: Form, p: web::Path<String>) -> Page {
+    act(&s, f, p, do_change_role).await
 }
 
-pub async fn disable(
-    s: State,
-    m: ManagerSession,
-    r: HttpRequest,
-    p: web::Path<String>,
-    b: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    let state = s.clone();
-    let res = act(s, m, r, p, b, do_disable).await;
+pub async fn disable(s: State, f: Form, p: web::Path<String>) -> Page {
+    let res = act(&s, f, p, do_disable).await;
     // Revoked means revoked now, not when the key cache would have expired.
-    state.key_cache.clear();
+    s.key_cache.clear();
     res
 }
 
@@ -187,28 +167,18 @@ pub async fn confirm_disable(
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
-pub async fn enable(
-    s: State,
-    m: ManagerSession,
-    r: HttpRequest,
-    p: web::Path<String>,
-    b: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    act(s, m, r, p, b, do_enable).await
+pub async fn enable(s: State, f: Form, p: web::Path<String>) -> Page {
+    act(&s, f, p, do_enable).await
 }
 
 /// A fresh sign-up link for an invited user who has not signed up (e.g. the first expired);
 /// older links stop working.
 pub async fn reinvite(
     state: State,
-    session: ManagerSession,
     req: HttpRequest,
+    ManagerForm { signed, .. }: Form,
     path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: ActionForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
+) -> Page {
     let target = user_id(&path)?;
     let (actor, now) = (signed.user().clone(), state.now());
     let issued = state

@@ -7,8 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::account::{check_new_password, hash_password, refuse};
-use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
+use super::account::{check_new_password, hash_password};
+use super::forms::{refuse, ManagerForm};
+use super::layout::{clear_flash, html, redirect_with, Layout};
 use super::session::{ManagerSession, SignedIn};
 use super::user_actions;
 use crate::domain::audit::Actor;
@@ -142,9 +143,7 @@ pub async fn list(
 }
 
 #[derive(Deserialize)]
-struct AddForm {
-    #[serde(default)]
-    csrf_token: String,
+pub struct AddForm {
     #[serde(default)]
     email: String,
     #[serde(default)]
@@ -162,13 +161,9 @@ struct AddForm {
 
 pub async fn add(
     state: State,
-    session: ManagerSession,
     req: HttpRequest,
-    body: web::Bytes,
+    ManagerForm { signed, form }: ManagerForm<AddForm>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: AddForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
     let result = match form.method.as_str() {
         "invite" => add_invited(&state, signed.user().clone(), form)
             .await

@@ -7,8 +7,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::keys::{stamp, Stamp};
-use super::layout::{clear_flash, html, html_status, parse_form, Layout};
+use super::format::{sentence, stamp, Stamp};
+use super::forms::{ManagerForm, NoFields};
+use super::layout::{clear_flash, html, html_status, Layout};
 use super::session::{ManagerSession, SignedIn};
 use super::webhook_actions;
 use crate::domain::audit::Actor;
@@ -127,42 +128,39 @@ pub async fn list(
     Ok(clear_flash(&state, &p.layout, html(&p)?))
 }
 
-/// The create form: `url`, `csrf_token` and any number of `events` checkboxes (repeated keys,
-/// which serde_urlencoded cannot collect, hence the manual parse).
-struct CreateForm {
+/// The create form: `url` and any number of `events` checkboxes (repeated keys, which a
+/// derived struct cannot collect, hence read from the list of pairs).
+#[derive(serde::Deserialize)]
+#[serde(from = "Vec<(String, String)>")]
+pub struct CreateForm {
     url: String,
     events: Vec<String>,
-    csrf_token: String,
 }
 
-fn parse_create(body: &[u8]) -> CreateForm {
-    let mut f = CreateForm {
-        url: String::new(),
-        events: Vec::new(),
-        csrf_token: String::new(),
-    };
-    for (k, v) in url::form_urlencoded::parse(body) {
-        match k.as_ref() {
-            "url" => f.url = v.into_owned(),
-            "events" => f.events.push(v.into_owned()),
-            "csrf_token" => f.csrf_token = v.into_owned(),
-            _ => {}
+impl From<Vec<(String, String)>> for CreateForm {
+    fn from(pairs: Vec<(String, String)>) -> CreateForm {
+        let mut f = CreateForm {
+            url: String::new(),
+            events: Vec::new(),
+        };
+        for (k, v) in pairs {
+            match k.as_str() {
+                "url" => f.url = v,
+                "events" => f.events.push(v),
+                _ => {}
+            }
         }
+        f
     }
-    f
 }
 
 /// Creates an endpoint (audited) and answers with its secret; bad input re-renders the form
 /// as typed with a 422 and writes nothing.
 pub async fn create(
     state: State,
-    session: ManagerSession,
     req: HttpRequest,
-    body: web::Bytes,
+    ManagerForm { signed, form: f }: ManagerForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let f = parse_create(&body);
-    signed.check_csrf(&req, Some(&f.csrf_token))?;
     let (user, now): (_, Millis) = (signed.user().clone(), state.now());
     let (url, events) = (f.url.clone(), f.events.clone());
     let created = state
@@ -178,7 +176,7 @@ pub async fn create(
             secret_page(&state, &req, &signed, id, url, secret, false)
         }
         Err(AppError::Invalid { detail, .. }) => {
-            let text = super::account::sentence(&detail);
+            let text = sentence(&detail);
             let p = page(&state, &req, &signed, f.url, &f.events, Some(text))?;
             let res = html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)?;
             Ok(clear_flash(&state, &p.layout, res))
@@ -206,23 +204,13 @@ pub fn secret_page(
     Ok(clear_flash(state, &p.layout, html(&p)?))
 }
 
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf_token: String,
-}
-
 /// Creates the callback signing secret if the workspace has none yet (a write, so through
 /// the writer; the first callback delivery would create it anyway), then shows the list.
 pub async fn create_callback_secret(
     state: State,
-    session: ManagerSession,
-    req: HttpRequest,
-    body: web::Bytes,
+    button: ManagerForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: CsrfForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
+    let signed = button.signed;
     let ws = signed.user().workspace_id;
     state
         .writer
