@@ -36,7 +36,10 @@ async fn every_signed_in_form_without_the_csrf_token_is_a_readable_403_and_write
     let added = b
         .post_form(
             "/webhooks",
-            &[("url", "https://example.com/hook"), ("events", "pause.approved")],
+            &[
+                ("url", "https://example.com/hook"),
+                ("events", "pause.approved"),
+            ],
         )
         .await;
     assert_eq!(added.status(), 200);

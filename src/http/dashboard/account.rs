@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::forms::{form_result, refuse, CsrfForm};
+use super::forms::{form_result, post_only, refuse, write_as, CsrfForm};
 use super::layout::{clear_flash, html, redirect_into_session, redirect_with, Layout};
 use super::session::PageSession;
 use crate::domain::{notifications, user_admin, users};
@@ -19,20 +19,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(page))
             .default_service(crate::http::only("GET")),
     );
-    for (path, route) in [
-        ("/account/name", web::post().to(change_name)),
-        ("/account/password", web::post().to(change_password)),
-        (
-            "/account/notifications",
-            web::post().to(change_notifications),
-        ),
-    ] {
-        cfg.service(
-            web::resource(path)
-                .route(route)
-                .default_service(crate::http::only("POST")),
-        );
-    }
+    post_only(
+        cfg,
+        [
+            ("/account/name", web::post().to(change_name)),
+            ("/account/password", web::post().to(change_password)),
+            (
+                "/account/notifications",
+                web::post().to(change_notifications),
+            ),
+        ],
+    );
 }
 
 #[derive(Template)]
@@ -64,9 +61,9 @@ pub async fn page(
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct NameForm {
-    #[serde(default)]
     name: String,
 }
 
@@ -74,22 +71,21 @@ pub async fn change_name(
     state: State,
     CsrfForm { signed, form }: CsrfForm<NameForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (user, now) = (signed.user().clone(), state.now());
-    let done = state
-        .writer
-        .run(move |ctx| user_admin::set_name(ctx.conn, now, &user, &form.name))
-        .await
-        .map(|changed| match changed {
-            true => "Your name was changed.",
-            false => "Your name is unchanged.",
-        });
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        user_admin::set_name(ctx.conn, now, user, &form.name)
+    })
+    .await
+    .map(|changed| match changed {
+        true => "Your name was changed.",
+        false => "Your name is unchanged.",
+    });
     form_result(&state, &signed, "/account", done)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct NotificationsForm {
     /// "on" or "off".
-    #[serde(default)]
     email: String,
 }
 
@@ -103,11 +99,10 @@ pub async fn change_notifications(
         "off" => false,
         _ => return Err(AppError::invalid("email", "choose on or off").into()),
     };
-    let (user, now) = (signed.user().clone(), state.now());
-    state
-        .writer
-        .run(move |ctx| notifications::set_email(ctx.conn, now, &user, on))
-        .await?;
+    write_as(&state, &signed, move |ctx, now, user| {
+        notifications::set_email(ctx.conn, now, user, on)
+    })
+    .await?;
     let text = match on {
         true => "You will get an email for each new request.",
         false => "You will no longer get emails about new requests.",
@@ -115,13 +110,11 @@ pub async fn change_notifications(
     Ok(redirect_with(&state, &signed, "/account", "notice", text))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct PasswordForm {
-    #[serde(default)]
     current_password: String,
-    #[serde(default)]
     new_password: String,
-    #[serde(default)]
     new_password_confirm: String,
 }
 

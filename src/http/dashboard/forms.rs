@@ -6,15 +6,38 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::web::ServiceConfig;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest, HttpResponse, Resource, Route};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
 use super::format::sentence;
 use super::layout::{parse_form, redirect_with};
 use super::session::{ManagerSession, PageSession, SignedIn};
+use crate::db::WriteCtx;
+use crate::domain::users::User;
+use crate::domain::Millis;
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::AppState;
+
+/// `path` answering GET (the page) and POST (its form); another method is a 405 naming both.
+pub fn form_page(path: &str, get: Route, post: Route) -> Resource {
+    web::resource(path)
+        .route(get)
+        .route(post)
+        .default_service(crate::http::only("GET, POST"))
+}
+
+/// Form targets that take only a POST; another method is a 405 naming POST.
+pub fn post_only<const N: usize>(cfg: &mut ServiceConfig, routes: [(&str, Route); N]) {
+    for (path, route) in routes {
+        cfg.service(
+            web::resource(path)
+                .route(route)
+                .default_service(crate::http::only("POST")),
+        );
+    }
+}
 
 /// The form field that carries the session's CSRF token (the `x-csrf-token` header wins).
 const CSRF_FIELD: &str = "csrf_token";
@@ -66,6 +89,17 @@ impl<T: DeserializeOwned + 'static, const MANAGER: bool> FromRequest for Session
             Ok(SessionForm { signed, form })
         })
     }
+}
+
+/// Runs `change` on the writer as the signed-in user, at the request's time: the prologue of
+/// every handler that writes.
+pub async fn write_as<T, F>(state: &AppState, signed: &SignedIn, change: F) -> AppResult<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut WriteCtx<'_>, Millis, &User) -> AppResult<T> + Send + 'static,
+{
+    let (user, now) = (signed.user().clone(), state.now());
+    state.writer.run(move |ctx| change(ctx, now, &user)).await
 }
 
 /// The end of most form handlers: done goes to `to` with the notice it returned; a refusal the

@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::format::{capitalise, stamp, Stamp};
-use super::forms::{ManagerForm, NoFields};
+use super::forms::{form_page, post_only, write_as, ManagerForm, NoFields};
 use super::layout::{clear_flash, html, redirect_with, Layout};
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::api_keys::{self, KeyListing};
@@ -17,17 +17,12 @@ use crate::http::query::Query;
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/keys")
-            .route(web::get().to(list))
-            .route(web::post().to(create))
-            .default_service(crate::http::only("GET, POST")),
-    )
-    .service(
-        web::resource("/keys/{id}/revoke")
-            .route(web::post().to(revoke))
-            .default_service(crate::http::only("POST")),
-    );
+    cfg.service(form_page(
+        "/keys",
+        web::get().to(list),
+        web::post().to(create),
+    ));
+    post_only(cfg, [("/keys/{id}/revoke", web::post().to(revoke))]);
 }
 
 #[derive(Clone)]
@@ -113,11 +108,10 @@ fn not_found(raw: &str) -> AppError {
     AppError::NotFound(format!("no API key with id `{raw}` in this workspace"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CreateForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     kind: String,
 }
 
@@ -137,21 +131,18 @@ pub async fn create(
     if name.is_empty() {
         return back("Give the key a name, so you can tell it apart later.");
     }
-    let (user, now) = (signed.user().clone(), state.now());
     let key_name = name.clone();
-    let created = state
-        .writer
-        .run(move |ctx| {
-            api_keys::create(
-                ctx.conn,
-                now,
-                Actor::User(user.id),
-                user.workspace_id,
-                &key_name,
-                test,
-            )
-        })
-        .await;
+    let created = write_as(&state, &signed, move |ctx, now, user| {
+        api_keys::create(
+            ctx.conn,
+            now,
+            Actor::User(user.id),
+            user.workspace_id,
+            &key_name,
+            test,
+        )
+    })
+    .await;
     let key = match created {
         Ok((_, key)) => key,
         Err(AppError::Invalid { detail, .. }) => return back(&capitalise(&detail)),
@@ -183,19 +174,16 @@ pub async fn revoke(
 ) -> Result<HttpResponse, PageError> {
     let signed = button.signed;
     let id = path.trim().parse::<i64>().map_err(|_| not_found(&path))?;
-    let (user, now) = (signed.user().clone(), state.now());
-    let result = state
-        .writer
-        .run(move |ctx| {
-            api_keys::revoke(
-                ctx.conn,
-                now,
-                Actor::User(user.id),
-                id,
-                Some(user.workspace_id),
-            )
-        })
-        .await;
+    let result = write_as(&state, &signed, move |ctx, now, user| {
+        api_keys::revoke(
+            ctx.conn,
+            now,
+            Actor::User(user.id),
+            id,
+            Some(user.workspace_id),
+        )
+    })
+    .await;
     // Revoked means revoked now, not when the cache would have expired.
     state.key_cache.clear();
     match result {

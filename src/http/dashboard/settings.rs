@@ -9,7 +9,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::format::{capitalise, human_duration};
-use super::forms::ManagerForm;
+use super::forms::{form_page, write_as, ManagerForm};
 use super::layout::{clear_flash, html, html_status, redirect_with, Layout};
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::audit::Actor;
@@ -19,12 +19,11 @@ use crate::error::{AppError, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/settings")
-            .route(web::get().to(form))
-            .route(web::post().to(save))
-            .default_service(crate::http::only("GET, POST")),
-    );
+    cfg.service(form_page(
+        "/settings",
+        web::get().to(form),
+        web::post().to(save),
+    ));
 }
 
 #[derive(Template)]
@@ -97,17 +96,13 @@ pub async fn form(
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SettingsForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     default_timeout_secs: String,
-    #[serde(default)]
     reject_reason_required: String,
-    #[serde(default)]
     slack_webhook_url: String,
-    #[serde(default)]
     context_retention_days: String,
 }
 
@@ -120,19 +115,16 @@ pub async fn save(
         Ok(change) => change,
         Err(e) => return invalid(&state, &req, &signed, &f, e),
     };
-    let (user, now) = (signed.user().clone(), state.now());
-    let saved = state
-        .writer
-        .run(move |ctx| {
-            workspaces::update_settings(
-                ctx.conn,
-                now,
-                Actor::User(user.id),
-                user.workspace_id,
-                change,
-            )
-        })
-        .await;
+    let saved = write_as(&state, &signed, move |ctx, now, user| {
+        workspaces::update_settings(
+            ctx.conn,
+            now,
+            Actor::User(user.id),
+            user.workspace_id,
+            change,
+        )
+    })
+    .await;
     match saved {
         Ok(changed) => {
             let text = if changed {

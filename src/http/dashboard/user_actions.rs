@@ -8,7 +8,7 @@ use askama::Template;
 use rusqlite::Connection;
 use serde::Deserialize;
 
-use super::forms::{form_result, refuse, ManagerForm};
+use super::forms::{form_result, refuse, write_as, ManagerForm};
 use super::layout::{clear_flash, html, Layout};
 use super::session::ManagerSession;
 use super::users::invited_page;
@@ -18,12 +18,11 @@ use crate::domain::{api_keys, invites, rfc3339, user_admin, Millis};
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::State;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct ActionForm {
-    #[serde(default)]
     role: String,
     /// "on" when disabling: revoke the keys the user created, too.
-    #[serde(default)]
     revoke_keys: String,
 }
 
@@ -37,11 +36,10 @@ async fn act(
     action: Action,
 ) -> Result<HttpResponse, PageError> {
     let target = user_id(&path)?;
-    let (actor, now) = (signed.user().clone(), state.now());
-    let done = state
-        .writer
-        .run(move |ctx| action(ctx.conn, now, &actor, target, &form))
-        .await;
+    let done = write_as(state, &signed, move |ctx, now, actor| {
+        action(ctx.conn, now, actor, target, &form)
+    })
+    .await;
     form_result(state, &signed, "/users", done)
 }
 
@@ -180,16 +178,13 @@ pub async fn reinvite(
     path: web::Path<String>,
 ) -> Page {
     let target = user_id(&path)?;
-    let (actor, now) = (signed.user().clone(), state.now());
-    let issued = state
-        .writer
-        .run(move |ctx| {
-            let user = users::get_in_workspace(ctx.conn, actor.workspace_id, target)?;
-            user_admin::ensure_may_manage(&actor, user.role)?;
-            let token = invites::issue(ctx.conn, now, Actor::User(actor.id), &user)?;
-            Ok((user, token))
-        })
-        .await;
+    let issued = write_as(&state, &signed, move |ctx, now, actor| {
+        let user = users::get_in_workspace(ctx.conn, actor.workspace_id, target)?;
+        user_admin::ensure_may_manage(actor, user.role)?;
+        let token = invites::issue(ctx.conn, now, Actor::User(actor.id), &user)?;
+        Ok((user, token))
+    })
+    .await;
     match issued {
         Ok((user, token)) => invited_page(&state, &req, &signed, &user, &token),
         Err(e) => refuse(&state, &signed, "/users", e),

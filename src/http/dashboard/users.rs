@@ -8,7 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::account::{check_new_password, hash_password};
-use super::forms::{refuse, ManagerForm};
+use super::forms::{form_page, post_only, refuse, ManagerForm};
 use super::layout::{clear_flash, html, redirect_with, Layout};
 use super::session::{ManagerSession, SignedIn};
 use super::user_actions;
@@ -19,32 +19,27 @@ use crate::error::{AppError, AppResult, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/users")
-            .route(web::get().to(list))
-            .route(web::post().to(add))
-            .default_service(crate::http::only("GET, POST")),
+    cfg.service(form_page(
+        "/users",
+        web::get().to(list),
+        web::post().to(add),
+    ));
+    cfg.service(form_page(
+        "/users/{id}/disable",
+        web::get().to(user_actions::confirm_disable),
+        web::post().to(user_actions::disable),
+    ));
+    post_only(
+        cfg,
+        [
+            (
+                "/users/{id}/role",
+                web::post().to(user_actions::change_role),
+            ),
+            ("/users/{id}/enable", web::post().to(user_actions::enable)),
+            ("/users/{id}/invite", web::post().to(user_actions::reinvite)),
+        ],
     );
-    cfg.service(
-        web::resource("/users/{id}/disable")
-            .route(web::get().to(user_actions::confirm_disable))
-            .route(web::post().to(user_actions::disable))
-            .default_service(crate::http::only("GET, POST")),
-    );
-    for (path, route) in [
-        (
-            "/users/{id}/role",
-            web::post().to(user_actions::change_role),
-        ),
-        ("/users/{id}/enable", web::post().to(user_actions::enable)),
-        ("/users/{id}/invite", web::post().to(user_actions::reinvite)),
-    ] {
-        cfg.service(
-            web::resource(path)
-                .route(route)
-                .default_service(crate::http::only("POST")),
-        );
-    }
 }
 
 struct Row {
@@ -142,20 +137,15 @@ pub async fn list(
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct AddForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     role: String,
     /// "password" (set one now) or "invite" (a sign-up link).
-    #[serde(default)]
     method: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     password_confirm: String,
 }
 

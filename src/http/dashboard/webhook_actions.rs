@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::format::{stamp, Stamp};
-use super::forms::{form_result, ManagerForm, NoFields};
+use super::forms::{form_result, post_only, write_as, ManagerForm, NoFields};
 use super::layout::{clear_flash, html, Layout};
 use super::session::ManagerSession;
 use super::webhooks::{secret_page, EndpointRow};
@@ -24,21 +24,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(detail))
             .default_service(crate::http::only("GET")),
     );
-    for (path, route) in [
-        ("/webhooks/{id}/enable", web::post().to(enable)),
-        ("/webhooks/{id}/disable", web::post().to(disable)),
-        ("/webhooks/{id}/rotate", web::post().to(rotate)),
-        (
-            "/webhooks/{id}/deliveries/{delivery}/resend",
-            web::post().to(resend),
-        ),
-    ] {
-        cfg.service(
-            web::resource(path)
-                .route(route)
-                .default_service(crate::http::only("POST")),
-        );
-    }
+    post_only(
+        cfg,
+        [
+            ("/webhooks/{id}/enable", web::post().to(enable)),
+            ("/webhooks/{id}/disable", web::post().to(disable)),
+            ("/webhooks/{id}/rotate", web::post().to(rotate)),
+            (
+                "/webhooks/{id}/deliveries/{delivery}/resend",
+                web::post().to(resend),
+            ),
+        ],
+    );
 }
 
 pub struct DeliveryRow {
@@ -104,14 +101,11 @@ type Page = Result<HttpResponse, PageError>;
 async fn toggle(state: State, button: Button, path: web::Path<String>, enabled: bool) -> Page {
     let signed = button.signed;
     let id = parse_id(&path, "webhook endpoint")?;
-    let (user, now) = (signed.user().clone(), state.now());
-    let done = state
-        .writer
-        .run(move |ctx| {
-            let actor = Actor::User(user.id);
-            webhook_admin::set_enabled(ctx.conn, now, actor, user.workspace_id, id, enabled)
-        })
-        .await;
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        let actor = Actor::User(user.id);
+        webhook_admin::set_enabled(ctx.conn, now, actor, user.workspace_id, id, enabled)
+    })
+    .await;
     let done = done.map(|()| match enabled {
         true => "Endpoint enabled: new events are delivered to it again.",
         false => "Endpoint disabled: no events are delivered to it until you enable it.",
@@ -137,15 +131,12 @@ pub async fn rotate(
 ) -> Page {
     let signed = button.signed;
     let id = parse_id(&path, "webhook endpoint")?;
-    let (user, now) = (signed.user().clone(), state.now());
-    let done = state
-        .writer
-        .run(move |ctx| {
-            let ws = user.workspace_id;
-            let secret = webhook_admin::rotate(ctx.conn, now, Actor::User(user.id), ws, id)?;
-            Ok((webhooks::get(ctx.conn, ws, id)?.url, secret))
-        })
-        .await?;
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        let ws = user.workspace_id;
+        let secret = webhook_admin::rotate(ctx.conn, now, Actor::User(user.id), ws, id)?;
+        Ok((webhooks::get(ctx.conn, ws, id)?.url, secret))
+    })
+    .await?;
     secret_page(&state, &req, &signed, id, done.0, done.1, true)
 }
 
@@ -154,16 +145,13 @@ pub async fn resend(state: State, button: Button, path: web::Path<(String, Strin
     let signed = button.signed;
     let id = parse_id(&path.0, "webhook endpoint")?;
     let delivery = parse_id(&path.1, "delivery")?;
-    let (user, now) = (signed.user().clone(), state.now());
-    let done = state
-        .writer
-        .run(move |ctx| {
-            let (ws, actor) = (user.workspace_id, Actor::User(user.id));
-            let msg_id = webhook_admin::resend(ctx.conn, now, actor, ws, id, delivery)?;
-            ctx.outbox_added();
-            Ok(msg_id)
-        })
-        .await;
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        let (ws, actor) = (user.workspace_id, Actor::User(user.id));
+        let msg_id = webhook_admin::resend(ctx.conn, now, actor, ws, id, delivery)?;
+        ctx.outbox_added();
+        Ok(msg_id)
+    })
+    .await;
     let done =
         done.map(|msg_id| format!("Delivery {msg_id} queued again; it keeps its webhook-id."));
     form_result(&state, &signed, &format!("/webhooks/{id}"), done)

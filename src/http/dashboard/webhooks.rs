@@ -8,29 +8,25 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::format::{sentence, stamp, Stamp};
-use super::forms::{ManagerForm, NoFields};
+use super::forms::{form_page, post_only, write_as, ManagerForm, NoFields};
 use super::layout::{clear_flash, html, html_status, Layout};
 use super::session::{ManagerSession, SignedIn};
 use super::webhook_actions;
 use crate::domain::audit::Actor;
+use crate::domain::webhook_admin;
 use crate::domain::webhooks::{self, Endpoint, EVENTS};
-use crate::domain::{webhook_admin, Millis};
 use crate::error::{AppError, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/webhooks")
-            .route(web::get().to(list))
-            .route(web::post().to(create))
-            .default_service(crate::http::only("GET, POST")),
-    )
-    .service(
-        web::resource("/webhooks/callback-secret")
-            .route(web::post().to(create_callback_secret))
-            .default_service(crate::http::only("POST")),
-    )
-    .configure(webhook_actions::routes);
+    cfg.service(form_page(
+        "/webhooks",
+        web::get().to(list),
+        web::post().to(create),
+    ));
+    let secret = web::post().to(create_callback_secret);
+    post_only(cfg, [("/webhooks/callback-secret", secret)]);
+    cfg.configure(webhook_actions::routes);
 }
 
 pub struct EndpointRow {
@@ -161,15 +157,12 @@ pub async fn create(
     req: HttpRequest,
     ManagerForm { signed, form: f }: ManagerForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (user, now): (_, Millis) = (signed.user().clone(), state.now());
     let (url, events) = (f.url.clone(), f.events.clone());
-    let created = state
-        .writer
-        .run(move |ctx| {
-            let actor = Actor::User(user.id);
-            webhook_admin::create(ctx.conn, now, actor, user.workspace_id, &url, &events)
-        })
-        .await;
+    let created = write_as(&state, &signed, move |ctx, now, user| {
+        let actor = Actor::User(user.id);
+        webhook_admin::create(ctx.conn, now, actor, user.workspace_id, &url, &events)
+    })
+    .await;
     match created {
         Ok((id, secret)) => {
             let url = f.url.trim().to_string();
