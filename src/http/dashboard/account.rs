@@ -45,10 +45,9 @@ struct AccountPage {
 
 pub async fn page(
     state: State,
-    session: PageSession,
+    PageSession(signed): PageSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let user = signed.user();
     let page = AccountPage {
         layout: Layout::new(&req, &signed, "account"),

@@ -75,10 +75,9 @@ pub struct KeyCreatedPage {
 /// key of this workspace is a 404, the same as revoking it would be.
 pub async fn list(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let q = Query::parse(req.query_string())?;
     let keys: Vec<KeyRow> =
         api_keys::list_with_creators(&*state.read()?, signed.user().workspace_id)?
@@ -133,14 +132,8 @@ pub async fn create(
     }
     let key_name = name.clone();
     let created = write_as(&state, &signed, move |ctx, now, user| {
-        api_keys::create(
-            ctx.conn,
-            now,
-            Actor::User(user.id),
-            user.workspace_id,
-            &key_name,
-            test,
-        )
+        let actor = Actor::User(user.id);
+        api_keys::create(ctx.conn, now, actor, user.workspace_id, &key_name, test)
     })
     .await;
     let key = match created {
@@ -169,10 +162,9 @@ pub fn curl_snippet(base_url: &str, key: &str) -> String {
 /// Revokes a key of this workspace; the API refuses it from the next request on.
 pub async fn revoke(
     state: State,
-    button: ManagerForm<NoFields>,
+    ManagerForm { signed, .. }: ManagerForm<NoFields>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = button.signed;
     let id = path.trim().parse::<i64>().map_err(|_| not_found(&path))?;
     let result = write_as(&state, &signed, move |ctx, now, user| {
         api_keys::revoke(

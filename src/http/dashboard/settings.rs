@@ -71,10 +71,9 @@ impl SettingsPage {
 
 pub async fn form(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let ws = workspaces::get(&*state.read()?, signed.user().workspace_id)?;
     let server_default = state.settings.default_timeout_secs;
     let effective = ws.default_timeout_secs.unwrap_or(server_default as i64);
@@ -116,13 +115,8 @@ pub async fn save(
         Err(e) => return invalid(&state, &req, &signed, &f, e),
     };
     let saved = write_as(&state, &signed, move |ctx, now, user| {
-        workspaces::update_settings(
-            ctx.conn,
-            now,
-            Actor::User(user.id),
-            user.workspace_id,
-            change,
-        )
+        let actor = Actor::User(user.id);
+        workspaces::update_settings(ctx.conn, now, actor, user.workspace_id, change)
     })
     .await;
     match saved {

@@ -91,10 +91,9 @@ pub struct UsagePage {
 
 pub async fn page(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let (ws_id, now) = (signed.user().workspace_id, state.now());
     let (ws, quota, usage) = {
         let conn = state.read()?;

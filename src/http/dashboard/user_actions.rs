@@ -134,11 +134,10 @@ struct KeyRow {
 /// their creator is gone unless revoked, which the form offers (checked by default).
 pub async fn confirm_disable(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let id = user_id(&path)?;
     let (user, keys) = {
         let conn = state.read()?;

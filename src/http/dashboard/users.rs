@@ -110,10 +110,9 @@ fn row(viewer: &User, listed: users::Listed) -> Row {
 
 pub async fn list(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let viewer = signed.user().clone();
     let (listed, plan, enabled) = {
         let conn = state.read()?;

@@ -66,11 +66,10 @@ fn parse_id(raw: &str, what: &str) -> Result<i64, PageError> {
 
 pub async fn detail(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let id = parse_id(&path, "webhook endpoint")?;
     let conn = state.read()?;
     let endpoint = webhooks::get(&conn, signed.user().workspace_id, id)?;
@@ -98,8 +97,12 @@ pub async fn detail(
 type Button = ManagerForm<NoFields>;
 type Page = Result<HttpResponse, PageError>;
 
-async fn toggle(state: State, button: Button, path: web::Path<String>, enabled: bool) -> Page {
-    let signed = button.signed;
+async fn toggle(
+    state: State,
+    ManagerForm { signed, .. }: Button,
+    path: web::Path<String>,
+    enabled: bool,
+) -> Page {
     let id = parse_id(&path, "webhook endpoint")?;
     let done = write_as(&state, &signed, move |ctx, now, user| {
         let actor = Actor::User(user.id);
@@ -126,10 +129,9 @@ pub async fn disable(state: State, button: Button, path: web::Path<String>) -> P
 pub async fn rotate(
     state: State,
     req: HttpRequest,
-    button: Button,
+    ManagerForm { signed, .. }: Button,
     path: web::Path<String>,
 ) -> Page {
-    let signed = button.signed;
     let id = parse_id(&path, "webhook endpoint")?;
     let done = write_as(&state, &signed, move |ctx, now, user| {
         let ws = user.workspace_id;
@@ -141,8 +143,11 @@ pub async fn rotate(
 }
 
 /// Queues one delivery again under its webhook-id; the dispatcher is woken by the commit.
-pub async fn resend(state: State, button: Button, path: web::Path<(String, String)>) -> Page {
-    let signed = button.signed;
+pub async fn resend(
+    state: State,
+    ManagerForm { signed, .. }: Button,
+    path: web::Path<(String, String)>,
+) -> Page {
     let id = parse_id(&path.0, "webhook endpoint")?;
     let delivery = parse_id(&path.1, "delivery")?;
     let done = write_as(&state, &signed, move |ctx, now, user| {

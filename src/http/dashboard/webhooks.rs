@@ -115,10 +115,9 @@ fn page(
 
 pub async fn list(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let all: Vec<String> = EVENTS.iter().map(|e| e.to_string()).collect();
     let p = page(&state, &req, &signed, String::new(), &all, None)?;
     Ok(clear_flash(&state, &p.layout, html(&p)?))
@@ -201,9 +200,8 @@ pub fn secret_page(
 /// the writer; the first callback delivery would create it anyway), then shows the list.
 pub async fn create_callback_secret(
     state: State,
-    button: ManagerForm<NoFields>,
+    ManagerForm { signed, .. }: ManagerForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = button.signed;
     let ws = signed.user().workspace_id;
     state
         .writer
