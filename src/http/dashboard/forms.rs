@@ -1,7 +1,8 @@
 //! How a signed-in page's form reaches its handler: [`CsrfForm`] (any signed-in user) and
 //! [`ManagerForm`] (owners and admins) load the session, read the urlencoded body and check the
 //! CSRF token before the handler runs, so a POST handler cannot get at its form without the
-//! check. [`form_result`] answers the common redirect-with-flash pattern.
+//! check. [`write_as`] runs the change as that user, [`form_result`] answers with the usual
+//! redirect and flash, and [`form_page`]/[`post_only`] register the routes with their 405s.
 
 use std::future::Future;
 use std::pin::Pin;
