@@ -28,6 +28,7 @@ mod disable_keys;
 mod email;
 mod file_modes;
 mod first_hour;
+mod form_csrf;
 mod hash_memory;
 mod hostile;
 mod hostile_cases;

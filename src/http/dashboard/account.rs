@@ -1,12 +1,13 @@
 //! Every signed-in user's Account page: change one's own name, password and email notifications. Also the helpers
-//! the users and sign-up pages share: argon2 on the hashing pool, and refusals as flashes.
+//! the users and sign-up pages share: argon2 on the hashing pool and the new-password rules.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::layout::{clear_flash, html, parse_form, redirect_into_session, redirect_with, Layout};
-use super::session::{PageSession, SignedIn};
+use super::forms::{form_result, post_only, refuse, write_as, CsrfForm};
+use super::layout::{clear_flash, html, redirect_into_session, redirect_with, Layout};
+use super::session::PageSession;
 use crate::domain::{notifications, user_admin, users};
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::page_limit::client_ip;
@@ -18,20 +19,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(page))
             .default_service(crate::http::only("GET")),
     );
-    for (path, route) in [
-        ("/account/name", web::post().to(change_name)),
-        ("/account/password", web::post().to(change_password)),
-        (
-            "/account/notifications",
-            web::post().to(change_notifications),
-        ),
-    ] {
-        cfg.service(
-            web::resource(path)
-                .route(route)
-                .default_service(crate::http::only("POST")),
-        );
-    }
+    post_only(
+        cfg,
+        [
+            ("/account/name", web::post().to(change_name)),
+            ("/account/password", web::post().to(change_password)),
+            (
+                "/account/notifications",
+                web::post().to(change_notifications),
+            ),
+        ],
+    );
 }
 
 #[derive(Template)]
@@ -47,10 +45,9 @@ struct AccountPage {
 
 pub async fn page(
     state: State,
-    session: PageSession,
+    PageSession(signed): PageSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let user = signed.user();
     let page = AccountPage {
         layout: Layout::new(&req, &signed, "account"),
@@ -63,76 +60,48 @@ pub async fn page(
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
-#[derive(Deserialize)]
-struct NameForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NameForm {
     name: String,
 }
 
 pub async fn change_name(
     state: State,
-    session: PageSession,
-    req: HttpRequest,
-    body: web::Bytes,
+    CsrfForm { signed, form }: CsrfForm<NameForm>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: NameForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
-    let (user, now) = (signed.user().clone(), state.now());
-    let done = state
-        .writer
-        .run(move |ctx| user_admin::set_name(ctx.conn, now, &user, &form.name))
-        .await;
-    match done {
-        Ok(true) => Ok(redirect_with(
-            &state,
-            &signed,
-            "/account",
-            "notice",
-            "Your name was changed.",
-        )),
-        Ok(false) => Ok(redirect_with(
-            &state,
-            &signed,
-            "/account",
-            "notice",
-            "Your name is unchanged.",
-        )),
-        Err(e) => refuse(&state, &signed, "/account", e),
-    }
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        user_admin::set_name(ctx.conn, now, user, &form.name)
+    })
+    .await
+    .map(|changed| match changed {
+        true => "Your name was changed.",
+        false => "Your name is unchanged.",
+    });
+    form_result(&state, &signed, "/account", done)
 }
 
-#[derive(Deserialize)]
-struct NotificationsForm {
-    #[serde(default)]
-    csrf_token: String,
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NotificationsForm {
     /// "on" or "off".
-    #[serde(default)]
     email: String,
 }
 
 /// Each user decides for themselves whether new requests reach them by email.
 pub async fn change_notifications(
     state: State,
-    session: PageSession,
-    req: HttpRequest,
-    body: web::Bytes,
+    CsrfForm { signed, form }: CsrfForm<NotificationsForm>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: NotificationsForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
     let on = match form.email.as_str() {
         "on" => true,
         "off" => false,
         _ => return Err(AppError::invalid("email", "choose on or off").into()),
     };
-    let (user, now) = (signed.user().clone(), state.now());
-    state
-        .writer
-        .run(move |ctx| notifications::set_email(ctx.conn, now, &user, on))
-        .await?;
+    write_as(&state, &signed, move |ctx, now, user| {
+        notifications::set_email(ctx.conn, now, user, on)
+    })
+    .await?;
     let text = match on {
         true => "You will get an email for each new request.",
         false => "You will no longer get emails about new requests.",
@@ -140,15 +109,11 @@ pub async fn change_notifications(
     Ok(redirect_with(&state, &signed, "/account", "notice", text))
 }
 
-#[derive(Deserialize)]
-struct PasswordForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct PasswordForm {
     current_password: String,
-    #[serde(default)]
     new_password: String,
-    #[serde(default)]
     new_password_confirm: String,
 }
 
@@ -158,13 +123,9 @@ struct PasswordForm {
 /// that leaked before the change is worthless after it.
 pub async fn change_password(
     state: State,
-    session: PageSession,
     req: HttpRequest,
-    body: web::Bytes,
+    CsrfForm { signed, form }: CsrfForm<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: PasswordForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
     if let Err(e) = check_new_password(&form.new_password, &form.new_password_confirm) {
         return refuse(&state, &signed, "/account", e);
     }
@@ -220,34 +181,4 @@ pub(super) fn check_new_password(password: &str, confirm: &str) -> AppResult<()>
 /// argon2id on the hashing pool, where bursts queue (see [`crate::auth::password`]).
 pub(super) async fn hash_password(state: &AppState, password: String) -> AppResult<String> {
     state.passwords.hash(password).await
-}
-
-/// A refusal the person can act on (invalid input, a rule, a conflict) goes back to `to` as an
-/// error flash, with nothing written; anything else (not found, a failure) is an error page.
-pub(super) fn refuse(
-    state: &AppState,
-    signed: &SignedIn,
-    to: &str,
-    err: AppError,
-) -> Result<HttpResponse, PageError> {
-    let text = match &err {
-        AppError::Invalid { detail, .. } => detail.clone(),
-        AppError::Forbidden(m) | AppError::BadRequest(m) => m.clone(),
-        AppError::Conflict { detail, .. } => detail.clone(),
-        _ => return Err(err.into()),
-    };
-    Ok(redirect_with(state, signed, to, "error", &sentence(&text)))
-}
-
-/// Domain messages are lower-case clauses; a flash reads as a sentence.
-pub(super) fn sentence(text: &str) -> String {
-    let mut chars = text.chars();
-    let mut out: String = match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => return String::new(),
-    };
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
 }

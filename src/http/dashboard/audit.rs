@@ -6,10 +6,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Serialize;
-use time::{Date, PrimitiveDateTime, Time};
 
 use super::audit_export;
-use super::keys::{stamp, Stamp};
+use super::format::{capitalise, day_start, stamp, Stamp};
 use super::layout::{clear_flash, html_status, Layout};
 use super::session::ManagerSession;
 use crate::domain::audit::{self, ActorNames, AuditRow, Filter};
@@ -124,19 +123,12 @@ fn parse_day(text: &str, field: &str) -> AppResult<Option<Millis>> {
     if text.is_empty() {
         return Ok(None);
     }
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let day = Date::parse(text, &format).map_err(|_| {
+    day_start(text).map(Some).ok_or_else(|| {
         AppError::invalid(
             field,
             format!("the “{field}” date must look like 2026-11-15"),
         )
-    })?;
-    Ok(Some(
-        PrimitiveDateTime::new(day, Time::MIDNIGHT)
-            .assume_utc()
-            .unix_timestamp()
-            * 1000,
-    ))
+    })
 }
 
 pub struct Line {
@@ -199,7 +191,7 @@ pub async fn page(
     };
     let status = match to_filter(&names, &p.form) {
         Err(AppError::Invalid { field, detail }) => {
-            p.error = Some(super::keys::capitalise(&detail));
+            p.error = Some(capitalise(&detail));
             p.error_field = field;
             StatusCode::UNPROCESSABLE_ENTITY
         }

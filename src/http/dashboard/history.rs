@@ -3,12 +3,12 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::format::{day_start, key_labels, requested_by, shown};
 use super::layout::{page, HasLayout, Layout};
-use super::queue::{key_labels, requested_by};
 use super::session::PageSession;
 use crate::domain::history::{self, Filter};
 use crate::domain::pauses::Status;
-use crate::domain::{api_keys, rfc3339, text, Millis};
+use crate::domain::{api_keys, rfc3339};
 use crate::error::PageError;
 use crate::http::query::Query;
 use crate::http::State;
@@ -62,13 +62,6 @@ impl HasLayout for HistoryPage {
     fn layout(&self) -> &Layout {
         &self.layout
     }
-}
-
-/// `2026-11-22` as the first millisecond of that UTC day.
-fn day_start(s: &str) -> Option<Millis> {
-    let date =
-        time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
 }
 
 /// Reads the filter; a bad value is reported and ignored rather than failing the page.
@@ -171,7 +164,7 @@ pub async fn show(
         .iter()
         .map(|p| Row {
             watch_id: p.watch_id.to_string(),
-            action: text::mark_bidi(&p.action).into_owned(),
+            action: shown(&p.action),
             status: p.status(now).as_str(),
             requested_by: requested_by(p, &labels),
             created_at: rfc3339(p.created_at),

@@ -6,40 +6,23 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
+use super::format::{capitalise, stamp, Stamp};
+use super::forms::{form_page, post_only, write_as, ManagerForm, NoFields};
+use super::layout::{clear_flash, html, redirect_with, Layout};
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::api_keys::{self, KeyListing};
 use crate::domain::audit::Actor;
-use crate::domain::{rfc3339, Millis};
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/keys")
-            .route(web::get().to(list))
-            .route(web::post().to(create))
-            .default_service(crate::http::only("GET, POST")),
-    )
-    .service(
-        web::resource("/keys/{id}/revoke")
-            .route(web::post().to(revoke))
-            .default_service(crate::http::only("POST")),
-    );
-}
-
-/// A time for people (`2026-11-15 12:00 UTC`) with its machine-readable form.
-#[derive(Clone)]
-pub struct Stamp {
-    pub iso: String,
-    pub text: String,
-}
-
-pub fn stamp(ms: Millis) -> Stamp {
-    let iso = rfc3339(ms);
-    let text = format!("{} UTC", iso.get(..16).unwrap_or(&iso).replace('T', " "));
-    Stamp { iso, text }
+    cfg.service(form_page(
+        "/keys",
+        web::get().to(list),
+        web::post().to(create),
+    ));
+    post_only(cfg, [("/keys/{id}/revoke", web::post().to(revoke))]);
 }
 
 #[derive(Clone)]
@@ -92,10 +75,9 @@ pub struct KeyCreatedPage {
 /// key of this workspace is a 404, the same as revoking it would be.
 pub async fn list(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let q = Query::parse(req.query_string())?;
     let keys: Vec<KeyRow> =
         api_keys::list_with_creators(&*state.read()?, signed.user().workspace_id)?
@@ -125,26 +107,19 @@ fn not_found(raw: &str) -> AppError {
     AppError::NotFound(format!("no API key with id `{raw}` in this workspace"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct CreateForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 /// Creates a key and answers with the only page that will ever show it in full.
 pub async fn create(
     state: State,
-    session: ManagerSession,
     req: HttpRequest,
-    body: web::Bytes,
+    ManagerForm { signed, form }: ManagerForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: CreateForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
     let back = |text: &str| Ok(redirect_with(&state, &signed, "/keys", "error", text));
     let test = match form.kind.as_str() {
         "live" => false,
@@ -155,21 +130,12 @@ pub async fn create(
     if name.is_empty() {
         return back("Give the key a name, so you can tell it apart later.");
     }
-    let (user, now) = (signed.user().clone(), state.now());
     let key_name = name.clone();
-    let created = state
-        .writer
-        .run(move |ctx| {
-            api_keys::create(
-                ctx.conn,
-                now,
-                Actor::User(user.id),
-                user.workspace_id,
-                &key_name,
-                test,
-            )
-        })
-        .await;
+    let created = write_as(&state, &signed, move |ctx, now, user| {
+        let actor = Actor::User(user.id);
+        api_keys::create(ctx.conn, now, actor, user.workspace_id, &key_name, test)
+    })
+    .await;
     let key = match created {
         Ok((_, key)) => key,
         Err(AppError::Invalid { detail, .. }) => return back(&capitalise(&detail)),
@@ -193,45 +159,23 @@ pub fn curl_snippet(base_url: &str, key: &str) -> String {
     )
 }
 
-/// Domain messages start lower-case to read well after a field name; a flash is a sentence.
-pub fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().chain(c).collect())
-        .unwrap_or_default()
-}
-
-#[derive(Deserialize)]
-pub struct RevokeForm {
-    #[serde(default)]
-    csrf_token: String,
-}
-
 /// Revokes a key of this workspace; the API refuses it from the next request on.
 pub async fn revoke(
     state: State,
-    session: ManagerSession,
-    req: HttpRequest,
+    ManagerForm { signed, .. }: ManagerForm<NoFields>,
     path: web::Path<String>,
-    body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: RevokeForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
     let id = path.trim().parse::<i64>().map_err(|_| not_found(&path))?;
-    let (user, now) = (signed.user().clone(), state.now());
-    let result = state
-        .writer
-        .run(move |ctx| {
-            api_keys::revoke(
-                ctx.conn,
-                now,
-                Actor::User(user.id),
-                id,
-                Some(user.workspace_id),
-            )
-        })
-        .await;
+    let result = write_as(&state, &signed, move |ctx, now, user| {
+        api_keys::revoke(
+            ctx.conn,
+            now,
+            Actor::User(user.id),
+            id,
+            Some(user.workspace_id),
+        )
+    })
+    .await;
     // Revoked means revoked now, not when the cache would have expired.
     state.key_cache.clear();
     match result {

@@ -172,8 +172,10 @@ pub trait HasLayout {
     fn layout(&self) -> &Layout;
 }
 
-/// Reads an urlencoded form; a malformed one is a readable 400 page.
-pub fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, PageError> {
+/// Reads an urlencoded form; a malformed one is a readable 400 page. A signed-in user's form is
+/// read by [`super::forms::SessionForm`], which checks its CSRF token too; this is for the
+/// forms that have no session behind them (setup, sign-up, the email link's page).
+pub(super) fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, PageError> {
     serde_urlencoded::from_bytes(body).map_err(|e| {
         PageError::App(AppError::BadRequest(format!(
             "the form could not be read: {e}"

@@ -51,13 +51,11 @@ pub async fn form(state: State, req: HttpRequest) -> Result<HttpResponse, PageEr
     render_form(&state, &req, StatusCode::OK, "", None)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LoginForm {
-    #[serde(default)]
     email: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     csrf_token: String,
 }
 
@@ -174,9 +172,9 @@ async fn record_failure(state: &State, email: &str) -> Result<(), AppError> {
         .await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct LogoutForm {
-    #[serde(default)]
     csrf_token: String,
 }
 

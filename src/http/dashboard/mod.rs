@@ -3,6 +3,8 @@
 pub mod account;
 pub mod audit;
 pub mod audit_export;
+pub mod format;
+pub mod forms;
 pub mod history;
 pub mod json_view;
 pub mod keys;

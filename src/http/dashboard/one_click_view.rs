@@ -3,16 +3,12 @@
 
 use askama::Template;
 
+use super::format::shown;
 use super::json_view;
 use crate::domain::decision_links::Link;
 use crate::domain::pauses::{Pause, Status};
 use crate::domain::users::User;
-use crate::domain::{human_time_rfc, rfc3339, text, Millis};
-
-/// The agent's action with its bidi controls marked.
-fn shown(action: &str) -> String {
-    text::mark_bidi(action).into_owned()
-}
+use crate::domain::{human_time_rfc, rfc3339, Millis};
 
 pub struct FormView {
     pub approver: String,

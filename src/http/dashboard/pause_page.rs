@@ -4,14 +4,14 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
-use super::queue::{human_duration, key_labels, requested_by};
 use super::session::PageSession;
 use crate::domain::event_type::EventType;
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::timeline::{self, Event};
-use crate::domain::{rfc3339, text, workspaces, Millis};
+use crate::domain::{rfc3339, workspaces, Millis};
 use crate::error::{AppError, PageError};
 use crate::http::api::pauses::parse_watch_id;
 use crate::http::State;
@@ -97,11 +97,6 @@ fn decider(p: &Pause) -> Option<String> {
             format!("{} <{}>", d.name, d.email)
         }
     })
-}
-
-/// Agent text as the page shows it: bidi controls marked (askama escapes the rest).
-fn shown(s: &str) -> String {
-    text::mark_bidi(s).into_owned()
 }
 
 pub async fn show(

@@ -2,16 +2,15 @@
 //! fresh server-rendered list, so new pauses appear without a reload (and without JS, a reload
 //! shows them too).
 
-use std::collections::HashMap;
-
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
-use crate::domain::pauses::{self, Pause, Status};
-use crate::domain::{api_keys, rfc3339, text, Millis};
+use crate::domain::pauses::{self, Status};
+use crate::domain::{rfc3339, Millis};
 use crate::error::PageError;
 use crate::http::State;
 
@@ -65,56 +64,6 @@ pub struct QueueItems {
     pub items: Vec<QueueItem>,
 }
 
-/// Key names by id, for "requested by".
-pub fn key_labels(
-    conn: &rusqlite::Connection,
-    workspace_id: i64,
-) -> Result<HashMap<i64, String>, PageError> {
-    Ok(api_keys::list(conn, workspace_id)
-        .map_err(PageError::App)?
-        .into_iter()
-        .map(|k| {
-            let label = if k.name.is_empty() {
-                format!("{}…", k.prefix)
-            } else {
-                k.name
-            };
-            (k.id, label)
-        })
-        .collect())
-}
-
-/// `key “deploy”`, or `deploy-bot (via key “deploy”)` when the agent sent `metadata.agent`.
-/// "test key" is said of a test pause (made with a `hitl_test_` key) and of nothing else, not
-/// because of what a key happens to be called. Bidi controls in the agent's name are marked.
-pub fn requested_by(p: &Pause, keys: &HashMap<i64, String>) -> String {
-    let kind = if p.test { "test key" } else { "key" };
-    let key = match p.api_key_id.and_then(|id| keys.get(&id)) {
-        Some(label) => format!("{kind} “{label}”"),
-        None => format!("an unknown {kind}"),
-    };
-    let agent = p
-        .metadata
-        .as_deref()
-        .and_then(|m| serde_json::from_str::<HashMap<String, String>>(m).ok())
-        .and_then(|m| m.get("agent").cloned());
-    let who = match agent {
-        Some(a) => format!("{a} (via {key})"),
-        None => key,
-    };
-    text::mark_bidi(&who).into_owned()
-}
-
-pub fn human_duration(ms: Millis) -> String {
-    let s = (ms / 1000).max(0);
-    match s {
-        0..=59 => format!("{s}s"),
-        60..=3599 => format!("{}m {}s", s / 60, s % 60),
-        3600..=86399 => format!("{}h {}m", s / 3600, (s % 3600) / 60),
-        _ => format!("{}d {}h", s / 86400, (s % 86400) / 3600),
-    }
-}
-
 fn load(state: &State, workspace_id: i64) -> Result<(Vec<QueueItem>, i64), PageError> {
     let conn = state.read()?;
     let now = state.now();
@@ -133,7 +82,7 @@ fn load(state: &State, workspace_id: i64) -> Result<(Vec<QueueItem>, i64), PageE
         .iter()
         .map(|p| QueueItem {
             watch_id: p.watch_id.to_string(),
-            action: text::mark_bidi(&p.action).into_owned(),
+            action: shown(&p.action),
             requested_by: requested_by(p, &keys),
             context_preview: json_view::preview(p.context.as_deref(), 140),
             created_at: rfc3339(p.created_at),

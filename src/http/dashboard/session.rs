@@ -67,7 +67,13 @@ impl SignedIn {
     }
 
     /// A state-changing request must carry the session's CSRF token (header or form field).
-    pub fn check_csrf(&self, req: &HttpRequest, form_field: Option<&str>) -> AppResult<()> {
+    /// Dashboard forms get here only through [`super::forms::SessionForm`]; the other callers
+    /// are sign-out (which works without a session too) and the API's session path.
+    pub(in crate::http) fn check_csrf(
+        &self,
+        req: &HttpRequest,
+        form_field: Option<&str>,
+    ) -> AppResult<()> {
         let supplied = req
             .headers()
             .get(CSRF_HEADER)

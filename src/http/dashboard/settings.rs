@@ -8,9 +8,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::keys::capitalise;
-use super::layout::{clear_flash, html, html_status, parse_form, redirect_with, Layout};
-use super::queue::human_duration;
+use super::format::{capitalise, human_duration};
+use super::forms::{form_page, write_as, ManagerForm};
+use super::layout::{clear_flash, html, html_status, redirect_with, Layout};
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::audit::Actor;
 use crate::domain::retention;
@@ -19,12 +19,11 @@ use crate::error::{AppError, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/settings")
-            .route(web::get().to(form))
-            .route(web::post().to(save))
-            .default_service(crate::http::only("GET, POST")),
-    );
+    cfg.service(form_page(
+        "/settings",
+        web::get().to(form),
+        web::post().to(save),
+    ));
 }
 
 #[derive(Template)]
@@ -72,10 +71,9 @@ impl SettingsPage {
 
 pub async fn form(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let ws = workspaces::get(&*state.read()?, signed.user().workspace_id)?;
     let server_default = state.settings.default_timeout_secs;
     let effective = ws.default_timeout_secs.unwrap_or(server_default as i64);
@@ -97,63 +95,39 @@ pub async fn form(
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 pub struct SettingsForm {
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     default_timeout_secs: String,
-    #[serde(default)]
     reject_reason_required: String,
-    #[serde(default)]
     slack_webhook_url: String,
-    #[serde(default)]
     context_retention_days: String,
-    #[serde(default)]
-    csrf_token: String,
 }
 
 pub async fn save(
     state: State,
-    session: ManagerSession,
     req: HttpRequest,
-    body: web::Bytes,
+    ManagerForm { signed, form: f }: ManagerForm<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let f: SettingsForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&f.csrf_token))?;
     let change = match parse(&f) {
         Ok(change) => change,
         Err(e) => return invalid(&state, &req, &signed, &f, e),
     };
-    let (user, now) = (signed.user().clone(), state.now());
-    let saved = state
-        .writer
-        .run(move |ctx| {
-            workspaces::update_settings(
-                ctx.conn,
-                now,
-                Actor::User(user.id),
-                user.workspace_id,
-                change,
-            )
-        })
-        .await;
+    let saved = write_as(&state, &signed, move |ctx, now, user| {
+        let actor = Actor::User(user.id);
+        workspaces::update_settings(ctx.conn, now, actor, user.workspace_id, change)
+    })
+    .await;
     match saved {
-        Ok(true) => Ok(redirect_with(
-            &state,
-            &signed,
-            "/settings",
-            "notice",
-            "Settings saved.",
-        )),
-        Ok(false) => Ok(redirect_with(
-            &state,
-            &signed,
-            "/settings",
-            "notice",
-            "Nothing changed.",
-        )),
+        Ok(changed) => {
+            let text = if changed {
+                "Settings saved."
+            } else {
+                "Nothing changed."
+            };
+            Ok(redirect_with(&state, &signed, "/settings", "notice", text))
+        }
         Err(e @ AppError::Invalid { .. }) => invalid(&state, &req, &signed, &f, e),
         Err(e) => Err(e.into()),
     }

@@ -101,7 +101,7 @@ pub async fn submit(
     session::check_anonymous_form_token(&state, &req, &f.csrf_token)?;
     if let Err(e) = validate(&f) {
         // The domain's messages are lower-case clauses; this page's own are sentences.
-        let detail = super::account::sentence(&e.detail());
+        let detail = super::format::sentence(&e.detail());
         return render(
             &state,
             &req,

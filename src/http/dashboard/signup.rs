@@ -96,15 +96,12 @@ pub async fn form(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
 struct SignupForm {
-    #[serde(default)]
     csrf_token: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     password_confirm: String,
 }
 
@@ -123,7 +120,7 @@ pub async fn submit(
     let checked = users::validate_name(&form.name, true)
         .and_then(|_| check_new_password(&form.password, &form.password_confirm));
     if let Err(e) = checked {
-        let text = super::account::sentence(&e.detail());
+        let text = super::format::sentence(&e.detail());
         return render_form(
             &state,
             &req,

@@ -8,8 +8,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::format::{decision_time, human_duration};
 use super::layout::{clear_flash, html, Layout};
-use super::queue::human_duration;
 use super::session::ManagerSession;
 use crate::domain::usage::{self, DayCounts, Usage};
 use crate::domain::workspaces;
@@ -91,10 +91,9 @@ pub struct UsagePage {
 
 pub async fn page(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let (ws_id, now) = (signed.user().workspace_id, state.now());
     let (ws, quota, usage) = {
         let conn = state.read()?;
@@ -127,15 +126,6 @@ pub async fn page(
             .collect(),
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
-}
-
-/// Tenths of a second under a minute (decisions are often fast), else minutes and hours.
-pub fn decision_time(ms: Option<Millis>) -> String {
-    match ms {
-        None => "—".into(),
-        Some(ms) if ms < 60_000 => format!("{:.1}s", ms as f64 / 1000.0),
-        Some(ms) => human_duration(ms),
-    }
 }
 
 /// A round axis maximum and tick step for values up to `max`: at most five steps of 1, 2 or 5
@@ -284,12 +274,5 @@ mod tests {
         assert_eq!(nice_scale(7), (8, 2));
         assert_eq!(nice_scale(23), (25, 5));
         assert_eq!(nice_scale(480), (500, 100));
-    }
-
-    #[test]
-    fn decision_times_read_as_seconds_or_longer_units() {
-        assert_eq!(decision_time(None), "—");
-        assert_eq!(decision_time(Some(1500)), "1.5s");
-        assert_eq!(decision_time(Some(90_000)), "1m 30s");
     }
 }

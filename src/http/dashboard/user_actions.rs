@@ -8,8 +8,8 @@ use askama::Template;
 use rusqlite::Connection;
 use serde::Deserialize;
 
-use super::account::refuse;
-use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
+use super::forms::{form_result, refuse, write_as, ManagerForm};
+use super::layout::{clear_flash, html, Layout};
 use super::session::ManagerSession;
 use super::users::invited_page;
 use crate::domain::audit::Actor;
@@ -18,14 +18,11 @@ use crate::domain::{api_keys, invites, rfc3339, user_admin, Millis};
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::State;
 
-#[derive(Deserialize)]
-struct ActionForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ActionForm {
     role: String,
     /// "on" when disabling: revoke the keys the user created, too.
-    #[serde(default)]
     revoke_keys: String,
 }
 
@@ -33,26 +30,17 @@ struct ActionForm {
 type Action = fn(&Connection, Millis, &User, i64, &ActionForm) -> AppResult<String>;
 
 async fn act(
-    state: State,
-    session: ManagerSession,
-    req: HttpRequest,
+    state: &State,
+    ManagerForm { signed, form }: ManagerForm<ActionForm>,
     path: web::Path<String>,
-    body: web::Bytes,
     action: Action,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: ActionForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
     let target = user_id(&path)?;
-    let (actor, now) = (signed.user().clone(), state.now());
-    let done = state
-        .writer
-        .run(move |ctx| action(ctx.conn, now, &actor, target, &form))
-        .await;
-    match done {
-        Ok(text) => Ok(redirect_with(&state, &signed, "/users", "notice", &text)),
-        Err(e) => refuse(&state, &signed, "/users", e),
-    }
+    let done = write_as(state, &signed, move |ctx, now, actor| {
+        action(ctx.conn, now, actor, target, &form)
+    })
+    .await;
+    form_result(state, &signed, "/users", done)
 }
 
 /// A malformed id is as unknown as another workspace's: 404.
@@ -112,27 +100,17 @@ fn do_enable(
     })
 }
 
-pub async fn change_role(
-    s: State,
-    m: ManagerSession,
-    r: HttpRequest,
-    p: web::Path<String>,
-    b: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    act(s, m, r, p, b, do_change_role).await
+type Form = ManagerForm<ActionForm>;
+type Page = Result<HttpResponse, PageError>;
+
+pub async fn change_role(s: State, f: Form, p: web::Path<String>) -> Page {
+    act(&s, f, p, do_change_role).await
 }
 
-pub async fn disable(
-    s: State,
-    m: ManagerSession,
-    r: HttpRequest,
-    p: web::Path<String>,
-    b: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    let state = s.clone();
-    let res = act(s, m, r, p, b, do_disable).await;
+pub async fn disable(s: State, f: Form, p: web::Path<String>) -> Page {
+    let res = act(&s, f, p, do_disable).await;
     // Revoked means revoked now, not when the key cache would have expired.
-    state.key_cache.clear();
+    s.key_cache.clear();
     res
 }
 
@@ -156,11 +134,10 @@ struct KeyRow {
 /// their creator is gone unless revoked, which the form offers (checked by default).
 pub async fn confirm_disable(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let id = user_id(&path)?;
     let (user, keys) = {
         let conn = state.read()?;
@@ -187,39 +164,26 @@ pub async fn confirm_disable(
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
-pub async fn enable(
-    s: State,
-    m: ManagerSession,
-    r: HttpRequest,
-    p: web::Path<String>,
-    b: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    act(s, m, r, p, b, do_enable).await
+pub async fn enable(s: State, f: Form, p: web::Path<String>) -> Page {
+    act(&s, f, p, do_enable).await
 }
 
 /// A fresh sign-up link for an invited user who has not signed up (e.g. the first expired);
 /// older links stop working.
 pub async fn reinvite(
     state: State,
-    session: ManagerSession,
     req: HttpRequest,
+    ManagerForm { signed, .. }: Form,
     path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: ActionForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
+) -> Page {
     let target = user_id(&path)?;
-    let (actor, now) = (signed.user().clone(), state.now());
-    let issued = state
-        .writer
-        .run(move |ctx| {
-            let user = users::get_in_workspace(ctx.conn, actor.workspace_id, target)?;
-            user_admin::ensure_may_manage(&actor, user.role)?;
-            let token = invites::issue(ctx.conn, now, Actor::User(actor.id), &user)?;
-            Ok((user, token))
-        })
-        .await;
+    let issued = write_as(&state, &signed, move |ctx, now, actor| {
+        let user = users::get_in_workspace(ctx.conn, actor.workspace_id, target)?;
+        user_admin::ensure_may_manage(actor, user.role)?;
+        let token = invites::issue(ctx.conn, now, Actor::User(actor.id), &user)?;
+        Ok((user, token))
+    })
+    .await;
     match issued {
         Ok((user, token)) => invited_page(&state, &req, &signed, &user, &token),
         Err(e) => refuse(&state, &signed, "/users", e),

@@ -7,8 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::account::{check_new_password, hash_password, refuse};
-use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
+use super::account::{check_new_password, hash_password};
+use super::forms::{form_page, post_only, refuse, ManagerForm};
+use super::layout::{clear_flash, html, redirect_with, Layout};
 use super::session::{ManagerSession, SignedIn};
 use super::user_actions;
 use crate::domain::audit::Actor;
@@ -18,32 +19,27 @@ use crate::error::{AppError, AppResult, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/users")
-            .route(web::get().to(list))
-            .route(web::post().to(add))
-            .default_service(crate::http::only("GET, POST")),
+    cfg.service(form_page(
+        "/users",
+        web::get().to(list),
+        web::post().to(add),
+    ));
+    cfg.service(form_page(
+        "/users/{id}/disable",
+        web::get().to(user_actions::confirm_disable),
+        web::post().to(user_actions::disable),
+    ));
+    post_only(
+        cfg,
+        [
+            (
+                "/users/{id}/role",
+                web::post().to(user_actions::change_role),
+            ),
+            ("/users/{id}/enable", web::post().to(user_actions::enable)),
+            ("/users/{id}/invite", web::post().to(user_actions::reinvite)),
+        ],
     );
-    cfg.service(
-        web::resource("/users/{id}/disable")
-            .route(web::get().to(user_actions::confirm_disable))
-            .route(web::post().to(user_actions::disable))
-            .default_service(crate::http::only("GET, POST")),
-    );
-    for (path, route) in [
-        (
-            "/users/{id}/role",
-            web::post().to(user_actions::change_role),
-        ),
-        ("/users/{id}/enable", web::post().to(user_actions::enable)),
-        ("/users/{id}/invite", web::post().to(user_actions::reinvite)),
-    ] {
-        cfg.service(
-            web::resource(path)
-                .route(route)
-                .default_service(crate::http::only("POST")),
-        );
-    }
 }
 
 struct Row {
@@ -114,10 +110,9 @@ fn row(viewer: &User, listed: users::Listed) -> Row {
 
 pub async fn list(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let viewer = signed.user().clone();
     let (listed, plan, enabled) = {
         let conn = state.read()?;
@@ -141,34 +136,23 @@ pub async fn list(
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
-#[derive(Deserialize)]
-struct AddForm {
-    #[serde(default)]
-    csrf_token: String,
-    #[serde(default)]
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct AddForm {
     email: String,
-    #[serde(default)]
     name: String,
-    #[serde(default)]
     role: String,
     /// "password" (set one now) or "invite" (a sign-up link).
-    #[serde(default)]
     method: String,
-    #[serde(default)]
     password: String,
-    #[serde(default)]
     password_confirm: String,
 }
 
 pub async fn add(
     state: State,
-    session: ManagerSession,
     req: HttpRequest,
-    body: web::Bytes,
+    ManagerForm { signed, form }: ManagerForm<AddForm>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: AddForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
     let result = match form.method.as_str() {
         "invite" => add_invited(&state, signed.user().clone(), form)
             .await

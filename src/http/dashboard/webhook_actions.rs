@@ -5,11 +5,11 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::account::refuse;
-use super::keys::{stamp, Stamp};
-use super::layout::{clear_flash, html, parse_form, redirect_with, Layout};
+use super::format::{stamp, Stamp};
+use super::forms::{form_result, post_only, write_as, ManagerForm, NoFields};
+use super::layout::{clear_flash, html, Layout};
 use super::session::ManagerSession;
-use super::webhooks::{secret_page, CsrfForm, EndpointRow};
+use super::webhooks::{secret_page, EndpointRow};
 use crate::domain::audit::Actor;
 use crate::domain::{webhook_admin, webhooks};
 use crate::error::{AppError, PageError};
@@ -24,21 +24,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(detail))
             .default_service(crate::http::only("GET")),
     );
-    for (path, route) in [
-        ("/webhooks/{id}/enable", web::post().to(enable)),
-        ("/webhooks/{id}/disable", web::post().to(disable)),
-        ("/webhooks/{id}/rotate", web::post().to(rotate)),
-        (
-            "/webhooks/{id}/deliveries/{delivery}/resend",
-            web::post().to(resend),
-        ),
-    ] {
-        cfg.service(
-            web::resource(path)
-                .route(route)
-                .default_service(crate::http::only("POST")),
-        );
-    }
+    post_only(
+        cfg,
+        [
+            ("/webhooks/{id}/enable", web::post().to(enable)),
+            ("/webhooks/{id}/disable", web::post().to(disable)),
+            ("/webhooks/{id}/rotate", web::post().to(rotate)),
+            (
+                "/webhooks/{id}/deliveries/{delivery}/resend",
+                web::post().to(resend),
+            ),
+        ],
+    );
 }
 
 pub struct DeliveryRow {
@@ -69,11 +66,10 @@ fn parse_id(raw: &str, what: &str) -> Result<i64, PageError> {
 
 pub async fn detail(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let id = parse_id(&path, "webhook endpoint")?;
     let conn = state.read()?;
     let endpoint = webhooks::get(&conn, signed.user().workspace_id, id)?;
@@ -98,110 +94,70 @@ pub async fn detail(
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
+type Button = ManagerForm<NoFields>;
+type Page = Result<HttpResponse, PageError>;
+
 async fn toggle(
     state: State,
-    session: ManagerSession,
-    req: HttpRequest,
+    ManagerForm { signed, .. }: Button,
     path: web::Path<String>,
-    body: web::Bytes,
     enabled: bool,
-) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: CsrfForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
+) -> Page {
     let id = parse_id(&path, "webhook endpoint")?;
-    let (user, now) = (signed.user().clone(), state.now());
-    let done = state
-        .writer
-        .run(move |ctx| {
-            let actor = Actor::User(user.id);
-            webhook_admin::set_enabled(ctx.conn, now, actor, user.workspace_id, id, enabled)
-        })
-        .await;
-    let text = match enabled {
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        let actor = Actor::User(user.id);
+        webhook_admin::set_enabled(ctx.conn, now, actor, user.workspace_id, id, enabled)
+    })
+    .await;
+    let done = done.map(|()| match enabled {
         true => "Endpoint enabled: new events are delivered to it again.",
         false => "Endpoint disabled: no events are delivered to it until you enable it.",
-    };
-    match done {
-        Ok(()) => Ok(redirect_with(&state, &signed, "/webhooks", "notice", text)),
-        Err(e) => refuse(&state, &signed, "/webhooks", e),
-    }
+    });
+    form_result(&state, &signed, "/webhooks", done)
 }
 
-pub async fn enable(
-    state: State,
-    session: ManagerSession,
-    req: HttpRequest,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    toggle(state, session, req, path, body, true).await
+pub async fn enable(state: State, button: Button, path: web::Path<String>) -> Page {
+    toggle(state, button, path, true).await
 }
 
-pub async fn disable(
-    state: State,
-    session: ManagerSession,
-    req: HttpRequest,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    toggle(state, session, req, path, body, false).await
+pub async fn disable(state: State, button: Button, path: web::Path<String>) -> Page {
+    toggle(state, button, path, false).await
 }
 
 /// A new secret, shown once; the previous one keeps signing during the overlap so receivers
 /// can switch without dropping deliveries.
 pub async fn rotate(
     state: State,
-    session: ManagerSession,
     req: HttpRequest,
+    ManagerForm { signed, .. }: Button,
     path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: CsrfForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
+) -> Page {
     let id = parse_id(&path, "webhook endpoint")?;
-    let (user, now) = (signed.user().clone(), state.now());
-    let done = state
-        .writer
-        .run(move |ctx| {
-            let ws = user.workspace_id;
-            let secret = webhook_admin::rotate(ctx.conn, now, Actor::User(user.id), ws, id)?;
-            Ok((webhooks::get(ctx.conn, ws, id)?.url, secret))
-        })
-        .await?;
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        let ws = user.workspace_id;
+        let secret = webhook_admin::rotate(ctx.conn, now, Actor::User(user.id), ws, id)?;
+        Ok((webhooks::get(ctx.conn, ws, id)?.url, secret))
+    })
+    .await?;
     secret_page(&state, &req, &signed, id, done.0, done.1, true)
 }
 
 /// Queues one delivery again under its webhook-id; the dispatcher is woken by the commit.
 pub async fn resend(
     state: State,
-    session: ManagerSession,
-    req: HttpRequest,
+    ManagerForm { signed, .. }: Button,
     path: web::Path<(String, String)>,
-    body: web::Bytes,
-) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: CsrfForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
+) -> Page {
     let id = parse_id(&path.0, "webhook endpoint")?;
     let delivery = parse_id(&path.1, "delivery")?;
-    let (user, now) = (signed.user().clone(), state.now());
-    let done = state
-        .writer
-        .run(move |ctx| {
-            let (ws, actor) = (user.workspace_id, Actor::User(user.id));
-            let msg_id = webhook_admin::resend(ctx.conn, now, actor, ws, id, delivery)?;
-            ctx.outbox_added();
-            Ok(msg_id)
-        })
-        .await;
-    let back = format!("/webhooks/{id}");
-    match done {
-        Ok(msg_id) => {
-            let text = format!("Delivery {msg_id} queued again; it keeps its webhook-id.");
-            Ok(redirect_with(&state, &signed, &back, "notice", &text))
-        }
-        Err(e) => refuse(&state, &signed, &back, e),
-    }
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        let (ws, actor) = (user.workspace_id, Actor::User(user.id));
+        let msg_id = webhook_admin::resend(ctx.conn, now, actor, ws, id, delivery)?;
+        ctx.outbox_added();
+        Ok(msg_id)
+    })
+    .await;
+    let done =
+        done.map(|msg_id| format!("Delivery {msg_id} queued again; it keeps its webhook-id."));
+    form_result(&state, &signed, &format!("/webhooks/{id}"), done)
 }

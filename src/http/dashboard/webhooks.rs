@@ -7,29 +7,26 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::keys::{stamp, Stamp};
-use super::layout::{clear_flash, html, html_status, parse_form, Layout};
+use super::format::{sentence, stamp, Stamp};
+use super::forms::{form_page, post_only, write_as, ManagerForm, NoFields};
+use super::layout::{clear_flash, html, html_status, Layout};
 use super::session::{ManagerSession, SignedIn};
 use super::webhook_actions;
 use crate::domain::audit::Actor;
+use crate::domain::webhook_admin;
 use crate::domain::webhooks::{self, Endpoint, EVENTS};
-use crate::domain::{webhook_admin, Millis};
 use crate::error::{AppError, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/webhooks")
-            .route(web::get().to(list))
-            .route(web::post().to(create))
-            .default_service(crate::http::only("GET, POST")),
-    )
-    .service(
-        web::resource("/webhooks/callback-secret")
-            .route(web::post().to(create_callback_secret))
-            .default_service(crate::http::only("POST")),
-    )
-    .configure(webhook_actions::routes);
+    cfg.service(form_page(
+        "/webhooks",
+        web::get().to(list),
+        web::post().to(create),
+    ));
+    let secret = web::post().to(create_callback_secret);
+    post_only(cfg, [("/webhooks/callback-secret", secret)]);
+    cfg.configure(webhook_actions::routes);
 }
 
 pub struct EndpointRow {
@@ -118,67 +115,60 @@ fn page(
 
 pub async fn list(
     state: State,
-    session: ManagerSession,
+    ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
     let all: Vec<String> = EVENTS.iter().map(|e| e.to_string()).collect();
     let p = page(&state, &req, &signed, String::new(), &all, None)?;
     Ok(clear_flash(&state, &p.layout, html(&p)?))
 }
 
-/// The create form: `url`, `csrf_token` and any number of `events` checkboxes (repeated keys,
-/// which serde_urlencoded cannot collect, hence the manual parse).
-struct CreateForm {
+/// The create form: `url` and any number of `events` checkboxes (repeated keys, which a
+/// derived struct cannot collect, hence read from the list of pairs).
+#[derive(serde::Deserialize)]
+#[serde(from = "Vec<(String, String)>")]
+pub struct CreateForm {
     url: String,
     events: Vec<String>,
-    csrf_token: String,
 }
 
-fn parse_create(body: &[u8]) -> CreateForm {
-    let mut f = CreateForm {
-        url: String::new(),
-        events: Vec::new(),
-        csrf_token: String::new(),
-    };
-    for (k, v) in url::form_urlencoded::parse(body) {
-        match k.as_ref() {
-            "url" => f.url = v.into_owned(),
-            "events" => f.events.push(v.into_owned()),
-            "csrf_token" => f.csrf_token = v.into_owned(),
-            _ => {}
+impl From<Vec<(String, String)>> for CreateForm {
+    fn from(pairs: Vec<(String, String)>) -> CreateForm {
+        let mut f = CreateForm {
+            url: String::new(),
+            events: Vec::new(),
+        };
+        for (k, v) in pairs {
+            match k.as_str() {
+                "url" => f.url = v,
+                "events" => f.events.push(v),
+                _ => {}
+            }
         }
+        f
     }
-    f
 }
 
 /// Creates an endpoint (audited) and answers with its secret; bad input re-renders the form
 /// as typed with a 422 and writes nothing.
 pub async fn create(
     state: State,
-    session: ManagerSession,
     req: HttpRequest,
-    body: web::Bytes,
+    ManagerForm { signed, form: f }: ManagerForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let f = parse_create(&body);
-    signed.check_csrf(&req, Some(&f.csrf_token))?;
-    let (user, now): (_, Millis) = (signed.user().clone(), state.now());
     let (url, events) = (f.url.clone(), f.events.clone());
-    let created = state
-        .writer
-        .run(move |ctx| {
-            let actor = Actor::User(user.id);
-            webhook_admin::create(ctx.conn, now, actor, user.workspace_id, &url, &events)
-        })
-        .await;
+    let created = write_as(&state, &signed, move |ctx, now, user| {
+        let actor = Actor::User(user.id);
+        webhook_admin::create(ctx.conn, now, actor, user.workspace_id, &url, &events)
+    })
+    .await;
     match created {
         Ok((id, secret)) => {
             let url = f.url.trim().to_string();
             secret_page(&state, &req, &signed, id, url, secret, false)
         }
         Err(AppError::Invalid { detail, .. }) => {
-            let text = super::account::sentence(&detail);
+            let text = sentence(&detail);
             let p = page(&state, &req, &signed, f.url, &f.events, Some(text))?;
             let res = html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)?;
             Ok(clear_flash(&state, &p.layout, res))
@@ -206,23 +196,12 @@ pub fn secret_page(
     Ok(clear_flash(state, &p.layout, html(&p)?))
 }
 
-#[derive(serde::Deserialize)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf_token: String,
-}
-
 /// Creates the callback signing secret if the workspace has none yet (a write, so through
 /// the writer; the first callback delivery would create it anyway), then shows the list.
 pub async fn create_callback_secret(
     state: State,
-    session: ManagerSession,
-    req: HttpRequest,
-    body: web::Bytes,
+    ManagerForm { signed, .. }: ManagerForm<NoFields>,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session.0;
-    let form: CsrfForm = parse_form(&body)?;
-    signed.check_csrf(&req, Some(&form.csrf_token))?;
     let ws = signed.user().workspace_id;
     state
         .writer

@@ -1,0 +1,136 @@
+//! How the dashboard pages show times, durations, who asked and domain messages: one place, so
+//! every page says the same thing the same way.
+
+use std::collections::HashMap;
+
+use crate::domain::pauses::Pause;
+use crate::domain::{api_keys, rfc3339, text, Millis};
+use crate::error::PageError;
+
+/// A time for people (`2026-11-15 12:00 UTC`) with its machine-readable form.
+#[derive(Clone)]
+pub struct Stamp {
+    pub iso: String,
+    pub text: String,
+}
+
+pub fn stamp(ms: Millis) -> Stamp {
+    let iso = rfc3339(ms);
+    let text = format!("{} UTC", iso.get(..16).unwrap_or(&iso).replace('T', " "));
+    Stamp { iso, text }
+}
+
+/// `2026-11-22` as the first millisecond of that UTC day.
+pub fn day_start(s: &str) -> Option<Millis> {
+    let date =
+        time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
+    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
+}
+
+/// The two largest units (`3m 20s`, `2d 4h`); a negative span reads as `0s`.
+pub fn human_duration(ms: Millis) -> String {
+    let s = (ms / 1000).max(0);
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {}s", s / 60, s % 60),
+        3600..=86399 => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d {}h", s / 86400, (s % 86400) / 3600),
+    }
+}
+
+/// Tenths of a second under a minute (decisions are often fast), else minutes and hours.
+pub fn decision_time(ms: Option<Millis>) -> String {
+    match ms {
+        None => "—".into(),
+        Some(ms) if ms < 60_000 => format!("{:.1}s", ms as f64 / 1000.0),
+        Some(ms) => human_duration(ms),
+    }
+}
+
+/// Domain messages start lower-case to read well after a field name; a flash is a sentence.
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// Domain messages are lower-case clauses; a flash reads as a sentence.
+pub fn sentence(text: &str) -> String {
+    let mut out = capitalise(text);
+    if !out.is_empty() && !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
+}
+
+/// Agent text as a page shows it: bidi controls marked (askama escapes the rest).
+pub fn shown(s: &str) -> String {
+    text::mark_bidi(s).into_owned()
+}
+
+/// Key names by id, for "requested by".
+pub fn key_labels(
+    conn: &rusqlite::Connection,
+    workspace_id: i64,
+) -> Result<HashMap<i64, String>, PageError> {
+    Ok(api_keys::list(conn, workspace_id)
+        .map_err(PageError::App)?
+        .into_iter()
+        .map(|k| {
+            let label = if k.name.is_empty() {
+                format!("{}…", k.prefix)
+            } else {
+                k.name
+            };
+            (k.id, label)
+        })
+        .collect())
+}
+
+/// `key “deploy”`, or `deploy-bot (via key “deploy”)` when the agent sent `metadata.agent`.
+/// "test key" is said of a test pause (made with a `hitl_test_` key) and of nothing else, not
+/// because of what a key happens to be called. Bidi controls in the agent's name are marked.
+pub fn requested_by(p: &Pause, keys: &HashMap<i64, String>) -> String {
+    let kind = if p.test { "test key" } else { "key" };
+    let key = match p.api_key_id.and_then(|id| keys.get(&id)) {
+        Some(label) => format!("{kind} “{label}”"),
+        None => format!("an unknown {kind}"),
+    };
+    let agent = p
+        .metadata
+        .as_deref()
+        .and_then(|m| serde_json::from_str::<HashMap<String, String>>(m).ok())
+        .and_then(|m| m.get("agent").cloned());
+    let who = match agent {
+        Some(a) => format!("{a} (via {key})"),
+        None => key,
+    };
+    shown(&who)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decision_times_read_as_seconds_or_longer_units() {
+        assert_eq!(decision_time(None), "—");
+        assert_eq!(decision_time(Some(1500)), "1.5s");
+        assert_eq!(decision_time(Some(90_000)), "1m 30s");
+    }
+
+    #[test]
+    fn a_domain_clause_reads_as_a_sentence_once() {
+        assert_eq!(sentence("the name is empty"), "The name is empty.");
+        assert_eq!(sentence("done!"), "Done!");
+        assert_eq!(sentence(""), "");
+        assert_eq!(capitalise("ünder"), "Ünder");
+    }
+
+    #[test]
+    fn a_day_starts_at_utc_midnight() {
+        assert_eq!(day_start("1970-01-02"), Some(86_400_000));
+        assert_eq!(day_start("2026-13-01"), None);
+    }
+}
