@@ -41,7 +41,7 @@ pub struct AppState {
     /// The mail transport (SMTP or `.eml` files), built once at startup.
     pub mailer: Arc<crate::notify::mailer::Mailer>,
     /// Per-API-key and per-client-IP request budgets.
-    pub rate_limits: crate::rate_limit::RateLimits,
+    pub rate_limits: Arc<crate::rate_limit::RateLimits>,
     /// Request and delivery counters for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// API keys looked up in the last second.
@@ -55,6 +55,21 @@ impl AppState {
 
     pub fn base_url(&self) -> String {
         self.settings.base_url()
+    }
+
+    /// The handles background work needs (see [`crate::services`]), for work moved off a worker.
+    pub fn services(&self) -> crate::services::Services {
+        crate::services::Services {
+            pool: self.pool.clone(),
+            writer: self.writer.clone(),
+            waiters: self.waiters.clone(),
+            settings: self.settings.clone(),
+            clock: self.clock.clone(),
+            outbox_wake: self.outbox_wake.clone(),
+            mailer: self.mailer.clone(),
+            rate_limits: self.rate_limits.clone(),
+            metrics: self.metrics.clone(),
+        }
     }
 
     /// A pooled connection for a short read on the calling thread. Never hold it across `.await`.
