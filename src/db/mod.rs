@@ -173,6 +173,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0008_retention.sql")),
         M::up(include_str!("../../migrations/0009_key_scoped_sandbox.sql")),
         M::up(include_str!("../../migrations/0010_outbox_fairness.sql")),
+        M::up(include_str!("../../migrations/0012_pause_timers.sql")),
     ])
 }
 

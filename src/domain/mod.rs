@@ -22,6 +22,7 @@ pub mod sessions;
 pub mod slack;
 pub mod text;
 pub mod timeline;
+pub mod timers;
 pub mod usage;
 pub mod user_admin;
 pub mod users;
