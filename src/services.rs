@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::db::{Pool, Writer};
 use crate::domain::clock::Clock;
 use crate::domain::Millis;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::waiters::Waiters;
 
 #[derive(Clone)]
@@ -46,16 +46,16 @@ impl Services {
 
     /// Runs `f` with a pooled connection on a blocking thread, so a read that may be large
     /// (history search, the dispatcher's queue) does not hold up the async runtime.
-    pub async fn read_blocking<T, F>(&self, f: F) -> AppResult<T>
+    pub async fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&rusqlite::Connection) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&rusqlite::Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
+        E: From<AppError> + Send + 'static,
     {
         let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || f(&*pool.get()?))
+        let read = move || f(&*pool.get().map_err(AppError::from)?);
+        tokio::task::spawn_blocking(read)
             .await
-            .map_err(|e| {
-                crate::error::AppError::Internal(anyhow::anyhow!("read task failed: {e}"))
-            })?
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("read task failed: {e}")))?
     }
 }

@@ -73,7 +73,7 @@ async fn export(
     let form = FilterForm::read(&Query::parse(req.query_string())?)?;
     let names = state
         .services()
-        .read_blocking(move |conn| Ok(ActorNames::load(conn, ws)?))
+        .read_blocking(move |conn| Ok::<_, AppError>(ActorNames::load(conn, ws)?))
         .await?;
     let filter = to_filter(&names, &form)?;
     let (tx, rx) = mpsc::channel(2);
