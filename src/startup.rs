@@ -74,7 +74,12 @@ impl Application {
             rate_limits: Arc::new(RateLimits::new(&settings.limits, clock.clone())),
             metrics: Arc::default(),
         };
-        let state = web::Data::new(app_state(services, &settings)?);
+        let state = web::Data::new(AppState {
+            services,
+            login_throttle: Default::default(),
+            passwords: crate::auth::password::Pool::start(settings.hash_threads)?,
+            key_cache: Default::default(),
+        });
         let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;
         Ok(Application {
@@ -116,24 +121,6 @@ impl Application {
         signals.abort();
         result
     }
-}
-
-/// The HTTP state: the shared services plus what only request handlers use.
-fn app_state(s: Services, settings: &Settings) -> anyhow::Result<AppState> {
-    Ok(AppState {
-        pool: s.pool,
-        writer: s.writer,
-        waiters: s.waiters,
-        settings: s.settings,
-        clock: s.clock,
-        login_throttle: Default::default(),
-        passwords: crate::auth::password::Pool::start(settings.hash_threads)?,
-        outbox_wake: s.outbox_wake,
-        mailer: s.mailer,
-        rate_limits: s.rate_limits,
-        metrics: s.metrics,
-        key_cache: Default::default(),
-    })
 }
 
 fn run_server(

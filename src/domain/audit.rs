@@ -71,17 +71,7 @@ pub fn recent(conn: &Connection, workspace_id: i64, limit: i64) -> rusqlite::Res
         "SELECT id, at, actor_type, actor_id, event, subject, details FROM audit_log
          WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![workspace_id, limit], |r| {
-        Ok(AuditRow {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            actor_type: r.get(2)?,
-            actor_id: r.get(3)?,
-            event: r.get(4)?,
-            subject: r.get(5)?,
-            details: r.get(6)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![workspace_id, limit], row)?;
     rows.collect()
 }
 
