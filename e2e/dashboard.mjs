@@ -31,9 +31,37 @@ async function createPause(action, context, metadata) {
   return res.body.watchId;
 }
 
+// On a phone every navigation link is in sight (not behind a sideways scroll nobody sees),
+// the page itself does not scroll sideways, and no badge or email breaks over two lines.
+async function checkPhoneLayout(page, name) {
+  const bad = await page.evaluate(() => {
+    const out = [];
+    const width = window.innerWidth;
+    const pageWidth = document.documentElement.scrollWidth;
+    if (pageWidth > width) out.push(`the page is ${pageWidth}px wide`);
+    for (const el of document.querySelectorAll("nav.nav a, nav.nav button")) {
+      const r = el.getBoundingClientRect();
+      if (r.left < 0 || r.right > width) out.push(`“${el.textContent.trim()}” is off screen`);
+    }
+    for (const el of document.querySelectorAll(".badge")) {
+      const text = document.createRange();
+      text.selectNodeContents(el);
+      if (text.getClientRects().length > 1) out.push(`the badge “${el.textContent.trim()}” wraps`);
+    }
+    for (const el of document.querySelectorAll(".users .email")) {
+      const email = document.createRange();
+      email.selectNodeContents(el.firstChild);
+      if (email.getClientRects().length > 1) out.push(`the email “${el.firstChild.textContent.trim()}” breaks`);
+    }
+    return out;
+  });
+  check(bad.length === 0, `${name} fits a phone ${bad.join("; ")}`);
+}
+
 async function shoot(page, name) {
   for (const [label, size] of [["phone", PHONE], ["desktop", DESKTOP]]) {
     await page.setViewportSize(size);
+    if (label === "phone") await checkPhoneLayout(page, name);
     await page.screenshot({ path: join(shots, `${name}-${label}.png`), fullPage: true });
   }
 }
@@ -117,6 +145,13 @@ try {
   await Promise.all([page.waitForLoadState("load"), page.click("form[action='/keys'] button[type=submit]")]);
   check(await page.isVisible("text=hitl_live_"), "a key created on the keys page is shown once");
   await shoot(page, "key-created");
+
+  // A webhook endpoint, so the Webhooks page (and the README's tour) shows one. No pause event
+  // follows, so nothing is sent to it.
+  await page.goto(base + "/webhooks");
+  await page.fill("#webhook-url", "https://hooks.example.com/holdpoint");
+  await Promise.all([page.waitForLoadState("load"), page.click("form[action='/webhooks'] button[type=submit]")]);
+  check((await page.inputValue("#new-secret")).startsWith("whsec_"), "a new endpoint's signing secret is shown once");
   for (const [path, name] of [["/history", "history"], ["/users", "users"], ["/usage", "usage"], ["/audit", "audit"], ["/settings", "settings"], ["/webhooks", "webhooks"]]) {
     await page.goto(base + path);
     check(!(await page.isVisible("text=Internal server error")), `${path} renders`);

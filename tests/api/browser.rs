@@ -61,6 +61,10 @@ async fn the_dashboard_works_end_to_end_in_a_real_browser() {
         "queue-desktop",
         "pause-phone",
         "pause-desktop",
+        "history-phone",
+        "audit-desktop",
+        "webhooks-desktop",
+        "settings-desktop",
     ] {
         assert!(
             shots.join(format!("{shot}.png")).exists(),

@@ -169,18 +169,20 @@ async fn invalid_bodies_are_refused_with_a_problem_naming_the_field_and_nothing_
 }
 
 #[tokio::test]
-async fn malformed_json_is_a_400() {
+async fn malformed_json_is_a_400_and_a_repeated_field_a_422() {
     let app = spawn_app().await;
-    for body in [
-        "{\"action\":",
-        "{\"action\": \"x\"} trailing",
-        "",
-        "{\"action\": \"x\", \"action\": \"y\"}",
+    for (body, status) in [
+        ("{\"action\":", 400),
+        ("{\"action\": \"x\"} trailing", 400),
+        ("", 400),
+        ("{\"action\": \"x\", \"action\": \"y\"}", 422),
     ] {
         let res = app.post_pause_raw(&app.key, "application/json", body).await;
-        let status = res.status().as_u16();
-        assert!(status == 400 || status == 422, "{body}: {status}");
-        assert_problem(res, status).await;
+        assert_eq!(res.status().as_u16(), status, "{body}");
+        let problem = assert_problem(res, status).await;
+        if status == 422 {
+            assert_eq!(problem["field"], "action", "{problem}");
+        }
     }
     assert_eq!(app.count("SELECT count(*) FROM pauses"), 0);
 }

@@ -5,6 +5,7 @@ use serde_json::json;
 
 use crate::helpers::spawn_app;
 use crate::mail_support::{list, wait_for_files};
+use crate::settle::outbox_settled;
 
 #[tokio::test]
 async fn a_new_pause_emails_each_active_approver_once_with_escaped_agent_text() {
@@ -43,8 +44,7 @@ async fn a_new_pause_emails_each_active_approver_once_with_escaped_agent_text() 
     app.app_state.outbox_wake.notify_one();
     let dir = app.dir.path().join("mail");
     let mails = wait_for_files(&dir, 2).await;
-    // Let any extra (wrong) delivery land before counting.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    outbox_settled(&app).await;
     assert_eq!(list(&dir).len(), 2, "one email per active approver");
     let mut to: Vec<String> = mails.iter().map(|m| m.header("To")).collect();
     to.sort();

@@ -70,17 +70,21 @@ async fn idempotency_keys_are_per_workspace() {
     let other_ws = app.create_workspace("B", "free");
     let other_key = app.create_key(other_ws, false);
     let body = json!({ "action": "a" });
-    let a: Value = post(&app, &app.key, "same", &body)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let b: Value = post(&app, &other_key, "same", &body)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let a = post(&app, &app.key, "same", &body).await;
+    assert_eq!(a.status(), 201);
+    let a: Value = a.json().await.unwrap();
+    let b = post(&app, &other_key, "same", &body).await;
+    assert_eq!(
+        b.status(),
+        201,
+        "the other workspace's first use of the key"
+    );
+    let b: Value = b.json().await.unwrap();
     assert_ne!(a["watchId"], b["watchId"]);
+    assert_eq!(
+        app.count("SELECT count(DISTINCT workspace_id) FROM pauses"),
+        2
+    );
 }
 
 #[tokio::test]

@@ -30,7 +30,7 @@ const DASHBOARD: &[(&str, &str, &str)] = &[
     ("/account/notifications", "GET", "POST"),
     ("/users", "PATCH", "GET, POST"),
     ("/users/2/role", "GET", "POST"),
-    ("/users/2/disable", "GET", "POST"),
+    ("/users/2/disable", "PUT", "GET, POST"),
     ("/users/2/enable", "GET", "POST"),
     ("/users/2/invite", "GET", "POST"),
     ("/signup/some-token", "PUT", "GET, POST"),

@@ -6,6 +6,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app_configured, spawn_app_without_email, without_email, TestApp};
+use crate::settle::outbox_settled;
 
 #[derive(Clone, Debug)]
 pub struct Delivery {
@@ -161,7 +162,8 @@ async fn the_decision_is_delivered_to_the_callback_url_signed_per_standard_webho
     assert_eq!(body["data"]["status"], "approved");
     assert_eq!(body["data"]["reason"], "because");
     assert!(body["timestamp"].as_str().unwrap().ends_with('Z'));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    outbox_settled(&app).await;
+    assert_eq!(app.count("SELECT count(*) FROM outbox"), 1);
     assert_eq!(
         receiver.count(),
         1,
@@ -214,9 +216,10 @@ async fn failed_deliveries_are_retried_on_schedule_with_the_same_id() {
     let receiver = Receiver::start(vec![(500, None), (502, None)]).await;
     decide_pause_with_callback(&app, &receiver.url, false).await;
     attempts_recorded(&app, 1).await;
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    advance(&app, 4);
+    outbox_settled(&app).await;
     assert_eq!(receiver.count(), 1, "no retry before its time");
-    advance(&app, 6);
+    advance(&app, 2);
     attempts_recorded(&app, 2).await;
     assert_eq!(receiver.count(), 2);
     advance(&app, 331);
@@ -253,7 +256,7 @@ async fn retry_after_is_honoured_and_410_disables_the_endpoint() {
     app.create_pause("x").await;
     attempts_recorded(&app, 1).await;
     advance(&app, 60);
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    outbox_settled(&app).await;
     assert_eq!(receiver.count(), 1, "Retry-After: 120 is respected");
     advance(&app, 61);
     receiver.wait_for(2).await;
@@ -272,7 +275,7 @@ async fn retry_after_is_honoured_and_410_disables_the_endpoint() {
         1
     );
     app.create_pause("after 410").await;
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    outbox_settled(&app).await;
     assert_eq!(receiver.count(), 2, "a disabled endpoint gets nothing more");
 }
 

@@ -144,7 +144,10 @@ pub struct Line {
     pub actor: String,
     pub event: String,
     pub subject: String,
-    pub details: String,
+    /// The details object as `key: value` pairs, for people (the exports keep the JSON).
+    pub details: Vec<(String, String)>,
+    /// Details that are not a JSON object, shown as they are.
+    pub details_text: String,
 }
 
 #[derive(Template)]
@@ -230,18 +233,61 @@ fn suggestions(names: &ActorNames) -> Vec<(String, String)> {
 }
 
 fn line(names: &ActorNames, r: &AuditRow) -> Line {
+    let raw = r.details.clone().unwrap_or_default();
+    let details = pairs(&raw);
     Line {
         at: stamp(r.at),
         actor: names.label(&r.actor_type, r.actor_id),
         event: r.event.clone(),
         subject: r.subject.clone().unwrap_or_default(),
-        details: r.details.clone().unwrap_or_default(),
+        details_text: if details.is_empty() {
+            raw
+        } else {
+            String::new()
+        },
+        details,
+    }
+}
+
+/// A details object's members in stored order: strings as they are, a list of strings joined
+/// with commas, anything else as compact JSON. Nothing for text that is not a non-empty JSON
+/// object.
+fn pairs(details: &str) -> Vec<(String, String)> {
+    use serde_json::Value;
+    let text = |v: Value| match v {
+        Value::String(s) => s,
+        Value::Array(items) if items.iter().all(Value::is_string) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    };
+    match serde_json::from_str(details) {
+        Ok(Value::Object(members)) => members.into_iter().map(|(k, v)| (k, text(v))).collect(),
+        _ => Vec::new(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn details_read_as_pairs_with_strings_bare_and_other_values_as_json() {
+        // serde_json's `preserve_order` keeps the stored order.
+        assert_eq!(
+            pairs(r#"{"reason":"ok, ship","n":2,"tags":["a","b"],"mixed":[1,"a"],"x":null}"#),
+            [
+                ("reason".into(), "ok, ship".into()),
+                ("n".into(), "2".into()),
+                ("tags".into(), "a, b".into()),
+                ("mixed".into(), r#"[1,"a"]"#.into()),
+                ("x".into(), "null".into()),
+            ]
+        );
+        assert!(pairs("[1]").is_empty() && pairs("{}").is_empty() && pairs("nope").is_empty());
+    }
 
     #[test]
     fn days_are_utc_midnight_and_bad_dates_are_named() {
