@@ -18,7 +18,7 @@ use crate::jobs;
 use crate::notify::mailer::Mailer;
 use crate::rate_limit::RateLimits;
 use crate::services::Services;
-use crate::waiters::Waiters;
+use crate::waiters::{Topic, Waiters};
 
 pub struct Application {
     port: u16,
@@ -49,8 +49,8 @@ impl Application {
         let wake = waiters.clone();
         let outbox_wake = Arc::new(tokio::sync::Notify::new());
         let dispatcher_wake = outbox_wake.clone();
-        let on_commit = Arc::new(move |ids: &[i64], outbox: bool| {
-            wake.wake(ids);
+        let on_commit = Arc::new(move |topics: &[Topic], outbox: bool| {
+            wake.wake(topics);
             if outbox {
                 dispatcher_wake.notify_one();
             }

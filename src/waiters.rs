@@ -1,8 +1,10 @@
 //! In-process wake-ups for long-polling agents.
 //!
-//! A waiter holds no database connection: it registers interest in one pause id, reads the state
-//! once, then sleeps on a [`Notify`] until the writer commits a change to that pause (or its time
-//! runs out). The map is sharded so ten thousand waiters do not contend on one lock.
+//! A waiter holds no database connection: it subscribes to [`Topic`]s (its pause, and its whole
+//! workspace), reads the state once, then sleeps on its own [`Notify`] until a commit wakes one
+//! of those topics (or its time runs out). Waking a workspace's topic wakes every parked request
+//! of that workspace in one call (an emergency stop). The map is sharded so ten thousand waiters
+//! do not contend on one lock.
 //!
 //! The number of parked waiters is capped: each holds a connection, and without a cap enough
 //! of them would exhaust file descriptors and memory. A [`Subscription`] is the slot; dropping
@@ -10,15 +12,41 @@
 //! only its share of the slots, so one agent fleet cannot refuse every other workspace.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
 const SHARDS: usize = 64;
 
+/// What a waiter can be woken by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// A change to this pause (by row id).
+    Pause(i64),
+    /// Anything concerning one agent (by API key id), e.g. pausing the agent.
+    Agent(i64),
+    /// Anything concerning a whole workspace, e.g. an emergency stop.
+    Workspace(i64),
+}
+
+impl Topic {
+    fn shard(self) -> usize {
+        let (kind, id) = match self {
+            Topic::Pause(id) => (0u64, id),
+            Topic::Agent(id) => (1, id),
+            Topic::Workspace(id) => (2, id),
+        };
+        ((id as u64).wrapping_mul(3).wrapping_add(kind) as usize) % SHARDS
+    }
+}
+
+/// The subscriptions to one topic, each with its own [`Notify`], by subscription number.
+type Listeners = HashMap<u64, Arc<Notify>>;
+
 pub struct Waiters {
-    shards: Vec<Mutex<HashMap<i64, Arc<Notify>>>>,
+    shards: Vec<Mutex<HashMap<Topic, Listeners>>>,
+    next_id: AtomicU64,
     active: AtomicUsize,
     max: usize,
     /// Slots one key may hold; at `max` no per-key counting is done.
@@ -33,6 +61,7 @@ impl Waiters {
     pub fn new(max: usize, per_key: usize) -> Arc<Self> {
         Arc::new(Waiters {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            next_id: AtomicU64::new(0),
             active: AtomicUsize::new(0),
             max,
             per_key: per_key.min(max),
@@ -57,14 +86,18 @@ impl Waiters {
         self.shutdown.notified()
     }
 
-    fn shard(&self, id: i64) -> &Mutex<HashMap<i64, Arc<Notify>>> {
-        &self.shards[(id as u64 as usize) % SHARDS]
+    fn shard(&self, topic: Topic) -> &Mutex<HashMap<Topic, Listeners>> {
+        &self.shards[topic.shard()]
     }
 
-    /// Register `key_id`'s interest in `pause_id`, or say which cap is reached. Call
+    /// Register `key_id`'s interest in `topics`, or say which cap is reached. Call
     /// `notified()` on [`Subscription::notify`] and `enable()` the future *before* reading the
     /// state, so a commit in between is not missed.
-    pub fn subscribe(self: &Arc<Self>, pause_id: i64, key_id: i64) -> Result<Subscription, Full> {
+    pub fn subscribe(
+        self: &Arc<Self>,
+        topics: &[Topic],
+        key_id: i64,
+    ) -> Result<Subscription, Full> {
         let key = self.take_key_slot(key_id)?;
         let taken = self
             .active
@@ -77,15 +110,16 @@ impl Waiters {
             }
             return Err(Full::Server);
         }
-        let notify = {
-            let mut map = self.shard(pause_id).lock().expect("waiters lock");
-            map.entry(pause_id)
-                .or_insert_with(|| Arc::new(Notify::new()))
-                .clone()
-        };
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let notify = Arc::new(Notify::new());
+        for topic in topics {
+            let mut map = self.shard(*topic).lock().expect("waiters lock");
+            map.entry(*topic).or_default().insert(id, notify.clone());
+        }
         Ok(Subscription {
             waiters: self.clone(),
-            pause_id,
+            id,
+            topics: topics.to_vec(),
             key,
             notify,
         })
@@ -125,12 +159,12 @@ impl Waiters {
         self.per_key
     }
 
-    /// Wakes every waiter on these pauses.
-    pub fn wake(&self, pause_ids: &[i64]) {
-        for id in pause_ids {
-            let map = self.shard(*id).lock().expect("waiters lock");
-            if let Some(n) = map.get(id) {
-                n.notify_waiters();
+    /// Wakes every waiter subscribed to any of these topics.
+    pub fn wake(&self, topics: &[Topic]) {
+        for topic in topics {
+            let map = self.shard(*topic).lock().expect("waiters lock");
+            for notify in map.get(topic).into_iter().flat_map(HashMap::values) {
+                notify.notify_waiters();
             }
         }
     }
@@ -152,7 +186,9 @@ pub enum Full {
 
 pub struct Subscription {
     waiters: Arc<Waiters>,
-    pause_id: i64,
+    /// This subscription's number among each topic's listeners.
+    id: u64,
+    topics: Vec<Topic>,
     /// The key counted for this slot, when keys are counted.
     key: Option<i64>,
     notify: Arc<Notify>,
@@ -170,53 +206,17 @@ impl Drop for Subscription {
         if let Some(key) = self.key {
             self.waiters.give_key_slot(key);
         }
-        let mut map = self
-            .waiters
-            .shard(self.pause_id)
-            .lock()
-            .expect("waiters lock");
-        // The map holds one reference and we hold one: we are the last waiter.
-        if Arc::strong_count(&self.notify) == 2 {
-            map.remove(&self.pause_id);
+        for topic in &self.topics {
+            let mut map = self.waiters.shard(*topic).lock().expect("waiters lock");
+            if let Some(listeners) = map.get_mut(topic) {
+                listeners.remove(&self.id);
+                if listeners.is_empty() {
+                    map.remove(topic);
+                }
+            }
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn past_the_cap_there_is_no_slot_until_a_subscription_is_dropped() {
-        let waiters = Waiters::new(2, 2);
-        let first = waiters.subscribe(1, 7).expect("a slot");
-        let _second = waiters.subscribe(1, 8).expect("a slot");
-        assert_eq!(waiters.subscribe(2, 9).err(), Some(Full::Server));
-        assert_eq!(waiters.active(), 2);
-        drop(first);
-        assert_eq!(waiters.active(), 1);
-        assert!(waiters.subscribe(2, 9).is_ok());
-    }
-
-    #[test]
-    fn a_key_at_its_share_is_refused_while_other_keys_still_get_slots() {
-        let waiters = Waiters::new(3, 2);
-        let first = waiters.subscribe(1, 7).expect("a slot");
-        let _second = waiters.subscribe(2, 7).expect("a slot");
-        assert_eq!(waiters.subscribe(3, 7).err(), Some(Full::Key));
-        let _other = waiters.subscribe(3, 8).expect("another key's slot");
-        assert_eq!(waiters.active(), 3);
-        drop(first);
-        // The server is not full and key 7 holds one slot: it may take another.
-        assert!(waiters.subscribe(3, 7).is_ok());
-    }
-
-    #[test]
-    fn a_key_refused_by_the_server_cap_keeps_no_share() {
-        let waiters = Waiters::new(2, 1);
-        let _a = waiters.subscribe(1, 7).unwrap();
-        let _b = waiters.subscribe(1, 8).unwrap();
-        assert_eq!(waiters.subscribe(1, 9).err(), Some(Full::Server));
-        assert!(!waiters.by_key.lock().unwrap().contains_key(&9));
-    }
-}
+mod tests;

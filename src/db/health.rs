@@ -126,8 +126,22 @@ impl Failure {
     }
 }
 
-/// A write reached the disk: leaves the storage-full state.
-pub fn note_write_ok() {
+/// A write reached the disk. While storage is full that alone proves little (a small write
+/// can fit in WAL pages a checkpoint freed, and the next one fail again), so the state is left
+/// only once the space probe fits too; otherwise a nearly full disk would flap in the log.
+pub fn note_write_ok(db_path: Option<&str>) {
+    if !storage_full() {
+        return;
+    }
+    match db_path.and_then(|p| Path::new(p).parent()) {
+        Some(dir) => {
+            recheck_storage(dir);
+        }
+        None => leave_storage_full(),
+    }
+}
+
+fn leave_storage_full() {
     if STORAGE_FULL.swap(false, Ordering::Relaxed) {
         tracing::info!("storage available again: writes succeed");
     }
@@ -154,7 +168,7 @@ pub fn recheck_storage(data_dir: &Path) -> bool {
     let fits = write_probe(&probe).is_ok();
     let _ = std::fs::remove_file(&probe);
     if fits {
-        note_write_ok();
+        leave_storage_full();
     }
     !fits
 }

@@ -13,6 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::configure_writer;
 use super::health::{self, Failure};
 use crate::error::{AppError, AppResult};
+use crate::waiters::Topic;
 
 /// Jobs per transaction at most; measured to give ~39k commits/s on 2 cores.
 pub const MAX_BATCH: usize = 64;
@@ -23,7 +24,7 @@ pub const MAX_BATCH: usize = 64;
 pub struct WriteCtx<'a> {
     pub conn: &'a Connection,
     pub base_url: &'a str,
-    changed: Vec<i64>,
+    changed: Vec<Topic>,
     outbox: bool,
 }
 
@@ -46,18 +47,23 @@ impl<'a> WriteCtx<'a> {
     }
 
     pub fn pause_changed(&mut self, pause_id: i64) {
-        self.changed.push(pause_id);
+        self.changed.push(Topic::Pause(pause_id));
     }
 
-    pub fn changed(&self) -> &[i64] {
+    /// Wakes `topic`'s waiters once this transaction commits (e.g. a whole workspace's).
+    pub fn wake(&mut self, topic: Topic) {
+        self.changed.push(topic);
+    }
+
+    pub fn changed(&self) -> &[Topic] {
         &self.changed
     }
 }
 
 type Completion = Box<dyn FnOnce(Result<(), Failure>) + Send>;
 type Job = Box<dyn FnOnce(Option<&mut WriteCtx<'_>>) -> Completion + Send>;
-/// Called after each commit with the pauses it changed and whether it queued messages.
-pub type OnCommit = Arc<dyn Fn(&[i64], bool) + Send + Sync>;
+/// Called after each commit with the topics it woke and whether it queued messages.
+pub type OnCommit = Arc<dyn Fn(&[Topic], bool) + Send + Sync>;
 
 /// Handle to the writer thread; cheap to clone.
 #[derive(Clone)]
@@ -66,8 +72,8 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// Starts the writer thread on its own connection. `on_commit` receives the ids of the
-    /// pauses each committed batch changed.
+    /// Starts the writer thread on its own connection. `on_commit` receives the topics (changed
+    /// pauses, woken workspaces) of each committed batch.
     pub fn start(
         conn: Connection,
         base_url: String,
@@ -209,7 +215,7 @@ fn commit_batch(conn: &Connection, base_url: &str, batch: Vec<Job>, on_commit: &
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
             if conn.total_changes() > changes_before {
-                health::note_write_ok();
+                health::note_write_ok(conn.path());
             }
             if !changed.is_empty() || outbox {
                 on_commit(&changed, outbox);
@@ -269,7 +275,7 @@ mod tests {
         let conn = open(&dir.path().join("t.db"), Synchronous::Normal).unwrap();
         conn.execute_batch("CREATE TABLE t (v INTEGER)").unwrap();
         (
-            Writer::start(conn, String::new(), Arc::new(|_: &[i64], _| {})).0,
+            Writer::start(conn, String::new(), Arc::new(|_: &[Topic], _| {})).0,
             dir,
         )
     }

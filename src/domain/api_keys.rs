@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
+use super::event_type::EventType;
 use super::secrets::{base62_u32, random_base62, sha256};
 use super::Millis;
 use crate::error::{AppError, AppResult};
@@ -88,7 +89,7 @@ pub fn create(
         Entry {
             workspace_id: Some(workspace_id),
             actor,
-            event: "key.created",
+            event: EventType::KeyCreated,
             subject: Some(id.to_string()),
             details: Some(json!({ "name": name, "prefix": &key[..VISIBLE_LEN], "test": test })),
         },
@@ -172,7 +173,7 @@ pub fn revoke(
         Entry {
             workspace_id: Some(ws),
             actor,
-            event: "key.revoked",
+            event: EventType::KeyRevoked,
             subject: Some(key_id.to_string()),
             details: None,
         },

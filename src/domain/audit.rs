@@ -4,6 +4,7 @@
 use rusqlite::{params, Connection};
 use serde_json::Value;
 
+use super::event_type::EventType;
 use super::Millis;
 
 /// Who did it.
@@ -28,15 +29,15 @@ impl Actor {
     }
 }
 
-pub struct Entry<'a> {
+pub struct Entry {
     pub workspace_id: Option<i64>,
     pub actor: Actor,
-    pub event: &'a str,
+    pub event: EventType,
     pub subject: Option<String>,
     pub details: Option<Value>,
 }
 
-pub fn record(conn: &Connection, now: Millis, e: Entry<'_>) -> rusqlite::Result<()> {
+pub fn record(conn: &Connection, now: Millis, e: Entry) -> rusqlite::Result<()> {
     let (actor_type, actor_id) = e.actor.parts();
     conn.prepare_cached(
         "INSERT INTO audit_log (workspace_id, at, actor_type, actor_id, event, subject, details)
@@ -54,6 +55,8 @@ pub fn record(conn: &Connection, now: Millis, e: Entry<'_>) -> rusqlite::Result<
     Ok(())
 }
 
+/// A row as logged. Its `event` stays text: the log keeps whatever an older or newer version
+/// wrote, and the page shows and filters it as such.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct AuditRow {
     pub id: i64,
@@ -76,23 +79,23 @@ pub fn recent(conn: &Connection, workspace_id: i64, limit: i64) -> rusqlite::Res
 }
 
 /// Events the audit page offers as filters even before they first occur in a workspace.
-pub const KNOWN_EVENTS: &[&str] = &[
-    "auth.signed_in",
-    "auth.signed_out",
-    "auth.sign_in_failed",
-    "key.created",
-    "key.revoked",
-    "pause.created",
-    "pause.approved",
-    "pause.rejected",
-    "pause.cancelled",
-    "pause.expired",
-    "pause.context_purged",
-    "user.added",
-    "user.notifications_changed",
-    "workspace.created",
-    "workspace.plan_changed",
-    "workspace.settings_changed",
+pub const KNOWN_EVENTS: &[EventType] = &[
+    EventType::AuthSignedIn,
+    EventType::AuthSignedOut,
+    EventType::AuthSignInFailed,
+    EventType::KeyCreated,
+    EventType::KeyRevoked,
+    EventType::PauseCreated,
+    EventType::PauseApproved,
+    EventType::PauseRejected,
+    EventType::PauseCancelled,
+    EventType::PauseExpired,
+    EventType::PauseContextPurged,
+    EventType::UserAdded,
+    EventType::UserNotificationsChanged,
+    EventType::WorkspaceCreated,
+    EventType::WorkspacePlanChanged,
+    EventType::WorkspaceSettingsChanged,
 ];
 
 /// Actor types as stored in `audit_log.actor_type`.

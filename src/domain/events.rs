@@ -2,6 +2,7 @@
 //! in the same transaction as the change itself.
 
 use super::audit::{self, Entry};
+use super::event_type::EventType;
 use super::outbox::{self, Channel, NewMessage};
 use super::pauses::{Pause, PauseView};
 use super::{notifications, rfc3339, slack, webhooks, workspaces, Millis};
@@ -17,12 +18,12 @@ pub fn pause_event(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
     pause: &Pause,
-    entry: Entry<'_>,
+    entry: Entry,
 ) -> AppResult<()> {
     let event = entry.event;
     audit::record(ctx.conn, now, entry)?;
     let mut targets: Vec<(String, Option<i64>)> = Vec::new();
-    if event != "pause.created" {
+    if event != EventType::PauseCreated {
         if let Some(url) = &pause.callback_url {
             // Make sure the secret that will sign it exists before the message can be sent.
             webhooks::ensure_callback_secret(ctx.conn, pause.workspace_id)?;
@@ -54,17 +55,17 @@ pub fn pause_event(
     if pause.test {
         return Ok(());
     }
-    if event == "pause.created" {
+    if event == EventType::PauseCreated {
         queue_emails(ctx, now, pause)?;
     }
     queue_slack(ctx, now, pause, event)
 }
 
 /// The Standard Webhooks payload: `{"type", "timestamp", "data": <the pause as agents see it>}`.
-fn event_body(base_url: &str, now: Millis, pause: &Pause, event: &str) -> AppResult<String> {
+fn event_body(base_url: &str, now: Millis, pause: &Pause, event: EventType) -> AppResult<String> {
     #[derive(serde::Serialize)]
     struct Body<'a> {
-        r#type: &'a str,
+        r#type: EventType,
         timestamp: String,
         data: PauseView<'a>,
     }
@@ -88,7 +89,7 @@ fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult
             endpoint_id: None,
             user_id: Some(user_id),
             pause_id: Some(pause.id),
-            event: "pause.created",
+            event: EventType::PauseCreated,
             payload: "{}",
         };
         outbox::enqueue(ctx, now, message)?;
@@ -97,12 +98,17 @@ fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult
 }
 
 /// A Block Kit message for a new pause, a follow-up line for every other event.
-fn queue_slack(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause, event: &str) -> AppResult<()> {
+fn queue_slack(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    pause: &Pause,
+    event: EventType,
+) -> AppResult<()> {
     let Some(url) = workspaces::get(ctx.conn, pause.workspace_id)?.slack_webhook_url else {
         return Ok(());
     };
     let payload = match event {
-        "pause.created" => slack::pause_created(ctx.base_url, pause),
+        EventType::PauseCreated => slack::pause_created(ctx.base_url, pause),
         _ => slack::pause_decided(pause, now),
     };
     let message = NewMessage {

@@ -6,6 +6,7 @@
 use uuid::Uuid;
 
 use super::audit::{Actor, Entry};
+use super::event_type::EventType;
 use super::events;
 use super::pauses::get_by_id;
 use super::timers::{self, TimerKind};
@@ -47,7 +48,7 @@ pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<
         let entry = Entry {
             workspace_id: Some(t.workspace_id),
             actor: Actor::System,
-            event: "pause.expired",
+            event: EventType::PauseExpired,
             subject: Some(Uuid::from_bytes(t.watch_id).to_string()),
             details: None,
         };

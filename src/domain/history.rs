@@ -4,7 +4,8 @@ use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
 use super::api_keys::AuthKey;
-use super::pauses::{from_row, Pause, Status, SELECT};
+use super::pauses::{from_row, Pause, SELECT};
+use super::status::{overdue_sql, reads_as_sql, Status};
 use super::Millis;
 use crate::error::AppResult;
 
@@ -32,22 +33,12 @@ fn like_pattern(text: &str) -> String {
 fn conditions(workspace_id: i64, f: &Filter, now: Millis) -> (String, Vec<Sql>) {
     let mut sql = vec!["p.workspace_id = ?".to_string()];
     let mut args = vec![Sql::Integer(workspace_id)];
-    match f.status {
-        None => {}
-        Some(Status::Pending) => {
-            sql.push("p.status = 'pending' AND p.expires_at > ?".into());
+    if let Some(status) = f.status {
+        let cond = reads_as_sql(status, "p.", "?");
+        if cond.contains('?') {
             args.push(Sql::Integer(now));
         }
-        Some(Status::Expired) => {
-            sql.push(
-                "(p.status = 'expired' OR (p.status = 'pending' AND p.expires_at <= ?))".into(),
-            );
-            args.push(Sql::Integer(now));
-        }
-        Some(s) => {
-            sql.push("p.status = ?".into());
-            args.push(Sql::Text(s.as_str().into()));
-        }
+        sql.push(cond);
     }
     if let Some(k) = f.key_id {
         sql.push("p.api_key_id = ?".into());
@@ -92,18 +83,9 @@ pub fn search(
     Ok(Page { items, total })
 }
 
-/// SQL condition selecting pauses whose status, as readers see it at `?now`, is `status`.
-fn status_condition(status: Option<Status>) -> &'static str {
-    match status {
-        None => "1",
-        Some(Status::Pending) => "p.status = 'pending' AND p.expires_at > :now",
-        Some(Status::Expired) => {
-            "(p.status = 'expired' OR (p.status = 'pending' AND p.expires_at <= :now))"
-        }
-        Some(Status::Approved) => "p.status = 'approved'",
-        Some(Status::Rejected) => "p.status = 'rejected'",
-        Some(Status::Cancelled) => "p.status = 'cancelled'",
-    }
+/// SQL condition selecting pauses whose status, as readers see it at `:now`, is `status`.
+fn status_condition(status: Option<Status>) -> String {
+    status.map_or_else(|| "1".into(), |s| reads_as_sql(s, "p.", ":now"))
 }
 
 /// Which pauses a caller sees: its workspace's, and for an API key only those of the key's kind,
@@ -147,11 +129,12 @@ impl Scope {
 /// `is_test` from the `(workspace_id, is_test, status)` index.
 fn pending_count(scope: &Scope) -> String {
     let test = scope.condition("is_test");
+    let overdue = overdue_sql("", ":now");
     format!(
         "SELECT
     (SELECT count(*) FROM pauses WHERE workspace_id = :ws{test} AND status = 'pending')
   - (SELECT count(*) FROM pauses INDEXED BY pauses_pending_expiry
-     WHERE status = 'pending' AND expires_at <= :now AND workspace_id = :ws{test})"
+     WHERE {overdue} AND workspace_id = :ws{test})"
     )
 }
 

@@ -7,6 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
+use super::event_type::EventType;
 use super::secrets::{random_token, sha256};
 use super::users::{self, User};
 use super::Millis;
@@ -67,7 +68,7 @@ pub fn issue(conn: &Connection, now: Millis, actor: Actor, user: &User) -> AppRe
         Entry {
             workspace_id: Some(user.workspace_id),
             actor,
-            event: "user.invited",
+            event: EventType::UserInvited,
             subject: Some(user.id.to_string()),
             details: Some(json!({ "email": user.email, "expires_at": now + TTL_MS })),
         },
@@ -126,7 +127,7 @@ pub fn accept(
         Entry {
             workspace_id: Some(user.workspace_id),
             actor: Actor::User(user.id),
-            event: "user.invite_accepted",
+            event: EventType::UserInviteAccepted,
             subject: Some(user.id.to_string()),
             details: None,
         },

@@ -4,6 +4,7 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
+use super::event_type::EventType;
 use super::users::User;
 use super::Millis;
 use crate::error::AppResult;
@@ -47,7 +48,7 @@ pub fn set_email(conn: &Connection, now: Millis, user: &User, on: bool) -> AppRe
         Entry {
             workspace_id: Some(user.workspace_id),
             actor: Actor::User(user.id),
-            event: "user.notifications_changed",
+            event: EventType::UserNotificationsChanged,
             subject: Some(user.id.to_string()),
             details: Some(json!({ "email": on })),
         },

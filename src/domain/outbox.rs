@@ -6,6 +6,8 @@
 use rand::Rng;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::event_type::EventType;
+use super::sql_enum::sql_enum;
 use super::Millis;
 use crate::db::WriteCtx;
 use crate::error::AppResult;
@@ -13,28 +15,24 @@ use crate::error::AppResult;
 /// Delays before the 2nd, 3rd, … attempt (seconds), as Svix does; then the message has failed.
 pub const RETRY_SCHEDULE: [i64; 7] = [5, 300, 1800, 7200, 18000, 36000, 36000];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Channel {
-    Email,
-    Webhook,
-    Slack,
+sql_enum! {
+    /// How a message travels, as stored in `outbox.channel`.
+    pub enum Channel {
+        Email => "email",
+        Webhook => "webhook",
+        Slack => "slack",
+    }
 }
 
-impl Channel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Email => "email",
-            Channel::Webhook => "webhook",
-            Channel::Slack => "slack",
-        }
-    }
-
-    fn parse(s: &str) -> Channel {
-        match s {
-            "email" => Channel::Email,
-            "slack" => Channel::Slack,
-            _ => Channel::Webhook,
-        }
+sql_enum! {
+    /// Where a message stands, as stored in `outbox.state`.
+    pub enum DeliveryState {
+        /// Waiting for its (next) attempt.
+        Pending => "pending",
+        /// Done: delivered, or deliberately skipped.
+        Delivered => "delivered",
+        /// Given up on.
+        Failed => "failed",
     }
 }
 
@@ -45,7 +43,7 @@ pub struct NewMessage<'a> {
     pub endpoint_id: Option<i64>,
     pub user_id: Option<i64>,
     pub pause_id: Option<i64>,
-    pub event: &'a str,
+    pub event: EventType,
     pub payload: &'a str,
 }
 
@@ -60,7 +58,7 @@ pub fn enqueue(ctx: &mut WriteCtx<'_>, now: Millis, m: NewMessage<'_>) -> AppRes
         .execute(params![
             msg_id,
             m.workspace_id,
-            m.channel.as_str(),
+            m.channel,
             m.target,
             m.endpoint_id,
             m.user_id,
@@ -83,7 +81,7 @@ pub struct Message {
     pub endpoint_id: Option<i64>,
     pub user_id: Option<i64>,
     pub pause_id: Option<i64>,
-    pub event: String,
+    pub event: EventType,
     pub payload: String,
     pub attempts: i64,
     pub created_at: Millis,
@@ -97,7 +95,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
         id: r.get(0)?,
         msg_id: r.get(1)?,
         workspace_id: r.get(2)?,
-        channel: Channel::parse(&r.get::<_, String>(3)?),
+        channel: r.get(3)?,
         target: r.get(4)?,
         endpoint_id: r.get(5)?,
         user_id: r.get(6)?,
@@ -199,7 +197,7 @@ pub fn record_attempt(
     msg: &Message,
     outcome: &Outcome,
     duration_ms: i64,
-) -> AppResult<&'static str> {
+) -> AppResult<DeliveryState> {
     let (label, status, error) = match outcome {
         Outcome::Delivered { status } => ("delivered", *status, None),
         Outcome::Failed { status, error, .. } => ("failed", *status, Some(error.as_str())),
@@ -213,19 +211,20 @@ pub fn record_attempt(
     .execute(params![msg.id, now, label, status, error, duration_ms])?;
     let attempts = msg.attempts + 1;
     let (state, next) = match outcome {
-        Outcome::Delivered { .. } | Outcome::Skipped { .. } => ("delivered", now),
+        Outcome::Delivered { .. } | Outcome::Skipped { .. } => (DeliveryState::Delivered, now),
         Outcome::Failed {
             permanent: true, ..
-        } => ("failed", now),
+        } => (DeliveryState::Failed, now),
         Outcome::Failed {
             retry_after: Some(secs),
             ..
-        } if attempts <= RETRY_SCHEDULE.len() as i64 => {
-            ("pending", now + (*secs).clamp(1, 86_400) * 1000)
-        }
+        } if attempts <= RETRY_SCHEDULE.len() as i64 => (
+            DeliveryState::Pending,
+            now + (*secs).clamp(1, 86_400) * 1000,
+        ),
         _ => match RETRY_SCHEDULE.get(attempts as usize - 1) {
-            Some(delay) => ("pending", now + jittered(*delay * 1000)),
-            None => ("failed", now),
+            Some(delay) => (DeliveryState::Pending, now + jittered(*delay * 1000)),
+            None => (DeliveryState::Failed, now),
         },
     };
     conn.prepare_cached(
@@ -253,6 +252,23 @@ pub fn resend(conn: &Connection, now: Millis, id: i64) -> AppResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::domain::sql_enum::tests::read_stored;
+
+    #[test]
+    fn an_unknown_stored_channel_is_an_error_not_a_webhook() {
+        assert!(read_stored::<Channel>("pigeon").is_err());
+        assert_eq!(read_stored::<Channel>("slack").unwrap(), Channel::Slack);
+    }
+
+    #[test]
+    fn an_unknown_stored_delivery_state_is_an_error() {
+        assert!(read_stored::<DeliveryState>("lost").is_err());
+        assert_eq!(
+            read_stored::<DeliveryState>("failed").unwrap(),
+            DeliveryState::Failed
+        );
+    }
 
     #[test]
     fn jitter_stays_within_ten_percent() {

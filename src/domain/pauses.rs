@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::api_keys::AuthKey;
 use super::audit::{Actor, Entry};
+use super::event_type::EventType;
 use super::events;
 use super::{quotas, workspaces, Millis};
 
@@ -18,41 +19,9 @@ use super::{quotas, workspaces, Millis};
 pub use super::expiry::expire_due;
 pub use super::history::{list, Page, Scope};
 pub use super::pause_view::PauseView;
+pub use super::status::Status;
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Pending,
-    Approved,
-    Rejected,
-    Expired,
-    Cancelled,
-}
-
-impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Pending,
-        Status::Approved,
-        Status::Rejected,
-        Status::Expired,
-        Status::Cancelled,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Pending => "pending",
-            Status::Approved => "approved",
-            Status::Rejected => "rejected",
-            Status::Expired => "expired",
-            Status::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Status> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DecidedBy {
@@ -86,11 +55,7 @@ pub struct Pause {
 impl Pause {
     /// The status as of `now`: a pending pause past its expiry is already expired.
     pub fn status(&self, now: Millis) -> Status {
-        if self.stored_status == Status::Pending && now >= self.expires_at {
-            Status::Expired
-        } else {
-            self.stored_status
-        }
+        super::status::effective(self.stored_status, self.expires_at, now)
     }
 
     /// Changes whenever what an agent reads changes (including the virtual expiry).
@@ -110,7 +75,6 @@ pub(crate) const SELECT: &str =
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
     let watch: [u8; 16] = r.get(1)?;
-    let status: String = r.get(5)?;
     let email: Option<String> = r.get(13)?;
     Ok(Pause {
         id: r.get(0)?,
@@ -118,7 +82,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         workspace_id: r.get(2)?,
         api_key_id: r.get(3)?,
         test: r.get(4)?,
-        stored_status: Status::parse(&status).unwrap_or(Status::Pending),
+        stored_status: r.get(5)?,
         action: r.get(6)?,
         context: r.get(7)?,
         metadata: r.get(8)?,
@@ -232,7 +196,7 @@ pub fn create(
     let entry = Entry {
         workspace_id: Some(ws.id),
         actor: Actor::Key(p.api_key_id),
-        event: "pause.created",
+        event: EventType::PauseCreated,
         subject: Some(watch_id.to_string()),
         details: None,
     };
@@ -301,9 +265,9 @@ pub fn decide(
         Status::Rejected
     };
     let event = if d.approved {
-        "pause.approved"
+        EventType::PauseApproved
     } else {
-        "pause.rejected"
+        EventType::PauseRejected
     };
     let details = json!({ "reason": d.reason, "via": d.via });
     let entry = Entry {
@@ -319,7 +283,7 @@ pub fn decide(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4, version = version + 1
              WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
         )?
-        .execute(params![status.as_str(), now, d.user_id, d.reason, id])
+        .execute(params![status, now, d.user_id, d.reason, id])
     })
 }
 
@@ -333,7 +297,7 @@ pub fn cancel(
     let entry = Entry {
         workspace_id: Some(key.workspace_id),
         actor: Actor::Key(key.id),
-        event: "pause.cancelled",
+        event: EventType::PauseCancelled,
         subject: Some(watch_id.to_string()),
         details: None,
     };
@@ -353,7 +317,7 @@ fn transition(
     now: Millis,
     scope: Scope,
     watch_id: &Uuid,
-    entry: Entry<'_>,
+    entry: Entry,
     update: impl FnOnce(&Connection, i64) -> rusqlite::Result<usize>,
 ) -> AppResult<Outcome> {
     let conn = ctx.conn;

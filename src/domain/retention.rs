@@ -12,6 +12,7 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
+use super::event_type::EventType;
 use super::{rfc3339, Millis};
 use crate::error::{AppError, AppResult};
 
@@ -89,7 +90,7 @@ pub fn purge_batch(
             Entry {
                 workspace_id: Some(workspace_id),
                 actor: Actor::System,
-                event: "pause.context_purged",
+                event: EventType::PauseContextPurged,
                 subject: Some(workspace_id.to_string()),
                 details: Some(json!({
                     "pauses": n,

@@ -3,13 +3,14 @@
 use rusqlite::{params, Connection};
 
 use super::audit::{self, Actor, Entry};
+use super::event_type::EventType;
 use super::Millis;
 use crate::error::AppResult;
 
 #[derive(Debug, Clone)]
 pub struct Event {
     pub at: Millis,
-    pub event: String,
+    pub event: EventType,
     /// Who, in words: an email, a key's name, "Holdpoint" or "CLI".
     pub actor: String,
     pub details: Option<String>,
@@ -61,10 +62,12 @@ pub fn record_view(
 ) -> AppResult<()> {
     let seen: bool = conn
         .prepare_cached(
-            "SELECT EXISTS (SELECT 1 FROM audit_log WHERE subject = ?1 AND event = 'pause.viewed'
+            "SELECT EXISTS (SELECT 1 FROM audit_log WHERE subject = ?1 AND event = ?3
              AND actor_type = 'user' AND actor_id = ?2)",
         )?
-        .query_row(params![watch_id, user_id], |r| r.get(0))?;
+        .query_row(params![watch_id, user_id, EventType::PauseViewed], |r| {
+            r.get(0)
+        })?;
     if !seen {
         audit::record(
             conn,
@@ -72,7 +75,7 @@ pub fn record_view(
             Entry {
                 workspace_id: Some(workspace_id),
                 actor: Actor::User(user_id),
-                event: "pause.viewed",
+                event: EventType::PauseViewed,
                 subject: Some(watch_id.to_string()),
                 details: None,
             },

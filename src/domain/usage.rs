@@ -2,9 +2,12 @@
 //! humans take to decide. Only live pauses count (test-key pauses are free and not counted
 //! against the quota), so the chart adds up to the quota line above it.
 
+use std::sync::LazyLock;
+
 use rusqlite::{named_params, Connection};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
+use super::status::{reads_as_sql, Status};
 use super::Millis;
 
 pub const DAY_MS: Millis = 86_400_000;
@@ -50,7 +53,9 @@ pub struct DayCounts {
 /// `decided_at`, expired on `expires_at` (a pending pause past it is expired, as readers see it).
 /// A pause lives at most 30 days, so the `created_at` bound on expiries is only there to let the
 /// `(workspace_id, created_at)` index narrow the search.
-const DAILY: &str = "SELECT kind, (t - :start) / 86400000 AS day, count(*) FROM (
+static DAILY: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT kind, (t - :start) / 86400000 AS day, count(*) FROM (
       SELECT 'created' AS kind, created_at AS t FROM pauses
        WHERE workspace_id = :ws AND is_test = 0 AND created_at >= :start AND created_at < :end
       UNION ALL
@@ -60,10 +65,13 @@ const DAILY: &str = "SELECT kind, (t - :start) / 86400000 AS day, count(*) FROM 
       UNION ALL
       SELECT 'expired', expires_at FROM pauses
        WHERE workspace_id = :ws AND is_test = 0
-         AND (status = 'expired' OR (status = 'pending' AND expires_at <= :now))
+         AND {expired}
          AND expires_at >= :start AND expires_at < :end
          AND created_at >= :start - 2592000000 AND created_at < :end
-    ) GROUP BY kind, day";
+    ) GROUP BY kind, day",
+        expired = reads_as_sql(Status::Expired, "", ":now")
+    )
+});
 
 /// One entry per day of `month` (index 0 is the 1st).
 pub fn daily(
@@ -73,7 +81,7 @@ pub fn daily(
     now: Millis,
 ) -> rusqlite::Result<Vec<DayCounts>> {
     let mut days = vec![DayCounts::default(); month.days as usize];
-    let mut stmt = conn.prepare_cached(DAILY)?;
+    let mut stmt = conn.prepare_cached(&DAILY)?;
     let params = named_params! {":ws": workspace_id, ":start": month.start, ":end": month.end(), ":now": now};
     let rows = stmt.query_map(params, |r| {
         Ok((

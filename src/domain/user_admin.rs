@@ -5,6 +5,7 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
+use super::event_type::EventType;
 use super::users::{active_count, add, get_in_workspace, validate_name, NewUser, Role, User};
 use super::{api_keys, sessions, workspaces, Millis};
 use crate::error::{AppError, AppResult};
@@ -79,7 +80,7 @@ fn record_change(
     conn: &Connection,
     now: Millis,
     actor: &User,
-    event: &str,
+    event: EventType,
     target: &User,
     details: serde_json::Value,
 ) -> AppResult<()> {
@@ -114,10 +115,17 @@ pub fn set_role(
     ensure_not_last_owner(conn, &target, "demoted")?;
     conn.execute(
         "UPDATE users SET role = ?1 WHERE id = ?2",
-        params![role.as_str(), id],
+        params![role, id],
     )?;
     let details = json!({ "from": target.role.as_str(), "to": role.as_str() });
-    record_change(conn, now, actor, "user.role_changed", &target, details)?;
+    record_change(
+        conn,
+        now,
+        actor,
+        EventType::UserRoleChanged,
+        &target,
+        details,
+    )?;
     Ok((target, true))
 }
 
@@ -154,7 +162,7 @@ pub fn disable(
         }
     }
     let details = json!({ "sessions_ended": ended, "keys_revoked": revoked });
-    record_change(conn, now, actor, "user.disabled", &target, details)?;
+    record_change(conn, now, actor, EventType::UserDisabled, &target, details)?;
     Ok((target, true, revoked.len()))
 }
 
@@ -167,7 +175,7 @@ pub fn enable(conn: &Connection, now: Millis, actor: &User, id: i64) -> AppResul
     ensure_may_manage(actor, target.role)?;
     ensure_room(conn, target.workspace_id)?;
     conn.execute("UPDATE users SET disabled_at = NULL WHERE id = ?1", [id])?;
-    record_change(conn, now, actor, "user.enabled", &target, json!({}))?;
+    record_change(conn, now, actor, EventType::UserEnabled, &target, json!({}))?;
     Ok((target, true))
 }
 
@@ -182,7 +190,7 @@ pub fn set_name(conn: &Connection, now: Millis, user: &User, name: &str) -> AppR
         params![name, user.id],
     )?;
     let details = json!({ "from": user.name, "to": name });
-    record_change(conn, now, user, "user.name_changed", user, details)?;
+    record_change(conn, now, user, EventType::UserNameChanged, user, details)?;
     Ok(true)
 }
 
@@ -202,6 +210,13 @@ pub fn set_password(
     let others = sessions::revoke_all_for_user(conn, user.id)?.saturating_sub(1);
     let token = sessions::create(conn, now, user.id)?;
     let details = json!({ "other_sessions_ended": others, "session_rotated": true });
-    record_change(conn, now, user, "user.password_changed", user, details)?;
+    record_change(
+        conn,
+        now,
+        user,
+        EventType::UserPasswordChanged,
+        user,
+        details,
+    )?;
     Ok((others, token))
 }

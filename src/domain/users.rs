@@ -4,40 +4,31 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
+use super::event_type::EventType;
+use super::sql_enum::sql_enum;
 use super::{workspaces, Millis};
 use crate::error::{AppError, AppResult};
 
 pub use super::email_address::{normalize_email, quoted, MAX_EMAIL};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Owner,
-    Admin,
-    Approver,
+sql_enum! {
+    /// What a user may do in their workspace.
+    pub enum Role {
+        Owner => "owner",
+        Admin => "admin",
+        Approver => "approver",
+    }
 }
 
 impl Role {
+    /// A role as typed in a form or on the command line.
     pub fn parse(s: &str) -> AppResult<Role> {
-        match s {
-            "owner" => Ok(Role::Owner),
-            "admin" => Ok(Role::Admin),
-            "approver" => Ok(Role::Approver),
-            other => Err(AppError::invalid(
+        Role::from_name(s).ok_or_else(|| {
+            AppError::invalid(
                 "role",
-                format!(
-                    "unknown role {}; use owner, admin or approver",
-                    quoted(other)
-                ),
-            )),
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::Approver => "approver",
-        }
+                format!("unknown role {}; use owner, admin or approver", quoted(s)),
+            )
+        })
     }
 
     /// Owners and admins manage the workspace; approvers only decide.
@@ -118,7 +109,7 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
     conn.execute(
         "INSERT INTO users (workspace_id, email, name, role, password_hash, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![ws.id, email, name, u.role.as_str(), u.password_hash, now],
+        params![ws.id, email, name, u.role, u.password_hash, now],
     )?;
     let id = conn.last_insert_rowid();
     audit::record(
@@ -127,7 +118,7 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
         Entry {
             workspace_id: Some(ws.id),
             actor,
-            event: "user.added",
+            event: EventType::UserAdded,
             subject: Some(id.to_string()),
             details: Some(json!({ "email": email, "role": u.role.as_str() })),
         },
@@ -136,13 +127,12 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
 }
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
-    let role: String = r.get(4)?;
     Ok(User {
         id: r.get(0)?,
         workspace_id: r.get(1)?,
         email: r.get(2)?,
         name: r.get(3)?,
-        role: Role::parse(&role).unwrap_or(Role::Approver),
+        role: r.get(4)?,
         disabled: r.get::<_, Option<i64>>(5)?.is_some(),
     })
 }
@@ -241,4 +231,16 @@ pub fn validate_name(name: &str, required: bool) -> AppResult<String> {
         ));
     }
     Ok(name.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::sql_enum::tests::read_stored;
+
+    #[test]
+    fn an_unknown_stored_role_is_an_error_not_an_approver() {
+        assert!(read_stored::<Role>("superuser").is_err());
+        assert_eq!(read_stored::<Role>("admin").unwrap(), Role::Admin);
+    }
 }

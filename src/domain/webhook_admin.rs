@@ -6,6 +6,7 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
+use super::event_type::EventType;
 use super::{outbox, webhooks, Millis};
 use crate::error::{AppError, AppResult};
 use crate::notify::redact::loggable_url;
@@ -70,7 +71,7 @@ fn record(
     now: Millis,
     actor: Actor,
     workspace_id: i64,
-    event: &str,
+    event: EventType,
     id: i64,
     details: serde_json::Value,
 ) -> AppResult<()> {
@@ -107,7 +108,7 @@ pub fn create(
         now,
         actor,
         workspace_id,
-        "webhook.created",
+        EventType::WebhookCreated,
         id,
         details,
     )?;
@@ -129,9 +130,9 @@ pub fn set_enabled(
     let reason = (!enabled).then_some("disabled on the dashboard");
     webhooks::set_enabled(conn, workspace_id, id, enabled, reason)?;
     let event = if enabled {
-        "webhook.enabled"
+        EventType::WebhookEnabled
     } else {
-        "webhook.disabled"
+        EventType::WebhookDisabled
     };
     record(conn, now, actor, workspace_id, event, id, json!({}))
 }
@@ -152,7 +153,7 @@ pub fn rotate(
         now,
         actor,
         workspace_id,
-        "webhook.rotated",
+        EventType::WebhookRotated,
         id,
         details,
     )?;
@@ -189,7 +190,7 @@ pub fn resend(
         now,
         actor,
         workspace_id,
-        "webhook.resent",
+        EventType::WebhookResent,
         endpoint_id,
         details,
     )?;
@@ -201,9 +202,9 @@ pub fn resend(
 pub struct Delivery {
     pub id: i64,
     pub msg_id: String,
-    pub event: String,
+    pub event: EventType,
     pub created_at: Millis,
-    pub state: String,
+    pub state: outbox::DeliveryState,
     pub attempts: i64,
     pub last_status: Option<i64>,
     pub last_error: Option<String>,

@@ -4,17 +4,12 @@ use base64::Engine;
 use rand::RngCore;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use super::event_type::EventType;
 use super::Millis;
 use crate::error::{AppError, AppResult};
 
 /// Every event an endpoint can subscribe to.
-pub const EVENTS: [&str; 5] = [
-    "pause.created",
-    "pause.approved",
-    "pause.rejected",
-    "pause.expired",
-    "pause.cancelled",
-];
+pub const EVENTS: [EventType; 5] = EventType::WEBHOOK;
 /// After a rotation the previous secret keeps signing for this long.
 pub const ROTATION_OVERLAP_MS: Millis = 24 * 3600 * 1000;
 
@@ -78,7 +73,9 @@ pub fn validate_events(events: &[String]) -> AppResult<String> {
     if events.is_empty() {
         return Err(AppError::invalid("events", "choose at least one event"));
     }
-    if let Some(bad) = events.iter().find(|e| !EVENTS.contains(&e.as_str())) {
+    let subscribable =
+        |e: &String| EventType::from_name(e).is_some_and(|e| e.webhooks_may_subscribe());
+    if let Some(bad) = events.iter().find(|e| !subscribable(e)) {
         return Err(AppError::invalid(
             "events",
             format!("unknown event `{bad}`"),
@@ -122,10 +119,14 @@ pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<Endpoint>> {
 }
 
 /// Enabled endpoints of the workspace that want `event`.
-pub fn subscribed(conn: &Connection, workspace_id: i64, event: &str) -> AppResult<Vec<Endpoint>> {
+pub fn subscribed(
+    conn: &Connection,
+    workspace_id: i64,
+    event: EventType,
+) -> AppResult<Vec<Endpoint>> {
     Ok(list(conn, workspace_id)?
         .into_iter()
-        .filter(|e| e.enabled && e.events.iter().any(|x| x == event))
+        .filter(|e| e.enabled && e.events.iter().any(|x| x == event.as_str()))
         .collect())
 }
 

@@ -4,6 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
+use super::event_type::EventType;
 use super::Millis;
 use crate::error::{AppError, AppResult};
 
@@ -83,7 +84,7 @@ pub fn create(
         Entry {
             workspace_id: Some(id),
             actor,
-            event: "workspace.created",
+            event: EventType::WorkspaceCreated,
             subject: Some(id.to_string()),
             details: Some(json!({ "name": name, "plan": plan_id })),
         },
@@ -140,7 +141,7 @@ pub fn set_plan(
         Entry {
             workspace_id: Some(id),
             actor,
-            event: "workspace.plan_changed",
+            event: EventType::WorkspacePlanChanged,
             subject: Some(id.to_string()),
             details: Some(json!({ "from": ws.plan_id, "to": plan_id })),
         },
@@ -294,7 +295,7 @@ pub fn update_settings(
         Entry {
             workspace_id: Some(id),
             actor,
-            event: "workspace.settings_changed",
+            event: EventType::WorkspaceSettingsChanged,
             subject: Some(id.to_string()),
             details: Some(json!({ "before": before.to_json(), "after": change.to_json() })),
         },

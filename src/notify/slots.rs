@@ -139,7 +139,7 @@ mod tests {
             endpoint_id: None,
             user_id: None,
             pause_id: None,
-            event: "pause.created".into(),
+            event: crate::domain::event_type::EventType::PauseCreated,
             payload: "{}".into(),
             attempts: 0,
             created_at: 0,

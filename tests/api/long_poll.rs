@@ -2,6 +2,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use holdpoint::waiters::Topic;
+
 use crate::helpers::{assert_problem, spawn_app, TestApp};
 
 /// Waits (briefly, in real time) until `n` long-polls are parked on the notifier.
@@ -71,6 +73,29 @@ async fn a_long_poll_is_woken_by_the_agents_cancel() {
     let (_, body, _) = tokio::time::timeout(Duration::from_secs(5), poll)
         .await
         .unwrap()
+        .unwrap();
+    assert_eq!(body["status"], "cancelled");
+}
+
+#[tokio::test]
+async fn a_long_poll_is_woken_by_one_wake_of_its_whole_workspace() {
+    let app = spawn_app().await;
+    let watch_id = app.create_pause("x").await["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let poll = spawn_poll(&app, &watch_id, "?wait=30");
+    until_waiting(&app, 1).await;
+    // A change that wakes no pause's topic (as a workspace-wide stop would make), then the wake.
+    app.with_db(|c| {
+        let sql = "UPDATE pauses SET status = 'cancelled', version = version + 1";
+        Ok(c.execute(sql, [])?)
+    })
+    .unwrap();
+    app.app_state.waiters.wake(&[Topic::Workspace(1)]);
+    let (_, body, _) = tokio::time::timeout(Duration::from_secs(5), poll)
+        .await
+        .expect("the workspace's wake reaches the long-poll")
         .unwrap();
     assert_eq!(body["status"], "cancelled");
 }

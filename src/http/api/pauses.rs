@@ -13,7 +13,7 @@ use crate::domain::pauses::{self, Outcome, Pause, Scope, Status};
 use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
 use crate::http::State;
-use crate::waiters::{Full, Subscription};
+use crate::waiters::{Full, Subscription, Topic};
 
 pub const MAX_WAIT_SECS: u64 = 55;
 /// When every long-poll slot is taken: soon enough for an agent, and slots free up constantly
@@ -80,7 +80,7 @@ pub async fn get(
         return Ok(respond(&state, &pause, inm.as_deref()));
     }
     let deadline = Instant::now() + wait;
-    let subscription = take_slot(&state, pause.id, key.id)?;
+    let subscription = take_slot(&state, &pause, key.id)?;
     let stopping = state.waiters.shutdown_signal();
     tokio::pin!(stopping);
     stopping.as_mut().enable();
@@ -108,11 +108,12 @@ pub async fn get(
 /// A waiter slot for this long-poll, or a 503 telling the agent to come back shortly (the same
 /// answer whether the server or this key is at its cap). The slot is the returned subscription:
 /// it is given back when the request's future ends or is dropped (answered, client gone, server
-/// stopping).
-fn take_slot(state: &State, pause_id: i64, key_id: i64) -> AppResult<Subscription> {
+/// stopping). It listens to its pause and to its whole workspace (a workspace-wide stop).
+fn take_slot(state: &State, pause: &Pause, key_id: i64) -> AppResult<Subscription> {
     let waiters = &state.waiters;
+    let topics = [Topic::Pause(pause.id), Topic::Workspace(pause.workspace_id)];
     waiters
-        .subscribe(pause_id, key_id)
+        .subscribe(&topics, key_id)
         .map_err(|full| match full {
             Full::Server => AppError::TooManyWaiters {
                 holder: "the server",
@@ -157,7 +158,7 @@ pub fn parse_list_query(raw: &str) -> AppResult<ListQuery> {
     let q = Query::parse(raw)?;
     let status = match q.get("status")?.map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
-        Some(s) => Some(Status::parse(s).ok_or_else(|| {
+        Some(s) => Some(Status::from_name(s).ok_or_else(|| {
             let allowed: Vec<_> = Status::ALL.iter().map(|s| s.as_str()).collect();
             AppError::invalid(
                 "status",

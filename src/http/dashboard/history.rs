@@ -86,7 +86,7 @@ fn read_filter(q: &Query, form: &mut Form, errors: &mut Vec<String>) -> Filter {
         ..Filter::default()
     };
     if !form.status.is_empty() {
-        f.status = Status::parse(&form.status);
+        f.status = Status::from_name(&form.status);
         if f.status.is_none() {
             errors.push(format!(
                 "Unknown status “{}”; showing all statuses.",

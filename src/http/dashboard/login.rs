@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::session::{self, removal_cookie, session_cookie};
 use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::event_type::EventType;
 use crate::domain::{sessions, users};
 use crate::error::{AppError, PageError};
 use crate::http::{page_limit, State};
@@ -120,7 +121,7 @@ async fn start_session(
                 Entry {
                     workspace_id: Some(user.workspace_id),
                     actor: Actor::User(user.id),
-                    event: "auth.signed_in",
+                    event: EventType::AuthSignedIn,
                     subject: Some(user.id.to_string()),
                     details: None,
                 },
@@ -163,7 +164,7 @@ async fn record_failure(state: &State, email: &str) -> Result<(), AppError> {
                 Entry {
                     workspace_id: user.as_ref().map(|u| u.workspace_id),
                     actor: Actor::System,
-                    event: "auth.sign_in_failed",
+                    event: EventType::AuthSignInFailed,
                     subject: user.as_ref().map(|u| u.id.to_string()),
                     details: Some(json!({ "email": email })),
                 },
@@ -201,7 +202,7 @@ pub async fn logout(
                     Entry {
                         workspace_id: Some(user.workspace_id),
                         actor: Actor::User(user.id),
-                        event: "auth.signed_out",
+                        event: EventType::AuthSignedOut,
                         subject: Some(user.id.to_string()),
                         details: None,
                     },

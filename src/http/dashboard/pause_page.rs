@@ -8,6 +8,7 @@ use super::json_view;
 use super::layout::{page, HasLayout, Layout};
 use super::queue::{human_duration, key_labels, requested_by};
 use super::session::PageSession;
+use crate::domain::event_type::EventType;
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::timeline::{self, Event};
 use crate::domain::{rfc3339, text, workspaces, Millis};
@@ -62,17 +63,10 @@ impl HasLayout for PausePage {
 }
 
 fn describe(e: &Event) -> String {
-    let what = match e.event.as_str() {
-        "pause.created" => "Requested by",
-        "pause.viewed" => "Viewed by",
-        "pause.approved" => "Approved by",
-        "pause.rejected" => "Rejected by",
-        "pause.cancelled" => "Cancelled by",
-        "pause.expired" => return "Expired without a decision".into(),
-        "pause.notified" => "Approvers notified:",
-        other => other,
-    };
-    format!("{what} {}", e.actor)
+    match e.event {
+        EventType::PauseExpired => e.event.label().into(),
+        _ => format!("{} {}", e.event.label(), e.actor),
+    }
 }
 
 fn steps(p: &Pause, events: &[Event], now: Millis) -> Vec<Step> {
@@ -84,7 +78,9 @@ fn steps(p: &Pause, events: &[Event], now: Millis) -> Vec<Step> {
         })
         .collect();
     // Expired in the eyes of readers before the sweep has written it down.
-    if p.status(now) == Status::Expired && !events.iter().any(|e| e.event == "pause.expired") {
+    if p.status(now) == Status::Expired
+        && !events.iter().any(|e| e.event == EventType::PauseExpired)
+    {
         steps.push(Step {
             at: rfc3339(p.expires_at),
             text: "Expired without a decision".into(),

@@ -12,6 +12,7 @@ use super::layout::{html_status, parse_form};
 use super::pages::ErrorPage;
 use super::session::{self, session_cookie};
 use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::event_type::EventType;
 use crate::domain::invites::{self, Invite};
 use crate::domain::{sessions, users};
 use crate::error::PageError;
@@ -171,7 +172,7 @@ async fn accept(
                 Entry {
                     workspace_id: Some(user.workspace_id),
                     actor: Actor::User(user.id),
-                    event: "auth.signed_in",
+                    event: EventType::AuthSignedIn,
                     subject: Some(user.id.to_string()),
                     details: None,
                 },

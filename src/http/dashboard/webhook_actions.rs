@@ -82,9 +82,9 @@ pub async fn detail(
         .map(|d| DeliveryRow {
             id: d.id,
             msg_id: d.msg_id,
-            event: d.event,
+            event: d.event.to_string(),
             created_at: stamp(d.created_at),
-            state: d.state,
+            state: d.state.to_string(),
             attempts: d.attempts,
             last_status: d.last_status.map(|s| s.to_string()).unwrap_or_default(),
             last_error: d.last_error.unwrap_or_default(),

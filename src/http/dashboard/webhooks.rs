@@ -86,9 +86,9 @@ pub struct SecretPage {
 fn choices(chosen: &[String]) -> Vec<EventChoice> {
     EVENTS
         .iter()
-        .map(|name| EventChoice {
-            name,
-            checked: chosen.iter().any(|c| c == name),
+        .map(|event| EventChoice {
+            name: event.as_str(),
+            checked: chosen.iter().any(|c| c == event.as_str()),
         })
         .collect()
 }

@@ -1,0 +1,109 @@
+//! The one place an event's name is written. The same string is the audit log's `event`, the
+//! outbox's `event` and a webhook payload's `type`, so none of them may change once shipped.
+
+use super::sql_enum::sql_enum;
+
+sql_enum! {
+    /// Everything Holdpoint records in the audit log or sends to a webhook, Slack or email.
+    pub enum EventType {
+        AuthSignedIn => "auth.signed_in",
+        AuthSignedOut => "auth.signed_out",
+        AuthSignInFailed => "auth.sign_in_failed",
+        KeyCreated => "key.created",
+        KeyRevoked => "key.revoked",
+        PauseCreated => "pause.created",
+        PauseViewed => "pause.viewed",
+        PauseApproved => "pause.approved",
+        PauseRejected => "pause.rejected",
+        PauseCancelled => "pause.cancelled",
+        PauseExpired => "pause.expired",
+        PauseContextPurged => "pause.context_purged",
+        UserAdded => "user.added",
+        UserInvited => "user.invited",
+        UserInviteAccepted => "user.invite_accepted",
+        UserRoleChanged => "user.role_changed",
+        UserDisabled => "user.disabled",
+        UserEnabled => "user.enabled",
+        UserNameChanged => "user.name_changed",
+        UserPasswordChanged => "user.password_changed",
+        UserNotificationsChanged => "user.notifications_changed",
+        WebhookCreated => "webhook.created",
+        WebhookEnabled => "webhook.enabled",
+        WebhookDisabled => "webhook.disabled",
+        WebhookRotated => "webhook.rotated",
+        WebhookResent => "webhook.resent",
+        WorkspaceCreated => "workspace.created",
+        WorkspacePlanChanged => "workspace.plan_changed",
+        WorkspaceSettingsChanged => "workspace.settings_changed",
+    }
+}
+
+impl EventType {
+    /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
+    pub const WEBHOOK: [EventType; 5] = [
+        EventType::PauseCreated,
+        EventType::PauseApproved,
+        EventType::PauseRejected,
+        EventType::PauseExpired,
+        EventType::PauseCancelled,
+    ];
+
+    /// Whether a webhook endpoint may subscribe to this event.
+    pub fn webhooks_may_subscribe(self) -> bool {
+        EventType::WEBHOOK.contains(&self)
+    }
+
+    /// How a pause's timeline tells this event, before the actor: `Approved by`. An expiry has
+    /// no actor and is told in full. Other events are shown by name.
+    pub fn label(self) -> &'static str {
+        match self {
+            EventType::PauseCreated => "Requested by",
+            EventType::PauseViewed => "Viewed by",
+            EventType::PauseApproved => "Approved by",
+            EventType::PauseRejected => "Rejected by",
+            EventType::PauseCancelled => "Cancelled by",
+            EventType::PauseExpired => "Expired without a decision",
+            other => other.as_str(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::sql_enum::tests::read_stored;
+
+    #[test]
+    fn an_unknown_stored_event_is_an_error() {
+        assert!(read_stored::<EventType>("pause.exploded").is_err());
+        assert_eq!(
+            read_stored::<EventType>("user.disabled").unwrap(),
+            EventType::UserDisabled
+        );
+    }
+
+    #[test]
+    fn webhooks_subscribe_to_pause_decisions_and_creation_only() {
+        let names: Vec<&str> = EventType::ALL
+            .iter()
+            .filter(|e| e.webhooks_may_subscribe())
+            .map(|e| e.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "pause.created",
+                "pause.approved",
+                "pause.rejected",
+                "pause.cancelled",
+                "pause.expired"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_webhook_payload_type_is_the_event_name() {
+        let json = serde_json::to_string(&EventType::PauseApproved).unwrap();
+        assert_eq!(json, "\"pause.approved\"");
+    }
+}

@@ -1,0 +1,101 @@
+//! Closed vocabularies stored as text: one macro writes, for each, the string of every variant,
+//! the parse back, and SQL conversions that **refuse** an unknown stored value. A silent default
+//! would turn, say, a status written by a newer version into `pending`, the one state that can
+//! still be decided.
+
+/// `sql_enum! { /// doc \n pub enum Name { Variant => "text", ... } }` defines the enum with
+/// `ALL`, `as_str`, `from_name`, `Display`, `Serialize`, and `ToSql`/`FromSql` (an unknown value
+/// is a conversion error, not a default).
+macro_rules! sql_enum {
+    ($(#[$meta:meta])* pub enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)?
+    }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stored and sent form.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// The variant written `text`, if any.
+            pub fn from_name(text: &str) -> Option<$name> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl rusqlite::types::ToSql for $name {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl rusqlite::types::FromSql for $name {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                let text = value.as_str()?;
+                $name::from_name(text).ok_or_else(|| {
+                    rusqlite::types::FromSqlError::Other(
+                        format!("unknown {} `{text}`", stringify!($name)).into(),
+                    )
+                })
+            }
+        }
+    };
+}
+
+pub(crate) use sql_enum;
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use rusqlite::types::FromSql;
+
+    /// Reads `text` back as `T` the way a row would be read.
+    pub fn read_stored<T: FromSql>(text: &str) -> rusqlite::Result<T> {
+        let conn = rusqlite::Connection::open_in_memory()?;
+        conn.query_row("SELECT ?1", [text], |r| r.get::<_, T>(0))
+    }
+
+    sql_enum! {
+        /// A vocabulary for the macro's own tests.
+        pub enum Colour { Red => "red", Green => "green" }
+    }
+
+    #[test]
+    fn every_variant_round_trips_through_sql() {
+        for c in Colour::ALL {
+            assert_eq!(read_stored::<Colour>(c.as_str()).unwrap(), *c);
+        }
+    }
+
+    #[test]
+    fn an_unknown_stored_value_is_an_error() {
+        let err = read_stored::<Colour>("blue").unwrap_err();
+        assert!(err.to_string().contains("unknown Colour `blue`"), "{err}");
+    }
+}
