@@ -5,19 +5,15 @@
 
 use rusqlite::{params, Connection};
 
+use super::sql_enum::sql_enum;
 use super::Millis;
 use crate::error::AppResult;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimerKind {
-    Expiry,
-}
-
-impl TimerKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TimerKind::Expiry => "expiry",
-        }
+sql_enum! {
+    /// What a timer does when it fires (the table also allows `reminder` and `escalation`,
+    /// which come next).
+    pub enum TimerKind {
+        Expiry => "expiry",
     }
 }
 
@@ -35,7 +31,7 @@ pub struct Due {
 /// Arms a timer on a pause (in the caller's transaction).
 pub fn arm(conn: &Connection, pause_id: i64, kind: TimerKind, due_at: Millis) -> AppResult<()> {
     conn.prepare_cached("INSERT INTO pause_timers (pause_id, kind, due_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![pause_id, kind.as_str(), due_at])?;
+        .execute(params![pause_id, kind, due_at])?;
     Ok(())
 }
 
@@ -48,7 +44,7 @@ pub fn due(conn: &Connection, kind: TimerKind, now: Millis, limit: i64) -> AppRe
              WHERE t.fired_at IS NULL AND t.due_at <= ?1 AND t.kind = ?2
              ORDER BY t.due_at LIMIT ?3",
         )?
-        .query_map(params![now, kind.as_str(), limit], |r| {
+        .query_map(params![now, kind, limit], |r| {
             Ok(Due {
                 timer_id: r.get(0)?,
                 pause_id: r.get(1)?,
