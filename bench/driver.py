@@ -259,7 +259,8 @@ def uuid_text(b):
 
 
 def cmd_bulk(a):
-    """Rows shaped as src/domain/pauses.rs `create` and `decide` write them (pauses + audit_log).
+    """Rows shaped as src/domain/pauses.rs `create` and `decide` write them (pauses + audit_log,
+    and the expiry timer of each pending pause).
 
     The newest `pending` pauses stay pending (expiring in 24 h, one audit row each); all older
     ones are approved (created + approved audit rows, as the dashboard writes them).
@@ -275,7 +276,7 @@ def cmd_bulk(a):
     step = (now - 3_600_000 - start) // a.count
     ids_out = open(a.ids, "w")
     months = {}
-    batch_p, batch_a = [], []
+    batch_p, batch_a, batch_t = [], [], []
     next_id = (db.execute("SELECT coalesce(max(id),0) FROM pauses").fetchone()[0]) + 1
     details = json.dumps({"reason": None, "via": "dashboard"}, separators=(",", ":"))
 
@@ -287,8 +288,11 @@ def cmd_bulk(a):
         db.executemany(
             "INSERT INTO audit_log (workspace_id, at, actor_type, actor_id, event, subject, details)"
             " VALUES (1,?,?,?,?,?,?)", batch_a)
+        db.executemany(
+            "INSERT INTO pause_timers (pause_id, kind, due_at) VALUES (?,'expiry',?)", batch_t)
         batch_p.clear()
         batch_a.clear()
+        batch_t.clear()
 
     db.execute("BEGIN")
     for i in range(a.count):
@@ -302,6 +306,7 @@ def cmd_bulk(a):
             batch_p.append((next_id + i, wb, key_id, "pending", CONTEXT_JSON, created,
                             created + 86400 * 1000, None, None, 1))
             batch_a.append((created, "key", key_id, "pause.created", wt, None))
+            batch_t.append((next_id + i, created + 86400 * 1000))
         else:
             decided = created + 20_000
             batch_p.append((next_id + i, wb, key_id, "approved", CONTEXT_JSON, created,

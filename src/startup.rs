@@ -11,10 +11,13 @@ use actix_web::{web, App};
 use crate::config::Settings;
 use crate::db::{self, Writer};
 use crate::domain::clock::{Clock, SystemClock};
-use crate::domain::{idempotency, pauses, retention, sessions, users, workspaces, Millis};
-use crate::error::{AppError, AppResult};
+use crate::domain::{users, workspaces};
+use crate::error::AppError;
 use crate::http::{self, AppState};
+use crate::jobs;
 use crate::notify::mailer::Mailer;
+use crate::rate_limit::RateLimits;
+use crate::services::Services;
 use crate::waiters::{Topic, Waiters};
 
 pub struct Application {
@@ -60,18 +63,21 @@ impl Application {
         tracing::info!(transport = %mailer.describe(), "notification emails");
         let (writer, _thread) = Writer::start(conn, settings.base_url(), on_commit);
         db::start_checkpointer(&path, settings.synchronous, &writer)?;
-        let state = web::Data::new(AppState {
+        let services = Services {
             pool,
             writer,
             waiters,
             settings: Arc::new(settings.clone()),
             clock: clock.clone(),
-            login_throttle: Default::default(),
-            passwords: crate::auth::password::Pool::start(settings.hash_threads)?,
             outbox_wake,
             mailer: Arc::new(mailer),
-            rate_limits: crate::rate_limit::RateLimits::new(&settings.limits, clock.clone()),
+            rate_limits: Arc::new(RateLimits::new(&settings.limits, clock.clone())),
             metrics: Arc::default(),
+        };
+        let state = web::Data::new(AppState {
+            services,
+            login_throttle: Default::default(),
+            passwords: crate::auth::password::Pool::start(settings.hash_threads)?,
             key_cache: Default::default(),
         });
         let port = settings.bind.port();
@@ -99,8 +105,9 @@ impl Application {
     /// Runs until SIGTERM or Ctrl-C (or [`Application::handle`] stops it). On a signal, parked
     /// long-polls answer with the current state first, then in-flight requests get up to 10 s.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let sweeper = tokio::spawn(sweep_loop(self.state.clone()));
-        let dispatcher = tokio::spawn(crate::notify::dispatcher::run(self.state.clone()));
+        let services = self.state.services();
+        let jobs = jobs::start(services.clone(), jobs::schedule(&services));
+        let dispatcher = tokio::spawn(crate::notify::dispatcher::run(services));
         let (handle, state) = (self.server.handle(), self.state.clone());
         let signals = tokio::spawn(async move {
             wait_for_signal().await;
@@ -109,7 +116,7 @@ impl Application {
             handle.stop(true).await;
         });
         let result = self.server.await;
-        sweeper.abort();
+        jobs.iter().for_each(|j| j.abort());
         dispatcher.abort();
         signals.abort();
         result
@@ -198,82 +205,4 @@ fn announce_first_run(settings: &Settings, workspace_id: i64) {
         url = settings.base_url(),
         exe = std::env::current_exe().map_or("target/release/holdpoint".into(), |p| p.display().to_string()),
     ));
-}
-
-async fn sweep_loop(state: web::Data<AppState>) {
-    let mut tick = tokio::time::interval(state.settings.sweep_interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut rounds: u64 = 0;
-    loop {
-        tick.tick().await;
-        if let Err(e) = sweep_once(&state).await {
-            tracing::warn!(error = %e, "expiry sweep failed");
-        }
-        rounds += 1;
-        if rounds.is_multiple_of(60) {
-            if let Err(e) = housekeeping(&state).await {
-                tracing::warn!(error = %e, "housekeeping failed");
-            }
-        }
-    }
-}
-
-/// Marks overdue pauses expired (with audit rows) and wakes their waiters.
-pub async fn sweep_once(state: &AppState) -> AppResult<usize> {
-    const BATCH: i64 = 500;
-    let mut total = 0;
-    loop {
-        let now = state.now();
-        let n = state
-            .writer
-            .run(move |ctx| pauses::expire_due(ctx, now, BATCH))
-            .await?;
-        total += n;
-        if n < BATCH as usize {
-            return Ok(total);
-        }
-    }
-}
-
-/// Drops idempotency records past retention, dead sessions and refilled rate-limit buckets,
-/// then purges old contexts.
-pub async fn housekeeping(state: &AppState) -> AppResult<()> {
-    state.rate_limits.housekeeping();
-    let now = state.now();
-    state
-        .writer
-        .run(move |ctx| {
-            idempotency::purge(ctx.conn, now)?;
-            sessions::purge_expired(ctx.conn, now)?;
-            Ok(())
-        })
-        .await?;
-    purge_contexts(state, now).await.map(|_| ())
-}
-
-/// Retention: each workspace's old contexts, in batches that are each one short writer job (so
-/// agents' writes interleave) with one audit row. Returns how many contexts were purged.
-pub async fn purge_contexts(state: &AppState, now: Millis) -> AppResult<usize> {
-    const BATCH: i64 = 500;
-    let workspaces = retention::configured(&*state.read()?)?;
-    let mut total = 0;
-    for (ws, days) in workspaces {
-        loop {
-            let n = state
-                .writer
-                .run(move |ctx| retention::purge_batch(ctx.conn, now, ws, days, BATCH))
-                .await?;
-            total += n;
-            if n < BATCH as usize {
-                break;
-            }
-        }
-    }
-    if total > 0 {
-        tracing::info!(
-            pauses = total,
-            "purged contexts past their workspace's retention"
-        );
-    }
-    Ok(total)
 }

@@ -174,6 +174,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0009_key_scoped_sandbox.sql")),
         M::up(include_str!("../../migrations/0010_outbox_fairness.sql")),
         M::up(include_str!("../../migrations/0011_pause_responses.sql")).foreign_key_check(),
+        M::up(include_str!("../../migrations/0012_pause_timers.sql")),
     ])
 }
 

@@ -74,17 +74,7 @@ pub fn recent(conn: &Connection, workspace_id: i64, limit: i64) -> rusqlite::Res
         "SELECT id, at, actor_type, actor_id, event, subject, details FROM audit_log
          WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![workspace_id, limit], |r| {
-        Ok(AuditRow {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            actor_type: r.get(2)?,
-            actor_id: r.get(3)?,
-            event: r.get(4)?,
-            subject: r.get(5)?,
-            details: r.get(6)?,
-        })
-    })?;
+    let rows = stmt.query_map(params![workspace_id, limit], row)?;
     rows.collect()
 }
 
@@ -178,18 +168,48 @@ pub fn search(
     let mut params = filter_params(&workspace_id, f, &from, &until).to_vec();
     params.push((":limit", &limit));
     params.push((":offset", &offset));
-    let rows = stmt.query_map(params.as_slice(), |r| {
-        Ok(AuditRow {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            actor_type: r.get(2)?,
-            actor_id: r.get(3)?,
-            event: r.get(4)?,
-            subject: r.get(5)?,
-            details: r.get(6)?,
-        })
-    })?;
+    let rows = stmt.query_map(params.as_slice(), row)?;
     rows.collect()
+}
+
+/// Up to `limit` filtered rows that come after `after` (an `(at, id)` already read) in the
+/// log's order, newest first. An export walks every row with it in short reads, so a slow
+/// download holds no connection or read snapshot between them.
+pub fn search_after(
+    conn: &Connection,
+    workspace_id: i64,
+    f: &Filter,
+    after: Option<(Millis, i64)>,
+    limit: i64,
+) -> rusqlite::Result<Vec<AuditRow>> {
+    let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
+    let from = f.from.unwrap_or(i64::MIN);
+    // The bound narrows the index range; the row-value comparison breaks ties on `at`.
+    let until = f.until.unwrap_or(i64::MAX).min(at.saturating_add(1));
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, at, actor_type, actor_id, event, subject, details {FILTERED}
+         AND (at, id) < (:after_at, :after_id) ORDER BY at DESC, id DESC LIMIT :limit"
+    ))?;
+    let mut params = filter_params(&workspace_id, f, &from, &until).to_vec();
+    params.extend([
+        (":after_at", &at as &dyn rusqlite::ToSql),
+        (":after_id", &id),
+        (":limit", &limit),
+    ]);
+    let rows = stmt.query_map(params.as_slice(), row)?;
+    rows.collect()
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+    Ok(AuditRow {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        actor_type: r.get(2)?,
+        actor_id: r.get(3)?,
+        event: r.get(4)?,
+        subject: r.get(5)?,
+        details: r.get(6)?,
+    })
 }
 
 /// How many rows the filter matches, for pagination.

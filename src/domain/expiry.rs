@@ -1,49 +1,63 @@
-//! The sweep that writes down expiry: pending pauses past `expires_at` become `expired`, each
-//! with its audit row and notifications, and their long-poll waiters are woken. Readers already
-//! see such pauses as expired before the sweep runs (see [`super::pauses::Pause::status`]).
+//! The sweep that writes down expiry: pending pauses whose expiry timer is due become
+//! `expired`, each with its audit row and notifications, and their long-poll waiters are woken.
+//! Readers already see such pauses as expired before the sweep runs (see
+//! [`super::pauses::Pause::status`]).
 
-use rusqlite::params;
 use uuid::Uuid;
 
 use super::audit::{Actor, Entry};
 use super::event_type::EventType;
 use super::events;
 use super::pauses::get_by_id;
-use super::status::overdue_sql;
+use super::timers::{self, TimerKind};
 use super::Millis;
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};
 
-/// Marks up to `limit` overdue pending pauses expired, each with its audit row. Returns how many.
-pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<usize> {
+/// What one batch of the sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Due timers handled (fired or dropped): a full batch means there may be more.
+    pub timers: usize,
+    /// Pauses marked expired.
+    pub expired: usize,
+}
+
+/// Handles up to `limit` due expiry timers: a still-pending pause is marked expired with its
+/// audit row; a timer whose pause was decided or cancelled first is dropped.
+pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<Swept> {
     let conn = ctx.conn;
-    let due: Vec<(i64, i64, [u8; 16])> = conn
-        .prepare_cached(&format!(
-            "SELECT id, workspace_id, watch_id FROM pauses
-             WHERE {} ORDER BY expires_at LIMIT ?2",
-            overdue_sql("", "?1")
-        ))?
-        .query_map(params![now, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    for (id, ws, watch) in &due {
+    let due = timers::due(conn, TimerKind::Expiry, now, limit)?;
+    let mut expired = 0;
+    for t in &due {
         // No version bump: readers already saw this pause as expired, so its ETag must not change.
-        conn.prepare_cached(
-            "UPDATE pauses SET status = 'expired' WHERE id = ?1 AND status = 'pending'",
-        )?
-        .execute([id])?;
-        let pause = get_by_id(conn, *id)?
+        let changed = t.pending
+            && conn
+                .prepare_cached(
+                    "UPDATE pauses SET status = 'expired' WHERE id = ?1 AND status = 'pending'",
+                )?
+                .execute([t.pause_id])?
+                == 1;
+        if !changed {
+            timers::drop_obsolete(conn, t.timer_id)?;
+            continue;
+        }
+        timers::fired(conn, t.timer_id, now)?;
+        let pause = get_by_id(conn, t.pause_id)?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("pause vanished")))?;
         let entry = Entry {
-            workspace_id: Some(*ws),
+            workspace_id: Some(t.workspace_id),
             actor: Actor::System,
             event: EventType::PauseExpired,
-            subject: Some(Uuid::from_bytes(*watch).to_string()),
+            subject: Some(Uuid::from_bytes(t.watch_id).to_string()),
             details: None,
         };
         events::pause_event(ctx, now, &pause, entry)?;
-        ctx.pause_changed(*id);
+        ctx.pause_changed(t.pause_id);
+        expired += 1;
     }
-    Ok(due.len())
+    Ok(Swept {
+        timers: due.len(),
+        expired,
+    })
 }

@@ -26,6 +26,7 @@ pub(crate) mod sql_enum;
 pub mod status;
 pub mod text;
 pub mod timeline;
+pub mod timers;
 pub mod usage;
 pub mod user_admin;
 pub mod users;

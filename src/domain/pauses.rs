@@ -170,9 +170,11 @@ pub fn create(
         now,
         expires_at
     ])?;
+    let id = conn.last_insert_rowid();
+    super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
     // Built from what was just inserted: re-reading the row cost the writer a query per create.
     let pause = Pause {
-        id: conn.last_insert_rowid(),
+        id,
         watch_id,
         workspace_id: ws.id,
         api_key_id: Some(p.api_key_id),

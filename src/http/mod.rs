@@ -18,48 +18,35 @@ use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::config::Settings;
-use crate::db::{Pool, Writer};
-use crate::domain::clock::Clock;
-use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
-use crate::waiters::Waiters;
+use crate::services::Services;
 
 /// Largest request body accepted anywhere.
 pub const MAX_BODY: usize = 256 * 1024;
 
+/// What handlers share: the [`Services`] that background work uses too (reached through
+/// `Deref`: `state.pool`, `state.writer`, `state.now()`…), plus what only requests need.
 pub struct AppState {
-    pub pool: Pool,
-    pub writer: Writer,
-    pub waiters: Arc<Waiters>,
-    pub settings: Arc<Settings>,
-    pub clock: Arc<dyn Clock>,
+    pub services: Services,
     pub login_throttle: dashboard::throttle::LoginThrottle,
     /// The password-hashing threads (argon2 needs ~19 MiB each, so there are few).
     pub passwords: Arc<crate::auth::password::Pool>,
-    /// Wakes the outbox dispatcher when a commit queued messages.
-    pub outbox_wake: Arc<tokio::sync::Notify>,
-    /// The mail transport (SMTP or `.eml` files), built once at startup.
-    pub mailer: Arc<crate::notify::mailer::Mailer>,
-    /// Per-API-key and per-client-IP request budgets.
-    pub rate_limits: crate::rate_limit::RateLimits,
-    /// Request and delivery counters for `/metrics`.
-    pub metrics: Arc<crate::metrics::Metrics>,
     /// API keys looked up in the last second.
     pub key_cache: api::key_cache::KeyCache,
 }
 
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.services
+    }
+}
+
 impl AppState {
-    pub fn now(&self) -> Millis {
-        self.clock.now()
-    }
-
-    pub fn base_url(&self) -> String {
-        self.settings.base_url()
-    }
-
-    /// A pooled connection for a short read on the calling thread. Never hold it across `.await`.
-    pub fn read(&self) -> AppResult<r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager>> {
-        Ok(self.pool.get()?)
+    /// The handles background work needs, for work moved off a worker.
+    pub fn services(&self) -> Services {
+        self.services.clone()
     }
 }
 

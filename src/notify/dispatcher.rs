@@ -6,15 +6,14 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use actix_web::web;
 use tokio::sync::mpsc;
 
 use crate::domain::outbox::{self, Channel, Message, Outcome};
 use crate::domain::webhooks;
 use crate::error::AppResult;
-use crate::http::AppState;
 use crate::notify::slots::{self, Slots};
 use crate::notify::{email, slack, webhook};
+use crate::services::Services;
 
 const BATCH: usize = 64;
 
@@ -27,26 +26,26 @@ struct Attempt {
     duration_ms: i64,
 }
 
-pub async fn run(state: web::Data<AppState>) {
-    let proxy = state.settings.outbound_proxy.as_ref().map(|p| p.url());
+pub async fn run(services: Services) {
+    let proxy = services.settings.outbound_proxy.as_ref().map(|p| p.url());
     announce_proxy(proxy);
-    let client = webhook::client(state.settings.webhook_allow_private, proxy);
+    let client = webhook::client(services.settings.webhook_allow_private, proxy);
     let in_flight: InFlight = Arc::default();
     let (record_tx, record_rx) = mpsc::unbounded_channel();
-    tokio::spawn(record(state.clone(), record_rx, in_flight.clone()));
+    tokio::spawn(record(services.clone(), record_rx, in_flight.clone()));
     loop {
-        let wake = state.outbox_wake.notified();
+        let wake = services.outbox_wake.notified();
         tokio::pin!(wake);
         wake.as_mut().enable();
-        let fresh = pick(&state, &in_flight).unwrap_or_else(|e| {
+        let fresh = pick(&services, &in_flight).await.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "cannot read the outbox");
             Vec::new()
         });
-        for (msg, prepared) in prepare(&state, fresh, &in_flight).await {
-            let (state, client, tx) = (state.clone(), client.clone(), record_tx.clone());
+        for (msg, prepared) in prepare(&services, fresh, &in_flight).await {
+            let (services, client, tx) = (services.clone(), client.clone(), record_tx.clone());
             tokio::spawn(async move {
                 let started = Instant::now();
-                let outcome = deliver(&state, &client, &msg, prepared).await;
+                let outcome = deliver(&services, &client, &msg, prepared).await;
                 let duration_ms = started.elapsed().as_millis() as i64;
                 let _ = tx.send(Attempt {
                     msg,
@@ -88,10 +87,16 @@ fn announce_proxy(proxy: Option<&url::Url>) {
 /// The due messages that may start now, each holding its slot. Workspaces go in order of
 /// fewest deliveries in flight, then of oldest message waiting; only as many are read as could
 /// get a slot (twice the free slots, as some may have only targets that are at their cap).
-fn pick(state: &AppState, in_flight: &InFlight) -> AppResult<Vec<Message>> {
-    let conn = state.read()?;
-    let now = state.now();
-    let due = outbox::due_workspaces(&conn, now)?;
+async fn pick(services: &Services, in_flight: &InFlight) -> AppResult<Vec<Message>> {
+    let now = services.now();
+    let in_flight = in_flight.clone();
+    services
+        .read_blocking(move |conn| pick_in(conn, now, &in_flight))
+        .await
+}
+
+fn pick_in(conn: &rusqlite::Connection, now: i64, in_flight: &InFlight) -> AppResult<Vec<Message>> {
+    let due = outbox::due_workspaces(conn, now)?;
     let (free, wanted) = {
         let held = in_flight.lock().expect("in-flight lock");
         let mut wanted: Vec<(usize, i64, i64)> = due
@@ -116,10 +121,9 @@ fn pick(state: &AppState, in_flight: &InFlight) -> AppResult<Vec<Message>> {
         .iter()
         .map(|(ws, (ids, targets))| {
             let skip = outbox::Skip { ids, targets };
-            outbox::due_in_workspace(&conn, *ws, now, skip, limit)
+            outbox::due_in_workspace(conn, *ws, now, skip, limit)
         })
         .collect::<AppResult<Vec<_>>>()?;
-    drop(conn);
     Ok(in_flight
         .lock()
         .expect("in-flight lock")
@@ -129,7 +133,7 @@ fn pick(state: &AppState, in_flight: &InFlight) -> AppResult<Vec<Message>> {
 /// Pairs each message with what its delivery needs: emails are prepared together in one
 /// writer job. If that job fails, the emails are released to be picked up again.
 async fn prepare(
-    state: &AppState,
+    services: &Services,
     msgs: Vec<Message>,
     in_flight: &InFlight,
 ) -> Vec<(Message, Option<email::Prepared>)> {
@@ -139,7 +143,7 @@ async fn prepare(
     if emails.is_empty() {
         return out;
     }
-    match email::prepare(state, &emails).await {
+    match email::prepare(services, &emails).await {
         Ok(prepared) => out.extend(emails.into_iter().zip(prepared.into_iter().map(Some))),
         Err(e) => {
             tracing::warn!(error = %e, "preparing emails failed; they stay queued");
@@ -151,19 +155,19 @@ async fn prepare(
 }
 
 async fn deliver(
-    state: &AppState,
+    services: &Services,
     client: &reqwest::Client,
     msg: &Message,
     prepared: Option<email::Prepared>,
 ) -> Outcome {
     let outcome = match (msg.channel, prepared) {
-        (Channel::Webhook, _) => deliver_webhook(state, client, msg).await,
+        (Channel::Webhook, _) => deliver_webhook(services, client, msg).await,
         (Channel::Slack, _) => {
-            let allow = state.settings.webhook_allow_private;
+            let allow = services.settings.webhook_allow_private;
             Ok(slack::deliver(client, allow, &msg.target, &msg.payload).await)
         }
         (Channel::Email, Some(email::Prepared::Ready(ready))) => {
-            Ok(email::send(state, msg, &ready.0, &ready.1).await)
+            Ok(email::send(services, msg, &ready.0, &ready.1).await)
         }
         (Channel::Email, Some(email::Prepared::Settled(outcome))) => Ok(outcome),
         (Channel::Email, None) => Ok(Outcome::Unknown {
@@ -173,17 +177,19 @@ async fn deliver(
     let outcome = outcome.unwrap_or_else(|e| Outcome::Unknown {
         error: e.to_string(),
     });
-    log_outcome(state, msg, &outcome);
+    log_outcome(services, msg, &outcome);
     outcome
 }
 
-fn log_outcome(state: &AppState, msg: &Message, outcome: &Outcome) {
+fn log_outcome(services: &Services, msg: &Message, outcome: &Outcome) {
     if let Outcome::Skipped { note } = outcome {
         tracing::info!(msg_id = %msg.msg_id, event = %msg.event, note = %note, "skipped");
     } else if matches!(outcome, Outcome::Delivered { .. }) {
         tracing::info!(msg_id = %msg.msg_id, event = %msg.event, "delivered");
     } else {
-        state.metrics.record_delivery_failure(msg.channel.as_str());
+        services
+            .metrics
+            .record_delivery_failure(msg.channel.as_str());
         tracing::warn!(msg_id = %msg.msg_id, event = %msg.event, outcome = ?outcome, "delivery failed");
     }
 }
@@ -191,17 +197,13 @@ fn log_outcome(state: &AppState, msg: &Message, outcome: &Outcome) {
 /// Writes attempts in batches: everything that finished meanwhile goes into one writer job.
 /// A message gives its slot back only once its attempt is committed, so it cannot be picked up
 /// again in between.
-async fn record(
-    state: web::Data<AppState>,
-    mut rx: mpsc::UnboundedReceiver<Attempt>,
-    in_flight: InFlight,
-) {
+async fn record(services: Services, mut rx: mpsc::UnboundedReceiver<Attempt>, in_flight: InFlight) {
     let mut batch = Vec::new();
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let attempts = std::mem::take(&mut batch);
         let ids: Vec<i64> = attempts.iter().map(|a| a.msg.id).collect();
-        let now = state.now();
-        let written = state
+        let now = services.now();
+        let written = services
             .writer
             .run(move |ctx| {
                 attempts
@@ -215,7 +217,7 @@ async fn record(
         let mut held = in_flight.lock().expect("in-flight lock");
         ids.iter().for_each(|id| held.release(*id));
         drop(held);
-        state.outbox_wake.notify_one();
+        services.outbox_wake.notify_one();
     }
 }
 
@@ -241,31 +243,24 @@ fn record_one(conn: &rusqlite::Connection, now: i64, a: &Attempt) -> AppResult<(
 }
 
 async fn deliver_webhook(
-    state: &AppState,
+    services: &Services,
     client: &reqwest::Client,
     msg: &Message,
 ) -> AppResult<Outcome> {
-    let now = state.now();
-    let secrets = {
-        let conn = state.read()?;
-        match msg.endpoint_id {
-            Some(id) => match webhooks::get(&conn, msg.workspace_id, id) {
-                Ok(ep) if ep.enabled => ep.signing_secrets(now),
-                _ => {
-                    return Ok(Outcome::Failed {
-                        status: None,
-                        error: "the endpoint is disabled or gone".into(),
-                        retry_after: None,
-                        permanent: true,
-                    })
-                }
-            },
-            None => webhooks::callback_secret(&conn, msg.workspace_id)?
-                .into_iter()
-                .collect(),
-        }
+    let now = services.now();
+    let (ws, endpoint) = (msg.workspace_id, msg.endpoint_id);
+    let secrets = services
+        .read_blocking(move |conn| signing_secrets(conn, now, ws, endpoint))
+        .await?;
+    let Some(secrets) = secrets else {
+        return Ok(Outcome::Failed {
+            status: None,
+            error: "the endpoint is disabled or gone".into(),
+            retry_after: None,
+            permanent: true,
+        });
     };
-    let allow = state.settings.webhook_allow_private;
+    let allow = services.settings.webhook_allow_private;
     Ok(webhook::deliver(
         client,
         allow,
@@ -276,4 +271,25 @@ async fn deliver_webhook(
         &secrets,
     )
     .await)
+}
+
+/// The secrets that sign a delivery: the endpoint's, or the workspace's callback secret for a
+/// pause's own callback URL. None when the endpoint is disabled or gone.
+fn signing_secrets(
+    conn: &rusqlite::Connection,
+    now: i64,
+    workspace_id: i64,
+    endpoint_id: Option<i64>,
+) -> AppResult<Option<Vec<String>>> {
+    Ok(match endpoint_id {
+        Some(id) => match webhooks::get(conn, workspace_id, id) {
+            Ok(ep) if ep.enabled => Some(ep.signing_secrets(now)),
+            _ => None,
+        },
+        None => Some(
+            webhooks::callback_secret(conn, workspace_id)?
+                .into_iter()
+                .collect(),
+        ),
+    })
 }

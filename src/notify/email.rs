@@ -12,7 +12,7 @@ use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::text::mark_bidi;
 use crate::domain::{human_time_rfc, notifications, rfc3339, users};
 use crate::error::AppResult;
-use crate::http::AppState;
+use crate::services::Services;
 
 /// Subject lines longer than this are cut (clients truncate them anyway).
 const SUBJECT_CHARS: usize = 100;
@@ -128,11 +128,11 @@ pub enum Prepared {
 /// links of those still worth sending. A request decided (or a user disabled or opted out)
 /// before its turn came is not emailed: it is settled as [`Outcome::Skipped`] with the reason.
 /// One job per batch rather than per email keeps notifications off the writer's critical path.
-pub async fn prepare(state: &AppState, msgs: &[Message]) -> AppResult<Vec<Prepared>> {
-    let now = state.now();
+pub async fn prepare(services: &Services, msgs: &[Message]) -> AppResult<Vec<Prepared>> {
+    let now = services.now();
     let wanted: Vec<(Option<i64>, Option<i64>)> =
         msgs.iter().map(|m| (m.pause_id, m.user_id)).collect();
-    state
+    services
         .writer
         .run(move |ctx| {
             wanted
@@ -167,13 +167,13 @@ fn prepare_one(
 }
 
 /// Sends one prepared email.
-pub async fn send(state: &AppState, msg: &Message, pause: &Pause, tokens: &Tokens) -> Outcome {
-    let view = View::new(pause, &state.base_url(), tokens);
-    let email = match build(&state.mailer, &msg.target, &msg.msg_id, &view) {
+pub async fn send(services: &Services, msg: &Message, pause: &Pause, tokens: &Tokens) -> Outcome {
+    let view = View::new(pause, &services.base_url(), tokens);
+    let email = match build(&services.mailer, &msg.target, &msg.msg_id, &view) {
         Ok(e) => e,
         Err(e) => return permanent(e),
     };
-    match state.mailer.send(email).await {
+    match services.mailer.send(email).await {
         Ok(()) => Outcome::Delivered { status: None },
         Err(e) => classify(&e),
     }

@@ -301,13 +301,13 @@ impl TestApp {
 
     /// The once-a-minute background work (idempotency, sessions, context retention), now.
     pub async fn housekeeping(&self) {
-        holdpoint::startup::housekeeping(&self.app_state)
-            .await
-            .unwrap()
+        let services = self.app_state.services();
+        holdpoint::jobs::housekeeping(&services).await.unwrap();
+        holdpoint::jobs::retention(&services).await.unwrap();
     }
 
     pub async fn sweep(&self) -> usize {
-        holdpoint::startup::sweep_once(&self.app_state)
+        holdpoint::jobs::sweep_once(&self.app_state.services())
             .await
             .unwrap()
     }

@@ -55,15 +55,11 @@ async fn idempotency_keys_are_kept_at_least_24_hours_and_then_purged() {
     let body = json!({ "action": "a" });
     let first: Value = post(&app, &app.key, "k", &body).await.json().await.unwrap();
     app.clock.advance_secs(25 * 3600);
-    holdpoint::startup::housekeeping(&app.app_state)
-        .await
-        .unwrap();
+    app.housekeeping().await;
     let replay: Value = post(&app, &app.key, "k", &body).await.json().await.unwrap();
     assert_eq!(first["watchId"], replay["watchId"]);
     app.clock.advance_secs(24 * 3600);
-    holdpoint::startup::housekeeping(&app.app_state)
-        .await
-        .unwrap();
+    app.housekeeping().await;
     let fresh: Value = post(&app, &app.key, "k", &body).await.json().await.unwrap();
     assert_ne!(first["watchId"], fresh["watchId"]);
 }

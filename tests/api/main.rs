@@ -49,6 +49,7 @@ mod methods_and_headers;
 mod metrics;
 mod one_click;
 mod outbound_proxy;
+mod pause_timers;
 mod process;
 mod quota;
 mod request_ids;

@@ -193,6 +193,28 @@ async fn api_keys_of_the_last_release_still_authenticate_and_pauses_still_expire
 }
 
 #[tokio::test]
+async fn pending_pauses_of_the_last_release_get_expiry_timers_and_the_sweep_expires_them() {
+    let fx = fixture();
+    let app = upgraded(&fx).await;
+    let pending = app.count("SELECT count(*) FROM pauses WHERE status = 'pending'");
+    let armed = "SELECT count(*) FROM pause_timers t JOIN pauses p ON p.id = t.pause_id
+                 WHERE t.kind = 'expiry' AND t.fired_at IS NULL AND t.due_at = p.expires_at
+                 AND p.status = 'pending'";
+    assert!(pending > 0);
+    assert_eq!(app.count(armed), pending, "one timer per pending pause");
+    let short = fx["pauses"]["pending_default_timeout"]["watchId"]
+        .as_str()
+        .unwrap();
+    let long = fx["pauses"]["pending"]["watchId"].as_str().unwrap();
+    app.clock.advance_secs(901);
+    assert!(app.sweep().await >= 1);
+    assert_eq!(app.stored_status(short), "expired");
+    assert_eq!(app.stored_status(long), "pending");
+    let events: Vec<String> = app.audit_events(short).into_iter().map(|e| e.0).collect();
+    assert_eq!(events.last().map(String::as_str), Some("pause.expired"));
+}
+
+#[tokio::test]
 async fn an_idempotency_key_used_before_the_upgrade_replays_for_the_api_key_that_used_it() {
     let fx = fixture();
     let app = upgraded(&fx).await;

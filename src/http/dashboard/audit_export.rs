@@ -4,16 +4,25 @@
 //! cells that a spreadsheet would run as a formula are defused; JSON Lines keeps values exactly
 //! as logged.
 
+use std::io;
+
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use serde::Serialize;
+use tokio::sync::mpsc;
 
 use super::audit::{to_filter, FilterForm};
 use super::session::ManagerSession;
-use crate::domain::audit::{self, ActorNames};
+use crate::db::Pool;
+use crate::domain::audit::{self, ActorNames, AuditRow, Filter};
 use crate::domain::rfc3339;
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
 use crate::http::State;
+
+/// Rows per read: each is a short query on a pooled connection, released before the rows are
+/// sent, so a slow download holds neither a connection nor an old snapshot of the database.
+const BATCH: i64 = 1000;
 
 /// One exported row: the stored columns plus the actor's readable name.
 #[derive(Serialize)]
@@ -28,40 +37,10 @@ pub struct ExportRow {
     pub details: Option<serde_json::Value>,
 }
 
-/// Every row the page's filter matches (all pages), newest first. A bad filter is a 400 page.
-fn export_rows(state: &State, req: &HttpRequest, ws: i64) -> Result<Vec<ExportRow>, PageError> {
-    let q = Query::parse(req.query_string())?;
-    let conn = state.read()?;
-    let names = ActorNames::load(&conn, ws)?;
-    let filter = to_filter(&names, &FilterForm::read(&q)?)?;
-    let rows = audit::search(&conn, ws, &filter, -1, 0)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| ExportRow {
-            id: r.id,
-            at: rfc3339(r.at),
-            actor: names.label(&r.actor_type, r.actor_id),
-            actor_type: r.actor_type,
-            actor_id: r.actor_id,
-            event: r.event,
-            subject: r.subject,
-            details: r
-                .details
-                .map(|d| serde_json::from_str(&d).unwrap_or(serde_json::Value::String(d))),
-        })
-        .collect())
-}
-
-fn download(state: &State, content_type: &str, ext: &str, body: Vec<u8>) -> HttpResponse {
-    let day = rfc3339(state.now()).get(..10).unwrap_or("").to_string();
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            "content-disposition",
-            format!("attachment; filename=\"holdpoint-audit-{day}.{ext}\""),
-        ))
-        .insert_header(("cache-control", "no-store"))
-        .body(body)
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Jsonl,
 }
 
 pub async fn export_jsonl(
@@ -69,13 +48,7 @@ pub async fn export_jsonl(
     session: ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let rows = export_rows(&state, &req, session.0.user().workspace_id)?;
-    let mut body = Vec::new();
-    for row in &rows {
-        serde_json::to_writer(&mut body, row).map_err(|e| AppError::Internal(e.into()))?;
-        body.push(b'\n');
-    }
-    Ok(download(&state, "application/x-ndjson", "jsonl", body))
+    export(state, session, req, Format::Jsonl).await
 }
 
 pub async fn export_csv(
@@ -83,48 +56,170 @@ pub async fn export_csv(
     session: ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let rows = export_rows(&state, &req, session.0.user().workspace_id)?;
-    let body = to_csv(&rows).map_err(AppError::Internal)?;
-    Ok(download(&state, "text/csv; charset=utf-8", "csv", body))
+    export(state, session, req, Format::Csv).await
 }
 
-pub fn to_csv(rows: &[ExportRow]) -> anyhow::Result<Vec<u8>> {
+/// Every row the page's filter matches (all pages), newest first, streamed: a blocking thread
+/// reads and encodes batches and hands them to the response through a small channel, so the
+/// export never sits whole in memory nor runs its queries on an actix worker. A bad filter is
+/// a 400 page before anything is sent.
+async fn export(
+    state: State,
+    session: ManagerSession,
+    req: HttpRequest,
+    format: Format,
+) -> Result<HttpResponse, PageError> {
+    let ws = session.0.user().workspace_id;
+    let form = FilterForm::read(&Query::parse(req.query_string())?)?;
+    let names = state
+        .services()
+        .read_blocking(move |conn| Ok::<_, AppError>(ActorNames::load(conn, ws)?))
+        .await?;
+    let filter = to_filter(&names, &form)?;
+    let (tx, rx) = mpsc::channel(2);
+    let pool = state.pool.clone();
+    tokio::task::spawn_blocking(move || produce(&pool, ws, &filter, &names, format, &tx));
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    let (content_type, ext) = match format {
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
+        Format::Jsonl => ("application/x-ndjson", "jsonl"),
+    };
+    let day = rfc3339(state.now()).get(..10).unwrap_or("").to_string();
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "content-disposition",
+            format!("attachment; filename=\"holdpoint-audit-{day}.{ext}\""),
+        ))
+        .insert_header(("cache-control", "no-store"))
+        .streaming(body))
+}
+
+/// Reads and encodes the export batch by batch into `tx`. Stops when the client has gone
+/// (the channel is closed); a failure mid-way is logged and cuts the download short, which
+/// the client sees as an incomplete transfer.
+fn produce(
+    pool: &Pool,
+    ws: i64,
+    filter: &Filter,
+    names: &ActorNames,
+    format: Format,
+    tx: &mpsc::Sender<io::Result<Bytes>>,
+) {
+    let mut after = None;
+    let mut header = format == Format::Csv;
+    loop {
+        let rows = match read_batch(pool, ws, filter, after) {
+            Ok(rows) => rows,
+            Err(e) => return fail(tx, e),
+        };
+        let done = (rows.len() as i64) < BATCH;
+        after = rows.last().map(|r| (r.at, r.id));
+        let mut chunk = Vec::new();
+        if let Err(e) = encode(format, names, rows, header, &mut chunk) {
+            return fail(tx, AppError::Internal(e));
+        }
+        header = false;
+        if !chunk.is_empty() && tx.blocking_send(Ok(Bytes::from(chunk))).is_err() {
+            return;
+        }
+        if done {
+            return;
+        }
+    }
+}
+
+fn read_batch(
+    pool: &Pool,
+    ws: i64,
+    filter: &Filter,
+    after: Option<(i64, i64)>,
+) -> Result<Vec<AuditRow>, AppError> {
+    let conn = pool.get()?;
+    Ok(audit::search_after(&conn, ws, filter, after, BATCH)?)
+}
+
+fn fail(tx: &mpsc::Sender<io::Result<Bytes>>, e: AppError) {
+    tracing::warn!(error = %e, "the audit export failed part-way");
+    let _ = tx.blocking_send(Err(io::Error::other("the audit export failed")));
+}
+
+fn export_row(names: &ActorNames, r: AuditRow) -> ExportRow {
+    ExportRow {
+        id: r.id,
+        at: rfc3339(r.at),
+        actor: names.label(&r.actor_type, r.actor_id),
+        actor_type: r.actor_type,
+        actor_id: r.actor_id,
+        event: r.event,
+        subject: r.subject,
+        details: r
+            .details
+            .map(|d| serde_json::from_str(&d).unwrap_or(serde_json::Value::String(d))),
+    }
+}
+
+const CSV_HEADER: [&str; 8] = [
+    "id",
+    "at",
+    "actor_type",
+    "actor_id",
+    "actor",
+    "event",
+    "subject",
+    "details",
+];
+
+/// Appends `rows` to `out`: one JSON object per line, or CSV records (after the header when
+/// `header`) with every cell quoted and defused.
+fn encode(
+    format: Format,
+    names: &ActorNames,
+    rows: Vec<AuditRow>,
+    header: bool,
+    out: &mut Vec<u8>,
+) -> anyhow::Result<()> {
+    if format == Format::Jsonl {
+        for r in rows {
+            serde_json::to_writer(&mut *out, &export_row(names, r))?;
+            out.push(b'\n');
+        }
+        return Ok(());
+    }
     let mut w = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
-        .from_writer(Vec::new());
-    w.write_record([
-        "id",
-        "at",
-        "actor_type",
-        "actor_id",
-        "actor",
-        "event",
-        "subject",
-        "details",
-    ])?;
+        .from_writer(&mut *out);
+    if header {
+        w.write_record(CSV_HEADER)?;
+    }
     for r in rows {
-        let details = r
-            .details
-            .as_ref()
-            .map(|d| d.to_string())
-            .unwrap_or_default();
-        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
         w.write_record(
-            [
-                r.id.to_string(),
-                r.at.clone(),
-                r.actor_type.clone(),
-                r.actor_id.map(|i| i.to_string()).unwrap_or_default(),
-                r.actor.clone(),
-                r.event.clone(),
-                opt(&r.subject),
-                details,
-            ]
-            .iter()
-            .map(|c| defuse(c).into_owned()),
+            csv_cells(&export_row(names, r))
+                .iter()
+                .map(|c| defuse(c).into_owned()),
         )?;
     }
-    w.into_inner().map_err(|e| anyhow::anyhow!("csv: {e}"))
+    w.flush()?;
+    Ok(())
+}
+
+fn csv_cells(r: &ExportRow) -> [String; 8] {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    [
+        r.id.to_string(),
+        r.at.clone(),
+        r.actor_type.clone(),
+        r.actor_id.map(|i| i.to_string()).unwrap_or_default(),
+        r.actor.clone(),
+        r.event.clone(),
+        opt(&r.subject),
+        r.details
+            .as_ref()
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    ]
 }
 
 /// A spreadsheet runs a cell starting with `=`, `+`, `-` or `@` (or a tab or carriage return

@@ -142,23 +142,29 @@ pub async fn show(
     let filter = read_filter(&q, &mut form, &mut errors);
     let page_no = q.int("page", 1, 1_000_000, 1).unwrap_or(1);
     let now = state.now();
-    let conn = state.read()?;
-    let found = history::search(&conn, ws, &filter, PER_PAGE, (page_no - 1) * PER_PAGE, now)?;
-    let labels = key_labels(&conn, ws)?;
-    let keys = api_keys::list(&conn, ws)?
-        .into_iter()
-        .map(|k| {
-            (
-                k.id.to_string(),
-                if k.name.is_empty() {
-                    format!("{}…", k.prefix)
-                } else {
-                    format!("{} ({}…)", k.name, k.prefix)
-                },
-            )
+    // A text search can scan many rows: it runs on a blocking thread, not on this worker.
+    let (found, labels, keys) = state
+        .services()
+        .read_blocking(move |conn| {
+            let found =
+                history::search(conn, ws, &filter, PER_PAGE, (page_no - 1) * PER_PAGE, now)?;
+            let labels = key_labels(conn, ws)?;
+            let keys = api_keys::list(conn, ws)?
+                .into_iter()
+                .map(|k| {
+                    (
+                        k.id.to_string(),
+                        if k.name.is_empty() {
+                            format!("{}…", k.prefix)
+                        } else {
+                            format!("{} ({}…)", k.name, k.prefix)
+                        },
+                    )
+                })
+                .collect();
+            Ok::<_, PageError>((found, labels, keys))
         })
-        .collect();
-    drop(conn);
+        .await?;
     let rows = found
         .items
         .iter()
