@@ -4,7 +4,9 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::{json, Value};
+use serde_json::Value;
+
+use crate::wire::{ProblemBody, ProblemType};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -94,32 +96,26 @@ impl AppError {
         }
     }
 
-    /// (slug, title): the slug ends the `type` URI, the title is fixed per type.
-    fn kind(&self) -> (&'static str, &'static str) {
+    /// The problem type this error answers as: its slug, title and status.
+    pub fn problem(&self) -> ProblemType {
         match self {
-            AppError::BadRequest(_) => ("bad-request", "Bad request"),
-            AppError::Invalid { .. } => ("validation-failed", "Invalid request"),
-            AppError::Unauthorized | AppError::BadToken(_) => ("unauthorized", "Unauthorized"),
-            AppError::Forbidden(_) => ("forbidden", "Forbidden"),
-            AppError::NotFound(_) => ("not-found", "Not found"),
-            AppError::Conflict { .. } => ("conflict", "Conflict"),
-            AppError::PayloadTooLarge(_) => ("payload-too-large", "Payload too large"),
-            AppError::UnsupportedMediaType(_) => {
-                ("unsupported-media-type", "Unsupported media type")
-            }
-            AppError::QuotaExceeded { .. } => ("quota-exceeded", "Monthly pause quota exceeded"),
-            AppError::IdempotencyMismatch(_) => {
-                ("idempotency-key-reused", "Idempotency key reused")
-            }
-            AppError::TooManyRequests { .. } => ("too-many-requests", "Too many requests"),
-            AppError::RateLimited { .. } => ("rate-limited", "API key rate limit exceeded"),
-            AppError::RequestTimeout(_) => ("request-timeout", "Request timeout"),
-            AppError::Unavailable(_) => ("unavailable", "Service unavailable"),
-            AppError::TooManyWaiters { .. } => ("too-many-waiters", "Too many long-polls"),
-            AppError::StorageFull => ("storage-full", "Storage full"),
-            AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
-                ("internal", "Internal server error")
-            }
+            AppError::BadRequest(_) => ProblemType::BadRequest,
+            AppError::Invalid { .. } => ProblemType::ValidationFailed,
+            AppError::Unauthorized | AppError::BadToken(_) => ProblemType::Unauthorized,
+            AppError::Forbidden(_) => ProblemType::Forbidden,
+            AppError::NotFound(_) => ProblemType::NotFound,
+            AppError::Conflict { .. } => ProblemType::Conflict,
+            AppError::PayloadTooLarge(_) => ProblemType::PayloadTooLarge,
+            AppError::UnsupportedMediaType(_) => ProblemType::UnsupportedMediaType,
+            AppError::QuotaExceeded { .. } => ProblemType::QuotaExceeded,
+            AppError::IdempotencyMismatch(_) => ProblemType::IdempotencyKeyReused,
+            AppError::TooManyRequests { .. } => ProblemType::TooManyRequests,
+            AppError::RateLimited { .. } => ProblemType::RateLimited,
+            AppError::RequestTimeout(_) => ProblemType::RequestTimeout,
+            AppError::Unavailable(_) => ProblemType::Unavailable,
+            AppError::TooManyWaiters { .. } => ProblemType::TooManyWaiters,
+            AppError::StorageFull => ProblemType::StorageFull,
+            AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => ProblemType::Internal,
         }
     }
 
@@ -144,20 +140,14 @@ impl AppError {
         }
     }
 
-    pub fn problem_body(&self) -> Value {
-        let (slug, title) = self.kind();
-        let mut body = json!({
-            "type": format!("/problems/{slug}"),
-            "title": title,
-            "status": self.status_code().as_u16(),
-            "detail": self.detail(),
-        });
+    pub fn problem_body(&self) -> ProblemBody {
+        let mut body = ProblemBody::new(self.problem(), self.detail());
         match self {
-            AppError::Invalid { field, .. } => body["field"] = json!(field),
+            AppError::Invalid { field, .. } => body.field = Some(field.clone()),
             AppError::Conflict {
                 current: Some(current),
                 ..
-            } => body["current"] = current.clone(),
+            } => body.current = Some(current.clone()),
             _ => {}
         }
         body
@@ -166,28 +156,7 @@ impl AppError {
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Invalid { .. } | AppError::IdempotencyMismatch(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            AppError::Unauthorized | AppError::BadToken(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::QuotaExceeded { .. }
-            | AppError::TooManyRequests { .. }
-            | AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
-            AppError::Unavailable(_) | AppError::TooManyWaiters { .. } | AppError::StorageFull => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_) => {
-                StatusCode::INTERNAL_SERVER_ERROR
-            }
-        }
+        self.problem().status()
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -216,7 +185,7 @@ impl ResponseError for AppError {
             // The rest of the body may still be on its way: never read it as the next request.
             res.force_close();
         }
-        res.body(self.problem_body().to_string())
+        res.body(serde_json::to_string(&self.problem_body()).unwrap_or_default())
     }
 }
 
@@ -294,8 +263,8 @@ impl ResponseError for PageError {
                 }
                 let body = e.problem_body();
                 let page = crate::http::dashboard::pages::ErrorPage {
-                    title: body["title"].as_str().unwrap_or("Error"),
-                    detail: body["detail"].as_str().unwrap_or(""),
+                    title: body.title,
+                    detail: &body.detail,
                 };
                 let html = askama::Template::render(&page).unwrap_or_else(|_| "Error".into());
                 let mut res = HttpResponse::build(e.status_code());

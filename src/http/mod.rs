@@ -101,14 +101,13 @@ pub fn only(allow: &'static str) -> actix_web::Route {
 
 /// The 405 for a known path with the wrong method.
 pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
-    let err = AppError::BadRequest(format!("{} is not allowed on {}", req.method(), req.path()));
-    let mut body = err.problem_body();
-    body["status"] = 405.into();
-    body["title"] = "Method not allowed".into();
-    body["type"] = "/problems/method-not-allowed".into();
+    let body = crate::wire::ProblemBody::new(
+        crate::wire::ProblemType::MethodNotAllowed,
+        format!("{} is not allowed on {}", req.method(), req.path()),
+    );
     HttpResponse::MethodNotAllowed()
         .content_type("application/problem+json")
-        .body(body.to_string())
+        .body(serde_json::to_string(&body).unwrap_or_default())
 }
 
 /// Reads the body up to [`MAX_BODY`] bytes; more is a 413, before or after reading.

@@ -7,6 +7,7 @@ use serde_json::json;
 use crate::db::{check, health};
 use crate::error::{AppError, STORAGE_FULL_RETRY_SECS};
 use crate::http::State;
+use crate::wire::ProblemType;
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
@@ -49,33 +50,38 @@ fn not_ready(status: &str) -> HttpResponse {
         .json(json!({ "status": status }))
 }
 
-const PROBLEMS: &[(&str, &str)] = &[
-    ("bad-request", "The request could not be parsed: malformed JSON or query string. The `detail` member says where."),
-    ("validation-failed", "A field is missing, has the wrong type or is out of range. The `field` member names it."),
-    ("unauthorized", "Send a valid API key as `Authorization: Bearer hitl_…`, or sign in for dashboard actions."),
-    ("forbidden", "The credentials are valid but may not do this (e.g. a missing CSRF token)."),
-    ("not-found", "No such resource in your workspace."),
-    ("conflict", "The pause is no longer pending; `current` holds it as it now stands."),
-    ("payload-too-large", "Request bodies are limited to 256 KiB and `context` to 64 KiB."),
-    ("unsupported-media-type", "Send `Content-Type: application/json`."),
-    ("quota-exceeded", "The workspace used this month's pauses on its plan. `Retry-After` says when the month turns (UTC)."),
-    ("idempotency-key-reused", "An Idempotency-Key was reused with a different body. Use a new key for a new request."),
-    ("too-many-requests", "Slow down; `Retry-After` says for how long."),
-    ("rate-limited", "This API key sent more requests than its per-second limit. `Retry-After` says when to send the next; `RateLimit-Policy` and `RateLimit` name the policy."),
-    ("request-timeout", "The request body did not arrive within the server's body timeout. Send it again at once, in one go."),
-    ("unavailable", "The service cannot answer right now; retry later."),
-    ("too-many-waiters", "The server, or this API key, holds its maximum of long-polls. Retry after `Retry-After` seconds; a request without `wait` is answered at once."),
-    ("storage-full", "The disk holding the server's data is full: nothing was written. Retry after `Retry-After` seconds; reads and long-polls keep working."),
-    ("internal", "An unexpected failure; the server log has the cause."),
-    ("method-not-allowed", "This path does not accept that HTTP method."),
-];
-
+/// `/problems/:slug`: the text behind every problem `type` URI the API answers with.
 pub async fn problem_doc(slug: web::Path<String>) -> Result<HttpResponse, AppError> {
-    let (_, text) = PROBLEMS
-        .iter()
-        .find(|(s, _)| *s == slug.as_str())
+    let problem = ProblemType::from_slug(&slug)
         .ok_or_else(|| AppError::NotFound(format!("no problem type `{slug}`")))?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; charset=utf-8")
-        .body(format!("{slug}\n\n{text}\n")))
+        .body(format!("{slug}\n\n{}\n", problem.doc())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[actix_web::test]
+    async fn every_problem_type_has_a_doc_page_naming_it() {
+        for problem in ProblemType::ALL {
+            let res = problem_doc(web::Path::from(problem.slug().to_string()))
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", problem.slug()));
+            assert_eq!(res.status(), 200, "{}", problem.slug());
+            let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+            let text = std::str::from_utf8(&body).unwrap();
+            assert!(text.starts_with(problem.slug()), "{text}");
+            assert!(text.contains(problem.doc()), "{text}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn an_unknown_problem_slug_is_not_found() {
+        let err = problem_doc(web::Path::from("no-such-problem".to_string()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.problem(), ProblemType::NotFound);
+    }
 }

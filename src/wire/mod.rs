@@ -1,0 +1,7 @@
+//! The API's request and response types in one place: what agents send and read, what webhooks
+//! carry, and the problem body of every error. Kept apart from the handlers so that schemas
+//! (OpenAPI) can later be derived from them.
+
+pub mod problem;
+
+pub use problem::{ProblemBody, ProblemType};
