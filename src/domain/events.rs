@@ -4,10 +4,11 @@
 use super::audit::{self, Entry};
 use super::event_type::EventType;
 use super::outbox::{self, Channel, NewMessage};
-use super::pauses::{Pause, PauseView};
+use super::pauses::Pause;
 use super::{notifications, rfc3339, slack, webhooks, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
+use crate::wire::EventBody;
 
 /// Records `entry` (whose `event` is e.g. `pause.approved`) for `pause`, as it now stands, and
 /// queues its notifications: workspace endpoints that subscribe to the event, the pause's own
@@ -61,15 +62,9 @@ pub fn pause_event(
     queue_slack(ctx, now, pause, event)
 }
 
-/// The Standard Webhooks payload: `{"type", "timestamp", "data": <the pause as agents see it>}`.
+/// The Standard Webhooks payload ([`EventBody`]).
 fn event_body(base_url: &str, now: Millis, pause: &Pause, event: EventType) -> AppResult<String> {
-    #[derive(serde::Serialize)]
-    struct Body<'a> {
-        r#type: EventType,
-        timestamp: String,
-        data: PauseView<'a>,
-    }
-    let body = Body {
+    let body = EventBody {
         r#type: event,
         timestamp: rfc3339(now),
         data: pause.view(base_url, now),

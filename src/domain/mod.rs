@@ -14,7 +14,6 @@ pub mod idempotency;
 pub mod invites;
 pub mod notifications;
 pub mod outbox;
-pub mod pause_view;
 pub mod pauses;
 pub mod quotas;
 pub mod respond;

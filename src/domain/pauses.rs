@@ -17,7 +17,6 @@ use super::{quotas, workspaces, Millis};
 // Listing and the expiry sweep live in their own modules; callers keep using `pauses::…`.
 pub use super::expiry::expire_due;
 pub use super::history::{list, Page, Scope};
-pub use super::pause_view::PauseView;
 pub use super::status::Status;
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};

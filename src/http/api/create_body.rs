@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::value::RawValue;
 
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
 use crate::http::parse_json;
+use crate::wire::CreateBody;
+pub use crate::wire::CreateRequest;
 
 pub const MAX_ACTION_CHARS: usize = 1000;
 pub const MAX_CONTEXT_BYTES: usize = 64 * 1024;
@@ -21,33 +22,6 @@ pub const MAX_METADATA_PAIRS: usize = 32;
 const MAX_METADATA_KEY: usize = 100;
 const MAX_METADATA_VALUE: usize = 1000;
 const MAX_URL: usize = 2048;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct CreateBody<'a> {
-    action: String,
-    #[serde(borrow, default)]
-    context: Option<&'a RawValue>,
-    #[serde(default)]
-    timeout_seconds: Option<i64>,
-    #[serde(default)]
-    callback_url: Option<String>,
-    #[serde(default)]
-    metadata: Option<BTreeMap<String, String>>,
-}
-
-/// A valid create request: what the agent asked for, before a key and workspace are attached.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CreateRequest {
-    /// Trimmed, 1 to [`MAX_ACTION_CHARS`] characters, no NUL.
-    pub action: String,
-    /// The agent's JSON text verbatim (`None` for absent or `null`).
-    pub context: Option<String>,
-    /// A JSON object of strings.
-    pub metadata: Option<String>,
-    pub callback_url: Option<String>,
-    pub timeout_secs: Option<i64>,
-}
 
 /// Parses and validates a create body; errors name the offending field.
 pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {

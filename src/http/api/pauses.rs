@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
 use crate::http::State;
 use crate::waiters::{Full, Subscription, Topic};
+use crate::wire::ListPage;
 
 pub const MAX_WAIT_SECS: u64 = 55;
 /// When every long-poll slot is taken: soon enough for an agent, and slots free up constantly
@@ -191,15 +192,7 @@ pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<Http
         false,
     )?;
     let base = state.base_url();
-    // Serialised straight from the views: going through `json!` re-parsed every context.
-    #[derive(serde::Serialize)]
-    struct ListBody<'a> {
-        items: Vec<pauses::PauseView<'a>>,
-        total: i64,
-        limit: i64,
-        offset: i64,
-    }
-    let body = ListBody {
+    let body = ListPage {
         items: page.items.iter().map(|p| p.view(&base, now)).collect(),
         total: page.total,
         limit,

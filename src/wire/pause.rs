@@ -1,10 +1,13 @@
-//! A pause as the API shows it: the JSON agents read, webhooks carry and conflicts return.
+//! A pause as the API shows it: the JSON agents read, webhooks carry and conflicts return;
+//! a page of them; and the webhook event around one.
 
 use serde::Serialize;
 use serde_json::{json, value::RawValue};
 
-use super::pauses::{DecidedBy, Pause};
-use super::{rfc3339, Millis};
+use crate::domain::event_type::EventType;
+
+use crate::domain::pauses::{DecidedBy, Pause};
+use crate::domain::{rfc3339, Millis};
 
 /// The pause as the API shows it. `context` and `metadata` are the agent's JSON, verbatim.
 #[derive(Debug, Serialize)]
@@ -59,4 +62,22 @@ impl Pause {
     pub fn to_value(&self, base_url: &str, now: Millis) -> serde_json::Value {
         serde_json::to_value(self.view(base_url, now)).unwrap_or_else(|_| json!({}))
     }
+}
+
+/// A page of `GET /api/pause`, serialised straight from the views (going through `json!`
+/// re-parsed every context).
+#[derive(Debug, Serialize)]
+pub struct ListPage<'a> {
+    pub items: Vec<PauseView<'a>>,
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The Standard Webhooks payload: `{"type", "timestamp", "data": <the pause as agents see it>}`.
+#[derive(Debug, Serialize)]
+pub struct EventBody<'a> {
+    pub r#type: EventType,
+    pub timestamp: String,
+    pub data: PauseView<'a>,
 }

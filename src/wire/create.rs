@@ -1,0 +1,35 @@
+//! The body of `POST /api/pause` as agents send it, and the valid request it parses into
+//! (`http::api::create_body` parses and validates one into the other).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+/// The JSON object an agent sends; unknown members are refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateBody<'a> {
+    pub action: String,
+    #[serde(borrow, default)]
+    pub context: Option<&'a RawValue>,
+    #[serde(default)]
+    pub timeout_seconds: Option<i64>,
+    #[serde(default)]
+    pub callback_url: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+/// A valid create request: what the agent asked for, before a key and workspace are attached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateRequest {
+    /// Trimmed, 1 to [`MAX_ACTION_CHARS`](crate::http::api::create_body::MAX_ACTION_CHARS) characters, no NUL.
+    pub action: String,
+    /// The agent's JSON text verbatim (`None` for absent or `null`).
+    pub context: Option<String>,
+    /// A JSON object of strings.
+    pub metadata: Option<String>,
+    pub callback_url: Option<String>,
+    pub timeout_secs: Option<i64>,
+}
