@@ -35,8 +35,14 @@ pub enum AppError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// Refused `at` because the plan's monthly quota is used up until `resets_at` (the edge
+    /// turns the two into `Retry-After`).
     #[error("{detail}")]
-    QuotaExceeded { detail: String, retry_after: u64 },
+    QuotaExceeded {
+        detail: String,
+        at: crate::domain::Millis,
+        resets_at: crate::domain::Millis,
+    },
     #[error("{0}")]
     IdempotencyMismatch(String),
     #[error("{detail}")]
@@ -198,8 +204,10 @@ impl AppError {
     /// Seconds for `Retry-After`, for the errors that say when to come back.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            AppError::QuotaExceeded { retry_after, .. }
-            | AppError::TooManyRequests { retry_after, .. }
+            AppError::QuotaExceeded { at, resets_at, .. } => {
+                Some(crate::domain::quotas::secs_until(*at, *resets_at))
+            }
+            AppError::TooManyRequests { retry_after, .. }
             | AppError::RateLimited { retry_after, .. }
             | AppError::TooManyWaiters { retry_after, .. } => Some(*retry_after),
             AppError::StorageFull => Some(STORAGE_FULL_RETRY_SECS),
@@ -274,5 +282,22 @@ impl ResponseError for PageError {
                 res.content_type("text/html; charset=utf-8").body(html)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_quota_refusal_says_to_retry_when_the_month_turns() {
+        let now = 1_764_547_200_000 - 3_600_500; // 1 h 0.5 s before 2025-12-01T00:00Z
+        let err = AppError::QuotaExceeded {
+            detail: "used".into(),
+            at: now,
+            resets_at: crate::domain::quotas::next_month_start(now),
+        };
+        assert_eq!(err.retry_after(), Some(3601));
+        assert_eq!(err.status_code(), StatusCode::TOO_MANY_REQUESTS);
     }
 }

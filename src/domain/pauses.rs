@@ -142,7 +142,8 @@ pub fn create(
                     plan.id,
                     super::workspaces::plan_change_hint(ws.id)
                 ),
-                retry_after: quotas::secs_until_next_month(now),
+                at: now,
+                resets_at: quotas::next_month_start(now),
             });
         }
     }

@@ -17,17 +17,29 @@ fn to_datetime(now: Millis) -> OffsetDateTime {
         .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
-/// Whole seconds until the first instant of next month (UTC), at least 1.
-pub fn secs_until_next_month(now: Millis) -> u64 {
+/// The first instant of next month (UTC): when this month's quota resets.
+pub fn next_month_start(now: Millis) -> Millis {
     let t = to_datetime(now);
     let (year, month) = match t.month() {
         Month::December => (t.year() + 1, Month::January),
         m => (t.year(), m.next()),
     };
     let start = Date::from_calendar_date(year, month, 1).expect("valid first of month");
-    let next = PrimitiveDateTime::new(start, Time::MIDNIGHT).assume_utc();
-    let ms = (next.unix_timestamp() * 1000 - now).max(1000);
+    PrimitiveDateTime::new(start, Time::MIDNIGHT)
+        .assume_utc()
+        .unix_timestamp()
+        * 1000
+}
+
+/// Whole seconds from `now` until `then`, at least 1.
+pub fn secs_until(now: Millis, then: Millis) -> u64 {
+    let ms = (then - now).max(1000);
     ((ms + 999) / 1000) as u64
+}
+
+/// Whole seconds until the first instant of next month (UTC), at least 1.
+pub fn secs_until_next_month(now: Millis) -> u64 {
+    secs_until(now, next_month_start(now))
 }
 
 /// Length of the current month in seconds: the quota window `w`.
