@@ -1,81 +1,56 @@
 //! Every RFC 9457 problem type the API answers, and the problem body itself. A new problem type
-//! is one variant here: `error.rs` maps errors onto it and `/problems/:slug` serves its text.
+//! is one row here: `error.rs` maps errors onto it and `/problems/:slug` serves its text.
 
 use actix_web::http::StatusCode;
 use serde::Serialize;
 use serde_json::Value;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ProblemType {
-    BadRequest,
-    ValidationFailed,
-    Unauthorized,
-    Forbidden,
-    NotFound,
-    Conflict,
-    PayloadTooLarge,
-    UnsupportedMediaType,
-    QuotaExceeded,
-    IdempotencyKeyReused,
-    TooManyRequests,
-    RateLimited,
-    RequestTimeout,
-    Unavailable,
-    TooManyWaiters,
-    StorageFull,
-    Internal,
-    MethodNotAllowed,
+/// Declares the enum, its list and its table from one list of rows, so a new problem type is
+/// one row: `Variant => (slug, title, status, doc text)`.
+macro_rules! problem_types {
+    ($($variant:ident => ($slug:literal, $title:literal, $status:literal, $doc:literal),)*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ProblemType {
+            $($variant,)*
+        }
+
+        impl ProblemType {
+            pub const ALL: &'static [ProblemType] = &[$(ProblemType::$variant,)*];
+
+            /// (slug, title, status, doc text): the slug ends the `type` URI, the title is
+            /// fixed per type, the doc text is served at `/problems/:slug`.
+            const fn parts(self) -> (&'static str, &'static str, u16, &'static str) {
+                match self {
+                    $(ProblemType::$variant => ($slug, $title, $status, $doc),)*
+                }
+            }
+        }
+    };
 }
 
-use ProblemType::*;
+#[rustfmt::skip]
+problem_types! {
+    BadRequest => ("bad-request", "Bad request", 400, "The request could not be parsed: malformed JSON or query string. The `detail` member says where."),
+    ValidationFailed => ("validation-failed", "Invalid request", 422, "A field is missing, has the wrong type or is out of range. The `field` member names it."),
+    Unauthorized => ("unauthorized", "Unauthorized", 401, "Send a valid API key as `Authorization: Bearer hitl_…`, or sign in for dashboard actions."),
+    Forbidden => ("forbidden", "Forbidden", 403, "The credentials are valid but may not do this (e.g. a missing CSRF token)."),
+    NotFound => ("not-found", "Not found", 404, "No such resource in your workspace."),
+    Conflict => ("conflict", "Conflict", 409, "The pause is no longer pending; `current` holds it as it now stands."),
+    PayloadTooLarge => ("payload-too-large", "Payload too large", 413, "Request bodies are limited to 256 KiB and `context` to 64 KiB."),
+    UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type", 415, "Send `Content-Type: application/json`."),
+    QuotaExceeded => ("quota-exceeded", "Monthly pause quota exceeded", 429, "The workspace used this month's pauses on its plan. `Retry-After` says when the month turns (UTC)."),
+    IdempotencyKeyReused => ("idempotency-key-reused", "Idempotency key reused", 422, "An Idempotency-Key was reused with a different body. Use a new key for a new request."),
+    TooManyRequests => ("too-many-requests", "Too many requests", 429, "Slow down; `Retry-After` says for how long."),
+    RateLimited => ("rate-limited", "API key rate limit exceeded", 429, "This API key sent more requests than its per-second limit. `Retry-After` says when to send the next; `RateLimit-Policy` and `RateLimit` name the policy."),
+    RequestTimeout => ("request-timeout", "Request timeout", 408, "The request body did not arrive within the server's body timeout. Send it again at once, in one go."),
+    Unavailable => ("unavailable", "Service unavailable", 503, "The service cannot answer right now; retry later."),
+    TooManyWaiters => ("too-many-waiters", "Too many long-polls", 503, "The server, or this API key, holds its maximum of long-polls. Retry after `Retry-After` seconds; a request without `wait` is answered at once."),
+    StorageFull => ("storage-full", "Storage full", 503, "The disk holding the server's data is full: nothing was written. Retry after `Retry-After` seconds; reads and long-polls keep working."),
+    Internal => ("internal", "Internal server error", 500, "An unexpected failure; the server log has the cause."),
+    MethodNotAllowed => ("method-not-allowed", "Method not allowed", 405, "This path does not accept that HTTP method."),
+}
 
 impl ProblemType {
-    pub const ALL: [ProblemType; 18] = [
-        BadRequest,
-        ValidationFailed,
-        Unauthorized,
-        Forbidden,
-        NotFound,
-        Conflict,
-        PayloadTooLarge,
-        UnsupportedMediaType,
-        QuotaExceeded,
-        IdempotencyKeyReused,
-        TooManyRequests,
-        RateLimited,
-        RequestTimeout,
-        Unavailable,
-        TooManyWaiters,
-        StorageFull,
-        Internal,
-        MethodNotAllowed,
-    ];
-
-    /// (slug, title, status, doc text): the slug ends the `type` URI, the title is fixed per
-    /// type, the doc text is served at `/problems/:slug`.
-    const fn parts(self) -> (&'static str, &'static str, u16, &'static str) {
-        match self {
-            BadRequest => ("bad-request", "Bad request", 400, "The request could not be parsed: malformed JSON or query string. The `detail` member says where."),
-            ValidationFailed => ("validation-failed", "Invalid request", 422, "A field is missing, has the wrong type or is out of range. The `field` member names it."),
-            Unauthorized => ("unauthorized", "Unauthorized", 401, "Send a valid API key as `Authorization: Bearer hitl_…`, or sign in for dashboard actions."),
-            Forbidden => ("forbidden", "Forbidden", 403, "The credentials are valid but may not do this (e.g. a missing CSRF token)."),
-            NotFound => ("not-found", "Not found", 404, "No such resource in your workspace."),
-            Conflict => ("conflict", "Conflict", 409, "The pause is no longer pending; `current` holds it as it now stands."),
-            PayloadTooLarge => ("payload-too-large", "Payload too large", 413, "Request bodies are limited to 256 KiB and `context` to 64 KiB."),
-            UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type", 415, "Send `Content-Type: application/json`."),
-            QuotaExceeded => ("quota-exceeded", "Monthly pause quota exceeded", 429, "The workspace used this month's pauses on its plan. `Retry-After` says when the month turns (UTC)."),
-            IdempotencyKeyReused => ("idempotency-key-reused", "Idempotency key reused", 422, "An Idempotency-Key was reused with a different body. Use a new key for a new request."),
-            TooManyRequests => ("too-many-requests", "Too many requests", 429, "Slow down; `Retry-After` says for how long."),
-            RateLimited => ("rate-limited", "API key rate limit exceeded", 429, "This API key sent more requests than its per-second limit. `Retry-After` says when to send the next; `RateLimit-Policy` and `RateLimit` name the policy."),
-            RequestTimeout => ("request-timeout", "Request timeout", 408, "The request body did not arrive within the server's body timeout. Send it again at once, in one go."),
-            Unavailable => ("unavailable", "Service unavailable", 503, "The service cannot answer right now; retry later."),
-            TooManyWaiters => ("too-many-waiters", "Too many long-polls", 503, "The server, or this API key, holds its maximum of long-polls. Retry after `Retry-After` seconds; a request without `wait` is answered at once."),
-            StorageFull => ("storage-full", "Storage full", 503, "The disk holding the server's data is full: nothing was written. Retry after `Retry-After` seconds; reads and long-polls keep working."),
-            Internal => ("internal", "Internal server error", 500, "An unexpected failure; the server log has the cause."),
-            MethodNotAllowed => ("method-not-allowed", "Method not allowed", 405, "This path does not accept that HTTP method."),
-        }
-    }
-
     pub const fn slug(self) -> &'static str {
         self.parts().0
     }
@@ -98,7 +73,7 @@ impl ProblemType {
     }
 
     pub fn from_slug(slug: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.slug() == slug)
+        Self::ALL.iter().copied().find(|p| p.slug() == slug)
     }
 }
 
@@ -145,7 +120,7 @@ mod tests {
 
     #[test]
     fn every_problem_type_is_found_by_its_slug_and_has_a_status_and_text() {
-        for p in ProblemType::ALL {
+        for &p in ProblemType::ALL {
             assert_eq!(ProblemType::from_slug(p.slug()), Some(p));
             assert_eq!(p.status().as_u16(), p.parts().2, "{}", p.slug());
             assert!(!p.title().is_empty() && !p.doc().is_empty());

@@ -65,7 +65,7 @@ mod tests {
 
     #[actix_web::test]
     async fn every_problem_type_has_a_doc_page_naming_it() {
-        for problem in ProblemType::ALL {
+        for &problem in ProblemType::ALL {
             let res = problem_doc(web::Path::from(problem.slug().to_string()))
                 .await
                 .unwrap_or_else(|e| panic!("{}: {e}", problem.slug()));
