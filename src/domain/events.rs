@@ -5,10 +5,10 @@ use super::audit::{self, Entry};
 use super::event_type::EventType;
 use super::outbox::{self, Channel, NewMessage};
 use super::pauses::Pause;
-use super::{notifications, rfc3339, slack, webhooks, workspaces, Millis};
+use super::{notifications, webhooks, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
-use crate::wire::EventBody;
+use crate::wire::{slack, EventBody};
 
 /// Records `entry` (whose `event` is e.g. `pause.approved`) for `pause`, as it now stands, and
 /// queues its notifications: workspace endpoints that subscribe to the event, the pause's own
@@ -38,7 +38,7 @@ pub fn pause_event(
     let body = if targets.is_empty() {
         String::new()
     } else {
-        event_body(ctx.base_url, now, pause, event)?
+        EventBody::render(ctx.base_url, now, pause, event).map_err(anyhow::Error::from)?
     };
     for (target, endpoint_id) in &targets {
         let message = NewMessage {
@@ -60,16 +60,6 @@ pub fn pause_event(
         queue_emails(ctx, now, pause)?;
     }
     queue_slack(ctx, now, pause, event)
-}
-
-/// The Standard Webhooks payload ([`EventBody`]).
-fn event_body(base_url: &str, now: Millis, pause: &Pause, event: EventType) -> AppResult<String> {
-    let body = EventBody {
-        r#type: event,
-        timestamp: rfc3339(now),
-        data: pause.view(base_url, now),
-    };
-    Ok(serde_json::to_string(&body).map_err(anyhow::Error::from)?)
 }
 
 /// One email per recipient. The payload stays empty: the email is rendered at send time from

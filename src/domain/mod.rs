@@ -20,7 +20,6 @@ pub mod respond;
 pub mod retention;
 pub mod secrets;
 pub mod sessions;
-pub mod slack;
 pub(crate) mod sql_enum;
 pub mod status;
 pub mod text;

@@ -1,4 +1,4 @@
-//! Slack incoming webhooks: POST the message JSON built by `domain::slack`. 2xx is success;
+//! Slack incoming webhooks: POST the message JSON built by `wire::slack`. 2xx is success;
 //! failures are classified as webhook failures are (Retry-After on 429/503, 410 permanent),
 //! with the same client: 15 s timeout, no redirects, private addresses refused unless allowed.
 //! Slack messages are not signed: the URL itself is the credential.

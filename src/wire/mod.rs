@@ -1,10 +1,12 @@
 //! The API's request and response types in one place: what agents send and read, what webhooks
-//! carry, and the problem body of every error. Kept apart from the handlers so that schemas
+//! and Slack receive, and the problem body of every error. The URLs in them are made here, not
+//! in the domain. Kept apart from the handlers so that schemas
 //! (OpenAPI) can later be derived from them.
 
 pub mod create;
 pub mod pause;
 pub mod problem;
+pub mod slack;
 
 pub use create::{CreateBody, CreateRequest};
 pub use pause::{EventBody, ListPage, PauseView};

@@ -81,3 +81,19 @@ pub struct EventBody<'a> {
     pub timestamp: String,
     pub data: PauseView<'a>,
 }
+
+impl EventBody<'_> {
+    /// The payload of one event about `pause`, as it stands at `now`.
+    pub fn render(
+        base_url: &str,
+        now: Millis,
+        pause: &Pause,
+        event: EventType,
+    ) -> serde_json::Result<String> {
+        serde_json::to_string(&EventBody {
+            r#type: event,
+            timestamp: rfc3339(now),
+            data: pause.view(base_url, now),
+        })
+    }
+}

@@ -1,11 +1,11 @@
 //! The Slack messages a pause causes, built in the transaction that queues them (so they show
-//! the pause as it was at that moment): a Block Kit message when it is created, one line when
+//! the pause as it was at that moment; `domain::events` calls here, the URLs are made here): a Block Kit message when it is created, one line when
 //! it is decided, expires or is cancelled.
 
 use serde_json::{json, Value};
 
-use super::pauses::Pause;
-use super::{human_time_rfc, rfc3339, text, Millis};
+use crate::domain::pauses::Pause;
+use crate::domain::{human_time_rfc, rfc3339, text, Millis};
 
 /// Context longer than this is cut (Slack refuses a section text over 3000 characters).
 const CONTEXT_CHARS: usize = 500;
