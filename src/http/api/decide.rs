@@ -6,8 +6,9 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 use super::pauses::{outcome_response, parse_watch_id};
+use crate::app;
 use crate::domain::pauses::{self, Outcome};
-use crate::domain::respond::{self, RespondError, Responder, Response, Via, MAX_REASON_CHARS};
+use crate::domain::respond::{RespondError, Responder, Response, Via, MAX_REASON_CHARS};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::http::dashboard::layout::{is_local_path, redirect_with};
@@ -205,12 +206,7 @@ async fn decide(
         },
     };
     let response = Response::new(input.approved, input.reason.clone());
-    let now = state.now();
-    let answer = state
-        .writer
-        .run(move |ctx| respond::respond(ctx, now, responder, &watch_id, response))
-        .await?;
-    match answer {
+    match app::respond::respond(&state.services, responder, watch_id, response).await? {
         Ok(done) => Ok(Outcome::Changed(done.pause)),
         Err(refused) => refusal(refused, &watch_id.to_string()),
     }
