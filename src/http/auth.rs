@@ -35,8 +35,9 @@ impl SignedIn {
     }
 
     /// A state-changing request must carry the session's CSRF token (header or form field).
-    /// Dashboard forms get here only through [`super::forms::SessionForm`]; the other callers
-    /// are sign-out (which works without a session too) and the API's session path.
+    /// Dashboard forms get here only through
+    /// [`SessionForm`](super::dashboard::forms::SessionForm); the other callers are sign-out
+    /// (which works without a session too) and the API's session path.
     pub(in crate::http) fn check_csrf(
         &self,
         req: &HttpRequest,
