@@ -6,9 +6,10 @@ use askama::Template;
 use base64::Engine;
 use serde::de::DeserializeOwned;
 
-use super::session::{cookie_name, removal_cookie, SignedIn};
+use super::session::SignedIn;
 use crate::domain::secrets::ct_eq;
 use crate::error::{AppError, PageError};
+use crate::http::cookies::{cookie_name, removal_cookie};
 use crate::http::flash::FLASH;
 pub use crate::http::flash::{
     is_local_path, redirect_into_session, redirect_with, MAX_FLASH_CHARS,

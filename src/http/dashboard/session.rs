@@ -1,5 +1,6 @@
-//! The dashboard's signed-in extractors and the double-submit token of the forms shown before
-//! sign-in. The session itself (cookie, CSRF check) is [`crate::http::auth`]'s, shared with the API.
+//! The dashboard's signed-in extractors, and the double-submit token of the forms shown before
+//! sign-in. The session itself (loading it, its CSRF check) is [`crate::http::auth`]'s, shared
+//! with the API.
 
 use std::future::{ready, Ready};
 
@@ -8,8 +9,9 @@ use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
 use crate::domain::secrets::ct_eq;
 use crate::error::{AppError, AppResult, PageError};
-pub use crate::http::auth::{load, sign_for, SignedIn, CSRF_HEADER};
-pub use crate::http::cookies::{build_cookie, cookie_name, removal_cookie, session_cookie};
+pub use crate::http::auth::{load, SignedIn};
+use crate::http::cookies::{build_cookie, cookie_name};
+pub use crate::http::cookies::{removal_cookie, session_cookie};
 use crate::http::AppState;
 
 /// For JSON endpoints: no live session is a 401.
