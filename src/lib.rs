@@ -3,6 +3,7 @@
 //! Agents create pauses over HTTP, humans decide them, agents resume. Everything lives in one
 //! SQLite file; every write goes through one writer thread (see [`db::Writer`]).
 
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;

@@ -1,10 +1,13 @@
 //! Routes, shared request helpers and the application state handed to every handler.
 
 pub mod api;
+pub mod auth;
 pub mod body_timeout;
 pub mod conn;
 pub mod conn_cap;
+pub mod cookies;
 pub mod dashboard;
+pub mod flash;
 pub mod observe;
 pub mod page_limit;
 pub mod query;

@@ -9,6 +9,7 @@ mod settle;
 
 mod account;
 mod agent_text;
+mod app_layer;
 mod audit_details;
 mod audit_export;
 mod audit_page;

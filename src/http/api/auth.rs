@@ -38,7 +38,12 @@ pub fn rate_limit(state: &AppState, key: &AuthKey) -> Result<(), AppError> {
     state.rate_limits.check_key(key.id)
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppError> {
+/// The valid key behind the request's bearer token, neither counted nor marked as used.
+pub(in crate::http) fn identify(req: &HttpRequest) -> Result<AuthKey, AppError> {
+    lookup(req).map(|(key, _)| key)
+}
+
+fn lookup(req: &HttpRequest) -> Result<(AuthKey, [u8; 32]), AppError> {
     let state = app_state(req);
     let token = bearer(req).ok_or(AppError::Unauthorized)?;
     if !api_keys::well_formed(token) {
@@ -54,6 +59,12 @@ fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppError> {
             key
         }
     };
+    Ok((key, digest))
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppError> {
+    let (key, digest) = lookup(req)?;
+    let state = app_state(req);
     let now = state.now();
     if key.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY_MS) {
         state.key_cache.touched(&digest, now);

@@ -4,7 +4,8 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::auth::{self, UnmeteredApiKey};
-use crate::domain::idempotency::{self, Lookup};
+use crate::app::{self, create::CreatePause};
+use crate::domain::idempotency;
 use crate::domain::pauses::{self, NewPause};
 use crate::domain::{quotas, secrets};
 use crate::error::{AppError, AppResult, RATELIMIT, RATELIMIT_POLICY};
@@ -35,13 +36,6 @@ pub async fn create(
     response
 }
 
-struct Created {
-    status: u16,
-    body: String,
-    location: String,
-    quota: Option<quotas::QuotaState>,
-}
-
 async fn handle(
     state: &State,
     key: &crate::domain::api_keys::AuthKey,
@@ -69,45 +63,12 @@ async fn handle(
         None => None,
     };
     let body = read_body(req, payload).await?;
-    let new = parse(&body, key)?;
-    let request_hash = secrets::sha256(&body).to_vec();
-    let (server_timeout, base_url, now) = (
-        state.settings.default_timeout_secs as i64,
-        state.base_url(),
-        state.now(),
-    );
-    let key_id = key.id;
-    let created = state
-        .writer
-        .run(move |ctx| {
-            if let Some(k) = &idem_key {
-                if let Lookup::Replay { status, body } =
-                    idempotency::lookup(ctx.conn, key_id, k, &request_hash)?
-                {
-                    let location = replayed_location(&body);
-                    return Ok(Created {
-                        status,
-                        body,
-                        location,
-                        quota: None,
-                    });
-                }
-            }
-            let (pause, quota) = pauses::create(ctx, now, server_timeout, new)?;
-            let view = pause.view(&base_url, now);
-            let body = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
-            if let Some(k) = &idem_key {
-                idempotency::store(ctx.conn, key_id, k, &request_hash, 201, &body, now)?;
-            }
-            let location = view.status_url;
-            Ok(Created {
-                status: 201,
-                body,
-                location,
-                quota,
-            })
-        })
-        .await?;
+    let request = CreatePause {
+        pause: parse(&body, key)?,
+        idempotency_key: idem_key,
+        request_hash: secrets::sha256(&body).to_vec(),
+    };
+    let created = app::create::create(&state.services, request).await?;
     let response = HttpResponse::build(
         actix_web::http::StatusCode::from_u16(created.status)
             .unwrap_or(actix_web::http::StatusCode::CREATED),
@@ -118,14 +79,6 @@ async fn handle(
     .insert_header((header::CACHE_CONTROL, "no-store"))
     .body(created.body);
     Ok((response, created.quota))
-}
-
-/// The `Location` of a replayed response: its `statusUrl`.
-fn replayed_location(body: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(body)
-        .ok()
-        .and_then(|v| v["statusUrl"].as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// Parses and validates the body for this key; errors name the offending field.

@@ -6,12 +6,13 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 use super::pauses::{outcome_response, parse_watch_id};
+use crate::app;
 use crate::domain::pauses::{self, Outcome};
-use crate::domain::respond::{self, RespondError, Responder, Response, Via, MAX_REASON_CHARS};
+use crate::domain::respond::{RespondError, Responder, Response, Via, MAX_REASON_CHARS};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
-use crate::http::dashboard::layout::{is_local_path, redirect_with};
-use crate::http::dashboard::session::{self, SignedIn};
+use crate::http::auth::{Caller, SignedIn};
+use crate::http::flash::{is_local_path, redirect_with};
 use crate::http::{content_type, parse_json, read_body, State};
 
 #[derive(Deserialize)]
@@ -43,12 +44,14 @@ struct Input {
 
 pub async fn approve(
     state: State,
+    caller: Result<Caller, AppError>,
     req: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let signed = match session::load(&req).and_then(|s| s.ok_or_else(|| no_session(&req))) {
-        Ok(s) => s,
+    let signed = match caller {
+        Ok(Caller::Session(s)) => s,
+        Ok(Caller::Key(_)) | Err(AppError::Unauthorized) => return fail(&req, no_session(&req)),
         Err(e) => return fail(&req, e),
     };
     let input = match read_body(&req, payload)
@@ -205,12 +208,7 @@ async fn decide(
         },
     };
     let response = Response::new(input.approved, input.reason.clone());
-    let now = state.now();
-    let answer = state
-        .writer
-        .run(move |ctx| respond::respond(ctx, now, responder, &watch_id, response))
-        .await?;
-    match answer {
+    match app::respond::respond(&state.services, responder, watch_id, response).await? {
         Ok(done) => Ok(Outcome::Changed(done.pause)),
         Err(refused) => refusal(refused, &watch_id.to_string()),
     }

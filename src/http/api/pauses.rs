@@ -4,22 +4,18 @@ use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::auth::ApiKey;
-use crate::domain::api_keys::AuthKey;
+use crate::app;
+use crate::app::wait::{etag_matches, Until};
 use crate::domain::pauses::{self, Outcome, Pause, Scope, Status};
 use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
 use crate::http::State;
-use crate::waiters::{Full, Subscription, Topic};
 use crate::wire::ListPage;
 
 pub const MAX_WAIT_SECS: u64 = 55;
-/// When every long-poll slot is taken: soon enough for an agent, and slots free up constantly
-/// as waits end.
-const WAITERS_RETRY_AFTER_SECS: u64 = 2;
 
 /// A watchId that is not a UUID names no pause: 404, like any unknown id.
 pub fn parse_watch_id(raw: &str) -> AppResult<Uuid> {
@@ -43,13 +39,6 @@ pub fn parse_wait(raw: Option<&str>) -> AppResult<Duration> {
     }
 }
 
-/// The pause if this key may see it: a pause of the other kind (test or live) answers 404, as
-/// a pause that does not exist.
-fn load(state: &State, key: &AuthKey, watch_id: &Uuid) -> AppResult<Pause> {
-    pauses::get_in(&*state.read()?, Scope::key(key), watch_id)?
-        .ok_or_else(|| pauses::not_found(&watch_id.to_string()))
-}
-
 fn if_none_match(req: &HttpRequest) -> Option<String> {
     req.headers()
         .get(header::IF_NONE_MATCH)
@@ -57,82 +46,29 @@ fn if_none_match(req: &HttpRequest) -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
-/// `GET /api/pause/:watchId[?wait=N]`. A waiter holds no database connection while it sleeps:
-/// it registers with the in-process notifier, then reads, then sleeps until woken, until the
-/// pause's expiry, or until its time is up.
+/// `GET /api/pause/:watchId[?wait=N]`: with `If-None-Match`, waits for the ETag to change
+/// (then 304 if it has not); without, waits for a decision (see [`app::wait`]).
 pub async fn get(
     state: State,
     key: ApiKey,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let key = key.0;
     let watch_id = parse_watch_id(&path)?;
     let wait = parse_wait(Query::parse(req.query_string())?.get("wait")?)?;
     let inm = if_none_match(&req);
-    let changed = |p: &Pause, now| match &inm {
-        Some(tag) => !tag
-            .split(',')
-            .any(|t| t.trim() == p.etag(now) || t.trim() == "*"),
-        None => p.status(now) != Status::Pending,
+    let until = match inm.as_deref() {
+        Some(tags) => Until::EtagNotIn(tags),
+        None => Until::Settled,
     };
-    let mut pause = load(&state, &key, &watch_id)?;
-    if wait.is_zero() || changed(&pause, state.now()) {
-        return Ok(respond(&state, &pause, inm.as_deref()));
-    }
-    let deadline = Instant::now() + wait;
-    let subscription = take_slot(&state, &pause, key.id)?;
-    let stopping = state.waiters.shutdown_signal();
-    tokio::pin!(stopping);
-    stopping.as_mut().enable();
-    loop {
-        let notified = subscription.notify().notified();
-        tokio::pin!(notified);
-        notified.as_mut().enable();
-        // Read again after subscribing: a commit between the first read and now is not missed.
-        pause = load(&state, &key, &watch_id)?;
-        let now = state.now();
-        if changed(&pause, now) || Instant::now() >= deadline || state.waiters.is_stopping() {
-            break;
-        }
-        let until_expiry = Duration::from_millis((pause.expires_at - now).max(0) as u64 + 5);
-        let sleep_until = deadline.min(Instant::now() + until_expiry);
-        tokio::select! {
-            _ = &mut notified => {}
-            _ = &mut stopping => {}
-            _ = tokio::time::sleep_until(sleep_until) => {}
-        }
-    }
-    Ok(respond(&state, &pause, inm.as_deref()))
-}
-
-/// A waiter slot for this long-poll, or a 503 telling the agent to come back shortly (the same
-/// answer whether the server or this key is at its cap). The slot is the returned subscription:
-/// it is given back when the request's future ends or is dropped (answered, client gone, server
-/// stopping). It listens to its pause and to its whole workspace (a workspace-wide stop).
-fn take_slot(state: &State, pause: &Pause, key_id: i64) -> AppResult<Subscription> {
-    let waiters = &state.waiters;
-    let topics = [Topic::Pause(pause.id), Topic::Workspace(pause.workspace_id)];
-    waiters
-        .subscribe(&topics, key_id)
-        .map_err(|full| match full {
-            Full::Server => AppError::TooManyWaiters {
-                holder: "the server",
-                max: waiters.max(),
-                retry_after: WAITERS_RETRY_AFTER_SECS,
-            },
-            Full::Key => AppError::TooManyWaiters {
-                holder: "this API key",
-                max: waiters.max_per_key(),
-                retry_after: WAITERS_RETRY_AFTER_SECS,
-            },
-        })
+    let waited = app::wait::wait(&state.services, &key.0, &watch_id, wait, until).await?;
+    Ok(respond(&state, waited.pause(), inm.as_deref()))
 }
 
 fn respond(state: &State, pause: &Pause, inm: Option<&str>) -> HttpResponse {
     let now = state.now();
     let etag = pause.etag(now);
-    if inm.is_some_and(|tag| tag.split(',').any(|t| t.trim() == etag || t.trim() == "*")) {
+    if inm.is_some_and(|tags| etag_matches(tags, &etag)) {
         return HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, "no-cache"))

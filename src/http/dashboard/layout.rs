@@ -1,21 +1,20 @@
 //! What every signed-in page shares: the layout (nav, CSRF meta tag, asset URLs), one-time flash
 //! messages, and helpers to render templates and read forms with readable errors.
 
-use actix_web::cookie::Cookie;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use base64::Engine;
 use serde::de::DeserializeOwned;
 
-use super::session::{build_cookie, cookie_name, removal_cookie, session_cookie, SignedIn};
+use super::session::SignedIn;
 use crate::domain::secrets::ct_eq;
 use crate::error::{AppError, PageError};
+use crate::http::cookies::{cookie_name, removal_cookie};
+use crate::http::flash::FLASH;
+pub use crate::http::flash::{
+    is_local_path, redirect_into_session, redirect_with, MAX_FLASH_CHARS,
+};
 use crate::http::{static_files, AppState};
-
-const FLASH: &str = "hp_flash";
-/// Longest flash text, in characters: it travels in a cookie, and a proxy answers 502 to a
-/// response whose headers are too large.
-pub const MAX_FLASH_CHARS: usize = 500;
 
 #[derive(Debug, Clone)]
 pub struct Flash {
@@ -76,54 +75,6 @@ pub fn html_status(
         .body(page.render()?))
 }
 
-/// 303 to `to`, carrying a one-time message for the next page.
-pub fn redirect_with(
-    state: &AppState,
-    signed: &SignedIn,
-    to: &str,
-    kind: &'static str,
-    text: &str,
-) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header(("location", to))
-        .cookie(flash_cookie(state, &|d| signed.sign(d), kind, text))
-        .finish()
-}
-
-/// As [`redirect_with`], into a session that has just replaced the request's: its cookie is
-/// set, and the flash is signed for it (the old session no longer exists to read it).
-pub fn redirect_into_session(
-    state: &AppState,
-    token: String,
-    to: &str,
-    kind: &'static str,
-    text: &str,
-) -> HttpResponse {
-    let flash = flash_cookie(state, &|d| super::session::sign_for(&token, d), kind, text);
-    HttpResponse::SeeOther()
-        .insert_header(("location", to))
-        .cookie(flash)
-        .cookie(session_cookie(state, token))
-        .finish()
-}
-
-/// The flash is signed with a key derived from the session, so nobody else can plant one.
-/// Its text is cut to [`MAX_FLASH_CHARS`].
-fn flash_cookie(
-    state: &AppState,
-    sign: &dyn Fn(&[u8]) -> String,
-    kind: &'static str,
-    text: &str,
-) -> Cookie<'static> {
-    let text = match text.char_indices().nth(MAX_FLASH_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_string(),
-    };
-    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{text}"));
-    let mac = sign(payload.as_bytes());
-    build_cookie(state, FLASH, format!("{payload}.{mac}"), 60_000)
-}
-
 fn take_flash(req: &HttpRequest, signed: &SignedIn) -> Option<Flash> {
     let state = req.app_data::<actix_web::web::Data<AppState>>()?;
     let cookie = req.cookie(&cookie_name(state, FLASH))?;
@@ -181,12 +132,4 @@ pub(super) fn parse_form<T: DeserializeOwned>(body: &[u8]) -> Result<T, PageErro
             "the form could not be read: {e}"
         )))
     })
-}
-
-/// Local paths only, so a `next` field cannot become an open redirect.
-pub fn is_local_path(p: &str) -> bool {
-    p.starts_with('/')
-        && !p.starts_with("//")
-        && !p.contains('\\')
-        && !p.chars().any(char::is_control)
 }

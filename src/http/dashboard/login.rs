@@ -8,6 +8,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::session::{self, removal_cookie, session_cookie};
+use crate::app;
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::{sessions, users};
@@ -105,28 +106,7 @@ async fn start_session(
     user: users::User,
 ) -> Result<HttpResponse, PageError> {
     let old = session::load(req)?.map(|s| s.session.token_hash);
-    let now = state.now();
-    let token = state
-        .writer
-        .run(move |ctx| {
-            if let Some(old) = old {
-                sessions::revoke(ctx.conn, &old)?;
-            }
-            let token = sessions::create(ctx.conn, now, user.id)?;
-            audit::record(
-                ctx.conn,
-                now,
-                Entry {
-                    workspace_id: Some(user.workspace_id),
-                    actor: Actor::User(user.id),
-                    event: EventType::AuthSignedIn,
-                    subject: Some(user.id.to_string()),
-                    details: None,
-                },
-            )?;
-            Ok(token)
-        })
-        .await?;
+    let token = app::sign_in::sign_in(&state.services, user, old).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("location", "/"))
         .cookie(session_cookie(state, token))

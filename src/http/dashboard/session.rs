@@ -1,123 +1,18 @@
-//! The session cookie, the signed-in extractors and CSRF checks.
+//! The dashboard's signed-in extractors, and the double-submit token of the forms shown before
+//! sign-in. The session itself (loading it, its CSRF check) is [`crate::http::auth`]'s, shared
+//! with the API.
 
 use std::future::{ready, Ready};
 
-use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
-use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use actix_web::cookie::Cookie;
+use actix_web::{dev::Payload, FromRequest, HttpRequest};
 
 use crate::domain::secrets::ct_eq;
-use crate::domain::sessions::{self, Session, ABSOLUTE_MS, TOUCH_EVERY_MS};
 use crate::error::{AppError, AppResult, PageError};
+pub use crate::http::auth::{load, SignedIn};
+use crate::http::cookies::{build_cookie, cookie_name};
+pub use crate::http::cookies::{removal_cookie, session_cookie};
 use crate::http::AppState;
-
-pub const CSRF_HEADER: &str = "x-csrf-token";
-
-/// `__Host-` binds the cookie to this exact origin, but browsers accept it only with Secure.
-pub fn cookie_name(state: &AppState, base: &'static str) -> String {
-    if state.settings.secure_cookies() {
-        format!("__Host-{base}")
-    } else {
-        base.to_string()
-    }
-}
-
-pub fn build_cookie(
-    state: &AppState,
-    base: &'static str,
-    value: String,
-    max_age_ms: i64,
-) -> Cookie<'static> {
-    Cookie::build(cookie_name(state, base), value)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(state.settings.secure_cookies())
-        .max_age(CookieDuration::milliseconds(max_age_ms))
-        .finish()
-}
-
-pub fn session_cookie(state: &AppState, token: String) -> Cookie<'static> {
-    build_cookie(state, "hp_session", token, ABSOLUTE_MS)
-}
-
-pub fn removal_cookie(state: &AppState, base: &'static str) -> Cookie<'static> {
-    let mut c = build_cookie(state, base, String::new(), 0);
-    c.make_removal();
-    c
-}
-
-/// A signed-in user, with the raw token the CSRF token is derived from.
-pub struct SignedIn {
-    pub session: Session,
-    token: String,
-}
-
-impl SignedIn {
-    pub fn csrf_token(&self) -> String {
-        sessions::csrf_token(&self.token)
-    }
-
-    /// A MAC keyed by this session, for values the server hands the browser and reads back.
-    pub fn sign(&self, data: &[u8]) -> String {
-        sign_for(&self.token, data)
-    }
-
-    pub fn user(&self) -> &crate::domain::users::User {
-        &self.session.user
-    }
-
-    /// A state-changing request must carry the session's CSRF token (header or form field).
-    /// Dashboard forms get here only through [`super::forms::SessionForm`]; the other callers
-    /// are sign-out (which works without a session too) and the API's session path.
-    pub(in crate::http) fn check_csrf(
-        &self,
-        req: &HttpRequest,
-        form_field: Option<&str>,
-    ) -> AppResult<()> {
-        let supplied = req
-            .headers()
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .or(form_field)
-            .unwrap_or("");
-        if supplied.is_empty() || !ct_eq(supplied.as_bytes(), self.csrf_token().as_bytes()) {
-            return Err(AppError::Forbidden(
-                "missing or wrong CSRF token: reload the page and try again".into(),
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// [`SignedIn::sign`] for the session with this raw token (e.g. one just created).
-pub fn sign_for(token: &str, data: &[u8]) -> String {
-    use base64::Engine;
-    let key = crate::domain::secrets::hmac_sha256(token.as_bytes(), b"holdpoint signing v1");
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(crate::domain::secrets::hmac_sha256(&key, data))
-}
-
-/// The session behind the request's cookie, if it is live. Refreshes `last_seen_at` lazily.
-pub fn load(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .expect("AppState is registered");
-    let Some(cookie) = req.cookie(&cookie_name(state, "hp_session")) else {
-        return Ok(None);
-    };
-    let token = cookie.value().to_string();
-    let now = state.now();
-    let Some(session) = sessions::lookup(&*state.read()?, &token, now)? else {
-        return Ok(None);
-    };
-    if now - session.last_seen_at >= TOUCH_EVERY_MS {
-        let hash = session.token_hash;
-        state
-            .writer
-            .spawn(move |ctx| Ok(sessions::touch(ctx.conn, &hash, now)?));
-    }
-    Ok(Some(SignedIn { session, token }))
-}
 
 /// For JSON endpoints: no live session is a 401.
 pub struct ApiSession(pub SignedIn);

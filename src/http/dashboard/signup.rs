@@ -11,10 +11,9 @@ use super::account::{check_new_password, hash_password};
 use super::layout::{html_status, parse_form};
 use super::pages::ErrorPage;
 use super::session::{self, session_cookie};
-use crate::domain::audit::{self, Actor, Entry};
-use crate::domain::event_type::EventType;
+use crate::app;
 use crate::domain::invites::{self, Invite};
-use crate::domain::{sessions, users};
+use crate::domain::users;
 use crate::error::PageError;
 use crate::http::State;
 
@@ -159,21 +158,7 @@ async fn accept(
                 Invite::Open(user) => user,
                 other => return Ok(Err(other)),
             };
-            if let Some(old) = old {
-                sessions::revoke(ctx.conn, &old)?;
-            }
-            let session_token = sessions::create(ctx.conn, now, user.id)?;
-            audit::record(
-                ctx.conn,
-                now,
-                Entry {
-                    workspace_id: Some(user.workspace_id),
-                    actor: Actor::User(user.id),
-                    event: EventType::AuthSignedIn,
-                    subject: Some(user.id.to_string()),
-                    details: None,
-                },
-            )?;
+            let session_token = app::sign_in::start_session(ctx.conn, now, &user, old)?;
             Ok(Ok(session_token))
         })
         .await?;

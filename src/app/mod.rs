@@ -1,0 +1,9 @@
+//! The application layer: use cases that several entry points share (the HTTP handlers today;
+//! the CLI and MCP next). Each takes the [`Services`](crate::services::Services) and plain
+//! inputs and returns domain results, with no HTTP types in its signature: a handler parses,
+//! calls one of these, and translates the answer.
+
+pub mod create;
+pub mod respond;
+pub mod sign_in;
+pub mod wait;

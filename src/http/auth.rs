@@ -1,0 +1,114 @@
+//! Who is calling: a signed-in person (the dashboard's session cookie) or an agent's API key.
+//! Shared by the API and the dashboard, so neither imports the other to authenticate.
+
+use std::future::{ready, Ready};
+
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+
+use super::cookies::cookie_name;
+use crate::domain::api_keys::AuthKey;
+use crate::domain::secrets::ct_eq;
+use crate::domain::sessions::{self, Session, TOUCH_EVERY_MS};
+use crate::error::{AppError, AppResult};
+use crate::http::AppState;
+
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A signed-in user, with the raw token the CSRF token is derived from.
+pub struct SignedIn {
+    pub session: Session,
+    token: String,
+}
+
+impl SignedIn {
+    pub fn csrf_token(&self) -> String {
+        sessions::csrf_token(&self.token)
+    }
+
+    /// A MAC keyed by this session, for values the server hands the browser and reads back.
+    pub fn sign(&self, data: &[u8]) -> String {
+        sign_for(&self.token, data)
+    }
+
+    pub fn user(&self) -> &crate::domain::users::User {
+        &self.session.user
+    }
+
+    /// A state-changing request must carry the session's CSRF token (header or form field).
+    /// Dashboard forms get here only through
+    /// [`SessionForm`](super::dashboard::forms::SessionForm); the other callers are sign-out
+    /// (which works without a session too) and the API's session path.
+    pub(in crate::http) fn check_csrf(
+        &self,
+        req: &HttpRequest,
+        form_field: Option<&str>,
+    ) -> AppResult<()> {
+        let supplied = req
+            .headers()
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .or(form_field)
+            .unwrap_or("");
+        if supplied.is_empty() || !ct_eq(supplied.as_bytes(), self.csrf_token().as_bytes()) {
+            return Err(AppError::Forbidden(
+                "missing or wrong CSRF token: reload the page and try again".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// [`SignedIn::sign`] for the session with this raw token (e.g. one just created).
+pub fn sign_for(token: &str, data: &[u8]) -> String {
+    use base64::Engine;
+    let key = crate::domain::secrets::hmac_sha256(token.as_bytes(), b"holdpoint signing v1");
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(crate::domain::secrets::hmac_sha256(&key, data))
+}
+
+/// The session behind the request's cookie, if it is live. Refreshes `last_seen_at` lazily.
+pub fn load(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .expect("AppState is registered");
+    let Some(cookie) = req.cookie(&cookie_name(state, "hp_session")) else {
+        return Ok(None);
+    };
+    let token = cookie.value().to_string();
+    let now = state.now();
+    let Some(session) = sessions::lookup(&*state.read()?, &token, now)? else {
+        return Ok(None);
+    };
+    if now - session.last_seen_at >= TOUCH_EVERY_MS {
+        let hash = session.token_hash;
+        state
+            .writer
+            .spawn(move |ctx| Ok(sessions::touch(ctx.conn, &hash, now)?));
+    }
+    Ok(Some(SignedIn { session, token }))
+}
+
+/// A session or, without one, an API key (a session wins when a request carries both). No
+/// credentials, or a key that is not valid, is [`AppError::Unauthorized`].
+///
+/// What each may do is the endpoint's to decide. A session has not had its CSRF token checked:
+/// a state-changing request must call [`SignedIn::check_csrf`] (the token may be in the body).
+/// A key has been neither counted against its rate limit nor marked as used: an endpoint that
+/// accepts keys does both, as [`super::api::auth::ApiKey`] does.
+pub enum Caller {
+    Session(SignedIn),
+    Key(AuthKey),
+}
+
+impl FromRequest for Caller {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match load(req) {
+            Ok(Some(signed)) => Ok(Caller::Session(signed)),
+            Ok(None) => super::api::auth::identify(req).map(Caller::Key),
+            Err(e) => Err(e),
+        })
+    }
+}
