@@ -144,17 +144,8 @@ fn hash_with(password: &str, blocks: &mut Vec<Block>) -> anyhow::Result<String> 
     let salt_raw = salt.decode_b64(&mut salt_bytes).map_err(|e| fail(&e))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
     let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
-    let output = Output::init_with(len, |out| {
-        argon
-            .hash_password_into_with_memory(
-                password.as_bytes(),
-                salt_raw,
-                out,
-                blocks_for(blocks, &params),
-            )
-            .map_err(|_| argon2::password_hash::Error::Crypto)
-    })
-    .map_err(|e| fail(&e))?;
+    let output =
+        raw_hash(&argon, &params, password, salt_raw, len, blocks).map_err(|e| fail(&e))?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
@@ -163,6 +154,27 @@ fn hash_with(password: &str, blocks: &mut Vec<Block>) -> anyhow::Result<String> 
         hash: Some(output),
     };
     Ok(phc.to_string())
+}
+
+/// Argon2 of `password` into an output of `len` bytes, in this thread's reused `blocks`.
+fn raw_hash(
+    argon: &Argon2<'_>,
+    params: &Params,
+    password: &str,
+    salt: &[u8],
+    len: usize,
+    blocks: &mut Vec<Block>,
+) -> Result<Output, argon2::password_hash::Error> {
+    Output::init_with(len, |out| {
+        argon
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                salt,
+                out,
+                blocks_for(blocks, params),
+            )
+            .map_err(|_| argon2::password_hash::Error::Crypto)
+    })
 }
 
 /// An empty or malformed stored hash (an invited user) never matches. The comparison of the
@@ -187,16 +199,7 @@ fn verify_with(stored: &str, password: &str, blocks: &mut Vec<Block>) -> bool {
         return false;
     };
     let argon = Argon2::new(algorithm, version, params.clone());
-    let computed = Output::init_with(expected.len(), |out| {
-        argon
-            .hash_password_into_with_memory(
-                password.as_bytes(),
-                salt_raw,
-                out,
-                blocks_for(blocks, &params),
-            )
-            .map_err(|_| argon2::password_hash::Error::Crypto)
-    });
+    let computed = raw_hash(&argon, &params, password, salt_raw, expected.len(), blocks);
     computed.is_ok_and(|c| c == expected)
 }
 

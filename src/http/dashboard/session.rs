@@ -14,18 +14,6 @@ use crate::http::cookies::{build_cookie, cookie_name};
 pub use crate::http::cookies::{removal_cookie, session_cookie};
 use crate::http::AppState;
 
-/// For JSON endpoints: no live session is a 401.
-pub struct ApiSession(pub SignedIn);
-
-impl FromRequest for ApiSession {
-    type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(load(req).and_then(|s| s.map(ApiSession).ok_or(AppError::Unauthorized)))
-    }
-}
-
 /// For pages: no live session sends the browser to sign in.
 pub struct PageSession(pub SignedIn);
 
