@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::audit::{self, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::sessions;
 use crate::domain::users::User;
@@ -39,13 +39,7 @@ pub fn start_session(
     audit::record(
         conn,
         now,
-        Entry {
-            workspace_id: Some(user.workspace_id),
-            actor: Actor::User(user.id),
-            event: EventType::AuthSignedIn,
-            subject: Some(user.id.to_string()),
-            details: None,
-        },
+        Entry::by_user_on_self(user, EventType::AuthSignedIn, None),
     )?;
     Ok(token)
 }

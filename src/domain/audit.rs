@@ -5,6 +5,7 @@ use rusqlite::{params, Connection};
 use serde_json::Value;
 
 use super::event_type::EventType;
+use super::users::User;
 use super::Millis;
 
 /// Who did it.
@@ -35,6 +36,20 @@ pub struct Entry {
     pub event: EventType,
     pub subject: Option<String>,
     pub details: Option<Value>,
+}
+
+impl Entry {
+    /// What a user did to their own account (signed in or out, accepted an invite, changed a
+    /// preference): the user is both the actor and the subject.
+    pub fn by_user_on_self(user: &User, event: EventType, details: Option<Value>) -> Entry {
+        Entry {
+            workspace_id: Some(user.workspace_id),
+            actor: Actor::User(user.id),
+            event,
+            subject: Some(user.id.to_string()),
+            details,
+        }
+    }
 }
 
 pub fn record(conn: &Connection, now: Millis, e: Entry) -> rusqlite::Result<()> {

@@ -124,13 +124,7 @@ pub fn accept(
     audit::record(
         conn,
         now,
-        Entry {
-            workspace_id: Some(user.workspace_id),
-            actor: Actor::User(user.id),
-            event: EventType::UserInviteAccepted,
-            subject: Some(user.id.to_string()),
-            details: None,
-        },
+        Entry::by_user_on_self(user, EventType::UserInviteAccepted, None),
     )?;
     Ok(Invite::Open(User {
         name,

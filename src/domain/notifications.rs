@@ -3,7 +3,7 @@
 use rusqlite::{params, Connection};
 use serde_json::json;
 
-use super::audit::{self, Actor, Entry};
+use super::audit::{self, Entry};
 use super::event_type::EventType;
 use super::users::User;
 use super::Millis;
@@ -45,13 +45,11 @@ pub fn set_email(conn: &Connection, now: Millis, user: &User, on: bool) -> AppRe
     audit::record(
         conn,
         now,
-        Entry {
-            workspace_id: Some(user.workspace_id),
-            actor: Actor::User(user.id),
-            event: EventType::UserNotificationsChanged,
-            subject: Some(user.id.to_string()),
-            details: Some(json!({ "email": on })),
-        },
+        Entry::by_user_on_self(
+            user,
+            EventType::UserNotificationsChanged,
+            Some(json!({ "email": on })),
+        ),
     )?;
     Ok(true)
 }

@@ -177,13 +177,7 @@ pub async fn logout(
                 audit::record(
                     ctx.conn,
                     now,
-                    Entry {
-                        workspace_id: Some(user.workspace_id),
-                        actor: Actor::User(user.id),
-                        event: EventType::AuthSignedOut,
-                        subject: Some(user.id.to_string()),
-                        details: None,
-                    },
+                    Entry::by_user_on_self(&user, EventType::AuthSignedOut, None),
                 )?;
                 Ok(())
             })
