@@ -267,7 +267,8 @@ pub fn cancel(
 }
 
 /// Compare-and-set on `pause`, read in this transaction: `update` must touch no row unless the
-/// pause is still pending. The event (audit row, messages) is written only when it did.
+/// pause is still pending. The event (audit row, messages) is written, and the pause's timers
+/// disarmed, only when it did.
 pub(crate) fn transition(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
@@ -280,6 +281,7 @@ pub(crate) fn transition(
     if update(conn, pause.id)? == 0 {
         return Ok(Outcome::AlreadyFinal(pause.clone()));
     }
+    super::timers::disarm_all(conn, pause.id)?;
     let changed = get_by_id(conn, pause.id)?.ok_or_else(gone)?;
     events::pause_event(ctx, now, &changed, entry)?;
     ctx.pause_changed(pause.id);
