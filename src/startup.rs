@@ -1,6 +1,7 @@
 //! Builds the application the same way for production and tests: open the database, migrate,
 //! start the writer, bind the listener (port 0 allowed), and run background tasks.
 
+use crate::domain::ids::WorkspaceId;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -186,7 +187,7 @@ async fn wait_for_signal() {
 }
 
 /// Until someone can sign in, tell the operator how to get there.
-fn announce_first_run(settings: &Settings, workspace_id: i64) {
+fn announce_first_run(settings: &Settings, workspace_id: WorkspaceId) {
     let dir = if settings.data_dir == std::path::Path::new("./data") {
         String::new()
     } else {

@@ -4,6 +4,7 @@
 //! sleeps until woken, until the pause's expiry, until its time is up, or until the server
 //! stops.
 
+use crate::domain::ids::ApiKeyId;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -111,7 +112,7 @@ fn load(services: &Services, key: &AuthKey, watch_id: &Uuid) -> AppResult<Pause>
 /// the server or this key is at its cap). The slot is the returned subscription: it is given
 /// back when the wait ends or is dropped (answered, client gone, server stopping). It listens
 /// to its pause and to its whole workspace (a workspace-wide stop).
-fn take_slot(services: &Services, pause: &Pause, key_id: i64) -> AppResult<Subscription> {
+fn take_slot(services: &Services, pause: &Pause, key_id: ApiKeyId) -> AppResult<Subscription> {
     let waiters = &services.waiters;
     let topics = [Topic::Pause(pause.id), Topic::Workspace(pause.workspace_id)];
     waiters

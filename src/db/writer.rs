@@ -4,6 +4,7 @@
 //! failure rolls back only that job. Replies are sent only after COMMIT returns: an answered
 //! write is a durable write.
 
+use crate::domain::ids::PauseId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -46,7 +47,7 @@ impl<'a> WriteCtx<'a> {
         self.outbox = true;
     }
 
-    pub fn pause_changed(&mut self, pause_id: i64) {
+    pub fn pause_changed(&mut self, pause_id: PauseId) {
         self.changed.push(Topic::Pause(pause_id));
     }
 

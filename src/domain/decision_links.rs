@@ -2,6 +2,7 @@
 //! table keeps its SHA-256, so neither a database copy nor a log can be turned into a decision.
 //! A link is bound to one approver and one pause, works once, and lapses with the pause.
 
+use crate::domain::ids::{PauseId, UserId};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::pauses::Pause;
@@ -32,8 +33,8 @@ impl Tokens {
 #[derive(Debug, Clone)]
 pub struct Link {
     pub id: i64,
-    pub pause_id: i64,
-    pub user_id: i64,
+    pub pause_id: PauseId,
+    pub user_id: UserId,
     /// The button the confirmation page highlights: `approve` as stored (since one link serves
     /// both buttons), or the URL's `?intent=`.
     pub intent: String,
@@ -47,7 +48,7 @@ pub fn create(
     conn: &Connection,
     now: Millis,
     pause: &Pause,
-    user_id: i64,
+    user_id: UserId,
 ) -> rusqlite::Result<Tokens> {
     let token = random_token(32);
     conn.prepare_cached(

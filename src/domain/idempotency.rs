@@ -4,6 +4,7 @@
 //! belong to the API key that made them: another key (a live key after a test key, say) using
 //! the same Idempotency-Key makes its own pause instead of being handed someone else's.
 
+use crate::domain::ids::ApiKeyId;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Millis;
@@ -29,7 +30,7 @@ pub fn validate_key(key: &str) -> AppResult<()> {
 
 pub fn lookup(
     conn: &Connection,
-    api_key_id: i64,
+    api_key_id: ApiKeyId,
     key: &str,
     request_hash: &[u8],
 ) -> AppResult<Lookup> {
@@ -55,7 +56,7 @@ pub fn lookup(
 
 pub fn store(
     conn: &Connection,
-    api_key_id: i64,
+    api_key_id: ApiKeyId,
     key: &str,
     request_hash: &[u8],
     status: u16,

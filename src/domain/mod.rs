@@ -11,6 +11,7 @@ pub mod events;
 pub mod expiry;
 pub mod history;
 pub mod idempotency;
+pub mod ids;
 pub mod invites;
 pub mod notifications;
 pub mod outbox;

@@ -4,6 +4,7 @@
 //! change is a compare-and-set on `status = 'pending'`, so a pause is decided at most once.
 //! A pending pause past `expires_at` already *reads* as expired, before the sweep writes it.
 
+use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 use uuid::Uuid;
@@ -29,10 +30,10 @@ pub struct DecidedBy {
 
 #[derive(Debug, Clone)]
 pub struct Pause {
-    pub id: i64,
+    pub id: PauseId,
     pub watch_id: Uuid,
-    pub workspace_id: i64,
-    pub api_key_id: Option<i64>,
+    pub workspace_id: WorkspaceId,
+    pub api_key_id: Option<ApiKeyId>,
     pub test: bool,
     /// As stored; see [`Pause::status`] for what readers see.
     pub stored_status: Status,
@@ -101,8 +102,8 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
 /// A validated request to create a pause.
 #[derive(Debug, Clone)]
 pub struct NewPause {
-    pub workspace_id: i64,
-    pub api_key_id: i64,
+    pub workspace_id: WorkspaceId,
+    pub api_key_id: ApiKeyId,
     pub test: bool,
     pub action: String,
     pub context: Option<String>,
@@ -170,7 +171,7 @@ pub fn create(
         now,
         expires_at
     ])?;
-    let id = conn.last_insert_rowid();
+    let id = PauseId(conn.last_insert_rowid());
     super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
     // Built from what was just inserted: re-reading the row cost the writer a query per create.
     let pause = Pause {
@@ -203,7 +204,7 @@ pub fn create(
     Ok((pause, quota))
 }
 
-pub fn get_by_id(conn: &Connection, id: i64) -> AppResult<Option<Pause>> {
+pub fn get_by_id(conn: &Connection, id: PauseId) -> AppResult<Option<Pause>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE p.id = ?1"))?
         .query_row([id], from_row)
@@ -211,7 +212,11 @@ pub fn get_by_id(conn: &Connection, id: i64) -> AppResult<Option<Pause>> {
 }
 
 /// A pause of this workspace; another workspace's pause does not exist for the caller.
-pub fn get(conn: &Connection, workspace_id: i64, watch_id: &Uuid) -> AppResult<Option<Pause>> {
+pub fn get(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    watch_id: &Uuid,
+) -> AppResult<Option<Pause>> {
     get_in(conn, Scope::people(workspace_id), watch_id)
 }
 
@@ -274,7 +279,7 @@ pub(crate) fn transition(
     now: Millis,
     pause: &Pause,
     entry: Entry,
-    update: impl FnOnce(&Connection, i64) -> rusqlite::Result<usize>,
+    update: impl FnOnce(&Connection, PauseId) -> rusqlite::Result<usize>,
 ) -> AppResult<Outcome> {
     let conn = ctx.conn;
     let gone = || not_found(&pause.watch_id.to_string());

@@ -7,6 +7,7 @@
 //! in the transaction that records the response: a setting changed a moment ago, or another
 //! approver who answered first, is seen.
 
+use crate::domain::ids::UserId;
 use rusqlite::{params, Connection};
 use serde_json::json;
 use uuid::Uuid;
@@ -87,14 +88,14 @@ impl Via {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Responder {
     /// A signed-in person (dashboard form, or JSON with a session).
-    User { user_id: i64, via: Via },
+    User { user_id: UserId, via: Via },
     /// The approver a one-click email link was sent to: the link is used up by a recorded
     /// response, and only then.
-    EmailLink { user_id: i64, link_id: i64 },
+    EmailLink { user_id: UserId, link_id: i64 },
 }
 
 impl Responder {
-    fn user_id(self) -> i64 {
+    fn user_id(self) -> UserId {
         match self {
             Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => user_id,
         }

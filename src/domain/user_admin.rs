@@ -1,6 +1,7 @@
 //! What owners and admins may do to the users of their workspace, and what every user may
 //! change about themselves. Each change writes its audit row in the same transaction.
 
+use crate::domain::ids::{UserId, WorkspaceId};
 use rusqlite::{params, Connection};
 use serde_json::json;
 
@@ -55,7 +56,7 @@ fn ensure_not_last_owner(conn: &Connection, target: &User, what: &str) -> AppRes
 
 /// The plan's approver limit, as [`add`] enforces it: every enabled user (invited ones too)
 /// can approve, so re-enabling a user needs room just like adding one.
-pub fn ensure_room(conn: &Connection, workspace_id: i64) -> AppResult<()> {
+pub fn ensure_room(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<()> {
     let ws = workspaces::get(conn, workspace_id)?;
     let plan = workspaces::plan(conn, &ws.plan_id)?;
     match plan.max_approvers {
@@ -67,7 +68,7 @@ pub fn ensure_room(conn: &Connection, workspace_id: i64) -> AppResult<()> {
 }
 
 /// [`add`] on behalf of a signed-in manager, into the manager's own workspace.
-pub fn add_by(conn: &Connection, now: Millis, actor: &User, u: NewUser<'_>) -> AppResult<i64> {
+pub fn add_by(conn: &Connection, now: Millis, actor: &User, u: NewUser<'_>) -> AppResult<UserId> {
     ensure_may_manage(actor, u.role)?;
     let u = NewUser {
         workspace_id: actor.workspace_id,
@@ -103,7 +104,7 @@ pub fn set_role(
     conn: &Connection,
     now: Millis,
     actor: &User,
-    id: i64,
+    id: UserId,
     role: Role,
 ) -> AppResult<(User, bool)> {
     let target = get_in_workspace(conn, actor.workspace_id, id)?;
@@ -137,7 +138,7 @@ pub fn disable(
     conn: &Connection,
     now: Millis,
     actor: &User,
-    id: i64,
+    id: UserId,
     revoke_keys: bool,
 ) -> AppResult<(User, bool, usize)> {
     let target = get_in_workspace(conn, actor.workspace_id, id)?;
@@ -167,7 +168,7 @@ pub fn disable(
 }
 
 /// Re-enables a disabled user, if the plan has room for one more.
-pub fn enable(conn: &Connection, now: Millis, actor: &User, id: i64) -> AppResult<(User, bool)> {
+pub fn enable(conn: &Connection, now: Millis, actor: &User, id: UserId) -> AppResult<(User, bool)> {
     let target = get_in_workspace(conn, actor.workspace_id, id)?;
     if !target.disabled {
         return Ok((target, false));

@@ -2,6 +2,7 @@
 //! fresh server-rendered list, so new pauses appear without a reload (and without JS, a reload
 //! shows them too).
 
+use crate::domain::ids::WorkspaceId;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -64,7 +65,7 @@ pub struct QueueItems {
     pub items: Vec<QueueItem>,
 }
 
-fn load(state: &State, workspace_id: i64) -> Result<(Vec<QueueItem>, i64), PageError> {
+fn load(state: &State, workspace_id: WorkspaceId) -> Result<(Vec<QueueItem>, i64), PageError> {
     let conn = state.read()?;
     let now = state.now();
     let page = pauses::list(
