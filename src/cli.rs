@@ -2,7 +2,6 @@
 //! busy_timeout), write through the same domain functions, and audit as the `cli` actor.
 //! Results meant for scripts go to stdout alone; explanations go to stderr.
 
-use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{bail, Context};
@@ -14,6 +13,7 @@ use crate::config::{
 use crate::db;
 use crate::domain::audit::Actor;
 use crate::domain::clock::system_now;
+use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::domain::users::{self, NewUser, Role};
 use crate::domain::{api_keys, rfc3339, workspaces};
 

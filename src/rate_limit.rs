@@ -7,7 +7,6 @@
 //! every bucket that has refilled completely is dropped by [`RateLimits::housekeeping`] (and
 //! at once when the IP table grows past [`MAX_TRACKED`]).
 
-use crate::domain::ids::ApiKeyId;
 use std::hash::Hash;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -21,6 +20,7 @@ use governor::{Quota, RateLimiter};
 
 use crate::config::Limits;
 use crate::domain::clock::Clock;
+use crate::domain::ids::ApiKeyId;
 use crate::error::AppError;
 
 /// IP buckets kept before full ones are dropped early (about 100 bytes each).

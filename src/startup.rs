@@ -1,7 +1,6 @@
 //! Builds the application the same way for production and tests: open the database, migrate,
 //! start the writer, bind the listener (port 0 allowed), and run background tasks.
 
-use crate::domain::ids::WorkspaceId;
 use std::net::TcpListener;
 use std::sync::Arc;
 
@@ -12,6 +11,7 @@ use actix_web::{web, App};
 use crate::config::Settings;
 use crate::db::{self, Writer};
 use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::ids::WorkspaceId;
 use crate::domain::{users, workspaces};
 use crate::error::AppError;
 use crate::http::{self, AppState};

@@ -11,12 +11,13 @@
 //! it (response sent, client gone, server stopping) gives the slot back. Each API key may hold
 //! only its share of the slots, so one agent fleet cannot refuse every other workspace.
 
-use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
+
+use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 
 const SHARDS: usize = 64;
 

@@ -4,13 +4,13 @@
 //! sleeps until woken, until the pause's expiry, until its time is up, or until the server
 //! stops.
 
-use crate::domain::ids::ApiKeyId;
 use std::time::Duration;
 
 use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::domain::api_keys::AuthKey;
+use crate::domain::ids::ApiKeyId;
 use crate::domain::pauses::{self, Pause, Scope, Status};
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult};

@@ -4,7 +4,6 @@
 //! failure rolls back only that job. Replies are sent only after COMMIT returns: an answered
 //! write is a durable write.
 
-use crate::domain::ids::PauseId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::configure_writer;
 use super::health::{self, Failure};
+use crate::domain::ids::PauseId;
 use crate::error::{AppError, AppResult};
 use crate::waiters::Topic;
 

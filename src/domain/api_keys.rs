@@ -2,7 +2,6 @@
 //! randomness (178 bits) and a 6-character CRC32 checksum, so a mistyped key is refused without
 //! a database lookup. Only the SHA-256 of a key is stored.
 
-use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::json;
@@ -11,6 +10,7 @@ use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::secrets::{base62_u32, random_base62, sha256};
 use super::Millis;
+use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::error::{AppError, AppResult};
 
 pub const LIVE_PREFIX: &str = "hitl_live_";

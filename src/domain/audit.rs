@@ -1,13 +1,13 @@
 //! The append-only audit log. Every state change writes its row here inside the same
 //! transaction; triggers in the schema refuse UPDATE and DELETE on the table.
 
-use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use rusqlite::{params, Connection};
 use serde_json::Value;
 
 use super::event_type::EventType;
 use super::users::User;
 use super::Millis;
+use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 
 /// Who did it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

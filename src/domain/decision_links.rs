@@ -2,12 +2,12 @@
 //! table keeps its SHA-256, so neither a database copy nor a log can be turned into a decision.
 //! A link is bound to one approver and one pause, works once, and lapses with the pause.
 
-use crate::domain::ids::{PauseId, UserId};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::pauses::Pause;
 use super::secrets::{random_token, sha256};
 use super::Millis;
+use crate::domain::ids::{PauseId, UserId};
 
 /// The raw token behind both buttons of one email. The buttons' URLs differ only in
 /// `?intent=`, which picks the highlighted button on the confirmation page (it offers both, and

@@ -1,6 +1,5 @@
 //! Listing and searching a workspace's pauses: the API list, the queue and the history page.
 
-use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
@@ -8,6 +7,7 @@ use super::api_keys::AuthKey;
 use super::pauses::{from_row, Pause, SELECT};
 use super::status::{overdue_sql, reads_as_sql, Status};
 use super::Millis;
+use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::error::AppResult;
 
 #[derive(Debug, Default, Clone)]

@@ -4,10 +4,10 @@
 //! belong to the API key that made them: another key (a live key after a test key, say) using
 //! the same Idempotency-Key makes its own pause instead of being handed someone else's.
 
-use crate::domain::ids::ApiKeyId;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Millis;
+use crate::domain::ids::ApiKeyId;
 use crate::error::{AppError, AppResult};
 
 /// Records are kept this long (the contract promises at least 24 h).

@@ -1,6 +1,5 @@
 //! Who gets notification emails, and each user's own switch for them.
 
-use crate::domain::ids::{UserId, WorkspaceId};
 use rusqlite::{params, Connection};
 use serde_json::json;
 
@@ -8,6 +7,7 @@ use super::audit::{self, Entry};
 use super::event_type::EventType;
 use super::users::User;
 use super::Millis;
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// (user id, email) of every user who should hear of a new pause: not disabled, signed up

@@ -3,7 +3,6 @@
 //! A crash between commit and send loses nothing (the row waits); a message is sent again only
 //! when an attempt's outcome is unknown, and receivers deduplicate by its stable `msg_id`.
 
-use crate::domain::ids::{PauseId, UserId, WorkspaceId};
 use rand::Rng;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -11,6 +10,7 @@ use super::event_type::EventType;
 use super::sql_enum::sql_enum;
 use super::Millis;
 use crate::db::WriteCtx;
+use crate::domain::ids::{PauseId, UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// Delays before the 2nd, 3rd, … attempt (seconds), as Svix does; then the message has failed.

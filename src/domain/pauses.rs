@@ -4,7 +4,6 @@
 //! change is a compare-and-set on `status = 'pending'`, so a pause is decided at most once.
 //! A pending pause past `expires_at` already *reads* as expired, before the sweep writes it.
 
-use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::Serialize;
 use uuid::Uuid;
@@ -20,6 +19,7 @@ pub use super::expiry::expire_due;
 pub use super::history::{list, Page, Scope};
 pub use super::status::Status;
 use crate::db::WriteCtx;
+use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, Serialize)]

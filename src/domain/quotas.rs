@@ -1,11 +1,11 @@
 //! Monthly pause quotas. A counter row per workspace and UTC month is incremented in the same
 //! transaction that creates the pause, so the count can never drift from the pauses.
 
-use crate::domain::ids::WorkspaceId;
 use rusqlite::{params, Connection, OptionalExtension};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::Millis;
+use crate::domain::ids::WorkspaceId;
 
 /// `2026-11` for any instant in November 2026 (UTC).
 pub fn month_key(now: Millis) -> String {

@@ -7,7 +7,6 @@
 //! in the transaction that records the response: a setting changed a moment ago, or another
 //! approver who answered first, is seen.
 
-use crate::domain::ids::UserId;
 use rusqlite::{params, Connection};
 use serde_json::json;
 use uuid::Uuid;
@@ -17,6 +16,7 @@ use super::event_type::EventType;
 use super::pauses::{self, Outcome, Pause, Status};
 use super::{decision_links, text, users, workspaces, Millis};
 use crate::db::WriteCtx;
+use crate::domain::ids::UserId;
 use crate::error::AppResult;
 
 /// The longest reason a person may give, in characters.

@@ -3,12 +3,11 @@
 
 use rusqlite::Connection;
 
-use crate::domain::ids::WorkspaceId;
-
 use super::tests::{
     approve, by, db, new_pause, reject, run, written, ALICE, BOB, DISABLED, ELSEWHERE, NOW,
 };
 use super::*;
+use crate::domain::ids::WorkspaceId;
 
 #[test]
 fn a_workspace_that_requires_a_reason_refuses_a_rejection_without_a_visible_one() {

@@ -2,11 +2,11 @@
 //! response records, and two responses racing for one pause. The fixture is shared with
 //! `respond_rules_tests.rs`.
 
-use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use rusqlite::Connection;
 
 use super::*;
 use crate::domain::api_keys::AuthKey;
+use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::domain::pauses::NewPause;
 
 pub(super) const NOW: Millis = 1_800_000_000_000;

@@ -8,13 +8,13 @@
 //! `pauses_context_retention` (decided pauses that still hold a context), so a run reads only
 //! the rows it purges.
 
-use crate::domain::ids::WorkspaceId;
 use rusqlite::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::{rfc3339, Millis};
+use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
 
 pub const MIN_DAYS: i64 = 1;

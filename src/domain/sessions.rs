@@ -1,13 +1,13 @@
 //! Dashboard sessions: a random 256-bit token in a cookie, only its SHA-256 in the database.
 //! Idle timeout 30 min, absolute 12 h; a new token at every sign-in.
 
-use crate::domain::ids::UserId;
 use base64::Engine;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::secrets::{hmac_sha256, random_token, sha256};
 use super::users::{self, User};
 use super::Millis;
+use crate::domain::ids::UserId;
 use crate::error::AppResult;
 
 pub const IDLE_MS: Millis = 30 * 60 * 1000;

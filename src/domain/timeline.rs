@@ -1,12 +1,12 @@
 //! A pause's story, told from its audit rows and its responses: created, viewed, decided or
 //! expired.
 
-use crate::domain::ids::{PauseId, UserId, WorkspaceId};
 use rusqlite::{params, Connection};
 
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::Millis;
+use crate::domain::ids::{PauseId, UserId, WorkspaceId};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone)]

@@ -4,11 +4,11 @@
 //! pause and disarmed in the transaction that decides or cancels it, so the table holds only
 //! timers that may still fire (plus fired ones, for the record).
 
-use crate::domain::ids::{PauseId, WorkspaceId};
 use rusqlite::{params, Connection};
 
 use super::sql_enum::sql_enum;
 use super::Millis;
+use crate::domain::ids::{PauseId, WorkspaceId};
 use crate::error::AppResult;
 
 sql_enum! {

@@ -2,7 +2,6 @@
 //! humans take to decide. Only live pauses count (test-key pauses are free and not counted
 //! against the quota), so the chart adds up to the quota line above it.
 
-use crate::domain::ids::WorkspaceId;
 use std::sync::LazyLock;
 
 use rusqlite::{named_params, Connection};
@@ -10,6 +9,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::status::{reads_as_sql, Status};
 use super::Millis;
+use crate::domain::ids::WorkspaceId;
 
 pub const DAY_MS: Millis = 86_400_000;
 

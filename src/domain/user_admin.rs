@@ -1,7 +1,6 @@
 //! What owners and admins may do to the users of their workspace, and what every user may
 //! change about themselves. Each change writes its audit row in the same transaction.
 
-use crate::domain::ids::{UserId, WorkspaceId};
 use rusqlite::{params, Connection};
 use serde_json::json;
 
@@ -9,6 +8,7 @@ use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::users::{active_count, add, get_in_workspace, validate_name, NewUser, Role, User};
 use super::{api_keys, sessions, workspaces, Millis};
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::{AppError, AppResult};
 
 /// Who may add, change or disable whom, kept deliberately simple: owners manage everyone;

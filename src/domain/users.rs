@@ -1,6 +1,5 @@
 //! Users: one workspace each, a role, an argon2id password hash.
 
-use crate::domain::ids::{UserId, WorkspaceId};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::json;
 
@@ -8,6 +7,7 @@ use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::sql_enum::sql_enum;
 use super::{workspaces, Millis};
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::{AppError, AppResult};
 
 pub use super::email_address::{normalize_email, quoted, MAX_EMAIL};

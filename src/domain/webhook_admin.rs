@@ -2,13 +2,13 @@
 //! transaction (run these in the writer), and an endpoint of another workspace is a 404, never a
 //! hint that it exists. Secrets are returned to be shown once and never go into the audit log.
 
-use crate::domain::ids::WorkspaceId;
 use rusqlite::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::{outbox, webhooks, Millis};
+use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
 use crate::notify::redact::loggable_url;
 

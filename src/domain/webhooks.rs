@@ -1,12 +1,12 @@
 //! Workspace webhook endpoints and their Standard Webhooks secrets (`whsec_` + base64 key).
 
-use crate::domain::ids::WorkspaceId;
 use base64::Engine;
 use rand::RngCore;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::event_type::EventType;
 use super::Millis;
+use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
 
 /// Every event an endpoint can subscribe to.

@@ -1,12 +1,12 @@
 //! Workspaces and the plans they are on.
 
-use crate::domain::ids::WorkspaceId;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::Millis;
+use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone)]

@@ -3,12 +3,12 @@
 //! hang cannot delay another's notifications. Within a workspace and within a target, messages
 //! start oldest first. Each attempt's outcome is written by the writer.
 
-use crate::domain::ids::WorkspaceId;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::domain::ids::WorkspaceId;
 use crate::domain::outbox::{self, Channel, Message, Outcome};
 use crate::domain::webhooks;
 use crate::error::AppResult;

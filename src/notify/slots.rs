@@ -6,9 +6,9 @@
 //! holds its slot from the moment it is picked until its attempt is recorded, so it is never
 //! picked twice.
 
-use crate::domain::ids::WorkspaceId;
 use std::collections::{HashMap, VecDeque};
 
+use crate::domain::ids::WorkspaceId;
 use crate::domain::outbox::{Channel, Message};
 
 /// Deliveries in flight at once, across all workspaces.

@@ -1,9 +1,9 @@
 //! How the dashboard pages show times, durations, who asked and domain messages: one place, so
 //! every page says the same thing the same way.
 
-use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use std::collections::HashMap;
 
+use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::domain::pauses::Pause;
 use crate::domain::{api_keys, rfc3339, text, Millis};
 use crate::error::PageError;

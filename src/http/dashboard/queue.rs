@@ -2,7 +2,6 @@
 //! fresh server-rendered list, so new pauses appear without a reload (and without JS, a reload
 //! shows them too).
 
-use crate::domain::ids::WorkspaceId;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -10,6 +9,7 @@ use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
+use crate::domain::ids::WorkspaceId;
 use crate::domain::pauses::{self, Status};
 use crate::domain::{rfc3339, Millis};
 use crate::error::PageError;
