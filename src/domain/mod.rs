@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clock;
 pub mod decision_links;
 pub mod email_address;
+pub mod error;
 pub mod event_type;
 pub mod events;
 pub mod expiry;

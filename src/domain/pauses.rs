@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::api_keys::AuthKey;
 use super::audit::{Actor, Entry};
+use super::error::DomainError;
 use super::event_type::EventType;
 use super::events;
 use super::{quotas, workspaces, Millis};
@@ -115,13 +116,14 @@ pub struct NewPause {
 
 /// Creates a pause, counting it against the plan unless it comes from a test key. Returns the
 /// workspace's quota standing when the pause was counted (for the `RateLimit` headers, so the
-/// handler need not read it again).
+/// handler need not read it again), or the refusal when the quota is used up (nothing was
+/// written then); the outer error is a failure of the database.
 pub fn create(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
     server_timeout: i64,
     p: NewPause,
-) -> AppResult<(Pause, Option<quotas::QuotaState>)> {
+) -> AppResult<Result<(Pause, Option<quotas::QuotaState>), DomainError>> {
     let conn = ctx.conn;
     let ws = workspaces::get(conn, p.workspace_id)?;
     let mut quota = None;
@@ -134,18 +136,14 @@ pub fn create(
             reset_secs: quotas::secs_until_next_month(now),
             window_secs: quotas::month_window_secs(now),
         });
-        if plan.monthly_pauses.is_some_and(|limit| used > limit) {
-            return Err(AppError::QuotaExceeded {
-                detail: format!(
-                    "this workspace has used its {} pauses for this month on the {} plan; \
-                     the quota resets at the start of next month (UTC), or {}",
-                    plan.monthly_pauses.unwrap_or_default(),
-                    plan.id,
-                    super::workspaces::plan_change_hint(ws.id)
-                ),
+        if let Some(limit) = plan.monthly_pauses.filter(|&limit| used > limit) {
+            return Ok(Err(DomainError::QuotaExceeded {
+                workspace_id: ws.id,
+                plan: plan.id,
+                limit,
                 at: now,
                 resets_at: quotas::next_month_start(now),
-            });
+            }));
         }
     }
     let timeout = p
@@ -201,7 +199,7 @@ pub fn create(
         details: None,
     };
     events::pause_event(ctx, now, &pause, entry)?;
-    Ok((pause, quota))
+    Ok(Ok((pause, quota)))
 }
 
 pub fn get_by_id(conn: &Connection, id: PauseId) -> AppResult<Option<Pause>> {

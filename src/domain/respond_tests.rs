@@ -47,6 +47,7 @@ pub(super) fn new_pause(conn: &Connection) -> Pause {
     };
     pauses::create(&mut WriteCtx::new(conn), NOW, 60, p)
         .unwrap()
+        .unwrap()
         .0
 }
 

@@ -4,6 +4,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
+use super::error::DomainError;
 use super::event_type::EventType;
 use super::Millis;
 use crate::domain::ids::WorkspaceId;
@@ -165,24 +166,14 @@ pub fn ensure_default(conn: &Connection, now: Millis) -> AppResult<WorkspaceId> 
     }
 }
 
-/// How an operator lifts a plan limit, for the errors that hit one: people meeting a limit need
-/// the way out, not only the fact.
-pub fn plan_change_hint(workspace_id: WorkspaceId) -> String {
-    format!(
-        "an operator moves the workspace to a larger plan with \
-         `holdpoint workspace set-plan {workspace_id} pro` (plans: free, starter, pro)"
-    )
-}
-
-/// The refusal of one more approver than the plan allows.
+/// The refusal of one more approver than the plan allows (worded by `crate::error`).
 pub fn approver_limit_error(plan: &Plan, workspace_id: WorkspaceId, max: i64) -> AppError {
-    AppError::Forbidden(format!(
-        "the {} plan allows {max} approver{}; this workspace has reached it. \
-         Disable a user on the Users page, or {}",
-        plan.id,
-        if max == 1 { "" } else { "s" },
-        plan_change_hint(workspace_id)
-    ))
+    DomainError::ApproverLimit {
+        workspace_id,
+        plan: plan.id.clone(),
+        max,
+    }
+    .into()
 }
 
 /// Bounds of a default pause timeout; the same as the API's `timeoutSeconds`, so a workspace
