@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
-use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
+use crate::domain::ids::{AgentId, ApiKeyId, PauseId, WorkspaceId};
 
 const SHARDS: usize = 64;
 
@@ -26,8 +26,8 @@ const SHARDS: usize = 64;
 pub enum Topic {
     /// A change to this pause (by row id).
     Pause(PauseId),
-    /// Anything concerning one agent (by API key id), e.g. pausing the agent.
-    Agent(ApiKeyId),
+    /// Anything concerning one agent, e.g. a human pausing it or guiding it.
+    Agent(AgentId),
     /// Anything concerning a whole workspace, e.g. an emergency stop.
     Workspace(WorkspaceId),
 }

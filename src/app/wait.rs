@@ -75,7 +75,9 @@ pub async fn wait(
         return Ok(Waited::Unchanged(pause));
     }
     let deadline = Instant::now() + wait;
-    let subscription = take_slot(services, &pause, key.id)?;
+    // Its pause, and its whole workspace (a workspace-wide stop).
+    let topics = [Topic::Pause(pause.id), Topic::Workspace(pause.workspace_id)];
+    let subscription = take_slot(services, &topics, key.id)?;
     let stopping = services.waiters.shutdown_signal();
     tokio::pin!(stopping);
     stopping.as_mut().enable();
@@ -110,13 +112,15 @@ fn load(services: &Services, key: &AuthKey, watch_id: &Uuid) -> AppResult<Pause>
 
 /// A waiter slot, or an error telling the agent to come back shortly (the same answer whether
 /// the server or this key is at its cap). The slot is the returned subscription: it is given
-/// back when the wait ends or is dropped (answered, client gone, server stopping). It listens
-/// to its pause and to its whole workspace (a workspace-wide stop).
-fn take_slot(services: &Services, pause: &Pause, key_id: ApiKeyId) -> AppResult<Subscription> {
+/// back when the wait ends or is dropped (answered, client gone, server stopping).
+pub(crate) fn take_slot(
+    services: &Services,
+    topics: &[Topic],
+    key_id: ApiKeyId,
+) -> AppResult<Subscription> {
     let waiters = &services.waiters;
-    let topics = [Topic::Pause(pause.id), Topic::Workspace(pause.workspace_id)];
     waiters
-        .subscribe(&topics, key_id)
+        .subscribe(topics, key_id)
         .map_err(|full| match full {
             Full::Server => AppError::TooManyWaiters {
                 holder: "the server",

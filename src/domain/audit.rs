@@ -116,6 +116,12 @@ pub const KNOWN_EVENTS: &[EventType] = &[
     EventType::WorkspaceCreated,
     EventType::WorkspacePlanChanged,
     EventType::WorkspaceSettingsChanged,
+    EventType::AgentPaused,
+    EventType::AgentResumed,
+    EventType::AgentCancelled,
+    EventType::AgentGuided,
+    EventType::AgentsStopped,
+    EventType::AgentsResumed,
 ];
 
 /// Actor types as stored in `audit_log.actor_type`.

@@ -35,17 +35,28 @@ sql_enum! {
         WorkspaceCreated => "workspace.created",
         WorkspacePlanChanged => "workspace.plan_changed",
         WorkspaceSettingsChanged => "workspace.settings_changed",
+        AgentPaused => "agent.paused",
+        AgentResumed => "agent.resumed",
+        AgentCancelled => "agent.cancelled",
+        AgentGuided => "agent.guided",
+        /// The workspace's emergency stop (audit only; each agent reads it as paused).
+        AgentsStopped => "agents.stopped",
+        AgentsResumed => "agents.resumed",
     }
 }
 
 impl EventType {
     /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
-    pub const WEBHOOK: [EventType; 5] = [
+    pub const WEBHOOK: [EventType; 9] = [
         EventType::PauseCreated,
         EventType::PauseApproved,
         EventType::PauseRejected,
         EventType::PauseExpired,
         EventType::PauseCancelled,
+        EventType::AgentPaused,
+        EventType::AgentResumed,
+        EventType::AgentCancelled,
+        EventType::AgentGuided,
     ];
 
     /// Whether a webhook endpoint may subscribe to this event.
@@ -83,7 +94,7 @@ mod tests {
     }
 
     #[test]
-    fn webhooks_subscribe_to_pause_decisions_and_creation_only() {
+    fn webhooks_subscribe_to_pause_decisions_creation_and_agent_controls() {
         let names: Vec<&str> = EventType::ALL
             .iter()
             .filter(|e| e.webhooks_may_subscribe())
@@ -96,7 +107,11 @@ mod tests {
                 "pause.approved",
                 "pause.rejected",
                 "pause.cancelled",
-                "pause.expired"
+                "pause.expired",
+                "agent.paused",
+                "agent.resumed",
+                "agent.cancelled",
+                "agent.guided"
             ]
         );
     }

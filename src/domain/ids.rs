@@ -57,6 +57,8 @@ id_type! {
     UserId;
     /// `api_keys.id`.
     ApiKeyId;
+    /// `agents.id` (not the agent's name).
+    AgentId;
 }
 
 #[cfg(test)]

@@ -1,6 +1,9 @@
 //! Plain functions over a `&Connection` and an explicit `now` (Unix milliseconds), so every rule
 //! can be tested without a server and without sleeping.
 
+pub mod agent_control;
+mod agent_list;
+pub mod agents;
 pub mod api_keys;
 pub mod audit;
 pub mod clock;
@@ -10,6 +13,7 @@ pub mod error;
 pub mod event_type;
 pub mod events;
 pub mod expiry;
+pub mod guidance;
 pub mod history;
 pub mod idempotency;
 pub mod ids;

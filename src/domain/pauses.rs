@@ -50,6 +50,9 @@ pub struct Pause {
     pub version: i64,
     /// Set when retention purged the context (see `retention`): `context` is then None.
     pub context_purged_at: Option<Millis>,
+    /// The agent that asked and its run, when the pause names them (see `agents`).
+    pub agent: Option<String>,
+    pub run: Option<String>,
 }
 
 impl Pause {
@@ -70,7 +73,7 @@ pub const INITIAL_ETAG: &str = "\"1-pending\"";
 pub(crate) const SELECT: &str =
     "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
-    u.email, u.name, p.reason, p.version, p.context_purged_at
+    u.email, u.name, p.reason, p.version, p.context_purged_at, p.agent, p.run
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
@@ -97,6 +100,8 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         reason: r.get(15)?,
         version: r.get(16)?,
         context_purged_at: r.get(17)?,
+        agent: r.get(18)?,
+        run: r.get(19)?,
     })
 }
 
@@ -112,6 +117,9 @@ pub struct NewPause {
     pub callback_url: Option<String>,
     /// None: the workspace's default, else the server's.
     pub timeout_secs: Option<i64>,
+    /// Validated names (see [`super::agents::validate_name`]).
+    pub agent: Option<String>,
+    pub run: Option<String>,
 }
 
 /// Creates a pause, counting it against the plan unless it comes from a test key. Returns the
@@ -146,6 +154,7 @@ pub fn create(
             }));
         }
     }
+    super::agents::on_pause(ctx, now, ws.id, p.agent.as_deref(), p.run.as_deref())?;
     let timeout = p
         .timeout_secs
         .or(ws.default_timeout_secs)
@@ -154,8 +163,8 @@ pub fn create(
     let watch_id = Uuid::now_v7();
     conn.prepare_cached(
         "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
-                             metadata, callback_url, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10)",
+                             metadata, callback_url, created_at, expires_at, agent, run)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         &watch_id.as_bytes()[..],
@@ -167,7 +176,9 @@ pub fn create(
         &p.metadata,
         &p.callback_url,
         now,
-        expires_at
+        expires_at,
+        &p.agent,
+        &p.run
     ])?;
     let id = PauseId(conn.last_insert_rowid());
     super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
@@ -190,6 +201,8 @@ pub fn create(
         reason: None,
         version: 1,
         context_purged_at: None,
+        agent: p.agent,
+        run: p.run,
     };
     let entry = Entry {
         workspace_id: Some(ws.id),
@@ -260,7 +273,18 @@ pub fn cancel(
     };
     let pause = get_in(ctx.conn, Scope::key(key), watch_id)?
         .ok_or_else(|| not_found(&watch_id.to_string()))?;
-    transition(ctx, now, &pause, entry, |conn, id| {
+    cancel_as(ctx, now, &pause, entry)
+}
+
+/// Cancels a pending pause read in this transaction, recording `entry` (who cancelled it: the
+/// agent, or a person cancelling the agent's run).
+pub fn cancel_as(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    pause: &Pause,
+    entry: Entry,
+) -> AppResult<Outcome> {
+    transition(ctx, now, pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = 'cancelled', decided_at = ?1, version = version + 1
              WHERE id = ?2 AND status = 'pending' AND expires_at > ?1",

@@ -44,6 +44,8 @@ pub(super) fn new_pause(conn: &Connection) -> Pause {
         metadata: None,
         callback_url: None,
         timeout_secs: Some(TIMEOUT_SECS),
+        agent: None,
+        run: None,
     };
     pauses::create(&mut WriteCtx::new(conn), NOW, 60, p)
         .unwrap()

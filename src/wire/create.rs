@@ -19,6 +19,11 @@ pub struct CreateBody<'a> {
     pub callback_url: Option<String>,
     #[serde(default)]
     pub metadata: Option<BTreeMap<String, String>>,
+    /// The agent asking (`metadata.agent` stays display-only) and its run.
+    #[serde(default)]
+    pub agent: Option<String>,
+    #[serde(default)]
+    pub run: Option<String>,
 }
 
 /// A valid create request: what the agent asked for, before a key and workspace are attached.
@@ -32,4 +37,6 @@ pub struct CreateRequest {
     pub metadata: Option<String>,
     pub callback_url: Option<String>,
     pub timeout_secs: Option<i64>,
+    pub agent: Option<String>,
+    pub run: Option<String>,
 }

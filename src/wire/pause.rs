@@ -30,6 +30,11 @@ pub struct PauseView<'a> {
     /// tell a purged context from one never sent; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context_purged_at: Option<String>,
+    /// The agent that asked and its run, only when the pause names them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agent: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<&'a str>,
 }
 
 impl Pause {
@@ -56,6 +61,8 @@ impl Pause {
             decided_by: self.decided_by.as_ref(),
             reason: self.reason.as_deref(),
             context_purged_at: self.context_purged_at.map(rfc3339),
+            agent: self.agent.as_deref(),
+            run: self.run.as_deref(),
         }
     }
 

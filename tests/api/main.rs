@@ -1,6 +1,7 @@
 //! One integration-test binary: every test starts the real server on port 0 with a fresh
 //! temp SQLite file and talks HTTP to it.
 
+mod agent_support;
 mod fault_support;
 mod helpers;
 mod logged_server;
@@ -9,6 +10,7 @@ mod settle;
 
 mod account;
 mod agent_text;
+mod agents;
 mod app_layer;
 mod audit_details;
 mod audit_export;

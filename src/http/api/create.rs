@@ -93,6 +93,8 @@ fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPa
         metadata: r.metadata,
         callback_url: r.callback_url,
         timeout_secs: r.timeout_secs,
+        agent: r.agent,
+        run: r.run,
     })
 }
 

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use crate::domain::agents::validate_name;
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
 use crate::http::parse_json;
@@ -55,6 +56,11 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
         metadata: parsed.metadata.map(validate_metadata).transpose()?,
         callback_url: parsed.callback_url.map(validate_url).transpose()?,
         timeout_secs: parsed.timeout_seconds,
+        agent: parsed
+            .agent
+            .map(|a| validate_name("agent", &a))
+            .transpose()?,
+        run: parsed.run.map(|r| validate_name("run", &r)).transpose()?,
     })
 }
 

@@ -1,5 +1,7 @@
 //! The agent-facing JSON API.
 
+pub mod agent_controls;
+pub mod agents;
 pub mod auth;
 pub mod create;
 pub mod create_body;
@@ -35,4 +37,62 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(decide::approve))
             .default_service(only("POST")),
     );
+    agent_routes(cfg);
+}
+
+/// The agents API. The two workspace-wide actions come before `/api/agents/{agent}`, so an
+/// agent cannot be read under the name `stop-all` or `resume-all` (its checkpoint still works).
+fn agent_routes(cfg: &mut web::ServiceConfig) {
+    let post = |path: &str, route: actix_web::Route| {
+        web::resource(path.to_string())
+            .route(route)
+            .default_service(only("POST"))
+    };
+    cfg.service(
+        web::resource("/api/agents")
+            .route(web::get().to(agents::list))
+            .default_service(only("GET")),
+    )
+    .service(post(
+        "/api/agents/stop-all",
+        web::post().to(agent_controls::stop_all),
+    ))
+    .service(post(
+        "/api/agents/resume-all",
+        web::post().to(agent_controls::resume_all),
+    ))
+    .service(
+        web::resource("/api/agents/{agent}")
+            .route(web::get().to(agents::get))
+            .default_service(only("GET")),
+    )
+    .service(
+        web::resource("/api/agents/{agent}/control")
+            .route(web::get().to(agents::control))
+            .default_service(only("GET")),
+    )
+    .service(post(
+        "/api/agents/{agent}/heartbeat",
+        web::post().to(agents::heartbeat),
+    ))
+    .service(post(
+        "/api/agents/{agent}/pause",
+        web::post().to(agent_controls::pause),
+    ))
+    .service(post(
+        "/api/agents/{agent}/resume",
+        web::post().to(agent_controls::resume),
+    ))
+    .service(post(
+        "/api/agents/{agent}/cancel",
+        web::post().to(agent_controls::cancel),
+    ))
+    .service(post(
+        "/api/agents/{agent}/guide",
+        web::post().to(agent_controls::guide),
+    ))
+    .service(post(
+        "/api/runs/{run}/cancel",
+        web::post().to(agent_controls::cancel_run),
+    ));
 }

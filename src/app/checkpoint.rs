@@ -1,0 +1,135 @@
+//! An agent's checkpoint: `POST /api/agents/:agent/heartbeat` reports and reads its control,
+//! `GET /api/agents/:agent/control` only reads it. With a wait, the call parks while the agent
+//! is paused and has no unread guidance, and answers the moment a person resumes, cancels or
+//! guides it, or lifts the workspace's stop. Like the pause long-poll it holds no database
+//! connection while parked: it subscribes to the agent's topic and the workspace's, then reads.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::wait::take_slot;
+use crate::domain::agents::{self, Agent, Control, Report};
+use crate::domain::api_keys::AuthKey;
+use crate::domain::guidance::{self, Guidance};
+use crate::error::{AppError, AppResult};
+use crate::services::Services;
+use crate::waiters::Topic;
+
+/// What the agent is told: its effective control and the guidance after its cursor.
+pub struct Checkpoint {
+    pub agent: Agent,
+    pub control: Control,
+    pub guidance: Vec<Guidance>,
+    /// The `after` for the next call: the last message answered, or the one asked after.
+    pub cursor: i64,
+}
+
+impl Checkpoint {
+    /// Whether a parked call should answer: not paused, or something new to read.
+    fn ready(&self) -> bool {
+        self.control != Control::Paused || !self.guidance.is_empty()
+    }
+}
+
+/// Records the report (only what changed reaches the writer: see [`agents`]), then reads the
+/// control as [`control`] does. A report from a cancelled run is 409 and writes nothing.
+pub async fn heartbeat(
+    services: &Services,
+    key: &AuthKey,
+    name: &str,
+    report: Report,
+    after: Option<i64>,
+    wait: Duration,
+) -> AppResult<Checkpoint> {
+    let ws = key.workspace_id;
+    let now = services.now();
+    let current = {
+        let conn = services.read()?;
+        let current = agents::get(&conn, ws, name)?;
+        if let Some(run) = &report.run {
+            if agents::run_cancelled(&conn, ws, run, current.as_ref().map(|a| a.id))? {
+                return Err(agents::run_conflict(run));
+            }
+        }
+        current
+    };
+    if report.needs_write(current.as_ref(), now) {
+        let name = name.to_string();
+        services
+            .writer
+            .run(move |ctx| agents::report(ctx, now, ws, &name, &report))
+            .await?;
+    }
+    control(services, key, name, after, wait).await
+}
+
+/// The agent's control and guidance after `after`; 404 for an agent never seen. Waits up to
+/// `wait` while it is paused with nothing new to read.
+pub async fn control(
+    services: &Services,
+    key: &AuthKey,
+    name: &str,
+    after: Option<i64>,
+    wait: Duration,
+) -> AppResult<Checkpoint> {
+    let mut cp = load(services, key, name, after)?;
+    if cp.ready() || wait.is_zero() {
+        return Ok(cp);
+    }
+    let deadline = Instant::now() + wait;
+    let topics = [
+        Topic::Agent(cp.agent.id),
+        Topic::Workspace(key.workspace_id),
+    ];
+    let subscription = take_slot(services, &topics, key.id)?;
+    let stopping = services.waiters.shutdown_signal();
+    tokio::pin!(stopping);
+    stopping.as_mut().enable();
+    loop {
+        let notified = subscription.notify().notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        // Read again after subscribing: a commit between the first read and now is not missed.
+        cp = load(services, key, name, after)?;
+        if cp.ready() || Instant::now() >= deadline || services.waiters.is_stopping() {
+            return Ok(cp);
+        }
+        tokio::select! {
+            _ = &mut notified => {}
+            _ = &mut stopping => {}
+            _ = tokio::time::sleep_until(deadline) => {}
+        }
+    }
+}
+
+fn load(
+    services: &Services,
+    key: &AuthKey,
+    name: &str,
+    after: Option<i64>,
+) -> AppResult<Checkpoint> {
+    let conn = services.read()?;
+    let ws = key.workspace_id;
+    let agent = agents::require(&conn, ws, name)?;
+    let after = after.unwrap_or(0);
+    if after > agent.guidance_seq {
+        return Err(AppError::invalid(
+            "after",
+            format!(
+                "`after` is past this agent's last guidance ({}); send the `cursor` of an \
+                 earlier answer",
+                agent.guidance_seq
+            ),
+        ));
+    }
+    let guidance = guidance::after(&conn, agent.id, after)?;
+    let cursor = guidance.last().map_or(after, |g| g.seq);
+    let stopped = agents::stopped_at(&conn, ws)?.is_some();
+    Ok(Checkpoint {
+        control: agent.effective(stopped),
+        agent,
+        guidance,
+        cursor,
+    })
+}

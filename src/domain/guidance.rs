@@ -1,0 +1,96 @@
+//! Guidance: messages from people to an agent, numbered per agent. The number is the agent's
+//! cursor: it asks for what came after the last number it read, so a reconnect neither loses nor
+//! repeats a message (numbers are given in the writer, in commit order, and never reused).
+
+use rusqlite::{params, Connection};
+
+use super::agents::Agent;
+use super::Millis;
+use crate::domain::ids::AgentId;
+use crate::error::{AppError, AppResult};
+
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Messages answered at most per read; the cursor brings the rest on the next call.
+pub const PAGE: i64 = 100;
+
+#[derive(Debug, Clone)]
+pub struct Guidance {
+    pub seq: i64,
+    pub message: String,
+    pub from: String,
+    pub created_at: Millis,
+}
+
+/// A message of 1 to 4,000 characters (after trimming), without NUL.
+pub fn validate_message(raw: &str) -> AppResult<String> {
+    let message = raw.trim();
+    let chars = message.chars().count();
+    if chars == 0 || chars > MAX_MESSAGE_CHARS {
+        return Err(AppError::invalid(
+            "message",
+            format!("`message` must have 1 to {MAX_MESSAGE_CHARS} characters (got {chars})"),
+        ));
+    }
+    if message.contains('\0') {
+        return Err(AppError::invalid(
+            "message",
+            "`message` must not contain NUL characters",
+        ));
+    }
+    Ok(message.to_string())
+}
+
+/// Adds the agent's next message (in the writer).
+pub fn add(
+    conn: &Connection,
+    now: Millis,
+    agent: &Agent,
+    message: &str,
+    from: &str,
+) -> AppResult<Guidance> {
+    let seq: i64 = conn
+        .prepare_cached(
+            "UPDATE agents SET guidance_seq = guidance_seq + 1 WHERE id = ?1 RETURNING guidance_seq",
+        )?
+        .query_row([agent.id], |r| r.get(0))?;
+    conn.prepare_cached(
+        "INSERT INTO agent_guidance (agent_id, seq, message, from_label, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![agent.id, seq, message, from, now])?;
+    Ok(Guidance {
+        seq,
+        message: message.to_string(),
+        from: from.to_string(),
+        created_at: now,
+    })
+}
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Guidance> {
+    Ok(Guidance {
+        seq: r.get(0)?,
+        message: r.get(1)?,
+        from: r.get(2)?,
+        created_at: r.get(3)?,
+    })
+}
+
+/// The messages numbered after `cursor`, oldest first, at most [`PAGE`].
+pub fn after(conn: &Connection, agent: AgentId, cursor: i64) -> AppResult<Vec<Guidance>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, message, from_label, created_at FROM agent_guidance
+         WHERE agent_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+    )?;
+    let rows = stmt.query_map(params![agent, cursor, PAGE], row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The newest messages, newest first.
+pub fn recent(conn: &Connection, agent: AgentId, limit: i64) -> AppResult<Vec<Guidance>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT seq, message, from_label, created_at FROM agent_guidance
+         WHERE agent_id = ?1 ORDER BY seq DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![agent, limit], row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}

@@ -1,0 +1,207 @@
+//! The agent's checkpoint (`POST /api/agents/:agent/heartbeat`, `GET /api/agents/:agent/control`)
+//! and the fleet reads (`GET /api/agents`, `GET /api/agents/:agent`) for an API key.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Deserializer};
+
+use super::auth::ApiKey;
+use super::pauses::parse_wait;
+use crate::app::checkpoint::{self, Checkpoint};
+use crate::domain::agents::{self, AgentState, Control, Report, MAX_TOOL_CHARS};
+use crate::domain::guidance;
+use crate::error::{AppError, AppResult};
+use crate::http::query::Query;
+use crate::http::{parse_json, read_body, State};
+use crate::wire::agent::{AgentDetail, AgentPage, ControlView};
+
+/// A heartbeat; every member is optional, and `null` clears `tool` or `progress`.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct HeartbeatBody {
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    tool: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    progress: Option<Option<i64>>,
+    #[serde(default)]
+    run: Option<String>,
+}
+
+/// Tells `"x": null` (Some(None)) from a missing member (None, the default).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+fn parse_report(body: &[u8]) -> AppResult<Report> {
+    let b: HeartbeatBody = if body.iter().all(u8::is_ascii_whitespace) {
+        HeartbeatBody::default()
+    } else {
+        parse_json(body)?
+    };
+    let state = b.state.map(|s| {
+        AgentState::from_name(&s).ok_or_else(|| {
+            let all: Vec<_> = AgentState::ALL.iter().map(|s| s.as_str()).collect();
+            AppError::invalid(
+                "state",
+                format!("`state` must be one of {}", all.join(", ")),
+            )
+        })
+    });
+    if let Some(Some(tool)) = &b.tool {
+        let chars = tool.chars().count();
+        if chars == 0 || chars > MAX_TOOL_CHARS || tool.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "tool",
+                format!("`tool` has 1 to {MAX_TOOL_CHARS} characters and no control characters"),
+            ));
+        }
+    }
+    if let Some(Some(p)) = b.progress {
+        if !(0..=100).contains(&p) {
+            return Err(AppError::invalid(
+                "progress",
+                format!("`progress` must be 0 to 100 (got {p})"),
+            ));
+        }
+    }
+    Ok(Report {
+        state: state.transpose()?,
+        tool: b.tool,
+        progress: b.progress,
+        run: b
+            .run
+            .map(|r| agents::validate_name("run", &r))
+            .transpose()?,
+    })
+}
+
+/// `?after=CURSOR&wait=N`.
+fn parse_query(req: &HttpRequest) -> AppResult<(Option<i64>, std::time::Duration)> {
+    let q = Query::parse(req.query_string())?;
+    let after = match q.get("after")? {
+        None => None,
+        Some(raw) => Some(
+            raw.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(|| {
+                    AppError::invalid("after", "`after` must be a `cursor` from an earlier answer")
+                })?,
+        ),
+    };
+    Ok((after, parse_wait(q.get("wait")?)?))
+}
+
+/// The agent name in the path, checked like the `agent` of a pause (a bad one names nobody).
+pub fn path_name(raw: &str) -> AppResult<String> {
+    agents::validate_name("agent", raw).map_err(|_| agents::not_found(raw))
+}
+
+fn answer(cp: &Checkpoint) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(ControlView {
+            control: cp.control,
+            guidance: cp.guidance.iter().map(|g| g.view()).collect(),
+            cursor: cp.cursor.to_string(),
+        })
+}
+
+/// `POST /api/agents/:agent/heartbeat[?after=&wait=]`.
+pub async fn heartbeat(
+    state: State,
+    key: ApiKey,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let name = agents::validate_name("agent", &path)?;
+    let (after, wait) = parse_query(&req)?;
+    let report = parse_report(&read_body(&req, payload).await?)?;
+    let services = state.services();
+    let cp = checkpoint::heartbeat(&services, &key.0, &name, report, after, wait).await?;
+    Ok(answer(&cp))
+}
+
+/// `GET /api/agents/:agent/control[?after=&wait=]`.
+pub async fn control(
+    state: State,
+    key: ApiKey,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let name = path_name(&path)?;
+    let (after, wait) = parse_query(&req)?;
+    let cp = checkpoint::control(&state.services(), &key.0, &name, after, wait).await?;
+    Ok(answer(&cp))
+}
+
+/// `GET /api/agents?state=&control=&limit=&offset=`, by name.
+pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<HttpResponse> {
+    let q = Query::parse(req.query_string())?;
+    let wanted_state = match q.get("state")?.filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            AgentState::from_name(s)
+                .ok_or_else(|| AppError::invalid("state", format!("unknown state `{s}`")))?,
+        ),
+    };
+    let control = match q.get("control")?.filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => Some(
+            Control::from_name(s)
+                .ok_or_else(|| AppError::invalid("control", format!("unknown control `{s}`")))?,
+        ),
+    };
+    let (limit, offset) = (
+        q.int("limit", 1, 200, 50)?,
+        q.int("offset", 0, 1_000_000_000, 0)?,
+    );
+    let (now, ws) = (state.now(), key.0.workspace_id);
+    let conn = state.read()?;
+    let filter = agents::Filter {
+        state: wanted_state,
+        control,
+    };
+    let page = agents::list(&conn, ws, filter, limit, offset, now)?;
+    let body = AgentPage {
+        items: page
+            .items
+            .iter()
+            .map(|(a, n)| a.view(page.stopped, *n))
+            .collect(),
+        total: page.total,
+        limit,
+        offset,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(body))
+}
+
+/// `GET /api/agents/:agent`: the row, its pending pauses, recent guidance and state changes.
+pub async fn get(state: State, key: ApiKey, path: web::Path<String>) -> AppResult<HttpResponse> {
+    let name = path_name(&path)?;
+    let (now, ws, base) = (state.now(), key.0.workspace_id, state.base_url());
+    let conn = state.read()?;
+    let agent = agents::require(&conn, ws, &name)?;
+    let stopped = agents::stopped_at(&conn, ws)?.is_some();
+    let pending = agents::pending_pauses(&conn, ws, &name, now)?;
+    let recent = guidance::recent(&conn, agent.id, 20)?;
+    let history = agents::history(&conn, agent.id, agents::HISTORY_KEPT)?;
+    let body = AgentDetail {
+        agent: agent.view(stopped, pending.len() as i64),
+        pending: pending
+            .iter()
+            .map(|w| format!("{base}/api/pause/{w}"))
+            .collect(),
+        guidance: recent.iter().map(|g| g.view()).collect(),
+        history: history.iter().map(|h| h.view()).collect(),
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .json(body))
+}
