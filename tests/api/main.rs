@@ -9,6 +9,7 @@ mod mail_support;
 mod settle;
 
 mod account;
+mod agent_controls;
 mod agent_text;
 mod agents;
 mod app_layer;

@@ -1,0 +1,416 @@
+//! People pausing, resuming, cancelling and guiding agents: the parked checkpoint is woken,
+//! the guidance cursor neither loses nor repeats, cancels end exactly their pauses.
+
+use std::time::Instant;
+
+use serde_json::{json, Value};
+
+use crate::agent_support::*;
+use crate::helpers::{assert_problem, spawn_app};
+
+#[tokio::test]
+async fn only_a_signed_in_person_with_the_csrf_header_controls_agents() {
+    let app = spawn_app().await;
+    beat_ok(&app, "a", json!({})).await;
+    for path in [
+        "/api/agents/a/pause",
+        "/api/agents/a/resume",
+        "/api/agents/a/cancel",
+        "/api/agents/a/guide",
+        "/api/agents/stop-all",
+        "/api/agents/resume-all",
+        "/api/runs/r/cancel",
+    ] {
+        let with_key = app.api.post(app.url(path)).bearer_auth(&app.key);
+        let res = with_key
+            .json(&json!({ "message": "m" }))
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(res, 403).await;
+        assert!(problem["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("API keys cannot"));
+        let res = app.api.post(app.url(path)).send().await.unwrap();
+        assert_problem(res, 401).await;
+    }
+    let browser = app.sign_in(&app.owner_email).await;
+    let no_csrf = browser.client.post(browser.url("/api/agents/a/pause"));
+    assert_problem(no_csrf.json(&json!({})).send().await.unwrap(), 403).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE event LIKE 'agent%'"),
+        0
+    );
+}
+
+#[tokio::test]
+async fn a_paused_agents_checkpoint_parks_until_it_is_resumed() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    beat_ok(&app, "a", json!({ "state": "acting" })).await;
+    let paused = act_ok(&browser, "/api/agents/a/pause", json!({})).await;
+    assert_eq!(paused["control"], "paused");
+    // Without a wait, or while running, the answer is immediate.
+    let now: Value = control(&app, "a", "").await.json().await.unwrap();
+    assert_eq!(now["control"], "paused");
+
+    let poll = spawn_control(&app, "a", "?wait=30");
+    until_parked(&app, 1).await;
+    let since = Instant::now();
+    act_ok(&browser, "/api/agents/a/resume", json!({})).await;
+    let (status, body) = answered(poll, since, "resume").await;
+    assert_eq!((status, body["control"].clone()), (200, json!("running")));
+    assert_eq!(app.app_state.waiters.active(), 0);
+}
+
+#[tokio::test]
+async fn a_parked_heartbeat_is_woken_by_cancel_and_a_parked_read_by_guidance() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    beat_ok(&app, "a", json!({ "run": "r1" })).await;
+    act_ok(&browser, "/api/agents/a/pause", json!({})).await;
+
+    let poll = spawn_control(&app, "a", "?wait=30s&after=0");
+    until_parked(&app, 1).await;
+    let since = Instant::now();
+    guide(&browser, "a", "Focus only on US market data").await;
+    let (_, body) = answered(poll, since, "guidance").await;
+    assert_eq!(body["control"], "paused");
+    assert_eq!(
+        body["guidance"][0]["message"],
+        "Focus only on US market data"
+    );
+    assert_eq!(body["guidance"][0]["from"], app.owner_email.as_str());
+    assert_eq!(body["cursor"], "1");
+
+    let (client, url, key) = (
+        app.api.clone(),
+        app.url("/api/agents/a/heartbeat?wait=30&after=1"),
+        app.key.clone(),
+    );
+    let beat = tokio::spawn(async move {
+        let res = client
+            .post(url)
+            .bearer_auth(key)
+            .json(&json!({ "state": "waiting" }));
+        let res = res.send().await.unwrap();
+        (
+            res.status().as_u16(),
+            res.json::<Value>().await.unwrap(),
+            Instant::now(),
+        )
+    });
+    until_parked(&app, 1).await;
+    let since = Instant::now();
+    act_ok(&browser, "/api/agents/a/cancel", json!({})).await;
+    let (status, body) = answered(beat, since, "cancel").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body,
+        json!({ "control": "cancelled", "guidance": [], "cursor": "1" })
+    );
+}
+
+#[tokio::test]
+async fn the_guidance_cursor_neither_loses_nor_repeats_a_message_across_reconnects() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    beat_ok(&app, "g", json!({})).await;
+    for i in 1..=3 {
+        guide(&browser, "g", &format!("m{i}")).await;
+    }
+    let mut seen: Vec<String> = Vec::new();
+    let mut cursor = "0".to_string();
+    // Messages arrive between reads, one page holds at most 100: read until caught up.
+    for round in 0..4 {
+        if round == 1 {
+            for i in 4..=104 {
+                guide(&browser, "g", &format!("m{i}")).await;
+            }
+        }
+        loop {
+            let res = control(&app, "g", &format!("?after={cursor}")).await;
+            let body: Value = res.json().await.unwrap();
+            let got = body["guidance"].as_array().unwrap();
+            seen.extend(
+                got.iter()
+                    .map(|g| g["message"].as_str().unwrap().to_string()),
+            );
+            cursor = body["cursor"].as_str().unwrap().to_string();
+            if got.is_empty() {
+                break;
+            }
+        }
+    }
+    let expected: Vec<String> = (1..=104).map(|i| format!("m{i}")).collect();
+    assert_eq!(seen, expected);
+    assert_eq!(cursor, "104");
+    // Without a cursor the agent reads from the first message.
+    let first: Value = control(&app, "g", "").await.json().await.unwrap();
+    assert_eq!(first["guidance"].as_array().unwrap().len(), 100);
+    assert_eq!(first["cursor"], "100");
+}
+
+#[tokio::test]
+async fn guidance_is_one_to_4000_characters_for_an_agent_not_cancelled() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    beat_ok(&app, "g", json!({})).await;
+    guide(&browser, "g", &"x".repeat(4000)).await;
+    for (message, detail) in [
+        (
+            "x".repeat(4001),
+            "`message` must have 1 to 4000 characters (got 4001)",
+        ),
+        (
+            "  ".to_string(),
+            "`message` must have 1 to 4000 characters (got 0)",
+        ),
+    ] {
+        let res = act(
+            &browser,
+            "/api/agents/g/guide",
+            json!({ "message": message }),
+        )
+        .await;
+        assert_eq!(assert_problem(res, 422).await["detail"], detail);
+    }
+    let unknown = act(
+        &browser,
+        "/api/agents/nobody/guide",
+        json!({ "message": "m" }),
+    )
+    .await;
+    assert_problem(unknown, 404).await;
+    act_ok(&browser, "/api/agents/g/cancel", json!({})).await;
+    let late = act(&browser, "/api/agents/g/guide", json!({ "message": "m" })).await;
+    assert_problem(late, 409).await;
+    for verb in ["pause", "resume"] {
+        let res = act(&browser, &format!("/api/agents/g/{verb}"), json!({})).await;
+        assert_problem(res, 409).await;
+    }
+    for verb in ["pause", "resume", "cancel"] {
+        let res = act(&browser, &format!("/api/agents/nobody/{verb}"), json!({})).await;
+        assert_problem(res, 404).await;
+    }
+}
+
+#[tokio::test]
+async fn cancelling_an_agent_cancels_exactly_its_pending_pauses_and_ends_its_run() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    let mine = [
+        watch_id_of(&app, "a", "r1").await,
+        watch_id_of(&app, "a", "r1").await,
+    ];
+    let other_agent = watch_id_of(&app, "b", "r1").await;
+    let no_agent = app.create_watch_id(json!({ "action": "plain" })).await;
+    let decided = watch_id_of(&app, "a", "r1").await;
+    assert_eq!(browser.decide(&decided, true, None).await.status(), 200);
+
+    let poll = tokio::spawn({
+        let (client, url, key) = (
+            app.api.clone(),
+            app.url(&format!("/api/pause/{}?wait=30", mine[0])),
+            app.key.clone(),
+        );
+        async move { client.get(url).bearer_auth(key).send().await.unwrap() }
+    });
+    until_parked(&app, 1).await;
+    let cancelled = act_ok(&browser, "/api/agents/a/cancel", json!({})).await;
+    assert_eq!(cancelled["control"], "cancelled");
+    assert_eq!(cancelled["pendingPauses"], 0);
+    let woke: Value = poll.await.unwrap().json().await.unwrap();
+    assert_eq!(woke["status"], "cancelled");
+    for w in &mine {
+        assert_eq!(app.stored_status(w), "cancelled");
+    }
+    assert_eq!(app.stored_status(&other_agent), "pending");
+    assert_eq!(app.stored_status(&no_agent), "pending");
+    assert_eq!(app.stored_status(&decided), "approved");
+
+    // The run is over for this agent: its pauses and heartbeats are refused.
+    let again = pause_of(&app, json!("a"), json!("r1")).await;
+    assert_eq!(
+        assert_problem(again, 409).await["detail"],
+        "run `r1` was cancelled; start a new run (a new `run` value) to go on"
+    );
+    assert_problem(pause_of(&app, json!("a"), Value::Null).await, 409).await;
+    assert_problem(heartbeat(&app, "a", json!({ "run": "r1" }), "").await, 409).await;
+    let still: Value = beat_ok(&app, "a", json!({})).await;
+    assert_eq!(still["control"], "cancelled");
+    // Another agent of the same run goes on; a new run starts the agent again.
+    assert_eq!(pause_of(&app, json!("b"), json!("r1")).await.status(), 201);
+    let restarted = beat_ok(&app, "a", json!({ "run": "r2" })).await;
+    assert_eq!(restarted["control"], "running");
+    assert_eq!(pause_of(&app, json!("a"), json!("r2")).await.status(), 201);
+}
+
+#[tokio::test]
+async fn cancelling_a_run_cancels_its_pauses_and_the_agents_running_it() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    let in_run = [
+        watch_id_of(&app, "a", "nightly").await,
+        watch_id_of(&app, "b", "nightly").await,
+    ];
+    let run_only: Value = pause_of(&app, Value::Null, json!("nightly"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let elsewhere = watch_id_of(&app, "c", "daily").await;
+    assert_problem(
+        act(&browser, "/api/runs/unknown/cancel", json!({})).await,
+        404,
+    )
+    .await;
+
+    let done = act_ok(&browser, "/api/runs/nightly/cancel", json!({})).await;
+    assert_eq!(done["run"], "nightly");
+    assert_eq!(done["cancelledPauses"].as_array().unwrap().len(), 3);
+    assert_eq!(done["cancelledAgents"], json!(["a", "b"]));
+    for w in in_run
+        .iter()
+        .chain([&run_only["watchId"].as_str().unwrap().to_string()])
+    {
+        assert_eq!(app.stored_status(w), "cancelled");
+    }
+    assert_eq!(app.stored_status(&elsewhere), "pending");
+    let c: Value = agent(&app, "c").await.json().await.unwrap();
+    assert_eq!(c["control"], "running");
+    // Every agent is refused in that run, even one that never named it before.
+    assert_problem(pause_of(&app, json!("c"), json!("nightly")).await, 409).await;
+    assert_problem(pause_of(&app, Value::Null, json!("nightly")).await, 409).await;
+    assert_problem(
+        heartbeat(&app, "d", json!({ "run": "nightly" }), "").await,
+        409,
+    )
+    .await;
+    // A second cancel of the same run finds nothing more to end.
+    let again = act_ok(&browser, "/api/runs/nightly/cancel", json!({})).await;
+    assert_eq!(again["cancelledPauses"], json!([]));
+}
+
+#[tokio::test]
+async fn the_emergency_stop_pauses_every_agent_and_its_undo_keeps_single_pauses() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    for name in ["a", "b", "c"] {
+        beat_ok(&app, name, json!({})).await;
+    }
+    act_ok(&browser, "/api/agents/b/pause", json!({})).await;
+    let stopped = act_ok(&browser, "/api/agents/stop-all", json!({})).await;
+    assert_eq!(stopped["stopped"], true);
+    let a: Value = agent(&app, "a").await.json().await.unwrap();
+    assert_eq!(
+        (a["control"].clone(), a["ownControl"].clone()),
+        (json!("paused"), json!("running"))
+    );
+    assert_eq!(a["stopped"], true);
+
+    let polls = [
+        spawn_control(&app, "a", "?wait=30"),
+        spawn_control(&app, "b", "?wait=30"),
+        spawn_control(&app, "c", "?wait=30"),
+    ];
+    until_parked(&app, 3).await;
+    let since = Instant::now();
+    let lifted = act_ok(&browser, "/api/agents/resume-all", json!({})).await;
+    assert_eq!(lifted, json!({ "stopped": false, "stoppedAt": null }));
+    let [a, b, c] = polls;
+    assert_eq!(
+        answered(a, since, "resume-all a").await.1["control"],
+        "running"
+    );
+    assert_eq!(
+        answered(c, since, "resume-all c").await.1["control"],
+        "running"
+    );
+    // b was paused by hand: lifting the stop does not resume it; it stays parked.
+    assert_eq!(app.app_state.waiters.active(), 1);
+    let b_now: Value = control(&app, "b", "").await.json().await.unwrap();
+    assert_eq!(b_now["control"], "paused");
+    act_ok(&browser, "/api/agents/b/resume", json!({})).await;
+    assert_eq!(answered(b, since, "resume b").await.1["control"], "running");
+    let events =
+        "SELECT count(*) FROM audit_log WHERE event IN ('agents.stopped', 'agents.resumed')";
+    assert_eq!(app.count(events), 2);
+}
+
+#[tokio::test]
+async fn every_control_is_audited_with_who_did_it_and_sent_to_subscribed_webhooks() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    let now = app.now();
+    app.with_db(move |c| {
+        let events: Vec<String> = [
+            "agent.paused",
+            "agent.resumed",
+            "agent.cancelled",
+            "agent.guided",
+        ]
+        .map(String::from)
+        .to_vec();
+        let ws = holdpoint::domain::ids::WorkspaceId(1);
+        holdpoint::domain::webhooks::create(c, now, ws, "https://hooks.example.com/h", &events)
+    })
+    .unwrap();
+    let waiting = watch_id_of(&app, "a", "r1").await;
+    act_ok(&browser, "/api/agents/a/pause", json!({})).await;
+    act_ok(&browser, "/api/agents/a/pause", json!({})).await;
+    guide(&browser, "a", "Use only the approved vendor list").await;
+    act_ok(&browser, "/api/agents/a/resume", json!({})).await;
+    act_ok(&browser, "/api/agents/a/cancel", json!({})).await;
+
+    let audit = app.audit_events("a");
+    let names: Vec<&str> = audit.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "agent.paused",
+            "agent.guided",
+            "agent.resumed",
+            "agent.cancelled"
+        ]
+    );
+    let actors =
+        "SELECT count(*) FROM audit_log WHERE event LIKE 'agent.%' AND actor_type = 'user'";
+    assert_eq!(app.count(actors), 4);
+    let pause_cancel = app.audit_events(&waiting);
+    assert!(pause_cancel.iter().any(|(e, _)| e == "pause.cancelled"));
+
+    let payloads: Vec<Value> = app
+        .with_db(|c| {
+            let mut s =
+                c.prepare("SELECT payload FROM outbox WHERE event LIKE 'agent.%' ORDER BY id")?;
+            let rows = s.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows
+                .map(|p| serde_json::from_str(&p.unwrap()).unwrap())
+                .collect())
+        })
+        .unwrap();
+    let types: Vec<&str> = payloads
+        .iter()
+        .map(|p| p["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "agent.paused",
+            "agent.guided",
+            "agent.resumed",
+            "agent.cancelled"
+        ]
+    );
+    assert!(payloads
+        .iter()
+        .all(|p| p["data"]["by"] == app.owner_email.as_str()));
+    assert_eq!(
+        payloads[1]["data"]["guidance"]["message"],
+        "Use only the approved vendor list"
+    );
+    assert_eq!(payloads[3]["data"]["cancelledPauses"], json!([waiting]));
+    assert_eq!(payloads[3]["data"]["name"], "a");
+}
