@@ -10,6 +10,7 @@ mod settle;
 
 mod account;
 mod agent_controls;
+mod agent_fleet;
 mod agent_text;
 mod agents;
 mod app_layer;
