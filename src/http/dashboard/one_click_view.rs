@@ -72,6 +72,7 @@ impl Page {
         let heading = match pause.status(now) {
             Status::Approved => "Approved",
             Status::Rejected => "Rejected",
+            Status::ChangesRequested => "Changes requested",
             Status::Cancelled => "Cancelled",
             _ => "Already decided",
         };
@@ -110,6 +111,7 @@ pub fn decided_line(p: &Pause, now: Millis) -> String {
     let mut s = match status {
         Status::Approved => "Approved".to_string(),
         Status::Rejected => "Rejected".to_string(),
+        Status::ChangesRequested => "Changes requested".to_string(),
         Status::Cancelled => "Cancelled by the agent".to_string(),
         Status::Expired => {
             return format!(
