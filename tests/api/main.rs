@@ -49,6 +49,8 @@ mod manage_users;
 mod methods_and_headers;
 mod metrics;
 mod one_click;
+mod plan_pages;
+mod plans;
 mod outbound_proxy;
 mod pause_timers;
 mod process;
