@@ -83,6 +83,28 @@ async fn the_page_shows_the_chain_of_versions_and_the_diff_against_the_previous_
     assert!(!first.contains("Changes since"), "the first version has no diff");
     assert!(first.contains("Changes requested</strong> by"));
     assert!(first.contains("Snapshot to S3 first"));
+
+    let history = browser
+        .get("/history?status=changes_requested")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(history.contains(&format!("/pauses/{v1}")), "{history}");
+    assert!(!history.contains(&format!("/pauses/{v2}")));
+}
+
+#[tokio::test]
+async fn the_queue_offers_plan_buttons_and_an_escaped_preview_of_the_plan() {
+    let app = spawn_app().await;
+    create_plan(&app, HOSTILE, None).await;
+    app.create_pause("Deploy").await;
+    let browser = app.sign_in(&app.owner_email).await;
+    let queue = browser.get("/").await.text().await.unwrap();
+    assert_eq!(queue.matches("✓ Approve plan").count(), 1, "{queue}");
+    assert_eq!(queue.matches("↩ Request changes").count(), 1);
+    assert_eq!(queue.matches("✗ Reject").count(), 1, "the approval keeps its buttons");
+    assert!(queue.contains("alert(1)") && !queue.contains("<script>alert"));
 }
 
 #[tokio::test]

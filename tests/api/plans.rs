@@ -281,3 +281,46 @@ async fn a_revision_links_both_versions_and_changes_the_old_one_s_etag() {
     assert_eq!(old["revisedBy"], id(&v2).as_str());
     assert_eq!(old["status"], "changes_requested");
 }
+
+#[tokio::test]
+async fn changes_requested_reaches_slack_the_usage_page_and_the_audit_filter() {
+    let app = spawn_app_without_email().await;
+    app.with_db(|c| {
+        Ok(c.execute(
+            "UPDATE workspaces SET slack_webhook_url = 'http://127.0.0.1:9/slack'",
+            [],
+        )?)
+    })
+    .unwrap();
+    let watch_id = id(&create_plan(&app, PLAN_V1, None).await);
+    let browser = app.sign_in(&app.owner_email).await;
+    browser.decide(&watch_id, false, Some("fewer steps")).await;
+    let slack: String = app
+        .with_db(|c| {
+            Ok(c.query_row(
+                "SELECT payload FROM outbox WHERE channel = 'slack'
+                   AND event = 'pause.changes_requested'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert!(
+        slack.contains("*Migrate billing* was sent back for changes by owner@example.com: fewer steps"),
+        "{slack}"
+    );
+    let usage = browser.get("/usage").await.text().await.unwrap();
+    assert!(
+        usage.contains("<div><dt>Changes requested</dt><dd>1</dd></div>"),
+        "{usage}"
+    );
+    assert!(usage.contains("bar bar-changes_requested"));
+    let audit = browser
+        .get("/audit?event=pause.changes_requested")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(audit.contains("<option value=\"pause.changes_requested\" selected>"));
+    assert!(audit.contains(&watch_id), "{audit}");
+}
