@@ -10,7 +10,8 @@ const REL: &str = "noopener noreferrer nofollow";
 
 /// The HTML of `markdown`; every piece of agent text in it is escaped.
 pub fn to_html(markdown: &str) -> String {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
+    let options =
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let events = Parser::new_ext(markdown, options).map(defuse);
     let mut out = String::with_capacity(markdown.len() * 3 / 2);
     html::push_html(&mut out, events);
@@ -103,8 +104,14 @@ mod tests {
         let html = to_html("<script>alert(1)</script>\n\nhi <img src=x onerror=alert(2)> there");
         assert!(!html.contains("<script"), "{html}");
         assert!(!html.contains("<img"), "{html}");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
-        assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"), "{html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("&lt;img src=x onerror=alert(2)&gt;"),
+            "{html}"
+        );
     }
 
     #[test]
@@ -119,7 +126,10 @@ mod tests {
             "vbscript:msgbox(1)",
         ] {
             let html = to_html(&format!("[x](<{url}>) and ![i](<{url}>)"));
-            assert!(!html.to_ascii_lowercase().contains("script:"), "{url}: {html}");
+            assert!(
+                !html.to_ascii_lowercase().contains("script:"),
+                "{url}: {html}"
+            );
             assert!(!html.contains("data:"), "{url}: {html}");
             assert_eq!(html.matches("href=\"#\"").count(), 2, "{url}: {html}");
         }
@@ -127,12 +137,16 @@ mod tests {
 
     #[test]
     fn safe_links_keep_their_target_and_get_rel() {
-        let html = to_html("[docs](https://example.com/a?b=1&c=\"2\") [rel](/pauses) <me@example.com>");
+        let html =
+            to_html("[docs](https://example.com/a?b=1&c=\"2\") [rel](/pauses) <me@example.com>");
         assert!(
             html.contains(r#"<a href="https://example.com/a?b=1&amp;c=&quot;2&quot;" rel="noopener noreferrer nofollow">docs</a>"#),
             "{html}"
         );
-        assert!(html.contains(r#"href="/pauses" rel="noopener noreferrer nofollow""#), "{html}");
+        assert!(
+            html.contains(r#"href="/pauses" rel="noopener noreferrer nofollow""#),
+            "{html}"
+        );
         assert!(html.contains(r#"href="mailto:me@example.com""#), "{html}");
     }
 

@@ -170,10 +170,9 @@ pub fn create(
         .or(ws.default_timeout_secs)
         .unwrap_or(server_timeout);
     let expires_at = now + timeout * 1000;
-    let revised = match &p.revises {
-        Some(w) => Some(super::plans::revisable(ctx, now, p.workspace_id, p.test, w)?),
-        None => None,
-    };
+    let revised = (p.revises.as_ref())
+        .map(|w| super::plans::revisable(ctx, now, p.workspace_id, p.test, w))
+        .transpose()?;
     let conn = ctx.conn;
     let watch_id = Uuid::now_v7();
     conn.prepare_cached(

@@ -25,11 +25,17 @@ pub const MAX_REASON_CHARS: usize = 2000;
 /// What a person answers. Questions' answers are to come.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
-    Approve { reason: Option<String> },
-    Reject { reason: Option<String> },
+    Approve {
+        reason: Option<String>,
+    },
+    Reject {
+        reason: Option<String>,
+    },
     /// A plan sent back: `feedback` is required, and is the pause's `reason`. A reject of a
     /// plan becomes this ([`Response::for_kind`]): a plan is never rejected.
-    RequestChanges { feedback: Option<String> },
+    RequestChanges {
+        feedback: Option<String>,
+    },
 }
 
 impl Response {

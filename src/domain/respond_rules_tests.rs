@@ -134,6 +134,9 @@ fn only_a_plan_can_be_sent_back_for_changes() {
         feedback: Some("smaller steps".into()),
     };
     let refused = run(&conn, NOW, by(ALICE), &p, r);
-    assert!(matches!(refused, Err(RespondError::NotAPlan)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(RespondError::NotAPlan)),
+        "{refused:?}"
+    );
     assert_eq!(written(&conn, &p).0, 0);
 }

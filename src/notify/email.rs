@@ -11,8 +11,8 @@ use crate::domain::outbox::{Message, Outcome};
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::text::mark_bidi;
 use crate::domain::{human_time_rfc, notifications, plans, rfc3339, users};
-use crate::markdown;
 use crate::error::AppResult;
+use crate::markdown;
 use crate::services::Services;
 
 /// Subject lines longer than this are cut (clients truncate them anyway).

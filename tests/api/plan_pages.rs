@@ -23,17 +23,26 @@ fn assert_defused(html: &str) {
     // Raw HTML appears as escaped text; no tag the page really has may carry any of it.
     for tag in html.split('<').skip(1).filter_map(|t| t.split('>').next()) {
         let tag = tag.to_ascii_lowercase();
-        assert!(!tag.starts_with("script") && !tag.starts_with("img"), "<{tag}>");
+        assert!(
+            !tag.starts_with("script") && !tag.starts_with("img"),
+            "<{tag}>"
+        );
         for bad in ["javascript", "data:", "onerror"] {
             assert!(!tag.contains(bad), "{bad} in <{tag}>");
         }
     }
-    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
     assert!(html.contains(
         r#"<a href="https://example.com/runbook" rel="noopener noreferrer nofollow">docs</a>"#
     ));
     assert!(html.contains(r##"<a href="#" rel="noopener noreferrer nofollow">here</a>"##));
-    assert!(html.contains("[image: pixel]"), "images are links, not loaded");
+    assert!(
+        html.contains("[image: pixel]"),
+        "images are links, not loaded"
+    );
 }
 
 #[tokio::test]
@@ -59,28 +68,46 @@ async fn the_page_shows_the_chain_of_versions_and_the_diff_against_the_previous_
     let app = spawn_app().await;
     let browser = app.sign_in(&app.owner_email).await;
     let v1 = id(&create_plan(&app, PLAN_V1, None).await);
-    browser.decide(&v1, false, Some("Snapshot to S3 first")).await;
+    browser
+        .decide(&v1, false, Some("Snapshot to S3 first"))
+        .await;
     let v2_text = "# Migrate the billing DB\n\n1. Snapshot the database to S3 <now>\n2. Run the migration\n3. Switch traffic\n";
     let v2 = id(&create_plan(&app, v2_text, Some(&v1)).await);
     browser.decide(&v2, true, None).await;
 
-    let page = browser.get(&format!("/pauses/{v2}")).await.text().await.unwrap();
+    let page = browser
+        .get(&format!("/pauses/{v2}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Plan, version 2 of 2"), "{page}");
     assert!(page.contains(&format!("<a href=\"/pauses/{v1}\">Version 1</a>")));
     assert!(page.contains("<strong aria-current=\"page\">Version 2</strong>"));
     assert!(page.contains("Changes since version 1"));
     assert!(page.contains("<span class=\"diff-del\">-1. Snapshot the database</span>"));
-    assert!(page.contains(
-        "<span class=\"diff-add\">+1. Snapshot the database to S3 &#60;now&#62;</span>"
-    ) || page.contains(
-        "<span class=\"diff-add\">+1. Snapshot the database to S3 &lt;now&gt;</span>"
-    ), "diff lines are escaped: {page}");
+    assert!(
+        page.contains(
+            "<span class=\"diff-add\">+1. Snapshot the database to S3 &#60;now&#62;</span>"
+        ) || page.contains(
+            "<span class=\"diff-add\">+1. Snapshot the database to S3 &lt;now&gt;</span>"
+        ),
+        "diff lines are escaped: {page}"
+    );
     assert!(page.contains("<span class=\"diff-same\"> 2. Run the migration</span>"));
 
-    let first = browser.get(&format!("/pauses/{v1}")).await.text().await.unwrap();
+    let first = browser
+        .get(&format!("/pauses/{v1}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(first.contains("Plan, version 1 of 2"));
     assert!(first.contains(&format!("<a href=\"/pauses/{v2}\">Version 2</a>")));
-    assert!(!first.contains("Changes since"), "the first version has no diff");
+    assert!(
+        !first.contains("Changes since"),
+        "the first version has no diff"
+    );
     assert!(first.contains("Changes requested</strong> by"));
     assert!(first.contains("Snapshot to S3 first"));
 
@@ -103,7 +130,11 @@ async fn the_queue_offers_plan_buttons_and_an_escaped_preview_of_the_plan() {
     let queue = browser.get("/").await.text().await.unwrap();
     assert_eq!(queue.matches("✓ Approve plan").count(), 1, "{queue}");
     assert_eq!(queue.matches("↩ Request changes").count(), 1);
-    assert_eq!(queue.matches("✗ Reject").count(), 1, "the approval keeps its buttons");
+    assert_eq!(
+        queue.matches("✗ Reject").count(),
+        1,
+        "the approval keeps its buttons"
+    );
     assert!(queue.contains("alert(1)") && !queue.contains("<script>alert"));
 }
 
@@ -120,29 +151,53 @@ async fn the_email_renders_the_plan_and_its_request_changes_page_requires_feedba
     assert!(mail.header("Subject").starts_with("Plan review needed: "));
     assert_defused(&mail.html);
     assert!(mail.html.contains(">Approve plan</a>") && mail.html.contains(">Request changes</a>"));
-    assert!(mail.text.contains(HOSTILE.trim_end()), "the text part shows the source");
+    assert!(
+        mail.text.contains(HOSTILE.trim_end()),
+        "the text part shows the source"
+    );
     assert!(mail.text.contains("Request changes: "));
 
     let (_, request_changes) = mail.buttons();
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
-    let page = client.get(&request_changes).send().await.unwrap().text().await.unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let page = client
+        .get(&request_changes)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Plan review requested") && page.contains("id=\"plan-body\""));
     assert!(page.contains("↩ Request changes") && page.contains("(required to request changes)"));
     let csrf = extract(&page, "name=\"csrf_token\" value=\"").unwrap();
     let res = client
         .post(&request_changes)
-        .form(&[("csrf_token", csrf.as_str()), ("approved", "false"), ("reason", "")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("approved", "false"),
+            ("reason", ""),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
-    assert!(page.contains("feedback is required to request changes"), "{page}");
+    assert!(
+        page.contains("feedback is required to request changes"),
+        "{page}"
+    );
     assert_eq!(app.stored_status(&watch_id), "pending");
     let csrf = extract(&page, "name=\"csrf_token\" value=\"").unwrap();
     let res = client
         .post(&request_changes)
-        .form(&[("csrf_token", csrf.as_str()), ("approved", "false"), ("reason", "No pixels")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("approved", "false"),
+            ("reason", "No pixels"),
+        ])
         .send()
         .await
         .unwrap();

@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
-use uuid::Uuid;
-
-use crate::domain::kind::Kind;
+use super::create_plan::{parse_kind, validate_plan};
 pub use crate::domain::plans::MAX_PLAN_BYTES;
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
@@ -65,68 +63,6 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
         callback_url: parsed.callback_url.map(validate_url).transpose()?,
         timeout_secs: parsed.timeout_seconds,
     })
-}
-
-fn parse_kind(raw: Option<&str>) -> AppResult<Kind> {
-    let Some(raw) = raw else {
-        return Ok(Kind::Approval);
-    };
-    Kind::from_name(raw).ok_or_else(|| {
-        AppError::invalid(
-            "kind",
-            format!("`kind` must be `approval`, `question` or `plan` (got `{raw}`)"),
-        )
-    })
-}
-
-/// `plan` comes exactly with kind `plan`, and `revises` only with it.
-fn validate_plan(
-    kind: Kind,
-    plan: Option<String>,
-    revises: Option<String>,
-) -> AppResult<(Option<String>, Option<Uuid>)> {
-    let is_plan = kind == Kind::Plan;
-    let plan = match plan {
-        Some(_) if !is_plan => {
-            return Err(AppError::invalid(
-                "plan",
-                format!("`plan` is only for kind `plan` (this pause is kind `{kind}`)"),
-            ))
-        }
-        None if is_plan => {
-            return Err(AppError::invalid(
-                "plan",
-                "kind `plan` needs `plan`: the plan to review, in Markdown",
-            ))
-        }
-        plan => plan,
-    };
-    if let Some(p) = &plan {
-        if p.trim().is_empty() || p.len() > MAX_PLAN_BYTES || p.contains('\0') {
-            return Err(AppError::invalid(
-                "plan",
-                format!(
-                    "`plan` must be 1 byte to {} KiB of Markdown, not blank, without NUL \
-                     characters (got {} bytes)",
-                    MAX_PLAN_BYTES / 1024,
-                    p.len()
-                ),
-            ));
-        }
-    }
-    let revises = match revises {
-        Some(_) if !is_plan => {
-            return Err(AppError::invalid(
-                "revises",
-                format!("`revises` is only for kind `plan` (this pause is kind `{kind}`)"),
-            ))
-        }
-        Some(r) => Some(Uuid::parse_str(r.trim()).map_err(|_| {
-            AppError::invalid("revises", "`revises` must be the watchId of an earlier plan")
-        })?),
-        None => None,
-    };
-    Ok((plan, revises))
 }
 
 fn validate_action(raw: &str) -> AppResult<String> {

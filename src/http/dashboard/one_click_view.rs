@@ -7,11 +7,11 @@ use super::format::shown;
 use super::json_view;
 use crate::domain::decision_links::Link;
 use crate::domain::kind::Kind;
-use crate::domain::plans;
-use crate::markdown;
 use crate::domain::pauses::{Pause, Status};
+use crate::domain::plans;
 use crate::domain::users::User;
 use crate::domain::{human_time_rfc, rfc3339, Millis};
+use crate::markdown;
 
 pub struct FormView {
     pub approver: String,

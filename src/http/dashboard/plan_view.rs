@@ -36,7 +36,11 @@ pub struct DiffLine {
 
 impl PlanView {
     /// None for a pause that is not a plan.
-    pub fn load(conn: &rusqlite::Connection, pause: &Pause, now: Millis) -> AppResult<Option<Self>> {
+    pub fn load(
+        conn: &rusqlite::Connection,
+        pause: &Pause,
+        now: Millis,
+    ) -> AppResult<Option<Self>> {
         let Some(plan) = plans::text(pause) else {
             return Ok(None);
         };
