@@ -8,6 +8,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::history::Scope;
+use super::ids::{PauseId, WorkspaceId};
 use super::kind::Kind;
 use super::pauses::{self, Pause, Status, SELECT};
 use super::Millis;
@@ -39,10 +40,10 @@ pub fn text(pause: &Pause) -> Option<String> {
 pub fn revisable(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     test: bool,
     watch_id: &Uuid,
-) -> AppResult<i64> {
+) -> AppResult<PauseId> {
     let bad = |why: String| AppError::invalid("revises", why);
     let scope = Scope {
         workspace_id,

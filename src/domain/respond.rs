@@ -17,6 +17,7 @@ use super::kind::Kind;
 use super::pauses::{self, Outcome, Pause, Status};
 use super::{decision_links, text, users, workspaces, Millis};
 use crate::db::WriteCtx;
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// The longest reason a person may give, in characters.
@@ -121,14 +122,14 @@ impl Via {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Responder {
     /// A signed-in person (dashboard form, or JSON with a session).
-    User { user_id: i64, via: Via },
+    User { user_id: UserId, via: Via },
     /// The approver a one-click email link was sent to: the link is used up by a recorded
     /// response, and only then.
-    EmailLink { user_id: i64, link_id: i64 },
+    EmailLink { user_id: UserId, link_id: i64 },
 }
 
 impl Responder {
-    fn user_id(self) -> i64 {
+    fn user_id(self) -> UserId {
         match self {
             Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => user_id,
         }
@@ -225,7 +226,7 @@ pub fn respond(
 /// reject when the workspace says so.
 fn check_reason(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     response: &Response,
     reason: Option<&str>,
 ) -> AppResult<Option<RespondError>> {

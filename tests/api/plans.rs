@@ -62,7 +62,7 @@ async fn a_no_to_a_plan_requests_changes_with_the_feedback_as_its_reason() {
         holdpoint::domain::webhooks::create(
             c,
             now,
-            1,
+            holdpoint::domain::ids::WorkspaceId(1),
             "http://127.0.0.1:9/hook",
             &["pause.changes_requested".into()],
         )

@@ -9,6 +9,7 @@ use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
+use crate::domain::ids::WorkspaceId;
 use crate::domain::pauses::{self, Status};
 use crate::domain::{plans, rfc3339, Millis};
 use crate::error::PageError;
@@ -75,7 +76,7 @@ fn preview(text: &str, chars: usize) -> String {
     }
 }
 
-fn load(state: &State, workspace_id: i64) -> Result<(Vec<QueueItem>, i64), PageError> {
+fn load(state: &State, workspace_id: WorkspaceId) -> Result<(Vec<QueueItem>, i64), PageError> {
     let conn = state.read()?;
     let now = state.now();
     let page = pauses::list(
