@@ -1,6 +1,6 @@
 //! Usage figures for the usage page: this UTC month's pauses per day by outcome, and how long
-//! humans take to decide. Only live pauses count (test-key pauses are free and not counted
-//! against the quota), so the chart adds up to the quota line above it.
+//! humans take to decide, of live pauses or (the dashboard's test mode) of test pauses: never
+//! both, so the live chart adds up to the quota line above it (test pauses are free).
 
 use std::sync::LazyLock;
 
@@ -57,14 +57,14 @@ static DAILY: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT kind, (t - :start) / 86400000 AS day, count(*) FROM (
       SELECT 'created' AS kind, created_at AS t FROM pauses
-       WHERE workspace_id = :ws AND is_test = 0 AND created_at >= :start AND created_at < :end
+       WHERE workspace_id = :ws AND is_test = :test AND created_at >= :start AND created_at < :end
       UNION ALL
       SELECT status, decided_at FROM pauses
-       WHERE workspace_id = :ws AND is_test = 0 AND status IN ('approved', 'rejected')
+       WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected')
          AND decided_at >= :start AND decided_at < :end
       UNION ALL
       SELECT 'expired', expires_at FROM pauses
-       WHERE workspace_id = :ws AND is_test = 0
+       WHERE workspace_id = :ws AND is_test = :test
          AND {expired}
          AND expires_at >= :start AND expires_at < :end
          AND created_at >= :start - 2592000000 AND created_at < :end
@@ -77,12 +77,13 @@ static DAILY: LazyLock<String> = LazyLock::new(|| {
 pub fn daily(
     conn: &Connection,
     workspace_id: i64,
+    test: bool,
     month: &Month,
     now: Millis,
 ) -> rusqlite::Result<Vec<DayCounts>> {
     let mut days = vec![DayCounts::default(); month.days as usize];
     let mut stmt = conn.prepare_cached(&DAILY)?;
-    let params = named_params! {":ws": workspace_id, ":start": month.start, ":end": month.end(), ":now": now};
+    let params = named_params! {":ws": workspace_id, ":test": test, ":start": month.start, ":end": month.end(), ":now": now};
     let rows = stmt.query_map(params, |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -110,15 +111,16 @@ pub fn daily(
 pub fn decision_times(
     conn: &Connection,
     workspace_id: i64,
+    test: bool,
     month: &Month,
 ) -> rusqlite::Result<Vec<Millis>> {
     let mut stmt = conn.prepare_cached(
         "SELECT decided_at - created_at FROM pauses
-         WHERE workspace_id = :ws AND is_test = 0 AND status IN ('approved', 'rejected')
+         WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected')
            AND decided_at >= :start AND decided_at < :end
          ORDER BY 1",
     )?;
-    let params = named_params! {":ws": workspace_id, ":start": month.start, ":end": month.end()};
+    let params = named_params! {":ws": workspace_id, ":test": test, ":start": month.start, ":end": month.end()};
     let times = stmt.query_map(params, |r| r.get(0))?;
     times.collect()
 }
@@ -146,16 +148,22 @@ pub struct Usage {
     pub p90_ms: Option<Millis>,
 }
 
-pub fn summary(conn: &Connection, workspace_id: i64, now: Millis) -> rusqlite::Result<Usage> {
+/// The month of live pauses, or of test pauses when `test`.
+pub fn summary(
+    conn: &Connection,
+    workspace_id: i64,
+    test: bool,
+    now: Millis,
+) -> rusqlite::Result<Usage> {
     let month = month_of(now);
-    let days = daily(conn, workspace_id, &month, now)?;
+    let days = daily(conn, workspace_id, test, &month, now)?;
     let totals = days.iter().fold(DayCounts::default(), |t, d| DayCounts {
         created: t.created + d.created,
         approved: t.approved + d.approved,
         rejected: t.rejected + d.rejected,
         expired: t.expired + d.expired,
     });
-    let times = decision_times(conn, workspace_id, &month)?;
+    let times = decision_times(conn, workspace_id, test, &month)?;
     Ok(Usage {
         month,
         days,
@@ -240,7 +248,7 @@ mod tests {
     }
 
     #[test]
-    fn each_pause_counts_on_the_day_of_its_event_and_test_pauses_not_at_all() {
+    fn each_pause_counts_on_the_day_of_its_event_and_test_pauses_only_in_test_mode() {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::db::migrate(&mut conn).unwrap();
         conn.execute(
@@ -272,10 +280,10 @@ mod tests {
         // Pending past its expiry reads as expired; pending before it does not.
         pause(&conn, now - 2 * hour, now - hour, "pending", None, false);
         pause(&conn, now - hour, now + hour, "pending", None, false);
-        // Test-key pauses are free and not shown.
+        // Test-key pauses are free: not in the live figures.
         pause(&conn, now - hour, now + hour, "rejected", Some(now), true);
 
-        let days = daily(&conn, 1, &month, now).unwrap();
+        let days = daily(&conn, 1, false, &month, now).unwrap();
         assert_eq!(
             days[0],
             DayCounts {
@@ -300,6 +308,14 @@ mod tests {
             }
         );
         assert_eq!(days.iter().map(|d| d.created).sum::<i64>(), 3);
-        assert_eq!(decision_times(&conn, 1, &month).unwrap(), vec![2 * hour]);
+        assert_eq!(
+            decision_times(&conn, 1, false, &month).unwrap(),
+            vec![2 * hour]
+        );
+        // Test mode counts the test pause alone.
+        let test_days = daily(&conn, 1, true, &month, now).unwrap();
+        assert_eq!(test_days.iter().map(|d| d.created).sum::<i64>(), 1);
+        assert_eq!(test_days[14].rejected, 1);
+        assert_eq!(decision_times(&conn, 1, true, &month).unwrap(), vec![hour]);
     }
 }
