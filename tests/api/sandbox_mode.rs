@@ -198,3 +198,32 @@ async fn the_history_key_filter_offers_only_the_keys_of_the_mode() {
     let test = html(&b, "/history").await;
     assert!(option(&test, true) && !option(&test, false));
 }
+
+#[tokio::test]
+async fn a_page_that_answers_a_form_sends_the_switch_back_to_its_nav_page_not_to_the_post() {
+    let app = spawn_app_without_email().await;
+    let b = app.sign_in(&app.owner_email).await;
+    let fields = [
+        ("url", "http://127.0.0.1:9/hook"),
+        ("events", "pause.created"),
+    ];
+    let created = b
+        .post_form("/webhooks", &fields)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(created.contains("name=\"back\" value=\"/webhooks\""));
+    let rotated = b
+        .post_form("/webhooks/1/rotate", &[])
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        rotated.contains("name=\"back\" value=\"/webhooks\""),
+        "{rotated}"
+    );
+    let history = html(&b, "/history?status=pending").await;
+    assert!(history.contains("name=\"back\" value=\"/history?status=pending\""));
+}

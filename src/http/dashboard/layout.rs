@@ -48,11 +48,7 @@ impl Layout {
             active,
             flash: take_flash(req, signed),
             test_mode: signed.session.test_mode,
-            here: req
-                .uri()
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_string(),
+            here: here(req, active),
         }
     }
 
@@ -62,6 +58,22 @@ impl Layout {
 
     pub fn js(&self) -> String {
         asset("app.js")
+    }
+}
+
+/// Where the Test data switch returns to: this page, or for a page that answers a form (a POST
+/// address cannot be loaded again) the page of its nav entry.
+fn here(req: &HttpRequest, active: &str) -> String {
+    if req.method() == actix_web::http::Method::GET {
+        return req
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+    }
+    match active {
+        "queue" => "/".to_string(),
+        nav => format!("/{nav}"),
     }
 }
 
