@@ -272,7 +272,8 @@ fn agent_event(
         details: Some(details),
     };
     audit::record(ctx.conn, now, entry)?;
-    let endpoints = webhooks::subscribed(ctx.conn, ws, event)?;
+    // A person's control is live data, whichever key the agent reports with.
+    let endpoints = webhooks::subscribed(ctx.conn, ws, event, false)?;
     if endpoints.is_empty() {
         return Ok(());
     }

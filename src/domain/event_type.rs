@@ -15,6 +15,7 @@ sql_enum! {
         PauseViewed => "pause.viewed",
         PauseApproved => "pause.approved",
         PauseRejected => "pause.rejected",
+        PauseChangesRequested => "pause.changes_requested",
         PauseCancelled => "pause.cancelled",
         PauseExpired => "pause.expired",
         PauseContextPurged => "pause.context_purged",
@@ -32,6 +33,7 @@ sql_enum! {
         WebhookDisabled => "webhook.disabled",
         WebhookRotated => "webhook.rotated",
         WebhookResent => "webhook.resent",
+        WebhookTestEventsChanged => "webhook.test_events_changed",
         WorkspaceCreated => "workspace.created",
         WorkspacePlanChanged => "workspace.plan_changed",
         WorkspaceSettingsChanged => "workspace.settings_changed",
@@ -47,10 +49,11 @@ sql_enum! {
 
 impl EventType {
     /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
-    pub const WEBHOOK: [EventType; 9] = [
+    pub const WEBHOOK: [EventType; 10] = [
         EventType::PauseCreated,
         EventType::PauseApproved,
         EventType::PauseRejected,
+        EventType::PauseChangesRequested,
         EventType::PauseExpired,
         EventType::PauseCancelled,
         EventType::AgentPaused,
@@ -72,6 +75,7 @@ impl EventType {
             EventType::PauseViewed => "Viewed by",
             EventType::PauseApproved => "Approved by",
             EventType::PauseRejected => "Rejected by",
+            EventType::PauseChangesRequested => "Changes requested by",
             EventType::PauseCancelled => "Cancelled by",
             EventType::PauseExpired => "Expired without a decision",
             other => other.as_str(),
@@ -106,6 +110,7 @@ mod tests {
                 "pause.created",
                 "pause.approved",
                 "pause.rejected",
+                "pause.changes_requested",
                 "pause.cancelled",
                 "pause.expired",
                 "agent.paused",

@@ -13,6 +13,7 @@ use super::audit::{Actor, Entry};
 use super::error::DomainError;
 use super::event_type::EventType;
 use super::events;
+use super::kind::Kind;
 use super::{quotas, workspaces, Millis};
 
 // Listing and the expiry sweep live in their own modules; callers keep using `pauses::…`.
@@ -50,6 +51,12 @@ pub struct Pause {
     pub version: i64,
     /// Set when retention purged the context (see `retention`): `context` is then None.
     pub context_purged_at: Option<Millis>,
+    pub kind: Kind,
+    /// What was asked beyond the action, as JSON: each kind owns its members (`plan`, ...).
+    pub request_json: Option<String>,
+    /// The plan this one revises, and the plan that revised this one (see `plans`).
+    pub revises: Option<Uuid>,
+    pub revised_by: Option<Uuid>,
     /// The agent that asked and its run, when the pause names them (see `agents`).
     pub agent: Option<String>,
     pub run: Option<String>,
@@ -73,7 +80,9 @@ pub const INITIAL_ETAG: &str = "\"1-pending\"";
 pub(crate) const SELECT: &str =
     "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
-    u.email, u.name, p.reason, p.version, p.context_purged_at, p.agent, p.run
+    u.email, u.name, p.reason, p.version, p.context_purged_at, p.kind, p.request_json,
+    (SELECT r.watch_id FROM pauses r WHERE r.id = p.revises_id),
+    (SELECT n.watch_id FROM pauses n WHERE n.revises_id = p.id), p.agent, p.run
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
@@ -100,8 +109,12 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         reason: r.get(15)?,
         version: r.get(16)?,
         context_purged_at: r.get(17)?,
-        agent: r.get(18)?,
-        run: r.get(19)?,
+        kind: r.get(18)?,
+        request_json: r.get(19)?,
+        revises: r.get::<_, Option<[u8; 16]>>(20)?.map(Uuid::from_bytes),
+        revised_by: r.get::<_, Option<[u8; 16]>>(21)?.map(Uuid::from_bytes),
+        agent: r.get(22)?,
+        run: r.get(23)?,
     })
 }
 
@@ -117,6 +130,11 @@ pub struct NewPause {
     pub callback_url: Option<String>,
     /// None: the workspace's default, else the server's.
     pub timeout_secs: Option<i64>,
+    pub kind: Kind,
+    /// See [`Pause::request_json`].
+    pub request_json: Option<String>,
+    /// A plan's previous version, as the agent named it (checked at creation: `plans`).
+    pub revises: Option<Uuid>,
     /// Validated names (see [`super::agents::validate_name`]).
     pub agent: Option<String>,
     pub run: Option<String>,
@@ -160,11 +178,16 @@ pub fn create(
         .or(ws.default_timeout_secs)
         .unwrap_or(server_timeout);
     let expires_at = now + timeout * 1000;
+    let revised = (p.revises.as_ref())
+        .map(|w| super::plans::revisable(ctx, now, p.workspace_id, p.test, w))
+        .transpose()?;
+    let conn = ctx.conn;
     let watch_id = Uuid::now_v7();
     conn.prepare_cached(
         "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
-                             metadata, callback_url, created_at, expires_at, agent, run)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                             metadata, callback_url, created_at, expires_at, kind, request_json,
+                             revises_id, agent, run)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         &watch_id.as_bytes()[..],
@@ -177,6 +200,9 @@ pub fn create(
         &p.callback_url,
         now,
         expires_at,
+        p.kind,
+        &p.request_json,
+        revised,
         &p.agent,
         &p.run
     ])?;
@@ -201,6 +227,10 @@ pub fn create(
         reason: None,
         version: 1,
         context_purged_at: None,
+        kind: p.kind,
+        request_json: p.request_json,
+        revises: p.revises,
+        revised_by: None,
         agent: p.agent,
         run: p.run,
     };

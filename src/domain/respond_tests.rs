@@ -44,6 +44,9 @@ pub(super) fn new_pause(conn: &Connection) -> Pause {
         metadata: None,
         callback_url: None,
         timeout_secs: Some(TIMEOUT_SECS),
+        kind: crate::domain::kind::Kind::Approval,
+        request_json: None,
+        revises: None,
         agent: None,
         run: None,
     };

@@ -5,6 +5,7 @@ pub mod agents;
 pub mod auth;
 pub mod create;
 pub mod create_body;
+mod create_plan;
 pub mod decide;
 pub mod health;
 pub mod key_cache;

@@ -1,6 +1,7 @@
 //! The approvers' queue: pending pauses, oldest first. The page polls `/queue/items` for a
 //! fresh server-rendered list, so new pauses appear without a reload (and without JS, a reload
-//! shows them too).
+//! shows them too). Both list the session's mode only (live or test pauses, the "Test data"
+//! switch); the list says which in `X-Mode`, so a page left open in the other mode reloads.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -11,7 +12,7 @@ use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
 use crate::domain::ids::WorkspaceId;
 use crate::domain::pauses::{self, Status};
-use crate::domain::{rfc3339, Millis};
+use crate::domain::{plans, rfc3339, Millis};
 use crate::error::PageError;
 use crate::http::State;
 
@@ -41,6 +42,8 @@ pub struct QueueItem {
     pub expires_at: String,
     pub expires_at_ms: Millis,
     pub expires_in: String,
+    /// A plan: its first characters as text, and plan buttons (feedback required to send back).
+    pub plan_preview: Option<String>,
 }
 
 #[derive(Template)]
@@ -65,12 +68,25 @@ pub struct QueueItems {
     pub items: Vec<QueueItem>,
 }
 
-fn load(state: &State, workspace_id: WorkspaceId) -> Result<(Vec<QueueItem>, i64), PageError> {
+/// The first `chars` characters of `text` on one line, with an ellipsis when cut.
+fn preview(text: &str, chars: usize) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(chars) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line,
+    }
+}
+
+fn load(
+    state: &State,
+    workspace_id: WorkspaceId,
+    test: bool,
+) -> Result<(Vec<QueueItem>, i64), PageError> {
     let conn = state.read()?;
     let now = state.now();
     let page = pauses::list(
         &conn,
-        pauses::Scope::people(workspace_id),
+        pauses::Scope::mode(workspace_id, test),
         Some(Status::Pending),
         QUEUE_LIMIT,
         0,
@@ -91,6 +107,7 @@ fn load(state: &State, workspace_id: WorkspaceId) -> Result<(Vec<QueueItem>, i64
             expires_at: rfc3339(p.expires_at),
             expires_at_ms: p.expires_at,
             expires_in: human_duration(p.expires_at - now),
+            plan_preview: plans::text(p).map(|t| shown(&preview(&t, 140))),
         })
         .collect();
     Ok((items, page.total))
@@ -102,7 +119,7 @@ pub async fn index(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let signed = session.0;
-    let (items, total) = load(&state, signed.user().workspace_id)?;
+    let (items, total) = load(&state, signed.user().workspace_id, signed.session.test_mode)?;
     let layout = Layout::new(&req, &signed, "queue");
     page(
         &state,
@@ -118,7 +135,8 @@ pub async fn index(
 /// The list alone, with the pending count in `X-Pending-Count` for the tab title.
 pub async fn items(state: State, session: PageSession) -> Result<HttpResponse, PageError> {
     let signed = session.0;
-    let (items, total) = load(&state, signed.user().workspace_id)?;
+    let test = signed.session.test_mode;
+    let (items, total) = load(&state, signed.user().workspace_id, test)?;
     let body = QueueItems {
         csrf_token: signed.csrf_token(),
         items,
@@ -128,5 +146,6 @@ pub async fn items(state: State, session: PageSession) -> Result<HttpResponse, P
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
         .insert_header(("x-pending-count", total.to_string()))
+        .insert_header(("x-mode", if test { "test" } else { "live" }))
         .body(body))
 }
