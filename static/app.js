@@ -148,11 +148,44 @@
     });
   }
 
+  // ---- live fleet: the Agents page re-fetches its server-rendered list ----------------------
+  function liveFleet() {
+    var root = document.getElementById("agents");
+    if (!root || !root.dataset.live) return;
+    var last = root.innerHTML;
+    function busy() {
+      var a = document.activeElement;
+      if (a && root.contains(a) && (a.tagName === "INPUT" || a.tagName === "TEXTAREA")) return true;
+      return Array.prototype.some.call(root.querySelectorAll("input[name=message], input[name=confirm]"), function (i) {
+        return i.type === "checkbox" ? i.checked : i.value !== "";
+      });
+    }
+    function refresh() {
+      if (document.hidden || busy()) return;
+      fetch(root.dataset.live, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) {
+          if (!r.ok || r.redirected) throw new Error("signed out");
+          return r.text();
+        })
+        .then(function (html) {
+          if (html !== last && !busy()) {
+            root.innerHTML = html;
+            last = root.innerHTML;
+            localTimes();
+          }
+        })
+        .catch(function () {});
+    }
+    setInterval(refresh, 3000);
+    document.addEventListener("visibilitychange", refresh);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     localTimes();
     tick();
     setInterval(tick, 1000);
     liveQueue();
+    liveFleet();
   });
 })();
 

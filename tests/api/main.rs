@@ -13,6 +13,7 @@ mod agent_controls;
 mod agent_fleet;
 mod agent_text;
 mod agents;
+mod agents_page;
 mod app_layer;
 mod audit_details;
 mod audit_export;

@@ -1,6 +1,8 @@
 //! Server-rendered pages for humans: sign-in and the approvers' queue.
 
 pub mod account;
+pub mod agent_actions;
+pub mod agents_page;
 pub mod audit;
 pub mod audit_export;
 pub mod format;
@@ -45,6 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(setup::routes)
     .configure(queue::routes)
     .configure(history::routes)
+    .configure(agents_page::routes)
     .configure(pause_page::routes)
     .configure(users::routes)
     .configure(account::routes)
