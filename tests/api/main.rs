@@ -9,6 +9,7 @@ mod mail_support;
 mod settle;
 
 mod account;
+mod agent_approve;
 mod agent_controls;
 mod agent_fleet;
 mod agent_text;

@@ -1,5 +1,6 @@
 //! The agent-facing JSON API.
 
+pub mod agent_approve;
 pub mod agent_controls;
 pub mod agents;
 pub mod auth;
@@ -91,6 +92,10 @@ fn agent_routes(cfg: &mut web::ServiceConfig) {
     .service(post(
         "/api/agents/{agent}/guide",
         web::post().to(agent_controls::guide),
+    ))
+    .service(post(
+        "/api/agents/{agent}/approve/{watch_id}",
+        web::post().to(agent_approve::approve),
     ))
     .service(post(
         "/api/runs/{run}/cancel",

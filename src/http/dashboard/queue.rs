@@ -44,6 +44,8 @@ pub struct QueueItem {
     pub expires_in: String,
     /// A plan: its first characters as text, and plan buttons (feedback required to send back).
     pub plan_preview: Option<String>,
+    /// The agent that asked, when the pause names one (a link to its page).
+    pub agent: Option<String>,
 }
 
 #[derive(Template)]
@@ -108,6 +110,7 @@ fn load(
             expires_at_ms: p.expires_at,
             expires_in: human_duration(p.expires_at - now),
             plan_preview: plans::text(p).map(|t| shown(&preview(&t, 140))),
+            agent: p.agent.clone(),
         })
         .collect();
     Ok((items, page.total))

@@ -1,0 +1,73 @@
+//! The reference Agents API's decision path, `POST /api/agents/:agent/approve/:watchId`, and the
+//! agent shown on the queue.
+
+use serde_json::{json, Value};
+
+use crate::agent_support::*;
+use crate::helpers::{assert_problem, spawn_app};
+
+#[tokio::test]
+async fn approving_through_the_agent_path_decides_as_the_pause_path_does() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    let w = watch_id_of(&app, "a", "r1").await;
+    let path = format!("/api/agents/a/approve/{w}");
+    let body = json!({ "approved": false, "reason": "Use only the approved vendor list" });
+    let decided = act_ok(&browser, &path, body).await;
+    assert_eq!(decided["status"], "rejected");
+    assert_eq!(decided["reason"], "Use only the approved vendor list");
+    assert_eq!(decided["agent"], "a");
+    let again = act(&browser, &path, json!({ "approved": true })).await;
+    assert_problem(again, 409).await;
+    let unknown = act(
+        &browser,
+        "/api/agents/a/approve/nope",
+        json!({ "approved": true }),
+    )
+    .await;
+    assert_problem(unknown, 404).await;
+}
+
+#[tokio::test]
+async fn the_agent_path_finds_only_that_agents_pauses() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    let w = watch_id_of(&app, "a", "r1").await;
+    let plain = app.create_watch_id(json!({ "action": "no agent" })).await;
+    for path in [
+        format!("/api/agents/b/approve/{w}"),
+        format!("/api/agents/a/approve/{plain}"),
+    ] {
+        let res = act(&browser, &path, json!({ "approved": true })).await;
+        let problem = assert_problem(res, 404).await;
+        assert!(problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("asked by agent"));
+    }
+    assert_eq!(app.stored_status(&w), "pending");
+    assert_eq!(app.stored_status(&plain), "pending");
+    // Like the pause path, an API key cannot decide today.
+    let res = app
+        .api
+        .post(app.url(&format!("/api/agents/a/approve/{w}")))
+        .bearer_auth(&app.key)
+        .json(&json!({ "approved": true }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 401).await;
+}
+
+#[tokio::test]
+async fn the_queue_shows_the_agent_of_each_pause() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    watch_id_of(&app, "billing-bot-7", "r1").await;
+    let html = browser.get("/").await.text().await.unwrap();
+    assert!(html.contains(r#"agent <a href="/agents/billing-bot-7">billing-bot-7</a>"#));
+    let plain: Value = app.create_pause("plain").await;
+    assert!(plain["watchId"].is_string());
+    let items = browser.get("/queue/items").await.text().await.unwrap();
+    assert_eq!(items.matches("agent <a href=").count(), 1);
+}
