@@ -65,3 +65,5 @@ CREATE INDEX pauses_run ON pauses (workspace_id, run, status) WHERE run IS NOT N
 
 -- The emergency stop: while set, every agent of the workspace reads as paused.
 ALTER TABLE workspaces ADD COLUMN agents_stopped_at INTEGER;
+-- Whether a pause that expires without a decision pauses the agent that asked (on by default).
+ALTER TABLE workspaces ADD COLUMN pause_agent_on_expiry INTEGER NOT NULL DEFAULT 1;

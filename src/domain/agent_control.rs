@@ -87,7 +87,12 @@ fn cancelled_conflict(name: &str) -> AppError {
     }
 }
 
-fn write_control(ctx: &mut WriteCtx<'_>, now: Millis, a: &Agent, c: Control) -> AppResult<()> {
+pub(super) fn write_control(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    a: &Agent,
+    c: Control,
+) -> AppResult<()> {
     ctx.conn
         .prepare_cached("UPDATE agents SET control = ?2, control_changed_at = ?3 WHERE id = ?1")?
         .execute(params![a.id, c, now])?;
@@ -249,7 +254,7 @@ pub fn set_stop(
 }
 
 /// The audit row (subject: the agent's name) and one webhook message per subscribed endpoint.
-fn agent_event(
+pub(super) fn agent_event(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
     agent: &Agent,

@@ -2,6 +2,7 @@
 //! can be tested without a server and without sleeping.
 
 pub mod agent_control;
+pub mod agent_expiry;
 mod agent_list;
 pub mod agents;
 pub mod api_keys;

@@ -11,6 +11,7 @@ mod settle;
 mod account;
 mod agent_approve;
 mod agent_controls;
+mod agent_expiry;
 mod agent_fleet;
 mod agent_text;
 mod agents;

@@ -5,12 +5,12 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::forms::{form_result, post_only, write_as, CsrfForm};
+use super::forms::{form_result, post_only, write_as, CsrfForm, ManagerForm};
 use super::layout::is_local_path;
 use crate::domain::agent_control::{self, Action, Who};
 use crate::domain::audit::Actor;
 use crate::domain::users::User;
-use crate::domain::{agents, guidance};
+use crate::domain::{agent_expiry, agents, guidance};
 use crate::error::{AppError, PageError};
 use crate::http::State;
 
@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         [
             ("/agents/stop-all", web::post().to(stop_all)),
             ("/agents/resume-all", web::post().to(resume_all)),
+            ("/agents/settings", web::post().to(settings)),
             ("/agents/{agent}/pause", web::post().to(pause)),
             ("/agents/{agent}/resume", web::post().to(resume)),
             ("/agents/{agent}/cancel", web::post().to(cancel)),
@@ -133,5 +134,27 @@ pub async fn resume_all(state: State, form: CsrfForm<super::forms::NoFields>) ->
     })
     .await;
     let done = done.map(|_| "Emergency stop lifted; agents paused one by one stay paused.");
+    form_result(&state, &signed, "/agents", done)
+}
+
+#[derive(Deserialize)]
+pub struct SettingsForm {
+    /// `on` pauses an agent whose pause expires without a decision; anything else does not.
+    #[serde(default)]
+    pause_on_expiry: String,
+}
+
+/// The workspace's choice, for owners and admins.
+pub async fn settings(state: State, form: ManagerForm<SettingsForm>) -> Page {
+    let ManagerForm { signed, form } = form;
+    let on = form.pause_on_expiry == "on";
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        agent_expiry::set(ctx, now, user.workspace_id, on, Actor::User(user.id))
+    })
+    .await;
+    let done = done.map(|()| match on {
+        true => "An agent is now paused when one of its pauses expires without a decision.",
+        false => "An agent now goes on when one of its pauses expires without a decision.",
+    });
     form_result(&state, &signed, "/agents", done)
 }

@@ -84,6 +84,8 @@ pub struct FleetPage {
     pub agents: Vec<AgentRow>,
     pub total: i64,
     pub stopped: Option<Stamp>,
+    /// Whether an expired pause pauses its agent (shown to owners and admins).
+    pub pause_on_expiry: bool,
 }
 
 impl HasLayout for FleetPage {
@@ -121,7 +123,9 @@ pub async fn index(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let signed = session.0;
-    let (agents, total, stopped) = load(&state, signed.user().workspace_id)?;
+    let ws = signed.user().workspace_id;
+    let (agents, total, stopped) = load(&state, ws)?;
+    let pause_on_expiry = crate::domain::agent_expiry::enabled(&*state.read()?, ws)?;
     let layout = Layout::new(&req, &signed, "agents");
     let fleet = FleetPage {
         csrf_token: layout.csrf_token.clone(),
@@ -129,6 +133,7 @@ pub async fn index(
         agents,
         total,
         stopped,
+        pause_on_expiry,
     };
     page(&state, &fleet)
 }
