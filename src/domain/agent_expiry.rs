@@ -8,10 +8,11 @@ use super::agent_control::{agent_event, write_control, Who};
 use super::agents::{self, Control};
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
+use super::outbox::{self, Channel, NewMessage};
 use super::pauses::Pause;
 use super::Millis;
 use crate::db::WriteCtx;
-use crate::domain::ids::WorkspaceId;
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// Whether an expired pause pauses its agent in this workspace.
@@ -40,6 +41,39 @@ pub fn set(
         details: Some(serde_json::json!({ "pauseAgentOnExpiry": on })),
     };
     audit::record(ctx.conn, now, entry)?;
+    Ok(())
+}
+
+/// Queues one "expired without a decision" email to each approver who was emailed about
+/// `pause` (a sent or possibly sent approval email), for a live pause that names an agent.
+pub fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult<()> {
+    if pause.agent.is_none() || pause.test {
+        return Ok(());
+    }
+    let notified: Vec<(UserId, String)> = ctx
+        .conn
+        .prepare_cached(
+            "SELECT DISTINCT o.user_id, o.target FROM outbox o
+             JOIN outbox_attempts a ON a.outbox_id = o.id
+             WHERE o.pause_id = ?1 AND o.channel = 'email' AND o.event = 'pause.created'
+               AND o.user_id IS NOT NULL AND a.outcome IN ('delivered', 'unknown')
+             ORDER BY o.user_id",
+        )?
+        .query_map([pause.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (user_id, email) in notified {
+        let message = NewMessage {
+            workspace_id: pause.workspace_id,
+            channel: Channel::Email,
+            target: &email,
+            endpoint_id: None,
+            user_id: Some(user_id),
+            pause_id: Some(pause.id),
+            event: EventType::PauseExpired,
+            payload: "{}",
+        };
+        outbox::enqueue(ctx, now, message)?;
+    }
     Ok(())
 }
 

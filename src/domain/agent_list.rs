@@ -1,10 +1,12 @@
-//! The fleet: a workspace's agents filtered by reported state and by control (as the agents
-//! read it, the emergency stop included), a page at a time, with each one's pending pauses.
+//! Reading agents: the fleet (a workspace's agents filtered by reported state and by control as
+//! the agents read it, the emergency stop included, a page at a time, with each one's pending
+//! pauses), and one agent's state changes and pending pauses.
 
 use rusqlite::{params, Connection};
 
 use super::agents::{from_row, Agent, AgentState, Control, SELECT};
 use super::Millis;
+use crate::domain::ids::AgentId;
 use crate::domain::ids::WorkspaceId;
 use crate::error::AppResult;
 
@@ -55,4 +57,48 @@ pub fn list(
         total,
         stopped,
     })
+}
+
+/// One recorded change of reported state.
+#[derive(Debug, Clone)]
+pub struct HistoryRow {
+    pub at: Millis,
+    pub state: Option<AgentState>,
+    pub tool: Option<String>,
+    pub run: Option<String>,
+}
+
+/// The newest state changes first.
+pub fn history(conn: &Connection, id: AgentId, limit: i64) -> AppResult<Vec<HistoryRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT at, state, tool, run FROM agent_history WHERE agent_id = ?1
+         ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![id, limit], |r| {
+        Ok(HistoryRow {
+            at: r.get(0)?,
+            state: r.get(1)?,
+            tool: r.get(2)?,
+            run: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The watch ids of the agent's pauses still waiting for a decision at `now`.
+pub fn pending_pauses(
+    conn: &Connection,
+    ws: WorkspaceId,
+    name: &str,
+    now: Millis,
+) -> AppResult<Vec<uuid::Uuid>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT watch_id FROM pauses WHERE workspace_id = ?1 AND agent = ?2
+         AND status = 'pending' AND expires_at > ?3 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![ws, name, now], |r| {
+        let b: [u8; 16] = r.get(0)?;
+        Ok(uuid::Uuid::from_bytes(b))
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }

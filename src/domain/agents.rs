@@ -14,7 +14,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-pub use super::agent_list::{list, Filter, Page};
+pub use super::agent_list::{history, list, pending_pauses, Filter, HistoryRow, Page};
 use super::sql_enum::sql_enum;
 use super::Millis;
 use crate::db::WriteCtx;
@@ -286,50 +286,6 @@ pub fn on_pause(
         });
     }
     Ok(())
-}
-
-/// One recorded change of reported state.
-#[derive(Debug, Clone)]
-pub struct HistoryRow {
-    pub at: Millis,
-    pub state: Option<AgentState>,
-    pub tool: Option<String>,
-    pub run: Option<String>,
-}
-
-/// The newest state changes first.
-pub fn history(conn: &Connection, id: AgentId, limit: i64) -> AppResult<Vec<HistoryRow>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT at, state, tool, run FROM agent_history WHERE agent_id = ?1
-         ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![id, limit], |r| {
-        Ok(HistoryRow {
-            at: r.get(0)?,
-            state: r.get(1)?,
-            tool: r.get(2)?,
-            run: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// The watch ids of the agent's pauses still waiting for a decision at `now`.
-pub fn pending_pauses(
-    conn: &Connection,
-    ws: WorkspaceId,
-    name: &str,
-    now: Millis,
-) -> AppResult<Vec<uuid::Uuid>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT watch_id FROM pauses WHERE workspace_id = ?1 AND agent = ?2
-         AND status = 'pending' AND expires_at > ?3 ORDER BY id",
-    )?;
-    let rows = stmt.query_map(params![ws, name, now], |r| {
-        let b: [u8; 16] = r.get(0)?;
-        Ok(uuid::Uuid::from_bytes(b))
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 #[cfg(test)]

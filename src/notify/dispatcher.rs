@@ -171,6 +171,9 @@ async fn deliver(
             Ok(email::send(services, msg, &ready.0, &ready.1).await)
         }
         (Channel::Email, Some(email::Prepared::Settled(outcome))) => Ok(outcome),
+        (Channel::Email, Some(email::Prepared::Expired(pause))) => {
+            Ok(super::expired_email::send(services, msg, &pause).await)
+        }
         (Channel::Email, None) => Ok(Outcome::Unknown {
             error: "the email was not prepared".into(),
         }),

@@ -7,6 +7,7 @@ use lettre::Message as Email;
 
 use super::mailer::{classify, Mailer};
 use crate::domain::decision_links::{self, Tokens};
+use crate::domain::event_type::EventType;
 use crate::domain::ids::{PauseId, UserId};
 use crate::domain::outbox::{Message, Outcome};
 use crate::domain::pauses::{self, Pause, Status};
@@ -122,6 +123,11 @@ fn stale(pause: &Pause, now: i64, user: Option<&users::User>, wants: bool) -> Op
             status.as_str()
         ));
     }
+    unwanted(user, wants)
+}
+
+/// Why the recipient should not get an email (gone, disabled or opted out), if so.
+fn unwanted(user: Option<&users::User>, wants: bool) -> Option<String> {
     match user {
         Some(u) if !u.disabled && wants => None,
         Some(u) if u.disabled => Some("not sent: the user was disabled".into()),
@@ -134,6 +140,8 @@ fn stale(pause: &Pause, now: i64, user: Option<&users::User>, wants: bool) -> Op
 /// or already settled with this outcome.
 pub enum Prepared {
     Ready(Box<(Pause, Tokens)>),
+    /// An "expired without a decision" email (see `expired_email`): no links to make.
+    Expired(Box<Pause>),
     Settled(Outcome),
 }
 
@@ -143,8 +151,10 @@ pub enum Prepared {
 /// One job per batch rather than per email keeps notifications off the writer's critical path.
 pub async fn prepare(services: &Services, msgs: &[Message]) -> AppResult<Vec<Prepared>> {
     let now = services.now();
-    let wanted: Vec<(Option<PauseId>, Option<UserId>)> =
-        msgs.iter().map(|m| (m.pause_id, m.user_id)).collect();
+    let wanted: Vec<(Option<PauseId>, Option<UserId>, EventType)> = msgs
+        .iter()
+        .map(|m| (m.pause_id, m.user_id, m.event))
+        .collect();
     services
         .writer
         .run(move |ctx| {
@@ -159,9 +169,9 @@ pub async fn prepare(services: &Services, msgs: &[Message]) -> AppResult<Vec<Pre
 fn prepare_one(
     conn: &rusqlite::Connection,
     now: i64,
-    ids: (Option<PauseId>, Option<UserId>),
+    ids: (Option<PauseId>, Option<UserId>, EventType),
 ) -> AppResult<Prepared> {
-    let (Some(pause_id), Some(user_id)) = ids else {
+    let (Some(pause_id), Some(user_id), event) = ids else {
         return Ok(Prepared::Settled(permanent(
             "an email message without a pause or user".into(),
         )));
@@ -172,6 +182,13 @@ fn prepare_one(
     };
     let user = users::get(conn, user_id)?;
     let wants = notifications::email_enabled(conn, user_id).unwrap_or(false);
+    if event == EventType::PauseExpired {
+        // Its news is the expiry itself: only the recipient must still want it.
+        return match unwanted(user.as_ref(), wants) {
+            Some(why) => skipped(why),
+            None => Ok(Prepared::Expired(Box::new(pause))),
+        };
+    }
     if let Some(why) = stale(&pause, now, user.as_ref(), wants) {
         return skipped(why);
     }

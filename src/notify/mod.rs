@@ -2,6 +2,7 @@
 
 pub mod dispatcher;
 pub mod email;
+pub mod expired_email;
 pub mod explain;
 pub mod mailer;
 pub mod redact;

@@ -68,3 +68,48 @@ async fn an_approver_cannot_change_the_expiry_setting() {
         .await;
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn the_approvers_who_were_emailed_get_one_expired_email_with_a_link_to_the_agent() {
+    use crate::mail_support::{list, wait_for_files};
+    use crate::settle::outbox_settled;
+    let app = spawn_app().await;
+    beat_ok(&app, "billing-bot-7", json!({})).await;
+    expiring_pause(&app, "billing-bot-7").await;
+    let plain = json!({ "action": "No agent here", "timeoutSeconds": 10 });
+    assert_eq!(app.post_pause_with(&app.key, &plain).await.status(), 201);
+    let dir = app.dir.path().join("mail");
+    wait_for_files(&dir, 2).await;
+    outbox_settled(&app).await;
+    app.clock.advance_secs(11);
+    assert_eq!(app.sweep().await, 2);
+    outbox_settled(&app).await;
+    let mails = wait_for_files(&dir, 3).await;
+    outbox_settled(&app).await;
+    assert_eq!(
+        list(&dir).len(),
+        3,
+        "one expired email, only for the agent's pause"
+    );
+    let expired: Vec<_> = mails
+        .iter()
+        .filter(|m| {
+            m.header("Subject")
+                .starts_with("Expired without a decision")
+        })
+        .collect();
+    assert_eq!(expired.len(), 1);
+    let m = expired[0];
+    assert_eq!(
+        m.header("Subject"),
+        "Expired without a decision: Pay invoice 118"
+    );
+    assert_eq!(m.header("To"), app.owner_email);
+    assert!(m
+        .text
+        .contains(&format!("The agent: {}", app.url("/agents/billing-bot-7"))));
+    assert!(m.text.contains("The agent is paused"));
+    assert!(m
+        .html
+        .contains(&format!("href=\"{}\"", app.url("/agents/billing-bot-7"))));
+}

@@ -275,7 +275,7 @@ fn timeline(
         let text = format!("Asked “{action}” ({status})");
         push(at, "pause", text, Some(format!("/pauses/{watch}")));
     }
-    out.sort_by(|x, y| y.0.cmp(&x.0));
+    out.sort_by_key(|e| std::cmp::Reverse(e.0));
     Ok(out
         .into_iter()
         .take(TIMELINE as usize)

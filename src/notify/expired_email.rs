@@ -1,0 +1,105 @@
+//! The "expired without a decision" email: when a pause of a named agent expires, each approver
+//! who was emailed about it gets one message saying so, with a link to the agent (which the
+//! workspace may have paused meanwhile, see `domain::agent_expiry`). Like the approval email it
+//! is rendered at send time; it carries no decision links (there is nothing left to decide).
+
+use askama::Template;
+use lettre::message::MultiPart;
+use lettre::Message as Email;
+
+use super::mailer::classify;
+use crate::domain::agents::{self, Control};
+use crate::domain::outbox::{Message, Outcome};
+use crate::domain::pauses::Pause;
+use crate::domain::text::mark_bidi;
+use crate::domain::{human_time_rfc, rfc3339};
+use crate::services::Services;
+
+#[derive(Template)]
+#[template(path = "email/expired.html")]
+struct HtmlBody<'a> {
+    v: &'a View,
+}
+
+#[derive(Template)]
+#[template(path = "email/expired.txt")]
+struct TextBody<'a> {
+    v: &'a View,
+}
+
+/// What both bodies show. Agent text is escaped by the HTML template, bidi controls marked here.
+pub struct View {
+    pub action: String,
+    pub agent: String,
+    pub expired_at: String,
+    /// Whether the agent reads as paused now (by this expiry, a person or the stop).
+    pub agent_paused: bool,
+    pub agent_url: String,
+    pub pause_url: String,
+    pub base_url: String,
+}
+
+impl View {
+    pub fn subject(&self) -> String {
+        let one_line: String = self
+            .action
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(100)
+            .collect();
+        format!("Expired without a decision: {}", one_line.trim())
+    }
+}
+
+/// Sends the email about `pause`, read when the message was prepared.
+pub async fn send(services: &Services, msg: &Message, pause: &Pause) -> Outcome {
+    let base_url = services.base_url();
+    let agent = pause.agent.clone().unwrap_or_default();
+    let paused = services.read().ok().and_then(|conn| {
+        let a = agents::get(&conn, pause.workspace_id, &agent).ok()??;
+        let stopped = agents::stopped_at(&conn, pause.workspace_id)
+            .ok()?
+            .is_some();
+        Some(a.effective(stopped) == Control::Paused)
+    });
+    let view = View {
+        action: mark_bidi(&pause.action).into_owned(),
+        agent_url: format!("{base_url}/agents/{agent}"),
+        agent,
+        expired_at: human_time_rfc(&rfc3339(pause.expires_at)),
+        agent_paused: paused.unwrap_or(false),
+        pause_url: format!("{base_url}/pauses/{}", pause.watch_id),
+        base_url,
+    };
+    let email = match build(services, msg, &view) {
+        Ok(e) => e,
+        Err(error) => {
+            return Outcome::Failed {
+                status: None,
+                error,
+                retry_after: None,
+                permanent: true,
+            }
+        }
+    };
+    match services.mailer.send(email).await {
+        Ok(()) => Outcome::Delivered { status: None },
+        Err(e) => classify(&e),
+    }
+}
+
+fn build(services: &Services, msg: &Message, view: &View) -> Result<Email, String> {
+    let to = msg
+        .target
+        .parse()
+        .map_err(|e| format!("`{}` is not a valid recipient: {e}", msg.target))?;
+    let html = HtmlBody { v: view }.render().map_err(|e| e.to_string())?;
+    let text = TextBody { v: view }.render().map_err(|e| e.to_string())?;
+    Email::builder()
+        .from(services.mailer.from.clone())
+        .to(to)
+        .subject(view.subject())
+        .message_id(Some(format!("<{}@holdpoint>", msg.msg_id)))
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| e.to_string())
+}
