@@ -114,3 +114,35 @@ async fn one_agent_shows_its_pending_pauses_recent_guidance_and_state_changes() 
     assert_problem(agent(&app, "nobody").await, 404).await;
     assert_problem(agent(&app, "..").await, 404).await;
 }
+
+#[tokio::test]
+async fn an_agent_keeps_its_latest_50_state_changes_and_shows_its_latest_20_messages() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    let states = ["thinking", "acting"];
+    for i in 0..50 {
+        beat_ok(&app, "busy", json!({ "state": states[i % 2] })).await;
+    }
+    assert_eq!(app.count("SELECT count(*) FROM agent_history"), 50);
+    beat_ok(&app, "busy", json!({ "state": "complete" })).await;
+    assert_eq!(app.count("SELECT count(*) FROM agent_history"), 50);
+    for i in 1..=21 {
+        guide(&browser, "busy", &format!("m{i}")).await;
+    }
+    let a: Value = agent(&app, "busy").await.json().await.unwrap();
+    let history = a["history"].as_array().unwrap();
+    assert_eq!(history.len(), 50);
+    assert_eq!(history[0]["state"], "complete");
+    assert_eq!(
+        history[49]["state"], "acting",
+        "the first change was dropped"
+    );
+    let guidance = a["guidance"].as_array().unwrap();
+    assert_eq!(guidance.len(), 20);
+    assert_eq!(
+        (guidance[0]["id"].clone(), guidance[19]["id"].clone()),
+        (json!(21), json!(2))
+    );
+    // The longest wait is accepted (a running agent is answered at once).
+    assert_eq!(control(&app, "busy", "?wait=55").await.status(), 200);
+}
