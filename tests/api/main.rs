@@ -10,6 +10,7 @@ mod settle;
 
 mod account;
 mod agent_approve;
+mod agent_cancel;
 mod agent_controls;
 mod agent_expiry;
 mod agent_fleet;
