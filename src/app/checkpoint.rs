@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::wait::take_slot;
-use crate::domain::agents::{self, Agent, Control, Report};
+use crate::domain::agents::{self, Agent, Control, Report, Write};
 use crate::domain::api_keys::AuthKey;
 use crate::domain::guidance::{self, Guidance};
 use crate::error::{AppError, AppResult};
@@ -32,7 +32,7 @@ impl Checkpoint {
     }
 }
 
-/// Records the report (only what changed reaches the writer: see [`agents`]), then reads the
+/// Records the report (only what changed is written and waited for: see [`agents`]), then reads the
 /// control as [`control`] does. A report from a cancelled run is 409 and writes nothing.
 pub async fn heartbeat(
     services: &Services,
@@ -54,12 +54,18 @@ pub async fn heartbeat(
         }
         current
     };
-    if report.needs_write(current.as_ref(), now) {
-        let name = name.to_string();
-        services
+    match (report.write_needed(current.as_ref(), now), current) {
+        (Write::Report, _) => {
+            let name = name.to_string();
+            services
+                .writer
+                .run(move |ctx| agents::report(ctx, now, ws, &name, &report))
+                .await?;
+        }
+        (Write::Seen, Some(a)) => services
             .writer
-            .run(move |ctx| agents::report(ctx, now, ws, &name, &report))
-            .await?;
+            .spawn(move |ctx| agents::seen(ctx.conn, a.id, now)),
+        _ => {}
     }
     control(services, key, name, after, wait).await
 }

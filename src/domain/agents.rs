@@ -168,16 +168,41 @@ pub struct Report {
     pub run: Option<String>,
 }
 
+/// What a heartbeat needs from the writer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    /// The row already says all of it.
+    Nothing,
+    /// Only `last_seen_at` is stale: refreshed in the background (the agent need not wait for
+    /// a commit that changes nothing it reads).
+    Seen,
+    /// The report changes the row (or creates it): written before the answer.
+    Report,
+}
+
 impl Report {
-    /// Whether writing this report would change `agent` (seen at `now`).
-    pub fn needs_write(&self, agent: Option<&Agent>, now: Millis) -> bool {
-        let Some(a) = agent else { return true };
-        self.state.is_some_and(|s| a.state != Some(s))
+    /// What writing this report would change in `agent` (seen at `now`).
+    pub fn write_needed(&self, agent: Option<&Agent>, now: Millis) -> Write {
+        let Some(a) = agent else {
+            return Write::Report;
+        };
+        let changes = self.state.is_some_and(|s| a.state != Some(s))
             || differs(&self.tool, &a.tool)
             || differs(&self.progress, &a.progress)
-            || self.run.as_ref().is_some_and(|r| a.run.as_ref() != Some(r))
-            || now - a.last_seen_at >= SEEN_EVERY_MS
+            || self.run.as_ref().is_some_and(|r| a.run.as_ref() != Some(r));
+        match (changes, now - a.last_seen_at >= SEEN_EVERY_MS) {
+            (true, _) => Write::Report,
+            (false, true) => Write::Seen,
+            (false, false) => Write::Nothing,
+        }
     }
+}
+
+/// Refreshes `last_seen_at` (never backwards).
+pub fn seen(conn: &Connection, id: AgentId, now: Millis) -> AppResult<()> {
+    conn.prepare_cached("UPDATE agents SET last_seen_at = max(last_seen_at, ?2) WHERE id = ?1")?
+        .execute(params![id, now])?;
+    Ok(())
 }
 
 /// A reported field (`Some`) that is not what is stored.

@@ -42,20 +42,24 @@ fn a_heartbeat_that_repeats_the_row_is_not_written_until_last_seen_is_stale() {
         progress: Some(Some(40)),
         run: Some("r1".into()),
     };
-    assert!(!same.needs_write(Some(&a), 1_000 + SEEN_EVERY_MS - 1));
-    assert!(!Report::default().needs_write(Some(&a), 1_001));
-    assert!(same.needs_write(Some(&a), 1_000 + SEEN_EVERY_MS));
-    assert!(same.needs_write(None, 1_001));
+    let stale = 1_000 + SEEN_EVERY_MS;
+    assert_eq!(same.write_needed(Some(&a), stale - 1), Write::Nothing);
+    assert_eq!(
+        Report::default().write_needed(Some(&a), 1_001),
+        Write::Nothing
+    );
+    assert_eq!(same.write_needed(Some(&a), stale), Write::Seen);
+    assert_eq!(same.write_needed(None, 1_001), Write::Report);
     let moved = Report {
         progress: Some(Some(41)),
         ..same.clone()
     };
-    assert!(moved.needs_write(Some(&a), 1_001));
+    assert_eq!(moved.write_needed(Some(&a), 1_001), Write::Report);
     let cleared = Report {
         tool: Some(None),
         ..Report::default()
     };
-    assert!(cleared.needs_write(Some(&a), 1_001));
+    assert_eq!(cleared.write_needed(Some(&a), stale), Write::Report);
 }
 
 #[test]
