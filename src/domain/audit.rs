@@ -103,6 +103,7 @@ pub const KNOWN_EVENTS: &[EventType] = &[
     EventType::PauseCreated,
     EventType::PauseApproved,
     EventType::PauseRejected,
+    EventType::PauseAnswered,
     EventType::PauseCancelled,
     EventType::PauseExpired,
     EventType::PauseContextPurged,

@@ -15,6 +15,7 @@ sql_enum! {
         PauseViewed => "pause.viewed",
         PauseApproved => "pause.approved",
         PauseRejected => "pause.rejected",
+        PauseAnswered => "pause.answered",
         PauseCancelled => "pause.cancelled",
         PauseExpired => "pause.expired",
         PauseContextPurged => "pause.context_purged",
@@ -40,10 +41,11 @@ sql_enum! {
 
 impl EventType {
     /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
-    pub const WEBHOOK: [EventType; 5] = [
+    pub const WEBHOOK: [EventType; 6] = [
         EventType::PauseCreated,
         EventType::PauseApproved,
         EventType::PauseRejected,
+        EventType::PauseAnswered,
         EventType::PauseExpired,
         EventType::PauseCancelled,
     ];
@@ -61,6 +63,7 @@ impl EventType {
             EventType::PauseViewed => "Viewed by",
             EventType::PauseApproved => "Approved by",
             EventType::PauseRejected => "Rejected by",
+            EventType::PauseAnswered => "Answered by",
             EventType::PauseCancelled => "Cancelled by",
             EventType::PauseExpired => "Expired without a decision",
             other => other.as_str(),
@@ -95,6 +98,7 @@ mod tests {
                 "pause.created",
                 "pause.approved",
                 "pause.rejected",
+                "pause.answered",
                 "pause.cancelled",
                 "pause.expired"
             ]

@@ -12,6 +12,7 @@ use super::api_keys::AuthKey;
 use super::audit::{Actor, Entry};
 use super::event_type::EventType;
 use super::events;
+use super::kind::PauseKind;
 use super::{quotas, workspaces, Millis};
 
 // Listing and the expiry sweep live in their own modules; callers keep using `pauses::…`.
@@ -48,6 +49,11 @@ pub struct Pause {
     pub version: i64,
     /// Set when retention purged the context (see `retention`): `context` is then None.
     pub context_purged_at: Option<Millis>,
+    pub kind: PauseKind,
+    /// A JSON object whose members each kind's module reads and writes (`questions`, ...).
+    pub request_json: Option<String>,
+    /// A JSON object with what was answered (`answers`, ...); None until then.
+    pub response_json: Option<String>,
 }
 
 impl Pause {
@@ -68,7 +74,8 @@ pub const INITIAL_ETAG: &str = "\"1-pending\"";
 pub(crate) const SELECT: &str =
     "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
-    u.email, u.name, p.reason, p.version, p.context_purged_at
+    u.email, u.name, p.reason, p.version, p.context_purged_at, p.kind, p.request_json,
+    p.response_json
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
@@ -95,6 +102,9 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         reason: r.get(15)?,
         version: r.get(16)?,
         context_purged_at: r.get(17)?,
+        kind: r.get(18)?,
+        request_json: r.get(19)?,
+        response_json: r.get(20)?,
     })
 }
 
@@ -110,6 +120,9 @@ pub struct NewPause {
     pub callback_url: Option<String>,
     /// None: the workspace's default, else the server's.
     pub timeout_secs: Option<i64>,
+    pub kind: PauseKind,
+    /// What the kind asks, as stored in `pauses.request_json` (None for a plain approval).
+    pub request_json: Option<String>,
 }
 
 /// Creates a pause, counting it against the plan unless it comes from a test key. Returns the
@@ -155,8 +168,8 @@ pub fn create(
     let watch_id = Uuid::now_v7();
     conn.prepare_cached(
         "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
-                             metadata, callback_url, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10)",
+                             metadata, callback_url, created_at, expires_at, kind, request_json)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
         &watch_id.as_bytes()[..],
@@ -168,7 +181,9 @@ pub fn create(
         &p.metadata,
         &p.callback_url,
         now,
-        expires_at
+        expires_at,
+        p.kind,
+        &p.request_json
     ])?;
     let id = conn.last_insert_rowid();
     super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
@@ -191,6 +206,9 @@ pub fn create(
         reason: None,
         version: 1,
         context_purged_at: None,
+        kind: p.kind,
+        request_json: p.request_json,
+        response_json: None,
     };
     let entry = Entry {
         workspace_id: Some(ws.id),

@@ -8,11 +8,13 @@
 //! approver who answered first, is seen.
 
 use rusqlite::{params, Connection};
-use serde_json::json;
+use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::audit::{Actor, Entry};
 use super::event_type::EventType;
+use super::kind::PauseKind;
+use super::questions::{self, AnswerError};
 use super::pauses::{self, Outcome, Pause, Status};
 use super::{decision_links, text, users, workspaces, Millis};
 use crate::db::WriteCtx;
@@ -21,11 +23,20 @@ use crate::error::AppResult;
 /// The longest reason a person may give, in characters.
 pub const MAX_REASON_CHARS: usize = 2000;
 
-/// What a person answers. Questions' answers and plan feedback are to come.
+/// What a person answers. Plan feedback is to come.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
-    Approve { reason: Option<String> },
-    Reject { reason: Option<String> },
+    Approve {
+        reason: Option<String>,
+    },
+    Reject {
+        reason: Option<String>,
+    },
+    /// Answers to a question pause as the person sent them: checked against its questions in
+    /// the transaction that records them (see [`questions::check_answers`]).
+    Answer {
+        answers: Map<String, Value>,
+    },
 }
 
 impl Response {
@@ -40,6 +51,7 @@ impl Response {
     fn reason(&self) -> Option<&str> {
         match self {
             Response::Approve { reason } | Response::Reject { reason } => reason.as_deref(),
+            Response::Answer { .. } => None,
         }
     }
 
@@ -48,6 +60,7 @@ impl Response {
         match self {
             Response::Approve { .. } => "approve",
             Response::Reject { .. } => "reject",
+            Response::Answer { .. } => "answer",
         }
     }
 
@@ -55,6 +68,7 @@ impl Response {
         match self {
             Response::Approve { .. } => Status::Approved,
             Response::Reject { .. } => Status::Rejected,
+            Response::Answer { .. } => Status::Answered,
         }
     }
 }
@@ -131,6 +145,11 @@ pub enum RespondError {
     ReasonRequired,
     /// Longer than [`MAX_REASON_CHARS`].
     ReasonTooLong,
+    /// The response does not fit the pause's kind (approving a question, answering an
+    /// approval): why, for the caller.
+    WrongKind(String),
+    /// An answer that does not fit its question.
+    InvalidAnswer(AnswerError),
 }
 
 /// Checks `response` against the responder, the workspace's rules and the pause, then resolves
@@ -164,14 +183,18 @@ pub fn respond(
     let Some(pause) = pauses::get(conn, user.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
+    let response_json = match checked_response(&pause, &response, now) {
+        Ok(json) => json,
+        Err(refused) => return Ok(Err(refused)),
+    };
     let status = response.resolves_to();
     let entry = Entry {
         workspace_id: Some(user.workspace_id),
         actor: Actor::User(user.id),
-        event: if status == Status::Approved {
-            EventType::PauseApproved
-        } else {
-            EventType::PauseRejected
+        event: match status {
+            Status::Approved => EventType::PauseApproved,
+            Status::Answered => EventType::PauseAnswered,
+            _ => EventType::PauseRejected,
         },
         subject: Some(watch_id.to_string()),
         details: Some(json!({ "reason": reason, "via": responder.via().as_str() })),
@@ -179,17 +202,60 @@ pub fn respond(
     let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
-                 version = version + 1
+                 response_json = ?6, version = version + 1
              WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
         )?
-        .execute(params![status.as_str(), now, user.id, reason, id])
+        .execute(params![
+            status.as_str(),
+            now,
+            user.id,
+            reason,
+            id,
+            response_json
+        ])
     })?;
     let pause = match resolved {
         Outcome::Changed(p) => p,
         Outcome::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
     };
-    let response_id = record(ctx.conn, now, &pause, responder, response.kind(), reason)?;
+    let recorded = Recorded {
+        kind: response.kind(),
+        reason,
+        response_json: pause.response_json.clone(),
+    };
+    let response_id = record(ctx.conn, now, &pause, responder, recorded)?;
     Ok(Ok(Responded { pause, response_id }))
+}
+
+/// Whether `response` fits the pause's kind, and the `response_json` it records. A question
+/// is only answered, and only a question: checked before the answers, so that a pause already
+/// settled answers 409 like an approval does, whatever the late answers say.
+fn checked_response(
+    pause: &Pause,
+    response: &Response,
+    now: Millis,
+) -> Result<Option<String>, RespondError> {
+    match (pause.kind, response) {
+        (PauseKind::Question, Response::Answer { answers }) => {
+            if pause.status(now) != Status::Pending {
+                return Err(too_late(pause.clone(), now));
+            }
+            let asked = questions::questions_of(pause.request_json.as_deref()).unwrap_or_default();
+            let checked =
+                questions::check_answers(&asked, answers).map_err(RespondError::InvalidAnswer)?;
+            Ok(Some(questions::response_json(&checked)))
+        }
+        (PauseKind::Question, _) => Err(RespondError::WrongKind(
+            "this pause asks questions, so it is answered, not approved or rejected: \
+             `POST /api/pause/:watchId/answer` with `{\"answers\": {...}}`"
+                .into(),
+        )),
+        (kind, Response::Answer { .. }) => Err(RespondError::WrongKind(format!(
+            "only pauses of kind `question` are answered; this one is `{kind}`: \
+             approve or reject it with `POST /api/pause/:watchId/approve`"
+        ))),
+        _ => Ok(None),
+    }
 }
 
 /// The pause was not pending (any more): what it had become.
@@ -203,25 +269,32 @@ fn too_late(pause: Pause, now: Millis) -> RespondError {
     }
 }
 
+/// What one `pause_responses` row says besides who and when.
+struct Recorded {
+    kind: &'static str,
+    reason: Option<String>,
+    response_json: Option<String>,
+}
+
 fn record(
     conn: &Connection,
     now: Millis,
     pause: &Pause,
     responder: Responder,
-    kind: &str,
-    reason: Option<String>,
+    r: Recorded,
 ) -> AppResult<i64> {
     conn.prepare_cached(
         "INSERT INTO pause_responses (pause_id, responder_type, user_id, kind, reason, via,
-                                      created_at)
-         VALUES (?1, 'user', ?2, ?3, ?4, ?5, ?6)",
+                                      response_json, created_at)
+         VALUES (?1, 'user', ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         pause.id,
         responder.user_id(),
-        kind,
-        reason,
+        r.kind,
+        r.reason,
         responder.via().as_str(),
+        r.response_json,
         now
     ])?;
     let id = conn.last_insert_rowid();

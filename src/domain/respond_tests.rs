@@ -43,6 +43,8 @@ pub(super) fn new_pause(conn: &Connection) -> Pause {
         metadata: None,
         callback_url: None,
         timeout_secs: Some(TIMEOUT_SECS),
+        kind: crate::domain::kind::PauseKind::Approval,
+        request_json: None,
     };
     pauses::create(&mut WriteCtx::new(conn), NOW, 60, p)
         .unwrap()

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::domain::kind::PauseKind;
+use crate::domain::questions::Question;
+
 /// The JSON object an agent sends; unknown members are refused.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -19,6 +22,35 @@ pub struct CreateBody<'a> {
     pub callback_url: Option<String>,
     #[serde(default)]
     pub metadata: Option<BTreeMap<String, String>>,
+    /// `approval` (the default), `question` or `plan`; checked by the parser for a clear detail.
+    #[serde(default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub questions: Option<Vec<QuestionBody>>,
+}
+
+/// One of a question pause's `questions`, as sent; `None` means "not given" (the parser fills
+/// the defaults and refuses contradictions such as no options with `allowFreeText: false`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct QuestionBody {
+    pub question: String,
+    #[serde(default)]
+    pub header: Option<String>,
+    #[serde(default)]
+    pub options: Vec<OptionBody>,
+    #[serde(default)]
+    pub multi_select: Option<bool>,
+    #[serde(default)]
+    pub allow_free_text: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionBody {
+    pub label: String,
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// A valid create request: what the agent asked for, before a key and workspace are attached.
@@ -32,4 +64,7 @@ pub struct CreateRequest {
     pub metadata: Option<String>,
     pub callback_url: Option<String>,
     pub timeout_secs: Option<i64>,
+    pub kind: PauseKind,
+    /// For kind `question`: 1 to 10 valid questions, defaults filled in.
+    pub questions: Option<Vec<Question>>,
 }

@@ -6,7 +6,9 @@ use serde_json::{json, value::RawValue};
 
 use crate::domain::event_type::EventType;
 
+use crate::domain::kind::PauseKind;
 use crate::domain::pauses::{DecidedBy, Pause};
+use crate::domain::questions;
 use crate::domain::{rfc3339, Millis};
 
 /// The pause as the API shows it. `context` and `metadata` are the agent's JSON, verbatim.
@@ -16,6 +18,8 @@ pub struct PauseView<'a> {
     pub watch_id: String,
     pub status_url: String,
     pub status: &'static str,
+    /// `approval`, `question` or `plan`: always shown.
+    pub kind: &'static str,
     pub action: &'a str,
     pub context: Option<&'a RawValue>,
     pub metadata: Option<&'a RawValue>,
@@ -30,6 +34,12 @@ pub struct PauseView<'a> {
     /// tell a purged context from one never sent; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context_purged_at: Option<String>,
+    /// A question pause's questions (defaults filled in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub questions: Option<serde_json::Value>,
+    /// An answered question pause's answers: `{"<question>": "<label or text>" | [labels]}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<serde_json::Value>,
 }
 
 impl Pause {
@@ -56,12 +66,24 @@ impl Pause {
             decided_by: self.decided_by.as_ref(),
             reason: self.reason.as_deref(),
             context_purged_at: self.context_purged_at.map(rfc3339),
+            kind: self.kind.as_str(),
+            questions: (self.kind == PauseKind::Question)
+                .then(|| questions_view(self.request_json.as_deref()))
+                .flatten(),
+            answers: questions::answers_of(self.response_json.as_deref()),
         }
     }
 
     pub fn to_value(&self, base_url: &str, now: Millis) -> serde_json::Value {
         serde_json::to_value(self.view(base_url, now)).unwrap_or_else(|_| json!({}))
     }
+}
+
+fn questions_view(request_json: Option<&str>) -> Option<serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(request_json?)
+        .ok()?
+        .get_mut("questions")
+        .map(serde_json::Value::take)
 }
 
 /// A page of `GET /api/pause`, serialised straight from the views (going through `json!`

@@ -7,7 +7,7 @@ use super::auth::{self, UnmeteredApiKey};
 use crate::app::{self, create::CreatePause};
 use crate::domain::idempotency;
 use crate::domain::pauses::{self, NewPause};
-use crate::domain::{quotas, secrets};
+use crate::domain::{questions, quotas, secrets};
 use crate::error::{AppError, AppResult, RATELIMIT, RATELIMIT_POLICY};
 use crate::http::{content_type, read_body, State};
 
@@ -84,7 +84,13 @@ async fn handle(
 /// Parses and validates the body for this key; errors name the offending field.
 fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPause> {
     let r = parse_create_request(body)?;
+    let mut request = serde_json::Map::new();
+    if let Some(q) = &r.questions {
+        questions::put_request(&mut request, q);
+    }
     Ok(NewPause {
+        kind: r.kind,
+        request_json: (!request.is_empty()).then(|| serde_json::Value::Object(request).to_string()),
         workspace_id: key.workspace_id,
         api_key_id: key.id,
         test: key.test,

@@ -3,6 +3,7 @@
 
 use askama::Template;
 
+use super::answer_form::QuestionsView;
 use super::format::shown;
 use super::json_view;
 use crate::domain::decision_links::Link;
@@ -53,18 +54,32 @@ pub struct Page {
     reason: Option<String>,
     form: Option<FormView>,
     context_html: Option<String>,
+    /// A question pause: its fields in the form, or the answers once given.
+    questions: Option<QuestionsView>,
 }
 
 impl Page {
     pub fn form(pause: &Pause, form: FormView) -> Page {
+        let questions = QuestionsView::of(pause.request_json.as_deref(), None);
+        let (heading, message) = match questions {
+            Some(_) => (
+                "Your answer is requested",
+                "Nothing is sent until you press Send answers below.",
+            ),
+            None => (
+                "Approval requested",
+                "Nothing is decided until you press Approve or Reject below.",
+            ),
+        };
         Page {
-            heading: "Approval requested".into(),
-            message: Some("Nothing is decided until you press Approve or Reject below.".into()),
+            heading: heading.into(),
+            message: Some(message.into()),
             action: Some(shown(&pause.action)),
             decided: None,
             reason: None,
             form: Some(form),
             context_html: pause.context.as_deref().map(json_view::render),
+            questions,
         }
     }
 
@@ -72,6 +87,7 @@ impl Page {
         let heading = match pause.status(now) {
             Status::Approved => "Approved",
             Status::Rejected => "Rejected",
+            Status::Answered => "Answered",
             Status::Cancelled => "Cancelled",
             _ => "Already decided",
         };
@@ -83,6 +99,10 @@ impl Page {
             reason: pause.reason.clone(),
             form: None,
             context_html: None,
+            questions: QuestionsView::of(
+                pause.request_json.as_deref(),
+                pause.response_json.as_deref(),
+            ),
         }
     }
 
@@ -96,6 +116,7 @@ impl Page {
             reason: pause.and_then(|p| p.reason.clone()),
             form: None,
             context_html: None,
+            questions: None,
         }
     }
 
@@ -110,6 +131,7 @@ pub fn decided_line(p: &Pause, now: Millis) -> String {
     let mut s = match status {
         Status::Approved => "Approved".to_string(),
         Status::Rejected => "Rejected".to_string(),
+        Status::Answered => "Answered".to_string(),
         Status::Cancelled => "Cancelled by the agent".to_string(),
         Status::Expired => {
             return format!(

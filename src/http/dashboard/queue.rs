@@ -40,6 +40,8 @@ pub struct QueueItem {
     pub expires_at: String,
     pub expires_at_ms: Millis,
     pub expires_in: String,
+    /// `approval`, `question` or `plan`: a question is answered on its page, not from the queue.
+    pub kind: &'static str,
 }
 
 #[derive(Template)]
@@ -90,6 +92,7 @@ fn load(state: &State, workspace_id: i64) -> Result<(Vec<QueueItem>, i64), PageE
             expires_at: rfc3339(p.expires_at),
             expires_at_ms: p.expires_at,
             expires_in: human_duration(p.expires_at - now),
+            kind: p.kind.as_str(),
         })
         .collect();
     Ok((items, page.total))
