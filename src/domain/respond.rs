@@ -188,17 +188,7 @@ pub fn respond(
         Err(refused) => return Ok(Err(refused)),
     };
     let status = response.resolves_to();
-    let entry = Entry {
-        workspace_id: Some(user.workspace_id),
-        actor: Actor::User(user.id),
-        event: match status {
-            Status::Approved => EventType::PauseApproved,
-            Status::Answered => EventType::PauseAnswered,
-            _ => EventType::PauseRejected,
-        },
-        subject: Some(watch_id.to_string()),
-        details: Some(json!({ "reason": reason, "via": responder.via().as_str() })),
-    };
+    let entry = audit_entry(&user, responder, &pause, status, (&reason, &response_json));
     let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
@@ -225,6 +215,31 @@ pub fn respond(
     };
     let response_id = record(ctx.conn, now, &pause, responder, recorded)?;
     Ok(Ok(Responded { pause, response_id }))
+}
+
+/// The decision's audit row: how it arrived, the reason, and a question's answers.
+fn audit_entry(
+    user: &users::User,
+    responder: Responder,
+    pause: &Pause,
+    status: Status,
+    (reason, response_json): (&Option<String>, &Option<String>),
+) -> Entry {
+    let mut details = json!({ "reason": reason, "via": responder.via().as_str() });
+    if let Some(answers) = questions::answers_of(response_json.as_deref()) {
+        details["answers"] = answers;
+    }
+    Entry {
+        workspace_id: Some(user.workspace_id),
+        actor: Actor::User(user.id),
+        event: match status {
+            Status::Approved => EventType::PauseApproved,
+            Status::Answered => EventType::PauseAnswered,
+            _ => EventType::PauseRejected,
+        },
+        subject: Some(pause.watch_id.to_string()),
+        details: Some(details),
+    }
 }
 
 /// Whether `response` fits the pause's kind, and the `response_json` it records. A question

@@ -46,10 +46,13 @@ pub struct DayCounts {
     pub created: i64,
     pub approved: i64,
     pub rejected: i64,
+    /// Question pauses answered.
+    pub answered: i64,
     pub expired: i64,
 }
 
-/// Each pause counts on the day of the event: created on `created_at`, approved or rejected on
+/// Each pause counts on the day of the event: created on `created_at`, approved, rejected or
+/// answered on
 /// `decided_at`, expired on `expires_at` (a pending pause past it is expired, as readers see it).
 /// A pause lives at most 30 days, so the `created_at` bound on expiries is only there to let the
 /// `(workspace_id, created_at)` index narrow the search.
@@ -60,7 +63,7 @@ static DAILY: LazyLock<String> = LazyLock::new(|| {
        WHERE workspace_id = :ws AND is_test = 0 AND created_at >= :start AND created_at < :end
       UNION ALL
       SELECT status, decided_at FROM pauses
-       WHERE workspace_id = :ws AND is_test = 0 AND status IN ('approved', 'rejected')
+       WHERE workspace_id = :ws AND is_test = 0 AND status IN ('approved', 'rejected', 'answered')
          AND decided_at >= :start AND decided_at < :end
       UNION ALL
       SELECT 'expired', expires_at FROM pauses
@@ -99,13 +102,14 @@ pub fn daily(
             "created" => d.created += n,
             "approved" => d.approved += n,
             "rejected" => d.rejected += n,
+            "answered" => d.answered += n,
             _ => d.expired += n,
         }
     }
     Ok(days)
 }
 
-/// Milliseconds from creation to decision of the pauses approved or rejected in `month`,
+/// Milliseconds from creation to decision of the pauses approved, rejected or answered in `month`,
 /// ascending.
 pub fn decision_times(
     conn: &Connection,
@@ -114,7 +118,7 @@ pub fn decision_times(
 ) -> rusqlite::Result<Vec<Millis>> {
     let mut stmt = conn.prepare_cached(
         "SELECT decided_at - created_at FROM pauses
-         WHERE workspace_id = :ws AND is_test = 0 AND status IN ('approved', 'rejected')
+         WHERE workspace_id = :ws AND is_test = 0 AND status IN ('approved', 'rejected', 'answered')
            AND decided_at >= :start AND decided_at < :end
          ORDER BY 1",
     )?;
@@ -153,6 +157,7 @@ pub fn summary(conn: &Connection, workspace_id: i64, now: Millis) -> rusqlite::R
         created: t.created + d.created,
         approved: t.approved + d.approved,
         rejected: t.rejected + d.rejected,
+        answered: t.answered + d.answered,
         expired: t.expired + d.expired,
     });
     let times = decision_times(conn, workspace_id, &month)?;

@@ -10,7 +10,7 @@ use crate::domain::decision_links::{self, Tokens};
 use crate::domain::outbox::{Message, Outcome};
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::text::mark_bidi;
-use crate::domain::{human_time_rfc, notifications, rfc3339, users};
+use crate::domain::{human_time_rfc, notifications, questions, rfc3339, users};
 use crate::error::AppResult;
 use crate::services::Services;
 
@@ -42,6 +42,10 @@ pub struct View {
     pub reject_url: String,
     pub pause_url: String,
     pub base_url: String,
+    /// A question pause's questions: the email then has one link to the answer page instead
+    /// of Approve and Reject.
+    pub questions: Option<Vec<String>>,
+    pub answer_url: String,
 }
 
 impl View {
@@ -65,6 +69,12 @@ impl View {
             reject_url: format!("{base_url}{}", tokens.reject_path()),
             pause_url: format!("{base_url}/pauses/{}", pause.watch_id),
             base_url: base_url.to_string(),
+            questions: questions::questions_of(pause.request_json.as_deref()).map(|qs| {
+                qs.iter()
+                    .map(|q| mark_bidi(&q.question).into_owned())
+                    .collect()
+            }),
+            answer_url: format!("{base_url}{}", tokens.answer_path()),
         }
     }
 
@@ -79,7 +89,11 @@ impl View {
         if one_line.chars().count() > SUBJECT_CHARS {
             action.push('…');
         }
-        format!("Approval needed: {}", action.trim())
+        let needed = match self.questions {
+            Some(_) => "Answer needed",
+            None => "Approval needed",
+        };
+        format!("{needed}: {}", action.trim())
     }
 }
 

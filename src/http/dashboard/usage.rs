@@ -163,7 +163,7 @@ impl Scale {
         let peak = u
             .days
             .iter()
-            .map(|d| d.created.max(d.approved + d.rejected + d.expired))
+            .map(|d| d.created.max(d.approved + d.rejected + d.answered + d.expired))
             .max();
         let (top, step) = nice_scale(peak.unwrap_or(0));
         let days = u.days.len().max(1);
@@ -204,6 +204,7 @@ impl Scale {
         let outcomes = [
             (d.approved, "approved"),
             (d.rejected, "rejected"),
+            (d.answered, "answered"),
             (d.expired, "expired"),
         ];
         outcomes.into_iter().fold(self.bottom, |base, (n, series)| {
