@@ -33,6 +33,15 @@ fuzz_target!(|data: &[u8]| {
         let url = url::Url::parse(u).expect("callbackUrl parses");
         assert!(matches!(url.scheme(), "http" | "https") && url.host().is_some());
     }
+    if let Some(qs) = &req.questions {
+        assert_eq!(req.kind, holdpoint::domain::kind::PauseKind::Question);
+        assert!((1..=10).contains(&qs.len()));
+        for q in qs {
+            assert!((1..=500).contains(&q.question.chars().count()));
+            assert!(q.options.len() <= 10);
+            assert!(!q.options.is_empty() || q.allow_free_text);
+        }
+    }
     if let Some(t) = req.timeout_secs {
         assert!((10..=2_592_000).contains(&t));
     }

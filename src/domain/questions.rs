@@ -160,7 +160,10 @@ fn choice(q: &Question, raw: &str) -> Result<String, AnswerError> {
         let labels: Vec<&str> = q.options.iter().map(|o| o.label.as_str()).collect();
         return Err(refuse(
             &q.question,
-            format!("“{s}” is not one of its options ({})", labels.join(", ")),
+            format!(
+                "is “{s}”, which is not one of its options ({})",
+                labels.join(", ")
+            ),
         ));
     }
     let chars = s.chars().count();

@@ -35,11 +35,19 @@ fn each_invalid_answer_names_its_question() {
     let base = json!({"Which region?": "eu", "Which days?": ["Mon"], "Anything else?": "x"});
     let cases = [
         ("Which region?", json!("mars"), "is not one of its options"),
-        ("Which region?", json!(["eu"]), "a list is only for multiSelect"),
+        (
+            "Which region?",
+            json!(["eu"]),
+            "a list is only for multiSelect",
+        ),
         ("Which days?", json!("Mon"), "answer with a list"),
         ("Which days?", json!([]), "choose at least one"),
         ("Which days?", json!(["Mon", "Mon"]), "twice"),
-        ("Which days?", json!(["a", "b"]), "at most one free-text entry"),
+        (
+            "Which days?",
+            json!(["a", "b"]),
+            "at most one free-text entry",
+        ),
         ("Anything else?", json!("   "), "empty"),
         ("Anything else?", json!(3), "with a string"),
         ("Anything else?", Value::Null, "is not answered"),
@@ -57,7 +65,8 @@ fn each_invalid_answer_names_its_question() {
 fn free_text_is_limited_to_two_thousand_characters() {
     let at = "x".repeat(MAX_FREE_TEXT_CHARS);
     let past = "x".repeat(MAX_FREE_TEXT_CHARS + 1);
-    let answers = |t: &str| json!({"Which region?": "eu", "Which days?": ["Mon"], "Anything else?": t});
+    let answers =
+        |t: &str| json!({"Which region?": "eu", "Which days?": ["Mon"], "Anything else?": t});
     assert!(check(answers(&at)).is_ok());
     assert!(check(answers(&past))
         .unwrap_err()

@@ -55,7 +55,9 @@ pub fn pause_created(base_url: &str, pause: &Pause) -> String {
             .iter()
             .map(|q| format!("• {}", escape(&truncate(&q.question, 200))))
             .collect();
-        blocks.push(json!({ "type": "section", "text": { "type": "mrkdwn", "text": list.join("\n") } }));
+        blocks.push(
+            json!({ "type": "section", "text": { "type": "mrkdwn", "text": list.join("\n") } }),
+        );
     }
     if let Some(context) = &pause.context {
         let summary = escape(&truncate(context, CONTEXT_CHARS));
@@ -125,7 +127,11 @@ fn answers_line(pause: &Pause) -> String {
                     .join(", "),
                 other => other.as_str().unwrap_or_default().to_string(),
             };
-            format!("{} → {}", escape(&truncate(q, 100)), escape(&truncate(&a, 200)))
+            format!(
+                "{} → {}",
+                escape(&truncate(q, 100)),
+                escape(&truncate(&a, 200))
+            )
         })
         .collect();
     format!(": {}", parts.join("; "))

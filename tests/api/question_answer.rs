@@ -51,7 +51,13 @@ async fn an_answer_wakes_the_waiting_agent_with_status_answered_and_the_answers(
     );
     let poll = tokio::spawn(async move {
         let res = api.get(url).bearer_auth(key).send().await.unwrap();
-        let etag = res.headers().get("etag").unwrap().to_str().unwrap().to_string();
+        let etag = res
+            .headers()
+            .get("etag")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
         (etag, res.json::<Value>().await.unwrap())
     });
     let browser = app.sign_in(&app.owner_email).await;
@@ -72,10 +78,10 @@ async fn an_answer_wakes_the_waiting_agent_with_status_answered_and_the_answers(
     );
     assert_eq!(woke["decidedBy"]["email"], "owner@example.com");
     // Stored as the issue says, and recorded as one response of kind 'answer'.
-    let stored = app.count(&format!(
+    let stored = app.count(
         "SELECT count(*) FROM pauses WHERE status = 'answered'
-         AND json_extract(response_json, '$.answers.\"Which region?\"') = 'eu'"
-    ));
+         AND json_extract(response_json, '$.answers.\"Which region?\"') = 'eu'",
+    );
     assert_eq!(stored, 1);
     let responses = app.count(
         "SELECT count(*) FROM pause_responses WHERE kind = 'answer' AND via = 'api'
@@ -95,8 +101,18 @@ async fn the_list_filters_on_answered() {
     let watch_id = question_pause(&app).await;
     app.create_pause("Other").await;
     let browser = app.sign_in(&app.owner_email).await;
-    assert_eq!(answer(&browser, &watch_id, &json!({ "answers": valid() })).await.status(), 200);
-    let page: Value = app.list_pauses("?status=answered").await.json().await.unwrap();
+    assert_eq!(
+        answer(&browser, &watch_id, &json!({ "answers": valid() }))
+            .await
+            .status(),
+        200
+    );
+    let page: Value = app
+        .list_pauses("?status=answered")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["total"], 1);
     assert_eq!(page["items"][0]["watchId"], watch_id.as_str());
     assert_eq!(page["items"][0]["answers"]["Which region?"], "eu");
@@ -108,34 +124,76 @@ async fn each_invalid_answer_is_a_422_that_names_the_question_and_nothing_is_rec
     let watch_id = question_pause(&app).await;
     let browser = app.sign_in(&app.owner_email).await;
     let cases = [
-        ("Which region?", json!("mars"), "“mars” is not one of its options (eu, us)"),
-        ("Which region?", json!(["eu"]), "a list is only for multiSelect questions"),
+        (
+            "Which region?",
+            json!("mars"),
+            "is “mars”, which is not one of its options (eu, us)",
+        ),
+        (
+            "Which region?",
+            json!(["eu"]),
+            "a list is only for multiSelect questions",
+        ),
         ("Which region?", Value::Null, "is not answered"),
-        ("Which days?", json!("Mon"), "is multiSelect: answer with a list of labels"),
+        (
+            "Which days?",
+            json!("Mon"),
+            "is multiSelect: answer with a list of labels",
+        ),
         ("Which days?", json!([]), "choose at least one"),
         ("Which days?", json!(["Mon", "Mon"]), "lists “Mon” twice"),
-        ("Which days?", json!(["Mon", "x", "y"]), "at most one free-text entry"),
-        ("Which days?", json!(["Mon", 3]), "must be a list of strings"),
+        (
+            "Which days?",
+            json!(["Mon", "x", "y"]),
+            "at most one free-text entry",
+        ),
+        (
+            "Which days?",
+            json!(["Mon", 3]),
+            "must be a list of strings",
+        ),
         ("Anything else?", json!("   "), "is not answered (empty)"),
-        ("Anything else?", json!(true), "must be answered with a string"),
+        (
+            "Anything else?",
+            json!(true),
+            "must be answered with a string",
+        ),
     ];
     for (q, value, detail) in cases {
         let mut answers = valid();
         answers[q] = value;
-        let problem = assert_problem(answer(&browser, &watch_id, &json!({ "answers": answers })).await, 422).await;
+        let problem = assert_problem(
+            answer(&browser, &watch_id, &json!({ "answers": answers })).await,
+            422,
+        )
+        .await;
         assert_eq!(problem["field"], format!("answers.{q}"));
         let got = problem["detail"].as_str().unwrap();
         assert!(got.contains(detail), "{q}: expected “{detail}” in “{got}”");
     }
     let mut missing = valid();
     missing.as_object_mut().unwrap().remove("Anything else?");
-    let problem = assert_problem(answer(&browser, &watch_id, &json!({ "answers": missing })).await, 422).await;
-    assert_eq!(problem["detail"], "the answer to “Anything else?” is not answered");
+    let problem = assert_problem(
+        answer(&browser, &watch_id, &json!({ "answers": missing })).await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        problem["detail"],
+        "the answer to “Anything else?” is not answered"
+    );
     let mut unknown = valid();
     unknown["Which colour?"] = json!("blue");
-    let problem = assert_problem(answer(&browser, &watch_id, &json!({ "answers": unknown })).await, 422).await;
+    let problem = assert_problem(
+        answer(&browser, &watch_id, &json!({ "answers": unknown })).await,
+        422,
+    )
+    .await;
     assert_eq!(problem["field"], "answers.Which colour?");
-    assert_eq!(problem["detail"], "“Which colour?” is not one of this pause's questions");
+    assert_eq!(
+        problem["detail"],
+        "“Which colour?” is not one of this pause's questions"
+    );
     assert_eq!(app.stored_status(&watch_id), "pending");
     assert_eq!(app.count("SELECT count(*) FROM pause_responses"), 0);
 }
@@ -150,8 +208,15 @@ async fn free_text_answers_hold_two_thousand_characters_and_refuse_one_more() {
         json!({ "answers": a })
     };
     let first = question_pause(&app).await;
-    let problem = assert_problem(answer(&browser, &first, &with_text("é".repeat(2001))).await, 422).await;
-    assert!(problem["detail"].as_str().unwrap().contains("at most 2000 characters (got 2001)"));
+    let problem = assert_problem(
+        answer(&browser, &first, &with_text("é".repeat(2001))).await,
+        422,
+    )
+    .await;
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("at most 2000 characters (got 2001)"));
     let res = answer(&browser, &first, &with_text("é".repeat(2000))).await;
     assert_eq!(res.status(), 200);
 }
@@ -161,18 +226,36 @@ async fn answers_must_be_an_object_under_answers() {
     let app = spawn_app().await;
     let watch_id = question_pause(&app).await;
     let browser = app.sign_in(&app.owner_email).await;
-    let problem = assert_problem(answer(&browser, &watch_id, &json!({ "answers": ["eu"] })).await, 422).await;
+    let problem = assert_problem(
+        answer(&browser, &watch_id, &json!({ "answers": ["eu"] })).await,
+        422,
+    )
+    .await;
     assert_eq!(problem["field"], "answers");
-    let problem = assert_problem(answer(&browser, &watch_id, &json!({ "answer": {} })).await, 422).await;
-    assert!(problem["detail"].as_str().unwrap().contains("answer"), "{problem}");
+    let problem = assert_problem(
+        answer(&browser, &watch_id, &json!({ "answer": {} })).await,
+        422,
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("answer"),
+        "{problem}"
+    );
 }
 
 #[tokio::test]
 async fn answering_a_pause_that_is_not_a_question_is_refused() {
     let app = spawn_app().await;
-    let watch_id = app.create_pause("Deploy").await["watchId"].as_str().unwrap().to_string();
+    let watch_id = app.create_pause("Deploy").await["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let browser = app.sign_in(&app.owner_email).await;
-    let problem = assert_problem(answer(&browser, &watch_id, &json!({ "answers": {} })).await, 422).await;
+    let problem = assert_problem(
+        answer(&browser, &watch_id, &json!({ "answers": {} })).await,
+        422,
+    )
+    .await;
     assert_eq!(problem["field"], "kind");
     assert!(problem["detail"]
         .as_str()
@@ -202,13 +285,26 @@ async fn a_second_answer_gets_409_with_the_first_answers() {
     let app = spawn_app().await;
     let watch_id = question_pause(&app).await;
     let browser = app.sign_in(&app.owner_email).await;
-    assert_eq!(answer(&browser, &watch_id, &json!({ "answers": valid() })).await.status(), 200);
+    assert_eq!(
+        answer(&browser, &watch_id, &json!({ "answers": valid() }))
+            .await
+            .status(),
+        200
+    );
     let mut other = valid();
     other["Which region?"] = json!("us");
-    let problem = assert_problem(answer(&browser, &watch_id, &json!({ "answers": other })).await, 409).await;
+    let problem = assert_problem(
+        answer(&browser, &watch_id, &json!({ "answers": other })).await,
+        409,
+    )
+    .await;
     assert_eq!(problem["current"]["answers"]["Which region?"], "eu");
     // Even an invalid late answer learns that the pause is settled.
-    let problem = assert_problem(answer(&browser, &watch_id, &json!({ "answers": {} })).await, 409).await;
+    let problem = assert_problem(
+        answer(&browser, &watch_id, &json!({ "answers": {} })).await,
+        409,
+    )
+    .await;
     assert_eq!(problem["current"]["status"], "answered");
     assert_eq!(app.count("SELECT count(*) FROM pause_responses"), 1);
 }
@@ -219,9 +315,19 @@ async fn answering_needs_a_session_and_its_csrf_token() {
     let watch_id = question_pause(&app).await;
     let url = app.url(&format!("/api/pause/{watch_id}/answer"));
     let body = json!({ "answers": valid() });
-    let res = app.api.post(&url).bearer_auth(&app.key).json(&body).send().await.unwrap();
+    let res = app
+        .api
+        .post(&url)
+        .bearer_auth(&app.key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let problem = assert_problem(res, 401).await;
-    assert!(problem["detail"].as_str().unwrap().contains("API keys cannot answer pauses"));
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("API keys cannot answer pauses"));
     let browser = app.sign_in(&app.owner_email).await;
     let res = browser.client.post(&url).json(&body).send().await.unwrap();
     assert_problem(res, 403).await;
@@ -238,7 +344,12 @@ async fn a_webhook_endpoint_may_subscribe_to_pause_answered() {
         .await;
     assert_eq!(res.status(), 200);
     let watch_id = question_pause(&app).await;
-    assert_eq!(answer(&browser, &watch_id, &json!({ "answers": valid() })).await.status(), 200);
+    assert_eq!(
+        answer(&browser, &watch_id, &json!({ "answers": valid() }))
+            .await
+            .status(),
+        200
+    );
     let queued = app.count(
         "SELECT count(*) FROM outbox WHERE channel = 'webhook' AND event = 'pause.answered'
          AND json_extract(payload, '$.data.answers.\"Which region?\"') = 'eu'",

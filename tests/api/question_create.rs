@@ -78,14 +78,26 @@ async fn an_approval_shows_its_kind_and_nothing_about_questions() {
 async fn an_unknown_kind_is_refused() {
     let app = spawn_app().await;
     let body = json!({ "action": "x", "kind": "poll" });
-    refused(&app, body, "kind", "`kind` must be `approval`, `question` or `plan` (got `poll`)").await;
+    refused(
+        &app,
+        body,
+        "kind",
+        "`kind` must be `approval`, `question` or `plan` (got `poll`)",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn questions_without_kind_question_are_refused() {
     let app = spawn_app().await;
     let body = json!({ "action": "x", "questions": [question("Why?")] });
-    refused(&app, body, "questions", "only for pauses of kind `question` (this one is `approval`)").await;
+    refused(
+        &app,
+        body,
+        "questions",
+        "only for pauses of kind `question` (this one is `approval`)",
+    )
+    .await;
     let body = json!({ "action": "x", "kind": "plan", "questions": [question("Why?")] });
     refused(&app, body, "questions", "(this one is `plan`)").await;
 }
@@ -94,7 +106,13 @@ async fn questions_without_kind_question_are_refused() {
 async fn kind_question_without_questions_is_refused() {
     let app = spawn_app().await;
     let body = json!({ "action": "x", "kind": "question" });
-    refused(&app, body, "questions", "a pause of kind `question` needs `questions`").await;
+    refused(
+        &app,
+        body,
+        "questions",
+        "a pause of kind `question` needs `questions`",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -103,41 +121,95 @@ async fn one_to_ten_questions_are_accepted_and_zero_or_eleven_refused() {
     let many = |n: usize| -> Value { (0..n).map(|i| question(&format!("Q{i}?"))).collect() };
     accepted(&app, with_questions(many(1))).await;
     accepted(&app, with_questions(many(10))).await;
-    refused(&app, with_questions(many(0)), "questions", "1 to 10 questions (got 0)").await;
-    refused(&app, with_questions(many(11)), "questions", "1 to 10 questions (got 11)").await;
+    refused(
+        &app,
+        with_questions(many(0)),
+        "questions",
+        "1 to 10 questions (got 0)",
+    )
+    .await;
+    refused(
+        &app,
+        with_questions(many(11)),
+        "questions",
+        "1 to 10 questions (got 11)",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn up_to_ten_options_are_accepted_and_eleven_refused() {
     let app = spawn_app().await;
-    let options = |n: usize| -> Value { (0..n).map(|i| json!({ "label": format!("o{i}") })).collect() };
+    let options = |n: usize| -> Value {
+        (0..n)
+            .map(|i| json!({ "label": format!("o{i}") }))
+            .collect()
+    };
     let q = |n| with_questions(json!([{ "question": "Pick", "options": options(n) }]));
     accepted(&app, q(10)).await;
-    refused(&app, q(11), "questions[0].options", "0 to 10 options (got 11)").await;
+    refused(
+        &app,
+        q(11),
+        "questions[0].options",
+        "0 to 10 options (got 11)",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_question_without_options_is_free_text_unless_free_text_is_explicitly_off() {
     let app = spawn_app().await;
-    let free = accepted(&app, with_questions(json!([{ "question": "Why?", "options": [] }]))).await;
+    let free = accepted(
+        &app,
+        with_questions(json!([{ "question": "Why?", "options": [] }])),
+    )
+    .await;
     assert_eq!(free["questions"][0]["allowFreeText"], true);
     let body = with_questions(json!([{ "question": "Why?", "allowFreeText": false }]));
-    refused(&app, body, "questions[0].allowFreeText", "can only be answered with free text").await;
+    refused(
+        &app,
+        body,
+        "questions[0].allowFreeText",
+        "can only be answered with free text",
+    )
+    .await;
     let body = with_questions(json!([{ "question": "Why?", "multiSelect": true }]));
-    refused(&app, body, "questions[0].multiSelect", "no options to select several of").await;
+    refused(
+        &app,
+        body,
+        "questions[0].multiSelect",
+        "no options to select several of",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn question_texts_are_unique_within_a_pause_and_labels_within_a_question() {
     let app = spawn_app().await;
     let body = with_questions(json!([question("Ship?"), question(" Ship? ")]));
-    refused(&app, body, "questions[1].question", "“Ship?” is asked twice").await;
+    refused(
+        &app,
+        body,
+        "questions[1].question",
+        "“Ship?” is asked twice",
+    )
+    .await;
     let body = with_questions(json!([
         { "question": "Pick", "options": [{ "label": "a" }, { "label": "a" }] }
     ]));
-    refused(&app, body, "questions[0].options[1].label", "“a” appears twice").await;
+    refused(
+        &app,
+        body,
+        "questions[0].options[1].label",
+        "“a” appears twice",
+    )
+    .await;
     // The same label in two questions is fine.
-    accepted(&app, with_questions(json!([question("One?"), question("Two?")]))).await;
+    accepted(
+        &app,
+        with_questions(json!([question("One?"), question("Two?")])),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -146,16 +218,31 @@ async fn empty_question_texts_and_labels_are_refused() {
     let body = with_questions(json!([{ "question": "  ", "options": [] }]));
     refused(&app, body, "questions[0].question", "must not be empty").await;
     let body = with_questions(json!([{ "question": "Pick", "options": [{ "label": "" }] }]));
-    refused(&app, body, "questions[0].options[0].label", "must not be empty").await;
+    refused(
+        &app,
+        body,
+        "questions[0].options[0].label",
+        "must not be empty",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn each_text_limit_holds_at_the_limit_and_refuses_one_past_it() {
     let app = spawn_app().await;
     let text = |n: usize| "é".repeat(n);
-    let cases: [(&str, usize, Box<dyn Fn(String) -> Value>); 4] = [
-        ("questions[0].question", 500, Box::new(|t| json!([{ "question": t }]))),
-        ("questions[0].header", 40, Box::new(|t| json!([{ "question": "Q", "header": t }]))),
+    type Make = Box<dyn Fn(String) -> Value>;
+    let cases: [(&str, usize, Make); 4] = [
+        (
+            "questions[0].question",
+            500,
+            Box::new(|t| json!([{ "question": t }])),
+        ),
+        (
+            "questions[0].header",
+            40,
+            Box::new(|t| json!([{ "question": "Q", "header": t }])),
+        ),
         (
             "questions[0].options[0].label",
             100,
@@ -164,7 +251,9 @@ async fn each_text_limit_holds_at_the_limit_and_refuses_one_past_it() {
         (
             "questions[0].options[0].description",
             500,
-            Box::new(|t| json!([{ "question": "Q", "options": [{ "label": "a", "description": t }] }])),
+            Box::new(
+                |t| json!([{ "question": "Q", "options": [{ "label": "a", "description": t }] }]),
+            ),
         ),
     ];
     for (field, limit, make) in cases {
@@ -179,5 +268,8 @@ async fn unknown_members_of_a_question_are_refused() {
     let app = spawn_app().await;
     let body = with_questions(json!([{ "question": "Q", "multiselect": true }]));
     let problem = assert_problem(app.post_pause_with(&app.key, &body).await, 422).await;
-    assert!(problem["detail"].as_str().unwrap().contains("multiselect"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("multiselect"),
+        "{problem}"
+    );
 }

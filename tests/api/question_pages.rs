@@ -30,16 +30,33 @@ async fn the_pause_page_shows_escaped_questions_and_an_answer_form() {
     let app = spawn_app().await;
     let watch_id = hostile_pause(&app).await;
     let browser = app.sign_in(&app.owner_email).await;
-    let html = browser.get(&format!("/pauses/{watch_id}")).await.text().await.unwrap();
-    assert!(html.contains(&format!("action=\"/api/pause/{watch_id}/answer\"")), "{html}");
+    let html = browser
+        .get(&format!("/pauses/{watch_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("action=\"/api/pause/{watch_id}/answer\"")),
+        "{html}"
+    );
     assert!(!html.contains(&format!("/api/pause/{watch_id}/approve")));
     assert!(!html.contains("<script>alert(1)") && !html.contains("<img src=x>"));
     assert!(!html.contains("<i>h</i>") && !html.contains("<u>d</u>"));
-    assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62; Which one?"), "{html}");
-    assert!(html.contains("type=\"radio\" name=\"q0\" value=\"&#34;&#62;&#60;img src=x&#62;\""), "{html}");
+    assert!(
+        html.contains("&#60;script&#62;alert(1)&#60;/script&#62; Which one?"),
+        "{html}"
+    );
+    assert!(
+        html.contains("type=\"radio\" name=\"q0\" value=\"&#34;&#62;&#60;img src=x&#62;\""),
+        "{html}"
+    );
     assert!(html.contains("type=\"checkbox\" name=\"q1\" value=\"Tue\""));
     assert!(html.contains("name=\"q1_text\"") && html.contains("name=\"q2_text\""));
-    assert!(!html.contains("name=\"q0_text\""), "no free text where it is not allowed");
+    assert!(
+        !html.contains("name=\"q0_text\""),
+        "no free text where it is not allowed"
+    );
     assert!(html.contains("badge kind kind-question"));
 }
 
@@ -75,7 +92,10 @@ async fn the_dashboard_form_answers_with_labels_checkboxes_and_free_text() {
     ));
     assert_eq!(via, 1);
     let html = browser.get(&page).await.text().await.unwrap();
-    assert!(html.contains("Answered.") || html.contains("<strong>Answered</strong>"), "{html}");
+    assert!(
+        html.contains("Answered.") || html.contains("<strong>Answered</strong>"),
+        "{html}"
+    );
     assert!(html.contains("Mon, Tue, every other Friday") && html.contains("Thanks &#60;3"));
     assert!(!html.contains("<img src=x>"));
 }
@@ -92,7 +112,10 @@ async fn an_incomplete_dashboard_form_comes_back_with_the_reason() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let html = browser.get(&page).await.text().await.unwrap();
-    assert!(html.contains("the answer to “Anything else?” is not answered"), "{html}");
+    assert!(
+        html.contains("the answer to “Anything else?” is not answered"),
+        "{html}"
+    );
     assert_eq!(app.stored_status(&watch_id), "pending");
 }
 
@@ -103,7 +126,10 @@ async fn the_queue_shows_the_kind_and_sends_questions_to_their_page() {
     app.create_pause("Deploy").await;
     let browser = app.sign_in(&app.owner_email).await;
     let html = browser.get("/").await.text().await.unwrap();
-    assert!(html.contains("badge kind kind-question\">question</span>"), "{html}");
+    assert!(
+        html.contains("badge kind kind-question\">question</span>"),
+        "{html}"
+    );
     assert!(html.contains("badge kind kind-approval\">approval</span>"));
     assert!(html.contains(&format!("href=\"/pauses/{watch_id}\">Answer →</a>")));
     assert!(!html.contains(&format!("/api/pause/{watch_id}/approve")));
@@ -116,7 +142,11 @@ async fn a_question_email_has_one_link_whose_page_answers_only_when_submitted() 
     app.app_state.outbox_wake.notify_one();
     let mails = wait_for_files(&app.dir.path().join("mail"), 1).await;
     let mail = &mails[0];
-    assert!(mail.header("Subject").starts_with("Answer needed: "), "{}", mail.headers);
+    assert!(
+        mail.header("Subject").starts_with("Answer needed: "),
+        "{}",
+        mail.headers
+    );
     let links: Vec<&str> = mail
         .html
         .split("href=\"")
@@ -124,14 +154,22 @@ async fn a_question_email_has_one_link_whose_page_answers_only_when_submitted() 
         .filter_map(|s| s.split('"').next())
         .filter(|u| u.contains("/d/"))
         .collect();
-    assert_eq!(links.len(), 1, "one answer link, no approve/reject buttons: {}", mail.html);
+    assert_eq!(
+        links.len(),
+        1,
+        "one answer link, no approve/reject buttons: {}",
+        mail.html
+    );
     assert!(!links[0].contains("intent="));
     assert!(!mail.html.contains("<script>alert(1)"));
     assert!(mail.text.contains(HOSTILE) && mail.text.contains(&format!("Answer: {}", links[0])));
     assert!(!mail.text.contains("Approve:"));
 
     // A mail scanner's GET: a page with the form, nothing answered.
-    let client = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let res = client.get(links[0]).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let page = res.text().await.unwrap();
@@ -148,7 +186,11 @@ async fn a_question_email_has_one_link_whose_page_answers_only_when_submitted() 
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("The answer to “Which days?” is not answered."));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("The answer to “Which days?” is not answered."));
     assert_eq!(app.stored_status(&watch_id), "pending");
 
     let form = [
@@ -163,10 +205,12 @@ async fn a_question_email_has_one_link_whose_page_answers_only_when_submitted() 
     assert!(done.contains("Answered by Test User"), "{done}");
     let got: Value = app.get_pause(&watch_id).await.json().await.unwrap();
     assert_eq!(got["status"], "answered");
-    assert_eq!(got["answers"], json!({ HOSTILE: "plain", "Which days?": ["Tue"], "Anything else?": "no" }));
-    let via = app.count(&format!(
-        "SELECT count(*) FROM pause_responses WHERE kind = 'answer' AND via = 'email link'"
-    ));
+    assert_eq!(
+        got["answers"],
+        json!({ HOSTILE: "plain", "Which days?": ["Tue"], "Anything else?": "no" })
+    );
+    let via = app
+        .count("SELECT count(*) FROM pause_responses WHERE kind = 'answer' AND via = 'email link'");
     assert_eq!(via, 1);
     // The link is used up.
     let res = client.post(links[0]).form(&form).send().await.unwrap();
@@ -185,11 +229,18 @@ async fn slack_asks_with_an_answer_button_and_follows_up_with_the_answers() {
     .unwrap();
     let watch_id = question_pause(&app).await;
     let browser = app.sign_in(&app.owner_email).await;
-    let answers = json!({ "Which region?": "eu", "Which days?": ["Mon"], "Anything else?": "<b>no</b>" });
-    assert_eq!(answer(&browser, &watch_id, &json!({ "answers": answers })).await.status(), 200);
+    let answers =
+        json!({ "Which region?": "eu", "Which days?": ["Mon"], "Anything else?": "<b>no</b>" });
+    assert_eq!(
+        answer(&browser, &watch_id, &json!({ "answers": answers }))
+            .await
+            .status(),
+        200
+    );
     let payloads: Vec<String> = app
         .with_db(|c| {
-            let mut stmt = c.prepare("SELECT payload FROM outbox WHERE channel = 'slack' ORDER BY id")?;
+            let mut stmt =
+                c.prepare("SELECT payload FROM outbox WHERE channel = 'slack' ORDER BY id")?;
             let rows = stmt.query_map([], |r| r.get(0))?;
             Ok(rows.collect::<Result<_, _>>()?)
         })
@@ -197,7 +248,9 @@ async fn slack_asks_with_an_answer_button_and_follows_up_with_the_answers() {
     assert_eq!(payloads.len(), 2);
     let created: Value = serde_json::from_str(&payloads[0]).unwrap();
     assert_eq!(created["text"], "Answer needed: Schedule the migration");
-    assert!(payloads[0].contains("• Which region?") && payloads[0].contains("\"action_id\":\"answer\""));
+    assert!(
+        payloads[0].contains("• Which region?") && payloads[0].contains("\"action_id\":\"answer\"")
+    );
     assert!(!payloads[0].contains("\"action_id\":\"approve\""));
     let answered: Value = serde_json::from_str(&payloads[1]).unwrap();
     assert_eq!(
@@ -213,12 +266,30 @@ async fn usage_history_and_audit_pages_know_answered() {
     let watch_id = question_pause(&app).await;
     let browser = app.sign_in(&app.owner_email).await;
     let answers = json!({ "Which region?": "eu", "Which days?": ["Mon"], "Anything else?": "no" });
-    assert_eq!(answer(&browser, &watch_id, &json!({ "answers": answers })).await.status(), 200);
+    assert_eq!(
+        answer(&browser, &watch_id, &json!({ "answers": answers }))
+            .await
+            .status(),
+        200
+    );
     let usage = browser.get("/usage").await.text().await.unwrap();
     assert!(usage.contains("<dt>Answered</dt><dd>1</dd>"), "{usage}");
     assert!(usage.contains("1 answered"), "a bar for the answered pause");
-    let history = browser.get("/history?status=answered").await.text().await.unwrap();
+    let history = browser
+        .get("/history?status=answered")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(history.contains(&watch_id) && history.contains("value=\"answered\""));
-    let audit = browser.get("/audit?event=pause.answered").await.text().await.unwrap();
-    assert!(audit.contains("pause.answered") && audit.contains(&watch_id), "{audit}");
+    let audit = browser
+        .get("/audit?event=pause.answered")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        audit.contains("pause.answered") && audit.contains(&watch_id),
+        "{audit}"
+    );
 }

@@ -75,13 +75,13 @@ fn who_may_answer(req: &HttpRequest, caller: Result<Caller, AppError>) -> AppRes
                  /login and its CSRF token in `X-CSRF-Token`";
     match caller {
         Ok(Caller::Session(s)) => Ok(s),
-        Ok(Caller::Key(_)) | Err(AppError::Unauthorized) => {
-            Err(AppError::BadToken(if req.headers().contains_key(header::AUTHORIZATION) {
+        Ok(Caller::Key(_)) | Err(AppError::Unauthorized) => Err(AppError::BadToken(
+            if req.headers().contains_key(header::AUTHORIZATION) {
                 format!("API keys cannot answer pauses today; {needs}. A person answers in the dashboard.")
             } else {
                 format!("Not signed in: {needs}.")
-            }))
-        }
+            },
+        )),
         Err(e) => Err(e),
     }
 }
@@ -134,7 +134,12 @@ fn parse(
     }
 }
 
-async fn record(state: &State, signed: &SignedIn, raw_id: &str, input: Input) -> AppResult<Outcome> {
+async fn record(
+    state: &State,
+    signed: &SignedIn,
+    raw_id: &str,
+    input: Input,
+) -> AppResult<Outcome> {
     let watch_id = parse_watch_id(raw_id)?;
     let responder = Responder::User {
         user_id: signed.session.user.id,

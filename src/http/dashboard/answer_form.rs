@@ -43,7 +43,11 @@ impl QuestionsView {
         let answered = answers
             .as_ref()
             .and_then(Value::as_object)
-            .map(|a| a.iter().map(|(q, v)| (shown(q), shown(&joined(v)))).collect())
+            .map(|a| {
+                a.iter()
+                    .map(|(q, v)| (shown(q), shown(&joined(v))))
+                    .collect()
+            })
             .unwrap_or_default();
         Some(QuestionsView {
             items: asked.iter().enumerate().map(item).collect(),

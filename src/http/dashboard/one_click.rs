@@ -132,7 +132,10 @@ pub async fn submit(
     let response = match asked {
         // A question pause: the form's fields are its answers.
         Some(asked) => Response::Answer {
-            answers: answer_form::answers_from_form(&asked, &parse_form::<Vec<(String, String)>>(&body)?),
+            answers: answer_form::answers_from_form(
+                &asked,
+                &parse_form::<Vec<(String, String)>>(&body)?,
+            ),
         },
         None => Response::new(form.approved == "true", Some(reason.clone())),
     };

@@ -163,7 +163,10 @@ impl Scale {
         let peak = u
             .days
             .iter()
-            .map(|d| d.created.max(d.approved + d.rejected + d.answered + d.expired))
+            .map(|d| {
+                d.created
+                    .max(d.approved + d.rejected + d.answered + d.expired)
+            })
             .max();
         let (top, step) = nice_scale(peak.unwrap_or(0));
         let days = u.days.len().max(1);
