@@ -13,7 +13,6 @@ use uuid::Uuid;
 
 use super::audit::{Actor, Entry};
 use super::event_type::EventType;
-use super::kind::PauseKind;
 use super::pauses::{self, Outcome, Pause, Status};
 use super::questions::{self, AnswerError};
 use super::{decision_links, text, users, workspaces, Millis};
@@ -242,37 +241,6 @@ fn audit_entry(
     }
 }
 
-/// Whether `response` fits the pause's kind, and the `response_json` it records. A question
-/// is only answered, and only a question: checked before the answers, so that a pause already
-/// settled answers 409 like an approval does, whatever the late answers say.
-fn checked_response(
-    pause: &Pause,
-    response: &Response,
-    now: Millis,
-) -> Result<Option<String>, RespondError> {
-    match (pause.kind, response) {
-        (PauseKind::Question, Response::Answer { answers }) => {
-            if pause.status(now) != Status::Pending {
-                return Err(too_late(pause.clone(), now));
-            }
-            let asked = questions::questions_of(pause.request_json.as_deref()).unwrap_or_default();
-            let checked =
-                questions::check_answers(&asked, answers).map_err(RespondError::InvalidAnswer)?;
-            Ok(Some(questions::response_json(&checked)))
-        }
-        (PauseKind::Question, _) => Err(RespondError::WrongKind(
-            "this pause asks questions, so it is answered, not approved or rejected: \
-             `POST /api/pause/:watchId/answer` with `{\"answers\": {...}}`"
-                .into(),
-        )),
-        (kind, Response::Answer { .. }) => Err(RespondError::WrongKind(format!(
-            "only pauses of kind `question` are answered; this one is `{kind}`: \
-             approve or reject it with `POST /api/pause/:watchId/approve`"
-        ))),
-        _ => Ok(None),
-    }
-}
-
 /// The pause was not pending (any more): what it had become.
 fn too_late(pause: Pause, now: Millis) -> RespondError {
     let status = pause.status(now);
@@ -318,6 +286,10 @@ fn record(
     }
     Ok(id)
 }
+
+#[path = "respond_kinds.rs"]
+mod kinds;
+use kinds::checked_response;
 
 #[cfg(test)]
 #[path = "respond_rules_tests.rs"]

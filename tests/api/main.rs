@@ -55,6 +55,7 @@ mod process;
 mod question_answer;
 mod question_create;
 mod question_pages;
+mod question_refusals;
 mod quota;
 mod request_ids;
 mod retention;

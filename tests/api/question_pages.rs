@@ -98,6 +98,13 @@ async fn the_dashboard_form_answers_with_labels_checkboxes_and_free_text() {
     );
     assert!(html.contains("Mon, Tue, every other Friday") && html.contains("Thanks &#60;3"));
     assert!(!html.contains("<img src=x>"));
+    // The timeline tells the answer once, as an answer.
+    assert_eq!(
+        html.matches("Answered by owner@example.com").count(),
+        1,
+        "{html}"
+    );
+    assert!(!html.contains("Rejected by"));
 }
 
 #[tokio::test]
