@@ -237,8 +237,12 @@ async fn answers_must_be_an_object_under_answers() {
         422,
     )
     .await;
+    assert_eq!(problem["field"], "answer", "{problem}");
     assert!(
-        problem["detail"].as_str().unwrap().contains("answer"),
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("unknown field"),
         "{problem}"
     );
 }

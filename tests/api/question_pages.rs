@@ -203,6 +203,7 @@ async fn a_question_email_has_one_link_whose_page_answers_only_when_submitted() 
     let form = [
         ("csrf_token", csrf.as_str()),
         ("q0", "plain"),
+        ("q1", "Mon"),
         ("q1", "Tue"),
         ("q2_text", "no"),
     ];
@@ -214,7 +215,7 @@ async fn a_question_email_has_one_link_whose_page_answers_only_when_submitted() 
     assert_eq!(got["status"], "answered");
     assert_eq!(
         got["answers"],
-        json!({ HOSTILE: "plain", "Which days?": ["Tue"], "Anything else?": "no" })
+        json!({ HOSTILE: "plain", "Which days?": ["Mon", "Tue"], "Anything else?": "no" })
     );
     let via = app
         .count("SELECT count(*) FROM pause_responses WHERE kind = 'answer' AND via = 'email link'");
