@@ -48,7 +48,9 @@ async fn the_pause_page_shows_escaped_questions_and_an_answer_form() {
         "{html}"
     );
     assert!(
-        html.contains("type=\"radio\" name=\"q0\" value=\"&#34;&#62;&#60;img src=x&#62;\""),
+        html.contains(
+            "type=\"radio\" name=\"q0\" value=\"&#34;&#62;&#60;img src=x&#62;\" required"
+        ),
         "{html}"
     );
     assert!(html.contains("type=\"checkbox\" name=\"q1\" value=\"Tue\""));
