@@ -213,6 +213,10 @@ async fn a_question_email_has_one_link_whose_page_answers_only_when_submitted() 
     assert_eq!(res.status(), StatusCode::OK);
     let done = res.text().await.unwrap();
     assert!(done.contains("Answered by Test User"), "{done}");
+    assert!(
+        done.contains("<dd>Mon, Tue</dd>") && !done.contains("<script>alert"),
+        "{done}"
+    );
     let got: Value = app.get_pause(&watch_id).await.json().await.unwrap();
     assert_eq!(got["status"], "answered");
     assert_eq!(
