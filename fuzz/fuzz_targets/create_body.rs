@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use holdpoint::domain::kind::Kind;
 use holdpoint::http::api::create::parse_create_request;
 use holdpoint::http::api::create_body::{nesting_depth, MAX_CONTEXT_DEPTH};
 use libfuzzer_sys::fuzz_target;
@@ -34,13 +35,22 @@ fuzz_target!(|data: &[u8]| {
         assert!(matches!(url.scheme(), "http" | "https") && url.host().is_some());
     }
     if let Some(qs) = &req.questions {
-        assert_eq!(req.kind, holdpoint::domain::kind::PauseKind::Question);
+        assert_eq!(req.kind, Kind::Question);
         assert!((1..=10).contains(&qs.len()));
         for q in qs {
             assert!((1..=500).contains(&q.question.chars().count()));
             assert!(q.options.len() <= 10);
             assert!(!q.options.is_empty() || q.allow_free_text);
         }
+    }
+    if let Some(p) = &req.plan {
+        assert_eq!(req.kind, Kind::Plan, "a plan only with kind plan");
+        assert!((1..=32 * 1024).contains(&p.len()) && !p.contains('\0'));
+    } else {
+        assert_ne!(req.kind, Kind::Plan, "kind plan always has a plan");
+    }
+    if req.revises.is_some() {
+        assert_eq!(req.kind, Kind::Plan);
     }
     if let Some(t) = req.timeout_secs {
         assert!((10..=2_592_000).contains(&t));

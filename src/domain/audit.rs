@@ -109,6 +109,7 @@ pub const KNOWN_EVENTS: &[EventType] = &[
     EventType::PauseApproved,
     EventType::PauseRejected,
     EventType::PauseAnswered,
+    EventType::PauseChangesRequested,
     EventType::PauseCancelled,
     EventType::PauseExpired,
     EventType::PauseContextPurged,

@@ -16,6 +16,7 @@ sql_enum! {
         PauseApproved => "pause.approved",
         PauseRejected => "pause.rejected",
         PauseAnswered => "pause.answered",
+        PauseChangesRequested => "pause.changes_requested",
         PauseCancelled => "pause.cancelled",
         PauseExpired => "pause.expired",
         PauseContextPurged => "pause.context_purged",
@@ -42,11 +43,12 @@ sql_enum! {
 
 impl EventType {
     /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
-    pub const WEBHOOK: [EventType; 6] = [
+    pub const WEBHOOK: [EventType; 7] = [
         EventType::PauseCreated,
         EventType::PauseApproved,
         EventType::PauseRejected,
         EventType::PauseAnswered,
+        EventType::PauseChangesRequested,
         EventType::PauseExpired,
         EventType::PauseCancelled,
     ];
@@ -65,6 +67,7 @@ impl EventType {
             EventType::PauseApproved => "Approved by",
             EventType::PauseRejected => "Rejected by",
             EventType::PauseAnswered => "Answered by",
+            EventType::PauseChangesRequested => "Changes requested by",
             EventType::PauseCancelled => "Cancelled by",
             EventType::PauseExpired => "Expired without a decision",
             other => other.as_str(),
@@ -100,6 +103,7 @@ mod tests {
                 "pause.approved",
                 "pause.rejected",
                 "pause.answered",
+                "pause.changes_requested",
                 "pause.cancelled",
                 "pause.expired"
             ]

@@ -18,6 +18,7 @@ pub mod kind;
 pub mod notifications;
 pub mod outbox;
 pub mod pauses;
+pub mod plans;
 pub mod questions;
 pub mod quotas;
 pub mod respond;

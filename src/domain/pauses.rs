@@ -13,7 +13,7 @@ use super::audit::{Actor, Entry};
 use super::error::DomainError;
 use super::event_type::EventType;
 use super::events;
-use super::kind::PauseKind;
+use super::kind::Kind;
 use super::{quotas, workspaces, Millis};
 
 // Listing and the expiry sweep live in their own modules; callers keep using `pauses::…`.
@@ -51,9 +51,12 @@ pub struct Pause {
     pub version: i64,
     /// Set when retention purged the context (see `retention`): `context` is then None.
     pub context_purged_at: Option<Millis>,
-    pub kind: PauseKind,
-    /// A JSON object whose members each kind's module reads and writes (`questions`, ...).
+    pub kind: Kind,
+    /// What was asked beyond the action, as JSON: each kind owns its members (`plan`, ...).
     pub request_json: Option<String>,
+    /// The plan this one revises, and the plan that revised this one (see `plans`).
+    pub revises: Option<Uuid>,
+    pub revised_by: Option<Uuid>,
     /// A JSON object with what was answered (`answers`, ...); None until then.
     pub response_json: Option<String>,
 }
@@ -77,6 +80,8 @@ pub(crate) const SELECT: &str =
     "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
     u.email, u.name, p.reason, p.version, p.context_purged_at, p.kind, p.request_json,
+    (SELECT r.watch_id FROM pauses r WHERE r.id = p.revises_id),
+    (SELECT n.watch_id FROM pauses n WHERE n.revises_id = p.id),
     p.response_json
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by";
 
@@ -106,7 +111,9 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         context_purged_at: r.get(17)?,
         kind: r.get(18)?,
         request_json: r.get(19)?,
-        response_json: r.get(20)?,
+        revises: r.get::<_, Option<[u8; 16]>>(20)?.map(Uuid::from_bytes),
+        revised_by: r.get::<_, Option<[u8; 16]>>(21)?.map(Uuid::from_bytes),
+        response_json: r.get(22)?,
     })
 }
 
@@ -122,9 +129,11 @@ pub struct NewPause {
     pub callback_url: Option<String>,
     /// None: the workspace's default, else the server's.
     pub timeout_secs: Option<i64>,
-    pub kind: PauseKind,
-    /// What the kind asks, as stored in `pauses.request_json` (None for a plain approval).
+    pub kind: Kind,
+    /// See [`Pause::request_json`].
     pub request_json: Option<String>,
+    /// A plan's previous version, as the agent named it (checked at creation: `plans`).
+    pub revises: Option<Uuid>,
 }
 
 /// Creates a pause, counting it against the plan unless it comes from a test key. Returns the
@@ -164,11 +173,16 @@ pub fn create(
         .or(ws.default_timeout_secs)
         .unwrap_or(server_timeout);
     let expires_at = now + timeout * 1000;
+    let revised = (p.revises.as_ref())
+        .map(|w| super::plans::revisable(ctx, now, p.workspace_id, p.test, w))
+        .transpose()?;
+    let conn = ctx.conn;
     let watch_id = Uuid::now_v7();
     conn.prepare_cached(
         "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
-                             metadata, callback_url, created_at, expires_at, kind, request_json)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                             metadata, callback_url, created_at, expires_at, kind, request_json,
+                             revises_id)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         &watch_id.as_bytes()[..],
@@ -182,7 +196,8 @@ pub fn create(
         now,
         expires_at,
         p.kind,
-        &p.request_json
+        &p.request_json,
+        revised
     ])?;
     let id = PauseId(conn.last_insert_rowid());
     super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
@@ -208,6 +223,8 @@ pub fn create(
         kind: p.kind,
         request_json: p.request_json,
         response_json: None,
+        revises: p.revises,
+        revised_by: None,
     };
     let entry = Entry {
         workspace_id: Some(ws.id),

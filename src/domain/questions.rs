@@ -48,11 +48,9 @@ pub struct AnswerError {
     pub detail: String,
 }
 
-/// The `request_json` member for `questions`, to be merged with the other kinds' members.
-pub fn put_request(request: &mut Map<String, Value>, questions: &[Question]) {
-    if let Ok(v) = serde_json::to_value(questions) {
-        request.insert("questions".into(), v);
-    }
+/// The `request_json` of a question pause: `{"questions": [...]}`.
+pub fn request_json(questions: &[Question]) -> String {
+    serde_json::json!({ "questions": questions }).to_string()
 }
 
 /// The questions of a pause, from its `request_json` (None for other kinds).

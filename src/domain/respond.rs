@@ -8,22 +8,22 @@
 //! approver who answered first, is seen.
 
 use rusqlite::{params, Connection};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::audit::{Actor, Entry};
 use super::event_type::EventType;
+use super::kind::Kind;
 use super::pauses::{self, Outcome, Pause, Status};
-use super::questions::{self, AnswerError};
-use super::{decision_links, text, users, workspaces, Millis};
+use super::questions::AnswerError;
+use super::{text, users, workspaces, Millis};
 use crate::db::WriteCtx;
-use crate::domain::ids::UserId;
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// The longest reason a person may give, in characters.
 pub const MAX_REASON_CHARS: usize = 2000;
 
-/// What a person answers. Plan feedback is to come.
+/// What a person answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
     Approve {
@@ -32,8 +32,13 @@ pub enum Response {
     Reject {
         reason: Option<String>,
     },
+    /// A plan sent back: `feedback` is required, and is the pause's `reason`. A reject of a
+    /// plan becomes this ([`Response::for_kind`]): a plan is never rejected.
+    RequestChanges {
+        feedback: Option<String>,
+    },
     /// Answers to a question pause as the person sent them: checked against its questions in
-    /// the transaction that records them (see [`questions::check_answers`]).
+    /// the transaction that records them (see [`check_answers`](crate::domain::questions::check_answers)).
     Answer {
         answers: Map<String, Value>,
     },
@@ -51,6 +56,7 @@ impl Response {
     fn reason(&self) -> Option<&str> {
         match self {
             Response::Approve { reason } | Response::Reject { reason } => reason.as_deref(),
+            Response::RequestChanges { feedback } => feedback.as_deref(),
             Response::Answer { .. } => None,
         }
     }
@@ -60,6 +66,7 @@ impl Response {
         match self {
             Response::Approve { .. } => "approve",
             Response::Reject { .. } => "reject",
+            Response::RequestChanges { .. } => "request_changes",
             Response::Answer { .. } => "answer",
         }
     }
@@ -68,7 +75,30 @@ impl Response {
         match self {
             Response::Approve { .. } => Status::Approved,
             Response::Reject { .. } => Status::Rejected,
+            Response::RequestChanges { .. } => Status::ChangesRequested,
             Response::Answer { .. } => Status::Answered,
+        }
+    }
+
+    fn event(&self) -> EventType {
+        match self {
+            Response::Approve { .. } => EventType::PauseApproved,
+            Response::Reject { .. } => EventType::PauseRejected,
+            Response::RequestChanges { .. } => EventType::PauseChangesRequested,
+            Response::Answer { .. } => EventType::PauseAnswered,
+        }
+    }
+
+    /// The response as it applies to a pause of `kind`: "no" to a plan requests changes. Only
+    /// a plan takes a request for changes.
+    fn for_kind(self, kind: Kind) -> Result<Response, RespondError> {
+        match (kind, self) {
+            (Kind::Plan, Response::Reject { reason }) => {
+                Ok(Response::RequestChanges { feedback: reason })
+            }
+            (Kind::Plan, r) => Ok(r),
+            (_, Response::RequestChanges { .. }) => Err(RespondError::NotAPlan),
+            (_, r) => Ok(r),
         }
     }
 }
@@ -145,6 +175,10 @@ pub enum RespondError {
     ReasonRequired,
     /// Longer than [`MAX_REASON_CHARS`].
     ReasonTooLong,
+    /// Changes requested on a plan without feedback (whatever the workspace's reason rule).
+    FeedbackRequired,
+    /// A request for changes on a pause that is not a plan.
+    NotAPlan,
     /// The response does not fit the pause's kind (approving a question, answering an
     /// approval): why, for the caller.
     WrongKind(String),
@@ -167,28 +201,29 @@ pub fn respond(
     let Some(user) = users::get(conn, responder.user_id())?.filter(|u| !u.disabled) else {
         return Ok(Err(RespondError::NotPermitted));
     };
-    let reason = text::reason(response.reason());
-    if reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
-    {
-        return Ok(Err(RespondError::ReasonTooLong));
-    }
-    if matches!(response, Response::Reject { .. })
-        && reason.is_none()
-        && workspaces::get(conn, user.workspace_id)?.reject_reason_required
-    {
-        return Ok(Err(RespondError::ReasonRequired));
-    }
     let Some(pause) = pauses::get(conn, user.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
+    let response = match response.for_kind(pause.kind) {
+        Ok(r) => r,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let reason = text::reason(response.reason());
+    if let Some(refused) = check_reason(conn, user.workspace_id, &response, reason.as_deref())? {
+        return Ok(Err(refused));
+    }
     let response_json = match checked_response(&pause, &response, now) {
         Ok(json) => json,
         Err(refused) => return Ok(Err(refused)),
     };
     let status = response.resolves_to();
-    let entry = audit_entry(&user, responder, &pause, status, (&reason, &response_json));
+    let entry = audit_entry(
+        &user,
+        responder,
+        &pause,
+        &response,
+        (&reason, &response_json),
+    );
     let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
@@ -217,29 +252,26 @@ pub fn respond(
     Ok(Ok(Responded { pause, response_id }))
 }
 
-/// The decision's audit row: how it arrived, the reason, and a question's answers.
-fn audit_entry(
-    user: &users::User,
-    responder: Responder,
-    pause: &Pause,
-    status: Status,
-    (reason, response_json): (&Option<String>, &Option<String>),
-) -> Entry {
-    let mut details = json!({ "reason": reason, "via": responder.via().as_str() });
-    if let Some(answers) = questions::answers_of(response_json.as_deref()) {
-        details["answers"] = answers;
+/// The reason rules: a length limit for all, required for a plan's feedback, and required to
+/// reject when the workspace says so.
+fn check_reason(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    response: &Response,
+    reason: Option<&str>,
+) -> AppResult<Option<RespondError>> {
+    if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+        return Ok(Some(RespondError::ReasonTooLong));
     }
-    Entry {
-        workspace_id: Some(user.workspace_id),
-        actor: Actor::User(user.id),
-        event: match status {
-            Status::Approved => EventType::PauseApproved,
-            Status::Answered => EventType::PauseAnswered,
-            _ => EventType::PauseRejected,
-        },
-        subject: Some(pause.watch_id.to_string()),
-        details: Some(details),
-    }
+    Ok(match (response, reason) {
+        (Response::RequestChanges { .. }, None) => Some(RespondError::FeedbackRequired),
+        (Response::Reject { .. }, None)
+            if workspaces::get(conn, workspace_id)?.reject_reason_required =>
+        {
+            Some(RespondError::ReasonRequired)
+        }
+        _ => None,
+    })
 }
 
 /// The pause was not pending (any more): what it had become.
@@ -253,44 +285,12 @@ fn too_late(pause: Pause, now: Millis) -> RespondError {
     }
 }
 
-/// What one `pause_responses` row says besides who and when.
-struct Recorded {
-    kind: &'static str,
-    reason: Option<String>,
-    response_json: Option<String>,
-}
-
-fn record(
-    conn: &Connection,
-    now: Millis,
-    pause: &Pause,
-    responder: Responder,
-    r: Recorded,
-) -> AppResult<i64> {
-    conn.prepare_cached(
-        "INSERT INTO pause_responses (pause_id, responder_type, user_id, kind, reason, via,
-                                      response_json, created_at)
-         VALUES (?1, 'user', ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        pause.id,
-        responder.user_id(),
-        r.kind,
-        r.reason,
-        responder.via().as_str(),
-        r.response_json,
-        now
-    ])?;
-    let id = conn.last_insert_rowid();
-    if let Responder::EmailLink { link_id, .. } = responder {
-        decision_links::mark_used(conn, now, link_id)?;
-    }
-    Ok(id)
-}
-
 #[path = "respond_kinds.rs"]
 mod kinds;
 use kinds::checked_response;
+#[path = "respond_record.rs"]
+mod recording;
+use recording::{audit_entry, record, Recorded};
 
 #[cfg(test)]
 #[path = "respond_rules_tests.rs"]

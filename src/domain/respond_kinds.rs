@@ -2,7 +2,7 @@
 //! Kept apart from `respond` so that each kind's rule is a few lines in one place.
 
 use super::{too_late, Pause, RespondError, Response, Status};
-use crate::domain::kind::PauseKind;
+use crate::domain::kind::Kind;
 use crate::domain::questions;
 use crate::domain::Millis;
 
@@ -15,7 +15,7 @@ pub(super) fn checked_response(
     now: Millis,
 ) -> Result<Option<String>, RespondError> {
     match (pause.kind, response) {
-        (PauseKind::Question, Response::Answer { answers }) => {
+        (Kind::Question, Response::Answer { answers }) => {
             if pause.status(now) != Status::Pending {
                 return Err(too_late(pause.clone(), now));
             }
@@ -24,7 +24,7 @@ pub(super) fn checked_response(
                 questions::check_answers(&asked, answers).map_err(RespondError::InvalidAnswer)?;
             Ok(Some(questions::response_json(&checked)))
         }
-        (PauseKind::Question, _) => Err(RespondError::WrongKind(
+        (Kind::Question, _) => Err(RespondError::WrongKind(
             "this pause asks questions, so it is answered, not approved or rejected: \
              `POST /api/pause/:watchId/answer` with `{\"answers\": {...}}`"
                 .into(),

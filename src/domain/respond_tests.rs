@@ -6,6 +6,7 @@ use rusqlite::Connection;
 
 use super::*;
 use crate::domain::api_keys::AuthKey;
+use crate::domain::audit::{Actor, Entry};
 use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::domain::pauses::NewPause;
 
@@ -44,8 +45,9 @@ pub(super) fn new_pause(conn: &Connection) -> Pause {
         metadata: None,
         callback_url: None,
         timeout_secs: Some(TIMEOUT_SECS),
-        kind: crate::domain::kind::PauseKind::Approval,
+        kind: crate::domain::kind::Kind::Approval,
         request_json: None,
+        revises: None,
     };
     pauses::create(&mut WriteCtx::new(conn), NOW, 60, p)
         .unwrap()

@@ -11,8 +11,9 @@ use crate::domain::ids::{PauseId, UserId};
 use crate::domain::outbox::{Message, Outcome};
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::text::mark_bidi;
-use crate::domain::{human_time_rfc, notifications, questions, rfc3339, users};
+use crate::domain::{human_time_rfc, notifications, plans, questions, rfc3339, users};
 use crate::error::AppResult;
+use crate::markdown;
 use crate::services::Services;
 
 /// Subject lines longer than this are cut (clients truncate them anyway).
@@ -47,6 +48,10 @@ pub struct View {
     /// of Approve and Reject.
     pub questions: Option<Vec<String>>,
     pub answer_url: String,
+    /// A plan's Markdown as sent (the text part) and rendered by [`markdown::to_html`] (the
+    /// HTML part); None for other kinds.
+    pub plan: Option<String>,
+    pub plan_html: Option<String>,
 }
 
 impl View {
@@ -56,6 +61,7 @@ impl View {
                 .and_then(|v| serde_json::to_string_pretty(&v))
                 .unwrap_or_else(|_| c.to_string())
         });
+        let plan = plans::text(pause).map(|p| mark_bidi(&p).into_owned());
         let truncated = pretty
             .as_ref()
             .is_some_and(|c| c.chars().count() > CONTEXT_CHARS);
@@ -76,6 +82,8 @@ impl View {
                     .collect()
             }),
             answer_url: format!("{base_url}{}", tokens.answer_path()),
+            plan_html: plan.as_deref().map(markdown::to_html),
+            plan,
         }
     }
 
@@ -90,11 +98,12 @@ impl View {
         if one_line.chars().count() > SUBJECT_CHARS {
             action.push('…');
         }
-        let needed = match self.questions {
-            Some(_) => "Answer needed",
-            None => "Approval needed",
+        let what = match (&self.plan, &self.questions) {
+            (Some(_), _) => "Plan review needed",
+            (_, Some(_)) => "Answer needed",
+            (None, None) => "Approval needed",
         };
-        format!("{needed}: {}", action.trim())
+        format!("{what}: {}", action.trim())
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::domain::kind::PauseKind;
+use crate::domain::kind::Kind;
 use crate::domain::questions::Question;
 
 /// The JSON object an agent sends; unknown members are refused.
@@ -22,9 +22,15 @@ pub struct CreateBody<'a> {
     pub callback_url: Option<String>,
     #[serde(default)]
     pub metadata: Option<BTreeMap<String, String>>,
-    /// `approval` (the default), `question` or `plan`; checked by the parser for a clear detail.
+    /// `approval` (the default), `question` or `plan`.
     #[serde(default)]
     pub kind: Option<String>,
+    /// The plan to review, in Markdown (kind `plan` only).
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// The watchId of the plan this one revises (kind `plan` only).
+    #[serde(default)]
+    pub revises: Option<String>,
     #[serde(default)]
     pub questions: Option<Vec<QuestionBody>>,
 }
@@ -64,7 +70,12 @@ pub struct CreateRequest {
     pub metadata: Option<String>,
     pub callback_url: Option<String>,
     pub timeout_secs: Option<i64>,
-    pub kind: PauseKind,
+    pub kind: Kind,
+    /// Markdown, 1 byte to [`MAX_PLAN_BYTES`](crate::domain::plans::MAX_PLAN_BYTES); present
+    /// exactly when `kind` is `plan`.
+    pub plan: Option<String>,
+    /// Only with a plan; whether it may be revised is checked when the pause is created.
+    pub revises: Option<uuid::Uuid>,
     /// For kind `question`: 1 to 10 valid questions, defaults filled in.
     pub questions: Option<Vec<Question>>,
 }

@@ -98,7 +98,8 @@ async fn questions_without_kind_question_are_refused() {
         "only for pauses of kind `question` (this one is `approval`)",
     )
     .await;
-    let body = json!({ "action": "x", "kind": "plan", "questions": [question("Why?")] });
+    let body =
+        json!({ "action": "x", "kind": "plan", "plan": "# Plan", "questions": [question("Why?")] });
     refused(&app, body, "questions", "(this one is `plan`)").await;
 }
 

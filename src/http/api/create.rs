@@ -84,13 +84,13 @@ async fn handle(
 /// Parses and validates the body for this key; errors name the offending field.
 fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPause> {
     let r = parse_create_request(body)?;
-    let mut request = serde_json::Map::new();
-    if let Some(q) = &r.questions {
-        questions::put_request(&mut request, q);
-    }
+    // Each kind owns its members of `request_json`; the kinds exclude each other.
+    let request_json = r
+        .plan
+        .as_deref()
+        .map(crate::domain::plans::request_json)
+        .or_else(|| r.questions.as_deref().map(questions::request_json));
     Ok(NewPause {
-        kind: r.kind,
-        request_json: (!request.is_empty()).then(|| serde_json::Value::Object(request).to_string()),
         workspace_id: key.workspace_id,
         api_key_id: key.id,
         test: key.test,
@@ -99,6 +99,9 @@ fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPa
         metadata: r.metadata,
         callback_url: r.callback_url,
         timeout_secs: r.timeout_secs,
+        kind: r.kind,
+        request_json,
+        revises: r.revises,
     })
 }
 

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use super::create_plan::{parse_kind, validate_plan};
 use super::create_questions;
-use crate::domain::kind::PauseKind;
+pub use crate::domain::plans::MAX_PLAN_BYTES;
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
 use crate::http::parse_json;
@@ -52,9 +53,12 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
         }
     }
     let kind = parse_kind(parsed.kind.as_deref())?;
-    let questions = kind_members(kind, parsed.questions)?;
+    let (plan, revises) = validate_plan(kind, parsed.plan, parsed.revises)?;
+    let questions = create_questions::for_kind(kind, parsed.questions)?;
     Ok(CreateRequest {
         kind,
+        plan,
+        revises,
         questions,
         action,
         context,
@@ -62,43 +66,6 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
         callback_url: parsed.callback_url.map(validate_url).transpose()?,
         timeout_secs: parsed.timeout_seconds,
     })
-}
-
-fn parse_kind(raw: Option<&str>) -> AppResult<PauseKind> {
-    let Some(raw) = raw else {
-        return Ok(PauseKind::Approval);
-    };
-    PauseKind::from_name(raw).ok_or_else(|| {
-        AppError::invalid(
-            "kind",
-            format!("`kind` must be `approval`, `question` or `plan` (got `{raw}`)"),
-        )
-    })
-}
-
-/// The members that belong to one kind only. A plan's members (`plan`, `revises`) are checked
-/// where the `Plan` arm is: this function only refuses `questions` on a plan.
-fn kind_members(
-    kind: PauseKind,
-    questions: Option<Vec<crate::wire::QuestionBody>>,
-) -> AppResult<Option<Vec<crate::domain::questions::Question>>> {
-    match (kind, questions) {
-        (PauseKind::Question, Some(q)) => create_questions::validate(q).map(Some),
-        (PauseKind::Question, None) => Err(AppError::invalid(
-            "questions",
-            "a pause of kind `question` needs `questions`: 1 to 10 questions to answer",
-        )),
-        (other, Some(_)) => Err(AppError::invalid(
-            "questions",
-            format!(
-                "`questions` are only for pauses of kind `question` (this one is `{other}`); \
-                 send `\"kind\": \"question\"`"
-            ),
-        )),
-        (PauseKind::Approval, None) => Ok(None),
-        // The plan helper's seam: `plan` and `revises` are checked here.
-        (PauseKind::Plan, None) => Ok(None),
-    }
 }
 
 fn validate_action(raw: &str) -> AppResult<String> {

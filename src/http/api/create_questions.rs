@@ -1,6 +1,7 @@
 //! The `questions` of a question pause's create body: counts, lengths, uniqueness and the
 //! contradictions the reference run API also refuses. Pure, like the rest of the body parser.
 
+use crate::domain::kind::Kind;
 use crate::domain::questions::{Question, QuestionOption};
 use crate::error::{AppError, AppResult};
 use crate::wire::{OptionBody, QuestionBody};
@@ -12,6 +13,29 @@ pub const MAX_HEADER_CHARS: usize = 40;
 pub const MAX_QUESTION_CHARS: usize = 500;
 pub const MAX_LABEL_CHARS: usize = 100;
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
+
+/// `questions` come exactly with kind `question`: validated, or refused for every other kind
+/// (a plan's own members are checked in `create_plan`).
+pub fn for_kind(
+    kind: Kind,
+    questions: Option<Vec<QuestionBody>>,
+) -> AppResult<Option<Vec<Question>>> {
+    match (kind, questions) {
+        (Kind::Question, Some(q)) => validate(q).map(Some),
+        (Kind::Question, None) => Err(AppError::invalid(
+            "questions",
+            "a pause of kind `question` needs `questions`: 1 to 10 questions to answer",
+        )),
+        (other, Some(_)) => Err(AppError::invalid(
+            "questions",
+            format!(
+                "`questions` are only for pauses of kind `question` (this one is `{other}`); \
+                 send `\"kind\": \"question\"`"
+            ),
+        )),
+        (_, None) => Ok(None),
+    }
+}
 
 /// Validates the questions and fills in the defaults (a question without options allows free
 /// text). Errors name the field: `questions[1].options[0].label`.

@@ -115,12 +115,12 @@ pub(super) fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String
             "notice",
             format!(
                 "{} “{}”.",
-                capitalised(p.status(now).as_str()),
+                capitalised(&p.status(now).as_str().replace('_', " ")),
                 text::mark_bidi(&p.action)
             ),
         ),
         Outcome::AlreadyFinal(p) => {
-            let status = p.status(now).as_str();
+            let status = p.status(now).as_str().replace('_', " ");
             let by = p
                 .decided_by
                 .as_ref()
@@ -230,6 +230,14 @@ pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Outcom
             "reason",
             format!("`reason` has at most {MAX_REASON_CHARS} characters"),
         ),
+        RespondError::FeedbackRequired => AppError::invalid(
+            "reason",
+            "this pause is a plan: `approved: false` requests changes, and `reason` must say \
+             what to change",
+        ),
+        RespondError::NotAPlan => {
+            AppError::invalid("approved", "only a plan can be sent back for changes")
+        }
         RespondError::WrongKind(detail) => AppError::invalid("kind", detail),
         RespondError::InvalidAnswer(e) => AppError::invalid(e.field, e.detail),
     })

@@ -4,6 +4,7 @@ pub mod answer;
 pub mod auth;
 pub mod create;
 pub mod create_body;
+mod create_plan;
 pub mod create_questions;
 pub mod decide;
 pub mod health;

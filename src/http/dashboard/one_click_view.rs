@@ -7,9 +7,12 @@ use super::answer_form::QuestionsView;
 use super::format::shown;
 use super::json_view;
 use crate::domain::decision_links::Link;
+use crate::domain::kind::Kind;
 use crate::domain::pauses::{Pause, Status};
+use crate::domain::plans;
 use crate::domain::users::User;
 use crate::domain::{human_time_rfc, rfc3339, Millis};
+use crate::markdown;
 
 pub struct FormView {
     pub approver: String,
@@ -20,6 +23,8 @@ pub struct FormView {
     pub error: Option<String>,
     /// What the person typed, kept when the form is shown again with an error.
     pub reason: String,
+    /// A plan: "Approve plan" or "Request changes", with feedback required.
+    pub is_plan: bool,
 }
 
 impl FormView {
@@ -40,6 +45,7 @@ impl FormView {
             reason_required,
             error: error.map(str::to_string),
             reason: reason.to_string(),
+            is_plan: pause.kind == Kind::Plan,
         }
     }
 }
@@ -56,17 +62,24 @@ pub struct Page {
     context_html: Option<String>,
     /// A question pause: its fields in the form, or the answers once given.
     questions: Option<QuestionsView>,
+    /// A plan's Markdown, rendered by [`markdown::to_html`].
+    plan_html: Option<String>,
 }
 
 impl Page {
     pub fn form(pause: &Pause, form: FormView) -> Page {
+        let plan = plans::text(pause);
         let questions = QuestionsView::of(pause.request_json.as_deref(), None);
-        let (heading, message) = match questions {
-            Some(_) => (
+        let (heading, message) = match (&plan, &questions) {
+            (Some(_), _) => (
+                "Plan review requested",
+                "Nothing is decided until you press Approve plan or Request changes below.",
+            ),
+            (_, Some(_)) => (
                 "Your answer is requested",
                 "Nothing is sent until you press Send answers below.",
             ),
-            None => (
+            (None, None) => (
                 "Approval requested",
                 "Nothing is decided until you press Approve or Reject below.",
             ),
@@ -79,6 +92,7 @@ impl Page {
             reason: None,
             form: Some(form),
             context_html: pause.context.as_deref().map(json_view::render),
+            plan_html: plan.map(|p| markdown::to_html(&shown(&p))),
             questions,
         }
     }
@@ -88,6 +102,7 @@ impl Page {
             Status::Approved => "Approved",
             Status::Rejected => "Rejected",
             Status::Answered => "Answered",
+            Status::ChangesRequested => "Changes requested",
             Status::Cancelled => "Cancelled",
             _ => "Already decided",
         };
@@ -103,6 +118,7 @@ impl Page {
                 pause.request_json.as_deref(),
                 pause.response_json.as_deref(),
             ),
+            plan_html: None,
         }
     }
 
@@ -117,6 +133,7 @@ impl Page {
             form: None,
             context_html: None,
             questions: None,
+            plan_html: None,
         }
     }
 
@@ -132,6 +149,7 @@ pub fn decided_line(p: &Pause, now: Millis) -> String {
         Status::Approved => "Approved".to_string(),
         Status::Rejected => "Rejected".to_string(),
         Status::Answered => "Answered".to_string(),
+        Status::ChangesRequested => "Changes requested".to_string(),
         Status::Cancelled => "Cancelled by the agent".to_string(),
         Status::Expired => {
             return format!(

@@ -8,6 +8,7 @@ use super::answer_form::QuestionsView;
 use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
+use super::plan_view::PlanView;
 use super::session::PageSession;
 use crate::domain::event_type::EventType;
 use crate::domain::pauses::{self, Pause, Status};
@@ -58,6 +59,10 @@ pub struct PausePage {
     pub kind: &'static str,
     /// A question pause's questions (an answer form while pending) and answers.
     pub questions: Option<QuestionsView>,
+    /// For a plan: its Markdown, versions and diff (see `pause_plan.html`).
+    pub plan: Option<PlanView>,
+    /// The status in words ("changes requested").
+    pub status_label: String,
 }
 
 impl HasLayout for PausePage {
@@ -121,6 +126,7 @@ pub async fn show(
     let events = timeline::for_pause(&conn, user.workspace_id, p.id, &id)?;
     let keys = key_labels(&conn, user.workspace_id)?;
     let ws = workspaces::get(&conn, user.workspace_id)?;
+    let plan = PlanView::load(&conn, &p, now)?;
     drop(conn);
     let (ws_id, view_id) = (user.workspace_id, id.clone());
     state
@@ -166,6 +172,8 @@ pub async fn show(
         kind: p.kind.as_str(),
         questions: QuestionsView::of(p.request_json.as_deref(), p.response_json.as_deref()),
         action: shown(&p.action),
+        plan,
+        status_label: status.as_str().replace('_', " "),
     };
     page(&state, &view)
 }

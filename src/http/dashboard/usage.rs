@@ -209,6 +209,7 @@ impl Scale {
             (d.approved, "approved"),
             (d.rejected, "rejected"),
             (d.answered, "answered"),
+            (d.changes_requested, "changes_requested"),
             (d.expired, "expired"),
         ];
         outcomes.into_iter().fold(self.bottom, |base, (n, series)| {
