@@ -57,6 +57,8 @@ pub struct Pause {
     /// The plan this one revises, and the plan that revised this one (see `plans`).
     pub revises: Option<Uuid>,
     pub revised_by: Option<Uuid>,
+    /// A JSON object with what was answered (`answers`, ...); None until then.
+    pub response_json: Option<String>,
     /// The agent that asked and its run, when the pause names them (see `agents`).
     pub agent: Option<String>,
     pub run: Option<String>,
@@ -82,7 +84,8 @@ pub(crate) const SELECT: &str =
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
     u.email, u.name, p.reason, p.version, p.context_purged_at, p.kind, p.request_json,
     (SELECT r.watch_id FROM pauses r WHERE r.id = p.revises_id),
-    (SELECT n.watch_id FROM pauses n WHERE n.revises_id = p.id), p.agent, p.run
+    (SELECT n.watch_id FROM pauses n WHERE n.revises_id = p.id),
+    p.response_json, p.agent, p.run
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
@@ -113,8 +116,9 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         request_json: r.get(19)?,
         revises: r.get::<_, Option<[u8; 16]>>(20)?.map(Uuid::from_bytes),
         revised_by: r.get::<_, Option<[u8; 16]>>(21)?.map(Uuid::from_bytes),
-        agent: r.get(22)?,
-        run: r.get(23)?,
+        response_json: r.get(22)?,
+        agent: r.get(23)?,
+        run: r.get(24)?,
     })
 }
 
@@ -229,6 +233,7 @@ pub fn create(
         context_purged_at: None,
         kind: p.kind,
         request_json: p.request_json,
+        response_json: None,
         revises: p.revises,
         revised_by: None,
         agent: p.agent,

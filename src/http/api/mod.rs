@@ -3,10 +3,12 @@
 pub mod agent_approve;
 pub mod agent_controls;
 pub mod agents;
+pub mod answer;
 pub mod auth;
 pub mod create;
 pub mod create_body;
 mod create_plan;
+pub mod create_questions;
 pub mod decide;
 pub mod health;
 pub mod key_cache;
@@ -37,6 +39,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/pause/{watch_id}/approve")
             .route(web::post().to(decide::approve))
+            .default_service(only("POST")),
+    )
+    .service(
+        web::resource("/api/pause/{watch_id}/answer")
+            .route(web::post().to(answer::answer))
             .default_service(only("POST")),
     );
     agent_routes(cfg);

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod agent_actions;
 pub mod agents_page;
+pub mod answer_form;
 pub mod audit;
 pub mod audit_export;
 pub mod format;
