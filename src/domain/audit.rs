@@ -106,6 +106,7 @@ pub const KNOWN_EVENTS: &[EventType] = &[
     EventType::PauseCancelled,
     EventType::PauseExpired,
     EventType::PauseContextPurged,
+    EventType::PauseOutcomeReported,
     EventType::UserAdded,
     EventType::UserNotificationsChanged,
     EventType::WorkspaceCreated,

@@ -18,6 +18,7 @@ sql_enum! {
         PauseCancelled => "pause.cancelled",
         PauseExpired => "pause.expired",
         PauseContextPurged => "pause.context_purged",
+        PauseOutcomeReported => "pause.outcome_reported",
         UserAdded => "user.added",
         UserInvited => "user.invited",
         UserInviteAccepted => "user.invite_accepted",
@@ -40,12 +41,14 @@ sql_enum! {
 
 impl EventType {
     /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
-    pub const WEBHOOK: [EventType; 5] = [
+    pub const WEBHOOK: [EventType; 6] = [
         EventType::PauseCreated,
         EventType::PauseApproved,
         EventType::PauseRejected,
         EventType::PauseExpired,
         EventType::PauseCancelled,
+        // A backend that approved by webhook learns whether the action then ran.
+        EventType::PauseOutcomeReported,
     ];
 
     /// Whether a webhook endpoint may subscribe to this event.
@@ -63,6 +66,7 @@ impl EventType {
             EventType::PauseRejected => "Rejected by",
             EventType::PauseCancelled => "Cancelled by",
             EventType::PauseExpired => "Expired without a decision",
+            EventType::PauseOutcomeReported => "Outcome reported by",
             other => other.as_str(),
         }
     }
@@ -83,7 +87,7 @@ mod tests {
     }
 
     #[test]
-    fn webhooks_subscribe_to_pause_decisions_and_creation_only() {
+    fn webhooks_subscribe_to_pause_decisions_creation_and_outcomes_only() {
         let names: Vec<&str> = EventType::ALL
             .iter()
             .filter(|e| e.webhooks_may_subscribe())
@@ -96,7 +100,8 @@ mod tests {
                 "pause.approved",
                 "pause.rejected",
                 "pause.cancelled",
-                "pause.expired"
+                "pause.expired",
+                "pause.outcome_reported"
             ]
         );
     }

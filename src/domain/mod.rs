@@ -2,6 +2,7 @@
 //! can be tested without a server and without sleeping.
 
 pub mod api_keys;
+pub mod approval_extras;
 pub mod audit;
 pub mod clock;
 pub mod decision_links;
@@ -13,6 +14,7 @@ pub mod history;
 pub mod idempotency;
 pub mod invites;
 pub mod notifications;
+pub mod outcomes;
 pub mod outbox;
 pub mod pauses;
 pub mod quotas;

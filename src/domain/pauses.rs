@@ -48,6 +48,12 @@ pub struct Pause {
     pub version: i64,
     /// Set when retention purged the context (see `retention`): `context` is then None.
     pub context_purged_at: Option<Millis>,
+    /// A JSON object whose members each feature owns (e.g. `approval_extras`); None when empty.
+    pub request_json: Option<String>,
+    /// Likewise for what the person answered.
+    pub response_json: Option<String>,
+    /// What the agent reported doing after the decision.
+    pub outcome: Option<super::outcomes::Reported>,
 }
 
 impl Pause {
@@ -68,8 +74,11 @@ pub const INITIAL_ETAG: &str = "\"1-pending\"";
 pub(crate) const SELECT: &str =
     "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
-    u.email, u.name, p.reason, p.version, p.context_purged_at
-    FROM pauses p LEFT JOIN users u ON u.id = p.decided_by";
+    u.email, u.name, p.reason, p.version, p.context_purged_at,
+    p.request_json, p.response_json,
+    p.outcome_status, p.outcome_detail, p.outcome_at, ok.name, ok.prefix
+    FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
+    LEFT JOIN api_keys ok ON ok.id = p.outcome_key_id";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
     let watch: [u8; 16] = r.get(1)?;
@@ -95,7 +104,27 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         reason: r.get(15)?,
         version: r.get(16)?,
         context_purged_at: r.get(17)?,
+        request_json: r.get(18)?,
+        response_json: r.get(19)?,
+        outcome: outcome_from_row(r, 20)?,
     })
+}
+
+/// The outcome's columns, from `first` on (status, detail, at, key name, key prefix).
+fn outcome_from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<super::outcomes::Reported>> {
+    let Some(status) = r.get(first)? else {
+        return Ok(None);
+    };
+    Ok(Some(super::outcomes::Reported {
+        status,
+        detail: r.get(first + 1)?,
+        at: r.get(first + 2)?,
+        by: super::outcomes::ReportingKey {
+            r#type: "key",
+            name: r.get::<_, Option<String>>(first + 3)?.unwrap_or_default(),
+            prefix: r.get::<_, Option<String>>(first + 4)?.unwrap_or_default(),
+        },
+    }))
 }
 
 /// A validated request to create a pause.
@@ -110,6 +139,8 @@ pub struct NewPause {
     pub callback_url: Option<String>,
     /// None: the workspace's default, else the server's.
     pub timeout_secs: Option<i64>,
+    /// See [`Pause::request_json`].
+    pub request_json: Option<String>,
 }
 
 /// Creates a pause, counting it against the plan unless it comes from a test key. Returns the
@@ -155,8 +186,8 @@ pub fn create(
     let watch_id = Uuid::now_v7();
     conn.prepare_cached(
         "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
-                             metadata, callback_url, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10)",
+                             metadata, callback_url, created_at, expires_at, request_json)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         &watch_id.as_bytes()[..],
@@ -168,7 +199,8 @@ pub fn create(
         &p.metadata,
         &p.callback_url,
         now,
-        expires_at
+        expires_at,
+        &p.request_json
     ])?;
     let id = conn.last_insert_rowid();
     super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
@@ -191,6 +223,9 @@ pub fn create(
         reason: None,
         version: 1,
         context_purged_at: None,
+        request_json: p.request_json,
+        response_json: None,
+        outcome: None,
     };
     let entry = Entry {
         workspace_id: Some(ws.id),
@@ -267,7 +302,8 @@ pub fn cancel(
 }
 
 /// Compare-and-set on `pause`, read in this transaction: `update` must touch no row unless the
-/// pause is still pending. The event (audit row, messages) is written only when it did.
+/// change still applies (the pause is still pending, for a decision). The event (audit row,
+/// messages) is written only when it did.
 pub(crate) fn transition(
     ctx: &mut WriteCtx<'_>,
     now: Millis,

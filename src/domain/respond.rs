@@ -8,13 +8,13 @@
 //! approver who answered first, is seen.
 
 use rusqlite::{params, Connection};
-use serde_json::json;
+use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::audit::{Actor, Entry};
 use super::event_type::EventType;
 use super::pauses::{self, Outcome, Pause, Status};
-use super::{decision_links, text, users, workspaces, Millis};
+use super::{approval_extras, decision_links, text, users, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
 
@@ -24,22 +24,60 @@ pub const MAX_REASON_CHARS: usize = 2000;
 /// What a person answers. Questions' answers and plan feedback are to come.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
-    Approve { reason: Option<String> },
-    Reject { reason: Option<String> },
+    /// `edits`: new values for keys of the context the pause declared `editable`.
+    Approve {
+        reason: Option<String>,
+        edits: Option<Map<String, Value>>,
+    },
+    /// `option`: the name of one of the pause's `rejectOptions`.
+    Reject {
+        reason: Option<String>,
+        option: Option<String>,
+    },
 }
 
 impl Response {
     pub fn new(approved: bool, reason: Option<String>) -> Response {
         if approved {
-            Response::Approve { reason }
+            Response::Approve {
+                reason,
+                edits: None,
+            }
         } else {
-            Response::Reject { reason }
+            Response::Reject {
+                reason,
+                option: None,
+            }
+        }
+    }
+
+    /// A decision with its extras: edits come only with an approval, a reject option only
+    /// with a rejection (whether they fit the pause is [`respond`]'s to check).
+    pub fn decision(
+        approved: bool,
+        reason: Option<String>,
+        edits: Option<Map<String, Value>>,
+        option: Option<String>,
+    ) -> Result<Response, RespondError> {
+        match (approved, edits, option) {
+            (false, Some(_), _) => Err(RespondError::Invalid {
+                field: "edits",
+                detail: "`edits` come only with an approval (`approved: true`)".into(),
+            }),
+            (true, _, Some(_)) => Err(RespondError::Invalid {
+                field: "rejectOption",
+                detail: "`rejectOption` comes only with a rejection (`approved: false`)".into(),
+            }),
+            (true, edits, None) => Ok(Response::Approve { reason, edits }),
+            (false, None, option) => Ok(Response::Reject { reason, option }),
         }
     }
 
     fn reason(&self) -> Option<&str> {
         match self {
-            Response::Approve { reason } | Response::Reject { reason } => reason.as_deref(),
+            Response::Approve { reason, .. } | Response::Reject { reason, .. } => {
+                reason.as_deref()
+            }
         }
     }
 
@@ -131,6 +169,9 @@ pub enum RespondError {
     ReasonRequired,
     /// Longer than [`MAX_REASON_CHARS`].
     ReasonTooLong,
+    /// The response does not fit the pause (an undeclared edit, an unknown reject option) or
+    /// mixes an approval's extras with a rejection's.
+    Invalid { field: &'static str, detail: String },
 }
 
 /// Checks `response` against the responder, the workspace's rules and the pause, then resolves
@@ -155,7 +196,8 @@ pub fn respond(
     {
         return Ok(Err(RespondError::ReasonTooLong));
     }
-    if matches!(response, Response::Reject { .. })
+    // A picked reject option is a reason.
+    if matches!(response, Response::Reject { option: None, .. })
         && reason.is_none()
         && workspaces::get(conn, user.workspace_id)?.reject_reason_required
     {
@@ -164,6 +206,14 @@ pub fn respond(
     let Some(pause) = pauses::get(conn, user.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
+    let extras = match approval_extras::check(&pause, &response) {
+        Ok(checked) => checked,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let mut details = json!({ "reason": reason, "via": responder.via().as_str() });
+    if let Value::Object(d) = &mut details {
+        d.extend(extras.audit);
+    }
     let status = response.resolves_to();
     let entry = Entry {
         workspace_id: Some(user.workspace_id),
@@ -174,21 +224,33 @@ pub fn respond(
             EventType::PauseRejected
         },
         subject: Some(watch_id.to_string()),
-        details: Some(json!({ "reason": reason, "via": responder.via().as_str() })),
+        details: Some(details),
     };
     let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
-                 version = version + 1
+                 response_json = ?6, version = version + 1
              WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
         )?
-        .execute(params![status.as_str(), now, user.id, reason, id])
+        .execute(params![
+            status.as_str(),
+            now,
+            user.id,
+            reason,
+            id,
+            &extras.response_json
+        ])
     })?;
     let pause = match resolved {
         Outcome::Changed(p) => p,
         Outcome::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
     };
-    let response_id = record(ctx.conn, now, &pause, responder, response.kind(), reason)?;
+    let recorded = Recorded {
+        kind: response.kind(),
+        reason,
+        response_json: extras.response_json,
+    };
+    let response_id = record(ctx.conn, now, &pause, responder, recorded)?;
     Ok(Ok(Responded { pause, response_id }))
 }
 
@@ -203,25 +265,32 @@ fn too_late(pause: Pause, now: Millis) -> RespondError {
     }
 }
 
+/// One `pause_responses` row's own values.
+struct Recorded {
+    kind: &'static str,
+    reason: Option<String>,
+    response_json: Option<String>,
+}
+
 fn record(
     conn: &Connection,
     now: Millis,
     pause: &Pause,
     responder: Responder,
-    kind: &str,
-    reason: Option<String>,
+    r: Recorded,
 ) -> AppResult<i64> {
     conn.prepare_cached(
         "INSERT INTO pause_responses (pause_id, responder_type, user_id, kind, reason, via,
-                                      created_at)
-         VALUES (?1, 'user', ?2, ?3, ?4, ?5, ?6)",
+                                      response_json, created_at)
+         VALUES (?1, 'user', ?2, ?3, ?4, ?5, ?6, ?7)",
     )?
     .execute(params![
         pause.id,
         responder.user_id(),
-        kind,
-        reason,
+        r.kind,
+        r.reason,
         responder.via().as_str(),
+        r.response_json,
         now
     ])?;
     let id = conn.last_insert_rowid();

@@ -43,6 +43,7 @@ pub(super) fn new_pause(conn: &Connection) -> Pause {
         metadata: None,
         callback_url: None,
         timeout_secs: Some(TIMEOUT_SECS),
+        request_json: None,
     };
     pauses::create(&mut WriteCtx::new(conn), NOW, 60, p)
         .unwrap()
@@ -57,13 +58,11 @@ pub(super) fn by(user_id: i64) -> Responder {
 }
 
 pub(super) fn approve() -> Response {
-    Response::Approve { reason: None }
+    Response::new(true, None)
 }
 
 pub(super) fn reject(reason: &str) -> Response {
-    Response::Reject {
-        reason: Some(reason.into()),
-    }
+    Response::new(false, Some(reason.into()))
 }
 
 pub(super) fn run(

@@ -9,7 +9,7 @@ use super::Millis;
 use crate::error::{AppError, AppResult};
 
 /// Every event an endpoint can subscribe to.
-pub const EVENTS: [EventType; 5] = EventType::WEBHOOK;
+pub const EVENTS: [EventType; EventType::WEBHOOK.len()] = EventType::WEBHOOK;
 /// After a rotation the previous secret keeps signing for this long.
 pub const ROTATION_OVERLAP_MS: Millis = 24 * 3600 * 1000;
 

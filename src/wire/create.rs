@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+pub use crate::domain::approval_extras::RejectOption;
+
 /// The JSON object an agent sends; unknown members are refused.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -19,6 +21,11 @@ pub struct CreateBody<'a> {
     pub callback_url: Option<String>,
     #[serde(default)]
     pub metadata: Option<BTreeMap<String, String>>,
+    // Richer approvals (domain::approval_extras).
+    #[serde(default)]
+    pub editable: Option<Vec<String>>,
+    #[serde(default)]
+    pub reject_options: Option<Vec<RejectOption>>,
 }
 
 /// A valid create request: what the agent asked for, before a key and workspace are attached.
@@ -32,4 +39,8 @@ pub struct CreateRequest {
     pub metadata: Option<String>,
     pub callback_url: Option<String>,
     pub timeout_secs: Option<i64>,
+    /// Top-level keys of `context` a person may edit before approving, checked against it.
+    pub editable: Option<Vec<String>>,
+    /// Named reasons offered for a rejection, checked.
+    pub reject_options: Option<Vec<RejectOption>>,
 }

@@ -2,10 +2,12 @@
 //! a page of them; and the webhook event around one.
 
 use serde::Serialize;
-use serde_json::{json, value::RawValue};
+use serde_json::{json, value::RawValue, Map, Value};
 
 use crate::domain::event_type::EventType;
 
+use crate::domain::approval_extras::{self, RejectOption};
+use crate::domain::outcomes::{OutcomeStatus, ReportingKey};
 use crate::domain::pauses::{DecidedBy, Pause};
 use crate::domain::{rfc3339, Millis};
 
@@ -30,6 +32,27 @@ pub struct PauseView<'a> {
     /// tell a purged context from one never sent; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context_purged_at: Option<String>,
+    // Richer approvals (domain::approval_extras, domain::outcomes): only when declared or given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub editable: Option<Vec<String>>,
+    /// The approver's new values for editable keys; `context` stays as the agent sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edits: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reject_options: Option<Vec<RejectOption>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reject_option: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<OutcomeView<'a>>,
+}
+
+/// What the agent reported doing after the decision.
+#[derive(Debug, Serialize)]
+pub struct OutcomeView<'a> {
+    pub status: OutcomeStatus,
+    pub detail: Option<&'a str>,
+    pub at: String,
+    pub by: &'a ReportingKey,
 }
 
 impl Pause {
@@ -56,6 +79,16 @@ impl Pause {
             decided_by: self.decided_by.as_ref(),
             reason: self.reason.as_deref(),
             context_purged_at: self.context_purged_at.map(rfc3339),
+            editable: Some(approval_extras::editable(self)).filter(|e| !e.is_empty()),
+            edits: approval_extras::edits(self),
+            reject_options: Some(approval_extras::reject_options(self)).filter(|r| !r.is_empty()),
+            reject_option: approval_extras::reject_option(self),
+            outcome: self.outcome.as_ref().map(|o| OutcomeView {
+                status: o.status,
+                detail: o.detail.as_deref(),
+                at: rfc3339(o.at),
+                by: &o.by,
+            }),
         }
     }
 

@@ -44,6 +44,7 @@ fn request(key: &AuthKey, body: &[u8]) -> CreatePause {
             metadata: None,
             callback_url: None,
             timeout_secs: None,
+            request_json: None,
         },
         idempotency_key: Some("deploy-1".into()),
         request_hash: sha256(body).to_vec(),

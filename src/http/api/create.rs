@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::auth::{self, UnmeteredApiKey};
 use crate::app::{self, create::CreatePause};
-use crate::domain::idempotency;
+use crate::domain::{approval_extras, idempotency};
 use crate::domain::pauses::{self, NewPause};
 use crate::domain::{quotas, secrets};
 use crate::error::{AppError, AppResult, RATELIMIT, RATELIMIT_POLICY};
@@ -84,7 +84,10 @@ async fn handle(
 /// Parses and validates the body for this key; errors name the offending field.
 fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPause> {
     let r = parse_create_request(body)?;
+    let mut request = serde_json::Map::new();
+    approval_extras::add_request_members(&mut request, r.editable, r.reject_options);
     Ok(NewPause {
+        request_json: (!request.is_empty()).then(|| serde_json::Value::Object(request).to_string()),
         workspace_id: key.workspace_id,
         api_key_id: key.id,
         test: key.test,

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use crate::domain::approval_extras;
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
 use crate::http::parse_json;
@@ -49,7 +50,17 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
             ));
         }
     }
+    let editable = parsed
+        .editable
+        .map(|keys| approval_extras::validate_editable(keys, context.as_deref()))
+        .transpose()?;
+    let reject_options = parsed
+        .reject_options
+        .map(approval_extras::validate_reject_options)
+        .transpose()?;
     Ok(CreateRequest {
+        editable,
+        reject_options,
         action,
         context,
         metadata: parsed.metadata.map(validate_metadata).transpose()?,

@@ -5,6 +5,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
+use super::decide_extras::{self, FormExtras};
 use super::pauses::{outcome_response, parse_watch_id};
 use crate::app;
 use crate::domain::pauses::{self, Outcome};
@@ -21,6 +22,10 @@ struct JsonDecision {
     approved: bool,
     #[serde(default)]
     reason: Option<String>,
+    #[serde(default)]
+    edits: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, rename = "rejectOption")]
+    reject_option: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -39,6 +44,7 @@ struct FormDecision {
 struct Input {
     approved: bool,
     reason: Option<String>,
+    extras: FormExtras,
     html_next: Option<String>,
 }
 
@@ -149,24 +155,29 @@ fn capitalised(s: &str) -> String {
 }
 
 fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<Input> {
-    let (approved, reason, html_next) = match content_type(req).as_str() {
+    let (approved, reason, extras, html_next) = match content_type(req).as_str() {
         "application/x-www-form-urlencoded" => {
             let f: FormDecision = serde_urlencoded::from_bytes(&body)
                 .map_err(|e| AppError::BadRequest(format!("malformed form body: {e}")))?;
             signed.check_csrf(req, f.csrf_token.as_deref())?;
             let approved = parse_bool(&f.approved)?;
+            let extras = decide_extras::from_form(&body, approved)?;
             let wants_html = accepts_html(req);
             let next = wants_html.then(|| {
                 f.next
                     .filter(|n| is_local_path(n))
                     .unwrap_or_else(|| "/".into())
             });
-            (approved, f.reason, next)
+            (approved, f.reason, extras, next)
         }
         "application/json" | "" => {
             signed.check_csrf(req, None)?;
             let j: JsonDecision = parse_json(&body)?;
-            (j.approved, j.reason, None)
+            let extras = FormExtras {
+                edits: j.edits,
+                reject_option: j.reject_option,
+            };
+            (j.approved, j.reason, extras, None)
         }
         other => {
             return Err(AppError::UnsupportedMediaType(format!(
@@ -177,6 +188,7 @@ fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<In
     Ok(Input {
         approved,
         reason,
+        extras,
         html_next,
     })
 }
@@ -207,7 +219,15 @@ async fn decide(
             Via::Api
         },
     };
-    let response = Response::new(input.approved, input.reason.clone());
+    let response = match Response::decision(
+        input.approved,
+        input.reason.clone(),
+        input.extras.edits.clone(),
+        input.extras.reject_option.clone(),
+    ) {
+        Ok(r) => r,
+        Err(refused) => return refusal(refused, &watch_id.to_string()),
+    };
     match app::respond::respond(&state.services, responder, watch_id, response).await? {
         Ok(done) => Ok(Outcome::Changed(done.pause)),
         Err(refused) => refusal(refused, &watch_id.to_string()),
@@ -230,5 +250,6 @@ fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Outcome> {
             "reason",
             format!("`reason` has at most {MAX_REASON_CHARS} characters"),
         ),
+        RespondError::Invalid { field, detail } => AppError::invalid(field, detail),
     })
 }

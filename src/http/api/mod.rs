@@ -4,9 +4,11 @@ pub mod auth;
 pub mod create;
 pub mod create_body;
 pub mod decide;
+pub mod decide_extras;
 pub mod health;
 pub mod key_cache;
 pub mod metrics;
+pub mod outcome;
 pub mod pauses;
 
 use actix_web::web;
@@ -33,6 +35,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/pause/{watch_id}/approve")
             .route(web::post().to(decide::approve))
+            .default_service(only("POST")),
+    )
+    .service(
+        web::resource("/api/pause/{watch_id}/outcome")
+            .route(web::post().to(outcome::report))
             .default_service(only("POST")),
     );
 }

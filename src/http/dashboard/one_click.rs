@@ -99,6 +99,9 @@ struct DecisionForm {
     approved: String,
     #[serde(default)]
     reason: String,
+    /// One of the pause's reject options (radio buttons), for a rejection.
+    #[serde(default)]
+    reject_option: String,
 }
 
 pub async fn submit(
@@ -127,7 +130,10 @@ pub async fn submit(
     if let Some(refused) = refusal {
         return render(&state, &req, found, Some(refused), &reason);
     }
-    let response = Response::new(form.approved == "true", Some(reason.clone()));
+    let approved = form.approved == "true";
+    let option = Some(form.reject_option).filter(|o| !approved && !o.is_empty());
+    let response = Response::decision(approved, Some(reason.clone()), None, option)
+        .map_err(|_| PageError::App(crate::error::AppError::BadRequest("bad form".into())))?;
     let (found, refused) = state
         .writer
         .run(move |ctx| decide_by_link(ctx, now, &token, response))
@@ -137,7 +143,7 @@ pub async fn submit(
     } else {
         ""
     };
-    render(&state, &req, found, refused, typed)
+    render(&state, &req, found, refused.as_deref(), typed)
 }
 
 /// Re-checks the link inside the writer (a second POST may have won meanwhile) and responds as
@@ -148,7 +154,7 @@ fn decide_by_link(
     now: Millis,
     token: &str,
     response: Response,
-) -> AppResult<(Found, Option<&'static str>)> {
+) -> AppResult<(Found, Option<String>)> {
     let found = find(ctx.conn, token, now)?;
     let Found::Open(link, pause, user) = &found else {
         return Ok((found, None));
@@ -165,13 +171,15 @@ fn decide_by_link(
         RespondError::AlreadyDecided(p) | RespondError::Cancelled(p) | RespondError::Expired(p) => {
             (Found::Decided(*p), None)
         }
-        RespondError::ReasonRequired => {
-            (found, Some("This workspace requires a reason to reject."))
-        }
+        RespondError::ReasonRequired => (
+            found,
+            Some("This workspace requires a reason to reject: type one or pick an option.".into()),
+        ),
         RespondError::ReasonTooLong => (
             found,
-            Some("The reason is too long (at most 2,000 characters)."),
+            Some("The reason is too long (at most 2,000 characters).".into()),
         ),
+        RespondError::Invalid { detail, .. } => (found, Some(format!("{detail}."))),
         // `find` has just checked both; the page explains what it finds now.
         RespondError::NotFound | RespondError::NotPermitted => (find(ctx.conn, token, now)?, None),
     })
