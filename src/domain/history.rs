@@ -19,6 +19,8 @@ pub struct Filter {
     pub from: Option<Millis>,
     /// Created before (exclusive).
     pub to: Option<Millis>,
+    /// Approved, yet the agent never reported executing it: no outcome, or `failed`/`skipped`.
+    pub approved_not_executed: bool,
 }
 
 /// `%` and `_` in the user's text match themselves, not wildcards.
@@ -55,6 +57,12 @@ fn conditions(workspace_id: i64, f: &Filter, now: Millis) -> (String, Vec<Sql>) 
     if let Some(to) = f.to {
         sql.push("p.created_at < ?".into());
         args.push(Sql::Integer(to));
+    }
+    if f.approved_not_executed {
+        sql.push(
+            "p.status = 'approved' AND (p.outcome_status IS NULL OR p.outcome_status <> 'executed')"
+                .into(),
+        );
     }
     (sql.join(" AND "), args)
 }

@@ -40,6 +40,8 @@ pub struct Form {
     pub q: String,
     pub from: String,
     pub to: String,
+    /// `not_executed`: approved pauses the agent never reported executing.
+    pub outcome: String,
 }
 
 #[derive(Template)]
@@ -73,11 +75,19 @@ fn read_filter(q: &Query, form: &mut Form, errors: &mut Vec<String>) -> Filter {
         q: text("q"),
         from: text("from"),
         to: text("to"),
+        outcome: text("outcome"),
     };
     let mut f = Filter {
         text: Some(form.q.clone()).filter(|t| !t.is_empty()),
+        approved_not_executed: form.outcome == "not_executed",
         ..Filter::default()
     };
+    if !form.outcome.is_empty() && !f.approved_not_executed {
+        errors.push(format!(
+            "Unknown outcome filter “{}”; showing all outcomes.",
+            form.outcome
+        ));
+    }
     if !form.status.is_empty() {
         f.status = Status::from_name(&form.status);
         if f.status.is_none() {
@@ -116,6 +126,7 @@ fn page_url(form: &Form, page: i64) -> String {
         ("q", &form.q),
         ("from", &form.from),
         ("to", &form.to),
+        ("outcome", &form.outcome),
     ];
     let mut pairs: Vec<(&str, String)> = params
         .iter()

@@ -13,6 +13,7 @@ pub mod login;
 pub mod one_click;
 pub mod one_click_view;
 pub mod pages;
+pub mod pause_extras;
 pub mod pause_page;
 pub mod queue;
 pub mod session;

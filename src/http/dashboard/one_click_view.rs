@@ -5,6 +5,7 @@ use askama::Template;
 
 use super::format::shown;
 use super::json_view;
+use crate::domain::approval_extras::{self, RejectOption};
 use crate::domain::decision_links::Link;
 use crate::domain::pauses::{Pause, Status};
 use crate::domain::users::User;
@@ -19,6 +20,8 @@ pub struct FormView {
     pub error: Option<String>,
     /// What the person typed, kept when the form is shown again with an error.
     pub reason: String,
+    /// The pause's named reasons to reject, offered as radio buttons (titles shown safely).
+    pub reject_options: Vec<RejectOption>,
 }
 
 impl FormView {
@@ -39,6 +42,14 @@ impl FormView {
             reason_required,
             error: error.map(str::to_string),
             reason: reason.to_string(),
+            reject_options: approval_extras::reject_options(pause)
+                .into_iter()
+                .map(|o| RejectOption {
+                    title: shown(&o.title),
+                    description: o.description.as_deref().map(shown),
+                    name: o.name,
+                })
+                .collect(),
         }
     }
 }

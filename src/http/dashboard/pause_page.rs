@@ -6,6 +6,7 @@ use askama::Template;
 
 use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
+use super::pause_extras::PauseExtras;
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
 use crate::domain::event_type::EventType;
@@ -54,6 +55,7 @@ pub struct PausePage {
     pub callback_url: Option<String>,
     pub timeline: Vec<Step>,
     pub reason_required: bool,
+    pub extras: PauseExtras,
 }
 
 impl HasLayout for PausePage {
@@ -65,6 +67,16 @@ impl HasLayout for PausePage {
 fn describe(e: &Event) -> String {
     match e.event {
         EventType::PauseExpired => e.event.label().into(),
+        // "Executed, reported by key “billing-bot-7”".
+        EventType::PauseOutcomeReported => {
+            let status = e
+                .details
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .and_then(|d| d["status"].as_str().map(super::format::capitalise))
+                .unwrap_or_else(|| "Outcome".into());
+            format!("{status}, reported by {}", e.actor)
+        }
         _ => format!("{} {}", e.event.label(), e.actor),
     }
 }
@@ -159,6 +171,7 @@ pub async fn show(
         callback_url: p.callback_url.as_deref().map(shown),
         timeline: steps(&p, &events, now),
         reason_required: ws.reject_reason_required,
+        extras: PauseExtras::new(&p, decider(&p).as_deref(), now),
         action: shown(&p.action),
     };
     page(&state, &view)
