@@ -210,7 +210,9 @@ fn check_edits(p: &Pause, edits: &Map<String, Value>) -> Result<Checked, Respond
         return Err(invalid(
             "edits",
             match declared.is_empty() {
-                true => format!("this pause declares no editable keys, so `{key}` cannot be edited"),
+                true => {
+                    format!("this pause declares no editable keys, so `{key}` cannot be edited")
+                }
                 false => format!(
                     "`{key}` is not editable on this pause (editable: {})",
                     declared.join(", ")

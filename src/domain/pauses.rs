@@ -111,7 +111,10 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
 }
 
 /// The outcome's columns, from `first` on (status, detail, at, key name, key prefix).
-fn outcome_from_row(r: &Row<'_>, first: usize) -> rusqlite::Result<Option<super::outcomes::Reported>> {
+fn outcome_from_row(
+    r: &Row<'_>,
+    first: usize,
+) -> rusqlite::Result<Option<super::outcomes::Reported>> {
     let Some(status) = r.get(first)? else {
         return Ok(None);
     };

@@ -75,9 +75,7 @@ impl Response {
 
     fn reason(&self) -> Option<&str> {
         match self {
-            Response::Approve { reason, .. } | Response::Reject { reason, .. } => {
-                reason.as_deref()
-            }
+            Response::Approve { reason, .. } | Response::Reject { reason, .. } => reason.as_deref(),
         }
     }
 
@@ -171,7 +169,10 @@ pub enum RespondError {
     ReasonTooLong,
     /// The response does not fit the pause (an undeclared edit, an unknown reject option) or
     /// mixes an approval's extras with a rejection's.
-    Invalid { field: &'static str, detail: String },
+    Invalid {
+        field: &'static str,
+        detail: String,
+    },
 }
 
 /// Checks `response` against the responder, the workspace's rules and the pause, then resolves

@@ -5,8 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::auth::{self, UnmeteredApiKey};
 use crate::app::{self, create::CreatePause};
-use crate::domain::{approval_extras, idempotency};
 use crate::domain::pauses::{self, NewPause};
+use crate::domain::{approval_extras, idempotency};
 use crate::domain::{quotas, secrets};
 use crate::error::{AppError, AppResult, RATELIMIT, RATELIMIT_POLICY};
 use crate::http::{content_type, read_body, State};

@@ -44,7 +44,9 @@ struct FormDecision {
 struct Input {
     approved: bool,
     reason: Option<String>,
-    extras: FormExtras,
+    /// A form's field that is not JSON is reported like a refused decision (for a browser, a
+    /// message on the page it came from), so it waits until then.
+    extras: AppResult<FormExtras>,
     html_next: Option<String>,
 }
 
@@ -67,8 +69,9 @@ pub async fn approve(
         Ok(i) => i,
         Err(e) => return fail(&req, e),
     };
-    let result = decide(&state, &signed, &path, &input).await;
-    match (result, input.html_next) {
+    let html_next = input.html_next.clone();
+    let result = decide(&state, &signed, &path, input).await;
+    match (result, html_next) {
         (Ok(outcome), None) => {
             outcome_response(&state, outcome, "decide").unwrap_or_else(|e| e.error_response())
         }
@@ -161,7 +164,7 @@ fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<In
                 .map_err(|e| AppError::BadRequest(format!("malformed form body: {e}")))?;
             signed.check_csrf(req, f.csrf_token.as_deref())?;
             let approved = parse_bool(&f.approved)?;
-            let extras = decide_extras::from_form(&body, approved)?;
+            let extras = decide_extras::from_form(&body, approved);
             let wants_html = accepts_html(req);
             let next = wants_html.then(|| {
                 f.next
@@ -173,10 +176,10 @@ fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<In
         "application/json" | "" => {
             signed.check_csrf(req, None)?;
             let j: JsonDecision = parse_json(&body)?;
-            let extras = FormExtras {
+            let extras = Ok(FormExtras {
                 edits: j.edits,
                 reject_option: j.reject_option,
-            };
+            });
             (j.approved, j.reason, extras, None)
         }
         other => {
@@ -208,9 +211,10 @@ async fn decide(
     state: &State,
     signed: &SignedIn,
     raw_id: &str,
-    input: &Input,
+    input: Input,
 ) -> AppResult<Outcome> {
     let watch_id = parse_watch_id(raw_id)?;
+    let extras = input.extras?;
     let responder = Responder::User {
         user_id: signed.session.user.id,
         via: if input.html_next.is_some() {
@@ -221,9 +225,9 @@ async fn decide(
     };
     let response = match Response::decision(
         input.approved,
-        input.reason.clone(),
-        input.extras.edits.clone(),
-        input.extras.reject_option.clone(),
+        input.reason,
+        extras.edits,
+        extras.reject_option,
     ) {
         Ok(r) => r,
         Err(refused) => return refusal(refused, &watch_id.to_string()),

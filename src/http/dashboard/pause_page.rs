@@ -6,8 +6,8 @@ use askama::Template;
 
 use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
-use super::pause_extras::PauseExtras;
 use super::layout::{page, HasLayout, Layout};
+use super::pause_extras::PauseExtras;
 use super::session::PageSession;
 use crate::domain::event_type::EventType;
 use crate::domain::pauses::{self, Pause, Status};
