@@ -195,10 +195,7 @@ async fn the_pause_page_offers_a_json_field_per_editable_key_and_refuses_invalid
     assert!(page.contains("name=\"edit.to\""), "{page}");
     assert!(page.contains("name=\"edit.body\""));
     assert!(!page.contains("name=\"edit.cc\""));
-    assert!(
-        page.contains("&#34;Hi Ann&#34;"),
-        "prefilled with the JSON"
-    );
+    assert!(page.contains("&#34;Hi Ann&#34;"), "prefilled with the JSON");
     let path = format!("/api/pause/{id}/approve");
     let next = format!("/pauses/{id}");
     let fields = [

@@ -173,7 +173,7 @@ fn decide_by_link(
         }
         RespondError::ReasonRequired => (
             found,
-            Some("This workspace requires a reason to reject: type one or pick an option.".into()),
+            Some("This workspace requires a reason to reject.".into()),
         ),
         RespondError::ReasonTooLong => (
             found,
