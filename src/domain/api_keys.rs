@@ -10,6 +10,7 @@ use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::secrets::{base62_u32, random_base62, sha256};
 use super::Millis;
+use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::error::{AppError, AppResult};
 
 pub const LIVE_PREFIX: &str = "hitl_live_";
@@ -44,12 +45,12 @@ pub fn well_formed(key: &str) -> bool {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyInfo {
-    pub id: i64,
-    pub workspace_id: i64,
+    pub id: ApiKeyId,
+    pub workspace_id: WorkspaceId,
     pub name: String,
     pub prefix: String,
     pub test: bool,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: Millis,
     pub last_used_at: Option<Millis>,
     pub revoked_at: Option<Millis>,
@@ -60,10 +61,10 @@ pub fn create(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     name: &str,
     test: bool,
-) -> AppResult<(i64, String)> {
+) -> AppResult<(ApiKeyId, String)> {
     let name = name.trim();
     if name.chars().count() > 100 {
         return Err(AppError::invalid(
@@ -82,7 +83,7 @@ pub fn create(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         params![workspace_id, name, &key[..VISIBLE_LEN], &sha256(key.as_bytes())[..], test, created_by, now],
     )?;
-    let id = conn.last_insert_rowid();
+    let id = ApiKeyId(conn.last_insert_rowid());
     audit::record(
         conn,
         now,
@@ -97,7 +98,7 @@ pub fn create(
     Ok((id, key))
 }
 
-pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<KeyInfo>> {
+pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<KeyInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at
          FROM api_keys WHERE workspace_id = ?1 ORDER BY id",
@@ -110,7 +111,7 @@ pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<KeyInfo>> {
 
 /// The live keys a user created. Keys belong to the workspace, not to their creator, so they
 /// outlive a disabled user unless revoked: the disable confirmation lists them.
-pub fn live_created_by(conn: &Connection, user_id: i64) -> AppResult<Vec<KeyInfo>> {
+pub fn live_created_by(conn: &Connection, user_id: UserId) -> AppResult<Vec<KeyInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at
          FROM api_keys WHERE created_by = ?1 AND revoked_at IS NULL ORDER BY id",
@@ -141,10 +142,10 @@ pub fn revoke(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    key_id: i64,
-    workspace_id: Option<i64>,
+    key_id: ApiKeyId,
+    workspace_id: Option<WorkspaceId>,
 ) -> AppResult<()> {
-    let row: Option<(i64, Option<i64>)> = conn
+    let row: Option<(WorkspaceId, Option<i64>)> = conn
         .query_row(
             "SELECT workspace_id, revoked_at FROM api_keys WHERE id = ?1",
             [key_id],
@@ -184,8 +185,8 @@ pub fn revoke(
 /// The caller behind a valid, unrevoked key.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthKey {
-    pub id: i64,
-    pub workspace_id: i64,
+    pub id: ApiKeyId,
+    pub workspace_id: WorkspaceId,
     pub test: bool,
     pub last_used_at: Option<Millis>,
 }
@@ -209,7 +210,7 @@ pub fn authenticate_digest(conn: &Connection, digest: &[u8; 32]) -> AppResult<Op
         .optional()?)
 }
 
-pub fn touch(conn: &Connection, key_id: i64, now: Millis) -> rusqlite::Result<()> {
+pub fn touch(conn: &Connection, key_id: ApiKeyId, now: Millis) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2")?
         .execute(params![now, key_id])?;
     Ok(())
@@ -223,7 +224,10 @@ pub struct KeyListing {
 }
 
 /// The workspace's keys for the keys page: live ones first, newest first within each group.
-pub fn list_with_creators(conn: &Connection, workspace_id: i64) -> AppResult<Vec<KeyListing>> {
+pub fn list_with_creators(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+) -> AppResult<Vec<KeyListing>> {
     let mut stmt = conn.prepare_cached(
         "SELECT k.id, k.workspace_id, k.name, k.prefix, k.is_test, k.created_by, k.created_at,
                 k.last_used_at, k.revoked_at, u.email

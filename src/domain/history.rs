@@ -7,12 +7,13 @@ use super::api_keys::AuthKey;
 use super::pauses::{from_row, Pause, SELECT};
 use super::status::{overdue_sql, reads_as_sql, Status};
 use super::Millis;
+use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::error::AppResult;
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub status: Option<Status>,
-    pub key_id: Option<i64>,
+    pub key_id: Option<ApiKeyId>,
     /// Case-insensitive substring of the action.
     pub text: Option<String>,
     /// Created at or after (inclusive).
@@ -32,9 +33,9 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-fn conditions(workspace_id: i64, f: &Filter, now: Millis) -> (String, Vec<Sql>) {
+fn conditions(workspace_id: WorkspaceId, f: &Filter, now: Millis) -> (String, Vec<Sql>) {
     let mut sql = vec!["p.workspace_id = ?".to_string()];
-    let mut args = vec![Sql::Integer(workspace_id)];
+    let mut args = vec![Sql::Integer(workspace_id.0)];
     if let Some(status) = f.status {
         let cond = reads_as_sql(status, "p.", "?");
         if cond.contains('?') {
@@ -44,7 +45,7 @@ fn conditions(workspace_id: i64, f: &Filter, now: Millis) -> (String, Vec<Sql>) 
     }
     if let Some(k) = f.key_id {
         sql.push("p.api_key_id = ?".into());
-        args.push(Sql::Integer(k));
+        args.push(Sql::Integer(k.0));
     }
     if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
         sql.push("p.action LIKE ? ESCAPE '\\'".into());
@@ -70,7 +71,7 @@ fn conditions(workspace_id: i64, f: &Filter, now: Millis) -> (String, Vec<Sql>) 
 /// Newest first.
 pub fn search(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     f: &Filter,
     limit: i64,
     offset: i64,
@@ -101,13 +102,13 @@ fn status_condition(status: Option<Status>) -> String {
 /// agent never picks up a test pause. People in the dashboard see both, test ones marked.
 #[derive(Debug, Clone, Copy)]
 pub struct Scope {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     /// None: test and live; Some(t): only pauses whose `test` flag is t.
     pub test: Option<bool>,
 }
 
 impl Scope {
-    pub fn people(workspace_id: i64) -> Scope {
+    pub fn people(workspace_id: WorkspaceId) -> Scope {
         Scope {
             workspace_id,
             test: None,

@@ -14,9 +14,9 @@ use uuid::Uuid;
 use super::api_keys::AuthKey;
 use super::audit::{Actor, Entry};
 use super::event_type::EventType;
-use super::pauses::{self, Outcome, Pause, Scope, Status};
+use super::pauses::{self, Pause, Scope, Status};
 use super::sql_enum::sql_enum;
-use super::{text, Millis};
+use super::{events, text, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
 
@@ -107,21 +107,23 @@ pub fn report(
         subject: Some(watch_id.to_string()),
         details: Some(json!({ "status": status, "detail": detail })),
     };
-    let changed = pauses::transition(ctx, now, &pause, entry, |conn, id| {
-        conn.prepare_cached(
+    let updated = ctx
+        .conn
+        .prepare_cached(
             "UPDATE pauses SET outcome_status = ?1, outcome_detail = ?2, outcome_at = ?3,
                  outcome_key_id = ?4, version = version + 1
              WHERE id = ?5 AND outcome_status IS NULL
                AND status NOT IN ('pending', 'expired', 'cancelled')",
         )?
-        .execute(params![status, detail, now, key.id, id])
-    })?;
-    Ok(match changed {
-        Outcome::Changed(p) => Ok(p),
+        .execute(params![status, detail, now, key.id, pause.id])?;
+    let Some(changed) = pauses::get_by_id(ctx.conn, pause.id)? else {
+        return Ok(Err(ReportError::NotFound));
+    };
+    if updated == 0 {
         // Two reports raced: the other one is recorded.
-        Outcome::AlreadyFinal(_) => match pauses::get_by_id(ctx.conn, pause.id)? {
-            Some(p) => Err(ReportError::AlreadyReported(Box::new(p))),
-            None => Err(ReportError::NotFound),
-        },
-    })
+        return Ok(Err(ReportError::AlreadyReported(Box::new(changed))));
+    }
+    events::pause_event(ctx, now, &changed, entry)?;
+    ctx.pause_changed(changed.id);
+    Ok(Ok(changed))
 }

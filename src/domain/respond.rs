@@ -16,6 +16,7 @@ use super::event_type::EventType;
 use super::pauses::{self, Outcome, Pause, Status};
 use super::{approval_extras, decision_links, text, users, workspaces, Millis};
 use crate::db::WriteCtx;
+use crate::domain::ids::UserId;
 use crate::error::AppResult;
 
 /// The longest reason a person may give, in characters.
@@ -123,14 +124,14 @@ impl Via {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Responder {
     /// A signed-in person (dashboard form, or JSON with a session).
-    User { user_id: i64, via: Via },
+    User { user_id: UserId, via: Via },
     /// The approver a one-click email link was sent to: the link is used up by a recorded
     /// response, and only then.
-    EmailLink { user_id: i64, link_id: i64 },
+    EmailLink { user_id: UserId, link_id: i64 },
 }
 
 impl Responder {
-    fn user_id(self) -> i64 {
+    fn user_id(self) -> UserId {
         match self {
             Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => user_id,
         }

@@ -7,6 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::secrets::{hmac_sha256, random_token, sha256};
 use super::users::{self, User};
 use super::Millis;
+use crate::domain::ids::UserId;
 use crate::error::AppResult;
 
 pub const IDLE_MS: Millis = 30 * 60 * 1000;
@@ -19,7 +20,7 @@ pub fn hash(token: &str) -> [u8; 32] {
 }
 
 /// Starts a session and returns the cookie's token.
-pub fn create(conn: &Connection, now: Millis, user_id: i64) -> AppResult<String> {
+pub fn create(conn: &Connection, now: Millis, user_id: UserId) -> AppResult<String> {
     let token = random_token(32);
     conn.execute(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at)
@@ -40,7 +41,7 @@ pub struct Session {
 /// not disabled.
 pub fn lookup(conn: &Connection, token: &str, now: Millis) -> AppResult<Option<Session>> {
     let token_hash = hash(token);
-    let row: Option<(i64, Millis, Millis)> = conn
+    let row: Option<(UserId, Millis, Millis)> = conn
         .prepare_cached(
             "SELECT user_id, last_seen_at, expires_at FROM sessions WHERE token_hash = ?1",
         )?
@@ -73,7 +74,7 @@ pub fn revoke(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn revoke_all_for_user(conn: &Connection, user_id: i64) -> rusqlite::Result<usize> {
+pub fn revoke_all_for_user(conn: &Connection, user_id: UserId) -> rusqlite::Result<usize> {
     conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])
 }
 

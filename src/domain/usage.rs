@@ -9,6 +9,7 @@ use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::status::{reads_as_sql, Status};
 use super::Millis;
+use crate::domain::ids::WorkspaceId;
 
 pub const DAY_MS: Millis = 86_400_000;
 
@@ -76,7 +77,7 @@ static DAILY: LazyLock<String> = LazyLock::new(|| {
 /// One entry per day of `month` (index 0 is the 1st).
 pub fn daily(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     month: &Month,
     now: Millis,
 ) -> rusqlite::Result<Vec<DayCounts>> {
@@ -109,7 +110,7 @@ pub fn daily(
 /// ascending.
 pub fn decision_times(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     month: &Month,
 ) -> rusqlite::Result<Vec<Millis>> {
     let mut stmt = conn.prepare_cached(
@@ -146,7 +147,11 @@ pub struct Usage {
     pub p90_ms: Option<Millis>,
 }
 
-pub fn summary(conn: &Connection, workspace_id: i64, now: Millis) -> rusqlite::Result<Usage> {
+pub fn summary(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    now: Millis,
+) -> rusqlite::Result<Usage> {
     let month = month_of(now);
     let days = daily(conn, workspace_id, &month, now)?;
     let totals = days.iter().fold(DayCounts::default(), |t, d| DayCounts {
@@ -275,7 +280,7 @@ mod tests {
         // Test-key pauses are free and not shown.
         pause(&conn, now - hour, now + hour, "rejected", Some(now), true);
 
-        let days = daily(&conn, 1, &month, now).unwrap();
+        let days = daily(&conn, WorkspaceId(1), &month, now).unwrap();
         assert_eq!(
             days[0],
             DayCounts {
@@ -300,6 +305,9 @@ mod tests {
             }
         );
         assert_eq!(days.iter().map(|d| d.created).sum::<i64>(), 3);
-        assert_eq!(decision_times(&conn, 1, &month).unwrap(), vec![2 * hour]);
+        assert_eq!(
+            decision_times(&conn, WorkspaceId(1), &month).unwrap(),
+            vec![2 * hour]
+        );
     }
 }

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::{outbox, webhooks, Millis};
+use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
 use crate::notify::redact::loggable_url;
 
@@ -17,7 +18,12 @@ pub const MAX_URL_LEN: usize = 2048;
 pub const MAX_ENDPOINTS: i64 = 20;
 
 /// Refuses one more enabled endpoint once the workspace has [`MAX_ENDPOINTS`].
-fn check_room(conn: &Connection, workspace_id: i64, field: &str, what: &str) -> AppResult<()> {
+fn check_room(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    field: &str,
+    what: &str,
+) -> AppResult<()> {
     let enabled: i64 = conn
         .prepare_cached(
             "SELECT count(*) FROM webhook_endpoints WHERE workspace_id = ?1 AND enabled = 1",
@@ -70,7 +76,7 @@ fn record(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     event: EventType,
     id: i64,
     details: serde_json::Value,
@@ -94,7 +100,7 @@ pub fn create(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     url: &str,
     events: &[String],
 ) -> AppResult<(i64, String)> {
@@ -120,7 +126,7 @@ pub fn set_enabled(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
     enabled: bool,
 ) -> AppResult<()> {
@@ -142,7 +148,7 @@ pub fn rotate(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
 ) -> AppResult<String> {
     let secret = webhooks::rotate(conn, now, workspace_id, id)?;
@@ -165,7 +171,7 @@ pub fn resend(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     endpoint_id: i64,
     outbox_id: i64,
 ) -> AppResult<String> {

@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::event_type::EventType;
 use super::Millis;
+use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
 
 /// Every event an endpoint can subscribe to.
@@ -25,7 +26,7 @@ pub fn new_secret() -> String {
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     pub id: i64,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub url: String,
     pub events: Vec<String>,
     pub secret: String,
@@ -88,7 +89,7 @@ pub fn validate_events(events: &[String]) -> AppResult<String> {
 pub fn create(
     conn: &Connection,
     now: Millis,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     url: &str,
     events: &[String],
 ) -> AppResult<(i64, String)> {
@@ -101,7 +102,7 @@ pub fn create(
     Ok((conn.last_insert_rowid(), secret))
 }
 
-pub fn get(conn: &Connection, workspace_id: i64, id: i64) -> AppResult<Endpoint> {
+pub fn get(conn: &Connection, workspace_id: WorkspaceId, id: i64) -> AppResult<Endpoint> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM webhook_endpoints WHERE id = ?1 AND workspace_id = ?2"
     ))?
@@ -110,7 +111,7 @@ pub fn get(conn: &Connection, workspace_id: i64, id: i64) -> AppResult<Endpoint>
     .ok_or_else(|| AppError::NotFound(format!("no webhook endpoint {id} in this workspace")))
 }
 
-pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<Endpoint>> {
+pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<Endpoint>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM webhook_endpoints WHERE workspace_id = ?1 ORDER BY id"
     ))?;
@@ -121,7 +122,7 @@ pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<Endpoint>> {
 /// Enabled endpoints of the workspace that want `event`.
 pub fn subscribed(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     event: EventType,
 ) -> AppResult<Vec<Endpoint>> {
     Ok(list(conn, workspace_id)?
@@ -131,7 +132,12 @@ pub fn subscribed(
 }
 
 /// A new secret; the old one keeps signing for [`ROTATION_OVERLAP_MS`]. Returns the new secret.
-pub fn rotate(conn: &Connection, now: Millis, workspace_id: i64, id: i64) -> AppResult<String> {
+pub fn rotate(
+    conn: &Connection,
+    now: Millis,
+    workspace_id: WorkspaceId,
+    id: i64,
+) -> AppResult<String> {
     let ep = get(conn, workspace_id, id)?;
     let secret = new_secret();
     conn.execute(
@@ -143,7 +149,7 @@ pub fn rotate(conn: &Connection, now: Millis, workspace_id: i64, id: i64) -> App
 
 pub fn set_enabled(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
     enabled: bool,
     reason: Option<&str>,
@@ -157,7 +163,7 @@ pub fn set_enabled(
 }
 
 /// The workspace's secret for signing `callbackUrl` deliveries, if it has one yet.
-pub fn callback_secret(conn: &Connection, workspace_id: i64) -> AppResult<Option<String>> {
+pub fn callback_secret(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Option<String>> {
     Ok(conn.query_row(
         "SELECT callback_secret FROM workspaces WHERE id = ?1",
         [workspace_id],
@@ -166,7 +172,7 @@ pub fn callback_secret(conn: &Connection, workspace_id: i64) -> AppResult<Option
 }
 
 /// [`callback_secret`], created on first use (a write: call it in the writer).
-pub fn ensure_callback_secret(conn: &Connection, workspace_id: i64) -> AppResult<String> {
+pub fn ensure_callback_secret(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<String> {
     if let Some(s) = callback_secret(conn, workspace_id)? {
         return Ok(s);
     }

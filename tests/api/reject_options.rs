@@ -222,12 +222,13 @@ async fn approving_from_the_page_ignores_a_checked_reject_option() {
 /// A one-click link for the owner, as an email would carry it (made directly: the email's own
 /// path is tested in `one_click`).
 fn reject_link(app: &TestApp, id: &str) -> String {
+    use holdpoint::domain::ids::{UserId, WorkspaceId};
     use holdpoint::domain::{decision_links, pauses};
     let watch_id = uuid::Uuid::parse_str(id).unwrap();
     let now = app.now();
     app.with_db(|c| {
-        let pause = pauses::get(c, 1, &watch_id)?.unwrap();
-        Ok(decision_links::create(c, now, &pause, 1)?.reject_path())
+        let pause = pauses::get(c, WorkspaceId(1), &watch_id)?.unwrap();
+        Ok(decision_links::create(c, now, &pause, UserId(1))?.reject_path())
     })
     .map(|path| app.url(&path))
     .unwrap()

@@ -9,6 +9,7 @@ use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
+use crate::domain::ids::WorkspaceId;
 use crate::domain::pauses::{self, Status};
 use crate::domain::{rfc3339, Millis};
 use crate::error::PageError;
@@ -64,7 +65,7 @@ pub struct QueueItems {
     pub items: Vec<QueueItem>,
 }
 
-fn load(state: &State, workspace_id: i64) -> Result<(Vec<QueueItem>, i64), PageError> {
+fn load(state: &State, workspace_id: WorkspaceId) -> Result<(Vec<QueueItem>, i64), PageError> {
     let conn = state.read()?;
     let now = state.now();
     let page = pauses::list(
