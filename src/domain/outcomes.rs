@@ -127,3 +127,21 @@ pub fn report(
     ctx.pause_changed(changed.id);
     Ok(Ok(changed))
 }
+
+/// The outcome's columns of [`pauses::SELECT`], from `first` on (status, detail, at, and the
+/// reporting key's name and prefix).
+pub(crate) fn from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Option<Reported>> {
+    let Some(status) = r.get(first)? else {
+        return Ok(None);
+    };
+    Ok(Some(Reported {
+        status,
+        detail: r.get(first + 1)?,
+        at: r.get(first + 2)?,
+        by: ReportingKey {
+            r#type: "key",
+            name: r.get::<_, Option<String>>(first + 3)?.unwrap_or_default(),
+            prefix: r.get::<_, Option<String>>(first + 4)?.unwrap_or_default(),
+        },
+    }))
+}

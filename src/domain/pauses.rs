@@ -108,28 +108,8 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         context_purged_at: r.get(17)?,
         request_json: r.get(18)?,
         response_json: r.get(19)?,
-        outcome: outcome_from_row(r, 20)?,
+        outcome: super::outcomes::from_row(r, 20)?,
     })
-}
-
-/// The outcome's columns, from `first` on (status, detail, at, key name, key prefix).
-fn outcome_from_row(
-    r: &Row<'_>,
-    first: usize,
-) -> rusqlite::Result<Option<super::outcomes::Reported>> {
-    let Some(status) = r.get(first)? else {
-        return Ok(None);
-    };
-    Ok(Some(super::outcomes::Reported {
-        status,
-        detail: r.get(first + 1)?,
-        at: r.get(first + 2)?,
-        by: super::outcomes::ReportingKey {
-            r#type: "key",
-            name: r.get::<_, Option<String>>(first + 3)?.unwrap_or_default(),
-            prefix: r.get::<_, Option<String>>(first + 4)?.unwrap_or_default(),
-        },
-    }))
 }
 
 /// A validated request to create a pause.

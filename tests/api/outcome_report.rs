@@ -228,3 +228,53 @@ async fn the_history_filter_finds_approved_pauses_never_executed() {
     assert!(page.contains("<option value=\"not_executed\" selected>"));
     let _ = (silent, pending);
 }
+
+#[tokio::test]
+async fn subscribed_endpoints_get_the_outcome_event_and_the_pauses_own_callback_does_not() {
+    let app = crate::helpers::spawn_app_without_email().await;
+    let now = app.now();
+    app.with_db(move |c| {
+        holdpoint::domain::webhooks::create(
+            c,
+            now,
+            holdpoint::domain::ids::WorkspaceId(1),
+            "https://hooks.example.com/outcomes",
+            &["pause.outcome_reported".into()],
+        )
+    })
+    .unwrap();
+    let body = json!({ "action": "Deploy", "callbackUrl": "https://agent.example.com/cb" });
+    let id = app.create_watch_id(body).await;
+    let browser = app.sign_in(&app.owner_email).await;
+    assert_eq!(browser.decide(&id, true, None).await.status(), 200);
+    let res = report(&app, &app.key, &id, json!({ "status": "executed" })).await;
+    assert_eq!(res.status(), 200);
+    let rows: Vec<(String, String, String)> = app
+        .with_db(|c| {
+            let mut stmt = c.prepare(
+                "SELECT event, target, payload FROM outbox WHERE channel = 'webhook' ORDER BY id",
+            )?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .unwrap();
+    let sent: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|(e, t, _)| (e.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("pause.approved", "https://agent.example.com/cb"),
+            (
+                "pause.outcome_reported",
+                "https://hooks.example.com/outcomes"
+            ),
+        ]
+    );
+    let payload: Value = serde_json::from_str(&rows[1].2).unwrap();
+    assert_eq!(payload["type"], "pause.outcome_reported");
+    assert_eq!(payload["data"]["outcome"]["status"], "executed");
+}
