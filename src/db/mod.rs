@@ -176,6 +176,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0011_pause_responses.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0012_pause_timers.sql")),
         M::up(include_str!("../../migrations/0015_pause_outcomes.sql")),
+        M::up(include_str!("../../migrations/0016_sandbox_mode.sql")),
     ])
 }
 

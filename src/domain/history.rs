@@ -22,6 +22,8 @@ pub struct Filter {
     pub to: Option<Millis>,
     /// Approved, yet the agent never reported executing it: no outcome, or `failed`/`skipped`.
     pub approved_not_executed: bool,
+    /// Only test pauses (true) or only live ones (false): the dashboard's mode.
+    pub test: Option<bool>,
 }
 
 /// `%` and `_` in the user's text match themselves, not wildcards.
@@ -65,6 +67,10 @@ fn conditions(workspace_id: WorkspaceId, f: &Filter, now: Millis) -> (String, Ve
                 .into(),
         );
     }
+    if let Some(test) = f.test {
+        sql.push("p.is_test = ?".into());
+        args.push(Sql::Integer(test.into()));
+    }
     (sql.join(" AND "), args)
 }
 
@@ -99,7 +105,9 @@ fn status_condition(status: Option<Status>) -> String {
 
 /// Which pauses a caller sees: its workspace's, and for an API key only those of the key's kind,
 /// so a test key is a sandbox (it never sees a live pause's context, nor cancels one) and a live
-/// agent never picks up a test pause. People in the dashboard see both, test ones marked.
+/// agent never picks up a test pause. A person's dashboard lists one kind too, the one its
+/// "Test data" switch selects ([`Scope::mode`]); a pause opened by its address is shown
+/// whatever its kind ([`Scope::people`]), marked as test data if it is.
 #[derive(Debug, Clone, Copy)]
 pub struct Scope {
     pub workspace_id: WorkspaceId,
@@ -112,6 +120,14 @@ impl Scope {
         Scope {
             workspace_id,
             test: None,
+        }
+    }
+
+    /// The pauses the dashboard lists in live mode (`test` false) or test mode (true).
+    pub fn mode(workspace_id: WorkspaceId, test: bool) -> Scope {
+        Scope {
+            workspace_id,
+            test: Some(test),
         }
     }
 

@@ -35,19 +35,24 @@ pub struct Session {
     pub token_hash: [u8; 32],
     pub user: User,
     pub last_seen_at: Millis,
+    /// The dashboard's "Test data" switch: this session sees test pauses only, or live only.
+    pub test_mode: bool,
 }
 
 /// The live session behind a token: not idle too long, not past its absolute end, and its user
 /// not disabled.
 pub fn lookup(conn: &Connection, token: &str, now: Millis) -> AppResult<Option<Session>> {
     let token_hash = hash(token);
-    let row: Option<(UserId, Millis, Millis)> = conn
+    let row: Option<(UserId, Millis, Millis, bool)> = conn
         .prepare_cached(
-            "SELECT user_id, last_seen_at, expires_at FROM sessions WHERE token_hash = ?1",
+            "SELECT user_id, last_seen_at, expires_at, test_mode FROM sessions
+             WHERE token_hash = ?1",
         )?
-        .query_row([&token_hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([&token_hash[..]], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
-    let Some((user_id, last_seen_at, expires_at)) = row else {
+    let Some((user_id, last_seen_at, expires_at, test_mode)) = row else {
         return Ok(None);
     };
     if now >= expires_at || now - last_seen_at >= IDLE_MS {
@@ -58,6 +63,7 @@ pub fn lookup(conn: &Connection, token: &str, now: Millis) -> AppResult<Option<S
             token_hash,
             user,
             last_seen_at,
+            test_mode,
         })),
         _ => Ok(None),
     }
@@ -66,6 +72,17 @@ pub fn lookup(conn: &Connection, token: &str, now: Millis) -> AppResult<Option<S
 pub fn touch(conn: &Connection, token_hash: &[u8], now: Millis) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE sessions SET last_seen_at = ?1 WHERE token_hash = ?2")?
         .execute(params![now, token_hash])?;
+    Ok(())
+}
+
+/// Flips the session between live and test data (the dashboard's "Test data" switch). Kept
+/// with the session rather than the user, so each browser has its own mode and a new sign-in
+/// starts with live data.
+pub fn set_test_mode(conn: &Connection, token_hash: &[u8], on: bool) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE sessions SET test_mode = ?1 WHERE token_hash = ?2",
+        params![on, token_hash],
+    )?;
     Ok(())
 }
 

@@ -103,12 +103,15 @@ pub fn create(
     workspace_id: WorkspaceId,
     url: &str,
     events: &[String],
+    test_events: bool,
 ) -> AppResult<(i64, String)> {
     let url = validate_url("url", url, false)?;
     check_room(conn, workspace_id, "url", "add another")?;
     let (id, secret) = webhooks::create(conn, now, workspace_id, &url, events)?;
+    webhooks::set_test_events(conn, workspace_id, id, test_events)?;
     // The audit log is read and exported by others: no credential from the URL goes into it.
-    let details = json!({ "url": loggable_url(&url), "events": events });
+    let details =
+        json!({ "url": loggable_url(&url), "events": events, "test_events": test_events });
     record(
         conn,
         now,
@@ -141,6 +144,28 @@ pub fn set_enabled(
         EventType::WebhookDisabled
     };
     record(conn, now, actor, workspace_id, event, id, json!({}))
+}
+
+/// Whether the endpoint also receives test pauses' events (`webhook.test_events_changed`).
+pub fn set_test_events(
+    conn: &Connection,
+    now: Millis,
+    actor: Actor,
+    workspace_id: WorkspaceId,
+    id: i64,
+    on: bool,
+) -> AppResult<()> {
+    webhooks::set_test_events(conn, workspace_id, id, on)?;
+    let event = EventType::WebhookTestEventsChanged;
+    record(
+        conn,
+        now,
+        actor,
+        workspace_id,
+        event,
+        id,
+        json!({ "test_events": on }),
+    )
 }
 
 /// A new secret (`webhook.rotated`); the previous one keeps signing during the overlap.

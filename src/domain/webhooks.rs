@@ -35,6 +35,8 @@ pub struct Endpoint {
     pub enabled: bool,
     pub disabled_reason: Option<String>,
     pub created_at: Millis,
+    /// Also receives test pauses' events (those made with `hitl_test_` keys).
+    pub test_events: bool,
 }
 
 impl Endpoint {
@@ -51,7 +53,7 @@ impl Endpoint {
 }
 
 const COLUMNS: &str = "id, workspace_id, url, events, secret, previous_secret, previous_expires_at,
-                       enabled, disabled_reason, created_at";
+                       enabled, disabled_reason, created_at, test_events";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     let events: String = r.get(3)?;
@@ -66,6 +68,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
         enabled: r.get(7)?,
         disabled_reason: r.get(8)?,
         created_at: r.get(9)?,
+        test_events: r.get(10)?,
     })
 }
 
@@ -119,16 +122,34 @@ pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<Endpo
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Enabled endpoints of the workspace that want `event`.
+/// Enabled endpoints of the workspace that want `event` of a live pause, or of a test pause
+/// (`test`) if they opted in to test events: a sandbox must not feed a production receiver.
 pub fn subscribed(
     conn: &Connection,
     workspace_id: WorkspaceId,
     event: EventType,
+    test: bool,
 ) -> AppResult<Vec<Endpoint>> {
     Ok(list(conn, workspace_id)?
         .into_iter()
-        .filter(|e| e.enabled && e.events.iter().any(|x| x == event.as_str()))
+        .filter(|e| e.enabled && (e.test_events || !test))
+        .filter(|e| e.events.iter().any(|x| x == event.as_str()))
         .collect())
+}
+
+/// Whether the endpoint also receives test pauses' events.
+pub fn set_test_events(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    id: i64,
+    on: bool,
+) -> AppResult<()> {
+    get(conn, workspace_id, id)?;
+    conn.execute(
+        "UPDATE webhook_endpoints SET test_events = ?1 WHERE id = ?2",
+        params![on, id],
+    )?;
+    Ok(())
 }
 
 /// A new secret; the old one keeps signing for [`ROTATION_OVERLAP_MS`]. Returns the new secret.

@@ -59,6 +59,8 @@ mod reject_options;
 mod request_ids;
 mod retention;
 mod sandbox;
+mod sandbox_mode;
+mod sandbox_webhooks;
 mod secret_flows;
 mod session_lifetime;
 mod settings_usage;
