@@ -105,7 +105,12 @@ pub fn report(
         actor: Actor::Key(key.id),
         event: EventType::PauseOutcomeReported,
         subject: Some(watch_id.to_string()),
-        details: Some(json!({ "status": status, "detail": detail })),
+        // The decision it followed, so the trail's row reads on its own.
+        details: Some(json!({
+            "status": status,
+            "detail": detail,
+            "decision": pause.status(now),
+        })),
     };
     let updated = ctx
         .conn

@@ -200,6 +200,19 @@ async fn the_pause_page_and_its_timeline_read_approved_by_then_executed_by_the_k
         audit.contains("billing-bot-7") && audit.contains("executed"),
         "{audit}"
     );
+    let details: String = app
+        .with_db(|c| {
+            Ok(c.query_row(
+                "SELECT details FROM audit_log WHERE event = 'pause.outcome_reported'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&details).unwrap(),
+        json!({ "status": "executed", "detail": null, "decision": "approved" })
+    );
 }
 
 #[tokio::test]
