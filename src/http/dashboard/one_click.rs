@@ -130,10 +130,14 @@ pub async fn submit(
     if let Some(refused) = refusal {
         return render(&state, &req, found, Some(refused), &reason);
     }
-    let approved = form.approved == "true";
-    let option = Some(form.reject_option).filter(|o| !approved && !o.is_empty());
-    let response = Response::decision(approved, Some(reason.clone()), None, option)
-        .map_err(|_| PageError::App(crate::error::AppError::BadRequest("bad form".into())))?;
+    // The page offers no edits; a checked reject option counts only for Reject.
+    let response = match form.approved == "true" {
+        true => Response::new(true, Some(reason.clone())),
+        false => Response::Reject {
+            reason: Some(reason.clone()),
+            option: Some(form.reject_option).filter(|o| !o.is_empty()),
+        },
+    };
     let (found, refused) = state
         .writer
         .run(move |ctx| decide_by_link(ctx, now, &token, response))
