@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use super::kind::Kind;
 use super::pauses::Pause;
 use super::respond::{RespondError, Response};
 use crate::error::{AppError, AppResult};
@@ -36,6 +37,35 @@ pub struct RejectOption {
     pub title: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+/// `editable` and `rejectOptions`, each when given.
+pub type Members = (Option<Vec<String>>, Option<Vec<RejectOption>>);
+
+/// The create body's richer-approval members, checked: only on an approval, each by its rules.
+pub fn validate_members(
+    kind: Kind,
+    editable: Option<Vec<String>>,
+    reject_options: Option<Vec<RejectOption>>,
+    context: Option<&str>,
+) -> AppResult<Members> {
+    for (given, field) in [
+        (editable.is_some(), "editable"),
+        (reject_options.is_some(), "rejectOptions"),
+    ] {
+        if given && kind != Kind::Approval {
+            return Err(AppError::invalid(
+                field,
+                format!("`{field}` is only for kind `approval` (this pause is kind `{kind}`)"),
+            ));
+        }
+    }
+    Ok((
+        editable
+            .map(|keys| validate_editable(keys, context))
+            .transpose()?,
+        reject_options.map(validate_reject_options).transpose()?,
+    ))
 }
 
 /// Checks `editable` against the context it names keys of: each a top-level key of the context

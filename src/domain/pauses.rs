@@ -13,6 +13,7 @@ use super::audit::{Actor, Entry};
 use super::error::DomainError;
 use super::event_type::EventType;
 use super::events;
+use super::kind::Kind;
 use super::{quotas, workspaces, Millis};
 
 // Listing and the expiry sweep live in their own modules; callers keep using `pauses::…`.
@@ -50,9 +51,14 @@ pub struct Pause {
     pub version: i64,
     /// Set when retention purged the context (see `retention`): `context` is then None.
     pub context_purged_at: Option<Millis>,
-    /// A JSON object whose members each feature owns (e.g. `approval_extras`); None when empty.
+    pub kind: Kind,
+    /// What was asked beyond the action, as JSON: each kind owns its members (`plan`,
+    /// `editable`, ...).
     pub request_json: Option<String>,
-    /// Likewise for what the person answered.
+    /// The plan this one revises, and the plan that revised this one (see `plans`).
+    pub revises: Option<Uuid>,
+    pub revised_by: Option<Uuid>,
+    /// Likewise for what the person answered (`edits`, `rejectOption`, ...).
     pub response_json: Option<String>,
     /// What the agent reported doing after the decision.
     pub outcome: Option<super::outcomes::Reported>,
@@ -76,9 +82,10 @@ pub const INITIAL_ETAG: &str = "\"1-pending\"";
 pub(crate) const SELECT: &str =
     "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
-    u.email, u.name, p.reason, p.version, p.context_purged_at,
-    p.request_json, p.response_json,
-    p.outcome_status, p.outcome_detail, p.outcome_at, ok.name, ok.prefix
+    u.email, u.name, p.reason, p.version, p.context_purged_at, p.kind, p.request_json,
+    (SELECT r.watch_id FROM pauses r WHERE r.id = p.revises_id),
+    (SELECT n.watch_id FROM pauses n WHERE n.revises_id = p.id),
+    p.response_json, p.outcome_status, p.outcome_detail, p.outcome_at, ok.name, ok.prefix
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
     LEFT JOIN api_keys ok ON ok.id = p.outcome_key_id";
 
@@ -106,9 +113,12 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         reason: r.get(15)?,
         version: r.get(16)?,
         context_purged_at: r.get(17)?,
-        request_json: r.get(18)?,
-        response_json: r.get(19)?,
-        outcome: super::outcomes::from_row(r, 20)?,
+        kind: r.get(18)?,
+        request_json: r.get(19)?,
+        revises: r.get::<_, Option<[u8; 16]>>(20)?.map(Uuid::from_bytes),
+        revised_by: r.get::<_, Option<[u8; 16]>>(21)?.map(Uuid::from_bytes),
+        response_json: r.get(22)?,
+        outcome: super::outcomes::from_row(r, 23)?,
     })
 }
 
@@ -124,8 +134,11 @@ pub struct NewPause {
     pub callback_url: Option<String>,
     /// None: the workspace's default, else the server's.
     pub timeout_secs: Option<i64>,
+    pub kind: Kind,
     /// See [`Pause::request_json`].
     pub request_json: Option<String>,
+    /// A plan's previous version, as the agent named it (checked at creation: `plans`).
+    pub revises: Option<Uuid>,
 }
 
 /// Creates a pause, counting it against the plan unless it comes from a test key. Returns the
@@ -165,11 +178,16 @@ pub fn create(
         .or(ws.default_timeout_secs)
         .unwrap_or(server_timeout);
     let expires_at = now + timeout * 1000;
+    let revised = (p.revises.as_ref())
+        .map(|w| super::plans::revisable(ctx, now, p.workspace_id, p.test, w))
+        .transpose()?;
+    let conn = ctx.conn;
     let watch_id = Uuid::now_v7();
     conn.prepare_cached(
         "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
-                             metadata, callback_url, created_at, expires_at, request_json)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                             metadata, callback_url, created_at, expires_at, kind, request_json,
+                             revises_id)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         &watch_id.as_bytes()[..],
@@ -182,7 +200,9 @@ pub fn create(
         &p.callback_url,
         now,
         expires_at,
-        &p.request_json
+        p.kind,
+        &p.request_json,
+        revised
     ])?;
     let id = PauseId(conn.last_insert_rowid());
     super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
@@ -205,7 +225,10 @@ pub fn create(
         reason: None,
         version: 1,
         context_purged_at: None,
+        kind: p.kind,
         request_json: p.request_json,
+        revises: p.revises,
+        revised_by: None,
         response_json: None,
         outcome: None,
     };

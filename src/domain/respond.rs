@@ -13,16 +13,17 @@ use uuid::Uuid;
 
 use super::audit::{Actor, Entry};
 use super::event_type::EventType;
+use super::kind::Kind;
 use super::pauses::{self, Outcome, Pause, Status};
 use super::{approval_extras, decision_links, text, users, workspaces, Millis};
 use crate::db::WriteCtx;
-use crate::domain::ids::UserId;
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// The longest reason a person may give, in characters.
 pub const MAX_REASON_CHARS: usize = 2000;
 
-/// What a person answers. Questions' answers and plan feedback are to come.
+/// What a person answers. Questions' answers are to come.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
     /// `edits`: new values for keys of the context the pause declared `editable`.
@@ -35,6 +36,9 @@ pub enum Response {
         reason: Option<String>,
         option: Option<String>,
     },
+    /// A plan sent back: `feedback` is required, and is the pause's `reason`. A reject of a
+    /// plan becomes this ([`Response::for_kind`]): a plan is never rejected.
+    RequestChanges { feedback: Option<String> },
 }
 
 impl Response {
@@ -77,6 +81,7 @@ impl Response {
     fn reason(&self) -> Option<&str> {
         match self {
             Response::Approve { reason, .. } | Response::Reject { reason, .. } => reason.as_deref(),
+            Response::RequestChanges { feedback } => feedback.as_deref(),
         }
     }
 
@@ -85,6 +90,7 @@ impl Response {
         match self {
             Response::Approve { .. } => "approve",
             Response::Reject { .. } => "reject",
+            Response::RequestChanges { .. } => "request_changes",
         }
     }
 
@@ -92,6 +98,36 @@ impl Response {
         match self {
             Response::Approve { .. } => Status::Approved,
             Response::Reject { .. } => Status::Rejected,
+            Response::RequestChanges { .. } => Status::ChangesRequested,
+        }
+    }
+
+    fn event(&self) -> EventType {
+        match self {
+            Response::Approve { .. } => EventType::PauseApproved,
+            Response::Reject { .. } => EventType::PauseRejected,
+            Response::RequestChanges { .. } => EventType::PauseChangesRequested,
+        }
+    }
+
+    /// The response as it applies to a pause of `kind`: "no" to a plan requests changes. Only
+    /// a plan takes a request for changes.
+    fn for_kind(self, kind: Kind) -> Result<Response, RespondError> {
+        match (kind, self) {
+            (
+                Kind::Plan,
+                Response::Reject {
+                    reason,
+                    option: None,
+                },
+            ) => Ok(Response::RequestChanges { feedback: reason }),
+            (Kind::Plan, Response::Reject { .. }) => Err(RespondError::Invalid {
+                field: "rejectOption",
+                detail: "a plan offers no reject options: send feedback in `reason`".into(),
+            }),
+            (Kind::Plan, r) => Ok(r),
+            (_, Response::RequestChanges { .. }) => Err(RespondError::NotAPlan),
+            (_, r) => Ok(r),
         }
     }
 }
@@ -174,6 +210,10 @@ pub enum RespondError {
         field: &'static str,
         detail: String,
     },
+    /// Changes requested on a plan without feedback (whatever the workspace's reason rule).
+    FeedbackRequired,
+    /// A request for changes on a pause that is not a plan.
+    NotAPlan,
 }
 
 /// Checks `response` against the responder, the workspace's rules and the pause, then resolves
@@ -191,23 +231,17 @@ pub fn respond(
     let Some(user) = users::get(conn, responder.user_id())?.filter(|u| !u.disabled) else {
         return Ok(Err(RespondError::NotPermitted));
     };
-    let reason = text::reason(response.reason());
-    if reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
-    {
-        return Ok(Err(RespondError::ReasonTooLong));
-    }
-    // A picked reject option is a reason.
-    if matches!(response, Response::Reject { option: None, .. })
-        && reason.is_none()
-        && workspaces::get(conn, user.workspace_id)?.reject_reason_required
-    {
-        return Ok(Err(RespondError::ReasonRequired));
-    }
     let Some(pause) = pauses::get(conn, user.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
+    let response = match response.for_kind(pause.kind) {
+        Ok(r) => r,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let reason = text::reason(response.reason());
+    if let Some(refused) = check_reason(conn, user.workspace_id, &response, reason.as_deref())? {
+        return Ok(Err(refused));
+    }
     let extras = match approval_extras::check(&pause, &response) {
         Ok(checked) => checked,
         Err(refused) => return Ok(Err(refused)),
@@ -220,11 +254,7 @@ pub fn respond(
     let entry = Entry {
         workspace_id: Some(user.workspace_id),
         actor: Actor::User(user.id),
-        event: if status == Status::Approved {
-            EventType::PauseApproved
-        } else {
-            EventType::PauseRejected
-        },
+        event: response.event(),
         subject: Some(watch_id.to_string()),
         details: Some(details),
     };
@@ -254,6 +284,29 @@ pub fn respond(
     };
     let response_id = record(ctx.conn, now, &pause, responder, recorded)?;
     Ok(Ok(Responded { pause, response_id }))
+}
+
+/// The reason rules: a length limit for all, required for a plan's feedback, and required to
+/// reject when the workspace says so.
+fn check_reason(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    response: &Response,
+    reason: Option<&str>,
+) -> AppResult<Option<RespondError>> {
+    if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+        return Ok(Some(RespondError::ReasonTooLong));
+    }
+    Ok(match (response, reason) {
+        (Response::RequestChanges { .. }, None) => Some(RespondError::FeedbackRequired),
+        // A picked reject option is a reason.
+        (Response::Reject { option: None, .. }, None)
+            if workspaces::get(conn, workspace_id)?.reject_reason_required =>
+        {
+            Some(RespondError::ReasonRequired)
+        }
+        _ => None,
+    })
 }
 
 /// The pause was not pending (any more): what it had become.

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 pub use crate::domain::approval_extras::RejectOption;
+use crate::domain::kind::Kind;
 
 /// The JSON object an agent sends; unknown members are refused.
 #[derive(Deserialize)]
@@ -26,6 +27,15 @@ pub struct CreateBody<'a> {
     pub editable: Option<Vec<String>>,
     #[serde(default)]
     pub reject_options: Option<Vec<RejectOption>>,
+    /// `approval` (the default), `question` or `plan`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The plan to review, in Markdown (kind `plan` only).
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// The watchId of the plan this one revises (kind `plan` only).
+    #[serde(default)]
+    pub revises: Option<String>,
 }
 
 /// A valid create request: what the agent asked for, before a key and workspace are attached.
@@ -43,4 +53,10 @@ pub struct CreateRequest {
     pub editable: Option<Vec<String>>,
     /// Named reasons offered for a rejection, checked.
     pub reject_options: Option<Vec<RejectOption>>,
+    pub kind: Kind,
+    /// Markdown, 1 byte to [`MAX_PLAN_BYTES`](crate::domain::plans::MAX_PLAN_BYTES); present
+    /// exactly when `kind` is `plan`.
+    pub plan: Option<String>,
+    /// Only with a plan; whether it may be revised is checked when the pause is created.
+    pub revises: Option<uuid::Uuid>,
 }

@@ -5,6 +5,8 @@ use serde::Serialize;
 use serde_json::{json, value::RawValue, Map, Value};
 
 use crate::domain::event_type::EventType;
+use crate::domain::kind::Kind;
+use crate::domain::plans;
 
 use crate::domain::approval_extras::{self, RejectOption};
 use crate::domain::outcomes::{OutcomeStatus, ReportingKey};
@@ -18,6 +20,7 @@ pub struct PauseView<'a> {
     pub watch_id: String,
     pub status_url: String,
     pub status: &'static str,
+    pub kind: Kind,
     pub action: &'a str,
     pub context: Option<&'a RawValue>,
     pub metadata: Option<&'a RawValue>,
@@ -32,6 +35,14 @@ pub struct PauseView<'a> {
     /// tell a purged context from one never sent; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context_purged_at: Option<String>,
+    /// A plan's Markdown (kind `plan` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// The watchId of the plan this one revises, and of the plan that revised it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revises: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revised_by: Option<String>,
     // Richer approvals (domain::approval_extras, domain::outcomes): only when declared or given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub editable: Option<Vec<String>>,
@@ -79,6 +90,10 @@ impl Pause {
             decided_by: self.decided_by.as_ref(),
             reason: self.reason.as_deref(),
             context_purged_at: self.context_purged_at.map(rfc3339),
+            kind: self.kind,
+            plan: plans::text(self),
+            revises: self.revises.map(|w| w.to_string()),
+            revised_by: self.revised_by.map(|w| w.to_string()),
             editable: Some(approval_extras::editable(self)).filter(|e| !e.is_empty()),
             edits: approval_extras::edits(self),
             reject_options: Some(approval_extras::reject_options(self)).filter(|r| !r.is_empty()),

@@ -244,3 +244,48 @@ async fn rejecting_from_the_page_ignores_the_edit_fields() {
     assert_eq!(read["status"], "rejected");
     assert!(read.get("edits").is_none());
 }
+
+#[tokio::test]
+async fn editable_and_reject_options_belong_to_approvals_only() {
+    let app = spawn_app().await;
+    let plan = |extra: (&str, Value)| {
+        let mut body =
+            json!({ "action": "a", "kind": "plan", "plan": "# Plan", "context": { "to": 1 } });
+        body[extra.0] = extra.1;
+        body
+    };
+    let editable = plan(("editable", json!(["to"])));
+    assert_eq!(
+        create_problem(&app, &editable).await,
+        "`editable` is only for kind `approval` (this pause is kind `plan`)"
+    );
+    let options = plan(("rejectOptions", json!([{ "name": "a", "title": "A" }])));
+    assert_eq!(
+        create_problem(&app, &options).await,
+        "`rejectOptions` is only for kind `approval` (this pause is kind `plan`)"
+    );
+}
+
+#[tokio::test]
+async fn a_plan_takes_no_reject_option_and_no_edits() {
+    let app = spawn_app().await;
+    let id = app
+        .create_watch_id(
+            json!({ "action": "a", "kind": "plan", "plan": "# Plan", "context": { "to": 1 } }),
+        )
+        .await;
+    let browser = app.sign_in(&app.owner_email).await;
+    let body = json!({ "approved": false, "reason": "redo", "rejectOption": "tone" });
+    let problem = assert_problem(decide(&browser, &id, body).await, 422).await;
+    assert_eq!(
+        problem["detail"],
+        "a plan offers no reject options: send feedback in `reason`"
+    );
+    let body = json!({ "approved": true, "edits": { "to": 2 } });
+    let problem = assert_problem(decide(&browser, &id, body).await, 422).await;
+    assert_eq!(
+        problem["detail"],
+        "this pause declares no editable keys, so `to` cannot be edited"
+    );
+    assert_eq!(app.stored_status(&id), "pending");
+}

@@ -86,8 +86,12 @@ fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPa
     let r = parse_create_request(body)?;
     let mut request = serde_json::Map::new();
     approval_extras::add_request_members(&mut request, r.editable, r.reject_options);
+    // Each kind has its own members: a plan's, or an approval's (`validate_members`).
+    let request_json = match r.plan.as_deref() {
+        Some(plan) => Some(crate::domain::plans::request_json(plan)),
+        None => (!request.is_empty()).then(|| serde_json::Value::Object(request).to_string()),
+    };
     Ok(NewPause {
-        request_json: (!request.is_empty()).then(|| serde_json::Value::Object(request).to_string()),
         workspace_id: key.workspace_id,
         api_key_id: key.id,
         test: key.test,
@@ -96,6 +100,9 @@ fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPa
         metadata: r.metadata,
         callback_url: r.callback_url,
         timeout_secs: r.timeout_secs,
+        kind: r.kind,
+        request_json,
+        revises: r.revises,
     })
 }
 

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use super::create_plan::{parse_kind, validate_plan};
 use crate::domain::approval_extras;
+pub use crate::domain::plans::MAX_PLAN_BYTES;
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
 use crate::http::parse_json;
@@ -50,15 +52,18 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
             ));
         }
     }
-    let editable = parsed
-        .editable
-        .map(|keys| approval_extras::validate_editable(keys, context.as_deref()))
-        .transpose()?;
-    let reject_options = parsed
-        .reject_options
-        .map(approval_extras::validate_reject_options)
-        .transpose()?;
+    let kind = parse_kind(parsed.kind.as_deref())?;
+    let (plan, revises) = validate_plan(kind, parsed.plan, parsed.revises)?;
+    let (editable, reject_options) = approval_extras::validate_members(
+        kind,
+        parsed.editable,
+        parsed.reject_options,
+        context.as_deref(),
+    )?;
     Ok(CreateRequest {
+        kind,
+        plan,
+        revises,
         editable,
         reject_options,
         action,

@@ -184,6 +184,14 @@ fn decide_by_link(
             Some("The reason is too long (at most 2,000 characters).".into()),
         ),
         RespondError::Invalid { detail, .. } => (found, Some(format!("{detail}."))),
+        RespondError::FeedbackRequired => (
+            found,
+            Some("Say what to change: feedback is required to request changes to a plan.".into()),
+        ),
+        RespondError::NotAPlan => (
+            found,
+            Some("Only a plan can be sent back for changes.".into()),
+        ),
         // `find` has just checked both; the page explains what it finds now.
         RespondError::NotFound | RespondError::NotPermitted => (find(ctx.conn, token, now)?, None),
     })

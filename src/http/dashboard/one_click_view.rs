@@ -7,9 +7,12 @@ use super::format::shown;
 use super::json_view;
 use crate::domain::approval_extras::{self, RejectOption};
 use crate::domain::decision_links::Link;
+use crate::domain::kind::Kind;
 use crate::domain::pauses::{Pause, Status};
+use crate::domain::plans;
 use crate::domain::users::User;
 use crate::domain::{human_time_rfc, rfc3339, Millis};
+use crate::markdown;
 
 pub struct FormView {
     pub approver: String,
@@ -22,6 +25,8 @@ pub struct FormView {
     pub reason: String,
     /// The pause's named reasons to reject, offered as radio buttons (titles shown safely).
     pub reject_options: Vec<RejectOption>,
+    /// A plan: "Approve plan" or "Request changes", with feedback required.
+    pub is_plan: bool,
 }
 
 impl FormView {
@@ -50,6 +55,7 @@ impl FormView {
                     name: o.name,
                 })
                 .collect(),
+            is_plan: pause.kind == Kind::Plan,
         }
     }
 }
@@ -64,18 +70,32 @@ pub struct Page {
     reason: Option<String>,
     form: Option<FormView>,
     context_html: Option<String>,
+    /// A plan's Markdown, rendered by [`markdown::to_html`].
+    plan_html: Option<String>,
 }
 
 impl Page {
     pub fn form(pause: &Pause, form: FormView) -> Page {
+        let plan = plans::text(pause);
+        let (heading, message) = match plan {
+            Some(_) => (
+                "Plan review requested",
+                "Nothing is decided until you press Approve plan or Request changes below.",
+            ),
+            None => (
+                "Approval requested",
+                "Nothing is decided until you press Approve or Reject below.",
+            ),
+        };
         Page {
-            heading: "Approval requested".into(),
-            message: Some("Nothing is decided until you press Approve or Reject below.".into()),
+            heading: heading.into(),
+            message: Some(message.into()),
             action: Some(shown(&pause.action)),
             decided: None,
             reason: None,
             form: Some(form),
             context_html: pause.context.as_deref().map(json_view::render),
+            plan_html: plan.map(|p| markdown::to_html(&shown(&p))),
         }
     }
 
@@ -83,6 +103,7 @@ impl Page {
         let heading = match pause.status(now) {
             Status::Approved => "Approved",
             Status::Rejected => "Rejected",
+            Status::ChangesRequested => "Changes requested",
             Status::Cancelled => "Cancelled",
             _ => "Already decided",
         };
@@ -94,6 +115,7 @@ impl Page {
             reason: pause.reason.clone(),
             form: None,
             context_html: None,
+            plan_html: None,
         }
     }
 
@@ -107,6 +129,7 @@ impl Page {
             reason: pause.and_then(|p| p.reason.clone()),
             form: None,
             context_html: None,
+            plan_html: None,
         }
     }
 
@@ -121,6 +144,7 @@ pub fn decided_line(p: &Pause, now: Millis) -> String {
     let mut s = match status {
         Status::Approved => "Approved".to_string(),
         Status::Rejected => "Rejected".to_string(),
+        Status::ChangesRequested => "Changes requested".to_string(),
         Status::Cancelled => "Cancelled by the agent".to_string(),
         Status::Expired => {
             return format!(

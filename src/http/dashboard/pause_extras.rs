@@ -93,8 +93,11 @@ fn outcome_line(p: &Pause, decider: Option<&str>, now: Millis) -> Option<Outcome
         false => format!("key “{}”", shown(&o.by.name)),
     };
     let decided = match decider {
-        Some(d) => format!("{} by {d}", capitalise(p.status(now).as_str())),
-        None => capitalise(p.status(now).as_str()),
+        Some(d) => format!(
+            "{} by {d}",
+            capitalise(&p.status(now).as_str().replace('_', " "))
+        ),
+        None => capitalise(&p.status(now).as_str().replace('_', " ")),
     };
     Some(OutcomeLine {
         text: format!("{decided} → {} by {key}", o.status),

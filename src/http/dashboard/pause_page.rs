@@ -8,6 +8,7 @@ use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
 use super::pause_extras::PauseExtras;
+use super::plan_view::PlanView;
 use super::session::PageSession;
 use crate::domain::event_type::EventType;
 use crate::domain::pauses::{self, Pause, Status};
@@ -56,6 +57,10 @@ pub struct PausePage {
     pub timeline: Vec<Step>,
     pub reason_required: bool,
     pub extras: PauseExtras,
+    /// For a plan: its Markdown, versions and diff (see `pause_plan.html`).
+    pub plan: Option<PlanView>,
+    /// The status in words ("changes requested").
+    pub status_label: String,
 }
 
 impl HasLayout for PausePage {
@@ -129,6 +134,7 @@ pub async fn show(
     let events = timeline::for_pause(&conn, user.workspace_id, p.id, &id)?;
     let keys = key_labels(&conn, user.workspace_id)?;
     let ws = workspaces::get(&conn, user.workspace_id)?;
+    let plan = PlanView::load(&conn, &p, now)?;
     drop(conn);
     let (ws_id, view_id) = (user.workspace_id, id.clone());
     state
@@ -173,6 +179,8 @@ pub async fn show(
         reason_required: ws.reject_reason_required,
         extras: PauseExtras::new(&p, decider(&p).as_deref(), now),
         action: shown(&p.action),
+        plan,
+        status_label: status.as_str().replace('_', " "),
     };
     page(&state, &view)
 }
