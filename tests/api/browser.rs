@@ -84,3 +84,22 @@ async fn the_dashboard_works_end_to_end_in_a_real_browser() {
         );
     }
 }
+
+#[tokio::test]
+async fn questions_plans_and_edits_work_end_to_end_in_a_real_browser() {
+    let app = spawn_empty_app().await;
+    let Some(shots) = run_browser_script("kinds.mjs", &app).await else {
+        return;
+    };
+    // What the browser did is really in the database.
+    assert_eq!(
+        app.count("SELECT count(*) FROM pause_responses WHERE kind = 'request_changes'"),
+        1
+    );
+    for shot in ["plan-phone", "plan-desktop"] {
+        assert!(
+            shots.join(format!("{shot}.png")).exists(),
+            "{shot}.png was taken"
+        );
+    }
+}
