@@ -15,6 +15,7 @@ sql_enum! {
         PauseViewed => "pause.viewed",
         PauseApproved => "pause.approved",
         PauseRejected => "pause.rejected",
+        PauseAnswered => "pause.answered",
         PauseChangesRequested => "pause.changes_requested",
         PauseCancelled => "pause.cancelled",
         PauseExpired => "pause.expired",
@@ -43,10 +44,11 @@ sql_enum! {
 
 impl EventType {
     /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
-    pub const WEBHOOK: [EventType; 7] = [
+    pub const WEBHOOK: [EventType; 8] = [
         EventType::PauseCreated,
         EventType::PauseApproved,
         EventType::PauseRejected,
+        EventType::PauseAnswered,
         EventType::PauseChangesRequested,
         EventType::PauseExpired,
         EventType::PauseCancelled,
@@ -67,6 +69,7 @@ impl EventType {
             EventType::PauseViewed => "Viewed by",
             EventType::PauseApproved => "Approved by",
             EventType::PauseRejected => "Rejected by",
+            EventType::PauseAnswered => "Answered by",
             EventType::PauseChangesRequested => "Changes requested by",
             EventType::PauseCancelled => "Cancelled by",
             EventType::PauseExpired => "Expired without a decision",
@@ -103,6 +106,7 @@ mod tests {
                 "pause.created",
                 "pause.approved",
                 "pause.rejected",
+                "pause.answered",
                 "pause.changes_requested",
                 "pause.cancelled",
                 "pause.expired",

@@ -58,7 +58,8 @@ pub struct Pause {
     /// The plan this one revises, and the plan that revised this one (see `plans`).
     pub revises: Option<Uuid>,
     pub revised_by: Option<Uuid>,
-    /// Likewise for what the person answered (`edits`, `rejectOption`, ...).
+    /// A JSON object with what was answered (`answers`, `edits`, `rejectOption`, ...); None
+    /// until then.
     pub response_json: Option<String>,
     /// What the agent reported doing after the decision.
     pub outcome: Option<super::outcomes::Reported>,

@@ -8,14 +8,14 @@
 //! approver who answered first, is seen.
 
 use rusqlite::{params, Connection};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::audit::{Actor, Entry};
 use super::event_type::EventType;
 use super::kind::Kind;
 use super::pauses::{self, Outcome, Pause, Status};
-use super::{approval_extras, decision_links, text, users, workspaces, Millis};
+use super::questions::AnswerError;
+use super::{approval_extras, text, users, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::AppResult;
@@ -23,7 +23,7 @@ use crate::error::AppResult;
 /// The longest reason a person may give, in characters.
 pub const MAX_REASON_CHARS: usize = 2000;
 
-/// What a person answers. Questions' answers are to come.
+/// What a person answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
     /// `edits`: new values for keys of the context the pause declared `editable`.
@@ -39,6 +39,9 @@ pub enum Response {
     /// A plan sent back: `feedback` is required, and is the pause's `reason`. A reject of a
     /// plan becomes this ([`Response::for_kind`]): a plan is never rejected.
     RequestChanges { feedback: Option<String> },
+    /// Answers to a question pause as the person sent them: checked against its questions in
+    /// the transaction that records them (see [`check_answers`](crate::domain::questions::check_answers)).
+    Answer { answers: Map<String, Value> },
 }
 
 impl Response {
@@ -82,6 +85,7 @@ impl Response {
         match self {
             Response::Approve { reason, .. } | Response::Reject { reason, .. } => reason.as_deref(),
             Response::RequestChanges { feedback } => feedback.as_deref(),
+            Response::Answer { .. } => None,
         }
     }
 
@@ -91,6 +95,7 @@ impl Response {
             Response::Approve { .. } => "approve",
             Response::Reject { .. } => "reject",
             Response::RequestChanges { .. } => "request_changes",
+            Response::Answer { .. } => "answer",
         }
     }
 
@@ -99,6 +104,7 @@ impl Response {
             Response::Approve { .. } => Status::Approved,
             Response::Reject { .. } => Status::Rejected,
             Response::RequestChanges { .. } => Status::ChangesRequested,
+            Response::Answer { .. } => Status::Answered,
         }
     }
 
@@ -107,6 +113,7 @@ impl Response {
             Response::Approve { .. } => EventType::PauseApproved,
             Response::Reject { .. } => EventType::PauseRejected,
             Response::RequestChanges { .. } => EventType::PauseChangesRequested,
+            Response::Answer { .. } => EventType::PauseAnswered,
         }
     }
 
@@ -204,16 +211,21 @@ pub enum RespondError {
     ReasonRequired,
     /// Longer than [`MAX_REASON_CHARS`].
     ReasonTooLong,
+    /// Changes requested on a plan without feedback (whatever the workspace's reason rule).
+    FeedbackRequired,
+    /// A request for changes on a pause that is not a plan.
+    NotAPlan,
+    /// The response does not fit the pause's kind (approving a question, answering an
+    /// approval): why, for the caller.
+    WrongKind(String),
+    /// An answer that does not fit its question.
+    InvalidAnswer(AnswerError),
     /// The response does not fit the pause (an undeclared edit, an unknown reject option) or
     /// mixes an approval's extras with a rejection's.
     Invalid {
         field: &'static str,
         detail: String,
     },
-    /// Changes requested on a plan without feedback (whatever the workspace's reason rule).
-    FeedbackRequired,
-    /// A request for changes on a pause that is not a plan.
-    NotAPlan,
 }
 
 /// Checks `response` against the responder, the workspace's rules and the pause, then resolves
@@ -242,22 +254,27 @@ pub fn respond(
     if let Some(refused) = check_reason(conn, user.workspace_id, &response, reason.as_deref())? {
         return Ok(Err(refused));
     }
+    let response_json = match checked_response(&pause, &response, now) {
+        Ok(json) => json,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    // An approval's edits or reject option (approval_extras): none for other kinds.
     let extras = match approval_extras::check(&pause, &response) {
         Ok(checked) => checked,
         Err(refused) => return Ok(Err(refused)),
     };
-    let mut details = json!({ "reason": reason, "via": responder.via().as_str() });
-    if let Value::Object(d) = &mut details {
-        d.extend(extras.audit);
-    }
+    let response_json = response_json.or(extras.response_json);
     let status = response.resolves_to();
-    let entry = Entry {
-        workspace_id: Some(user.workspace_id),
-        actor: Actor::User(user.id),
-        event: response.event(),
-        subject: Some(watch_id.to_string()),
-        details: Some(details),
-    };
+    let mut entry = audit_entry(
+        &user,
+        responder,
+        &pause,
+        &response,
+        (&reason, &response_json),
+    );
+    if let Some(Value::Object(details)) = &mut entry.details {
+        details.extend(extras.audit);
+    }
     let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
@@ -270,7 +287,7 @@ pub fn respond(
             user.id,
             reason,
             id,
-            &extras.response_json
+            response_json
         ])
     })?;
     let pause = match resolved {
@@ -280,7 +297,7 @@ pub fn respond(
     let recorded = Recorded {
         kind: response.kind(),
         reason,
-        response_json: extras.response_json,
+        response_json: pause.response_json.clone(),
     };
     let response_id = record(ctx.conn, now, &pause, responder, recorded)?;
     Ok(Ok(Responded { pause, response_id }))
@@ -320,40 +337,12 @@ fn too_late(pause: Pause, now: Millis) -> RespondError {
     }
 }
 
-/// One `pause_responses` row's own values.
-struct Recorded {
-    kind: &'static str,
-    reason: Option<String>,
-    response_json: Option<String>,
-}
-
-fn record(
-    conn: &Connection,
-    now: Millis,
-    pause: &Pause,
-    responder: Responder,
-    r: Recorded,
-) -> AppResult<i64> {
-    conn.prepare_cached(
-        "INSERT INTO pause_responses (pause_id, responder_type, user_id, kind, reason, via,
-                                      response_json, created_at)
-         VALUES (?1, 'user', ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?
-    .execute(params![
-        pause.id,
-        responder.user_id(),
-        r.kind,
-        r.reason,
-        responder.via().as_str(),
-        r.response_json,
-        now
-    ])?;
-    let id = conn.last_insert_rowid();
-    if let Responder::EmailLink { link_id, .. } = responder {
-        decision_links::mark_used(conn, now, link_id)?;
-    }
-    Ok(id)
-}
+#[path = "respond_kinds.rs"]
+mod kinds;
+use kinds::checked_response;
+#[path = "respond_record.rs"]
+mod recording;
+use recording::{audit_entry, record, Recorded};
 
 #[cfg(test)]
 #[path = "respond_rules_tests.rs"]

@@ -7,7 +7,7 @@ use super::auth::{self, UnmeteredApiKey};
 use crate::app::{self, create::CreatePause};
 use crate::domain::pauses::{self, NewPause};
 use crate::domain::{approval_extras, idempotency};
-use crate::domain::{quotas, secrets};
+use crate::domain::{questions, quotas, secrets};
 use crate::error::{AppError, AppResult, RATELIMIT, RATELIMIT_POLICY};
 use crate::http::{content_type, read_body, State};
 
@@ -84,13 +84,17 @@ async fn handle(
 /// Parses and validates the body for this key; errors name the offending field.
 fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPause> {
     let r = parse_create_request(body)?;
-    let mut request = serde_json::Map::new();
-    approval_extras::add_request_members(&mut request, r.editable, r.reject_options);
-    // Each kind has its own members: a plan's, or an approval's (`validate_members`).
-    let request_json = match r.plan.as_deref() {
-        Some(plan) => Some(crate::domain::plans::request_json(plan)),
-        None => (!request.is_empty()).then(|| serde_json::Value::Object(request).to_string()),
-    };
+    // Each kind owns its members of `request_json`; the kinds exclude each other.
+    let mut approval = serde_json::Map::new();
+    approval_extras::add_request_members(&mut approval, r.editable, r.reject_options);
+    let request_json = r
+        .plan
+        .as_deref()
+        .map(crate::domain::plans::request_json)
+        .or_else(|| r.questions.as_deref().map(questions::request_json))
+        .or_else(|| {
+            (!approval.is_empty()).then(|| serde_json::Value::Object(approval).to_string())
+        });
     Ok(NewPause {
         workspace_id: key.workspace_id,
         api_key_id: key.id,

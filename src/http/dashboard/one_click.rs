@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use super::answer_form;
 use super::layout::parse_form;
 use super::one_click_view::{FormView, Page};
 use super::session::{anonymous_form_token, check_anonymous_form_token};
@@ -14,7 +15,7 @@ use crate::db::WriteCtx;
 use crate::domain::decision_links::{self, Link};
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::respond::{self, RespondError, Responder, Response};
-use crate::domain::{text, users, workspaces, Millis};
+use crate::domain::{questions, text, users, workspaces, Millis};
 use crate::error::{AppResult, PageError};
 use crate::http::{page_limit, State};
 use crate::rate_limit::PageGroup;
@@ -115,14 +116,15 @@ pub async fn submit(
     let token = path.into_inner();
     let now = state.now();
     let found = find(&*state.read()?, &token, now)?;
-    let Found::Open(..) = &found else {
+    let Found::Open(_, pause, _) = &found else {
         return render(&state, &req, found, None, "");
     };
+    let asked = questions::questions_of(pause.request_json.as_deref());
     // Only invisible characters (spaces, zero-width) count as no reason at all.
     let reason = text::reason(Some(&form.reason)).unwrap_or_default();
     let refusal = if check_anonymous_form_token(&state, &req, &form.csrf_token).is_err() {
         Some("The form expired or was not sent from this page; nothing was decided. Please confirm again.")
-    } else if !matches!(form.approved.as_str(), "true" | "false") {
+    } else if asked.is_none() && !matches!(form.approved.as_str(), "true" | "false") {
         Some("Choose Approve or Reject.")
     } else {
         None
@@ -130,12 +132,19 @@ pub async fn submit(
     if let Some(refused) = refusal {
         return render(&state, &req, found, Some(refused), &reason);
     }
-    // The page offers no edits; a checked reject option counts only for Reject.
-    let response = match form.approved == "true" {
-        true => Response::new(true, Some(reason.clone())),
-        false => Response::Reject {
+    let response = match asked {
+        // A question pause: the form's fields are its answers.
+        Some(asked) => Response::Answer {
+            answers: answer_form::answers_from_form(
+                &asked,
+                &parse_form::<Vec<(String, String)>>(&body)?,
+            ),
+        },
+        // The page offers no edits; a checked reject option counts only for Reject.
+        None if form.approved == "true" => Response::new(true, Some(reason.clone())),
+        None => Response::Reject {
             reason: Some(reason.clone()),
-            option: Some(form.reject_option).filter(|o| !o.is_empty()),
+            option: Some(form.reject_option.clone()).filter(|o| !o.is_empty()),
         },
     };
     let (found, refused) = state
@@ -184,6 +193,8 @@ fn decide_by_link(
             Some("The reason is too long (at most 2,000 characters).".into()),
         ),
         RespondError::Invalid { detail, .. } => (found, Some(format!("{detail}."))),
+        RespondError::InvalidAnswer(e) => (found, Some(capitalised(&e.detail))),
+        RespondError::WrongKind(detail) => (found, Some(detail)),
         RespondError::FeedbackRequired => (
             found,
             Some("Say what to change: feedback is required to request changes to a plan.".into()),
@@ -195,6 +206,13 @@ fn decide_by_link(
         // `find` has just checked both; the page explains what it finds now.
         RespondError::NotFound | RespondError::NotPermitted => (find(ctx.conn, token, now)?, None),
     })
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str() + ".")
+        .unwrap_or_default()
 }
 
 /// Every answer under `/d/`: never cached, indexed, or sent on as a Referer.

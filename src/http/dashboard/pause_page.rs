@@ -4,6 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::answer_form::QuestionsView;
 use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
@@ -57,6 +58,9 @@ pub struct PausePage {
     pub timeline: Vec<Step>,
     pub reason_required: bool,
     pub extras: PauseExtras,
+    pub kind: &'static str,
+    /// A question pause's questions (an answer form while pending) and answers.
+    pub questions: Option<QuestionsView>,
     /// For a plan: its Markdown, versions and diff (see `pause_plan.html`).
     pub plan: Option<PlanView>,
     /// The status in words ("changes requested").
@@ -178,6 +182,8 @@ pub async fn show(
         timeline: steps(&p, &events, now),
         reason_required: ws.reject_reason_required,
         extras: PauseExtras::new(&p, decider(&p).as_deref(), now),
+        kind: p.kind.as_str(),
+        questions: QuestionsView::of(p.request_json.as_deref(), p.response_json.as_deref()),
         action: shown(&p.action),
         plan,
         status_label: status.as_str().replace('_', " "),

@@ -1,0 +1,66 @@
+//! What a recorded response writes besides the pause: its audit row (with a question's
+//! answers) and its `pause_responses` row, which uses up an email link that carried it.
+
+use rusqlite::{params, Connection};
+use serde_json::json;
+
+use super::{Pause, Responder, Response};
+use crate::domain::audit::{Actor, Entry};
+use crate::domain::{decision_links, questions, users, Millis};
+use crate::error::AppResult;
+
+/// The decision's audit row: how it arrived, the reason, and a question's answers.
+pub(super) fn audit_entry(
+    user: &users::User,
+    responder: Responder,
+    pause: &Pause,
+    response: &Response,
+    (reason, response_json): (&Option<String>, &Option<String>),
+) -> Entry {
+    let mut details = json!({ "reason": reason, "via": responder.via().as_str() });
+    if let Some(answers) = questions::answers_of(response_json.as_deref()) {
+        details["answers"] = answers;
+    }
+    Entry {
+        workspace_id: Some(user.workspace_id),
+        actor: Actor::User(user.id),
+        event: response.event(),
+        subject: Some(pause.watch_id.to_string()),
+        details: Some(details),
+    }
+}
+
+/// What one `pause_responses` row says besides who and when.
+pub(super) struct Recorded {
+    pub kind: &'static str,
+    pub reason: Option<String>,
+    pub response_json: Option<String>,
+}
+
+pub(super) fn record(
+    conn: &Connection,
+    now: Millis,
+    pause: &Pause,
+    responder: Responder,
+    r: Recorded,
+) -> AppResult<i64> {
+    conn.prepare_cached(
+        "INSERT INTO pause_responses (pause_id, responder_type, user_id, kind, reason, via,
+                                      response_json, created_at)
+         VALUES (?1, 'user', ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![
+        pause.id,
+        responder.user_id(),
+        r.kind,
+        r.reason,
+        responder.via().as_str(),
+        r.response_json,
+        now
+    ])?;
+    let id = conn.last_insert_rowid();
+    if let Responder::EmailLink { link_id, .. } = responder {
+        decision_links::mark_used(conn, now, link_id)?;
+    }
+    Ok(id)
+}
