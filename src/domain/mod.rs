@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod clock;
+pub mod deciders;
 pub mod decision_links;
 pub mod email_address;
 pub mod event_type;
@@ -18,6 +19,7 @@ pub mod pauses;
 pub mod quotas;
 pub mod respond;
 pub mod retention;
+pub mod scopes;
 pub mod secrets;
 pub mod sessions;
 pub(crate) mod sql_enum;

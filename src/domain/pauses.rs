@@ -21,10 +21,45 @@ pub use super::status::Status;
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Serialize)]
-pub struct DecidedBy {
-    pub email: String,
-    pub name: String,
+/// Who decided a pause, as the API shows it (`decidedBy`): one shape with a `type`
+/// discriminator for every kind of decider, so a client reads `type` before the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum DecidedBy {
+    /// A person (dashboard, email link, or the API with a session).
+    User { email: String, name: String },
+    /// A backend with an API key; `prefix` is the key's visible start (`hitl_live_ab12cd`).
+    Key { name: String, prefix: String },
+    /// A remembered decision (the decision-policies issue records these).
+    Policy { name: String },
+}
+
+impl DecidedBy {
+    /// For people: `ann@example.com`, `key billing-backend (hitl_live_ab12cd…)`, `policy x`.
+    pub fn label(&self) -> String {
+        match self {
+            DecidedBy::User { email, .. } => email.clone(),
+            DecidedBy::Key { name, prefix } if name.is_empty() => format!("key {prefix}…"),
+            DecidedBy::Key { name, prefix } => format!("key {name} ({prefix}…)"),
+            DecidedBy::Policy { name } => format!("policy {name}"),
+        }
+    }
+
+    /// As [`DecidedBy::label`], with a person's name when there is one: `Ann <ann@example.com>`.
+    pub fn full_label(&self) -> String {
+        match self {
+            DecidedBy::User { email, name } if !name.is_empty() => format!("{name} <{email}>"),
+            other => other.label(),
+        }
+    }
+
+    /// The person's email, when a person decided.
+    pub fn email(&self) -> Option<&str> {
+        match self {
+            DecidedBy::User { email, .. } => Some(email),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -68,12 +103,14 @@ pub const INITIAL_ETAG: &str = "\"1-pending\"";
 pub(crate) const SELECT: &str =
     "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
-    u.email, u.name, p.reason, p.version, p.context_purged_at
-    FROM pauses p LEFT JOIN users u ON u.id = p.decided_by";
+    u.email, u.name, p.reason, p.version, p.context_purged_at, dk.name, dk.prefix
+    FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
+    LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
     let watch: [u8; 16] = r.get(1)?;
     let email: Option<String> = r.get(13)?;
+    let key_prefix: Option<String> = r.get(19)?;
     Ok(Pause {
         id: r.get(0)?,
         watch_id: Uuid::from_bytes(watch),
@@ -88,10 +125,17 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         created_at: r.get(10)?,
         expires_at: r.get(11)?,
         decided_at: r.get(12)?,
-        decided_by: email.map(|email| DecidedBy {
-            email,
-            name: r.get(14).unwrap_or_default(),
-        }),
+        decided_by: match (email, key_prefix) {
+            (Some(email), _) => Some(DecidedBy::User {
+                email,
+                name: r.get(14).unwrap_or_default(),
+            }),
+            (None, Some(prefix)) => Some(DecidedBy::Key {
+                name: r.get(18).unwrap_or_default(),
+                prefix,
+            }),
+            (None, None) => None,
+        },
         reason: r.get(15)?,
         version: r.get(16)?,
         context_purged_at: r.get(17)?,

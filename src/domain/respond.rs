@@ -11,10 +11,12 @@ use rusqlite::{params, Connection};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::audit::{Actor, Entry};
+use super::audit::Entry;
+use super::deciders::{self, Who};
 use super::event_type::EventType;
 use super::pauses::{self, Outcome, Pause, Status};
-use super::{decision_links, text, users, workspaces, Millis};
+use super::scopes::KeyScope;
+use super::{decision_links, text, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
 
@@ -64,7 +66,8 @@ impl Response {
 pub enum Via {
     /// The dashboard's HTML form.
     Dashboard,
-    /// `POST /api/pause/:watchId/approve` with JSON (a script or the dashboard's JS).
+    /// `POST /api/pause/:watchId/approve` with JSON (a script, the dashboard's JS, or a
+    /// backend with a `decide` key).
     Api,
     /// The confirmation page behind a one-click link in an approval email.
     EmailLink,
@@ -81,9 +84,8 @@ impl Via {
     }
 }
 
-/// Who responds. Deciding by API key (`ApiKey { key_id }`) and remembered decisions
-/// (`Policy { policy_id }`) will be variants here; `pause_responses.responder_type` already
-/// allows `key` and `policy`.
+/// Who responds. Remembered decisions (`Policy { policy_id }`) will be a variant here;
+/// `pause_responses.responder_type` already allows `policy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Responder {
     /// A signed-in person (dashboard form, or JSON with a session).
@@ -91,19 +93,17 @@ pub enum Responder {
     /// The approver a one-click email link was sent to: the link is used up by a recorded
     /// response, and only then.
     EmailLink { user_id: i64, link_id: i64 },
+    /// A backend deciding through the API with a key: one with the `decide` scope, or a test
+    /// key deciding its own test pause (see [`deciders::key_may_decide`]).
+    ApiKey { key_id: i64 },
 }
 
 impl Responder {
-    fn user_id(self) -> i64 {
-        match self {
-            Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => user_id,
-        }
-    }
-
     pub fn via(self) -> Via {
         match self {
             Responder::User { via, .. } => via,
             Responder::EmailLink { .. } => Via::EmailLink,
+            Responder::ApiKey { .. } => Via::Api,
         }
     }
 }
@@ -120,8 +120,13 @@ pub struct Responded {
 pub enum RespondError {
     /// No such pause in the responder's workspace.
     NotFound,
-    /// The responder's account is gone or disabled.
+    /// The responder's account is gone or disabled, or its key revoked.
     NotPermitted,
+    /// A key may not decide a pause it created itself (a live key; see
+    /// [`deciders::key_may_decide`]).
+    SelfDecision,
+    /// The key lacks this scope.
+    InsufficientScope(KeyScope),
     /// Someone answered first: the pause says who (`decided_by`), what and when.
     AlreadyDecided(Box<Pause>),
     Cancelled(Box<Pause>),
@@ -145,7 +150,7 @@ pub fn respond(
     response: Response,
 ) -> AppResult<Result<Responded, RespondError>> {
     let conn = ctx.conn;
-    let Some(user) = users::get(conn, responder.user_id())?.filter(|u| !u.disabled) else {
+    let Some(who) = deciders::who(conn, responder)? else {
         return Ok(Err(RespondError::NotPermitted));
     };
     let reason = text::reason(response.reason());
@@ -157,17 +162,20 @@ pub fn respond(
     }
     if matches!(response, Response::Reject { .. })
         && reason.is_none()
-        && workspaces::get(conn, user.workspace_id)?.reject_reason_required
+        && workspaces::get(conn, who.workspace_id)?.reject_reason_required
     {
         return Ok(Err(RespondError::ReasonRequired));
     }
-    let Some(pause) = pauses::get(conn, user.workspace_id, watch_id)? else {
+    let Some(pause) = pauses::get(conn, who.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
+    if let Some(Err(refused)) = who.key.map(|k| deciders::key_may_decide(&k, &pause)) {
+        return Ok(Err(refused));
+    }
     let status = response.resolves_to();
     let entry = Entry {
-        workspace_id: Some(user.workspace_id),
-        actor: Actor::User(user.id),
+        workspace_id: Some(who.workspace_id),
+        actor: who.actor(),
         event: if status == Status::Approved {
             EventType::PauseApproved
         } else {
@@ -179,16 +187,23 @@ pub fn respond(
     let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
-                 version = version + 1
+                 decided_by_key = ?6, version = version + 1
              WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
         )?
-        .execute(params![status.as_str(), now, user.id, reason, id])
+        .execute(params![
+            status.as_str(),
+            now,
+            who.user_id,
+            reason,
+            id,
+            who.key.map(|k| k.id)
+        ])
     })?;
     let pause = match resolved {
         Outcome::Changed(p) => p,
         Outcome::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
     };
-    let response_id = record(ctx.conn, now, &pause, responder, response.kind(), reason)?;
+    let response_id = record(ctx.conn, now, &pause, &who, responder, response.kind(), reason)?;
     Ok(Ok(Responded { pause, response_id }))
 }
 
@@ -207,18 +222,21 @@ fn record(
     conn: &Connection,
     now: Millis,
     pause: &Pause,
+    who: &Who,
     responder: Responder,
     kind: &str,
     reason: Option<String>,
 ) -> AppResult<i64> {
     conn.prepare_cached(
-        "INSERT INTO pause_responses (pause_id, responder_type, user_id, kind, reason, via,
-                                      created_at)
-         VALUES (?1, 'user', ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO pause_responses (pause_id, responder_type, user_id, api_key_id, kind, reason,
+                                      via, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
     .execute(params![
         pause.id,
-        responder.user_id(),
+        if who.key.is_some() { "key" } else { "user" },
+        who.user_id,
+        who.key.map(|k| k.id),
         kind,
         reason,
         responder.via().as_str(),

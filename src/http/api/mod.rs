@@ -4,6 +4,7 @@ pub mod auth;
 pub mod create;
 pub mod create_body;
 pub mod decide;
+pub mod decider;
 pub mod health;
 pub mod key_cache;
 pub mod metrics;

@@ -177,7 +177,7 @@ pub async fn show(
             decided_by: p
                 .decided_by
                 .as_ref()
-                .map(|d| d.email.clone())
+                .map(|d| d.label())
                 .unwrap_or_default(),
         })
         .collect();
