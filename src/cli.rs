@@ -13,8 +13,8 @@ use crate::config::{
 use crate::db;
 use crate::domain::audit::Actor;
 use crate::domain::clock::system_now;
-use crate::domain::users::{self, NewUser, Role};
 use crate::domain::scopes::Scopes;
+use crate::domain::users::{self, NewUser, Role};
 use crate::domain::{api_keys, rfc3339, workspaces};
 
 pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {

@@ -203,7 +203,15 @@ pub fn respond(
         Outcome::Changed(p) => p,
         Outcome::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
     };
-    let response_id = record(ctx.conn, now, &pause, &who, responder, response.kind(), reason)?;
+    let response_id = record(
+        ctx.conn,
+        now,
+        &pause,
+        &who,
+        responder,
+        response.kind(),
+        reason,
+    )?;
     Ok(Ok(Responded { pause, response_id }))
 }
 

@@ -78,7 +78,10 @@ impl Scopes {
 
     /// As stored in `api_keys.scopes` and shown to people: `pauses decide`.
     pub fn to_text(self) -> String {
-        self.iter().map(KeyScope::as_str).collect::<Vec<_>>().join(" ")
+        self.iter()
+            .map(KeyScope::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Reads the stored text. A name this version does not know grants nothing (a newer
@@ -121,7 +124,10 @@ mod tests {
 
     #[test]
     fn an_unknown_stored_name_grants_nothing_and_an_unknown_typed_name_is_refused() {
-        assert_eq!(Scopes::from_stored("pauses superuser"), Scopes::default_for_new_key());
+        assert_eq!(
+            Scopes::from_stored("pauses superuser"),
+            Scopes::default_for_new_key()
+        );
         let err = KeyScope::parse("superuser").unwrap_err();
         assert_eq!(
             err,

@@ -65,8 +65,9 @@ pub async fn approve(
     // Only a session's form asks for a page back (see `parse`).
     let (Some(next), Some(signed)) = (input.html_next, decider.session()) else {
         return match result {
-            Ok(outcome) => outcome_response(&state, outcome, "decide")
-                .unwrap_or_else(|e| e.error_response()),
+            Ok(outcome) => {
+                outcome_response(&state, outcome, "decide").unwrap_or_else(|e| e.error_response())
+            }
             Err(e) => e.error_response(),
         };
     };

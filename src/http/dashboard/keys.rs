@@ -68,7 +68,11 @@ pub struct KeysPage {
 }
 
 fn scopes_text(scopes: Scopes) -> String {
-    scopes.iter().map(KeyScope::as_str).collect::<Vec<_>>().join(", ")
+    scopes
+        .iter()
+        .map(KeyScope::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn scope_choices() -> Vec<(&'static str, &'static str, bool)> {
