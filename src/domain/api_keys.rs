@@ -236,15 +236,7 @@ pub fn authenticate_digest(conn: &Connection, digest: &[u8; 32]) -> AppResult<Op
             "SELECT id, workspace_id, is_test, last_used_at, scopes FROM api_keys
              WHERE key_hash = ?1 AND revoked_at IS NULL",
         )?
-        .query_row([&digest[..]], |r| {
-            Ok(AuthKey {
-                id: r.get(0)?,
-                workspace_id: r.get(1)?,
-                test: r.get(2)?,
-                last_used_at: r.get(3)?,
-                scopes: r.get(4)?,
-            })
-        })
+        .query_row([&digest[..]], auth_key_from_row)
         .optional()?)
 }
 
@@ -256,16 +248,19 @@ pub fn live_by_id(conn: &Connection, key_id: i64) -> AppResult<Option<AuthKey>> 
             "SELECT id, workspace_id, is_test, last_used_at, scopes FROM api_keys
              WHERE id = ?1 AND revoked_at IS NULL",
         )?
-        .query_row([key_id], |r| {
-            Ok(AuthKey {
-                id: r.get(0)?,
-                workspace_id: r.get(1)?,
-                test: r.get(2)?,
-                last_used_at: r.get(3)?,
-                scopes: r.get(4)?,
-            })
-        })
+        .query_row([key_id], auth_key_from_row)
         .optional()?)
+}
+
+/// An [`AuthKey`] from `id, workspace_id, is_test, last_used_at, scopes`.
+fn auth_key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuthKey> {
+    Ok(AuthKey {
+        id: r.get(0)?,
+        workspace_id: r.get(1)?,
+        test: r.get(2)?,
+        last_used_at: r.get(3)?,
+        scopes: r.get(4)?,
+    })
 }
 
 pub fn touch(conn: &Connection, key_id: i64, now: Millis) -> rusqlite::Result<()> {

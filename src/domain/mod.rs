@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod clock;
+pub mod decided_by;
 pub mod deciders;
 pub mod decision_links;
 pub mod email_address;

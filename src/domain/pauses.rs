@@ -5,7 +5,6 @@
 //! A pending pause past `expires_at` already *reads* as expired, before the sweep writes it.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::Serialize;
 use uuid::Uuid;
 
 use super::api_keys::AuthKey;
@@ -15,52 +14,12 @@ use super::events;
 use super::{quotas, workspaces, Millis};
 
 // Listing and the expiry sweep live in their own modules; callers keep using `pauses::…`.
+pub use super::decided_by::DecidedBy;
 pub use super::expiry::expire_due;
 pub use super::history::{list, Page, Scope};
 pub use super::status::Status;
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};
-
-/// Who decided a pause, as the API shows it (`decidedBy`): one shape with a `type`
-/// discriminator for every kind of decider, so a client reads `type` before the rest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "lowercase")]
-pub enum DecidedBy {
-    /// A person (dashboard, email link, or the API with a session).
-    User { email: String, name: String },
-    /// A backend with an API key; `prefix` is the key's visible start (`hitl_live_ab12cd`).
-    Key { name: String, prefix: String },
-    /// A remembered decision (the decision-policies issue records these).
-    Policy { name: String },
-}
-
-impl DecidedBy {
-    /// For people: `ann@example.com`, `key billing-backend (hitl_live_ab12cd…)`, `policy x`.
-    pub fn label(&self) -> String {
-        match self {
-            DecidedBy::User { email, .. } => email.clone(),
-            DecidedBy::Key { name, prefix } if name.is_empty() => format!("key {prefix}…"),
-            DecidedBy::Key { name, prefix } => format!("key {name} ({prefix}…)"),
-            DecidedBy::Policy { name } => format!("policy {name}"),
-        }
-    }
-
-    /// As [`DecidedBy::label`], with a person's name when there is one: `Ann <ann@example.com>`.
-    pub fn full_label(&self) -> String {
-        match self {
-            DecidedBy::User { email, name } if !name.is_empty() => format!("{name} <{email}>"),
-            other => other.label(),
-        }
-    }
-
-    /// The person's email, when a person decided.
-    pub fn email(&self) -> Option<&str> {
-        match self {
-            DecidedBy::User { email, .. } => Some(email),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub struct Pause {

@@ -210,6 +210,25 @@ async fn live_keys_and_test_keys_never_decide_each_other_s_pauses() {
         );
         assert_eq!(app.stored_status(pause), "pending");
     }
+    // Nor does a key of another workspace decide this one's pauses.
+    let ws2 = app.create_workspace("Other", "pro");
+    let now = app.now();
+    let scopes = holdpoint::domain::scopes::Scopes::of(&[KeyScope::Decide]);
+    let (_, foreign) = app
+        .with_db(|c| {
+            holdpoint::domain::api_keys::create_with_scopes(
+                c,
+                now,
+                holdpoint::domain::audit::Actor::Cli,
+                ws2,
+                "foreign",
+                false,
+                scopes,
+            )
+        })
+        .unwrap();
+    let res = decide_with_key(&app, &foreign, &live_pause, json!({ "approved": true })).await;
+    assert_problem(res, 404).await;
     // Each decides its own kind.
     let res = decide_with_key(
         &app,
