@@ -13,6 +13,7 @@ use crate::config::{
 use crate::db;
 use crate::domain::audit::Actor;
 use crate::domain::clock::system_now;
+use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::domain::scopes::Scopes;
 use crate::domain::users::{self, NewUser, Role};
 use crate::domain::{api_keys, rfc3339, workspaces};
@@ -51,7 +52,7 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
                     now,
                     Actor::Cli,
                     NewUser {
-                        workspace_id: workspace,
+                        workspace_id: WorkspaceId(workspace),
                         email: &email,
                         name: name.as_deref().unwrap_or(""),
                         role,
@@ -86,7 +87,7 @@ fn workspace(
         }
         WorkspaceCommand::SetPlan { workspace_id, plan } => {
             db::with_transaction(conn, |ctx| {
-                workspaces::set_plan(ctx.conn, now, Actor::Cli, workspace_id, &plan)
+                workspaces::set_plan(ctx.conn, now, Actor::Cli, WorkspaceId(workspace_id), &plan)
             })?;
             eprintln!("workspace {workspace_id} is now on the {plan} plan");
         }
@@ -117,7 +118,7 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
                     ctx.conn,
                     now,
                     Actor::Cli,
-                    workspace,
+                    WorkspaceId(workspace),
                     name.as_deref().unwrap_or(""),
                     test,
                     scopes,
@@ -127,12 +128,12 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
             eprintln!("created key {id} for workspace {workspace}; it is shown only this once, store it now");
         }
         KeyCommand::List { workspace } => {
-            workspaces::get(conn, workspace)?;
+            workspaces::get(conn, WorkspaceId(workspace))?;
             println!(
                 "{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} {:<26} NAME",
                 "ID", "PREFIX", "KIND", "CREATED", "LAST USED", "STATE", "SCOPES"
             );
-            for k in api_keys::list(conn, workspace)? {
+            for k in api_keys::list(conn, WorkspaceId(workspace))? {
                 println!(
                     "{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} {:<26} {}",
                     k.id,
@@ -154,7 +155,7 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
         }
         KeyCommand::Revoke { key_id } => {
             db::with_transaction(conn, |ctx| {
-                api_keys::revoke(ctx.conn, now, Actor::Cli, key_id, None)
+                api_keys::revoke(ctx.conn, now, Actor::Cli, ApiKeyId(key_id), None)
             })?;
             eprintln!("key {key_id} is revoked");
         }

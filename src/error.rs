@@ -8,6 +8,8 @@ use serde_json::Value;
 
 use crate::wire::{ProblemBody, ProblemType};
 
+mod domain;
+
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// The request could not be parsed at all (malformed JSON, bad query string).

@@ -20,6 +20,7 @@ use governor::{Quota, RateLimiter};
 
 use crate::config::Limits;
 use crate::domain::clock::Clock;
+use crate::domain::ids::ApiKeyId;
 use crate::error::AppError;
 
 /// IP buckets kept before full ones are dropped early (about 100 bytes each).
@@ -106,7 +107,7 @@ pub enum PageGroup {
 }
 
 pub struct RateLimits {
-    keys: Option<(Buckets<i64>, KeyPolicy)>,
+    keys: Option<(Buckets<ApiKeyId>, KeyPolicy)>,
     pages: Option<Buckets<(PageGroup, IpAddr)>>,
 }
 
@@ -127,7 +128,7 @@ impl RateLimits {
     }
 
     /// Counts one API request for the key; over the limit it is a 429 naming the policy.
-    pub fn check_key(&self, key_id: i64) -> Result<(), AppError> {
+    pub fn check_key(&self, key_id: ApiKeyId) -> Result<(), AppError> {
         let Some((buckets, policy)) = &self.keys else {
             return Ok(());
         };
@@ -194,9 +195,9 @@ mod tests {
         let clock = Arc::new(ManualClock::new(1_000_000));
         let rl = RateLimits::new(&limits(2, 3, 0), clock.clone());
         for _ in 0..3 {
-            assert!(rl.check_key(7).is_ok());
+            assert!(rl.check_key(ApiKeyId(7)).is_ok());
         }
-        match rl.check_key(7) {
+        match rl.check_key(ApiKeyId(7)) {
             Err(AppError::RateLimited {
                 retry_after,
                 policy,
@@ -206,10 +207,13 @@ mod tests {
             }
             other => panic!("expected a 429, got {other:?}"),
         }
-        assert!(rl.check_key(8).is_ok(), "other keys have their own bucket");
+        assert!(
+            rl.check_key(ApiKeyId(8)).is_ok(),
+            "other keys have their own bucket"
+        );
         clock.set(1_000_500);
-        assert!(rl.check_key(7).is_ok());
-        assert!(rl.check_key(7).is_err());
+        assert!(rl.check_key(ApiKeyId(7)).is_ok());
+        assert!(rl.check_key(ApiKeyId(7)).is_err());
     }
 
     #[test]
@@ -223,6 +227,9 @@ mod tests {
         assert_eq!(rl.check_page(PageGroup::SignIn, b), Err(60));
         assert!(rl.check_page(PageGroup::SignIn, c).is_ok());
         assert!(rl.check_page(PageGroup::OneClick, a).is_ok());
-        assert!(rl.check_key(1).is_ok(), "a zero key rate is no limit");
+        assert!(
+            rl.check_key(ApiKeyId(1)).is_ok(),
+            "a zero key rate is no limit"
+        );
     }
 }

@@ -11,6 +11,7 @@ use actix_web::{web, App};
 use crate::config::Settings;
 use crate::db::{self, Writer};
 use crate::domain::clock::{Clock, SystemClock};
+use crate::domain::ids::WorkspaceId;
 use crate::domain::{users, workspaces};
 use crate::error::AppError;
 use crate::http::{self, AppState};
@@ -186,7 +187,7 @@ async fn wait_for_signal() {
 }
 
 /// Until someone can sign in, tell the operator how to get there.
-fn announce_first_run(settings: &Settings, workspace_id: i64) {
+fn announce_first_run(settings: &Settings, workspace_id: WorkspaceId) {
     let dir = if settings.data_dir == std::path::Path::new("./data") {
         String::new()
     } else {

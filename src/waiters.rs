@@ -17,25 +17,27 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 
+use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
+
 const SHARDS: usize = 64;
 
 /// What a waiter can be woken by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Topic {
     /// A change to this pause (by row id).
-    Pause(i64),
+    Pause(PauseId),
     /// Anything concerning one agent (by API key id), e.g. pausing the agent.
-    Agent(i64),
+    Agent(ApiKeyId),
     /// Anything concerning a whole workspace, e.g. an emergency stop.
-    Workspace(i64),
+    Workspace(WorkspaceId),
 }
 
 impl Topic {
     fn shard(self) -> usize {
         let (kind, id) = match self {
-            Topic::Pause(id) => (0u64, id),
-            Topic::Agent(id) => (1, id),
-            Topic::Workspace(id) => (2, id),
+            Topic::Pause(id) => (0u64, id.0),
+            Topic::Agent(id) => (1, id.0),
+            Topic::Workspace(id) => (2, id.0),
         };
         ((id as u64).wrapping_mul(3).wrapping_add(kind) as usize) % SHARDS
     }
@@ -51,7 +53,7 @@ pub struct Waiters {
     max: usize,
     /// Slots one key may hold; at `max` no per-key counting is done.
     per_key: usize,
-    by_key: Mutex<HashMap<i64, usize>>,
+    by_key: Mutex<HashMap<ApiKeyId, usize>>,
     stopping: AtomicBool,
     shutdown: Notify,
 }
@@ -96,7 +98,7 @@ impl Waiters {
     pub fn subscribe(
         self: &Arc<Self>,
         topics: &[Topic],
-        key_id: i64,
+        key_id: ApiKeyId,
     ) -> Result<Subscription, Full> {
         let key = self.take_key_slot(key_id)?;
         let taken = self
@@ -126,7 +128,7 @@ impl Waiters {
     }
 
     /// Counts one more waiter for `key_id` (`Ok(None)` when keys are not counted).
-    fn take_key_slot(&self, key_id: i64) -> Result<Option<i64>, Full> {
+    fn take_key_slot(&self, key_id: ApiKeyId) -> Result<Option<ApiKeyId>, Full> {
         if self.per_key >= self.max {
             return Ok(None);
         }
@@ -139,7 +141,7 @@ impl Waiters {
         Ok(Some(key_id))
     }
 
-    fn give_key_slot(&self, key_id: i64) {
+    fn give_key_slot(&self, key_id: ApiKeyId) {
         let mut by_key = self.by_key.lock().expect("waiters lock");
         if let Some(held) = by_key.get_mut(&key_id) {
             *held -= 1;
@@ -190,7 +192,7 @@ pub struct Subscription {
     id: u64,
     topics: Vec<Topic>,
     /// The key counted for this slot, when keys are counted.
-    key: Option<i64>,
+    key: Option<ApiKeyId>,
     notify: Arc<Notify>,
 }
 

@@ -41,11 +41,17 @@
       fetch(root.dataset.live, { credentials: "same-origin", headers: { Accept: "text/html" } })
         .then(function (r) {
           if (!r.ok || r.redirected) throw new Error("signed out");
+          // The Test data switch was flipped (in another tab): this page shows the other mode.
+          var mode = r.headers.get("X-Mode");
+          if (mode && mode !== root.dataset.mode) {
+            location.reload();
+            throw new Error("mode changed");
+          }
           var n = r.headers.get("X-Pending-Count");
           if (n !== null) {
             var c = document.getElementById("pending-count");
             if (c) c.textContent = n;
-            document.title = "(" + n + ") Pending · Holdpoint";
+            document.title = "(" + n + ") Pending" + (root.dataset.mode === "test" ? " · Test data" : "") + " · Holdpoint";
           }
           return r.text();
         })

@@ -51,7 +51,7 @@ pub async fn create(services: &Services, request: CreatePause) -> AppResult<Crea
                     });
                 }
             }
-            let (pause, quota) = pauses::create(ctx, now, server_timeout, pause)?;
+            let (pause, quota) = pauses::create(ctx, now, server_timeout, pause)??;
             let view = pause.view(&base_url, now);
             let body = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
             if let Some(k) = &idempotency_key {

@@ -10,6 +10,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 use crate::domain::api_keys::AuthKey;
+use crate::domain::ids::ApiKeyId;
 use crate::domain::pauses::{self, Pause, Scope, Status};
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
@@ -111,7 +112,7 @@ fn load(services: &Services, key: &AuthKey, watch_id: &Uuid) -> AppResult<Pause>
 /// the server or this key is at its cap). The slot is the returned subscription: it is given
 /// back when the wait ends or is dropped (answered, client gone, server stopping). It listens
 /// to its pause and to its whole workspace (a workspace-wide stop).
-fn take_slot(services: &Services, pause: &Pause, key_id: i64) -> AppResult<Subscription> {
+fn take_slot(services: &Services, pause: &Pause, key_id: ApiKeyId) -> AppResult<Subscription> {
     let waiters = &services.waiters;
     let topics = [Topic::Pause(pause.id), Topic::Workspace(pause.workspace_id)];
     waiters

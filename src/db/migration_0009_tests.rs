@@ -41,10 +41,11 @@ fn at_version_8_with_a_record() -> Connection {
 fn a_record_from_before_0009_replays_for_the_key_that_made_its_pause_and_no_other() {
     let mut conn = at_version_8_with_a_record();
     migrations().to_latest(&mut conn).unwrap();
-    let replayed = idempotency::lookup(&conn, 1, "k", &[0xaa]).unwrap();
+    let replayed =
+        idempotency::lookup(&conn, crate::domain::ids::ApiKeyId(1), "k", &[0xaa]).unwrap();
     assert!(matches!(replayed, Lookup::Replay { status: 201, body } if body.contains(WATCH_ID)));
     assert!(matches!(
-        idempotency::lookup(&conn, 2, "k", &[0xaa]).unwrap(),
+        idempotency::lookup(&conn, crate::domain::ids::ApiKeyId(2), "k", &[0xaa]).unwrap(),
         Lookup::New
     ));
     let left: i64 = conn

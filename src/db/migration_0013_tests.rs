@@ -35,9 +35,11 @@ fn keys_made_before_scopes_get_pauses_and_nothing_else() {
         .unwrap();
     assert_eq!(key.scopes, Scopes::of(&[KeyScope::Pauses]));
     assert!(!key.scopes.has(KeyScope::Decide));
-    let listed = api_keys::list(&conn, 1).unwrap();
+    let listed = api_keys::list(&conn, crate::domain::ids::WorkspaceId(1)).unwrap();
     assert_eq!(listed[0].scopes.to_text(), "pauses");
-    let pause = crate::domain::pauses::get_by_id(&conn, 1).unwrap().unwrap();
+    let pause = crate::domain::pauses::get_by_id(&conn, crate::domain::ids::PauseId(1))
+        .unwrap()
+        .unwrap();
     assert_eq!(
         pause.decided_by.unwrap().email(),
         Some("a@example.com"),

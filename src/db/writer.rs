@@ -12,6 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::configure_writer;
 use super::health::{self, Failure};
+use crate::domain::ids::PauseId;
 use crate::error::{AppError, AppResult};
 use crate::waiters::Topic;
 
@@ -46,7 +47,7 @@ impl<'a> WriteCtx<'a> {
         self.outbox = true;
     }
 
-    pub fn pause_changed(&mut self, pause_id: i64) {
+    pub fn pause_changed(&mut self, pause_id: PauseId) {
         self.changed.push(Topic::Pause(pause_id));
     }
 

@@ -11,6 +11,7 @@ use super::event_type::EventType;
 use super::scopes::Scopes;
 use super::secrets::{base62_u32, random_base62, sha256};
 use super::Millis;
+use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::error::{AppError, AppResult};
 
 pub const LIVE_PREFIX: &str = "hitl_live_";
@@ -45,12 +46,12 @@ pub fn well_formed(key: &str) -> bool {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyInfo {
-    pub id: i64,
-    pub workspace_id: i64,
+    pub id: ApiKeyId,
+    pub workspace_id: WorkspaceId,
     pub name: String,
     pub prefix: String,
     pub test: bool,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
     pub created_at: Millis,
     pub last_used_at: Option<Millis>,
     pub revoked_at: Option<Millis>,
@@ -67,10 +68,10 @@ pub fn create(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     name: &str,
     test: bool,
-) -> AppResult<(i64, String)> {
+) -> AppResult<(ApiKeyId, String)> {
     let scopes = Scopes::default_for_new_key();
     create_with_scopes(conn, now, actor, workspace_id, name, test, scopes)
 }
@@ -81,11 +82,11 @@ pub fn create_with_scopes(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     name: &str,
     test: bool,
     scopes: Scopes,
-) -> AppResult<(i64, String)> {
+) -> AppResult<(ApiKeyId, String)> {
     if scopes.is_empty() {
         return Err(AppError::invalid(
             "scopes",
@@ -111,7 +112,7 @@ pub fn create_with_scopes(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![workspace_id, name, &key[..VISIBLE_LEN], &sha256(key.as_bytes())[..], test, created_by, now, scopes.to_text()],
     )?;
-    let id = conn.last_insert_rowid();
+    let id = ApiKeyId(conn.last_insert_rowid());
     audit::record(
         conn,
         now,
@@ -131,7 +132,7 @@ pub fn create_with_scopes(
     Ok((id, key))
 }
 
-pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<KeyInfo>> {
+pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<KeyInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at,
                 scopes
@@ -145,7 +146,7 @@ pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<KeyInfo>> {
 
 /// The live keys a user created. Keys belong to the workspace, not to their creator, so they
 /// outlive a disabled user unless revoked: the disable confirmation lists them.
-pub fn live_created_by(conn: &Connection, user_id: i64) -> AppResult<Vec<KeyInfo>> {
+pub fn live_created_by(conn: &Connection, user_id: UserId) -> AppResult<Vec<KeyInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at,
                 scopes
@@ -178,10 +179,10 @@ pub fn revoke(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    key_id: i64,
-    workspace_id: Option<i64>,
+    key_id: ApiKeyId,
+    workspace_id: Option<WorkspaceId>,
 ) -> AppResult<()> {
-    let row: Option<(i64, Option<i64>)> = conn
+    let row: Option<(WorkspaceId, Option<i64>)> = conn
         .query_row(
             "SELECT workspace_id, revoked_at FROM api_keys WHERE id = ?1",
             [key_id],
@@ -221,8 +222,8 @@ pub fn revoke(
 /// The caller behind a valid, unrevoked key.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthKey {
-    pub id: i64,
-    pub workspace_id: i64,
+    pub id: ApiKeyId,
+    pub workspace_id: WorkspaceId,
     pub test: bool,
     pub last_used_at: Option<Millis>,
     pub scopes: Scopes,
@@ -242,7 +243,7 @@ pub fn authenticate_digest(conn: &Connection, digest: &[u8; 32]) -> AppResult<Op
 
 /// The unrevoked key with this id, read again where a decision is recorded (a key revoked
 /// since its request was authenticated decides nothing).
-pub fn live_by_id(conn: &Connection, key_id: i64) -> AppResult<Option<AuthKey>> {
+pub fn live_by_id(conn: &Connection, key_id: ApiKeyId) -> AppResult<Option<AuthKey>> {
     Ok(conn
         .prepare_cached(
             "SELECT id, workspace_id, is_test, last_used_at, scopes FROM api_keys
@@ -263,7 +264,7 @@ fn auth_key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuthKey> {
     })
 }
 
-pub fn touch(conn: &Connection, key_id: i64, now: Millis) -> rusqlite::Result<()> {
+pub fn touch(conn: &Connection, key_id: ApiKeyId, now: Millis) -> rusqlite::Result<()> {
     conn.prepare_cached("UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2")?
         .execute(params![now, key_id])?;
     Ok(())
@@ -277,7 +278,10 @@ pub struct KeyListing {
 }
 
 /// The workspace's keys for the keys page: live ones first, newest first within each group.
-pub fn list_with_creators(conn: &Connection, workspace_id: i64) -> AppResult<Vec<KeyListing>> {
+pub fn list_with_creators(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+) -> AppResult<Vec<KeyListing>> {
     let mut stmt = conn.prepare_cached(
         "SELECT k.id, k.workspace_id, k.name, k.prefix, k.is_test, k.created_by, k.created_at,
                 k.last_used_at, k.revoked_at, k.scopes, u.email

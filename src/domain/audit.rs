@@ -7,12 +7,13 @@ use serde_json::Value;
 use super::event_type::EventType;
 use super::users::User;
 use super::Millis;
+use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 
 /// Who did it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Actor {
-    Key(i64),
-    User(i64),
+    Key(ApiKeyId),
+    User(UserId),
     /// The server itself (expiry sweep, first-run setup).
     System,
     /// An operator at the command line.
@@ -22,8 +23,8 @@ pub enum Actor {
 impl Actor {
     fn parts(self) -> (&'static str, Option<i64>) {
         match self {
-            Actor::Key(id) => ("key", Some(id)),
-            Actor::User(id) => ("user", Some(id)),
+            Actor::Key(id) => ("key", Some(id.0)),
+            Actor::User(id) => ("user", Some(id.0)),
             Actor::System => ("system", None),
             Actor::Cli => ("cli", None),
         }
@@ -31,7 +32,7 @@ impl Actor {
 }
 
 pub struct Entry {
-    pub workspace_id: Option<i64>,
+    pub workspace_id: Option<WorkspaceId>,
     pub actor: Actor,
     pub event: EventType,
     pub subject: Option<String>,
@@ -84,7 +85,11 @@ pub struct AuditRow {
 }
 
 /// The newest rows of a workspace, newest first.
-pub fn recent(conn: &Connection, workspace_id: i64, limit: i64) -> rusqlite::Result<Vec<AuditRow>> {
+pub fn recent(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    limit: i64,
+) -> rusqlite::Result<Vec<AuditRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, actor_type, actor_id, event, subject, details FROM audit_log
          WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2",
@@ -152,7 +157,7 @@ const FILTERED: &str = "FROM audit_log WHERE workspace_id = :ws AND at >= :from 
     AND (:actor_id IS NULL OR actor_id = :actor_id)";
 
 fn filter_params<'a>(
-    ws: &'a i64,
+    ws: &'a WorkspaceId,
     f: &'a Filter,
     from: &'a i64,
     until: &'a i64,
@@ -170,7 +175,7 @@ fn filter_params<'a>(
 /// One page of a workspace's filtered log, newest first. `limit` -1 means all rows.
 pub fn search(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     f: &Filter,
     limit: i64,
     offset: i64,
@@ -192,7 +197,7 @@ pub fn search(
 /// download holds no connection or read snapshot between them.
 pub fn search_after(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     f: &Filter,
     after: Option<(Millis, i64)>,
     limit: i64,
@@ -228,7 +233,7 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
 }
 
 /// How many rows the filter matches, for pagination.
-pub fn count(conn: &Connection, workspace_id: i64, f: &Filter) -> rusqlite::Result<i64> {
+pub fn count(conn: &Connection, workspace_id: WorkspaceId, f: &Filter) -> rusqlite::Result<i64> {
     let (from, until) = (f.from.unwrap_or(i64::MIN), f.until.unwrap_or(i64::MAX));
     conn.prepare_cached(&format!("SELECT count(*) {FILTERED}"))?
         .query_row(
@@ -238,7 +243,7 @@ pub fn count(conn: &Connection, workspace_id: i64, f: &Filter) -> rusqlite::Resu
 }
 
 /// The events to offer as filters: the known ones plus any others this workspace has logged.
-pub fn events(conn: &Connection, workspace_id: i64) -> rusqlite::Result<Vec<String>> {
+pub fn events(conn: &Connection, workspace_id: WorkspaceId) -> rusqlite::Result<Vec<String>> {
     let mut stmt =
         conn.prepare_cached("SELECT DISTINCT event FROM audit_log WHERE workspace_id = ?1")?;
     let mut all: Vec<String> = KNOWN_EVENTS.iter().map(|e| e.to_string()).collect();
@@ -259,7 +264,7 @@ pub struct ActorNames {
 }
 
 impl ActorNames {
-    pub fn load(conn: &Connection, workspace_id: i64) -> rusqlite::Result<ActorNames> {
+    pub fn load(conn: &Connection, workspace_id: WorkspaceId) -> rusqlite::Result<ActorNames> {
         let mut names = ActorNames::default();
         let mut users =
             conn.prepare_cached("SELECT id, email FROM users WHERE workspace_id = ?1")?;

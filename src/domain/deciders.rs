@@ -7,6 +7,7 @@ use rusqlite::Connection;
 
 use super::api_keys::{self, AuthKey};
 use super::audit::Actor;
+use super::ids::{UserId, WorkspaceId};
 use super::pauses::Pause;
 use super::respond::{RespondError, Responder};
 use super::scopes::KeyScope;
@@ -16,8 +17,8 @@ use crate::error::AppResult;
 /// The responder as it stands in the transaction: a person or a key of `workspace_id`.
 #[derive(Debug, Clone, Copy)]
 pub struct Who {
-    pub workspace_id: i64,
-    pub user_id: Option<i64>,
+    pub workspace_id: WorkspaceId,
+    pub user_id: Option<UserId>,
     pub key: Option<AuthKey>,
 }
 

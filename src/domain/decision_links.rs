@@ -7,6 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::pauses::Pause;
 use super::secrets::{random_token, sha256};
 use super::Millis;
+use crate::domain::ids::{PauseId, UserId};
 
 /// The raw token behind both buttons of one email. The buttons' URLs differ only in
 /// `?intent=`, which picks the highlighted button on the confirmation page (it offers both, and
@@ -32,8 +33,8 @@ impl Tokens {
 #[derive(Debug, Clone)]
 pub struct Link {
     pub id: i64,
-    pub pause_id: i64,
-    pub user_id: i64,
+    pub pause_id: PauseId,
+    pub user_id: UserId,
     /// The button the confirmation page highlights: `approve` as stored (since one link serves
     /// both buttons), or the URL's `?intent=`.
     pub intent: String,
@@ -47,7 +48,7 @@ pub fn create(
     conn: &Connection,
     now: Millis,
     pause: &Pause,
-    user_id: i64,
+    user_id: UserId,
 ) -> rusqlite::Result<Tokens> {
     let token = random_token(32);
     conn.prepare_cached(

@@ -32,6 +32,7 @@ sql_enum! {
         WebhookDisabled => "webhook.disabled",
         WebhookRotated => "webhook.rotated",
         WebhookResent => "webhook.resent",
+        WebhookTestEventsChanged => "webhook.test_events_changed",
         WorkspaceCreated => "workspace.created",
         WorkspacePlanChanged => "workspace.plan_changed",
         WorkspaceSettingsChanged => "workspace.settings_changed",

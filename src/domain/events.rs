@@ -14,7 +14,8 @@ use crate::wire::{slack, EventBody};
 /// queues its notifications: workspace endpoints that subscribe to the event, the pause's own
 /// `callbackUrl` for decision events, for a new pause one email per active approver, and the
 /// workspace's Slack channel if it has one. A test pause reaches no human: no email, no Slack
-/// (a test key is free, so its pauses must not become free notifications past the quota).
+/// (a test key is free, so its pauses must not become free notifications past the quota), and
+/// of the workspace endpoints only those that opted in to test events.
 pub fn pause_event(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
@@ -31,7 +32,7 @@ pub fn pause_event(
             targets.push((url.clone(), None));
         }
     }
-    for ep in webhooks::subscribed(ctx.conn, pause.workspace_id, event)? {
+    for ep in webhooks::subscribed(ctx.conn, pause.workspace_id, event, pause.test)? {
         targets.push((ep.url, Some(ep.id)));
     }
     // Most pauses go to no endpoint: the payload is only rendered when someone will receive it.

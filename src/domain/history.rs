@@ -7,18 +7,21 @@ use super::api_keys::AuthKey;
 use super::pauses::{from_row, Pause, SELECT};
 use super::status::{overdue_sql, reads_as_sql, Status};
 use super::Millis;
+use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::error::AppResult;
 
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub status: Option<Status>,
-    pub key_id: Option<i64>,
+    pub key_id: Option<ApiKeyId>,
     /// Case-insensitive substring of the action.
     pub text: Option<String>,
     /// Created at or after (inclusive).
     pub from: Option<Millis>,
     /// Created before (exclusive).
     pub to: Option<Millis>,
+    /// Only test pauses (true) or only live ones (false): the dashboard's mode.
+    pub test: Option<bool>,
 }
 
 /// `%` and `_` in the user's text match themselves, not wildcards.
@@ -30,9 +33,9 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-fn conditions(workspace_id: i64, f: &Filter, now: Millis) -> (String, Vec<Sql>) {
+fn conditions(workspace_id: WorkspaceId, f: &Filter, now: Millis) -> (String, Vec<Sql>) {
     let mut sql = vec!["p.workspace_id = ?".to_string()];
-    let mut args = vec![Sql::Integer(workspace_id)];
+    let mut args = vec![Sql::Integer(workspace_id.0)];
     if let Some(status) = f.status {
         let cond = reads_as_sql(status, "p.", "?");
         if cond.contains('?') {
@@ -42,7 +45,7 @@ fn conditions(workspace_id: i64, f: &Filter, now: Millis) -> (String, Vec<Sql>) 
     }
     if let Some(k) = f.key_id {
         sql.push("p.api_key_id = ?".into());
-        args.push(Sql::Integer(k));
+        args.push(Sql::Integer(k.0));
     }
     if let Some(t) = f.text.as_deref().filter(|t| !t.is_empty()) {
         sql.push("p.action LIKE ? ESCAPE '\\'".into());
@@ -56,13 +59,17 @@ fn conditions(workspace_id: i64, f: &Filter, now: Millis) -> (String, Vec<Sql>) 
         sql.push("p.created_at < ?".into());
         args.push(Sql::Integer(to));
     }
+    if let Some(test) = f.test {
+        sql.push("p.is_test = ?".into());
+        args.push(Sql::Integer(test.into()));
+    }
     (sql.join(" AND "), args)
 }
 
 /// Newest first.
 pub fn search(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     f: &Filter,
     limit: i64,
     offset: i64,
@@ -90,19 +97,29 @@ fn status_condition(status: Option<Status>) -> String {
 
 /// Which pauses a caller sees: its workspace's, and for an API key only those of the key's kind,
 /// so a test key is a sandbox (it never sees a live pause's context, nor cancels one) and a live
-/// agent never picks up a test pause. People in the dashboard see both, test ones marked.
+/// agent never picks up a test pause. A person's dashboard lists one kind too, the one its
+/// "Test data" switch selects ([`Scope::mode`]); a pause opened by its address is shown
+/// whatever its kind ([`Scope::people`]), marked as test data if it is.
 #[derive(Debug, Clone, Copy)]
 pub struct Scope {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     /// None: test and live; Some(t): only pauses whose `test` flag is t.
     pub test: Option<bool>,
 }
 
 impl Scope {
-    pub fn people(workspace_id: i64) -> Scope {
+    pub fn people(workspace_id: WorkspaceId) -> Scope {
         Scope {
             workspace_id,
             test: None,
+        }
+    }
+
+    /// The pauses the dashboard lists in live mode (`test` false) or test mode (true).
+    pub fn mode(workspace_id: WorkspaceId, test: bool) -> Scope {
+        Scope {
+            workspace_id,
+            test: Some(test),
         }
     }
 

@@ -7,6 +7,7 @@
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::Millis;
+use crate::domain::ids::ApiKeyId;
 use crate::error::{AppError, AppResult};
 
 /// Records are kept this long (the contract promises at least 24 h).
@@ -29,7 +30,7 @@ pub fn validate_key(key: &str) -> AppResult<()> {
 
 pub fn lookup(
     conn: &Connection,
-    api_key_id: i64,
+    api_key_id: ApiKeyId,
     key: &str,
     request_hash: &[u8],
 ) -> AppResult<Lookup> {
@@ -55,7 +56,7 @@ pub fn lookup(
 
 pub fn store(
     conn: &Connection,
-    api_key_id: i64,
+    api_key_id: ApiKeyId,
     key: &str,
     request_hash: &[u8],
     status: u16,

@@ -11,6 +11,7 @@ use super::event_type::EventType;
 use super::secrets::{random_token, sha256};
 use super::users::{self, User};
 use super::Millis;
+use crate::domain::ids::UserId;
 use crate::error::{AppError, AppResult};
 
 pub const TTL_MS: Millis = 72 * 3600 * 1000;
@@ -78,7 +79,7 @@ pub fn issue(conn: &Connection, now: Millis, actor: Actor, user: &User) -> AppRe
 
 /// The state of the link with this token.
 pub fn find(conn: &Connection, token: &str, now: Millis) -> AppResult<Invite> {
-    let row: Option<(i64, Millis, Option<Millis>)> = conn
+    let row: Option<(UserId, Millis, Option<Millis>)> = conn
         .query_row(
             "SELECT user_id, expires_at, used_at FROM invites WHERE token_hash = ?1",
             [&sha256(token.as_bytes())[..]],

@@ -7,11 +7,15 @@ use super::audit::{self, Entry};
 use super::event_type::EventType;
 use super::users::User;
 use super::Millis;
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// (user id, email) of every user who should hear of a new pause: not disabled, signed up
 /// (an invited user without a password cannot act on it) and not opted out.
-pub fn email_recipients(conn: &Connection, workspace_id: i64) -> AppResult<Vec<(i64, String)>> {
+pub fn email_recipients(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+) -> AppResult<Vec<(UserId, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, email FROM users
          WHERE workspace_id = ?1 AND disabled_at IS NULL AND password_hash != ''
@@ -24,7 +28,7 @@ pub fn email_recipients(conn: &Connection, workspace_id: i64) -> AppResult<Vec<(
     Ok(rows)
 }
 
-pub fn email_enabled(conn: &Connection, user_id: i64) -> AppResult<bool> {
+pub fn email_enabled(conn: &Connection, user_id: UserId) -> AppResult<bool> {
     Ok(conn.query_row(
         "SELECT email_notifications FROM users WHERE id = ?1",
         [user_id],

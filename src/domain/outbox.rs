@@ -10,6 +10,7 @@ use super::event_type::EventType;
 use super::sql_enum::sql_enum;
 use super::Millis;
 use crate::db::WriteCtx;
+use crate::domain::ids::{PauseId, UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// Delays before the 2nd, 3rd, … attempt (seconds), as Svix does; then the message has failed.
@@ -37,12 +38,12 @@ sql_enum! {
 }
 
 pub struct NewMessage<'a> {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub channel: Channel,
     pub target: &'a str,
     pub endpoint_id: Option<i64>,
-    pub user_id: Option<i64>,
-    pub pause_id: Option<i64>,
+    pub user_id: Option<UserId>,
+    pub pause_id: Option<PauseId>,
     pub event: EventType,
     pub payload: &'a str,
 }
@@ -75,12 +76,12 @@ pub fn enqueue(ctx: &mut WriteCtx<'_>, now: Millis, m: NewMessage<'_>) -> AppRes
 pub struct Message {
     pub id: i64,
     pub msg_id: String,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub channel: Channel,
     pub target: String,
     pub endpoint_id: Option<i64>,
-    pub user_id: Option<i64>,
-    pub pause_id: Option<i64>,
+    pub user_id: Option<UserId>,
+    pub pause_id: Option<PauseId>,
     pub event: EventType,
     pub payload: String,
     pub attempts: i64,
@@ -109,7 +110,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
 
 /// Workspaces with messages due, each with its oldest message's due time. A skip-scan over the
 /// `outbox_due_workspace` index: a step per workspace, however long one's backlog is.
-pub fn due_workspaces(conn: &Connection, now: Millis) -> AppResult<Vec<(i64, Millis)>> {
+pub fn due_workspaces(conn: &Connection, now: Millis) -> AppResult<Vec<(WorkspaceId, Millis)>> {
     let mut stmt = conn.prepare_cached(
         "WITH RECURSIVE ws(id) AS (
              SELECT min(workspace_id) FROM outbox WHERE state = 'pending'
@@ -138,7 +139,7 @@ pub struct Skip<'a> {
 /// endpoint's backlog cannot hide the other endpoints' messages.
 pub fn due_in_workspace(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     now: Millis,
     skip: Skip<'_>,
     limit: usize,

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::api_keys::AuthKey;
 use super::audit::{Actor, Entry};
+use super::error::DomainError;
 use super::event_type::EventType;
 use super::events;
 use super::{quotas, workspaces, Millis};
@@ -19,14 +20,15 @@ pub use super::expiry::expire_due;
 pub use super::history::{list, Page, Scope};
 pub use super::status::Status;
 use crate::db::WriteCtx;
+use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone)]
 pub struct Pause {
-    pub id: i64,
+    pub id: PauseId,
     pub watch_id: Uuid,
-    pub workspace_id: i64,
-    pub api_key_id: Option<i64>,
+    pub workspace_id: WorkspaceId,
+    pub api_key_id: Option<ApiKeyId>,
     pub test: bool,
     /// As stored; see [`Pause::status`] for what readers see.
     pub stored_status: Status,
@@ -104,8 +106,8 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
 /// A validated request to create a pause.
 #[derive(Debug, Clone)]
 pub struct NewPause {
-    pub workspace_id: i64,
-    pub api_key_id: i64,
+    pub workspace_id: WorkspaceId,
+    pub api_key_id: ApiKeyId,
     pub test: bool,
     pub action: String,
     pub context: Option<String>,
@@ -117,13 +119,14 @@ pub struct NewPause {
 
 /// Creates a pause, counting it against the plan unless it comes from a test key. Returns the
 /// workspace's quota standing when the pause was counted (for the `RateLimit` headers, so the
-/// handler need not read it again).
+/// handler need not read it again), or the refusal when the quota is used up (nothing was
+/// written then); the outer error is a failure of the database.
 pub fn create(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
     server_timeout: i64,
     p: NewPause,
-) -> AppResult<(Pause, Option<quotas::QuotaState>)> {
+) -> AppResult<Result<(Pause, Option<quotas::QuotaState>), DomainError>> {
     let conn = ctx.conn;
     let ws = workspaces::get(conn, p.workspace_id)?;
     let mut quota = None;
@@ -136,18 +139,14 @@ pub fn create(
             reset_secs: quotas::secs_until_next_month(now),
             window_secs: quotas::month_window_secs(now),
         });
-        if plan.monthly_pauses.is_some_and(|limit| used > limit) {
-            return Err(AppError::QuotaExceeded {
-                detail: format!(
-                    "this workspace has used its {} pauses for this month on the {} plan; \
-                     the quota resets at the start of next month (UTC), or {}",
-                    plan.monthly_pauses.unwrap_or_default(),
-                    plan.id,
-                    super::workspaces::plan_change_hint(ws.id)
-                ),
+        if let Some(limit) = plan.monthly_pauses.filter(|&limit| used > limit) {
+            return Ok(Err(DomainError::QuotaExceeded {
+                workspace_id: ws.id,
+                plan: plan.id,
+                limit,
                 at: now,
                 resets_at: quotas::next_month_start(now),
-            });
+            }));
         }
     }
     let timeout = p
@@ -173,7 +172,7 @@ pub fn create(
         now,
         expires_at
     ])?;
-    let id = conn.last_insert_rowid();
+    let id = PauseId(conn.last_insert_rowid());
     super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
     // Built from what was just inserted: re-reading the row cost the writer a query per create.
     let pause = Pause {
@@ -203,10 +202,10 @@ pub fn create(
         details: None,
     };
     events::pause_event(ctx, now, &pause, entry)?;
-    Ok((pause, quota))
+    Ok(Ok((pause, quota)))
 }
 
-pub fn get_by_id(conn: &Connection, id: i64) -> AppResult<Option<Pause>> {
+pub fn get_by_id(conn: &Connection, id: PauseId) -> AppResult<Option<Pause>> {
     Ok(conn
         .prepare_cached(&format!("{SELECT} WHERE p.id = ?1"))?
         .query_row([id], from_row)
@@ -214,7 +213,11 @@ pub fn get_by_id(conn: &Connection, id: i64) -> AppResult<Option<Pause>> {
 }
 
 /// A pause of this workspace; another workspace's pause does not exist for the caller.
-pub fn get(conn: &Connection, workspace_id: i64, watch_id: &Uuid) -> AppResult<Option<Pause>> {
+pub fn get(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    watch_id: &Uuid,
+) -> AppResult<Option<Pause>> {
     get_in(conn, Scope::people(workspace_id), watch_id)
 }
 
@@ -270,19 +273,21 @@ pub fn cancel(
 }
 
 /// Compare-and-set on `pause`, read in this transaction: `update` must touch no row unless the
-/// pause is still pending. The event (audit row, messages) is written only when it did.
+/// pause is still pending. The event (audit row, messages) is written, and the pause's timers
+/// disarmed, only when it did.
 pub(crate) fn transition(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
     pause: &Pause,
     entry: Entry,
-    update: impl FnOnce(&Connection, i64) -> rusqlite::Result<usize>,
+    update: impl FnOnce(&Connection, PauseId) -> rusqlite::Result<usize>,
 ) -> AppResult<Outcome> {
     let conn = ctx.conn;
     let gone = || not_found(&pause.watch_id.to_string());
     if update(conn, pause.id)? == 0 {
         return Ok(Outcome::AlreadyFinal(pause.clone()));
     }
+    super::timers::disarm_all(conn, pause.id)?;
     let changed = get_by_id(conn, pause.id)?.ok_or_else(gone)?;
     events::pause_event(ctx, now, &changed, entry)?;
     ctx.pause_changed(pause.id);

@@ -5,6 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::Millis;
+use crate::domain::ids::WorkspaceId;
 
 /// `2026-11` for any instant in November 2026 (UTC).
 pub fn month_key(now: Millis) -> String {
@@ -48,14 +49,18 @@ pub fn month_window_secs(now: Millis) -> u64 {
     u64::from(t.month().length(t.year())) * 86_400
 }
 
-pub fn used(conn: &Connection, workspace_id: i64, now: Millis) -> rusqlite::Result<i64> {
+pub fn used(conn: &Connection, workspace_id: WorkspaceId, now: Millis) -> rusqlite::Result<i64> {
     conn.prepare_cached("SELECT pauses FROM usage_counters WHERE workspace_id = ?1 AND month = ?2")?
         .query_row(params![workspace_id, month_key(now)], |r| r.get(0))
         .optional()
         .map(|n| n.unwrap_or(0))
 }
 
-pub fn count_one(conn: &Connection, workspace_id: i64, now: Millis) -> rusqlite::Result<i64> {
+pub fn count_one(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    now: Millis,
+) -> rusqlite::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO usage_counters (workspace_id, month, pauses) VALUES (?1, ?2, 1)
          ON CONFLICT (workspace_id, month) DO UPDATE SET pauses = pauses + 1
@@ -82,7 +87,7 @@ impl QuotaState {
 
 pub fn state(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     now: Millis,
 ) -> crate::error::AppResult<QuotaState> {
     let ws = super::workspaces::get(conn, workspace_id)?;

@@ -18,6 +18,7 @@ use super::pauses::{self, Outcome, Pause, Status};
 use super::scopes::KeyScope;
 use super::{decision_links, text, workspaces, Millis};
 use crate::db::WriteCtx;
+use crate::domain::ids::{ApiKeyId, UserId};
 use crate::error::AppResult;
 
 /// The longest reason a person may give, in characters.
@@ -89,13 +90,13 @@ impl Via {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Responder {
     /// A signed-in person (dashboard form, or JSON with a session).
-    User { user_id: i64, via: Via },
+    User { user_id: UserId, via: Via },
     /// The approver a one-click email link was sent to: the link is used up by a recorded
     /// response, and only then.
-    EmailLink { user_id: i64, link_id: i64 },
+    EmailLink { user_id: UserId, link_id: i64 },
     /// A backend deciding through the API with a key: one with the `decide` scope, or a test
     /// key deciding its own test pause (see [`deciders::key_may_decide`]).
-    ApiKey { key_id: i64 },
+    ApiKey { key_id: ApiKeyId },
 }
 
 impl Responder {

@@ -7,6 +7,7 @@ use super::tests::{
     approve, by, db, new_pause, reject, run, written, ALICE, BOB, DISABLED, ELSEWHERE, NOW,
 };
 use super::*;
+use crate::domain::ids::WorkspaceId;
 
 #[test]
 fn a_workspace_that_requires_a_reason_refuses_a_rejection_without_a_visible_one() {
@@ -103,7 +104,8 @@ fn the_timeline_tells_each_decision_once_from_its_response_row_after_the_request
     let p = new_pause(&conn);
     let told = |conn: &Connection| -> Vec<String> {
         let watch_id = p.watch_id.to_string();
-        let events = crate::domain::timeline::for_pause(conn, 1, p.id, &watch_id).unwrap();
+        let events =
+            crate::domain::timeline::for_pause(conn, WorkspaceId(1), p.id, &watch_id).unwrap();
         events
             .into_iter()
             .map(|e| format!("{} {}", e.event, e.actor))

@@ -7,15 +7,16 @@ use rusqlite::Connection;
 use super::*;
 use crate::domain::api_keys::AuthKey;
 use crate::domain::audit::Actor;
+use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::domain::pauses::NewPause;
 
 pub(super) const NOW: Millis = 1_800_000_000_000;
 const TIMEOUT_SECS: i64 = 3600;
 pub(super) const LATER: Millis = NOW + TIMEOUT_SECS * 1000;
-pub(super) const ALICE: i64 = 1;
-pub(super) const BOB: i64 = 2;
-pub(super) const DISABLED: i64 = 3;
-pub(super) const ELSEWHERE: i64 = 4;
+pub(super) const ALICE: UserId = UserId(1);
+pub(super) const BOB: UserId = UserId(2);
+pub(super) const DISABLED: UserId = UserId(3);
+pub(super) const ELSEWHERE: UserId = UserId(4);
 
 pub(super) fn db() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
@@ -36,8 +37,8 @@ pub(super) fn db() -> Connection {
 
 pub(super) fn new_pause(conn: &Connection) -> Pause {
     let p = NewPause {
-        workspace_id: 1,
-        api_key_id: 1,
+        workspace_id: WorkspaceId(1),
+        api_key_id: ApiKeyId(1),
         test: false,
         action: "Delete the staging database".into(),
         context: None,
@@ -47,10 +48,11 @@ pub(super) fn new_pause(conn: &Connection) -> Pause {
     };
     pauses::create(&mut WriteCtx::new(conn), NOW, 60, p)
         .unwrap()
+        .unwrap()
         .0
 }
 
-pub(super) fn by(user_id: i64) -> Responder {
+pub(super) fn by(user_id: UserId) -> Responder {
     Responder::User {
         user_id,
         via: Via::Dashboard,
@@ -105,8 +107,8 @@ fn in_state(conn: &Connection, state: &str) -> (Pause, Millis) {
             .unwrap(),
         "cancelled" => {
             let key = AuthKey {
-                id: 1,
-                workspace_id: 1,
+                id: ApiKeyId(1),
+                workspace_id: WorkspaceId(1),
                 test: false,
                 last_used_at: None,
                 scopes: crate::domain::scopes::Scopes::default_for_new_key(),
@@ -220,7 +222,7 @@ fn the_compare_and_set_refuses_a_response_to_a_pause_changed_since_it_was_read()
     let stale = new_pause(&conn);
     run(&conn, NOW, by(BOB), &stale, approve()).unwrap();
     let entry = Entry {
-        workspace_id: Some(1),
+        workspace_id: Some(WorkspaceId(1)),
         actor: Actor::User(ALICE),
         event: EventType::PauseRejected,
         subject: Some(stale.watch_id.to_string()),

@@ -14,6 +14,7 @@ use serde_json::json;
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::{rfc3339, Millis};
+use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
 
 pub const MIN_DAYS: i64 = 1;
@@ -52,7 +53,7 @@ fn out_of_bounds() -> AppError {
 }
 
 /// Workspaces with retention on, as (workspace id, days).
-pub fn configured(conn: &Connection) -> AppResult<Vec<(i64, i64)>> {
+pub fn configured(conn: &Connection) -> AppResult<Vec<(WorkspaceId, i64)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, context_retention_days FROM workspaces
          WHERE context_retention_days IS NOT NULL ORDER BY id",
@@ -75,7 +76,7 @@ pub(crate) const PURGE_SQL: &str = "UPDATE pauses
 pub fn purge_batch(
     conn: &Connection,
     now: Millis,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     days: i64,
     limit: i64,
 ) -> AppResult<usize> {

@@ -7,6 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::secrets::{hmac_sha256, random_token, sha256};
 use super::users::{self, User};
 use super::Millis;
+use crate::domain::ids::UserId;
 use crate::error::AppResult;
 
 pub const IDLE_MS: Millis = 30 * 60 * 1000;
@@ -19,7 +20,7 @@ pub fn hash(token: &str) -> [u8; 32] {
 }
 
 /// Starts a session and returns the cookie's token.
-pub fn create(conn: &Connection, now: Millis, user_id: i64) -> AppResult<String> {
+pub fn create(conn: &Connection, now: Millis, user_id: UserId) -> AppResult<String> {
     let token = random_token(32);
     conn.execute(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at)
@@ -34,19 +35,24 @@ pub struct Session {
     pub token_hash: [u8; 32],
     pub user: User,
     pub last_seen_at: Millis,
+    /// The dashboard's "Test data" switch: this session sees test pauses only, or live only.
+    pub test_mode: bool,
 }
 
 /// The live session behind a token: not idle too long, not past its absolute end, and its user
 /// not disabled.
 pub fn lookup(conn: &Connection, token: &str, now: Millis) -> AppResult<Option<Session>> {
     let token_hash = hash(token);
-    let row: Option<(i64, Millis, Millis)> = conn
+    let row: Option<(UserId, Millis, Millis, bool)> = conn
         .prepare_cached(
-            "SELECT user_id, last_seen_at, expires_at FROM sessions WHERE token_hash = ?1",
+            "SELECT user_id, last_seen_at, expires_at, test_mode FROM sessions
+             WHERE token_hash = ?1",
         )?
-        .query_row([&token_hash[..]], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row([&token_hash[..]], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
-    let Some((user_id, last_seen_at, expires_at)) = row else {
+    let Some((user_id, last_seen_at, expires_at, test_mode)) = row else {
         return Ok(None);
     };
     if now >= expires_at || now - last_seen_at >= IDLE_MS {
@@ -57,6 +63,7 @@ pub fn lookup(conn: &Connection, token: &str, now: Millis) -> AppResult<Option<S
             token_hash,
             user,
             last_seen_at,
+            test_mode,
         })),
         _ => Ok(None),
     }
@@ -68,12 +75,23 @@ pub fn touch(conn: &Connection, token_hash: &[u8], now: Millis) -> rusqlite::Res
     Ok(())
 }
 
+/// Flips the session between live and test data (the dashboard's "Test data" switch). Kept
+/// with the session rather than the user, so each browser has its own mode and a new sign-in
+/// starts with live data.
+pub fn set_test_mode(conn: &Connection, token_hash: &[u8], on: bool) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE sessions SET test_mode = ?1 WHERE token_hash = ?2",
+        params![on, token_hash],
+    )?;
+    Ok(())
+}
+
 pub fn revoke(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
     conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
     Ok(())
 }
 
-pub fn revoke_all_for_user(conn: &Connection, user_id: i64) -> rusqlite::Result<usize> {
+pub fn revoke_all_for_user(conn: &Connection, user_id: UserId) -> rusqlite::Result<usize> {
     conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])
 }
 

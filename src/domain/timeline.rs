@@ -6,6 +6,7 @@ use rusqlite::{params, Connection};
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::Millis;
+use crate::domain::ids::{PauseId, UserId, WorkspaceId};
 use crate::error::AppResult;
 
 #[derive(Debug, Clone)]
@@ -41,8 +42,8 @@ const FOR_PAUSE: &str = "
 
 pub fn for_pause(
     conn: &Connection,
-    workspace_id: i64,
-    pause_id: i64,
+    workspace_id: WorkspaceId,
+    pause_id: PauseId,
     watch_id: &str,
 ) -> AppResult<Vec<Event>> {
     let mut stmt = conn.prepare_cached(FOR_PAUSE)?;
@@ -78,9 +79,9 @@ pub fn for_pause(
 pub fn record_view(
     conn: &Connection,
     now: Millis,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     watch_id: &str,
-    user_id: i64,
+    user_id: UserId,
 ) -> AppResult<()> {
     let seen: bool = conn
         .prepare_cached(

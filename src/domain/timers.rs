@@ -1,12 +1,14 @@
 //! Timers on pauses (`pause_timers`): what must happen to a pending pause at a given time. The
 //! expiry sweep reads due timers through a partial index instead of scanning pauses; reminders
 //! and escalation will be further kinds. A timer is armed in the transaction that creates its
-//! pause; the sweep fires it, or drops it when the pause was decided or cancelled meanwhile.
+//! pause and disarmed in the transaction that decides or cancels it, so the table holds only
+//! timers that may still fire (plus fired ones, for the record).
 
 use rusqlite::{params, Connection};
 
 use super::sql_enum::sql_enum;
 use super::Millis;
+use crate::domain::ids::{PauseId, WorkspaceId};
 use crate::error::AppResult;
 
 sql_enum! {
@@ -21,15 +23,15 @@ sql_enum! {
 #[derive(Debug, Clone)]
 pub struct Due {
     pub timer_id: i64,
-    pub pause_id: i64,
-    pub workspace_id: i64,
+    pub pause_id: PauseId,
+    pub workspace_id: WorkspaceId,
     pub watch_id: [u8; 16],
     /// Whether the pause is still pending (otherwise the timer is obsolete).
     pub pending: bool,
 }
 
 /// Arms a timer on a pause (in the caller's transaction).
-pub fn arm(conn: &Connection, pause_id: i64, kind: TimerKind, due_at: Millis) -> AppResult<()> {
+pub fn arm(conn: &Connection, pause_id: PauseId, kind: TimerKind, due_at: Millis) -> AppResult<()> {
     conn.prepare_cached("INSERT INTO pause_timers (pause_id, kind, due_at) VALUES (?1, ?2, ?3)")?
         .execute(params![pause_id, kind, due_at])?;
     Ok(())
@@ -64,7 +66,16 @@ pub fn fired(conn: &Connection, timer_id: i64, now: Millis) -> AppResult<()> {
     Ok(())
 }
 
-/// Drops a timer that no longer applies (its pause was decided or cancelled first).
+/// Removes every timer of a pause that was just decided or cancelled (in that transaction), so
+/// none lingers until its due time.
+pub fn disarm_all(conn: &Connection, pause_id: PauseId) -> AppResult<()> {
+    conn.prepare_cached("DELETE FROM pause_timers WHERE pause_id = ?1")?
+        .execute([pause_id])?;
+    Ok(())
+}
+
+/// Drops a timer that no longer applies (its pause left `pending` without going through
+/// [`disarm_all`], e.g. a row written before timers were disarmed on decision).
 pub fn drop_obsolete(conn: &Connection, timer_id: i64) -> AppResult<()> {
     conn.prepare_cached("DELETE FROM pause_timers WHERE id = ?1")?
         .execute([timer_id])?;

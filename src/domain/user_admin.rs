@@ -8,6 +8,7 @@ use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::users::{active_count, add, get_in_workspace, validate_name, NewUser, Role, User};
 use super::{api_keys, sessions, workspaces, Millis};
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::{AppError, AppResult};
 
 /// Who may add, change or disable whom, kept deliberately simple: owners manage everyone;
@@ -55,7 +56,7 @@ fn ensure_not_last_owner(conn: &Connection, target: &User, what: &str) -> AppRes
 
 /// The plan's approver limit, as [`add`] enforces it: every enabled user (invited ones too)
 /// can approve, so re-enabling a user needs room just like adding one.
-pub fn ensure_room(conn: &Connection, workspace_id: i64) -> AppResult<()> {
+pub fn ensure_room(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<()> {
     let ws = workspaces::get(conn, workspace_id)?;
     let plan = workspaces::plan(conn, &ws.plan_id)?;
     match plan.max_approvers {
@@ -67,7 +68,7 @@ pub fn ensure_room(conn: &Connection, workspace_id: i64) -> AppResult<()> {
 }
 
 /// [`add`] on behalf of a signed-in manager, into the manager's own workspace.
-pub fn add_by(conn: &Connection, now: Millis, actor: &User, u: NewUser<'_>) -> AppResult<i64> {
+pub fn add_by(conn: &Connection, now: Millis, actor: &User, u: NewUser<'_>) -> AppResult<UserId> {
     ensure_may_manage(actor, u.role)?;
     let u = NewUser {
         workspace_id: actor.workspace_id,
@@ -103,7 +104,7 @@ pub fn set_role(
     conn: &Connection,
     now: Millis,
     actor: &User,
-    id: i64,
+    id: UserId,
     role: Role,
 ) -> AppResult<(User, bool)> {
     let target = get_in_workspace(conn, actor.workspace_id, id)?;
@@ -137,7 +138,7 @@ pub fn disable(
     conn: &Connection,
     now: Millis,
     actor: &User,
-    id: i64,
+    id: UserId,
     revoke_keys: bool,
 ) -> AppResult<(User, bool, usize)> {
     let target = get_in_workspace(conn, actor.workspace_id, id)?;
@@ -167,7 +168,7 @@ pub fn disable(
 }
 
 /// Re-enables a disabled user, if the plan has room for one more.
-pub fn enable(conn: &Connection, now: Millis, actor: &User, id: i64) -> AppResult<(User, bool)> {
+pub fn enable(conn: &Connection, now: Millis, actor: &User, id: UserId) -> AppResult<(User, bool)> {
     let target = get_in_workspace(conn, actor.workspace_id, id)?;
     if !target.disabled {
         return Ok((target, false));

@@ -7,6 +7,7 @@ use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::sql_enum::sql_enum;
 use super::{workspaces, Millis};
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::{AppError, AppResult};
 
 pub use super::email_address::{normalize_email, quoted, MAX_EMAIL};
@@ -39,8 +40,8 @@ impl Role {
 
 #[derive(Debug, Clone)]
 pub struct User {
-    pub id: i64,
-    pub workspace_id: i64,
+    pub id: UserId,
+    pub workspace_id: WorkspaceId,
     pub email: String,
     pub name: String,
     pub role: Role,
@@ -48,7 +49,7 @@ pub struct User {
 }
 
 pub struct NewUser<'a> {
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub email: &'a str,
     pub name: &'a str,
     pub role: Role,
@@ -70,7 +71,7 @@ pub fn validate_password(pw: &str) -> AppResult<()> {
     Ok(())
 }
 
-pub fn active_count(conn: &Connection, workspace_id: i64) -> AppResult<i64> {
+pub fn active_count(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<i64> {
     Ok(conn.query_row(
         "SELECT count(*) FROM users WHERE workspace_id = ?1 AND disabled_at IS NULL",
         [workspace_id],
@@ -79,7 +80,7 @@ pub fn active_count(conn: &Connection, workspace_id: i64) -> AppResult<i64> {
 }
 
 /// Adds a user, refusing one beyond the plan's approver count (every active user can approve).
-pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppResult<i64> {
+pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppResult<UserId> {
     let email = normalize_email(u.email)?;
     let name = u.name.trim();
     if name.chars().count() > 200 {
@@ -111,7 +112,7 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![ws.id, email, name, u.role, u.password_hash, now],
     )?;
-    let id = conn.last_insert_rowid();
+    let id = UserId(conn.last_insert_rowid());
     audit::record(
         conn,
         now,
@@ -139,7 +140,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
 
 const COLUMNS: &str = "id, workspace_id, email, name, role, disabled_at";
 
-pub fn get(conn: &Connection, id: i64) -> AppResult<Option<User>> {
+pub fn get(conn: &Connection, id: UserId) -> AppResult<Option<User>> {
     Ok(conn
         .prepare_cached(&format!("SELECT {COLUMNS} FROM users WHERE id = ?1"))?
         .query_row([id], from_row)
@@ -184,7 +185,7 @@ impl Listed {
 }
 
 /// Every user of one workspace, by email.
-pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<Listed>> {
+pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<Listed>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS}, password_hash = '', created_at FROM users
          WHERE workspace_id = ?1 ORDER BY email"
@@ -203,14 +204,18 @@ pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<Listed>> {
 
 /// A user of this workspace. Another workspace's user is "not found", never "forbidden", so an
 /// id reveals nothing about other workspaces.
-pub fn get_in_workspace(conn: &Connection, workspace_id: i64, id: i64) -> AppResult<User> {
+pub fn get_in_workspace(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    id: UserId,
+) -> AppResult<User> {
     get(conn, id)?
         .filter(|u| u.workspace_id == workspace_id)
         .ok_or_else(|| AppError::NotFound(format!("there is no user {id} in this workspace")))
 }
 
 /// The stored hash; empty for an invited user who has not signed up yet.
-pub fn password_hash(conn: &Connection, id: i64) -> AppResult<String> {
+pub fn password_hash(conn: &Connection, id: UserId) -> AppResult<String> {
     Ok(
         conn.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| {
             r.get(0)

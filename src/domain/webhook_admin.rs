@@ -8,6 +8,7 @@ use serde_json::json;
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
 use super::{outbox, webhooks, Millis};
+use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
 use crate::notify::redact::loggable_url;
 
@@ -17,7 +18,12 @@ pub const MAX_URL_LEN: usize = 2048;
 pub const MAX_ENDPOINTS: i64 = 20;
 
 /// Refuses one more enabled endpoint once the workspace has [`MAX_ENDPOINTS`].
-fn check_room(conn: &Connection, workspace_id: i64, field: &str, what: &str) -> AppResult<()> {
+fn check_room(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    field: &str,
+    what: &str,
+) -> AppResult<()> {
     let enabled: i64 = conn
         .prepare_cached(
             "SELECT count(*) FROM webhook_endpoints WHERE workspace_id = ?1 AND enabled = 1",
@@ -70,7 +76,7 @@ fn record(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     event: EventType,
     id: i64,
     details: serde_json::Value,
@@ -94,15 +100,18 @@ pub fn create(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     url: &str,
     events: &[String],
+    test_events: bool,
 ) -> AppResult<(i64, String)> {
     let url = validate_url("url", url, false)?;
     check_room(conn, workspace_id, "url", "add another")?;
     let (id, secret) = webhooks::create(conn, now, workspace_id, &url, events)?;
+    webhooks::set_test_events(conn, workspace_id, id, test_events)?;
     // The audit log is read and exported by others: no credential from the URL goes into it.
-    let details = json!({ "url": loggable_url(&url), "events": events });
+    let details =
+        json!({ "url": loggable_url(&url), "events": events, "test_events": test_events });
     record(
         conn,
         now,
@@ -120,7 +129,7 @@ pub fn set_enabled(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
     enabled: bool,
 ) -> AppResult<()> {
@@ -137,12 +146,34 @@ pub fn set_enabled(
     record(conn, now, actor, workspace_id, event, id, json!({}))
 }
 
+/// Whether the endpoint also receives test pauses' events (`webhook.test_events_changed`).
+pub fn set_test_events(
+    conn: &Connection,
+    now: Millis,
+    actor: Actor,
+    workspace_id: WorkspaceId,
+    id: i64,
+    on: bool,
+) -> AppResult<()> {
+    webhooks::set_test_events(conn, workspace_id, id, on)?;
+    let event = EventType::WebhookTestEventsChanged;
+    record(
+        conn,
+        now,
+        actor,
+        workspace_id,
+        event,
+        id,
+        json!({ "test_events": on }),
+    )
+}
+
 /// A new secret (`webhook.rotated`); the previous one keeps signing during the overlap.
 pub fn rotate(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
 ) -> AppResult<String> {
     let secret = webhooks::rotate(conn, now, workspace_id, id)?;
@@ -165,7 +196,7 @@ pub fn resend(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     endpoint_id: i64,
     outbox_id: i64,
 ) -> AppResult<String> {

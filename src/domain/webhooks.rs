@@ -6,6 +6,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::event_type::EventType;
 use super::Millis;
+use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
 
 /// Every event an endpoint can subscribe to.
@@ -25,7 +26,7 @@ pub fn new_secret() -> String {
 #[derive(Debug, Clone)]
 pub struct Endpoint {
     pub id: i64,
-    pub workspace_id: i64,
+    pub workspace_id: WorkspaceId,
     pub url: String,
     pub events: Vec<String>,
     pub secret: String,
@@ -34,6 +35,8 @@ pub struct Endpoint {
     pub enabled: bool,
     pub disabled_reason: Option<String>,
     pub created_at: Millis,
+    /// Also receives test pauses' events (those made with `hitl_test_` keys).
+    pub test_events: bool,
 }
 
 impl Endpoint {
@@ -50,7 +53,7 @@ impl Endpoint {
 }
 
 const COLUMNS: &str = "id, workspace_id, url, events, secret, previous_secret, previous_expires_at,
-                       enabled, disabled_reason, created_at";
+                       enabled, disabled_reason, created_at, test_events";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
     let events: String = r.get(3)?;
@@ -65,6 +68,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
         enabled: r.get(7)?,
         disabled_reason: r.get(8)?,
         created_at: r.get(9)?,
+        test_events: r.get(10)?,
     })
 }
 
@@ -88,7 +92,7 @@ pub fn validate_events(events: &[String]) -> AppResult<String> {
 pub fn create(
     conn: &Connection,
     now: Millis,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     url: &str,
     events: &[String],
 ) -> AppResult<(i64, String)> {
@@ -101,7 +105,7 @@ pub fn create(
     Ok((conn.last_insert_rowid(), secret))
 }
 
-pub fn get(conn: &Connection, workspace_id: i64, id: i64) -> AppResult<Endpoint> {
+pub fn get(conn: &Connection, workspace_id: WorkspaceId, id: i64) -> AppResult<Endpoint> {
     conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM webhook_endpoints WHERE id = ?1 AND workspace_id = ?2"
     ))?
@@ -110,7 +114,7 @@ pub fn get(conn: &Connection, workspace_id: i64, id: i64) -> AppResult<Endpoint>
     .ok_or_else(|| AppError::NotFound(format!("no webhook endpoint {id} in this workspace")))
 }
 
-pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<Endpoint>> {
+pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<Endpoint>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM webhook_endpoints WHERE workspace_id = ?1 ORDER BY id"
     ))?;
@@ -118,20 +122,43 @@ pub fn list(conn: &Connection, workspace_id: i64) -> AppResult<Vec<Endpoint>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Enabled endpoints of the workspace that want `event`.
+/// Enabled endpoints of the workspace that want `event` of a live pause, or of a test pause
+/// (`test`) if they opted in to test events: a sandbox must not feed a production receiver.
 pub fn subscribed(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     event: EventType,
+    test: bool,
 ) -> AppResult<Vec<Endpoint>> {
     Ok(list(conn, workspace_id)?
         .into_iter()
-        .filter(|e| e.enabled && e.events.iter().any(|x| x == event.as_str()))
+        .filter(|e| e.enabled && (e.test_events || !test))
+        .filter(|e| e.events.iter().any(|x| x == event.as_str()))
         .collect())
 }
 
+/// Whether the endpoint also receives test pauses' events.
+pub fn set_test_events(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    id: i64,
+    on: bool,
+) -> AppResult<()> {
+    get(conn, workspace_id, id)?;
+    conn.execute(
+        "UPDATE webhook_endpoints SET test_events = ?1 WHERE id = ?2",
+        params![on, id],
+    )?;
+    Ok(())
+}
+
 /// A new secret; the old one keeps signing for [`ROTATION_OVERLAP_MS`]. Returns the new secret.
-pub fn rotate(conn: &Connection, now: Millis, workspace_id: i64, id: i64) -> AppResult<String> {
+pub fn rotate(
+    conn: &Connection,
+    now: Millis,
+    workspace_id: WorkspaceId,
+    id: i64,
+) -> AppResult<String> {
     let ep = get(conn, workspace_id, id)?;
     let secret = new_secret();
     conn.execute(
@@ -143,7 +170,7 @@ pub fn rotate(conn: &Connection, now: Millis, workspace_id: i64, id: i64) -> App
 
 pub fn set_enabled(
     conn: &Connection,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     id: i64,
     enabled: bool,
     reason: Option<&str>,
@@ -157,7 +184,7 @@ pub fn set_enabled(
 }
 
 /// The workspace's secret for signing `callbackUrl` deliveries, if it has one yet.
-pub fn callback_secret(conn: &Connection, workspace_id: i64) -> AppResult<Option<String>> {
+pub fn callback_secret(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Option<String>> {
     Ok(conn.query_row(
         "SELECT callback_secret FROM workspaces WHERE id = ?1",
         [workspace_id],
@@ -166,7 +193,7 @@ pub fn callback_secret(conn: &Connection, workspace_id: i64) -> AppResult<Option
 }
 
 /// [`callback_secret`], created on first use (a write: call it in the writer).
-pub fn ensure_callback_secret(conn: &Connection, workspace_id: i64) -> AppResult<String> {
+pub fn ensure_callback_secret(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<String> {
     if let Some(s) = callback_secret(conn, workspace_id)? {
         return Ok(s);
     }

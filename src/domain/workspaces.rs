@@ -4,13 +4,15 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
+use super::error::DomainError;
 use super::event_type::EventType;
 use super::Millis;
+use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone)]
 pub struct Workspace {
-    pub id: i64,
+    pub id: WorkspaceId,
     pub name: String,
     pub plan_id: String,
     pub default_timeout_secs: Option<i64>,
@@ -64,7 +66,7 @@ pub fn create(
     actor: Actor,
     name: &str,
     plan_id: &str,
-) -> AppResult<i64> {
+) -> AppResult<WorkspaceId> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(AppError::invalid(
@@ -77,7 +79,7 @@ pub fn create(
         "INSERT INTO workspaces (name, plan_id, created_at) VALUES (?1, ?2, ?3)",
         params![name, plan_id, now],
     )?;
-    let id = conn.last_insert_rowid();
+    let id = WorkspaceId(conn.last_insert_rowid());
     audit::record(
         conn,
         now,
@@ -92,7 +94,7 @@ pub fn create(
     Ok(id)
 }
 
-pub fn get(conn: &Connection, id: i64) -> AppResult<Workspace> {
+pub fn get(conn: &Connection, id: WorkspaceId) -> AppResult<Workspace> {
     conn.prepare_cached(
         "SELECT id, name, plan_id, default_timeout_secs, reject_reason_required, created_at,
                 slack_webhook_url, context_retention_days
@@ -116,7 +118,7 @@ pub fn get(conn: &Connection, id: i64) -> AppResult<Workspace> {
 
 pub fn list(conn: &Connection) -> AppResult<Vec<Workspace>> {
     let mut stmt = conn.prepare("SELECT id FROM workspaces ORDER BY id")?;
-    let ids: Vec<i64> = stmt
+    let ids: Vec<WorkspaceId> = stmt
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     ids.into_iter().map(|id| get(conn, id)).collect()
@@ -126,7 +128,7 @@ pub fn set_plan(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    id: i64,
+    id: WorkspaceId,
     plan_id: &str,
 ) -> AppResult<()> {
     let ws = get(conn, id)?;
@@ -155,32 +157,23 @@ pub fn set_plan(
 pub const FIRST_RUN_PLAN: &str = "pro";
 
 /// The default workspace (the first one), created on an empty database.
-pub fn ensure_default(conn: &Connection, now: Millis) -> AppResult<i64> {
-    let first: Option<i64> = conn.query_row("SELECT min(id) FROM workspaces", [], |r| r.get(0))?;
+pub fn ensure_default(conn: &Connection, now: Millis) -> AppResult<WorkspaceId> {
+    let first: Option<WorkspaceId> =
+        conn.query_row("SELECT min(id) FROM workspaces", [], |r| r.get(0))?;
     match first {
         Some(id) => Ok(id),
         None => create(conn, now, Actor::System, "Default", FIRST_RUN_PLAN),
     }
 }
 
-/// How an operator lifts a plan limit, for the errors that hit one: people meeting a limit need
-/// the way out, not only the fact.
-pub fn plan_change_hint(workspace_id: i64) -> String {
-    format!(
-        "an operator moves the workspace to a larger plan with \
-         `holdpoint workspace set-plan {workspace_id} pro` (plans: free, starter, pro)"
-    )
-}
-
-/// The refusal of one more approver than the plan allows.
-pub fn approver_limit_error(plan: &Plan, workspace_id: i64, max: i64) -> AppError {
-    AppError::Forbidden(format!(
-        "the {} plan allows {max} approver{}; this workspace has reached it. \
-         Disable a user on the Users page, or {}",
-        plan.id,
-        if max == 1 { "" } else { "s" },
-        plan_change_hint(workspace_id)
-    ))
+/// The refusal of one more approver than the plan allows (worded by `crate::error`).
+pub fn approver_limit_error(plan: &Plan, workspace_id: WorkspaceId, max: i64) -> AppError {
+    DomainError::ApproverLimit {
+        workspace_id,
+        plan: plan.id.clone(),
+        max,
+    }
+    .into()
 }
 
 /// Bounds of a default pause timeout; the same as the API's `timeoutSeconds`, so a workspace
@@ -268,7 +261,7 @@ pub fn update_settings(
     conn: &Connection,
     now: Millis,
     actor: Actor,
-    id: i64,
+    id: WorkspaceId,
     change: SettingsChange,
 ) -> AppResult<bool> {
     let change = change.validated()?;

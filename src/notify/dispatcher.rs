@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
+use crate::domain::ids::WorkspaceId;
 use crate::domain::outbox::{self, Channel, Message, Outcome};
 use crate::domain::webhooks;
 use crate::error::AppResult;
@@ -99,7 +100,7 @@ fn pick_in(conn: &rusqlite::Connection, now: i64, in_flight: &InFlight) -> AppRe
     let due = outbox::due_workspaces(conn, now)?;
     let (free, wanted) = {
         let held = in_flight.lock().expect("in-flight lock");
-        let mut wanted: Vec<(usize, i64, i64)> = due
+        let mut wanted: Vec<(usize, i64, WorkspaceId)> = due
             .into_iter()
             .map(|(ws, oldest)| (held.in_flight(ws), oldest, ws))
             .filter(|(n, _, _)| *n < slots::PER_WORKSPACE)
@@ -278,7 +279,7 @@ async fn deliver_webhook(
 fn signing_secrets(
     conn: &rusqlite::Connection,
     now: i64,
-    workspace_id: i64,
+    workspace_id: WorkspaceId,
     endpoint_id: Option<i64>,
 ) -> AppResult<Option<Vec<String>>> {
     Ok(match endpoint_id {

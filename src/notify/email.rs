@@ -7,6 +7,7 @@ use lettre::Message as Email;
 
 use super::mailer::{classify, Mailer};
 use crate::domain::decision_links::{self, Tokens};
+use crate::domain::ids::{PauseId, UserId};
 use crate::domain::outbox::{Message, Outcome};
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::text::mark_bidi;
@@ -130,7 +131,7 @@ pub enum Prepared {
 /// One job per batch rather than per email keeps notifications off the writer's critical path.
 pub async fn prepare(services: &Services, msgs: &[Message]) -> AppResult<Vec<Prepared>> {
     let now = services.now();
-    let wanted: Vec<(Option<i64>, Option<i64>)> =
+    let wanted: Vec<(Option<PauseId>, Option<UserId>)> =
         msgs.iter().map(|m| (m.pause_id, m.user_id)).collect();
     services
         .writer
@@ -146,7 +147,7 @@ pub async fn prepare(services: &Services, msgs: &[Message]) -> AppResult<Vec<Pre
 fn prepare_one(
     conn: &rusqlite::Connection,
     now: i64,
-    ids: (Option<i64>, Option<i64>),
+    ids: (Option<PauseId>, Option<UserId>),
 ) -> AppResult<Prepared> {
     let (Some(pause_id), Some(user_id)) = ids else {
         return Ok(Prepared::Settled(permanent(

@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 
+use crate::domain::ids::WorkspaceId;
 use crate::domain::outbox::{Channel, Message};
 
 /// Deliveries in flight at once, across all workspaces.
@@ -20,10 +21,10 @@ pub const PER_TARGET: usize = 4;
 #[derive(Default)]
 pub struct Slots {
     total: usize,
-    workspaces: HashMap<i64, usize>,
+    workspaces: HashMap<WorkspaceId, usize>,
     targets: HashMap<String, usize>,
     /// Message id → (workspace, target) of every message in flight.
-    held: HashMap<i64, (i64, Option<String>)>,
+    held: HashMap<i64, (WorkspaceId, Option<String>)>,
 }
 
 /// The target a message counts against; `None` for emails (no target cap).
@@ -32,13 +33,13 @@ fn target_key(m: &Message) -> Option<String> {
 }
 
 impl Slots {
-    pub fn in_flight(&self, workspace_id: i64) -> usize {
+    pub fn in_flight(&self, workspace_id: WorkspaceId) -> usize {
         self.workspaces.get(&workspace_id).copied().unwrap_or(0)
     }
 
     /// The workspace's messages in flight, and the targets at their cap: what a query for its
     /// next candidates can pass over.
-    pub fn skip(&self, workspace_id: i64) -> (Vec<i64>, Vec<String>) {
+    pub fn skip(&self, workspace_id: WorkspaceId) -> (Vec<i64>, Vec<String>) {
         let ids = self
             .held
             .iter()
@@ -133,7 +134,7 @@ mod tests {
         Message {
             id,
             msg_id: format!("msg_{id}"),
-            workspace_id: ws,
+            workspace_id: WorkspaceId(ws),
             channel: Channel::Webhook,
             target: target.into(),
             endpoint_id: None,
@@ -158,12 +159,12 @@ mod tests {
         for id in 10..(10 + PER_WORKSPACE - PER_TARGET) as i64 {
             assert!(s.try_take(&msg(id, 1, &format!("t{id}"))));
         }
-        assert_eq!(s.in_flight(1), PER_WORKSPACE);
+        assert_eq!(s.in_flight(WorkspaceId(1)), PER_WORKSPACE);
         assert!(!s.try_take(&msg(98, 1, "other")), "sixteen per workspace");
         s.release(1);
         assert!(s.try_take(&msg(99, 1, "a")));
         s.release(12345);
-        assert_eq!(s.in_flight(1), PER_WORKSPACE);
+        assert_eq!(s.in_flight(WorkspaceId(1)), PER_WORKSPACE);
     }
 
     #[test]
@@ -189,7 +190,11 @@ mod tests {
         let taken = s.take_in_turns(queues);
         assert_eq!(taken.len(), TOTAL);
         for ws in 1..=6 {
-            assert!((10..=11).contains(&s.in_flight(ws)), "{}", s.in_flight(ws));
+            assert!(
+                (10..=11).contains(&s.in_flight(WorkspaceId(ws))),
+                "{}",
+                s.in_flight(WorkspaceId(ws))
+            );
         }
         assert!(s.is_full());
     }

@@ -21,7 +21,7 @@ fn auth_key(app: &TestApp) -> AuthKey {
         .expect("the test key is live")
 }
 
-fn owner_id(app: &TestApp) -> i64 {
+fn owner_id(app: &TestApp) -> holdpoint::domain::ids::UserId {
     let email = app.owner_email.clone();
     app.with_db(move |conn| {
         Ok(

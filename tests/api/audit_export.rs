@@ -130,7 +130,16 @@ async fn every_csv_cell_is_quoted_and_defused_so_no_separator_exposes_a_formula(
     let app = crate::helpers::spawn_app().await;
     let now = app.now();
     let (_, key) = app
-        .with_db(|c| api_keys::create(c, now, Actor::Cli, 1, "x;=1+2;", false))
+        .with_db(|c| {
+            api_keys::create(
+                c,
+                now,
+                Actor::Cli,
+                holdpoint::domain::ids::WorkspaceId(1),
+                "x;=1+2;",
+                false,
+            )
+        })
         .unwrap();
     assert_eq!(
         app.post_pause_with(&key, &json!({ "action": "a" }))

@@ -9,7 +9,13 @@ async fn missing_malformed_unknown_and_revoked_keys_all_get_the_same_401() {
     let revoked = app.create_key(1, false);
     let now = app.now();
     app.with_db(|c| {
-        holdpoint::domain::api_keys::revoke(c, now, holdpoint::domain::audit::Actor::Cli, 2, None)
+        holdpoint::domain::api_keys::revoke(
+            c,
+            now,
+            holdpoint::domain::audit::Actor::Cli,
+            holdpoint::domain::ids::ApiKeyId(2),
+            None,
+        )
     })
     .unwrap();
     let unknown = holdpoint::domain::api_keys::generate(false);

@@ -146,7 +146,14 @@ fn prepare(dir: &std::path::Path) -> String {
         .map(|e| format!("pause.{e}"))
         .collect();
     let url = format!("http://{closed}/hook");
-    holdpoint::domain::webhooks::create(&conn, 0, 1, &url, &events).unwrap();
+    holdpoint::domain::webhooks::create(
+        &conn,
+        0,
+        holdpoint::domain::ids::WorkspaceId(1),
+        &url,
+        &events,
+    )
+    .unwrap();
     conn.execute("UPDATE users SET email_notifications = 0", [])
         .unwrap();
     key

@@ -67,7 +67,13 @@ fn add_endpoints(app: &TestApp, ws: i64, urls: &[String]) {
     let events = vec!["pause.created".to_string()];
     app.with_db(|c| {
         for url in urls {
-            webhooks::create(c, now, ws, url, &events)?;
+            webhooks::create(
+                c,
+                now,
+                holdpoint::domain::ids::WorkspaceId(ws),
+                url,
+                &events,
+            )?;
         }
         Ok(())
     })

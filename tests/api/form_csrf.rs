@@ -24,6 +24,8 @@ const SESSION_FORMS: &[&str] = &[
     "/webhooks/1/enable",
     "/webhooks/1/disable",
     "/webhooks/1/rotate",
+    "/webhooks/1/test-events",
+    "/mode",
     "/webhooks/1/deliveries/1/resend",
 ];
 

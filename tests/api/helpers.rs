@@ -4,6 +4,7 @@ use holdpoint::config::Settings;
 use holdpoint::db;
 use holdpoint::domain::audit::Actor;
 use holdpoint::domain::clock::{system_now, ManualClock};
+use holdpoint::domain::ids::WorkspaceId;
 use holdpoint::domain::users::{self, NewUser, Role};
 use holdpoint::domain::{api_keys, workspaces};
 use holdpoint::startup::Application;
@@ -132,17 +133,18 @@ impl TestApp {
         let now = self.now();
         self.with_db(|c| workspaces::create(c, now, Actor::Cli, name, plan))
             .unwrap()
+            .0
     }
 
     pub fn set_plan(&self, ws: i64, plan: &str) {
         let now = self.now();
-        self.with_db(|c| workspaces::set_plan(c, now, Actor::Cli, ws, plan))
+        self.with_db(|c| workspaces::set_plan(c, now, Actor::Cli, WorkspaceId(ws), plan))
             .unwrap()
     }
 
     pub fn create_key(&self, ws: i64, test: bool) -> String {
         let now = self.now();
-        self.with_db(|c| api_keys::create(c, now, Actor::Cli, ws, "test key", test))
+        self.with_db(|c| api_keys::create(c, now, Actor::Cli, WorkspaceId(ws), "test key", test))
             .unwrap()
             .1
     }
@@ -156,7 +158,7 @@ impl TestApp {
                 now,
                 Actor::Cli,
                 NewUser {
-                    workspace_id: ws,
+                    workspace_id: WorkspaceId(ws),
                     email,
                     name: "Test User",
                     role,
@@ -165,6 +167,7 @@ impl TestApp {
             )
         })
         .unwrap()
+        .0
     }
 
     /// Rows of the audit log for a subject, oldest first: (event, actor_type).

@@ -13,8 +13,11 @@ use crate::manage_keys::full_key_in;
 pub fn key_with(app: &TestApp, name: &str, test: bool, scopes: &[KeyScope]) -> (i64, String) {
     let now = app.now();
     let scopes = Scopes::of(scopes);
-    app.with_db(|c| api_keys::create_with_scopes(c, now, Actor::Cli, 1, name, test, scopes))
-        .unwrap()
+    let ws = holdpoint::domain::ids::WorkspaceId(1);
+    let (id, key) = app
+        .with_db(|c| api_keys::create_with_scopes(c, now, Actor::Cli, ws, name, test, scopes))
+        .unwrap();
+    (id.0, key)
 }
 
 /// Asserts a 403 `insufficient-scope` naming `scope`.

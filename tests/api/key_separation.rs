@@ -69,7 +69,7 @@ async fn live_keys_and_test_keys_never_decide_each_other_s_pauses() {
                 c,
                 now,
                 holdpoint::domain::audit::Actor::Cli,
-                ws2,
+                holdpoint::domain::ids::WorkspaceId(ws2),
                 "foreign",
                 false,
                 scopes,

@@ -92,7 +92,9 @@ async fn a_long_poll_is_woken_by_one_wake_of_its_whole_workspace() {
         Ok(c.execute(sql, [])?)
     })
     .unwrap();
-    app.app_state.waiters.wake(&[Topic::Workspace(1)]);
+    app.app_state
+        .waiters
+        .wake(&[Topic::Workspace(holdpoint::domain::ids::WorkspaceId(1))]);
     let (_, body, _) = tokio::time::timeout(Duration::from_secs(5), poll)
         .await
         .expect("the workspace's wake reaches the long-poll")

@@ -60,6 +60,8 @@ mod quota;
 mod request_ids;
 mod retention;
 mod sandbox;
+mod sandbox_mode;
+mod sandbox_webhooks;
 mod secret_flows;
 mod session_lifetime;
 mod settings_usage;

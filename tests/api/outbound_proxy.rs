@@ -90,7 +90,13 @@ fn prepare(dir: &Path, urls: &[&str]) -> String {
     let mut conn = holdpoint::db::open(&dir.join("holdpoint.db"), Synchronous::Normal).unwrap();
     holdpoint::db::with_transaction(&mut conn, |ctx| {
         for url in urls {
-            webhooks::create(ctx.conn, 0, 1, url, &["pause.created".to_string()])?;
+            webhooks::create(
+                ctx.conn,
+                0,
+                holdpoint::domain::ids::WorkspaceId(1),
+                url,
+                &["pause.created".to_string()],
+            )?;
         }
         Ok(())
     })

@@ -227,10 +227,31 @@ async fn the_dashboard_says_test_key_only_of_pauses_made_with_a_hitl_test_key() 
         .unwrap();
     assert!(test_page.contains("bot (via test key “test key”)"));
     assert!(test_page.contains("<span class=\"badge test\">test key</span>"));
-    for path in ["/", "/history"] {
-        let html = browser.get(path).await.text().await.unwrap();
-        assert_eq!(html.matches("via test key").count(), 1, "{path}");
-        assert_eq!(html.matches("via key “test key”").count(), 1, "{path}");
+    // Each mode of the "Test data" switch lists its own kind of pause, labelled.
+    for (test, mode) in [(0, "off"), (1, "on")] {
+        let csrf = browser.csrf().await;
+        let form = [("test", mode), ("back", "/"), ("csrf_token", &csrf)];
+        let url = browser.url("/mode");
+        assert_eq!(
+            browser
+                .client
+                .post(url)
+                .form(&form)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            303
+        );
+        for path in ["/", "/history"] {
+            let html = browser.get(path).await.text().await.unwrap();
+            assert_eq!(html.matches("via test key").count(), test, "{path}");
+            assert_eq!(
+                html.matches("via key “test key”").count(),
+                1 - test,
+                "{path}"
+            );
+        }
     }
     let audit = browser.get("/audit").await.text().await.unwrap();
     assert!(!audit.contains("via test key"));

@@ -78,9 +78,17 @@ impl NodeReceiver {
 fn endpoint(app: &TestApp) -> String {
     let now = app.now();
     let all: Vec<String> = webhooks::EVENTS.iter().map(|e| e.to_string()).collect();
-    app.with_db(|c| webhooks::create(c, now, 1, "http://127.0.0.1:9/unset", &all))
-        .unwrap()
-        .1
+    app.with_db(|c| {
+        webhooks::create(
+            c,
+            now,
+            holdpoint::domain::ids::WorkspaceId(1),
+            "http://127.0.0.1:9/unset",
+            &all,
+        )
+    })
+    .unwrap()
+    .1
 }
 
 #[tokio::test]

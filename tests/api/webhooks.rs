@@ -186,7 +186,7 @@ async fn workspace_endpoints_receive_the_events_they_subscribe_to() {
             holdpoint::domain::webhooks::create(
                 c,
                 now,
-                1,
+                holdpoint::domain::ids::WorkspaceId(1),
                 &url,
                 &["pause.created".into(), "pause.cancelled".into()],
             )
@@ -250,7 +250,13 @@ async fn retry_after_is_honoured_and_410_disables_the_endpoint() {
     let now = app.now();
     let url = receiver.url.clone();
     app.with_db(move |c| {
-        holdpoint::domain::webhooks::create(c, now, 1, &url, &["pause.created".into()])
+        holdpoint::domain::webhooks::create(
+            c,
+            now,
+            holdpoint::domain::ids::WorkspaceId(1),
+            &url,
+            &["pause.created".into()],
+        )
     })
     .unwrap();
     app.create_pause("x").await;

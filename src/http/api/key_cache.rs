@@ -59,11 +59,12 @@ impl KeyCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ids::{ApiKeyId, WorkspaceId};
 
     fn key(id: i64) -> AuthKey {
         AuthKey {
-            id,
-            workspace_id: 1,
+            id: ApiKeyId(id),
+            workspace_id: WorkspaceId(1),
             test: false,
             last_used_at: None,
             scopes: crate::domain::scopes::Scopes::default_for_new_key(),
@@ -74,7 +75,7 @@ mod tests {
     fn a_key_is_remembered_until_cleared() {
         let cache = KeyCache::default();
         cache.put([1; 32], key(7));
-        assert_eq!(cache.get(&[1; 32]).map(|k| k.id), Some(7));
+        assert_eq!(cache.get(&[1; 32]).map(|k| k.id), Some(ApiKeyId(7)));
         assert!(cache.get(&[2; 32]).is_none());
         cache.touched(&[1; 32], 42);
         assert_eq!(cache.get(&[1; 32]).and_then(|k| k.last_used_at), Some(42));

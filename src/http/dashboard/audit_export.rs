@@ -15,6 +15,7 @@ use super::audit::{to_filter, FilterForm};
 use super::session::ManagerSession;
 use crate::db::Pool;
 use crate::domain::audit::{self, ActorNames, AuditRow, Filter};
+use crate::domain::ids::WorkspaceId;
 use crate::domain::rfc3339;
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
@@ -102,7 +103,7 @@ async fn export(
 /// the client sees as an incomplete transfer.
 fn produce(
     pool: &Pool,
-    ws: i64,
+    ws: WorkspaceId,
     filter: &Filter,
     names: &ActorNames,
     format: Format,
@@ -133,7 +134,7 @@ fn produce(
 
 fn read_batch(
     pool: &Pool,
-    ws: i64,
+    ws: WorkspaceId,
     filter: &Filter,
     after: Option<(i64, i64)>,
 ) -> Result<Vec<AuditRow>, AppError> {

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::domain::pauses::Pause;
 use crate::domain::{api_keys, rfc3339, text, Millis};
 use crate::error::PageError;
@@ -72,8 +73,8 @@ pub fn shown(s: &str) -> String {
 /// Key names by id, for "requested by".
 pub fn key_labels(
     conn: &rusqlite::Connection,
-    workspace_id: i64,
-) -> Result<HashMap<i64, String>, PageError> {
+    workspace_id: WorkspaceId,
+) -> Result<HashMap<ApiKeyId, String>, PageError> {
     Ok(api_keys::list(conn, workspace_id)
         .map_err(PageError::App)?
         .into_iter()
@@ -91,7 +92,7 @@ pub fn key_labels(
 /// `key “deploy”`, or `deploy-bot (via key “deploy”)` when the agent sent `metadata.agent`.
 /// "test key" is said of a test pause (made with a `hitl_test_` key) and of nothing else, not
 /// because of what a key happens to be called. Bidi controls in the agent's name are marked.
-pub fn requested_by(p: &Pause, keys: &HashMap<i64, String>) -> String {
+pub fn requested_by(p: &Pause, keys: &HashMap<ApiKeyId, String>) -> String {
     let kind = if p.test { "test key" } else { "key" };
     let key = match p.api_key_id.and_then(|id| keys.get(&id)) {
         Some(label) => format!("{kind} “{label}”"),

@@ -1,4 +1,5 @@
-//! Every pause of the workspace, searchable: status, key, text in the action, date range.
+//! Every pause of the workspace in the session's mode (live, or test with the "Test data"
+//! switch on), searchable: status, key, text in the action, date range.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -139,7 +140,9 @@ pub async fn show(
     let q = Query::parse(req.query_string())
         .unwrap_or_else(|_| Query::parse("").expect("empty query parses"));
     let (mut form, mut errors) = (Form::default(), Vec::new());
-    let filter = read_filter(&q, &mut form, &mut errors);
+    let mut filter = read_filter(&q, &mut form, &mut errors);
+    let test = signed.session.test_mode;
+    filter.test = Some(test);
     let page_no = q.int("page", 1, 1_000_000, 1).unwrap_or(1);
     let now = state.now();
     // A text search can scan many rows: it runs on a blocking thread, not on this worker.
@@ -151,6 +154,7 @@ pub async fn show(
             let labels = key_labels(conn, ws)?;
             let keys = api_keys::list(conn, ws)?
                 .into_iter()
+                .filter(|k| k.test == test)
                 .map(|k| {
                     (
                         k.id.to_string(),

@@ -12,6 +12,7 @@ use super::layout::{clear_flash, html, redirect_with, Layout};
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::api_keys::{self, KeyListing};
 use crate::domain::audit::Actor;
+use crate::domain::ids::ApiKeyId;
 use crate::domain::scopes::{KeyScope, Scopes};
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
@@ -28,7 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 #[derive(Clone)]
 pub struct KeyRow {
-    pub id: i64,
+    pub id: ApiKeyId,
     pub name: String,
     pub prefix: String,
     pub test: bool,
@@ -110,7 +111,7 @@ pub async fn list(
     let confirm = match q.get("revoke")? {
         None => None,
         Some(raw) => {
-            let id = raw.trim().parse::<i64>().ok();
+            let id = raw.trim().parse::<ApiKeyId>().ok();
             let key = keys
                 .iter()
                 .find(|k| Some(k.id) == id)
@@ -234,7 +235,10 @@ pub async fn revoke(
     ManagerForm { signed, .. }: ManagerForm<NoFields>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let id = path.trim().parse::<i64>().map_err(|_| not_found(&path))?;
+    let id = path
+        .trim()
+        .parse::<ApiKeyId>()
+        .map_err(|_| not_found(&path))?;
     let result = write_as(&state, &signed, move |ctx, now, user| {
         api_keys::revoke(
             ctx.conn,
@@ -260,7 +264,7 @@ pub async fn revoke(
     }
 }
 
-fn done(state: &State, signed: &SignedIn, id: i64) -> Result<HttpResponse, PageError> {
+fn done(state: &State, signed: &SignedIn, id: ApiKeyId) -> Result<HttpResponse, PageError> {
     let key = api_keys::list_with_creators(&*state.read()?, signed.user().workspace_id)?
         .into_iter()
         .find(|k| k.key.id == id);

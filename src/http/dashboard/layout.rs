@@ -31,6 +31,10 @@ pub struct Layout {
     /// The nav entry to mark as current.
     pub active: &'static str,
     pub flash: Option<Flash>,
+    /// The "Test data" switch: this session sees test pauses only (else live ones only).
+    pub test_mode: bool,
+    /// This page's path and query, where the switch brings the browser back to.
+    pub here: String,
 }
 
 impl Layout {
@@ -43,6 +47,8 @@ impl Layout {
             can_manage: user.role.can_manage(),
             active,
             flash: take_flash(req, signed),
+            test_mode: signed.session.test_mode,
+            here: here(req, active),
         }
     }
 
@@ -52,6 +58,22 @@ impl Layout {
 
     pub fn js(&self) -> String {
         asset("app.js")
+    }
+}
+
+/// Where the Test data switch returns to: this page, or for a page that answers a form (a POST
+/// address cannot be loaded again) the page of its nav entry.
+fn here(req: &HttpRequest, active: &str) -> String {
+    if req.method() == actix_web::http::Method::GET {
+        return req
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+    }
+    match active {
+        "queue" => "/".to_string(),
+        nav => format!("/{nav}"),
     }
 }
 

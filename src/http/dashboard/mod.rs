@@ -10,6 +10,7 @@ pub mod json_view;
 pub mod keys;
 pub mod layout;
 pub mod login;
+pub mod mode;
 pub mod one_click;
 pub mod one_click_view;
 pub mod pages;
@@ -52,5 +53,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(usage::routes)
     .configure(audit::routes)
     .configure(webhooks::routes)
+    .configure(mode::routes)
     .configure(one_click::routes);
 }

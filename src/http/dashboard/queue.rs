@@ -1,6 +1,7 @@
 //! The approvers' queue: pending pauses, oldest first. The page polls `/queue/items` for a
 //! fresh server-rendered list, so new pauses appear without a reload (and without JS, a reload
-//! shows them too).
+//! shows them too). Both list the session's mode only (live or test pauses, the "Test data"
+//! switch); the list says which in `X-Mode`, so a page left open in the other mode reloads.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -9,6 +10,7 @@ use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
+use crate::domain::ids::WorkspaceId;
 use crate::domain::pauses::{self, Status};
 use crate::domain::{rfc3339, Millis};
 use crate::error::PageError;
@@ -64,12 +66,16 @@ pub struct QueueItems {
     pub items: Vec<QueueItem>,
 }
 
-fn load(state: &State, workspace_id: i64) -> Result<(Vec<QueueItem>, i64), PageError> {
+fn load(
+    state: &State,
+    workspace_id: WorkspaceId,
+    test: bool,
+) -> Result<(Vec<QueueItem>, i64), PageError> {
     let conn = state.read()?;
     let now = state.now();
     let page = pauses::list(
         &conn,
-        pauses::Scope::people(workspace_id),
+        pauses::Scope::mode(workspace_id, test),
         Some(Status::Pending),
         QUEUE_LIMIT,
         0,
@@ -101,7 +107,7 @@ pub async fn index(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let signed = session.0;
-    let (items, total) = load(&state, signed.user().workspace_id)?;
+    let (items, total) = load(&state, signed.user().workspace_id, signed.session.test_mode)?;
     let layout = Layout::new(&req, &signed, "queue");
     page(
         &state,
@@ -117,7 +123,8 @@ pub async fn index(
 /// The list alone, with the pending count in `X-Pending-Count` for the tab title.
 pub async fn items(state: State, session: PageSession) -> Result<HttpResponse, PageError> {
     let signed = session.0;
-    let (items, total) = load(&state, signed.user().workspace_id)?;
+    let test = signed.session.test_mode;
+    let (items, total) = load(&state, signed.user().workspace_id, test)?;
     let body = QueueItems {
         csrf_token: signed.csrf_token(),
         items,
@@ -127,5 +134,6 @@ pub async fn items(state: State, session: PageSession) -> Result<HttpResponse, P
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
         .insert_header(("x-pending-count", total.to_string()))
+        .insert_header(("x-mode", if test { "test" } else { "live" }))
         .body(body))
 }

@@ -95,13 +95,14 @@ pub async fn page(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let (ws_id, now) = (signed.user().workspace_id, state.now());
+    let test = signed.session.test_mode;
     let (ws, quota, usage) = {
         let conn = state.read()?;
         let ws = workspaces::get(&conn, ws_id)?;
         (
             ws,
             quotas::state(&conn, ws_id, now)?,
-            usage::summary(&conn, ws_id, now)?,
+            usage::summary(&conn, ws_id, test, now)?,
         )
     };
     let today = ((now - usage.month.start) / usage::DAY_MS + 1).clamp(1, usage.month.days) as usize;

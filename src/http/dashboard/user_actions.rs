@@ -13,6 +13,7 @@ use super::layout::{clear_flash, html, Layout};
 use super::session::ManagerSession;
 use super::users::invited_page;
 use crate::domain::audit::Actor;
+use crate::domain::ids::UserId;
 use crate::domain::users::{self, Role, User};
 use crate::domain::{api_keys, invites, rfc3339, user_admin, Millis};
 use crate::error::{AppError, AppResult, PageError};
@@ -27,7 +28,7 @@ pub struct ActionForm {
 }
 
 /// A change to one user: the form in, the notice to show out.
-type Action = fn(&Connection, Millis, &User, i64, &ActionForm) -> AppResult<String>;
+type Action = fn(&Connection, Millis, &User, UserId, &ActionForm) -> AppResult<String>;
 
 async fn act(
     state: &State,
@@ -44,7 +45,7 @@ async fn act(
 }
 
 /// A malformed id is as unknown as another workspace's: 404.
-fn user_id(path: &str) -> Result<i64, PageError> {
+fn user_id(path: &str) -> Result<UserId, PageError> {
     path.parse().map_err(|_| {
         AppError::NotFound(format!("there is no user {path} in this workspace")).into()
     })
@@ -54,7 +55,7 @@ fn do_change_role(
     conn: &Connection,
     now: Millis,
     actor: &User,
-    id: i64,
+    id: UserId,
     form: &ActionForm,
 ) -> AppResult<String> {
     let role = Role::parse(&form.role)?;
@@ -69,7 +70,7 @@ fn do_disable(
     conn: &Connection,
     now: Millis,
     actor: &User,
-    id: i64,
+    id: UserId,
     form: &ActionForm,
 ) -> AppResult<String> {
     let revoke = form.revoke_keys == "on";
@@ -90,7 +91,7 @@ fn do_enable(
     conn: &Connection,
     now: Millis,
     actor: &User,
-    id: i64,
+    id: UserId,
     _: &ActionForm,
 ) -> AppResult<String> {
     let (u, changed) = user_admin::enable(conn, now, actor, id)?;
@@ -118,7 +119,7 @@ pub async fn disable(s: State, f: Form, p: web::Path<String>) -> Page {
 #[template(path = "user_disable.html")]
 struct DisablePage {
     layout: Layout,
-    id: i64,
+    id: UserId,
     email: String,
     keys: Vec<KeyRow>,
 }

@@ -13,6 +13,7 @@ use super::layout::{clear_flash, html, redirect_with, Layout};
 use super::session::{ManagerSession, SignedIn};
 use super::user_actions;
 use crate::domain::audit::Actor;
+use crate::domain::ids::UserId;
 use crate::domain::users::{self, NewUser, Role, User};
 use crate::domain::{invites, rfc3339, user_admin, workspaces};
 use crate::error::{AppError, AppResult, PageError};
@@ -43,7 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 struct Row {
-    id: i64,
+    id: UserId,
     email: String,
     name: String,
     role: &'static str,
@@ -179,7 +180,7 @@ pub async fn add(
 }
 
 /// Everything cheap is checked before the (slow) hash; the rest in the write transaction.
-async fn add_with_password(state: &State, actor: User, form: AddForm) -> AppResult<i64> {
+async fn add_with_password(state: &State, actor: User, form: AddForm) -> AppResult<UserId> {
     let (email, role) = (
         users::normalize_email(&form.email)?,
         Role::parse(&form.role)?,

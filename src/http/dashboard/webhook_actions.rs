@@ -1,5 +1,5 @@
 //! One webhook endpoint: its recent deliveries with a Resend button each, and the enable,
-//! disable and rotate buttons. Every POST checks CSRF and is audited; an id that is not an
+//! disable, test events and rotate buttons. Every POST checks CSRF and is audited; an id that is not an
 //! endpoint of this workspace (or no number at all) is a 404 page.
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             ("/webhooks/{id}/enable", web::post().to(enable)),
             ("/webhooks/{id}/disable", web::post().to(disable)),
             ("/webhooks/{id}/rotate", web::post().to(rotate)),
+            ("/webhooks/{id}/test-events", web::post().to(test_events)),
             (
                 "/webhooks/{id}/deliveries/{delivery}/resend",
                 web::post().to(resend),
@@ -122,6 +123,33 @@ pub async fn enable(state: State, button: Button, path: web::Path<String>) -> Pa
 
 pub async fn disable(state: State, button: Button, path: web::Path<String>) -> Page {
     toggle(state, button, path, false).await
+}
+
+#[derive(serde::Deserialize)]
+pub struct TestEventsForm {
+    /// `on`; anything else (or nothing) is off.
+    #[serde(default)]
+    test_events: String,
+}
+
+/// Whether test pauses' events also go to this endpoint (audited).
+pub async fn test_events(
+    state: State,
+    ManagerForm { signed, form }: ManagerForm<TestEventsForm>,
+    path: web::Path<String>,
+) -> Page {
+    let id = parse_id(&path, "webhook endpoint")?;
+    let on = form.test_events == "on";
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        let (ws, actor) = (user.workspace_id, Actor::User(user.id));
+        webhook_admin::set_test_events(ctx.conn, now, actor, ws, id, on)
+    })
+    .await;
+    let done = done.map(|()| match on {
+        true => "Test pauses' events are now sent to this endpoint too.",
+        false => "Test pauses' events are no longer sent to this endpoint.",
+    });
+    form_result(&state, &signed, &format!("/webhooks/{id}"), done)
 }
 
 /// A new secret, shown once; the previous one keeps signing during the overlap so receivers

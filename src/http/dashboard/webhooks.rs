@@ -36,6 +36,7 @@ pub struct EndpointRow {
     pub enabled: bool,
     pub disabled_reason: Option<String>,
     pub created_at: Stamp,
+    pub test_events: bool,
 }
 
 impl From<Endpoint> for EndpointRow {
@@ -47,6 +48,7 @@ impl From<Endpoint> for EndpointRow {
             enabled: e.enabled,
             disabled_reason: e.disabled_reason,
             created_at: stamp(e.created_at),
+            test_events: e.test_events,
         }
     }
 }
@@ -66,6 +68,8 @@ pub struct WebhooksPage {
     /// The create form as typed (after an error) or empty.
     pub url: String,
     pub events: Vec<EventChoice>,
+    /// The "Also send test events" checkbox as typed.
+    pub test_events: bool,
     pub error: Option<String>,
 }
 
@@ -94,8 +98,7 @@ fn page(
     state: &State,
     req: &HttpRequest,
     signed: &SignedIn,
-    url: String,
-    chosen: &[String],
+    typed: &CreateForm,
     error: Option<String>,
 ) -> Result<WebhooksPage, PageError> {
     let ws = signed.user().workspace_id;
@@ -107,8 +110,9 @@ fn page(
             .map(EndpointRow::from)
             .collect(),
         callback_secret: webhooks::callback_secret(&conn, ws)?,
-        url,
-        events: choices(chosen),
+        url: typed.url.clone(),
+        events: choices(&typed.events),
+        test_events: typed.test_events,
         error,
     })
 }
@@ -118,18 +122,24 @@ pub async fn list(
     ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let all: Vec<String> = EVENTS.iter().map(|e| e.to_string()).collect();
-    let p = page(&state, &req, &signed, String::new(), &all, None)?;
+    let empty = CreateForm {
+        url: String::new(),
+        events: EVENTS.iter().map(|e| e.to_string()).collect(),
+        test_events: false,
+    };
+    let p = page(&state, &req, &signed, &empty, None)?;
     Ok(clear_flash(&state, &p.layout, html(&p)?))
 }
 
-/// The create form: `url` and any number of `events` checkboxes (repeated keys, which a
-/// derived struct cannot collect, hence read from the list of pairs).
+/// The create form: `url`, any number of `events` checkboxes (repeated keys, which a
+/// derived struct cannot collect, hence read from the list of pairs) and the `test_events`
+/// checkbox (test pauses' events too; off unless ticked).
 #[derive(serde::Deserialize)]
 #[serde(from = "Vec<(String, String)>")]
 pub struct CreateForm {
     url: String,
     events: Vec<String>,
+    test_events: bool,
 }
 
 impl From<Vec<(String, String)>> for CreateForm {
@@ -137,11 +147,13 @@ impl From<Vec<(String, String)>> for CreateForm {
         let mut f = CreateForm {
             url: String::new(),
             events: Vec::new(),
+            test_events: false,
         };
         for (k, v) in pairs {
             match k.as_str() {
                 "url" => f.url = v,
                 "events" => f.events.push(v),
+                "test_events" => f.test_events = v == "on",
                 _ => {}
             }
         }
@@ -156,10 +168,10 @@ pub async fn create(
     req: HttpRequest,
     ManagerForm { signed, form: f }: ManagerForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (url, events) = (f.url.clone(), f.events.clone());
+    let (url, events, test) = (f.url.clone(), f.events.clone(), f.test_events);
     let created = write_as(&state, &signed, move |ctx, now, user| {
-        let actor = Actor::User(user.id);
-        webhook_admin::create(ctx.conn, now, actor, user.workspace_id, &url, &events)
+        let (actor, ws) = (Actor::User(user.id), user.workspace_id);
+        webhook_admin::create(ctx.conn, now, actor, ws, &url, &events, test)
     })
     .await;
     match created {
@@ -169,7 +181,7 @@ pub async fn create(
         }
         Err(AppError::Invalid { detail, .. }) => {
             let text = sentence(&detail);
-            let p = page(&state, &req, &signed, f.url, &f.events, Some(text))?;
+            let p = page(&state, &req, &signed, &f, Some(text))?;
             let res = html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)?;
             Ok(clear_flash(&state, &p.layout, res))
         }
