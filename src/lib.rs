@@ -13,6 +13,7 @@ pub mod error;
 pub mod files;
 pub mod http;
 pub mod jobs;
+pub mod markdown;
 pub mod metrics;
 pub mod notify;
 pub mod rate_limit;

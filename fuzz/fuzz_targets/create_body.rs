@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use holdpoint::domain::kind::Kind;
 use holdpoint::http::api::create::parse_create_request;
 use holdpoint::http::api::create_body::{nesting_depth, MAX_CONTEXT_DEPTH};
 use libfuzzer_sys::fuzz_target;
@@ -32,6 +33,15 @@ fuzz_target!(|data: &[u8]| {
     if let Some(u) = &req.callback_url {
         let url = url::Url::parse(u).expect("callbackUrl parses");
         assert!(matches!(url.scheme(), "http" | "https") && url.host().is_some());
+    }
+    if let Some(p) = &req.plan {
+        assert_eq!(req.kind, Kind::Plan, "a plan only with kind plan");
+        assert!((1..=32 * 1024).contains(&p.len()) && !p.contains('\0'));
+    } else {
+        assert_ne!(req.kind, Kind::Plan, "kind plan always has a plan");
+    }
+    if req.revises.is_some() {
+        assert_eq!(req.kind, Kind::Plan);
     }
     if let Some(t) = req.timeout_secs {
         assert!((10..=2_592_000).contains(&t));

@@ -60,7 +60,9 @@ fn the_rebuild_keeps_every_pause_its_indexes_and_the_rows_that_point_at_it() {
     let mut conn = at_version_10_with_pauses();
     let select = format!("SELECT {PAUSE_COLUMNS} FROM pauses ORDER BY id");
     let before = rows(&conn, &select);
+    // Indexes of later migrations (0014's `pauses_revises`) are not the rebuild's business.
     let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pauses'
+                     AND name <> 'pauses_revises'
                    ORDER BY name";
     let indexes_before = rows(&conn, indexes);
     migrate(&mut conn).unwrap();

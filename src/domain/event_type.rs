@@ -15,6 +15,7 @@ sql_enum! {
         PauseViewed => "pause.viewed",
         PauseApproved => "pause.approved",
         PauseRejected => "pause.rejected",
+        PauseChangesRequested => "pause.changes_requested",
         PauseCancelled => "pause.cancelled",
         PauseExpired => "pause.expired",
         PauseContextPurged => "pause.context_purged",
@@ -41,10 +42,11 @@ sql_enum! {
 
 impl EventType {
     /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
-    pub const WEBHOOK: [EventType; 5] = [
+    pub const WEBHOOK: [EventType; 6] = [
         EventType::PauseCreated,
         EventType::PauseApproved,
         EventType::PauseRejected,
+        EventType::PauseChangesRequested,
         EventType::PauseExpired,
         EventType::PauseCancelled,
     ];
@@ -62,6 +64,7 @@ impl EventType {
             EventType::PauseViewed => "Viewed by",
             EventType::PauseApproved => "Approved by",
             EventType::PauseRejected => "Rejected by",
+            EventType::PauseChangesRequested => "Changes requested by",
             EventType::PauseCancelled => "Cancelled by",
             EventType::PauseExpired => "Expired without a decision",
             other => other.as_str(),
@@ -96,6 +99,7 @@ mod tests {
                 "pause.created",
                 "pause.approved",
                 "pause.rejected",
+                "pause.changes_requested",
                 "pause.cancelled",
                 "pause.expired"
             ]

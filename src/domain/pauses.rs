@@ -12,6 +12,7 @@ use super::audit::{Actor, Entry};
 use super::error::DomainError;
 use super::event_type::EventType;
 use super::events;
+use super::kind::Kind;
 use super::{quotas, workspaces, Millis};
 
 // Listing and the expiry sweep live in their own modules; callers keep using `pauses::…`.
@@ -44,6 +45,12 @@ pub struct Pause {
     pub version: i64,
     /// Set when retention purged the context (see `retention`): `context` is then None.
     pub context_purged_at: Option<Millis>,
+    pub kind: Kind,
+    /// What was asked beyond the action, as JSON: each kind owns its members (`plan`, ...).
+    pub request_json: Option<String>,
+    /// The plan this one revises, and the plan that revised this one (see `plans`).
+    pub revises: Option<Uuid>,
+    pub revised_by: Option<Uuid>,
 }
 
 impl Pause {
@@ -64,14 +71,18 @@ pub const INITIAL_ETAG: &str = "\"1-pending\"";
 pub(crate) const SELECT: &str =
     "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
-    u.email, u.name, p.reason, p.version, p.context_purged_at, dk.name, dk.prefix
+    u.email, u.name, p.reason, p.version, p.context_purged_at, p.kind, p.request_json,
+    (SELECT r.watch_id FROM pauses r WHERE r.id = p.revises_id),
+    (SELECT n.watch_id FROM pauses n WHERE n.revises_id = p.id),
+    dk.name, dk.prefix
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
     LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
     let watch: [u8; 16] = r.get(1)?;
     let email: Option<String> = r.get(13)?;
-    let key_prefix: Option<String> = r.get(19)?;
+    // The deciding key's name and prefix come last (columns 22 and 23).
+    let key_prefix: Option<String> = r.get(23)?;
     Ok(Pause {
         id: r.get(0)?,
         watch_id: Uuid::from_bytes(watch),
@@ -92,7 +103,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
                 name: r.get(14).unwrap_or_default(),
             }),
             (None, Some(prefix)) => Some(DecidedBy::Key {
-                name: r.get(18).unwrap_or_default(),
+                name: r.get(22).unwrap_or_default(),
                 prefix,
             }),
             (None, None) => None,
@@ -100,6 +111,10 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         reason: r.get(15)?,
         version: r.get(16)?,
         context_purged_at: r.get(17)?,
+        kind: r.get(18)?,
+        request_json: r.get(19)?,
+        revises: r.get::<_, Option<[u8; 16]>>(20)?.map(Uuid::from_bytes),
+        revised_by: r.get::<_, Option<[u8; 16]>>(21)?.map(Uuid::from_bytes),
     })
 }
 
@@ -115,6 +130,11 @@ pub struct NewPause {
     pub callback_url: Option<String>,
     /// None: the workspace's default, else the server's.
     pub timeout_secs: Option<i64>,
+    pub kind: Kind,
+    /// See [`Pause::request_json`].
+    pub request_json: Option<String>,
+    /// A plan's previous version, as the agent named it (checked at creation: `plans`).
+    pub revises: Option<Uuid>,
 }
 
 /// Creates a pause, counting it against the plan unless it comes from a test key. Returns the
@@ -154,11 +174,16 @@ pub fn create(
         .or(ws.default_timeout_secs)
         .unwrap_or(server_timeout);
     let expires_at = now + timeout * 1000;
+    let revised = (p.revises.as_ref())
+        .map(|w| super::plans::revisable(ctx, now, p.workspace_id, p.test, w))
+        .transpose()?;
+    let conn = ctx.conn;
     let watch_id = Uuid::now_v7();
     conn.prepare_cached(
         "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
-                             metadata, callback_url, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10)",
+                             metadata, callback_url, created_at, expires_at, kind, request_json,
+                             revises_id)
+         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
     )?
     .execute(params![
         &watch_id.as_bytes()[..],
@@ -170,7 +195,10 @@ pub fn create(
         &p.metadata,
         &p.callback_url,
         now,
-        expires_at
+        expires_at,
+        p.kind,
+        &p.request_json,
+        revised
     ])?;
     let id = PauseId(conn.last_insert_rowid());
     super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
@@ -193,6 +221,10 @@ pub fn create(
         reason: None,
         version: 1,
         context_purged_at: None,
+        kind: p.kind,
+        request_json: p.request_json,
+        revises: p.revises,
+        revised_by: None,
     };
     let entry = Entry {
         workspace_id: Some(ws.id),

@@ -14,21 +14,31 @@ use uuid::Uuid;
 use super::audit::Entry;
 use super::deciders::{self, Who};
 use super::event_type::EventType;
+use super::kind::Kind;
 use super::pauses::{self, Outcome, Pause, Status};
 use super::scopes::KeyScope;
 use super::{decision_links, text, workspaces, Millis};
 use crate::db::WriteCtx;
-use crate::domain::ids::{ApiKeyId, UserId};
+use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// The longest reason a person may give, in characters.
 pub const MAX_REASON_CHARS: usize = 2000;
 
-/// What a person answers. Questions' answers and plan feedback are to come.
+/// What a person answers. Questions' answers are to come.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
-    Approve { reason: Option<String> },
-    Reject { reason: Option<String> },
+    Approve {
+        reason: Option<String>,
+    },
+    Reject {
+        reason: Option<String>,
+    },
+    /// A plan sent back: `feedback` is required, and is the pause's `reason`. A reject of a
+    /// plan becomes this ([`Response::for_kind`]): a plan is never rejected.
+    RequestChanges {
+        feedback: Option<String>,
+    },
 }
 
 impl Response {
@@ -43,6 +53,7 @@ impl Response {
     fn reason(&self) -> Option<&str> {
         match self {
             Response::Approve { reason } | Response::Reject { reason } => reason.as_deref(),
+            Response::RequestChanges { feedback } => feedback.as_deref(),
         }
     }
 
@@ -51,6 +62,7 @@ impl Response {
         match self {
             Response::Approve { .. } => "approve",
             Response::Reject { .. } => "reject",
+            Response::RequestChanges { .. } => "request_changes",
         }
     }
 
@@ -58,6 +70,28 @@ impl Response {
         match self {
             Response::Approve { .. } => Status::Approved,
             Response::Reject { .. } => Status::Rejected,
+            Response::RequestChanges { .. } => Status::ChangesRequested,
+        }
+    }
+
+    fn event(&self) -> EventType {
+        match self {
+            Response::Approve { .. } => EventType::PauseApproved,
+            Response::Reject { .. } => EventType::PauseRejected,
+            Response::RequestChanges { .. } => EventType::PauseChangesRequested,
+        }
+    }
+
+    /// The response as it applies to a pause of `kind`: "no" to a plan requests changes. Only
+    /// a plan takes a request for changes.
+    fn for_kind(self, kind: Kind) -> Result<Response, RespondError> {
+        match (kind, self) {
+            (Kind::Plan, Response::Reject { reason }) => {
+                Ok(Response::RequestChanges { feedback: reason })
+            }
+            (Kind::Plan, r) => Ok(r),
+            (_, Response::RequestChanges { .. }) => Err(RespondError::NotAPlan),
+            (_, r) => Ok(r),
         }
     }
 }
@@ -137,6 +171,10 @@ pub enum RespondError {
     ReasonRequired,
     /// Longer than [`MAX_REASON_CHARS`].
     ReasonTooLong,
+    /// Changes requested on a plan without feedback (whatever the workspace's reason rule).
+    FeedbackRequired,
+    /// A request for changes on a pause that is not a plan.
+    NotAPlan,
 }
 
 /// Checks `response` against the responder, the workspace's rules and the pause, then resolves
@@ -154,34 +192,25 @@ pub fn respond(
     let Some(who) = deciders::who(conn, responder)? else {
         return Ok(Err(RespondError::NotPermitted));
     };
-    let reason = text::reason(response.reason());
-    if reason
-        .as_ref()
-        .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
-    {
-        return Ok(Err(RespondError::ReasonTooLong));
-    }
-    if matches!(response, Response::Reject { .. })
-        && reason.is_none()
-        && workspaces::get(conn, who.workspace_id)?.reject_reason_required
-    {
-        return Ok(Err(RespondError::ReasonRequired));
-    }
     let Some(pause) = pauses::get(conn, who.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
     if let Some(Err(refused)) = who.key.map(|k| deciders::key_may_decide(&k, &pause)) {
         return Ok(Err(refused));
     }
+    let response = match response.for_kind(pause.kind) {
+        Ok(r) => r,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let reason = text::reason(response.reason());
+    if let Some(refused) = check_reason(conn, who.workspace_id, &response, reason.as_deref())? {
+        return Ok(Err(refused));
+    }
     let status = response.resolves_to();
     let entry = Entry {
         workspace_id: Some(who.workspace_id),
         actor: who.actor(),
-        event: if status == Status::Approved {
-            EventType::PauseApproved
-        } else {
-            EventType::PauseRejected
-        },
+        event: response.event(),
         subject: Some(watch_id.to_string()),
         details: Some(json!({ "reason": reason, "via": responder.via().as_str() })),
     };
@@ -214,6 +243,28 @@ pub fn respond(
         reason,
     )?;
     Ok(Ok(Responded { pause, response_id }))
+}
+
+/// The reason rules: a length limit for all, required for a plan's feedback, and required to
+/// reject when the workspace says so.
+fn check_reason(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    response: &Response,
+    reason: Option<&str>,
+) -> AppResult<Option<RespondError>> {
+    if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+        return Ok(Some(RespondError::ReasonTooLong));
+    }
+    Ok(match (response, reason) {
+        (Response::RequestChanges { .. }, None) => Some(RespondError::FeedbackRequired),
+        (Response::Reject { .. }, None)
+            if workspaces::get(conn, workspace_id)?.reject_reason_required =>
+        {
+            Some(RespondError::ReasonRequired)
+        }
+        _ => None,
+    })
 }
 
 /// The pause was not pending (any more): what it had become.

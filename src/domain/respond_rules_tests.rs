@@ -127,3 +127,18 @@ fn the_timeline_tells_each_decision_once_from_its_response_row_after_the_request
         "not from the audit row"
     );
 }
+
+#[test]
+fn only_a_plan_can_be_sent_back_for_changes() {
+    let conn = db();
+    let p = new_pause(&conn);
+    let r = Response::RequestChanges {
+        feedback: Some("smaller steps".into()),
+    };
+    let refused = run(&conn, NOW, by(ALICE), &p, r);
+    assert!(
+        matches!(refused, Err(RespondError::NotAPlan)),
+        "{refused:?}"
+    );
+    assert_eq!(written(&conn, &p).0, 0);
+}

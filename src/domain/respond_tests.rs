@@ -45,6 +45,9 @@ pub(super) fn new_pause(conn: &Connection) -> Pause {
         metadata: None,
         callback_url: None,
         timeout_secs: Some(TIMEOUT_SECS),
+        kind: crate::domain::kind::Kind::Approval,
+        request_json: None,
+        revises: None,
     };
     pauses::create(&mut WriteCtx::new(conn), NOW, 60, p)
         .unwrap()

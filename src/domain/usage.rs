@@ -47,10 +47,12 @@ pub struct DayCounts {
     pub created: i64,
     pub approved: i64,
     pub rejected: i64,
+    /// Plans sent back with feedback.
+    pub changes_requested: i64,
     pub expired: i64,
 }
 
-/// Each pause counts on the day of the event: created on `created_at`, approved or rejected on
+/// Each pause counts on the day of the event: created on `created_at`, decided on
 /// `decided_at`, expired on `expires_at` (a pending pause past it is expired, as readers see it).
 /// A pause lives at most 30 days, so the `created_at` bound on expiries is only there to let the
 /// `(workspace_id, created_at)` index narrow the search.
@@ -61,7 +63,7 @@ static DAILY: LazyLock<String> = LazyLock::new(|| {
        WHERE workspace_id = :ws AND is_test = :test AND created_at >= :start AND created_at < :end
       UNION ALL
       SELECT status, decided_at FROM pauses
-       WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected')
+       WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected', 'changes_requested')
          AND decided_at >= :start AND decided_at < :end
       UNION ALL
       SELECT 'expired', expires_at FROM pauses
@@ -101,13 +103,15 @@ pub fn daily(
             "created" => d.created += n,
             "approved" => d.approved += n,
             "rejected" => d.rejected += n,
+            "changes_requested" => d.changes_requested += n,
             _ => d.expired += n,
         }
     }
     Ok(days)
 }
 
-/// Milliseconds from creation to decision of the pauses approved or rejected in `month`,
+/// Milliseconds from creation to decision of the pauses decided (approved, rejected, changes
+/// requested) in `month`,
 /// ascending.
 pub fn decision_times(
     conn: &Connection,
@@ -117,7 +121,7 @@ pub fn decision_times(
 ) -> rusqlite::Result<Vec<Millis>> {
     let mut stmt = conn.prepare_cached(
         "SELECT decided_at - created_at FROM pauses
-         WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected')
+         WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected', 'changes_requested')
            AND decided_at >= :start AND decided_at < :end
          ORDER BY 1",
     )?;
@@ -162,6 +166,7 @@ pub fn summary(
         created: t.created + d.created,
         approved: t.approved + d.approved,
         rejected: t.rejected + d.rejected,
+        changes_requested: t.changes_requested + d.changes_requested,
         expired: t.expired + d.expired,
     });
     let times = decision_times(conn, workspace_id, test, &month)?;

@@ -10,7 +10,7 @@ use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
 
 /// Every event an endpoint can subscribe to.
-pub const EVENTS: [EventType; 5] = EventType::WEBHOOK;
+pub const EVENTS: [EventType; EventType::WEBHOOK.len()] = EventType::WEBHOOK;
 /// After a rotation the previous secret keeps signing for this long.
 pub const ROTATION_OVERLAP_MS: Millis = 24 * 3600 * 1000;
 

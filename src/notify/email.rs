@@ -11,8 +11,9 @@ use crate::domain::ids::{PauseId, UserId};
 use crate::domain::outbox::{Message, Outcome};
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::text::mark_bidi;
-use crate::domain::{human_time_rfc, notifications, rfc3339, users};
+use crate::domain::{human_time_rfc, notifications, plans, rfc3339, users};
 use crate::error::AppResult;
+use crate::markdown;
 use crate::services::Services;
 
 /// Subject lines longer than this are cut (clients truncate them anyway).
@@ -43,6 +44,10 @@ pub struct View {
     pub reject_url: String,
     pub pause_url: String,
     pub base_url: String,
+    /// A plan's Markdown as sent (the text part) and rendered by [`markdown::to_html`] (the
+    /// HTML part); None for other kinds.
+    pub plan: Option<String>,
+    pub plan_html: Option<String>,
 }
 
 impl View {
@@ -52,6 +57,7 @@ impl View {
                 .and_then(|v| serde_json::to_string_pretty(&v))
                 .unwrap_or_else(|_| c.to_string())
         });
+        let plan = plans::text(pause).map(|p| mark_bidi(&p).into_owned());
         let truncated = pretty
             .as_ref()
             .is_some_and(|c| c.chars().count() > CONTEXT_CHARS);
@@ -66,6 +72,8 @@ impl View {
             reject_url: format!("{base_url}{}", tokens.reject_path()),
             pause_url: format!("{base_url}/pauses/{}", pause.watch_id),
             base_url: base_url.to_string(),
+            plan_html: plan.as_deref().map(markdown::to_html),
+            plan,
         }
     }
 
@@ -80,7 +88,11 @@ impl View {
         if one_line.chars().count() > SUBJECT_CHARS {
             action.push('…');
         }
-        format!("Approval needed: {}", action.trim())
+        let what = match self.plan {
+            Some(_) => "Plan review needed",
+            None => "Approval needed",
+        };
+        format!("{what}: {}", action.trim())
     }
 }
 

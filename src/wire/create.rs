@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::domain::kind::Kind;
+
 /// The JSON object an agent sends; unknown members are refused.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -19,6 +21,15 @@ pub struct CreateBody<'a> {
     pub callback_url: Option<String>,
     #[serde(default)]
     pub metadata: Option<BTreeMap<String, String>>,
+    /// `approval` (the default), `question` or `plan`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// The plan to review, in Markdown (kind `plan` only).
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// The watchId of the plan this one revises (kind `plan` only).
+    #[serde(default)]
+    pub revises: Option<String>,
 }
 
 /// A valid create request: what the agent asked for, before a key and workspace are attached.
@@ -32,4 +43,10 @@ pub struct CreateRequest {
     pub metadata: Option<String>,
     pub callback_url: Option<String>,
     pub timeout_secs: Option<i64>,
+    pub kind: Kind,
+    /// Markdown, 1 byte to [`MAX_PLAN_BYTES`](crate::domain::plans::MAX_PLAN_BYTES); present
+    /// exactly when `kind` is `plan`.
+    pub plan: Option<String>,
+    /// Only with a plan; whether it may be revised is checked when the pause is created.
+    pub revises: Option<uuid::Uuid>,
 }

@@ -5,6 +5,8 @@ use serde::Serialize;
 use serde_json::{json, value::RawValue};
 
 use crate::domain::event_type::EventType;
+use crate::domain::kind::Kind;
+use crate::domain::plans;
 
 use crate::domain::pauses::{DecidedBy, Pause};
 use crate::domain::{rfc3339, Millis};
@@ -16,6 +18,7 @@ pub struct PauseView<'a> {
     pub watch_id: String,
     pub status_url: String,
     pub status: &'static str,
+    pub kind: Kind,
     pub action: &'a str,
     pub context: Option<&'a RawValue>,
     pub metadata: Option<&'a RawValue>,
@@ -30,6 +33,14 @@ pub struct PauseView<'a> {
     /// tell a purged context from one never sent; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub context_purged_at: Option<String>,
+    /// A plan's Markdown (kind `plan` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
+    /// The watchId of the plan this one revises, and of the plan that revised it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revises: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revised_by: Option<String>,
 }
 
 impl Pause {
@@ -56,6 +67,10 @@ impl Pause {
             decided_by: self.decided_by.as_ref(),
             reason: self.reason.as_deref(),
             context_purged_at: self.context_purged_at.map(rfc3339),
+            kind: self.kind,
+            plan: plans::text(self),
+            revises: self.revises.map(|w| w.to_string()),
+            revised_by: self.revised_by.map(|w| w.to_string()),
         }
     }
 

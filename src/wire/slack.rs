@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::domain::pauses::Pause;
+use crate::domain::pauses::{Pause, Status};
 use crate::domain::{human_time_rfc, rfc3339, text, Millis};
 
 /// Context longer than this is cut (Slack refuses a section text over 3000 characters).
@@ -76,7 +76,10 @@ fn button(label: &str, id: &str, url: &str, style: &str) -> Value {
 /// The follow-up line for a decision, an expiry or a cancellation.
 pub fn pause_decided(pause: &Pause, now: Millis) -> String {
     let action = escape(&truncate(&pause.action, 200));
-    let status = pause.status(now).as_str();
+    let status = match pause.status(now) {
+        Status::ChangesRequested => "sent back for changes",
+        other => other.as_str(),
+    };
     let by = pause
         .decided_by
         .as_ref()

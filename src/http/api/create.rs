@@ -93,6 +93,9 @@ fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPa
         metadata: r.metadata,
         callback_url: r.callback_url,
         timeout_secs: r.timeout_secs,
+        kind: r.kind,
+        request_json: r.plan.as_deref().map(crate::domain::plans::request_json),
+        revises: r.revises,
     })
 }
 

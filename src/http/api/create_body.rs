@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
+use super::create_plan::{parse_kind, validate_plan};
+pub use crate::domain::plans::MAX_PLAN_BYTES;
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
 use crate::http::parse_json;
@@ -49,7 +51,12 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
             ));
         }
     }
+    let kind = parse_kind(parsed.kind.as_deref())?;
+    let (plan, revises) = validate_plan(kind, parsed.plan, parsed.revises)?;
     Ok(CreateRequest {
+        kind,
+        plan,
+        revises,
         action,
         context,
         metadata: parsed.metadata.map(validate_metadata).transpose()?,

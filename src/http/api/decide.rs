@@ -108,12 +108,12 @@ fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String) {
             "notice",
             format!(
                 "{} “{}”.",
-                capitalised(p.status(now).as_str()),
+                capitalised(&p.status(now).as_str().replace('_', " ")),
                 text::mark_bidi(&p.action)
             ),
         ),
         Outcome::AlreadyFinal(p) => {
-            let status = p.status(now).as_str();
+            let status = p.status(now).as_str().replace('_', " ");
             let by = p
                 .decided_by
                 .as_ref()
@@ -229,5 +229,13 @@ pub fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Outcome> {
             "reason",
             format!("`reason` has at most {MAX_REASON_CHARS} characters"),
         ),
+        RespondError::FeedbackRequired => AppError::invalid(
+            "reason",
+            "this pause is a plan: `approved: false` requests changes, and `reason` must say \
+             what to change",
+        ),
+        RespondError::NotAPlan => {
+            AppError::invalid("approved", "only a plan can be sent back for changes")
+        }
     })
 }

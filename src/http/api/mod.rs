@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod create;
 pub mod create_body;
+mod create_plan;
 pub mod decide;
 pub mod decider;
 pub mod health;

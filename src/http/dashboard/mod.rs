@@ -15,6 +15,7 @@ pub mod one_click;
 pub mod one_click_view;
 pub mod pages;
 pub mod pause_page;
+pub mod plan_view;
 pub mod queue;
 pub mod session;
 pub mod settings;

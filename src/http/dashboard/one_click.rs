@@ -172,6 +172,11 @@ fn decide_by_link(
             found,
             Some("The reason is too long (at most 2,000 characters)."),
         ),
+        RespondError::FeedbackRequired => (
+            found,
+            Some("Say what to change: feedback is required to request changes to a plan."),
+        ),
+        RespondError::NotAPlan => (found, Some("Only a plan can be sent back for changes.")),
         // `find` has just checked both (and a person is no key); the page explains what it
         // finds now.
         RespondError::NotFound

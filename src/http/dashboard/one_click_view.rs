@@ -6,9 +6,12 @@ use askama::Template;
 use super::format::shown;
 use super::json_view;
 use crate::domain::decision_links::Link;
+use crate::domain::kind::Kind;
 use crate::domain::pauses::{Pause, Status};
+use crate::domain::plans;
 use crate::domain::users::User;
 use crate::domain::{human_time_rfc, rfc3339, Millis};
+use crate::markdown;
 
 pub struct FormView {
     pub approver: String,
@@ -19,6 +22,8 @@ pub struct FormView {
     pub error: Option<String>,
     /// What the person typed, kept when the form is shown again with an error.
     pub reason: String,
+    /// A plan: "Approve plan" or "Request changes", with feedback required.
+    pub is_plan: bool,
 }
 
 impl FormView {
@@ -39,6 +44,7 @@ impl FormView {
             reason_required,
             error: error.map(str::to_string),
             reason: reason.to_string(),
+            is_plan: pause.kind == Kind::Plan,
         }
     }
 }
@@ -53,18 +59,32 @@ pub struct Page {
     reason: Option<String>,
     form: Option<FormView>,
     context_html: Option<String>,
+    /// A plan's Markdown, rendered by [`markdown::to_html`].
+    plan_html: Option<String>,
 }
 
 impl Page {
     pub fn form(pause: &Pause, form: FormView) -> Page {
+        let plan = plans::text(pause);
+        let (heading, message) = match plan {
+            Some(_) => (
+                "Plan review requested",
+                "Nothing is decided until you press Approve plan or Request changes below.",
+            ),
+            None => (
+                "Approval requested",
+                "Nothing is decided until you press Approve or Reject below.",
+            ),
+        };
         Page {
-            heading: "Approval requested".into(),
-            message: Some("Nothing is decided until you press Approve or Reject below.".into()),
+            heading: heading.into(),
+            message: Some(message.into()),
             action: Some(shown(&pause.action)),
             decided: None,
             reason: None,
             form: Some(form),
             context_html: pause.context.as_deref().map(json_view::render),
+            plan_html: plan.map(|p| markdown::to_html(&shown(&p))),
         }
     }
 
@@ -72,6 +92,7 @@ impl Page {
         let heading = match pause.status(now) {
             Status::Approved => "Approved",
             Status::Rejected => "Rejected",
+            Status::ChangesRequested => "Changes requested",
             Status::Cancelled => "Cancelled",
             _ => "Already decided",
         };
@@ -83,6 +104,7 @@ impl Page {
             reason: pause.reason.clone(),
             form: None,
             context_html: None,
+            plan_html: None,
         }
     }
 
@@ -96,6 +118,7 @@ impl Page {
             reason: pause.and_then(|p| p.reason.clone()),
             form: None,
             context_html: None,
+            plan_html: None,
         }
     }
 
@@ -110,6 +133,7 @@ pub fn decided_line(p: &Pause, now: Millis) -> String {
     let mut s = match status {
         Status::Approved => "Approved".to_string(),
         Status::Rejected => "Rejected".to_string(),
+        Status::ChangesRequested => "Changes requested".to_string(),
         Status::Cancelled => "Cancelled by the agent".to_string(),
         Status::Expired => {
             return format!(

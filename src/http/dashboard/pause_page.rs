@@ -7,6 +7,7 @@ use askama::Template;
 use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
+use super::plan_view::PlanView;
 use super::session::PageSession;
 use crate::domain::event_type::EventType;
 use crate::domain::pauses::{self, Pause, Status};
@@ -54,6 +55,10 @@ pub struct PausePage {
     pub callback_url: Option<String>,
     pub timeline: Vec<Step>,
     pub reason_required: bool,
+    /// For a plan: its Markdown, versions and diff (see `pause_plan.html`).
+    pub plan: Option<PlanView>,
+    /// The status in words ("changes requested").
+    pub status_label: String,
 }
 
 impl HasLayout for PausePage {
@@ -111,6 +116,7 @@ pub async fn show(
     let events = timeline::for_pause(&conn, user.workspace_id, p.id, &id)?;
     let keys = key_labels(&conn, user.workspace_id)?;
     let ws = workspaces::get(&conn, user.workspace_id)?;
+    let plan = PlanView::load(&conn, &p, now)?;
     drop(conn);
     let (ws_id, view_id) = (user.workspace_id, id.clone());
     state
@@ -154,6 +160,8 @@ pub async fn show(
         timeline: steps(&p, &events, now),
         reason_required: ws.reject_reason_required,
         action: shown(&p.action),
+        plan,
+        status_label: status.as_str().replace('_', " "),
     };
     page(&state, &view)
 }

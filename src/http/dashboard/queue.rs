@@ -12,7 +12,7 @@ use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
 use crate::domain::ids::WorkspaceId;
 use crate::domain::pauses::{self, Status};
-use crate::domain::{rfc3339, Millis};
+use crate::domain::{plans, rfc3339, Millis};
 use crate::error::PageError;
 use crate::http::State;
 
@@ -42,6 +42,8 @@ pub struct QueueItem {
     pub expires_at: String,
     pub expires_at_ms: Millis,
     pub expires_in: String,
+    /// A plan: its first characters as text, and plan buttons (feedback required to send back).
+    pub plan_preview: Option<String>,
 }
 
 #[derive(Template)]
@@ -64,6 +66,15 @@ impl HasLayout for QueuePage {
 pub struct QueueItems {
     pub csrf_token: String,
     pub items: Vec<QueueItem>,
+}
+
+/// The first `chars` characters of `text` on one line, with an ellipsis when cut.
+fn preview(text: &str, chars: usize) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(chars) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line,
+    }
 }
 
 fn load(
@@ -96,6 +107,7 @@ fn load(
             expires_at: rfc3339(p.expires_at),
             expires_at_ms: p.expires_at,
             expires_in: human_duration(p.expires_at - now),
+            plan_preview: plans::text(p).map(|t| shown(&preview(&t, 140))),
         })
         .collect();
     Ok((items, page.total))

@@ -205,6 +205,7 @@ impl Scale {
         let outcomes = [
             (d.approved, "approved"),
             (d.rejected, "rejected"),
+            (d.changes_requested, "changes_requested"),
             (d.expired, "expired"),
         ];
         outcomes.into_iter().fold(self.bottom, |base, (n, series)| {
