@@ -5,11 +5,12 @@ use std::path::{Path, PathBuf};
 
 use crate::helpers::spawn_empty_app;
 
-#[tokio::test]
-async fn the_dashboard_works_end_to_end_in_a_real_browser() {
+/// Runs `e2e/<script>` with node against `app` (base URL, key, screenshot directory) and
+/// returns where the screenshots went, or `None` when HOLDPOINT_SKIP_BROWSER is set.
+async fn run_browser_script(script: &str, app: &crate::helpers::TestApp) -> Option<PathBuf> {
     if std::env::var_os("HOLDPOINT_SKIP_BROWSER").is_some() {
         eprintln!("browser test skipped: HOLDPOINT_SKIP_BROWSER is set");
-        return;
+        return None;
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -22,10 +23,9 @@ async fn the_dashboard_works_end_to_end_in_a_real_browser() {
         root.join("e2e/node_modules/playwright-core").exists(),
         "the browser test needs playwright-core: `npm ci --prefix e2e` (./test does it)"
     );
-    let app = spawn_empty_app().await;
     let shots = root.join("target/screenshots");
     let args = [
-        root.join("e2e/dashboard.mjs").display().to_string(),
+        root.join("e2e").join(script).display().to_string(),
         app.address.clone(),
         app.key.clone(),
         shots.display().to_string(),
@@ -40,7 +40,19 @@ async fn the_dashboard_works_end_to_end_in_a_real_browser() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "the browser run failed:\n{log}");
+    assert!(
+        out.status.success(),
+        "the browser run of {script} failed:\n{log}"
+    );
+    Some(shots)
+}
+
+#[tokio::test]
+async fn the_dashboard_works_end_to_end_in_a_real_browser() {
+    let app = spawn_empty_app().await;
+    let Some(shots) = run_browser_script("dashboard.mjs", &app).await else {
+        return;
+    };
     // What the browser did is really in the database.
     let approved: String = app
         .with_db(|c| {
@@ -66,6 +78,25 @@ async fn the_dashboard_works_end_to_end_in_a_real_browser() {
         "webhooks-desktop",
         "settings-desktop",
     ] {
+        assert!(
+            shots.join(format!("{shot}.png")).exists(),
+            "{shot}.png was taken"
+        );
+    }
+}
+
+#[tokio::test]
+async fn questions_plans_and_edits_work_end_to_end_in_a_real_browser() {
+    let app = spawn_empty_app().await;
+    let Some(shots) = run_browser_script("kinds.mjs", &app).await else {
+        return;
+    };
+    // What the browser did is really in the database.
+    assert_eq!(
+        app.count("SELECT count(*) FROM pause_responses WHERE kind = 'request_changes'"),
+        1
+    );
+    for shot in ["plan-phone", "plan-desktop"] {
         assert!(
             shots.join(format!("{shot}.png")).exists(),
             "{shot}.png was taken"
