@@ -4,12 +4,15 @@
 //! nowhere; images are not loaded (a remote image in an email is a tracking pixel) but shown as
 //! links to them.
 
+use crate::domain::text::{escape_html as escape, mark_bidi};
 use pulldown_cmark::{html, CowStr, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 const REL: &str = "noopener noreferrer nofollow";
 
 /// The HTML of `markdown`; every piece of agent text in it is escaped.
 pub fn to_html(markdown: &str) -> String {
+    // Bidi controls become visible markers before parsing: the markers are plain ASCII.
+    let markdown = &*mark_bidi(markdown);
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let events = Parser::new_ext(markdown, options).map(defuse);
@@ -80,24 +83,19 @@ pub fn safe_url(url: &str) -> &str {
     }
 }
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bidi_controls_in_a_plan_are_shown_as_markers() {
+        let html = to_html("Delete \u{202E}txt.exe and [\u{2066}x](https://e.example/\u{202E})");
+        assert!(
+            !html.chars().any(crate::domain::text::is_bidi_control),
+            "{html}"
+        );
+        assert!(html.contains("Delete [U+202E]txt.exe"), "{html}");
+    }
 
     #[test]
     fn raw_html_is_shown_as_text() {

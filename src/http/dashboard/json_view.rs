@@ -13,21 +13,7 @@ const MAX_DEPTH: usize = 32;
 /// Objects and arrays with more entries start collapsed.
 const OPEN_UP_TO: usize = 20;
 
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if text::is_bidi_control(c) => out.push_str(&text::mark_bidi(&c.to_string())),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::domain::text::escape_html as escape;
 
 /// HTML for `json` (the agent's raw JSON text); invalid JSON is shown as escaped text.
 pub fn render(json: &str) -> String {
