@@ -34,6 +34,15 @@ fuzz_target!(|data: &[u8]| {
         let url = url::Url::parse(u).expect("callbackUrl parses");
         assert!(matches!(url.scheme(), "http" | "https") && url.host().is_some());
     }
+    if let Some(qs) = &req.questions {
+        assert_eq!(req.kind, Kind::Question);
+        assert!((1..=10).contains(&qs.len()));
+        for q in qs {
+            assert!((1..=500).contains(&q.question.chars().count()));
+            assert!(q.options.len() <= 10);
+            assert!(!q.options.is_empty() || q.allow_free_text);
+        }
+    }
     if let Some(p) = &req.plan {
         assert_eq!(req.kind, Kind::Plan, "a plan only with kind plan");
         assert!((1..=32 * 1024).contains(&p.len()) && !p.contains('\0'));

@@ -108,6 +108,7 @@ pub const KNOWN_EVENTS: &[EventType] = &[
     EventType::PauseCreated,
     EventType::PauseApproved,
     EventType::PauseRejected,
+    EventType::PauseAnswered,
     EventType::PauseChangesRequested,
     EventType::PauseCancelled,
     EventType::PauseExpired,

@@ -23,6 +23,11 @@ impl Tokens {
         format!("/d/{}?intent=approve", self.token)
     }
 
+    /// The path behind a question email's one link: the page offers the answer form.
+    pub fn answer_path(&self) -> String {
+        format!("/d/{}", self.token)
+    }
+
     /// The path behind the Reject button.
     pub fn reject_path(&self) -> String {
         format!("/d/{}?intent=reject", self.token)

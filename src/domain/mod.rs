@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod pauses;
 pub mod plans;
+pub mod questions;
 pub mod quotas;
 pub mod respond;
 pub mod retention;

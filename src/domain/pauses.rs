@@ -51,6 +51,8 @@ pub struct Pause {
     /// The plan this one revises, and the plan that revised this one (see `plans`).
     pub revises: Option<Uuid>,
     pub revised_by: Option<Uuid>,
+    /// A JSON object with what was answered (`answers`, ...); None until then.
+    pub response_json: Option<String>,
 }
 
 impl Pause {
@@ -74,15 +76,15 @@ pub(crate) const SELECT: &str =
     u.email, u.name, p.reason, p.version, p.context_purged_at, p.kind, p.request_json,
     (SELECT r.watch_id FROM pauses r WHERE r.id = p.revises_id),
     (SELECT n.watch_id FROM pauses n WHERE n.revises_id = p.id),
-    dk.name, dk.prefix
+    p.response_json, dk.name, dk.prefix
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
     LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
     let watch: [u8; 16] = r.get(1)?;
     let email: Option<String> = r.get(13)?;
-    // The deciding key's name and prefix come last (columns 22 and 23).
-    let key_prefix: Option<String> = r.get(23)?;
+    // The deciding key's name and prefix come last (columns 23 and 24).
+    let key_prefix: Option<String> = r.get(24)?;
     Ok(Pause {
         id: r.get(0)?,
         watch_id: Uuid::from_bytes(watch),
@@ -103,7 +105,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
                 name: r.get(14).unwrap_or_default(),
             }),
             (None, Some(prefix)) => Some(DecidedBy::Key {
-                name: r.get(22).unwrap_or_default(),
+                name: r.get(23).unwrap_or_default(),
                 prefix,
             }),
             (None, None) => None,
@@ -115,6 +117,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         request_json: r.get(19)?,
         revises: r.get::<_, Option<[u8; 16]>>(20)?.map(Uuid::from_bytes),
         revised_by: r.get::<_, Option<[u8; 16]>>(21)?.map(Uuid::from_bytes),
+        response_json: r.get(22)?,
     })
 }
 
@@ -223,6 +226,7 @@ pub fn create(
         context_purged_at: None,
         kind: p.kind,
         request_json: p.request_json,
+        response_json: None,
         revises: p.revises,
         revised_by: None,
     };

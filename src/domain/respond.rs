@@ -8,16 +8,16 @@
 //! approver who answered first, is seen.
 
 use rusqlite::{params, Connection};
-use serde_json::json;
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::audit::Entry;
 use super::deciders::{self, Who};
 use super::event_type::EventType;
 use super::kind::Kind;
 use super::pauses::{self, Outcome, Pause, Status};
+use super::questions::AnswerError;
 use super::scopes::KeyScope;
-use super::{decision_links, text, workspaces, Millis};
+use super::{text, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::error::AppResult;
@@ -25,7 +25,7 @@ use crate::error::AppResult;
 /// The longest reason a person may give, in characters.
 pub const MAX_REASON_CHARS: usize = 2000;
 
-/// What a person answers. Questions' answers are to come.
+/// What a person answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
     Approve {
@@ -38,6 +38,11 @@ pub enum Response {
     /// plan becomes this ([`Response::for_kind`]): a plan is never rejected.
     RequestChanges {
         feedback: Option<String>,
+    },
+    /// Answers to a question pause as the person sent them: checked against its questions in
+    /// the transaction that records them (see [`check_answers`](crate::domain::questions::check_answers)).
+    Answer {
+        answers: Map<String, Value>,
     },
 }
 
@@ -54,6 +59,7 @@ impl Response {
         match self {
             Response::Approve { reason } | Response::Reject { reason } => reason.as_deref(),
             Response::RequestChanges { feedback } => feedback.as_deref(),
+            Response::Answer { .. } => None,
         }
     }
 
@@ -63,6 +69,7 @@ impl Response {
             Response::Approve { .. } => "approve",
             Response::Reject { .. } => "reject",
             Response::RequestChanges { .. } => "request_changes",
+            Response::Answer { .. } => "answer",
         }
     }
 
@@ -71,6 +78,7 @@ impl Response {
             Response::Approve { .. } => Status::Approved,
             Response::Reject { .. } => Status::Rejected,
             Response::RequestChanges { .. } => Status::ChangesRequested,
+            Response::Answer { .. } => Status::Answered,
         }
     }
 
@@ -79,6 +87,7 @@ impl Response {
             Response::Approve { .. } => EventType::PauseApproved,
             Response::Reject { .. } => EventType::PauseRejected,
             Response::RequestChanges { .. } => EventType::PauseChangesRequested,
+            Response::Answer { .. } => EventType::PauseAnswered,
         }
     }
 
@@ -175,6 +184,11 @@ pub enum RespondError {
     FeedbackRequired,
     /// A request for changes on a pause that is not a plan.
     NotAPlan,
+    /// The response does not fit the pause's kind (approving a question, answering an
+    /// approval): why, for the caller.
+    WrongKind(String),
+    /// An answer that does not fit its question.
+    InvalidAnswer(AnswerError),
 }
 
 /// Checks `response` against the responder, the workspace's rules and the pause, then resolves
@@ -206,18 +220,22 @@ pub fn respond(
     if let Some(refused) = check_reason(conn, who.workspace_id, &response, reason.as_deref())? {
         return Ok(Err(refused));
     }
-    let status = response.resolves_to();
-    let entry = Entry {
-        workspace_id: Some(who.workspace_id),
-        actor: who.actor(),
-        event: response.event(),
-        subject: Some(watch_id.to_string()),
-        details: Some(json!({ "reason": reason, "via": responder.via().as_str() })),
+    let response_json = match checked_response(&pause, &response, now) {
+        Ok(json) => json,
+        Err(refused) => return Ok(Err(refused)),
     };
+    let status = response.resolves_to();
+    let entry = audit_entry(
+        &who,
+        responder,
+        &pause,
+        &response,
+        (&reason, &response_json),
+    );
     let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
-                 decided_by_key = ?6, version = version + 1
+                 response_json = ?6, decided_by_key = ?7, version = version + 1
              WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
         )?
         .execute(params![
@@ -226,6 +244,7 @@ pub fn respond(
             who.user_id,
             reason,
             id,
+            response_json,
             who.key.map(|k| k.id)
         ])
     })?;
@@ -233,15 +252,12 @@ pub fn respond(
         Outcome::Changed(p) => p,
         Outcome::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
     };
-    let response_id = record(
-        ctx.conn,
-        now,
-        &pause,
-        &who,
-        responder,
-        response.kind(),
+    let recorded = Recorded {
+        kind: response.kind(),
         reason,
-    )?;
+        response_json: pause.response_json.clone(),
+    };
+    let response_id = record(ctx.conn, now, &pause, &who, responder, recorded)?;
     Ok(Ok(Responded { pause, response_id }))
 }
 
@@ -278,36 +294,12 @@ fn too_late(pause: Pause, now: Millis) -> RespondError {
     }
 }
 
-fn record(
-    conn: &Connection,
-    now: Millis,
-    pause: &Pause,
-    who: &Who,
-    responder: Responder,
-    kind: &str,
-    reason: Option<String>,
-) -> AppResult<i64> {
-    conn.prepare_cached(
-        "INSERT INTO pause_responses (pause_id, responder_type, user_id, api_key_id, kind, reason,
-                                      via, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![
-        pause.id,
-        if who.key.is_some() { "key" } else { "user" },
-        who.user_id,
-        who.key.map(|k| k.id),
-        kind,
-        reason,
-        responder.via().as_str(),
-        now
-    ])?;
-    let id = conn.last_insert_rowid();
-    if let Responder::EmailLink { link_id, .. } = responder {
-        decision_links::mark_used(conn, now, link_id)?;
-    }
-    Ok(id)
-}
+#[path = "respond_kinds.rs"]
+mod kinds;
+use kinds::checked_response;
+#[path = "respond_record.rs"]
+mod recording;
+use recording::{audit_entry, record, Recorded};
 
 #[cfg(test)]
 #[path = "respond_rules_tests.rs"]

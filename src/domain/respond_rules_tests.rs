@@ -7,6 +7,7 @@ use super::tests::{
     approve, by, db, new_pause, reject, run, written, ALICE, BOB, DISABLED, ELSEWHERE, NOW,
 };
 use super::*;
+use crate::domain::decision_links;
 use crate::domain::ids::WorkspaceId;
 
 #[test]

@@ -13,6 +13,8 @@ sql_enum! {
         Rejected => "rejected",
         Expired => "expired",
         Cancelled => "cancelled",
+        /// A question pause a person answered (`pauses.response_json` holds the answers).
+        Answered => "answered",
         /// A plan sent back with feedback (`reason`); the agent may submit a revision.
         ChangesRequested => "changes_requested",
     }

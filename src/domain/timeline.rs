@@ -29,10 +29,11 @@ const FOR_PAUSE: &str = "
         LEFT JOIN users u ON a.actor_type = 'user' AND u.id = a.actor_id
         LEFT JOIN api_keys k ON a.actor_type = 'key' AND k.id = a.actor_id
         WHERE a.subject = ?1 AND a.workspace_id = ?2
-          AND a.event NOT IN ('pause.approved', 'pause.rejected')
+          AND a.event NOT IN ('pause.approved', 'pause.rejected', 'pause.answered')
         UNION ALL
         SELECT r.created_at, 1, r.id,
-               CASE r.kind WHEN 'approve' THEN 'pause.approved' ELSE 'pause.rejected' END,
+               CASE r.kind WHEN 'approve' THEN 'pause.approved' WHEN 'answer' THEN 'pause.answered'
+                   ELSE 'pause.rejected' END,
                r.responder_type, u.email, NULL, NULL,
                json_object('reason', r.reason, 'via', r.via)
         FROM pause_responses r

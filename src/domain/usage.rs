@@ -47,12 +47,15 @@ pub struct DayCounts {
     pub created: i64,
     pub approved: i64,
     pub rejected: i64,
+    /// Question pauses answered.
+    pub answered: i64,
     /// Plans sent back with feedback.
     pub changes_requested: i64,
     pub expired: i64,
 }
 
-/// Each pause counts on the day of the event: created on `created_at`, decided on
+/// Each pause counts on the day of the event: created on `created_at`, decided (approved,
+/// rejected, answered, changes requested) on
 /// `decided_at`, expired on `expires_at` (a pending pause past it is expired, as readers see it).
 /// A pause lives at most 30 days, so the `created_at` bound on expiries is only there to let the
 /// `(workspace_id, created_at)` index narrow the search.
@@ -63,7 +66,7 @@ static DAILY: LazyLock<String> = LazyLock::new(|| {
        WHERE workspace_id = :ws AND is_test = :test AND created_at >= :start AND created_at < :end
       UNION ALL
       SELECT status, decided_at FROM pauses
-       WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected', 'changes_requested')
+       WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected', 'answered', 'changes_requested')
          AND decided_at >= :start AND decided_at < :end
       UNION ALL
       SELECT 'expired', expires_at FROM pauses
@@ -103,6 +106,7 @@ pub fn daily(
             "created" => d.created += n,
             "approved" => d.approved += n,
             "rejected" => d.rejected += n,
+            "answered" => d.answered += n,
             "changes_requested" => d.changes_requested += n,
             _ => d.expired += n,
         }
@@ -110,8 +114,8 @@ pub fn daily(
     Ok(days)
 }
 
-/// Milliseconds from creation to decision of the pauses decided (approved, rejected, changes
-/// requested) in `month`,
+/// Milliseconds from creation to decision of the pauses decided (approved, rejected, answered,
+/// changes requested) in `month`,
 /// ascending.
 pub fn decision_times(
     conn: &Connection,
@@ -121,7 +125,7 @@ pub fn decision_times(
 ) -> rusqlite::Result<Vec<Millis>> {
     let mut stmt = conn.prepare_cached(
         "SELECT decided_at - created_at FROM pauses
-         WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected', 'changes_requested')
+         WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected', 'answered', 'changes_requested')
            AND decided_at >= :start AND decided_at < :end
          ORDER BY 1",
     )?;
@@ -166,6 +170,7 @@ pub fn summary(
         created: t.created + d.created,
         approved: t.approved + d.approved,
         rejected: t.rejected + d.rejected,
+        answered: t.answered + d.answered,
         changes_requested: t.changes_requested + d.changes_requested,
         expired: t.expired + d.expired,
     });

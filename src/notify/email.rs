@@ -11,7 +11,7 @@ use crate::domain::ids::{PauseId, UserId};
 use crate::domain::outbox::{Message, Outcome};
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::text::mark_bidi;
-use crate::domain::{human_time_rfc, notifications, plans, rfc3339, users};
+use crate::domain::{human_time_rfc, notifications, plans, questions, rfc3339, users};
 use crate::error::AppResult;
 use crate::markdown;
 use crate::services::Services;
@@ -44,6 +44,10 @@ pub struct View {
     pub reject_url: String,
     pub pause_url: String,
     pub base_url: String,
+    /// A question pause's questions: the email then has one link to the answer page instead
+    /// of Approve and Reject.
+    pub questions: Option<Vec<String>>,
+    pub answer_url: String,
     /// A plan's Markdown as sent (the text part) and rendered by [`markdown::to_html`] (the
     /// HTML part); None for other kinds.
     pub plan: Option<String>,
@@ -72,6 +76,12 @@ impl View {
             reject_url: format!("{base_url}{}", tokens.reject_path()),
             pause_url: format!("{base_url}/pauses/{}", pause.watch_id),
             base_url: base_url.to_string(),
+            questions: questions::questions_of(pause.request_json.as_deref()).map(|qs| {
+                qs.iter()
+                    .map(|q| mark_bidi(&q.question).into_owned())
+                    .collect()
+            }),
+            answer_url: format!("{base_url}{}", tokens.answer_path()),
             plan_html: plan.as_deref().map(markdown::to_html),
             plan,
         }
@@ -88,9 +98,10 @@ impl View {
         if one_line.chars().count() > SUBJECT_CHARS {
             action.push('…');
         }
-        let what = match self.plan {
-            Some(_) => "Plan review needed",
-            None => "Approval needed",
+        let what = match (&self.plan, &self.questions) {
+            (Some(_), _) => "Plan review needed",
+            (_, Some(_)) => "Answer needed",
+            (None, None) => "Approval needed",
         };
         format!("{what}: {}", action.trim())
     }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::domain::kind::Kind;
+use crate::domain::questions::Question;
 
 /// The JSON object an agent sends; unknown members are refused.
 #[derive(Deserialize)]
@@ -30,6 +31,32 @@ pub struct CreateBody<'a> {
     /// The watchId of the plan this one revises (kind `plan` only).
     #[serde(default)]
     pub revises: Option<String>,
+    #[serde(default)]
+    pub questions: Option<Vec<QuestionBody>>,
+}
+
+/// One of a question pause's `questions`, as sent; `None` means "not given" (the parser fills
+/// the defaults and refuses contradictions such as no options with `allowFreeText: false`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct QuestionBody {
+    pub question: String,
+    #[serde(default)]
+    pub header: Option<String>,
+    #[serde(default)]
+    pub options: Vec<OptionBody>,
+    #[serde(default)]
+    pub multi_select: Option<bool>,
+    #[serde(default)]
+    pub allow_free_text: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionBody {
+    pub label: String,
+    #[serde(default)]
+    pub description: Option<String>,
 }
 
 /// A valid create request: what the agent asked for, before a key and workspace are attached.
@@ -49,4 +76,6 @@ pub struct CreateRequest {
     pub plan: Option<String>,
     /// Only with a plan; whether it may be revised is checked when the pause is created.
     pub revises: Option<uuid::Uuid>,
+    /// For kind `question`: 1 to 10 valid questions, defaults filled in.
+    pub questions: Option<Vec<Question>>,
 }

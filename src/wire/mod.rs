@@ -8,6 +8,6 @@ pub mod pause;
 pub mod problem;
 pub mod slack;
 
-pub use create::{CreateBody, CreateRequest};
+pub use create::{CreateBody, CreateRequest, OptionBody, QuestionBody};
 pub use pause::{EventBody, ListPage, PauseView};
 pub use problem::{ProblemBody, ProblemType};

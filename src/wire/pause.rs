@@ -9,6 +9,7 @@ use crate::domain::kind::Kind;
 use crate::domain::plans;
 
 use crate::domain::pauses::{DecidedBy, Pause};
+use crate::domain::questions;
 use crate::domain::{rfc3339, Millis};
 
 /// The pause as the API shows it. `context` and `metadata` are the agent's JSON, verbatim.
@@ -41,6 +42,12 @@ pub struct PauseView<'a> {
     pub revises: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revised_by: Option<String>,
+    /// A question pause's questions (defaults filled in).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub questions: Option<serde_json::Value>,
+    /// An answered question pause's answers: `{"<question>": "<label or text>" | [labels]}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub answers: Option<serde_json::Value>,
 }
 
 impl Pause {
@@ -71,12 +78,23 @@ impl Pause {
             plan: plans::text(self),
             revises: self.revises.map(|w| w.to_string()),
             revised_by: self.revised_by.map(|w| w.to_string()),
+            questions: (self.kind == Kind::Question)
+                .then(|| questions_view(self.request_json.as_deref()))
+                .flatten(),
+            answers: questions::answers_of(self.response_json.as_deref()),
         }
     }
 
     pub fn to_value(&self, base_url: &str, now: Millis) -> serde_json::Value {
         serde_json::to_value(self.view(base_url, now)).unwrap_or_else(|_| json!({}))
     }
+}
+
+fn questions_view(request_json: Option<&str>) -> Option<serde_json::Value> {
+    serde_json::from_str::<serde_json::Value>(request_json?)
+        .ok()?
+        .get_mut("questions")
+        .map(serde_json::Value::take)
 }
 
 /// A page of `GET /api/pause`, serialised straight from the views (going through `json!`

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::domain::pauses::{Pause, Status};
-use crate::domain::{human_time_rfc, rfc3339, text, Millis};
+use crate::domain::{human_time_rfc, questions, rfc3339, text, Millis};
 
 /// Context longer than this is cut (Slack refuses a section text over 3000 characters).
 const CONTEXT_CHARS: usize = 500;
@@ -41,10 +41,24 @@ pub fn pause_created(base_url: &str, pause: &Pause) -> String {
     let action = escape(&truncate(&pause.action, ACTION_CHARS));
     let url = pause_url(base_url, pause);
     let expires = human_time_rfc(&rfc3339(pause.expires_at));
+    let asked = questions::questions_of(pause.request_json.as_deref());
+    let needed = match asked {
+        Some(_) => "Answer needed",
+        None => "Approval needed",
+    };
     let mut blocks = vec![
-        json!({ "type": "header", "text": { "type": "plain_text", "text": "Approval needed" } }),
+        json!({ "type": "header", "text": { "type": "plain_text", "text": needed } }),
         json!({ "type": "section", "text": { "type": "mrkdwn", "text": format!("*{action}*") } }),
     ];
+    if let Some(asked) = &asked {
+        let list: Vec<String> = asked
+            .iter()
+            .map(|q| format!("• {}", escape(&truncate(&q.question, 200))))
+            .collect();
+        blocks.push(
+            json!({ "type": "section", "text": { "type": "mrkdwn", "text": list.join("\n") } }),
+        );
+    }
     if let Some(context) = &pause.context {
         let summary = escape(&truncate(context, CONTEXT_CHARS));
         blocks.push(json!({
@@ -56,11 +70,15 @@ pub fn pause_created(base_url: &str, pause: &Pause) -> String {
         "type": "context",
         "elements": [{ "type": "mrkdwn", "text": format!("Expires {expires}") }],
     }));
-    blocks.push(json!({
-        "type": "actions",
-        "elements": [button("Approve…", "approve", &url, "primary"), button("Reject…", "reject", &url, "danger")],
-    }));
-    json!({ "text": format!("Approval needed: {action}"), "blocks": blocks }).to_string()
+    let buttons = match asked {
+        Some(_) => vec![button("Answer…", "answer", &url, "primary")],
+        None => vec![
+            button("Approve…", "approve", &url, "primary"),
+            button("Reject…", "reject", &url, "danger"),
+        ],
+    };
+    blocks.push(json!({ "type": "actions", "elements": buttons }));
+    json!({ "text": format!("{needed}: {action}"), "blocks": blocks }).to_string()
 }
 
 fn button(label: &str, id: &str, url: &str, style: &str) -> Value {
@@ -90,7 +108,36 @@ pub fn pause_decided(pause: &Pause, now: Millis) -> String {
         .as_deref()
         .map(|r| format!(": {}", escape(&truncate(r, 500))))
         .unwrap_or_default();
-    json!({ "text": format!("*{action}* was {status}{by}{reason}") }).to_string()
+    let answers = answers_line(pause);
+    json!({ "text": format!("*{action}* was {status}{by}{reason}{answers}") }).to_string()
+}
+
+/// `: Which region? → eu; Which days? → Mon, Tue` for an answered question pause.
+fn answers_line(pause: &Pause) -> String {
+    let Some(serde_json::Value::Object(answers)) =
+        questions::answers_of(pause.response_json.as_deref())
+    else {
+        return String::new();
+    };
+    let parts: Vec<String> = answers
+        .iter()
+        .map(|(q, a)| {
+            let a = match a {
+                Value::Array(items) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.as_str().unwrap_or_default().to_string(),
+            };
+            format!(
+                "{} → {}",
+                escape(&truncate(q, 100)),
+                escape(&truncate(&a, 200))
+            )
+        })
+        .collect();
+    format!(": {}", parts.join("; "))
 }
 
 #[cfg(test)]

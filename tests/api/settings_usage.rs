@@ -230,9 +230,10 @@ async fn usage_counts_created_decided_and_expired_pauses_with_decision_times() {
     assert!(html.contains("<title id=\"chart-title\">Pauses per day, November 2026</title>"));
     assert!(html.contains("<title>November 15: 4 created</title>"));
     assert!(html.contains("<title>November 15: 2 expired</title>"));
-    // Created, approved, rejected, changes requested (plans), expired.
-    assert!(html
-        .contains("<th scope=\"row\">15</th><td>4</td><td>1</td><td>1</td><td>0</td><td>2</td>"));
+    // Created, approved, rejected, answered (questions), changes requested (plans), expired.
+    assert!(html.contains(
+        "<th scope=\"row\">15</th><td>4</td><td>1</td><td>1</td><td>0</td><td>0</td><td>2</td>"
+    ));
 }
 
 #[tokio::test]

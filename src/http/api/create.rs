@@ -7,7 +7,7 @@ use super::auth::{self, UnmeteredApiKey};
 use crate::app::{self, create::CreatePause};
 use crate::domain::idempotency;
 use crate::domain::pauses::{self, NewPause};
-use crate::domain::{quotas, secrets};
+use crate::domain::{questions, quotas, secrets};
 use crate::error::{AppError, AppResult, RATELIMIT, RATELIMIT_POLICY};
 use crate::http::{content_type, read_body, State};
 
@@ -84,6 +84,12 @@ async fn handle(
 /// Parses and validates the body for this key; errors name the offending field.
 fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPause> {
     let r = parse_create_request(body)?;
+    // Each kind owns its members of `request_json`; the kinds exclude each other.
+    let request_json = r
+        .plan
+        .as_deref()
+        .map(crate::domain::plans::request_json)
+        .or_else(|| r.questions.as_deref().map(questions::request_json));
     Ok(NewPause {
         workspace_id: key.workspace_id,
         api_key_id: key.id,
@@ -94,7 +100,7 @@ fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPa
         callback_url: r.callback_url,
         timeout_secs: r.timeout_secs,
         kind: r.kind,
-        request_json: r.plan.as_deref().map(crate::domain::plans::request_json),
+        request_json,
         revises: r.revises,
     })
 }

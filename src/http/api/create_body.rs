@@ -7,6 +7,7 @@ use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::create_plan::{parse_kind, validate_plan};
+use super::create_questions;
 pub use crate::domain::plans::MAX_PLAN_BYTES;
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
@@ -53,10 +54,12 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
     }
     let kind = parse_kind(parsed.kind.as_deref())?;
     let (plan, revises) = validate_plan(kind, parsed.plan, parsed.revises)?;
+    let questions = create_questions::for_kind(kind, parsed.questions)?;
     Ok(CreateRequest {
         kind,
         plan,
         revises,
+        questions,
         action,
         context,
         metadata: parsed.metadata.map(validate_metadata).transpose()?,

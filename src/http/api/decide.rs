@@ -86,7 +86,7 @@ pub async fn approve(
 }
 
 /// A browser gets a readable page, a program gets problem+json.
-fn fail(req: &HttpRequest, e: AppError) -> HttpResponse {
+pub(super) fn fail(req: &HttpRequest, e: AppError) -> HttpResponse {
     if content_type(req) == "application/x-www-form-urlencoded" && accepts_html(req) {
         crate::error::PageError::App(e).error_response()
     } else {
@@ -94,7 +94,7 @@ fn fail(req: &HttpRequest, e: AppError) -> HttpResponse {
     }
 }
 
-fn accepts_html(req: &HttpRequest) -> bool {
+pub(super) fn accepts_html(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
@@ -102,7 +102,7 @@ fn accepts_html(req: &HttpRequest) -> bool {
 }
 
 /// For a stale page, who won matters more than the fact of a conflict.
-fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String) {
+pub(super) fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String) {
     match outcome {
         Outcome::Changed(p) => (
             "notice",
@@ -206,7 +206,7 @@ async fn decide(
 
 /// A response that came too late answers like any change to a settled pause (409 with the
 /// pause, or for a form who won); the others are the caller's to fix. Shared with `/answer`.
-pub fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Outcome> {
+pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Outcome> {
     Err(match refused {
         RespondError::AlreadyDecided(p) | RespondError::Cancelled(p) | RespondError::Expired(p) => {
             return Ok(Outcome::AlreadyFinal(*p))
@@ -237,5 +237,7 @@ pub fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Outcome> {
         RespondError::NotAPlan => {
             AppError::invalid("approved", "only a plan can be sent back for changes")
         }
+        RespondError::WrongKind(detail) => AppError::invalid("kind", detail),
+        RespondError::InvalidAnswer(e) => AppError::invalid(e.field, e.detail),
     })
 }

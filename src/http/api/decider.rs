@@ -12,6 +12,7 @@ use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use super::auth::{authenticate, rate_limit};
 use crate::domain::api_keys::AuthKey;
+use crate::domain::ids::WorkspaceId;
 use crate::domain::respond::{Responder, Via};
 use crate::domain::scopes::KeyScope;
 use crate::error::{AppError, AppResult};
@@ -45,6 +46,14 @@ impl Decider {
                 via,
             },
             Decider::Key(key) => Responder::ApiKey { key_id: key.id },
+        }
+    }
+
+    /// The workspace the decider belongs to.
+    pub fn workspace_id(&self) -> WorkspaceId {
+        match self {
+            Decider::Person(signed) => signed.user().workspace_id,
+            Decider::Key(key) => key.workspace_id,
         }
     }
 

@@ -1,9 +1,11 @@
 //! The agent-facing JSON API.
 
+pub mod answer;
 pub mod auth;
 pub mod create;
 pub mod create_body;
 mod create_plan;
+pub mod create_questions;
 pub mod decide;
 pub mod decider;
 pub mod health;
@@ -35,6 +37,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/pause/{watch_id}/approve")
             .route(web::post().to(decide::approve))
+            .default_service(only("POST")),
+    )
+    .service(
+        web::resource("/api/pause/{watch_id}/answer")
+            .route(web::post().to(answer::answer))
             .default_service(only("POST")),
     );
 }

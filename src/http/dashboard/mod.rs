@@ -1,6 +1,7 @@
 //! Server-rendered pages for humans: sign-in and the approvers' queue.
 
 pub mod account;
+pub mod answer_form;
 pub mod audit;
 pub mod audit_export;
 pub mod format;

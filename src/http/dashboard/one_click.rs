@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use super::answer_form;
 use super::layout::parse_form;
 use super::one_click_view::{FormView, Page};
 use super::session::{anonymous_form_token, check_anonymous_form_token};
@@ -14,7 +15,7 @@ use crate::db::WriteCtx;
 use crate::domain::decision_links::{self, Link};
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::respond::{self, RespondError, Responder, Response};
-use crate::domain::{text, users, workspaces, Millis};
+use crate::domain::{questions, text, users, workspaces, Millis};
 use crate::error::{AppResult, PageError};
 use crate::http::{page_limit, State};
 use crate::rate_limit::PageGroup;
@@ -112,14 +113,15 @@ pub async fn submit(
     let token = path.into_inner();
     let now = state.now();
     let found = find(&*state.read()?, &token, now)?;
-    let Found::Open(..) = &found else {
+    let Found::Open(_, pause, _) = &found else {
         return render(&state, &req, found, None, "");
     };
+    let asked = questions::questions_of(pause.request_json.as_deref());
     // Only invisible characters (spaces, zero-width) count as no reason at all.
     let reason = text::reason(Some(&form.reason)).unwrap_or_default();
     let refusal = if check_anonymous_form_token(&state, &req, &form.csrf_token).is_err() {
         Some("The form expired or was not sent from this page; nothing was decided. Please confirm again.")
-    } else if !matches!(form.approved.as_str(), "true" | "false") {
+    } else if asked.is_none() && !matches!(form.approved.as_str(), "true" | "false") {
         Some("Choose Approve or Reject.")
     } else {
         None
@@ -127,7 +129,16 @@ pub async fn submit(
     if let Some(refused) = refusal {
         return render(&state, &req, found, Some(refused), &reason);
     }
-    let response = Response::new(form.approved == "true", Some(reason.clone()));
+    let response = match asked {
+        // A question pause: the form's fields are its answers.
+        Some(asked) => Response::Answer {
+            answers: answer_form::answers_from_form(
+                &asked,
+                &parse_form::<Vec<(String, String)>>(&body)?,
+            ),
+        },
+        None => Response::new(form.approved == "true", Some(reason.clone())),
+    };
     let (found, refused) = state
         .writer
         .run(move |ctx| decide_by_link(ctx, now, &token, response))
@@ -137,7 +148,7 @@ pub async fn submit(
     } else {
         ""
     };
-    render(&state, &req, found, refused, typed)
+    render(&state, &req, found, refused.as_deref(), typed)
 }
 
 /// Re-checks the link inside the writer (a second POST may have won meanwhile) and responds as
@@ -148,7 +159,7 @@ fn decide_by_link(
     now: Millis,
     token: &str,
     response: Response,
-) -> AppResult<(Found, Option<&'static str>)> {
+) -> AppResult<(Found, Option<String>)> {
     let found = find(ctx.conn, token, now)?;
     let Found::Open(link, pause, user) = &found else {
         return Ok((found, None));
@@ -165,18 +176,24 @@ fn decide_by_link(
         RespondError::AlreadyDecided(p) | RespondError::Cancelled(p) | RespondError::Expired(p) => {
             (Found::Decided(*p), None)
         }
-        RespondError::ReasonRequired => {
-            (found, Some("This workspace requires a reason to reject."))
-        }
+        RespondError::ReasonRequired => (
+            found,
+            Some("This workspace requires a reason to reject.".into()),
+        ),
         RespondError::ReasonTooLong => (
             found,
-            Some("The reason is too long (at most 2,000 characters)."),
+            Some("The reason is too long (at most 2,000 characters).".into()),
         ),
+        RespondError::InvalidAnswer(e) => (found, Some(capitalised(&e.detail))),
+        RespondError::WrongKind(detail) => (found, Some(detail)),
         RespondError::FeedbackRequired => (
             found,
-            Some("Say what to change: feedback is required to request changes to a plan."),
+            Some("Say what to change: feedback is required to request changes to a plan.".into()),
         ),
-        RespondError::NotAPlan => (found, Some("Only a plan can be sent back for changes.")),
+        RespondError::NotAPlan => (
+            found,
+            Some("Only a plan can be sent back for changes.".into()),
+        ),
         // `find` has just checked both (and a person is no key); the page explains what it
         // finds now.
         RespondError::NotFound
@@ -184,6 +201,13 @@ fn decide_by_link(
         | RespondError::SelfDecision
         | RespondError::InsufficientScope(_) => (find(ctx.conn, token, now)?, None),
     })
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str() + ".")
+        .unwrap_or_default()
 }
 
 /// Every answer under `/d/`: never cached, indexed, or sent on as a Referer.

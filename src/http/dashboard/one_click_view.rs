@@ -3,6 +3,7 @@
 
 use askama::Template;
 
+use super::answer_form::QuestionsView;
 use super::format::shown;
 use super::json_view;
 use crate::domain::decision_links::Link;
@@ -59,6 +60,8 @@ pub struct Page {
     reason: Option<String>,
     form: Option<FormView>,
     context_html: Option<String>,
+    /// A question pause: its fields in the form, or the answers once given.
+    questions: Option<QuestionsView>,
     /// A plan's Markdown, rendered by [`markdown::to_html`].
     plan_html: Option<String>,
 }
@@ -66,12 +69,17 @@ pub struct Page {
 impl Page {
     pub fn form(pause: &Pause, form: FormView) -> Page {
         let plan = plans::text(pause);
-        let (heading, message) = match plan {
-            Some(_) => (
+        let questions = QuestionsView::of(pause.request_json.as_deref(), None);
+        let (heading, message) = match (&plan, &questions) {
+            (Some(_), _) => (
                 "Plan review requested",
                 "Nothing is decided until you press Approve plan or Request changes below.",
             ),
-            None => (
+            (_, Some(_)) => (
+                "Your answer is requested",
+                "Nothing is sent until you press Send answers below.",
+            ),
+            (None, None) => (
                 "Approval requested",
                 "Nothing is decided until you press Approve or Reject below.",
             ),
@@ -85,6 +93,7 @@ impl Page {
             form: Some(form),
             context_html: pause.context.as_deref().map(json_view::render),
             plan_html: plan.map(|p| markdown::to_html(&shown(&p))),
+            questions,
         }
     }
 
@@ -92,6 +101,7 @@ impl Page {
         let heading = match pause.status(now) {
             Status::Approved => "Approved",
             Status::Rejected => "Rejected",
+            Status::Answered => "Answered",
             Status::ChangesRequested => "Changes requested",
             Status::Cancelled => "Cancelled",
             _ => "Already decided",
@@ -104,6 +114,10 @@ impl Page {
             reason: pause.reason.clone(),
             form: None,
             context_html: None,
+            questions: QuestionsView::of(
+                pause.request_json.as_deref(),
+                pause.response_json.as_deref(),
+            ),
             plan_html: None,
         }
     }
@@ -118,6 +132,7 @@ impl Page {
             reason: pause.and_then(|p| p.reason.clone()),
             form: None,
             context_html: None,
+            questions: None,
             plan_html: None,
         }
     }
@@ -133,6 +148,7 @@ pub fn decided_line(p: &Pause, now: Millis) -> String {
     let mut s = match status {
         Status::Approved => "Approved".to_string(),
         Status::Rejected => "Rejected".to_string(),
+        Status::Answered => "Answered".to_string(),
         Status::ChangesRequested => "Changes requested".to_string(),
         Status::Cancelled => "Cancelled by the agent".to_string(),
         Status::Expired => {

@@ -4,6 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::answer_form::QuestionsView;
 use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
@@ -55,6 +56,9 @@ pub struct PausePage {
     pub callback_url: Option<String>,
     pub timeline: Vec<Step>,
     pub reason_required: bool,
+    pub kind: &'static str,
+    /// A question pause's questions (an answer form while pending) and answers.
+    pub questions: Option<QuestionsView>,
     /// For a plan: its Markdown, versions and diff (see `pause_plan.html`).
     pub plan: Option<PlanView>,
     /// The status in words ("changes requested").
@@ -159,6 +163,8 @@ pub async fn show(
         callback_url: p.callback_url.as_deref().map(shown),
         timeline: steps(&p, &events, now),
         reason_required: ws.reject_reason_required,
+        kind: p.kind.as_str(),
+        questions: QuestionsView::of(p.request_json.as_deref(), p.response_json.as_deref()),
         action: shown(&p.action),
         plan,
         status_label: status.as_str().replace('_', " "),

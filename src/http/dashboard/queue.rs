@@ -42,6 +42,8 @@ pub struct QueueItem {
     pub expires_at: String,
     pub expires_at_ms: Millis,
     pub expires_in: String,
+    /// `approval`, `question` or `plan`: a question is answered on its page, not from the queue.
+    pub kind: &'static str,
     /// A plan: its first characters as text, and plan buttons (feedback required to send back).
     pub plan_preview: Option<String>,
 }
@@ -107,6 +109,7 @@ fn load(
             expires_at: rfc3339(p.expires_at),
             expires_at_ms: p.expires_at,
             expires_in: human_duration(p.expires_at - now),
+            kind: p.kind.as_str(),
             plan_preview: plans::text(p).map(|t| shown(&preview(&t, 140))),
         })
         .collect();

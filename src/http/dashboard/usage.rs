@@ -164,7 +164,10 @@ impl Scale {
         let peak = u
             .days
             .iter()
-            .map(|d| d.created.max(d.approved + d.rejected + d.expired))
+            .map(|d| {
+                d.created
+                    .max(d.approved + d.rejected + d.answered + d.expired)
+            })
             .max();
         let (top, step) = nice_scale(peak.unwrap_or(0));
         let days = u.days.len().max(1);
@@ -205,6 +208,7 @@ impl Scale {
         let outcomes = [
             (d.approved, "approved"),
             (d.rejected, "rejected"),
+            (d.answered, "answered"),
             (d.changes_requested, "changes_requested"),
             (d.expired, "expired"),
         ];

@@ -1,0 +1,145 @@
+//! `POST /api/pause/:watchId/answer`: a person, or a backend with a `decide` key (the same
+//! [`Decider`] check as `/approve`), answers a question pause. JSON
+//! `{"answers": {"<question>": "<label or text>" | ["label", ...]}}` from scripts and the
+//! dashboard's JS, or the pause page's HTML form (then the answer is a redirect back to it).
+//! The answers are checked against the questions by `respond`, in the transaction that records
+//! them; this only turns the request into a [`Response::Answer`].
+
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::decide::{fail, html_message, refusal};
+use super::decider::Decider;
+use super::pauses::{outcome_response, parse_watch_id};
+use crate::app;
+use crate::domain::pauses::{self, Outcome};
+use crate::domain::questions;
+use crate::domain::respond::{Response, Via};
+use crate::error::{AppError, AppResult};
+use crate::http::dashboard::answer_form;
+use crate::http::flash::{is_local_path, redirect_with};
+use crate::http::{content_type, parse_json, read_body, State};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonAnswers {
+    answers: Map<String, Value>,
+}
+
+struct Input {
+    answers: Map<String, Value>,
+    html_next: Option<String>,
+}
+
+pub async fn answer(
+    state: State,
+    decider: Result<Decider, AppError>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> HttpResponse {
+    let decider = match decider {
+        Ok(d) => d,
+        Err(e) => return fail(&req, e),
+    };
+    let input = match read_body(&req, payload).await {
+        Ok(body) => parse(&state, &req, &decider, &path, body),
+        Err(e) => Err(e),
+    };
+    let input = match input {
+        Ok(i) => i,
+        Err(e) => return fail(&req, e),
+    };
+    let html_next = input.html_next.clone();
+    let result = record(&state, &decider, &path, input).await;
+    // Only a session's form asks for a page back (see `parse`).
+    let (Some(next), Some(signed)) = (html_next, decider.session()) else {
+        return match result {
+            Ok(outcome) => {
+                outcome_response(&state, outcome, "answer").unwrap_or_else(|e| e.error_response())
+            }
+            Err(e) => e.error_response(),
+        };
+    };
+    match result {
+        Ok(outcome) => {
+            let (kind, text) = html_message(&outcome, state.now());
+            redirect_with(&state, signed, &next, kind, &text)
+        }
+        Err(e) if e.status_code().is_client_error() => {
+            redirect_with(&state, signed, &next, "error", &e.detail())
+        }
+        Err(e) => crate::error::PageError::App(e).error_response(),
+    }
+}
+
+fn parse(
+    state: &State,
+    req: &HttpRequest,
+    decider: &Decider,
+    raw_id: &str,
+    body: web::Bytes,
+) -> AppResult<Input> {
+    match content_type(req).as_str() {
+        "application/x-www-form-urlencoded" => {
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+                .map_err(|e| AppError::BadRequest(format!("malformed form body: {e}")))?;
+            let field = |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .map(|(_, v)| v.as_str())
+            };
+            decider.check_csrf(req, field("csrf_token"))?;
+            let wants_html = super::decide::accepts_html(req) && decider.session().is_some();
+            let html_next = wants_html.then(|| {
+                field("next")
+                    .filter(|n| is_local_path(n))
+                    .unwrap_or("/")
+                    .to_string()
+            });
+            // The form names questions by position; their texts are read from the pause.
+            let watch_id = parse_watch_id(raw_id)?;
+            let asked = pauses::get(&*state.read()?, decider.workspace_id(), &watch_id)?
+                .and_then(|p| questions::questions_of(p.request_json.as_deref()))
+                .unwrap_or_default();
+            Ok(Input {
+                answers: answer_form::answers_from_form(&asked, &pairs),
+                html_next,
+            })
+        }
+        "application/json" | "" => {
+            decider.check_csrf(req, None)?;
+            let j: JsonAnswers = parse_json(&body)?;
+            Ok(Input {
+                answers: j.answers,
+                html_next: None,
+            })
+        }
+        other => Err(AppError::UnsupportedMediaType(format!(
+            "send JSON or a form (application/x-www-form-urlencoded), not `{other}`"
+        ))),
+    }
+}
+
+async fn record(
+    state: &State,
+    decider: &Decider,
+    raw_id: &str,
+    input: Input,
+) -> AppResult<Outcome> {
+    let watch_id = parse_watch_id(raw_id)?;
+    let responder = decider.responder(if input.html_next.is_some() {
+        Via::Dashboard
+    } else {
+        Via::Api
+    });
+    let response = Response::Answer {
+        answers: input.answers,
+    };
+    match app::respond::respond(&state.services, responder, watch_id, response).await? {
+        Ok(done) => Ok(Outcome::Changed(done.pause)),
+        Err(refused) => refusal(refused, &watch_id.to_string()),
+    }
+}
