@@ -11,13 +11,15 @@ use rusqlite::{params, Connection};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::deciders::{self, Who};
 use super::event_type::EventType;
 use super::kind::Kind;
 use super::pauses::{self, Outcome, Pause, Status};
 use super::questions::AnswerError;
-use super::{approval_extras, text, users, workspaces, Millis};
+use super::scopes::KeyScope;
+use super::{approval_extras, text, workspaces, Millis};
 use crate::db::WriteCtx;
-use crate::domain::ids::{UserId, WorkspaceId};
+use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// The longest reason a person may give, in characters.
@@ -144,7 +146,8 @@ impl Response {
 pub enum Via {
     /// The dashboard's HTML form.
     Dashboard,
-    /// `POST /api/pause/:watchId/approve` with JSON (a script or the dashboard's JS).
+    /// `POST /api/pause/:watchId/approve` with JSON (a script, the dashboard's JS, or a
+    /// backend with a `decide` key).
     Api,
     /// The confirmation page behind a one-click link in an approval email.
     EmailLink,
@@ -161,9 +164,8 @@ impl Via {
     }
 }
 
-/// Who responds. Deciding by API key (`ApiKey { key_id }`) and remembered decisions
-/// (`Policy { policy_id }`) will be variants here; `pause_responses.responder_type` already
-/// allows `key` and `policy`.
+/// Who responds. Remembered decisions (`Policy { policy_id }`) will be a variant here;
+/// `pause_responses.responder_type` already allows `policy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Responder {
     /// A signed-in person (dashboard form, or JSON with a session).
@@ -171,19 +173,17 @@ pub enum Responder {
     /// The approver a one-click email link was sent to: the link is used up by a recorded
     /// response, and only then.
     EmailLink { user_id: UserId, link_id: i64 },
+    /// A backend deciding through the API with a key: one with the `decide` scope, or a test
+    /// key deciding its own test pause (see [`deciders::key_may_decide`]).
+    ApiKey { key_id: ApiKeyId },
 }
 
 impl Responder {
-    fn user_id(self) -> UserId {
-        match self {
-            Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => user_id,
-        }
-    }
-
     pub fn via(self) -> Via {
         match self {
             Responder::User { via, .. } => via,
             Responder::EmailLink { .. } => Via::EmailLink,
+            Responder::ApiKey { .. } => Via::Api,
         }
     }
 }
@@ -200,8 +200,13 @@ pub struct Responded {
 pub enum RespondError {
     /// No such pause in the responder's workspace.
     NotFound,
-    /// The responder's account is gone or disabled.
+    /// The responder's account is gone or disabled, or its key revoked.
     NotPermitted,
+    /// A key may not decide a pause it created itself (a live key; see
+    /// [`deciders::key_may_decide`]).
+    SelfDecision,
+    /// The key lacks this scope.
+    InsufficientScope(KeyScope),
     /// Someone answered first: the pause says who (`decided_by`), what and when.
     AlreadyDecided(Box<Pause>),
     Cancelled(Box<Pause>),
@@ -240,18 +245,21 @@ pub fn respond(
     response: Response,
 ) -> AppResult<Result<Responded, RespondError>> {
     let conn = ctx.conn;
-    let Some(user) = users::get(conn, responder.user_id())?.filter(|u| !u.disabled) else {
+    let Some(who) = deciders::who(conn, responder)? else {
         return Ok(Err(RespondError::NotPermitted));
     };
-    let Some(pause) = pauses::get(conn, user.workspace_id, watch_id)? else {
+    let Some(pause) = pauses::get(conn, who.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
+    if let Some(Err(refused)) = who.key.map(|k| deciders::key_may_decide(&k, &pause)) {
+        return Ok(Err(refused));
+    }
     let response = match response.for_kind(pause.kind) {
         Ok(r) => r,
         Err(refused) => return Ok(Err(refused)),
     };
     let reason = text::reason(response.reason());
-    if let Some(refused) = check_reason(conn, user.workspace_id, &response, reason.as_deref())? {
+    if let Some(refused) = check_reason(conn, who.workspace_id, &response, reason.as_deref())? {
         return Ok(Err(refused));
     }
     let response_json = match checked_response(&pause, &response, now) {
@@ -266,7 +274,7 @@ pub fn respond(
     let response_json = response_json.or(extras.response_json);
     let status = response.resolves_to();
     let mut entry = audit_entry(
-        &user,
+        &who,
         responder,
         &pause,
         &response,
@@ -278,16 +286,17 @@ pub fn respond(
     let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
-                 response_json = ?6, version = version + 1
+                 response_json = ?6, decided_by_key = ?7, version = version + 1
              WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
         )?
         .execute(params![
             status.as_str(),
             now,
-            user.id,
+            who.user_id,
             reason,
             id,
-            response_json
+            response_json,
+            who.key.map(|k| k.id)
         ])
     })?;
     let pause = match resolved {
@@ -299,7 +308,7 @@ pub fn respond(
         reason,
         response_json: pause.response_json.clone(),
     };
-    let response_id = record(ctx.conn, now, &pause, responder, recorded)?;
+    let response_id = record(ctx.conn, now, &pause, &who, responder, recorded)?;
     Ok(Ok(Responded { pause, response_id }))
 }
 

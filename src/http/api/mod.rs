@@ -8,6 +8,7 @@ mod create_plan;
 pub mod create_questions;
 pub mod decide;
 pub mod decide_extras;
+pub mod decider;
 pub mod health;
 pub mod key_cache;
 pub mod metrics;

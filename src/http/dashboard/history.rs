@@ -189,11 +189,7 @@ pub async fn show(
             status: p.status(now).as_str(),
             requested_by: requested_by(p, &labels),
             created_at: rfc3339(p.created_at),
-            decided_by: p
-                .decided_by
-                .as_ref()
-                .map(|d| d.email.clone())
-                .unwrap_or_default(),
+            decided_by: p.decided_by.as_ref().map(|d| d.label()).unwrap_or_default(),
         })
         .collect();
     let pages = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);

@@ -203,8 +203,12 @@ fn decide_by_link(
             found,
             Some("Only a plan can be sent back for changes.".into()),
         ),
-        // `find` has just checked both; the page explains what it finds now.
-        RespondError::NotFound | RespondError::NotPermitted => (find(ctx.conn, token, now)?, None),
+        // `find` has just checked both (and a person is no key); the page explains what it
+        // finds now.
+        RespondError::NotFound
+        | RespondError::NotPermitted
+        | RespondError::SelfDecision
+        | RespondError::InsufficientScope(_) => (find(ctx.conn, token, now)?, None),
     })
 }
 

@@ -171,10 +171,7 @@ pub fn decided_line(p: &Pause, now: Millis) -> String {
         Status::Pending => return "Still waiting for a decision.".into(),
     };
     if let Some(d) = &p.decided_by {
-        match d.name.is_empty() {
-            true => s.push_str(&format!(" by {}", d.email)),
-            false => s.push_str(&format!(" by {} <{}>", d.name, d.email)),
-        }
+        s.push_str(&format!(" by {}", d.full_label()));
     }
     if let Some(at) = p.decided_at {
         s.push_str(&format!(" at {}", human_time_rfc(&rfc3339(at))));

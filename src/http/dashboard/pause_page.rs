@@ -111,13 +111,7 @@ fn steps(p: &Pause, events: &[Event], now: Millis) -> Vec<Step> {
 }
 
 fn decider(p: &Pause) -> Option<String> {
-    p.decided_by.as_ref().map(|d| {
-        if d.name.is_empty() {
-            d.email.clone()
-        } else {
-            format!("{} <{}>", d.name, d.email)
-        }
-    })
+    p.decided_by.as_ref().map(|d| d.full_label())
 }
 
 pub async fn show(
