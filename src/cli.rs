@@ -14,6 +14,7 @@ use crate::db;
 use crate::domain::audit::Actor;
 use crate::domain::clock::system_now;
 use crate::domain::ids::{ApiKeyId, WorkspaceId};
+use crate::domain::scopes::Scopes;
 use crate::domain::users::{self, NewUser, Role};
 use crate::domain::{api_keys, rfc3339, workspaces};
 
@@ -106,15 +107,21 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
             workspace,
             name,
             test,
+            scopes,
         } => {
+            let scopes = match scopes.is_empty() {
+                true => Scopes::default_for_new_key(),
+                false => Scopes::of(&scopes),
+            };
             let (id, key) = db::with_transaction(conn, |ctx| {
-                api_keys::create(
+                api_keys::create_with_scopes(
                     ctx.conn,
                     now,
                     Actor::Cli,
                     WorkspaceId(workspace),
                     name.as_deref().unwrap_or(""),
                     test,
+                    scopes,
                 )
             })?;
             println!("{key}");
@@ -123,12 +130,12 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
         KeyCommand::List { workspace } => {
             workspaces::get(conn, WorkspaceId(workspace))?;
             println!(
-                "{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} NAME",
-                "ID", "PREFIX", "KIND", "CREATED", "LAST USED", "STATE"
+                "{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} {:<26} NAME",
+                "ID", "PREFIX", "KIND", "CREATED", "LAST USED", "STATE", "SCOPES"
             );
             for k in api_keys::list(conn, WorkspaceId(workspace))? {
                 println!(
-                    "{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} {}",
+                    "{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} {:<26} {}",
                     k.id,
                     format!("{}…", k.prefix),
                     if k.test { "test" } else { "live" },
@@ -141,6 +148,7 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
                     } else {
                         "active"
                     },
+                    k.scopes.to_text().replace(' ', ","),
                     k.name
                 );
             }

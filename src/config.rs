@@ -229,6 +229,11 @@ pub enum KeyCommand {
         /// A test key (`hitl_test_…`): its pauses do not count against the plan.
         #[arg(long)]
         test: bool,
+        /// What the key may do; repeat for several: `pauses` (create, read, list and cancel
+        /// pauses; the default), `decide` (approve, reject and answer pauses), `agents`,
+        /// `admin`. None implies another.
+        #[arg(long = "scope", value_name = "SCOPE", value_parser = crate::domain::scopes::KeyScope::parse)]
+        scopes: Vec<crate::domain::scopes::KeyScope>,
     },
     /// List a workspace's keys (never the keys themselves).
     List {

@@ -25,6 +25,15 @@ pub enum AppError {
     BadToken(String),
     #[error("{0}")]
     Forbidden(String),
+    /// A valid API key without the scope the endpoint needs.
+    #[error("{detail}")]
+    InsufficientScope {
+        scope: crate::domain::scopes::KeyScope,
+        detail: String,
+    },
+    /// A key tried to decide a pause it created itself.
+    #[error("{0}")]
+    SelfDecision(String),
     #[error("{0}")]
     NotFound(String),
     /// A compare-and-set lost; `current` is the resource as it now stands.
@@ -97,6 +106,18 @@ pub type AppResult<T> = Result<T, AppError>;
 pub const STORAGE_FULL_RETRY_SECS: u64 = 30;
 
 impl AppError {
+    /// The key lacks `scope`; `doing` says what it was refused, e.g. "create pauses".
+    pub fn insufficient_scope(scope: crate::domain::scopes::KeyScope, doing: &str) -> Self {
+        AppError::InsufficientScope {
+            scope,
+            detail: format!(
+                "this API key may not {doing}: that needs the `{scope}` scope, which it was not \
+                 created with. Create a key with the `{scope}` scope (keys page, or \
+                 `holdpoint key create --scope {scope}`)."
+            ),
+        }
+    }
+
     pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
         AppError::Invalid {
             field: field.into(),
@@ -111,6 +132,8 @@ impl AppError {
             AppError::Invalid { .. } => ProblemType::ValidationFailed,
             AppError::Unauthorized | AppError::BadToken(_) => ProblemType::Unauthorized,
             AppError::Forbidden(_) => ProblemType::Forbidden,
+            AppError::InsufficientScope { .. } => ProblemType::InsufficientScope,
+            AppError::SelfDecision(_) => ProblemType::SelfDecision,
             AppError::NotFound(_) => ProblemType::NotFound,
             AppError::Conflict { .. } => ProblemType::Conflict,
             AppError::PayloadTooLarge(_) => ProblemType::PayloadTooLarge,
@@ -152,6 +175,7 @@ impl AppError {
         let mut body = ProblemBody::new(self.problem(), self.detail());
         match self {
             AppError::Invalid { field, .. } => body.field = Some(field.clone()),
+            AppError::InsufficientScope { scope, .. } => body.scope = Some(scope.as_str()),
             AppError::Conflict {
                 current: Some(current),
                 ..

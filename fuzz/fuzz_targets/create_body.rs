@@ -55,4 +55,19 @@ fuzz_target!(|data: &[u8]| {
     if let Some(t) = req.timeout_secs {
         assert!((10..=2_592_000).contains(&t));
     }
+    // Richer approvals: editable keys name the context's keys; reject options are unique slugs.
+    if let Some(keys) = &req.editable {
+        assert!((1..=20).contains(&keys.len()));
+        let ctx: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(req.context.as_deref().expect("a context")).expect("an object");
+        assert!(keys.iter().all(|k| ctx.contains_key(k)));
+    }
+    if let Some(options) = &req.reject_options {
+        assert!((1..=10).contains(&options.len()));
+        for (i, o) in options.iter().enumerate() {
+            assert!(!o.name.is_empty() && o.name.len() <= 64);
+            assert!(o.name.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_')));
+            assert!(options[..i].iter().all(|p| p.name != o.name));
+        }
+    }
 });

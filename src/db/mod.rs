@@ -175,7 +175,9 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0010_outbox_fairness.sql")),
         M::up(include_str!("../../migrations/0011_pause_responses.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0012_pause_timers.sql")),
+        M::up(include_str!("../../migrations/0013_key_scopes.sql")),
         M::up(include_str!("../../migrations/0014_plan_revisions.sql")),
+        M::up(include_str!("../../migrations/0015_pause_outcomes.sql")),
         M::up(include_str!("../../migrations/0016_sandbox_mode.sql")),
         M::up(include_str!("../../migrations/0018_agents.sql")),
     ])
@@ -223,3 +225,5 @@ mod tests {
         assert!(busy_retries() > before, "the wait was not counted");
     }
 }
+#[cfg(test)]
+mod migration_0013_tests;

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
+use super::scopes::Scopes;
 use super::secrets::{base62_u32, random_base62, sha256};
 use super::Millis;
 use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
@@ -54,9 +55,15 @@ pub struct KeyInfo {
     pub created_at: Millis,
     pub last_used_at: Option<Millis>,
     pub revoked_at: Option<Millis>,
+    #[serde(serialize_with = "scopes_text")]
+    pub scopes: Scopes,
 }
 
-/// Creates a key and returns (id, the whole key). The whole key is never stored or shown again.
+fn scopes_text<S: serde::Serializer>(scopes: &Scopes, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&scopes.to_text())
+}
+
+/// Creates a key with the default scope (`pauses`); see [`create_with_scopes`].
 pub fn create(
     conn: &Connection,
     now: Millis,
@@ -65,6 +72,27 @@ pub fn create(
     name: &str,
     test: bool,
 ) -> AppResult<(ApiKeyId, String)> {
+    let scopes = Scopes::default_for_new_key();
+    create_with_scopes(conn, now, actor, workspace_id, name, test, scopes)
+}
+
+/// Creates a key and returns (id, the whole key). The whole key is never stored or shown again.
+/// A key needs at least one scope.
+pub fn create_with_scopes(
+    conn: &Connection,
+    now: Millis,
+    actor: Actor,
+    workspace_id: WorkspaceId,
+    name: &str,
+    test: bool,
+    scopes: Scopes,
+) -> AppResult<(ApiKeyId, String)> {
+    if scopes.is_empty() {
+        return Err(AppError::invalid(
+            "scopes",
+            "a key needs at least one scope (pauses, decide, agents or admin)",
+        ));
+    }
     let name = name.trim();
     if name.chars().count() > 100 {
         return Err(AppError::invalid(
@@ -79,9 +107,10 @@ pub fn create(
         _ => None,
     };
     conn.execute(
-        "INSERT INTO api_keys (workspace_id, name, prefix, key_hash, is_test, created_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![workspace_id, name, &key[..VISIBLE_LEN], &sha256(key.as_bytes())[..], test, created_by, now],
+        "INSERT INTO api_keys (workspace_id, name, prefix, key_hash, is_test, created_by, created_at,
+                               scopes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![workspace_id, name, &key[..VISIBLE_LEN], &sha256(key.as_bytes())[..], test, created_by, now, scopes.to_text()],
     )?;
     let id = ApiKeyId(conn.last_insert_rowid());
     audit::record(
@@ -92,7 +121,12 @@ pub fn create(
             actor,
             event: EventType::KeyCreated,
             subject: Some(id.to_string()),
-            details: Some(json!({ "name": name, "prefix": &key[..VISIBLE_LEN], "test": test })),
+            details: Some(json!({
+                "name": name,
+                "prefix": &key[..VISIBLE_LEN],
+                "test": test,
+                "scopes": scopes.to_text(),
+            })),
         },
     )?;
     Ok((id, key))
@@ -100,7 +134,8 @@ pub fn create(
 
 pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<KeyInfo>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at
+        "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at,
+                scopes
          FROM api_keys WHERE workspace_id = ?1 ORDER BY id",
     )?;
     let keys = stmt
@@ -113,7 +148,8 @@ pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<KeyIn
 /// outlive a disabled user unless revoked: the disable confirmation lists them.
 pub fn live_created_by(conn: &Connection, user_id: UserId) -> AppResult<Vec<KeyInfo>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at
+        "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at,
+                scopes
          FROM api_keys WHERE created_by = ?1 AND revoked_at IS NULL ORDER BY id",
     )?;
     let keys = stmt
@@ -122,7 +158,7 @@ pub fn live_created_by(conn: &Connection, user_id: UserId) -> AppResult<Vec<KeyI
     Ok(keys)
 }
 
-/// A [`KeyInfo`] from the first nine columns, in the order both listings select them.
+/// A [`KeyInfo`] from the first ten columns, in the order the listings select them.
 fn key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
     Ok(KeyInfo {
         id: r.get(0)?,
@@ -134,6 +170,7 @@ fn key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
         created_at: r.get(6)?,
         last_used_at: r.get(7)?,
         revoked_at: r.get(8)?,
+        scopes: r.get(9)?,
     })
 }
 
@@ -189,6 +226,7 @@ pub struct AuthKey {
     pub workspace_id: WorkspaceId,
     pub test: bool,
     pub last_used_at: Option<Millis>,
+    pub scopes: Scopes,
 }
 
 /// Looks a live key up by the SHA-256 of the key (check [`well_formed`] first: a malformed
@@ -196,18 +234,34 @@ pub struct AuthKey {
 pub fn authenticate_digest(conn: &Connection, digest: &[u8; 32]) -> AppResult<Option<AuthKey>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, workspace_id, is_test, last_used_at FROM api_keys
+            "SELECT id, workspace_id, is_test, last_used_at, scopes FROM api_keys
              WHERE key_hash = ?1 AND revoked_at IS NULL",
         )?
-        .query_row([&digest[..]], |r| {
-            Ok(AuthKey {
-                id: r.get(0)?,
-                workspace_id: r.get(1)?,
-                test: r.get(2)?,
-                last_used_at: r.get(3)?,
-            })
-        })
+        .query_row([&digest[..]], auth_key_from_row)
         .optional()?)
+}
+
+/// The unrevoked key with this id, read again where a decision is recorded (a key revoked
+/// since its request was authenticated decides nothing).
+pub fn live_by_id(conn: &Connection, key_id: ApiKeyId) -> AppResult<Option<AuthKey>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, workspace_id, is_test, last_used_at, scopes FROM api_keys
+             WHERE id = ?1 AND revoked_at IS NULL",
+        )?
+        .query_row([key_id], auth_key_from_row)
+        .optional()?)
+}
+
+/// An [`AuthKey`] from `id, workspace_id, is_test, last_used_at, scopes`.
+fn auth_key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuthKey> {
+    Ok(AuthKey {
+        id: r.get(0)?,
+        workspace_id: r.get(1)?,
+        test: r.get(2)?,
+        last_used_at: r.get(3)?,
+        scopes: r.get(4)?,
+    })
 }
 
 pub fn touch(conn: &Connection, key_id: ApiKeyId, now: Millis) -> rusqlite::Result<()> {
@@ -230,7 +284,7 @@ pub fn list_with_creators(
 ) -> AppResult<Vec<KeyListing>> {
     let mut stmt = conn.prepare_cached(
         "SELECT k.id, k.workspace_id, k.name, k.prefix, k.is_test, k.created_by, k.created_at,
-                k.last_used_at, k.revoked_at, u.email
+                k.last_used_at, k.revoked_at, k.scopes, u.email
          FROM api_keys k LEFT JOIN users u ON u.id = k.created_by
          WHERE k.workspace_id = ?1 ORDER BY k.revoked_at IS NOT NULL, k.id DESC",
     )?;
@@ -238,7 +292,7 @@ pub fn list_with_creators(
         .query_map([workspace_id], |r| {
             Ok(KeyListing {
                 key: key_from_row(r)?,
-                created_by_email: r.get(9)?,
+                created_by_email: r.get(10)?,
             })
         })?
         .collect::<Result<_, _>>()?;

@@ -113,6 +113,7 @@ pub const KNOWN_EVENTS: &[EventType] = &[
     EventType::PauseCancelled,
     EventType::PauseExpired,
     EventType::PauseContextPurged,
+    EventType::PauseOutcomeReported,
     EventType::UserAdded,
     EventType::UserNotificationsChanged,
     EventType::WorkspaceCreated,

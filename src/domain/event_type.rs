@@ -20,6 +20,7 @@ sql_enum! {
         PauseCancelled => "pause.cancelled",
         PauseExpired => "pause.expired",
         PauseContextPurged => "pause.context_purged",
+        PauseOutcomeReported => "pause.outcome_reported",
         UserAdded => "user.added",
         UserInvited => "user.invited",
         UserInviteAccepted => "user.invite_accepted",
@@ -50,7 +51,7 @@ sql_enum! {
 
 impl EventType {
     /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
-    pub const WEBHOOK: [EventType; 11] = [
+    pub const WEBHOOK: [EventType; 12] = [
         EventType::PauseCreated,
         EventType::PauseApproved,
         EventType::PauseRejected,
@@ -58,6 +59,8 @@ impl EventType {
         EventType::PauseChangesRequested,
         EventType::PauseExpired,
         EventType::PauseCancelled,
+        // A backend that approved by webhook learns whether the action then ran.
+        EventType::PauseOutcomeReported,
         EventType::AgentPaused,
         EventType::AgentResumed,
         EventType::AgentCancelled,
@@ -81,6 +84,7 @@ impl EventType {
             EventType::PauseChangesRequested => "Changes requested by",
             EventType::PauseCancelled => "Cancelled by",
             EventType::PauseExpired => "Expired without a decision",
+            EventType::PauseOutcomeReported => "Outcome reported by",
             other => other.as_str(),
         }
     }
@@ -101,7 +105,7 @@ mod tests {
     }
 
     #[test]
-    fn webhooks_subscribe_to_pause_decisions_creation_and_agent_controls() {
+    fn webhooks_subscribe_to_pause_events_outcomes_and_agent_controls() {
         let names: Vec<&str> = EventType::ALL
             .iter()
             .filter(|e| e.webhooks_may_subscribe())
@@ -117,6 +121,7 @@ mod tests {
                 "pause.changes_requested",
                 "pause.cancelled",
                 "pause.expired",
+                "pause.outcome_reported",
                 "agent.paused",
                 "agent.resumed",
                 "agent.cancelled",

@@ -25,7 +25,11 @@ pub fn pause_event(
     let event = entry.event;
     audit::record(ctx.conn, now, entry)?;
     let mut targets: Vec<(String, Option<i64>)> = Vec::new();
-    if event != EventType::PauseCreated {
+    // The agent's own callback hears of decisions, not of its own creation or outcome report.
+    if !matches!(
+        event,
+        EventType::PauseCreated | EventType::PauseOutcomeReported
+    ) {
         if let Some(url) = &pause.callback_url {
             // Make sure the secret that will sign it exists before the message can be sent.
             webhooks::ensure_callback_secret(ctx.conn, pause.workspace_id)?;
@@ -54,7 +58,8 @@ pub fn pause_event(
         };
         outbox::enqueue(ctx, now, message)?;
     }
-    if pause.test {
+    // Slack's thread is about the decision; what the agent then did is for the trail.
+    if pause.test || event == EventType::PauseOutcomeReported {
         return Ok(());
     }
     if event == EventType::PauseCreated {

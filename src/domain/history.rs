@@ -20,6 +20,8 @@ pub struct Filter {
     pub from: Option<Millis>,
     /// Created before (exclusive).
     pub to: Option<Millis>,
+    /// Approved, yet the agent never reported executing it: no outcome, or `failed`/`skipped`.
+    pub approved_not_executed: bool,
     /// Only test pauses (true) or only live ones (false): the dashboard's mode.
     pub test: Option<bool>,
 }
@@ -58,6 +60,12 @@ fn conditions(workspace_id: WorkspaceId, f: &Filter, now: Millis) -> (String, Ve
     if let Some(to) = f.to {
         sql.push("p.created_at < ?".into());
         args.push(Sql::Integer(to));
+    }
+    if f.approved_not_executed {
+        sql.push(
+            "p.status = 'approved' AND (p.outcome_status IS NULL OR p.outcome_status <> 'executed')"
+                .into(),
+        );
     }
     if let Some(test) = f.test {
         sql.push("p.is_test = ?".into());

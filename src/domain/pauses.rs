@@ -5,7 +5,6 @@
 //! A pending pause past `expires_at` already *reads* as expired, before the sweep writes it.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
-use serde::Serialize;
 use uuid::Uuid;
 
 use super::api_keys::AuthKey;
@@ -17,18 +16,13 @@ use super::kind::Kind;
 use super::{quotas, workspaces, Millis};
 
 // Listing and the expiry sweep live in their own modules; callers keep using `pauses::…`.
+pub use super::decided_by::DecidedBy;
 pub use super::expiry::expire_due;
 pub use super::history::{list, Page, Scope};
 pub use super::status::Status;
 use crate::db::WriteCtx;
 use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 use crate::error::{AppError, AppResult};
-
-#[derive(Debug, Clone, Serialize)]
-pub struct DecidedBy {
-    pub email: String,
-    pub name: String,
-}
 
 #[derive(Debug, Clone)]
 pub struct Pause {
@@ -52,13 +46,17 @@ pub struct Pause {
     /// Set when retention purged the context (see `retention`): `context` is then None.
     pub context_purged_at: Option<Millis>,
     pub kind: Kind,
-    /// What was asked beyond the action, as JSON: each kind owns its members (`plan`, ...).
+    /// What was asked beyond the action, as JSON: each kind owns its members (`plan`,
+    /// `editable`, ...).
     pub request_json: Option<String>,
     /// The plan this one revises, and the plan that revised this one (see `plans`).
     pub revises: Option<Uuid>,
     pub revised_by: Option<Uuid>,
-    /// A JSON object with what was answered (`answers`, ...); None until then.
+    /// A JSON object with what was answered (`answers`, `edits`, `rejectOption`, ...); None
+    /// until then.
     pub response_json: Option<String>,
+    /// What the agent reported doing after the decision.
+    pub outcome: Option<super::outcomes::Reported>,
     /// The agent that asked and its run, when the pause names them (see `agents`).
     pub agent: Option<String>,
     pub run: Option<String>,
@@ -85,12 +83,17 @@ pub(crate) const SELECT: &str =
     u.email, u.name, p.reason, p.version, p.context_purged_at, p.kind, p.request_json,
     (SELECT r.watch_id FROM pauses r WHERE r.id = p.revises_id),
     (SELECT n.watch_id FROM pauses n WHERE n.revises_id = p.id),
-    p.response_json, p.agent, p.run
-    FROM pauses p LEFT JOIN users u ON u.id = p.decided_by";
+    p.response_json, p.outcome_status, p.outcome_detail, p.outcome_at, ok.name, ok.prefix,
+    dk.name, dk.prefix, p.agent, p.run
+    FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
+    LEFT JOIN api_keys ok ON ok.id = p.outcome_key_id
+    LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
 
 pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
     let watch: [u8; 16] = r.get(1)?;
     let email: Option<String> = r.get(13)?;
+    // The deciding key's name and prefix come last (columns 28 and 29), after the outcome's.
+    let key_prefix: Option<String> = r.get(29)?;
     Ok(Pause {
         id: r.get(0)?,
         watch_id: Uuid::from_bytes(watch),
@@ -105,10 +108,17 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         created_at: r.get(10)?,
         expires_at: r.get(11)?,
         decided_at: r.get(12)?,
-        decided_by: email.map(|email| DecidedBy {
-            email,
-            name: r.get(14).unwrap_or_default(),
-        }),
+        decided_by: match (email, key_prefix) {
+            (Some(email), _) => Some(DecidedBy::User {
+                email,
+                name: r.get(14).unwrap_or_default(),
+            }),
+            (None, Some(prefix)) => Some(DecidedBy::Key {
+                name: r.get(28).unwrap_or_default(),
+                prefix,
+            }),
+            (None, None) => None,
+        },
         reason: r.get(15)?,
         version: r.get(16)?,
         context_purged_at: r.get(17)?,
@@ -117,8 +127,9 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         revises: r.get::<_, Option<[u8; 16]>>(20)?.map(Uuid::from_bytes),
         revised_by: r.get::<_, Option<[u8; 16]>>(21)?.map(Uuid::from_bytes),
         response_json: r.get(22)?,
-        agent: r.get(23)?,
-        run: r.get(24)?,
+        outcome: super::outcomes::from_row(r, 23)?,
+        agent: r.get(30)?,
+        run: r.get(31)?,
     })
 }
 
@@ -233,9 +244,10 @@ pub fn create(
         context_purged_at: None,
         kind: p.kind,
         request_json: p.request_json,
-        response_json: None,
         revises: p.revises,
         revised_by: None,
+        response_json: None,
+        outcome: None,
         agent: p.agent,
         run: p.run,
     };

@@ -11,13 +11,15 @@ use rusqlite::{params, Connection};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::deciders::{self, Who};
 use super::event_type::EventType;
 use super::kind::Kind;
 use super::pauses::{self, Outcome, Pause, Status};
 use super::questions::AnswerError;
-use super::{text, users, workspaces, Millis};
+use super::scopes::KeyScope;
+use super::{approval_extras, text, workspaces, Millis};
 use crate::db::WriteCtx;
-use crate::domain::ids::{UserId, WorkspaceId};
+use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// The longest reason a person may give, in characters.
@@ -26,36 +28,64 @@ pub const MAX_REASON_CHARS: usize = 2000;
 /// What a person answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Response {
+    /// `edits`: new values for keys of the context the pause declared `editable`.
     Approve {
         reason: Option<String>,
+        edits: Option<Map<String, Value>>,
     },
+    /// `option`: the name of one of the pause's `rejectOptions`.
     Reject {
         reason: Option<String>,
+        option: Option<String>,
     },
     /// A plan sent back: `feedback` is required, and is the pause's `reason`. A reject of a
     /// plan becomes this ([`Response::for_kind`]): a plan is never rejected.
-    RequestChanges {
-        feedback: Option<String>,
-    },
+    RequestChanges { feedback: Option<String> },
     /// Answers to a question pause as the person sent them: checked against its questions in
     /// the transaction that records them (see [`check_answers`](crate::domain::questions::check_answers)).
-    Answer {
-        answers: Map<String, Value>,
-    },
+    Answer { answers: Map<String, Value> },
 }
 
 impl Response {
     pub fn new(approved: bool, reason: Option<String>) -> Response {
         if approved {
-            Response::Approve { reason }
+            Response::Approve {
+                reason,
+                edits: None,
+            }
         } else {
-            Response::Reject { reason }
+            Response::Reject {
+                reason,
+                option: None,
+            }
+        }
+    }
+
+    /// A decision with its extras: edits come only with an approval, a reject option only
+    /// with a rejection (whether they fit the pause is [`respond`]'s to check).
+    pub fn decision(
+        approved: bool,
+        reason: Option<String>,
+        edits: Option<Map<String, Value>>,
+        option: Option<String>,
+    ) -> Result<Response, RespondError> {
+        match (approved, edits, option) {
+            (false, Some(_), _) => Err(RespondError::Invalid {
+                field: "edits",
+                detail: "`edits` come only with an approval (`approved: true`)".into(),
+            }),
+            (true, _, Some(_)) => Err(RespondError::Invalid {
+                field: "rejectOption",
+                detail: "`rejectOption` comes only with a rejection (`approved: false`)".into(),
+            }),
+            (true, edits, None) => Ok(Response::Approve { reason, edits }),
+            (false, None, option) => Ok(Response::Reject { reason, option }),
         }
     }
 
     fn reason(&self) -> Option<&str> {
         match self {
-            Response::Approve { reason } | Response::Reject { reason } => reason.as_deref(),
+            Response::Approve { reason, .. } | Response::Reject { reason, .. } => reason.as_deref(),
             Response::RequestChanges { feedback } => feedback.as_deref(),
             Response::Answer { .. } => None,
         }
@@ -93,9 +123,17 @@ impl Response {
     /// a plan takes a request for changes.
     fn for_kind(self, kind: Kind) -> Result<Response, RespondError> {
         match (kind, self) {
-            (Kind::Plan, Response::Reject { reason }) => {
-                Ok(Response::RequestChanges { feedback: reason })
-            }
+            (
+                Kind::Plan,
+                Response::Reject {
+                    reason,
+                    option: None,
+                },
+            ) => Ok(Response::RequestChanges { feedback: reason }),
+            (Kind::Plan, Response::Reject { .. }) => Err(RespondError::Invalid {
+                field: "rejectOption",
+                detail: "a plan offers no reject options: send feedback in `reason`".into(),
+            }),
             (Kind::Plan, r) => Ok(r),
             (_, Response::RequestChanges { .. }) => Err(RespondError::NotAPlan),
             (_, r) => Ok(r),
@@ -108,7 +146,8 @@ impl Response {
 pub enum Via {
     /// The dashboard's HTML form.
     Dashboard,
-    /// `POST /api/pause/:watchId/approve` with JSON (a script or the dashboard's JS).
+    /// `POST /api/pause/:watchId/approve` with JSON (a script, the dashboard's JS, or a
+    /// backend with a `decide` key).
     Api,
     /// The confirmation page behind a one-click link in an approval email.
     EmailLink,
@@ -125,9 +164,8 @@ impl Via {
     }
 }
 
-/// Who responds. Deciding by API key (`ApiKey { key_id }`) and remembered decisions
-/// (`Policy { policy_id }`) will be variants here; `pause_responses.responder_type` already
-/// allows `key` and `policy`.
+/// Who responds. Remembered decisions (`Policy { policy_id }`) will be a variant here;
+/// `pause_responses.responder_type` already allows `policy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Responder {
     /// A signed-in person (dashboard form, or JSON with a session).
@@ -135,19 +173,17 @@ pub enum Responder {
     /// The approver a one-click email link was sent to: the link is used up by a recorded
     /// response, and only then.
     EmailLink { user_id: UserId, link_id: i64 },
+    /// A backend deciding through the API with a key: one with the `decide` scope, or a test
+    /// key deciding its own test pause (see [`deciders::key_may_decide`]).
+    ApiKey { key_id: ApiKeyId },
 }
 
 impl Responder {
-    fn user_id(self) -> UserId {
-        match self {
-            Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => user_id,
-        }
-    }
-
     pub fn via(self) -> Via {
         match self {
             Responder::User { via, .. } => via,
             Responder::EmailLink { .. } => Via::EmailLink,
+            Responder::ApiKey { .. } => Via::Api,
         }
     }
 }
@@ -164,8 +200,13 @@ pub struct Responded {
 pub enum RespondError {
     /// No such pause in the responder's workspace.
     NotFound,
-    /// The responder's account is gone or disabled.
+    /// The responder's account is gone or disabled, or its key revoked.
     NotPermitted,
+    /// A key may not decide a pause it created itself (a live key; see
+    /// [`deciders::key_may_decide`]).
+    SelfDecision,
+    /// The key lacks this scope.
+    InsufficientScope(KeyScope),
     /// Someone answered first: the pause says who (`decided_by`), what and when.
     AlreadyDecided(Box<Pause>),
     Cancelled(Box<Pause>),
@@ -184,6 +225,12 @@ pub enum RespondError {
     WrongKind(String),
     /// An answer that does not fit its question.
     InvalidAnswer(AnswerError),
+    /// The response does not fit the pause (an undeclared edit, an unknown reject option) or
+    /// mixes an approval's extras with a rejection's.
+    Invalid {
+        field: &'static str,
+        detail: String,
+    },
 }
 
 /// Checks `response` against the responder, the workspace's rules and the pause, then resolves
@@ -198,45 +245,58 @@ pub fn respond(
     response: Response,
 ) -> AppResult<Result<Responded, RespondError>> {
     let conn = ctx.conn;
-    let Some(user) = users::get(conn, responder.user_id())?.filter(|u| !u.disabled) else {
+    let Some(who) = deciders::who(conn, responder)? else {
         return Ok(Err(RespondError::NotPermitted));
     };
-    let Some(pause) = pauses::get(conn, user.workspace_id, watch_id)? else {
+    let Some(pause) = pauses::get(conn, who.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
+    if let Some(Err(refused)) = who.key.map(|k| deciders::key_may_decide(&k, &pause)) {
+        return Ok(Err(refused));
+    }
     let response = match response.for_kind(pause.kind) {
         Ok(r) => r,
         Err(refused) => return Ok(Err(refused)),
     };
     let reason = text::reason(response.reason());
-    if let Some(refused) = check_reason(conn, user.workspace_id, &response, reason.as_deref())? {
+    if let Some(refused) = check_reason(conn, who.workspace_id, &response, reason.as_deref())? {
         return Ok(Err(refused));
     }
     let response_json = match checked_response(&pause, &response, now) {
         Ok(json) => json,
         Err(refused) => return Ok(Err(refused)),
     };
+    // An approval's edits or reject option (approval_extras): none for other kinds.
+    let extras = match approval_extras::check(&pause, &response) {
+        Ok(checked) => checked,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let response_json = response_json.or(extras.response_json);
     let status = response.resolves_to();
-    let entry = audit_entry(
-        &user,
+    let mut entry = audit_entry(
+        &who,
         responder,
         &pause,
         &response,
         (&reason, &response_json),
     );
+    if let Some(Value::Object(details)) = &mut entry.details {
+        details.extend(extras.audit);
+    }
     let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
-                 response_json = ?6, version = version + 1
+                 response_json = ?6, decided_by_key = ?7, version = version + 1
              WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
         )?
         .execute(params![
             status.as_str(),
             now,
-            user.id,
+            who.user_id,
             reason,
             id,
-            response_json
+            response_json,
+            who.key.map(|k| k.id)
         ])
     })?;
     let pause = match resolved {
@@ -248,7 +308,7 @@ pub fn respond(
         reason,
         response_json: pause.response_json.clone(),
     };
-    let response_id = record(ctx.conn, now, &pause, responder, recorded)?;
+    let response_id = record(ctx.conn, now, &pause, &who, responder, recorded)?;
     Ok(Ok(Responded { pause, response_id }))
 }
 
@@ -265,7 +325,8 @@ fn check_reason(
     }
     Ok(match (response, reason) {
         (Response::RequestChanges { .. }, None) => Some(RespondError::FeedbackRequired),
-        (Response::Reject { .. }, None)
+        // A picked reject option is a reason.
+        (Response::Reject { option: None, .. }, None)
             if workspaces::get(conn, workspace_id)?.reject_reason_required =>
         {
             Some(RespondError::ReasonRequired)

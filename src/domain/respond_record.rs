@@ -4,14 +4,14 @@
 use rusqlite::{params, Connection};
 use serde_json::json;
 
-use super::{Pause, Responder, Response};
-use crate::domain::audit::{Actor, Entry};
-use crate::domain::{decision_links, questions, users, Millis};
+use super::{Pause, Responder, Response, Who};
+use crate::domain::audit::Entry;
+use crate::domain::{decision_links, questions, Millis};
 use crate::error::AppResult;
 
 /// The decision's audit row: how it arrived, the reason, and a question's answers.
 pub(super) fn audit_entry(
-    user: &users::User,
+    who: &Who,
     responder: Responder,
     pause: &Pause,
     response: &Response,
@@ -22,8 +22,8 @@ pub(super) fn audit_entry(
         details["answers"] = answers;
     }
     Entry {
-        workspace_id: Some(user.workspace_id),
-        actor: Actor::User(user.id),
+        workspace_id: Some(who.workspace_id),
+        actor: who.actor(),
         event: response.event(),
         subject: Some(pause.watch_id.to_string()),
         details: Some(details),
@@ -41,17 +41,20 @@ pub(super) fn record(
     conn: &Connection,
     now: Millis,
     pause: &Pause,
+    who: &Who,
     responder: Responder,
     r: Recorded,
 ) -> AppResult<i64> {
     conn.prepare_cached(
-        "INSERT INTO pause_responses (pause_id, responder_type, user_id, kind, reason, via,
-                                      response_json, created_at)
-         VALUES (?1, 'user', ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO pause_responses (pause_id, responder_type, user_id, api_key_id, kind, reason,
+                                      via, response_json, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         pause.id,
-        responder.user_id(),
+        if who.key.is_some() { "key" } else { "user" },
+        who.user_id,
+        who.key.map(|k| k.id),
         r.kind,
         r.reason,
         responder.via().as_str(),

@@ -17,7 +17,7 @@ fn a_workspace_that_requires_a_reason_refuses_a_rejection_without_a_visible_one(
         .unwrap();
     let p = new_pause(&conn);
     for missing in [None, Some(" \t\u{200B}\u{FEFF} ".to_string())] {
-        let r = Response::Reject { reason: missing };
+        let r = Response::new(false, missing);
         let refused = run(&conn, NOW, by(ALICE), &p, r);
         assert!(
             matches!(refused, Err(RespondError::ReasonRequired)),
@@ -69,7 +69,7 @@ fn a_link_is_used_up_by_a_recorded_response_and_only_then() {
         user_id: BOB,
         link_id: link.id,
     };
-    let refused = run(&conn, NOW, who, &p, Response::Reject { reason: None });
+    let refused = run(&conn, NOW, who, &p, Response::new(false, None));
     assert!(matches!(refused, Err(RespondError::ReasonRequired)));
     let unused = decision_links::find(&conn, &tokens.token).unwrap().unwrap();
     assert_eq!(unused.used_at, None);

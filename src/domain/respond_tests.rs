@@ -65,13 +65,11 @@ pub(super) fn by(user_id: UserId) -> Responder {
 }
 
 pub(super) fn approve() -> Response {
-    Response::Approve { reason: None }
+    Response::new(true, None)
 }
 
 pub(super) fn reject(reason: &str) -> Response {
-    Response::Reject {
-        reason: Some(reason.into()),
-    }
+    Response::new(false, Some(reason.into()))
 }
 
 pub(super) fn run(
@@ -116,6 +114,7 @@ fn in_state(conn: &Connection, state: &str) -> (Pause, Millis) {
                 workspace_id: WorkspaceId(1),
                 test: false,
                 last_used_at: None,
+                scopes: crate::domain::scopes::Scopes::default_for_new_key(),
             };
             pauses::cancel(&mut WriteCtx::new(conn), NOW, &key, &p.watch_id).unwrap();
             NOW + 1
@@ -152,7 +151,7 @@ fn every_response_against_every_state_resolves_only_a_pending_pause() {
                 ("pending", Ok(done)) => {
                     assert_eq!(done.pause.status(now).as_str(), status, "{label}");
                     let who = done.pause.decided_by.as_ref().unwrap();
-                    assert_eq!(who.email, "alice@example.com", "{label}");
+                    assert_eq!(who.email(), Some("alice@example.com"), "{label}");
                     assert_eq!(done.pause.decided_at, Some(now), "{label}");
                     let (rows, audit, version) = written(&conn, &p);
                     assert_eq!((rows, audit, version), (1, before.1 + 1, before.2 + 1));
@@ -160,7 +159,7 @@ fn every_response_against_every_state_resolves_only_a_pending_pause() {
                 ("approved" | "rejected", Err(RespondError::AlreadyDecided(won))) => {
                     assert_eq!(won.status(now).as_str(), state, "{label}");
                     let who = won.decided_by.as_ref().unwrap();
-                    assert_eq!(who.email, "bob@example.com", "{label}: who won");
+                    assert_eq!(who.email(), Some("bob@example.com"), "{label}: who won");
                     assert_eq!(written(&conn, &p), before, "{label}: nothing written");
                 }
                 ("cancelled", Err(RespondError::Cancelled(_)))
@@ -213,7 +212,7 @@ fn of_two_responses_to_one_pause_exactly_one_wins_and_the_other_is_told_who_won(
         panic!("{second:?}")
     };
     assert_eq!(won.status(NOW), Status::Rejected);
-    assert_eq!(won.decided_by.unwrap().email, "bob@example.com");
+    assert_eq!(won.decided_by.unwrap().email(), Some("bob@example.com"));
     assert_eq!(won.reason.as_deref(), Some("not now"));
     assert_eq!(written(&conn, &p).0, 1, "one response recorded");
 }

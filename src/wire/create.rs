@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+pub use crate::domain::approval_extras::RejectOption;
 use crate::domain::kind::Kind;
 use crate::domain::questions::Question;
 
@@ -22,6 +23,11 @@ pub struct CreateBody<'a> {
     pub callback_url: Option<String>,
     #[serde(default)]
     pub metadata: Option<BTreeMap<String, String>>,
+    // Richer approvals (domain::approval_extras).
+    #[serde(default)]
+    pub editable: Option<Vec<String>>,
+    #[serde(default)]
+    pub reject_options: Option<Vec<RejectOption>>,
     /// `approval` (the default), `question` or `plan`.
     #[serde(default)]
     pub kind: Option<String>,
@@ -75,6 +81,10 @@ pub struct CreateRequest {
     pub metadata: Option<String>,
     pub callback_url: Option<String>,
     pub timeout_secs: Option<i64>,
+    /// Top-level keys of `context` a person may edit before approving, checked against it.
+    pub editable: Option<Vec<String>>,
+    /// Named reasons offered for a rejection, checked.
+    pub reject_options: Option<Vec<RejectOption>>,
     pub kind: Kind,
     /// Markdown, 1 byte to [`MAX_PLAN_BYTES`](crate::domain::plans::MAX_PLAN_BYTES); present
     /// exactly when `kind` is `plan`.

@@ -2,12 +2,14 @@
 //! a page of them; and the webhook event around one.
 
 use serde::Serialize;
-use serde_json::{json, value::RawValue};
+use serde_json::{json, value::RawValue, Map, Value};
 
 use crate::domain::event_type::EventType;
 use crate::domain::kind::Kind;
 use crate::domain::plans;
 
+use crate::domain::approval_extras::{self, RejectOption};
+use crate::domain::outcomes::{OutcomeStatus, ReportingKey};
 use crate::domain::pauses::{DecidedBy, Pause};
 use crate::domain::questions;
 use crate::domain::{rfc3339, Millis};
@@ -53,6 +55,27 @@ pub struct PauseView<'a> {
     pub agent: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub run: Option<&'a str>,
+    // Richer approvals (domain::approval_extras, domain::outcomes): only when declared or given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub editable: Option<Vec<String>>,
+    /// The approver's new values for editable keys; `context` stays as the agent sent it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edits: Option<Map<String, Value>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reject_options: Option<Vec<RejectOption>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reject_option: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<OutcomeView<'a>>,
+}
+
+/// What the agent reported doing after the decision.
+#[derive(Debug, Serialize)]
+pub struct OutcomeView<'a> {
+    pub status: OutcomeStatus,
+    pub detail: Option<&'a str>,
+    pub at: String,
+    pub by: &'a ReportingKey,
 }
 
 impl Pause {
@@ -87,6 +110,16 @@ impl Pause {
                 .then(|| questions_view(self.request_json.as_deref()))
                 .flatten(),
             answers: questions::answers_of(self.response_json.as_deref()),
+            editable: Some(approval_extras::editable(self)).filter(|e| !e.is_empty()),
+            edits: approval_extras::edits(self),
+            reject_options: Some(approval_extras::reject_options(self)).filter(|r| !r.is_empty()),
+            reject_option: approval_extras::reject_option(self),
+            outcome: self.outcome.as_ref().map(|o| OutcomeView {
+                status: o.status,
+                detail: o.detail.as_deref(),
+                at: rfc3339(o.at),
+                by: &o.by,
+            }),
             agent: self.agent.as_deref(),
             run: self.run.as_deref(),
         }

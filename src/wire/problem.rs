@@ -34,6 +34,8 @@ problem_types! {
     ValidationFailed => ("validation-failed", "Invalid request", 422, "A field is missing, has the wrong type or is out of range. The `field` member names it."),
     Unauthorized => ("unauthorized", "Unauthorized", 401, "Send a valid API key as `Authorization: Bearer hitl_…`, or sign in for dashboard actions."),
     Forbidden => ("forbidden", "Forbidden", 403, "The credentials are valid but may not do this (e.g. a missing CSRF token)."),
+    InsufficientScope => ("insufficient-scope", "Insufficient scope", 403, "The API key is valid but lacks the scope this endpoint needs; the `scope` member names it. Scopes are chosen when a key is created (`pauses`: create, read, list and cancel pauses; `decide`: approve, reject and answer them; `agents`; `admin`) and none implies another: create a key with the scope it needs."),
+    SelfDecision => ("self-decision", "Self-decision", 403, "An API key never decides a pause it created itself, so an agent cannot approve its own request. The one exception is a test key deciding its own test pauses. Decide with another key that has the `decide` scope, or in the dashboard."),
     NotFound => ("not-found", "Not found", 404, "No such resource in your workspace."),
     Conflict => ("conflict", "Conflict", 409, "The pause is no longer pending; `current` holds it as it now stands."),
     PayloadTooLarge => ("payload-too-large", "Payload too large", 413, "Request bodies are limited to 256 KiB and `context` to 64 KiB."),
@@ -88,6 +90,9 @@ pub struct ProblemBody {
     /// The offending field, on `validation-failed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The scope the key lacks, on `insufficient-scope`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope: Option<&'static str>,
     /// The resource as it now stands, on a `conflict`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<Value>,
@@ -101,6 +106,7 @@ impl ProblemBody {
             status: problem.status().as_u16(),
             detail,
             field: None,
+            scope: None,
             current: None,
         }
     }

@@ -101,7 +101,7 @@ pub fn pause_decided(pause: &Pause, now: Millis) -> String {
     let by = pause
         .decided_by
         .as_ref()
-        .map(|d| format!(" by {}", escape(&d.email)))
+        .map(|d| format!(" by {}", escape(&d.label())))
         .unwrap_or_default();
     let reason = pause
         .reason

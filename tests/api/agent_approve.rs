@@ -3,8 +3,11 @@
 
 use serde_json::{json, Value};
 
+use holdpoint::domain::scopes::KeyScope;
+
 use crate::agent_support::*;
 use crate::helpers::{assert_problem, spawn_app};
+use crate::key_scopes::{assert_insufficient, key_with};
 
 #[tokio::test]
 async fn approving_through_the_agent_path_decides_as_the_pause_path_does() {
@@ -45,18 +48,17 @@ async fn the_agent_path_finds_only_that_agents_pauses() {
             .unwrap()
             .contains("asked by agent"));
     }
-    assert_eq!(app.stored_status(&w), "pending");
     assert_eq!(app.stored_status(&plain), "pending");
-    // Like the pause path, an API key cannot decide today.
-    let res = app
-        .api
-        .post(app.url(&format!("/api/agents/a/approve/{w}")))
-        .bearer_auth(&app.key)
-        .json(&json!({ "approved": true }))
-        .send()
-        .await
-        .unwrap();
-    assert_problem(res, 401).await;
+    // As on the pause path: a key needs `decide`, and then decides.
+    let url = app.url(&format!("/api/agents/a/approve/{w}"));
+    let res = app.api.post(&url).bearer_auth(&app.key);
+    let res = res.json(&json!({ "approved": true })).send().await.unwrap();
+    assert_insufficient(res, "decide").await;
+    let (_, decider) = key_with(&app, "backend", false, &[KeyScope::Decide]);
+    let res = app.api.post(&url).bearer_auth(&decider);
+    let res = res.json(&json!({ "approved": true })).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(app.stored_status(&w), "approved");
 }
 
 #[tokio::test]

@@ -5,33 +5,37 @@ use std::time::Instant;
 
 use serde_json::{json, Value};
 
+use holdpoint::domain::scopes::KeyScope;
+
 use crate::agent_support::*;
 use crate::helpers::{assert_problem, spawn_app};
+use crate::key_scopes::{assert_insufficient, key_with};
+
+const CONTROLS: [&str; 7] = [
+    "/api/agents/a/pause",
+    "/api/agents/a/resume",
+    "/api/agents/a/guide",
+    "/api/agents/stop-all",
+    "/api/agents/resume-all",
+    "/api/runs/r1/cancel",
+    "/api/agents/a/cancel",
+];
 
 #[tokio::test]
-async fn only_a_signed_in_person_with_the_csrf_header_controls_agents() {
+async fn a_key_without_the_agents_scope_or_no_credentials_cannot_control_agents() {
     let app = spawn_app().await;
-    beat_ok(&app, "a", json!({})).await;
-    for path in [
-        "/api/agents/a/pause",
-        "/api/agents/a/resume",
-        "/api/agents/a/cancel",
-        "/api/agents/a/guide",
-        "/api/agents/stop-all",
-        "/api/agents/resume-all",
-        "/api/runs/r/cancel",
-    ] {
-        let with_key = app.api.post(app.url(path)).bearer_auth(&app.key);
-        let res = with_key
-            .json(&json!({ "message": "m" }))
-            .send()
-            .await
-            .unwrap();
-        let problem = assert_problem(res, 403).await;
-        assert!(problem["detail"]
-            .as_str()
-            .unwrap()
-            .starts_with("API keys cannot"));
+    beat_ok(&app, "a", json!({ "run": "r1" })).await;
+    let (_, decide_only) = key_with(&app, "decider", false, &[KeyScope::Decide]);
+    for path in CONTROLS {
+        for key in [&app.key, &decide_only] {
+            let with_key = app.api.post(app.url(path)).bearer_auth(key);
+            let res = with_key
+                .json(&json!({ "message": "m" }))
+                .send()
+                .await
+                .unwrap();
+            assert_insufficient(res, "agents").await;
+        }
         let res = app.api.post(app.url(path)).send().await.unwrap();
         assert_problem(res, 401).await;
     }
@@ -42,6 +46,32 @@ async fn only_a_signed_in_person_with_the_csrf_header_controls_agents() {
         app.count("SELECT count(*) FROM audit_log WHERE event LIKE 'agent%'"),
         0
     );
+}
+
+#[tokio::test]
+async fn a_key_with_the_agents_scope_controls_agents_and_is_audited_as_the_key() {
+    let app = spawn_app().await;
+    beat_ok(&app, "a", json!({ "run": "r1" })).await;
+    let (id, controller) = key_with(&app, "ops-console", false, &[KeyScope::Agents]);
+    for path in CONTROLS {
+        let res = app.api.post(app.url(path)).bearer_auth(&controller);
+        let res = res
+            .json(&json!({ "message": "Stop after this step" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
+    let read: Value = control(&app, "a", "?after=0").await.json().await.unwrap();
+    assert_eq!(read["control"], "cancelled");
+    assert_eq!(read["guidance"][0]["from"], "API key ops-console");
+    let by_key = format!(
+        "SELECT count(*) FROM audit_log WHERE event LIKE 'agent%' AND actor_type = 'key' AND actor_id = {id}"
+    );
+    // pause, resume, guide, stop, resume-all, and the run's cancel of the agent
+    assert_eq!(app.count(&by_key), 6);
+    // The agent's own key reads and reports; it does not need `agents`.
+    assert_eq!(control(&app, "a", "").await.status(), 200);
 }
 
 #[tokio::test]

@@ -6,7 +6,11 @@ use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, spawn_app_in};
 
-fn holdpoint(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+pub fn holdpoint(
+    dir: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_holdpoint"))
         .arg("--data-dir")
         .arg(dir)

@@ -18,7 +18,7 @@ async fn a_signed_in_approver_approves_with_a_reason_and_the_agent_sees_it() {
     assert_eq!(read["reason"], "ship it");
     assert_eq!(
         read["decidedBy"],
-        json!({ "email": "owner@example.com", "name": "Test User" })
+        json!({ "type": "user", "email": "owner@example.com", "name": "Test User" })
     );
     assert!(read["decidedAt"].as_str().unwrap().ends_with('Z'));
     let events = app.audit_events(&watch_id);
@@ -111,7 +111,7 @@ async fn concurrent_decisions_produce_exactly_one_winner() {
 }
 
 #[tokio::test]
-async fn the_approve_endpoint_refuses_api_keys_and_anonymous_callers() {
+async fn the_approve_endpoint_refuses_keys_without_decide_and_anonymous_callers() {
     let app = spawn_app().await;
     let watch_id = app.create_pause("x").await["watchId"]
         .as_str()
@@ -126,13 +126,11 @@ async fn the_approve_endpoint_refuses_api_keys_and_anonymous_callers() {
         .send()
         .await
         .unwrap();
-    let problem = assert_problem(with_key, 401).await;
-    let detail = problem["detail"].as_str().unwrap();
-    assert!(
-        detail.contains("API keys cannot approve or reject pauses")
-            && detail.contains("needs a signed-in dashboard session")
-            && !detail.contains("Send a valid API key"),
-        "the key is not the problem: {detail}"
+    let problem = assert_problem(with_key, 403).await;
+    assert_eq!(problem["type"], "/problems/insufficient-scope");
+    assert_eq!(
+        problem["scope"], "decide",
+        "the key is valid, its scope is the problem"
     );
     let anonymous = app
         .api

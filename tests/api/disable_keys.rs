@@ -16,7 +16,10 @@ async fn admin_with_keys(app: &TestApp) -> (Browser, String) {
     let mut keys = Vec::new();
     for name in ["deploy bot", "old bot"] {
         let res = admin
-            .post_form("/keys", &[("name", name), ("kind", "live")])
+            .post_form(
+                "/keys",
+                &[("name", name), ("kind", "live"), ("scope_pauses", "on")],
+            )
             .await;
         keys.push(full_key_in(&res.text().await.unwrap()).unwrap());
     }

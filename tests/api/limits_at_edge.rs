@@ -134,7 +134,10 @@ async fn a_key_name_of_100_characters_is_accepted_and_101_refused_in_the_dashboa
     let browser = app.sign_in(&app.owner_email).await;
     let at = "ñ".repeat(100);
     let res = browser
-        .post_html_form("/keys", &[("name", &at), ("kind", "live")])
+        .post_html_form(
+            "/keys",
+            &[("name", &at), ("kind", "live"), ("scope_pauses", "on")],
+        )
         .await;
     assert_eq!(res.status(), 200, "the page showing the new key");
     let name: String = app
@@ -144,7 +147,10 @@ async fn a_key_name_of_100_characters_is_accepted_and_101_refused_in_the_dashboa
 
     let past = "ñ".repeat(101);
     let res = browser
-        .post_form("/keys", &[("name", &past), ("kind", "live")])
+        .post_form(
+            "/keys",
+            &[("name", &past), ("kind", "live"), ("scope_pauses", "on")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let page = browser.get("/keys").await.text().await.unwrap();

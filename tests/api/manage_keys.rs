@@ -61,7 +61,10 @@ async fn an_approver_is_refused_every_management_page_and_action() {
         );
     }
     let posts: [(&str, &[(&str, &str)]); 3] = [
-        ("/keys", &[("name", "sneaky"), ("kind", "live")]),
+        (
+            "/keys",
+            &[("name", "sneaky"), ("kind", "live"), ("scope_pauses", "on")],
+        ),
         ("/keys/1/revoke", &[]),
         (
             "/settings",
@@ -96,7 +99,14 @@ async fn a_key_created_on_the_page_is_shown_once_with_a_curl_snippet_and_works()
     let browser = app.sign_in(&app.owner_email).await;
 
     let res = browser
-        .post_form("/keys", &[("name", "deploy bot"), ("kind", "live")])
+        .post_form(
+            "/keys",
+            &[
+                ("name", "deploy bot"),
+                ("kind", "live"),
+                ("scope_pauses", "on"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["cache-control"], "no-store");
@@ -134,7 +144,14 @@ async fn revoking_a_key_on_the_page_makes_it_401_at_once() {
     let app = spawn_app().await;
     let browser = app.sign_in(&app.owner_email).await;
     let html = browser
-        .post_form("/keys", &[("name", "deploy bot"), ("kind", "live")])
+        .post_form(
+            "/keys",
+            &[
+                ("name", "deploy bot"),
+                ("kind", "live"),
+                ("scope_pauses", "on"),
+            ],
+        )
         .await
         .text()
         .await
@@ -184,7 +201,14 @@ async fn a_test_key_can_be_created_and_is_labelled_test() {
     let app = spawn_app().await;
     let browser = app.sign_in(&app.owner_email).await;
     let html = browser
-        .post_form("/keys", &[("name", "sandbox"), ("kind", "test")])
+        .post_form(
+            "/keys",
+            &[
+                ("name", "sandbox"),
+                ("kind", "test"),
+                ("scope_pauses", "on"),
+            ],
+        )
         .await
         .text()
         .await
@@ -266,7 +290,11 @@ async fn bad_key_forms_show_a_message_and_create_nothing() {
             "Give the key a name",
         ),
         (
-            vec![("name", long.as_str()), ("kind", "live")],
+            vec![
+                ("name", long.as_str()),
+                ("kind", "live"),
+                ("scope_pauses", "on"),
+            ],
             "A key name has at most 100 characters",
         ),
     ] {

@@ -73,7 +73,7 @@ async fn a_second_answer_gets_409_with_the_first_answers() {
 }
 
 #[tokio::test]
-async fn answering_needs_a_session_and_its_csrf_token() {
+async fn answering_needs_a_session_and_its_csrf_token_or_a_decide_key() {
     let app = spawn_app().await;
     let watch_id = question_pause(&app).await;
     let url = app.url(&format!("/api/pause/{watch_id}/answer"));
@@ -86,11 +86,10 @@ async fn answering_needs_a_session_and_its_csrf_token() {
         .send()
         .await
         .unwrap();
-    let problem = assert_problem(res, 401).await;
-    assert!(problem["detail"]
-        .as_str()
-        .unwrap()
-        .contains("API keys cannot answer pauses"));
+    // The agent's key has only `pauses`.
+    let problem = assert_problem(res, 403).await;
+    assert_eq!(problem["type"], "/problems/insufficient-scope");
+    assert_eq!(problem["scope"], "decide");
     let browser = app.sign_in(&app.owner_email).await;
     let res = browser.client.post(&url).json(&body).send().await.unwrap();
     assert_problem(res, 403).await;

@@ -137,7 +137,14 @@ pub async fn create_keys(
     cli_log: &mut String,
 ) -> (String, String) {
     let res = b
-        .post_form("/keys", &[("name", "dashboard key"), ("kind", "live")])
+        .post_form(
+            "/keys",
+            &[
+                ("name", "dashboard key"),
+                ("kind", "live"),
+                ("scope_pauses", "on"),
+            ],
+        )
         .await;
     seen.id(&res);
     let dashboard_key = full_key_in(&res.text().await.unwrap()).expect("the key is shown once");

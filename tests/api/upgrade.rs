@@ -3,7 +3,7 @@
 //! `release-0008.json` holds what it answered. The current server is started on a copy at the
 //! fixture's time, so every pause must read back as the release answered it. Only the
 //! documented changes since are allowed: a key sees only pauses of its own kind (test or live),
-//! and an Idempotency-Key belongs to the API key that used it.
+//! an Idempotency-Key belongs to the API key that used it, and `decidedBy` has a `type`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,7 +22,24 @@ fn fixture_path(name: &str) -> PathBuf {
 
 fn fixture() -> Value {
     let text = std::fs::read_to_string(fixture_path("release-0008.json")).unwrap();
-    serde_json::from_str(&text).unwrap()
+    let mut fx = serde_json::from_str(&text).unwrap();
+    as_answered_now(&mut fx);
+    fx
+}
+
+/// The release's answers with what was documented as added since: `decidedBy` gained a `type`
+/// discriminator (`user` for every decision the release recorded). Nothing else differs.
+fn as_answered_now(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if let Some(Value::Object(by)) = map.get_mut("decidedBy") {
+                by.entry("type").or_insert_with(|| "user".into());
+            }
+            map.values_mut().for_each(as_answered_now);
+        }
+        Value::Array(items) => items.iter_mut().for_each(as_answered_now),
+        _ => {}
+    }
 }
 
 /// The current server on a copy of the release's database, its clock at the moment the
@@ -201,6 +218,27 @@ async fn api_keys_of_the_last_release_still_authenticate_and_pauses_still_expire
             .unwrap();
         assert_eq!(body["status"], status, "{watch}");
     }
+}
+
+#[tokio::test]
+async fn api_keys_of_the_last_release_get_the_pauses_scope_and_not_decide() {
+    let fx = fixture();
+    let app = upgraded(&fx).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM api_keys WHERE scopes <> 'pauses'"),
+        0
+    );
+    let pending = fx["pauses"]["pending"]["watchId"].as_str().unwrap();
+    let res = app
+        .api
+        .post(app.url(&format!("/api/pause/{pending}/approve")))
+        .bearer_auth(key(&fx, "live"))
+        .json(&serde_json::json!({ "approved": true }))
+        .send()
+        .await
+        .unwrap();
+    let body = crate::helpers::assert_problem(res, 403).await;
+    assert_eq!(body["scope"], "decide");
 }
 
 #[tokio::test]

@@ -1,36 +1,31 @@
 //! `POST /api/agents/:agent/approve/:watchId` `{"approved", "reason"?}`: the reference Agents
-//! API's decision path. It does exactly what `POST /api/pause/:watchId/approve` does (same
-//! caller, body, answers and errors), and answers 404 unless the pause names `:agent`, so a
+//! API's decision path. It does exactly what `POST /api/pause/:watchId/approve` does (the same
+//! deciders: a session or a key with `decide`; same body, answers and errors), and answers 404 unless the pause names `:agent`, so a
 //! decision cannot land on another agent's pause by a mixed-up path.
 
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
+use super::decider::Decider;
 use super::pauses::parse_watch_id;
 use crate::domain::ids::WorkspaceId;
 use crate::domain::pauses;
 use crate::error::{AppError, AppResult};
-use crate::http::auth::Caller;
 use crate::http::State;
 
 pub async fn approve(
     state: State,
-    caller: Result<Caller, AppError>,
+    decider: Result<Decider, AppError>,
     req: HttpRequest,
     path: web::Path<(String, String)>,
     payload: web::Payload,
 ) -> HttpResponse {
     let (agent, raw_watch) = path.into_inner();
-    let workspace = match &caller {
-        Ok(Caller::Session(s)) => Some(s.user().workspace_id),
-        Ok(Caller::Key(k)) => Some(k.workspace_id),
-        Err(_) => None,
-    };
-    if let Some(ws) = workspace {
+    if let Ok(ws) = decider.as_ref().map(Decider::workspace_id) {
         if let Err(e) = names_agent(&state, ws, &agent, &raw_watch) {
             return e.error_response();
         }
     }
-    super::decide::approve(state, caller, req, web::Path::from(raw_watch), payload).await
+    super::decide::approve(state, decider, req, web::Path::from(raw_watch), payload).await
 }
 
 /// The pause exists in the workspace and was asked by `agent`; otherwise it is not found.

@@ -8,19 +8,23 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::agents::path_name;
+use super::auth;
 use crate::domain::agent_control::{self, Action, Who};
 use crate::domain::agents;
 use crate::domain::audit::Actor;
 use crate::domain::ids::WorkspaceId;
+use crate::domain::scopes::KeyScope;
 use crate::domain::{guidance, rfc3339};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Caller;
 use crate::http::{parse_json, read_body, State};
 
 /// Who may control agents: a person signed in to the dashboard, with the session's CSRF token
-/// in `X-CSRF-Token`. API keys are refused until key scopes land (then: a key with the `agents`
-/// scope); this is the one place that decides it.
+/// in `X-CSRF-Token`, or an API key with the `agents` scope (counted against its rate limit;
+/// audited as the key, shown to the agent by the key's name). This is the one place that
+/// decides it.
 pub fn controller(
+    state: &State,
     caller: Result<Caller, AppError>,
     req: &HttpRequest,
 ) -> AppResult<(WorkspaceId, Who)> {
@@ -34,13 +38,26 @@ pub fn controller(
             };
             Ok((user.workspace_id, who))
         }
-        Caller::Key(_) => Err(AppError::Forbidden(
-            "API keys cannot pause, resume, cancel or guide agents yet: a person does it from \
-             a dashboard session (its cookie, and its CSRF token in `X-CSRF-Token`)"
-                .into(),
-        )),
+        Caller::Key(_) => {
+            // Again through the extractor's path, which also marks the key as used.
+            let key = auth::authenticate(req)?;
+            auth::rate_limit(state, &key)?;
+            auth::require(&key, KeyScope::Agents, CONTROLLING)?;
+            let name: String = state
+                .read()?
+                .prepare_cached("SELECT name FROM api_keys WHERE id = ?1")?
+                .query_row([key.id], |r| r.get(0))?;
+            let who = Who {
+                actor: Actor::Key(key.id),
+                label: format!("API key {name}"),
+            };
+            Ok((key.workspace_id, who))
+        }
     }
 }
+
+/// What a key is refused without `agents`, in the 403's detail.
+const CONTROLLING: &str = "pause, resume, cancel or guide agents";
 
 fn ok(body: serde_json::Value) -> HttpResponse {
     HttpResponse::Ok()
@@ -55,7 +72,7 @@ async fn set(
     path: web::Path<String>,
     action: Action,
 ) -> AppResult<HttpResponse> {
-    let (ws, who) = controller(caller, &req)?;
+    let (ws, who) = controller(&state, caller, &req)?;
     let name = path_name(&path)?;
     let now = state.now();
     let agent = state
@@ -109,7 +126,7 @@ pub async fn guide(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let (ws, who) = controller(caller, &req)?;
+    let (ws, who) = controller(&state, caller, &req)?;
     let name = path_name(&path)?;
     let body: GuideBody = parse_json(&read_body(&req, payload).await?)?;
     let message = guidance::validate_message(&body.message)?;
@@ -128,7 +145,7 @@ pub async fn cancel_run(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let (ws, who) = controller(caller, &req)?;
+    let (ws, who) = controller(&state, caller, &req)?;
     let run = agents::validate_name("run", &path).map_err(|_| {
         AppError::NotFound(format!(
             "no pause or agent named run `{path}` in this workspace"
@@ -153,7 +170,7 @@ async fn stop(
     req: HttpRequest,
     on: bool,
 ) -> AppResult<HttpResponse> {
-    let (ws, who) = controller(caller, &req)?;
+    let (ws, who) = controller(&state, caller, &req)?;
     let now = state.now();
     let at = state
         .writer

@@ -1,22 +1,22 @@
-//! `POST /api/pause/:watchId/answer`: a person answers a question pause. JSON
+//! `POST /api/pause/:watchId/answer`: a person, or a backend with a `decide` key (the same
+//! [`Decider`] check as `/approve`), answers a question pause. JSON
 //! `{"answers": {"<question>": "<label or text>" | ["label", ...]}}` from scripts and the
 //! dashboard's JS, or the pause page's HTML form (then the answer is a redirect back to it).
 //! The answers are checked against the questions by `respond`, in the transaction that records
 //! them; this only turns the request into a [`Response::Answer`].
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::decide::{fail, html_message, refusal};
+use super::decider::Decider;
 use super::pauses::{outcome_response, parse_watch_id};
 use crate::app;
 use crate::domain::pauses::{self, Outcome};
 use crate::domain::questions;
-use crate::domain::respond::{Responder, Response, Via};
+use crate::domain::respond::{Response, Via};
 use crate::error::{AppError, AppResult};
-use crate::http::auth::{Caller, SignedIn};
 use crate::http::dashboard::answer_form;
 use crate::http::flash::{is_local_path, redirect_with};
 use crate::http::{content_type, parse_json, read_body, State};
@@ -34,17 +34,17 @@ struct Input {
 
 pub async fn answer(
     state: State,
-    caller: Result<Caller, AppError>,
+    decider: Result<Decider, AppError>,
     req: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let signed = match who_may_answer(&req, caller) {
-        Ok(s) => s,
+    let decider = match decider {
+        Ok(d) => d,
         Err(e) => return fail(&req, e),
     };
     let input = match read_body(&req, payload).await {
-        Ok(body) => parse(&state, &req, &signed, &path, body),
+        Ok(body) => parse(&state, &req, &decider, &path, body),
         Err(e) => Err(e),
     };
     let input = match input {
@@ -52,44 +52,32 @@ pub async fn answer(
         Err(e) => return fail(&req, e),
     };
     let html_next = input.html_next.clone();
-    match (record(&state, &signed, &path, input).await, html_next) {
-        (Ok(outcome), None) => {
-            outcome_response(&state, outcome, "answer").unwrap_or_else(|e| e.error_response())
-        }
-        (Err(e), None) => e.error_response(),
-        (Ok(outcome), Some(next)) => {
+    let result = record(&state, &decider, &path, input).await;
+    // Only a session's form asks for a page back (see `parse`).
+    let (Some(next), Some(signed)) = (html_next, decider.session()) else {
+        return match result {
+            Ok(outcome) => {
+                outcome_response(&state, outcome, "answer").unwrap_or_else(|e| e.error_response())
+            }
+            Err(e) => e.error_response(),
+        };
+    };
+    match result {
+        Ok(outcome) => {
             let (kind, text) = html_message(&outcome, state.now());
-            redirect_with(&state, &signed, &next, kind, &text)
+            redirect_with(&state, signed, &next, kind, &text)
         }
-        (Err(e), Some(next)) if e.status_code().is_client_error() => {
-            redirect_with(&state, &signed, &next, "error", &e.detail())
+        Err(e) if e.status_code().is_client_error() => {
+            redirect_with(&state, signed, &next, "error", &e.detail())
         }
-        (Err(e), Some(_)) => crate::error::PageError::App(e).error_response(),
-    }
-}
-
-/// Who may answer: the one check of the caller, the same as `/approve`'s. Today that is a
-/// signed-in session (its CSRF token is checked with the body); an API key is refused.
-fn who_may_answer(req: &HttpRequest, caller: Result<Caller, AppError>) -> AppResult<SignedIn> {
-    let needs = "this endpoint needs a signed-in dashboard session: the session cookie from \
-                 /login and its CSRF token in `X-CSRF-Token`";
-    match caller {
-        Ok(Caller::Session(s)) => Ok(s),
-        Ok(Caller::Key(_)) | Err(AppError::Unauthorized) => Err(AppError::BadToken(
-            if req.headers().contains_key(header::AUTHORIZATION) {
-                format!("API keys cannot answer pauses today; {needs}. A person answers in the dashboard.")
-            } else {
-                format!("Not signed in: {needs}.")
-            },
-        )),
-        Err(e) => Err(e),
+        Err(e) => crate::error::PageError::App(e).error_response(),
     }
 }
 
 fn parse(
     state: &State,
     req: &HttpRequest,
-    signed: &SignedIn,
+    decider: &Decider,
     raw_id: &str,
     body: web::Bytes,
 ) -> AppResult<Input> {
@@ -103,8 +91,9 @@ fn parse(
                     .find(|(k, _)| k == name)
                     .map(|(_, v)| v.as_str())
             };
-            signed.check_csrf(req, field("csrf_token"))?;
-            let html_next = super::decide::accepts_html(req).then(|| {
+            decider.check_csrf(req, field("csrf_token"))?;
+            let wants_html = super::decide::accepts_html(req) && decider.session().is_some();
+            let html_next = wants_html.then(|| {
                 field("next")
                     .filter(|n| is_local_path(n))
                     .unwrap_or("/")
@@ -112,7 +101,7 @@ fn parse(
             });
             // The form names questions by position; their texts are read from the pause.
             let watch_id = parse_watch_id(raw_id)?;
-            let asked = pauses::get(&*state.read()?, signed.session.user.workspace_id, &watch_id)?
+            let asked = pauses::get(&*state.read()?, decider.workspace_id(), &watch_id)?
                 .and_then(|p| questions::questions_of(p.request_json.as_deref()))
                 .unwrap_or_default();
             Ok(Input {
@@ -121,7 +110,7 @@ fn parse(
             })
         }
         "application/json" | "" => {
-            signed.check_csrf(req, None)?;
+            decider.check_csrf(req, None)?;
             let j: JsonAnswers = parse_json(&body)?;
             Ok(Input {
                 answers: j.answers,
@@ -136,19 +125,16 @@ fn parse(
 
 async fn record(
     state: &State,
-    signed: &SignedIn,
+    decider: &Decider,
     raw_id: &str,
     input: Input,
 ) -> AppResult<Outcome> {
     let watch_id = parse_watch_id(raw_id)?;
-    let responder = Responder::User {
-        user_id: signed.session.user.id,
-        via: if input.html_next.is_some() {
-            Via::Dashboard
-        } else {
-            Via::Api
-        },
-    };
+    let responder = decider.responder(if input.html_next.is_some() {
+        Via::Dashboard
+    } else {
+        Via::Api
+    });
     let response = Response::Answer {
         answers: input.answers,
     };

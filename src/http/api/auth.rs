@@ -1,25 +1,51 @@
-//! The API-key extractor. Unknown, malformed and revoked keys all get the same 401.
+//! The API-key extractor. Unknown, malformed and revoked keys all get the same 401; a valid key
+//! without the endpoint's scope gets a 403 that names the scope.
 
 use std::future::{ready, Ready};
+use std::marker::PhantomData;
 
 use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use crate::domain::api_keys::{self, AuthKey};
+use crate::domain::scopes::KeyScope;
 use crate::error::AppError;
 use crate::http::AppState;
 
 /// `last_used_at` is written at most once a minute per key: a read must not become a write.
 const TOUCH_EVERY_MS: i64 = 60_000;
 
-/// An authenticated key whose request was counted against its rate limit: what every API
-/// handler takes.
-pub struct ApiKey(pub AuthKey);
+/// The scope an extractor asks of its key, as a type so a handler's signature says it.
+pub trait NeedsScope {
+    const SCOPE: KeyScope;
+    /// What the key is refused, for the 403's detail: "create, read, list or cancel pauses".
+    const DOING: &'static str;
+}
 
-/// An authenticated key *not yet* counted against its rate limit. Only for `POST /api/pause`,
-/// which calls [`rate_limit`] itself so that a 429 there still carries the monthly quota
-/// headers next to the burst ones.
-pub struct UnmeteredApiKey(pub AuthKey);
+/// The `pauses` scope: create, read (and long-poll), list and cancel.
+pub struct PausesScope;
+
+impl NeedsScope for PausesScope {
+    const SCOPE: KeyScope = KeyScope::Pauses;
+    const DOING: &'static str = "create, read, list or cancel pauses";
+}
+
+/// An authenticated key with scope `S`, whose request was counted against its rate limit: what
+/// every API handler takes (the pause endpoints need `pauses`, the default).
+pub struct ApiKey<S: NeedsScope = PausesScope>(pub AuthKey, PhantomData<S>);
+
+/// An authenticated key with scope `S`, *not yet* counted against its rate limit. Only for
+/// `POST /api/pause`, which calls [`rate_limit`] itself so that a 429 there still carries the
+/// monthly quota headers next to the burst ones.
+pub struct UnmeteredApiKey<S: NeedsScope = PausesScope>(pub AuthKey, PhantomData<S>);
+
+/// 403 `insufficient-scope` unless `key` has `scope`.
+pub fn require(key: &AuthKey, scope: KeyScope, doing: &str) -> Result<(), AppError> {
+    match key.scopes.has(scope) {
+        true => Ok(()),
+        false => Err(AppError::insufficient_scope(scope, doing)),
+    }
+}
 
 /// The token of an `Authorization: Bearer …` header, if there is one.
 pub fn bearer(req: &HttpRequest) -> Option<&str> {
@@ -62,7 +88,8 @@ fn lookup(req: &HttpRequest) -> Result<(AuthKey, [u8; 32]), AppError> {
     Ok((key, digest))
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppError> {
+/// The valid key behind the bearer token, marked as used (neither counted nor scope-checked).
+pub(in crate::http) fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppError> {
     let (key, digest) = lookup(req)?;
     let state = app_state(req);
     let now = state.now();
@@ -76,23 +103,29 @@ fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppError> {
     Ok(key)
 }
 
-impl FromRequest for ApiKey {
+/// A key with a valid token is counted first, so requests refused for their scope still spend
+/// the key's budget.
+impl<S: NeedsScope> FromRequest for ApiKey<S> {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req).and_then(|key| {
             rate_limit(app_state(req), &key)?;
-            Ok(ApiKey(key))
+            require(&key, S::SCOPE, S::DOING)?;
+            Ok(ApiKey(key, PhantomData))
         }))
     }
 }
 
-impl FromRequest for UnmeteredApiKey {
+impl<S: NeedsScope> FromRequest for UnmeteredApiKey<S> {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).map(UnmeteredApiKey))
+        ready(authenticate(req).and_then(|key| {
+            require(&key, S::SCOPE, S::DOING)?;
+            Ok(UnmeteredApiKey(key, PhantomData))
+        }))
     }
 }

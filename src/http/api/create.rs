@@ -5,8 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::auth::{self, UnmeteredApiKey};
 use crate::app::{self, create::CreatePause};
-use crate::domain::idempotency;
 use crate::domain::pauses::{self, NewPause};
+use crate::domain::{approval_extras, idempotency};
 use crate::domain::{questions, quotas, secrets};
 use crate::error::{AppError, AppResult, RATELIMIT, RATELIMIT_POLICY};
 use crate::http::{content_type, read_body, State};
@@ -85,11 +85,16 @@ async fn handle(
 fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPause> {
     let r = parse_create_request(body)?;
     // Each kind owns its members of `request_json`; the kinds exclude each other.
+    let mut approval = serde_json::Map::new();
+    approval_extras::add_request_members(&mut approval, r.editable, r.reject_options);
     let request_json = r
         .plan
         .as_deref()
         .map(crate::domain::plans::request_json)
-        .or_else(|| r.questions.as_deref().map(questions::request_json));
+        .or_else(|| r.questions.as_deref().map(questions::request_json))
+        .or_else(|| {
+            (!approval.is_empty()).then(|| serde_json::Value::Object(approval).to_string())
+        });
     Ok(NewPause {
         workspace_id: key.workspace_id,
         api_key_id: key.id,

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::create_plan::{parse_kind, validate_plan};
 use super::create_questions;
 use crate::domain::agents::validate_name;
+use crate::domain::approval_extras;
 pub use crate::domain::plans::MAX_PLAN_BYTES;
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
@@ -56,10 +57,18 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
     let kind = parse_kind(parsed.kind.as_deref())?;
     let (plan, revises) = validate_plan(kind, parsed.plan, parsed.revises)?;
     let questions = create_questions::for_kind(kind, parsed.questions)?;
+    let (editable, reject_options) = approval_extras::validate_members(
+        kind,
+        parsed.editable,
+        parsed.reject_options,
+        context.as_deref(),
+    )?;
     Ok(CreateRequest {
         kind,
         plan,
         revises,
+        editable,
+        reject_options,
         questions,
         action,
         context,

@@ -1,17 +1,19 @@
-//! `POST /api/pause/:watchId/approve`: a signed-in human decides. JSON from scripts and the
-//! dashboard's JS, or a plain HTML form (then the answer is a redirect back to the page).
+//! `POST /api/pause/:watchId/approve`: a signed-in human or a backend with a `decide` key
+//! decides ([`Decider`]). JSON from scripts and the dashboard's JS, or a plain HTML form from a
+//! signed-in browser (then the answer is a redirect back to the page).
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
+use super::decide_extras::{self, FormExtras};
+use super::decider::{Decider, DECIDING};
 use super::pauses::{outcome_response, parse_watch_id};
 use crate::app;
 use crate::domain::pauses::{self, Outcome};
-use crate::domain::respond::{RespondError, Responder, Response, Via, MAX_REASON_CHARS};
+use crate::domain::respond::{RespondError, Response, Via, MAX_REASON_CHARS};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
-use crate::http::auth::{Caller, SignedIn};
 use crate::http::flash::{is_local_path, redirect_with};
 use crate::http::{content_type, parse_json, read_body, State};
 
@@ -21,6 +23,10 @@ struct JsonDecision {
     approved: bool,
     #[serde(default)]
     reason: Option<String>,
+    #[serde(default)]
+    edits: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, rename = "rejectOption")]
+    reject_option: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -39,57 +45,53 @@ struct FormDecision {
 struct Input {
     approved: bool,
     reason: Option<String>,
+    /// A form's field that is not JSON is reported like a refused decision (for a browser, a
+    /// message on the page it came from), so it waits until then.
+    extras: AppResult<FormExtras>,
     html_next: Option<String>,
 }
 
 pub async fn approve(
     state: State,
-    caller: Result<Caller, AppError>,
+    decider: Result<Decider, AppError>,
     req: HttpRequest,
     path: web::Path<String>,
     payload: web::Payload,
 ) -> HttpResponse {
-    let signed = match caller {
-        Ok(Caller::Session(s)) => s,
-        Ok(Caller::Key(_)) | Err(AppError::Unauthorized) => return fail(&req, no_session(&req)),
+    let decider = match decider {
+        Ok(d) => d,
         Err(e) => return fail(&req, e),
     };
     let input = match read_body(&req, payload)
         .await
-        .and_then(|b| parse(&req, &signed, b))
+        .and_then(|b| parse(&req, &decider, b))
     {
         Ok(i) => i,
         Err(e) => return fail(&req, e),
     };
-    let result = decide(&state, &signed, &path, &input).await;
-    match (result, input.html_next) {
-        (Ok(outcome), None) => {
-            outcome_response(&state, outcome, "decide").unwrap_or_else(|e| e.error_response())
-        }
-        (Err(e), None) => e.error_response(),
+    let html_next = input.html_next.clone();
+    let result = decide(&state, &decider, &path, input).await;
+    // Only a session's form asks for a page back (see `parse`).
+    let (Some(next), Some(signed)) = (html_next, decider.session()) else {
+        return match result {
+            Ok(outcome) => {
+                outcome_response(&state, outcome, "decide").unwrap_or_else(|e| e.error_response())
+            }
+            Err(e) => e.error_response(),
+        };
+    };
+    match result {
         // A browser form: back to the page, with a message instead of a JSON body.
-        (Ok(outcome), Some(next)) => {
+        Ok(outcome) => {
             let (kind, text) = html_message(&outcome, state.now());
-            redirect_with(&state, &signed, &next, kind, &text)
+            redirect_with(&state, signed, &next, kind, &text)
         }
-        (Err(e), Some(next)) if e.status_code().is_client_error() => {
-            redirect_with(&state, &signed, &next, "error", &e.detail())
+        Err(e) if e.status_code().is_client_error() => {
+            redirect_with(&state, signed, &next, "error", &e.detail())
         }
         // A server-side failure (e.g. a full disk): a readable page, not problem+json.
-        (Err(e), Some(_)) => crate::error::PageError::App(e).error_response(),
+        Err(e) => crate::error::PageError::App(e).error_response(),
     }
-}
-
-/// Deciding is for people: an agent that sends its API key here learns that the key is not the
-/// problem (it may well be valid), the missing dashboard session is.
-fn no_session(req: &HttpRequest) -> AppError {
-    let needs = "this endpoint needs a signed-in dashboard session: the session cookie from \
-                 /login and its CSRF token in `X-CSRF-Token`";
-    AppError::BadToken(if req.headers().contains_key(header::AUTHORIZATION) {
-        format!("API keys cannot approve or reject pauses today; {needs}. A person decides in the dashboard.")
-    } else {
-        format!("Not signed in: {needs}.")
-    })
 }
 
 /// A browser gets a readable page, a program gets problem+json.
@@ -124,7 +126,7 @@ pub(super) fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String
             let by = p
                 .decided_by
                 .as_ref()
-                .map(|d| format!(" by {}", d.email))
+                .map(|d| format!(" by {}", d.label()))
                 .unwrap_or_default();
             let at = p
                 .decided_at
@@ -148,25 +150,30 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
-fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<Input> {
-    let (approved, reason, html_next) = match content_type(req).as_str() {
+fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<Input> {
+    let (approved, reason, extras, html_next) = match content_type(req).as_str() {
         "application/x-www-form-urlencoded" => {
             let f: FormDecision = serde_urlencoded::from_bytes(&body)
                 .map_err(|e| AppError::BadRequest(format!("malformed form body: {e}")))?;
-            signed.check_csrf(req, f.csrf_token.as_deref())?;
+            decider.check_csrf(req, f.csrf_token.as_deref())?;
             let approved = parse_bool(&f.approved)?;
-            let wants_html = accepts_html(req);
+            let extras = decide_extras::from_form(&body, approved);
+            let wants_html = accepts_html(req) && decider.session().is_some();
             let next = wants_html.then(|| {
                 f.next
                     .filter(|n| is_local_path(n))
                     .unwrap_or_else(|| "/".into())
             });
-            (approved, f.reason, next)
+            (approved, f.reason, extras, next)
         }
         "application/json" | "" => {
-            signed.check_csrf(req, None)?;
+            decider.check_csrf(req, None)?;
             let j: JsonDecision = parse_json(&body)?;
-            (j.approved, j.reason, None)
+            let extras = Ok(FormExtras {
+                edits: j.edits,
+                reject_option: j.reject_option,
+            });
+            (j.approved, j.reason, extras, None)
         }
         other => {
             return Err(AppError::UnsupportedMediaType(format!(
@@ -177,6 +184,7 @@ fn parse(req: &HttpRequest, signed: &SignedIn, body: web::Bytes) -> AppResult<In
     Ok(Input {
         approved,
         reason,
+        extras,
         html_next,
     })
 }
@@ -194,20 +202,26 @@ fn parse_bool(v: &str) -> AppResult<bool> {
 
 async fn decide(
     state: &State,
-    signed: &SignedIn,
+    decider: &Decider,
     raw_id: &str,
-    input: &Input,
+    input: Input,
 ) -> AppResult<Outcome> {
     let watch_id = parse_watch_id(raw_id)?;
-    let responder = Responder::User {
-        user_id: signed.session.user.id,
-        via: if input.html_next.is_some() {
-            Via::Dashboard
-        } else {
-            Via::Api
-        },
+    let extras = input.extras?;
+    let responder = decider.responder(if input.html_next.is_some() {
+        Via::Dashboard
+    } else {
+        Via::Api
+    });
+    let response = match Response::decision(
+        input.approved,
+        input.reason,
+        extras.edits,
+        extras.reject_option,
+    ) {
+        Ok(r) => r,
+        Err(refused) => return refusal(refused, &watch_id.to_string()),
     };
-    let response = Response::new(input.approved, input.reason.clone());
     match app::respond::respond(&state.services, responder, watch_id, response).await? {
         Ok(done) => Ok(Outcome::Changed(done.pause)),
         Err(refused) => refusal(refused, &watch_id.to_string()),
@@ -215,14 +229,23 @@ async fn decide(
 }
 
 /// A response that came too late answers like any change to a settled pause (409 with the
-/// pause, or for a form who won); the others are the caller's to fix.
+/// pause, or for a form who won); the others are the caller's to fix. Shared with `/answer`.
 pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Outcome> {
     Err(match refused {
         RespondError::AlreadyDecided(p) | RespondError::Cancelled(p) | RespondError::Expired(p) => {
             return Ok(Outcome::AlreadyFinal(*p))
         }
         RespondError::NotFound => pauses::not_found(watch_id),
-        RespondError::NotPermitted => AppError::Forbidden("this account is disabled".into()),
+        RespondError::NotPermitted => {
+            AppError::Forbidden("this account is disabled, or this key revoked".into())
+        }
+        RespondError::SelfDecision => AppError::SelfDecision(
+            "this API key created the pause, and a key never decides its own pause (only a \
+             test key may, on its own test pauses): decide with another key that has the \
+             `decide` scope, or in the dashboard"
+                .into(),
+        ),
+        RespondError::InsufficientScope(scope) => AppError::insufficient_scope(scope, DECIDING),
         RespondError::ReasonRequired => {
             AppError::invalid("reason", "this workspace requires a reason to reject")
         }
@@ -230,6 +253,7 @@ pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Outcom
             "reason",
             format!("`reason` has at most {MAX_REASON_CHARS} characters"),
         ),
+        RespondError::Invalid { field, detail } => AppError::invalid(field, detail),
         RespondError::FeedbackRequired => AppError::invalid(
             "reason",
             "this pause is a plan: `approved: false` requests changes, and `reason` must say \

@@ -67,6 +67,7 @@ mod tests {
             workspace_id: WorkspaceId(1),
             test: false,
             last_used_at: None,
+            scopes: crate::domain::scopes::Scopes::default_for_new_key(),
         }
     }
 

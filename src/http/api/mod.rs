@@ -10,9 +10,12 @@ pub mod create_body;
 mod create_plan;
 pub mod create_questions;
 pub mod decide;
+pub mod decide_extras;
+pub mod decider;
 pub mod health;
 pub mod key_cache;
 pub mod metrics;
+pub mod outcome;
 pub mod pauses;
 
 use actix_web::web;
@@ -44,6 +47,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/pause/{watch_id}/answer")
             .route(web::post().to(answer::answer))
+            .default_service(only("POST")),
+    )
+    .service(
+        web::resource("/api/pause/{watch_id}/outcome")
+            .route(web::post().to(outcome::report))
             .default_service(only("POST")),
     );
     agent_routes(cfg);

@@ -41,6 +41,8 @@ pub struct Form {
     pub q: String,
     pub from: String,
     pub to: String,
+    /// `not_executed`: approved pauses the agent never reported executing.
+    pub outcome: String,
 }
 
 #[derive(Template)]
@@ -74,11 +76,19 @@ fn read_filter(q: &Query, form: &mut Form, errors: &mut Vec<String>) -> Filter {
         q: text("q"),
         from: text("from"),
         to: text("to"),
+        outcome: text("outcome"),
     };
     let mut f = Filter {
         text: Some(form.q.clone()).filter(|t| !t.is_empty()),
+        approved_not_executed: form.outcome == "not_executed",
         ..Filter::default()
     };
+    if !form.outcome.is_empty() && !f.approved_not_executed {
+        errors.push(format!(
+            "Unknown outcome filter “{}”; showing all outcomes.",
+            form.outcome
+        ));
+    }
     if !form.status.is_empty() {
         f.status = Status::from_name(&form.status);
         if f.status.is_none() {
@@ -117,6 +127,7 @@ fn page_url(form: &Form, page: i64) -> String {
         ("q", &form.q),
         ("from", &form.from),
         ("to", &form.to),
+        ("outcome", &form.outcome),
     ];
     let mut pairs: Vec<(&str, String)> = params
         .iter()
@@ -178,11 +189,7 @@ pub async fn show(
             status: p.status(now).as_str(),
             requested_by: requested_by(p, &labels),
             created_at: rfc3339(p.created_at),
-            decided_by: p
-                .decided_by
-                .as_ref()
-                .map(|d| d.email.clone())
-                .unwrap_or_default(),
+            decided_by: p.decided_by.as_ref().map(|d| d.label()).unwrap_or_default(),
         })
         .collect();
     let pages = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);

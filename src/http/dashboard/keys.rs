@@ -13,6 +13,7 @@ use super::session::{ManagerSession, SignedIn};
 use crate::domain::api_keys::{self, KeyListing};
 use crate::domain::audit::Actor;
 use crate::domain::ids::ApiKeyId;
+use crate::domain::scopes::{KeyScope, Scopes};
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
 use crate::http::State;
@@ -36,6 +37,8 @@ pub struct KeyRow {
     pub created_at: Stamp,
     pub last_used: Option<Stamp>,
     pub revoked: Option<Stamp>,
+    /// `pauses, decide`.
+    pub scopes: String,
 }
 
 impl From<KeyListing> for KeyRow {
@@ -49,6 +52,7 @@ impl From<KeyListing> for KeyRow {
             created_at: stamp(k.key.created_at),
             last_used: k.key.last_used_at.map(stamp),
             revoked: k.key.revoked_at.map(stamp),
+            scopes: scopes_text(k.key.scopes),
         }
     }
 }
@@ -60,6 +64,23 @@ pub struct KeysPage {
     pub keys: Vec<KeyRow>,
     /// The live key a revoke link asked to confirm (`/keys?revoke=<id>`).
     pub confirm: Option<KeyRow>,
+    /// The create form's checkboxes: (scope, what it allows, checked by default).
+    pub scope_choices: Vec<(&'static str, &'static str, bool)>,
+}
+
+fn scopes_text(scopes: Scopes) -> String {
+    scopes
+        .iter()
+        .map(KeyScope::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn scope_choices() -> Vec<(&'static str, &'static str, bool)> {
+    KeyScope::ALL
+        .iter()
+        .map(|s| (s.as_str(), s.describe(), *s == KeyScope::Pauses))
+        .collect()
 }
 
 #[derive(Template)]
@@ -69,7 +90,9 @@ pub struct KeyCreatedPage {
     pub name: String,
     pub key: String,
     pub test: bool,
-    pub curl: String,
+    pub scopes: String,
+    /// What the snippet does, and the snippet; none for a key with neither `pauses` nor `decide`.
+    pub try_it: Option<(&'static str, String)>,
 }
 
 /// The keys and, for `?revoke=<id>`, a confirmation form for that key. An id that is not a
@@ -100,6 +123,7 @@ pub async fn list(
         layout: Layout::new(&req, &signed, "keys"),
         keys,
         confirm,
+        scope_choices: scope_choices(),
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
@@ -113,6 +137,28 @@ fn not_found(raw: &str) -> AppError {
 pub struct CreateForm {
     name: String,
     kind: String,
+    // One checkbox per scope (a urlencoded form cannot repeat a field into a struct).
+    scope_pauses: Option<String>,
+    scope_decide: Option<String>,
+    scope_agents: Option<String>,
+    scope_admin: Option<String>,
+}
+
+impl CreateForm {
+    fn scopes(&self) -> Scopes {
+        let ticked = [
+            (KeyScope::Pauses, &self.scope_pauses),
+            (KeyScope::Decide, &self.scope_decide),
+            (KeyScope::Agents, &self.scope_agents),
+            (KeyScope::Admin, &self.scope_admin),
+        ];
+        let chosen: Vec<KeyScope> = ticked
+            .into_iter()
+            .filter(|(_, v)| v.as_deref().is_some_and(|v| !v.is_empty()))
+            .map(|(s, _)| s)
+            .collect();
+        Scopes::of(&chosen)
+    }
 }
 
 /// Creates a key and answers with the only page that will ever show it in full.
@@ -131,10 +177,14 @@ pub async fn create(
     if name.is_empty() {
         return back("Give the key a name, so you can tell it apart later.");
     }
+    let scopes = form.scopes();
+    if scopes.is_empty() {
+        return back("Choose at least one scope: what the key may do.");
+    }
     let key_name = name.clone();
     let created = write_as(&state, &signed, move |ctx, now, user| {
-        let actor = Actor::User(user.id);
-        api_keys::create(ctx.conn, now, actor, user.workspace_id, &key_name, test)
+        let (actor, ws) = (Actor::User(user.id), user.workspace_id);
+        api_keys::create_with_scopes(ctx.conn, now, actor, ws, &key_name, test, scopes)
     })
     .await;
     let key = match created {
@@ -144,7 +194,8 @@ pub async fn create(
     };
     let page = KeyCreatedPage {
         layout: Layout::new(&req, &signed, "keys"),
-        curl: curl_snippet(&state.base_url(), &key),
+        try_it: try_it(&state.base_url(), &key, scopes),
+        scopes: scopes_text(scopes),
         name,
         key,
         test,
@@ -158,6 +209,24 @@ pub fn curl_snippet(base_url: &str, key: &str) -> String {
         "curl -X POST {base_url}/api/pause \\\n  -H \"Authorization: Bearer {key}\" \\\n  \
          -H 'Content-Type: application/json' \\\n  -d '{{\"action\":\"Deploy to production\"}}'"
     )
+}
+
+/// A first command for the new key: create a pause with a `pauses` key, else decide one with a
+/// `decide` key.
+fn try_it(base_url: &str, key: &str, scopes: Scopes) -> Option<(&'static str, String)> {
+    if scopes.has(KeyScope::Pauses) {
+        let hint = "This creates a pause that waits for a decision on the queue page.";
+        return Some((hint, curl_snippet(base_url, key)));
+    }
+    scopes.has(KeyScope::Decide).then(|| {
+        let hint = "This approves a pending pause: put its watchId in place of WATCH_ID.";
+        let curl = format!(
+            "curl -X POST {base_url}/api/pause/WATCH_ID/approve \\\n  \
+             -H \"Authorization: Bearer {key}\" \\\n  \
+             -H 'Content-Type: application/json' \\\n  -d '{{\"approved\":true}}'"
+        );
+        (hint, curl)
+    })
 }
 
 /// Revokes a key of this workspace; the API refuses it from the next request on.

@@ -17,6 +17,7 @@ pub mod mode;
 pub mod one_click;
 pub mod one_click_view;
 pub mod pages;
+pub mod pause_extras;
 pub mod pause_page;
 pub mod plan_view;
 pub mod queue;

@@ -100,6 +100,9 @@ struct DecisionForm {
     approved: String,
     #[serde(default)]
     reason: String,
+    /// One of the pause's reject options (radio buttons), for a rejection.
+    #[serde(default)]
+    reject_option: String,
 }
 
 pub async fn submit(
@@ -137,7 +140,12 @@ pub async fn submit(
                 &parse_form::<Vec<(String, String)>>(&body)?,
             ),
         },
-        None => Response::new(form.approved == "true", Some(reason.clone())),
+        // The page offers no edits; a checked reject option counts only for Reject.
+        None if form.approved == "true" => Response::new(true, Some(reason.clone())),
+        None => Response::Reject {
+            reason: Some(reason.clone()),
+            option: Some(form.reject_option.clone()).filter(|o| !o.is_empty()),
+        },
     };
     let (found, refused) = state
         .writer
@@ -184,6 +192,7 @@ fn decide_by_link(
             found,
             Some("The reason is too long (at most 2,000 characters).".into()),
         ),
+        RespondError::Invalid { detail, .. } => (found, Some(format!("{detail}."))),
         RespondError::InvalidAnswer(e) => (found, Some(capitalised(&e.detail))),
         RespondError::WrongKind(detail) => (found, Some(detail)),
         RespondError::FeedbackRequired => (
@@ -194,8 +203,12 @@ fn decide_by_link(
             found,
             Some("Only a plan can be sent back for changes.".into()),
         ),
-        // `find` has just checked both; the page explains what it finds now.
-        RespondError::NotFound | RespondError::NotPermitted => (find(ctx.conn, token, now)?, None),
+        // `find` has just checked both (and a person is no key); the page explains what it
+        // finds now.
+        RespondError::NotFound
+        | RespondError::NotPermitted
+        | RespondError::SelfDecision
+        | RespondError::InsufficientScope(_) => (find(ctx.conn, token, now)?, None),
     })
 }
 

@@ -6,6 +6,7 @@ use askama::Template;
 use super::answer_form::QuestionsView;
 use super::format::shown;
 use super::json_view;
+use crate::domain::approval_extras::{self, RejectOption};
 use crate::domain::decision_links::Link;
 use crate::domain::kind::Kind;
 use crate::domain::pauses::{Pause, Status};
@@ -23,6 +24,8 @@ pub struct FormView {
     pub error: Option<String>,
     /// What the person typed, kept when the form is shown again with an error.
     pub reason: String,
+    /// The pause's named reasons to reject, offered as radio buttons (titles shown safely).
+    pub reject_options: Vec<RejectOption>,
     /// A plan: "Approve plan" or "Request changes", with feedback required.
     pub is_plan: bool,
 }
@@ -45,6 +48,14 @@ impl FormView {
             reason_required,
             error: error.map(str::to_string),
             reason: reason.to_string(),
+            reject_options: approval_extras::reject_options(pause)
+                .into_iter()
+                .map(|o| RejectOption {
+                    title: shown(&o.title),
+                    description: o.description.as_deref().map(shown),
+                    name: o.name,
+                })
+                .collect(),
             is_plan: pause.kind == Kind::Plan,
         }
     }
@@ -160,10 +171,7 @@ pub fn decided_line(p: &Pause, now: Millis) -> String {
         Status::Pending => return "Still waiting for a decision.".into(),
     };
     if let Some(d) = &p.decided_by {
-        match d.name.is_empty() {
-            true => s.push_str(&format!(" by {}", d.email)),
-            false => s.push_str(&format!(" by {} <{}>", d.name, d.email)),
-        }
+        s.push_str(&format!(" by {}", d.full_label()));
     }
     if let Some(at) = p.decided_at {
         s.push_str(&format!(" at {}", human_time_rfc(&rfc3339(at))));

@@ -8,6 +8,7 @@ use super::answer_form::QuestionsView;
 use super::format::{human_duration, key_labels, requested_by, shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
+use super::pause_extras::PauseExtras;
 use super::plan_view::PlanView;
 use super::session::PageSession;
 use crate::domain::event_type::EventType;
@@ -56,6 +57,7 @@ pub struct PausePage {
     pub callback_url: Option<String>,
     pub timeline: Vec<Step>,
     pub reason_required: bool,
+    pub extras: PauseExtras,
     pub kind: &'static str,
     /// A question pause's questions (an answer form while pending) and answers.
     pub questions: Option<QuestionsView>,
@@ -74,6 +76,16 @@ impl HasLayout for PausePage {
 fn describe(e: &Event) -> String {
     match e.event {
         EventType::PauseExpired => e.event.label().into(),
+        // "Executed, reported by key “billing-bot-7”".
+        EventType::PauseOutcomeReported => {
+            let status = e
+                .details
+                .as_deref()
+                .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+                .and_then(|d| d["status"].as_str().map(super::format::capitalise))
+                .unwrap_or_else(|| "Outcome".into());
+            format!("{status}, reported by {}", e.actor)
+        }
         _ => format!("{} {}", e.event.label(), e.actor),
     }
 }
@@ -99,13 +111,7 @@ fn steps(p: &Pause, events: &[Event], now: Millis) -> Vec<Step> {
 }
 
 fn decider(p: &Pause) -> Option<String> {
-    p.decided_by.as_ref().map(|d| {
-        if d.name.is_empty() {
-            d.email.clone()
-        } else {
-            format!("{} <{}>", d.name, d.email)
-        }
-    })
+    p.decided_by.as_ref().map(|d| d.full_label())
 }
 
 pub async fn show(
@@ -169,6 +175,7 @@ pub async fn show(
         callback_url: p.callback_url.as_deref().map(shown),
         timeline: steps(&p, &events, now),
         reason_required: ws.reject_reason_required,
+        extras: PauseExtras::new(&p, decider(&p).as_deref(), now),
         kind: p.kind.as_str(),
         questions: QuestionsView::of(p.request_json.as_deref(), p.response_json.as_deref()),
         action: shown(&p.action),

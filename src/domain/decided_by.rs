@@ -1,0 +1,81 @@
+//! Who decided a pause: a person, a key, or (with the decision-policies issue) a policy.
+
+use serde::Serialize;
+
+/// Who decided a pause, as the API shows it (`decidedBy`): one shape with a `type`
+/// discriminator for every kind of decider, so a client reads `type` before the rest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum DecidedBy {
+    /// A person (dashboard, email link, or the API with a session).
+    User { email: String, name: String },
+    /// A backend with an API key; `prefix` is the key's visible start (`hitl_live_ab12cd`).
+    Key { name: String, prefix: String },
+    /// A remembered decision (the decision-policies issue records these).
+    Policy { name: String },
+}
+
+impl DecidedBy {
+    /// For people: `ann@example.com`, `key billing-backend (hitl_live_ab12cd…)`, `policy x`.
+    pub fn label(&self) -> String {
+        match self {
+            DecidedBy::User { email, .. } => email.clone(),
+            DecidedBy::Key { name, prefix } if name.is_empty() => format!("key {prefix}…"),
+            DecidedBy::Key { name, prefix } => format!("key {name} ({prefix}…)"),
+            DecidedBy::Policy { name } => format!("policy {name}"),
+        }
+    }
+
+    /// As [`DecidedBy::label`], with a person's name when there is one: `Ann <ann@example.com>`.
+    pub fn full_label(&self) -> String {
+        match self {
+            DecidedBy::User { email, name } if !name.is_empty() => format!("{name} <{email}>"),
+            other => other.label(),
+        }
+    }
+
+    /// The person's email, when a person decided.
+    pub fn email(&self) -> Option<&str> {
+        match self {
+            DecidedBy::User { email, .. } => Some(email),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_decider_has_one_shape_with_a_type() {
+        let user = DecidedBy::User {
+            email: "ann@example.com".into(),
+            name: "Ann".into(),
+        };
+        let key = DecidedBy::Key {
+            name: "billing-backend".into(),
+            prefix: "hitl_live_ab12cd".into(),
+        };
+        let policy = DecidedBy::Policy {
+            name: "small refunds".into(),
+        };
+        let shown = |d: &DecidedBy| serde_json::to_value(d).unwrap();
+        assert_eq!(
+            shown(&user),
+            json!({"type": "user", "email": "ann@example.com", "name": "Ann"})
+        );
+        assert_eq!(
+            shown(&key),
+            json!({"type": "key", "name": "billing-backend", "prefix": "hitl_live_ab12cd"})
+        );
+        assert_eq!(
+            shown(&policy),
+            json!({"type": "policy", "name": "small refunds"})
+        );
+        assert_eq!(user.full_label(), "Ann <ann@example.com>");
+        assert_eq!(key.label(), "key billing-backend (hitl_live_ab12cd…)");
+        assert_eq!(policy.label(), "policy small refunds");
+    }
+}

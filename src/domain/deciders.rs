@@ -1,0 +1,72 @@
+//! Who is deciding a pause, as read inside the deciding transaction, and the separation of
+//! duties between API keys: a key never decides a pause it created itself (a test key deciding
+//! its own test pauses is the one exception, so agent developers can script both sides of a
+//! test), and live and test never meet.
+
+use rusqlite::Connection;
+
+use super::api_keys::{self, AuthKey};
+use super::audit::Actor;
+use super::ids::{UserId, WorkspaceId};
+use super::pauses::Pause;
+use super::respond::{RespondError, Responder};
+use super::scopes::KeyScope;
+use super::users;
+use crate::error::AppResult;
+
+/// The responder as it stands in the transaction: a person or a key of `workspace_id`.
+#[derive(Debug, Clone, Copy)]
+pub struct Who {
+    pub workspace_id: WorkspaceId,
+    pub user_id: Option<UserId>,
+    pub key: Option<AuthKey>,
+}
+
+impl Who {
+    pub fn actor(&self) -> Actor {
+        match (self.user_id, self.key) {
+            (Some(id), _) => Actor::User(id),
+            (None, Some(key)) => Actor::Key(key.id),
+            (None, None) => Actor::System,
+        }
+    }
+}
+
+/// Reads the responder; a disabled account or a revoked key is None (nothing is recorded).
+pub fn who(conn: &Connection, responder: Responder) -> AppResult<Option<Who>> {
+    Ok(match responder {
+        Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => {
+            users::get(conn, user_id)?
+                .filter(|u| !u.disabled)
+                .map(|u| Who {
+                    workspace_id: u.workspace_id,
+                    user_id: Some(u.id),
+                    key: None,
+                })
+        }
+        Responder::ApiKey { key_id } => api_keys::live_by_id(conn, key_id)?.map(|k| Who {
+            workspace_id: k.workspace_id,
+            user_id: None,
+            key: Some(k),
+        }),
+    })
+}
+
+/// May `key` decide `pause`? A pause of the other mode (live/test) is not there for the key,
+/// as for a pause that does not exist; its own pause only if both are test; any other pause
+/// only with the `decide` scope.
+pub fn key_may_decide(key: &AuthKey, pause: &Pause) -> Result<(), RespondError> {
+    if key.test != pause.test {
+        return Err(RespondError::NotFound);
+    }
+    if pause.api_key_id == Some(key.id) {
+        return match key.test {
+            true => Ok(()),
+            false => Err(RespondError::SelfDecision),
+        };
+    }
+    match key.scopes.has(KeyScope::Decide) {
+        true => Ok(()),
+        false => Err(RespondError::InsufficientScope(KeyScope::Decide)),
+    }
+}

@@ -1,0 +1,101 @@
+//! Who may decide a pause through the API: the one check that `/approve` (and `/answer`)
+//! share. A signed-in person, whose CSRF token the handler checks with
+//! [`Decider::check_csrf`] once it has read the body (a form carries the token there), or an
+//! API key that may decide: one with the `decide` scope, or a test key, which may decide its own
+//! test pauses without it (the deciding transaction checks which pause, see
+//! [`crate::domain::deciders::key_may_decide`]).
+
+use std::future::{ready, Ready};
+
+use actix_web::http::header;
+use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+
+use super::auth::{authenticate, rate_limit};
+use crate::domain::api_keys::AuthKey;
+use crate::domain::ids::WorkspaceId;
+use crate::domain::respond::{Responder, Via};
+use crate::domain::scopes::KeyScope;
+use crate::error::{AppError, AppResult};
+use crate::http::auth::{self, SignedIn};
+use crate::http::AppState;
+
+/// What the key is refused without `decide`, in the 403's detail.
+pub const DECIDING: &str = "approve, reject or answer pauses";
+
+pub enum Decider {
+    Person(SignedIn),
+    Key(AuthKey),
+}
+
+impl Decider {
+    /// A session must carry its CSRF token (header, or the form's field); a key has none to
+    /// carry: a bearer token is not sent by a browser on its own.
+    pub fn check_csrf(&self, req: &HttpRequest, form_field: Option<&str>) -> AppResult<()> {
+        match self {
+            Decider::Person(signed) => signed.check_csrf(req, form_field),
+            Decider::Key(_) => Ok(()),
+        }
+    }
+
+    /// The responder for [`crate::domain::respond::respond`]; `via` is how a person's answer
+    /// came (a key's is always the API).
+    pub fn responder(&self, via: Via) -> Responder {
+        match self {
+            Decider::Person(signed) => Responder::User {
+                user_id: signed.user().id,
+                via,
+            },
+            Decider::Key(key) => Responder::ApiKey { key_id: key.id },
+        }
+    }
+
+    /// The workspace the decider belongs to.
+    pub fn workspace_id(&self) -> WorkspaceId {
+        match self {
+            Decider::Person(signed) => signed.user().workspace_id,
+            Decider::Key(key) => key.workspace_id,
+        }
+    }
+
+    /// The session, for answers that go back to a page (a redirect with a message).
+    pub fn session(&self) -> Option<&SignedIn> {
+        match self {
+            Decider::Person(signed) => Some(signed),
+            Decider::Key(_) => None,
+        }
+    }
+}
+
+/// A session wins when a request carries both. A key is counted against its rate limit and
+/// marked as used like on every other endpoint.
+fn identify(req: &HttpRequest) -> AppResult<Decider> {
+    if let Some(signed) = auth::load(req)? {
+        return Ok(Decider::Person(signed));
+    }
+    if !req.headers().contains_key(header::AUTHORIZATION) {
+        return Err(AppError::BadToken(
+            "Not signed in: deciding needs a signed-in dashboard session (the session cookie \
+             from /login and its CSRF token in `X-CSRF-Token`) or an API key with the `decide` \
+             scope as `Authorization: Bearer hitl_…`."
+                .into(),
+        ));
+    }
+    let key = authenticate(req)?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .expect("AppState is registered");
+    rate_limit(state, &key)?;
+    if !key.test {
+        super::auth::require(&key, KeyScope::Decide, DECIDING)?;
+    }
+    Ok(Decider::Key(key))
+}
+
+impl FromRequest for Decider {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(identify(req))
+    }
+}
