@@ -15,22 +15,26 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 
 use crate::error::{AppError, AppResult};
 
-/// Hashed once at start; unknown, disabled and invited users are checked against it so a
-/// sign-in costs the same whether or not the account exists.
-const DUMMY_PASSWORD: &str = "holdpoint-dummy-password";
+/// Unknown, disabled and invited users are checked against this hash so a sign-in costs the
+/// same whether or not the account exists. It is a constant (the hash of a random password that
+/// was thrown away), not computed at start: hashing at start made a hashing thread keep its
+/// 19 MiB from the first second on and delayed readiness (bench/results.md, 6c and 6d). Its
+/// parameters are the ones new hashes get, so checking it costs what checking a real one does.
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$hWqXpryTSY+4SPqJeCee8A$BKUvz2GU0OovpVD3UdFwsHWL4Bft4uMPgHIlUkLf134";
 
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
 /// The hashing threads and their queue.
 pub struct Pool {
     jobs: mpsc::Sender<Job>,
-    dummy: String,
     threads: usize,
     verifications: AtomicU64,
 }
 
 impl Pool {
-    /// Starts `threads` hashing threads (at least one) and hashes the dummy password on one.
+    /// Starts `threads` hashing threads (at least one). A thread takes its 19 MiB on its first
+    /// job, not before.
     pub fn start(threads: usize) -> anyhow::Result<Arc<Pool>> {
         let threads = threads.max(1);
         let (tx, rx) = mpsc::channel::<Job>();
@@ -41,18 +45,8 @@ impl Pool {
                 .name(format!("holdpoint-hash-{i}"))
                 .spawn(move || work(&rx))?;
         }
-        let (done_tx, done_rx) = mpsc::channel();
-        let job: Job = Box::new(move |blocks| {
-            let _ = done_tx.send(hash_with(DUMMY_PASSWORD, blocks));
-        });
-        tx.send(job)
-            .map_err(|_| anyhow::anyhow!("the hashing threads stopped"))?;
-        let dummy = done_rx
-            .recv()
-            .map_err(|_| anyhow::anyhow!("the hashing threads stopped"))??;
         Ok(Arc::new(Pool {
             jobs: tx,
-            dummy,
             threads,
             verifications: AtomicU64::new(0),
         }))
@@ -94,7 +88,7 @@ impl Pool {
     pub async fn verify(&self, stored: Option<String>, password: String) -> AppResult<bool> {
         self.verifications.fetch_add(1, Ordering::Relaxed);
         let real = stored.is_some();
-        let hash = stored.unwrap_or_else(|| self.dummy.clone());
+        let hash = stored.unwrap_or_else(|| DUMMY_HASH.to_string());
         let ok = self
             .run(move |blocks| verify_with(&hash, &password, blocks))
             .await?;
@@ -242,7 +236,22 @@ mod tests {
             .await
             .unwrap());
         assert!(!pool.verify(Some(stored), "wrong".into()).await.unwrap());
-        assert!(!pool.verify(None, DUMMY_PASSWORD.into()).await.unwrap());
+        assert!(!pool.verify(None, "s3cret-pass".into()).await.unwrap());
         assert_eq!(pool.verifications(), 3);
+    }
+
+    #[test]
+    fn the_dummy_hash_has_the_parameters_new_hashes_get_so_it_costs_the_same() {
+        let params = |phc: &str| {
+            let parsed = PasswordHash::new(phc).unwrap();
+            (
+                parsed.algorithm.to_string(),
+                parsed.version,
+                Params::try_from(&parsed).unwrap(),
+                parsed.hash.unwrap().len(),
+            )
+        };
+        assert_eq!(params(DUMMY_HASH), params(&hash("anything").unwrap()));
+        assert!(!verify(DUMMY_HASH, ""));
     }
 }
