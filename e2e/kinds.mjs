@@ -1,4 +1,5 @@
-// The kinds of pause in a real browser: send a plan back with feedback and approve its revision.
+// The kinds of pause in a real browser: answer a multi-select question with free text, approve
+// with an edit, send a plan back with feedback and approve its revision.
 // Run by tests/api/browser.rs as: node e2e/kinds.mjs BASE_URL API_KEY SHOTS_DIR
 import { api, base, check, launch, setUpOwner, shoot, watchedPage } from "./lib.mjs";
 
@@ -28,6 +29,50 @@ const browser = await launch();
 try {
   const { page, problems } = await watchedPage(browser);
   await setUpOwner(page);
+
+  // A question: one choice, and a multi-select with a typed answer besides the labels.
+  const question = await create({
+    kind: "question",
+    action: "Schedule the database maintenance",
+    questions: [
+      { question: "Which region first?", header: "Region",
+        options: [{ label: "eu", description: "Frankfurt, 40% of traffic" }, { label: "us", description: "Virginia" }] },
+      { question: "Which nights?", options: [{ label: "Mon" }, { label: "Tue" }, { label: "Wed" }],
+        multiSelect: true, allowFreeText: true },
+    ],
+  });
+  await page.goto(`${base}/pauses/${question}`);
+  await page.check("#question-0 label:has-text('eu') input");
+  await page.check("#question-1 label:has-text('Tue') input");
+  await page.fill("#question-1 input[type=text]", "Thursday after 22:00");
+  await shoot(page, "question");
+  await Promise.all([page.waitForURL(`${base}/pauses/${question}`), page.click("form.answer button[type=submit]")]);
+  const answered = await api(`/api/pause/${question}`);
+  check(answered.body.status === "answered", "the agent reads answered");
+  check(JSON.stringify(answered.body.answers) ===
+    JSON.stringify({ "Which region first?": "eu", "Which nights?": ["Tue", "Thursday after 22:00"] }),
+    "the agent reads the chosen label, and the checked label with the typed answer: " + JSON.stringify(answered.body.answers));
+
+  // Approve with an edit: invalid JSON is refused on the page, then a JSON string is applied.
+  const email = await create({
+    action: "Email the customer about the refund",
+    context: { to: "ann@example.com", body: "Hi Ann, your refund is coming." },
+    editable: ["body"],
+  });
+  await page.goto(`${base}/pauses/${email}`);
+  const body = page.locator("textarea[name='edit.body']");
+  await body.fill("Hi Ann (no quotes, so not JSON)");
+  await Promise.all([page.waitForURL(`${base}/pauses/${email}`), page.click("button.approve")]);
+  check((await api(`/api/pause/${email}`)).body.status === "pending", "an edit that is not JSON decides nothing");
+  check(await page.isVisible(".flash.error, .flash:has-text('JSON')"), "the page says the edit is not JSON");
+  await page.locator("textarea[name='edit.body']").fill(JSON.stringify("Hi Ann, your refund of $1,240.00 is on its way."));
+  await shoot(page, "edit");
+  await Promise.all([page.waitForURL(`${base}/pauses/${email}`), page.click("button.approve")]);
+  const edited = await api(`/api/pause/${email}`);
+  check(edited.body.status === "approved", "the edited email is approved");
+  check(edited.body.edits && edited.body.edits.body === "Hi Ann, your refund of $1,240.00 is on its way.",
+    "the agent reads the edit");
+  check(edited.body.context.body === "Hi Ann, your refund is coming.", "the agent's context is untouched");
 
   // A plan is sent back with feedback from its page.
   const v1 = await create({ kind: "plan", action: "Migrate the invoices table", plan: PLAN_V1 });

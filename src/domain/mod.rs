@@ -31,6 +31,7 @@ pub mod plans;
 pub mod questions;
 pub mod quotas;
 pub mod respond;
+pub mod response;
 pub mod retention;
 pub mod scopes;
 pub mod secrets;

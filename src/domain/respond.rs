@@ -8,12 +8,10 @@
 //! approver who answered first, is seen.
 
 use rusqlite::{params, Connection};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::deciders::{self, Who};
-use super::event_type::EventType;
-use super::kind::Kind;
 use super::pauses::{self, Outcome, Pause, Status};
 use super::questions::AnswerError;
 use super::scopes::KeyScope;
@@ -22,124 +20,10 @@ use crate::db::WriteCtx;
 use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::error::AppResult;
 
+pub use super::response::Response;
+
 /// The longest reason a person may give, in characters.
 pub const MAX_REASON_CHARS: usize = 2000;
-
-/// What a person answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Response {
-    /// `edits`: new values for keys of the context the pause declared `editable`.
-    Approve {
-        reason: Option<String>,
-        edits: Option<Map<String, Value>>,
-    },
-    /// `option`: the name of one of the pause's `rejectOptions`.
-    Reject {
-        reason: Option<String>,
-        option: Option<String>,
-    },
-    /// A plan sent back: `feedback` is required, and is the pause's `reason`. A reject of a
-    /// plan becomes this ([`Response::for_kind`]): a plan is never rejected.
-    RequestChanges { feedback: Option<String> },
-    /// Answers to a question pause as the person sent them: checked against its questions in
-    /// the transaction that records them (see [`check_answers`](crate::domain::questions::check_answers)).
-    Answer { answers: Map<String, Value> },
-}
-
-impl Response {
-    pub fn new(approved: bool, reason: Option<String>) -> Response {
-        if approved {
-            Response::Approve {
-                reason,
-                edits: None,
-            }
-        } else {
-            Response::Reject {
-                reason,
-                option: None,
-            }
-        }
-    }
-
-    /// A decision with its extras: edits come only with an approval, a reject option only
-    /// with a rejection (whether they fit the pause is [`respond`]'s to check).
-    pub fn decision(
-        approved: bool,
-        reason: Option<String>,
-        edits: Option<Map<String, Value>>,
-        option: Option<String>,
-    ) -> Result<Response, RespondError> {
-        match (approved, edits, option) {
-            (false, Some(_), _) => Err(RespondError::Invalid {
-                field: "edits",
-                detail: "`edits` come only with an approval (`approved: true`)".into(),
-            }),
-            (true, _, Some(_)) => Err(RespondError::Invalid {
-                field: "rejectOption",
-                detail: "`rejectOption` comes only with a rejection (`approved: false`)".into(),
-            }),
-            (true, edits, None) => Ok(Response::Approve { reason, edits }),
-            (false, None, option) => Ok(Response::Reject { reason, option }),
-        }
-    }
-
-    fn reason(&self) -> Option<&str> {
-        match self {
-            Response::Approve { reason, .. } | Response::Reject { reason, .. } => reason.as_deref(),
-            Response::RequestChanges { feedback } => feedback.as_deref(),
-            Response::Answer { .. } => None,
-        }
-    }
-
-    /// As stored in `pause_responses.kind`.
-    fn kind(&self) -> &'static str {
-        match self {
-            Response::Approve { .. } => "approve",
-            Response::Reject { .. } => "reject",
-            Response::RequestChanges { .. } => "request_changes",
-            Response::Answer { .. } => "answer",
-        }
-    }
-
-    fn resolves_to(&self) -> Status {
-        match self {
-            Response::Approve { .. } => Status::Approved,
-            Response::Reject { .. } => Status::Rejected,
-            Response::RequestChanges { .. } => Status::ChangesRequested,
-            Response::Answer { .. } => Status::Answered,
-        }
-    }
-
-    fn event(&self) -> EventType {
-        match self {
-            Response::Approve { .. } => EventType::PauseApproved,
-            Response::Reject { .. } => EventType::PauseRejected,
-            Response::RequestChanges { .. } => EventType::PauseChangesRequested,
-            Response::Answer { .. } => EventType::PauseAnswered,
-        }
-    }
-
-    /// The response as it applies to a pause of `kind`: "no" to a plan requests changes. Only
-    /// a plan takes a request for changes.
-    fn for_kind(self, kind: Kind) -> Result<Response, RespondError> {
-        match (kind, self) {
-            (
-                Kind::Plan,
-                Response::Reject {
-                    reason,
-                    option: None,
-                },
-            ) => Ok(Response::RequestChanges { feedback: reason }),
-            (Kind::Plan, Response::Reject { .. }) => Err(RespondError::Invalid {
-                field: "rejectOption",
-                detail: "a plan offers no reject options: send feedback in `reason`".into(),
-            }),
-            (Kind::Plan, r) => Ok(r),
-            (_, Response::RequestChanges { .. }) => Err(RespondError::NotAPlan),
-            (_, r) => Ok(r),
-        }
-    }
-}
 
 /// How a response arrived.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,27 +135,16 @@ pub fn respond(
     let Some(pause) = pauses::get(conn, who.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
-    if let Some(Err(refused)) = who.key.map(|k| deciders::key_may_decide(&k, &pause)) {
-        return Ok(Err(refused));
-    }
-    let response = match response.for_kind(pause.kind) {
-        Ok(r) => r,
-        Err(refused) => return Ok(Err(refused)),
-    };
-    let reason = text::reason(response.reason());
-    if let Some(refused) = check_reason(conn, who.workspace_id, &response, reason.as_deref())? {
-        return Ok(Err(refused));
-    }
-    let response_json = match checked_response(&pause, &response, now) {
-        Ok(json) => json,
-        Err(refused) => return Ok(Err(refused)),
-    };
-    // An approval's edits or reject option (approval_extras): none for other kinds.
-    let extras = match approval_extras::check(&pause, &response) {
+    let checked = match check(conn, now, &who, &pause, response)? {
         Ok(checked) => checked,
         Err(refused) => return Ok(Err(refused)),
     };
-    let response_json = response_json.or(extras.response_json);
+    let Checked {
+        response,
+        reason,
+        response_json,
+        extras_audit,
+    } = checked;
     let status = response.resolves_to();
     let mut entry = audit_entry(
         &who,
@@ -281,7 +154,7 @@ pub fn respond(
         (&reason, &response_json),
     );
     if let Some(Value::Object(details)) = &mut entry.details {
-        details.extend(extras.audit);
+        details.extend(extras_audit);
     }
     let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
@@ -310,6 +183,52 @@ pub fn respond(
     };
     let response_id = record(ctx.conn, now, &pause, &who, responder, recorded)?;
     Ok(Ok(Responded { pause, response_id }))
+}
+
+/// A response that passed every rule, ready to record.
+struct Checked {
+    response: Response,
+    reason: Option<String>,
+    response_json: Option<String>,
+    /// What an approval's edits or reject option add to the audit row's details.
+    extras_audit: serde_json::Map<String, Value>,
+}
+
+/// Every rule a response must pass, in order: the key's separation of duties, the kind of
+/// pause, the reason rules, the answer's fit, an approval's edits and reject option.
+fn check(
+    conn: &Connection,
+    now: Millis,
+    who: &deciders::Who,
+    pause: &Pause,
+    response: Response,
+) -> AppResult<Result<Checked, RespondError>> {
+    if let Some(Err(refused)) = who.key.map(|k| deciders::key_may_decide(&k, pause)) {
+        return Ok(Err(refused));
+    }
+    let response = match response.for_kind(pause.kind) {
+        Ok(r) => r,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let reason = text::reason(response.reason());
+    if let Some(refused) = check_reason(conn, who.workspace_id, &response, reason.as_deref())? {
+        return Ok(Err(refused));
+    }
+    let response_json = match checked_response(pause, &response, now) {
+        Ok(json) => json,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    // An approval's edits or reject option (approval_extras): none for other kinds.
+    let extras = match approval_extras::check(pause, &response) {
+        Ok(checked) => checked,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    Ok(Ok(Checked {
+        response_json: response_json.or(extras.response_json),
+        response,
+        reason,
+        extras_audit: extras.audit,
+    }))
 }
 
 /// The reason rules: a length limit for all, required for a plan's feedback, and required to

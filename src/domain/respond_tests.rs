@@ -7,6 +7,7 @@ use rusqlite::Connection;
 use super::*;
 use crate::domain::api_keys::AuthKey;
 use crate::domain::audit::{Actor, Entry};
+use crate::domain::event_type::EventType;
 use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::domain::pauses::NewPause;
 

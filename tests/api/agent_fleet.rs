@@ -146,3 +146,33 @@ async fn an_agent_keeps_its_latest_50_state_changes_and_shows_its_latest_20_mess
     // The longest wait is accepted (a running agent is answered at once).
     assert_eq!(control(&app, "busy", "?wait=55").await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_key_with_agents_or_pauses_reads_the_fleet_and_a_decide_only_key_is_refused() {
+    use crate::key_scopes::{assert_insufficient, key_with};
+    use holdpoint::domain::scopes::KeyScope;
+    let app = spawn_app().await;
+    beat_ok(&app, "billing-bot-7", json!({ "state": "acting" })).await;
+    let (_, agents) = key_with(&app, "fleet-view", false, &[KeyScope::Agents]);
+    let (_, decide) = key_with(&app, "approver-backend", false, &[KeyScope::Decide]);
+    for (key, status) in [(&app.key, 200), (&agents, 200), (&decide, 403)] {
+        for path in ["/api/agents", "/api/agents/billing-bot-7"] {
+            let res = app
+                .api
+                .get(app.url(path))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap();
+            if status == 403 {
+                let body = assert_insufficient(res, "agents").await;
+                assert!(body["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("`agents` or `pauses`"));
+            } else {
+                assert_eq!(res.status(), status, "{path}");
+            }
+        }
+    }
+}

@@ -96,7 +96,43 @@ async fn questions_plans_and_edits_work_end_to_end_in_a_real_browser() {
         app.count("SELECT count(*) FROM pause_responses WHERE kind = 'request_changes'"),
         1
     );
-    for shot in ["plan-phone", "plan-desktop"] {
+    assert_eq!(
+        app.count("SELECT count(*) FROM pause_responses WHERE kind = 'answer'"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE event = 'pause.approved' AND details LIKE '%before%'"),
+        1
+    );
+    for shot in [
+        "plan-phone",
+        "plan-desktop",
+        "question-phone",
+        "question-desktop",
+        "edit-phone",
+        "edit-desktop",
+    ] {
+        assert!(
+            shots.join(format!("{shot}.png")).exists(),
+            "{shot}.png was taken"
+        );
+    }
+}
+
+#[tokio::test]
+async fn agents_are_paused_guided_resumed_and_stopped_from_the_agents_page_in_a_real_browser() {
+    let app = spawn_empty_app().await;
+    let Some(shots) = run_browser_script("agents.mjs", &app).await else {
+        return;
+    };
+    // Pause, guide, resume, stop, lift: each audited as the signed-in owner.
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE event LIKE 'agent%' AND actor_type = 'user'"
+        ),
+        5
+    );
+    for shot in ["agents-phone", "agents-desktop", "agents-stopped-desktop"] {
         assert!(
             shots.join(format!("{shot}.png")).exists(),
             "{shot}.png was taken"

@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Deserializer};
 
-use super::auth::ApiKey;
+use super::auth::{ApiKey, FleetScope};
 use super::pauses::parse_wait;
 use crate::app::checkpoint::{self, Checkpoint};
 use crate::domain::agents::{self, AgentState, Control, Report, MAX_TOOL_CHARS};
@@ -140,7 +140,11 @@ pub async fn control(
 }
 
 /// `GET /api/agents?state=&control=&limit=&offset=`, by name.
-pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<HttpResponse> {
+pub async fn list(
+    state: State,
+    key: ApiKey<FleetScope>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
     let q = Query::parse(req.query_string())?;
     let wanted_state = match q.get("state")?.filter(|s| !s.is_empty()) {
         None => None,
@@ -183,7 +187,11 @@ pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<Http
 }
 
 /// `GET /api/agents/:agent`: the row, its pending pauses, recent guidance and state changes.
-pub async fn get(state: State, key: ApiKey, path: web::Path<String>) -> AppResult<HttpResponse> {
+pub async fn get(
+    state: State,
+    key: ApiKey<FleetScope>,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
     let name = path_name(&path)?;
     let (now, ws, base) = (state.now(), key.0.workspace_id, state.base_url());
     let conn = state.read()?;

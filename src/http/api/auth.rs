@@ -8,7 +8,7 @@ use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use crate::domain::api_keys::{self, AuthKey};
-use crate::domain::scopes::KeyScope;
+use crate::domain::scopes::{KeyScope, Scopes};
 use crate::error::AppError;
 use crate::http::AppState;
 
@@ -20,6 +20,11 @@ pub trait NeedsScope {
     const SCOPE: KeyScope;
     /// What the key is refused, for the 403's detail: "create, read, list or cancel pauses".
     const DOING: &'static str;
+
+    /// Whether `scopes` allow it: `SCOPE` itself, unless a marker accepts another too.
+    fn granted(scopes: Scopes) -> bool {
+        scopes.has(Self::SCOPE)
+    }
 }
 
 /// The `pauses` scope: create, read (and long-poll), list and cancel.
@@ -28,6 +33,19 @@ pub struct PausesScope;
 impl NeedsScope for PausesScope {
     const SCOPE: KeyScope = KeyScope::Pauses;
     const DOING: &'static str = "create, read, list or cancel pauses";
+}
+
+/// Reading the fleet (`GET /api/agents`, `/api/agents/:agent`): a backend that builds its own
+/// view of the agents holds `agents` (it controls them) or `pauses` (it runs them).
+pub struct FleetScope;
+
+impl NeedsScope for FleetScope {
+    const SCOPE: KeyScope = KeyScope::Agents;
+    const DOING: &'static str = "read the fleet of agents (it takes `agents` or `pauses`)";
+
+    fn granted(scopes: Scopes) -> bool {
+        scopes.has(KeyScope::Agents) || scopes.has(KeyScope::Pauses)
+    }
 }
 
 /// An authenticated key with scope `S`, whose request was counted against its rate limit: what
@@ -112,7 +130,9 @@ impl<S: NeedsScope> FromRequest for ApiKey<S> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req).and_then(|key| {
             rate_limit(app_state(req), &key)?;
-            require(&key, S::SCOPE, S::DOING)?;
+            if !S::granted(key.scopes) {
+                return Err(AppError::insufficient_scope(S::SCOPE, S::DOING));
+            }
             Ok(ApiKey(key, PhantomData))
         }))
     }
@@ -124,7 +144,9 @@ impl<S: NeedsScope> FromRequest for UnmeteredApiKey<S> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req).and_then(|key| {
-            require(&key, S::SCOPE, S::DOING)?;
+            if !S::granted(key.scopes) {
+                return Err(AppError::insufficient_scope(S::SCOPE, S::DOING));
+            }
             Ok(UnmeteredApiKey(key, PhantomData))
         }))
     }
