@@ -5,20 +5,20 @@
 //! The answers are checked against the questions by `respond`, in the transaction that records
 //! them; this only turns the request into a [`Response::Answer`].
 
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::decide::{fail, html_message, refusal};
+use super::decide::{fail, refusal, reply};
 use super::decider::Decider;
-use super::pauses::{outcome_response, parse_watch_id};
+use super::pauses::parse_watch_id;
 use crate::app;
 use crate::domain::pauses::{self, Outcome};
 use crate::domain::questions;
 use crate::domain::respond::{Response, Via};
 use crate::error::{AppError, AppResult};
 use crate::http::dashboard::answer_form;
-use crate::http::flash::{is_local_path, redirect_with};
+use crate::http::flash::is_local_path;
 use crate::http::{content_type, parse_json, read_body, State};
 
 #[derive(Deserialize)]
@@ -53,25 +53,7 @@ pub async fn answer(
     };
     let html_next = input.html_next.clone();
     let result = record(&state, &decider, &path, input).await;
-    // Only a session's form asks for a page back (see `parse`).
-    let (Some(next), Some(signed)) = (html_next, decider.session()) else {
-        return match result {
-            Ok(outcome) => {
-                outcome_response(&state, outcome, "answer").unwrap_or_else(|e| e.error_response())
-            }
-            Err(e) => e.error_response(),
-        };
-    };
-    match result {
-        Ok(outcome) => {
-            let (kind, text) = html_message(&outcome, state.now());
-            redirect_with(&state, signed, &next, kind, &text)
-        }
-        Err(e) if e.status_code().is_client_error() => {
-            redirect_with(&state, signed, &next, "error", &e.detail())
-        }
-        Err(e) => crate::error::PageError::App(e).error_response(),
-    }
+    reply(&state, &decider, html_next, result, "answer")
 }
 
 fn parse(

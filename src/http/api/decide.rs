@@ -71,23 +71,33 @@ pub async fn approve(
     };
     let html_next = input.html_next.clone();
     let result = decide(&state, &decider, &path, input).await;
-    // Only a session's form asks for a page back (see `parse`).
+    reply(&state, &decider, html_next, result, "decide")
+}
+
+/// What a decision or an answer gets back: a program the pause (or problem+json); a session's
+/// HTML form a redirect to its page with a message (`html_next`, see `parse`).
+pub(super) fn reply(
+    state: &State,
+    decider: &Decider,
+    html_next: Option<String>,
+    result: AppResult<Outcome>,
+    route: &'static str,
+) -> HttpResponse {
     let (Some(next), Some(signed)) = (html_next, decider.session()) else {
         return match result {
             Ok(outcome) => {
-                outcome_response(&state, outcome, "decide").unwrap_or_else(|e| e.error_response())
+                outcome_response(state, outcome, route).unwrap_or_else(|e| e.error_response())
             }
             Err(e) => e.error_response(),
         };
     };
     match result {
-        // A browser form: back to the page, with a message instead of a JSON body.
         Ok(outcome) => {
             let (kind, text) = html_message(&outcome, state.now());
-            redirect_with(&state, signed, &next, kind, &text)
+            redirect_with(state, signed, &next, kind, &text)
         }
         Err(e) if e.status_code().is_client_error() => {
-            redirect_with(&state, signed, &next, "error", &e.detail())
+            redirect_with(state, signed, &next, "error", &e.detail())
         }
         // A server-side failure (e.g. a full disk): a readable page, not problem+json.
         Err(e) => crate::error::PageError::App(e).error_response(),

@@ -55,7 +55,7 @@ impl PauseExtras {
                 EditField {
                     name: format!("{EDIT_PREFIX}{key}"),
                     label: shown(&key),
-                    rows: value.lines().count().clamp(1, 12),
+                    rows: value.lines().count().clamp(3, 12),
                     value,
                 }
             })
