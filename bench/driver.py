@@ -245,6 +245,126 @@ def cmd_waiters(a):
     print(json.dumps(asyncio.run(waiters_main(a))))
 
 
+# ---------------------------------------------------------------- scenario 8: parked agents
+async def agents_main(a):
+    """10,000 agents park on their checkpoint (`control?wait=30`) while the workspace's emergency
+    stop holds them; meanwhile probes measure guidance (human) → parked agent (answer)."""
+    cookie, csrf = login(a.port, a.email, a.password)
+    auth = {"Authorization": f"Bearer {a.key}", "Content-Type": "application/json"}
+    human_h = {"Cookie": cookie, "X-CSRF-Token": csrf, "Content-Type": "application/json"}
+    beat = json.dumps({"state": "acting", "tool": "bench", "progress": 50}).encode()
+    names = [f"bot-{i}" for i in range(a.agents)]
+    todo = list(names)
+
+    async def reporter():
+        c = Conn(a.port)
+        while todo:
+            name = todo.pop()
+            st, data = await c.request("POST", f"/api/agents/{name}/heartbeat", auth, beat)
+            if st != 200:
+                raise RuntimeError(f"heartbeat answered {st}: {data[:200]!r}")
+        c.close()
+    t = time.perf_counter()
+    await asyncio.gather(*(reporter() for _ in range(32)))
+    print(f"{len(names)} agents reported in {time.perf_counter() - t:.1f}s", file=sys.stderr)
+    human = Conn(a.port)
+    st, data = await human.request("POST", "/api/agents/stop-all", human_h, b"{}")
+    if st != 200:
+        raise RuntimeError(f"stop-all answered {st}: {data[:200]!r}")
+
+    stop = asyncio.Event()
+    stats = {"errors": 0, "polls": 0, "connected": 0}
+    err_kinds = {}
+
+    async def agent(name):
+        c = Conn(a.port)
+        cursor = ""
+        try:
+            await c.open()
+            stats["connected"] += 1
+            while not stop.is_set():
+                q = f"?wait=30&after={urllib.parse.quote(cursor)}" if cursor else "?wait=30"
+                st, data = await c.request("GET", f"/api/agents/{name}/control{q}", auth)
+                stats["polls"] += 1
+                if st != 200:
+                    stats["errors"] += 1
+                    err_kinds[str(st)] = err_kinds.get(str(st), 0) + 1
+                    return
+                cursor = json.loads(data).get("cursor") or cursor
+        except asyncio.CancelledError:
+            pass
+        except Exception as e:  # noqa: BLE001
+            stats["errors"] += 1
+            err_kinds[type(e).__name__] = err_kinds.get(type(e).__name__, 0) + 1
+        finally:
+            c.close()
+
+    tasks = []
+    for i in range(0, len(names), 500):
+        tasks += [asyncio.create_task(agent(n)) for n in names[i:i + 500]]
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(3)
+    rss_peak = rss_mb(a.pid)
+    human.close()
+    res = await guidance_trials(a.port, auth, human_h, a.trials, a.settle)
+    rss_peak = max(rss_peak, rss_mb(a.pid))
+    anon, file = rss_mb(a.pid, "RssAnon"), rss_mb(a.pid, "RssFile")
+    stop.set()
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return {"agents": len(names), "connected": stats["connected"], "agent_errors": stats["errors"],
+            "error_kinds": err_kinds, "polls": stats["polls"], "rss_mb": rss_peak,
+            "rss_anon_mb": anon, "rss_file_mb": file, "trial": res}
+
+
+async def guidance_trials(port, auth, human_h, n, settle):
+    """A probe agent parks on its checkpoint; a human guides it; delta = the agent's answer -
+    the guide request's answer (clamped at 0), as in scenario 3."""
+    deltas, from_request, errors = [], [], 0
+    human = Conn(port)
+    for i in range(n):
+        try:
+            name = f"probe-{i}"
+            probe = Conn(port)
+            st, data = await probe.request("POST", f"/api/agents/{name}/heartbeat", auth, b"{}")
+            cursor = json.loads(data)["cursor"]
+            t_agent = {}
+
+            async def park():
+                st, data = await probe.request(
+                    "GET", f"/api/agents/{name}/control?wait=30&after={urllib.parse.quote(cursor)}", auth)
+                t_agent["t"] = time.perf_counter()
+                return st, data
+
+            task = asyncio.create_task(park())
+            await asyncio.sleep(settle)
+            t0 = time.perf_counter()
+            st, _ = await human.request("POST", f"/api/agents/{name}/guide", human_h,
+                                        b'{"message":"bench guidance"}')
+            t1 = time.perf_counter()
+            ast, adata = await asyncio.wait_for(task, 35)
+            probe.close()
+            if st != 200 or ast != 200 or len(json.loads(adata)["guidance"]) != 1:
+                errors += 1
+                continue
+            deltas.append((t_agent["t"] - t1) * 1000)
+            from_request.append((t_agent["t"] - t0) * 1000)
+        except Exception as e:  # noqa: BLE001
+            print(f"trial error: {e!r}", file=sys.stderr)
+            errors += 1
+            human.close()
+            human = Conn(port)
+    clamped = [max(0.0, d) for d in deltas]
+    return {"trials": len(deltas), "errors": errors,
+            "p50_ms": pct(clamped, 50), "p99_ms": pct(clamped, 99),
+            "from_request_p50_ms": pct(from_request, 50), "from_request_p99_ms": pct(from_request, 99)}
+
+
+def cmd_agents(a):
+    print(json.dumps(asyncio.run(agents_main(a))))
+
+
 # ---------------------------------------------------------------- bulk load for scenarios 2, 5, 6
 def uuid7_bytes(ms):
     rnd = bytearray(os.urandom(10))
@@ -352,7 +472,7 @@ def cmd_dbsize(a):
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
-    for name in ("decide", "waiters"):
+    for name in ("decide", "waiters", "agents"):
         s = sub.add_parser(name)
         s.add_argument("--port", type=int, required=True)
         s.add_argument("--key", required=True)
@@ -362,7 +482,10 @@ def main():
         s.add_argument("--settle", type=float, default=0.05)
         if name == "waiters":
             s.add_argument("--waiters", type=int, default=10000)
+        if name in ("waiters", "agents"):
             s.add_argument("--pid", type=int, required=True)
+        if name == "agents":
+            s.add_argument("--agents", type=int, default=10000)
     s = sub.add_parser("bulk")
     s.add_argument("--db", required=True)
     s.add_argument("--count", type=int, default=1_000_000)
@@ -376,7 +499,7 @@ def main():
     g.add_argument("--on", action="store_true")
     g.add_argument("--off", action="store_true")
     a = p.parse_args()
-    {"decide": cmd_decide, "waiters": cmd_waiters, "bulk": cmd_bulk, "dbsize": cmd_dbsize,
+    {"decide": cmd_decide, "waiters": cmd_waiters, "agents": cmd_agents, "bulk": cmd_bulk, "dbsize": cmd_dbsize,
      "emails": cmd_emails}[a.cmd](a)
 
 

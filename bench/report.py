@@ -148,6 +148,22 @@ rows.append(("7. RSS around 100 concurrent sign-ins (argon2 on --hash-threads 2)
              "≤ +64 MB (2 × 20 MiB + 24 MiB)",
              "" if sr is None else verdict(sr['after_mb'] - sr['before_mb'] <= 64)))
 
+ag = read("agents.json")
+if ag is None:
+    rows.append(("8. 10,000 agents parked on their checkpoint long-poll (emergency stop on)", NM,
+                 "zero errors; guidance → agent p99 ≤ 5 ms", ""))
+else:
+    tr = ag["trial"]
+    rows.append(("8. 10,000 agents parked on their checkpoint long-poll (emergency stop on)",
+                 f"{ag['connected']:,} connected, RSS {ag['rss_mb']:.0f} MB "
+                 f"(anon {ag['rss_anon_mb']:.0f} MB, file {ag['rss_file_mb']:.0f} MB), agent errors {ag['agent_errors']} "
+                 f"{ag['error_kinds'] or ''}; guidance → parked agent meanwhile: p50 {tr['p50_ms']:.2f} ms, "
+                 f"p99 {tr['p99_ms']:.2f} ms ({tr['trials']} trials, {tr['errors']} errors; from the guide "
+                 f"request sent: p99 {tr['from_request_p99_ms']:.2f} ms)",
+                 "zero errors; guidance → agent p99 ≤ 5 ms",
+                 verdict(ag["agent_errors"] == 0 and ag["connected"] == ag["agents"] and tr["errors"] == 0
+                         and tr["p99_ms"] <= 5)))
+
 commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
 dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "src", "Cargo.toml", "Cargo.lock", "migrations"],
                        capture_output=True, text=True).stdout.strip()
