@@ -184,6 +184,55 @@ def rss_mb(pid, field="VmRSS"):
     return None
 
 
+async def hold_parked(port, pid, items, poll_once, measure):
+    """Keeps one long-poll parked per item, each on its own connection, started 500 at a time;
+    samples the server's RSS before and after `measure()` (the latency trials) while they wait,
+    then cancels them. `poll_once(conn, item, memo)` makes one request and returns its status
+    (`memo` is the item's own dict, e.g. for a cursor); anything but 200 stops that poller."""
+    stop = asyncio.Event()
+    stats = {"errors": 0, "polls": 0, "connected": 0}
+    err_kinds = {}
+
+    def failed(kind):
+        stats["errors"] += 1
+        err_kinds[kind] = err_kinds.get(kind, 0) + 1
+
+    async def poller(item):
+        c = Conn(port)
+        memo = {}
+        try:
+            await c.open()
+            stats["connected"] += 1
+            while not stop.is_set():
+                st = await poll_once(c, item, memo)
+                stats["polls"] += 1
+                if st != 200:
+                    return failed(str(st))
+        except asyncio.CancelledError:
+            pass
+        except Exception as e:  # noqa: BLE001 - a benchmark counts, it does not crash
+            failed(type(e).__name__)
+        finally:
+            c.close()
+
+    tasks = []
+    for i in range(0, len(items), 500):
+        tasks += [asyncio.create_task(poller(it)) for it in items[i:i + 500]]
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(3)
+    rss_peak = rss_mb(pid)
+    res = await measure()
+    rss_peak = max(rss_peak, rss_mb(pid))
+    anon, file = rss_mb(pid, "RssAnon"), rss_mb(pid, "RssFile")
+    stop.set()
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return {"connected": stats["connected"], "errors": stats["errors"], "error_kinds": err_kinds,
+            "polls": stats["polls"], "rss_mb": rss_peak, "rss_anon_mb": anon, "rss_file_mb": file,
+            "trial": res}
+
+
 async def waiters_main(a):
     cookie, csrf = login(a.port, a.email, a.password)
     # One pause per waiter, created over HTTP by 32 connections.
@@ -198,47 +247,15 @@ async def waiters_main(a):
     ids = ids[:a.waiters]
     print(f"created {len(ids)} pauses in {time.perf_counter() - t:.1f}s", file=sys.stderr)
 
-    stop = asyncio.Event()
-    stats = {"errors": 0, "polls": 0, "connected": 0}
-    err_kinds = {}
+    auth = {"Authorization": f"Bearer {a.key}"}
 
-    async def waiter(wid):
-        c = Conn(a.port)
-        try:
-            await c.open()
-            stats["connected"] += 1
-            while not stop.is_set():
-                st, data = await c.request("GET", f"/api/pause/{wid}?wait=30",
-                                           {"Authorization": f"Bearer {a.key}"})
-                stats["polls"] += 1
-                if st != 200:
-                    stats["errors"] += 1
-                    err_kinds[str(st)] = err_kinds.get(str(st), 0) + 1
-                    return
-        except asyncio.CancelledError:
-            pass
-        except Exception as e:  # noqa: BLE001
-            stats["errors"] += 1
-            err_kinds[type(e).__name__] = err_kinds.get(type(e).__name__, 0) + 1
-        finally:
-            c.close()
+    async def poll_once(c, wid, _memo):
+        st, _ = await c.request("GET", f"/api/pause/{wid}?wait=30", auth)
+        return st
 
-    tasks = []
-    for i in range(0, len(ids), 500):
-        tasks += [asyncio.create_task(waiter(w)) for w in ids[i:i + 500]]
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(3)
-    rss_peak = rss_mb(a.pid)
-    res = await trials(a.port, a.key, cookie, csrf, a.trials, a.settle)
-    rss_peak = max(rss_peak, rss_mb(a.pid))
-    anon, file = rss_mb(a.pid, "RssAnon"), rss_mb(a.pid, "RssFile")
-    stop.set()
-    for t in tasks:
-        t.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    return {"waiters": len(ids), "connected": stats["connected"], "waiter_errors": stats["errors"],
-            "error_kinds": err_kinds, "polls": stats["polls"], "rss_mb": rss_peak,
-            "rss_anon_mb": anon, "rss_file_mb": file, "trial": res}
+    held = await hold_parked(a.port, a.pid, ids, poll_once,
+                             lambda: trials(a.port, a.key, cookie, csrf, a.trials, a.settle))
+    return {"waiters": len(ids), "waiter_errors": held.pop("errors"), **held}
 
 
 def cmd_waiters(a):
@@ -271,51 +288,19 @@ async def agents_main(a):
     st, data = await human.request("POST", "/api/agents/stop-all", human_h, b"{}")
     if st != 200:
         raise RuntimeError(f"stop-all answered {st}: {data[:200]!r}")
-
-    stop = asyncio.Event()
-    stats = {"errors": 0, "polls": 0, "connected": 0}
-    err_kinds = {}
-
-    async def agent(name):
-        c = Conn(a.port)
-        cursor = ""
-        try:
-            await c.open()
-            stats["connected"] += 1
-            while not stop.is_set():
-                q = f"?wait=30&after={urllib.parse.quote(cursor)}" if cursor else "?wait=30"
-                st, data = await c.request("GET", f"/api/agents/{name}/control{q}", auth)
-                stats["polls"] += 1
-                if st != 200:
-                    stats["errors"] += 1
-                    err_kinds[str(st)] = err_kinds.get(str(st), 0) + 1
-                    return
-                cursor = json.loads(data).get("cursor") or cursor
-        except asyncio.CancelledError:
-            pass
-        except Exception as e:  # noqa: BLE001
-            stats["errors"] += 1
-            err_kinds[type(e).__name__] = err_kinds.get(type(e).__name__, 0) + 1
-        finally:
-            c.close()
-
-    tasks = []
-    for i in range(0, len(names), 500):
-        tasks += [asyncio.create_task(agent(n)) for n in names[i:i + 500]]
-        await asyncio.sleep(0.05)
-    await asyncio.sleep(3)
-    rss_peak = rss_mb(a.pid)
     human.close()
-    res = await guidance_trials(a.port, auth, human_h, a.trials, a.settle)
-    rss_peak = max(rss_peak, rss_mb(a.pid))
-    anon, file = rss_mb(a.pid, "RssAnon"), rss_mb(a.pid, "RssFile")
-    stop.set()
-    for t in tasks:
-        t.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    return {"agents": len(names), "connected": stats["connected"], "agent_errors": stats["errors"],
-            "error_kinds": err_kinds, "polls": stats["polls"], "rss_mb": rss_peak,
-            "rss_anon_mb": anon, "rss_file_mb": file, "trial": res}
+
+    async def poll_once(c, name, memo):
+        cursor = memo.get("cursor")
+        q = f"?wait=30&after={urllib.parse.quote(cursor)}" if cursor else "?wait=30"
+        st, data = await c.request("GET", f"/api/agents/{name}/control{q}", auth)
+        if st == 200:
+            memo["cursor"] = json.loads(data).get("cursor") or cursor
+        return st
+
+    held = await hold_parked(a.port, a.pid, names, poll_once,
+                             lambda: guidance_trials(a.port, auth, human_h, a.trials, a.settle))
+    return {"agents": len(names), "agent_errors": held.pop("errors"), **held}
 
 
 async def guidance_trials(port, auth, human_h, n, settle):
