@@ -25,6 +25,14 @@ pub trait NeedsScope {
     fn granted(scopes: Scopes) -> bool {
         scopes.has(Self::SCOPE)
     }
+
+    /// 403 `insufficient-scope` (naming `SCOPE`) unless `key`'s scopes are granted.
+    fn check(key: &AuthKey) -> Result<(), AppError> {
+        match Self::granted(key.scopes) {
+            true => Ok(()),
+            false => Err(AppError::insufficient_scope(Self::SCOPE, Self::DOING)),
+        }
+    }
 }
 
 /// The `pauses` scope: create, read (and long-poll), list and cancel.
@@ -130,9 +138,7 @@ impl<S: NeedsScope> FromRequest for ApiKey<S> {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req).and_then(|key| {
             rate_limit(app_state(req), &key)?;
-            if !S::granted(key.scopes) {
-                return Err(AppError::insufficient_scope(S::SCOPE, S::DOING));
-            }
+            S::check(&key)?;
             Ok(ApiKey(key, PhantomData))
         }))
     }
@@ -144,9 +150,7 @@ impl<S: NeedsScope> FromRequest for UnmeteredApiKey<S> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req).and_then(|key| {
-            if !S::granted(key.scopes) {
-                return Err(AppError::insufficient_scope(S::SCOPE, S::DOING));
-            }
+            S::check(&key)?;
             Ok(UnmeteredApiKey(key, PhantomData))
         }))
     }
