@@ -31,6 +31,16 @@ pub enum AppError {
         scope: crate::domain::scopes::KeyScope,
         detail: String,
     },
+    /// A test key asked for workspace configuration, which only live keys may change or read.
+    #[error("{0}")]
+    LiveKeyRequired(String),
+    /// A key other than the one an agent is pinned to tried to act as or on it.
+    #[error("{0}")]
+    AgentPinned(String),
+    /// An agent has the most pauses waiting that it may have; no `Retry-After`: it is a person's
+    /// decision, not time, that frees a slot.
+    #[error("{0}")]
+    TooManyPending(String),
     /// A key tried to decide a pause it created itself.
     #[error("{0}")]
     SelfDecision(String),
@@ -118,6 +128,14 @@ impl AppError {
         }
     }
 
+    /// A test key asked for workspace configuration; `doing` says what.
+    pub fn live_key_required(doing: &str) -> Self {
+        AppError::LiveKeyRequired(format!(
+            "a test key may not {doing}: workspace configuration needs a live key \
+             (`hitl_live_…`) with the `admin` scope"
+        ))
+    }
+
     pub fn invalid(field: impl Into<String>, detail: impl Into<String>) -> Self {
         AppError::Invalid {
             field: field.into(),
@@ -134,6 +152,9 @@ impl AppError {
             AppError::Forbidden(_) => ProblemType::Forbidden,
             AppError::InsufficientScope { .. } => ProblemType::InsufficientScope,
             AppError::SelfDecision(_) => ProblemType::SelfDecision,
+            AppError::LiveKeyRequired(_) => ProblemType::LiveKeyRequired,
+            AppError::AgentPinned(_) => ProblemType::AgentPinned,
+            AppError::TooManyPending(_) => ProblemType::TooManyPending,
             AppError::NotFound(_) => ProblemType::NotFound,
             AppError::Conflict { .. } => ProblemType::Conflict,
             AppError::PayloadTooLarge(_) => ProblemType::PayloadTooLarge,

@@ -165,6 +165,11 @@
       fetch(root.dataset.live, { credentials: "same-origin", headers: { Accept: "text/html" } })
         .then(function (r) {
           if (!r.ok || r.redirected) throw new Error("signed out");
+          var mode = r.headers.get("X-Mode");
+          if (mode && root.dataset.mode && mode !== root.dataset.mode) {
+            location.reload();
+            throw new Error("mode changed");
+          }
           return r.text();
         })
         .then(function (html) {

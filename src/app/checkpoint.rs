@@ -9,9 +9,9 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::wait::take_slot;
-use crate::domain::agents::{self, Agent, Control, Report, Write};
+use crate::domain::agents::guidance::{self, Guidance};
+use crate::domain::agents::{self, Agent, Control, Fleet, Report, Write};
 use crate::domain::api_keys::AuthKey;
-use crate::domain::guidance::{self, Guidance};
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
 use crate::waiters::Topic;
@@ -23,6 +23,8 @@ pub struct Checkpoint {
     pub guidance: Vec<Guidance>,
     /// The `after` for the next call: the last message answered, or the one asked after.
     pub cursor: i64,
+    /// Messages after `after` no longer kept (only the newest are).
+    pub skipped: i64,
 }
 
 impl Checkpoint {
@@ -33,7 +35,8 @@ impl Checkpoint {
 }
 
 /// Records the report (only what changed is written and waited for: see [`agents`]), then reads the
-/// control as [`control`] does. A report from a cancelled run is 409 and writes nothing.
+/// control as [`control`] does. A report from a cancelled run is 409 and writes nothing; so is
+/// one for an agent pinned to another key (403). The key reports to its own mode's fleet.
 pub async fn heartbeat(
     services: &Services,
     key: &AuthKey,
@@ -42,13 +45,16 @@ pub async fn heartbeat(
     after: Option<i64>,
     wait: Duration,
 ) -> AppResult<Checkpoint> {
-    let ws = key.workspace_id;
+    let fleet = Fleet::of_key(key);
     let now = services.now();
     let current = {
         let conn = services.read()?;
-        let current = agents::get(&conn, ws, name)?;
+        let current = agents::get(&conn, fleet, name)?;
+        if let Some(a) = &current {
+            a.check_pin(key.id)?;
+        }
         if let Some(run) = &report.run {
-            if agents::run_cancelled(&conn, ws, run, current.as_ref().map(|a| a.id))? {
+            if agents::run_cancelled(&conn, fleet, run, current.as_ref().map(|a| a.id))? {
                 return Err(agents::run_conflict(run));
             }
         }
@@ -56,10 +62,10 @@ pub async fn heartbeat(
     };
     match (report.write_needed(current.as_ref(), now), current) {
         (Write::Report, _) => {
-            let name = name.to_string();
+            let (name, key_id) = (name.to_string(), key.id);
             services
                 .writer
-                .run(move |ctx| agents::report(ctx, now, ws, &name, &report))
+                .run(move |ctx| agents::report(ctx, now, fleet, key_id, &name, &report))
                 .await?;
         }
         (Write::Seen, Some(a)) => services
@@ -70,8 +76,9 @@ pub async fn heartbeat(
     control(services, key, name, after, wait).await
 }
 
-/// The agent's control and guidance after `after`; 404 for an agent never seen. Waits up to
-/// `wait` while it is paused with nothing new to read.
+/// The agent's control and guidance after `after`; 404 for an agent never seen in the key's
+/// mode, 403 for one pinned to another key. Waits up to `wait` while it is paused with nothing
+/// new to read.
 pub async fn control(
     services: &Services,
     key: &AuthKey,
@@ -116,8 +123,9 @@ fn load(
     after: Option<i64>,
 ) -> AppResult<Checkpoint> {
     let conn = services.read()?;
-    let ws = key.workspace_id;
-    let agent = agents::require(&conn, ws, name)?;
+    let fleet = Fleet::of_key(key);
+    let agent = agents::require(&conn, fleet, name)?;
+    agent.check_pin(key.id)?;
     let after = after.unwrap_or(0);
     if after > agent.guidance_seq {
         return Err(AppError::invalid(
@@ -129,13 +137,14 @@ fn load(
             ),
         ));
     }
-    let guidance = guidance::after(&conn, agent.id, after)?;
-    let cursor = guidance.last().map_or(after, |g| g.seq);
-    let stopped = agents::stopped_at(&conn, ws)?.is_some();
+    let unread = guidance::after(&conn, &agent, after)?;
+    let cursor = unread.messages.last().map_or(after, |g| g.seq);
+    let stopped = agents::stopped_at(&conn, fleet)?.is_some();
     Ok(Checkpoint {
         control: agent.effective(stopped),
         agent,
-        guidance,
+        guidance: unread.messages,
         cursor,
+        skipped: unread.skipped,
     })
 }

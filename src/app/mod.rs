@@ -3,6 +3,7 @@
 //! inputs and returns domain results, with no HTTP types in its signature: a handler parses,
 //! calls one of these, and translates the answer.
 
+pub mod agents;
 pub mod checkpoint;
 pub mod create;
 pub mod respond;

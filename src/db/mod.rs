@@ -180,6 +180,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0015_pause_outcomes.sql")),
         M::up(include_str!("../../migrations/0016_sandbox_mode.sql")),
         M::up(include_str!("../../migrations/0018_agents.sql")),
+        M::up(include_str!("../../migrations/0019_agent_modes.sql")).foreign_key_check(),
     ])
 }
 

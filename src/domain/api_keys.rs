@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;
-use super::scopes::Scopes;
+use super::scopes::{KeyScope, Scopes};
 use super::secrets::{base62_u32, random_base62, sha256};
 use super::Millis;
 use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
@@ -91,6 +91,13 @@ pub fn create_with_scopes(
         return Err(AppError::invalid(
             "scopes",
             "a key needs at least one scope (pauses, decide, agents or admin)",
+        ));
+    }
+    if test && scopes.has(KeyScope::Admin) {
+        return Err(AppError::invalid(
+            "scopes",
+            "a test key cannot have the `admin` scope: test keys touch only test data, and \
+             workspace configuration is live. Make a live key for `admin`",
         ));
     }
     let name = name.trim();

@@ -43,6 +43,13 @@ sql_enum! {
         AgentResumed => "agent.resumed",
         AgentCancelled => "agent.cancelled",
         AgentGuided => "agent.guided",
+        /// An owner or admin let only one API key report as the agent (or lifted it).
+        AgentPinned => "agent.pinned",
+        AgentUnpinned => "agent.unpinned",
+        /// The agent, its history and its guidance were deleted (its pending pauses cancelled).
+        AgentDeleted => "agent.deleted",
+        /// Agents unseen for the retention period were purged (details: how many).
+        AgentsPurged => "agents.purged",
         /// The workspace's emergency stop (audit only; each agent reads it as paused).
         AgentsStopped => "agents.stopped",
         AgentsResumed => "agents.resumed",

@@ -53,8 +53,8 @@ pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<
             details: None,
         };
         events::pause_event(ctx, now, &pause, entry)?;
-        super::agent_expiry::on_expired(ctx, now, &pause)?;
-        super::agent_expiry::queue_emails(ctx, now, &pause)?;
+        super::agents::expiry::on_expired(ctx, now, &pause)?;
+        super::agents::expiry::queue_emails(ctx, now, &pause)?;
         ctx.pause_changed(t.pause_id);
         expired += 1;
     }

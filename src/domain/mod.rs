@@ -1,9 +1,6 @@
 //! Plain functions over a `&Connection` and an explicit `now` (Unix milliseconds), so every rule
 //! can be tested without a server and without sleeping.
 
-pub mod agent_control;
-pub mod agent_expiry;
-mod agent_list;
 pub mod agents;
 pub mod api_keys;
 pub mod approval_extras;
@@ -17,7 +14,6 @@ pub mod error;
 pub mod event_type;
 pub mod events;
 pub mod expiry;
-pub mod guidance;
 pub mod history;
 pub mod idempotency;
 pub mod ids;

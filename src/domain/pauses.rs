@@ -187,7 +187,9 @@ pub fn create(
             }));
         }
     }
-    super::agents::on_pause(ctx, now, ws.id, p.agent.as_deref(), p.run.as_deref())?;
+    let fleet = super::agents::Fleet::new(ws.id, p.test);
+    let (agent, run) = (p.agent.as_deref(), p.run.as_deref());
+    super::agents::on_pause(ctx, now, fleet, p.api_key_id, agent, run)?;
     let timeout = p
         .timeout_secs
         .or(ws.default_timeout_secs)

@@ -9,9 +9,13 @@
 
 use std::borrow::Cow;
 
+/// U+061C (Arabic letter mark), U+200E–U+200F (left-to-right and right-to-left marks),
 /// U+202A–U+202E (embeddings, overrides, pop) and U+2066–U+2069 (isolates).
 pub fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    matches!(
+        c,
+        '\u{061C}' | '\u{200E}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    )
 }
 
 /// `s` with every bidi control replaced by a visible `[U+202E]`-style marker (plain ASCII, so

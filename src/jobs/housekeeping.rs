@@ -1,6 +1,7 @@
 //! Housekeeping (expired idempotency records, dead sessions, refilled rate-limit buckets) and
-//! retention (contexts past their workspace's retention).
+//! retention (contexts past their workspace's retention, agents unseen for as long).
 
+use crate::domain::agents::remove;
 use crate::domain::{idempotency, retention as policy, sessions, Millis};
 use crate::error::AppResult;
 use crate::services::Services;
@@ -19,9 +20,34 @@ pub async fn housekeeping(services: &Services) -> AppResult<()> {
         .await
 }
 
-/// The retention job: purges contexts past their workspace's retention, as of now.
+/// The retention job: purges contexts past their workspace's retention, and agents unseen for
+/// that long (90 days without retention), as of now.
 pub async fn retention(services: &Services) -> AppResult<()> {
-    purge_contexts(services, services.now()).await.map(|_| ())
+    let now = services.now();
+    purge_contexts(services, now).await?;
+    purge_agents(services, now).await.map(|_| ())
+}
+
+/// Each workspace's unseen agents, one short writer job per batch. Returns how many went.
+pub async fn purge_agents(services: &Services, now: Millis) -> AppResult<usize> {
+    let workspaces = services.read_blocking(remove::purge_policies).await?;
+    let mut total = 0;
+    for (ws, days) in workspaces {
+        loop {
+            let n = services
+                .writer
+                .run(move |ctx| remove::purge_unseen(ctx.conn, now, ws, days))
+                .await?;
+            total += n;
+            if n < remove::PURGE_BATCH as usize {
+                break;
+            }
+        }
+    }
+    if total > 0 {
+        tracing::info!(agents = total, "purged agents unseen for the retention period");
+    }
+    Ok(total)
 }
 
 /// Each workspace's old contexts, in batches that are each one short writer job (so agents'

@@ -56,10 +56,9 @@ pub async fn send(services: &Services, msg: &Message, pause: &Pause) -> Outcome 
     let base_url = services.base_url();
     let agent = pause.agent.clone().unwrap_or_default();
     let paused = services.read().ok().and_then(|conn| {
-        let a = agents::get(&conn, pause.workspace_id, &agent).ok()??;
-        let stopped = agents::stopped_at(&conn, pause.workspace_id)
-            .ok()?
-            .is_some();
+        let fleet = agents::Fleet::new(pause.workspace_id, pause.test);
+        let a = agents::get(&conn, fleet, &agent).ok()??;
+        let stopped = agents::stopped_at(&conn, fleet).ok()?.is_some();
         Some(a.effective(stopped) == Control::Paused)
     });
     let view = View {

@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 
+use crate::domain::agents::guidance::Guidance;
+use crate::domain::agents::pin::PinnedKey;
 use crate::domain::agents::{Agent, AgentState, Control, HistoryRow};
 use crate::domain::event_type::EventType;
-use crate::domain::guidance::Guidance;
 use crate::domain::{rfc3339, Millis};
 
 #[derive(Debug, Serialize)]
@@ -74,6 +75,9 @@ pub struct ControlView<'a> {
     pub control: Control,
     pub guidance: Vec<GuidanceView<'a>>,
     pub cursor: String,
+    /// Messages after the cursor that are no longer kept (only the newest 200 are).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped: Option<i64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -102,10 +106,28 @@ impl HistoryRow {
 pub struct AgentDetail<'a> {
     #[serde(flatten)]
     pub agent: AgentView<'a>,
-    /// The `statusUrl` of each pause still waiting.
+    /// The only key that may report as the agent, if an owner or admin pinned one.
+    pub pinned_key: Option<PinnedKeyView<'a>>,
+    /// The `statusUrl` of the oldest pauses still waiting (at most 100; `pendingPauses`
+    /// counts them all).
     pub pending: Vec<String>,
     pub guidance: Vec<GuidanceView<'a>>,
     pub history: Vec<HistoryView>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PinnedKeyView<'a> {
+    pub name: &'a str,
+    pub prefix: &'a str,
+}
+
+impl PinnedKey {
+    pub fn view(&self) -> PinnedKeyView<'_> {
+        PinnedKeyView {
+            name: &self.name,
+            prefix: &self.prefix,
+        }
+    }
 }
 
 /// A page of `GET /api/agents`.

@@ -7,7 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::decider::Decider;
 use super::pauses::parse_watch_id;
-use crate::domain::ids::WorkspaceId;
+use crate::domain::history::Scope;
 use crate::domain::pauses;
 use crate::error::{AppError, AppResult};
 use crate::http::State;
@@ -20,18 +20,24 @@ pub async fn approve(
     payload: web::Payload,
 ) -> HttpResponse {
     let (agent, raw_watch) = path.into_inner();
-    if let Ok(ws) = decider.as_ref().map(Decider::workspace_id) {
-        if let Err(e) = names_agent(&state, ws, &agent, &raw_watch) {
+    if let Ok(d) = decider.as_ref() {
+        if let Err(e) = names_agent(&state, d, &agent, &raw_watch) {
             return e.error_response();
         }
     }
     super::decide::approve(state, decider, req, web::Path::from(raw_watch), payload).await
 }
 
-/// The pause exists in the workspace and was asked by `agent`; otherwise it is not found.
-fn names_agent(state: &State, ws: WorkspaceId, agent: &str, raw_watch: &str) -> AppResult<()> {
+/// The pause exists in the workspace, in the caller's mode (a key's own; a person's session
+/// decides either), and was asked by `agent`; otherwise it is not found, with one text, so a
+/// test key learns nothing of live pauses.
+fn names_agent(state: &State, d: &Decider, agent: &str, raw_watch: &str) -> AppResult<()> {
     let watch_id = parse_watch_id(raw_watch)?;
-    let pause = pauses::get(&*state.read()?, ws, &watch_id)?;
+    let scope = Scope {
+        workspace_id: d.workspace_id(),
+        test: d.key().map(|k| k.test),
+    };
+    let pause = pauses::get_in(&*state.read()?, scope, &watch_id)?;
     match pause {
         Some(p) if p.agent.as_deref() == Some(agent) => Ok(()),
         _ => Err(AppError::NotFound(format!(

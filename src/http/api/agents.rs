@@ -8,8 +8,9 @@ use serde::{Deserialize, Deserializer};
 use super::auth::{ApiKey, FleetScope};
 use super::pauses::parse_wait;
 use crate::app::checkpoint::{self, Checkpoint};
-use crate::domain::agents::{self, AgentState, Control, Report, MAX_TOOL_CHARS};
-use crate::domain::guidance;
+use crate::domain::agents::{self, guidance, pin, AgentState, Control, Fleet, Report};
+use crate::domain::agents::{MAX_TOOL_CHARS, PENDING_LISTED};
+use crate::domain::text::is_bidi_control;
 use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
 use crate::http::{parse_json, read_body, State};
@@ -51,10 +52,14 @@ fn parse_report(body: &[u8]) -> AppResult<Report> {
     });
     if let Some(Some(tool)) = &b.tool {
         let chars = tool.chars().count();
-        if chars == 0 || chars > MAX_TOOL_CHARS || tool.chars().any(char::is_control) {
+        let hidden = |c: char| c.is_control() || is_bidi_control(c);
+        if chars == 0 || chars > MAX_TOOL_CHARS || tool.chars().any(hidden) {
             return Err(AppError::invalid(
                 "tool",
-                format!("`tool` has 1 to {MAX_TOOL_CHARS} characters and no control characters"),
+                format!(
+                    "`tool` has 1 to {MAX_TOOL_CHARS} characters and no control or \
+                     bidirectional control characters"
+                ),
             ));
         }
     }
@@ -107,6 +112,7 @@ fn answer(cp: &Checkpoint) -> HttpResponse {
             control: cp.control,
             guidance: cp.guidance.iter().map(|g| g.view()).collect(),
             cursor: cp.cursor.to_string(),
+            skipped: (cp.skipped > 0).then_some(cp.skipped),
         })
 }
 
@@ -139,7 +145,7 @@ pub async fn control(
     Ok(answer(&cp))
 }
 
-/// `GET /api/agents?state=&control=&limit=&offset=`, by name.
+/// `GET /api/agents?state=&control=&q=&limit=&offset=`, by name, in the key's mode.
 pub async fn list(
     state: State,
     key: ApiKey<FleetScope>,
@@ -164,13 +170,16 @@ pub async fn list(
         q.int("limit", 1, 200, 50)?,
         q.int("offset", 0, 1_000_000_000, 0)?,
     );
-    let (now, ws) = (state.now(), key.0.workspace_id);
+    let q = q.get("q")?.map(str::to_string);
+    let (now, fleet) = (state.now(), Fleet::of_key(&key.0));
     let conn = state.read()?;
     let filter = agents::Filter {
         state: wanted_state,
         control,
+        q,
     };
-    let page = agents::list(&conn, ws, filter, limit, offset, now)?;
+    let order = agents::Order::Name;
+    let page = agents::list(&conn, fleet, &filter, order, (limit, offset), now)?;
     let body = AgentPage {
         items: page
             .items
@@ -186,22 +195,26 @@ pub async fn list(
         .json(body))
 }
 
-/// `GET /api/agents/:agent`: the row, its pending pauses, recent guidance and state changes.
+/// `GET /api/agents/:agent`: the row, its oldest pending pauses, recent guidance and state
+/// changes, in the key's mode.
 pub async fn get(
     state: State,
     key: ApiKey<FleetScope>,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let name = path_name(&path)?;
-    let (now, ws, base) = (state.now(), key.0.workspace_id, state.base_url());
+    let (now, fleet, base) = (state.now(), Fleet::of_key(&key.0), state.base_url());
     let conn = state.read()?;
-    let agent = agents::require(&conn, ws, &name)?;
-    let stopped = agents::stopped_at(&conn, ws)?.is_some();
-    let pending = agents::pending_pauses(&conn, ws, &name, now)?;
-    let recent = guidance::recent(&conn, agent.id, 20)?;
-    let history = agents::history(&conn, agent.id, agents::HISTORY_KEPT)?;
+    let agent = agents::require(&conn, fleet, &name)?;
+    let stopped = agents::stopped_at(&conn, fleet)?.is_some();
+    let count = agents::pending_count(&conn, fleet, &name, now)?;
+    let pending = agents::pending_pauses(&conn, fleet, &name, (now, PENDING_LISTED))?;
+    let recent = guidance::recent(&conn, &agent, 20)?;
+    let history = agents::history(&conn, &agent, agents::HISTORY_KEPT)?;
+    let pinned = pin::pinned_key(&conn, &agent)?;
     let body = AgentDetail {
-        agent: agent.view(stopped, pending.len() as i64),
+        agent: agent.view(stopped, count),
+        pinned_key: pinned.as_ref().map(pin::PinnedKey::view),
         pending: pending
             .iter()
             .map(|w| format!("{base}/api/pause/{w}"))

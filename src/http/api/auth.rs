@@ -26,13 +26,33 @@ pub trait NeedsScope {
         scopes.has(Self::SCOPE)
     }
 
-    /// 403 `insufficient-scope` (naming `SCOPE`) unless `key`'s scopes are granted.
+    /// 403 `insufficient-scope` (naming `SCOPE`) unless `key`'s scopes are granted; 403
+    /// `live-key-required` for a test key asking for the workspace's configuration.
     fn check(key: &AuthKey) -> Result<(), AppError> {
+        live_only(key, Self::SCOPE, Self::DOING)?;
         match Self::granted(key.scopes) {
             true => Ok(()),
             false => Err(AppError::insufficient_scope(Self::SCOPE, Self::DOING)),
         }
     }
+}
+
+/// The one rule that keeps test keys out of workspace configuration: everything behind the
+/// `admin` scope (keys, webhooks, rules, groups, channels, the audit log, deleting agents) is
+/// refused to a test key, whatever scopes it was given before test keys could not hold `admin`.
+fn live_only(key: &AuthKey, scope: KeyScope, doing: &str) -> Result<(), AppError> {
+    match scope == KeyScope::Admin && key.test {
+        true => Err(AppError::live_key_required(doing)),
+        false => Ok(()),
+    }
+}
+
+/// Workspace configuration by API: a live key with `admin`.
+pub struct AdminScope;
+
+impl NeedsScope for AdminScope {
+    const SCOPE: KeyScope = KeyScope::Admin;
+    const DOING: &'static str = "manage the workspace";
 }
 
 /// The `pauses` scope: create, read (and long-poll), list and cancel.
@@ -65,8 +85,10 @@ pub struct ApiKey<S: NeedsScope = PausesScope>(pub AuthKey, PhantomData<S>);
 /// monthly quota headers next to the burst ones.
 pub struct UnmeteredApiKey<S: NeedsScope = PausesScope>(pub AuthKey, PhantomData<S>);
 
-/// 403 `insufficient-scope` unless `key` has `scope`.
+/// 403 `insufficient-scope` unless `key` has `scope` (and `live-key-required` for `admin`
+/// asked by a test key).
 pub fn require(key: &AuthKey, scope: KeyScope, doing: &str) -> Result<(), AppError> {
+    live_only(key, scope, doing)?;
     match key.scopes.has(scope) {
         true => Ok(()),
         false => Err(AppError::insufficient_scope(scope, doing)),

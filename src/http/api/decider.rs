@@ -57,6 +57,14 @@ impl Decider {
         }
     }
 
+    /// The key, when a key decides.
+    pub fn key(&self) -> Option<&AuthKey> {
+        match self {
+            Decider::Person(_) => None,
+            Decider::Key(key) => Some(key),
+        }
+    }
+
     /// The session, for answers that go back to a page (a redirect with a message).
     pub fn session(&self) -> Option<&SignedIn> {
         match self {

@@ -81,7 +81,8 @@ fn agent_routes(cfg: &mut web::ServiceConfig) {
     .service(
         web::resource("/api/agents/{agent}")
             .route(web::get().to(agents::get))
-            .default_service(only("GET")),
+            .route(web::delete().to(agent_controls::delete))
+            .default_service(only("GET, DELETE")),
     )
     .service(
         web::resource("/api/agents/{agent}/control")

@@ -1,16 +1,20 @@
-//! The Agents page's buttons: pause, resume, cancel and guide an agent, and the emergency stop
-//! (a confirmed form) and its undo. Each runs the same domain command as the JSON API, as the
-//! signed-in person, and comes back to the page it was sent from with a notice.
+//! The Agents page's buttons: pause, resume, cancel and guide an agent, the emergency stop (a
+//! confirmed form) and its undo, and for owners and admins pin and delete (confirmed). Each runs
+//! the same command as the JSON API, as the signed-in person, on the agents of the session's
+//! mode, and comes back to the page it was sent from with a notice.
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
+use super::agents_page::fleet_of;
 use super::forms::{form_result, post_only, write_as, CsrfForm, ManagerForm};
 use super::layout::is_local_path;
-use crate::domain::agent_control::{self, Action, Who};
+use crate::app;
+use crate::domain::agents::control::{self, Action, Controller};
+use crate::domain::agents::{self, guidance, pin};
 use crate::domain::audit::Actor;
+use crate::domain::ids::ApiKeyId;
 use crate::domain::users::User;
-use crate::domain::{agent_expiry, agents, guidance};
 use crate::error::{AppError, PageError};
 use crate::http::State;
 
@@ -28,12 +32,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             ("/agents/{agent}/resume", web::post().to(resume)),
             ("/agents/{agent}/cancel", web::post().to(cancel)),
             ("/agents/{agent}/guide", web::post().to(guide)),
+            ("/agents/{agent}/pin", web::post().to(set_pin)),
+            ("/agents/{agent}/delete", web::post().to(delete)),
         ],
     );
 }
 
-fn who(user: &User) -> Who {
-    Who {
+fn who(user: &User) -> Controller {
+    Controller {
         actor: Actor::User(user.id),
         label: user.email.clone(),
     }
@@ -58,11 +64,21 @@ impl Back {
 async fn set(state: State, form: CsrfForm<Back>, path: web::Path<String>, action: Action) -> Page {
     let CsrfForm { signed, form } = form;
     let name = path.into_inner();
+    let fleet = fleet_of(&signed);
     let done = write_as(&state, &signed, move |ctx, now, user| {
         let name = agents::validate_name("agent", &name).map_err(|_| agents::not_found(&name))?;
-        agent_control::set_control(ctx, now, user.workspace_id, &name, action, &who(user))
+        control::set_control(ctx, now, fleet, &name, action, &who(user))
     })
     .await;
+    let done = match done {
+        Ok(c) => match c.to_cancel {
+            Some(t) => app::agents::cancel_all(&state.services(), t, &who(signed.user()))
+                .await
+                .map(|_| c.agent),
+            None => Ok(c.agent),
+        },
+        Err(e) => Err(e),
+    };
     let done = done.map(|a| match action {
         Action::Pause => format!("Paused {}: it waits at its next checkpoint.", a.name),
         Action::Resume => format!("Resumed {}.", a.name),
@@ -96,10 +112,11 @@ pub async fn guide(state: State, form: CsrfForm<GuideForm>, path: web::Path<Stri
     let name = path.into_inner();
     let to = form.back.to();
     let message = form.message;
+    let fleet = fleet_of(&signed);
     let done = write_as(&state, &signed, move |ctx, now, user| {
         let name = agents::validate_name("agent", &name).map_err(|_| agents::not_found(&name))?;
         let message = guidance::validate_message(&message)?;
-        agent_control::guide(ctx, now, user.workspace_id, &name, &message, &who(user))
+        control::guide(ctx, now, fleet, &name, &message, &who(user))
     })
     .await;
     let done = done.map(|(a, _)| format!("Guidance sent to {}.", a.name));
@@ -119,18 +136,23 @@ pub async fn stop_all(state: State, form: CsrfForm<StopForm>) -> Page {
         let why = AppError::invalid("confirm", "tick the box to confirm the emergency stop");
         return form_result::<&str>(&state, &signed, "/agents", Err(why));
     }
-    let done = write_as(&state, &signed, |ctx, now, user| {
-        agent_control::set_stop(ctx, now, user.workspace_id, true, &who(user))
+    let fleet = fleet_of(&signed);
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        control::set_stop(ctx, now, fleet, true, &who(user))
     })
     .await;
-    let done = done.map(|_| "Emergency stop: every agent is paused at its next checkpoint.");
+    let done = done.map(|_| match fleet.test {
+        true => "Emergency stop: every test agent is paused at its next checkpoint.",
+        false => "Emergency stop: every agent is paused at its next checkpoint.",
+    });
     form_result(&state, &signed, "/agents", done)
 }
 
 pub async fn resume_all(state: State, form: CsrfForm<super::forms::NoFields>) -> Page {
     let signed = form.signed;
-    let done = write_as(&state, &signed, |ctx, now, user| {
-        agent_control::set_stop(ctx, now, user.workspace_id, false, &who(user))
+    let fleet = fleet_of(&signed);
+    let done = write_as(&state, &signed, move |ctx, now, user| {
+        control::set_stop(ctx, now, fleet, false, &who(user))
     })
     .await;
     let done = done.map(|_| "Emergency stop lifted; agents paused one by one stay paused.");
@@ -149,7 +171,7 @@ pub async fn settings(state: State, form: ManagerForm<SettingsForm>) -> Page {
     let ManagerForm { signed, form } = form;
     let on = form.pause_on_expiry == "on";
     let done = write_as(&state, &signed, move |ctx, now, user| {
-        agent_expiry::set(ctx, now, user.workspace_id, on, Actor::User(user.id))
+        agents::expiry::set(ctx, now, user.workspace_id, on, Actor::User(user.id))
     })
     .await;
     let done = done.map(|()| match on {
@@ -157,4 +179,64 @@ pub async fn settings(state: State, form: ManagerForm<SettingsForm>) -> Page {
         false => "An agent now goes on when one of its pauses expires without a decision.",
     });
     form_result(&state, &signed, "/agents", done)
+}
+
+#[derive(Deserialize)]
+pub struct PinForm {
+    /// A key's id, or empty to unpin.
+    #[serde(default)]
+    key: String,
+}
+
+/// Pins the agent to one key, or unpins it (owners and admins).
+pub async fn set_pin(state: State, form: ManagerForm<PinForm>, path: web::Path<String>) -> Page {
+    let ManagerForm { signed, form } = form;
+    let name = path.into_inner();
+    let back = format!("/agents/{}", urlencode(&name));
+    let key = match form.key.trim() {
+        "" => Ok(None),
+        id => id
+            .parse::<i64>()
+            .map(|id| Some(ApiKeyId(id)))
+            .map_err(|_| AppError::invalid("key", "choose a key from the list")),
+    };
+    let fleet = fleet_of(&signed);
+    let done = match key {
+        Err(e) => Err(e),
+        Ok(key) => {
+            write_as(&state, &signed, move |ctx, now, user| {
+                let name = agents::validate_name("agent", &name)
+                    .map_err(|_| agents::not_found(&name))?;
+                pin::set_pin(ctx, now, fleet, &name, key, Actor::User(user.id))
+            })
+            .await
+        }
+    };
+    let done = done.map(|a| match a.pinned_key_id {
+        Some(_) => format!("Pinned {}: only that key may now report as it.", a.name),
+        None => format!("Unpinned {}: any key with `pauses` may report as it.", a.name),
+    });
+    form_result(&state, &signed, &back, done)
+}
+
+/// Deletes the agent after its confirmation box was ticked (owners and admins).
+pub async fn delete(state: State, form: ManagerForm<StopForm>, path: web::Path<String>) -> Page {
+    let ManagerForm { signed, form } = form;
+    let name = path.into_inner();
+    if form.confirm != "yes" {
+        let why = AppError::invalid("confirm", "tick the box to confirm deleting the agent");
+        let back = format!("/agents/{}", urlencode(&name));
+        return form_result::<&str>(&state, &signed, &back, Err(why));
+    }
+    let fleet = fleet_of(&signed);
+    let done = match agents::validate_name("agent", &name) {
+        Err(_) => Err(agents::not_found(&name)),
+        Ok(n) => app::agents::delete(&state.services(), fleet, &n, &who(signed.user())).await,
+    };
+    let done = done.map(|()| format!("Deleted {name}, its history and its guidance."));
+    form_result(&state, &signed, "/agents", done)
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -70,6 +70,32 @@ pub fn shown(s: &str) -> String {
     text::mark_bidi(s).into_owned()
 }
 
+/// Text an agent or a pause supplied, as a template field holds it: made only by [`Shown::new`],
+/// which marks bidi controls, so a page struct whose fields are `Shown` cannot show the raw
+/// form by mistake (askama escapes the rest when it prints it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Shown(String);
+
+impl Shown {
+    pub fn new(raw: &str) -> Shown {
+        Shown(text::mark_bidi(raw).into_owned())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Key names by id, for "requested by".
 pub fn key_labels(
     conn: &rusqlite::Connection,

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod agent_actions;
+pub mod agent_page;
 pub mod agents_page;
 pub mod answer_form;
 pub mod audit;

@@ -1,17 +1,20 @@
 //! Guidance: messages from people to an agent, numbered per agent. The number is the agent's
 //! cursor: it asks for what came after the last number it read, so a reconnect neither loses nor
 //! repeats a message (numbers are given in the writer, in commit order, and never reused).
+//! Only the newest [`KEPT`] messages of an agent are kept: a cursor older than the oldest kept
+//! reads from the oldest kept, and the answer says how many it skipped.
 
 use rusqlite::{params, Connection};
 
-use super::agents::Agent;
-use super::Millis;
-use crate::domain::ids::AgentId;
+use super::Agent;
+use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
 
 pub const MAX_MESSAGE_CHARS: usize = 4000;
 /// Messages answered at most per read; the cursor brings the rest on the next call.
 pub const PAGE: i64 = 100;
+/// Messages kept per agent; older ones are deleted as new ones arrive.
+pub const KEPT: i64 = 200;
 
 #[derive(Debug, Clone)]
 pub struct Guidance {
@@ -54,10 +57,14 @@ pub fn add(
         )?
         .query_row([agent.id], |r| r.get(0))?;
     conn.prepare_cached(
-        "INSERT INTO agent_guidance (agent_id, seq, message, from_label, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO agent_guidance (agent_id, is_test, seq, message, from_label, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?
-    .execute(params![agent.id, seq, message, from, now])?;
+    .execute(params![agent.id, agent.test, seq, message, from, now])?;
+    conn.prepare_cached(
+        "DELETE FROM agent_guidance WHERE agent_id = ?1 AND is_test = ?2 AND seq <= ?3",
+    )?
+    .execute(params![agent.id, agent.test, seq - KEPT])?;
     Ok(Guidance {
         seq,
         message: message.to_string(),
@@ -75,22 +82,37 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Guidance> {
     })
 }
 
-/// The messages numbered after `cursor`, oldest first, at most [`PAGE`].
-pub fn after(conn: &Connection, agent: AgentId, cursor: i64) -> AppResult<Vec<Guidance>> {
+/// What a read after a cursor finds.
+#[derive(Debug, Clone, Default)]
+pub struct Unread {
+    /// Oldest first, at most [`PAGE`].
+    pub messages: Vec<Guidance>,
+    /// Messages after the cursor that are no longer kept (0 for a cursor still in range).
+    pub skipped: i64,
+}
+
+/// The messages numbered after `cursor`, oldest first, at most [`PAGE`]; a cursor older than
+/// the oldest kept message reads from it, counting the ones in between as skipped.
+pub fn after(conn: &Connection, agent: &Agent, cursor: i64) -> AppResult<Unread> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, message, from_label, created_at FROM agent_guidance
-         WHERE agent_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+         WHERE agent_id = ?1 AND is_test = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
     )?;
-    let rows = stmt.query_map(params![agent, cursor, PAGE], row)?;
-    Ok(rows.collect::<Result<_, _>>()?)
+    let rows = stmt.query_map(params![agent.id, agent.test, cursor, PAGE], row)?;
+    let messages: Vec<Guidance> = rows.collect::<Result<_, _>>()?;
+    let first = messages.first().map_or(agent.guidance_seq + 1, |g| g.seq);
+    Ok(Unread {
+        skipped: (first - cursor - 1).max(0),
+        messages,
+    })
 }
 
 /// The newest messages, newest first.
-pub fn recent(conn: &Connection, agent: AgentId, limit: i64) -> AppResult<Vec<Guidance>> {
+pub fn recent(conn: &Connection, agent: &Agent, limit: i64) -> AppResult<Vec<Guidance>> {
     let mut stmt = conn.prepare_cached(
         "SELECT seq, message, from_label, created_at FROM agent_guidance
-         WHERE agent_id = ?1 ORDER BY seq DESC LIMIT ?2",
+         WHERE agent_id = ?1 AND is_test = ?2 ORDER BY seq DESC LIMIT ?3",
     )?;
-    let rows = stmt.query_map(params![agent, limit], row)?;
+    let rows = stmt.query_map(params![agent.id, agent.test, limit], row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

@@ -4,14 +4,14 @@
 
 use rusqlite::params;
 
-use super::agent_control::{agent_event, write_control, Who};
-use super::agents::{self, Control};
-use super::audit::{self, Actor, Entry};
-use super::event_type::EventType;
-use super::outbox::{self, Channel, NewMessage};
-use super::pauses::Pause;
-use super::Millis;
+use super::control::{agent_event, write_control, Controller};
+use super::{Control, Fleet};
 use crate::db::WriteCtx;
+use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::event_type::EventType;
+use crate::domain::outbox::{self, Channel, NewMessage};
+use crate::domain::pauses::Pause;
+use crate::domain::Millis;
 use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::AppResult;
 
@@ -78,7 +78,8 @@ pub fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppRe
 }
 
 /// Pauses the agent of `pause`, just expired, if the workspace wants it and the agent is running
-/// (a paused or cancelled agent is left as it is). Returns whether it did.
+/// (a paused or cancelled agent is left as it is). Only the agent of the pause's own mode: a
+/// test pause never pauses a live agent of the same name. Returns whether it did.
 pub fn on_expired(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult<bool> {
     let (Some(name), ws) = (&pause.agent, pause.workspace_id) else {
         return Ok(false);
@@ -86,21 +87,22 @@ pub fn on_expired(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResu
     if !enabled(ctx.conn, ws)? {
         return Ok(false);
     }
-    let Some(agent) = agents::get(ctx.conn, ws, name)? else {
+    let fleet = Fleet::new(ws, pause.test);
+    let Some(agent) = super::get(ctx.conn, fleet, name)? else {
         return Ok(false);
     };
     if agent.control != Control::Running {
         return Ok(false);
     }
     write_control(ctx, now, &agent, Control::Paused)?;
-    let who = Who {
+    let by = Controller {
         actor: Actor::System,
         label: format!(
             "Holdpoint: pause {} expired without a decision",
             pause.watch_id
         ),
     };
-    let after = agents::require(ctx.conn, ws, name)?;
-    agent_event(ctx, now, &after, EventType::AgentPaused, &who, None, None)?;
+    let after = super::require(ctx.conn, fleet, name)?;
+    agent_event(ctx, now, &after, EventType::AgentPaused, &by, None, None)?;
     Ok(true)
 }
