@@ -128,7 +128,15 @@ async fn heartbeat_fields_are_checked_at_their_limits_and_one_past() {
         ),
         (
             json!({ "tool": "t".repeat(201) }),
-            "`tool` has 1 to 200 characters and no control characters",
+            "`tool` has 1 to 200 characters and no control or bidirectional control characters",
+        ),
+        (
+            json!({ "tool": "read\u{202E}txt.exe" }),
+            "`tool` has 1 to 200 characters and no control or bidirectional control characters",
+        ),
+        (
+            json!({ "tool": "a\u{200F}b" }),
+            "`tool` has 1 to 200 characters and no control or bidirectional control characters",
         ),
         (
             json!({ "state": "sleeping" }),

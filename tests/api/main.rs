@@ -14,6 +14,7 @@ mod agent_cancel;
 mod agent_controls;
 mod agent_expiry;
 mod agent_fleet;
+mod agent_modes;
 mod agent_text;
 mod agents;
 mod agents_page;

@@ -4,6 +4,7 @@ fn agent() -> Agent {
     Agent {
         id: AgentId(1),
         workspace_id: WorkspaceId(1),
+        test: false,
         name: "a".into(),
         first_seen_at: 0,
         last_seen_at: 1_000,
@@ -14,6 +15,7 @@ fn agent() -> Agent {
         control: Control::Running,
         control_changed_at: None,
         guidance_seq: 0,
+        pinned_key_id: None,
     }
 }
 
