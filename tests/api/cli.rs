@@ -61,9 +61,11 @@ async fn the_cli_creates_workspaces_users_and_keys_that_the_server_accepts() {
         .post_pause_with(&key, &json!({ "action": "from a CLI key" }))
         .await;
     assert_eq!(res.status(), 201);
+    // The window is this calendar month's length (31 days in December).
+    let window = holdpoint::domain::quotas::month_window_secs(app.now());
     assert_eq!(
         res.headers().get("ratelimit-policy").unwrap(),
-        "\"monthly\";q=500;w=2592000"
+        &format!("\"monthly\";q=500;w={window}")
     );
 
     let (ok, _, err) = holdpoint(

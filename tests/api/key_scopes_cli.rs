@@ -81,3 +81,49 @@ async fn an_unknown_scope_is_a_readable_cli_error_and_no_key_is_made() {
     );
     assert_eq!(app.count("SELECT count(*) FROM api_keys"), before);
 }
+
+#[tokio::test]
+async fn a_test_key_cannot_have_the_admin_scope_from_the_cli_or_the_keys_page() {
+    let app = spawn_app().await;
+    let before = app.count("SELECT count(*) FROM api_keys");
+    let (ok, out, err) = holdpoint(
+        app.dir.path(),
+        &["key", "create", "--workspace", "1", "--test", "--scope", "admin"],
+        None,
+    );
+    assert!(!ok && out.is_empty(), "{out}");
+    assert!(
+        err.contains("a test key cannot have the `admin` scope"),
+        "{err}"
+    );
+    let browser = app.sign_in(&app.owner_email).await;
+    let fields = [("name", "t"), ("kind", "test"), ("scope_admin", "on")];
+    let res = browser.post_form("/keys", &fields).await;
+    assert_eq!(res.status(), 303);
+    let page = browser.get("/keys").await.text().await.unwrap();
+    assert!(page.contains("test key cannot have the `admin` scope"), "{page}");
+    assert_eq!(app.count("SELECT count(*) FROM api_keys"), before);
+    // The live one is made.
+    let (ok, _, err) = holdpoint(
+        app.dir.path(),
+        &["key", "create", "--workspace", "1", "--scope", "admin"],
+        None,
+    );
+    assert!(ok, "{err}");
+}
+
+#[tokio::test]
+async fn a_test_key_is_refused_workspace_configuration_with_live_key_required() {
+    let app = spawn_app().await;
+    // A test key with `admin` from before the rule (made behind the domain's back).
+    let (id, key) = crate::key_scopes::key_with(&app, "old", true, &[holdpoint::domain::scopes::KeyScope::Agents]);
+    app.with_db(|c| {
+        c.execute("UPDATE api_keys SET scopes = 'agents admin' WHERE id = ?1", [id])?;
+        Ok(())
+    })
+    .unwrap();
+    let res = app.api.delete(app.url("/api/agents/a")).bearer_auth(&key).send().await.unwrap();
+    let body = crate::helpers::assert_problem(res, 403).await;
+    assert_eq!(body["type"], "/problems/live-key-required", "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("needs a live key"), "{body}");
+}
