@@ -20,6 +20,7 @@ mod agent_pin;
 mod agent_text;
 mod agents;
 mod agents_page;
+mod agents_page_order;
 mod app_layer;
 mod approve_with_edits;
 mod audit_details;
