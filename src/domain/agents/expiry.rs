@@ -55,11 +55,13 @@ pub fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppRe
         .prepare_cached(
             "SELECT DISTINCT o.user_id, o.target FROM outbox o
              JOIN outbox_attempts a ON a.outbox_id = o.id
-             WHERE o.pause_id = ?1 AND o.channel = 'email' AND o.event = 'pause.created'
+             WHERE o.pause_id = ?1 AND o.channel = 'email' AND o.event = ?2
                AND o.user_id IS NOT NULL AND a.outcome IN ('delivered', 'unknown')
              ORDER BY o.user_id",
         )?
-        .query_map([pause.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map(params![pause.id, EventType::PauseCreated], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
         .collect::<Result<_, _>>()?;
     for (user_id, email) in notified {
         let message = NewMessage {
