@@ -95,6 +95,7 @@ mod slack;
 mod start_errors;
 mod storage_full;
 mod upgrade;
+mod upgrade_agents;
 mod user_emails;
 mod webhook_e2e;
 mod webhooks;
