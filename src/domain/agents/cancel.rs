@@ -162,3 +162,7 @@ pub fn unknown_run(run: &str) -> AppError {
         "no pause or agent named run `{run}` in this workspace"
     ))
 }
+
+#[cfg(test)]
+#[path = "cancel_tests.rs"]
+mod tests;
