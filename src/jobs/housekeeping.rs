@@ -45,7 +45,10 @@ pub async fn purge_agents(services: &Services, now: Millis) -> AppResult<usize> 
         }
     }
     if total > 0 {
-        tracing::info!(agents = total, "purged agents unseen for the retention period");
+        tracing::info!(
+            agents = total,
+            "purged agents unseen for the retention period"
+        );
     }
     Ok(total)
 }

@@ -73,3 +73,29 @@ async fn the_queue_shows_the_agent_of_each_pause() {
     let items = browser.get("/queue/items").await.text().await.unwrap();
     assert_eq!(items.matches("agent <a href=").count(), 1);
 }
+
+#[tokio::test]
+async fn the_agent_path_tells_a_test_key_nothing_of_live_pauses() {
+    let app = spawn_app().await;
+    let live = watch_id_of(&app, "a", "r1").await;
+    let (_, test) = key_with(&app, "ci", true, &[KeyScope::Pauses, KeyScope::Decide]);
+    for (agent, watch) in [
+        ("a", live.as_str()),
+        ("b", live.as_str()),
+        ("a", "0192f3a0-0000-7000-8000-000000000000"),
+    ] {
+        let res = app
+            .api
+            .post(app.url(&format!("/api/agents/{agent}/approve/{watch}")))
+            .bearer_auth(&test)
+            .json(&json!({ "approved": true }))
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(res, 404).await;
+        let one_text =
+            format!("no pause with watchId `{watch}` asked by agent `{agent}` in this workspace");
+        assert_eq!(problem["detail"], one_text);
+    }
+    assert_eq!(app.stored_status(&live), "pending");
+}

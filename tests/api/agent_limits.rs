@@ -31,7 +31,9 @@ pub fn plant_pauses(app: &TestApp, watch_id: &str, n: i64) {
     let hex = watch_id.replace('-', "");
     app.with_db(|c| {
         let cols: Vec<String> = c
-            .prepare("SELECT name FROM pragma_table_info('pauses') WHERE name NOT IN ('id', 'watch_id')")?
+            .prepare(
+                "SELECT name FROM pragma_table_info('pauses') WHERE name NOT IN ('id', 'watch_id')",
+            )?
             .query_map([], |r| r.get(0))?
             .collect::<Result<_, _>>()?;
         let cols = cols.join(", ");
@@ -60,15 +62,27 @@ async fn the_thousandth_agent_is_made_the_next_is_refused_and_a_delete_frees_its
         body["detail"],
         "this workspace already has 1000 live agents; delete one on the Agents page"
     );
-    let res = app.post_pause_with(&app.key, &json!({ "action": "x", "agent": "agent-1001" })).await;
+    let res = app
+        .post_pause_with(&app.key, &json!({ "action": "x", "agent": "agent-1001" }))
+        .await;
     assert_eq!(assert_problem(res, 422).await["field"], "agent");
     beat_ok(&app, "bulk-0001", json!({ "state": "idle" })).await;
     let (_, test) = key_with(&app, "test", true, &[KeyScope::Pauses]);
-    let res = app.api.post(app.url("/api/agents/agent-1001/heartbeat")).bearer_auth(&test);
-    assert_eq!(res.send().await.unwrap().status(), 200, "the test fleet has its own 1,000");
+    let res = app
+        .api
+        .post(app.url("/api/agents/agent-1001/heartbeat"))
+        .bearer_auth(&test);
+    assert_eq!(
+        res.send().await.unwrap().status(),
+        200,
+        "the test fleet has its own 1,000"
+    );
 
     let (_, admin) = key_with(&app, "admin", false, &[KeyScope::Agents, KeyScope::Admin]);
-    let res = app.api.delete(app.url("/api/agents/bulk-0500")).bearer_auth(&admin);
+    let res = app
+        .api
+        .delete(app.url("/api/agents/bulk-0500"))
+        .bearer_auth(&admin);
     assert_eq!(res.send().await.unwrap().status(), 204);
     beat_ok(&app, "agent-1001", json!({})).await;
 }
@@ -84,16 +98,26 @@ async fn the_thousandth_pending_pause_of_an_agent_is_made_and_the_next_gets_429(
     assert!(res.headers().get("retry-after").is_none(), "no Retry-After");
     let problem = assert_problem(res, 429).await;
     assert_eq!(problem["type"], "/problems/too-many-pending");
-    assert!(problem["detail"].as_str().unwrap().contains("1000 pauses waiting"));
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("1000 pauses waiting"));
     let other = json!({ "action": "x", "agent": "calm" });
     assert_eq!(app.post_pause_with(&app.key, &other).await.status(), 201);
 
     // The agent's read lists the 100 oldest and counts all; a cancel ends all 1,000.
-    let read: Value = crate::agent_support::agent(&app, "busy").await.json().await.unwrap();
+    let read: Value = crate::agent_support::agent(&app, "busy")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(read["pendingPauses"], 1000);
     let listed = read["pending"].as_array().unwrap();
     assert_eq!(listed.len(), 100);
-    assert!(listed[0].as_str().unwrap().ends_with(&first), "oldest first");
+    assert!(
+        listed[0].as_str().unwrap().ends_with(&first),
+        "oldest first"
+    );
     let owner = app.sign_in(&app.owner_email).await;
     crate::agent_support::act_ok(&owner, "/api/agents/busy/cancel", json!({})).await;
     let left = "SELECT count(*) FROM pauses WHERE agent = 'busy' AND status = 'pending'";
@@ -139,7 +163,10 @@ async fn the_newest_200_guidance_messages_are_kept_and_an_older_cursor_is_told_w
     assert_eq!(cp["skipped"], 1);
     assert_eq!(cp["guidance"].as_array().unwrap().len(), 100);
     let cp = read("?after=1").await;
-    assert!(cp.get("skipped").is_none(), "a cursor still in range skips nothing");
+    assert!(
+        cp.get("skipped").is_none(),
+        "a cursor still in range skips nothing"
+    );
 }
 
 #[tokio::test]
@@ -150,7 +177,10 @@ async fn deleting_an_agent_cancels_its_pauses_and_removes_its_history_guidance_a
     let owner = app.sign_in(&app.owner_email).await;
     guide(&owner, "gone", "hello").await;
     let (_, agents_only) = key_with(&app, "ctl", false, &[KeyScope::Agents]);
-    let res = app.api.delete(app.url("/api/agents/gone")).bearer_auth(&agents_only);
+    let res = app
+        .api
+        .delete(app.url("/api/agents/gone"))
+        .bearer_auth(&agents_only);
     let body = assert_problem(res.send().await.unwrap(), 403).await;
     assert_eq!(body["scope"], "admin", "{body}");
 
@@ -158,19 +188,36 @@ async fn deleting_an_agent_cancels_its_pauses_and_removes_its_history_guidance_a
     assert!(page.contains(r#"action="/agents/gone/delete""#));
     let res = owner.post_form("/agents/gone/delete", &[]).await;
     assert_eq!(res.status(), 303);
-    assert_eq!(app.count("SELECT count(*) FROM agents"), 1, "not without the confirmation");
-    let res = owner.post_form("/agents/gone/delete", &[("confirm", "yes")]).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM agents"),
+        1,
+        "not without the confirmation"
+    );
+    let res = owner
+        .post_form("/agents/gone/delete", &[("confirm", "yes")])
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(app.stored_status(&watch), "cancelled");
     for table in ["agents", "agent_history", "agent_guidance"] {
         let n = app.count(&format!("SELECT count(*) FROM {table}"));
         assert_eq!(n, 0, "{table}");
     }
-    let events: Vec<String> = app.audit_events("gone").into_iter().map(|(e, _)| e).collect();
+    let events: Vec<String> = app
+        .audit_events("gone")
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
     assert!(events.contains(&"agent.deleted".to_string()), "{events:?}");
     beat_ok(&app, "gone", json!({})).await;
-    let read: Value = crate::agent_support::agent(&app, "gone").await.json().await.unwrap();
-    assert_eq!(read["ownControl"], "running", "a later heartbeat makes a new agent");
+    let read: Value = crate::agent_support::agent(&app, "gone")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        read["ownControl"], "running",
+        "a later heartbeat makes a new agent"
+    );
 }
 
 #[tokio::test]
@@ -179,17 +226,29 @@ async fn an_agent_unseen_for_90_days_without_retention_is_purged_and_not_a_day_b
     beat_ok(&app, "old", json!({ "state": "idle" })).await;
     let waiting = watch_id_of(&app, "waiting", "r1").await;
     app.with_db(|c| {
-        c.execute("UPDATE pauses SET expires_at = expires_at + 200 * 86400000", [])?;
+        c.execute(
+            "UPDATE pauses SET expires_at = expires_at + 200 * 86400000",
+            [],
+        )?;
         Ok(())
     })
     .unwrap();
     app.clock.advance_secs(90 * 86_400);
     app.housekeeping().await;
-    assert_eq!(app.count("SELECT count(*) FROM agents WHERE name = 'old'"), 1, "at 90 days");
+    assert_eq!(
+        app.count("SELECT count(*) FROM agents WHERE name = 'old'"),
+        1,
+        "at 90 days"
+    );
     app.clock.advance_secs(1);
     app.housekeeping().await;
-    assert_eq!(app.count("SELECT count(*) FROM agents WHERE name = 'old'"), 0, "past 90 days");
-    let orphans = "SELECT count(*) FROM agent_history WHERE agent_id NOT IN (SELECT id FROM agents)";
+    assert_eq!(
+        app.count("SELECT count(*) FROM agents WHERE name = 'old'"),
+        0,
+        "past 90 days"
+    );
+    let orphans =
+        "SELECT count(*) FROM agent_history WHERE agent_id NOT IN (SELECT id FROM agents)";
     assert_eq!(app.count(orphans), 0, "its history went with it");
     assert_eq!(
         app.count("SELECT count(*) FROM agents WHERE name = 'waiting'"),

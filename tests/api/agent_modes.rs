@@ -62,21 +62,31 @@ async fn live_fleet(app: &TestApp) -> (String, String) {
     let (_, live) = key_with(app, "live-agent", false, &[KeyScope::Pauses]);
     let (_, ctl) = key_with(app, "live-ctl", false, &[KeyScope::Agents]);
     let now = app.now();
-    let events: Vec<String> = ["agent.paused", "agent.resumed", "agent.cancelled", "agent.guided"]
-        .map(String::from)
-        .to_vec();
+    let events: Vec<String> = [
+        "agent.paused",
+        "agent.resumed",
+        "agent.cancelled",
+        "agent.guided",
+    ]
+    .map(String::from)
+    .to_vec();
     let url = "https://hooks.example.com/agents";
-    app.with_db(|c| {
-        webhook_admin::create(c, now, Actor::Cli, WorkspaceId(1), url, &events, false)
-    })
-    .unwrap();
+    app.with_db(|c| webhook_admin::create(c, now, Actor::Cli, WorkspaceId(1), url, &events, false))
+        .unwrap();
     let body = json!({ "state": "acting", "tool": "web_search", "run": "r1" });
     let (s, _) = send(app, &live, "POST", "/api/agents/a/heartbeat", body).await;
     assert_eq!(s, 200);
     let body = json!({ "action": "Pay the invoice", "agent": "a", "run": "r1" });
     let res = app.post_pause_with(&live, &body).await;
     assert_eq!(res.status(), 201);
-    let (s, _) = send(app, &ctl, "POST", "/api/agents/a/guide", json!({ "message": "hi" })).await;
+    let (s, _) = send(
+        app,
+        &ctl,
+        "POST",
+        "/api/agents/a/guide",
+        json!({ "message": "hi" }),
+    )
+    .await;
     assert_eq!(s, 200);
     (live, ctl)
 }
@@ -99,7 +109,11 @@ async fn a_test_key_with_every_scope_it_may_hold_changes_and_reads_nothing_live(
     assert_eq!(list["total"], 0, "{list}");
 
     // Controls: every one lands in the (empty) test fleet or finds nothing.
-    for path in ["/api/agents/a/pause", "/api/agents/a/cancel", "/api/agents/a/guide"] {
+    for path in [
+        "/api/agents/a/pause",
+        "/api/agents/a/cancel",
+        "/api/agents/a/guide",
+    ] {
         let (status, _) = send(&app, &test, "POST", path, json!({ "message": "stop" })).await;
         assert_eq!(status, 404, "{path}");
     }
@@ -115,7 +129,11 @@ async fn a_test_key_with_every_scope_it_may_hold_changes_and_reads_nothing_live(
     // expires without touching the live one.
     let body = json!({ "state": "error", "tool": "rm", "run": "r9" });
     let (status, cp) = send(&app, &test, "POST", "/api/agents/a/heartbeat", body).await;
-    assert_eq!((status, cp["control"].clone()), (200, json!("paused")), "{cp}");
+    assert_eq!(
+        (status, cp["control"].clone()),
+        (200, json!("paused")),
+        "{cp}"
+    );
     let (status, _) = send(&app, &test, "POST", "/api/agents/stop-all", Value::Null).await;
     assert_eq!(status, 200);
     let (_, _) = send(&app, &test, "POST", "/api/agents/resume-all", Value::Null).await;
@@ -125,7 +143,10 @@ async fn a_test_key_with_every_scope_it_may_hold_changes_and_reads_nothing_live(
     app.clock.advance_secs(11);
     app.sweep().await;
     let (_, mine) = send(&app, &test, "GET", "/api/agents/a", Value::Null).await;
-    assert_eq!(mine["ownControl"], "paused", "the test agent is paused: {mine}");
+    assert_eq!(
+        mine["ownControl"], "paused",
+        "the test agent is paused: {mine}"
+    );
     assert_eq!(mine["guidance"], json!([]), "no live guidance: {mine}");
 
     assert_eq!(live_snapshot(&app), before, "the live fleet changed");
@@ -163,9 +184,13 @@ async fn a_live_key_reads_and_controls_nothing_of_the_test_fleet() {
     let (status, _) = send(&app, &live, "POST", "/api/agents/stop-all", Value::Null).await;
     assert_eq!(status, 200);
     let (_, cp) = send(&app, &test, "GET", "/api/agents/t/control", Value::Null).await;
-    assert_eq!(cp["control"], "running", "the live stop does not stop test agents");
+    assert_eq!(
+        cp["control"], "running",
+        "the live stop does not stop test agents"
+    );
     assert_eq!(app.stored_status(&watch), "pending");
-    let test_stop = app.count("SELECT count(*) FROM workspaces WHERE test_agents_stopped_at IS NOT NULL");
+    let test_stop =
+        app.count("SELECT count(*) FROM workspaces WHERE test_agents_stopped_at IS NOT NULL");
     assert_eq!(test_stop, 0);
 }
 
@@ -177,7 +202,10 @@ async fn the_same_name_is_one_agent_in_each_mode() {
     let body = json!({ "action": "x", "agent": "same", "run": "r1" });
     let res = app.post_pause_with(&test, &body).await;
     assert_eq!(res.status(), 201);
-    assert_eq!(app.count("SELECT count(*) FROM agents WHERE name = 'same'"), 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM agents WHERE name = 'same'"),
+        2
+    );
     let (_, mine) = send(&app, &test, "GET", "/api/agents/same", Value::Null).await;
     assert_eq!(mine["pendingPauses"], 1, "{mine}");
     assert!(!mine["pending"].to_string().contains(&live_watch));

@@ -10,7 +10,13 @@ use crate::agent_support::beat_ok;
 use crate::helpers::{assert_problem, spawn_app, TestApp};
 use crate::key_scopes::key_with;
 
-async fn call(app: &TestApp, key: &str, method: &str, path: &str, body: Value) -> reqwest::Response {
+async fn call(
+    app: &TestApp,
+    key: &str,
+    method: &str,
+    path: &str,
+    body: Value,
+) -> reqwest::Response {
     let req = match method {
         "GET" => app.api.get(app.url(path)),
         _ => app.api.post(app.url(path)).json(&body),
@@ -31,16 +37,28 @@ async fn a_pinned_agent_answers_only_its_key_and_every_other_key_gets_403_agent_
     let (mine_id, mine) = key_with(&app, "mine", false, &scopes);
     let (_, other) = key_with(&app, "other", false, &scopes);
     beat_ok(&app, "a", json!({ "run": "r1" })).await;
-    assert_eq!(pinned_key(&app, &mine).await, Value::Null, "unpinned at first");
+    assert_eq!(
+        pinned_key(&app, &mine).await,
+        Value::Null,
+        "unpinned at first"
+    );
 
     let owner = app.sign_in(&app.owner_email).await;
     let page = owner.get("/agents/a").await.text().await.unwrap();
-    assert!(page.contains(r#"action="/agents/a/pin""#), "the owner may pin");
-    let res = owner.post_form("/agents/a/pin", &[("key", &mine_id.to_string())]).await;
+    assert!(
+        page.contains(r#"action="/agents/a/pin""#),
+        "the owner may pin"
+    );
+    let res = owner
+        .post_form("/agents/a/pin", &[("key", &mine_id.to_string())])
+        .await;
     assert_eq!(res.status(), 303);
     let shown = pinned_key(&app, &mine).await;
     assert_eq!(shown["name"], "mine");
-    assert!(mine.starts_with(shown["prefix"].as_str().unwrap()), "{shown}");
+    assert!(
+        mine.starts_with(shown["prefix"].as_str().unwrap()),
+        "{shown}"
+    );
 
     let refused = [
         ("POST", "/api/agents/a/heartbeat"),
@@ -58,13 +76,24 @@ async fn a_pinned_agent_answers_only_its_key_and_every_other_key_gets_403_agent_
         let body = assert_problem(res, 403).await;
         assert_eq!(body["type"], "/problems/agent-pinned", "{path}: {body}");
     }
-    let res = app.post_pause_with(&other, &json!({ "action": "x", "agent": "a" })).await;
-    assert_eq!(assert_problem(res, 403).await["type"], "/problems/agent-pinned");
-    assert_eq!(app.count("SELECT count(*) FROM pauses"), 0, "the refusal wrote nothing");
+    let res = app
+        .post_pause_with(&other, &json!({ "action": "x", "agent": "a" }))
+        .await;
+    assert_eq!(
+        assert_problem(res, 403).await["type"],
+        "/problems/agent-pinned"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM pauses"),
+        0,
+        "the refusal wrote nothing"
+    );
 
     let res = call(&app, &mine, "POST", "/api/agents/a/heartbeat", json!({})).await;
     assert_eq!(res.status(), 200, "the pinned key still reports");
-    let res = app.post_pause_with(&mine, &json!({ "action": "x", "agent": "a" })).await;
+    let res = app
+        .post_pause_with(&mine, &json!({ "action": "x", "agent": "a" }))
+        .await;
     assert_eq!(res.status(), 201);
     let res = call(&app, &mine, "POST", "/api/agents/a/pause", Value::Null).await;
     assert_eq!(res.status(), 200, "and controls it");
@@ -90,7 +119,9 @@ async fn only_owners_and_admins_pin_and_only_to_a_key_of_the_agents_mode_that_re
     let (decide_id, _) = key_with(&app, "decider", false, &[KeyScope::Decide]);
     let owner = app.sign_in(&app.owner_email).await;
     for id in [test_id, decide_id, 999] {
-        let res = owner.post_form("/agents/a/pin", &[("key", &id.to_string())]).await;
+        let res = owner
+            .post_form("/agents/a/pin", &[("key", &id.to_string())])
+            .await;
         assert_eq!(res.status(), 303);
         let page = owner.get("/agents/a").await.text().await.unwrap();
         assert!(
@@ -98,9 +129,16 @@ async fn only_owners_and_admins_pin_and_only_to_a_key_of_the_agents_mode_that_re
             "key {id}: {page}"
         );
     }
-    assert_eq!(app.count("SELECT count(*) FROM agents WHERE pinned_key_id IS NOT NULL"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM agents WHERE pinned_key_id IS NOT NULL"),
+        0
+    );
     app.set_plan(1, "pro");
-    app.add_user(1, "approver@example.com", holdpoint::domain::users::Role::Approver);
+    app.add_user(
+        1,
+        "approver@example.com",
+        holdpoint::domain::users::Role::Approver,
+    );
     let approver = app.sign_in("approver@example.com").await;
     let page = approver.get("/agents/a").await.text().await.unwrap();
     assert!(!page.contains(r#"action="/agents/a/pin""#));

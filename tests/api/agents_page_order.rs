@@ -28,9 +28,18 @@ async fn the_fleet_shows_what_needs_a_person_first_then_the_most_recently_seen()
     let owner = app.sign_in(&app.owner_email).await;
     act_ok(&owner, "/api/agents/b-paused/pause", json!({})).await;
     let page = owner.get("/agents").await.text().await.unwrap();
-    assert_eq!(names(&page), ["c-pending", "b-paused", "d-recent", "a-quiet"]);
+    assert_eq!(
+        names(&page),
+        ["c-pending", "b-paused", "d-recent", "a-quiet"]
+    );
     // The API keeps its name order.
-    let res = app.api.get(app.url("/api/agents")).bearer_auth(&app.key).send().await.unwrap();
+    let res = app
+        .api
+        .get(app.url("/api/agents"))
+        .bearer_auth(&app.key)
+        .send()
+        .await
+        .unwrap();
     let list: serde_json::Value = res.json().await.unwrap();
     let api: Vec<&str> = (list["items"].as_array().unwrap().iter())
         .map(|a| a["name"].as_str().unwrap())
@@ -51,7 +60,12 @@ async fn the_fleet_pages_50_at_a_time_and_a_search_finds_by_name_run_or_tool() {
         Ok(())
     })
     .unwrap();
-    beat_ok(&app, "scout", json!({ "tool": "Web_Search", "run": "Nightly-7" })).await;
+    beat_ok(
+        &app,
+        "scout",
+        json!({ "tool": "Web_Search", "run": "Nightly-7" }),
+    )
+    .await;
     let owner = app.sign_in(&app.owner_email).await;
     let first = owner.get("/agents").await.text().await.unwrap();
     assert_eq!(names(&first).len(), 50, "50 a page");
@@ -60,14 +74,29 @@ async fn the_fleet_pages_50_at_a_time_and_a_search_finds_by_name_run_or_tool() {
     let second = owner.get("/agents?page=2").await.text().await.unwrap();
     assert_eq!(names(&second), ["bot-02", "bot-01"], "the oldest seen last");
     for q in ["SCOUT", "web_s", "nightly"] {
-        let found = owner.get(&format!("/agents?q={q}")).await.text().await.unwrap();
+        let found = owner
+            .get(&format!("/agents?q={q}"))
+            .await
+            .text()
+            .await
+            .unwrap();
         assert_eq!(names(&found), ["scout"], "q={q}");
-        let items = owner.get(&format!("/agents/items?q={q}")).await.text().await.unwrap();
+        let items = owner
+            .get(&format!("/agents/items?q={q}"))
+            .await
+            .text()
+            .await
+            .unwrap();
         assert_eq!(names(&items), ["scout"], "the refresh keeps the search");
     }
     let none = owner.get("/agents?q=nobody").await.text().await.unwrap();
     assert!(none.contains("No agent matches this search."));
-    let res = app.api.get(app.url("/api/agents?q=bot-5")).bearer_auth(&app.key).send().await;
+    let res = app
+        .api
+        .get(app.url("/api/agents?q=bot-5"))
+        .bearer_auth(&app.key)
+        .send()
+        .await;
     let list: serde_json::Value = res.unwrap().json().await.unwrap();
     assert_eq!(list["total"], 2, "bot-50 and bot-51: {list}");
 }
@@ -77,13 +106,18 @@ async fn the_agents_pages_show_one_mode_at_a_time() {
     let app = spawn_app().await;
     let (_, test) = key_with(&app, "ci", true, &[KeyScope::Pauses]);
     beat_ok(&app, "live-bot", json!({})).await;
-    let res = app.api.post(app.url("/api/agents/test-bot/heartbeat")).bearer_auth(&test);
+    let res = app
+        .api
+        .post(app.url("/api/agents/test-bot/heartbeat"))
+        .bearer_auth(&test);
     assert_eq!(res.send().await.unwrap().status(), 200);
     let owner = app.sign_in(&app.owner_email).await;
     let live = owner.get("/agents").await.text().await.unwrap();
     assert_eq!(names(&live), ["live-bot"]);
     assert_eq!(owner.get("/agents/test-bot").await.status(), 404);
-    owner.post_form("/mode", &[("test", "on"), ("back", "/agents")]).await;
+    owner
+        .post_form("/mode", &[("test", "on"), ("back", "/agents")])
+        .await;
     let page = owner.get("/agents").await.text().await.unwrap();
     assert_eq!(names(&page), ["test-bot"]);
     assert!(page.contains("id=\"mode-banner\""), "the queue's banner");
@@ -93,7 +127,11 @@ async fn the_agents_pages_show_one_mode_at_a_time() {
     assert_eq!(owner.get("/agents/live-bot").await.status(), 404);
     act_ok(&owner, "/api/agents/test-bot/pause", json!({})).await;
     let res = act(&owner, "/api/agents/live-bot/pause", json!({})).await;
-    assert_eq!(res.status(), 404, "a session in test mode controls only test agents");
+    assert_eq!(
+        res.status(),
+        404,
+        "a session in test mode controls only test agents"
+    );
 }
 
 #[tokio::test]

@@ -88,7 +88,15 @@ async fn a_test_key_cannot_have_the_admin_scope_from_the_cli_or_the_keys_page() 
     let before = app.count("SELECT count(*) FROM api_keys");
     let (ok, out, err) = holdpoint(
         app.dir.path(),
-        &["key", "create", "--workspace", "1", "--test", "--scope", "admin"],
+        &[
+            "key",
+            "create",
+            "--workspace",
+            "1",
+            "--test",
+            "--scope",
+            "admin",
+        ],
         None,
     );
     assert!(!ok && out.is_empty(), "{out}");
@@ -101,7 +109,10 @@ async fn a_test_key_cannot_have_the_admin_scope_from_the_cli_or_the_keys_page() 
     let res = browser.post_form("/keys", &fields).await;
     assert_eq!(res.status(), 303);
     let page = browser.get("/keys").await.text().await.unwrap();
-    assert!(page.contains("test key cannot have the `admin` scope"), "{page}");
+    assert!(
+        page.contains("test key cannot have the `admin` scope"),
+        "{page}"
+    );
     assert_eq!(app.count("SELECT count(*) FROM api_keys"), before);
     // The live one is made.
     let (ok, _, err) = holdpoint(
@@ -116,14 +127,34 @@ async fn a_test_key_cannot_have_the_admin_scope_from_the_cli_or_the_keys_page() 
 async fn a_test_key_is_refused_workspace_configuration_with_live_key_required() {
     let app = spawn_app().await;
     // A test key with `admin` from before the rule (made behind the domain's back).
-    let (id, key) = crate::key_scopes::key_with(&app, "old", true, &[holdpoint::domain::scopes::KeyScope::Agents]);
+    let (id, key) = crate::key_scopes::key_with(
+        &app,
+        "old",
+        true,
+        &[holdpoint::domain::scopes::KeyScope::Agents],
+    );
     app.with_db(|c| {
-        c.execute("UPDATE api_keys SET scopes = 'agents admin' WHERE id = ?1", [id])?;
+        c.execute(
+            "UPDATE api_keys SET scopes = 'agents admin' WHERE id = ?1",
+            [id],
+        )?;
         Ok(())
     })
     .unwrap();
-    let res = app.api.delete(app.url("/api/agents/a")).bearer_auth(&key).send().await.unwrap();
+    let res = app
+        .api
+        .delete(app.url("/api/agents/a"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
     let body = crate::helpers::assert_problem(res, 403).await;
     assert_eq!(body["type"], "/problems/live-key-required", "{body}");
-    assert!(body["detail"].as_str().unwrap().contains("needs a live key"), "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("needs a live key"),
+        "{body}"
+    );
 }

@@ -36,8 +36,17 @@ async fn upgraded(fx: &Value) -> TestApp {
 }
 
 async fn get(app: &TestApp, key: &str, path: &str) -> (u16, Value) {
-    let res = app.api.get(app.url(path)).bearer_auth(key).send().await.unwrap();
-    (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
+    let res = app
+        .api
+        .get(app.url(path))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -54,7 +63,10 @@ async fn every_agent_of_the_last_release_is_live_and_reads_back_as_the_release_a
     }
     let (_, fleet) = get(&app, control, "/api/agents?limit=200").await;
     assert_eq!(fleet, fx["fleet"]);
-    assert_eq!(fleet["items"][0]["stopped"], true, "the live stop is still on");
+    assert_eq!(
+        fleet["items"][0]["stopped"], true,
+        "the live stop is still on"
+    );
 }
 
 #[tokio::test]
@@ -66,18 +78,44 @@ async fn after_the_upgrade_a_test_key_sees_no_agent_of_the_release_and_cancelled
     assert_eq!(fleet["total"], 0, "{fleet}");
     let (status, _) = get(&app, test, "/api/agents/ci-bot").await;
     assert_eq!(status, 404, "the release's ci-bot is live now");
-    let res = app.api.post(app.url("/api/agents/ci-bot/heartbeat")).bearer_auth(test);
-    let cp: Value = res.json(&json!({})).send().await.unwrap().json().await.unwrap();
-    assert_eq!(cp["control"], "running", "a new test agent, outside the live stop");
+    let res = app
+        .api
+        .post(app.url("/api/agents/ci-bot/heartbeat"))
+        .bearer_auth(test);
+    let cp: Value = res
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        cp["control"], "running",
+        "a new test agent, outside the live stop"
+    );
 
     let live = fx["keys"]["live"].as_str().unwrap();
     for (agent, run) in [("runner", "r3"), ("gone-bot", "r2")] {
-        let res = app.api.post(app.url(&format!("/api/agents/{agent}/heartbeat")));
-        let res = res.bearer_auth(live).json(&json!({ "run": run })).send().await.unwrap();
+        let res = app
+            .api
+            .post(app.url(&format!("/api/agents/{agent}/heartbeat")));
+        let res = res
+            .bearer_auth(live)
+            .json(&json!({ "run": run }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 409, "{agent}'s cancelled run {run}");
     }
     let guidance = "SELECT count(*) FROM agent_guidance WHERE is_test = 0";
     assert_eq!(app.count(guidance), 2);
-    assert_eq!(app.count("SELECT count(*) FROM agents WHERE is_test = 1"), 1);
-    assert_eq!(app.count("SELECT count(*) FROM cancelled_runs WHERE is_test = 1"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM agents WHERE is_test = 1"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM cancelled_runs WHERE is_test = 1"),
+        0
+    );
 }

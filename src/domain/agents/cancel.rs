@@ -99,7 +99,9 @@ pub fn batch(
             actor: by.actor,
             event: EventType::PauseCancelled,
             subject: Some(p.watch_id.to_string()),
-            details: Some(json!({ "agent": p.agent, "run": p.run, "cancelledWith": target.column })),
+            details: Some(
+                json!({ "agent": p.agent, "run": p.run, "cancelledWith": target.column }),
+            ),
         };
         if let Outcome::Changed(c) = pauses::cancel_as(ctx, now, &p, entry)? {
             ids.push(c.watch_id.to_string());

@@ -71,11 +71,21 @@ fn a_batch_cancels_at_most_500_of_the_agents_pauses_and_an_empty_one_ends_the_ca
     let target = Target::agent(&conn, &agent).unwrap();
     ask(&conn, false, "a", "r2");
     let mut ctx = WriteCtx::new(&conn);
-    assert_eq!(batch(&mut ctx, NOW, &target, &by()).unwrap().len(), BATCH as usize);
+    assert_eq!(
+        batch(&mut ctx, NOW, &target, &by()).unwrap().len(),
+        BATCH as usize
+    );
     assert_eq!(batch(&mut ctx, NOW, &target, &by()).unwrap().len(), 1);
     assert!(batch(&mut ctx, NOW, &target, &by()).unwrap().is_empty());
-    assert_eq!(pending(&conn, "agent = 'a' AND is_test = 0 AND run = 'r1'"), 0);
-    assert_eq!(pending(&conn, "agent = 'a' AND run = 'r2'"), 1, "made after the cancel");
+    assert_eq!(
+        pending(&conn, "agent = 'a' AND is_test = 0 AND run = 'r1'"),
+        0
+    );
+    assert_eq!(
+        pending(&conn, "agent = 'a' AND run = 'r2'"),
+        1,
+        "made after the cancel"
+    );
     assert_eq!(pending(&conn, "agent = 'b'"), 1, "another agent's");
     assert_eq!(pending(&conn, "is_test = 1"), 1, "the other mode's");
 }
@@ -97,5 +107,8 @@ fn a_run_cancel_ends_every_agents_pauses_of_the_run_in_its_mode_only() {
     assert_eq!(pending(&conn, "is_test = 1"), 1);
     let test_fleet = Fleet::new(WorkspaceId(1), true);
     assert!(!crate::domain::agents::run_cancelled(&conn, test_fleet, "r1", None).unwrap());
-    assert!(cancel_run(&mut ctx, NOW, fleet, "nope", &by()).is_err(), "404 for an unknown run");
+    assert!(
+        cancel_run(&mut ctx, NOW, fleet, "nope", &by()).is_err(),
+        "404 for an unknown run"
+    );
 }

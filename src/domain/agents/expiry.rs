@@ -9,10 +9,10 @@ use super::{Control, Fleet};
 use crate::db::WriteCtx;
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::domain::outbox::{self, Channel, NewMessage};
 use crate::domain::pauses::Pause;
 use crate::domain::Millis;
-use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// Whether an expired pause pauses its agent in this workspace.

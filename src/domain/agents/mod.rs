@@ -28,8 +28,8 @@ pub mod expiry;
 pub mod guidance;
 mod list;
 pub mod pin;
-mod report;
 pub mod remove;
+mod report;
 
 pub use list::{history, list, pending_count, pending_pauses, Filter, HistoryRow, Order, Page};
 pub use report::{on_pause, report, seen, Report, Write};

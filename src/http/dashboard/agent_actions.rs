@@ -205,8 +205,8 @@ pub async fn set_pin(state: State, form: ManagerForm<PinForm>, path: web::Path<S
         Err(e) => Err(e),
         Ok(key) => {
             write_as(&state, &signed, move |ctx, now, user| {
-                let name = agents::validate_name("agent", &name)
-                    .map_err(|_| agents::not_found(&name))?;
+                let name =
+                    agents::validate_name("agent", &name).map_err(|_| agents::not_found(&name))?;
                 pin::set_pin(ctx, now, fleet, &name, key, Actor::User(user.id))
             })
             .await
@@ -214,7 +214,10 @@ pub async fn set_pin(state: State, form: ManagerForm<PinForm>, path: web::Path<S
     };
     let done = done.map(|a| match a.pinned_key_id {
         Some(_) => format!("Pinned {}: only that key may now report as it.", a.name),
-        None => format!("Unpinned {}: any key with `pauses` may report as it.", a.name),
+        None => format!(
+            "Unpinned {}: any key with `pauses` may report as it.",
+            a.name
+        ),
     });
     form_result(&state, &signed, &back, done)
 }

@@ -110,7 +110,15 @@ fn timeline(conn: &rusqlite::Connection, a: &Agent) -> Result<Vec<Entry>, PageEr
     let mut out: Vec<(Millis, Entry)> = Vec::new();
     let mut push = |at: Millis, kind, text: String, link| {
         let text = Shown::new(&text);
-        out.push((at, Entry { at: stamp(at), kind, text, link }));
+        out.push((
+            at,
+            Entry {
+                at: stamp(at),
+                kind,
+                text,
+                link,
+            },
+        ));
     };
     for h in agents::history(conn, a, TIMELINE)? {
         let state = h.state.map_or("—", |s| s.as_str());
@@ -123,7 +131,10 @@ fn timeline(conn: &rusqlite::Connection, a: &Agent) -> Result<Vec<Entry>, PageEr
         push(g.created_at, "guidance", text, None);
     }
     for (at, event, by) in controls(conn, a)? {
-        let verb = event.as_str().strip_prefix("agent.").unwrap_or(event.as_str());
+        let verb = event
+            .as_str()
+            .strip_prefix("agent.")
+            .unwrap_or(event.as_str());
         let text = format!("{} by {by}", super::format::capitalise(verb));
         push(at, "control", text, None);
     }
@@ -146,7 +157,11 @@ fn timeline(conn: &rusqlite::Connection, a: &Agent) -> Result<Vec<Entry>, PageEr
         push(at, "pause", text, Some(format!("/pauses/{watch}")));
     }
     out.sort_by_key(|e| std::cmp::Reverse(e.0));
-    Ok(out.into_iter().take(TIMELINE as usize).map(|(_, e)| e).collect())
+    Ok(out
+        .into_iter()
+        .take(TIMELINE as usize)
+        .map(|(_, e)| e)
+        .collect())
 }
 
 /// The audit log's control events of this agent (in its mode), newest first: (at, event, by).

@@ -95,7 +95,9 @@ impl Wanted {
                 .unwrap_or_default()
                 .trim()
                 .to_string(),
-            page: q.and_then(|q| q.int("page", 1, 1_000_000, 1).ok()).unwrap_or(1),
+            page: q
+                .and_then(|q| q.int("page", 1, 1_000_000, 1).ok())
+                .unwrap_or(1),
         }
     }
 
@@ -110,7 +112,10 @@ impl Wanted {
         }
         match pairs.is_empty() {
             true => base.to_string(),
-            false => format!("{base}?{}", serde_urlencoded::to_string(pairs).unwrap_or_default()),
+            false => format!(
+                "{base}?{}",
+                serde_urlencoded::to_string(pairs).unwrap_or_default()
+            ),
         }
     }
 }
@@ -168,7 +173,11 @@ fn load(state: &State, signed: &SignedIn, wanted: &Wanted) -> Result<(FleetItems
         prev: (wanted.page > 1).then(|| wanted.url("/agents", wanted.page - 1)),
         next: (shown_to < page.total).then(|| wanted.url("/agents", wanted.page + 1)),
         range: match page.total > PAGE_SIZE {
-            true => format!("{}–{shown_to} of {}", (offset + 1).min(shown_to), page.total),
+            true => format!(
+                "{}–{shown_to} of {}",
+                (offset + 1).min(shown_to),
+                page.total
+            ),
             false => String::new(),
         },
         agents: rows,
