@@ -10,7 +10,7 @@ use holdpoint::domain::scopes::KeyScope;
 use holdpoint::domain::webhook_admin;
 
 use crate::agent_support::watch_id_of;
-use crate::helpers::{assert_problem, spawn_app, TestApp};
+use crate::helpers::{spawn_app, TestApp};
 use crate::key_scopes::key_with;
 
 /// Everything live about agents, as rows of text: any change shows as a difference.
