@@ -16,10 +16,10 @@ mod limits;
 mod outbound;
 mod parse;
 mod user_command;
-pub use user_command::UserCommand;
 pub use limits::{LimitArgs, Limits};
 pub use outbound::OutboundProxy;
 pub use parse::log_filter;
+pub use user_command::UserCommand;
 
 #[derive(Debug, Parser)]
 #[command(

@@ -192,7 +192,8 @@ fn migrations() -> Migrations<'static> {
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     let enforced: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
     conn.pragma_update(None, "foreign_keys", false)?;
-    let version = |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0));
+    let version =
+        |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0));
     let before = version(conn)?;
     let done = migrations()
         .to_latest(conn)

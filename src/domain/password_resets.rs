@@ -156,11 +156,12 @@ pub fn request_by_email(ctx: &mut WriteCtx<'_>, now: Millis, email: &str) -> App
 
 /// Makes the token of the emailed link `reset_id`, when the email is about to be sent. None
 /// when the link can no longer be used (replaced, used, expired, or the user disabled): the
-/// email is then skipped. The link's expiry stays as set at the request.
+/// email is then skipped. The link's expiry stays as set at the request. A retried email gets
+/// a fresh token, which replaces the one of the attempt that failed.
 pub fn token_for_email(conn: &Connection, now: Millis, reset_id: i64) -> AppResult<Option<String>> {
     let row: Option<(UserId, Millis, bool)> = conn
         .query_row(
-            "SELECT user_id, expires_at, used_at IS NOT NULL OR token_hash IS NOT NULL
+            "SELECT user_id, expires_at, used_at IS NOT NULL
              FROM password_resets WHERE id = ?1 AND via = 'email'",
             [reset_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -207,7 +208,12 @@ pub fn find(conn: &Connection, token: &str, now: Millis) -> AppResult<Reset> {
 /// Uses the link: sets the password hash, marks the link used, ends every session of the user
 /// (a thief's included) and audits `user.password_changed`. Returns the link's state before, so
 /// `Open(user)` means the password was set now; anything else changed nothing.
-pub fn complete(conn: &Connection, now: Millis, token: &str, password_hash: &str) -> AppResult<Reset> {
+pub fn complete(
+    conn: &Connection,
+    now: Millis,
+    token: &str,
+    password_hash: &str,
+) -> AppResult<Reset> {
     let found = find(conn, token, now)?;
     let Reset::Open(user) = &found else {
         return Ok(found);

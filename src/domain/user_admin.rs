@@ -184,7 +184,14 @@ pub fn disable_by_cli(conn: &Connection, now: Millis, id: UserId) -> AppResult<(
     ensure_not_last_owner(conn, &target, "disabled")?;
     let ended = mark_disabled(conn, now, id)?;
     let details = json!({ "sessions_ended": ended, "keys_revoked": [] });
-    record_change(conn, now, Actor::Cli, EventType::UserDisabled, &target, details)?;
+    record_change(
+        conn,
+        now,
+        Actor::Cli,
+        EventType::UserDisabled,
+        &target,
+        details,
+    )?;
     Ok((target, true))
 }
 
