@@ -95,5 +95,6 @@ mod storage_full;
 mod upgrade;
 mod user_emails;
 mod webhook_e2e;
+mod webhook_private;
 mod webhooks;
 mod webhooks_page;
