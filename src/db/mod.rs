@@ -241,3 +241,5 @@ mod tests {
 }
 #[cfg(test)]
 mod migration_0013_tests;
+#[cfg(test)]
+mod migration_list_tests;

@@ -179,3 +179,17 @@ async fn each_commands_help_shows_its_own_flags_apart_from_the_global_ones() {
         assert!(!global.contains("--workspace"), "{help}");
     }
 }
+
+#[tokio::test]
+async fn migrate_says_the_schema_version_is_a_position_not_a_file_number() {
+    let dir = tempfile::TempDir::new().unwrap();
+    let (ok, _, err) = holdpoint(dir.path(), &["migrate"], None);
+    assert!(ok, "{err}");
+    assert!(err.contains("it is not a file number"), "{err}");
+    assert!(err.contains("migrations/README.md"), "{err}");
+    let (_, _, again) = holdpoint(dir.path(), &["migrate"], None);
+    assert!(
+        !again.contains("not a file number"),
+        "said only when migrating: {again}"
+    );
+}
