@@ -44,7 +44,7 @@ fn check_room(
 /// An absolute `http`/`https` URL with a host, at most [`MAX_URL_LEN`] characters. Private
 /// addresses are accepted here: the dispatcher refuses them at send time (unless the operator
 /// allows them), because a DNS name can change what it points at after this check anyway; a new
-/// endpoint is also checked by [`ensure_deliverable`].
+/// endpoint is also checked by [`webhooks::ensure_deliverable`].
 pub fn validate_url(field: &str, raw: &str, https_only: bool) -> AppResult<String> {
     let url = raw.trim();
     let what = if https_only {
@@ -71,26 +71,6 @@ pub fn validate_url(field: &str, raw: &str, https_only: bool) -> AppResult<Strin
         return Err(bad());
     }
     Ok(url.to_string())
-}
-
-/// Refuses, when it is added, a URL that every delivery would be refused for: its host is a
-/// literal private address or `localhost` and the server does not allow private targets. Saying
-/// so at once (with the setting) beats a silent list of failed deliveries. A name that resolves
-/// to a private address is still only caught at send time.
-pub fn ensure_deliverable(field: &str, raw: &str, allow_private: bool) -> AppResult<()> {
-    let host = url::Url::parse(raw.trim())
-        .ok()
-        .and_then(|u| crate::notify::webhook::plainly_private_host(&u));
-    match host {
-        Some(host) if !allow_private => Err(AppError::invalid(
-            field,
-            format!(
-                "{host} is a private address; {}",
-                crate::notify::webhook::REFUSED
-            ),
-        )),
-        _ => Ok(()),
-    }
 }
 
 fn record(

@@ -172,7 +172,7 @@ pub async fn create(
     let allow_private = state.settings.webhook_allow_private;
     let created = write_as(&state, &signed, move |ctx, now, user| {
         let (actor, ws) = (Actor::User(user.id), user.workspace_id);
-        webhook_admin::ensure_deliverable("url", &url, allow_private)?;
+        webhooks::ensure_deliverable("url", &url, allow_private)?;
         webhook_admin::create(ctx.conn, now, actor, ws, &url, &events, test)
     })
     .await;
