@@ -70,16 +70,24 @@ fn queued_emails(app: &TestApp) -> i64 {
     app.count("SELECT count(*) FROM outbox WHERE event = 'user.password_reset_requested'")
 }
 
-/// The reset link of the `n`-th (1-based) reset email, as a path.
-async fn emailed_link(app: &TestApp, sink: &SmtpSink, n: usize) -> String {
+/// The reset link of the newest of `n` reset emails (the one whose link is not in `seen`), as
+/// a path. Mail files are not named in the order they arrive.
+async fn emailed_link(app: &TestApp, sink: &SmtpSink, n: usize, seen: &[&str]) -> String {
     app.app_state.outbox_wake.notify_one();
     let mails = sink.wait_for(n).await;
-    let text = &mails[n - 1].text;
-    let url = text
-        .split_whitespace()
-        .find(|w| w.contains("/reset-password/"))
-        .unwrap_or_else(|| panic!("a link in {text}"));
-    url.strip_prefix(&app.address).unwrap().to_string()
+    let links: Vec<String> = mails
+        .iter()
+        .flat_map(|m| {
+            let words: Vec<String> = m.text.split_whitespace().map(str::to_string).collect();
+            words
+        })
+        .filter_map(|w| w.strip_prefix(&app.address).map(str::to_string))
+        .filter(|p| p.starts_with("/reset-password/"))
+        .collect();
+    let mut new = links.into_iter().filter(|p| !seen.contains(&p.as_str()));
+    let link = new.next().expect("a new link");
+    assert!(new.next().is_none(), "one new link");
+    link
 }
 
 #[tokio::test]
@@ -196,7 +204,7 @@ async fn an_emailed_link_is_single_use_expires_after_30_minutes_and_ends_other_s
         200,
         "asking ends nothing"
     );
-    let first = emailed_link(&app, &sink, 1).await;
+    let first = emailed_link(&app, &sink, 1, &[]).await;
     let token = first.trim_start_matches("/reset-password/");
     let stored = app.count(&format!(
         "SELECT count(*) FROM password_resets WHERE token_hash = x'{}'",
@@ -211,7 +219,7 @@ async fn an_emailed_link_is_single_use_expires_after_30_minutes_and_ends_other_s
 
     let elsewhere = app.sign_in(&app.owner_email).await;
     forgot(&app, &app.owner_email).await;
-    let second = emailed_link(&app, &sink, 2).await;
+    let second = emailed_link(&app, &sink, 2, &[&first]).await;
     assert_eq!(
         set_new_password(&browser, &second, NEW_PASSWORD)
             .await
