@@ -280,3 +280,24 @@ async fn forgot_password_shares_the_sign_in_pages_per_ip_limit() {
     assert_eq!(status, 429, "{page}");
     assert!(page.contains("Please wait 20 seconds"), "{page}");
 }
+
+#[tokio::test]
+async fn a_link_used_in_a_browser_signed_in_as_someone_else_replaces_that_session() {
+    let app = spawn_app().await;
+    app.set_plan(1, "pro");
+    let ann = app.add_user(1, "ann@example.com", users::Role::Approver);
+    let browser = app.sign_in("ann@example.com").await;
+    let path = operator_link(&app);
+    assert_eq!(
+        set_new_password(&browser, &path, NEW_PASSWORD)
+            .await
+            .status(),
+        303
+    );
+    let anns = app.count(&format!(
+        "SELECT count(*) FROM sessions WHERE user_id = {ann}"
+    ));
+    assert_eq!(anns, 0, "ann's session in this browser ended");
+    let page = browser.get("/account").await.text().await.unwrap();
+    assert!(page.contains("owner@example.com"), "{page}");
+}

@@ -199,17 +199,18 @@ async fn reset_submit(
     }
     let hash = hash_password(&state, form.password).await?;
     let (token, now) = (token.into_inner(), state.now());
+    // Whatever session this browser had (anyone's) is replaced by the new one.
+    let old = session::load(&req)?.map(|s| s.session.token_hash);
     // Checked again in the transaction: a second submit finds the link used.
     let done = state
         .writer
-        .run(
-            move |ctx| match password_resets::complete(ctx.conn, now, &token, &hash)? {
-                Reset::Open(user) => {
-                    Ok(Ok(app::sign_in::start_session(ctx.conn, now, &user, None)?))
-                }
-                other => Ok(Err(other)),
-            },
-        )
+        .run(move |ctx| {
+            let user = match password_resets::complete(ctx.conn, now, &token, &hash)? {
+                Reset::Open(user) => user,
+                other => return Ok(Err(other)),
+            };
+            Ok(Ok(app::sign_in::start_session(ctx.conn, now, &user, old)?))
+        })
         .await?;
     match done {
         Ok(session_token) => Ok(HttpResponse::SeeOther()
