@@ -2,21 +2,19 @@
 //! busy_timeout), write through the same domain functions, and audit as the `cli` actor.
 //! Results meant for scripts go to stdout alone; explanations go to stderr.
 
-use std::io::{BufRead, IsTerminal};
-
 use anyhow::{bail, Context};
 
 use crate::config::{
-    database_path, Command, GlobalArgs, KeyCommand, MailArgs, Synchronous, UserCommand,
-    WorkspaceCommand,
+    database_path, Command, GlobalArgs, KeyCommand, MailArgs, Synchronous, WorkspaceCommand,
 };
 use crate::db;
 use crate::domain::audit::Actor;
 use crate::domain::clock::system_now;
 use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::domain::scopes::Scopes;
-use crate::domain::users::{self, NewUser, Role};
 use crate::domain::{api_keys, rfc3339, workspaces};
+
+mod users;
 
 pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
     let path = database_path(&global.data_dir);
@@ -33,40 +31,7 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
         Command::Check => unreachable!("handled above"),
         Command::Migrate => eprintln!("database {} is up to date", path.display()),
         Command::Workspace(w) => workspace(&mut conn, now, w)?,
-        Command::User(UserCommand::Add {
-            workspace,
-            email,
-            role,
-            name,
-            password_file,
-        }) => {
-            let role = Role::parse(&role)?;
-            let password = read_password(password_file.as_deref())?;
-            users::validate_password(&password)?;
-            // Checked before the (slow) hash, and with the same message as the dashboard's.
-            users::normalize_email(&email)?;
-            let password_hash = crate::auth::password::hash(&password)?;
-            let id = db::with_transaction(&mut conn, |ctx| {
-                users::add(
-                    ctx.conn,
-                    now,
-                    Actor::Cli,
-                    NewUser {
-                        workspace_id: WorkspaceId(workspace),
-                        email: &email,
-                        name: name.as_deref().unwrap_or(""),
-                        role,
-                        password_hash,
-                    },
-                )
-            })?;
-            println!("{id}");
-            eprintln!(
-                "added {} as {} of workspace {workspace}",
-                email.trim(),
-                role.as_str()
-            );
-        }
+        Command::User(u) => users::run(&mut conn, now, u)?,
         Command::Key(k) => key(&mut conn, now, k)?,
         Command::Backup { path: target } => backup(&conn, &target)?,
     }
@@ -163,25 +128,6 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
     Ok(())
 }
 
-/// The password from a file, from a prompt on a terminal, or from the first line of stdin.
-fn read_password(file: Option<&std::path::Path>) -> anyhow::Result<String> {
-    let raw = if let Some(f) = file {
-        std::fs::read_to_string(f)
-            .with_context(|| format!("cannot read password file {}", f.display()))?
-    } else if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password: ")?;
-        if rpassword::prompt_password("Repeat password: ")? != first {
-            bail!("the passwords do not match");
-        }
-        first
-    } else {
-        let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
-        line
-    };
-    Ok(raw.lines().next().unwrap_or("").to_string())
-}
-
 /// `VACUUM INTO` writes a consistent, compacted snapshot from one read transaction, so it is
 /// safe while the server writes; the copy is then checked before we call it good.
 fn backup(conn: &rusqlite::Connection, target: &std::path::Path) -> anyhow::Result<()> {
@@ -248,9 +194,7 @@ pub async fn send_test_email(global: &GlobalArgs, to: &str, mail: &MailArgs) -> 
     eprintln!("sending a test email to {to} via {via}");
     let email = lettre::Message::builder()
         .from(mailer.from.clone())
-        .to(to
-            .parse()
-            .with_context(|| format!("`{to}` is not an email address"))?)
+        .to(recipient(to)?)
         .subject("Holdpoint test email")
         .body(String::from(
             "This is a test email from Holdpoint: notification emails can reach you.\n",
@@ -265,4 +209,30 @@ pub async fn send_test_email(global: &GlobalArgs, to: &str, mail: &MailArgs) -> 
             bail!("the test email was not sent: {e}")
         }
     }
+}
+
+/// The test email's recipient, or why it is not one in words an operator can act on (lettre's
+/// own error is a bare "Invalid input").
+fn recipient(to: &str) -> anyhow::Result<lettre::message::Mailbox> {
+    use lettre::address::AddressError;
+    let why = match to.trim().parse::<lettre::Address>() {
+        Ok(address) => return Ok(lettre::message::Mailbox::new(None, address)),
+        Err(_) if !to.contains('@') => "it has no `@`".to_string(),
+        Err(AddressError::InvalidUser) | Err(AddressError::MissingParts)
+            if to.trim().starts_with('@') =>
+        {
+            "there is nothing before the `@`".to_string()
+        }
+        Err(AddressError::InvalidUser) => {
+            "the part before the `@` has characters an address cannot have".to_string()
+        }
+        Err(AddressError::InvalidDomain) | Err(AddressError::MissingParts) => {
+            match to.trim().rsplit('@').next().unwrap_or("") {
+                "" => "there is nothing after the `@`".to_string(),
+                domain => format!("the part after the `@` (`{domain}`) is not a domain name"),
+            }
+        }
+        Err(_) => "an address is one name@domain, without spaces or angle brackets".to_string(),
+    };
+    bail!("`{to}` is not an email address: {why}; use the form name@example.com")
 }

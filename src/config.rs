@@ -15,9 +15,11 @@ pub use bind::listen_failed;
 mod limits;
 mod outbound;
 mod parse;
+mod user_command;
 pub use limits::{LimitArgs, Limits};
 pub use outbound::OutboundProxy;
 pub use parse::log_filter;
+pub use user_command::UserCommand;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -35,6 +37,10 @@ pub struct Cli {
     pub command: Option<Command>,
 }
 
+/// The help heading of the flags every command takes, so that a command's `--help` shows its
+/// own flags apart from them.
+const GLOBAL: &str = "Global options";
+
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
     /// Directory for the database (holdpoint.db) and other state; created if missing.
@@ -42,16 +48,18 @@ pub struct GlobalArgs {
         long,
         env = "HOLDPOINT_DATA_DIR",
         default_value = "./data",
-        global = true
+        global = true,
+        help_heading = GLOBAL
     )]
     pub data_dir: PathBuf,
     /// Log filter: a level (error, warn, info, debug, trace, off) or TARGET=LEVEL pairs, e.g.
     /// `holdpoint=debug,actix_web=info`.
     #[arg(long, env = "HOLDPOINT_LOG", default_value = "info", global = true,
-          value_parser = log_filter)]
+          help_heading = GLOBAL, value_parser = log_filter)]
     pub log_level: String,
     /// Log line format.
-    #[arg(long, env = "HOLDPOINT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    #[arg(long, env = "HOLDPOINT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true,
+          help_heading = GLOBAL)]
     pub log_format: LogFormat,
 }
 
@@ -195,33 +203,11 @@ pub enum WorkspaceCommand {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum UserCommand {
-    /// Add a user; the password is read from stdin unless --password-file is given.
-    Add {
-        /// The workspace's id (the ID column of `holdpoint workspace list`; 1 is the default).
-        #[arg(long)]
-        workspace: i64,
-        /// The user's email address; they sign in with it.
-        #[arg(long)]
-        email: String,
-        /// owner (everything), admin (users, keys, settings) or approver (decides pauses).
-        #[arg(long, value_parser = ["owner", "admin", "approver"])]
-        role: String,
-        /// The name shown beside their decisions.
-        #[arg(long)]
-        name: Option<String>,
-        /// Read the password from the first line of this file instead of the terminal or stdin.
-        #[arg(long)]
-        password_file: Option<PathBuf>,
-    },
-}
-
-#[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Create an API key; prints the key alone on stdout. It is shown only this once.
     Create {
-        /// The workspace's id (the ID column of `holdpoint workspace list`; 1 is the default).
-        #[arg(long)]
+        /// The workspace's id (the ID column of `holdpoint workspace list`).
+        #[arg(long, default_value_t = 1)]
         workspace: i64,
         /// A name that says which agent uses the key (shown in the dashboard).
         #[arg(long)]
@@ -237,8 +223,8 @@ pub enum KeyCommand {
     },
     /// List a workspace's keys (never the keys themselves).
     List {
-        /// The workspace's id (the ID column of `holdpoint workspace list`; 1 is the default).
-        #[arg(long)]
+        /// The workspace's id (the ID column of `holdpoint workspace list`).
+        #[arg(long, default_value_t = 1)]
         workspace: i64,
     },
     /// Revoke a key by its id; it stops working within a second.

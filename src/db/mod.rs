@@ -181,6 +181,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0016_sandbox_mode.sql")),
         M::up(include_str!("../../migrations/0018_agents.sql")),
         M::up(include_str!("../../migrations/0019_agent_modes.sql")).foreign_key_check(),
+        M::up(include_str!("../../migrations/0020_password_resets.sql")),
     ])
 }
 
@@ -192,10 +193,23 @@ fn migrations() -> Migrations<'static> {
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     let enforced: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
     conn.pragma_update(None, "foreign_keys", false)?;
+    let version =
+        |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0));
+    let before = version(conn)?;
     let done = migrations()
         .to_latest(conn)
         .context("database migration failed");
     conn.pragma_update(None, "foreign_keys", enforced)?;
+    let after = version(conn)?;
+    if done.is_ok() && after != before {
+        // rusqlite_migration logs "migrated to version N" too; N is no file number.
+        tracing::info!(
+            from = before,
+            to = after,
+            "database schema migrated to version {after}: the version counts the migrations \
+             listed in src/db/mod.rs, it is not a file number (see migrations/README.md)"
+        );
+    }
     done
 }
 
@@ -228,3 +242,5 @@ mod tests {
 }
 #[cfg(test)]
 mod migration_0013_tests;
+#[cfg(test)]
+mod migration_list_tests;

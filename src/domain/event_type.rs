@@ -30,6 +30,10 @@ sql_enum! {
         UserNameChanged => "user.name_changed",
         UserPasswordChanged => "user.password_changed",
         UserNotificationsChanged => "user.notifications_changed",
+        /// An operator's `holdpoint user reset-password`: a link printed, the user's sessions ended.
+        UserPasswordReset => "user.password_reset",
+        /// "Forgot password?" on the sign-in page: a link emailed to a user who exists.
+        UserPasswordResetRequested => "user.password_reset_requested",
         WebhookCreated => "webhook.created",
         WebhookEnabled => "webhook.enabled",
         WebhookDisabled => "webhook.disabled",

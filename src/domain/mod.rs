@@ -22,6 +22,7 @@ pub mod kind;
 pub mod notifications;
 pub mod outbox;
 pub mod outcomes;
+pub mod password_resets;
 pub mod pauses;
 pub mod plans;
 pub mod questions;

@@ -80,7 +80,7 @@ pub fn add_by(conn: &Connection, now: Millis, actor: &User, u: NewUser<'_>) -> A
 fn record_change(
     conn: &Connection,
     now: Millis,
-    actor: &User,
+    actor: Actor,
     event: EventType,
     target: &User,
     details: serde_json::Value,
@@ -90,7 +90,7 @@ fn record_change(
         now,
         Entry {
             workspace_id: Some(target.workspace_id),
-            actor: Actor::User(actor.id),
+            actor,
             event,
             subject: Some(target.id.to_string()),
             details: Some(details),
@@ -122,7 +122,7 @@ pub fn set_role(
     record_change(
         conn,
         now,
-        actor,
+        Actor::User(actor.id),
         EventType::UserRoleChanged,
         &target,
         details,
@@ -147,11 +147,7 @@ pub fn disable(
     }
     ensure_may_manage(actor, target.role)?;
     ensure_not_last_owner(conn, &target, "disabled")?;
-    conn.execute(
-        "UPDATE users SET disabled_at = ?1 WHERE id = ?2",
-        params![now, id],
-    )?;
-    let ended = sessions::revoke_all_for_user(conn, id)?;
+    let ended = mark_disabled(conn, now, id)?;
     let mut revoked = Vec::new();
     if revoke_keys {
         let ws = actor.workspace_id;
@@ -163,8 +159,58 @@ pub fn disable(
         }
     }
     let details = json!({ "sessions_ended": ended, "keys_revoked": revoked });
-    record_change(conn, now, actor, EventType::UserDisabled, &target, details)?;
+    let by = Actor::User(actor.id);
+    record_change(conn, now, by, EventType::UserDisabled, &target, details)?;
     Ok((target, true, revoked.len()))
+}
+
+/// Sets `disabled_at` and ends every session of the user; returns how many sessions ended.
+fn mark_disabled(conn: &Connection, now: Millis, id: UserId) -> AppResult<usize> {
+    conn.execute(
+        "UPDATE users SET disabled_at = ?1 WHERE id = ?2",
+        params![now, id],
+    )?;
+    Ok(sessions::revoke_all_for_user(conn, id)?)
+}
+
+/// `holdpoint user disable ID`: the operator may disable anyone but the last owner who can sign
+/// in. Their API keys stay (the dashboard offers to revoke them). Returns the user as it was and
+/// whether anything changed.
+pub fn disable_by_cli(conn: &Connection, now: Millis, id: UserId) -> AppResult<(User, bool)> {
+    let target = get_any(conn, id)?;
+    if target.disabled {
+        return Ok((target, false));
+    }
+    ensure_not_last_owner(conn, &target, "disabled")?;
+    let ended = mark_disabled(conn, now, id)?;
+    let details = json!({ "sessions_ended": ended, "keys_revoked": [] });
+    record_change(
+        conn,
+        now,
+        Actor::Cli,
+        EventType::UserDisabled,
+        &target,
+        details,
+    )?;
+    Ok((target, true))
+}
+
+/// A user of any workspace (the operator's commands name users by id alone).
+pub fn get_any(conn: &Connection, id: UserId) -> AppResult<User> {
+    super::users::get(conn, id)?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "there is no user with id {id} (see `holdpoint user list`)"
+        ))
+    })
+}
+
+/// When the user last signed in, from the audit log (sign-ins are audited on the user).
+pub fn last_sign_in(conn: &Connection, id: UserId) -> AppResult<Option<Millis>> {
+    Ok(conn.query_row(
+        "SELECT max(at) FROM audit_log WHERE subject = ?1 AND event = 'auth.signed_in'",
+        [id.to_string()],
+        |r| r.get(0),
+    )?)
 }
 
 /// Re-enables a disabled user, if the plan has room for one more.
@@ -176,7 +222,8 @@ pub fn enable(conn: &Connection, now: Millis, actor: &User, id: UserId) -> AppRe
     ensure_may_manage(actor, target.role)?;
     ensure_room(conn, target.workspace_id)?;
     conn.execute("UPDATE users SET disabled_at = NULL WHERE id = ?1", [id])?;
-    record_change(conn, now, actor, EventType::UserEnabled, &target, json!({}))?;
+    let by = Actor::User(actor.id);
+    record_change(conn, now, by, EventType::UserEnabled, &target, json!({}))?;
     Ok((target, true))
 }
 
@@ -191,7 +238,8 @@ pub fn set_name(conn: &Connection, now: Millis, user: &User, name: &str) -> AppR
         params![name, user.id],
     )?;
     let details = json!({ "from": user.name, "to": name });
-    record_change(conn, now, user, EventType::UserNameChanged, user, details)?;
+    let by = Actor::User(user.id);
+    record_change(conn, now, by, EventType::UserNameChanged, user, details)?;
     Ok(true)
 }
 
@@ -214,7 +262,7 @@ pub fn set_password(
     record_change(
         conn,
         now,
-        user,
+        Actor::User(user.id),
         EventType::UserPasswordChanged,
         user,
         details,

@@ -43,7 +43,8 @@ fn check_room(
 
 /// An absolute `http`/`https` URL with a host, at most [`MAX_URL_LEN`] characters. Private
 /// addresses are accepted here: the dispatcher refuses them at send time (unless the operator
-/// allows them), because a DNS name can change what it points at after this check anyway.
+/// allows them), because a DNS name can change what it points at after this check anyway; a new
+/// endpoint is also checked by [`webhooks::ensure_deliverable`].
 pub fn validate_url(field: &str, raw: &str, https_only: bool) -> AppResult<String> {
     let url = raw.trim();
     let what = if https_only {

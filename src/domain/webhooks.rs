@@ -204,3 +204,23 @@ pub fn ensure_callback_secret(conn: &Connection, workspace_id: WorkspaceId) -> A
     )?;
     Ok(secret)
 }
+
+/// Refuses, when it is added, a URL that every delivery would be refused for: its host is a
+/// literal private address or `localhost` and the server does not allow private targets. Saying
+/// so at once (with the setting) beats a silent list of failed deliveries. A name that resolves
+/// to a private address is still only caught at send time.
+pub fn ensure_deliverable(field: &str, raw: &str, allow_private: bool) -> AppResult<()> {
+    let host = url::Url::parse(raw.trim())
+        .ok()
+        .and_then(|u| crate::notify::webhook::plainly_private_host(&u));
+    match host {
+        Some(host) if !allow_private => Err(AppError::invalid(
+            field,
+            format!(
+                "{host} is a private address; {}",
+                crate::notify::webhook::REFUSED
+            ),
+        )),
+        _ => Ok(()),
+    }
+}

@@ -42,9 +42,10 @@ fn well_formed(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
 }
 
-/// The path for the access log, with the secret in sign-up and one-click decision links hidden.
+/// The path for the access log, with the secret in sign-up, password-reset and one-click
+/// decision links hidden.
 pub fn redacted_path(path: &str) -> String {
-    for prefix in ["/signup/", "/d/"] {
+    for prefix in ["/signup/", "/reset-password/", "/d/"] {
         if path.starts_with(prefix) {
             return format!("{prefix}[redacted]");
         }
@@ -120,6 +121,10 @@ mod tests {
     fn token_bearing_paths_are_redacted() {
         assert_eq!(redacted_path("/d/abcdef"), "/d/[redacted]");
         assert_eq!(redacted_path("/signup/tok"), "/signup/[redacted]");
+        assert_eq!(
+            redacted_path("/reset-password/tok"),
+            "/reset-password/[redacted]"
+        );
         assert_eq!(redacted_path("/api/pause"), "/api/pause");
     }
 }

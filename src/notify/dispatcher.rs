@@ -174,6 +174,9 @@ async fn deliver(
         (Channel::Email, Some(email::Prepared::Expired(pause))) => {
             Ok(super::expired_email::send(services, msg, &pause).await)
         }
+        (Channel::Email, Some(email::Prepared::Reset(ready))) => {
+            Ok(super::reset_email::send(services, msg, &ready).await)
+        }
         (Channel::Email, None) => Ok(Outcome::Unknown {
             error: "the email was not prepared".into(),
         }),

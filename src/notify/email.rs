@@ -153,6 +153,8 @@ pub enum Prepared {
     Ready(Box<(Pause, Tokens)>),
     /// An "expired without a decision" email (see `expired_email`): no links to make.
     Expired(Box<Pause>),
+    /// A "set a new password" email (see `reset_email`), its link made.
+    Reset(Box<super::reset_email::Ready>),
     Settled(Outcome),
 }
 
@@ -162,19 +164,31 @@ pub enum Prepared {
 /// One job per batch rather than per email keeps notifications off the writer's critical path.
 pub async fn prepare(services: &Services, msgs: &[Message]) -> AppResult<Vec<Prepared>> {
     let now = services.now();
-    let wanted: Vec<(Option<PauseId>, Option<UserId>, EventType)> = msgs
+    let wanted: Vec<(Option<PauseId>, Option<UserId>, EventType, String)> = msgs
         .iter()
-        .map(|m| (m.pause_id, m.user_id, m.event))
+        .map(|m| (m.pause_id, m.user_id, m.event, m.payload.clone()))
         .collect();
     services
         .writer
         .run(move |ctx| {
             wanted
                 .into_iter()
-                .map(|ids| prepare_one(ctx.conn, now, ids))
+                .map(|(pause, user, event, payload)| match event {
+                    EventType::UserPasswordResetRequested => prepare_reset(ctx.conn, now, &payload),
+                    _ => prepare_one(ctx.conn, now, (pause, user, event)),
+                })
                 .collect()
         })
         .await
+}
+
+fn prepare_reset(conn: &rusqlite::Connection, now: i64, payload: &str) -> AppResult<Prepared> {
+    Ok(match super::reset_email::prepare(conn, now, payload)? {
+        Some(ready) => Prepared::Reset(Box::new(ready)),
+        None => Prepared::Settled(Outcome::Skipped {
+            note: "not sent: the link was replaced, used or expired, or the user disabled".into(),
+        }),
+    })
 }
 
 fn prepare_one(

@@ -6,6 +6,7 @@ pub mod expired_email;
 pub mod explain;
 pub mod mailer;
 pub mod redact;
+pub mod reset_email;
 pub mod slack;
 pub mod slots;
 pub mod smtp_url;

@@ -76,7 +76,7 @@ impl Resolve for GuardedResolver {
                 .collect();
             if allowed.is_empty() {
                 return Err(format!(
-                    "{} resolves only to private addresses, which are refused",
+                    "{} resolves only to private addresses; {REFUSED}",
                     name.as_str()
                 )
                 .into());
@@ -109,8 +109,26 @@ pub(crate) fn refuse_literal(url: &url::Url, allow_private: bool) -> Option<Stri
         url::Host::Ipv6(ip) => ip.into(),
         url::Host::Domain(_) => return None,
     };
-    (!allow_private && is_private(ip))
-        .then(|| format!("{ip} is a private address, which is refused"))
+    (!allow_private && is_private(ip)).then(|| format!("{ip} is a private address; {REFUSED}"))
+}
+
+/// Why a private target is refused, and the setting that allows it, for every message that
+/// refuses one (the Deliveries page, the Webhooks page).
+pub const REFUSED: &str = "this server refuses deliveries to loopback, link-local and private \
+    addresses unless it runs with HOLDPOINT_WEBHOOK_ALLOW_PRIVATE=true (--webhook-allow-private \
+    true)";
+
+/// The host of `url` when it is plainly private: a literal private address or `localhost`.
+/// Other names are checked when they are resolved, at each delivery.
+pub fn plainly_private_host(url: &url::Url) -> Option<String> {
+    match url.host()? {
+        url::Host::Ipv4(ip) => is_private(ip.into()).then(|| ip.to_string()),
+        url::Host::Ipv6(ip) => is_private(ip.into()).then(|| ip.to_string()),
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            (d == "localhost" || d.ends_with(".localhost")).then_some(d)
+        }
+    }
 }
 
 /// Sends one delivery and classifies the answer.

@@ -34,6 +34,8 @@ const DASHBOARD: &[(&str, &str, &str)] = &[
     ("/users/2/enable", "GET", "POST"),
     ("/users/2/invite", "GET", "POST"),
     ("/signup/some-token", "PUT", "GET, POST"),
+    ("/forgot-password", "PUT", "GET, POST"),
+    ("/reset-password/some-token", "DELETE", "GET, POST"),
     ("/keys", "DELETE", "GET, POST"),
     ("/keys/1/revoke", "GET", "POST"),
     ("/settings", "PUT", "GET, POST"),

@@ -197,7 +197,10 @@ async fn an_explicit_outbound_proxy_gets_host_names_but_never_literal_private_ad
     assert_eq!(endpoint_error(dir.path(), 1), "Text(\"delivered: -\")");
     for (id, ip) in [(2, "127.0.0.1"), (3, "10.1.2.3")] {
         let error = endpoint_error(dir.path(), id);
-        let want = format!("failed: {ip} is a private address, which is refused");
+        let want = format!(
+            "failed: {ip} is a private address; {}",
+            holdpoint::notify::webhook::REFUSED
+        );
         assert_eq!(error, format!("Text({want:?})"));
     }
 }

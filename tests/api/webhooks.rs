@@ -313,6 +313,10 @@ async fn private_addresses_are_refused_unless_allowed() {
         .with_db(|c| Ok(c.query_row("SELECT last_error FROM outbox", [], |r| r.get(0))?))
         .unwrap();
     assert!(error.contains("private address"), "{error}");
+    assert!(
+        error.contains("HOLDPOINT_WEBHOOK_ALLOW_PRIVATE=true"),
+        "{error}"
+    );
     assert_eq!(receiver.count(), 0);
 }
 

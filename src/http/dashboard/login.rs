@@ -24,6 +24,8 @@ pub struct LoginPage<'a> {
     pub csrf_token: &'a str,
     pub email: &'a str,
     pub error: Option<&'a str>,
+    /// "Forgot password?" is offered only when emails reach people (`--smtp-url` is set).
+    pub forgot: bool,
 }
 
 fn render_form(
@@ -38,6 +40,7 @@ fn render_form(
             csrf_token: token,
             email,
             error,
+            forgot: state.settings.smtp_url.is_some(),
         }
         .render()
     })

@@ -18,6 +18,7 @@ pub mod mode;
 pub mod one_click;
 pub mod one_click_view;
 pub mod pages;
+pub mod password_reset;
 pub mod pause_extras;
 pub mod pause_page;
 pub mod plan_view;
@@ -55,6 +56,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(users::routes)
     .configure(account::routes)
     .configure(signup::routes)
+    .configure(password_reset::routes)
     .configure(keys::routes)
     .configure(settings::routes)
     .configure(usage::routes)

@@ -169,8 +169,10 @@ pub async fn create(
     ManagerForm { signed, form: f }: ManagerForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
     let (url, events, test) = (f.url.clone(), f.events.clone(), f.test_events);
+    let allow_private = state.settings.webhook_allow_private;
     let created = write_as(&state, &signed, move |ctx, now, user| {
         let (actor, ws) = (Actor::User(user.id), user.workspace_id);
+        webhooks::ensure_deliverable("url", &url, allow_private)?;
         webhook_admin::create(ctx.conn, now, actor, ws, &url, &events, test)
     })
     .await;
