@@ -210,3 +210,37 @@ async fn the_same_name_is_one_agent_in_each_mode() {
     assert_eq!(mine["pendingPauses"], 1, "{mine}");
     assert!(!mine["pending"].to_string().contains(&live_watch));
 }
+
+#[tokio::test]
+async fn test_agents_events_reach_only_endpoints_that_accept_test_events() {
+    let app = spawn_app().await;
+    let now = app.now();
+    let events = vec!["agent.paused".to_string()];
+    for (url, test_events) in [
+        ("https://live.example.com/h", false),
+        ("https://both.example.com/h", true),
+    ] {
+        app.with_db(|c| {
+            webhook_admin::create(
+                c,
+                now,
+                Actor::Cli,
+                WorkspaceId(1),
+                url,
+                &events,
+                test_events,
+            )
+        })
+        .unwrap();
+    }
+    let (_, test) = key_with(&app, "ci", true, &[KeyScope::Pauses, KeyScope::Agents]);
+    let (s, _) = send(&app, &test, "POST", "/api/agents/t/heartbeat", json!({})).await;
+    assert_eq!(s, 200);
+    let (s, _) = send(&app, &test, "POST", "/api/agents/t/pause", Value::Null).await;
+    assert_eq!(s, 200);
+    let targets =
+        "SELECT count(*) FROM outbox WHERE event = 'agent.paused' AND target LIKE '%both%'";
+    assert_eq!(app.count(targets), 1, "the endpoint that opted in");
+    let live = "SELECT count(*) FROM outbox WHERE event = 'agent.paused' AND target LIKE '%live%'";
+    assert_eq!(app.count(live), 0, "not the live-only one");
+}
