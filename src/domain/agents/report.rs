@@ -195,11 +195,26 @@ pub fn on_pause(
             current: None,
         });
     }
-    if super::pending_count(ctx.conn, fleet, name, now)? >= MAX_PENDING {
+    if pending_reaches(ctx.conn, fleet, name, MAX_PENDING)? {
         return Err(AppError::TooManyPending(format!(
             "agent `{name}` already has {MAX_PENDING} pauses waiting for a decision; wait for \
              some to be decided, cancel them, or cancel the agent's run"
         )));
     }
     Ok(())
+}
+
+/// Whether the agent has `n` or more pauses pending (expired ones the sweep has not reached
+/// yet count too): read from the covering index alone and stopped at `n`, since every create
+/// naming an agent asks it.
+fn pending_reaches(conn: &Connection, fleet: Fleet, name: &str, n: i64) -> AppResult<bool> {
+    let found: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM (SELECT 1 FROM pauses WHERE workspace_id = ?1 AND is_test = ?2
+             AND agent = ?3 AND status = 'pending' LIMIT ?4)",
+        )?
+        .query_row(params![fleet.workspace_id, fleet.test, name, n], |r| {
+            r.get(0)
+        })?;
+    Ok(found >= n)
 }
