@@ -65,6 +65,7 @@ mod metrics;
 mod one_click;
 mod outbound_proxy;
 mod outcome_report;
+mod pause_timeline;
 mod pause_timers;
 mod plan_flows;
 mod plan_pages;
