@@ -47,6 +47,7 @@ mod hostile_gen;
 mod idempotency;
 mod invites;
 mod key_answers;
+mod key_decide_only;
 mod key_decisions;
 mod key_last_use;
 mod key_scopes;

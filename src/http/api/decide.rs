@@ -85,9 +85,8 @@ pub(super) fn reply(
 ) -> HttpResponse {
     let (Some(next), Some(signed)) = (html_next, decider.session()) else {
         return match result {
-            Ok(outcome) => {
-                outcome_response(state, outcome, route).unwrap_or_else(|e| e.error_response())
-            }
+            Ok(outcome) => outcome_response(state, outcome, route, decider.shown())
+                .unwrap_or_else(|e| e.error_response()),
             Err(e) => e.error_response(),
         };
     };
