@@ -7,6 +7,7 @@ mod helpers;
 mod logged_server;
 mod mail_support;
 mod settle;
+mod skips;
 
 mod account;
 mod agent_approve;
