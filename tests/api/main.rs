@@ -78,6 +78,7 @@ mod question_create;
 mod question_pages;
 mod question_refusals;
 mod quota;
+mod readme_links;
 mod reject_options;
 mod request_ids;
 mod retention;
