@@ -22,7 +22,8 @@ pub mod check;
 pub mod health;
 mod writer;
 
-pub use writer::{with_transaction, OnCommit, WriteCtx, Writer, MAX_BATCH};
+pub use health::WriteError;
+pub use writer::{with_transaction, JobError, OnCommit, WriteCtx, Writer, MAX_BATCH};
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 

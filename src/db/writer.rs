@@ -11,9 +11,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::configure_writer;
-use super::health::{self, Failure};
-use crate::domain::ids::PauseId;
-use crate::error::{AppError, AppResult};
+use super::health::{self, Failure, WriteError};
 use crate::waiters::Topic;
 
 /// Jobs per transaction at most; measured to give ~39k commits/s on 2 cores.
@@ -45,10 +43,6 @@ impl<'a> WriteCtx<'a> {
 
     pub fn outbox_added(&mut self) {
         self.outbox = true;
-    }
-
-    pub fn pause_changed(&mut self, pause_id: PauseId) {
-        self.changed.push(Topic::Pause(pause_id));
     }
 
     /// Wakes `topic`'s waiters once this transaction commits (e.g. a whole workspace's).
@@ -97,27 +91,31 @@ impl Writer {
         self.tx.downgrade()
     }
 
-    /// Runs `f` in the writer's transaction and answers once it is committed.
-    pub async fn run<T, F>(&self, f: F) -> AppResult<T>
+    /// Runs `f` in the writer's transaction and answers once it is committed. The error type
+    /// is the caller's (the app's `AppError`): the database only needs to turn its own failures
+    /// into it.
+    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut WriteCtx<'_>) -> AppResult<T> + Send + 'static,
+        E: JobError,
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<T, E> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |ctx| run_job(ctx, f, reply));
         self.tx
             .send(job)
             .await
-            .map_err(|_| AppError::Unavailable("the database writer has stopped".into()))?;
-        answer.await.map_err(|_| {
-            AppError::Unavailable("the write was not completed; it is safe to retry".into())
-        })?
+            .map_err(|_| E::from(WriteError::Stopped))?;
+        answer
+            .await
+            .map_err(|_| E::from(WriteError::NotCompleted))?
     }
 
     /// Queues a job whose outcome nobody waits for (e.g. a last-used timestamp).
-    pub fn spawn<F>(&self, f: F)
+    pub fn spawn<E, F>(&self, f: F)
     where
-        F: FnOnce(&mut WriteCtx<'_>) -> AppResult<()> + Send + 'static,
+        E: JobError,
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<(), E> + Send + 'static,
     {
         let (reply, _) = oneshot::channel();
         let job: Job = Box::new(move |ctx| run_job(ctx, f, reply));
@@ -127,34 +125,38 @@ impl Writer {
     }
 }
 
-fn run_job<T, F>(
+/// An error a write job may return: the writer's own failures and SQLite's turn into it.
+pub trait JobError: From<WriteError> + From<rusqlite::Error> + Send + 'static {}
+
+impl<E: From<WriteError> + From<rusqlite::Error> + Send + 'static> JobError for E {}
+
+fn run_job<T, E, F>(
     ctx: Option<&mut WriteCtx<'_>>,
     f: F,
-    reply: oneshot::Sender<AppResult<T>>,
+    reply: oneshot::Sender<Result<T, E>>,
 ) -> Completion
 where
     T: Send + 'static,
-    F: FnOnce(&mut WriteCtx<'_>) -> AppResult<T>,
+    E: JobError,
+    F: FnOnce(&mut WriteCtx<'_>) -> Result<T, E>,
 {
     let result = match ctx {
-        None => Err(AppError::Unavailable(
-            "the database is not accepting writes".into(),
-        )),
+        None => Err(E::from(WriteError::NotAccepting)),
         Some(ctx) => in_savepoint(ctx, f),
     };
     Box::new(move |commit| {
         let out = match commit {
             Ok(()) => result,
-            Err(failure) => Err(failure.into_error()),
+            Err(failure) => Err(E::from(failure.into_error())),
         };
         let _ = reply.send(out);
     })
 }
 
-fn in_savepoint<T>(
+fn in_savepoint<T, E: JobError>(
     ctx: &mut WriteCtx<'_>,
-    f: impl FnOnce(&mut WriteCtx<'_>) -> AppResult<T>,
-) -> AppResult<T> {
+    f: impl FnOnce(&mut WriteCtx<'_>) -> Result<T, E>,
+) -> Result<T, E> {
     // Cached statements: parsing these three on every job showed up in the writer's profile.
     ctx.conn.prepare_cached("SAVEPOINT job")?.execute([])?;
     let (changed_before, outbox_before) = (ctx.changed.len(), ctx.outbox);
@@ -252,10 +254,10 @@ fn begin_immediate(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Runs `f` in a `BEGIN IMMEDIATE` transaction on a plain connection: used by the CLI, which
 /// may run beside a live server (WAL and busy_timeout make that safe).
-pub fn with_transaction<T>(
+pub fn with_transaction<T, E: JobError>(
     conn: &mut Connection,
-    f: impl FnOnce(&mut WriteCtx<'_>) -> AppResult<T>,
-) -> AppResult<T> {
+    f: impl FnOnce(&mut WriteCtx<'_>) -> Result<T, E>,
+) -> Result<T, E> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let out = {
         let mut ctx = WriteCtx::new(&tx);
@@ -269,6 +271,7 @@ pub fn with_transaction<T>(
 mod tests {
     use super::*;
     use crate::config::Synchronous;
+    use crate::error::{AppError, AppResult};
     use crate::db::open;
 
     fn writer() -> (Writer, tempfile::TempDir) {
@@ -284,7 +287,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_job_rolls_back_only_itself() {
         let (w, _dir) = writer();
-        let ok = w.run(|ctx| Ok(ctx.conn.execute("INSERT INTO t VALUES (1)", [])?));
+        let ok = w.run(|ctx| -> AppResult<_> { Ok(ctx.conn.execute("INSERT INTO t VALUES (1)", [])?) });
         let bad = w.run(|ctx| {
             ctx.conn.execute("INSERT INTO t VALUES (2)", [])?;
             Err::<(), _>(AppError::BadRequest("no".into()))
@@ -292,7 +295,7 @@ mod tests {
         let (ok, bad) = tokio::join!(ok, bad);
         assert!(ok.is_ok() && bad.is_err());
         let rows: Vec<i64> = w
-            .run(|ctx| {
+            .run(|ctx| -> AppResult<_> {
                 let mut s = ctx.conn.prepare("SELECT v FROM t")?;
                 let v = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
                 Ok(v)
@@ -308,7 +311,7 @@ mod tests {
         let panicked = w.run(|_ctx| -> AppResult<()> { panic!("boom") }).await;
         assert!(matches!(panicked, Err(AppError::Unavailable(_))));
         let after = w
-            .run(|ctx| Ok(ctx.conn.execute("INSERT INTO t VALUES (3)", [])?))
+            .run(|ctx| -> AppResult<_> { Ok(ctx.conn.execute("INSERT INTO t VALUES (3)", [])?) })
             .await;
         assert_eq!(after.unwrap(), 1);
     }

@@ -23,6 +23,7 @@ pub use super::status::Status;
 use crate::db::WriteCtx;
 use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 use crate::error::{AppError, AppResult};
+use crate::waiters::Topic;
 
 #[derive(Debug, Clone)]
 pub struct Pause {
@@ -358,6 +359,6 @@ pub(crate) fn transition(
     super::timers::disarm_all(conn, pause.id)?;
     let changed = get_by_id(conn, pause.id)?.ok_or_else(gone)?;
     events::pause_event(ctx, now, &changed, entry)?;
-    ctx.pause_changed(pause.id);
+    ctx.wake(Topic::Pause(pause.id));
     Ok(Outcome::Changed(changed))
 }
