@@ -4,6 +4,7 @@
 //! (OpenAPI) can later be derived from them.
 
 pub mod agent;
+pub mod answer_form;
 pub mod create;
 pub mod pause;
 pub mod problem;

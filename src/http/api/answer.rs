@@ -17,9 +17,9 @@ use crate::domain::pauses::{self, Outcome};
 use crate::domain::questions;
 use crate::domain::respond::{Response, Via};
 use crate::error::{AppError, AppResult};
-use crate::http::dashboard::answer_form;
 use crate::http::flash::is_local_path;
 use crate::http::{content_type, parse_json, read_body, State};
+use crate::wire::answer_form;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -7,7 +7,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::answer_form;
 use super::layout::parse_form;
 use super::one_click_view::{FormView, Page};
 use super::session::{anonymous_form_token, check_anonymous_form_token};
@@ -19,6 +18,7 @@ use crate::domain::{questions, text, users, workspaces, Millis};
 use crate::error::{AppResult, PageError};
 use crate::http::{page_limit, State};
 use crate::rate_limit::PageGroup;
+use crate::wire::answer_form;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
