@@ -37,6 +37,14 @@ sql_enum! {
     }
 }
 
+/// An event described in the domain's own terms, to be queued. How it reads to its receiver
+/// (the JSON a webhook endpoint or Slack gets) is `crate::wire`'s to say: `wire::events`
+/// implements this for each description, so the domain never builds wire types.
+pub trait Payload {
+    /// The text the outbox row carries, rendered as the event stands now.
+    fn payload(&self) -> serde_json::Result<String>;
+}
+
 pub struct NewMessage<'a> {
     pub workspace_id: WorkspaceId,
     pub channel: Channel,

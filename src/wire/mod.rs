@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod answer_form;
 pub mod create;
+pub mod events;
 pub mod pause;
 pub mod problem;
 pub mod slack;

@@ -53,6 +53,7 @@ mod key_decisions;
 mod key_last_use;
 mod key_scopes;
 mod key_scopes_cli;
+mod layering;
 mod key_separation;
 mod limits;
 mod limits_at_edge;
