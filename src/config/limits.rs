@@ -89,8 +89,7 @@ impl Limits {
             max_waiters_per_key: a
                 .max_waiters_per_key
                 .unwrap_or_else(|| default_waiters_per_key(a.max_waiters))
-                .min(a.max_waiters)
-                as usize,
+                .min(a.max_waiters) as usize,
             max_connections_per_ip: a
                 .max_connections_per_ip
                 .unwrap_or(a.max_waiters + DEFAULT_CONNECTIONS_OVER_WAITERS)
@@ -150,7 +149,11 @@ mod tests {
 
     #[test]
     fn by_default_one_key_may_take_a_tenth_of_the_waiter_slots_but_at_least_100() {
-        assert_eq!(limits(&[]).max_waiters_per_key, 2_000, "of the default 20,000");
+        assert_eq!(
+            limits(&[]).max_waiters_per_key,
+            2_000,
+            "of the default 20,000"
+        );
         // Where a tenth takes over from the floor of 100.
         assert_eq!(per_key("1000"), 100);
         assert_eq!(per_key("1010"), 101);

@@ -271,8 +271,8 @@ pub fn with_transaction<T, E: JobError>(
 mod tests {
     use super::*;
     use crate::config::Synchronous;
-    use crate::error::{AppError, AppResult};
     use crate::db::open;
+    use crate::error::{AppError, AppResult};
 
     fn writer() -> (Writer, tempfile::TempDir) {
         let dir = tempfile::TempDir::new().unwrap();
@@ -287,7 +287,8 @@ mod tests {
     #[tokio::test]
     async fn a_failing_job_rolls_back_only_itself() {
         let (w, _dir) = writer();
-        let ok = w.run(|ctx| -> AppResult<_> { Ok(ctx.conn.execute("INSERT INTO t VALUES (1)", [])?) });
+        let ok =
+            w.run(|ctx| -> AppResult<_> { Ok(ctx.conn.execute("INSERT INTO t VALUES (1)", [])?) });
         let bad = w.run(|ctx| {
             ctx.conn.execute("INSERT INTO t VALUES (2)", [])?;
             Err::<(), _>(AppError::BadRequest("no".into()))

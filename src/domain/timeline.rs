@@ -59,7 +59,15 @@ pub fn for_pause(
 ) -> AppResult<Vec<Event>> {
     let mut stmt = conn.prepare_cached(FOR_PAUSE)?;
     let [approved, rejected, answered, changes] = DECISIONS;
-    let bound = params![watch_id, workspace_id, pause_id, approved, rejected, answered, changes];
+    let bound = params![
+        watch_id,
+        workspace_id,
+        pause_id,
+        approved,
+        rejected,
+        answered,
+        changes
+    ];
     let rows = stmt.query_map(bound, |r| {
         let actor_type: String = r.get(2)?;
         let actor = match actor_type.as_str() {

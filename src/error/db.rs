@@ -20,9 +20,7 @@ impl From<rusqlite::Error> for AppError {
 impl From<WriteError> for AppError {
     fn from(e: WriteError) -> Self {
         match e {
-            WriteError::Stopped => {
-                AppError::Unavailable("the database writer has stopped".into())
-            }
+            WriteError::Stopped => AppError::Unavailable("the database writer has stopped".into()),
             WriteError::NotCompleted => {
                 AppError::Unavailable("the write was not completed; it is safe to retry".into())
             }

@@ -69,7 +69,11 @@ async fn a_decide_only_key_reads_only_who_settled_the_questions_it_answers_and_a
     let res = post(&app, &decider, &path, json!({ "answers": valid() })).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    assert_eq!(keys_of(&body), SETTLEMENT, "no questions, no answers: {body}");
+    assert_eq!(
+        keys_of(&body),
+        SETTLEMENT,
+        "no questions, no answers: {body}"
+    );
     let late = post(&app, &decider, &path, json!({ "answers": valid() })).await;
     let problem = assert_problem(late, 409).await;
     assert_eq!(keys_of(&problem["current"]), SETTLEMENT);

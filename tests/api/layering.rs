@@ -10,11 +10,23 @@ use std::path::{Path, PathBuf};
 
 /// (files under this folder, must not name this module, why).
 const RULES: &[(&str, &str, &str)] = &[
-    ("http/api", "crate::http::dashboard", "the API never depends on pages"),
+    (
+        "http/api",
+        "crate::http::dashboard",
+        "the API never depends on pages",
+    ),
     ("db", "crate::domain", "db sits below the domain"),
-    ("db", "crate::error", "db names its own failures; error/db.rs maps them"),
+    (
+        "db",
+        "crate::error",
+        "db names its own failures; error/db.rs maps them",
+    ),
     ("db", "crate::http", "db knows nothing of HTTP"),
-    ("domain", "crate::wire", "the domain describes events; wire renders them"),
+    (
+        "domain",
+        "crate::wire",
+        "the domain describes events; wire renders them",
+    ),
     ("domain", "crate::http", "the domain knows nothing of HTTP"),
 ];
 
@@ -56,7 +68,11 @@ fn breaches(src: &Path) -> Vec<String> {
     rust_files(src, &mut files);
     let mut found = Vec::new();
     for file in files {
-        let rel = file.strip_prefix(src).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = file
+            .strip_prefix(src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         if is_test_file(&rel) {
             continue;
         }
@@ -78,7 +94,11 @@ fn breaches(src: &Path) -> Vec<String> {
 fn the_api_the_database_and_the_domain_keep_to_their_layers() {
     let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src");
     let found = breaches(&src);
-    assert!(found.is_empty(), "layering rules broken:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "layering rules broken:\n{}",
+        found.join("\n")
+    );
 }
 
 #[test]
@@ -109,7 +129,11 @@ fn the_check_finds_a_breach_and_skips_comments_and_tests() {
         "fn f() {}\n#[cfg(test)]\nmod tests { use crate::domain::ids; }\n",
     )
     .unwrap();
-    std::fs::write(dir.path().join("db/m_tests.rs"), "use crate::domain::ids;\n").unwrap();
+    std::fs::write(
+        dir.path().join("db/m_tests.rs"),
+        "use crate::domain::ids;\n",
+    )
+    .unwrap();
     assert_eq!(
         breaches(dir.path()),
         ["src/http/api/x.rs:2: the API never depends on pages: use crate::http::dashboard::forms;"]

@@ -49,10 +49,7 @@ impl Responder {
         let req = match self.by {
             By::Person => {
                 let csrf = self.browser.csrf().await;
-                self.browser
-                    .client
-                    .post(url)
-                    .header("x-csrf-token", csrf)
+                self.browser.client.post(url).header("x-csrf-token", csrf)
             }
             By::Key => self.api.post(url).bearer_auth(&self.key),
         };
@@ -91,9 +88,14 @@ async fn assert_told_once(app: &TestApp, watch_id: &str, decided: &str) {
     let deciding: Vec<&String> = steps
         .iter()
         .filter(|s| {
-            ["Approved by", "Rejected by", "Answered by", "Changes requested by"]
-                .iter()
-                .any(|l| s.starts_with(l))
+            [
+                "Approved by",
+                "Rejected by",
+                "Answered by",
+                "Changes requested by",
+            ]
+            .iter()
+            .any(|l| s.starts_with(l))
         })
         .collect();
     assert_eq!(deciding, [decided], "{steps:?}");
@@ -162,8 +164,12 @@ async fn a_rejection_with_an_option_reads_rejected_by_the_person_or_the_named_ke
         let id = app
             .create_watch_id(json!({ "action": "Send email", "rejectOptions": options }))
             .await;
-        r.send(&id, "approve", json!({ "approved": false, "rejectOption": "tone" }))
-            .await;
+        r.send(
+            &id,
+            "approve",
+            json!({ "approved": false, "rejectOption": "tone" }),
+        )
+        .await;
         assert_told_once(app, &id, &format!("Rejected by {}", r.name())).await;
     })
     .await;
@@ -174,8 +180,12 @@ async fn a_plan_sent_back_reads_changes_requested_once_and_never_rejected() {
     each_responder(async |app, r| {
         let created = create_plan(app, PLAN_V1, None).await;
         let id = created["watchId"].as_str().unwrap().to_string();
-        r.send(&id, "approve", json!({ "approved": false, "reason": "smaller steps" }))
-            .await;
+        r.send(
+            &id,
+            "approve",
+            json!({ "approved": false, "reason": "smaller steps" }),
+        )
+        .await;
         assert_told_once(app, &id, &format!("Changes requested by {}", r.name())).await;
     })
     .await;

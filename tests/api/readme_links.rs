@@ -29,7 +29,8 @@ fn every_in_page_link_of_the_readme_names_a_heading() {
 
 #[test]
 fn a_link_to_a_renumbered_section_fails_the_check_naming_its_line() {
-    let doc = "# Guide\n\n### 12. Deciding from a backend\n\nSee [step 9](#9-deciding-from-a-backend).\n";
+    let doc =
+        "# Guide\n\n### 12. Deciding from a backend\n\nSee [step 9](#9-deciding-from-a-backend).\n";
     let out = check_anchors(Some(doc));
     assert!(!out.status.success());
     assert!(
