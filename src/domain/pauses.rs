@@ -170,18 +170,18 @@ pub fn create(
     let ws = workspaces::get(conn, p.workspace_id)?;
     let mut quota = None;
     if !p.test {
-        let plan = workspaces::plan(conn, &ws.plan_id)?;
+        let billing_plan = workspaces::billing_plan(conn, &ws.billing_plan_id)?;
         let used = quotas::count_one(conn, ws.id, now)?;
         quota = Some(quotas::QuotaState {
-            limit: plan.monthly_pauses,
+            limit: billing_plan.monthly_pauses,
             used,
             reset_secs: quotas::secs_until_next_month(now),
             window_secs: quotas::month_window_secs(now),
         });
-        if let Some(limit) = plan.monthly_pauses.filter(|&limit| used > limit) {
+        if let Some(limit) = billing_plan.monthly_pauses.filter(|&limit| used > limit) {
             return Ok(Err(DomainError::QuotaExceeded {
                 workspace_id: ws.id,
-                plan: plan.id,
+                billing_plan: billing_plan.id,
                 limit,
                 at: now,
                 resets_at: quotas::next_month_start(now),
