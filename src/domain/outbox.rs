@@ -177,7 +177,7 @@ pub fn get(conn: &Connection, id: i64) -> AppResult<Option<Message>> {
 
 /// What one delivery attempt came to.
 #[derive(Debug, Clone)]
-pub enum Outcome {
+pub enum AttemptResult {
     Delivered {
         status: Option<u16>,
     },
@@ -204,14 +204,14 @@ pub fn record_attempt(
     conn: &Connection,
     now: Millis,
     msg: &Message,
-    outcome: &Outcome,
+    outcome: &AttemptResult,
     duration_ms: i64,
 ) -> AppResult<DeliveryState> {
     let (label, status, error) = match outcome {
-        Outcome::Delivered { status } => ("delivered", *status, None),
-        Outcome::Failed { status, error, .. } => ("failed", *status, Some(error.as_str())),
-        Outcome::Unknown { error } => ("unknown", None, Some(error.as_str())),
-        Outcome::Skipped { note } => ("skipped", None, Some(note.as_str())),
+        AttemptResult::Delivered { status } => ("delivered", *status, None),
+        AttemptResult::Failed { status, error, .. } => ("failed", *status, Some(error.as_str())),
+        AttemptResult::Unknown { error } => ("unknown", None, Some(error.as_str())),
+        AttemptResult::Skipped { note } => ("skipped", None, Some(note.as_str())),
     };
     conn.prepare_cached(
         "INSERT INTO outbox_attempts (outbox_id, at, outcome, response_status, error, duration_ms)
@@ -220,11 +220,13 @@ pub fn record_attempt(
     .execute(params![msg.id, now, label, status, error, duration_ms])?;
     let attempts = msg.attempts + 1;
     let (state, next) = match outcome {
-        Outcome::Delivered { .. } | Outcome::Skipped { .. } => (DeliveryState::Delivered, now),
-        Outcome::Failed {
+        AttemptResult::Delivered { .. } | AttemptResult::Skipped { .. } => {
+            (DeliveryState::Delivered, now)
+        }
+        AttemptResult::Failed {
             permanent: true, ..
         } => (DeliveryState::Failed, now),
-        Outcome::Failed {
+        AttemptResult::Failed {
             retry_after: Some(secs),
             ..
         } if attempts <= RETRY_SCHEDULE.len() as i64 => (
