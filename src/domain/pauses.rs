@@ -300,10 +300,14 @@ pub fn not_found(watch_id: &str) -> AppError {
 }
 
 /// What a compare-and-set change produced: the changed pause, or the pause as it already stood.
-pub enum Outcome {
+pub enum Transition {
     Changed(Pause),
     AlreadyFinal(Pause),
 }
+
+/// The old name, still used by `domain/agent_control.rs` (the agents work's file): remove once
+/// it says `Transition`.
+pub type Outcome = Transition;
 
 /// An agent withdraws a pending pause of its key's kind (a test key only test pauses).
 pub fn cancel(
@@ -311,7 +315,7 @@ pub fn cancel(
     now: Millis,
     key: &AuthKey,
     watch_id: &Uuid,
-) -> AppResult<Outcome> {
+) -> AppResult<Transition> {
     let entry = Entry {
         workspace_id: Some(key.workspace_id),
         actor: Actor::Key(key.id),
@@ -331,7 +335,7 @@ pub fn cancel_as(
     now: Millis,
     pause: &Pause,
     entry: Entry,
-) -> AppResult<Outcome> {
+) -> AppResult<Transition> {
     transition(ctx, now, pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = 'cancelled', decided_at = ?1, version = version + 1
@@ -350,15 +354,15 @@ pub(crate) fn transition(
     pause: &Pause,
     entry: Entry,
     update: impl FnOnce(&Connection, PauseId) -> rusqlite::Result<usize>,
-) -> AppResult<Outcome> {
+) -> AppResult<Transition> {
     let conn = ctx.conn;
     let gone = || not_found(&pause.watch_id.to_string());
     if update(conn, pause.id)? == 0 {
-        return Ok(Outcome::AlreadyFinal(pause.clone()));
+        return Ok(Transition::AlreadyFinal(pause.clone()));
     }
     super::timers::disarm_all(conn, pause.id)?;
     let changed = get_by_id(conn, pause.id)?.ok_or_else(gone)?;
     events::pause_event(ctx, now, &changed, entry)?;
     ctx.wake(Topic::Pause(pause.id));
-    Ok(Outcome::Changed(changed))
+    Ok(Transition::Changed(changed))
 }

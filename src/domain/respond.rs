@@ -12,7 +12,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::deciders::{self, Who};
-use super::pauses::{self, Outcome, Pause, Status};
+use super::pauses::{self, Pause, Status, Transition};
 use super::questions::AnswerError;
 use super::scopes::KeyScope;
 use super::{approval_extras, text, workspaces, Millis};
@@ -173,8 +173,8 @@ pub fn respond(
         ])
     })?;
     let pause = match resolved {
-        Outcome::Changed(p) => p,
-        Outcome::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
+        Transition::Changed(p) => p,
+        Transition::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
     };
     let recorded = Recorded {
         kind: response.kind(),

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::auth::ApiKey;
 use crate::app;
 use crate::app::wait::{etag_matches, Until};
-use crate::domain::pauses::{self, Outcome, Pause, Scope, Status};
+use crate::domain::pauses::{self, Pause, Scope, Status, Transition};
 use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
 use crate::http::State;
@@ -148,7 +148,7 @@ pub async fn cancel(state: State, key: ApiKey, path: web::Path<String>) -> AppRe
         .writer
         .run(move |ctx| pauses::cancel(ctx, now, &key, &watch_id))
         .await?;
-    outcome_response(&state, outcome, "cancel", Shown::Full)
+    transition_response(&state, outcome, "cancel", Shown::Full)
 }
 
 /// How much of the pause an answer shows its caller.
@@ -162,9 +162,9 @@ pub enum Shown {
 }
 
 /// 200 with the changed pause, or 409 with the pause as it already stood.
-pub fn outcome_response(
+pub fn transition_response(
     state: &State,
-    outcome: Outcome,
+    outcome: Transition,
     verb: &str,
     shown: Shown,
 ) -> AppResult<HttpResponse> {
@@ -174,11 +174,11 @@ pub fn outcome_response(
         Shown::Settlement => serde_json::to_value(p.settlement(now)).unwrap_or_default(),
     };
     match outcome {
-        Outcome::Changed(p) => Ok(HttpResponse::Ok()
+        Transition::Changed(p) => Ok(HttpResponse::Ok()
             .insert_header((header::ETAG, p.etag(now)))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(body(&p))),
-        Outcome::AlreadyFinal(p) => Err(AppError::Conflict {
+        Transition::AlreadyFinal(p) => Err(AppError::Conflict {
             detail: format!(
                 "cannot {verb}: the pause is already {}",
                 p.status(now).as_str()
