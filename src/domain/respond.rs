@@ -11,7 +11,7 @@ use rusqlite::{params, Connection};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::deciders::{self, Who};
+use super::deciders::{self, ActiveResponder};
 use super::pauses::{self, Pause, Status, Transition};
 use super::questions::AnswerError;
 use super::scopes::KeyScope;
@@ -129,7 +129,7 @@ pub fn respond(
     response: Response,
 ) -> AppResult<Result<Responded, RespondError>> {
     let conn = ctx.conn;
-    let Some(who) = deciders::who(conn, responder)? else {
+    let Some(who) = deciders::active_responder(conn, responder)? else {
         return Ok(Err(RespondError::NotPermitted));
     };
     let Some(pause) = pauses::get(conn, who.workspace_id, watch_id)? else {
@@ -199,7 +199,7 @@ struct Checked {
 fn check(
     conn: &Connection,
     now: Millis,
-    who: &deciders::Who,
+    who: &ActiveResponder,
     pause: &Pause,
     response: Response,
 ) -> AppResult<Result<Checked, RespondError>> {
