@@ -220,7 +220,7 @@ fn capitalised(s: &str) -> String {
 }
 
 /// Every answer under `/d/`: never cached, indexed, or sent on as a Referer.
-fn respond(status: StatusCode, html: String) -> HttpResponse {
+fn private_page(status: StatusCode, html: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
@@ -272,11 +272,11 @@ fn render(
             } else {
                 StatusCode::OK
             };
-            let mut res = respond(status, Page::form(&pause, form).render_page()?);
+            let mut res = private_page(status, Page::form(&pause, form).render_page()?);
             res.add_cookie(&cookie)
                 .map_err(|e| PageError::App(crate::error::AppError::Internal(e.into())))?;
             return Ok(res);
         }
     };
-    Ok(respond(status, page.render_page()?))
+    Ok(private_page(status, page.render_page()?))
 }
