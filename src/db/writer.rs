@@ -4,6 +4,7 @@
 //! failure rolls back only that job. Replies are sent only after COMMIT returns: an answered
 //! write is a durable write.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -60,20 +61,31 @@ type Job = Box<dyn FnOnce(Option<&mut WriteCtx<'_>>) -> Completion + Send>;
 /// Called after each commit with the topics it woke and whether it queued messages.
 pub type OnCommit = Arc<dyn Fn(&[Topic], bool) + Send + Sync>;
 
-/// Handle to the writer thread; cheap to clone.
-#[derive(Clone)]
-pub struct Writer {
+/// Handle to the writer thread; cheap to clone. `E` is the error every job returns, the app's
+/// `AppError`: the database only needs to turn its own failures into it ([`JobError`]), so it
+/// never depends on the error type above it, and callers' closures need no annotations.
+pub struct Writer<E> {
     tx: mpsc::Sender<Job>,
+    error: PhantomData<fn() -> E>,
 }
 
-impl Writer {
+impl<E> Clone for Writer<E> {
+    fn clone(&self) -> Self {
+        Writer {
+            tx: self.tx.clone(),
+            error: PhantomData,
+        }
+    }
+}
+
+impl<E: JobError> Writer<E> {
     /// Starts the writer thread on its own connection. `on_commit` receives the topics (changed
     /// pauses, woken workspaces) of each committed batch.
     pub fn start(
         conn: Connection,
         base_url: String,
         on_commit: OnCommit,
-    ) -> (Writer, std::thread::JoinHandle<()>) {
+    ) -> (Writer<E>, std::thread::JoinHandle<()>) {
         if let Err(e) = configure_writer(&conn) {
             tracing::warn!(error = %e, "cannot configure the writer connection");
         }
@@ -82,7 +94,11 @@ impl Writer {
             .name("holdpoint-writer".into())
             .spawn(move || writer_loop(conn, &base_url, rx, on_commit))
             .expect("spawn writer thread");
-        (Writer { tx }, handle)
+        let writer = Writer {
+            tx,
+            error: PhantomData,
+        };
+        (writer, handle)
     }
 
     /// A handle that does not keep the writer alive: background threads tied to it stop once
@@ -91,13 +107,10 @@ impl Writer {
         self.tx.downgrade()
     }
 
-    /// Runs `f` in the writer's transaction and answers once it is committed. The error type
-    /// is the caller's (the app's `AppError`): the database only needs to turn its own failures
-    /// into it.
-    pub async fn run<T, E, F>(&self, f: F) -> Result<T, E>
+    /// Runs `f` in the writer's transaction and answers once it is committed.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        E: JobError,
         F: FnOnce(&mut WriteCtx<'_>) -> Result<T, E> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
@@ -112,9 +125,8 @@ impl Writer {
     }
 
     /// Queues a job whose outcome nobody waits for (e.g. a last-used timestamp).
-    pub fn spawn<E, F>(&self, f: F)
+    pub fn spawn<F>(&self, f: F)
     where
-        E: JobError,
         F: FnOnce(&mut WriteCtx<'_>) -> Result<(), E> + Send + 'static,
     {
         let (reply, _) = oneshot::channel();
@@ -274,7 +286,7 @@ mod tests {
     use crate::db::open;
     use crate::error::{AppError, AppResult};
 
-    fn writer() -> (Writer, tempfile::TempDir) {
+    fn writer() -> (Writer<AppError>, tempfile::TempDir) {
         let dir = tempfile::TempDir::new().unwrap();
         let conn = open(&dir.path().join("t.db"), Synchronous::Normal).unwrap();
         conn.execute_batch("CREATE TABLE t (v INTEGER)").unwrap();
@@ -287,8 +299,7 @@ mod tests {
     #[tokio::test]
     async fn a_failing_job_rolls_back_only_itself() {
         let (w, _dir) = writer();
-        let ok =
-            w.run(|ctx| -> AppResult<_> { Ok(ctx.conn.execute("INSERT INTO t VALUES (1)", [])?) });
+        let ok = w.run(|ctx| Ok(ctx.conn.execute("INSERT INTO t VALUES (1)", [])?));
         let bad = w.run(|ctx| {
             ctx.conn.execute("INSERT INTO t VALUES (2)", [])?;
             Err::<(), _>(AppError::BadRequest("no".into()))
@@ -296,7 +307,7 @@ mod tests {
         let (ok, bad) = tokio::join!(ok, bad);
         assert!(ok.is_ok() && bad.is_err());
         let rows: Vec<i64> = w
-            .run(|ctx| -> AppResult<_> {
+            .run(|ctx| {
                 let mut s = ctx.conn.prepare("SELECT v FROM t")?;
                 let v = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
                 Ok(v)
@@ -312,7 +323,7 @@ mod tests {
         let panicked = w.run(|_ctx| -> AppResult<()> { panic!("boom") }).await;
         assert!(matches!(panicked, Err(AppError::Unavailable(_))));
         let after = w
-            .run(|ctx| -> AppResult<_> { Ok(ctx.conn.execute("INSERT INTO t VALUES (3)", [])?) })
+            .run(|ctx| Ok(ctx.conn.execute("INSERT INTO t VALUES (3)", [])?))
             .await;
         assert_eq!(after.unwrap(), 1);
     }

@@ -83,7 +83,7 @@ pub fn load(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
         let hash = session.token_hash;
         state
             .writer
-            .spawn(move |ctx| -> AppResult<()> { Ok(sessions::touch(ctx.conn, &hash, now)?) });
+            .spawn(move |ctx| Ok(sessions::touch(ctx.conn, &hash, now)?));
     }
     Ok(Some(SignedIn { session, token }))
 }

@@ -9,8 +9,7 @@ use crate::helpers::TestApp;
 /// last use) is committed: the writer runs its jobs in order, so an empty job queued now
 /// finishes after them.
 pub async fn flush_writer(app: &TestApp) {
-    let done: holdpoint::error::AppResult<()> = app.app_state.writer.run(|_| Ok(())).await;
-    done.unwrap();
+    app.app_state.writer.run(|_| Ok(())).await.unwrap();
 }
 
 /// Wakes the outbox dispatcher and returns once it has nothing left to do at the manual

@@ -9,7 +9,7 @@ use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use crate::domain::api_keys::{self, AuthKey};
 use crate::domain::scopes::{KeyScope, Scopes};
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::http::AppState;
 
 /// `last_used_at` is written at most once a minute per key: a read must not become a write.
@@ -124,7 +124,7 @@ pub(in crate::http) fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppErr
         let id = key.id;
         state
             .writer
-            .spawn(move |ctx| -> AppResult<()> { Ok(api_keys::touch(ctx.conn, id, now)?) });
+            .spawn(move |ctx| Ok(api_keys::touch(ctx.conn, id, now)?));
     }
     Ok(key)
 }

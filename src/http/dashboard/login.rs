@@ -12,7 +12,7 @@ use crate::app;
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::{sessions, users};
-use crate::error::{AppError, AppResult, PageError};
+use crate::error::{AppError, PageError};
 use crate::http::{page_limit, State};
 use crate::rate_limit::PageGroup;
 
@@ -172,7 +172,7 @@ pub async fn logout(
         );
         state
             .writer
-            .run(move |ctx| -> AppResult<()> {
+            .run(move |ctx| {
                 sessions::revoke(ctx.conn, &hash)?;
                 audit::record(
                     ctx.conn,

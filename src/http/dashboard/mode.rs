@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::forms::{post_only, CsrfForm};
 use super::layout::{is_local_path, redirect_with};
 use crate::domain::sessions;
-use crate::error::{AppError, AppResult, PageError};
+use crate::error::{AppError, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -41,7 +41,7 @@ pub async fn switch(
     let hash = signed.session.token_hash;
     state
         .writer
-        .run(move |ctx| -> AppResult<()> { Ok(sessions::set_test_mode(ctx.conn, &hash, on)?) })
+        .run(move |ctx| Ok(sessions::set_test_mode(ctx.conn, &hash, on)?))
         .await?;
     let back = match is_local_path(&form.back) {
         true => form.back.as_str(),

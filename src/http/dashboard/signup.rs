@@ -14,7 +14,7 @@ use super::session::{self, session_cookie};
 use crate::app;
 use crate::domain::invites::{self, Invite};
 use crate::domain::users;
-use crate::error::{AppResult, PageError};
+use crate::error::PageError;
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -153,7 +153,7 @@ async fn accept(
     let now = state.now();
     let done = state
         .writer
-        .run(move |ctx| -> AppResult<_> {
+        .run(move |ctx| {
             let user = match invites::accept(ctx.conn, now, &token, &name, &hash)? {
                 Invite::Open(user) => user,
                 other => return Ok(Err(other)),
