@@ -52,14 +52,20 @@ fn workspace(
         }
         WorkspaceCommand::SetPlan { workspace_id, plan } => {
             db::with_transaction(conn, |ctx| {
-                workspaces::set_plan(ctx.conn, now, Actor::Cli, WorkspaceId(workspace_id), &plan)
+                workspaces::set_billing_plan(
+                    ctx.conn,
+                    now,
+                    Actor::Cli,
+                    WorkspaceId(workspace_id),
+                    &plan,
+                )
             })?;
             eprintln!("workspace {workspace_id} is now on the {plan} plan");
         }
         WorkspaceCommand::List => {
             println!("{:<6} {:<10} NAME", "ID", "PLAN");
             for ws in workspaces::list(conn)? {
-                println!("{:<6} {:<10} {}", ws.id, ws.plan_id, ws.name);
+                println!("{:<6} {:<10} {}", ws.id, ws.billing_plan_id, ws.name);
             }
         }
     }

@@ -178,7 +178,7 @@ pub enum Command {
 }
 
 /// The plans migration 0001 defines (a test checks they agree).
-pub const PLANS: [&str; 3] = ["free", "starter", "pro"];
+pub const BILLING_PLANS: [&str; 3] = ["free", "starter", "pro"];
 
 #[derive(Debug, Subcommand)]
 pub enum WorkspaceCommand {
@@ -187,7 +187,7 @@ pub enum WorkspaceCommand {
         /// The workspace's name (1 to 200 characters).
         name: String,
         /// Its plan: free (50 pauses a month, 1 approver), starter (500, 3) or pro (unlimited).
-        #[arg(long, default_value = "free", value_parser = PLANS)]
+        #[arg(long, default_value = "free", value_parser = BILLING_PLANS)]
         plan: String,
     },
     /// Move a workspace to another plan; takes effect at once.
@@ -195,7 +195,7 @@ pub enum WorkspaceCommand {
         /// The workspace's id (the ID column of `holdpoint workspace list`).
         workspace_id: i64,
         /// The new plan: free (50 pauses a month, 1 approver), starter (500, 3) or pro (unlimited).
-        #[arg(value_parser = PLANS)]
+        #[arg(value_parser = BILLING_PLANS)]
         plan: String,
     },
     /// List workspaces.

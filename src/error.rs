@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::wire::{ProblemBody, ProblemType};
 
+mod db;
 mod domain;
 
 #[derive(Debug, thiserror::Error)]

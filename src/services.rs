@@ -15,7 +15,7 @@ use crate::waiters::Waiters;
 #[derive(Clone)]
 pub struct Services {
     pub pool: Pool,
-    pub writer: Writer,
+    pub writer: Writer<AppError>,
     pub waiters: Arc<Waiters>,
     pub settings: Arc<Settings>,
     pub clock: Arc<dyn Clock>,

@@ -41,7 +41,7 @@ pub fn run(conn: &mut Connection, now: Millis, cmd: UserCommand) -> anyhow::Resu
             let (user, token) = db::with_transaction(conn, |ctx| {
                 let user = user_admin::get_any(ctx.conn, UserId(user_id))?;
                 let token = password_resets::issue_by_cli(ctx.conn, now, &user)?;
-                Ok((user, token))
+                Ok::<_, crate::error::AppError>((user, token))
             })?;
             let base = public_url.as_str().trim_end_matches('/');
             println!("{base}/reset-password/{token}");

@@ -19,8 +19,8 @@ pub struct LimitArgs {
     #[arg(long, env = "HOLDPOINT_MAX_WAITERS", default_value_t = 20_000,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_waiters: u64,
-    /// Most long-polls one API key may have parked at once (default: all of `--max-waiters`);
-    /// past it that key's long-polls get 503 + Retry-After while other keys go on.
+    /// Most long-polls one API key may have parked at once (default: a tenth of `--max-waiters`,
+    /// at least 100); past it that key's long-polls get 503 + Retry-After while other keys go on.
     #[arg(long, env = "HOLDPOINT_MAX_WAITERS_PER_KEY",
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_waiters_per_key: Option<u64>,
@@ -53,6 +53,13 @@ pub struct LimitArgs {
 /// can park every long-poll slot and still send its other requests.
 const DEFAULT_CONNECTIONS_OVER_WAITERS: u64 = 1000;
 
+/// The per-key share of the long-poll cap when none is given: a tenth, so one key cannot take
+/// every slot from the others, but never under 100 (a small fleet on a small cap still works)
+/// and never over the cap itself.
+fn default_waiters_per_key(max_waiters: u64) -> u64 {
+    max_waiters.min((max_waiters / 10).max(100))
+}
+
 /// The resolved [`LimitArgs`].
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -81,8 +88,8 @@ impl Limits {
             max_waiters: a.max_waiters as usize,
             max_waiters_per_key: a
                 .max_waiters_per_key
-                .map_or(a.max_waiters, |n| n.min(a.max_waiters))
-                as usize,
+                .unwrap_or_else(|| default_waiters_per_key(a.max_waiters))
+                .min(a.max_waiters) as usize,
             max_connections_per_ip: a
                 .max_connections_per_ip
                 .unwrap_or(a.max_waiters + DEFAULT_CONNECTIONS_OVER_WAITERS)
@@ -102,7 +109,7 @@ impl Limits {
             header_timeout: std::time::Duration::from_secs(10),
             body_timeout: std::time::Duration::from_secs(10),
             max_waiters: 20_000,
-            max_waiters_per_key: 20_000,
+            max_waiters_per_key: 2_000,
             max_connections_per_ip: 0,
             trusted_proxies: Vec::new(),
             key_rate: 0,
@@ -130,11 +137,43 @@ mod tests {
     }
 
     #[test]
-    fn by_default_one_key_may_take_every_waiter_slot_and_one_address_more_connections_than_that() {
+    fn by_default_one_address_may_open_more_connections_than_the_waiter_cap() {
         let l = limits(&["--max-waiters", "500"]);
-        assert_eq!(l.max_waiters_per_key, 500);
         assert_eq!(l.max_connections_per_ip, 1500);
         assert!(l.trusted_proxies.is_empty());
+    }
+
+    fn per_key(max_waiters: &str) -> usize {
+        limits(&["--max-waiters", max_waiters]).max_waiters_per_key
+    }
+
+    #[test]
+    fn by_default_one_key_may_take_a_tenth_of_the_waiter_slots_but_at_least_100() {
+        assert_eq!(
+            limits(&[]).max_waiters_per_key,
+            2_000,
+            "of the default 20,000"
+        );
+        // Where a tenth takes over from the floor of 100.
+        assert_eq!(per_key("1000"), 100);
+        assert_eq!(per_key("1010"), 101);
+        assert_eq!(per_key("999"), 100);
+        // Never more than the whole cap.
+        assert_eq!(per_key("100"), 100);
+        assert_eq!(per_key("99"), 99);
+        assert_eq!(per_key("1"), 1);
+        assert_eq!(per_key("1000000"), 100_000);
+    }
+
+    #[test]
+    fn an_explicit_per_key_share_stays_as_given_up_to_the_cap() {
+        let given = |n: &str| {
+            let args = ["--max-waiters", "20000", "--max-waiters-per-key", n];
+            limits(&args).max_waiters_per_key
+        };
+        assert_eq!(given("20000"), 20_000, "the whole cap, as before");
+        assert_eq!(given("20001"), 20_000);
+        assert_eq!(given("1"), 1);
     }
 
     #[test]

@@ -14,8 +14,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use rusqlite::ffi;
 
-use crate::error::AppError;
-
 static STORAGE_FULL: AtomicBool = AtomicBool::new(false);
 static DAMAGED: AtomicBool = AtomicBool::new(false);
 
@@ -73,20 +71,28 @@ pub fn note(fault: Fault, cause: &dyn std::fmt::Display) {
     }
 }
 
-impl From<rusqlite::Error> for AppError {
-    fn from(e: rusqlite::Error) -> Self {
-        match classify(&e) {
-            Some(Fault::StorageFull) => {
-                note(Fault::StorageFull, &e);
-                AppError::StorageFull
-            }
-            Some(Fault::Damaged) => {
-                note(Fault::Damaged, &e);
-                AppError::Db(e)
-            }
-            None => AppError::Db(e),
-        }
-    }
+/// Why a write was not done, as the database layer knows it. How each reads to a client is
+/// `crate::error`'s to say (the database does not know about HTTP).
+#[derive(Debug)]
+pub enum WriteError {
+    /// The writer thread has stopped (shutdown).
+    Stopped,
+    /// The job was dropped before its batch committed: safe to retry.
+    NotCompleted,
+    /// The batch's transaction could not begin.
+    NotAccepting,
+    /// The disk refuses writes (see [`Fault::StorageFull`]).
+    StorageFull,
+    /// COMMIT failed for another reason (logged where it happened).
+    CommitFailed(String),
+}
+
+/// What a database error means for the request beyond itself: `Some` when the disk or the file
+/// is at fault (recorded and logged once per change, see [`note`]).
+pub fn fault_of(e: &rusqlite::Error) -> Option<Fault> {
+    let fault = classify(e)?;
+    note(fault, e);
+    Some(fault)
 }
 
 /// Why a writer batch did not commit, told to each of its jobs' callers.
@@ -117,11 +123,11 @@ impl Failure {
         }
     }
 
-    pub fn into_error(self) -> AppError {
+    pub fn into_error(self) -> WriteError {
         if self.full {
-            AppError::StorageFull
+            WriteError::StorageFull
         } else {
-            AppError::Internal(anyhow::anyhow!("commit failed: {}", self.text))
+            WriteError::CommitFailed(self.text)
         }
     }
 }

@@ -22,7 +22,8 @@ pub mod check;
 pub mod health;
 mod writer;
 
-pub use writer::{with_transaction, OnCommit, WriteCtx, Writer, MAX_BATCH};
+pub use health::WriteError;
+pub use writer::{with_transaction, JobError, OnCommit, WriteCtx, Writer, MAX_BATCH};
 
 pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
@@ -126,7 +127,11 @@ const WRITER_AUTOCHECKPOINT: u32 = 16_384;
 /// fsyncs the database file, and done inside a commit it stalled every write in the batch.
 /// A PASSIVE checkpoint from another connection runs beside the writer without blocking it.
 /// It stops once `writer` (every clone of it) is gone.
-pub fn start_checkpointer(path: &Path, sync: Synchronous, writer: &Writer) -> anyhow::Result<()> {
+pub fn start_checkpointer<E: JobError>(
+    path: &Path,
+    sync: Synchronous,
+    writer: &Writer<E>,
+) -> anyhow::Result<()> {
     let conn = open(path, sync)?;
     let alive = writer.downgrade();
     std::thread::Builder::new()

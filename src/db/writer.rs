@@ -4,6 +4,7 @@
 //! failure rolls back only that job. Replies are sent only after COMMIT returns: an answered
 //! write is a durable write.
 
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,9 +12,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use super::configure_writer;
-use super::health::{self, Failure};
-use crate::domain::ids::PauseId;
-use crate::error::{AppError, AppResult};
+use super::health::{self, Failure, WriteError};
 use crate::waiters::Topic;
 
 /// Jobs per transaction at most; measured to give ~39k commits/s on 2 cores.
@@ -47,10 +46,6 @@ impl<'a> WriteCtx<'a> {
         self.outbox = true;
     }
 
-    pub fn pause_changed(&mut self, pause_id: PauseId) {
-        self.changed.push(Topic::Pause(pause_id));
-    }
-
     /// Wakes `topic`'s waiters once this transaction commits (e.g. a whole workspace's).
     pub fn wake(&mut self, topic: Topic) {
         self.changed.push(topic);
@@ -66,20 +61,31 @@ type Job = Box<dyn FnOnce(Option<&mut WriteCtx<'_>>) -> Completion + Send>;
 /// Called after each commit with the topics it woke and whether it queued messages.
 pub type OnCommit = Arc<dyn Fn(&[Topic], bool) + Send + Sync>;
 
-/// Handle to the writer thread; cheap to clone.
-#[derive(Clone)]
-pub struct Writer {
+/// Handle to the writer thread; cheap to clone. `E` is the error every job returns, the app's
+/// `AppError`: the database only needs to turn its own failures into it ([`JobError`]), so it
+/// never depends on the error type above it, and callers' closures need no annotations.
+pub struct Writer<E> {
     tx: mpsc::Sender<Job>,
+    error: PhantomData<fn() -> E>,
 }
 
-impl Writer {
+impl<E> Clone for Writer<E> {
+    fn clone(&self) -> Self {
+        Writer {
+            tx: self.tx.clone(),
+            error: PhantomData,
+        }
+    }
+}
+
+impl<E: JobError> Writer<E> {
     /// Starts the writer thread on its own connection. `on_commit` receives the topics (changed
     /// pauses, woken workspaces) of each committed batch.
     pub fn start(
         conn: Connection,
         base_url: String,
         on_commit: OnCommit,
-    ) -> (Writer, std::thread::JoinHandle<()>) {
+    ) -> (Writer<E>, std::thread::JoinHandle<()>) {
         if let Err(e) = configure_writer(&conn) {
             tracing::warn!(error = %e, "cannot configure the writer connection");
         }
@@ -88,7 +94,11 @@ impl Writer {
             .name("holdpoint-writer".into())
             .spawn(move || writer_loop(conn, &base_url, rx, on_commit))
             .expect("spawn writer thread");
-        (Writer { tx }, handle)
+        let writer = Writer {
+            tx,
+            error: PhantomData,
+        };
+        (writer, handle)
     }
 
     /// A handle that does not keep the writer alive: background threads tied to it stop once
@@ -98,26 +108,26 @@ impl Writer {
     }
 
     /// Runs `f` in the writer's transaction and answers once it is committed.
-    pub async fn run<T, F>(&self, f: F) -> AppResult<T>
+    pub async fn run<T, F>(&self, f: F) -> Result<T, E>
     where
         T: Send + 'static,
-        F: FnOnce(&mut WriteCtx<'_>) -> AppResult<T> + Send + 'static,
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<T, E> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move |ctx| run_job(ctx, f, reply));
         self.tx
             .send(job)
             .await
-            .map_err(|_| AppError::Unavailable("the database writer has stopped".into()))?;
-        answer.await.map_err(|_| {
-            AppError::Unavailable("the write was not completed; it is safe to retry".into())
-        })?
+            .map_err(|_| E::from(WriteError::Stopped))?;
+        answer
+            .await
+            .map_err(|_| E::from(WriteError::NotCompleted))?
     }
 
     /// Queues a job whose outcome nobody waits for (e.g. a last-used timestamp).
     pub fn spawn<F>(&self, f: F)
     where
-        F: FnOnce(&mut WriteCtx<'_>) -> AppResult<()> + Send + 'static,
+        F: FnOnce(&mut WriteCtx<'_>) -> Result<(), E> + Send + 'static,
     {
         let (reply, _) = oneshot::channel();
         let job: Job = Box::new(move |ctx| run_job(ctx, f, reply));
@@ -127,34 +137,38 @@ impl Writer {
     }
 }
 
-fn run_job<T, F>(
+/// An error a write job may return: the writer's own failures and SQLite's turn into it.
+pub trait JobError: From<WriteError> + From<rusqlite::Error> + Send + 'static {}
+
+impl<E: From<WriteError> + From<rusqlite::Error> + Send + 'static> JobError for E {}
+
+fn run_job<T, E, F>(
     ctx: Option<&mut WriteCtx<'_>>,
     f: F,
-    reply: oneshot::Sender<AppResult<T>>,
+    reply: oneshot::Sender<Result<T, E>>,
 ) -> Completion
 where
     T: Send + 'static,
-    F: FnOnce(&mut WriteCtx<'_>) -> AppResult<T>,
+    E: JobError,
+    F: FnOnce(&mut WriteCtx<'_>) -> Result<T, E>,
 {
     let result = match ctx {
-        None => Err(AppError::Unavailable(
-            "the database is not accepting writes".into(),
-        )),
+        None => Err(E::from(WriteError::NotAccepting)),
         Some(ctx) => in_savepoint(ctx, f),
     };
     Box::new(move |commit| {
         let out = match commit {
             Ok(()) => result,
-            Err(failure) => Err(failure.into_error()),
+            Err(failure) => Err(E::from(failure.into_error())),
         };
         let _ = reply.send(out);
     })
 }
 
-fn in_savepoint<T>(
+fn in_savepoint<T, E: JobError>(
     ctx: &mut WriteCtx<'_>,
-    f: impl FnOnce(&mut WriteCtx<'_>) -> AppResult<T>,
-) -> AppResult<T> {
+    f: impl FnOnce(&mut WriteCtx<'_>) -> Result<T, E>,
+) -> Result<T, E> {
     // Cached statements: parsing these three on every job showed up in the writer's profile.
     ctx.conn.prepare_cached("SAVEPOINT job")?.execute([])?;
     let (changed_before, outbox_before) = (ctx.changed.len(), ctx.outbox);
@@ -252,10 +266,10 @@ fn begin_immediate(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Runs `f` in a `BEGIN IMMEDIATE` transaction on a plain connection: used by the CLI, which
 /// may run beside a live server (WAL and busy_timeout make that safe).
-pub fn with_transaction<T>(
+pub fn with_transaction<T, E: JobError>(
     conn: &mut Connection,
-    f: impl FnOnce(&mut WriteCtx<'_>) -> AppResult<T>,
-) -> AppResult<T> {
+    f: impl FnOnce(&mut WriteCtx<'_>) -> Result<T, E>,
+) -> Result<T, E> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let out = {
         let mut ctx = WriteCtx::new(&tx);
@@ -270,8 +284,9 @@ mod tests {
     use super::*;
     use crate::config::Synchronous;
     use crate::db::open;
+    use crate::error::{AppError, AppResult};
 
-    fn writer() -> (Writer, tempfile::TempDir) {
+    fn writer() -> (Writer<AppError>, tempfile::TempDir) {
         let dir = tempfile::TempDir::new().unwrap();
         let conn = open(&dir.path().join("t.db"), Synchronous::Normal).unwrap();
         conn.execute_batch("CREATE TABLE t (v INTEGER)").unwrap();

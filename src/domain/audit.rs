@@ -117,7 +117,7 @@ pub const KNOWN_EVENTS: &[EventType] = &[
     EventType::UserAdded,
     EventType::UserNotificationsChanged,
     EventType::WorkspaceCreated,
-    EventType::WorkspacePlanChanged,
+    EventType::WorkspaceBillingPlanChanged,
     EventType::WorkspaceSettingsChanged,
     EventType::AgentPaused,
     EventType::AgentResumed,

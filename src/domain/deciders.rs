@@ -1,7 +1,7 @@
-//! Who is deciding a pause, as read inside the deciding transaction, and the separation of
-//! duties between API keys: a key never decides a pause it created itself (a test key deciding
-//! its own test pauses is the one exception, so agent developers can script both sides of a
-//! test), and live and test never meet.
+//! Who is deciding a pause, as read inside the deciding transaction ([`ActiveResponder`]), and
+//! the separation of duties between API keys: a key never decides a pause it created itself (a
+//! test key deciding its own test pauses is the one exception, so agent developers can script
+//! both sides of a test), and live and test never meet.
 
 use rusqlite::Connection;
 
@@ -14,15 +14,16 @@ use super::scopes::KeyScope;
 use super::users;
 use crate::error::AppResult;
 
-/// The responder as it stands in the transaction: a person or a key of `workspace_id`.
+/// The responder as it stands in the transaction: a person whose account is enabled, or a key
+/// not revoked, of `workspace_id`.
 #[derive(Debug, Clone, Copy)]
-pub struct Who {
+pub struct ActiveResponder {
     pub workspace_id: WorkspaceId,
     pub user_id: Option<UserId>,
     pub key: Option<AuthKey>,
 }
 
-impl Who {
+impl ActiveResponder {
     pub fn actor(&self) -> Actor {
         match (self.user_id, self.key) {
             (Some(id), _) => Actor::User(id),
@@ -33,22 +34,27 @@ impl Who {
 }
 
 /// Reads the responder; a disabled account or a revoked key is None (nothing is recorded).
-pub fn who(conn: &Connection, responder: Responder) -> AppResult<Option<Who>> {
+pub fn active_responder(
+    conn: &Connection,
+    responder: Responder,
+) -> AppResult<Option<ActiveResponder>> {
     Ok(match responder {
         Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => {
             users::get(conn, user_id)?
                 .filter(|u| !u.disabled)
-                .map(|u| Who {
+                .map(|u| ActiveResponder {
                     workspace_id: u.workspace_id,
                     user_id: Some(u.id),
                     key: None,
                 })
         }
-        Responder::ApiKey { key_id } => api_keys::live_by_id(conn, key_id)?.map(|k| Who {
-            workspace_id: k.workspace_id,
-            user_id: None,
-            key: Some(k),
-        }),
+        Responder::ApiKey { key_id } => {
+            api_keys::live_by_id(conn, key_id)?.map(|k| ActiveResponder {
+                workspace_id: k.workspace_id,
+                user_id: None,
+                key: Some(k),
+            })
+        }
     })
 }
 

@@ -11,7 +11,7 @@ pub enum DomainError {
     /// The plan's monthly pause quota is used up, as of `at`, until `resets_at`.
     QuotaExceeded {
         workspace_id: WorkspaceId,
-        plan: String,
+        billing_plan: String,
         limit: i64,
         at: Millis,
         resets_at: Millis,
@@ -19,7 +19,7 @@ pub enum DomainError {
     /// The workspace already has as many active approvers as its plan allows.
     ApproverLimit {
         workspace_id: WorkspaceId,
-        plan: String,
+        billing_plan: String,
         max: i64,
     },
 }

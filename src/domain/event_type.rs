@@ -41,7 +41,7 @@ sql_enum! {
         WebhookResent => "webhook.resent",
         WebhookTestEventsChanged => "webhook.test_events_changed",
         WorkspaceCreated => "workspace.created",
-        WorkspacePlanChanged => "workspace.plan_changed",
+        WorkspaceBillingPlanChanged => "workspace.plan_changed",
         WorkspaceSettingsChanged => "workspace.settings_changed",
         AgentPaused => "agent.paused",
         AgentResumed => "agent.resumed",

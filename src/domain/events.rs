@@ -3,12 +3,31 @@
 
 use super::audit::{self, Entry};
 use super::event_type::EventType;
-use super::outbox::{self, Channel, NewMessage};
+use super::outbox::{self, Channel, NewMessage, Payload};
 use super::pauses::Pause;
 use super::{notifications, webhooks, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
-use crate::wire::{slack, EventBody};
+
+/// A pause event as a webhook receiver hears of it: which event, when, and the pause as it then
+/// stands (its URLs made from `base_url`). Rendered by `crate::wire::events`.
+pub struct PauseEvent<'a> {
+    pub event: EventType,
+    pub at: Millis,
+    pub pause: &'a Pause,
+    pub base_url: &'a str,
+}
+
+/// What a workspace's Slack channel hears of a pause: the request when it is created (with a
+/// link to its page), one follow-up line for anything later. Rendered by `crate::wire::events`.
+pub enum SlackNote<'a> {
+    Created { pause: &'a Pause, base_url: &'a str },
+    FollowUp { pause: &'a Pause, at: Millis },
+}
+
+fn render(description: &impl Payload) -> AppResult<String> {
+    Ok(description.payload().map_err(anyhow::Error::from)?)
+}
 
 /// Records `entry` (whose `event` is e.g. `pause.approved`) for `pause`, as it now stands, and
 /// queues its notifications: workspace endpoints that subscribe to the event, the pause's own
@@ -43,7 +62,12 @@ pub fn pause_event(
     let body = if targets.is_empty() {
         String::new()
     } else {
-        EventBody::render(ctx.base_url, now, pause, event).map_err(anyhow::Error::from)?
+        render(&PauseEvent {
+            event,
+            at: now,
+            pause,
+            base_url: ctx.base_url,
+        })?
     };
     for (target, endpoint_id) in &targets {
         let message = NewMessage {
@@ -98,10 +122,13 @@ fn queue_slack(
     let Some(url) = workspaces::get(ctx.conn, pause.workspace_id)?.slack_webhook_url else {
         return Ok(());
     };
-    let payload = match event {
-        EventType::PauseCreated => slack::pause_created(ctx.base_url, pause),
-        _ => slack::pause_decided(pause, now),
-    };
+    let payload = render(&match event {
+        EventType::PauseCreated => SlackNote::Created {
+            pause,
+            base_url: ctx.base_url,
+        },
+        _ => SlackNote::FollowUp { pause, at: now },
+    })?;
     let message = NewMessage {
         workspace_id: pause.workspace_id,
         channel: Channel::Slack,

@@ -13,6 +13,7 @@ use super::timers::{self, TimerKind};
 use super::Millis;
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};
+use crate::waiters::Topic;
 
 /// What one batch of the sweep did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -55,7 +56,7 @@ pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<
         events::pause_event(ctx, now, &pause, entry)?;
         super::agents::expiry::on_expired(ctx, now, &pause)?;
         super::agents::expiry::queue_emails(ctx, now, &pause)?;
-        ctx.pause_changed(t.pause_id);
+        ctx.wake(Topic::Pause(t.pause_id));
         expired += 1;
     }
     Ok(Swept {

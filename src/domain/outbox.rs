@@ -37,6 +37,14 @@ sql_enum! {
     }
 }
 
+/// An event described in the domain's own terms, to be queued. How it reads to its receiver
+/// (the JSON a webhook endpoint or Slack gets) is `crate::wire`'s to say: `wire::events`
+/// implements this for each description, so the domain never builds wire types.
+pub trait Payload {
+    /// The text the outbox row carries, rendered as the event stands now.
+    fn payload(&self) -> serde_json::Result<String>;
+}
+
 pub struct NewMessage<'a> {
     pub workspace_id: WorkspaceId,
     pub channel: Channel,
@@ -169,7 +177,7 @@ pub fn get(conn: &Connection, id: i64) -> AppResult<Option<Message>> {
 
 /// What one delivery attempt came to.
 #[derive(Debug, Clone)]
-pub enum Outcome {
+pub enum AttemptResult {
     Delivered {
         status: Option<u16>,
     },
@@ -196,14 +204,14 @@ pub fn record_attempt(
     conn: &Connection,
     now: Millis,
     msg: &Message,
-    outcome: &Outcome,
+    outcome: &AttemptResult,
     duration_ms: i64,
 ) -> AppResult<DeliveryState> {
     let (label, status, error) = match outcome {
-        Outcome::Delivered { status } => ("delivered", *status, None),
-        Outcome::Failed { status, error, .. } => ("failed", *status, Some(error.as_str())),
-        Outcome::Unknown { error } => ("unknown", None, Some(error.as_str())),
-        Outcome::Skipped { note } => ("skipped", None, Some(note.as_str())),
+        AttemptResult::Delivered { status } => ("delivered", *status, None),
+        AttemptResult::Failed { status, error, .. } => ("failed", *status, Some(error.as_str())),
+        AttemptResult::Unknown { error } => ("unknown", None, Some(error.as_str())),
+        AttemptResult::Skipped { note } => ("skipped", None, Some(note.as_str())),
     };
     conn.prepare_cached(
         "INSERT INTO outbox_attempts (outbox_id, at, outcome, response_status, error, duration_ms)
@@ -212,11 +220,13 @@ pub fn record_attempt(
     .execute(params![msg.id, now, label, status, error, duration_ms])?;
     let attempts = msg.attempts + 1;
     let (state, next) = match outcome {
-        Outcome::Delivered { .. } | Outcome::Skipped { .. } => (DeliveryState::Delivered, now),
-        Outcome::Failed {
+        AttemptResult::Delivered { .. } | AttemptResult::Skipped { .. } => {
+            (DeliveryState::Delivered, now)
+        }
+        AttemptResult::Failed {
             permanent: true, ..
         } => (DeliveryState::Failed, now),
-        Outcome::Failed {
+        AttemptResult::Failed {
             retry_after: Some(secs),
             ..
         } if attempts <= RETRY_SCHEDULE.len() as i64 => (

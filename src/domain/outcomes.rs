@@ -19,6 +19,7 @@ use super::sql_enum::sql_enum;
 use super::{events, text, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
+use crate::waiters::Topic;
 
 /// The longest `detail` an agent may report, in characters.
 pub const MAX_DETAIL_CHARS: usize = 2000;
@@ -129,7 +130,7 @@ pub fn report(
         return Ok(Err(ReportError::AlreadyReported(Box::new(changed))));
     }
     events::pause_event(ctx, now, &changed, entry)?;
-    ctx.pause_changed(changed.id);
+    ctx.wake(Topic::Pause(changed.id));
     Ok(Ok(changed))
 }
 

@@ -23,6 +23,7 @@ pub use super::status::Status;
 use crate::db::WriteCtx;
 use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 use crate::error::{AppError, AppResult};
+use crate::waiters::Topic;
 
 #[derive(Debug, Clone)]
 pub struct Pause {
@@ -169,18 +170,18 @@ pub fn create(
     let ws = workspaces::get(conn, p.workspace_id)?;
     let mut quota = None;
     if !p.test {
-        let plan = workspaces::plan(conn, &ws.plan_id)?;
+        let billing_plan = workspaces::billing_plan(conn, &ws.billing_plan_id)?;
         let used = quotas::count_one(conn, ws.id, now)?;
         quota = Some(quotas::QuotaState {
-            limit: plan.monthly_pauses,
+            limit: billing_plan.monthly_pauses,
             used,
             reset_secs: quotas::secs_until_next_month(now),
             window_secs: quotas::month_window_secs(now),
         });
-        if let Some(limit) = plan.monthly_pauses.filter(|&limit| used > limit) {
+        if let Some(limit) = billing_plan.monthly_pauses.filter(|&limit| used > limit) {
             return Ok(Err(DomainError::QuotaExceeded {
                 workspace_id: ws.id,
-                plan: plan.id,
+                billing_plan: billing_plan.id,
                 limit,
                 at: now,
                 resets_at: quotas::next_month_start(now),
@@ -301,7 +302,7 @@ pub fn not_found(watch_id: &str) -> AppError {
 }
 
 /// What a compare-and-set change produced: the changed pause, or the pause as it already stood.
-pub enum Outcome {
+pub enum Transition {
     Changed(Pause),
     AlreadyFinal(Pause),
 }
@@ -312,7 +313,7 @@ pub fn cancel(
     now: Millis,
     key: &AuthKey,
     watch_id: &Uuid,
-) -> AppResult<Outcome> {
+) -> AppResult<Transition> {
     let entry = Entry {
         workspace_id: Some(key.workspace_id),
         actor: Actor::Key(key.id),
@@ -332,7 +333,7 @@ pub fn cancel_as(
     now: Millis,
     pause: &Pause,
     entry: Entry,
-) -> AppResult<Outcome> {
+) -> AppResult<Transition> {
     transition(ctx, now, pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = 'cancelled', decided_at = ?1, version = version + 1
@@ -351,15 +352,15 @@ pub(crate) fn transition(
     pause: &Pause,
     entry: Entry,
     update: impl FnOnce(&Connection, PauseId) -> rusqlite::Result<usize>,
-) -> AppResult<Outcome> {
+) -> AppResult<Transition> {
     let conn = ctx.conn;
     let gone = || not_found(&pause.watch_id.to_string());
     if update(conn, pause.id)? == 0 {
-        return Ok(Outcome::AlreadyFinal(pause.clone()));
+        return Ok(Transition::AlreadyFinal(pause.clone()));
     }
     super::timers::disarm_all(conn, pause.id)?;
     let changed = get_by_id(conn, pause.id)?.ok_or_else(gone)?;
     events::pause_event(ctx, now, &changed, entry)?;
-    ctx.pause_changed(pause.id);
-    Ok(Outcome::Changed(changed))
+    ctx.wake(Topic::Pause(pause.id));
+    Ok(Transition::Changed(changed))
 }

@@ -14,6 +14,7 @@ use super::pauses::{self, Pause, Status, SELECT};
 use super::Millis;
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};
+use crate::waiters::Topic;
 
 /// The largest plan, in bytes of UTF-8.
 pub const MAX_PLAN_BYTES: usize = 32 * 1024;
@@ -75,7 +76,7 @@ pub fn revisable(
     ctx.conn
         .prepare_cached("UPDATE pauses SET version = version + 1 WHERE id = ?1")?
         .execute(params![old.id])?;
-    ctx.pause_changed(old.id);
+    ctx.wake(Topic::Pause(old.id));
     Ok(old.id)
 }
 

@@ -91,9 +91,9 @@ pub fn state(
     now: Millis,
 ) -> crate::error::AppResult<QuotaState> {
     let ws = super::workspaces::get(conn, workspace_id)?;
-    let plan = super::workspaces::plan(conn, &ws.plan_id)?;
+    let billing_plan = super::workspaces::billing_plan(conn, &ws.billing_plan_id)?;
     Ok(QuotaState {
-        limit: plan.monthly_pauses,
+        limit: billing_plan.monthly_pauses,
         used: used(conn, workspace_id, now)?,
         reset_secs: secs_until_next_month(now),
         window_secs: month_window_secs(now),

@@ -11,8 +11,8 @@ use rusqlite::{params, Connection};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::deciders::{self, Who};
-use super::pauses::{self, Outcome, Pause, Status};
+use super::deciders::{self, ActiveResponder};
+use super::pauses::{self, Pause, Status, Transition};
 use super::questions::AnswerError;
 use super::scopes::KeyScope;
 use super::{approval_extras, text, workspaces, Millis};
@@ -129,7 +129,7 @@ pub fn respond(
     response: Response,
 ) -> AppResult<Result<Responded, RespondError>> {
     let conn = ctx.conn;
-    let Some(who) = deciders::who(conn, responder)? else {
+    let Some(who) = deciders::active_responder(conn, responder)? else {
         return Ok(Err(RespondError::NotPermitted));
     };
     let Some(pause) = pauses::get(conn, who.workspace_id, watch_id)? else {
@@ -173,8 +173,8 @@ pub fn respond(
         ])
     })?;
     let pause = match resolved {
-        Outcome::Changed(p) => p,
-        Outcome::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
+        Transition::Changed(p) => p,
+        Transition::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
     };
     let recorded = Recorded {
         kind: response.kind(),
@@ -199,7 +199,7 @@ struct Checked {
 fn check(
     conn: &Connection,
     now: Millis,
-    who: &deciders::Who,
+    who: &ActiveResponder,
     pause: &Pause,
     response: Response,
 ) -> AppResult<Result<Checked, RespondError>> {

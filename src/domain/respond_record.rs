@@ -4,14 +4,14 @@
 use rusqlite::{params, Connection};
 use serde_json::json;
 
-use super::{Pause, Responder, Response, Who};
+use super::{ActiveResponder, Pause, Responder, Response};
 use crate::domain::audit::Entry;
 use crate::domain::{decision_links, questions, Millis};
 use crate::error::AppResult;
 
 /// The decision's audit row: how it arrived, the reason, and a question's answers.
 pub(super) fn audit_entry(
-    who: &Who,
+    who: &ActiveResponder,
     responder: Responder,
     pause: &Pause,
     response: &Response,
@@ -41,7 +41,7 @@ pub(super) fn record(
     conn: &Connection,
     now: Millis,
     pause: &Pause,
-    who: &Who,
+    who: &ActiveResponder,
     responder: Responder,
     r: Recorded,
 ) -> AppResult<i64> {

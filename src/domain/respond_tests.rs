@@ -239,6 +239,6 @@ fn the_compare_and_set_refuses_a_response_to_a_pause_changed_since_it_was_read()
         )
     };
     let outcome = pauses::transition(&mut WriteCtx::new(&conn), NOW, &stale, entry, update);
-    assert!(matches!(outcome.unwrap(), Outcome::AlreadyFinal(_)));
+    assert!(matches!(outcome.unwrap(), Transition::AlreadyFinal(_)));
     assert_eq!(written(&conn, &stale).1, 2, "no audit row for the loser");
 }

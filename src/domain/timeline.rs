@@ -19,8 +19,9 @@ pub struct Event {
 }
 
 /// Decisions come from the pause's responses (one row each, see `respond`); the rest from its
-/// audit rows. A response sorts after audit rows of the same millisecond: a pause is decided
-/// after it was requested and viewed, even under a test's frozen clock.
+/// audit rows, less the decisions' own rows so each is told once. A response sorts after audit
+/// rows of the same millisecond: a pause is decided after it was requested and viewed, even
+/// under a test's frozen clock. Event names are bound (?4..?7) from `EventType`, never spelled.
 const FOR_PAUSE: &str = "
     SELECT at, event, actor_type, email, key_name, key_prefix, details FROM (
         SELECT a.at, 0 AS rank, a.id, a.event, a.actor_type, u.email, k.name AS key_name,
@@ -29,17 +30,26 @@ const FOR_PAUSE: &str = "
         LEFT JOIN users u ON a.actor_type = 'user' AND u.id = a.actor_id
         LEFT JOIN api_keys k ON a.actor_type = 'key' AND k.id = a.actor_id
         WHERE a.subject = ?1 AND a.workspace_id = ?2
-          AND a.event NOT IN ('pause.approved', 'pause.rejected', 'pause.answered')
+          AND a.event NOT IN (?4, ?5, ?6, ?7)
         UNION ALL
         SELECT r.created_at, 1, r.id,
-               CASE r.kind WHEN 'approve' THEN 'pause.approved' WHEN 'answer' THEN 'pause.answered'
-                   ELSE 'pause.rejected' END,
-               r.responder_type, u.email, NULL, NULL,
+               CASE r.kind WHEN 'approve' THEN ?4 WHEN 'reject' THEN ?5 WHEN 'answer' THEN ?6
+                   WHEN 'request_changes' THEN ?7 END,
+               r.responder_type, u.email, k.name, k.prefix,
                json_object('reason', r.reason, 'via', r.via)
         FROM pause_responses r
         LEFT JOIN users u ON u.id = r.user_id
+        LEFT JOIN api_keys k ON k.id = r.api_key_id
         WHERE r.pause_id = ?3
     ) ORDER BY at, rank, id";
+
+/// The events a response is told as, in the order `FOR_PAUSE` binds them.
+const DECISIONS: [EventType; 4] = [
+    EventType::PauseApproved,
+    EventType::PauseRejected,
+    EventType::PauseAnswered,
+    EventType::PauseChangesRequested,
+];
 
 pub fn for_pause(
     conn: &Connection,
@@ -48,7 +58,17 @@ pub fn for_pause(
     watch_id: &str,
 ) -> AppResult<Vec<Event>> {
     let mut stmt = conn.prepare_cached(FOR_PAUSE)?;
-    let rows = stmt.query_map(params![watch_id, workspace_id, pause_id], |r| {
+    let [approved, rejected, answered, changes] = DECISIONS;
+    let bound = params![
+        watch_id,
+        workspace_id,
+        pause_id,
+        approved,
+        rejected,
+        answered,
+        changes
+    ];
+    let rows = stmt.query_map(bound, |r| {
         let actor_type: String = r.get(2)?;
         let actor = match actor_type.as_str() {
             "user" => r

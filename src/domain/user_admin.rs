@@ -58,10 +58,10 @@ fn ensure_not_last_owner(conn: &Connection, target: &User, what: &str) -> AppRes
 /// can approve, so re-enabling a user needs room just like adding one.
 pub fn ensure_room(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<()> {
     let ws = workspaces::get(conn, workspace_id)?;
-    let plan = workspaces::plan(conn, &ws.plan_id)?;
-    match plan.max_approvers {
+    let billing_plan = workspaces::billing_plan(conn, &ws.billing_plan_id)?;
+    match billing_plan.max_approvers {
         Some(max) if active_count(conn, ws.id)? >= max => {
-            Err(workspaces::approver_limit_error(&plan, ws.id, max))
+            Err(workspaces::approver_limit_error(&billing_plan, ws.id, max))
         }
         _ => Ok(()),
     }

@@ -90,10 +90,10 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
         ));
     }
     let ws = workspaces::get(conn, u.workspace_id)?;
-    let plan = workspaces::plan(conn, &ws.plan_id)?;
-    if let Some(max) = plan.max_approvers {
+    let billing_plan = workspaces::billing_plan(conn, &ws.billing_plan_id)?;
+    if let Some(max) = billing_plan.max_approvers {
         if active_count(conn, ws.id)? >= max {
-            return Err(workspaces::approver_limit_error(&plan, ws.id, max));
+            return Err(workspaces::approver_limit_error(&billing_plan, ws.id, max));
         }
     }
     let taken: Option<i64> = conn

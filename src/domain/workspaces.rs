@@ -1,4 +1,5 @@
-//! Workspaces and the plans they are on.
+//! Workspaces and the billing plans they are on (the `plans` table: quotas and approver limits;
+//! not to be confused with a plan put up for review, see `domain::plans`).
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
@@ -14,7 +15,7 @@ use crate::error::{AppError, AppResult};
 pub struct Workspace {
     pub id: WorkspaceId,
     pub name: String,
-    pub plan_id: String,
+    pub billing_plan_id: String,
     pub default_timeout_secs: Option<i64>,
     pub reject_reason_required: bool,
     pub created_at: Millis,
@@ -25,17 +26,17 @@ pub struct Workspace {
 }
 
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub struct BillingPlan {
     pub id: String,
     /// None: unlimited.
     pub monthly_pauses: Option<i64>,
     pub max_approvers: Option<i64>,
 }
 
-pub fn plan(conn: &Connection, plan_id: &str) -> AppResult<Plan> {
+pub fn billing_plan(conn: &Connection, billing_plan_id: &str) -> AppResult<BillingPlan> {
     conn.prepare_cached("SELECT id, monthly_pauses, max_approvers FROM plans WHERE id = ?1")?
-        .query_row([plan_id], |r| {
-            Ok(Plan {
+        .query_row([billing_plan_id], |r| {
+            Ok(BillingPlan {
                 id: r.get(0)?,
                 monthly_pauses: r.get(1)?,
                 max_approvers: r.get(2)?,
@@ -43,15 +44,15 @@ pub fn plan(conn: &Connection, plan_id: &str) -> AppResult<Plan> {
         })
         .optional()?
         .ok_or_else(|| {
-            let known = plan_ids(conn).unwrap_or_default().join(", ");
+            let known = billing_plan_ids(conn).unwrap_or_default().join(", ");
             AppError::invalid(
                 "plan",
-                format!("unknown plan `{plan_id}`; known plans: {known}"),
+                format!("unknown plan `{billing_plan_id}`; known plans: {known}"),
             )
         })
 }
 
-pub fn plan_ids(conn: &Connection) -> AppResult<Vec<String>> {
+pub fn billing_plan_ids(conn: &Connection) -> AppResult<Vec<String>> {
     let mut stmt = conn
         .prepare_cached("SELECT id FROM plans ORDER BY monthly_pauses IS NULL, monthly_pauses")?;
     let ids = stmt
@@ -65,7 +66,7 @@ pub fn create(
     now: Millis,
     actor: Actor,
     name: &str,
-    plan_id: &str,
+    billing_plan_id: &str,
 ) -> AppResult<WorkspaceId> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 200 {
@@ -74,10 +75,10 @@ pub fn create(
             "a workspace name has 1 to 200 characters",
         ));
     }
-    plan(conn, plan_id)?;
+    billing_plan(conn, billing_plan_id)?;
     conn.execute(
         "INSERT INTO workspaces (name, plan_id, created_at) VALUES (?1, ?2, ?3)",
-        params![name, plan_id, now],
+        params![name, billing_plan_id, now],
     )?;
     let id = WorkspaceId(conn.last_insert_rowid());
     audit::record(
@@ -88,7 +89,7 @@ pub fn create(
             actor,
             event: EventType::WorkspaceCreated,
             subject: Some(id.to_string()),
-            details: Some(json!({ "name": name, "plan": plan_id })),
+            details: Some(json!({ "name": name, "plan": billing_plan_id })),
         },
     )?;
     Ok(id)
@@ -104,7 +105,7 @@ pub fn get(conn: &Connection, id: WorkspaceId) -> AppResult<Workspace> {
         Ok(Workspace {
             id: r.get(0)?,
             name: r.get(1)?,
-            plan_id: r.get(2)?,
+            billing_plan_id: r.get(2)?,
             default_timeout_secs: r.get(3)?,
             reject_reason_required: r.get(4)?,
             created_at: r.get(5)?,
@@ -124,18 +125,18 @@ pub fn list(conn: &Connection) -> AppResult<Vec<Workspace>> {
     ids.into_iter().map(|id| get(conn, id)).collect()
 }
 
-pub fn set_plan(
+pub fn set_billing_plan(
     conn: &Connection,
     now: Millis,
     actor: Actor,
     id: WorkspaceId,
-    plan_id: &str,
+    billing_plan_id: &str,
 ) -> AppResult<()> {
     let ws = get(conn, id)?;
-    plan(conn, plan_id)?;
+    billing_plan(conn, billing_plan_id)?;
     conn.execute(
         "UPDATE workspaces SET plan_id = ?1 WHERE id = ?2",
-        params![plan_id, id],
+        params![billing_plan_id, id],
     )?;
     audit::record(
         conn,
@@ -143,9 +144,9 @@ pub fn set_plan(
         Entry {
             workspace_id: Some(id),
             actor,
-            event: EventType::WorkspacePlanChanged,
+            event: EventType::WorkspaceBillingPlanChanged,
             subject: Some(id.to_string()),
-            details: Some(json!({ "from": ws.plan_id, "to": plan_id })),
+            details: Some(json!({ "from": ws.billing_plan_id, "to": billing_plan_id })),
         },
     )?;
     Ok(())
@@ -154,7 +155,7 @@ pub fn set_plan(
 /// The plan of the workspace a fresh install creates. A self-hoster runs Holdpoint for their own
 /// team, so quotas would only get in their way; the smaller plans are for operators who host
 /// workspaces for other teams (`workspace create --plan`). Existing installs keep their plan.
-pub const FIRST_RUN_PLAN: &str = "pro";
+pub const FIRST_RUN_BILLING_PLAN: &str = "pro";
 
 /// The default workspace (the first one), created on an empty database.
 pub fn ensure_default(conn: &Connection, now: Millis) -> AppResult<WorkspaceId> {
@@ -162,15 +163,19 @@ pub fn ensure_default(conn: &Connection, now: Millis) -> AppResult<WorkspaceId> 
         conn.query_row("SELECT min(id) FROM workspaces", [], |r| r.get(0))?;
     match first {
         Some(id) => Ok(id),
-        None => create(conn, now, Actor::System, "Default", FIRST_RUN_PLAN),
+        None => create(conn, now, Actor::System, "Default", FIRST_RUN_BILLING_PLAN),
     }
 }
 
 /// The refusal of one more approver than the plan allows (worded by `crate::error`).
-pub fn approver_limit_error(plan: &Plan, workspace_id: WorkspaceId, max: i64) -> AppError {
+pub fn approver_limit_error(
+    billing_plan: &BillingPlan,
+    workspace_id: WorkspaceId,
+    max: i64,
+) -> AppError {
     DomainError::ApproverLimit {
         workspace_id,
-        plan: plan.id.clone(),
+        billing_plan: billing_plan.id.clone(),
         max,
     }
     .into()

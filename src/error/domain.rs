@@ -10,28 +10,28 @@ impl From<DomainError> for AppError {
         match e {
             DomainError::QuotaExceeded {
                 workspace_id,
-                plan,
+                billing_plan,
                 limit,
                 at,
                 resets_at,
             } => AppError::QuotaExceeded {
                 detail: format!(
-                    "this workspace has used its {limit} pauses for this month on the {plan} \
+                    "this workspace has used its {limit} pauses for this month on the {billing_plan} \
                      plan; the quota resets at the start of next month (UTC), or {}",
-                    plan_change_hint(workspace_id)
+                    billing_plan_change_hint(workspace_id)
                 ),
                 at,
                 resets_at,
             },
             DomainError::ApproverLimit {
                 workspace_id,
-                plan,
+                billing_plan,
                 max,
             } => AppError::Forbidden(format!(
-                "the {plan} plan allows {max} approver{}; this workspace has reached it. \
+                "the {billing_plan} plan allows {max} approver{}; this workspace has reached it. \
                  Disable a user on the Users page, or {}",
                 if max == 1 { "" } else { "s" },
-                plan_change_hint(workspace_id)
+                billing_plan_change_hint(workspace_id)
             )),
         }
     }
@@ -39,7 +39,7 @@ impl From<DomainError> for AppError {
 
 /// How an operator lifts a plan limit, for the errors that hit one: people meeting a limit need
 /// the way out, not only the fact.
-fn plan_change_hint(workspace_id: WorkspaceId) -> String {
+fn billing_plan_change_hint(workspace_id: WorkspaceId) -> String {
     format!(
         "an operator moves the workspace to a larger plan with \
          `holdpoint workspace set-plan {workspace_id} pro` (plans: free, starter, pro)"
@@ -54,7 +54,7 @@ mod tests {
     fn an_approver_limit_reads_as_forbidden_with_the_way_out() {
         let e = AppError::from(DomainError::ApproverLimit {
             workspace_id: WorkspaceId(3),
-            plan: "free".into(),
+            billing_plan: "free".into(),
             max: 1,
         });
         assert_eq!(e.problem(), crate::wire::ProblemType::Forbidden);
@@ -71,7 +71,7 @@ mod tests {
         let at = 1_764_547_200_000 - 3_600_500; // 1 h 0.5 s before 2025-12-01T00:00Z
         let e = AppError::from(DomainError::QuotaExceeded {
             workspace_id: WorkspaceId(1),
-            plan: "free".into(),
+            billing_plan: "free".into(),
             limit: 50,
             at,
             resets_at: crate::domain::quotas::next_month_start(at),

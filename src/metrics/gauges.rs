@@ -141,7 +141,7 @@ struct WorkspaceLabels {
 mod tests {
     use super::*;
 
-    fn plan(conn: &Connection, sql: &str) -> String {
+    fn query_plan(conn: &Connection, sql: &str) -> String {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let n = stmt.parameter_count();
         let args: Vec<rusqlite::types::Value> =
@@ -156,7 +156,7 @@ mod tests {
     fn scrape_queries_use_indexes_and_never_scan_pauses_or_outbox() {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::db::migrate(&mut conn).unwrap();
-        let ws = plan(&conn, WORKSPACES_SQL);
+        let ws = query_plan(&conn, WORKSPACES_SQL);
         assert!(
             ws.contains(
                 "SEARCH p USING COVERING INDEX pauses_workspace (workspace_id=? AND status=?)"
@@ -164,7 +164,7 @@ mod tests {
             "{ws}"
         );
         assert!(ws.contains("SEARCH u USING PRIMARY KEY"), "{ws}");
-        let outbox = plan(&conn, OUTBOX_SQL);
+        let outbox = query_plan(&conn, OUTBOX_SQL);
         // Scanning the partial index reads pending messages only: the backlog, not the history.
         assert!(
             outbox.contains("USING COVERING INDEX outbox_pending_created"),

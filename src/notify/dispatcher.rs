@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
 use crate::domain::ids::WorkspaceId;
-use crate::domain::outbox::{self, Channel, Message, Outcome};
+use crate::domain::outbox::{self, AttemptResult, Channel, Message};
 use crate::domain::webhooks;
 use crate::error::AppResult;
 use crate::notify::slots::{self, Slots};
@@ -23,7 +23,7 @@ type InFlight = Arc<Mutex<Slots>>;
 /// One delivery attempt's result, on its way to the recorder.
 struct Attempt {
     msg: Message,
-    outcome: Outcome,
+    outcome: AttemptResult,
     duration_ms: i64,
 }
 
@@ -160,7 +160,7 @@ async fn deliver(
     client: &reqwest::Client,
     msg: &Message,
     prepared: Option<email::Prepared>,
-) -> Outcome {
+) -> AttemptResult {
     let outcome = match (msg.channel, prepared) {
         (Channel::Webhook, _) => deliver_webhook(services, client, msg).await,
         (Channel::Slack, _) => {
@@ -177,21 +177,21 @@ async fn deliver(
         (Channel::Email, Some(email::Prepared::Reset(ready))) => {
             Ok(super::reset_email::send(services, msg, &ready).await)
         }
-        (Channel::Email, None) => Ok(Outcome::Unknown {
+        (Channel::Email, None) => Ok(AttemptResult::Unknown {
             error: "the email was not prepared".into(),
         }),
     };
-    let outcome = outcome.unwrap_or_else(|e| Outcome::Unknown {
+    let outcome = outcome.unwrap_or_else(|e| AttemptResult::Unknown {
         error: e.to_string(),
     });
     log_outcome(services, msg, &outcome);
     outcome
 }
 
-fn log_outcome(services: &Services, msg: &Message, outcome: &Outcome) {
-    if let Outcome::Skipped { note } = outcome {
+fn log_outcome(services: &Services, msg: &Message, outcome: &AttemptResult) {
+    if let AttemptResult::Skipped { note } = outcome {
         tracing::info!(msg_id = %msg.msg_id, event = %msg.event, note = %note, "skipped");
-    } else if matches!(outcome, Outcome::Delivered { .. }) {
+    } else if matches!(outcome, AttemptResult::Delivered { .. }) {
         tracing::info!(msg_id = %msg.msg_id, event = %msg.event, "delivered");
     } else {
         services
@@ -232,7 +232,7 @@ fn record_one(conn: &rusqlite::Connection, now: i64, a: &Attempt) -> AppResult<(
     outbox::record_attempt(conn, now, &a.msg, &a.outcome, a.duration_ms)?;
     // 410 Gone: the endpoint asked never to be called again.
     if let (
-        Outcome::Failed {
+        AttemptResult::Failed {
             status: Some(410), ..
         },
         Some(ep),
@@ -253,14 +253,14 @@ async fn deliver_webhook(
     services: &Services,
     client: &reqwest::Client,
     msg: &Message,
-) -> AppResult<Outcome> {
+) -> AppResult<AttemptResult> {
     let now = services.now();
     let (ws, endpoint) = (msg.workspace_id, msg.endpoint_id);
     let secrets = services
         .read_blocking(move |conn| signing_secrets(conn, now, ws, endpoint))
         .await?;
     let Some(secrets) = secrets else {
-        return Ok(Outcome::Failed {
+        return Ok(AttemptResult::Failed {
             status: None,
             error: "the endpoint is disabled or gone".into(),
             retry_after: None,

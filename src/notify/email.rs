@@ -9,7 +9,7 @@ use super::mailer::{classify, Mailer};
 use crate::domain::decision_links::{self, Tokens};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{PauseId, UserId};
-use crate::domain::outbox::{Message, Outcome};
+use crate::domain::outbox::{AttemptResult, Message};
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::text::mark_bidi;
 use crate::domain::{human_time_rfc, notifications, plans, questions, rfc3339, users};
@@ -155,12 +155,12 @@ pub enum Prepared {
     Expired(Box<Pause>),
     /// A "set a new password" email (see `reset_email`), its link made.
     Reset(Box<super::reset_email::Ready>),
-    Settled(Outcome),
+    Settled(AttemptResult),
 }
 
 /// Prepares a batch of queued emails in ONE writer job: reads each pause and user and makes the
 /// links of those still worth sending. A request decided (or a user disabled or opted out)
-/// before its turn came is not emailed: it is settled as [`Outcome::Skipped`] with the reason.
+/// before its turn came is not emailed: it is settled as [`AttemptResult::Skipped`] with the reason.
 /// One job per batch rather than per email keeps notifications off the writer's critical path.
 pub async fn prepare(services: &Services, msgs: &[Message]) -> AppResult<Vec<Prepared>> {
     let now = services.now();
@@ -185,7 +185,7 @@ pub async fn prepare(services: &Services, msgs: &[Message]) -> AppResult<Vec<Pre
 fn prepare_reset(conn: &rusqlite::Connection, now: i64, payload: &str) -> AppResult<Prepared> {
     Ok(match super::reset_email::prepare(conn, now, payload)? {
         Some(ready) => Prepared::Reset(Box::new(ready)),
-        None => Prepared::Settled(Outcome::Skipped {
+        None => Prepared::Settled(AttemptResult::Skipped {
             note: "not sent: the link was replaced, used or expired, or the user disabled".into(),
         }),
     })
@@ -201,7 +201,7 @@ fn prepare_one(
             "an email message without a pause or user".into(),
         )));
     };
-    let skipped = |note: String| Ok(Prepared::Settled(Outcome::Skipped { note }));
+    let skipped = |note: String| Ok(Prepared::Settled(AttemptResult::Skipped { note }));
     let Some(pause) = pauses::get_by_id(conn, pause_id)? else {
         return skipped("not sent: the request no longer exists".into());
     };
@@ -222,20 +222,25 @@ fn prepare_one(
 }
 
 /// Sends one prepared email.
-pub async fn send(services: &Services, msg: &Message, pause: &Pause, tokens: &Tokens) -> Outcome {
+pub async fn send(
+    services: &Services,
+    msg: &Message,
+    pause: &Pause,
+    tokens: &Tokens,
+) -> AttemptResult {
     let view = View::new(pause, &services.base_url(), tokens);
     let email = match build(&services.mailer, &msg.target, &msg.msg_id, &view) {
         Ok(e) => e,
         Err(e) => return permanent(e),
     };
     match services.mailer.send(email).await {
-        Ok(()) => Outcome::Delivered { status: None },
+        Ok(()) => AttemptResult::Delivered { status: None },
         Err(e) => classify(&e),
     }
 }
 
-fn permanent(error: String) -> Outcome {
-    Outcome::Failed {
+fn permanent(error: String) -> AttemptResult {
+    AttemptResult::Failed {
         status: None,
         error,
         retry_after: None,

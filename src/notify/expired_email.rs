@@ -9,7 +9,7 @@ use lettre::Message as Email;
 
 use super::mailer::classify;
 use crate::domain::agents::{self, Control};
-use crate::domain::outbox::{Message, Outcome};
+use crate::domain::outbox::{AttemptResult, Message};
 use crate::domain::pauses::Pause;
 use crate::domain::text::mark_bidi;
 use crate::domain::{human_time_rfc, rfc3339};
@@ -52,7 +52,7 @@ impl View {
 }
 
 /// Sends the email about `pause`, read when the message was prepared.
-pub async fn send(services: &Services, msg: &Message, pause: &Pause) -> Outcome {
+pub async fn send(services: &Services, msg: &Message, pause: &Pause) -> AttemptResult {
     let base_url = services.base_url();
     let agent = pause.agent.clone().unwrap_or_default();
     let paused = services.read().ok().and_then(|conn| {
@@ -73,7 +73,7 @@ pub async fn send(services: &Services, msg: &Message, pause: &Pause) -> Outcome 
     let email = match build(services, msg, &view) {
         Ok(e) => e,
         Err(error) => {
-            return Outcome::Failed {
+            return AttemptResult::Failed {
                 status: None,
                 error,
                 retry_after: None,
@@ -82,7 +82,7 @@ pub async fn send(services: &Services, msg: &Message, pause: &Pause) -> Outcome 
         }
     };
     match services.mailer.send(email).await {
-        Ok(()) => Outcome::Delivered { status: None },
+        Ok(()) => AttemptResult::Delivered { status: None },
         Err(e) => classify(&e),
     }
 }

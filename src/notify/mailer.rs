@@ -9,7 +9,7 @@ use lettre::transport::smtp::Error as SmtpError;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use super::smtp_url::SmtpUrl;
-use crate::domain::outbox::Outcome;
+use crate::domain::outbox::AttemptResult;
 
 /// A slow server must not hold a delivery slot for lettre's default minute.
 const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
@@ -86,8 +86,8 @@ impl Mailer {
 /// What one attempt came to, for the outbox. A 5xx reply will not change on retry; a 4xx or a
 /// failure to connect means nothing was accepted yet, so retrying is safe. A network error or an
 /// unreadable reply mid-conversation may have come after DATA: the server may have the message.
-pub fn classify(err: &SendError) -> Outcome {
-    let failed = |status: Option<u16>, permanent: bool| Outcome::Failed {
+pub fn classify(err: &SendError) -> AttemptResult {
+    let failed = |status: Option<u16>, permanent: bool| AttemptResult::Failed {
         status,
         error: err.to_string(),
         retry_after: None,
@@ -105,7 +105,7 @@ pub fn classify(err: &SendError) -> Outcome {
     }
     let text = e.to_string();
     if e.is_timeout() || e.is_response() || text.starts_with("network error") {
-        return Outcome::Unknown { error: text };
+        return AttemptResult::Unknown { error: text };
     }
     failed(None, false)
 }

@@ -7,7 +7,7 @@ use lettre::message::MultiPart;
 use lettre::Message as Email;
 
 use super::mailer::classify;
-use crate::domain::outbox::{Message, Outcome};
+use crate::domain::outbox::{AttemptResult, Message};
 use crate::domain::password_resets::{self, EMAIL_TTL_MS};
 use crate::domain::{human_time_rfc, rfc3339, Millis};
 use crate::error::AppResult;
@@ -64,7 +64,7 @@ pub fn prepare(
     }))
 }
 
-pub async fn send(services: &Services, msg: &Message, ready: &Ready) -> Outcome {
+pub async fn send(services: &Services, msg: &Message, ready: &Ready) -> AttemptResult {
     let base_url = services.base_url();
     let view = View {
         email: msg.target.clone(),
@@ -75,7 +75,7 @@ pub async fn send(services: &Services, msg: &Message, ready: &Ready) -> Outcome 
     let email = match build(services, msg, &view) {
         Ok(e) => e,
         Err(error) => {
-            return Outcome::Failed {
+            return AttemptResult::Failed {
                 status: None,
                 error,
                 retry_after: None,
@@ -84,7 +84,7 @@ pub async fn send(services: &Services, msg: &Message, ready: &Ready) -> Outcome 
         }
     };
     match services.mailer.send(email).await {
-        Ok(()) => Outcome::Delivered { status: None },
+        Ok(()) => AttemptResult::Delivered { status: None },
         Err(e) => classify(&e),
     }
 }

@@ -3,7 +3,7 @@
 //! with the same client: 15 s timeout, no redirects, private addresses refused unless allowed.
 //! Slack messages are not signed: the URL itself is the credential.
 
-use crate::domain::outbox::Outcome;
+use crate::domain::outbox::AttemptResult;
 use crate::notify::webhook::{classify, refuse_literal, send_error};
 
 pub async fn deliver(
@@ -11,8 +11,8 @@ pub async fn deliver(
     allow_private: bool,
     url: &str,
     body: &str,
-) -> Outcome {
-    let refuse = |error: String| Outcome::Failed {
+) -> AttemptResult {
+    let refuse = |error: String| AttemptResult::Failed {
         status: None,
         error,
         retry_after: None,

@@ -14,7 +14,7 @@ use std::time::Duration;
 use base64::Engine;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
-use crate::domain::outbox::Outcome;
+use crate::domain::outbox::AttemptResult;
 use crate::domain::secrets::hmac_sha256;
 use crate::notify::redact;
 
@@ -140,8 +140,8 @@ pub async fn deliver(
     timestamp: i64,
     body: &str,
     secrets: &[String],
-) -> Outcome {
-    let refuse = |error: String| Outcome::Failed {
+) -> AttemptResult {
+    let refuse = |error: String| AttemptResult::Failed {
         status: None,
         error,
         retry_after: None,
@@ -171,12 +171,12 @@ pub async fn deliver(
 }
 
 /// A failed send as an outcome; its text (logged and stored) never holds the URL.
-pub(crate) fn send_error(e: reqwest::Error) -> Outcome {
+pub(crate) fn send_error(e: reqwest::Error) -> AttemptResult {
     // Not connected: nothing was sent.
     let connect = e.is_connect() || e.is_builder();
     let error = redact::request_error(e);
     if connect {
-        Outcome::Failed {
+        AttemptResult::Failed {
             status: None,
             error,
             retry_after: None,
@@ -184,15 +184,15 @@ pub(crate) fn send_error(e: reqwest::Error) -> Outcome {
         }
     } else {
         // Sent (or maybe sent) but no answer: the receiver may have it.
-        Outcome::Unknown { error }
+        AttemptResult::Unknown { error }
     }
 }
 
 /// 2xx delivered; otherwise failed, with Retry-After on 429/503 and 410 as permanent.
-pub(crate) fn classify(res: &reqwest::Response) -> Outcome {
+pub(crate) fn classify(res: &reqwest::Response) -> AttemptResult {
     let status = res.status();
     if status.is_success() {
-        return Outcome::Delivered {
+        return AttemptResult::Delivered {
             status: Some(status.as_u16()),
         };
     }
@@ -203,7 +203,7 @@ pub(crate) fn classify(res: &reqwest::Response) -> Outcome {
             .and_then(|v| v.to_str().ok()?.trim().parse::<i64>().ok()),
         _ => None,
     };
-    Outcome::Failed {
+    AttemptResult::Failed {
         status: Some(status.as_u16()),
         error: format!("the receiver answered {status}"),
         retry_after,

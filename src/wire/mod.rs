@@ -4,7 +4,9 @@
 //! (OpenAPI) can later be derived from them.
 
 pub mod agent;
+pub mod answer_form;
 pub mod create;
+pub mod events;
 pub mod pause;
 pub mod problem;
 pub mod slack;

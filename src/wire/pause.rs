@@ -69,6 +69,18 @@ pub struct PauseView<'a> {
     pub outcome: Option<OutcomeView<'a>>,
 }
 
+/// A pause as a key that may decide but not read pauses (`decide` without `pauses`) sees it in
+/// a decision's answer or a late decision's 409: who settled it and when, never the agent's
+/// context, action or metadata, which reading needs `pauses` for.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettlementView<'a> {
+    pub watch_id: String,
+    pub status: &'static str,
+    pub decided_by: Option<&'a DecidedBy>,
+    pub decided_at: Option<String>,
+}
+
 /// What the agent reported doing after the decision.
 #[derive(Debug, Serialize)]
 pub struct OutcomeView<'a> {
@@ -122,6 +134,15 @@ impl Pause {
             }),
             agent: self.agent.as_deref(),
             run: self.run.as_deref(),
+        }
+    }
+
+    pub fn settlement(&self, now: Millis) -> SettlementView<'_> {
+        SettlementView {
+            watch_id: self.watch_id.to_string(),
+            status: self.status(now).as_str(),
+            decided_by: self.decided_by.as_ref(),
+            decided_at: self.decided_at.map(rfc3339),
         }
     }
 

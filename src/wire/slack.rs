@@ -1,5 +1,6 @@
 //! The Slack messages a pause causes, built in the transaction that queues them (so they show
-//! the pause as it was at that moment; `domain::events` calls here, the URLs are made here): a Block Kit message when it is created, one line when
+//! the pause as it was at that moment; `wire::events` calls here for `domain::events`, the URLs
+//! are made here): a Block Kit message when it is created, one line when
 //! it is decided, expires or is cancelled.
 
 use serde_json::{json, Value};

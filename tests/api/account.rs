@@ -27,7 +27,7 @@ async fn change_password(
 #[tokio::test]
 async fn an_approver_has_an_account_page_too() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     app.add_user(1, "approver@example.com", Role::Approver);
     let browser = app.sign_in("approver@example.com").await;
     let res = browser.get("/account").await;

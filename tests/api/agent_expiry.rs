@@ -54,7 +54,7 @@ async fn with_the_setting_off_an_expired_pause_leaves_its_agent_running() {
 #[tokio::test]
 async fn an_approver_cannot_change_the_expiry_setting() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     app.add_user(
         1,
         "approver@example.com",

@@ -133,7 +133,7 @@ async fn only_owners_and_admins_pin_and_only_to_a_key_of_the_agents_mode_that_re
         app.count("SELECT count(*) FROM agents WHERE pinned_key_id IS NOT NULL"),
         0
     );
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.add_user(
         1,
         "approver@example.com",

@@ -37,7 +37,7 @@ async fn create_until_stopped(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_load_is_intact_and_holds_every_pause_acknowledged_before_it() {
     let app = spawn_app_without_email().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     let acked = Arc::new(Mutex::new(Vec::new()));
     let stop = Arc::new(AtomicBool::new(false));
     let creators: Vec<_> = (0..4)

@@ -9,7 +9,8 @@ use crate::helpers::spawn_empty_app;
 /// returns where the screenshots went, or `None` when HOLDPOINT_SKIP_BROWSER is set.
 async fn run_browser_script(script: &str, app: &crate::helpers::TestApp) -> Option<PathBuf> {
     if std::env::var_os("HOLDPOINT_SKIP_BROWSER").is_some() {
-        eprintln!("browser test skipped: HOLDPOINT_SKIP_BROWSER is set");
+        let name = format!("browser:{script}");
+        crate::skips::skip_or_fail(&name, "HOLDPOINT_SKIP_BROWSER is set");
         return None;
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

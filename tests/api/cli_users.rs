@@ -37,7 +37,7 @@ async fn user_list_shows_id_email_role_state_and_last_sign_in() {
 #[tokio::test]
 async fn user_disable_ends_sessions_but_never_locks_out_the_last_owner() {
     let app = spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     let dir = app.dir.path();
     let (ok, _, err) = holdpoint(dir, &["user", "disable", "1"], None);
     assert!(!ok && err.contains("the last owner"), "{err}");
@@ -117,7 +117,7 @@ async fn user_reset_password_prints_a_link_that_lets_a_locked_out_owner_back_in(
 #[tokio::test]
 async fn user_add_with_empty_stdin_says_how_to_pass_the_password() {
     let app = spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     let args = [
         "user",
         "add",

@@ -168,7 +168,7 @@ async fn the_pause_page_shows_context_metadata_and_a_timeline_of_views_and_decis
 #[tokio::test]
 async fn a_stale_pause_page_that_decides_learns_who_won() {
     let app = spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.add_user(1, "late@example.com", Role::Approver);
     let id = app.create_watch_id(json!({ "action": "Contested" })).await;
     let winner = app.sign_in(&app.owner_email).await;
@@ -276,7 +276,7 @@ async fn another_workspaces_pause_page_is_404() {
 #[tokio::test]
 async fn history_filters_by_status_key_text_and_date_and_paginates() {
     let app = spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     let second_key = app.create_key(1, false);
     for i in 0..55 {
         app.create_watch_id(json!({ "action": format!("bulk job {i}") }))

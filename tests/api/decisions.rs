@@ -53,7 +53,7 @@ async fn a_second_decision_gets_409_with_the_first_decision() {
         .as_str()
         .unwrap()
         .to_string();
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.add_user(1, "second@example.com", Role::Approver);
     let first = app.sign_in(&app.owner_email).await;
     let second = app.sign_in("second@example.com").await;

@@ -10,7 +10,7 @@ use crate::manage_users::{follow, user_id};
 
 /// An admin who created two keys on the keys page (one revoked since): returns the live one.
 async fn admin_with_keys(app: &TestApp) -> (Browser, String) {
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.add_user(1, "admin@example.com", Role::Admin);
     let admin = app.sign_in("admin@example.com").await;
     let mut keys = Vec::new();

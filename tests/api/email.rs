@@ -10,7 +10,7 @@ use crate::settle::outbox_settled;
 #[tokio::test]
 async fn a_new_pause_emails_each_active_approver_once_with_escaped_agent_text() {
     let app = spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.add_user(1, "ann@example.com", Role::Approver);
     let disabled = app.add_user(1, "dis@example.com", Role::Approver);
     let opted_out = app.add_user(1, "quiet@example.com", Role::Approver);

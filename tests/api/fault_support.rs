@@ -68,10 +68,11 @@ pub struct Tmpfs {
 }
 
 impl Tmpfs {
-    /// `None` (with the reason printed) when not root or when mounting fails.
+    /// `None` (with the reason printed) when not root or when mounting fails; under CI that
+    /// fails the test instead (see `skips`).
     pub fn mount(size: &str, test: &str) -> Option<Tmpfs> {
         if !is_root() {
-            eprintln!("SKIPPED {test}: mounting a small tmpfs needs root");
+            crate::skips::skip_or_fail(test, "mounting a small tmpfs needs root");
             return None;
         }
         let dir = tempfile::TempDir::new().unwrap();
@@ -91,7 +92,8 @@ impl Tmpfs {
                 _dir: dir,
             }),
             other => {
-                eprintln!("SKIPPED {test}: cannot mount a tmpfs: {other:?}");
+                let why = format!("cannot mount a tmpfs: {other:?}");
+                crate::skips::skip_or_fail(test, &why);
                 None
             }
         }

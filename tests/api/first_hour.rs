@@ -185,8 +185,8 @@ async fn an_existing_install_keeps_its_plan() {
 #[tokio::test]
 async fn the_plans_the_cli_offers_are_the_plans_the_database_has() {
     let app = spawn_app().await;
-    let mut ids = app.with_db(workspaces::plan_ids).unwrap();
-    let mut offered = holdpoint::config::PLANS.to_vec();
+    let mut ids = app.with_db(workspaces::billing_plan_ids).unwrap();
+    let mut offered = holdpoint::config::BILLING_PLANS.to_vec();
     ids.sort();
     offered.sort();
     assert_eq!(ids, offered);

@@ -32,7 +32,7 @@ const SESSION_FORMS: &[&str] = &[
 #[tokio::test]
 async fn every_signed_in_form_without_the_csrf_token_is_a_readable_403_and_writes_nothing() {
     let app = spawn_app_without_email().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.add_user(1, "approver@example.com", Role::Approver);
     let b = app.sign_in(&app.owner_email).await;
     let added = b

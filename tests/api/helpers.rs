@@ -136,9 +136,9 @@ impl TestApp {
             .0
     }
 
-    pub fn set_plan(&self, ws: i64, plan: &str) {
+    pub fn set_billing_plan(&self, ws: i64, plan: &str) {
         let now = self.now();
-        self.with_db(|c| workspaces::set_plan(c, now, Actor::Cli, WorkspaceId(ws), plan))
+        self.with_db(|c| workspaces::set_billing_plan(c, now, Actor::Cli, WorkspaceId(ws), plan))
             .unwrap()
     }
 

@@ -9,7 +9,7 @@ use crate::hostile_fixture::sane;
 
 async fn setup() -> TestApp {
     let app = spawn_app_without_email().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app
 }
 

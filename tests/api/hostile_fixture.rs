@@ -29,7 +29,7 @@ impl Fixture {
             .unwrap();
         let (app, browser, csrf) = rt.block_on(async {
             let app = spawn_app_without_email().await;
-            app.set_plan(1, "pro");
+            app.set_billing_plan(1, "pro");
             let browser = app.sign_in(&app.owner_email).await;
             let csrf = browser.csrf().await;
             (app, browser, csrf)

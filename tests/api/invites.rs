@@ -55,7 +55,7 @@ pub async fn sign_up(browser: &Browser, path: &str, name: &str, password: &str) 
 #[tokio::test]
 async fn an_invited_user_counts_but_cannot_sign_in_before_using_the_link() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let owner = app.sign_in(&app.owner_email).await;
     let path = invite(&app, &owner, "invitee@example.com").await;
     let page = owner.get("/users").await.text().await.unwrap();
@@ -79,7 +79,7 @@ async fn an_invited_user_counts_but_cannot_sign_in_before_using_the_link() {
 #[tokio::test]
 async fn an_invite_link_works_once_and_then_the_user_can_sign_in() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let owner = app.sign_in(&app.owner_email).await;
     let path = invite(&app, &owner, "invitee@example.com").await;
     let invitee = Browser::new(&app.address);
@@ -116,7 +116,7 @@ async fn an_invite_link_works_once_and_then_the_user_can_sign_in() {
 #[tokio::test]
 async fn an_expired_invite_link_explains_itself_and_cannot_sign_up() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let owner = app.sign_in(&app.owner_email).await;
     let path = invite(&app, &owner, "late@example.com").await;
     let invitee = Browser::new(&app.address);
@@ -175,7 +175,7 @@ async fn an_unknown_sign_up_link_is_a_readable_404() {
 #[tokio::test]
 async fn a_new_sign_up_link_replaces_the_old_one() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let owner = app.sign_in(&app.owner_email).await;
     let old = invite(&app, &owner, "slow@example.com").await;
     let id = user_id(&app, "slow@example.com");
@@ -198,7 +198,7 @@ async fn a_new_sign_up_link_replaces_the_old_one() {
 #[tokio::test]
 async fn a_sign_up_post_without_the_form_token_is_refused() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let owner = app.sign_in(&app.owner_email).await;
     let path = invite(&app, &owner, "forged@example.com").await;
     let res = Browser::new(&app.address)

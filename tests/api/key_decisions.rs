@@ -81,8 +81,10 @@ async fn a_decide_key_rejects_with_a_reason_and_the_workspace_rules_still_apply(
     .await;
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], "rejected");
-    assert_eq!(body["reason"], "over budget");
     assert_eq!(body["decidedBy"]["type"], "key");
+    // The reason is read by the agent (a decide-only key sees only who settled it and when).
+    let read: Value = app.get_pause(&watch_id).await.json().await.unwrap();
+    assert_eq!(read["reason"], "over budget");
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ pub fn full_key_in(html: &str) -> Option<String> {
 
 /// A signed-in approver of workspace 1 (the pro plan allows more than one user).
 pub async fn approver(app: &TestApp) -> Browser {
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.add_user(1, "approver@example.com", Role::Approver);
     app.sign_in("approver@example.com").await
 }

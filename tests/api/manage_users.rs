@@ -54,7 +54,7 @@ async fn add_with_password(browser: &Browser, email: &str, role: &str) -> Respon
 #[tokio::test]
 async fn an_approver_gets_403_on_every_users_route_and_changes_nothing() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let other = app.add_user(1, "other@example.com", Role::Approver);
     app.add_user(1, "approver@example.com", Role::Approver);
     let browser = app.sign_in("approver@example.com").await;
@@ -75,7 +75,7 @@ async fn an_approver_gets_403_on_every_users_route_and_changes_nothing() {
 #[tokio::test]
 async fn an_owner_adds_a_user_with_a_password_who_can_then_sign_in() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let owner = app.sign_in(&app.owner_email).await;
     let res = add_with_password(&owner, "new@example.com", "approver").await;
     let page = follow(&owner, res, "/users").await;
@@ -116,7 +116,7 @@ async fn the_plan_limit_refuses_an_extra_user_with_a_readable_message() {
 #[tokio::test]
 async fn re_enabling_a_user_is_refused_when_the_plan_is_full() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let first = app.add_user(1, "first@example.com", Role::Approver);
     let owner = app.sign_in(&app.owner_email).await;
     owner
@@ -135,7 +135,7 @@ async fn re_enabling_a_user_is_refused_when_the_plan_is_full() {
         "{page}"
     );
     assert!(is_disabled(&app, first));
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     owner
         .post_form(&format!("/users/{first}/enable"), &[])
         .await;
@@ -145,7 +145,7 @@ async fn re_enabling_a_user_is_refused_when_the_plan_is_full() {
 #[tokio::test]
 async fn disabling_a_user_ends_their_session_at_once_and_keeps_them_out() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let id = app.add_user(1, "leaver@example.com", Role::Admin);
     let leaver = app.sign_in("leaver@example.com").await;
     assert_eq!(leaver.get("/").await.status(), 200);
@@ -204,7 +204,7 @@ async fn the_last_owner_cannot_be_disabled_or_demoted() {
 #[tokio::test]
 async fn an_admin_can_neither_make_an_owner_nor_change_one() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let owner_id = user_id(&app, &app.owner_email);
     let approver = app.add_user(1, "approver@example.com", Role::Approver);
     app.add_user(1, "admin@example.com", Role::Admin);
@@ -261,7 +261,7 @@ async fn a_manager_cannot_see_or_change_another_workspaces_users() {
 #[tokio::test]
 async fn a_users_post_without_the_csrf_token_is_refused_and_changes_nothing() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let id = app.add_user(1, "target@example.com", Role::Approver);
     let owner = app.sign_in(&app.owner_email).await;
     let add = owner
@@ -291,7 +291,7 @@ async fn a_users_post_without_the_csrf_token_is_refused_and_changes_nothing() {
 #[tokio::test]
 async fn a_password_mismatch_is_shown_and_nothing_is_written() {
     let app = spawn_app().await;
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let owner = app.sign_in(&app.owner_email).await;
     let res = owner
         .post_form(

@@ -38,7 +38,7 @@ fn for_user<'a>(mails: &'a [Mail], email: &str) -> &'a Mail {
 async fn an_email_link_confirms_then_decides_once_as_that_approver() {
     let sink = SmtpSink::start().await;
     let app = app_with_smtp(&sink).await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.add_user(1, "ann@example.com", Role::Approver);
     let pause = app.create_pause("Wire $5,000 to ACME").await;
     let watch_id = pause["watchId"].as_str().unwrap().to_string();
@@ -147,7 +147,7 @@ async fn an_email_link_confirms_then_decides_once_as_that_approver() {
 #[tokio::test]
 async fn a_post_without_the_form_token_decides_nothing() {
     let app = crate::helpers::spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.with_db(|c| Ok(c.execute("UPDATE workspaces SET reject_reason_required = 1", [])?))
         .unwrap();
     let pause = app.create_pause("Delete the backups").await;

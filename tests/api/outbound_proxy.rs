@@ -88,7 +88,7 @@ async fn forward(mut client: TcpStream, log: Arc<Mutex<Vec<String>>>) {
 fn prepare(dir: &Path, urls: &[&str]) -> String {
     let key = key_create(dir);
     let mut conn = holdpoint::db::open(&dir.join("holdpoint.db"), Synchronous::Normal).unwrap();
-    holdpoint::db::with_transaction(&mut conn, |ctx| {
+    holdpoint::db::with_transaction(&mut conn, |ctx| -> holdpoint::error::AppResult<()> {
         for url in urls {
             webhooks::create(
                 ctx.conn,

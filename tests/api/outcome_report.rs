@@ -218,7 +218,7 @@ async fn the_pause_page_and_its_timeline_read_approved_by_then_executed_by_the_k
 #[tokio::test]
 async fn the_history_filter_finds_approved_pauses_never_executed() {
     let app = spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.add_user(1, "ann@example.com", Role::Approver);
     let executed = approved(&app, "executed-one").await;
     let silent = approved(&app, "silent-one").await;

@@ -284,7 +284,7 @@ async fn forgot_password_shares_the_sign_in_pages_per_ip_limit() {
 #[tokio::test]
 async fn a_link_used_in_a_browser_signed_in_as_someone_else_replaces_that_session() {
     let app = spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     let ann = app.add_user(1, "ann@example.com", users::Role::Approver);
     let browser = app.sign_in("ann@example.com").await;
     let path = operator_link(&app);

@@ -99,7 +99,7 @@ async fn a_refused_decision_leaves_the_timer_armed() {
 #[tokio::test]
 async fn the_sweep_expires_a_backlog_larger_than_one_batch() {
     let app = spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     let mut ids = Vec::new();
     for i in 0..520 {
         let body = json!({ "action": format!("a{i}"), "timeoutSeconds": 10 });

@@ -141,7 +141,7 @@ async fn the_queue_offers_plan_buttons_and_an_escaped_preview_of_the_plan() {
 #[tokio::test]
 async fn the_email_renders_the_plan_and_its_request_changes_page_requires_feedback() {
     let app = spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.add_user(1, "ann@example.com", Role::Approver);
     let watch_id = id(&create_plan(&app, HOSTILE, None).await);
     app.app_state.outbox_wake.notify_one();

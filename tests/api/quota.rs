@@ -79,7 +79,7 @@ async fn quota_headers_are_sent_on_refused_creates_too() {
 #[tokio::test]
 async fn an_unlimited_plan_has_no_monthly_cap() {
     let app = crate::helpers::spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     for _ in 0..60 {
         assert_eq!(
             app.post_pause_with(&app.key, &json!({ "action": "x" }))
@@ -109,7 +109,7 @@ async fn moving_to_a_larger_plan_lifts_the_refusal_at_once() {
             .status(),
         429
     );
-    app.set_plan(1, "starter");
+    app.set_billing_plan(1, "starter");
     let res = app
         .post_pause_with(&app.key, &json!({ "action": "x" }))
         .await;

@@ -239,7 +239,7 @@ async fn usage_counts_created_decided_and_expired_pauses_with_decision_times() {
 #[tokio::test]
 async fn usage_with_no_decisions_shows_dashes_and_the_pro_plan_is_unlimited() {
     let app = mid_november_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     app.create_pause("waiting").await;
     let browser = app.sign_in(&app.owner_email).await;
     let html = browser.get("/usage").await.text().await.unwrap();

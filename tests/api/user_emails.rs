@@ -19,7 +19,7 @@ const BAD: [(&str, &str); 4] = [
 #[tokio::test]
 async fn the_users_page_refuses_display_names_quoted_local_parts_and_lists() {
     let app = spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     let owner = app.sign_in(&app.owner_email).await;
     for method in ["password", "invite"] {
         for (email, why) in BAD {
@@ -79,7 +79,7 @@ async fn the_setup_page_refuses_display_names_quoted_local_parts_and_lists() {
 #[tokio::test]
 async fn the_cli_refuses_display_names_quoted_local_parts_and_lists() {
     let app = spawn_app().await;
-    app.set_plan(1, "pro");
+    app.set_billing_plan(1, "pro");
     for (email, why) in BAD {
         let mut child = Command::new(env!("CARGO_BIN_EXE_holdpoint"))
             .arg("--data-dir")

@@ -94,7 +94,10 @@ fn endpoint(app: &TestApp) -> String {
 #[tokio::test]
 async fn deliveries_verify_with_the_official_standard_webhooks_library() {
     if std::env::var_os("HOLDPOINT_SKIP_NODE").is_some() {
-        eprintln!("webhook end-to-end test skipped: HOLDPOINT_SKIP_NODE is set");
+        crate::skips::skip_or_fail(
+            "deliveries_verify_with_the_official_standard_webhooks_library",
+            "HOLDPOINT_SKIP_NODE is set",
+        );
         return;
     }
     let app = spawn_app_without_email().await;

@@ -11,7 +11,7 @@ use super::{Agent, Fleet};
 use crate::db::WriteCtx;
 use crate::domain::audit::Entry;
 use crate::domain::event_type::EventType;
-use crate::domain::pauses::{self, Outcome, Pause};
+use crate::domain::pauses::{self, Pause, Transition};
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
 
@@ -103,7 +103,7 @@ pub fn batch(
                 json!({ "agent": p.agent, "run": p.run, "cancelledWith": target.column }),
             ),
         };
-        if let Outcome::Changed(c) = pauses::cancel_as(ctx, now, &p, entry)? {
+        if let Transition::Changed(c) = pauses::cancel_as(ctx, now, &p, entry)? {
             ids.push(c.watch_id.to_string());
         }
     }

@@ -13,11 +13,10 @@ use super::{Agent, Control, Fleet};
 use crate::db::WriteCtx;
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
-use crate::domain::outbox::{self, Channel, NewMessage};
+use crate::domain::outbox::{self, Channel, NewMessage, Payload};
 use crate::domain::{webhooks, Millis};
 use crate::error::{AppError, AppResult};
 use crate::waiters::Topic;
-use crate::wire::agent::{AgentEventBody, AgentEventData};
 
 /// Who acts on an agent, for the audit log (`actor`) and for the agent and webhooks (`label`).
 #[derive(Debug, Clone)]
@@ -184,6 +183,20 @@ pub fn set_stop(
     Ok(at)
 }
 
+/// An `agent.*` event as the domain describes it; `wire::events` renders its payload (the agent
+/// as the API shows it, who acted, the guidance sent, the pauses a cancel ended).
+pub struct AgentEvent<'a> {
+    pub event: EventType,
+    pub at: Millis,
+    pub agent: &'a Agent,
+    /// Whether the agent's mode is stopped, and its pending pauses, as they now stand.
+    pub stopped: bool,
+    pub pending_pauses: i64,
+    pub by: &'a str,
+    pub guidance: Option<&'a Guidance>,
+    pub cancelled_pauses: Option<Vec<String>>,
+}
+
 /// The audit row (subject: the agent's name; details: its mode) and one webhook message per
 /// subscribed endpoint (for a test agent, only those that opted in to test events).
 pub(super) fn agent_event(
@@ -217,15 +230,17 @@ pub(super) fn agent_event(
     if endpoints.is_empty() {
         return Ok(());
     }
-    let stopped = super::stopped_at(ctx.conn, agent.fleet())?.is_some();
-    let pending = super::pending_count(ctx.conn, agent.fleet(), &agent.name, now)?;
-    let data = AgentEventData {
-        agent: agent.view(stopped, pending),
+    let described = AgentEvent {
+        event,
+        at: now,
+        agent,
+        stopped: super::stopped_at(ctx.conn, agent.fleet())?.is_some(),
+        pending_pauses: super::pending_count(ctx.conn, agent.fleet(), &agent.name, now)?,
         by: &by.label,
-        guidance: guidance.map(Guidance::view),
+        guidance,
         cancelled_pauses,
     };
-    let body = AgentEventBody::render(event, now, data);
+    let body = described.payload().map_err(anyhow::Error::from)?;
     for ep in endpoints {
         let message = NewMessage {
             workspace_id: ws,

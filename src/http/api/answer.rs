@@ -13,13 +13,13 @@ use super::decide::{fail, refusal, reply};
 use super::decider::Decider;
 use super::pauses::parse_watch_id;
 use crate::app;
-use crate::domain::pauses::{self, Outcome};
+use crate::domain::pauses::{self, Transition};
 use crate::domain::questions;
 use crate::domain::respond::{Response, Via};
 use crate::error::{AppError, AppResult};
-use crate::http::dashboard::answer_form;
 use crate::http::flash::is_local_path;
 use crate::http::{content_type, parse_json, read_body, State};
+use crate::wire::answer_form;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -110,7 +110,7 @@ async fn record(
     decider: &Decider,
     raw_id: &str,
     input: Input,
-) -> AppResult<Outcome> {
+) -> AppResult<Transition> {
     let watch_id = parse_watch_id(raw_id)?;
     let responder = decider.responder(if input.html_next.is_some() {
         Via::Dashboard
@@ -121,7 +121,7 @@ async fn record(
         answers: input.answers,
     };
     match app::respond::respond(&state.services, responder, watch_id, response).await? {
-        Ok(done) => Ok(Outcome::Changed(done.pause)),
+        Ok(done) => Ok(Transition::Changed(done.pause)),
         Err(refused) => refusal(refused, &watch_id.to_string()),
     }
 }

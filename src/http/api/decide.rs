@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::decide_extras::{self, FormExtras};
 use super::decider::{Decider, DECIDING};
-use super::pauses::{outcome_response, parse_watch_id};
+use super::pauses::{parse_watch_id, transition_response};
 use crate::app;
-use crate::domain::pauses::{self, Outcome};
+use crate::domain::pauses::{self, Transition};
 use crate::domain::respond::{RespondError, Response, Via, MAX_REASON_CHARS};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
@@ -80,14 +80,13 @@ pub(super) fn reply(
     state: &State,
     decider: &Decider,
     html_next: Option<String>,
-    result: AppResult<Outcome>,
+    result: AppResult<Transition>,
     route: &'static str,
 ) -> HttpResponse {
     let (Some(next), Some(signed)) = (html_next, decider.session()) else {
         return match result {
-            Ok(outcome) => {
-                outcome_response(state, outcome, route).unwrap_or_else(|e| e.error_response())
-            }
+            Ok(outcome) => transition_response(state, outcome, route, decider.shown())
+                .unwrap_or_else(|e| e.error_response()),
             Err(e) => e.error_response(),
         };
     };
@@ -121,9 +120,9 @@ pub(super) fn accepts_html(req: &HttpRequest) -> bool {
 }
 
 /// For a stale page, who won matters more than the fact of a conflict.
-pub(super) fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String) {
+pub(super) fn html_message(outcome: &Transition, now: i64) -> (&'static str, String) {
     match outcome {
-        Outcome::Changed(p) => (
+        Transition::Changed(p) => (
             "notice",
             format!(
                 "{} “{}”.",
@@ -131,7 +130,7 @@ pub(super) fn html_message(outcome: &Outcome, now: i64) -> (&'static str, String
                 text::mark_bidi(&p.action)
             ),
         ),
-        Outcome::AlreadyFinal(p) => {
+        Transition::AlreadyFinal(p) => {
             let status = p.status(now).as_str().replace('_', " ");
             let by = p
                 .decided_by
@@ -215,7 +214,7 @@ async fn decide(
     decider: &Decider,
     raw_id: &str,
     input: Input,
-) -> AppResult<Outcome> {
+) -> AppResult<Transition> {
     let watch_id = parse_watch_id(raw_id)?;
     let extras = input.extras?;
     let responder = decider.responder(if input.html_next.is_some() {
@@ -233,17 +232,17 @@ async fn decide(
         Err(refused) => return refusal(refused, &watch_id.to_string()),
     };
     match app::respond::respond(&state.services, responder, watch_id, response).await? {
-        Ok(done) => Ok(Outcome::Changed(done.pause)),
+        Ok(done) => Ok(Transition::Changed(done.pause)),
         Err(refused) => refusal(refused, &watch_id.to_string()),
     }
 }
 
 /// A response that came too late answers like any change to a settled pause (409 with the
 /// pause, or for a form who won); the others are the caller's to fix. Shared with `/answer`.
-pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Outcome> {
+pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Transition> {
     Err(match refused {
         RespondError::AlreadyDecided(p) | RespondError::Cancelled(p) | RespondError::Expired(p) => {
-            return Ok(Outcome::AlreadyFinal(*p))
+            return Ok(Transition::AlreadyFinal(*p))
         }
         RespondError::NotFound => pauses::not_found(watch_id),
         RespondError::NotPermitted => {

@@ -11,6 +11,7 @@ use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 
 use super::auth::{authenticate, rate_limit};
+use super::pauses::Shown;
 use crate::domain::api_keys::AuthKey;
 use crate::domain::ids::WorkspaceId;
 use crate::domain::respond::{Responder, Via};
@@ -62,6 +63,15 @@ impl Decider {
         match self {
             Decider::Person(_) => None,
             Decider::Key(key) => Some(key),
+        }
+    }
+
+    /// A key that may decide but not read pauses learns who settled a pause and when, never
+    /// its context: `decide` alone must not be a way around `pauses`.
+    pub fn shown(&self) -> Shown {
+        match self {
+            Decider::Key(key) if !key.scopes.has(KeyScope::Pauses) => Shown::Settlement,
+            _ => Shown::Full,
         }
     }
 

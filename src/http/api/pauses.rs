@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::auth::ApiKey;
 use crate::app;
 use crate::app::wait::{etag_matches, Until};
-use crate::domain::pauses::{self, Outcome, Pause, Scope, Status};
+use crate::domain::pauses::{self, Pause, Scope, Status, Transition};
 use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
 use crate::http::State;
@@ -148,23 +148,42 @@ pub async fn cancel(state: State, key: ApiKey, path: web::Path<String>) -> AppRe
         .writer
         .run(move |ctx| pauses::cancel(ctx, now, &key, &watch_id))
         .await?;
-    outcome_response(&state, outcome, "cancel")
+    transition_response(&state, outcome, "cancel", Shown::Full)
+}
+
+/// How much of the pause an answer shows its caller.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// The whole pause, for a caller that may read pauses.
+    Full,
+    /// Only who settled it and when ([`crate::wire::pause::SettlementView`]), for a key that
+    /// may decide but not read pauses.
+    Settlement,
 }
 
 /// 200 with the changed pause, or 409 with the pause as it already stood.
-pub fn outcome_response(state: &State, outcome: Outcome, verb: &str) -> AppResult<HttpResponse> {
+pub fn transition_response(
+    state: &State,
+    outcome: Transition,
+    verb: &str,
+    shown: Shown,
+) -> AppResult<HttpResponse> {
     let now = state.now();
+    let body = |p: &crate::domain::pauses::Pause| match shown {
+        Shown::Full => p.to_value(&state.base_url(), now),
+        Shown::Settlement => serde_json::to_value(p.settlement(now)).unwrap_or_default(),
+    };
     match outcome {
-        Outcome::Changed(p) => Ok(HttpResponse::Ok()
+        Transition::Changed(p) => Ok(HttpResponse::Ok()
             .insert_header((header::ETAG, p.etag(now)))
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .json(p.view(&state.base_url(), now))),
-        Outcome::AlreadyFinal(p) => Err(AppError::Conflict {
+            .json(body(&p))),
+        Transition::AlreadyFinal(p) => Err(AppError::Conflict {
             detail: format!(
                 "cannot {verb}: the pause is already {}",
                 p.status(now).as_str()
             ),
-            current: Some(p.to_value(&state.base_url(), now)),
+            current: Some(body(&p)),
         }),
     }
 }

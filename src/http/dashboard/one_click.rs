@@ -7,7 +7,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::answer_form;
 use super::layout::parse_form;
 use super::one_click_view::{FormView, Page};
 use super::session::{anonymous_form_token, check_anonymous_form_token};
@@ -19,6 +18,7 @@ use crate::domain::{questions, text, users, workspaces, Millis};
 use crate::error::{AppResult, PageError};
 use crate::http::{page_limit, State};
 use crate::rate_limit::PageGroup;
+use crate::wire::answer_form;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -220,7 +220,7 @@ fn capitalised(s: &str) -> String {
 }
 
 /// Every answer under `/d/`: never cached, indexed, or sent on as a Referer.
-fn respond(status: StatusCode, html: String) -> HttpResponse {
+fn private_page(status: StatusCode, html: String) -> HttpResponse {
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
@@ -272,11 +272,11 @@ fn render(
             } else {
                 StatusCode::OK
             };
-            let mut res = respond(status, Page::form(&pause, form).render_page()?);
+            let mut res = private_page(status, Page::form(&pause, form).render_page()?);
             res.add_cookie(&cookie)
                 .map_err(|e| PageError::App(crate::error::AppError::Internal(e.into())))?;
             return Ok(res);
         }
     };
-    Ok(respond(status, page.render_page()?))
+    Ok(private_page(status, page.render_page()?))
 }

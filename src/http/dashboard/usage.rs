@@ -75,7 +75,7 @@ pub struct DayRow {
 pub struct UsagePage {
     pub layout: Layout,
     pub month: String,
-    pub plan: String,
+    pub billing_plan: String,
     pub used: i64,
     pub limit: Option<i64>,
     pub remaining: Option<i64>,
@@ -109,7 +109,7 @@ pub async fn page(
     let page = UsagePage {
         layout: Layout::new(&req, &signed, "usage"),
         month: usage.month.label.clone(),
-        plan: ws.plan_id,
+        billing_plan: ws.billing_plan_id,
         used: quota.used,
         limit: quota.limit,
         remaining: quota.remaining(),

@@ -62,7 +62,7 @@ struct Row {
 struct UsersPage {
     layout: Layout,
     rows: Vec<Row>,
-    plan: String,
+    billing_plan: String,
     max_approvers: Option<i64>,
     enabled: i64,
     /// Roles the viewer may give to a new user.
@@ -115,21 +115,21 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let viewer = signed.user().clone();
-    let (listed, plan, enabled) = {
+    let (listed, billing_plan, enabled) = {
         let conn = state.read()?;
         let ws = workspaces::get(&conn, viewer.workspace_id)?;
-        let plan = workspaces::plan(&conn, &ws.plan_id)?;
+        let billing_plan = workspaces::billing_plan(&conn, &ws.billing_plan_id)?;
         (
             users::list(&conn, ws.id)?,
-            plan,
+            billing_plan,
             users::active_count(&conn, ws.id)?,
         )
     };
     let page = UsersPage {
         layout: Layout::new(&req, &signed, "users"),
         rows: listed.into_iter().map(|l| row(&viewer, l)).collect(),
-        plan: plan.id,
-        max_approvers: plan.max_approvers,
+        billing_plan: billing_plan.id,
+        max_approvers: billing_plan.max_approvers,
         enabled,
         roles: assignable(viewer.role),
         min_password: users::MIN_PASSWORD,

@@ -1,0 +1,41 @@
+//! How the domain's event descriptions read to their receivers: the domain says what happened
+//! (`domain::events`, `domain::agents::control`), this renders the payload its outbox row
+//! carries.
+
+use crate::domain::agents::control::AgentEvent;
+use crate::domain::agents::guidance::Guidance;
+use crate::domain::events::{PauseEvent, SlackNote};
+use crate::domain::outbox::Payload;
+
+use super::agent::{AgentEventBody, AgentEventData};
+use super::{slack, EventBody};
+
+/// `{"type", "timestamp", "data": <the agent, with who acted and what the event carried>}`.
+impl Payload for AgentEvent<'_> {
+    fn payload(&self) -> serde_json::Result<String> {
+        let data = AgentEventData {
+            agent: self.agent.view(self.stopped, self.pending_pauses),
+            by: self.by,
+            guidance: self.guidance.map(Guidance::view),
+            cancelled_pauses: self.cancelled_pauses.clone(),
+        };
+        Ok(AgentEventBody::render(self.event, self.at, data))
+    }
+}
+
+/// The Standard Webhooks body: `{"type", "timestamp", "data": <the pause as agents see it>}`.
+impl Payload for PauseEvent<'_> {
+    fn payload(&self) -> serde_json::Result<String> {
+        EventBody::render(self.base_url, self.at, self.pause, self.event)
+    }
+}
+
+/// A Block Kit message for a new pause, a follow-up line for anything later.
+impl Payload for SlackNote<'_> {
+    fn payload(&self) -> serde_json::Result<String> {
+        Ok(match self {
+            SlackNote::Created { pause, base_url } => slack::pause_created(base_url, pause),
+            SlackNote::FollowUp { pause, at } => slack::pause_decided(pause, *at),
+        })
+    }
+}
