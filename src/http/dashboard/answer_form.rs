@@ -5,19 +5,19 @@
 
 use serde_json::Value;
 
-use super::format::shown;
+use super::format::{shown, Shown};
 use crate::domain::questions::{self, Question};
 
 pub struct QuestionsView {
     pub items: Vec<QuestionItem>,
     /// `(question, answer)` as shown once answered; multiSelect answers joined by commas.
-    pub answered: Vec<(String, String)>,
+    pub answered: Vec<(Shown, Shown)>,
 }
 
 pub struct QuestionItem {
     pub index: usize,
-    pub question: String,
-    pub header: Option<String>,
+    pub question: Shown,
+    pub header: Option<Shown>,
     pub options: Vec<OptionItem>,
     pub multi_select: bool,
     pub allow_free_text: bool,
@@ -27,8 +27,8 @@ pub struct OptionItem {
     /// Sent back verbatim as the field's value (askama escapes it in the attribute).
     pub value: String,
     /// The label as shown (bidi controls marked).
-    pub label: String,
-    pub description: Option<String>,
+    pub label: Shown,
+    pub description: Option<Shown>,
 }
 
 impl QuestionsView {

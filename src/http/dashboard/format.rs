@@ -66,8 +66,8 @@ pub fn sentence(text: &str) -> String {
 }
 
 /// Agent text as a page shows it: bidi controls marked (askama escapes the rest).
-pub fn shown(s: &str) -> String {
-    text::mark_bidi(s).into_owned()
+pub fn shown(s: &str) -> Shown {
+    Shown::new(s)
 }
 
 /// Text an agent or a pause supplied, as a template field holds it: made only by [`Shown::new`],
@@ -118,7 +118,7 @@ pub fn key_labels(
 /// `key “deploy”`, or `deploy-bot (via key “deploy”)` when the agent sent `metadata.agent`.
 /// "test key" is said of a test pause (made with a `hitl_test_` key) and of nothing else, not
 /// because of what a key happens to be called. Bidi controls in the agent's name are marked.
-pub fn requested_by(p: &Pause, keys: &HashMap<ApiKeyId, String>) -> String {
+pub fn requested_by(p: &Pause, keys: &HashMap<ApiKeyId, String>) -> Shown {
     let kind = if p.test { "test key" } else { "key" };
     let key = match p.api_key_id.and_then(|id| keys.get(&id)) {
         Some(label) => format!("{kind} “{label}”"),

@@ -4,7 +4,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::format::{day_start, key_labels, requested_by, shown};
+use super::format::{day_start, key_labels, requested_by, shown, Shown};
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
 use crate::domain::history::{self, Filter};
@@ -26,9 +26,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 pub struct Row {
     pub watch_id: String,
-    pub action: String,
+    pub action: Shown,
     pub status: &'static str,
-    pub requested_by: String,
+    pub requested_by: Shown,
     pub created_at: String,
     pub decided_by: String,
 }

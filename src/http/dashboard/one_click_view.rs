@@ -4,9 +4,10 @@
 use askama::Template;
 
 use super::answer_form::QuestionsView;
-use super::format::shown;
+use super::format::{shown, Shown};
 use super::json_view;
-use crate::domain::approval_extras::{self, RejectOption};
+use super::pause_extras::RejectChoice;
+use crate::domain::approval_extras;
 use crate::domain::decision_links::Link;
 use crate::domain::kind::Kind;
 use crate::domain::pauses::{Pause, Status};
@@ -25,7 +26,7 @@ pub struct FormView {
     /// What the person typed, kept when the form is shown again with an error.
     pub reason: String,
     /// The pause's named reasons to reject, offered as radio buttons (titles shown safely).
-    pub reject_options: Vec<RejectOption>,
+    pub reject_options: Vec<RejectChoice>,
     /// A plan: "Approve plan" or "Request changes", with feedback required.
     pub is_plan: bool,
 }
@@ -50,11 +51,7 @@ impl FormView {
             reason: reason.to_string(),
             reject_options: approval_extras::reject_options(pause)
                 .into_iter()
-                .map(|o| RejectOption {
-                    title: shown(&o.title),
-                    description: o.description.as_deref().map(shown),
-                    name: o.name,
-                })
+                .map(RejectChoice::of)
                 .collect(),
             is_plan: pause.kind == Kind::Plan,
         }
@@ -66,7 +63,7 @@ impl FormView {
 pub struct Page {
     heading: String,
     message: Option<String>,
-    action: Option<String>,
+    action: Option<Shown>,
     decided: Option<String>,
     reason: Option<String>,
     form: Option<FormView>,
@@ -103,7 +100,7 @@ impl Page {
             reason: None,
             form: Some(form),
             context_html: pause.context.as_deref().map(json_view::render),
-            plan_html: plan.map(|p| markdown::to_html(&shown(&p))),
+            plan_html: plan.map(|p| markdown::to_html(shown(&p).as_str())),
             questions,
         }
     }

@@ -5,9 +5,9 @@
 
 use serde_json::{Map, Value};
 
-use super::format::{capitalise, shown};
+use super::format::{capitalise, shown, Shown};
 use super::json_view;
-use crate::domain::approval_extras::{self, RejectOption};
+use crate::domain::approval_extras;
 use crate::domain::pauses::Pause;
 use crate::domain::{rfc3339, Millis};
 use crate::http::api::decide_extras::EDIT_PREFIX;
@@ -16,7 +16,7 @@ use crate::http::api::decide_extras::EDIT_PREFIX;
 pub struct EditField {
     /// The field's `name` (`edit.<key>`); askama escapes it in the attribute.
     pub name: String,
-    pub label: String,
+    pub label: Shown,
     pub value: String,
     pub rows: usize,
 }
@@ -25,18 +25,35 @@ pub struct OutcomeLine {
     /// "Approved by Ann <ann@example.com> → executed by key “billing-bot-7”".
     pub text: String,
     pub at: String,
-    pub detail: Option<String>,
+    pub detail: Option<Shown>,
+}
+
+/// A structured rejection the agent offered, as a page shows it.
+pub struct RejectChoice {
+    pub name: String,
+    pub title: Shown,
+    pub description: Option<Shown>,
+}
+
+impl RejectChoice {
+    pub fn of(o: approval_extras::RejectOption) -> RejectChoice {
+        RejectChoice {
+            title: shown(&o.title),
+            description: o.description.as_deref().map(shown),
+            name: o.name,
+        }
+    }
 }
 
 /// Everything richer approvals show on the page; empty for a plain approval.
 #[derive(Default)]
 pub struct PauseExtras {
     pub edit_fields: Vec<EditField>,
-    pub reject_options: Vec<RejectOption>,
+    pub reject_options: Vec<RejectChoice>,
     /// The approver's edits as a JSON tree (escaped by `json_view`).
     pub edits_html: Option<String>,
     /// The title of the picked reject option, and its name.
-    pub reject_option: Option<(String, String)>,
+    pub reject_option: Option<(Shown, String)>,
     pub outcome: Option<OutcomeLine>,
 }
 
@@ -62,17 +79,13 @@ impl PauseExtras {
             .collect();
         let reject_options = approval_extras::reject_options(p)
             .into_iter()
-            .map(|o| RejectOption {
-                title: shown(&o.title),
-                description: o.description.as_deref().map(shown),
-                name: o.name,
-            })
+            .map(RejectChoice::of)
             .collect::<Vec<_>>();
         let reject_option = approval_extras::reject_option(p).map(|name| {
             let title = reject_options
                 .iter()
                 .find(|o| o.name == name)
-                .map_or_else(|| name.clone(), |o| o.title.clone());
+                .map_or_else(|| shown(&name), |o| o.title.clone());
             (title, name)
         });
         PauseExtras {

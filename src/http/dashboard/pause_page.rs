@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::answer_form::QuestionsView;
-use super::format::{human_duration, key_labels, requested_by, shown};
+use super::format::{human_duration, key_labels, requested_by, shown, Shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
 use super::pause_extras::PauseExtras;
@@ -37,11 +37,11 @@ pub struct Step {
 pub struct PausePage {
     pub layout: Layout,
     pub watch_id: String,
-    pub action: String,
+    pub action: Shown,
     pub status: &'static str,
     pub pending: bool,
     pub test: bool,
-    pub requested_by: String,
+    pub requested_by: Shown,
     pub created_at: String,
     pub expires_at: String,
     pub expires_at_ms: Millis,
@@ -53,8 +53,8 @@ pub struct PausePage {
     pub context_html: Option<String>,
     /// When retention purged the context, instead of "the agent sent none".
     pub context_purged_at: Option<String>,
-    pub metadata: Vec<(String, String)>,
-    pub callback_url: Option<String>,
+    pub metadata: Vec<(Shown, Shown)>,
+    pub callback_url: Option<Shown>,
     pub timeline: Vec<Step>,
     pub reason_required: bool,
     pub extras: PauseExtras,

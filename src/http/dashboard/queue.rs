@@ -6,7 +6,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::format::{human_duration, key_labels, requested_by, shown};
+use super::format::{human_duration, key_labels, requested_by, shown, Shown};
 use super::json_view;
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
@@ -34,8 +34,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 pub struct QueueItem {
     pub watch_id: String,
-    pub action: String,
-    pub requested_by: String,
+    pub action: Shown,
+    pub requested_by: Shown,
     pub context_preview: String,
     pub created_at: String,
     pub age: String,
@@ -45,7 +45,7 @@ pub struct QueueItem {
     /// `approval`, `question` or `plan`: a question is answered on its page, not from the queue.
     pub kind: &'static str,
     /// A plan: its first characters as text, and plan buttons (feedback required to send back).
-    pub plan_preview: Option<String>,
+    pub plan_preview: Option<Shown>,
     /// The agent that asked, when the pause names one (a link to its page).
     pub agent: Option<String>,
 }
