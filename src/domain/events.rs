@@ -97,17 +97,8 @@ pub fn pause_event(
 /// one-click links are made then too, so no raw token ever sits in the outbox.
 fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult<()> {
     for (user_id, email) in notifications::email_recipients(ctx.conn, pause.workspace_id)? {
-        let message = NewMessage {
-            workspace_id: pause.workspace_id,
-            channel: Channel::Email,
-            target: &email,
-            endpoint_id: None,
-            user_id: Some(user_id),
-            pause_id: Some(pause.id),
-            event: EventType::PauseCreated,
-            payload: "{}",
-        };
-        outbox::enqueue(ctx, now, message)?;
+        let to = (user_id, email.as_str());
+        outbox::enqueue_pause_email(ctx, now, pause, to, EventType::PauseCreated)?;
     }
     Ok(())
 }

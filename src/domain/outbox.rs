@@ -56,6 +56,28 @@ pub struct NewMessage<'a> {
     pub payload: &'a str,
 }
 
+/// An email about `pause` to a user, rendered at send time from the pause as it then stands
+/// (the payload stays empty, so no link token ever sits in the outbox).
+pub fn enqueue_pause_email(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    pause: &super::pauses::Pause,
+    (user_id, email): (UserId, &str),
+    event: EventType,
+) -> AppResult<()> {
+    let message = NewMessage {
+        workspace_id: pause.workspace_id,
+        channel: Channel::Email,
+        target: email,
+        endpoint_id: None,
+        user_id: Some(user_id),
+        pause_id: Some(pause.id),
+        event,
+        payload: "{}",
+    };
+    enqueue(ctx, now, message)
+}
+
 pub fn enqueue(ctx: &mut WriteCtx<'_>, now: Millis, m: NewMessage<'_>) -> AppResult<()> {
     let msg_id = format!("msg_{}", uuid::Uuid::now_v7().simple());
     ctx.conn

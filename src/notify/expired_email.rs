@@ -4,10 +4,8 @@
 //! is rendered at send time; it carries no decision links (there is nothing left to decide).
 
 use askama::Template;
-use lettre::message::MultiPart;
-use lettre::Message as Email;
 
-use super::mailer::classify;
+use super::mailer::{compose, send_composed};
 use crate::domain::agents::{self, Control};
 use crate::domain::outbox::{AttemptResult, Message};
 use crate::domain::pauses::Pause;
@@ -70,35 +68,8 @@ pub async fn send(services: &Services, msg: &Message, pause: &Pause) -> AttemptR
         pause_url: format!("{base_url}/pauses/{}", pause.watch_id),
         base_url,
     };
-    let email = match build(services, msg, &view) {
-        Ok(e) => e,
-        Err(error) => {
-            return AttemptResult::Failed {
-                status: None,
-                error,
-                retry_after: None,
-                permanent: true,
-            }
-        }
-    };
-    match services.mailer.send(email).await {
-        Ok(()) => AttemptResult::Delivered { status: None },
-        Err(e) => classify(&e),
-    }
-}
-
-fn build(services: &Services, msg: &Message, view: &View) -> Result<Email, String> {
-    let to = msg
-        .target
-        .parse()
-        .map_err(|e| format!("`{}` is not a valid recipient: {e}", msg.target))?;
-    let html = HtmlBody { v: view }.render().map_err(|e| e.to_string())?;
-    let text = TextBody { v: view }.render().map_err(|e| e.to_string())?;
-    Email::builder()
-        .from(services.mailer.from.clone())
-        .to(to)
-        .subject(view.subject())
-        .message_id(Some(format!("<{}@holdpoint>", msg.msg_id)))
-        .multipart(MultiPart::alternative_plain_html(text, html))
-        .map_err(|e| e.to_string())
+    let html = HtmlBody { v: &view };
+    let text = TextBody { v: &view };
+    let email = compose(&services.mailer, msg, &view.subject(), &html, &text);
+    send_composed(&services.mailer, email).await
 }

@@ -109,3 +109,46 @@ pub fn classify(err: &SendError) -> AttemptResult {
     }
     failed(None, false)
 }
+
+/// A two-part email (plain text and HTML) to `msg`'s recipient, with the outbox row's id as its
+/// Message-ID: what every notification email is made of. An error says why it cannot be made.
+pub fn compose(
+    mailer: &Mailer,
+    msg: &crate::domain::outbox::Message,
+    subject: &str,
+    html: &impl askama::Template,
+    text: &impl askama::Template,
+) -> Result<Message, String> {
+    let to = msg
+        .target
+        .parse()
+        .map_err(|e| format!("`{}` is not a valid recipient: {e}", msg.target))?;
+    let html = html.render().map_err(|e| e.to_string())?;
+    let text = text.render().map_err(|e| e.to_string())?;
+    Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .subject(subject)
+        .message_id(Some(format!("<{}@holdpoint>", msg.msg_id)))
+        .multipart(lettre::message::MultiPart::alternative_plain_html(
+            text, html,
+        ))
+        .map_err(|e| e.to_string())
+}
+
+/// Sends a composed email: one that could not be made is a permanent failure (retrying would
+/// make it the same way), a transport error is classified.
+pub async fn send_composed(mailer: &Mailer, email: Result<Message, String>) -> AttemptResult {
+    match email {
+        Err(error) => AttemptResult::Failed {
+            status: None,
+            error,
+            retry_after: None,
+            permanent: true,
+        },
+        Ok(email) => match mailer.send(email).await {
+            Ok(()) => AttemptResult::Delivered { status: None },
+            Err(e) => classify(&e),
+        },
+    }
+}

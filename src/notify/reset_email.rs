@@ -3,10 +3,8 @@
 //! token lives only in the email, as one-click decision tokens do.
 
 use askama::Template;
-use lettre::message::MultiPart;
-use lettre::Message as Email;
 
-use super::mailer::classify;
+use super::mailer::{compose, send_composed};
 use crate::domain::outbox::{AttemptResult, Message};
 use crate::domain::password_resets::{self, EMAIL_TTL_MS};
 use crate::domain::{human_time_rfc, rfc3339, Millis};
@@ -72,35 +70,14 @@ pub async fn send(services: &Services, msg: &Message, ready: &Ready) -> AttemptR
         expires_at: human_time_rfc(&rfc3339(ready.expires_at)),
         base_url,
     };
-    let email = match build(services, msg, &view) {
-        Ok(e) => e,
-        Err(error) => {
-            return AttemptResult::Failed {
-                status: None,
-                error,
-                retry_after: None,
-                permanent: true,
-            }
-        }
-    };
-    match services.mailer.send(email).await {
-        Ok(()) => AttemptResult::Delivered { status: None },
-        Err(e) => classify(&e),
-    }
-}
-
-fn build(services: &Services, msg: &Message, view: &View) -> Result<Email, String> {
-    let to = msg
-        .target
-        .parse()
-        .map_err(|e| format!("`{}` is not a valid recipient: {e}", msg.target))?;
-    let html = HtmlBody { v: view }.render().map_err(|e| e.to_string())?;
-    let text = TextBody { v: view }.render().map_err(|e| e.to_string())?;
-    Email::builder()
-        .from(services.mailer.from.clone())
-        .to(to)
-        .subject("Set a new password for Holdpoint")
-        .message_id(Some(format!("<{}@holdpoint>", msg.msg_id)))
-        .multipart(MultiPart::alternative_plain_html(text, html))
-        .map_err(|e| e.to_string())
+    let html = HtmlBody { v: &view };
+    let text = TextBody { v: &view };
+    let email = compose(
+        &services.mailer,
+        msg,
+        "Set a new password for Holdpoint",
+        &html,
+        &text,
+    );
+    send_composed(&services.mailer, email).await
 }

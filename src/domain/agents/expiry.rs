@@ -10,7 +10,7 @@ use crate::db::WriteCtx;
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{UserId, WorkspaceId};
-use crate::domain::outbox::{self, Channel, NewMessage};
+use crate::domain::outbox;
 use crate::domain::pauses::Pause;
 use crate::domain::Millis;
 use crate::error::AppResult;
@@ -64,17 +64,8 @@ pub fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppRe
         })?
         .collect::<Result<_, _>>()?;
     for (user_id, email) in notified {
-        let message = NewMessage {
-            workspace_id: pause.workspace_id,
-            channel: Channel::Email,
-            target: &email,
-            endpoint_id: None,
-            user_id: Some(user_id),
-            pause_id: Some(pause.id),
-            event: EventType::PauseExpired,
-            payload: "{}",
-        };
-        outbox::enqueue(ctx, now, message)?;
+        let to = (user_id, email.as_str());
+        outbox::enqueue_pause_email(ctx, now, pause, to, EventType::PauseExpired)?;
     }
     Ok(())
 }
