@@ -1,7 +1,7 @@
 //! Housekeeping (expired idempotency records, dead sessions, refilled rate-limit buckets) and
 //! retention (contexts past their workspace's retention, agents unseen for as long).
 
-use crate::domain::agents::remove;
+use crate::domain::agents::{leftovers, remove};
 use crate::domain::{idempotency, retention as policy, sessions, Millis};
 use crate::error::AppResult;
 use crate::services::Services;
@@ -17,7 +17,35 @@ pub async fn housekeeping(services: &Services) -> AppResult<()> {
             sessions::purge_expired(ctx.conn, now)?;
             Ok(())
         })
-        .await
+        .await?;
+    finish_cancels(services, now).await.map(|_| ())
+}
+
+/// Pauses that a cancel cut short by a restart left pending, a batch a writer job. Returns
+/// how many were cancelled.
+pub async fn finish_cancels(services: &Services, now: Millis) -> AppResult<usize> {
+    let mut total = 0;
+    loop {
+        let ids = services
+            .read_blocking(move |conn| leftovers::find(conn, now))
+            .await?;
+        if ids.is_empty() {
+            break;
+        }
+        let full = ids.len() as i64 == leftovers::BATCH;
+        let n = services
+            .writer
+            .run(move |ctx| leftovers::finish(ctx, now, &ids))
+            .await?;
+        total += n;
+        if !full || n == 0 {
+            break;
+        }
+    }
+    if total > 0 {
+        tracing::info!(pauses = total, "finished cancels that a restart cut short");
+    }
+    Ok(total)
 }
 
 /// The retention job: purges contexts past their workspace's retention, and agents unseen for

@@ -277,3 +277,47 @@ async fn with_retention_an_agent_goes_after_the_retention_period() {
     app.housekeeping().await;
     assert_eq!(app.count("SELECT count(*) FROM agents"), 0);
 }
+
+#[tokio::test]
+async fn housekeeping_finishes_a_cancel_that_a_restart_cut_short() {
+    let app = spawn_app().await;
+    let (_, test) = key_with(&app, "ci", true, &[KeyScope::Pauses]);
+    let mine: Vec<String> =
+        futures_util::future::join_all((0..3).map(|_| watch_id_of(&app, "a", "r1"))).await;
+    let other = watch_id_of(&app, "b", "r9").await;
+    let res = app
+        .post_pause_with(&app.key, &json!({ "action": "x", "run": "r5" }))
+        .await;
+    let in_run: Value = res.json().await.unwrap();
+    let res = app
+        .post_pause_with(&test, &json!({ "action": "x", "agent": "a", "run": "r5" }))
+        .await;
+    let test_pause: Value = res.json().await.unwrap();
+    // The marks of an agent cancel and a run cancel, as if the process died before the batches.
+    let now = app.now();
+    app.with_db(|c| {
+        c.execute(
+            "UPDATE agents SET control = 'cancelled', control_changed_at = ?1
+             WHERE name = 'a' AND is_test = 0",
+            [now],
+        )?;
+        c.execute(
+            "INSERT INTO cancelled_runs (workspace_id, is_test, run, agent_id, cancelled_at)
+             VALUES (1, 0, 'r5', NULL, ?1)",
+            [now],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    app.housekeeping().await;
+    for w in &mine {
+        assert_eq!(app.stored_status(w), "cancelled");
+    }
+    assert_eq!(
+        app.stored_status(in_run["watchId"].as_str().unwrap()),
+        "cancelled"
+    );
+    assert_eq!(app.stored_status(&other), "pending", "another agent's");
+    let test_watch = test_pause["watchId"].as_str().unwrap();
+    assert_eq!(app.stored_status(test_watch), "pending", "the other mode's");
+}

@@ -26,6 +26,7 @@ pub mod cancel;
 pub mod control;
 pub mod expiry;
 pub mod guidance;
+pub mod leftovers;
 mod list;
 pub mod pin;
 pub mod remove;
