@@ -18,6 +18,7 @@ mod agent_fleet;
 mod agent_limits;
 mod agent_modes;
 mod agent_pin;
+mod agent_purge;
 mod agent_text;
 mod agents;
 mod agents_page;
