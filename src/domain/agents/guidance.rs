@@ -100,11 +100,9 @@ pub fn after(conn: &Connection, agent: &Agent, cursor: i64) -> AppResult<Unread>
     )?;
     let rows = stmt.query_map(params![agent.id, agent.test, cursor, PAGE], row)?;
     let messages: Vec<Guidance> = rows.collect::<Result<_, _>>()?;
-    let first = messages.first().map_or(agent.guidance_seq + 1, |g| g.seq);
-    Ok(Unread {
-        skipped: (first - cursor - 1).max(0),
-        messages,
-    })
+    // The newest message is always kept, so nothing read means nothing after the cursor.
+    let skipped = messages.first().map_or(0, |g| g.seq - cursor - 1);
+    Ok(Unread { skipped, messages })
 }
 
 /// The newest messages, newest first.
