@@ -113,8 +113,9 @@ pub fn report(
     Ok(after)
 }
 
-/// The agent as of now, with `last_seen_at` set to `now`; a new name is created unless the
-/// fleet already has [`MAX_AGENTS`]. An agent pinned to another key is refused untouched.
+/// The agent as it was before this report (its row's `last_seen_at` now refreshed; the caller
+/// reads the row again after its update); a new name is created unless the fleet already has
+/// [`MAX_AGENTS`]. An agent pinned to another key is refused untouched.
 fn touch(
     conn: &Connection,
     now: Millis,
@@ -125,10 +126,7 @@ fn touch(
     if let Some(a) = get(conn, fleet, name)? {
         a.check_pin(key)?;
         super::seen(conn, a.id, now)?;
-        return Ok(Agent {
-            last_seen_at: a.last_seen_at.max(now),
-            ..a
-        });
+        return Ok(a);
     }
     let count: i64 = conn
         .prepare_cached("SELECT count(*) FROM agents WHERE workspace_id = ?1 AND is_test = ?2")?
