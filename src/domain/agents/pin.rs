@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{Agent, Fleet};
 use crate::db::WriteCtx;
-use crate::domain::api_keys;
+use crate::domain::api_keys::{self, KeyInfo};
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::ApiKeyId;
@@ -39,9 +39,18 @@ pub fn pinned_key(conn: &Connection, agent: &Agent) -> AppResult<Option<PinnedKe
         .optional()?)
 }
 
+/// The keys an agent of `fleet` may be pinned to: the unrevoked keys of its workspace and mode
+/// that hold `pauses` (a key that cannot report would silence the agent).
+pub fn candidates(conn: &Connection, fleet: Fleet) -> AppResult<Vec<KeyInfo>> {
+    Ok(api_keys::list(conn, fleet.workspace_id)?
+        .into_iter()
+        .filter(|k| k.revoked_at.is_none() && k.test == fleet.test)
+        .filter(|k| k.scopes.has(KeyScope::Pauses))
+        .collect())
+}
+
 /// Pins the agent to `key` (or unpins it with `None`), audited as `agent.pinned` or
-/// `agent.unpinned`. The key must be an unrevoked key of the agent's workspace and mode that
-/// holds `pauses` (a key that cannot report would silence the agent). The pin it already has
+/// `agent.unpinned`. The key must be one of the [`candidates`]. The pin it already has
 /// changes and records nothing.
 pub fn set_pin(
     ctx: &mut WriteCtx<'_>,
@@ -56,12 +65,7 @@ pub fn set_pin(
         return Ok(agent);
     }
     if let Some(id) = key {
-        let usable = api_keys::live_by_id(ctx.conn, id)?.filter(|k| {
-            k.workspace_id == fleet.workspace_id
-                && k.test == fleet.test
-                && k.scopes.has(KeyScope::Pauses)
-        });
-        if usable.is_none() {
+        if !candidates(ctx.conn, fleet)?.iter().any(|k| k.id == id) {
             return Err(AppError::invalid(
                 "key",
                 format!(

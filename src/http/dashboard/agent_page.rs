@@ -12,9 +12,7 @@ use super::format::{stamp, Shown, Stamp};
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
 use crate::domain::agents::{self, guidance, pin, Agent};
-use crate::domain::api_keys;
 use crate::domain::event_type::EventType;
-use crate::domain::scopes::KeyScope;
 use crate::domain::Millis;
 use crate::error::{AppError, PageError};
 use crate::http::State;
@@ -82,10 +80,8 @@ pub async fn detail(
     let pending = agents::pending_count(&conn, fleet, &agent.name, now)?;
     let timeline = timeline(&conn, &agent)?;
     let pinned = pin::pinned_key(&conn, &agent)?.map(|k| format!("{} ({}…)", k.name, k.prefix));
-    let keys = api_keys::list(&conn, fleet.workspace_id)?
+    let keys = pin::candidates(&conn, fleet)?
         .into_iter()
-        .filter(|k| k.revoked_at.is_none() && k.test == fleet.test)
-        .filter(|k| k.scopes.has(KeyScope::Pauses))
         .map(|k| KeyChoice {
             id: k.id.0,
             label: format!("{} ({}…)", k.name, k.prefix),
