@@ -2,10 +2,8 @@
 //! with one-click links made in the same moment (their raw tokens live only in the email).
 
 use askama::Template;
-use lettre::message::MultiPart;
-use lettre::Message as Email;
 
-use super::mailer::{classify, Mailer};
+use super::mailer::{compose, send_composed};
 use crate::domain::decision_links::{self, Tokens};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{PauseId, UserId};
@@ -106,23 +104,6 @@ impl View {
         };
         format!("{what}: {}", action.trim())
     }
-}
-
-/// Builds the multipart/alternative email. `msg_id` becomes the Message-ID, so a resend after
-/// an unknown outcome can be recognised as the same message by the recipient's mail system.
-pub fn build(mailer: &Mailer, to: &str, msg_id: &str, view: &View) -> Result<Email, String> {
-    let to = to
-        .parse()
-        .map_err(|e| format!("`{to}` is not a valid recipient: {e}"))?;
-    let html = HtmlBody { v: view }.render().map_err(|e| e.to_string())?;
-    let text = TextBody { v: view }.render().map_err(|e| e.to_string())?;
-    Email::builder()
-        .from(mailer.from.clone())
-        .to(to)
-        .subject(view.subject())
-        .message_id(Some(format!("<{msg_id}@holdpoint>")))
-        .multipart(MultiPart::alternative_plain_html(text, html))
-        .map_err(|e| e.to_string())
 }
 
 /// Why a queued email is no longer worth sending, if it is not.
@@ -229,14 +210,9 @@ pub async fn send(
     tokens: &Tokens,
 ) -> AttemptResult {
     let view = View::new(pause, &services.base_url(), tokens);
-    let email = match build(&services.mailer, &msg.target, &msg.msg_id, &view) {
-        Ok(e) => e,
-        Err(e) => return permanent(e),
-    };
-    match services.mailer.send(email).await {
-        Ok(()) => AttemptResult::Delivered { status: None },
-        Err(e) => classify(&e),
-    }
+    let (html, text) = (HtmlBody { v: &view }, TextBody { v: &view });
+    let email = compose(&services.mailer, msg, &view.subject(), &html, &text);
+    send_composed(&services.mailer, email).await
 }
 
 fn permanent(error: String) -> AttemptResult {
