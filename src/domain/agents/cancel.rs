@@ -9,8 +9,9 @@ use serde_json::json;
 use super::control::{agent_event, write_control, Controller};
 use super::{Agent, Fleet};
 use crate::db::WriteCtx;
-use crate::domain::audit::Entry;
+use crate::domain::audit::{Actor, Entry};
 use crate::domain::event_type::EventType;
+use crate::domain::ids::AgentId;
 use crate::domain::pauses::{self, Pause, Transition};
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
@@ -94,20 +95,47 @@ pub fn batch(
 ) -> AppResult<Vec<String>> {
     let mut ids = Vec::new();
     for p in target.select(ctx.conn, now, BATCH)? {
-        let entry = Entry {
-            workspace_id: Some(p.workspace_id),
-            actor: by.actor,
-            event: EventType::PauseCancelled,
-            subject: Some(p.watch_id.to_string()),
-            details: Some(
-                json!({ "agent": p.agent, "run": p.run, "cancelledWith": target.column }),
-            ),
-        };
-        if let Transition::Changed(c) = pauses::cancel_as(ctx, now, &p, entry)? {
-            ids.push(c.watch_id.to_string());
+        if cancel_one(ctx, now, &p, by.actor, target.column)? {
+            ids.push(p.watch_id.to_string());
         }
     }
     Ok(ids)
+}
+
+/// Cancels one pause as part of a cancel of its agent or run, through the same compare-and-set
+/// as an agent's own cancel, audited with what it was cancelled with. Whether it was pending.
+pub(super) fn cancel_one(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    p: &Pause,
+    actor: Actor,
+    with: &str,
+) -> AppResult<bool> {
+    let entry = Entry {
+        workspace_id: Some(p.workspace_id),
+        actor,
+        event: EventType::PauseCancelled,
+        subject: Some(p.watch_id.to_string()),
+        details: Some(json!({ "agent": p.agent, "run": p.run, "cancelledWith": with })),
+    };
+    let changed = pauses::cancel_as(ctx, now, p, entry)?;
+    Ok(matches!(changed, Transition::Changed(_)))
+}
+
+/// Records that `run` was cancelled in `fleet`: for one agent, or (`None`) for every agent.
+pub(super) fn mark_run(
+    conn: &Connection,
+    now: Millis,
+    fleet: Fleet,
+    run: &str,
+    agent: Option<AgentId>,
+) -> AppResult<()> {
+    conn.prepare_cached(
+        "INSERT INTO cancelled_runs (workspace_id, is_test, run, agent_id, cancelled_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![fleet.workspace_id, fleet.test, run, agent, now])?;
+    Ok(())
 }
 
 /// Marks a run cancelled for every agent of the fleet and cancels the agents now running it;
@@ -134,11 +162,7 @@ pub fn cancel_run(
         return Err(unknown_run(run));
     }
     if !super::run_cancelled(conn, fleet, run, None)? {
-        conn.prepare_cached(
-            "INSERT INTO cancelled_runs (workspace_id, is_test, run, agent_id, cancelled_at)
-             VALUES (?1, ?2, ?3, NULL, ?4)",
-        )?
-        .execute(params![ws, test, run, now])?;
+        mark_run(conn, now, fleet, run, None)?;
     }
     let target = Target::run(conn, fleet, run)?;
     let running: Vec<Agent> = conn

@@ -81,12 +81,7 @@ pub fn set_control(
     let mut cancelled = None;
     if action == Action::Cancel {
         if let Some(run) = &agent.run {
-            ctx.conn
-                .prepare_cached(
-                    "INSERT INTO cancelled_runs (workspace_id, is_test, run, agent_id, cancelled_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![fleet.workspace_id, fleet.test, run, agent.id, now])?;
+            super::cancel::mark_run(ctx.conn, now, fleet, run, Some(agent.id))?;
         }
         cancelled = (to_cancel.as_ref())
             .map(|t| t.pending_ids(ctx.conn, now))

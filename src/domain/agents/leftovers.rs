@@ -4,13 +4,11 @@
 //! cancelled run, asked before the cancel) and ends them as the cancel would have.
 
 use rusqlite::{params, Connection};
-use serde_json::json;
 
 use crate::db::WriteCtx;
-use crate::domain::audit::{Actor, Entry};
-use crate::domain::event_type::EventType;
+use crate::domain::audit::Actor;
 use crate::domain::ids::PauseId;
-use crate::domain::pauses::{self, Transition};
+use crate::domain::pauses;
 use crate::domain::Millis;
 use crate::error::AppResult;
 
@@ -44,16 +42,7 @@ pub fn finish(ctx: &mut WriteCtx<'_>, now: Millis, ids: &[PauseId]) -> AppResult
         let Some(p) = pauses::get_by_id(ctx.conn, *id)? else {
             continue;
         };
-        let entry = Entry {
-            workspace_id: Some(p.workspace_id),
-            actor: Actor::System,
-            event: EventType::PauseCancelled,
-            subject: Some(p.watch_id.to_string()),
-            details: Some(json!({
-                "agent": p.agent, "run": p.run, "cancelledWith": "an interrupted cancel",
-            })),
-        };
-        if let Transition::Changed(_) = pauses::cancel_as(ctx, now, &p, entry)? {
+        if super::cancel::cancel_one(ctx, now, &p, Actor::System, "an interrupted cancel")? {
             done += 1;
         }
     }
