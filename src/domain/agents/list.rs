@@ -31,8 +31,14 @@ pub struct Page {
     /// Each agent with its number of pending pauses.
     pub items: Vec<(Agent, i64)>,
     pub total: i64,
-    /// Whether the fleet's emergency stop is on.
-    pub stopped: bool,
+    /// When the fleet's emergency stop was pulled, if it is on.
+    pub stopped_at: Option<Millis>,
+}
+
+impl Page {
+    pub fn stopped(&self) -> bool {
+        self.stopped_at.is_some()
+    }
 }
 
 const WHERE: &str = "WHERE a.workspace_id = ?1 AND a.is_test = ?2 AND (?3 IS NULL OR a.state = ?3)
@@ -58,7 +64,8 @@ pub fn list(
     (limit, offset): (i64, i64),
     now: Millis,
 ) -> AppResult<Page> {
-    let stopped = super::stopped_at(conn, fleet)?.is_some();
+    let stopped_at = super::stopped_at(conn, fleet)?;
+    let stopped = stopped_at.is_some();
     let q = needle(&f.q);
     let (ws, test) = (fleet.workspace_id, fleet.test);
     let total: i64 = conn
@@ -87,7 +94,7 @@ pub fn list(
     Ok(Page {
         items: rows.collect::<Result<_, _>>()?,
         total,
-        stopped,
+        stopped_at,
     })
 }
 

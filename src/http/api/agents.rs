@@ -184,7 +184,7 @@ pub async fn list(
         items: page
             .items
             .iter()
-            .map(|(a, n)| a.view(page.stopped, *n))
+            .map(|(a, n)| a.view(page.stopped(), *n))
             .collect(),
         total: page.total,
         limit,

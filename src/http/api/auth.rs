@@ -47,14 +47,6 @@ fn live_only(key: &AuthKey, scope: KeyScope, doing: &str) -> Result<(), AppError
     }
 }
 
-/// Workspace configuration by API: a live key with `admin`.
-pub struct AdminScope;
-
-impl NeedsScope for AdminScope {
-    const SCOPE: KeyScope = KeyScope::Admin;
-    const DOING: &'static str = "manage the workspace";
-}
-
 /// The `pauses` scope: create, read (and long-poll), list and cancel.
 pub struct PausesScope;
 

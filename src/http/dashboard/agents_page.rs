@@ -163,12 +163,12 @@ fn load(state: &State, signed: &SignedIn, wanted: &Wanted) -> Result<(FleetItems
     let order = agents::Order::Attention;
     let page = agents::list(&conn, fleet, &filter, order, (PAGE_SIZE, offset), now)?;
     let rows: Vec<AgentRow> = (page.items.iter())
-        .map(|(a, n)| AgentRow::new(a, page.stopped, *n, now))
+        .map(|(a, n)| AgentRow::new(a, page.stopped(), *n, now))
         .collect();
     let shown_to = offset + rows.len() as i64;
     let items = FleetItems {
         csrf_token: signed.csrf_token(),
-        stopped: agents::stopped_at(&conn, fleet)?.map(stamp),
+        stopped: page.stopped_at.map(stamp),
         searching: !wanted.q.is_empty(),
         prev: (wanted.page > 1).then(|| wanted.url("/agents", wanted.page - 1)),
         next: (shown_to < page.total).then(|| wanted.url("/agents", wanted.page + 1)),
@@ -213,10 +213,7 @@ pub async fn items(
 ) -> Result<HttpResponse, PageError> {
     let signed = session.0;
     let (items, _) = load(&state, &signed, &Wanted::read(&req))?;
-    let mode = match signed.session.test_mode {
-        true => "test",
-        false => "live",
-    };
+    let mode = fleet_of(&signed).mode();
     let mut res = super::layout::html(&items)?;
     res.headers_mut().insert(
         actix_web::http::header::HeaderName::from_static("x-mode"),
