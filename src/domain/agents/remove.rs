@@ -13,10 +13,10 @@ use crate::db::WriteCtx;
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{AgentId, WorkspaceId};
+use crate::domain::usage::DAY_MS;
 use crate::domain::Millis;
 use crate::error::AppResult;
 
-const DAY_MS: Millis = 86_400_000;
 /// How long an agent may go unseen in a workspace without retention before it is purged.
 pub const UNSEEN_DAYS_WITHOUT_RETENTION: i64 = 90;
 /// Agents purged per writer job.
