@@ -35,6 +35,8 @@ pub struct Layout {
     pub test_mode: bool,
     /// This page's path and query, where the switch brings the browser back to.
     pub here: String,
+    /// The zone this reader's times are shown in.
+    pub zone: super::zone::Zone,
 }
 
 impl Layout {
@@ -49,6 +51,7 @@ impl Layout {
             flash: take_flash(req, signed),
             test_mode: signed.session.test_mode,
             here: here(req, active),
+            zone: super::zone::Zone::utc(),
         }
     }
 

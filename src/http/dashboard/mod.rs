@@ -33,6 +33,7 @@ pub mod user_actions;
 pub mod users;
 pub mod webhook_actions;
 pub mod webhooks;
+pub mod zone;
 
 use actix_web::web;
 
