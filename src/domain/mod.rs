@@ -25,6 +25,7 @@ pub mod outcomes;
 pub mod password_resets;
 pub mod pauses;
 pub mod plans;
+pub mod policy;
 pub mod questions;
 pub mod quotas;
 pub mod respond;

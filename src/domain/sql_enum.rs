@@ -4,7 +4,7 @@
 //! still be decided.
 
 /// `sql_enum! { /// doc \n pub enum Name { Variant => "text", ... } }` defines the enum with
-/// `ALL`, `as_str`, `from_name`, `Display`, `Serialize`, and `ToSql`/`FromSql` (an unknown value
+/// `ALL`, `as_str`, `from_name`, `Display`, `Serialize`, `Deserialize` (refusing unknown text), and `ToSql`/`FromSql` (an unknown value
 /// is a conversion error, not a default).
 macro_rules! sql_enum {
     ($(#[$meta:meta])* pub enum $name:ident {
@@ -45,6 +45,19 @@ macro_rules! sql_enum {
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                $name::from_name(&text).ok_or_else(|| {
+                    let allowed: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                    serde::de::Error::custom(format!(
+                        "unknown value `{text}`, expected one of {}",
+                        allowed.join(", ")
+                    ))
+                })
             }
         }
 

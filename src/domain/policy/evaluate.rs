@@ -1,0 +1,160 @@
+//! The policy engine: one pure function, in the issue's order. Deny rules, then the emergency
+//! stop and paused agents (always wait), then allow rules, then the autonomy band, then wait.
+//! Questions and plans always wait. Shadow rules and a shadow autonomy level run the same steps
+//! a second time, as if they acted, and only their would-be result is recorded.
+
+use super::{Band, Effect, Facts, Outcome, PolicySettings, PolicyVerdict, Rule, Shadow, Source};
+use crate::domain::kind::Kind;
+use crate::domain::Millis;
+
+/// Decides whether a new pause waits for a person, and says why. No I/O: the caller loads the
+/// rules (of the pause's workspace and mode) and settings in the create transaction.
+pub fn evaluate(
+    facts: &Facts,
+    rules: &[Rule],
+    settings: &PolicySettings,
+    now: Millis,
+) -> PolicyVerdict {
+    let level = facts.caps.effective(settings.autonomy_level);
+    if facts.kind != Kind::Approval {
+        return PolicyVerdict {
+            result: Outcome::Wait,
+            source: Source::Kind,
+            rule: None,
+            band: None,
+            autonomy_level: level,
+            explanation: format!(
+                "A {} always waits for a person: policies decide approvals only.",
+                facts.kind
+            ),
+            shadow: None,
+            rule_id: None,
+            shadow_rule_ids: Vec::new(),
+        };
+    }
+    let band = Band::of(level);
+    let acting_band = (!settings.autonomy_shadow).then_some(band);
+    let live = run(facts, rules, acting_band, false, now);
+    let shadow_rule_ids: Vec<i64> = rules
+        .iter()
+        .filter(|r| r.shadow && applies(r, facts, now))
+        .map(|r| r.id)
+        .collect();
+    let shadow = (settings.autonomy_shadow || !shadow_rule_ids.is_empty()).then(|| {
+        let would = run(facts, rules, Some(band), true, now);
+        Shadow {
+            result: would.result,
+            rule: would.rule.map(|r| r.name.clone()),
+            band: (would.source == Source::Band).then_some(band),
+        }
+    });
+    PolicyVerdict {
+        explanation: explain(&live, facts, level, band, settings.autonomy_shadow),
+        result: live.result,
+        source: live.source,
+        rule: live.rule.map(|r| r.name.clone()),
+        rule_id: live.rule.map(|r| r.id),
+        band: Some(band),
+        autonomy_level: level,
+        shadow,
+        shadow_rule_ids,
+    }
+}
+
+/// One pass through the steps.
+struct Step<'a> {
+    result: Outcome,
+    source: Source,
+    rule: Option<&'a Rule>,
+}
+
+/// The steps, with shadow rules acting or not and the band acting (`Some`) or not.
+fn run<'a>(
+    facts: &Facts,
+    rules: &'a [Rule],
+    band: Option<Band>,
+    with_shadow: bool,
+    now: Millis,
+) -> Step<'a> {
+    let first = |effect: Effect| {
+        rules
+            .iter()
+            .filter(|r| r.effect == effect && (with_shadow || !r.shadow) && applies(r, facts, now))
+            .min_by_key(|r| r.id)
+    };
+    let step = |result, source, rule| Step {
+        result,
+        source,
+        rule,
+    };
+    if let Some(deny) = first(Effect::Deny) {
+        return step(Outcome::Rejected, Source::Rule, Some(deny));
+    }
+    if facts.stopped || facts.agent_paused {
+        return step(Outcome::Wait, Source::Stop, None);
+    }
+    if let Some(allow) = first(Effect::Allow) {
+        return step(Outcome::Approved, Source::Rule, Some(allow));
+    }
+    if band.is_some_and(|b| b.approves(facts.risk)) {
+        return step(Outcome::Approved, Source::Band, None);
+    }
+    step(Outcome::Wait, Source::Default, None)
+}
+
+/// Whether an enabled, unexpired rule matches the pause (an allow rule within its `maxRisk`).
+fn applies(rule: &Rule, facts: &Facts, now: Millis) -> bool {
+    let m = &rule.matches;
+    rule.enabled
+        && rule.expires_at.is_none_or(|at| now < at)
+        && (rule.effect == Effect::Deny
+            || rule
+                .max_risk
+                .is_none_or(|max| facts.risk.rank() <= max.rank()))
+        && facts.tool.as_deref().is_some_and(|t| m.tool.matches(t))
+        && m.agent
+            .as_ref()
+            .is_none_or(|g| facts.agent.as_deref().is_some_and(|a| g.matches(a)))
+        && m.key_id.is_none_or(|k| k == facts.key_id)
+        && m.metadata
+            .iter()
+            .all(|(k, v)| facts.metadata.get(k) == Some(v))
+        && m.context
+            .iter()
+            .all(|(k, g)| facts.context.get(k).is_some_and(|v| g.matches(v)))
+}
+
+/// One sentence for people: what decided, and why.
+fn explain(step: &Step<'_>, facts: &Facts, level: u8, band: Band, band_shadow: bool) -> String {
+    let dial = format!("Autonomy {level} ({})", band.title());
+    match (step.source, step.rule) {
+        (Source::Rule, Some(rule)) if step.result == Outcome::Rejected => {
+            format!("Rule “{}” denies this action.", rule.name)
+        }
+        (Source::Rule, Some(rule)) => format!("Rule “{}” allows this action.", rule.name),
+        (Source::Stop, _) if facts.stopped => {
+            "The emergency stop is on: every pause waits for a person.".into()
+        }
+        (Source::Stop, _) => format!(
+            "Agent `{}` is paused: its pauses wait for a person.",
+            facts.agent.as_deref().unwrap_or_default()
+        ),
+        (Source::Band, _) => format!(
+            "{dial} lets {} risk and below through without a person.",
+            band.max_approved().map(|r| r.as_str()).unwrap_or("no")
+        ),
+        _ if band_shadow => format!(
+            "{dial} is in shadow mode: no rule allows this {}-risk action, so it waits for a \
+             person.",
+            facts.risk
+        ),
+        _ => match band.max_approved() {
+            None => format!("{dial}: every pause waits for a person."),
+            Some(max) => format!(
+                "{dial} lets {max} risk and below through; this {}-risk action waits for a \
+                 person.",
+                facts.risk
+            ),
+        },
+    }
+}
