@@ -35,6 +35,7 @@ pub async fn create(services: &Services, request: CreatePause) -> AppResult<Crea
     } = request;
     let server_timeout = services.settings.default_timeout_secs as i64;
     let (base_url, now, key_id) = (services.base_url(), services.now(), pause.api_key_id);
+    let metrics = services.metrics.clone();
     services
         .writer
         .run(move |ctx| {
@@ -43,28 +44,40 @@ pub async fn create(services: &Services, request: CreatePause) -> AppResult<Crea
                     idempotency::lookup(ctx.conn, key_id, k, &request_hash)?
                 {
                     let location = replayed_location(&body);
-                    return Ok(Created {
+                    let replayed = Created {
                         status,
                         body,
                         location,
                         quota: None,
-                    });
+                    };
+                    return Ok((replayed, None));
                 }
             }
-            let (pause, quota) = pauses::create(ctx, now, server_timeout, pause)??;
+            let pauses::Created { pause, quota } =
+                pauses::create(ctx, now, server_timeout, pause)??;
+            let verdict = pause.policy.as_ref().map(|v| (v.result, v.source));
             let view = pause.view(&base_url, now);
             let body = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
             if let Some(k) = &idempotency_key {
                 idempotency::store(ctx.conn, key_id, k, &request_hash, 201, &body, now)?;
             }
-            Ok(Created {
-                status: 201,
-                body,
-                location: view.status_url,
-                quota,
-            })
+            Ok((
+                Created {
+                    status: 201,
+                    body,
+                    location: view.status_url,
+                    quota,
+                },
+                verdict,
+            ))
         })
         .await
+        .map(|(created, verdict)| {
+            if let Some((result, source)) = verdict {
+                metrics.record_policy_decision(result.as_str(), source.as_str());
+            }
+            created
+        })
 }
 
 /// The `Location` of a replayed response: its `statusUrl`.

@@ -48,6 +48,11 @@ pub fn active_responder(
                     key: None,
                 })
         }
+        Responder::Policy { workspace_id } => Some(ActiveResponder {
+            workspace_id,
+            user_id: None,
+            key: None,
+        }),
         Responder::ApiKey { key_id } => {
             api_keys::live_by_id(conn, key_id)?.map(|k| ActiveResponder {
                 workspace_id: k.workspace_id,
@@ -74,5 +79,17 @@ pub fn key_may_decide(key: &AuthKey, pause: &Pause) -> Result<(), RespondError> 
     match key.scopes.has(KeyScope::Decide) {
         true => Ok(()),
         false => Err(RespondError::InsufficientScope(KeyScope::Decide)),
+    }
+}
+
+/// May the policy give `response` to `pause`? Only what the verdict stored with the pause
+/// decided: a policy never decides a pause it let wait, nor differently from its verdict.
+pub fn policy_may_decide(pause: &Pause, response: &super::response::Response) -> bool {
+    use super::policy::Outcome;
+    use super::response::Response;
+    match (pause.policy.as_ref().map(|v| v.result), response) {
+        (Some(Outcome::Approved), Response::Approve { .. }) => true,
+        (Some(Outcome::Rejected), Response::Reject { .. }) => true,
+        _ => false,
     }
 }

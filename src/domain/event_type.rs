@@ -57,6 +57,12 @@ sql_enum! {
         /// The workspace's emergency stop (audit only; each agent reads it as paused).
         AgentsStopped => "agents.stopped",
         AgentsResumed => "agents.resumed",
+        /// Decision policies: a rule added, changed (enabled, disabled, edited) or deleted.
+        RuleCreated => "rule.created",
+        RuleChanged => "rule.changed",
+        RuleDeleted => "rule.deleted",
+        /// The autonomy level or its shadow mode changed.
+        PolicySettingsChanged => "policy.settings_changed",
     }
 }
 

@@ -83,7 +83,8 @@ pub fn pause_event(
         outbox::enqueue(ctx, now, message)?;
     }
     // Slack's thread is about the decision; what the agent then did is for the trail.
-    if pause.test || event == EventType::PauseOutcomeReported {
+    // A pause a policy decided at creation asks and tells no person: webhooks only.
+    if pause.test || event == EventType::PauseOutcomeReported || pause.policy_decided() {
         return Ok(());
     }
     if event == EventType::PauseCreated {

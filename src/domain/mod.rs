@@ -23,6 +23,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod outcomes;
 pub mod password_resets;
+pub mod pause_create;
 pub mod pauses;
 pub mod plans;
 pub mod policy;

@@ -9,11 +9,11 @@ use uuid::Uuid;
 
 use super::api_keys::AuthKey;
 use super::audit::{Actor, Entry};
-use super::error::DomainError;
 use super::event_type::EventType;
 use super::events;
 use super::kind::Kind;
-use super::{quotas, workspaces, Millis};
+use super::policy::{PolicyVerdict, Risk};
+use super::Millis;
 
 // Listing and the expiry sweep live in their own modules; callers keep using `pauses::…`.
 pub use super::decided_by::DecidedBy;
@@ -61,12 +61,22 @@ pub struct Pause {
     /// The agent that asked and its run, when the pause names them (see `agents`).
     pub agent: Option<String>,
     pub run: Option<String>,
+    /// Decision policies: what the agent said of the action (None on pauses made before them),
+    /// and the verdict the policy gave at creation (`policy`; None before them).
+    pub risk: Option<Risk>,
+    pub tool: Option<String>,
+    pub policy: Option<PolicyVerdict>,
 }
 
 impl Pause {
     /// The status as of `now`: a pending pause past its expiry is already expired.
     pub fn status(&self, now: Millis) -> Status {
         super::status::effective(self.stored_status, self.expires_at, now)
+    }
+
+    /// Decided by a policy at creation: no person is asked or told (no email, Slack or push).
+    pub fn policy_decided(&self) -> bool {
+        self.policy.as_ref().is_some_and(PolicyVerdict::decides)
     }
 
     /// Changes whenever what an agent reads changes (including the virtual expiry).
@@ -85,7 +95,7 @@ pub(crate) const SELECT: &str =
     (SELECT r.watch_id FROM pauses r WHERE r.id = p.revises_id),
     (SELECT n.watch_id FROM pauses n WHERE n.revises_id = p.id),
     p.response_json, p.outcome_status, p.outcome_detail, p.outcome_at, ok.name, ok.prefix,
-    dk.name, dk.prefix, p.agent, p.run
+    dk.name, dk.prefix, p.agent, p.run, p.risk, p.tool, p.policy_json, p.decided_by_policy
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
     LEFT JOIN api_keys ok ON ok.id = p.outcome_key_id
     LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
@@ -109,16 +119,17 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         created_at: r.get(10)?,
         expires_at: r.get(11)?,
         decided_at: r.get(12)?,
-        decided_by: match (email, key_prefix) {
-            (Some(email), _) => Some(DecidedBy::User {
+        decided_by: match (email, key_prefix, r.get::<_, Option<String>>(35)?) {
+            (Some(email), _, _) => Some(DecidedBy::User {
                 email,
                 name: r.get(14).unwrap_or_default(),
             }),
-            (None, Some(prefix)) => Some(DecidedBy::Key {
+            (None, Some(prefix), _) => Some(DecidedBy::Key {
                 name: r.get(28).unwrap_or_default(),
                 prefix,
             }),
-            (None, None) => None,
+            (None, None, Some(name)) => Some(DecidedBy::Policy { name }),
+            (None, None, None) => None,
         },
         reason: r.get(15)?,
         version: r.get(16)?,
@@ -131,6 +142,13 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         outcome: super::outcomes::from_row(r, 23)?,
         agent: r.get(30)?,
         run: r.get(31)?,
+        risk: r.get(32)?,
+        tool: r.get(33)?,
+        // Written by this server from a `PolicyVerdict`; unreadable JSON would be a bug, and
+        // shows as no verdict rather than failing every read of the pause.
+        policy: r
+            .get::<_, Option<String>>(34)?
+            .and_then(|j| serde_json::from_str(&j).ok()),
     })
 }
 
@@ -154,116 +172,14 @@ pub struct NewPause {
     /// Validated names (see [`super::agents::validate_name`]).
     pub agent: Option<String>,
     pub run: Option<String>,
+    pub risk: Risk,
+    pub tool: Option<String>,
+    /// The request's cap on the autonomy level.
+    pub autonomy_level: Option<u8>,
 }
 
-/// Creates a pause, counting it against the plan unless it comes from a test key. Returns the
-/// workspace's quota standing when the pause was counted (for the `RateLimit` headers, so the
-/// handler need not read it again), or the refusal when the quota is used up (nothing was
-/// written then); the outer error is a failure of the database.
-pub fn create(
-    ctx: &mut WriteCtx<'_>,
-    now: Millis,
-    server_timeout: i64,
-    p: NewPause,
-) -> AppResult<Result<(Pause, Option<quotas::QuotaState>), DomainError>> {
-    let conn = ctx.conn;
-    let ws = workspaces::get(conn, p.workspace_id)?;
-    let mut quota = None;
-    if !p.test {
-        let billing_plan = workspaces::billing_plan(conn, &ws.billing_plan_id)?;
-        let used = quotas::count_one(conn, ws.id, now)?;
-        quota = Some(quotas::QuotaState {
-            limit: billing_plan.monthly_pauses,
-            used,
-            reset_secs: quotas::secs_until_next_month(now),
-            window_secs: quotas::month_window_secs(now),
-        });
-        if let Some(limit) = billing_plan.monthly_pauses.filter(|&limit| used > limit) {
-            return Ok(Err(DomainError::QuotaExceeded {
-                workspace_id: ws.id,
-                billing_plan: billing_plan.id,
-                limit,
-                at: now,
-                resets_at: quotas::next_month_start(now),
-            }));
-        }
-    }
-    let fleet = super::agents::Fleet::new(ws.id, p.test);
-    let (agent, run) = (p.agent.as_deref(), p.run.as_deref());
-    super::agents::on_pause(ctx, now, fleet, p.api_key_id, agent, run)?;
-    let timeout = p
-        .timeout_secs
-        .or(ws.default_timeout_secs)
-        .unwrap_or(server_timeout);
-    let expires_at = now + timeout * 1000;
-    let revised = (p.revises.as_ref())
-        .map(|w| super::plans::revisable(ctx, now, p.workspace_id, p.test, w))
-        .transpose()?;
-    let conn = ctx.conn;
-    let watch_id = Uuid::now_v7();
-    conn.prepare_cached(
-        "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
-                             metadata, callback_url, created_at, expires_at, kind, request_json,
-                             revises_id, agent, run)
-         VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
-        &watch_id.as_bytes()[..],
-        ws.id,
-        p.api_key_id,
-        p.test,
-        &p.action,
-        &p.context,
-        &p.metadata,
-        &p.callback_url,
-        now,
-        expires_at,
-        p.kind,
-        &p.request_json,
-        revised,
-        &p.agent,
-        &p.run
-    ])?;
-    let id = PauseId(conn.last_insert_rowid());
-    super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
-    // Built from what was just inserted: re-reading the row cost the writer a query per create.
-    let pause = Pause {
-        id,
-        watch_id,
-        workspace_id: ws.id,
-        api_key_id: Some(p.api_key_id),
-        test: p.test,
-        stored_status: Status::Pending,
-        action: p.action,
-        context: p.context,
-        metadata: p.metadata,
-        callback_url: p.callback_url,
-        created_at: now,
-        expires_at,
-        decided_at: None,
-        decided_by: None,
-        reason: None,
-        version: 1,
-        context_purged_at: None,
-        kind: p.kind,
-        request_json: p.request_json,
-        revises: p.revises,
-        revised_by: None,
-        response_json: None,
-        outcome: None,
-        agent: p.agent,
-        run: p.run,
-    };
-    let entry = Entry {
-        workspace_id: Some(ws.id),
-        actor: Actor::Key(p.api_key_id),
-        event: EventType::PauseCreated,
-        subject: Some(watch_id.to_string()),
-        details: None,
-    };
-    events::pause_event(ctx, now, &pause, entry)?;
-    Ok(Ok((pause, quota)))
-}
+// Creating one (quota, agent checks, policy, insert) is `pause_create`'s.
+pub use super::pause_create::{create, Created};
 
 pub fn get_by_id(conn: &Connection, id: PauseId) -> AppResult<Option<Pause>> {
     Ok(conn

@@ -36,10 +36,9 @@ pub fn text(pause: &Pause) -> Option<String> {
 /// Checks that `watch_id` names a plan a new version may revise, and returns its id: a plan of
 /// this workspace and of the creating key's kind (test or live: the sandbox rule), no longer
 /// pending, not yet revised. A pause of another workspace or of the other kind reads exactly as
-/// one that does not exist. The revised plan's version is bumped (its `revisedBy` appears, so
-/// its ETag must change) and its waiters are woken.
+/// one that does not exist. Reads only: [`mark_revised`] writes, once nothing can refuse.
 pub fn revisable(
-    ctx: &mut WriteCtx<'_>,
+    conn: &rusqlite::Connection,
     now: Millis,
     workspace_id: WorkspaceId,
     test: bool,
@@ -50,7 +49,7 @@ pub fn revisable(
         workspace_id,
         test: Some(test),
     };
-    let Some(old) = pauses::get_in(ctx.conn, scope, watch_id)? else {
+    let Some(old) = pauses::get_in(conn, scope, watch_id)? else {
         return Err(bad(format!(
             "`revises`: no plan with watchId `{watch_id}` in this workspace"
         )));
@@ -73,11 +72,17 @@ pub fn revisable(
              latest version"
         )));
     }
+    Ok(old.id)
+}
+
+/// Records that the plan `id` (checked by [`revisable`]) has a new version: its `revisedBy`
+/// appears, so its version (and ETag) changes and its waiters are woken.
+pub fn mark_revised(ctx: &mut WriteCtx<'_>, id: PauseId) -> AppResult<()> {
     ctx.conn
         .prepare_cached("UPDATE pauses SET version = version + 1 WHERE id = ?1")?
-        .execute(params![old.id])?;
-    ctx.wake(Topic::Pause(old.id));
-    Ok(old.id)
+        .execute(params![id])?;
+    ctx.wake(Topic::Pause(id));
+    Ok(())
 }
 
 /// Every version of the plan `pause` belongs to, oldest first (`pause` included).

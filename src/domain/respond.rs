@@ -35,6 +35,8 @@ pub enum Via {
     Api,
     /// The confirmation page behind a one-click link in an approval email.
     EmailLink,
+    /// A decision policy, as the pause was created.
+    Policy,
 }
 
 impl Via {
@@ -44,12 +46,12 @@ impl Via {
             Via::Dashboard => "dashboard",
             Via::Api => "api",
             Via::EmailLink => "email link",
+            Via::Policy => "policy",
         }
     }
 }
 
-/// Who responds. Remembered decisions (`Policy { policy_id }`) will be a variant here;
-/// `pause_responses.responder_type` already allows `policy`.
+/// Who responds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Responder {
     /// A signed-in person (dashboard form, or JSON with a session).
@@ -60,6 +62,9 @@ pub enum Responder {
     /// A backend deciding through the API with a key: one with the `decide` scope, or a test
     /// key deciding its own test pause (see [`deciders::key_may_decide`]).
     ApiKey { key_id: ApiKeyId },
+    /// The decision policy, deciding a pause in the transaction that creates it: what it
+    /// decides, and in whose name, is the verdict stored with the pause.
+    Policy { workspace_id: WorkspaceId },
 }
 
 impl Responder {
@@ -68,6 +73,7 @@ impl Responder {
             Responder::User { via, .. } => via,
             Responder::EmailLink { .. } => Via::EmailLink,
             Responder::ApiKey { .. } => Via::Api,
+            Responder::Policy { .. } => Via::Policy,
         }
     }
 }
@@ -135,7 +141,7 @@ pub fn respond(
     let Some(pause) = pauses::get(conn, who.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
-    let checked = match check(conn, now, &who, &pause, response)? {
+    let checked = match check(conn, now, (&who, responder), &pause, response)? {
         Ok(checked) => checked,
         Err(refused) => return Ok(Err(refused)),
     };
@@ -146,6 +152,10 @@ pub fn respond(
         extras_audit,
     } = checked;
     let status = response.resolves_to();
+    let policy_name = match responder {
+        Responder::Policy { .. } => pause.policy.as_ref().map(|v| v.decider_name()),
+        _ => None,
+    };
     let mut entry = audit_entry(
         &who,
         responder,
@@ -155,11 +165,15 @@ pub fn respond(
     );
     if let Some(Value::Object(details)) = &mut entry.details {
         details.extend(extras_audit);
+        if let Some(name) = &policy_name {
+            details.insert("policy".into(), Value::String(name.clone()));
+        }
     }
     let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
-                 response_json = ?6, decided_by_key = ?7, version = version + 1
+                 response_json = ?6, decided_by_key = ?7, decided_by_policy = ?8,
+                 version = version + 1
              WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
         )?
         .execute(params![
@@ -169,7 +183,8 @@ pub fn respond(
             reason,
             id,
             response_json,
-            who.key.map(|k| k.id)
+            who.key.map(|k| k.id),
+            policy_name
         ])
     })?;
     let pause = match resolved {
@@ -199,19 +214,25 @@ struct Checked {
 fn check(
     conn: &Connection,
     now: Millis,
-    who: &ActiveResponder,
+    (who, responder): (&ActiveResponder, Responder),
     pause: &Pause,
     response: Response,
 ) -> AppResult<Result<Checked, RespondError>> {
     if let Some(Err(refused)) = who.key.map(|k| deciders::key_may_decide(&k, pause)) {
         return Ok(Err(refused));
     }
+    let by_policy = matches!(responder, Responder::Policy { .. });
+    if by_policy && !deciders::policy_may_decide(pause, &response) {
+        return Ok(Err(RespondError::NotPermitted));
+    }
     let response = match response.for_kind(pause.kind) {
         Ok(r) => r,
         Err(refused) => return Ok(Err(refused)),
     };
     let reason = text::reason(response.reason());
-    if let Some(refused) = check_reason(conn, who.workspace_id, &response, reason.as_deref())? {
+    // A workspace's "reason required" asks people; a policy's rejection gives its rule's note.
+    let reason_rules = check_reason(conn, who.workspace_id, &response, reason.as_deref())?;
+    if let Some(refused) = reason_rules.filter(|_| !by_policy) {
         return Ok(Err(refused));
     }
     let response_json = match checked_response(pause, &response, now) {

@@ -52,7 +52,11 @@ pub(super) fn record(
     )?
     .execute(params![
         pause.id,
-        if who.key.is_some() { "key" } else { "user" },
+        match (responder, who.key) {
+            (Responder::Policy { .. }, _) => "policy",
+            (_, Some(_)) => "key",
+            (_, None) => "user",
+        },
         who.user_id,
         who.key.map(|k| k.id),
         r.kind,

@@ -49,13 +49,16 @@ pub(super) fn new_pause(conn: &Connection) -> Pause {
         kind: crate::domain::kind::Kind::Approval,
         request_json: None,
         revises: None,
+        risk: crate::domain::policy::Risk::High,
+        tool: None,
+        autonomy_level: None,
         agent: None,
         run: None,
     };
     pauses::create(&mut WriteCtx::new(conn), NOW, 60, p)
         .unwrap()
         .unwrap()
-        .0
+        .pause
 }
 
 pub(super) fn by(user_id: UserId) -> Responder {

@@ -69,6 +69,14 @@ pub struct RouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PolicyLabels {
+    /// `wait`, `approved` or `rejected`.
+    pub result: &'static str,
+    /// `rule`, `band`, `stop`, `kind` or `default`.
+    pub source: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ChannelLabels {
     /// `webhook`, `slack` or `email`.
     pub channel: &'static str,
@@ -81,6 +89,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: Family<RouteLabels, Histogram>,
     delivery_failures: Family<ChannelLabels, Counter>,
+    policy_decisions: Family<PolicyLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -111,11 +120,19 @@ impl Metrics {
             "Outbox delivery attempts that failed or whose outcome is unknown, by channel",
             delivery_failures.clone(),
         );
+        let policy_decisions = Family::<PolicyLabels, Counter>::default();
+        registry.register(
+            "policy_decisions",
+            "New pauses by what the decision policy said (wait, approved, rejected) and which \
+             step said it",
+            policy_decisions.clone(),
+        );
         Metrics {
             registry,
             requests,
             latency,
             delivery_failures,
+            policy_decisions,
         }
     }
 
@@ -137,6 +154,12 @@ impl Metrics {
     pub fn record_delivery_failure(&self, channel: &'static str) {
         self.delivery_failures
             .get_or_create(&ChannelLabels { channel })
+            .inc();
+    }
+
+    pub fn record_policy_decision(&self, result: &'static str, source: &'static str) {
+        self.policy_decisions
+            .get_or_create(&PolicyLabels { result, source })
             .inc();
     }
 

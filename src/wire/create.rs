@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 
 pub use crate::domain::approval_extras::RejectOption;
 use crate::domain::kind::Kind;
+use crate::domain::policy::Risk;
 use crate::domain::questions::Question;
 
 /// The JSON object an agent sends; unknown members are refused.
@@ -44,6 +45,14 @@ pub struct CreateBody<'a> {
     pub run: Option<String>,
     #[serde(default)]
     pub questions: Option<Vec<QuestionBody>>,
+    /// Decision policies: how much harm the action can do (`high` when absent), the action's
+    /// machine name, and a cap on the autonomy level for this one pause.
+    #[serde(default)]
+    pub risk: Option<String>,
+    #[serde(default)]
+    pub tool: Option<String>,
+    #[serde(default)]
+    pub autonomy_level: Option<i64>,
 }
 
 /// One of a question pause's `questions`, as sent; `None` means "not given" (the parser fills
@@ -95,4 +104,10 @@ pub struct CreateRequest {
     pub questions: Option<Vec<Question>>,
     pub agent: Option<String>,
     pub run: Option<String>,
+    /// `high` when the agent sent none.
+    pub risk: Risk,
+    /// 1 to 100 of `[A-Za-z0-9._:/-]`.
+    pub tool: Option<String>,
+    /// 0 to 100: may only lower the effective autonomy level.
+    pub autonomy_level: Option<u8>,
 }

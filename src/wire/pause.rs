@@ -7,6 +7,7 @@ use serde_json::{json, value::RawValue, Map, Value};
 use crate::domain::event_type::EventType;
 use crate::domain::kind::Kind;
 use crate::domain::plans;
+use crate::domain::policy::{PolicyVerdict, Risk};
 
 use crate::domain::approval_extras::{self, RejectOption};
 use crate::domain::outcomes::{OutcomeStatus, ReportingKey};
@@ -67,6 +68,13 @@ pub struct PauseView<'a> {
     pub reject_option: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<OutcomeView<'a>>,
+    /// Decision policies: what the agent said of the action (absent on pauses made before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<Risk>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<&'a str>,
+    /// The policy's verdict and why; null on pauses made before policies.
+    pub policy: Option<&'a PolicyVerdict>,
 }
 
 /// A pause as a key that may decide but not read pauses (`decide` without `pauses`) sees it in
@@ -134,6 +142,9 @@ impl Pause {
             }),
             agent: self.agent.as_deref(),
             run: self.run.as_deref(),
+            risk: self.risk,
+            tool: self.tool.as_deref(),
+            policy: self.policy.as_ref(),
         }
     }
 

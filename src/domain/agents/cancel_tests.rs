@@ -35,6 +35,9 @@ fn ask(conn: &Connection, test: bool, agent: &str, run: &str) {
         kind: crate::domain::kind::Kind::Approval,
         request_json: None,
         revises: None,
+        risk: crate::domain::policy::Risk::High,
+        tool: None,
+        autonomy_level: None,
         agent: Some(agent.into()),
         run: Some(run.into()),
     };

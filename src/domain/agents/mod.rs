@@ -33,7 +33,7 @@ pub mod remove;
 mod report;
 
 pub use list::{history, list, pending_count, pending_pauses, Filter, HistoryRow, Order, Page};
-pub use report::{on_pause, report, seen, Report, Write};
+pub use report::{check_pause, on_pause, report, seen, Report, Write};
 
 /// A heartbeat that changes nothing is written at most this often (to refresh `last_seen_at`).
 pub const SEEN_EVERY_MS: Millis = 10_000;

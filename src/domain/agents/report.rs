@@ -128,6 +128,17 @@ fn touch(
         super::seen(conn, a.id, now)?;
         return Ok(a);
     }
+    check_room(conn, fleet)?;
+    conn.prepare_cached(
+        "INSERT INTO agents (workspace_id, is_test, name, first_seen_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)",
+    )?
+    .execute(params![fleet.workspace_id, fleet.test, name, now])?;
+    get(conn, fleet, name)?.ok_or_else(|| not_found(name))
+}
+
+/// Refuses a new agent once the fleet has [`MAX_AGENTS`].
+fn check_room(conn: &Connection, fleet: Fleet) -> AppResult<()> {
     let count: i64 = conn
         .prepare_cached("SELECT count(*) FROM agents WHERE workspace_id = ?1 AND is_test = ?2")?
         .query_row(params![fleet.workspace_id, fleet.test], |r| r.get(0))?;
@@ -140,12 +151,7 @@ fn touch(
             ),
         ));
     }
-    conn.prepare_cached(
-        "INSERT INTO agents (workspace_id, is_test, name, first_seen_at, last_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?4)",
-    )?
-    .execute(params![fleet.workspace_id, fleet.test, name, now])?;
-    get(conn, fleet, name)?.ok_or_else(|| not_found(name))
+    Ok(())
 }
 
 fn add_history(conn: &Connection, now: Millis, a: &Agent) -> AppResult<()> {
@@ -186,20 +192,61 @@ pub fn on_pause(
     };
     let a = report(ctx, now, fleet, key, name, &rep)?;
     if a.control == Control::Cancelled {
-        return Err(AppError::Conflict {
-            detail: format!(
-                "agent `{name}` was cancelled; send a new `run` to start it running again"
-            ),
-            current: None,
-        });
+        return Err(cancelled(name));
     }
     if pending_reaches(ctx.conn, fleet, name, MAX_PENDING)? {
-        return Err(AppError::TooManyPending(format!(
-            "agent `{name}` already has {MAX_PENDING} pauses waiting for a decision; wait for \
-             some to be decided, cancel them, or cancel the agent's run"
-        )));
+        return Err(too_many_pending(name));
     }
     Ok(())
+}
+
+/// Every refusal of [`on_pause`], decided from what is stored before anything is written, so a
+/// refused create leaves every table as it was (on_pause's own checks then never fire).
+pub fn check_pause(
+    conn: &Connection,
+    fleet: Fleet,
+    key: ApiKeyId,
+    agent: Option<&str>,
+    run: Option<&str>,
+) -> AppResult<()> {
+    let existing = match agent {
+        Some(name) => get(conn, fleet, name)?,
+        None => None,
+    };
+    if let Some(run) = run {
+        if run_cancelled(conn, fleet, run, existing.as_ref().map(|a| a.id))? {
+            return Err(run_conflict(run));
+        }
+    }
+    let (Some(name), Some(a)) = (agent, existing) else {
+        return match agent {
+            Some(_) => check_room(conn, fleet),
+            None => Ok(()),
+        };
+    };
+    a.check_pin(key)?;
+    let restarts = run.is_some_and(|r| a.run.as_deref() != Some(r));
+    if a.control == Control::Cancelled && !restarts {
+        return Err(cancelled(name));
+    }
+    if pending_reaches(conn, fleet, name, MAX_PENDING)? {
+        return Err(too_many_pending(name));
+    }
+    Ok(())
+}
+
+fn cancelled(name: &str) -> AppError {
+    AppError::Conflict {
+        detail: format!("agent `{name}` was cancelled; send a new `run` to start it running again"),
+        current: None,
+    }
+}
+
+fn too_many_pending(name: &str) -> AppError {
+    AppError::TooManyPending(format!(
+        "agent `{name}` already has {MAX_PENDING} pauses waiting for a decision; wait for some \
+         to be decided, cancel them, or cancel the agent's run"
+    ))
 }
 
 /// Whether the agent has `n` or more pauses pending (expired ones the sweep has not reached

@@ -17,6 +17,10 @@ use crate::domain::ids::ApiKeyId;
 
 mod evaluate;
 mod glob;
+pub mod load;
+pub mod rules;
+pub mod settings;
+pub mod spec;
 
 pub use evaluate::evaluate;
 pub use glob::{Pattern, PatternError};

@@ -82,7 +82,7 @@ async fn handle(
 }
 
 /// Parses and validates the body for this key; errors name the offending field.
-fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPause> {
+pub fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPause> {
     let r = parse_create_request(body)?;
     // Each kind owns its members of `request_json`; the kinds exclude each other.
     let mut approval = serde_json::Map::new();
@@ -109,6 +109,9 @@ fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<NewPa
         revises: r.revises,
         agent: r.agent,
         run: r.run,
+        risk: r.risk,
+        tool: r.tool,
+        autonomy_level: r.autonomy_level,
     })
 }
 

@@ -10,6 +10,7 @@ use super::create_plan::{parse_kind, validate_plan};
 use super::create_questions;
 use crate::domain::agents::validate_name;
 use crate::domain::approval_extras;
+use crate::domain::policy::{self, Risk};
 pub use crate::domain::plans::MAX_PLAN_BYTES;
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
@@ -80,7 +81,43 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
             .map(|a| validate_name("agent", &a))
             .transpose()?,
         run: parsed.run.map(|r| validate_name("run", &r)).transpose()?,
+        risk: parse_risk(parsed.risk.as_deref())?,
+        tool: parsed.tool.map(|t| validate_tool(&t)).transpose()?,
+        autonomy_level: parsed
+            .autonomy_level
+            .map(|l| policy::settings::level("autonomyLevel", l))
+            .transpose()?,
     })
+}
+
+pub const MAX_TOOL_CHARS: usize = 100;
+
+fn parse_risk(raw: Option<&str>) -> AppResult<Risk> {
+    let Some(raw) = raw else {
+        return Ok(Risk::default());
+    };
+    Risk::from_name(raw).ok_or_else(|| {
+        AppError::invalid(
+            "risk",
+            format!("`risk` is one of low, medium, high, critical (got `{raw}`)"),
+        )
+    })
+}
+
+/// A tool's machine name: 1 to 100 of `[A-Za-z0-9._:/-]` (MCP tools read `mcp__server__tool`).
+fn validate_tool(raw: &str) -> AppResult<String> {
+    let chars = raw.chars().count();
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | ':' | '/' | '-');
+    if chars == 0 || chars > MAX_TOOL_CHARS || !raw.chars().all(allowed) {
+        return Err(AppError::invalid(
+            "tool",
+            format!(
+                "`tool` has 1 to {MAX_TOOL_CHARS} characters, each a letter, digit, `.`, `_`, \
+                 `:`, `/` or `-`"
+            ),
+        ));
+    }
+    Ok(raw.to_string())
 }
 
 fn validate_action(raw: &str) -> AppResult<String> {

@@ -1,0 +1,110 @@
+//! The workspace's policy settings and the autonomy caps of keys and agents.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{PolicySettings, MAX_LEVEL};
+use crate::db::WriteCtx;
+use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::event_type::EventType;
+use crate::domain::ids::{ApiKeyId, WorkspaceId};
+use crate::domain::Millis;
+use crate::error::{AppError, AppResult};
+
+pub fn get(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<PolicySettings> {
+    Ok(conn
+        .prepare_cached("SELECT autonomy_level, autonomy_shadow FROM workspaces WHERE id = ?1")?
+        .query_row([workspace_id], |r| {
+            Ok(PolicySettings {
+                autonomy_level: r.get(0)?,
+                autonomy_shadow: r.get(1)?,
+            })
+        })?)
+}
+
+/// `PATCH /api/policy/settings`: the members sent replace the stored ones; unknown members are
+/// refused (part 2 adds its own to the same object).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SettingsPatch {
+    #[serde(default)]
+    pub autonomy_level: Option<i64>,
+    #[serde(default)]
+    pub autonomy_shadow: Option<bool>,
+}
+
+/// Checks an autonomy level sent as `field`: 0 to 100.
+pub fn level(field: &str, raw: i64) -> AppResult<u8> {
+    u8::try_from(raw)
+        .ok()
+        .filter(|l| *l <= MAX_LEVEL)
+        .ok_or_else(|| {
+            AppError::invalid(
+                field,
+                format!("`{field}` is 0 to {MAX_LEVEL} (got {raw})"),
+            )
+        })
+}
+
+pub fn parse_patch(value: Value) -> AppResult<SettingsPatch> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { "settings".into() } else { path };
+        AppError::invalid(field, format!("the settings are not valid: {}", e.inner()))
+    })
+}
+
+/// Merges `patch` into the workspace's settings, audited with before and after.
+pub fn update(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    workspace_id: WorkspaceId,
+    actor: Actor,
+    patch: SettingsPatch,
+) -> AppResult<PolicySettings> {
+    let before = get(ctx.conn, workspace_id)?;
+    let after = PolicySettings {
+        autonomy_level: match patch.autonomy_level {
+            Some(raw) => level("autonomyLevel", raw)?,
+            None => before.autonomy_level,
+        },
+        autonomy_shadow: patch.autonomy_shadow.unwrap_or(before.autonomy_shadow),
+    };
+    ctx.conn
+        .prepare_cached(
+            "UPDATE workspaces SET autonomy_level = ?2, autonomy_shadow = ?3 WHERE id = ?1",
+        )?
+        .execute(params![workspace_id, after.autonomy_level, after.autonomy_shadow])?;
+    let view = |s: PolicySettings| {
+        json!({"autonomyLevel": s.autonomy_level, "autonomyShadow": s.autonomy_shadow})
+    };
+    audit::record(
+        ctx.conn,
+        now,
+        Entry {
+            workspace_id: Some(workspace_id),
+            actor,
+            event: EventType::PolicySettingsChanged,
+            subject: None,
+            details: Some(json!({"before": view(before), "after": view(after)})),
+        },
+    )?;
+    Ok(after)
+}
+
+/// The key's cap, if it has one.
+pub fn key_level(conn: &Connection, key: ApiKeyId) -> AppResult<Option<u8>> {
+    Ok(conn
+        .prepare_cached("SELECT autonomy_level FROM api_keys WHERE id = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// Sets or clears a key's cap (`holdpoint key create --autonomy N`, the keys page).
+pub fn set_key_level(conn: &Connection, key: ApiKeyId, level: Option<u8>) -> AppResult<()> {
+    conn.prepare_cached("UPDATE api_keys SET autonomy_level = ?2 WHERE id = ?1")?
+        .execute(params![key, level])?;
+    Ok(())
+}
