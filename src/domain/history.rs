@@ -168,6 +168,33 @@ pub struct Page {
     pub total: i64,
 }
 
+/// Who decided a pause, as `GET /api/pause?decidedBy=` filters on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeciderKind {
+    User,
+    Key,
+    Policy,
+}
+
+impl DeciderKind {
+    pub fn from_name(name: &str) -> Option<DeciderKind> {
+        match name {
+            "user" => Some(DeciderKind::User),
+            "key" => Some(DeciderKind::Key),
+            "policy" => Some(DeciderKind::Policy),
+            _ => None,
+        }
+    }
+
+    fn condition(self) -> &'static str {
+        match self {
+            DeciderKind::User => " AND p.decided_by IS NOT NULL",
+            DeciderKind::Key => " AND p.decided_by_key IS NOT NULL",
+            DeciderKind::Policy => " AND p.decided_by_policy IS NOT NULL",
+        }
+    }
+}
+
 /// Newest first (`oldest_first` for the approvers' queue).
 pub fn list(
     conn: &Connection,
@@ -178,15 +205,28 @@ pub fn list(
     now: Millis,
     oldest_first: bool,
 ) -> AppResult<Page> {
+    list_decided_by(conn, scope, (status, None), (limit, offset), now, oldest_first)
+}
+
+/// As [`list`], only pauses decided by that kind of decider when one is given.
+pub fn list_decided_by(
+    conn: &Connection,
+    scope: Scope,
+    (status, decider): (Option<Status>, Option<DeciderKind>),
+    (limit, offset): (i64, i64),
+    now: Millis,
+    oldest_first: bool,
+) -> AppResult<Page> {
     let cond = format!(
-        "{}{}",
+        "{}{}{}",
         status_condition(status),
-        scope.condition("p.is_test")
+        scope.condition("p.is_test"),
+        decider.map_or("", DeciderKind::condition)
     );
     let order = if oldest_first { "ASC" } else { "DESC" };
     let sql = format!("{SELECT} WHERE p.workspace_id = :ws AND {cond} ORDER BY p.id {order} LIMIT :limit OFFSET :offset");
     let count_sql = match status {
-        Some(Status::Pending) => pending_count(&scope),
+        Some(Status::Pending) if decider.is_none() => pending_count(&scope),
         _ => format!("SELECT count(*) FROM pauses p WHERE p.workspace_id = :ws AND {cond}"),
     };
     let mut args: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":ws", &scope.workspace_id)];

@@ -8,6 +8,7 @@ pub mod answer_form;
 pub mod create;
 pub mod events;
 pub mod pause;
+pub mod policy;
 pub mod problem;
 pub mod slack;
 

@@ -61,6 +61,9 @@ async fn upgraded(fx: &Value) -> TestApp {
 fn without_new_members(mut pause: Value) -> Value {
     let kind = pause.as_object_mut().unwrap().remove("kind");
     assert_eq!(kind, Some(Value::from("approval")), "{pause}");
+    // Decision policies (issue 18): a pause made before them has no verdict.
+    let policy = pause.as_object_mut().unwrap().remove("policy");
+    assert_eq!(policy, Some(Value::Null), "{pause}");
     pause
 }
 

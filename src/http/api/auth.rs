@@ -55,6 +55,14 @@ impl NeedsScope for PausesScope {
     const DOING: &'static str = "create, read, list or cancel pauses";
 }
 
+/// Workspace configuration: decision rules and policy settings (live keys only).
+pub struct AdminScope;
+
+impl NeedsScope for AdminScope {
+    const SCOPE: KeyScope = KeyScope::Admin;
+    const DOING: &'static str = "manage the workspace's decision rules and policy settings";
+}
+
 /// Reading the fleet (`GET /api/agents`, `/api/agents/:agent`): a backend that builds its own
 /// view of the agents holds `agents` (it controls them) or `pauses` (it runs them).
 pub struct FleetScope;

@@ -17,6 +17,7 @@ pub mod key_cache;
 pub mod metrics;
 pub mod outcome;
 pub mod pauses;
+pub mod policy;
 
 use actix_web::web;
 
@@ -55,6 +56,35 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .default_service(only("POST")),
     );
     agent_routes(cfg);
+    policy_routes(cfg);
+}
+
+/// Decision policies: explain, settings and rules.
+fn policy_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/policy/explain")
+            .route(web::post().to(policy::explain))
+            .default_service(only("POST")),
+    )
+    .service(
+        web::resource("/api/policy/settings")
+            .route(web::get().to(policy::get_settings))
+            .route(web::patch().to(policy::patch_settings))
+            .default_service(only("GET, PATCH")),
+    )
+    .service(
+        web::resource("/api/rules")
+            .route(web::get().to(policy::list_rules))
+            .route(web::post().to(policy::create_rule))
+            .default_service(only("GET, POST")),
+    )
+    .service(
+        web::resource("/api/rules/{id}")
+            .route(web::get().to(policy::get_rule))
+            .route(web::patch().to(policy::patch_rule))
+            .route(web::delete().to(policy::delete_rule))
+            .default_service(only("GET, PATCH, DELETE")),
+    );
 }
 
 /// The agents API. The two workspace-wide actions come before `/api/agents/{agent}`, so an

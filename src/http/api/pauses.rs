@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::auth::ApiKey;
 use crate::app;
 use crate::app::wait::{etag_matches, Until};
+use crate::domain::history::DeciderKind;
 use crate::domain::pauses::{self, Pause, Scope, Status, Transition};
 use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
@@ -88,6 +89,8 @@ pub struct ListQuery {
     pub limit: i64,
     /// 0 to 1,000,000,000.
     pub offset: i64,
+    /// `decidedBy=user|key|policy`.
+    pub decided_by: Option<DeciderKind>,
 }
 
 /// Parses `status`, `limit` and `offset`; errors name the parameter. A pure function (fuzzed).
@@ -103,7 +106,17 @@ pub fn parse_list_query(raw: &str) -> AppResult<ListQuery> {
             )
         })?),
     };
+    let decided_by = match q.get("decidedBy")?.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(d) => Some(DeciderKind::from_name(d).ok_or_else(|| {
+            AppError::invalid(
+                "decidedBy",
+                format!("unknown `decidedBy` `{d}`; use one of user, key, policy"),
+            )
+        })?),
+    };
     Ok(ListQuery {
+        decided_by,
         status,
         limit: q.int("limit", 1, 200, 50)?,
         offset: q.int("offset", 0, 1_000_000_000, 0)?,
@@ -116,14 +129,14 @@ pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<Http
         status,
         limit,
         offset,
+        decided_by,
     } = parse_list_query(req.query_string())?;
     let now = state.now();
-    let page = pauses::list(
+    let page = crate::domain::history::list_decided_by(
         &*state.read()?,
         Scope::key(&key.0),
-        status,
-        limit,
-        offset,
+        (status, decided_by),
+        (limit, offset),
         now,
         false,
     )?;

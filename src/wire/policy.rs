@@ -1,0 +1,33 @@
+//! Decision rules and policy settings as the API shows them.
+
+use serde_json::{json, Value};
+
+use crate::domain::policy::rules::StoredRule;
+use crate::domain::policy::PolicySettings;
+use crate::domain::rfc3339;
+
+/// A rule: its spec (what `POST /api/rules` takes) with who made it, when, and its counters.
+pub fn rule_view(r: &StoredRule) -> Value {
+    let s = &r.spec;
+    json!({
+        "id": r.id,
+        "name": s.name,
+        "effect": s.effect,
+        "enabled": s.enabled,
+        "shadow": s.shadow,
+        "match": s.matches,
+        "maxRisk": s.max_risk,
+        "expiresAt": s.expires_at,
+        "note": s.note,
+        "createdBy": r.created_by,
+        "createdAt": rfc3339(r.created_at),
+        "updatedAt": rfc3339(r.updated_at),
+        "hits": r.hits,
+        "lastHitAt": r.last_hit_at.map(rfc3339),
+        "shadowHits": r.shadow_hits,
+    })
+}
+
+pub fn settings_view(s: PolicySettings) -> Value {
+    json!({ "autonomyLevel": s.autonomy_level, "autonomyShadow": s.autonomy_shadow })
+}
