@@ -205,7 +205,14 @@ pub fn list(
     now: Millis,
     oldest_first: bool,
 ) -> AppResult<Page> {
-    list_decided_by(conn, scope, (status, None), (limit, offset), now, oldest_first)
+    list_decided_by(
+        conn,
+        scope,
+        (status, None),
+        (limit, offset),
+        now,
+        oldest_first,
+    )
 }
 
 /// As [`list`], only pauses decided by that kind of decider when one is given.

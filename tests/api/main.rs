@@ -80,6 +80,8 @@ mod pause_timers;
 mod plan_flows;
 mod plan_pages;
 mod plans;
+mod policy;
+mod policy_rules;
 mod process;
 mod question_answer;
 mod question_create;

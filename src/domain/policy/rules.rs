@@ -117,7 +117,9 @@ pub fn load_enabled(conn: &Connection, set: RuleSet) -> AppResult<Vec<Rule>> {
                 id: stored.id,
                 ..checked.rule
             }),
-            Err(e) => tracing::warn!(rule = stored.id, error = %e, "a stored rule does not compile"),
+            Err(e) => {
+                tracing::warn!(rule = stored.id, error = %e, "a stored rule does not compile")
+            }
         }
     }
     Ok(rules)
@@ -126,8 +128,10 @@ pub fn load_enabled(conn: &Connection, set: RuleSet) -> AppResult<Vec<Rule>> {
 /// Counts the deciding rule's hit and every matching shadow rule's shadow hit.
 pub fn count_hits(conn: &Connection, now: Millis, verdict: &PolicyVerdict) -> AppResult<()> {
     if let Some(id) = verdict.rule_id {
-        conn.prepare_cached("UPDATE policy_rules SET hits = hits + 1, last_hit_at = ?2 WHERE id = ?1")?
-            .execute(params![id, now])?;
+        conn.prepare_cached(
+            "UPDATE policy_rules SET hits = hits + 1, last_hit_at = ?2 WHERE id = ?1",
+        )?
+        .execute(params![id, now])?;
     }
     for id in &verdict.shadow_rule_ids {
         conn.prepare_cached("UPDATE policy_rules SET shadow_hits = shadow_hits + 1 WHERE id = ?1")?
@@ -138,7 +142,9 @@ pub fn count_hits(conn: &Connection, now: Millis, verdict: &PolicyVerdict) -> Ap
 
 fn duplicate(name: &str) -> AppError {
     AppError::Conflict {
-        detail: format!("a rule named `{name}` already exists in this workspace; choose another name"),
+        detail: format!(
+            "a rule named `{name}` already exists in this workspace; choose another name"
+        ),
         current: None,
     }
 }
@@ -149,10 +155,20 @@ fn name_taken(conn: &Connection, set: RuleSet, name: &str, except: i64) -> AppRe
             "SELECT EXISTS (SELECT 1 FROM policy_rules WHERE workspace_id = ?1 AND is_test = ?2
              AND name = ?3 AND id <> ?4)",
         )?
-        .query_row(params![set.workspace_id, set.test, name, except], |r| r.get(0))?)
+        .query_row(params![set.workspace_id, set.test, name, except], |r| {
+            r.get(0)
+        })?)
 }
 
-fn audit_change(ctx: &mut WriteCtx<'_>, now: Millis, set: RuleSet, actor: Actor, event: EventType, id: i64, details: Value) -> AppResult<()> {
+fn audit_change(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    set: RuleSet,
+    actor: Actor,
+    event: EventType,
+    id: i64,
+    details: Value,
+) -> AppResult<()> {
     audit::record(
         ctx.conn,
         now,
@@ -168,7 +184,13 @@ fn audit_change(ctx: &mut WriteCtx<'_>, now: Millis, set: RuleSet, actor: Actor,
 }
 
 /// Adds a rule; a name already used in the set is a 409, a bad member a 422 naming it.
-pub fn create(ctx: &mut WriteCtx<'_>, now: Millis, set: RuleSet, actor: Actor, mut s: RuleSpec) -> AppResult<StoredRule> {
+pub fn create(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    set: RuleSet,
+    actor: Actor,
+    mut s: RuleSpec,
+) -> AppResult<StoredRule> {
     let checked = spec::check(&s)?;
     s.name = checked.rule.name.clone();
     let conn = ctx.conn;
@@ -176,10 +198,15 @@ pub fn create(ctx: &mut WriteCtx<'_>, now: Millis, set: RuleSet, actor: Actor, m
         return Err(duplicate(&s.name));
     }
     let count: i64 = conn
-        .prepare_cached("SELECT count(*) FROM policy_rules WHERE workspace_id = ?1 AND is_test = ?2")?
+        .prepare_cached(
+            "SELECT count(*) FROM policy_rules WHERE workspace_id = ?1 AND is_test = ?2",
+        )?
         .query_row(params![set.workspace_id, set.test], |r| r.get(0))?;
     if count >= MAX_RULES {
-        return Err(AppError::invalid("rule", format!("a workspace has at most {MAX_RULES} rules; delete one first")));
+        return Err(AppError::invalid(
+            "rule",
+            format!("a workspace has at most {MAX_RULES} rules; delete one first"),
+        ));
     }
     let (user, key) = match actor {
         Actor::User(u) => (Some(u), None),
@@ -204,7 +231,14 @@ pub fn create(ctx: &mut WriteCtx<'_>, now: Millis, set: RuleSet, actor: Actor, m
 }
 
 /// Applies a JSON merge patch to a rule and checks the result as a whole.
-pub fn update(ctx: &mut WriteCtx<'_>, now: Millis, set: RuleSet, actor: Actor, id: i64, patch: &Value) -> AppResult<StoredRule> {
+pub fn update(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    set: RuleSet,
+    actor: Actor,
+    id: i64,
+    patch: &Value,
+) -> AppResult<StoredRule> {
     let conn = ctx.conn;
     let before = get(conn, set, id)?.ok_or_else(|| not_found(id))?;
     let mut merged = serde_json::to_value(&before.spec).map_err(anyhow::Error::from)?;
@@ -233,7 +267,13 @@ pub fn update(ctx: &mut WriteCtx<'_>, now: Millis, set: RuleSet, actor: Actor, i
     Ok(after)
 }
 
-pub fn delete(ctx: &mut WriteCtx<'_>, now: Millis, set: RuleSet, actor: Actor, id: i64) -> AppResult<()> {
+pub fn delete(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    set: RuleSet,
+    actor: Actor,
+    id: i64,
+) -> AppResult<()> {
     let before = get(ctx.conn, set, id)?.ok_or_else(|| not_found(id))?;
     ctx.conn
         .prepare_cached("DELETE FROM policy_rules WHERE id = ?1")?

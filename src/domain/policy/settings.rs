@@ -40,10 +40,7 @@ pub fn level(field: &str, raw: i64) -> AppResult<u8> {
         .ok()
         .filter(|l| *l <= MAX_LEVEL)
         .ok_or_else(|| {
-            AppError::invalid(
-                field,
-                format!("`{field}` is 0 to {MAX_LEVEL} (got {raw})"),
-            )
+            AppError::invalid(field, format!("`{field}` is 0 to {MAX_LEVEL} (got {raw})"))
         })
 }
 
@@ -75,10 +72,12 @@ pub fn update(
         .prepare_cached(
             "UPDATE workspaces SET autonomy_level = ?2, autonomy_shadow = ?3 WHERE id = ?1",
         )?
-        .execute(params![workspace_id, after.autonomy_level, after.autonomy_shadow])?;
-    let view = |s: PolicySettings| {
-        json!({"autonomyLevel": s.autonomy_level, "autonomyShadow": s.autonomy_shadow})
-    };
+        .execute(params![
+            workspace_id,
+            after.autonomy_level,
+            after.autonomy_shadow
+        ])?;
+    let view = |s: PolicySettings| json!({"autonomyLevel": s.autonomy_level, "autonomyShadow": s.autonomy_shadow});
     audit::record(
         ctx.conn,
         now,

@@ -82,7 +82,11 @@ pub fn check(spec: &RuleSpec) -> AppResult<Checked> {
             format!("a rule's name has 1 to {MAX_NAME_CHARS} characters, none of them control characters"),
         ));
     }
-    if spec.note.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
+    if spec
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS)
+    {
         return Err(AppError::invalid(
             "note",
             format!("a rule's note has at most {MAX_NOTE_CHARS} characters"),
@@ -115,7 +119,9 @@ fn parse_time(raw: &str) -> AppResult<Millis> {
         .map_err(|_| {
             AppError::invalid(
                 "expiresAt",
-                format!("`expiresAt` must be an RFC 3339 time like 2027-01-31T00:00:00Z (got `{raw}`)"),
+                format!(
+                    "`expiresAt` must be an RFC 3339 time like 2027-01-31T00:00:00Z (got `{raw}`)"
+                ),
             )
         })
 }
@@ -175,29 +181,48 @@ mod tests {
 
     #[test]
     fn a_bad_glob_names_its_member() {
-        let spec = parse(json!({"name": "x", "effect": "allow", "match": {"tool": "[a-"}})).unwrap();
+        let spec =
+            parse(json!({"name": "x", "effect": "allow", "match": {"tool": "[a-"}})).unwrap();
         let err = check(&spec).err().unwrap();
-        assert!(matches!(err, AppError::Invalid { ref field, .. } if field == "match.tool"), "{err:?}");
+        assert!(
+            matches!(err, AppError::Invalid { ref field, .. } if field == "match.tool"),
+            "{err:?}"
+        );
         let spec = parse(json!({"name": "x", "effect": "allow",
             "match": {"tool": "a", "context": {"command": "{x"}}}))
         .unwrap();
         let err = check(&spec).err().unwrap();
-        assert!(matches!(err, AppError::Invalid { ref field, .. } if field == "match.context.command"));
+        assert!(
+            matches!(err, AppError::Invalid { ref field, .. } if field == "match.context.command")
+        );
     }
 
     #[test]
     fn unknown_members_and_values_are_refused_by_name() {
-        let err = parse(json!({"name": "x", "effect": "maybe", "match": {"tool": "a"}})).unwrap_err();
-        assert!(matches!(err, AppError::Invalid { ref field, .. } if field == "effect"), "{err:?}");
+        let err =
+            parse(json!({"name": "x", "effect": "maybe", "match": {"tool": "a"}})).unwrap_err();
+        assert!(
+            matches!(err, AppError::Invalid { ref field, .. } if field == "effect"),
+            "{err:?}"
+        );
         let err = parse(json!({"name": "x", "effect": "allow", "match": {"tool": "a", "tol": 1}}))
             .unwrap_err();
-        assert!(matches!(err, AppError::Invalid { ref field, .. } if field == "match.tol"), "{err:?}");
+        assert!(
+            matches!(err, AppError::Invalid { ref field, .. } if field == "match.tol"),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn a_merge_patch_replaces_merges_and_removes() {
         let mut v = json!({"name": "a", "note": "n", "match": {"tool": "t", "agent": "x"}});
-        merge_patch(&mut v, &json!({"note": null, "match": {"agent": "y"}, "shadow": true}));
-        assert_eq!(v, json!({"name": "a", "match": {"tool": "t", "agent": "y"}, "shadow": true}));
+        merge_patch(
+            &mut v,
+            &json!({"note": null, "match": {"agent": "y"}, "shadow": true}),
+        );
+        assert_eq!(
+            v,
+            json!({"name": "a", "match": {"tool": "t", "agent": "y"}, "shadow": true})
+        );
     }
 }

@@ -83,10 +83,12 @@ pub async fn list_rules(state: State, key: ApiKey<AdminScope>) -> AppResult<Http
 }
 
 fn rule_id(raw: &str) -> AppResult<i64> {
-    raw.parse().map_err(|_| rules::not_found(0)).and_then(|id: i64| match id > 0 {
-        true => Ok(id),
-        false => Err(rules::not_found(id)),
-    })
+    raw.parse()
+        .map_err(|_| rules::not_found(0))
+        .and_then(|id: i64| match id > 0 {
+            true => Ok(id),
+            false => Err(rules::not_found(id)),
+        })
 }
 
 /// `GET /api/rules/:id`.
@@ -96,7 +98,8 @@ pub async fn get_rule(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = rule_id(&path)?;
-    let rule = rules::get(&*state.read()?, live_rules(&key), id)?.ok_or_else(|| rules::not_found(id))?;
+    let rule =
+        rules::get(&*state.read()?, live_rules(&key), id)?.ok_or_else(|| rules::not_found(id))?;
     Ok(no_store(HttpResponse::Ok()).json(rule_view(&rule)))
 }
 
