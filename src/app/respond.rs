@@ -5,7 +5,10 @@
 
 use uuid::Uuid;
 
+use crate::domain::audit::Actor;
+use crate::domain::policy::remember::{self, Remember};
 use crate::domain::respond::{self, RespondError, Responded, Responder, Response};
+use crate::domain::{deciders, pauses};
 use crate::error::AppResult;
 use crate::services::Services;
 
@@ -21,5 +24,44 @@ pub async fn respond(
     services
         .writer
         .run(move |ctx| respond::respond(ctx, now, responder, &watch_id, response))
+        .await
+}
+
+/// As [`respond`], and once the approval is recorded, in the same transaction, the allow rule
+/// that remembers it (see [`remember`](crate::domain::policy::remember)). What makes the
+/// remembering impossible is checked before the response is recorded: a refusal writes nothing.
+pub async fn respond_remembering(
+    services: &Services,
+    responder: Responder,
+    watch_id: Uuid,
+    response: Response,
+    remembered: Remember,
+) -> AppResult<Result<Responded, RespondError>> {
+    let now = services.now();
+    let actor = match responder {
+        Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => {
+            Actor::User(user_id)
+        }
+        Responder::ApiKey { key_id } => Actor::Key(key_id),
+        Responder::Policy { .. } => Actor::System,
+    };
+    services
+        .writer
+        .run(move |ctx| {
+            let who = deciders::active_responder(ctx.conn, responder)?;
+            let pause = match who {
+                Some(who) => pauses::get(ctx.conn, who.workspace_id, &watch_id)?,
+                None => None,
+            };
+            if let Some(pause) = &pause {
+                remember::check(pause, remembered)?;
+            }
+            let done = match respond::respond(ctx, now, responder, &watch_id, response)? {
+                Ok(done) => done,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            remember::remember(ctx, now, &done.pause, actor, remembered)?;
+            Ok(Ok(done))
+        })
         .await
 }

@@ -119,3 +119,31 @@ async fn after_the_upgrade_a_test_key_sees_no_agent_of_the_release_and_cancelled
         0
     );
 }
+
+#[tokio::test]
+async fn pauses_of_the_last_release_read_policy_null_and_new_ones_get_a_verdict() {
+    let fx = fixture();
+    let app = upgraded(&fx).await;
+    let live = fx["keys"]["live"].as_str().unwrap();
+    let stored = app.count("SELECT count(*) FROM pauses WHERE is_test = 0");
+    assert!(stored > 0, "the fixture has live pauses");
+    let (status, list) = get(&app, live, "/api/pause?limit=200").await;
+    assert_eq!(status, 200);
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len() as i64, stored);
+    for p in items {
+        assert_eq!(p["policy"], Value::Null, "{p}");
+        assert!(p.get("risk").is_none() && p.get("tool").is_none(), "{p}");
+    }
+    let (_, settings) = (
+        0,
+        app.count("SELECT autonomy_level FROM workspaces WHERE id = 1"),
+    );
+    assert_eq!(settings, 0, "the dial starts at today's behaviour");
+    let res = app
+        .post_pause_with(live, &json!({"action": "after the upgrade", "risk": "low"}))
+        .await;
+    let made: Value = res.json().await.unwrap();
+    assert_eq!(made["policy"]["result"], "wait", "{made}");
+    assert_eq!(made["policy"]["band"], "copilot");
+}

@@ -18,6 +18,7 @@ use crate::domain::ids::ApiKeyId;
 mod evaluate;
 mod glob;
 pub mod load;
+pub mod remember;
 pub mod rules;
 pub mod settings;
 pub mod spec;

@@ -11,7 +11,9 @@ use super::decider::{Decider, DECIDING};
 use super::pauses::{parse_watch_id, transition_response};
 use crate::app;
 use crate::domain::pauses::{self, Transition};
+use crate::domain::policy::remember::Remember;
 use crate::domain::respond::{RespondError, Response, Via, MAX_REASON_CHARS};
+use crate::domain::scopes::KeyScope;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::http::flash::{is_local_path, redirect_with};
@@ -27,6 +29,16 @@ struct JsonDecision {
     edits: Option<serde_json::Map<String, serde_json::Value>>,
     #[serde(default, rename = "rejectOption")]
     reject_option: Option<String>,
+    /// "Remember this decision": `{"expiresInDays"?: N}` with an approval.
+    #[serde(default)]
+    remember: Option<RememberBody>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct RememberBody {
+    #[serde(default)]
+    expires_in_days: Option<i64>,
 }
 
 #[derive(Deserialize)]
@@ -49,6 +61,7 @@ struct Input {
     /// message on the page it came from), so it waits until then.
     extras: AppResult<FormExtras>,
     html_next: Option<String>,
+    remember: Option<Remember>,
 }
 
 pub async fn approve(
@@ -160,6 +173,7 @@ fn capitalised(s: &str) -> String {
 }
 
 fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<Input> {
+    let mut remember = None;
     let (approved, reason, extras, html_next) = match content_type(req).as_str() {
         "application/x-www-form-urlencoded" => {
             let f: FormDecision = serde_urlencoded::from_bytes(&body)
@@ -178,6 +192,9 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
         "application/json" | "" => {
             decider.check_csrf(req, None)?;
             let j: JsonDecision = parse_json(&body)?;
+            remember = j.remember.map(|r| Remember {
+                expires_in_days: r.expires_in_days,
+            });
             let extras = Ok(FormExtras {
                 edits: j.edits,
                 reject_option: j.reject_option,
@@ -190,12 +207,31 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
             )))
         }
     };
+    if remember.is_some() {
+        may_remember(decider, approved)?;
+    }
     Ok(Input {
         approved,
         reason,
         extras,
         html_next,
+        remember,
     })
+}
+
+/// Remembering is for approvals, by a signed-in person or a key with `decide` and `admin` (it
+/// writes a rule: workspace configuration).
+fn may_remember(decider: &Decider, approved: bool) -> AppResult<()> {
+    if let Some(key) = decider.key() {
+        super::auth::require(key, KeyScope::Admin, "remember a decision as a rule")?;
+    }
+    match approved {
+        true => Ok(()),
+        false => Err(AppError::invalid(
+            "remember",
+            "only an approval can be remembered (`approved: true`)",
+        )),
+    }
 }
 
 fn parse_bool(v: &str) -> AppResult<bool> {
@@ -231,7 +267,14 @@ async fn decide(
         Ok(r) => r,
         Err(refused) => return refusal(refused, &watch_id.to_string()),
     };
-    match app::respond::respond(&state.services, responder, watch_id, response).await? {
+    let responded = match input.remember {
+        Some(r) => {
+            app::respond::respond_remembering(&state.services, responder, watch_id, response, r)
+                .await?
+        }
+        None => app::respond::respond(&state.services, responder, watch_id, response).await?,
+    };
+    match responded {
         Ok(done) => Ok(Transition::Changed(done.pause)),
         Err(refused) => refusal(refused, &watch_id.to_string()),
     }
