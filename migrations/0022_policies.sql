@@ -10,6 +10,10 @@ ALTER TABLE workspaces ADD COLUMN autonomy_level INTEGER NOT NULL DEFAULT 0
 ALTER TABLE workspaces ADD COLUMN autonomy_shadow INTEGER NOT NULL DEFAULT 0
     CHECK (autonomy_shadow IN (0, 1));
 
+-- A random number replaced by every change to the workspace's rules: the server keeps the
+-- compiled rules in memory under it, so a create reads one integer instead of every rule.
+ALTER TABLE workspaces ADD COLUMN rules_stamp INTEGER NOT NULL DEFAULT 0;
+
 -- A key, and an agent, may only lower the dial (NULL: no cap).
 ALTER TABLE api_keys ADD COLUMN autonomy_level INTEGER CHECK (autonomy_level BETWEEN 0 AND 100);
 ALTER TABLE agents ADD COLUMN autonomy_level INTEGER CHECK (autonomy_level BETWEEN 0 AND 100);

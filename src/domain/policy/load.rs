@@ -43,14 +43,14 @@ pub fn verdict_for(conn: &Connection, now: Millis, p: &NewPause) -> AppResult<Po
     };
     // Rules never apply to questions and plans: their rules need not even be read.
     let rules = match p.kind {
-        Kind::Approval => rules::load_enabled(
+        Kind::Approval => rules::load_cached(
             conn,
             RuleSet {
                 workspace_id: p.workspace_id,
                 test: p.test,
             },
         )?,
-        _ => Vec::new(),
+        _ => Default::default(),
     };
     Ok(evaluate(&facts, &rules, &settings, now))
 }

@@ -266,6 +266,10 @@ impl PolicyVerdict {
 }
 
 #[cfg(test)]
+mod cost_tests;
+#[cfg(test)]
 mod props;
+#[cfg(test)]
+mod store_tests;
 #[cfg(test)]
 mod tests;

@@ -2,6 +2,9 @@
 //! rule made in test never decides a live pause). Every change writes its audit row in the same
 //! transaction (run these in the writer); a refusal writes nothing.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde_json::{json, Value};
 
@@ -125,6 +128,46 @@ pub fn load_enabled(conn: &Connection, set: RuleSet) -> AppResult<Vec<Rule>> {
     Ok(rules)
 }
 
+/// Compiled rule sets by workspace, mode and stamp (see [`load_cached`]).
+type Cache = HashMap<(WorkspaceId, bool, i64), Arc<Vec<Rule>>>;
+static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
+/// Rule sets kept at most; the cache is emptied past it rather than grown without bound.
+const CACHED_SETS: usize = 1000;
+
+/// As [`load_enabled`], from memory while the workspace's `rules_stamp` is the one they were
+/// read under: every change to its rules replaces the stamp with a random number, so a stale
+/// set (or another database's set with the same ids) is never used, and a create with 100
+/// rules reads one integer instead of parsing and compiling every rule.
+pub fn load_cached(conn: &Connection, set: RuleSet) -> AppResult<Arc<Vec<Rule>>> {
+    let stamp: i64 = conn
+        .prepare_cached("SELECT rules_stamp FROM workspaces WHERE id = ?1")?
+        .query_row([set.workspace_id], |r| r.get(0))?;
+    let key = (set.workspace_id, set.test, stamp);
+    let lock = || CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = lock().as_ref().and_then(|c| c.get(&key).cloned()) {
+        return Ok(found);
+    }
+    let rules = Arc::new(load_enabled(conn, set)?);
+    // Stamp 0: the workspace's rules never changed (there are none); nothing worth keeping.
+    if stamp != 0 {
+        let mut guard = lock();
+        let cache = guard.get_or_insert_with(HashMap::new);
+        if cache.len() >= CACHED_SETS {
+            cache.clear();
+        }
+        cache.insert(key, rules.clone());
+    }
+    Ok(rules)
+}
+
+/// Marks the workspace's rules changed (see [`load_cached`]).
+fn restamp(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<()> {
+    let stamp = rand::random::<i64>() | 1;
+    conn.prepare_cached("UPDATE workspaces SET rules_stamp = ?2 WHERE id = ?1")?
+        .execute(params![workspace_id, stamp])?;
+    Ok(())
+}
+
 /// Counts the deciding rule's hit and every matching shadow rule's shadow hit.
 pub fn count_hits(conn: &Connection, now: Millis, verdict: &PolicyVerdict) -> AppResult<()> {
     if let Some(id) = verdict.rule_id {
@@ -160,6 +203,7 @@ fn name_taken(conn: &Connection, set: RuleSet, name: &str, except: i64) -> AppRe
         })?)
 }
 
+/// Every change: the stamp replaced (see [`load_cached`]), and the audit row.
 fn audit_change(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
@@ -169,6 +213,7 @@ fn audit_change(
     id: i64,
     details: Value,
 ) -> AppResult<()> {
+    restamp(ctx.conn, set.workspace_id)?;
     audit::record(
         ctx.conn,
         now,
