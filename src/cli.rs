@@ -14,6 +14,7 @@ use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::domain::scopes::Scopes;
 use crate::domain::{api_keys, rfc3339, workspaces};
 
+mod rules;
 mod users;
 
 pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
@@ -33,6 +34,7 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
         Command::Workspace(w) => workspace(&mut conn, now, w)?,
         Command::User(u) => users::run(&mut conn, now, u)?,
         Command::Key(k) => key(&mut conn, now, k)?,
+        Command::Rules(r) => rules::run(&mut conn, now, r)?,
         Command::Backup { path: target } => backup(&conn, &target)?,
     }
     Ok(())
@@ -79,6 +81,7 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
             name,
             test,
             scopes,
+            autonomy,
         } => {
             let scopes = match scopes.is_empty() {
                 true => Scopes::default_for_new_key(),
@@ -94,6 +97,10 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
                     test,
                     scopes,
                 )
+                .and_then(|(id, key)| {
+                    crate::domain::policy::settings::set_key_level(ctx.conn, id, autonomy)?;
+                    Ok((id, key))
+                })
             })?;
             println!("{key}");
             eprintln!("created key {id} for workspace {workspace}; it is shown only this once, store it now");

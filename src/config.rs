@@ -15,10 +15,12 @@ pub use bind::listen_failed;
 mod limits;
 mod outbound;
 mod parse;
+mod rules_command;
 mod user_command;
 pub use limits::{LimitArgs, Limits};
 pub use outbound::OutboundProxy;
 pub use parse::log_filter;
+pub use rules_command::RulesCommand;
 pub use user_command::UserCommand;
 
 #[derive(Debug, Parser)]
@@ -163,6 +165,9 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Export and import decision rules as JSON.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Write a consistent copy of the live database to PATH (safe while the server runs).
     Backup {
         /// The backup file to write, e.g. `backups/holdpoint-2026-11-30.db`; it must not exist.
@@ -220,6 +225,10 @@ pub enum KeyCommand {
         /// `admin`. None implies another.
         #[arg(long = "scope", value_name = "SCOPE", value_parser = crate::domain::scopes::KeyScope::parse)]
         scopes: Vec<crate::domain::scopes::KeyScope>,
+        /// Cap the autonomy level of this key's pauses (0 to 100): it may only lower the
+        /// workspace's level.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
+        autonomy: Option<u8>,
     },
     /// List a workspace's keys (never the keys themselves).
     List {

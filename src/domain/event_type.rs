@@ -61,6 +61,8 @@ sql_enum! {
         RuleCreated => "rule.created",
         RuleChanged => "rule.changed",
         RuleDeleted => "rule.deleted",
+        /// `holdpoint rules import` (details: how many added, replaced, deleted).
+        RulesImported => "rules.imported",
         /// The autonomy level or its shadow mode changed.
         PolicySettingsChanged => "policy.settings_changed",
     }

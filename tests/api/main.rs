@@ -81,6 +81,7 @@ mod plan_flows;
 mod plan_pages;
 mod plans;
 mod policy;
+mod policy_cli;
 mod policy_remember;
 mod policy_rules;
 mod process;

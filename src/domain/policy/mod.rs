@@ -22,6 +22,7 @@ pub mod remember;
 pub mod rules;
 pub mod settings;
 pub mod spec;
+pub mod transfer;
 
 pub use evaluate::evaluate;
 pub use glob::{Pattern, PatternError};

@@ -5,7 +5,6 @@
 //! the pause's risk: another agent's pause, or a riskier one, still waits.
 
 use rusqlite::{Connection, OptionalExtension};
-use serde_json::json;
 
 use super::rules::{self, RuleSet};
 use super::spec::{MatchSpec, RuleSpec, MAX_NAME_CHARS};
@@ -94,12 +93,8 @@ pub fn remember(
     };
     match existing(ctx.conn, set, &name)? {
         None => rules::create(ctx, now, set, actor, spec),
-        Some(id) => {
-            let mut patch = serde_json::to_value(&spec).map_err(anyhow::Error::from)?;
-            // A renewal replaces what a remembered rule says, including a removed expiry.
-            patch["expiresAt"] = json!(spec.expires_at);
-            rules::update(ctx, now, set, actor, id, &patch)
-        }
+        // A renewal replaces what the remembered rule says, expiry included.
+        Some(id) => rules::replace(ctx, now, set, actor, id, spec),
     }
 }
 

@@ -284,11 +284,35 @@ pub fn update(
     id: i64,
     patch: &Value,
 ) -> AppResult<StoredRule> {
-    let conn = ctx.conn;
-    let before = get(conn, set, id)?.ok_or_else(|| not_found(id))?;
+    let before = get(ctx.conn, set, id)?.ok_or_else(|| not_found(id))?;
     let mut merged = serde_json::to_value(&before.spec).map_err(anyhow::Error::from)?;
     spec::merge_patch(&mut merged, patch);
     let s = spec::parse(merged)?;
+    replace_spec(ctx, now, set, actor, before, s)
+}
+
+/// Replaces a rule's spec as a whole (an import, a renewed remembered decision).
+pub fn replace(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    set: RuleSet,
+    actor: Actor,
+    id: i64,
+    s: RuleSpec,
+) -> AppResult<StoredRule> {
+    let before = get(ctx.conn, set, id)?.ok_or_else(|| not_found(id))?;
+    replace_spec(ctx, now, set, actor, before, s)
+}
+
+fn replace_spec(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    set: RuleSet,
+    actor: Actor,
+    before: StoredRule,
+    s: RuleSpec,
+) -> AppResult<StoredRule> {
+    let (conn, id) = (ctx.conn, before.id);
     let checked = spec::check(&s)?;
     let name = checked.rule.name.clone();
     if name_taken(conn, set, &name, id)? {
@@ -299,9 +323,16 @@ pub fn update(
              max_risk = ?7, expires_at = ?8, note = ?9, updated_at = ?10 WHERE id = ?1",
     )?
     .execute(params![
-        id, name, s.effect, s.enabled, s.shadow,
+        id,
+        name,
+        s.effect,
+        s.enabled,
+        s.shadow,
         serde_json::to_string(&s.matches).map_err(anyhow::Error::from)?,
-        s.max_risk, checked.expires_at, checked.rule.note, now
+        s.max_risk,
+        checked.expires_at,
+        checked.rule.note,
+        now
     ])?;
     let after = get(conn, set, id)?.ok_or_else(|| not_found(id))?;
     let details = json!({
