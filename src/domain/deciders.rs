@@ -87,9 +87,9 @@ pub fn key_may_decide(key: &AuthKey, pause: &Pause) -> Result<(), RespondError> 
 pub fn policy_may_decide(pause: &Pause, response: &super::response::Response) -> bool {
     use super::policy::Outcome;
     use super::response::Response;
-    match (pause.policy.as_ref().map(|v| v.result), response) {
-        (Some(Outcome::Approved), Response::Approve { .. }) => true,
-        (Some(Outcome::Rejected), Response::Reject { .. }) => true,
-        _ => false,
-    }
+    matches!(
+        (pause.policy.as_ref().map(|v| v.result), response),
+        (Some(Outcome::Approved), Response::Approve { .. })
+            | (Some(Outcome::Rejected), Response::Reject { .. })
+    )
 }
