@@ -187,6 +187,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0018_agents.sql")),
         M::up(include_str!("../../migrations/0019_agent_modes.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0020_password_resets.sql")),
+        M::up(include_str!("../../migrations/0021_user_display.sql")),
     ])
 }
 

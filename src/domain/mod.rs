@@ -7,6 +7,7 @@ pub mod approval_extras;
 pub mod audit;
 pub mod clock;
 pub mod decided_by;
+pub mod display;
 pub mod deciders;
 pub mod decision_links;
 pub mod email_address;
