@@ -48,10 +48,10 @@ export async function checkPhoneLayout(page, name) {
       text.selectNodeContents(el);
       if (text.getClientRects().length > 1) out.push(`the badge “${el.textContent.trim()}” wraps`);
     }
-    for (const el of document.querySelectorAll(".users .email")) {
+    for (const el of document.querySelectorAll(".users .email .addr")) {
       const email = document.createRange();
-      email.selectNodeContents(el.firstChild);
-      if (email.getClientRects().length > 1) out.push(`the email “${el.firstChild.textContent.trim()}” breaks`);
+      email.selectNodeContents(el);
+      if (email.getClientRects().length > 1) out.push(`the email “${el.textContent.trim()}” breaks`);
     }
     return out;
   });

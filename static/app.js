@@ -137,17 +137,6 @@
     }
   });
 
-  // ---- times: <time class="local" datetime="RFC 3339"> shown in the reader's time zone ----
-  function localTimes(root) {
-    (root || document).querySelectorAll("time.local[datetime]").forEach(function (el) {
-      var d = new Date(el.getAttribute("datetime"));
-      if (!isNaN(d)) {
-        el.title = el.getAttribute("datetime");
-        el.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-      }
-    });
-  }
-
   // ---- live fleet: the Agents page re-fetches its server-rendered list ----------------------
   function liveFleet() {
     var root = document.getElementById("agents");
@@ -156,6 +145,8 @@
     function busy() {
       var a = document.activeElement;
       if (a && root.contains(a) && (a.tagName === "INPUT" || a.tagName === "TEXTAREA")) return true;
+      // An open menu (Cancel run's confirmation) stays open: no refresh under it.
+      if (root.querySelector("details[open]")) return true;
       return Array.prototype.some.call(root.querySelectorAll("input[name=message], input[name=confirm]"), function (i) {
         return i.type === "checkbox" ? i.checked : i.value !== "";
       });
@@ -176,7 +167,6 @@
           if (html !== last && !busy()) {
             root.innerHTML = html;
             last = root.innerHTML;
-            localTimes();
           }
         })
         .catch(function () {});
@@ -186,12 +176,25 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    localTimes();
     tick();
     setInterval(tick, 1000);
     liveQueue();
     liveFleet();
   });
+})();
+
+// The reader's time zone, for the server: pages show times in the account's zone, else in the
+// one this cookie names (checked against the tz database there), else in UTC and say so. Set
+// when missing or changed; the next page uses it.
+(function () {
+  "use strict";
+  try {
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!tz || !/^[A-Za-z0-9_+\-\/]{1,64}$/.test(tz)) return;
+    var now = document.cookie.match(/(?:^|; )tz=([^;]*)/);
+    if (now && now[1] === tz) return;
+    document.cookie = "tz=" + tz + "; path=/; max-age=31536000; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
+  } catch (e) { /* no Intl: times stay in UTC and the page says so */ }
 })();
 
 // Copy buttons (`<button data-copy="ID" hidden>` next to a readonly field with that id) are

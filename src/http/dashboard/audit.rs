@@ -1,4 +1,5 @@
-//! `/audit`: the workspace's audit log, newest first, filtered by event, actor and UTC dates
+//! `/audit`: the workspace's audit log, newest first, filtered by event, actor and dates (days
+//! in the reader's zone)
 //! (the exports of the same rows are in [`audit_export`]). Filters come from the query string,
 //! so a filtered view is a link that can be shared or bookmarked.
 
@@ -8,7 +9,8 @@ use askama::Template;
 use serde::Serialize;
 
 use super::audit_export;
-use super::format::{capitalise, day_start, stamp, Stamp};
+use super::format::{capitalise, stamp, Stamp};
+use super::zone::Zone;
 use super::layout::{clear_flash, html_status, Layout};
 use super::session::ManagerSession;
 use crate::domain::audit::{self, ActorNames, AuditRow, Filter};
@@ -76,8 +78,9 @@ impl FilterForm {
 }
 
 /// Turns the typed filter into a domain filter. An email actor must be a user of this
-/// workspace (`names` holds only those), so the filter cannot probe other workspaces.
-pub(super) fn to_filter(names: &ActorNames, f: &FilterForm) -> AppResult<Filter> {
+/// workspace (`names` holds only those), so the filter cannot probe other workspaces. Dates are
+/// days in the reader's zone, so the page and its exports select the same rows.
+pub(super) fn to_filter(names: &ActorNames, f: &FilterForm, zone: &Zone) -> AppResult<Filter> {
     let mut filter = Filter {
         event: (!f.event.is_empty()).then(|| f.event.clone()),
         ..Filter::default()
@@ -105,8 +108,8 @@ pub(super) fn to_filter(names: &ActorNames, f: &FilterForm) -> AppResult<Filter>
         };
         (filter.actor_type, filter.actor_id) = (Some(kind), id);
     }
-    filter.from = parse_day(&f.from, "from")?;
-    filter.until = parse_day(&f.to, "to")?.map(|start| start + 86_400_000);
+    filter.from = parse_day(&f.from, "from", |d| zone.day_start(d))?;
+    filter.until = parse_day(&f.to, "to", |d| zone.day_end(d))?;
     if let (Some(from), Some(until)) = (filter.from, filter.until) {
         if from >= until {
             return Err(AppError::invalid(
@@ -118,12 +121,16 @@ pub(super) fn to_filter(names: &ActorNames, f: &FilterForm) -> AppResult<Filter>
     Ok(filter)
 }
 
-/// Midnight UTC at the start of a `YYYY-MM-DD` day.
-fn parse_day(text: &str, field: &str) -> AppResult<Option<Millis>> {
+/// A `YYYY-MM-DD` day's bound (`at`: its start, or the end for an inclusive `to`).
+fn parse_day(
+    text: &str,
+    field: &str,
+    at: impl Fn(&str) -> Option<Millis>,
+) -> AppResult<Option<Millis>> {
     if text.is_empty() {
         return Ok(None);
     }
-    day_start(text).map(Some).ok_or_else(|| {
+    at(text).map(Some).ok_or_else(|| {
         AppError::invalid(
             field,
             format!("the “{field}” date must look like 2026-11-15"),
@@ -136,6 +143,8 @@ pub struct Line {
     pub actor: String,
     pub event: String,
     pub subject: String,
+    /// The subject's own page, when it has one (see [`subject_href`]).
+    pub subject_href: Option<String>,
     /// The details object as `key: value` pairs, for people (the exports keep the JSON).
     pub details: Vec<(String, String)>,
     /// Details that are not a JSON object, shown as they are.
@@ -189,7 +198,7 @@ pub async fn page(
         export_query: form.query(None),
         form,
     };
-    let status = match to_filter(&names, &p.form) {
+    let status = match to_filter(&names, &p.form, &p.layout.zone) {
         Err(AppError::Invalid { field, detail }) => {
             p.error = Some(capitalise(&detail));
             p.error_field = field;
@@ -232,6 +241,10 @@ fn line(names: &ActorNames, r: &AuditRow) -> Line {
         actor: names.label(&r.actor_type, r.actor_id),
         event: r.event.clone(),
         subject: r.subject.clone().unwrap_or_default(),
+        subject_href: r
+            .subject
+            .as_deref()
+            .and_then(|s| subject_href(&r.event, s)),
         details_text: if details.is_empty() {
             raw
         } else {
@@ -239,6 +252,30 @@ fn line(names: &ActorNames, r: &AuditRow) -> Line {
         },
         details,
     }
+}
+
+/// The page of an audit row's subject. The event's family says what the subject is: a pause's
+/// watch id, a user's or key's id, an agent's name, `webhook:<id>`; a workspace (the subject of
+/// `workspace.*` and fleet-wide `agents.*` rows) is the settings page.
+pub fn subject_href(event: &str, subject: &str) -> Option<String> {
+    let family = event.split('.').next().unwrap_or_default();
+    let safe = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._:".contains(&b))
+    };
+    if !safe(subject) {
+        return None;
+    }
+    Some(match family {
+        "pause" => format!("/pauses/{subject}"),
+        "user" | "auth" => format!("/users#user-{subject}"),
+        "key" => format!("/keys#key-{subject}"),
+        "agent" => format!("/agents/{subject}"),
+        "webhook" => format!("/webhooks/{}", subject.strip_prefix("webhook:")?),
+        "workspace" | "agents" => "/settings".to_string(),
+        _ => return None,
+    })
 }
 
 /// A details object's members in stored order: strings as they are, a list of strings joined
