@@ -126,14 +126,39 @@ async fn agents_are_paused_guided_resumed_and_stopped_from_the_agents_page_in_a_
     let Some(shots) = run_browser_script("agents.mjs", &app).await else {
         return;
     };
-    // Pause, guide, resume, stop, lift: each audited as the signed-in owner.
+    // Pause, guide, resume, stop, lift, cancel: each audited as the signed-in owner.
     assert_eq!(
         app.count(
             "SELECT count(*) FROM audit_log WHERE event LIKE 'agent%' AND actor_type = 'user'"
         ),
-        5
+        6
     );
-    for shot in ["agents-phone", "agents-desktop", "agents-stopped-desktop"] {
+    for shot in ["agents-phone", "agents-desktop", "agent-phone", "agents-stopped-desktop"] {
+        assert!(
+            shots.join(format!("{shot}.png")).exists(),
+            "{shot}.png was taken"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_page_fits_a_phone_in_both_themes_and_the_phone_navigation_is_at_most_64_px() {
+    let app = spawn_empty_app().await;
+    let Some(shots) = run_browser_script("visual.mjs", &app).await else {
+        return;
+    };
+    // The script checks sizes, themes and the tz cookie; the owner's choice was saved.
+    let heights = std::fs::read_to_string(shots.join("nav-height.txt")).unwrap();
+    println!("{}", heights.trim());
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE theme = 'dark'"),
+        1
+    );
+    for shot in [
+        "visual-history-phone-dark",
+        "visual-agents-desktop-light",
+        "visual-menu-phone",
+    ] {
         assert!(
             shots.join(format!("{shot}.png")).exists(),
             "{shot}.png was taken"
