@@ -52,9 +52,8 @@ pub fn known_zone(name: &str) -> Option<String> {
 
 /// Reads the account form's theme: one of the three words.
 pub fn parse_theme(text: &str) -> AppResult<Theme> {
-    Theme::from_name(text.trim()).ok_or_else(|| {
-        AppError::invalid("theme", "choose a theme: system, light or dark")
-    })
+    Theme::from_name(text.trim())
+        .ok_or_else(|| AppError::invalid("theme", "choose a theme: system, light or dark"))
 }
 
 /// Reads the account form's time zone: empty means "as the browser says", else an IANA name.

@@ -133,7 +133,12 @@ async fn agents_are_paused_guided_resumed_and_stopped_from_the_agents_page_in_a_
         ),
         6
     );
-    for shot in ["agents-phone", "agents-desktop", "agent-phone", "agents-stopped-desktop"] {
+    for shot in [
+        "agents-phone",
+        "agents-desktop",
+        "agent-phone",
+        "agents-stopped-desktop",
+    ] {
         assert!(
             shots.join(format!("{shot}.png")).exists(),
             "{shot}.png was taken"

@@ -89,7 +89,10 @@ async fn pages_show_only(b: &Browser, test: bool) {
                 "Show test pauses (made with test keys) instead of live ones"
             }
         );
-        assert!(page.contains(&label), "{path}: the switch is pressed: {test}");
+        assert!(
+            page.contains(&label),
+            "{path}: the switch is pressed: {test}"
+        );
         assert!(page.contains(&format!("data-mode=\"{mode}\"")), "{path}");
     }
 }

@@ -8,8 +8,8 @@ use askama::Template;
 
 use super::format::{human_duration, stamp, Shown, Stamp};
 use super::layout::{page, reader_zone, HasLayout, Layout};
-use super::zone::Zone;
 use super::session::{PageSession, SignedIn};
+use super::zone::Zone;
 use crate::domain::agents::{self, Agent, Control, Fleet};
 use crate::domain::Millis;
 use crate::error::PageError;

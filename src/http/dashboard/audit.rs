@@ -10,9 +10,9 @@ use serde::Serialize;
 
 use super::audit_export;
 use super::format::{capitalise, stamp, Stamp};
-use super::zone::Zone;
 use super::layout::{clear_flash, html_status, Layout};
 use super::session::ManagerSession;
+use super::zone::Zone;
 use crate::domain::audit::{self, ActorNames, AuditRow, Filter};
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult, PageError};
@@ -241,10 +241,7 @@ fn line(names: &ActorNames, r: &AuditRow) -> Line {
         actor: names.label(&r.actor_type, r.actor_id),
         event: r.event.clone(),
         subject: r.subject.clone().unwrap_or_default(),
-        subject_href: r
-            .subject
-            .as_deref()
-            .and_then(|s| subject_href(&r.event, s)),
+        subject_href: r.subject.as_deref().and_then(|s| subject_href(&r.event, s)),
         details_text: if details.is_empty() {
             raw
         } else {
@@ -303,6 +300,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_subject_links_to_the_page_its_event_family_names() {
+        assert_eq!(
+            subject_href("pause.created", "01a2-b").as_deref(),
+            Some("/pauses/01a2-b")
+        );
+        assert_eq!(
+            subject_href("auth.signed_in", "3").as_deref(),
+            Some("/users#user-3")
+        );
+        assert_eq!(
+            subject_href("key.revoked", "2").as_deref(),
+            Some("/keys#key-2")
+        );
+        assert_eq!(
+            subject_href("agent.paused", "scout-1").as_deref(),
+            Some("/agents/scout-1")
+        );
+        assert_eq!(
+            subject_href("webhook.rotated", "webhook:4").as_deref(),
+            Some("/webhooks/4")
+        );
+        assert_eq!(
+            subject_href("workspace.created", "1").as_deref(),
+            Some("/settings")
+        );
+        assert_eq!(
+            subject_href("webhook.rotated", "4"),
+            None,
+            "not the webhook:<id> form"
+        );
+        assert_eq!(subject_href("test.note", "x"), None, "an unknown family");
+        assert_eq!(
+            subject_href("pause.created", "../admin"),
+            None,
+            "not a path"
+        );
+    }
+
+    #[test]
     fn details_read_as_pairs_with_strings_bare_and_other_values_as_json() {
         // serde_json's `preserve_order` keeps the stored order.
         assert_eq!(
@@ -319,14 +355,21 @@ mod tests {
     }
 
     #[test]
-    fn days_are_utc_midnight_and_bad_dates_are_named() {
+    fn days_are_midnight_in_the_readers_zone_and_bad_dates_are_named() {
+        let utc = Zone::utc();
+        let start = |d: &str| utc.day_start(d);
         assert_eq!(
-            parse_day("2026-11-15", "from").unwrap(),
+            parse_day("2026-11-15", "from", start).unwrap(),
             Some(1_794_700_800_000)
         );
-        assert_eq!(parse_day("", "from").unwrap(), None);
+        let paris = Zone::named("Europe/Paris").unwrap();
+        assert_eq!(
+            parse_day("2026-11-15", "from", |d| paris.day_start(d)).unwrap(),
+            Some(1_794_700_800_000 - 3_600_000)
+        );
+        assert_eq!(parse_day("", "from", start).unwrap(), None);
         assert!(
-            matches!(parse_day("15/11/2026", "to"), Err(AppError::Invalid { field, .. }) if field == "to")
+            matches!(parse_day("15/11/2026", "to", start), Err(AppError::Invalid { field, .. }) if field == "to")
         );
     }
 }

@@ -153,5 +153,4 @@ mod tests {
         assert_eq!(sentence(""), "");
         assert_eq!(capitalise("ünder"), "Ünder");
     }
-
 }

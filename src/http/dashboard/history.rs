@@ -5,9 +5,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::format::{key_labels, requested_by, shown, Shown};
-use super::zone::Zone;
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
+use super::zone::Zone;
 use crate::domain::history::{self, Filter};
 use crate::domain::pauses::Status;
 use crate::domain::{api_keys, rfc3339};

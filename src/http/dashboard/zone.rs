@@ -71,7 +71,10 @@ impl Zone {
     /// time is shown as it came.
     pub fn show(&self, rfc3339: &str) -> String {
         match rfc3339.parse::<Timestamp>() {
-            Ok(t) => t.to_zoned(self.tz.clone()).strftime("%Y-%m-%d %H:%M %Z").to_string(),
+            Ok(t) => t
+                .to_zoned(self.tz.clone())
+                .strftime("%Y-%m-%d %H:%M %Z")
+                .to_string(),
             Err(_) => rfc3339.to_string(),
         }
     }
@@ -115,13 +118,22 @@ mod tests {
         assert!(z.is_fallback());
         assert_eq!(z.label(), "UTC");
         assert_eq!(z.show("2026-11-22T07:44:45.123Z"), "2026-11-22 07:44 UTC");
-        assert_eq!(z.exact("2026-11-22T07:44:45.123Z"), "2026-11-22 07:44:45 UTC");
+        assert_eq!(
+            z.exact("2026-11-22T07:44:45.123Z"),
+            "2026-11-22 07:44:45 UTC"
+        );
     }
 
     #[test]
     fn the_setting_wins_over_the_cookie_and_an_unknown_name_is_ignored() {
-        assert_eq!(Zone::pick(Some("Asia/Tokyo"), Some("Europe/Paris")).label(), "Asia/Tokyo");
-        assert_eq!(Zone::pick(None, Some("Europe/Paris")).label(), "Europe/Paris");
+        assert_eq!(
+            Zone::pick(Some("Asia/Tokyo"), Some("Europe/Paris")).label(),
+            "Asia/Tokyo"
+        );
+        assert_eq!(
+            Zone::pick(None, Some("Europe/Paris")).label(),
+            "Europe/Paris"
+        );
         let z = Zone::pick(Some("Nowhere/Land"), Some("Mars/Base"));
         assert_eq!(z.label(), "UTC");
         assert!(z.is_fallback());
@@ -133,7 +145,10 @@ mod tests {
         assert_eq!(paris.show("2026-12-07T08:14:00Z"), "2026-12-07 09:14 CET");
         assert_eq!(paris.show("2026-07-07T08:14:00Z"), "2026-07-07 10:14 CEST");
         // The hover text stays the exact UTC instant.
-        assert_eq!(paris.exact("2026-12-07T08:14:00Z"), "2026-12-07 08:14:00 UTC");
+        assert_eq!(
+            paris.exact("2026-12-07T08:14:00Z"),
+            "2026-12-07 08:14:00 UTC"
+        );
     }
 
     #[test]
