@@ -4,7 +4,6 @@
 // the browser's time zone reaches the server through the `tz` cookie, the theme setting wins
 // over the device's.
 // Run by tests/api/browser.rs as: node e2e/visual.mjs BASE_URL API_KEY SHOTS_DIR
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { api, base, check, createPause, launch, setUpOwner, shots } from "./lib.mjs";
 
@@ -56,9 +55,7 @@ try {
       }
     }
   }
-  const said = `navigation height: phone ${heights.phone}px, desktop ${heights.desktop}px`;
-  console.log(said);
-  writeFileSync(join(shots, "nav-height.txt"), said + "\n");
+  console.log(`MEASURED phone-nav=${heights.phone}px desktop-nav=${heights.desktop}px`);
   check(heights.phone <= 64, `the phone navigation is at most 64 px high (${heights.phone}px)`);
   check(heights.desktop <= 64, `the desktop navigation is one compact bar (${heights.desktop}px)`);
 
