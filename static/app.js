@@ -234,3 +234,27 @@
     });
   });
 })();
+
+// Menus (<details class="nav-more"> and the fleet's <details class="menu">) work without this
+// script; with it, a click elsewhere or Escape closes an open one.
+(function () {
+  "use strict";
+  function openMenus() {
+    return document.querySelectorAll("details.nav-more[open], details.menu[open]");
+  }
+  document.addEventListener("click", function (e) {
+    Array.prototype.forEach.call(openMenus(), function (d) {
+      if (!d.contains(e.target)) d.open = false;
+    });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    Array.prototype.forEach.call(openMenus(), function (d) {
+      if (d.open) {
+        d.open = false;
+        var s = d.querySelector("summary");
+        if (s) s.focus();
+      }
+    });
+  });
+})();
