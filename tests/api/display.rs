@@ -240,6 +240,13 @@ async fn audit_subjects_link_to_their_pause_user_key_and_agent() {
     assert!(html.contains(&format!(
         r#"<a href="/keys#key-{key}"><code>{key}</code></a>"#
     )));
+    // Actors link too: the key that created the pause, the person who paused the agent.
+    assert!(html.contains(&format!(
+        r#"<td data-label="Actor"><a href="/keys#key-{key}">"#
+    )));
+    assert!(html.contains(&format!(
+        r#"<td data-label="Actor"><a href="/users#user-{owner}">"#
+    )));
     // The anchors exist on the pages they point to.
     let users = browser.get("/users").await.text().await.unwrap();
     assert!(users.contains(&format!(r#"id="user-{owner}""#)));

@@ -141,6 +141,8 @@ fn parse_day(
 pub struct Line {
     pub at: Stamp,
     pub actor: String,
+    /// The acting user's or key's row on its page.
+    pub actor_href: Option<String>,
     pub event: String,
     pub subject: String,
     /// The subject's own page, when it has one (see [`subject_href`]).
@@ -239,6 +241,11 @@ fn line(names: &ActorNames, r: &AuditRow) -> Line {
     Line {
         at: stamp(r.at),
         actor: names.label(&r.actor_type, r.actor_id),
+        actor_href: match (r.actor_type.as_str(), r.actor_id) {
+            ("user", Some(id)) => Some(format!("/users#user-{id}")),
+            ("key", Some(id)) => Some(format!("/keys#key-{id}")),
+            _ => None,
+        },
         event: r.event.clone(),
         subject: r.subject.clone().unwrap_or_default(),
         subject_href: r.subject.as_deref().and_then(|s| subject_href(&r.event, s)),
