@@ -9,6 +9,7 @@ use askama::Template;
 use serde::Serialize;
 
 use super::audit_export;
+use super::audit_links::{actor_href, subject_href};
 use super::format::{capitalise, stamp, Stamp};
 use super::layout::{clear_flash, html_status, Layout};
 use super::session::ManagerSession;
@@ -241,11 +242,7 @@ fn line(names: &ActorNames, r: &AuditRow) -> Line {
     Line {
         at: stamp(r.at),
         actor: names.label(&r.actor_type, r.actor_id),
-        actor_href: match (r.actor_type.as_str(), r.actor_id) {
-            ("user", Some(id)) => Some(format!("/users#user-{id}")),
-            ("key", Some(id)) => Some(format!("/keys#key-{id}")),
-            _ => None,
-        },
+        actor_href: actor_href(&r.actor_type, r.actor_id),
         event: r.event.clone(),
         subject: r.subject.clone().unwrap_or_default(),
         subject_href: r.subject.as_deref().and_then(|s| subject_href(&r.event, s)),
@@ -256,30 +253,6 @@ fn line(names: &ActorNames, r: &AuditRow) -> Line {
         },
         details,
     }
-}
-
-/// The page of an audit row's subject. The event's family says what the subject is: a pause's
-/// watch id, a user's or key's id, an agent's name, `webhook:<id>`; a workspace (the subject of
-/// `workspace.*` and fleet-wide `agents.*` rows) is the settings page.
-pub fn subject_href(event: &str, subject: &str) -> Option<String> {
-    let family = event.split('.').next().unwrap_or_default();
-    let safe = |s: &str| {
-        !s.is_empty()
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._:".contains(&b))
-    };
-    if !safe(subject) {
-        return None;
-    }
-    Some(match family {
-        "pause" => format!("/pauses/{subject}"),
-        "user" | "auth" => format!("/users#user-{subject}"),
-        "key" => format!("/keys#key-{subject}"),
-        "agent" => format!("/agents/{subject}"),
-        "webhook" => format!("/webhooks/{}", subject.strip_prefix("webhook:")?),
-        "workspace" | "agents" => "/settings".to_string(),
-        _ => return None,
-    })
 }
 
 /// A details object's members in stored order: strings as they are, a list of strings joined
@@ -305,45 +278,6 @@ fn pairs(details: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_subject_links_to_the_page_its_event_family_names() {
-        assert_eq!(
-            subject_href("pause.created", "01a2-b").as_deref(),
-            Some("/pauses/01a2-b")
-        );
-        assert_eq!(
-            subject_href("auth.signed_in", "3").as_deref(),
-            Some("/users#user-3")
-        );
-        assert_eq!(
-            subject_href("key.revoked", "2").as_deref(),
-            Some("/keys#key-2")
-        );
-        assert_eq!(
-            subject_href("agent.paused", "scout-1").as_deref(),
-            Some("/agents/scout-1")
-        );
-        assert_eq!(
-            subject_href("webhook.rotated", "webhook:4").as_deref(),
-            Some("/webhooks/4")
-        );
-        assert_eq!(
-            subject_href("workspace.created", "1").as_deref(),
-            Some("/settings")
-        );
-        assert_eq!(
-            subject_href("webhook.rotated", "4"),
-            None,
-            "not the webhook:<id> form"
-        );
-        assert_eq!(subject_href("test.note", "x"), None, "an unknown family");
-        assert_eq!(
-            subject_href("pause.created", "../admin"),
-            None,
-            "not a path"
-        );
-    }
 
     #[test]
     fn details_read_as_pairs_with_strings_bare_and_other_values_as_json() {

@@ -7,6 +7,7 @@ pub mod agents_page;
 pub mod answer_form;
 pub mod audit;
 pub mod audit_export;
+pub mod audit_links;
 pub mod format;
 pub mod forms;
 pub mod history;
