@@ -59,6 +59,15 @@ try {
   check(heights.phone <= 64, `the phone navigation is at most 64 px high (${heights.phone}px)`);
   check(heights.desktop <= 64, `the desktop navigation is one compact bar (${heights.desktop}px)`);
 
+  // Between phone and desktop (a laptop's 1152 px and a tablet's 1024 px) the bar stays one line.
+  for (const width of [1152, 1024, 768]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto(base + "/audit");
+    const m = await page.evaluate(() => ({ wide: document.documentElement.scrollWidth,
+      nav: document.querySelector("header.top").getBoundingClientRect().height }));
+    check(m.wide <= width && m.nav <= 64, `at ${width}px the bar is one line (${m.nav}px) and nothing scrolls sideways (${m.wide}px)`);
+  }
+
   // On a phone the rest of the navigation sits behind Menu (a <details>, no script needed).
   await page.emulateMedia({ colorScheme: "light" });
   await page.setViewportSize(PHONE);
