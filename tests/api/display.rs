@@ -70,6 +70,7 @@ async fn the_theme_setting_is_saved_and_rendered_as_data_theme_on_every_page() {
     .await;
     assert!(page.contains("Your display settings were saved."));
     assert!(page.contains(r#"<html lang="en" data-theme="dark">"#));
+    assert!(page.contains(r#"<meta name="color-scheme" content="dark">"#));
     assert!(page.contains(r#"value="dark" checked"#));
     let other = browser.get("/agents").await.text().await.unwrap();
     assert!(other.contains(r#"<html lang="en" data-theme="dark">"#));
