@@ -52,6 +52,7 @@ mod hostile_cases;
 mod hostile_fixture;
 mod hostile_gen;
 mod idempotency;
+mod inbox;
 mod invites;
 mod key_answers;
 mod key_decide_only;

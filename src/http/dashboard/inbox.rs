@@ -84,19 +84,21 @@ fn choose(state: &State, signed: &SignedIn, raw: Option<&str>) -> Result<Chosen,
     Ok(Chosen::Pause(Box::new(p)))
 }
 
-/// The pane for `raw` (the `?pause=` value, or the first pending pause), and its status.
+/// The pane for `raw` (the `?pause=` value, or the first pending pause), and its status. The
+/// reader `chose` it when the address named it: only then is it recorded as viewed.
 pub fn pane(
     state: &State,
     signed: &SignedIn,
     q: &QueueQuery,
     zone: Zone,
     raw: Option<&str>,
+    chose: bool,
 ) -> Result<(StatusCode, String), PageError> {
     let back = q.link(None);
     let (status, pane_html, message) = match choose(state, signed, raw)? {
         Chosen::Pause(p) => {
             let next = q.after_link(&p.watch_id.to_string());
-            let pane = PausePane::load(state, signed, &p, zone, next, true)?;
+            let pane = PausePane::load(state, signed, &p, zone, next, true, chose)?;
             (StatusCode::OK, Some(pane.render()?), None)
         }
         Chosen::Missing(status, message) => (status, None, Some(message)),
@@ -123,7 +125,7 @@ pub async fn fragment(
     let mut layout = Layout::new(&req, &signed, "queue");
     // The flash belongs to the next full page, not to a pane fetched behind it.
     layout.flash = None;
-    let (status, html) = pane(&state, &signed, &q, layout.zone.clone(), Some(&path))?;
+    let (status, html) = pane(&state, &signed, &q, layout.zone.clone(), Some(&path), true)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-store"))

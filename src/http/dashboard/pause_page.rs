@@ -49,7 +49,7 @@ pub async fn show(
     )?;
     let layout = Layout::new(&req, &signed, "queue");
     let next = format!("/pauses/{}", p.watch_id);
-    let pane = PausePane::load(&state, &signed, &p, layout.zone.clone(), next, false)?;
+    let pane = PausePane::load(&state, &signed, &p, layout.zone.clone(), next, false, true)?;
     page(
         &state,
         &PausePage {

@@ -142,7 +142,8 @@ pub fn agent_href(name: &str) -> String {
 }
 
 impl PausePane {
-    /// The pane of `p` for the signed-in reader, and a record that they viewed it.
+    /// The pane of `p` for the signed-in reader, and a record that they viewed it when they
+    /// chose it (`viewed`; not the first pending pause the inbox shows unasked).
     pub fn load(
         state: &State,
         signed: &SignedIn,
@@ -150,6 +151,7 @@ impl PausePane {
         zone: Zone,
         next: String,
         inbox: bool,
+        viewed: bool,
     ) -> Result<PausePane, PageError> {
         let user = signed.user().clone();
         let now = state.now();
@@ -160,10 +162,12 @@ impl PausePane {
         let ws = workspaces::get(&conn, user.workspace_id)?;
         let plan = PlanView::load(&conn, p, now)?;
         drop(conn);
-        let (ws_id, view_id) = (user.workspace_id, id.clone());
-        state
-            .writer
-            .spawn(move |ctx| timeline::record_view(ctx.conn, now, ws_id, &view_id, user.id));
+        if viewed {
+            let (ws_id, view_id) = (user.workspace_id, id.clone());
+            state
+                .writer
+                .spawn(move |ctx| timeline::record_view(ctx.conn, now, ws_id, &view_id, user.id));
+        }
         let status = p.status(now);
         let decider = p.decided_by.as_ref().map(|d| d.full_label());
         Ok(PausePane {

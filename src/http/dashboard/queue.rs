@@ -119,7 +119,9 @@ pub async fn index(
     let selected = q.pause.clone().or(first);
     let (items, total) = load(&state, &signed, &q, selected.as_deref())?;
     let layout = Layout::new(&req, &signed, "queue");
-    let (_, pane_html) = inbox::pane(&state, &signed, &q, layout.zone.clone(), selected.as_deref())?;
+    let zone = layout.zone.clone();
+    let chose = q.pause.is_some();
+    let (_, pane_html) = inbox::pane(&state, &signed, &q, zone, selected.as_deref(), chose)?;
     let agents = {
         let conn = state.read()?;
         let (ws, test) = (signed.user().workspace_id, signed.session.test_mode);
