@@ -135,6 +135,9 @@
   "use strict";
   var hp = window.holdpoint || {};
   var inbox, list, pane, fetching, lastPicked;
+  // a or r pressed while the pane was still loading the selected pause: armed once it is there,
+  // with what was typed meanwhile as the reason (never sent unseen).
+  var early = null;
 
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("#queue .row")); }
   function current() { return document.querySelector("#queue .row.selected"); }
@@ -161,19 +164,28 @@
     });
   }
   function loadPane(id) {
-    if (fetching) fetching.abort();
-    fetching = window.AbortController ? new AbortController() : null;
+    if (fetching && fetching.ctl) fetching.ctl.abort();
+    var mine = (fetching = { id: id, ctl: window.AbortController ? new AbortController() : null });
     var url = withFilters("/queue/pause/" + encodeURIComponent(id), true);
-    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" }, signal: fetching && fetching.signal })
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" }, signal: mine.ctl && mine.ctl.signal })
       .then(function (r) {
         if (r.redirected) { location.reload(); throw new Error("signed out"); }
         return r.text();
       })
       .then(function (html) {
+        if (fetching !== mine) return;
         pane.innerHTML = html;
         refreshTimes(pane);
+        fetching = null;
+        var wait = early;
+        early = null;
+        var form = wait && decideForm();
+        if (form) {
+          arm(form, wait.how);
+          form.querySelector("[name=reason]").value = wait.text;
+        }
       })
-      .catch(function () {});
+      .catch(function () { if (fetching === mine) { fetching = null; early = null; } });
   }
   // Selects `row`: in two panes the pane follows; on a narrow screen only the mark moves.
   function choose(row, load) {
@@ -182,6 +194,7 @@
     row.scrollIntoView({ block: "nearest" });
     if (!load || !twoPanes()) return;
     var id = row.getAttribute("data-watch-id");
+    if (!fetching && paneShows(id)) return;
     history.replaceState(null, "", withFilters("/?pause=" + encodeURIComponent(id)));
     loadPane(id);
   }
@@ -219,8 +232,17 @@
   }
 
   // ---- deciding with the keyboard -----------------------------------------------------------
+  function paneShows(id) {
+    var a = pane && pane.querySelector("article");
+    return !!a && a.getAttribute("data-watch-id") === id;
+  }
+  // The form of the pause on screen; in the inbox only once the pane shows the selected row's
+  // pause, so a key never decides the pause that was there before.
   function decideForm() {
-    return document.querySelector("#pane form.decide") || document.querySelector(".pause-detail form.decide");
+    if (!pane) return document.querySelector(".pause-detail form.decide");
+    var row = current();
+    if (fetching || (row && !paneShows(row.getAttribute("data-watch-id")))) return null;
+    return pane.querySelector("form.decide");
   }
   function arm(form, how) {
     var reason = form.querySelector("[name=reason]");
@@ -256,8 +278,17 @@
     var d = document.getElementById("shortcuts");
     if (d && d.showModal && !d.open) d.showModal();
   }
+  // Keys typed while the pane loads, after a or r: kept for the reason box.
+  function earlyKey(e) {
+    if (!early) return false;
+    if (e.key === "Escape") early = null;
+    else if (e.key === "Backspace") early.text = early.text.slice(0, -1);
+    else if (e.key.length === 1) early.text += e.key;
+    e.preventDefault();
+    return true;
+  }
   document.addEventListener("keydown", function (e) {
-    if (armedKey(e)) return;
+    if (armedKey(e) || earlyKey(e)) return;
     if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
     var t = e.target;
     if (typingIn(t)) return;
@@ -275,9 +306,9 @@
       case "a":
       case "r":
         form = decideForm();
-        if (!form) return;
         e.preventDefault();
-        arm(form, e.key === "a" ? "approve" : "reject");
+        if (form) arm(form, e.key === "a" ? "approve" : "reject");
+        else if (fetching) early = { how: e.key === "a" ? "approve" : "reject", text: "" };
         break;
       case "x":
         var row = current(), box = row && row.querySelector(".pick input");

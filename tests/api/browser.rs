@@ -45,6 +45,8 @@ async fn run_browser_script(script: &str, app: &crate::helpers::TestApp) -> Opti
         out.status.success(),
         "the browser run of {script} failed:\n{log}"
     );
+    // Seen with `--nocapture`: what the script checked and measured (e.g. DENSITY lines).
+    println!("{log}");
     Some(shots)
 }
 
@@ -134,6 +136,29 @@ async fn agents_are_paused_guided_resumed_and_stopped_from_the_agents_page_in_a_
         5
     );
     for shot in ["agents-phone", "agents-desktop", "agents-stopped-desktop"] {
+        assert!(
+            shots.join(format!("{shot}.png")).exists(),
+            "{shot}.png was taken"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_is_driven_by_the_keyboard_at_both_widths_in_a_real_browser() {
+    let app = spawn_empty_app().await;
+    let Some(shots) = run_browser_script("inbox.mjs", &app).await else {
+        return;
+    };
+    // What the keys and the plain forms did is really in the database.
+    let decided = |status: &str, reason: &str| {
+        app.count(&format!(
+            "SELECT count(*) FROM pauses WHERE status = '{status}' AND reason = '{reason}'"
+        ))
+    };
+    assert_eq!(decided("approved", "Checked, ship it"), 1);
+    assert_eq!(decided("rejected", "Not on a Friday"), 1);
+    assert_eq!(decided("approved", "Plain form"), 1);
+    for shot in ["inbox-desktop", "inbox-phone", "inbox-pause-phone"] {
         assert!(
             shots.join(format!("{shot}.png")).exists(),
             "{shot}.png was taken"
