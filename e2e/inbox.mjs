@@ -115,6 +115,15 @@ try {
   await page.keyboard.press("x");
   check(!(await page.isChecked(`#pick-${ids[4]}`)), "x again unticks it");
 
+  // A plan and a question in the pane: the plan's words, large answer choices.
+  await page.goto(`${base}/?pause=${ids[8]}`);
+  check(await page.isVisible("#pane #plan-body"), "a plan's Markdown is in the pane");
+  await page.screenshot({ path: join(shots, "inbox-plan-desktop.png") });
+  await page.goto(`${base}/?pause=${ids[9]}`);
+  const option = await page.evaluate(() => document.querySelector("#pane fieldset.question label.option").getBoundingClientRect().height);
+  check(option >= 44, `an answer choice is a large tap target (${option}px)`);
+  await page.screenshot({ path: join(shots, "inbox-question-desktop.png") });
+
   // Phone: the list alone, then the pause alone with a way back and the decision at the bottom.
   await page.setViewportSize(PHONE);
   await page.goto(base + "/");

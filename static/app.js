@@ -210,7 +210,9 @@
   function counted() {
     var n = boxes().filter(function (b) { return b.checked; }).length;
     var picked = document.getElementById("picked");
-    if (picked) { picked.hidden = false; picked.textContent = n + " selected"; }
+    if (picked) { picked.hidden = n === 0; picked.textContent = n + " selected"; }
+    var batch = document.getElementById("batch");
+    if (batch) batch.classList.toggle("none-picked", n === 0);
     var all = document.getElementById("pick-all");
     if (all) {
       all.checked = n > 0 && n === boxes().length;
