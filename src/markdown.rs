@@ -25,7 +25,10 @@ pub fn to_html(markdown: &str) -> String {
 /// space: a plan's one-line preview in the queue. Raw HTML stays as text, as on the page.
 pub fn to_text(markdown: &str) -> String {
     let mut out = String::with_capacity(markdown.len());
-    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH) {
+    for event in Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    ) {
         match event {
             Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
                 out.push_str(&t)
@@ -114,7 +117,10 @@ mod tests {
     #[test]
     fn a_plan_as_text_has_its_words_and_none_of_its_markup() {
         let text = to_text("## Migrate\n\n1. Add **`paid_at`** (nullable).\n2. See [runbook](https://x.example).\n\n<b>hi</b>");
-        assert_eq!(text, "Migrate Add paid_at (nullable). See runbook. <b>hi</b>");
+        assert_eq!(
+            text,
+            "Migrate Add paid_at (nullable). See runbook. <b>hi</b>"
+        );
     }
 
     #[test]

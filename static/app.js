@@ -192,6 +192,8 @@
     if (!row) return;
     mark(row);
     row.scrollIntoView({ block: "nearest" });
+    var link = row.querySelector(".row-link");
+    if (link && load) link.focus({ preventScroll: true });
     if (!load || !twoPanes()) return;
     var id = row.getAttribute("data-watch-id");
     if (!fetching && paneShows(id)) return;
@@ -302,7 +304,10 @@
       case "k": move(-1); break;
       case "o": openSelected(); break;
       case "Enter":
-        if (t && /^(A|BUTTON|SUMMARY)$/.test(t.tagName)) return;
+        // On a row's link (focused by j/k) Enter opens the page too; other links and buttons
+        // keep their own Enter.
+        if (t && /^(A|BUTTON|SUMMARY)$/.test(t.tagName) && !t.classList.contains("row-link")) return;
+        e.preventDefault();
         openSelected();
         break;
       case "a":

@@ -27,7 +27,11 @@ fn conditions(ws: WorkspaceId, test: bool, f: &QueueFilter, now: Millis) -> (Str
         "p.is_test = ?".to_string(),
         reads_as_sql(Status::Pending, "p.", "?"),
     ];
-    let mut args = vec![Sql::Integer(ws.0), Sql::Integer(test.into()), Sql::Integer(now)];
+    let mut args = vec![
+        Sql::Integer(ws.0),
+        Sql::Integer(test.into()),
+        Sql::Integer(now),
+    ];
     if let Some(kind) = f.kind {
         sql.push("p.kind = ?".into());
         args.push(Sql::Text(kind.as_str().into()));

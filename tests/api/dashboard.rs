@@ -80,7 +80,11 @@ async fn the_queue_lists_pending_pauses_oldest_first_with_who_asked_and_escaped_
     assert!(html.contains("<title>(2) Pending · Holdpoint</title>"));
     // Who asked is in the pane of the pause.
     let pane = browser.get(&format!("/?pause={second_id}")).await;
-    assert!(pane.text().await.unwrap().contains("deploy-bot (via key “test key”)"));
+    assert!(pane
+        .text()
+        .await
+        .unwrap()
+        .contains("deploy-bot (via key “test key”)"));
     assert!(
         html.contains("data-expires="),
         "countdowns carry their deadline"

@@ -24,9 +24,18 @@ fn row<'a>(html: &'a str, watch_id: &str) -> &'a str {
 async fn the_inbox_shows_the_list_and_the_chosen_pause_side_by_side() {
     let app = spawn_app().await;
     let first = pause(&app, json!({ "action": "Rotate the API token" })).await;
-    let second = pause(&app, json!({ "action": "Refund order 8812", "context": { "amount": 1240 } })).await;
+    let second = pause(
+        &app,
+        json!({ "action": "Refund order 8812", "context": { "amount": 1240 } }),
+    )
+    .await;
     let browser = app.sign_in(&app.owner_email).await;
-    let html = browser.get(&format!("/?pause={second}")).await.text().await.unwrap();
+    let html = browser
+        .get(&format!("/?pause={second}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("class=\"inbox has-pause\""), "{html}");
     assert!(html.contains("Rotate the API token") && html.contains(&format!("id=\"p-{first}\"")));
     assert!(row(&html, &second).contains("selected"));
@@ -36,14 +45,24 @@ async fn the_inbox_shows_the_list_and_the_chosen_pause_side_by_side() {
     assert!(pane.contains(&format!("data-watch-id=\"{second}\"")));
     assert!(pane.contains(&format!("action=\"/api/pause/{second}/approve\"")));
     assert!(pane.contains(&format!("name=\"next\" value=\"/?after={second}\"")));
-    assert!(pane.contains("<span class=\"j-num\">1240</span>"), "the context tree");
+    assert!(
+        pane.contains("<span class=\"j-num\">1240</span>"),
+        "the context tree"
+    );
     // Each row links to the inbox with that pause, and can be ticked for a batch decision.
     assert!(row(&html, &first).contains(&format!("href=\"/?pause={first}\"")));
-    assert!(row(&html, &first)
-        .contains(&format!("name=\"watch_id\" value=\"{first}\" form=\"batch\"")));
-    assert!(html.contains("<form id=\"batch\" class=\"batch\" method=\"post\" action=\"/queue/batch\">"));
+    assert!(row(&html, &first).contains(&format!(
+        "name=\"watch_id\" value=\"{first}\" form=\"batch\""
+    )));
+    assert!(html
+        .contains("<form id=\"batch\" class=\"batch\" method=\"post\" action=\"/queue/batch\">"));
     // The pause page keeps the same partial, deciding back to itself.
-    let page = browser.get(&format!("/pauses/{second}")).await.text().await.unwrap();
+    let page = browser
+        .get(&format!("/pauses/{second}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains(&format!("name=\"next\" value=\"/pauses/{second}\"")));
     assert!(page.contains("<h1 class=\"action\" id=\"pause-h\">Refund order 8812</h1>"));
 }
@@ -59,10 +78,16 @@ async fn without_a_choice_the_pane_shows_the_first_pending_pause_or_an_empty_sta
     pause(&app, json!({ "action": "Second" })).await;
     let html = browser.get("/").await.text().await.unwrap();
     let pane = &html[html.find("id=\"pane\"").unwrap()..];
-    assert!(pane.contains(&format!("data-watch-id=\"{first}\"")), "{pane}");
+    assert!(
+        pane.contains(&format!("data-watch-id=\"{first}\"")),
+        "{pane}"
+    );
     assert!(row(&html, &first).contains("selected"));
     // Shown unasked, it is not recorded as viewed.
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE event = 'pause.viewed'"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE event = 'pause.viewed'"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -73,51 +98,104 @@ async fn a_pause_the_inbox_cannot_show_is_a_readable_message_not_an_error() {
     assert_eq!(not_an_id.status(), 200);
     let html = not_an_id.text().await.unwrap();
     assert!(html.contains("That address does not name a pause") && !html.contains("<script>"));
-    let unknown = browser.get("/?pause=0b5c7a36-1f7e-4f63-9c1d-2c8f3e4a5b6d").await;
-    assert!(unknown.text().await.unwrap().contains("There is no such pause in your workspace"));
+    let unknown = browser
+        .get("/?pause=0b5c7a36-1f7e-4f63-9c1d-2c8f3e4a5b6d")
+        .await;
+    assert!(unknown
+        .text()
+        .await
+        .unwrap()
+        .contains("There is no such pause in your workspace"));
     // A pause of the other mode (a test key's) is named, not shown.
     let test_key = app.create_key(1, true);
-    let res = app.post_pause_with(&test_key, &json!({ "action": "Sandboxed" })).await;
-    let test_pause = res.json::<Value>().await.unwrap()["watchId"].as_str().unwrap().to_string();
-    let other = browser.get(&format!("/?pause={test_pause}")).await.text().await.unwrap();
+    let res = app
+        .post_pause_with(&test_key, &json!({ "action": "Sandboxed" }))
+        .await;
+    let test_pause = res.json::<Value>().await.unwrap()["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let other = browser
+        .get(&format!("/?pause={test_pause}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(other.contains("This pause is test data"), "{other}");
     assert!(other.contains(&format!("href=\"/pauses/{test_pause}\"")));
     // A decided pause shows as decided.
     let done = pause(&app, json!({ "action": "Already done" })).await;
-    assert_eq!(browser.decide(&done, true, Some("fine")).await.status(), 200);
-    let decided = browser.get(&format!("/?pause={done}")).await.text().await.unwrap();
-    assert!(decided.contains("<strong>Approved</strong> by"), "{decided}");
+    assert_eq!(
+        browser.decide(&done, true, Some("fine")).await.status(),
+        200
+    );
+    let decided = browser
+        .get(&format!("/?pause={done}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        decided.contains("<strong>Approved</strong> by"),
+        "{decided}"
+    );
     assert!(!decided.contains(&format!("action=\"/api/pause/{done}/approve\"")));
 }
 
 #[tokio::test]
 async fn the_pane_fragment_is_the_pause_alone_in_its_own_mode_for_a_signed_in_reader() {
     let app = spawn_app().await;
-    let id = pause(&app, json!({ "action": "Fragment me", "agent": "billing-bot" })).await;
+    let id = pause(
+        &app,
+        json!({ "action": "Fragment me", "agent": "billing-bot" }),
+    )
+    .await;
     let browser = app.sign_in(&app.owner_email).await;
-    let res = browser.get(&format!("/queue/pause/{id}?kind=approval")).await;
+    let res = browser
+        .get(&format!("/queue/pause/{id}?kind=approval"))
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers().get("cache-control").unwrap(), "no-store");
     let html = res.text().await.unwrap();
     assert!(!html.contains("<html") && !html.contains("<nav"), "{html}");
     assert!(html.contains(&format!("data-watch-id=\"{id}\"")));
     assert!(html.contains("<a href=\"/agents/billing-bot\">billing-bot</a>"));
-    assert!(html.contains(&format!("value=\"/?after={id}&#38;kind=approval\"")), "{html}");
+    assert!(
+        html.contains(&format!("value=\"/?after={id}&#38;kind=approval\"")),
+        "{html}"
+    );
     assert!(html.contains("href=\"/?kind=approval\">← Queue</a>"));
-    let unknown = browser.get("/queue/pause/0b5c7a36-1f7e-4f63-9c1d-2c8f3e4a5b6d").await;
+    let unknown = browser
+        .get("/queue/pause/0b5c7a36-1f7e-4f63-9c1d-2c8f3e4a5b6d")
+        .await;
     assert_eq!(unknown.status(), 404);
-    assert!(unknown.text().await.unwrap().contains("There is no such pause"));
+    assert!(unknown
+        .text()
+        .await
+        .unwrap()
+        .contains("There is no such pause"));
     let garbage = browser.get("/queue/pause/nope").await;
     assert_eq!(garbage.status(), 404);
-    assert!(garbage.text().await.unwrap().contains("does not name a pause"));
+    assert!(garbage
+        .text()
+        .await
+        .unwrap()
+        .contains("does not name a pause"));
     let test_key = app.create_key(1, true);
-    let res = app.post_pause_with(&test_key, &json!({ "action": "Sandboxed" })).await;
-    let test_pause = res.json::<Value>().await.unwrap()["watchId"].as_str().unwrap().to_string();
+    let res = app
+        .post_pause_with(&test_key, &json!({ "action": "Sandboxed" }))
+        .await;
+    let test_pause = res.json::<Value>().await.unwrap()["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let other = browser.get(&format!("/queue/pause/{test_pause}")).await;
     assert_eq!(other.status(), 404);
     let other = other.text().await.unwrap();
     assert!(other.contains("This pause is test data") && !other.contains("Sandboxed"));
-    let anonymous = Browser::new(&app.address).get(&format!("/queue/pause/{id}")).await;
+    let anonymous = Browser::new(&app.address)
+        .get(&format!("/queue/pause/{id}"))
+        .await;
     assert_eq!(anonymous.status(), 303);
     assert_eq!(anonymous.headers().get("location").unwrap(), "/login");
 }
@@ -126,28 +204,55 @@ async fn the_pane_fragment_is_the_pause_alone_in_its_own_mode_for_a_signed_in_re
 async fn the_list_and_its_live_refresh_filter_by_kind_and_agent() {
     let app = spawn_app().await;
     let approval = pause(&app, json!({ "action": "Ship it", "agent": "deploy-bot" })).await;
-    let plan = pause(&app, json!({ "action": "Migrate", "kind": "plan", "plan": "Do it" })).await;
+    let plan = pause(
+        &app,
+        json!({ "action": "Migrate", "kind": "plan", "plan": "Do it" }),
+    )
+    .await;
     let other = pause(&app, json!({ "action": "Email Ann", "agent": "mail-bot" })).await;
     let browser = app.sign_in(&app.owner_email).await;
     let plans = browser.get("/queue/items?kind=plan").await;
     assert_eq!(plans.headers().get("x-pending-count").unwrap(), "1");
     let plans = plans.text().await.unwrap();
-    assert!(plans.contains(&format!("id=\"p-{plan}\"")) && !plans.contains(&format!("id=\"p-{approval}\"")));
-    assert!(plans.contains(&format!("href=\"/?pause={plan}&#38;kind=plan\"")), "{plans}");
-    let page = browser.get("/?agent=deploy-bot").await.text().await.unwrap();
+    assert!(
+        plans.contains(&format!("id=\"p-{plan}\""))
+            && !plans.contains(&format!("id=\"p-{approval}\""))
+    );
+    assert!(
+        plans.contains(&format!("href=\"/?pause={plan}&#38;kind=plan\"")),
+        "{plans}"
+    );
+    let page = browser
+        .get("/?agent=deploy-bot")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains(&format!("id=\"p-{approval}\"")));
-    assert!(!page.contains(&format!("id=\"p-{other}\"")) && !page.contains(&format!("id=\"p-{plan}\"")));
-    assert!(page.contains("data-live=\"/queue/items?agent=deploy-bot&#38;pause="), "{page}");
+    assert!(
+        !page.contains(&format!("id=\"p-{other}\"")) && !page.contains(&format!("id=\"p-{plan}\""))
+    );
+    assert!(
+        page.contains("data-live=\"/queue/items?agent=deploy-bot&#38;pause="),
+        "{page}"
+    );
     assert!(page.contains("<option value=\"deploy-bot\" selected>deploy-bot</option>"));
     assert!(page.contains("<span class=\"count\" id=\"pending-count\">1</span>"));
-    let none = browser.get("/queue/items?kind=question").await.text().await.unwrap();
+    let none = browser
+        .get("/queue/items?kind=question")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(none.contains("No pending pause matches these filters"));
     // A kind that does not exist is ignored, and the page says so.
     let bad = browser.get("/?kind=%3Cb%3Ebogus&agent=").await;
     assert_eq!(bad.status(), 200);
     let bad = bad.text().await.unwrap();
     assert!(bad.contains("There is no kind “&#60;b&#62;bogus”"), "{bad}");
-    assert!(bad.contains(&format!("id=\"p-{other}\"")) && bad.contains(&format!("id=\"p-{plan}\"")));
+    assert!(
+        bad.contains(&format!("id=\"p-{other}\"")) && bad.contains(&format!("id=\"p-{plan}\""))
+    );
 }
 
 #[tokio::test]
@@ -155,7 +260,11 @@ async fn a_decision_in_the_pane_lands_on_the_next_pending_pause_with_the_same_fi
     let app = spawn_app().await;
     let a = pause(&app, json!({ "action": "A" })).await;
     let b = pause(&app, json!({ "action": "B" })).await;
-    let plan = pause(&app, json!({ "action": "P", "kind": "plan", "plan": "Do it" })).await;
+    let plan = pause(
+        &app,
+        json!({ "action": "P", "kind": "plan", "plan": "Do it" }),
+    )
+    .await;
     let c = pause(&app, json!({ "action": "C" })).await;
     let browser = app.sign_in(&app.owner_email).await;
     let next = format!("/?after={b}&kind=approval");
@@ -164,44 +273,75 @@ async fn a_decision_in_the_pane_lands_on_the_next_pending_pause_with_the_same_fi
         .post_html_form(&path, &[("approved", "true"), ("next", &next)])
         .await;
     assert_eq!(res.status(), 303);
-    assert_eq!(res.headers().get("location").unwrap().to_str().unwrap(), next);
+    assert_eq!(
+        res.headers().get("location").unwrap().to_str().unwrap(),
+        next
+    );
     let landing = browser.get(&next).await;
     assert_eq!(landing.status(), 303);
     let to = landing.headers().get("location").unwrap().to_str().unwrap();
-    assert_eq!(to, format!("/?pause={c}&kind=approval"), "C, not the plan in between");
+    assert_eq!(
+        to,
+        format!("/?pause={c}&kind=approval"),
+        "C, not the plan in between"
+    );
     let page = browser.get(to).await.text().await.unwrap();
-    assert!(page.contains("Approved “B”."), "the flash survives the landing");
+    assert!(
+        page.contains("Approved “B”."),
+        "the flash survives the landing"
+    );
     // A refused decision (a plan sent back without feedback) stays on the same pause.
     let res = browser
-        .post_html_form(&format!("/api/pause/{plan}/approve"), &[("approved", "false"), ("next", &format!("/?after={plan}"))])
+        .post_html_form(
+            &format!("/api/pause/{plan}/approve"),
+            &[("approved", "false"), ("next", &format!("/?after={plan}"))],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let landing = browser.get(&format!("/?after={plan}")).await;
-    assert_eq!(landing.headers().get("location").unwrap().to_str().unwrap(), format!("/?pause={plan}"));
+    assert_eq!(
+        landing.headers().get("location").unwrap().to_str().unwrap(),
+        format!("/?pause={plan}")
+    );
     // After the last one, the next is the first left; with none left, the inbox itself.
     browser.decide(&c, true, None).await;
     let landing = browser.get(&format!("/?after={c}&kind=approval")).await;
-    assert_eq!(landing.headers().get("location").unwrap().to_str().unwrap(), format!("/?pause={a}&kind=approval"));
+    assert_eq!(
+        landing.headers().get("location").unwrap().to_str().unwrap(),
+        format!("/?pause={a}&kind=approval")
+    );
     browser.decide(&a, true, None).await;
     let landing = browser.get(&format!("/?after={a}&kind=approval")).await;
-    assert_eq!(landing.headers().get("location").unwrap().to_str().unwrap(), "/?kind=approval");
+    assert_eq!(
+        landing.headers().get("location").unwrap().to_str().unwrap(),
+        "/?kind=approval"
+    );
 }
 
 #[tokio::test]
 async fn a_plan_preview_is_plain_text_and_a_question_shows_its_first_question_and_options() {
     let app = spawn_app().await;
     let plan = "## Migrate the invoices table\n\n1. Add the column **`paid_at`** (nullable).\n2. See the [runbook](https://wiki.example.com).";
-    let p = pause(&app, json!({ "action": "Migrate", "kind": "plan", "plan": plan })).await;
-    let q = pause(&app, json!({ "action": "Schedule", "kind": "question", "questions": [
+    let p = pause(
+        &app,
+        json!({ "action": "Migrate", "kind": "plan", "plan": plan }),
+    )
+    .await;
+    let q = pause(
+        &app,
+        json!({ "action": "Schedule", "kind": "question", "questions": [
         { "question": "Which region first?", "options": [{ "label": "eu" }, { "label": "us" }] },
         { "question": "Which nights?", "options": [{ "label": "Mon" }] }
-    ] }))
+    ] }),
+    )
     .await;
     let browser = app.sign_in(&app.owner_email).await;
     let items = browser.get("/queue/items").await.text().await.unwrap();
     let plan_row = row(&items, &p);
     assert!(
-        plan_row.contains("Migrate the invoices table Add the column paid_at (nullable). See the runbook."),
+        plan_row.contains(
+            "Migrate the invoices table Add the column paid_at (nullable). See the runbook."
+        ),
         "{plan_row}"
     );
     assert!(!plan_row.contains("**") && !plan_row.contains('`') && !plan_row.contains("##"));
@@ -217,10 +357,24 @@ async fn the_pause_page_reads_in_order_and_leaves_empty_sections_out() {
     let app = spawn_app().await;
     let bare = pause(&app, json!({ "action": "No context" })).await;
     let browser = app.sign_in(&app.owner_email).await;
-    let page = browser.get(&format!("/pauses/{bare}")).await.text().await.unwrap();
+    let page = browser
+        .get(&format!("/pauses/{bare}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!page.contains("The agent sent no context") && !page.contains("id=\"ctx-h\""));
-    let full = pause(&app, json!({ "action": "With context", "agent": "bot", "context": { "a": 1 } })).await;
-    let page = browser.get(&format!("/pauses/{full}")).await.text().await.unwrap();
+    let full = pause(
+        &app,
+        json!({ "action": "With context", "agent": "bot", "context": { "a": 1 } }),
+    )
+    .await;
+    let page = browser
+        .get(&format!("/pauses/{full}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("{s} in {page}"));
     assert!(at("<dt>Agent</dt>") < at("id=\"ctx-h\""));
     assert!(at("id=\"ctx-h\"") < at("name=\"reason\""));
@@ -230,14 +384,34 @@ async fn the_pause_page_reads_in_order_and_leaves_empty_sections_out() {
 #[tokio::test]
 async fn a_revised_plan_shows_the_feedback_its_first_version_got() {
     let app = spawn_app().await;
-    let v1 = pause(&app, json!({ "action": "Migrate", "kind": "plan", "plan": "Do it" })).await;
+    let v1 = pause(
+        &app,
+        json!({ "action": "Migrate", "kind": "plan", "plan": "Do it" }),
+    )
+    .await;
     let browser = app.sign_in(&app.owner_email).await;
-    let sent = browser.decide(&v1, false, Some("Backfill <i>off-peak</i>")).await;
+    let sent = browser
+        .decide(&v1, false, Some("Backfill <i>off-peak</i>"))
+        .await;
     assert_eq!(sent.status(), 200);
-    let v2 = pause(&app, json!({ "action": "Migrate", "kind": "plan", "plan": "Do it off-peak", "revises": v1 })).await;
-    let page = browser.get(&format!("/pauses/{v2}")).await.text().await.unwrap();
+    let v2 = pause(
+        &app,
+        json!({ "action": "Migrate", "kind": "plan", "plan": "Do it off-peak", "revises": v1 }),
+    )
+    .await;
+    let page = browser
+        .get(&format!("/pauses/{v2}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Feedback on version 1:"), "{page}");
     assert!(page.contains("Backfill &#60;i&#62;off-peak&#60;/i&#62;"));
-    let first = browser.get(&format!("/pauses/{v1}")).await.text().await.unwrap();
+    let first = browser
+        .get(&format!("/pauses/{v1}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!first.contains("Feedback on version"));
 }

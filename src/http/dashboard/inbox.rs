@@ -154,10 +154,7 @@ fn next_after(
         Err(_) => None,
     };
     let next = match decided {
-        Some(d) => list
-            .iter()
-            .find(|p| p.id >= d.id)
-            .or_else(|| list.first()),
+        Some(d) => list.iter().find(|p| p.id >= d.id).or_else(|| list.first()),
         None => list.first(),
     };
     Ok(next.map(|p| p.watch_id.to_string()))

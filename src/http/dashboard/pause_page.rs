@@ -44,9 +44,10 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let signed = session.0;
     let watch_id = parse_watch_id(&path)?;
-    let p = pauses::get(&*state.read()?, signed.user().workspace_id, &watch_id)?.ok_or_else(
-        || PageError::App(AppError::NotFound("no such pause in your workspace".into())),
-    )?;
+    let p =
+        pauses::get(&*state.read()?, signed.user().workspace_id, &watch_id)?.ok_or_else(|| {
+            PageError::App(AppError::NotFound("no such pause in your workspace".into()))
+        })?;
     let layout = Layout::new(&req, &signed, "queue");
     let next = format!("/pauses/{}", p.watch_id);
     let pane = PausePane::load(&state, &signed, &p, layout.zone.clone(), next, false, true)?;

@@ -139,7 +139,11 @@ pub async fn index(
             kind: q.filter.kind.map_or("", |k| k.as_str()),
             agent: q.filter.agent.clone().unwrap_or_default(),
             agent_listed: q.filter.agent.as_ref().is_some_and(|a| agents.contains(a)),
-            agents: agents.into_iter().map(|a| (shown(&a), a)).map(|(l, a)| (a, l)).collect(),
+            agents: agents
+                .into_iter()
+                .map(|a| (shown(&a), a))
+                .map(|(l, a)| (a, l))
+                .collect(),
             notes: q.notes.clone(),
             has_pause: q.pause.is_some(),
             pane_html,

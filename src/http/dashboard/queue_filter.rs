@@ -36,10 +36,13 @@ impl QueueQuery {
                     )),
                 },
                 "agent" if !value.is_empty() => {
-                    if value.chars().count() > MAX_AGENT_CHARS || value.chars().any(char::is_control)
+                    if value.chars().count() > MAX_AGENT_CHARS
+                        || value.chars().any(char::is_control)
                     {
-                        q.notes
-                            .push("That agent name is not one an agent sends: showing every agent.".into());
+                        q.notes.push(
+                            "That agent name is not one an agent sends: showing every agent."
+                                .into(),
+                        );
                     } else {
                         q.filter.agent = Some(value);
                     }
@@ -102,7 +105,10 @@ mod tests {
         assert_eq!(q.filter.kind, Some(Kind::Plan));
         assert_eq!(q.filter.agent.as_deref(), Some("deploy bot&co"));
         assert_eq!(q.pause.as_deref(), Some("abc"));
-        assert_eq!(q.link(Some("x")), "/?pause=x&kind=plan&agent=deploy+bot%26co");
+        assert_eq!(
+            q.link(Some("x")),
+            "/?pause=x&kind=plan&agent=deploy+bot%26co"
+        );
         assert!(q.notes.is_empty());
     }
 
