@@ -53,6 +53,7 @@ mod hostile_fixture;
 mod hostile_gen;
 mod idempotency;
 mod inbox;
+mod inbox_reading;
 mod invites;
 mod key_answers;
 mod key_decide_only;
