@@ -85,6 +85,7 @@ mod question_answer;
 mod question_create;
 mod question_pages;
 mod question_refusals;
+mod queue_batch;
 mod quota;
 mod readme_links;
 mod reject_options;
