@@ -42,6 +42,7 @@ mod decisions;
 mod delivery_errors;
 mod delivery_fairness;
 mod disable_keys;
+mod edit_fields;
 mod email;
 mod file_modes;
 mod first_hour;
