@@ -7,6 +7,7 @@ pub mod agents_page;
 pub mod answer_form;
 pub mod audit;
 pub mod audit_export;
+pub mod batch;
 pub mod format;
 pub mod forms;
 pub mod history;
@@ -55,6 +56,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .configure(setup::routes)
     .configure(queue::routes)
+    .configure(batch::routes)
     .configure(history::routes)
     .configure(agents_page::routes)
     .configure(pause_page::routes)
