@@ -143,11 +143,41 @@ try {
   await page.screenshot({ path: join(shots, "inbox-pause-phone.png") });
   await Promise.all([page.waitForURL((u) => !new URL(u).searchParams.get("pause")), page.click(".pane-back a")]);
 
+  // Batch: shift-click ticks a range, All ticks the page, then x ticks three and they are
+  // approved together, with a results page.
+  await page.setViewportSize(WIDE);
+  await page.goto(`${base}/?pause=${ids[4]}`);
+  await page.click(`#pick-${ids[0]}`);
+  await page.click(`#pick-${ids[6]}`, { modifiers: ["Shift"] });
+  const ticks = () => page.$$eval("#queue .pick input:checked", (b) => b.map((x) => x.value));
+  check(JSON.stringify(await ticks()) === JSON.stringify([ids[0], ids[4], ids[5], ids[6]]), "shift-click ticks the range between two boxes");
+  await page.check("#pick-all");
+  check((await ticks()).length === 7, "All ticks every pause on the page");
+  await page.uncheck("#pick-all");
+  check((await ticks()).length === 0, "and unticks them");
+  await page.keyboard.press("x");
+  await page.keyboard.press("j");
+  await page.keyboard.press("x");
+  await page.keyboard.press("j");
+  await page.keyboard.press("x");
+  check(JSON.stringify(await ticks()) === JSON.stringify([ids[4], ids[5], ids[6]]), "x ticks three pauses");
+  check((await page.textContent("#picked")).trim() === "3 selected", "3 selected");
+  await page.fill("#batch-reason", "Batch ship");
+  await Promise.all([page.waitForURL(`${base}/queue/batch`), page.click("#batch button[value=approve]")]);
+  const outcomes = await page.$$eval(".batch-results tbody tr", (rows) => rows.map((r) => r.getAttribute("data-outcome")));
+  check(outcomes.length === 3 && outcomes.every((o) => o === "approved"), `the results page lists three approvals (${outcomes})`);
+  for (const id of [ids[4], ids[5], ids[6]]) {
+    const b = await status(id);
+    check(b.status === "approved" && b.reason === "Batch ship", `batch-approved ${id}`);
+  }
+  await page.screenshot({ path: join(shots, "inbox-batch-desktop.png") });
+
   // Density with 10 pending.
-  for (let i = 0; i < 3; i++) {
+  await page.goto(base + "/");
+  const left = Number((await page.textContent("#pending-count")).trim());
+  for (let i = left; i < 10; i++) {
     await create({ action: `Rotate credentials batch ${i + 1}`, agent: "billing-bot", context: { keys: 3 } });
   }
-  await page.setViewportSize(WIDE);
   await page.goto(base + "/");
   const count = await page.textContent("#pending-count");
   check(count.trim() === "10", `10 pending for the density count (${count})`);

@@ -151,8 +151,11 @@
     if (hp.localTimes) hp.localTimes(root);
     if (hp.tick) hp.tick();
   }
+  // A text field has focus (a focused tick box or radio button still takes the shortcuts).
   function typingIn(el) {
-    return !!el && (/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) || el.isContentEditable);
+    if (!el) return false;
+    if (el.tagName === "INPUT") return !/^(checkbox|radio|button|submit|reset)$/.test(el.type);
+    return /^(TEXTAREA|SELECT)$/.test(el.tagName) || el.isContentEditable;
   }
 
   // ---- selection --------------------------------------------------------------------------

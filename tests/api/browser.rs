@@ -158,7 +158,13 @@ async fn the_inbox_is_driven_by_the_keyboard_at_both_widths_in_a_real_browser() 
     assert_eq!(decided("approved", "Checked, ship it"), 1);
     assert_eq!(decided("rejected", "Not on a Friday"), 1);
     assert_eq!(decided("approved", "Plain form"), 1);
-    for shot in ["inbox-desktop", "inbox-phone", "inbox-pause-phone"] {
+    assert_eq!(decided("approved", "Batch ship"), 3);
+    for shot in [
+        "inbox-desktop",
+        "inbox-phone",
+        "inbox-pause-phone",
+        "inbox-batch-desktop",
+    ] {
         assert!(
             shots.join(format!("{shot}.png")).exists(),
             "{shot}.png was taken"
