@@ -2,6 +2,7 @@
 // the keyboard (j/k, a and r with a reason, x, ?), the density of the list, and the same flow
 // with JavaScript off (plain links and forms).
 // Run by tests/api/browser.rs as: node e2e/inbox.mjs BASE_URL API_KEY SHOTS_DIR
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { api, base, check, launch, setUpOwner, shots, watchedPage } from "./lib.mjs";
 
@@ -185,7 +186,9 @@ try {
   await page.setViewportSize(PHONE);
   await page.goto(base + "/");
   const phone = (await layout(page)).inView;
-  console.log(`DENSITY desktop=${wide} phone=${phone} (before the first decisions: ${desktop})`);
+  const density = `DENSITY desktop=${wide} phone=${phone}`;
+  console.log(`MEASURED ${density} (10 pending; at the first load, before any decision: desktop=${desktop})`);
+  writeFileSync(join(shots, "density.txt"), density + "\n");
   check(wide >= 8, `at least 8 of 10 pending pauses in view at 1280×800 (${wide})`);
 
   check(problems.length === 0, "no script errors or CSP violations: " + problems.join("; "));

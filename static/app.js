@@ -76,7 +76,6 @@
   }
 
   hp.tick = tick;
-  hp.localTimes = localTimes;
   document.addEventListener("DOMContentLoaded", function () {
     localTimes();
     tick();
@@ -147,8 +146,9 @@
     var f = filters();
     return f ? path + (first ? "?" : "&") + f : path;
   }
-  function refreshTimes(root) {
-    if (hp.localTimes) hp.localTimes(root);
+  // Countdowns in what was just fetched start at once (times are the server's, in the reader's
+  // zone).
+  function refreshTimes() {
     if (hp.tick) hp.tick();
   }
   // A text field has focus (a focused tick box or radio button still takes the shortcuts).
@@ -178,7 +178,7 @@
       .then(function (html) {
         if (fetching !== mine) return;
         pane.innerHTML = html;
-        refreshTimes(pane);
+        refreshTimes();
         fetching = null;
         var wait = early;
         early = null;
@@ -369,7 +369,7 @@
         if (again) mark(again);
         else if (!selected && rows().length && !pane.querySelector("article")) choose(rows()[0], true);
         counted();
-        refreshTimes(list);
+        refreshTimes();
       })
       .catch(function () {});
   }

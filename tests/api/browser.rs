@@ -45,8 +45,6 @@ async fn run_browser_script(script: &str, app: &crate::helpers::TestApp) -> Opti
         out.status.success(),
         "the browser run of {script} failed:\n{log}"
     );
-    // Seen with `--nocapture`: what the script checked and measured (e.g. DENSITY lines).
-    println!("{log}");
     Some(shots)
 }
 
@@ -159,6 +157,15 @@ async fn the_inbox_is_driven_by_the_keyboard_at_both_widths_in_a_real_browser() 
     assert_eq!(decided("rejected", "Not on a Friday"), 1);
     assert_eq!(decided("approved", "Plain form"), 1);
     assert_eq!(decided("approved", "Batch ship"), 3);
+    // Pending pauses fully in view with 10 pending, at 1280×800 and 390×844.
+    let density = std::fs::read_to_string(shots.join("density.txt")).unwrap();
+    println!("{}", density.trim());
+    let desktop: usize = density
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("desktop="))
+        .and_then(|n| n.parse().ok())
+        .expect("the script measured the desktop density");
+    assert!(desktop >= 8, "{density}");
     for shot in [
         "inbox-desktop",
         "inbox-phone",
