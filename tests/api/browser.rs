@@ -8,6 +8,15 @@ use crate::helpers::spawn_empty_app;
 /// Runs `e2e/<script>` with node against `app` (base URL, key, screenshot directory) and
 /// returns where the screenshots went, or `None` when HOLDPOINT_SKIP_BROWSER is set.
 async fn run_browser_script(script: &str, app: &crate::helpers::TestApp) -> Option<PathBuf> {
+    run_browser_script_with(script, app, Vec::new()).await
+}
+
+/// [`run_browser_script`] with extra environment variables for the script.
+async fn run_browser_script_with(
+    script: &str,
+    app: &crate::helpers::TestApp,
+    env: Vec<(&'static str, String)>,
+) -> Option<PathBuf> {
     if std::env::var_os("HOLDPOINT_SKIP_BROWSER").is_some() {
         let name = format!("browser:{script}");
         crate::skips::skip_or_fail(&name, "HOLDPOINT_SKIP_BROWSER is set");
@@ -31,11 +40,15 @@ async fn run_browser_script(script: &str, app: &crate::helpers::TestApp) -> Opti
         app.key.clone(),
         shots.display().to_string(),
     ];
-    let out =
-        tokio::task::spawn_blocking(move || std::process::Command::new("node").args(args).output())
-            .await
-            .unwrap()
-            .expect("node runs (install Node.js 18 or newer)");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .args(args)
+            .envs(env)
+            .output()
+    })
+    .await
+    .unwrap()
+    .expect("node runs (install Node.js 18 or newer)");
     let log = format!(
         "{}\n{}",
         String::from_utf8_lossy(&out.stdout),
@@ -45,6 +58,10 @@ async fn run_browser_script(script: &str, app: &crate::helpers::TestApp) -> Opti
         out.status.success(),
         "the browser run of {script} failed:\n{log}"
     );
+    // Measurements the scripts report (density, navigation height) go to the test's output.
+    for line in log.lines().filter(|l| l.starts_with("MEASURED")) {
+        println!("{script}: {line}");
+    }
     Some(shots)
 }
 
@@ -177,4 +194,17 @@ async fn the_inbox_is_driven_by_the_keyboard_at_both_widths_in_a_real_browser() 
             "{shot}.png was taken"
         );
     }
+}
+
+#[tokio::test]
+async fn every_dashboard_page_passes_axe_in_both_themes_at_desktop_and_phone_widths() {
+    let app = spawn_empty_app().await;
+    let mail = app.dir.path().join("mail").display().to_string();
+    run_browser_script_with("a11y.mjs", &app, vec![("HOLDPOINT_MAIL_DIR", mail)]).await;
+}
+
+#[tokio::test]
+async fn density_probe() {
+    let app = spawn_empty_app().await;
+    run_browser_script("density.mjs", &app).await;
 }
