@@ -9,7 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::layout::Layout;
-use super::pause_pane::PausePane;
+use super::pause_pane::{PausePane, Place};
 use super::queue_filter::QueueQuery;
 use super::session::{PageSession, SignedIn};
 use super::zone::Zone;
@@ -97,8 +97,13 @@ pub fn pane(
     let back = q.link(None);
     let (status, pane_html, message) = match choose(state, signed, raw)? {
         Chosen::Pause(p) => {
-            let next = q.after_link(&p.watch_id.to_string());
-            let pane = PausePane::load(state, signed, &p, zone, next, true, chose)?;
+            let place = Place {
+                zone,
+                next: q.after_link(&p.watch_id.to_string()),
+                inbox: true,
+                viewed: chose,
+            };
+            let pane = PausePane::load(state, signed, &p, place)?;
             (StatusCode::OK, Some(pane.render()?), None)
         }
         Chosen::Missing(status, message) => (status, None, Some(message)),

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::layout::{page, HasLayout, Layout};
-use super::pause_pane::PausePane;
+use super::pause_pane::{PausePane, Place};
 use super::session::PageSession;
 use crate::domain::pauses;
 use crate::error::{AppError, PageError};
@@ -49,8 +49,13 @@ pub async fn show(
             PageError::App(AppError::NotFound("no such pause in your workspace".into()))
         })?;
     let layout = Layout::new(&req, &signed, "queue");
-    let next = format!("/pauses/{}", p.watch_id);
-    let pane = PausePane::load(&state, &signed, &p, layout.zone.clone(), next, false, true)?;
+    let place = Place {
+        zone: layout.zone.clone(),
+        next: format!("/pauses/{}", p.watch_id),
+        inbox: false,
+        viewed: true,
+    };
+    let pane = PausePane::load(&state, &signed, &p, place)?;
     page(
         &state,
         &PausePage {

@@ -26,6 +26,19 @@ pub struct PaneLayout {
     pub zone: Zone,
 }
 
+/// Where the pane is shown, and what that changes.
+pub struct Place {
+    /// The reader's zone (the page's `layout.zone`).
+    pub zone: Zone,
+    /// Where a decision form sends the browser afterwards (a local path).
+    pub next: String,
+    /// In the inbox (else on the pause's own page).
+    pub inbox: bool,
+    /// The reader chose this pause: record that they viewed it (not for the first pending
+    /// pause the inbox shows unasked).
+    pub viewed: bool,
+}
+
 pub struct Step {
     pub at: String,
     pub text: String,
@@ -142,16 +155,12 @@ pub fn agent_href(name: &str) -> String {
 }
 
 impl PausePane {
-    /// The pane of `p` for the signed-in reader, and a record that they viewed it when they
-    /// chose it (`viewed`; not the first pending pause the inbox shows unasked).
+    /// The pane of `p` for the signed-in reader, shown at `place`.
     pub fn load(
         state: &State,
         signed: &SignedIn,
         p: &Pause,
-        zone: Zone,
-        next: String,
-        inbox: bool,
-        viewed: bool,
+        place: Place,
     ) -> Result<PausePane, PageError> {
         let user = signed.user().clone();
         let now = state.now();
@@ -162,7 +171,7 @@ impl PausePane {
         let ws = workspaces::get(&conn, user.workspace_id)?;
         let plan = PlanView::load(&conn, p, now)?;
         drop(conn);
-        if viewed {
+        if place.viewed {
             let (ws_id, view_id) = (user.workspace_id, id.clone());
             state
                 .writer
@@ -173,10 +182,10 @@ impl PausePane {
         Ok(PausePane {
             layout: PaneLayout {
                 csrf_token: signed.csrf_token(),
-                zone,
+                zone: place.zone,
             },
-            inbox,
-            next,
+            inbox: place.inbox,
+            next: place.next,
             watch_id: id,
             status: status.as_str(),
             pending: status == Status::Pending,

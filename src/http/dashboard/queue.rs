@@ -108,16 +108,17 @@ pub async fn index(
     if let (None, Some(after)) = (&q.pause, &q.after) {
         return Err(inbox::after(&state, &signed, &q, after));
     }
-    let first = {
-        let conn = state.read()?;
-        let (ws, test) = (signed.user().workspace_id, signed.session.test_mode);
-        queue::pending(&conn, ws, test, &q.filter, 1, state.now())?
-            .items
-            .first()
-            .map(|p| p.watch_id.to_string())
-    };
-    let selected = q.pause.clone().or(first);
-    let (items, total) = load(&state, &signed, &q, selected.as_deref())?;
+    let (mut items, total) = load(&state, &signed, &q, q.pause.as_deref())?;
+    // Without a choice, the pane shows the first pending pause, marked in the list.
+    if q.pause.is_none() {
+        if let Some(first) = items.first_mut() {
+            first.selected = true;
+        }
+    }
+    let selected = q
+        .pause
+        .clone()
+        .or_else(|| items.first().map(|i| i.watch_id.clone()));
     let layout = Layout::new(&req, &signed, "queue");
     let zone = layout.zone.clone();
     let chose = q.pause.is_some();
@@ -139,11 +140,7 @@ pub async fn index(
             kind: q.filter.kind.map_or("", |k| k.as_str()),
             agent: q.filter.agent.clone().unwrap_or_default(),
             agent_listed: q.filter.agent.as_ref().is_some_and(|a| agents.contains(a)),
-            agents: agents
-                .into_iter()
-                .map(|a| (shown(&a), a))
-                .map(|(l, a)| (a, l))
-                .collect(),
+            agents: agents.iter().map(|a| (a.clone(), shown(a))).collect(),
             notes: q.notes.clone(),
             has_pause: q.pause.is_some(),
             pane_html,
