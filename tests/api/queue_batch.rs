@@ -306,3 +306,26 @@ async fn an_approver_decides_a_batch_as_they_would_one_pause() {
         assert_eq!(pause["decidedBy"]["email"], "approver@example.com");
     }
 }
+
+#[tokio::test]
+async fn expired_and_cancelled_pauses_say_so_and_are_left_as_they_were() {
+    let app = spawn_app().await;
+    let short = json!({ "action": "Quick one", "timeoutSeconds": 10 });
+    let expired = app.create_watch_id(short).await;
+    let question = app
+        .create_watch_id(json!({ "action": "Which day?", "kind": "question", "timeoutSeconds": 10,
+            "questions": [{ "question": "Which day?", "options": [{ "label": "Mon" }, { "label": "Tue" }] }] }))
+        .await;
+    let cancelled = approvals(&app, 1).await.remove(0);
+    assert_eq!(app.cancel_pause(&app.key, &cancelled).await.status(), StatusCode::OK);
+    let b = app.sign_in(&app.owner_email).await;
+    app.clock.advance_secs(11);
+    let (status, html) = batch(&b, &[&expired, &question, &cancelled], "approve", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("1 already decided, 2 expired."), "{html}");
+    assert_eq!(row_of(&html, &expired), "Quick one Expired");
+    assert_eq!(row_of(&html, &question), "Which day? Expired");
+    assert!(row_of(&html, &cancelled).starts_with("Deploy 0 Already cancelled"));
+    assert_eq!(app.stored_status(&expired), "pending", "the sweep writes it, not the batch");
+    assert_eq!(app.stored_status(&cancelled), "cancelled");
+}
