@@ -73,7 +73,7 @@ async fn three_pauses_are_approved_at_once_each_once_with_its_audit_row() {
     for (i, id) in ids.iter().enumerate() {
         assert_eq!(app.stored_status(id), "approved");
         assert_eq!(decisions(&app, id), ["pause.approved"]);
-        assert_eq!(row_of(&html, id), format!("Deploy {i} Approved"));
+        assert_eq!(row_of(&html, id), format!("Deploy {i} ✓ Approved"));
     }
     let via = app.count("SELECT count(*) FROM pause_responses WHERE via = 'dashboard'");
     assert_eq!(via, 3);
@@ -110,7 +110,7 @@ async fn a_required_reason_left_out_refuses_those_rows_and_the_others_still_get_
     for (i, id) in ids[..2].iter().enumerate() {
         assert_eq!(
             row_of(&html, id),
-            format!("Deploy {i} Not allowed A reason is required to reject this pause.")
+            format!("Deploy {i} ⊘ Not allowed A reason is required to reject this pause.")
         );
         assert_eq!(app.stored_status(id), "pending");
     }
@@ -135,7 +135,7 @@ async fn a_pause_decided_first_by_someone_else_says_by_whom_and_is_left_as_it_wa
     assert!(html.contains("1 approved, 1 already decided."), "{html}");
     let row = row_of(&html, &ids[0]);
     assert!(
-        row.starts_with("Deploy 0 Already rejected by Test User"),
+        row.starts_with("Deploy 0 • Already rejected by Test User"),
         "{row}"
     );
     assert!(row.contains("ann@example.com"), "{row}");
@@ -160,11 +160,11 @@ async fn questions_and_plans_are_refused_in_their_rows_and_stay_pending() {
         assert!(html.contains("2 not allowed."), "{html}");
         assert_eq!(
             row_of(&html, &question),
-            "Which day? Not allowed Questions are answered on their page."
+            "Which day? ⊘ Not allowed Questions are answered on their page."
         );
         assert_eq!(
             row_of(&html, &plan),
-            "Migrate Not allowed Plans are approved on their page."
+            "Migrate ⊘ Not allowed Plans are approved on their page."
         );
     }
     assert_eq!(app.stored_status(&question), "pending");
@@ -188,7 +188,7 @@ async fn a_test_pause_is_not_found_from_a_live_session_and_is_left_alone() {
     let b = app.sign_in(&app.owner_email).await;
     let (_, html) = batch(&b, &[&test_id, &live, &unknown], "approve", "").await;
     assert!(html.contains("1 approved, 2 not found."), "{html}");
-    assert_eq!(row_of(&html, &test_id), format!("{test_id} Not found"));
+    assert_eq!(row_of(&html, &test_id), format!("{test_id} ? Not found"));
     assert!(!html.contains("Sandbox deploy"), "{html}");
     assert_eq!(app.stored_status(&test_id), "pending");
     // In test mode it is the live pause's turn to be out of reach.
@@ -317,15 +317,22 @@ async fn expired_and_cancelled_pauses_say_so_and_are_left_as_they_were() {
             "questions": [{ "question": "Which day?", "options": [{ "label": "Mon" }, { "label": "Tue" }] }] }))
         .await;
     let cancelled = approvals(&app, 1).await.remove(0);
-    assert_eq!(app.cancel_pause(&app.key, &cancelled).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.cancel_pause(&app.key, &cancelled).await.status(),
+        StatusCode::OK
+    );
     let b = app.sign_in(&app.owner_email).await;
     app.clock.advance_secs(11);
     let (status, html) = batch(&b, &[&expired, &question, &cancelled], "approve", "").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("1 already decided, 2 expired."), "{html}");
-    assert_eq!(row_of(&html, &expired), "Quick one Expired");
-    assert_eq!(row_of(&html, &question), "Which day? Expired");
-    assert!(row_of(&html, &cancelled).starts_with("Deploy 0 Already cancelled"));
-    assert_eq!(app.stored_status(&expired), "pending", "the sweep writes it, not the batch");
+    assert_eq!(row_of(&html, &expired), "Quick one ⌛ Expired");
+    assert_eq!(row_of(&html, &question), "Which day? ⌛ Expired");
+    assert!(row_of(&html, &cancelled).starts_with("Deploy 0 • Already cancelled"));
+    assert_eq!(
+        app.stored_status(&expired),
+        "pending",
+        "the sweep writes it, not the batch"
+    );
     assert_eq!(app.stored_status(&cancelled), "cancelled");
 }
