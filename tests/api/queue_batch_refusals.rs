@@ -45,7 +45,12 @@ async fn a_batch_without_pauses_or_with_a_bad_field_is_refused_with_nothing_deci
             "",
             "“not-an-id” is not a pause",
         ),
-        (vec![id.as_str()], "maybe", "", "`approve` or `reject`"),
+        (
+            vec![id.as_str()],
+            "maybe",
+            "",
+            "A batch decision is approve or reject",
+        ),
         (
             vec![id.as_str()],
             "reject",

@@ -109,7 +109,7 @@ fn parse(fields: Fields) -> Result<(Batch, bool), PageError> {
         Some("reject") => false,
         _ => {
             return Err(bad(
-                "a batch decision is `approve` or `reject`; nothing was decided.".into(),
+                "A batch decision is approve or reject; nothing was decided.".into(),
             ))
         }
     };
