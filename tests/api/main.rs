@@ -89,6 +89,7 @@ mod question_create;
 mod question_pages;
 mod question_refusals;
 mod queue_batch;
+mod queue_batch_refusals;
 mod quota;
 mod readme_links;
 mod reject_options;

@@ -6,9 +6,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{spawn_app, Browser, TestApp};
-use crate::manage_keys::post_without_csrf;
 
-async fn approvals(app: &TestApp, n: usize) -> Vec<String> {
+pub async fn approvals(app: &TestApp, n: usize) -> Vec<String> {
     let mut ids = Vec::new();
     for i in 0..n {
         ids.push(
@@ -20,7 +19,12 @@ async fn approvals(app: &TestApp, n: usize) -> Vec<String> {
 }
 
 /// Posts the batch form as the queue page does; the status and the page.
-async fn batch(b: &Browser, ids: &[&str], decision: &str, reason: &str) -> (StatusCode, String) {
+pub async fn batch(
+    b: &Browser,
+    ids: &[&str],
+    decision: &str,
+    reason: &str,
+) -> (StatusCode, String) {
     let mut fields: Vec<(&str, &str)> = ids.iter().map(|id| ("watch_id", *id)).collect();
     fields.push(("decision", decision));
     fields.push(("reason", reason));
@@ -28,7 +32,7 @@ async fn batch(b: &Browser, ids: &[&str], decision: &str, reason: &str) -> (Stat
     (res.status(), res.text().await.unwrap())
 }
 
-fn refs(ids: &[String]) -> Vec<&str> {
+pub fn refs(ids: &[String]) -> Vec<&str> {
     ids.iter().map(String::as_str).collect()
 }
 
@@ -73,7 +77,7 @@ async fn three_pauses_are_approved_at_once_each_once_with_its_audit_row() {
     for (i, id) in ids.iter().enumerate() {
         assert_eq!(app.stored_status(id), "approved");
         assert_eq!(decisions(&app, id), ["pause.approved"]);
-        assert_eq!(row_of(&html, id), format!("Deploy {i} Approved"));
+        assert_eq!(row_of(&html, id), format!("Deploy {i} ✓ Approved"));
     }
     let via = app.count("SELECT count(*) FROM pause_responses WHERE via = 'dashboard'");
     assert_eq!(via, 3);
@@ -110,7 +114,7 @@ async fn a_required_reason_left_out_refuses_those_rows_and_the_others_still_get_
     for (i, id) in ids[..2].iter().enumerate() {
         assert_eq!(
             row_of(&html, id),
-            format!("Deploy {i} Not allowed A reason is required to reject this pause.")
+            format!("Deploy {i} ⊘ Not allowed A reason is required to reject this pause.")
         );
         assert_eq!(app.stored_status(id), "pending");
     }
@@ -135,7 +139,7 @@ async fn a_pause_decided_first_by_someone_else_says_by_whom_and_is_left_as_it_wa
     assert!(html.contains("1 approved, 1 already decided."), "{html}");
     let row = row_of(&html, &ids[0]);
     assert!(
-        row.starts_with("Deploy 0 Already rejected by Test User"),
+        row.starts_with("Deploy 0 • Already rejected by Test User"),
         "{row}"
     );
     assert!(row.contains("ann@example.com"), "{row}");
@@ -160,11 +164,11 @@ async fn questions_and_plans_are_refused_in_their_rows_and_stay_pending() {
         assert!(html.contains("2 not allowed."), "{html}");
         assert_eq!(
             row_of(&html, &question),
-            "Which day? Not allowed Questions are answered on their page."
+            "Which day? ⊘ Not allowed Questions are answered on their page."
         );
         assert_eq!(
             row_of(&html, &plan),
-            "Migrate Not allowed Plans are approved on their page."
+            "Migrate ⊘ Not allowed Plans are approved on their page."
         );
     }
     assert_eq!(app.stored_status(&question), "pending");
@@ -188,7 +192,7 @@ async fn a_test_pause_is_not_found_from_a_live_session_and_is_left_alone() {
     let b = app.sign_in(&app.owner_email).await;
     let (_, html) = batch(&b, &[&test_id, &live, &unknown], "approve", "").await;
     assert!(html.contains("1 approved, 2 not found."), "{html}");
-    assert_eq!(row_of(&html, &test_id), format!("{test_id} Not found"));
+    assert_eq!(row_of(&html, &test_id), format!("{test_id} ? Not found"));
     assert!(!html.contains("Sandbox deploy"), "{html}");
     assert_eq!(app.stored_status(&test_id), "pending");
     // In test mode it is the live pause's turn to be out of reach.
@@ -197,59 +201,6 @@ async fn a_test_pause_is_not_found_from_a_live_session_and_is_left_alone() {
     assert!(html.contains("1 rejected, 1 not found."), "{html}");
     assert_eq!(app.stored_status(&test_id), "rejected");
     assert_eq!(app.stored_status(&live), "approved");
-}
-
-#[tokio::test]
-async fn two_hundred_ids_are_one_batch_and_two_hundred_and_one_are_refused_with_nothing_decided() {
-    let app = spawn_app().await;
-    let real = approvals(&app, 2).await;
-    let b = app.sign_in(&app.owner_email).await;
-    let mut ids: Vec<String> = (0..198).map(|_| uuid::Uuid::now_v7().to_string()).collect();
-    ids.extend(real.iter().cloned());
-    ids.push(uuid::Uuid::now_v7().to_string());
-    let (status, html) = batch(&b, &refs(&ids), "approve", "").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(
-        html.contains("at most 200 pauses at once (201 were selected)"),
-        "{html}"
-    );
-    assert!(html.contains("nothing was decided"), "{html}");
-    assert_eq!(app.stored_status(&real[0]), "pending");
-    ids.pop();
-    let (status, html) = batch(&b, &refs(&ids), "approve", "").await;
-    assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("2 approved, 198 not found."), "{html}");
-    assert_eq!(html.matches("class=\"batch-row\"").count(), 200);
-}
-
-#[tokio::test]
-async fn a_batch_without_pauses_or_with_a_bad_field_is_refused_with_nothing_decided() {
-    let app = spawn_app().await;
-    let id = approvals(&app, 1).await.remove(0);
-    let b = app.sign_in(&app.owner_email).await;
-    let long = "x".repeat(2001);
-    for (ids, decision, reason, says) in [
-        (vec![], "approve", "", "Select at least one pause"),
-        (
-            vec![id.as_str(), "not-an-id"],
-            "approve",
-            "",
-            "“not-an-id” is not a pause",
-        ),
-        (vec![id.as_str()], "maybe", "", "`approve` or `reject`"),
-        (
-            vec![id.as_str()],
-            "reject",
-            long.as_str(),
-            "at most 2000 characters",
-        ),
-    ] {
-        let (status, html) = batch(&b, &ids, decision, reason).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{says}");
-        assert!(html.contains(says), "{says}: {html}");
-        assert!(html.contains("nothing was decided"), "{html}");
-    }
-    assert_eq!(app.stored_status(&id), "pending");
 }
 
 #[tokio::test]
@@ -273,25 +224,6 @@ async fn a_pause_selected_twice_is_decided_once_in_one_row() {
 }
 
 #[tokio::test]
-async fn a_batch_without_the_sessions_csrf_token_is_refused_and_decides_nothing() {
-    let app = spawn_app().await;
-    let id = approvals(&app, 1).await.remove(0);
-    let b = app.sign_in(&app.owner_email).await;
-    let fields = [("watch_id", id.as_str()), ("decision", "approve")];
-    let res = post_without_csrf(&b, "/queue/batch", &fields).await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    let mut wrong = fields.to_vec();
-    wrong.push(("csrf_token", "not-the-token"));
-    let res = post_without_csrf(&b, "/queue/batch", &wrong).await;
-    assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.stored_status(&id), "pending");
-    let signed_out = Browser::new(&app.address);
-    let res = post_without_csrf(&signed_out, "/queue/batch", &fields).await;
-    assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(app.stored_status(&id), "pending");
-}
-
-#[tokio::test]
 async fn an_approver_decides_a_batch_as_they_would_one_pause() {
     let app = spawn_app().await;
     app.set_billing_plan(1, "pro");
@@ -305,4 +237,34 @@ async fn an_approver_decides_a_batch_as_they_would_one_pause() {
         let pause: serde_json::Value = app.get_pause(id).await.json().await.unwrap();
         assert_eq!(pause["decidedBy"]["email"], "approver@example.com");
     }
+}
+
+#[tokio::test]
+async fn expired_and_cancelled_pauses_say_so_and_are_left_as_they_were() {
+    let app = spawn_app().await;
+    let short = json!({ "action": "Quick one", "timeoutSeconds": 10 });
+    let expired = app.create_watch_id(short).await;
+    let question = app
+        .create_watch_id(json!({ "action": "Which day?", "kind": "question", "timeoutSeconds": 10,
+            "questions": [{ "question": "Which day?", "options": [{ "label": "Mon" }, { "label": "Tue" }] }] }))
+        .await;
+    let cancelled = approvals(&app, 1).await.remove(0);
+    assert_eq!(
+        app.cancel_pause(&app.key, &cancelled).await.status(),
+        StatusCode::OK
+    );
+    let b = app.sign_in(&app.owner_email).await;
+    app.clock.advance_secs(11);
+    let (status, html) = batch(&b, &[&expired, &question, &cancelled], "approve", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("1 already decided, 2 expired."), "{html}");
+    assert_eq!(row_of(&html, &expired), "Quick one ⌛ Expired");
+    assert_eq!(row_of(&html, &question), "Which day? ⌛ Expired");
+    assert!(row_of(&html, &cancelled).starts_with("Deploy 0 • Already cancelled"));
+    assert_eq!(
+        app.stored_status(&expired),
+        "pending",
+        "the sweep writes it, not the batch"
+    );
+    assert_eq!(app.stored_status(&cancelled), "cancelled");
 }

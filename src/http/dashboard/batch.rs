@@ -29,6 +29,8 @@ pub struct ResultRow {
     pub category: &'static str,
     /// The badge's colour: the status classes the other pages use.
     pub class: &'static str,
+    /// The badge's icon, so the outcome reads without its colour.
+    pub icon: &'static str,
     /// "Approved", "Already rejected by ann@example.com", "Not allowed".
     pub outcome: Shown,
     /// When someone else decided it first.
@@ -107,7 +109,7 @@ fn parse(fields: Fields) -> Result<(Batch, bool), PageError> {
         Some("reject") => false,
         _ => {
             return Err(bad(
-                "a batch decision is `approve` or `reject`; nothing was decided.".into(),
+                "A batch decision is approve or reject; nothing was decided.".into(),
             ))
         }
     };
@@ -166,6 +168,14 @@ fn row(r: batch::Row, now: i64) -> ResultRow {
             "not allowed" => "status-pending",
             _ => "status-expired",
         },
+        icon: match category {
+            "approved" => "✓",
+            "rejected" => "✗",
+            "not allowed" => "⊘",
+            "expired" => "⌛",
+            "not found" => "?",
+            _ => "•",
+        },
         outcome: shown(&outcome),
         decided_at,
         why,
@@ -209,6 +219,7 @@ mod tests {
             action: None,
             category,
             class: "",
+            icon: "",
             outcome: shown(""),
             decided_at: None,
             why: None,
