@@ -27,6 +27,7 @@ pub mod password_resets;
 pub mod pauses;
 pub mod plans;
 pub mod questions;
+pub mod queue;
 pub mod quotas;
 pub mod respond;
 pub mod response;
