@@ -27,11 +27,17 @@ try {
   // Guidance wakes the agent's parked checkpoint call.
   const first = await control("billing-bot-7");
   const parked = control("billing-bot-7", `?wait=20&after=${encodeURIComponent(first.cursor)}`);
-  await page.fill("#guide-billing-bot-7", "Refund only orders under $500; ask about the rest");
-  await Promise.all([page.waitForURL(base + "/agents"), page.click("#agent-billing-bot-7 form.guide button")]);
+  // Guidance is written on the agent's own page (the fleet table stays one line per agent).
+  await Promise.all([page.waitForURL(base + "/agents/billing-bot-7"), page.click("#agent-billing-bot-7 th a")]);
+  await page.fill("#guide", "Refund only orders under $500; ask about the rest");
+  await Promise.all([page.waitForURL(base + "/agents/billing-bot-7"), page.click("form.guide button")]);
   const woken = await parked;
   check(woken.guidance.length === 1 && woken.guidance[0].message === "Refund only orders under $500; ask about the rest",
     "the parked checkpoint call answers with the guidance: " + JSON.stringify(woken));
+  await shoot(page, "agent");
+  await page.goto(base + "/agents");
+  check(await page.isVisible("#agent-billing-bot-7 .status-paused"), "the fleet shows the paused control as a word");
+  check(!(await page.isVisible("#agent-billing-bot-7 form.guide")), "no guidance box in the fleet table");
   await shoot(page, "agents");
 
   await Promise.all([page.waitForURL(base + "/agents"), page.click("#agent-billing-bot-7 form[action$='/resume'] button")]);
@@ -48,6 +54,14 @@ try {
   await shoot(page, "agents-stopped");
   await Promise.all([page.waitForURL(base + "/agents"), page.click("text=Lift the emergency stop")]);
   check((await control("deploy-bot")).control === "running", "lifting the stop lets the agents run");
+
+  // Cancel run sits behind the row's menu, with a confirmation step.
+  check(!(await page.isVisible("#agent-deploy-bot form[action$='/cancel'] button")), "Cancel run is not in sight until the menu opens");
+  await page.click("#agent-deploy-bot details.menu summary");
+  check(await page.isVisible("#agent-deploy-bot form[action$='/cancel'] p"), "the menu asks for confirmation");
+  await Promise.all([page.waitForURL(base + "/agents"), page.click("#agent-deploy-bot form[action$='/cancel'] button")]);
+  check((await control("deploy-bot")).control === "cancelled", "the agent reads cancelled after the confirmed Cancel run");
+  check(await page.isVisible("#agent-deploy-bot .status-cancelled"), "the fleet says cancelled");
 
   check(problems.length === 0, "no script errors or CSP violations: " + problems.join("; "));
 } finally {

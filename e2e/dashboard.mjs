@@ -30,8 +30,11 @@ try {
   await page.waitForSelector(`#p-${refund}`, { timeout: 15000 });
   await shoot(page, "queue");
 
-  // The pause page: context tree, then approve with a reason.
-  await Promise.all([page.waitForURL(`${base}/pauses/${deploy}`), page.click(`#p-${deploy} h2 a`)]);
+  // The inbox opens a pause in its pane; the pane links its page. There: the context tree,
+  // then approve with a reason.
+  await page.click(`#p-${deploy} .row-link`);
+  await page.waitForSelector(`#pane article[data-watch-id="${deploy}"]`);
+  await Promise.all([page.waitForURL(`${base}/pauses/${deploy}`), page.click("#pane .open-page")]);
   check(await page.isVisible(".json details"), "the context is shown as a collapsible JSON tree");
   await shoot(page, "pause");
   await page.setViewportSize(PHONE);
@@ -43,7 +46,8 @@ try {
   check(seen.body.reason === "Checked the migration, ship it", "the agent reads the approver's reason");
   check(seen.body.decidedBy && seen.body.decidedBy.email === OWNER.email, "the agent sees who decided");
 
-  // Keyboard: on the queue, j selects, r arms reject, Enter submits the reason.
+  // Keyboard: on the inbox, the pending pause is in the pane; r arms reject, Enter submits the
+  // reason (e2e/inbox.mjs drives the rest of the keys).
   await page.setViewportSize(DESKTOP);
   await page.goto(base + "/");
   await page.keyboard.press("j");

@@ -53,25 +53,30 @@ try {
     JSON.stringify({ "Which region first?": "eu", "Which nights?": ["Tue", "Thursday after 22:00"] }),
     "the agent reads the chosen label, and the checked label with the typed answer: " + JSON.stringify(answered.body.answers));
 
-  // Approve with an edit: invalid JSON is refused on the page, then a JSON string is applied.
+  // Approve with edits: a string is plain text (no quotes), a number a number input; an empty
+  // number is refused on the page, then the typed values are applied with their types.
   const email = await create({
     action: "Email the customer about the refund",
-    context: { to: "ann@example.com", body: "Hi Ann, your refund is coming." },
-    editable: ["body"],
+    context: { to: "ann@example.com", body: "Hi Ann, your refund is coming.", amount: 1240 },
+    editable: ["body", "amount"],
   });
   await page.goto(`${base}/pauses/${email}`);
-  const body = page.locator("textarea[name='edit.body']");
-  await body.fill("Hi Ann (no quotes, so not JSON)");
+  const body = page.locator("input[name='edit_text.body']");
+  check(await body.inputValue() === "Hi Ann, your refund is coming.", "a string field shows the text, not JSON");
+  await body.fill("Hi Ann, your refund of $1,240.00 is on its way.");
+  await page.locator("input[name='edit_number.amount']").fill("");
   await Promise.all([page.waitForURL(`${base}/pauses/${email}`), page.click("button.approve")]);
-  check((await api(`/api/pause/${email}`)).body.status === "pending", "an edit that is not JSON decides nothing");
-  check(await page.isVisible(".flash.error, .flash:has-text('JSON')"), "the page says the edit is not JSON");
-  await page.locator("textarea[name='edit.body']").fill(JSON.stringify("Hi Ann, your refund of $1,240.00 is on its way."));
+  check((await api(`/api/pause/${email}`)).body.status === "pending", "a bad number decides nothing");
+  check(await page.isVisible(".flash.error:has-text('needs a number')"), "the page says the number is not one");
+  await page.locator("input[name='edit_text.body']").fill("Hi Ann, your refund of $1,240.00 is on its way.");
+  await page.locator("input[name='edit_number.amount']").fill("1240.5");
   await shoot(page, "edit");
   await Promise.all([page.waitForURL(`${base}/pauses/${email}`), page.click("button.approve")]);
   const edited = await api(`/api/pause/${email}`);
   check(edited.body.status === "approved", "the edited email is approved");
   check(edited.body.edits && edited.body.edits.body === "Hi Ann, your refund of $1,240.00 is on its way.",
-    "the agent reads the edit");
+    "the agent reads the edited text as typed");
+  check(edited.body.edits && edited.body.edits.amount === 1240.5, "the agent reads the edited number as a number");
   check(edited.body.context.body === "Hi Ann, your refund is coming.", "the agent's context is untouched");
 
   // A plan is sent back with feedback from its page.

@@ -21,6 +21,33 @@ pub fn to_html(markdown: &str) -> String {
     out
 }
 
+/// The words of `markdown` without its markup (no `**`, backticks or `#`), blocks joined by a
+/// space: a plan's one-line preview in the queue. Raw HTML stays as text, as on the page.
+pub fn to_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for event in Parser::new_ext(
+        markdown,
+        Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH,
+    ) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                out.push_str(&t)
+            }
+            Event::SoftBreak | Event::HardBreak | Event::Rule => out.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::BlockQuote(_)
+                | TagEnd::TableCell,
+            ) => out.push(' '),
+            _ => {}
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// One event made safe. `Event::Html` is written verbatim by `push_html`, so after this it only
 /// ever carries markup built here, with the agent's parts escaped.
 fn defuse(event: Event<'_>) -> Event<'_> {
@@ -86,6 +113,15 @@ pub fn safe_url(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plan_as_text_has_its_words_and_none_of_its_markup() {
+        let text = to_text("## Migrate\n\n1. Add **`paid_at`** (nullable).\n2. See [runbook](https://x.example).\n\n<b>hi</b>");
+        assert_eq!(
+            text,
+            "Migrate Add paid_at (nullable). See runbook. <b>hi</b>"
+        );
+    }
 
     #[test]
     fn bidi_controls_in_a_plan_are_shown_as_markers() {

@@ -5,7 +5,8 @@
     var m = document.querySelector('meta[name="csrf-token"]');
     return m ? m.content : "";
   }
-  window.holdpoint = { csrf: csrf };
+  // Shared with the later sections (the inbox refreshes times in what it fetches).
+  var hp = (window.holdpoint = { csrf: csrf });
 
   // ---- countdowns: <time class="countdown" data-expires="unix ms"> ------------------------
   function human(ms) {
@@ -24,129 +25,7 @@
     });
   }
 
-  // ---- live queue: re-fetch the server-rendered list ---------------------------------------
-  function typing(root) {
-    var a = document.activeElement;
-    if (a && root.contains(a) && (a.tagName === "INPUT" || a.tagName === "TEXTAREA")) return true;
-    return Array.prototype.some.call(root.querySelectorAll("input[name=reason]"), function (i) {
-      return i.value !== "";
-    });
-  }
-  function liveQueue() {
-    var root = document.getElementById("queue");
-    if (!root || !root.dataset.live) return;
-    var last = root.innerHTML;
-    function refresh() {
-      if (document.hidden || typing(root)) return;
-      fetch(root.dataset.live, { credentials: "same-origin", headers: { Accept: "text/html" } })
-        .then(function (r) {
-          if (!r.ok || r.redirected) throw new Error("signed out");
-          // The Test data switch was flipped (in another tab): this page shows the other mode.
-          var mode = r.headers.get("X-Mode");
-          if (mode && mode !== root.dataset.mode) {
-            location.reload();
-            throw new Error("mode changed");
-          }
-          var n = r.headers.get("X-Pending-Count");
-          if (n !== null) {
-            var c = document.getElementById("pending-count");
-            if (c) c.textContent = n;
-            document.title = "(" + n + ") Pending" + (root.dataset.mode === "test" ? " · Test data" : "") + " · Holdpoint";
-          }
-          return r.text();
-        })
-        .then(function (html) {
-          if (html !== last && !typing(root)) {
-            var selected = current() && current().id;
-            root.innerHTML = html;
-            last = root.innerHTML;
-            if (selected && document.getElementById(selected)) select(document.getElementById(selected));
-            tick();
-          }
-        })
-        .catch(function () {});
-    }
-    setInterval(refresh, 3000);
-    document.addEventListener("visibilitychange", refresh);
-  }
-
-  // ---- keyboard: j/k move, a approve, r reject (reason, Enter), o open ----------------------
-  function items() {
-    return Array.prototype.slice.call(document.querySelectorAll(".queue .pause"));
-  }
-  function current() {
-    return document.querySelector(".queue .pause.selected");
-  }
-  function select(el) {
-    items().forEach(function (i) { i.classList.remove("selected"); });
-    if (!el) return;
-    el.classList.add("selected");
-    el.focus({ preventScroll: true });
-    el.scrollIntoView({ block: "nearest" });
-  }
-  function move(step) {
-    var list = items();
-    if (!list.length) return;
-    var i = list.indexOf(current());
-    select(list[Math.min(list.length - 1, Math.max(0, i < 0 ? 0 : i + step))]);
-  }
-  function activeForm() {
-    var page = document.querySelector(".pause-detail form.decide");
-    if (page) return page;
-    var sel = current();
-    return sel ? sel.querySelector("form.decide") : null;
-  }
-  function armReject(form) {
-    var reason = form.querySelector("[name=reason]");
-    form.dataset.armed = "reject";
-    form.classList.add("armed");
-    reason.focus();
-  }
-  document.addEventListener("keydown", function (e) {
-    var t = e.target;
-    if (t && (t.name === "reason") && t.form && t.form.dataset.armed === "reject") {
-      if (e.key === "Enter" && !e.shiftKey) {
-        e.preventDefault();
-        t.form.querySelector("button.reject").click();
-      } else if (e.key === "Escape") {
-        delete t.form.dataset.armed;
-        t.form.classList.remove("armed");
-        t.blur();
-      }
-      return;
-    }
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
-    if (t && /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)) return;
-    var form;
-    switch (e.key) {
-      case "j": move(1); break;
-      case "k": move(-1); break;
-      case "a":
-        form = activeForm();
-        if (form) form.querySelector("button.approve").click(); else move(1);
-        break;
-      case "r":
-        form = activeForm();
-        if (form) { e.preventDefault(); armReject(form); } else move(1);
-        break;
-      case "o":
-      case "Enter":
-        if (current()) { var a = current().querySelector("h2 a"); if (a) a.click(); }
-        break;
-      default: return;
-    }
-  });
-
-  // ---- times: <time class="local" datetime="RFC 3339"> shown in the reader's time zone ----
-  function localTimes(root) {
-    (root || document).querySelectorAll("time.local[datetime]").forEach(function (el) {
-      var d = new Date(el.getAttribute("datetime"));
-      if (!isNaN(d)) {
-        el.title = el.getAttribute("datetime");
-        el.textContent = d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-      }
-    });
-  }
+  // The inbox's list, selection and keys are in the "inbox and pause page" section below.
 
   // ---- live fleet: the Agents page re-fetches its server-rendered list ----------------------
   function liveFleet() {
@@ -156,6 +35,8 @@
     function busy() {
       var a = document.activeElement;
       if (a && root.contains(a) && (a.tagName === "INPUT" || a.tagName === "TEXTAREA")) return true;
+      // An open menu (Cancel run's confirmation) stays open: no refresh under it.
+      if (root.querySelector("details[open]")) return true;
       return Array.prototype.some.call(root.querySelectorAll("input[name=message], input[name=confirm]"), function (i) {
         return i.type === "checkbox" ? i.checked : i.value !== "";
       });
@@ -176,7 +57,6 @@
           if (html !== last && !busy()) {
             root.innerHTML = html;
             last = root.innerHTML;
-            localTimes();
           }
         })
         .catch(function () {});
@@ -185,13 +65,26 @@
     document.addEventListener("visibilitychange", refresh);
   }
 
+  hp.tick = tick;
   document.addEventListener("DOMContentLoaded", function () {
-    localTimes();
     tick();
     setInterval(tick, 1000);
-    liveQueue();
     liveFleet();
   });
+})();
+
+// The reader's time zone, for the server: pages show times in the account's zone, else in the
+// one this cookie names (checked against the tz database there), else in UTC and say so. Set
+// when missing or changed; the next page uses it.
+(function () {
+  "use strict";
+  try {
+    var tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!tz || !/^[A-Za-z0-9_+\-\/]{1,64}$/.test(tz)) return;
+    var now = document.cookie.match(/(?:^|; )tz=([^;]*)/);
+    if (now && now[1] === tz) return;
+    document.cookie = "tz=" + tz + "; path=/; max-age=31536000; SameSite=Lax" + (location.protocol === "https:" ? "; Secure" : "");
+  } catch (e) { /* no Intl: times stay in UTC and the page says so */ }
 })();
 
 // Copy buttons (`<button data-copy="ID" hidden>` next to a readonly field with that id) are
@@ -229,5 +122,316 @@
       b.hidden = false;
       b.addEventListener("click", function () { copy(b); });
     });
+  });
+})();
+
+// Menus (<details class="nav-more"> and the fleet's <details class="menu">) work without this
+// script; with it, a click elsewhere or Escape closes an open one.
+(function () {
+  "use strict";
+  function openMenus() {
+    return document.querySelectorAll("details.nav-more[open], details.menu[open]");
+  }
+  document.addEventListener("click", function (e) {
+    Array.prototype.forEach.call(openMenus(), function (d) {
+      if (!d.contains(e.target)) d.open = false;
+    });
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Escape") return;
+    Array.prototype.forEach.call(openMenus(), function (d) {
+      if (d.open) {
+        d.open = false;
+        var s = d.querySelector("summary");
+        if (s) s.focus();
+      }
+    });
+  });
+})();
+
+// ==== inbox and pause page ====================================================================
+// The inbox (`/`): a dense list (#queue) and the selected pause in a pane (#pane). Clicks and
+// j/k select a row, put it in the address (`?pause=`, with history.replaceState) and fetch the
+// pane from /queue/pause/<id>; Enter or o opens the pause's page; a / r arm the pane's decision
+// form (or the pause page's): the reason box gets focus and Enter sends; x ticks the row for a
+// batch decision (#batch), shift-click ticks a range; ? shows the shortcuts. The list refreshes
+// from /queue/items every 3 s, keeping the filters, the selection and the ticks, and never
+// while someone types. Without this script every row is a link and every form posts.
+(function () {
+  "use strict";
+  var hp = window.holdpoint || {};
+  var inbox, list, pane, fetching, lastPicked;
+  // a or r pressed while the pane was still loading the selected pause: armed once it is there,
+  // with what was typed meanwhile as the reason (never sent unseen).
+  var early = null;
+
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#queue .row")); }
+  function current() { return document.querySelector("#queue .row.selected"); }
+  function twoPanes() { return window.matchMedia("(min-width: 1024px)").matches; }
+  function filters() { return inbox ? inbox.getAttribute("data-filters") || "" : ""; }
+  function withFilters(path, first) {
+    var f = filters();
+    return f ? path + (first ? "?" : "&") + f : path;
+  }
+  // Countdowns in what was just fetched start at once (times are the server's, in the reader's
+  // zone).
+  function refreshTimes() {
+    if (hp.tick) hp.tick();
+  }
+  // A text field has focus (a focused tick box or radio button still takes the shortcuts).
+  function typingIn(el) {
+    if (!el) return false;
+    if (el.tagName === "INPUT") return !/^(checkbox|radio|button|submit|reset)$/.test(el.type);
+    return /^(TEXTAREA|SELECT)$/.test(el.tagName) || el.isContentEditable;
+  }
+
+  // ---- selection --------------------------------------------------------------------------
+  function mark(row) {
+    rows().forEach(function (r) {
+      r.classList.toggle("selected", r === row);
+      var a = r.querySelector(".row-link");
+      if (a) { if (r === row) a.setAttribute("aria-current", "true"); else a.removeAttribute("aria-current"); }
+    });
+  }
+  function loadPane(id) {
+    if (fetching && fetching.ctl) fetching.ctl.abort();
+    var mine = (fetching = { id: id, ctl: window.AbortController ? new AbortController() : null });
+    var url = withFilters("/queue/pause/" + encodeURIComponent(id), true);
+    fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" }, signal: mine.ctl && mine.ctl.signal })
+      .then(function (r) {
+        if (r.redirected) { location.reload(); throw new Error("signed out"); }
+        return r.text();
+      })
+      .then(function (html) {
+        if (fetching !== mine) return;
+        pane.innerHTML = html;
+        refreshTimes();
+        fetching = null;
+        var wait = early;
+        early = null;
+        var form = wait && decideForm();
+        if (form) {
+          arm(form, wait.how);
+          form.querySelector("[name=reason]").value = wait.text;
+        }
+      })
+      .catch(function () { if (fetching === mine) { fetching = null; early = null; } });
+  }
+  // Selects `row`: in two panes the pane follows; on a narrow screen only the mark moves.
+  function choose(row, load) {
+    if (!row) return;
+    mark(row);
+    row.scrollIntoView({ block: "nearest" });
+    var link = row.querySelector(".row-link");
+    if (link && load) link.focus({ preventScroll: true });
+    if (!load || !twoPanes()) return;
+    var id = row.getAttribute("data-watch-id");
+    if (!fetching && paneShows(id)) return;
+    history.replaceState(null, "", withFilters("/?pause=" + encodeURIComponent(id)));
+    loadPane(id);
+  }
+  function move(step) {
+    var all = rows();
+    if (!all.length) return;
+    var i = all.indexOf(current());
+    choose(all[Math.min(all.length - 1, Math.max(0, i < 0 ? 0 : i + step))], true);
+  }
+
+  // ---- batch ticks ------------------------------------------------------------------------
+  function boxes() { return Array.prototype.slice.call(document.querySelectorAll("#queue .pick input")); }
+  function counted() {
+    var n = boxes().filter(function (b) { return b.checked; }).length;
+    var picked = document.getElementById("picked");
+    if (picked) { picked.hidden = n === 0; picked.textContent = n + " selected"; }
+    var batch = document.getElementById("batch");
+    if (batch) batch.classList.toggle("none-picked", n === 0);
+    var all = document.getElementById("pick-all");
+    if (all) {
+      all.checked = n > 0 && n === boxes().length;
+      all.indeterminate = n > 0 && n < boxes().length;
+    }
+    document.querySelectorAll("#batch button[name=decision]").forEach(function (b) { b.disabled = n === 0; });
+  }
+  function ticked() {
+    return boxes().filter(function (b) { return b.checked; }).map(function (b) { return b.value; });
+  }
+  function pick(box, shift) {
+    var all = boxes();
+    if (shift && lastPicked && all.indexOf(lastPicked) >= 0) {
+      var a = all.indexOf(lastPicked), b = all.indexOf(box);
+      all.slice(Math.min(a, b), Math.max(a, b) + 1).forEach(function (x) { x.checked = box.checked; });
+    }
+    lastPicked = box;
+    counted();
+  }
+
+  // ---- deciding with the keyboard -----------------------------------------------------------
+  function paneShows(id) {
+    var a = pane && pane.querySelector("article");
+    return !!a && a.getAttribute("data-watch-id") === id;
+  }
+  // The form of the pause on screen; in the inbox only once the pane shows the selected row's
+  // pause, so a key never decides the pause that was there before.
+  function decideForm() {
+    if (!pane) return document.querySelector(".pause-detail form.decide");
+    var row = current();
+    if (fetching || (row && !paneShows(row.getAttribute("data-watch-id")))) return null;
+    return pane.querySelector("form.decide");
+  }
+  function arm(form, how) {
+    var reason = form.querySelector("[name=reason]");
+    if (!reason) return;
+    form.setAttribute("data-armed", how);
+    form.classList.add("armed", "armed-" + how);
+    reason.focus();
+  }
+  function disarm(form) {
+    form.removeAttribute("data-armed");
+    form.classList.remove("armed", "armed-approve", "armed-reject");
+  }
+  // In an armed reason box: Enter sends (approve with or without a reason), Esc leaves.
+  function armedKey(e) {
+    var t = e.target, form = t && t.form;
+    if (!form || t.name !== "reason" || !form.getAttribute("data-armed")) return false;
+    if (e.key === "Enter" && !e.shiftKey) {
+      e.preventDefault();
+      var how = form.getAttribute("data-armed");
+      var button = form.querySelector(how === "approve" ? "button.approve" : "button.reject");
+      if (button) button.click();
+    } else if (e.key === "Escape") {
+      disarm(form);
+      t.blur();
+    }
+    return true;
+  }
+  function openSelected() {
+    var row = current();
+    if (row) location.href = "/pauses/" + encodeURIComponent(row.getAttribute("data-watch-id"));
+  }
+  function shortcuts() {
+    var d = document.getElementById("shortcuts");
+    if (d && d.showModal && !d.open) d.showModal();
+  }
+  // Keys typed while the pane loads, after a or r: kept for the reason box.
+  function earlyKey(e) {
+    if (!early) return false;
+    if (e.key === "Escape") early = null;
+    else if (e.key === "Backspace") early.text = early.text.slice(0, -1);
+    else if (e.key.length === 1) early.text += e.key;
+    e.preventDefault();
+    return true;
+  }
+  document.addEventListener("keydown", function (e) {
+    if (armedKey(e) || earlyKey(e)) return;
+    if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+    var t = e.target;
+    if (typingIn(t)) return;
+    var dialog = document.getElementById("shortcuts");
+    if (dialog && dialog.open) return;
+    var form;
+    switch (e.key) {
+      case "j": move(1); break;
+      case "k": move(-1); break;
+      case "o": openSelected(); break;
+      case "Enter":
+        // On a row's link (focused by j/k) Enter opens the page too; other links and buttons
+        // keep their own Enter.
+        if (t && /^(A|BUTTON|SUMMARY)$/.test(t.tagName) && !t.classList.contains("row-link")) return;
+        e.preventDefault();
+        openSelected();
+        break;
+      case "a":
+      case "r":
+        form = decideForm();
+        e.preventDefault();
+        if (form) arm(form, e.key === "a" ? "approve" : "reject");
+        else if (fetching) early = { how: e.key === "a" ? "approve" : "reject", text: "" };
+        break;
+      case "x":
+        var row = current(), box = row && row.querySelector(".pick input");
+        if (!box) return;
+        box.checked = !box.checked;
+        pick(box, false);
+        break;
+      case "?": shortcuts(); break;
+      default: return;
+    }
+  });
+
+  // ---- the live list ----------------------------------------------------------------------
+  function liveUrl() {
+    var id = current() && current().getAttribute("data-watch-id");
+    var url = withFilters("/queue/items", true);
+    return id ? url + (url.indexOf("?") < 0 ? "?" : "&") + "pause=" + encodeURIComponent(id) : url;
+  }
+  function busy() {
+    return typingIn(document.activeElement);
+  }
+  function refresh() {
+    if (document.hidden || busy()) return;
+    var mode = list.getAttribute("data-mode");
+    fetch(liveUrl(), { credentials: "same-origin", headers: { Accept: "text/html" } })
+      .then(function (r) {
+        if (!r.ok || r.redirected) throw new Error("signed out");
+        // The Test data switch was flipped (in another tab): this page shows the other mode.
+        var m = r.headers.get("X-Mode");
+        if (m && m !== mode) { location.reload(); throw new Error("mode changed"); }
+        var n = r.headers.get("X-Pending-Count");
+        if (n !== null) {
+          var c = document.getElementById("pending-count");
+          if (c) c.textContent = n;
+          document.title = "(" + n + ") Pending" + (mode === "test" ? " · Test data" : "") + " · Holdpoint";
+        }
+        return r.text();
+      })
+      .then(function (html) {
+        if (busy()) return;
+        var selected = current() && current().getAttribute("data-watch-id");
+        var keep = ticked();
+        if (html === list.getAttribute("data-last")) return;
+        list.innerHTML = html;
+        list.setAttribute("data-last", html);
+        boxes().forEach(function (b) { b.checked = keep.indexOf(b.value) >= 0; });
+        var again = selected && document.getElementById("p-" + selected);
+        if (again) mark(again);
+        else if (!selected && rows().length && !pane.querySelector("article")) choose(rows()[0], true);
+        counted();
+        refreshTimes();
+      })
+      .catch(function () {});
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    inbox = document.getElementById("inbox");
+    list = document.getElementById("queue");
+    pane = document.getElementById("pane");
+    if (!inbox || !list || !pane) return;
+    var all = document.getElementById("pick-all");
+    if (all) {
+      all.parentNode.hidden = false;
+      all.addEventListener("change", function () {
+        boxes().forEach(function (b) { b.checked = all.checked; });
+        counted();
+      });
+    }
+    counted();
+    list.addEventListener("click", function (e) {
+      var box = e.target.closest(".pick input");
+      if (box) { pick(box, e.shiftKey); return; }
+      if (e.target.closest(".pick")) return;
+      var row = e.target.closest(".row");
+      if (!row || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0 || !twoPanes()) return;
+      if (e.target.closest("a") && !e.target.closest(".row-link")) return;
+      e.preventDefault();
+      choose(row, true);
+    });
+    var f = document.getElementById("filters");
+    if (f) {
+      f.querySelectorAll("select").forEach(function (s) {
+        s.addEventListener("change", function () { f.requestSubmit ? f.requestSubmit() : f.submit(); });
+      });
+    }
+    setInterval(refresh, 3000);
+    document.addEventListener("visibilitychange", refresh);
   });
 })();

@@ -4,6 +4,7 @@
 //! calls one of these, and translates the answer.
 
 pub mod agents;
+pub mod batch;
 pub mod checkpoint;
 pub mod create;
 pub mod respond;

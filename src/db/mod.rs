@@ -187,8 +187,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0018_agents.sql")),
         M::up(include_str!("../../migrations/0019_agent_modes.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0020_password_resets.sql")),
-        // 0021 (users.theme, users.time_zone) is added on another branch: it goes here, before
-        // 0022, so the list stays in file-number order.
+        M::up(include_str!("../../migrations/0021_user_display.sql")),
         M::up(include_str!("../../migrations/0022_policies.sql")),
     ])
 }

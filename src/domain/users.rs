@@ -46,6 +46,8 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub disabled: bool,
+    /// Theme and time zone the pages are shown in.
+    pub display: super::display::Display,
 }
 
 pub struct NewUser<'a> {
@@ -135,10 +137,14 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
         name: r.get(3)?,
         role: r.get(4)?,
         disabled: r.get::<_, Option<i64>>(5)?.is_some(),
+        display: super::display::Display {
+            theme: r.get(6)?,
+            time_zone: r.get(7)?,
+        },
     })
 }
 
-const COLUMNS: &str = "id, workspace_id, email, name, role, disabled_at";
+const COLUMNS: &str = "id, workspace_id, email, name, role, disabled_at, theme, time_zone";
 
 pub fn get(conn: &Connection, id: UserId) -> AppResult<Option<User>> {
     Ok(conn
@@ -153,7 +159,7 @@ pub fn for_login(conn: &Connection, email: &str) -> AppResult<Option<(User, Stri
         .prepare_cached(&format!(
             "SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1"
         ))?
-        .query_row([email], |r| Ok((from_row(r)?, r.get(6)?)))
+        .query_row([email], |r| Ok((from_row(r)?, r.get(8)?)))
         .optional()?)
 }
 
@@ -194,8 +200,8 @@ pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<Liste
         .query_map([workspace_id], |r| {
             Ok(Listed {
                 user: from_row(r)?,
-                invited: r.get(6)?,
-                created_at: r.get(7)?,
+                invited: r.get(8)?,
+                created_at: r.get(9)?,
             })
         })?
         .collect::<Result<_, _>>()?;

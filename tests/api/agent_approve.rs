@@ -67,11 +67,13 @@ async fn the_queue_shows_the_agent_of_each_pause() {
     let browser = app.sign_in(&app.owner_email).await;
     watch_id_of(&app, "billing-bot-7", "r1").await;
     let html = browser.get("/").await.text().await.unwrap();
-    assert!(html.contains(r#"agent <a href="/agents/billing-bot-7">billing-bot-7</a>"#));
+    assert!(html.contains(r#"<span class="row-agent">billing-bot-7</span>"#));
+    // The pane (the first pending pause) links the agent's page.
+    assert!(html.contains(r#"<a href="/agents/billing-bot-7">billing-bot-7</a>"#));
     let plain: Value = app.create_pause("plain").await;
     assert!(plain["watchId"].is_string());
     let items = browser.get("/queue/items").await.text().await.unwrap();
-    assert_eq!(items.matches("agent <a href=").count(), 1);
+    assert_eq!(items.matches("class=\"row-agent\"").count(), 1);
 }
 
 #[tokio::test]

@@ -23,7 +23,7 @@ async fn the_agents_page_lists_the_fleet_with_state_tool_progress_and_pending_pa
         "escaped: {html}"
     );
     assert!(!html.contains("<b>web_search"));
-    assert!(html.contains(r#"<progress max="100" value="40">"#));
+    assert!(html.contains(r#"<progress max="100" value="40" aria-label="Progress of scout-1">"#));
     assert!(html.contains("1 pending"));
     assert!(html.contains(r#"action="/agents/scout-1/pause""#));
     assert!(html.contains(r#"name="confirm" value="yes" required"#));

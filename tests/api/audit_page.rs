@@ -73,7 +73,8 @@ pub fn unescape(html: &str) -> String {
 }
 
 pub fn page_rows(html: &str) -> usize {
-    html.matches("<th scope=\"row\"><code>").count()
+    html.matches("<th scope=\"row\" data-label=\"Event\"><code>")
+        .count()
 }
 
 #[tokio::test]

@@ -143,14 +143,81 @@ async fn agents_are_paused_guided_resumed_and_stopped_from_the_agents_page_in_a_
     let Some(shots) = run_browser_script("agents.mjs", &app).await else {
         return;
     };
-    // Pause, guide, resume, stop, lift: each audited as the signed-in owner.
+    // Pause, guide, resume, stop, lift, cancel: each audited as the signed-in owner.
     assert_eq!(
         app.count(
             "SELECT count(*) FROM audit_log WHERE event LIKE 'agent%' AND actor_type = 'user'"
         ),
-        5
+        6
     );
-    for shot in ["agents-phone", "agents-desktop", "agents-stopped-desktop"] {
+    for shot in [
+        "agents-phone",
+        "agents-desktop",
+        "agent-phone",
+        "agents-stopped-desktop",
+    ] {
+        assert!(
+            shots.join(format!("{shot}.png")).exists(),
+            "{shot}.png was taken"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_page_fits_a_phone_in_both_themes_and_the_phone_navigation_is_at_most_64_px() {
+    let app = spawn_empty_app().await;
+    let Some(shots) = run_browser_script("visual.mjs", &app).await else {
+        return;
+    };
+    // The script checks sizes, themes and the tz cookie (and prints the navigation's height);
+    // the owner's choice was saved.
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE theme = 'dark'"),
+        1
+    );
+    for shot in [
+        "visual-history-phone-dark",
+        "visual-agents-desktop-light",
+        "visual-menu-phone",
+    ] {
+        assert!(
+            shots.join(format!("{shot}.png")).exists(),
+            "{shot}.png was taken"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_inbox_is_driven_by_the_keyboard_at_both_widths_in_a_real_browser() {
+    let app = spawn_empty_app().await;
+    let Some(shots) = run_browser_script("inbox.mjs", &app).await else {
+        return;
+    };
+    // What the keys and the plain forms did is really in the database.
+    let decided = |status: &str, reason: &str| {
+        app.count(&format!(
+            "SELECT count(*) FROM pauses WHERE status = '{status}' AND reason = '{reason}'"
+        ))
+    };
+    assert_eq!(decided("approved", "Checked, ship it"), 1);
+    assert_eq!(decided("rejected", "Not on a Friday"), 1);
+    assert_eq!(decided("approved", "Plain form"), 1);
+    assert_eq!(decided("approved", "Batch ship"), 3);
+    // Pending pauses fully in view with 10 pending, at 1280×800 and 390×844.
+    let density = std::fs::read_to_string(shots.join("density.txt")).unwrap();
+    println!("{}", density.trim());
+    let desktop: usize = density
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("desktop="))
+        .and_then(|n| n.parse().ok())
+        .expect("the script measured the desktop density");
+    assert!(desktop >= 8, "{density}");
+    for shot in [
+        "inbox-desktop",
+        "inbox-phone",
+        "inbox-pause-phone",
+        "inbox-batch-desktop",
+    ] {
         assert!(
             shots.join(format!("{shot}.png")).exists(),
             "{shot}.png was taken"

@@ -65,7 +65,8 @@ async fn first_run_setup_creates_the_owner_signs_them_in_and_then_is_gone() {
 async fn the_queue_lists_pending_pauses_oldest_first_with_who_asked_and_escaped_previews() {
     let app = spawn_app().await;
     app.create_watch_id(json!({ "action": "First <b>bold</b>", "context": { "html": "<script>alert(1)</script>" } })).await;
-    app.create_watch_id(json!({ "action": "Second", "metadata": { "agent": "deploy-bot" } }))
+    let second_id = app
+        .create_watch_id(json!({ "action": "Second", "metadata": { "agent": "deploy-bot" } }))
         .await;
     let browser = app.sign_in(&app.owner_email).await;
     let html = browser.get("/").await.text().await.unwrap();
@@ -76,8 +77,14 @@ async fn the_queue_lists_pending_pauses_oldest_first_with_who_asked_and_escaped_
     assert!(first < second, "oldest first");
     assert!(!html.contains("<script>alert(1)</script>") && !html.contains("<b>bold"));
     assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
-    assert!(html.contains("deploy-bot (via key “test key”)"));
     assert!(html.contains("<title>(2) Pending · Holdpoint</title>"));
+    // Who asked is in the pane of the pause.
+    let pane = browser.get(&format!("/?pause={second_id}")).await;
+    assert!(pane
+        .text()
+        .await
+        .unwrap()
+        .contains("deploy-bot (via key “test key”)"));
     assert!(
         html.contains("data-expires="),
         "countdowns carry their deadline"

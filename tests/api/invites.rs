@@ -59,7 +59,7 @@ async fn an_invited_user_counts_but_cannot_sign_in_before_using_the_link() {
     let owner = app.sign_in(&app.owner_email).await;
     let path = invite(&app, &owner, "invitee@example.com").await;
     let page = owner.get("/users").await.text().await.unwrap();
-    assert!(page.contains("Invited, not signed up yet"), "{page}");
+    assert!(page.contains("invited, not signed up yet"), "{page}");
     assert!(page.contains("2 of 3 approvers in use"), "{page}");
     // The dummy password is what an unknown account is checked against: it must not work here.
     for guess in ["", "holdpoint-dummy-password"] {

@@ -19,15 +19,17 @@ async fn last_used_cell(app: &TestApp, prefix: &str) -> String {
     let at = page.find(prefix).expect("the key is listed");
     let row_start = page[..at].rfind("<tr").unwrap();
     let row_end = at + page[at..].find("</tr>").unwrap();
-    let cells: Vec<&str> = page[row_start..row_end].split("<td>").skip(1).collect();
-    // Key, kind, created by, created, last used, state, actions.
-    cells[4].split("</td>").next().unwrap().trim().to_string()
+    let row = &page[row_start..row_end];
+    let marker = r#"<td data-label="Last used" class="nowrap">"#;
+    let cell = &row[row.find(marker).expect("a Last used cell") + marker.len()..];
+    cell.split("</td>").next().unwrap().trim().to_string()
 }
 
 fn shown(app: &TestApp) -> String {
     let iso = holdpoint::domain::rfc3339(app.now());
     let text = format!("{} UTC", iso[..16].replace('T', " "));
-    format!("<time datetime=\"{iso}\">{text}</time>")
+    let exact = format!("{} UTC", iso[..19].replace('T', " "));
+    format!("<time datetime=\"{iso}\" title=\"{exact}\">{text}</time>")
 }
 
 #[tokio::test]

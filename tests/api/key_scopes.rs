@@ -154,10 +154,13 @@ async fn the_keys_page_offers_scopes_with_pauses_ticked_and_creates_a_decide_onl
         .await;
     assert!(two.text().await.unwrap().contains("pauses, decide"));
     let list = browser.get("/keys").await.text().await.unwrap();
-    assert!(list.contains(r#"<td class="scopes">decide</td>"#), "{list}");
-    assert!(list.contains(r#"<td class="scopes">pauses, decide</td>"#));
     assert!(
-        list.contains(r#"<td class="scopes">pauses</td>"#),
+        list.contains(r#"<td data-label="Scopes" class="scopes">decide</td>"#),
+        "{list}"
+    );
+    assert!(list.contains(r#"<td data-label="Scopes" class="scopes">pauses, decide</td>"#));
+    assert!(
+        list.contains(r#"<td data-label="Scopes" class="scopes">pauses</td>"#),
         "the default key"
     );
 }

@@ -186,7 +186,7 @@ async fn revoking_a_key_on_the_page_makes_it_401_at_once() {
         list.contains("Revoked key “deploy bot”"),
         "a one-time notice"
     );
-    assert!(list.contains("revoked <time"));
+    assert!(list.contains(r#"<span class="status status-revoked">revoked</span> <time"#));
     assert_eq!(
         app.audit_events(&id.to_string()),
         vec![

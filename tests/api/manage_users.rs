@@ -169,7 +169,7 @@ async fn disabling_a_user_ends_their_session_at_once_and_keeps_them_out() {
             .status(),
         401
     );
-    assert!(page.contains("⊘ Disabled"));
+    assert!(page.contains(r#"<span class="status status-disabled">disabled</span>"#));
 }
 
 #[tokio::test]

@@ -125,17 +125,21 @@ async fn the_page_shows_the_chain_of_versions_and_the_diff_against_the_previous_
 async fn the_queue_offers_plan_buttons_and_an_escaped_preview_of_the_plan() {
     let app = spawn_app().await;
     create_plan(&app, HOSTILE, None).await;
-    app.create_pause("Deploy").await;
+    let deploy = id(&app.create_pause("Deploy").await);
     let browser = app.sign_in(&app.owner_email).await;
+    // The pane shows the first pending pause, the plan, with the plan's buttons.
     let queue = browser.get("/").await.text().await.unwrap();
     assert_eq!(queue.matches("✓ Approve plan").count(), 1, "{queue}");
     assert_eq!(queue.matches("↩ Request changes").count(), 1);
+    assert!(queue.contains("alert(1)") && !queue.contains("<script>alert"));
+    let approval = browser.get(&format!("/?pause={deploy}")).await;
+    let approval = approval.text().await.unwrap();
     assert_eq!(
-        queue.matches("✗ Reject").count(),
+        approval.matches("✗ Reject").count(),
         1,
         "the approval keeps its buttons"
     );
-    assert!(queue.contains("alert(1)") && !queue.contains("<script>alert"));
+    assert!(!approval.contains("✓ Approve plan"));
 }
 
 #[tokio::test]

@@ -135,13 +135,15 @@ async fn the_queue_shows_the_kind_and_sends_questions_to_their_page() {
     app.create_pause("Deploy").await;
     let browser = app.sign_in(&app.owner_email).await;
     let html = browser.get("/").await.text().await.unwrap();
-    assert!(
-        html.contains("badge kind kind-question\">question</span>"),
-        "{html}"
-    );
-    assert!(html.contains("badge kind kind-approval\">approval</span>"));
-    assert!(html.contains(&format!("href=\"/pauses/{watch_id}\">Answer →</a>")));
-    assert!(!html.contains(&format!("/api/pause/{watch_id}/approve")));
+    assert!(html.contains("class=\"row kind-question"), "{html}");
+    assert!(html.contains("class=\"row kind-approval"));
+    assert!(html.contains("<span class=\"visually-hidden\">Question: </span>"));
+    assert!(html.contains("<span class=\"visually-hidden\">Approval: </span>"));
+    // Its pane answers it; a question is never approved.
+    let pane = browser.get(&format!("/?pause={watch_id}")).await;
+    let pane = pane.text().await.unwrap();
+    assert!(pane.contains(&format!("action=\"/api/pause/{watch_id}/answer\"")));
+    assert!(!pane.contains(&format!("/api/pause/{watch_id}/approve")));
 }
 
 #[tokio::test]

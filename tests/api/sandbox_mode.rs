@@ -80,12 +80,19 @@ async fn pages_show_only(b: &Browser, test: bool) {
             test,
             "{path}: the banner in test mode only"
         );
-        let label = if test {
-            "Test data: on"
-        } else {
-            "Test data: off"
-        };
-        assert!(page.contains(label), "{path}: the switch says {label}");
+        // A toggle: its label stays "Test data", its state is aria-pressed.
+        let label = format!(
+            r#"aria-pressed="{test}" title="{}"><span class="track" aria-hidden="true"></span>Test data</button>"#,
+            if test {
+                "Back to live data"
+            } else {
+                "Show test pauses (made with test keys) instead of live ones"
+            }
+        );
+        assert!(
+            page.contains(&label),
+            "{path}: the switch is pressed: {test}"
+        );
         assert!(page.contains(&format!("data-mode=\"{mode}\"")), "{path}");
     }
 }

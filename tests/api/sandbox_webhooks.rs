@@ -92,7 +92,10 @@ async fn an_endpoint_without_the_opt_in_gets_no_test_pause_but_still_every_live_
     let b = app.sign_in(&app.owner_email).await;
     add_endpoint(&b, &receiver.url, false).await;
     let list = b.get("/webhooks").await.text().await.unwrap();
-    assert!(list.contains("<td>not sent</td>"), "{list}");
+    assert!(
+        list.contains(r#"<td data-label="Test events">not sent</td>"#),
+        "{list}"
+    );
     let (live, test) = live_and_test_pauses(&app).await;
     assert_eq!(queued_for(&app, 1, &live), 1);
     assert_eq!(queued_for(&app, 1, &test), 0);
@@ -114,7 +117,10 @@ async fn an_endpoint_that_opts_in_to_test_events_gets_test_and_live_pauses() {
     let b = app.sign_in(&app.owner_email).await;
     add_endpoint(&b, &receiver.url, true).await;
     let list = b.get("/webhooks").await.text().await.unwrap();
-    assert!(list.contains("<td>sent</td>"), "{list}");
+    assert!(
+        list.contains(r#"<td data-label="Test events">sent</td>"#),
+        "{list}"
+    );
     let details: String = app
         .with_db(|c| {
             Ok(c.query_row(

@@ -179,7 +179,7 @@ async fn disable_enable_and_rotate_are_audited_and_rotation_shows_a_new_secret()
     let res = b.post_form("/webhooks/1/disable", &[]).await;
     assert_eq!(res.status(), 303);
     let list = b.get("/webhooks").await.text().await.unwrap();
-    assert!(list.contains("disabled: disabled on the dashboard"));
+    assert!(list.contains("disabled</span>: disabled on the dashboard"));
     assert_eq!(b.post_form("/webhooks/1/enable", &[]).await.status(), 303);
     assert_eq!(
         app.count("SELECT enabled FROM webhook_endpoints WHERE id = 1"),
@@ -241,7 +241,7 @@ async fn deliveries_are_listed_and_resent_under_the_same_webhook_id() {
     let html = b.get("/webhooks/1").await.text().await.unwrap();
     assert!(html.contains("pause.created"));
     assert!(
-        html.contains("<td>500</td>"),
+        html.contains(r#"<td data-label="Last response">500</td>"#),
         "the last response code is shown"
     );
     let outbox_id = app.count("SELECT id FROM outbox");

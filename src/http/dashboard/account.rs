@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::forms::{form_result, post_only, refuse, write_as, CsrfForm};
 use super::layout::{clear_flash, html, redirect_into_session, redirect_with, Layout};
 use super::session::PageSession;
-use crate::domain::{notifications, user_admin, users};
+use crate::domain::{display, notifications, user_admin, users};
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::page_limit::client_ip;
 use crate::http::{AppState, State};
@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 "/account/notifications",
                 web::post().to(change_notifications),
             ),
+            ("/account/display", web::post().to(change_display)),
         ],
     );
 }
@@ -41,6 +42,8 @@ struct AccountPage {
     role: &'static str,
     min_password: usize,
     email_notifications: bool,
+    theme: &'static str,
+    time_zone: String,
 }
 
 pub async fn page(
@@ -56,6 +59,8 @@ pub async fn page(
         role: user.role.as_str(),
         min_password: users::MIN_PASSWORD,
         email_notifications: notifications::email_enabled(&*state.read()?, user.id)?,
+        theme: user.display.theme.as_str(),
+        time_zone: user.display.time_zone.clone().unwrap_or_default(),
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
@@ -107,6 +112,42 @@ pub async fn change_notifications(
         false => "You will no longer get emails about new requests.",
     };
     Ok(redirect_with(&state, &signed, "/account", "notice", text))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DisplayForm {
+    /// `system`, `light` or `dark`.
+    theme: String,
+    /// An IANA name, or empty for "as my browser says".
+    time_zone: String,
+}
+
+/// Theme and time zone are the reader's own: any signed-in user sets them, nothing is audited
+/// (they change how pages look, not what anyone may do).
+pub async fn change_display(
+    state: State,
+    CsrfForm { signed, form }: CsrfForm<DisplayForm>,
+) -> Result<HttpResponse, PageError> {
+    let wanted = display::parse_theme(&form.theme).and_then(|theme| {
+        Ok(display::Display {
+            theme,
+            time_zone: display::parse_zone(&form.time_zone)?,
+        })
+    });
+    let wanted = match wanted {
+        Ok(w) => w,
+        Err(e) => return refuse(&state, &signed, "/account", e),
+    };
+    let done = write_as(&state, &signed, move |ctx, _now, user| {
+        display::set(ctx.conn, user, &wanted)
+    })
+    .await
+    .map(|changed| match changed {
+        true => "Your display settings were saved.",
+        false => "Your display settings are unchanged.",
+    });
+    form_result(&state, &signed, "/account", done)
 }
 
 #[derive(Deserialize, Default)]

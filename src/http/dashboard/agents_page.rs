@@ -7,8 +7,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::format::{human_duration, stamp, Shown, Stamp};
-use super::layout::{page, HasLayout, Layout};
+use super::layout::{page, reader_zone, HasLayout, Layout};
 use super::session::{PageSession, SignedIn};
+use super::zone::Zone;
 use crate::domain::agents::{self, Agent, Control, Fleet};
 use crate::domain::Millis;
 use crate::error::PageError;
@@ -77,6 +78,15 @@ impl AgentRow {
     pub fn paused_by_hand(&self) -> bool {
         self.own_control == Control::Paused.as_str()
     }
+
+    /// The control as the fleet table words it: `stopped` when only the emergency stop pauses
+    /// it, else running, paused or cancelled (the CSS gives each a colour and an icon).
+    pub fn shown_control(&self) -> &'static str {
+        match (self.own_control, self.control) {
+            ("running", "paused") => "stopped",
+            _ => self.control,
+        }
+    }
 }
 
 /// What the page was asked for: a search and a page number.
@@ -143,6 +153,8 @@ impl HasLayout for FleetPage {
 #[template(path = "agents_items.html")]
 pub struct FleetItems {
     pub csrf_token: String,
+    /// The reader's time zone (the fragment has no layout of its own).
+    pub zone: Zone,
     pub agents: Vec<AgentRow>,
     pub stopped: Option<Stamp>,
     pub searching: bool,
@@ -152,7 +164,12 @@ pub struct FleetItems {
     pub range: String,
 }
 
-fn load(state: &State, signed: &SignedIn, wanted: &Wanted) -> Result<(FleetItems, i64), PageError> {
+fn load(
+    state: &State,
+    signed: &SignedIn,
+    wanted: &Wanted,
+    zone: Zone,
+) -> Result<(FleetItems, i64), PageError> {
     let conn = state.read()?;
     let (now, fleet) = (state.now(), fleet_of(signed));
     let filter = agents::Filter {
@@ -168,6 +185,7 @@ fn load(state: &State, signed: &SignedIn, wanted: &Wanted) -> Result<(FleetItems
     let shown_to = offset + rows.len() as i64;
     let items = FleetItems {
         csrf_token: signed.csrf_token(),
+        zone,
         stopped: page.stopped_at.map(stamp),
         searching: !wanted.q.is_empty(),
         prev: (wanted.page > 1).then(|| wanted.url("/agents", wanted.page - 1)),
@@ -192,11 +210,12 @@ pub async fn index(
 ) -> Result<HttpResponse, PageError> {
     let signed = session.0;
     let wanted = Wanted::read(&req);
-    let (items, total) = load(&state, &signed, &wanted)?;
+    let layout = Layout::new(&req, &signed, "agents");
+    let (items, total) = load(&state, &signed, &wanted, layout.zone.clone())?;
     let ws = signed.user().workspace_id;
     let pause_on_expiry = agents::expiry::enabled(&*state.read()?, ws)?;
     let fleet = FleetPage {
-        layout: Layout::new(&req, &signed, "agents"),
+        layout,
         wanted,
         items_html: items.render()?,
         total,
@@ -212,7 +231,8 @@ pub async fn items(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let signed = session.0;
-    let (items, _) = load(&state, &signed, &Wanted::read(&req))?;
+    let zone = reader_zone(&req, &signed);
+    let (items, _) = load(&state, &signed, &Wanted::read(&req), zone)?;
     let mode = fleet_of(&signed).mode();
     let mut res = super::layout::html(&items)?;
     res.headers_mut().insert(

@@ -1,4 +1,5 @@
-//! `/audit`: the workspace's audit log, newest first, filtered by event, actor and UTC dates
+//! `/audit`: the workspace's audit log, newest first, filtered by event, actor and dates (days
+//! in the reader's zone)
 //! (the exports of the same rows are in [`audit_export`]). Filters come from the query string,
 //! so a filtered view is a link that can be shared or bookmarked.
 
@@ -8,9 +9,11 @@ use askama::Template;
 use serde::Serialize;
 
 use super::audit_export;
-use super::format::{capitalise, day_start, stamp, Stamp};
+use super::audit_links::{actor_href, subject_href};
+use super::format::{capitalise, stamp, Stamp};
 use super::layout::{clear_flash, html_status, Layout};
 use super::session::ManagerSession;
+use super::zone::Zone;
 use crate::domain::audit::{self, ActorNames, AuditRow, Filter};
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult, PageError};
@@ -76,8 +79,9 @@ impl FilterForm {
 }
 
 /// Turns the typed filter into a domain filter. An email actor must be a user of this
-/// workspace (`names` holds only those), so the filter cannot probe other workspaces.
-pub(super) fn to_filter(names: &ActorNames, f: &FilterForm) -> AppResult<Filter> {
+/// workspace (`names` holds only those), so the filter cannot probe other workspaces. Dates are
+/// days in the reader's zone, so the page and its exports select the same rows.
+pub(super) fn to_filter(names: &ActorNames, f: &FilterForm, zone: &Zone) -> AppResult<Filter> {
     let mut filter = Filter {
         event: (!f.event.is_empty()).then(|| f.event.clone()),
         ..Filter::default()
@@ -105,8 +109,8 @@ pub(super) fn to_filter(names: &ActorNames, f: &FilterForm) -> AppResult<Filter>
         };
         (filter.actor_type, filter.actor_id) = (Some(kind), id);
     }
-    filter.from = parse_day(&f.from, "from")?;
-    filter.until = parse_day(&f.to, "to")?.map(|start| start + 86_400_000);
+    filter.from = parse_day(&f.from, "from", |d| zone.day_start(d))?;
+    filter.until = parse_day(&f.to, "to", |d| zone.day_end(d))?;
     if let (Some(from), Some(until)) = (filter.from, filter.until) {
         if from >= until {
             return Err(AppError::invalid(
@@ -118,12 +122,16 @@ pub(super) fn to_filter(names: &ActorNames, f: &FilterForm) -> AppResult<Filter>
     Ok(filter)
 }
 
-/// Midnight UTC at the start of a `YYYY-MM-DD` day.
-fn parse_day(text: &str, field: &str) -> AppResult<Option<Millis>> {
+/// A `YYYY-MM-DD` day's bound (`at`: its start, or the end for an inclusive `to`).
+fn parse_day(
+    text: &str,
+    field: &str,
+    at: impl Fn(&str) -> Option<Millis>,
+) -> AppResult<Option<Millis>> {
     if text.is_empty() {
         return Ok(None);
     }
-    day_start(text).map(Some).ok_or_else(|| {
+    at(text).map(Some).ok_or_else(|| {
         AppError::invalid(
             field,
             format!("the “{field}” date must look like 2026-11-15"),
@@ -134,8 +142,12 @@ fn parse_day(text: &str, field: &str) -> AppResult<Option<Millis>> {
 pub struct Line {
     pub at: Stamp,
     pub actor: String,
+    /// The acting user's or key's row on its page.
+    pub actor_href: Option<String>,
     pub event: String,
     pub subject: String,
+    /// The subject's own page, when it has one (see [`subject_href`]).
+    pub subject_href: Option<String>,
     /// The details object as `key: value` pairs, for people (the exports keep the JSON).
     pub details: Vec<(String, String)>,
     /// Details that are not a JSON object, shown as they are.
@@ -189,7 +201,7 @@ pub async fn page(
         export_query: form.query(None),
         form,
     };
-    let status = match to_filter(&names, &p.form) {
+    let status = match to_filter(&names, &p.form, &p.layout.zone) {
         Err(AppError::Invalid { field, detail }) => {
             p.error = Some(capitalise(&detail));
             p.error_field = field;
@@ -230,8 +242,10 @@ fn line(names: &ActorNames, r: &AuditRow) -> Line {
     Line {
         at: stamp(r.at),
         actor: names.label(&r.actor_type, r.actor_id),
+        actor_href: actor_href(&r.actor_type, r.actor_id),
         event: r.event.clone(),
         subject: r.subject.clone().unwrap_or_default(),
+        subject_href: r.subject.as_deref().and_then(|s| subject_href(&r.event, s)),
         details_text: if details.is_empty() {
             raw
         } else {
@@ -282,14 +296,21 @@ mod tests {
     }
 
     #[test]
-    fn days_are_utc_midnight_and_bad_dates_are_named() {
+    fn days_are_midnight_in_the_readers_zone_and_bad_dates_are_named() {
+        let utc = Zone::utc();
+        let start = |d: &str| utc.day_start(d);
         assert_eq!(
-            parse_day("2026-11-15", "from").unwrap(),
+            parse_day("2026-11-15", "from", start).unwrap(),
             Some(1_794_700_800_000)
         );
-        assert_eq!(parse_day("", "from").unwrap(), None);
+        let paris = Zone::named("Europe/Paris").unwrap();
+        assert_eq!(
+            parse_day("2026-11-15", "from", |d| paris.day_start(d)).unwrap(),
+            Some(1_794_700_800_000 - 3_600_000)
+        );
+        assert_eq!(parse_day("", "from", start).unwrap(), None);
         assert!(
-            matches!(parse_day("15/11/2026", "to"), Err(AppError::Invalid { field, .. }) if field == "to")
+            matches!(parse_day("15/11/2026", "to", start), Err(AppError::Invalid { field, .. }) if field == "to")
         );
     }
 }

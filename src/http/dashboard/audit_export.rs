@@ -71,12 +71,13 @@ async fn export(
     format: Format,
 ) -> Result<HttpResponse, PageError> {
     let ws = session.0.user().workspace_id;
+    let zone = super::layout::reader_zone(&req, &session.0);
     let form = FilterForm::read(&Query::parse(req.query_string())?)?;
     let names = state
         .services()
         .read_blocking(move |conn| Ok::<_, AppError>(ActorNames::load(conn, ws)?))
         .await?;
-    let filter = to_filter(&names, &form)?;
+    let filter = to_filter(&names, &form, &zone)?;
     let (tx, rx) = mpsc::channel(2);
     let pool = state.pool.clone();
     tokio::task::spawn_blocking(move || produce(&pool, ws, &filter, &names, format, &tx));

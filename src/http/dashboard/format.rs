@@ -21,11 +21,10 @@ pub fn stamp(ms: Millis) -> Stamp {
     Stamp { iso, text }
 }
 
-/// `2026-11-22` as the first millisecond of that UTC day.
-pub fn day_start(s: &str) -> Option<Millis> {
-    let date =
-        time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
-    Some(date.midnight().assume_utc().unix_timestamp() * 1000)
+/// A stored status or event name as words: `changes_requested` → `changes requested`,
+/// `pause.created` → `pause created`.
+pub fn words(name: &str) -> String {
+    name.replace(['_', '.'], " ")
 }
 
 /// The two largest units (`3m 20s`, `2d 4h`); a negative span reads as `0s`.
@@ -153,11 +152,5 @@ mod tests {
         assert_eq!(sentence("done!"), "Done!");
         assert_eq!(sentence(""), "");
         assert_eq!(capitalise("ünder"), "Ünder");
-    }
-
-    #[test]
-    fn a_day_starts_at_utc_midnight() {
-        assert_eq!(day_start("1970-01-02"), Some(86_400_000));
-        assert_eq!(day_start("2026-13-01"), None);
     }
 }

@@ -4,9 +4,10 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::format::{day_start, key_labels, requested_by, shown, Shown};
+use super::format::{key_labels, requested_by, shown, Shown};
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
+use super::zone::Zone;
 use crate::domain::history::{self, Filter};
 use crate::domain::pauses::Status;
 use crate::domain::{api_keys, rfc3339};
@@ -68,7 +69,8 @@ impl HasLayout for HistoryPage {
 }
 
 /// Reads the filter; a bad value is reported and ignored rather than failing the page.
-fn read_filter(q: &Query, form: &mut Form, errors: &mut Vec<String>) -> Filter {
+/// Dates are days in the reader's zone (the one the page names), the `to` day included.
+fn read_filter(q: &Query, zone: &Zone, form: &mut Form, errors: &mut Vec<String>) -> Filter {
     let text = |name: &str| q.get(name).ok().flatten().unwrap_or("").trim().to_string();
     *form = Form {
         status: text("status"),
@@ -111,9 +113,13 @@ fn read_filter(q: &Query, form: &mut Form, errors: &mut Vec<String>) -> Filter {
         if value.is_empty() {
             continue;
         }
-        match day_start(value) {
-            // "to" is inclusive of that whole day.
-            Some(ms) => *slot = Some(if end { ms + 86_400_000 } else { ms }),
+        // "to" is inclusive of that whole day (23 to 25 hours long where clocks change).
+        let ms = match end {
+            true => zone.day_end(value),
+            false => zone.day_start(value),
+        };
+        match ms {
+            Some(ms) => *slot = Some(ms),
             None => errors.push(format!("“{value}” is not a date like 2026-11-22; ignored.")),
         }
     }
@@ -151,7 +157,8 @@ pub async fn show(
     let q = Query::parse(req.query_string())
         .unwrap_or_else(|_| Query::parse("").expect("empty query parses"));
     let (mut form, mut errors) = (Form::default(), Vec::new());
-    let mut filter = read_filter(&q, &mut form, &mut errors);
+    let layout = Layout::new(&req, &signed, "history");
+    let mut filter = read_filter(&q, &layout.zone, &mut form, &mut errors);
     let test = signed.session.test_mode;
     filter.test = Some(test);
     let page_no = q.int("page", 1, 1_000_000, 1).unwrap_or(1);
@@ -194,7 +201,7 @@ pub async fn show(
         .collect();
     let pages = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
     let view = HistoryPage {
-        layout: Layout::new(&req, &signed, "history"),
+        layout,
         prev_url: (page_no > 1).then(|| page_url(&form, page_no - 1)),
         next_url: (page_no < pages).then(|| page_url(&form, page_no + 1)),
         form,

@@ -7,6 +7,8 @@ use base64::Engine;
 use serde::de::DeserializeOwned;
 
 use super::session::SignedIn;
+use super::zone::{Zone, TZ_COOKIE};
+use crate::domain::display::Theme;
 use crate::domain::secrets::ct_eq;
 use crate::error::{AppError, PageError};
 use crate::http::cookies::{cookie_name, removal_cookie};
@@ -37,6 +39,9 @@ pub struct Layout {
     pub here: String,
     /// The zone this reader's times are shown in.
     pub zone: super::zone::Zone,
+    /// `light` or `dark` when the user chose one (rendered as `<html data-theme>`); `None`
+    /// follows the browser's `prefers-color-scheme`.
+    pub theme: Option<&'static str>,
 }
 
 impl Layout {
@@ -51,7 +56,11 @@ impl Layout {
             flash: take_flash(req, signed),
             test_mode: signed.session.test_mode,
             here: here(req, active),
-            zone: super::zone::Zone::utc(),
+            zone: reader_zone(req, signed),
+            theme: match user.display.theme {
+                Theme::System => None,
+                t => Some(t.as_str()),
+            },
         }
     }
 
@@ -62,6 +71,15 @@ impl Layout {
     pub fn js(&self) -> String {
         asset("app.js")
     }
+}
+
+/// The account's time zone, else the one the browser reported in the `tz` cookie, else UTC.
+pub fn reader_zone(req: &HttpRequest, signed: &SignedIn) -> Zone {
+    let cookie = req.cookie(TZ_COOKIE);
+    Zone::pick(
+        signed.session.user.display.time_zone.as_deref(),
+        cookie.as_ref().map(|c| c.value()),
+    )
 }
 
 /// Where the Test data switch returns to: this page, or for a page that answers a form (a POST

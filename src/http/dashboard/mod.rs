@@ -7,9 +7,12 @@ pub mod agents_page;
 pub mod answer_form;
 pub mod audit;
 pub mod audit_export;
+pub mod audit_links;
+pub mod batch;
 pub mod format;
 pub mod forms;
 pub mod history;
+pub mod inbox;
 pub mod json_view;
 pub mod keys;
 pub mod layout;
@@ -21,8 +24,11 @@ pub mod pages;
 pub mod password_reset;
 pub mod pause_extras;
 pub mod pause_page;
+pub mod pause_pane;
 pub mod plan_view;
 pub mod queue;
+pub mod queue_filter;
+pub mod queue_row;
 pub mod session;
 pub mod settings;
 pub mod setup;
@@ -51,6 +57,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .configure(setup::routes)
     .configure(queue::routes)
+    .configure(batch::routes)
     .configure(history::routes)
     .configure(agents_page::routes)
     .configure(pause_page::routes)

@@ -9,16 +9,72 @@ use super::format::{capitalise, shown, Shown};
 use super::json_view;
 use crate::domain::approval_extras;
 use crate::domain::pauses::Pause;
-use crate::domain::{rfc3339, Millis};
-use crate::http::api::decide_extras::EDIT_PREFIX;
+use crate::domain::{rfc3339, text, Millis};
+use crate::http::api::decide_extras::EditKind;
 
-/// One editable key of the context, as a form field prefilled with its JSON.
+/// One editable key of the context, as a form field of its value's type (see [`EditKind`]):
+/// a string is plain text, a number a number input, a boolean a yes/no select, anything else
+/// JSON text.
 pub struct EditField {
-    /// The field's `name` (`edit.<key>`); askama escapes it in the attribute.
+    /// The field's `name` (`edit_text.<key>`, ...); askama escapes it in the attribute.
     pub name: String,
     pub label: Shown,
+    /// `line` (a short string), `text` (a long or multi-line one), `number`, `boolean`, `json`.
+    pub input: &'static str,
+    /// The current value as the field shows it: the string itself, the number, `true` or
+    /// `false`, or pretty JSON.
     pub value: String,
     pub rows: usize,
+}
+
+/// A string up to this long, on one line, gets a one-line input; a longer one a text area.
+const LINE_CHARS: usize = 80;
+
+/// Whether a text field shows and sends back `s` exactly: no bidi control (it would reorder
+/// what the approver reads), no control character but tab and newline (a browser sends a
+/// carriage return as part of its CRLF line breaks, and a NUL not at all).
+fn plain(s: &str) -> bool {
+    !s.chars()
+        .any(|c| text::is_bidi_control(c) || (c.is_control() && c != '\n' && c != '\t'))
+}
+
+/// Pretty JSON with each bidi control written as its `\uXXXX` escape: the same JSON, and the
+/// approver sees the control instead of text it reordered.
+fn json_text(v: &Value) -> String {
+    let pretty = serde_json::to_string_pretty(v).unwrap_or_default();
+    if !pretty.chars().any(text::is_bidi_control) {
+        return pretty;
+    }
+    pretty
+        .chars()
+        .map(|c| match text::is_bidi_control(c) {
+            true => format!("\\u{:04x}", c as u32),
+            false => c.to_string(),
+        })
+        .collect()
+}
+
+impl EditField {
+    fn of(key: &str, current: &Value) -> EditField {
+        let (kind, input, value) = match current {
+            Value::String(s) if !plain(s) => (EditKind::Json, "json", json_text(current)),
+            Value::String(s) if s.contains('\n') || s.chars().count() > LINE_CHARS => {
+                (EditKind::Text, "text", s.clone())
+            }
+            Value::String(s) => (EditKind::Text, "line", s.clone()),
+            Value::Number(n) => (EditKind::Number, "number", n.to_string()),
+            Value::Bool(b) => (EditKind::Boolean, "boolean", b.to_string()),
+            other => (EditKind::for_value(other), "json", json_text(other)),
+        };
+        let lines = value.lines().count() + value.chars().count() / LINE_CHARS;
+        EditField {
+            name: kind.name(key),
+            label: shown(key),
+            input,
+            rows: lines.clamp(3, 12),
+            value,
+        }
+    }
 }
 
 pub struct OutcomeLine {
@@ -66,16 +122,7 @@ impl PauseExtras {
             .unwrap_or_default();
         let edit_fields = approval_extras::editable(p)
             .into_iter()
-            .map(|key| {
-                let current = context.get(&key).cloned().unwrap_or(Value::Null);
-                let value = serde_json::to_string_pretty(&current).unwrap_or_default();
-                EditField {
-                    name: format!("{EDIT_PREFIX}{key}"),
-                    label: shown(&key),
-                    rows: value.lines().count().clamp(3, 12),
-                    value,
-                }
-            })
+            .map(|key| EditField::of(&key, context.get(&key).unwrap_or(&Value::Null)))
             .collect();
         let reject_options = approval_extras::reject_options(p)
             .into_iter()

@@ -7,6 +7,7 @@ use similar::{ChangeTag, TextDiff};
 use crate::domain::pauses::Pause;
 use crate::domain::{plans, text, Millis};
 use crate::error::AppResult;
+use crate::http::dashboard::format::{shown, Shown};
 use crate::markdown;
 
 pub struct PlanView {
@@ -18,6 +19,8 @@ pub struct PlanView {
     pub number: usize,
     /// Lines against the previous version, when there is one.
     pub diff: Option<Vec<DiffLine>>,
+    /// The feedback the previous version got when it was sent back, shown above the diff.
+    pub feedback: Option<Shown>,
 }
 
 pub struct Version {
@@ -50,6 +53,10 @@ impl PlanView {
             .checked_sub(1)
             .and_then(|i| plans::text(&chain[i]))
             .map(|before| diff_lines(&text::mark_bidi(&before), &text::mark_bidi(&plan)));
+        let feedback = position
+            .checked_sub(1)
+            .and_then(|i| chain[i].reason.as_deref())
+            .map(shown);
         let versions = chain
             .iter()
             .enumerate()
@@ -65,6 +72,7 @@ impl PlanView {
             versions,
             number: position + 1,
             diff,
+            feedback,
         }))
     }
 }

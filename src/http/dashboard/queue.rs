@@ -1,23 +1,26 @@
-//! The approvers' queue: pending pauses, oldest first. The page polls `/queue/items` for a
-//! fresh server-rendered list, so new pauses appear without a reload (and without JS, a reload
-//! shows them too). Both list the session's mode only (live or test pauses, the "Test data"
-//! switch); the list says which in `X-Mode`, so a page left open in the other mode reloads.
+//! The approvers' inbox: pending pauses, oldest first, as a dense list on the left and one pause
+//! in full on the right (two panes from 1024 px; below, the list or the pause). The list polls
+//! `/queue/items` for a fresh server-rendered copy, so new pauses appear without a reload (and
+//! without JS, a reload shows them too). Both list the session's mode only (live or test
+//! pauses, the "Test data" switch); the list says which in `X-Mode`, so a page left open in the
+//! other mode reloads. `?kind=` and `?agent=` filter both.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::format::{human_duration, key_labels, requested_by, shown, Shown};
-use super::json_view;
+use super::format::{key_labels, shown, Shown};
+use super::inbox;
 use super::layout::{page, HasLayout, Layout};
-use super::session::PageSession;
-use crate::domain::ids::WorkspaceId;
-use crate::domain::pauses::{self, Status};
-use crate::domain::{plans, rfc3339, Millis};
+use super::queue_filter::QueueQuery;
+use super::queue_row::item;
+pub use super::queue_row::QueueItem;
+use super::session::{PageSession, SignedIn};
+use crate::domain::queue;
 use crate::error::PageError;
 use crate::http::State;
 
 /// The queue shows at most this many; the count in the heading is the full total.
-const QUEUE_LIMIT: i64 = 200;
+pub const QUEUE_LIMIT: i64 = 200;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     for (path, route) in [
@@ -30,24 +33,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .default_service(crate::http::only("GET")),
         );
     }
-}
-
-pub struct QueueItem {
-    pub watch_id: String,
-    pub action: Shown,
-    pub requested_by: Shown,
-    pub context_preview: String,
-    pub created_at: String,
-    pub age: String,
-    pub expires_at: String,
-    pub expires_at_ms: Millis,
-    pub expires_in: String,
-    /// `approval`, `question` or `plan`: a question is answered on its page, not from the queue.
-    pub kind: &'static str,
-    /// A plan: its first characters as text, and plan buttons (feedback required to send back).
-    pub plan_preview: Option<Shown>,
-    /// The agent that asked, when the pause names one (a link to its page).
-    pub agent: Option<String>,
+    cfg.configure(inbox::routes);
 }
 
 #[derive(Template)]
@@ -57,6 +43,25 @@ pub struct QueuePage {
     pub csrf_token: String,
     pub items: Vec<QueueItem>,
     pub total: i64,
+    /// `/queue/items` with the filters (and the selection).
+    pub live: String,
+    /// The filter form's current values, and the agents that have a pending pause.
+    pub kind: &'static str,
+    pub agent: String,
+    /// `(value, label)`: the name as sent back, and as shown.
+    pub agents: Vec<(String, Shown)>,
+    /// The agent filter's value is one of `agents` (else it is added as an option).
+    pub agent_listed: bool,
+    /// The filters as a query string, for the script's fetches.
+    pub filters: String,
+    /// What in the address was ignored.
+    pub notes: Vec<String>,
+    /// A pause is named in the address: on a narrow screen the pane is shown, not the list.
+    pub has_pause: bool,
+    /// Rendered by `inbox_pane.html`, which escapes every agent string.
+    pub pane_html: String,
+    /// The list is filtered (its empty state says so, and "Show all" appears).
+    pub filtered: bool,
 }
 
 impl HasLayout for QueuePage {
@@ -68,53 +73,27 @@ impl HasLayout for QueuePage {
 #[derive(Template)]
 #[template(path = "queue_items.html")]
 pub struct QueueItems {
-    pub csrf_token: String,
     pub items: Vec<QueueItem>,
-}
-
-/// The first `chars` characters of `text` on one line, with an ellipsis when cut.
-fn preview(text: &str, chars: usize) -> String {
-    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(chars) {
-        Some((i, _)) => format!("{}…", &line[..i]),
-        None => line,
-    }
+    /// Whether the list is filtered (its empty state says so).
+    pub filtered: bool,
 }
 
 fn load(
     state: &State,
-    workspace_id: WorkspaceId,
-    test: bool,
+    signed: &SignedIn,
+    q: &QueueQuery,
+    selected: Option<&str>,
 ) -> Result<(Vec<QueueItem>, i64), PageError> {
     let conn = state.read()?;
     let now = state.now();
-    let page = pauses::list(
-        &conn,
-        pauses::Scope::mode(workspace_id, test),
-        Some(Status::Pending),
-        QUEUE_LIMIT,
-        0,
-        now,
-        true,
-    )?;
-    let keys = key_labels(&conn, workspace_id)?;
+    let ws = signed.user().workspace_id;
+    let test = signed.session.test_mode;
+    let page = queue::pending(&conn, ws, test, &q.filter, QUEUE_LIMIT, now)?;
+    let keys = key_labels(&conn, ws)?;
     let items = page
         .items
         .iter()
-        .map(|p| QueueItem {
-            watch_id: p.watch_id.to_string(),
-            action: shown(&p.action),
-            requested_by: requested_by(p, &keys),
-            context_preview: json_view::preview(p.context.as_deref(), 140),
-            created_at: rfc3339(p.created_at),
-            age: human_duration(now - p.created_at),
-            expires_at: rfc3339(p.expires_at),
-            expires_at_ms: p.expires_at,
-            expires_in: human_duration(p.expires_at - now),
-            kind: p.kind.as_str(),
-            plan_preview: plans::text(p).map(|t| shown(&preview(&t, 140))),
-            agent: p.agent.clone(),
-        })
+        .map(|p| item(p, &keys, q, selected, now))
         .collect();
     Ok((items, page.total))
 }
@@ -125,8 +104,31 @@ pub async fn index(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let signed = session.0;
-    let (items, total) = load(&state, signed.user().workspace_id, signed.session.test_mode)?;
+    let q = QueueQuery::parse(req.query_string());
+    if let (None, Some(after)) = (&q.pause, &q.after) {
+        return Err(inbox::after(&state, &signed, &q, after));
+    }
+    let (mut items, total) = load(&state, &signed, &q, q.pause.as_deref())?;
+    // Without a choice, the pane shows the first pending pause, marked in the list.
+    if q.pause.is_none() {
+        if let Some(first) = items.first_mut() {
+            first.selected = true;
+        }
+    }
+    let selected = q
+        .pause
+        .clone()
+        .or_else(|| items.first().map(|i| i.watch_id.clone()));
     let layout = Layout::new(&req, &signed, "queue");
+    let zone = layout.zone.clone();
+    let chose = q.pause.is_some();
+    let (_, pane_html) = inbox::pane(&state, &signed, &q, zone, selected.as_deref(), chose)?;
+    let agents = {
+        let conn = state.read()?;
+        let (ws, test) = (signed.user().workspace_id, signed.session.test_mode);
+        queue::pending_agents(&conn, ws, test, state.now())?
+    };
+    let filters = q.filter_query();
     page(
         &state,
         &QueuePage {
@@ -134,18 +136,51 @@ pub async fn index(
             layout,
             items,
             total,
+            live: live_url(&filters, selected.as_deref()),
+            kind: q.filter.kind.map_or("", |k| k.as_str()),
+            agent: q.filter.agent.clone().unwrap_or_default(),
+            agent_listed: q.filter.agent.as_ref().is_some_and(|a| agents.contains(a)),
+            agents: agents.iter().map(|a| (a.clone(), shown(a))).collect(),
+            notes: q.notes.clone(),
+            has_pause: q.pause.is_some(),
+            pane_html,
+            filtered: !filters.is_empty(),
+            filters,
         },
     )
 }
 
-/// The list alone, with the pending count in `X-Pending-Count` for the tab title.
-pub async fn items(state: State, session: PageSession) -> Result<HttpResponse, PageError> {
+fn live_url(filters: &str, selected: Option<&str>) -> String {
+    let mut url = "/queue/items".to_string();
+    if !filters.is_empty() {
+        url = format!("{url}?{filters}");
+    }
+    if let Some(id) = selected {
+        let sep = if filters.is_empty() { '?' } else { '&' };
+        url = format!("{url}{sep}pause={}", web_safe(id));
+    }
+    url
+}
+
+/// A watchId from the address, as it may appear in one.
+fn web_safe(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
+}
+
+/// The list alone (filtered like the page, `?pause=` marking the selected row), with the
+/// pending count in `X-Pending-Count` for the tab title.
+pub async fn items(
+    state: State,
+    session: PageSession,
+    req: HttpRequest,
+) -> Result<HttpResponse, PageError> {
     let signed = session.0;
     let test = signed.session.test_mode;
-    let (items, total) = load(&state, signed.user().workspace_id, test)?;
+    let q = QueueQuery::parse(req.query_string());
+    let (items, total) = load(&state, &signed, &q, q.pause.as_deref())?;
     let body = QueueItems {
-        csrf_token: signed.csrf_token(),
         items,
+        filtered: !q.filter_query().is_empty(),
     }
     .render()?;
     Ok(HttpResponse::Ok()

@@ -50,7 +50,6 @@ struct Row {
     role: &'static str,
     status: &'static str,
     created_at: String,
-    created_day: String,
     /// Whether the viewer may change this user, and to which roles (role, selected).
     manageable: bool,
     roles: Vec<(&'static str, bool)>,
@@ -98,7 +97,6 @@ fn row(viewer: &User, listed: users::Listed) -> Row {
             .map(|r| (r, r == u.role.as_str()))
             .collect(),
         status,
-        created_day: created_at.chars().take(10).collect(),
         created_at,
         manageable,
         is_self: u.id == viewer.id,
