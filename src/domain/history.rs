@@ -24,6 +24,8 @@ pub struct Filter {
     pub approved_not_executed: bool,
     /// Only test pauses (true) or only live ones (false): the dashboard's mode.
     pub test: Option<bool>,
+    /// Only pauses decided by a person, a key, or a policy (History's "Decided by").
+    pub decided_by: Option<DeciderKind>,
 }
 
 /// `%` and `_` in the user's text match themselves, not wildcards.
@@ -71,7 +73,8 @@ fn conditions(workspace_id: WorkspaceId, f: &Filter, now: Millis) -> (String, Ve
         sql.push("p.is_test = ?".into());
         args.push(Sql::Integer(test.into()));
     }
-    (sql.join(" AND "), args)
+    let decided_by = f.decided_by.map_or("", DeciderKind::condition);
+    (format!("{}{decided_by}", sql.join(" AND ")), args)
 }
 
 /// Newest first.
@@ -263,6 +266,54 @@ pub fn list_decided_by(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_decided_by_filter_keeps_only_that_kind_of_decider() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'pro', 0);
+             INSERT INTO users (id, workspace_id, email, role, password_hash, created_at)
+                 VALUES (1, 1, 'a@example.com', 'owner', 'x', 0);
+             INSERT INTO api_keys (id, workspace_id, prefix, key_hash, created_at)
+                 VALUES (1, 1, 'hitl_live_a', x'01', 0);
+             INSERT INTO pauses (watch_id, workspace_id, status, action, created_at, expires_at,
+                                 decided_by, decided_by_key, decided_by_policy) VALUES
+                 (randomblob(16), 1, 'approved', 'a', 0, 9, 1, NULL, NULL),
+                 (randomblob(16), 1, 'approved', 'b', 0, 9, NULL, 1, NULL),
+                 (randomblob(16), 1, 'rejected', 'c', 0, 9, NULL, NULL, 'no-drops'),
+                 (randomblob(16), 1, 'approved', 'd', 0, 9, NULL, NULL, 'autonomy:full_auto'),
+                 (randomblob(16), 1, 'pending', 'e', 0, 9, NULL, NULL, NULL);",
+        )
+        .unwrap();
+        let total = |d| {
+            let f = Filter {
+                decided_by: Some(d),
+                ..Filter::default()
+            };
+            search(&conn, WorkspaceId(1), &f, 10, 0, 1).unwrap().total
+        };
+        assert_eq!(
+            [
+                total(DeciderKind::User),
+                total(DeciderKind::Key),
+                total(DeciderKind::Policy)
+            ],
+            [1, 1, 2]
+        );
+        let scope = Scope::people(WorkspaceId(1));
+        let page = list_decided_by(
+            &conn,
+            scope,
+            (None, Some(DeciderKind::Policy)),
+            (10, 0),
+            1,
+            false,
+        )
+        .unwrap();
+        let actions: Vec<&str> = page.items.iter().map(|p| p.action.as_str()).collect();
+        assert_eq!((page.total, actions), (2, vec!["d", "c"]));
+    }
 
     #[test]
     fn like_wildcards_in_the_search_text_are_literal() {

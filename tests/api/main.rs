@@ -88,6 +88,7 @@ mod policy;
 mod policy_cli;
 mod policy_remember;
 mod policy_rules;
+mod policy_writes;
 mod process;
 mod question_answer;
 mod question_create;
