@@ -15,11 +15,13 @@ use super::sql_enum::sql_enum;
 use super::Millis;
 use crate::domain::ids::ApiKeyId;
 
+mod cache;
 mod evaluate;
 mod glob;
 pub mod load;
 pub mod remember;
 pub mod rules;
+mod rules_write;
 pub mod settings;
 pub mod spec;
 pub mod transfer;

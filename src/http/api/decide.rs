@@ -13,7 +13,6 @@ use crate::app;
 use crate::domain::pauses::{self, Transition};
 use crate::domain::policy::remember::Remember;
 use crate::domain::respond::{RespondError, Response, Via, MAX_REASON_CHARS};
-use crate::domain::scopes::KeyScope;
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
 use crate::http::flash::{is_local_path, redirect_with};
@@ -208,7 +207,7 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
         }
     };
     if remember.is_some() {
-        may_remember(decider, approved)?;
+        decider.may_remember(approved)?;
     }
     Ok(Input {
         approved,
@@ -217,21 +216,6 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
         html_next,
         remember,
     })
-}
-
-/// Remembering is for approvals, by a signed-in person or a key with `decide` and `admin` (it
-/// writes a rule: workspace configuration).
-fn may_remember(decider: &Decider, approved: bool) -> AppResult<()> {
-    if let Some(key) = decider.key() {
-        super::auth::require(key, KeyScope::Admin, "remember a decision as a rule")?;
-    }
-    match approved {
-        true => Ok(()),
-        false => Err(AppError::invalid(
-            "remember",
-            "only an approval can be remembered (`approved: true`)",
-        )),
-    }
 }
 
 fn parse_bool(v: &str) -> AppResult<bool> {

@@ -75,6 +75,21 @@ impl Decider {
         }
     }
 
+    /// Remembering a decision writes a rule (workspace configuration): only with an approval,
+    /// by a signed-in person or a key with `decide` and `admin`.
+    pub fn may_remember(&self, approved: bool) -> AppResult<()> {
+        if let Some(key) = self.key() {
+            super::auth::require(key, KeyScope::Admin, "remember a decision as a rule")?;
+        }
+        match approved {
+            true => Ok(()),
+            false => Err(AppError::invalid(
+                "remember",
+                "only an approval can be remembered (`approved: true`)",
+            )),
+        }
+    }
+
     /// The session, for answers that go back to a page (a redirect with a message).
     pub fn session(&self) -> Option<&SignedIn> {
         match self {

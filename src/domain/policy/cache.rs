@@ -1,0 +1,52 @@
+//! The compiled rules of each workspace and mode, kept in memory: reading and compiling 100
+//! rules on every create cost far more than evaluating them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{params, Connection};
+
+use super::rules::{self, RuleSet};
+use super::Rule;
+use crate::domain::ids::WorkspaceId;
+use crate::error::AppResult;
+
+/// Compiled rule sets by workspace, mode and stamp (see [`load_cached`]).
+type Cache = HashMap<(WorkspaceId, bool, i64), Arc<Vec<Rule>>>;
+static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
+/// Rule sets kept at most; the cache is emptied past it rather than grown without bound.
+const CACHED_SETS: usize = 1000;
+
+/// As [`rules::load_enabled`], from memory while the workspace's `rules_stamp` is the one they were
+/// read under: every change to its rules replaces the stamp with a random number, so a stale
+/// set (or another database's set with the same ids) is never used, and a create with 100
+/// rules reads one integer instead of parsing and compiling every rule.
+pub fn load_cached(conn: &Connection, set: RuleSet) -> AppResult<Arc<Vec<Rule>>> {
+    let stamp: i64 = conn
+        .prepare_cached("SELECT rules_stamp FROM workspaces WHERE id = ?1")?
+        .query_row([set.workspace_id], |r| r.get(0))?;
+    let key = (set.workspace_id, set.test, stamp);
+    let lock = || CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(found) = lock().as_ref().and_then(|c| c.get(&key).cloned()) {
+        return Ok(found);
+    }
+    let rules = Arc::new(rules::load_enabled(conn, set)?);
+    // Stamp 0: the workspace's rules never changed (there are none); nothing worth keeping.
+    if stamp != 0 {
+        let mut guard = lock();
+        let cache = guard.get_or_insert_with(HashMap::new);
+        if cache.len() >= CACHED_SETS {
+            cache.clear();
+        }
+        cache.insert(key, rules.clone());
+    }
+    Ok(rules)
+}
+
+/// Marks the workspace's rules changed (see [`load_cached`]).
+pub(super) fn restamp(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<()> {
+    let stamp = rand::random::<i64>() | 1;
+    conn.prepare_cached("UPDATE workspaces SET rules_stamp = ?2 WHERE id = ?1")?
+        .execute(params![workspace_id, stamp])?;
+    Ok(())
+}
