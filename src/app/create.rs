@@ -55,7 +55,8 @@ pub async fn create(services: &Services, request: CreatePause) -> AppResult<Crea
             }
             let pauses::Created { pause, quota } =
                 pauses::create(ctx, now, server_timeout, pause)??;
-            let verdict = pause.policy.as_ref().map(|v| (v.result, v.source));
+            let verdict = (pause.policy.as_ref())
+                .map(|v| (v.result, v.source, v.shadow.as_ref().map(|s| s.result)));
             let view = pause.view(&base_url, now);
             let body = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
             if let Some(k) = &idempotency_key {
@@ -73,8 +74,11 @@ pub async fn create(services: &Services, request: CreatePause) -> AppResult<Crea
         })
         .await
         .map(|(created, verdict)| {
-            if let Some((result, source)) = verdict {
+            if let Some((result, source, shadow)) = verdict {
                 metrics.record_policy_decision(result.as_str(), source.as_str());
+                if let Some(would) = shadow {
+                    metrics.record_policy_shadow(would.as_str());
+                }
             }
             created
         })

@@ -77,6 +77,12 @@ pub struct PolicyLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ShadowLabels {
+    /// What the shadow policy would have decided: `wait`, `approved` or `rejected`.
+    pub result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ChannelLabels {
     /// `webhook`, `slack` or `email`.
     pub channel: &'static str,
@@ -90,6 +96,7 @@ pub struct Metrics {
     latency: Family<RouteLabels, Histogram>,
     delivery_failures: Family<ChannelLabels, Counter>,
     policy_decisions: Family<PolicyLabels, Counter>,
+    policy_shadow: Family<ShadowLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -127,12 +134,20 @@ impl Metrics {
              step said it",
             policy_decisions.clone(),
         );
+        let policy_shadow = Family::<ShadowLabels, Counter>::default();
+        registry.register(
+            "policy_shadow_verdicts",
+            "New pauses a shadow rule or the shadow autonomy level had a verdict on, by what it \
+             would have decided",
+            policy_shadow.clone(),
+        );
         Metrics {
             registry,
             requests,
             latency,
             delivery_failures,
             policy_decisions,
+            policy_shadow,
         }
     }
 
@@ -160,6 +175,12 @@ impl Metrics {
     pub fn record_policy_decision(&self, result: &'static str, source: &'static str) {
         self.policy_decisions
             .get_or_create(&PolicyLabels { result, source })
+            .inc();
+    }
+
+    pub fn record_policy_shadow(&self, result: &'static str) {
+        self.policy_shadow
+            .get_or_create(&ShadowLabels { result })
             .inc();
     }
 
