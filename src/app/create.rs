@@ -3,8 +3,10 @@
 
 use crate::domain::idempotency::{self, Lookup};
 use crate::domain::pauses::{self, NewPause};
+use crate::domain::policy::PolicyVerdict;
 use crate::domain::quotas::QuotaState;
 use crate::error::AppResult;
+use crate::metrics::Metrics;
 use crate::services::Services;
 
 /// What the agent asked for, already validated.
@@ -55,8 +57,7 @@ pub async fn create(services: &Services, request: CreatePause) -> AppResult<Crea
             }
             let pauses::Created { pause, quota } =
                 pauses::create(ctx, now, server_timeout, pause)??;
-            let verdict = (pause.policy.as_ref())
-                .map(|v| (v.result, v.source, v.shadow.as_ref().map(|s| s.result)));
+            let verdict = pause.policy.clone();
             let view = pause.view(&base_url, now);
             let body = serde_json::to_string(&view).map_err(anyhow::Error::from)?;
             if let Some(k) = &idempotency_key {
@@ -74,14 +75,20 @@ pub async fn create(services: &Services, request: CreatePause) -> AppResult<Crea
         })
         .await
         .map(|(created, verdict)| {
-            if let Some((result, source, shadow)) = verdict {
-                metrics.record_policy_decision(result.as_str(), source.as_str());
-                if let Some(would) = shadow {
-                    metrics.record_policy_shadow(would.as_str());
-                }
-            }
+            count(&metrics, verdict.as_ref());
             created
         })
+}
+
+/// Counts a new pause's verdict for `/metrics` (a replay was counted the first time).
+fn count(metrics: &Metrics, verdict: Option<&PolicyVerdict>) {
+    let Some(v) = verdict else {
+        return;
+    };
+    metrics.record_policy_decision(v.result.as_str(), v.source.as_str());
+    if let Some(shadow) = &v.shadow {
+        metrics.record_policy_shadow(shadow.result.as_str());
+    }
 }
 
 /// The `Location` of a replayed response: its `statusUrl`.

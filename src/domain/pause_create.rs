@@ -142,8 +142,29 @@ fn insert(
     ])?;
     let id = PauseId(conn.last_insert_rowid());
     super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
-    // Built from what was just inserted: re-reading the row cost the writer a query per create.
-    let pause = Pause {
+    let key = p.api_key_id;
+    let pause = inserted(p, id, watch_id, (now, expires_at), verdict);
+    let entry = Entry {
+        workspace_id: Some(pause.workspace_id),
+        actor: Actor::Key(key),
+        event: EventType::PauseCreated,
+        subject: Some(watch_id.to_string()),
+        details: None,
+    };
+    events::pause_event(ctx, now, &pause, entry)?;
+    Ok(pause)
+}
+
+/// The pause just inserted, built from what was inserted: re-reading the row cost the writer a
+/// query per create.
+fn inserted(
+    p: NewPause,
+    id: PauseId,
+    watch_id: Uuid,
+    (now, expires_at): (Millis, Millis),
+    verdict: PolicyVerdict,
+) -> Pause {
+    Pause {
         id,
         watch_id,
         workspace_id: p.workspace_id,
@@ -172,16 +193,7 @@ fn insert(
         risk: Some(p.risk),
         tool: p.tool,
         policy: Some(verdict),
-    };
-    let entry = Entry {
-        workspace_id: Some(p.workspace_id),
-        actor: Actor::Key(p.api_key_id),
-        event: EventType::PauseCreated,
-        subject: Some(watch_id.to_string()),
-        details: None,
-    };
-    events::pause_event(ctx, now, &pause, entry)?;
-    Ok(pause)
+    }
 }
 
 /// Records the policy's decision on the pause just inserted, as any response is recorded. A

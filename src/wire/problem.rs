@@ -40,7 +40,7 @@ problem_types! {
     AgentPinned => ("agent-pinned", "Agent pinned to another key", 403, "An owner or admin pinned this agent to one API key: only that key may report as the agent (heartbeat, control, pauses naming it) or control it by key. The agent's page in the dashboard shows the key and can unpin it."),
     TooManyPending => ("too-many-pending", "Too many pending pauses", 429, "The agent named in the request already has 1,000 pauses waiting for a decision. Wait for decisions, cancel some, or cancel the agent's run; there is no `Retry-After`: time alone frees no slot."),
     NotFound => ("not-found", "Not found", 404, "No such resource in your workspace."),
-    Conflict => ("conflict", "Conflict", 409, "The pause is no longer pending; `current` holds it as it now stands."),
+    Conflict => ("conflict", "Conflict", 409, "The request conflicts with what is stored: the pause is no longer pending (`current` holds it as it now stands), an agent or run was cancelled, or a name (a rule's) is already taken. `detail` says which."),
     PayloadTooLarge => ("payload-too-large", "Payload too large", 413, "Request bodies are limited to 256 KiB and `context` to 64 KiB."),
     UnsupportedMediaType => ("unsupported-media-type", "Unsupported media type", 415, "Send `Content-Type: application/json`."),
     QuotaExceeded => ("quota-exceeded", "Monthly pause quota exceeded", 429, "The workspace used this month's pauses on its plan. `Retry-After` says when the month turns (UTC)."),
