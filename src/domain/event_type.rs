@@ -50,6 +50,8 @@ sql_enum! {
         /// An owner or admin let only one API key report as the agent (or lifted it).
         AgentPinned => "agent.pinned",
         AgentUnpinned => "agent.unpinned",
+        /// An owner or admin capped (or uncapped) the agent's autonomy level.
+        AgentAutonomyChanged => "agent.autonomy_changed",
         /// The agent, its history and its guidance were deleted (its pending pauses cancelled).
         AgentDeleted => "agent.deleted",
         /// Agents unseen for the retention period were purged (details: how many).

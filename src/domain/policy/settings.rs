@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 
 use super::{PolicySettings, MAX_LEVEL};
 use crate::db::WriteCtx;
+use crate::domain::agents::{self, Fleet};
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{ApiKeyId, WorkspaceId};
@@ -106,4 +107,97 @@ pub fn set_key_level(conn: &Connection, key: ApiKeyId, level: Option<u8>) -> App
     conn.prepare_cached("UPDATE api_keys SET autonomy_level = ?2 WHERE id = ?1")?
         .execute(params![key, level])?;
     Ok(())
+}
+
+/// An agent's cap, if it has one (None also for an agent not yet seen).
+pub fn agent_level(conn: &Connection, fleet: Fleet, name: &str) -> AppResult<Option<u8>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT autonomy_level FROM agents WHERE workspace_id = ?1 AND is_test = ?2
+             AND name = ?3",
+        )?
+        .query_row(params![fleet.workspace_id, fleet.test, name], |r| r.get(0))
+        .optional()?
+        .flatten())
+}
+
+/// Sets or clears an agent's cap (its page, for owners and admins), audited as
+/// `agent.autonomy_changed` with before and after; the same value changes and records nothing.
+pub fn set_agent_level(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    (fleet, name): (Fleet, &str),
+    actor: Actor,
+    level: Option<u8>,
+) -> AppResult<()> {
+    let agent = agents::require(ctx.conn, fleet, name)?;
+    let before = agent_level(ctx.conn, fleet, name)?;
+    if before == level {
+        return Ok(());
+    }
+    ctx.conn
+        .prepare_cached("UPDATE agents SET autonomy_level = ?2 WHERE id = ?1")?
+        .execute(params![agent.id, level])?;
+    audit::record(
+        ctx.conn,
+        now,
+        Entry {
+            workspace_id: Some(fleet.workspace_id),
+            actor,
+            event: EventType::AgentAutonomyChanged,
+            subject: Some(name.to_string()),
+            details: Some(json!({"before": before, "after": level, "test": fleet.test})),
+        },
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_agents_cap_is_set_cleared_and_audited_once_per_change() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'pro', 0);
+             INSERT INTO agents (workspace_id, is_test, name, first_seen_at, last_seen_at)
+                 VALUES (1, 0, 'bot', 0, 0);",
+        )
+        .unwrap();
+        let fleet = Fleet::new(WorkspaceId(1), false);
+        let set = |level| {
+            set_agent_level(
+                &mut WriteCtx::new(&conn),
+                1,
+                (fleet, "bot"),
+                Actor::Cli,
+                level,
+            )
+        };
+        set(Some(30)).unwrap();
+        set(Some(30)).unwrap();
+        assert_eq!(agent_level(&conn, fleet, "bot").unwrap(), Some(30));
+        set(None).unwrap();
+        assert_eq!(agent_level(&conn, fleet, "bot").unwrap(), None);
+        let test_fleet = Fleet::new(WorkspaceId(1), true);
+        assert_eq!(agent_level(&conn, test_fleet, "bot").unwrap(), None);
+        let audited: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM audit_log WHERE event = 'agent.autonomy_changed'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(audited, 2);
+        let missing = set_agent_level(
+            &mut WriteCtx::new(&conn),
+            1,
+            (fleet, "nobody"),
+            Actor::Cli,
+            Some(1),
+        );
+        assert!(matches!(missing, Err(AppError::NotFound(_))));
+    }
 }
