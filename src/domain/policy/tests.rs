@@ -255,3 +255,17 @@ fn the_verdict_reads_as_the_issue_spells_it() {
     assert_eq!(back.result, Outcome::Approved);
     assert_eq!(back.rule_id, None);
 }
+
+#[test]
+fn only_an_approval_or_rejection_decides_and_it_is_named_by_rule_or_band() {
+    let rules = [rule(7, Effect::Deny, "d"), rule(8, Effect::Allow, "a")];
+    let denied = evaluate(&facts(Risk::Low, "d"), &rules, &at(0), NOW);
+    let allowed = evaluate(&facts(Risk::Low, "a"), &rules, &at(0), NOW);
+    let by_band = evaluate(&facts(Risk::Low, "x"), &rules, &at(90), NOW);
+    let waits = evaluate(&facts(Risk::Low, "x"), &rules, &at(0), NOW);
+    assert!(denied.decides() && allowed.decides() && by_band.decides());
+    assert!(!waits.decides());
+    assert_eq!(denied.decider_name(), "rule-7");
+    assert_eq!(allowed.decider_name(), "rule-8");
+    assert_eq!(by_band.decider_name(), "autonomy:full_auto");
+}
