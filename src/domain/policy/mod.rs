@@ -24,6 +24,7 @@ pub mod rules;
 mod rules_write;
 pub mod settings;
 pub mod spec;
+pub mod suggest;
 pub mod transfer;
 
 pub use evaluate::evaluate;
