@@ -261,8 +261,9 @@ impl PolicyVerdict {
     /// As `decidedBy.name` of a pause this verdict decided: the rule's name, or
     /// `autonomy:<band>`.
     pub fn decider_name(&self) -> String {
+        // Only a rule's verdict names a rule.
         match (&self.rule, self.band) {
-            (Some(rule), _) if self.source == Source::Rule => rule.clone(),
+            (Some(rule), _) => rule.clone(),
             (_, Some(band)) => format!("autonomy:{band}"),
             _ => "policy".into(),
         }

@@ -269,3 +269,15 @@ fn only_an_approval_or_rejection_decides_and_it_is_named_by_rule_or_band() {
     assert_eq!(allowed.decider_name(), "rule-8");
     assert_eq!(by_band.decider_name(), "autonomy:full_auto");
 }
+
+#[test]
+fn acting_rules_leave_no_shadow_and_count_no_shadow_hit() {
+    let mut shadow = rule(2, Effect::Deny, "t");
+    shadow.shadow = true;
+    let acting = [rule(1, Effect::Allow, "t")];
+    let v = evaluate(&facts(Risk::Low, "t"), &acting, &at(0), NOW);
+    assert_eq!((v.shadow, v.shadow_rule_ids), (None, vec![]));
+    let unmatched = [rule(1, Effect::Allow, "t"), shadow];
+    let v = evaluate(&facts(Risk::Low, "u"), &unmatched, &at(0), NOW);
+    assert_eq!((v.shadow, v.shadow_rule_ids), (None, vec![]));
+}
