@@ -100,7 +100,7 @@ mod tests {
             agent: "mailer".into(),
             approvals: 25,
         };
-        assert_eq!(found, [want.clone()]);
+        assert_eq!(found, std::slice::from_ref(&want));
         conn.execute(
             "INSERT INTO policy_rules (workspace_id, name, effect, match_json, created_at,
                                        updated_at) VALUES (1, ?1, 'allow', '{}', 0, 0)",
