@@ -99,10 +99,22 @@ try {
   ];
   const state = await context.storageState();
   await scanAll(browser, state, signedIn);
+
+  // The batch results page answers a POST: scanned where it lands, in both themes and widths.
+  await page.goto(base + "/");
+  await page.check(`input[name=watch_id][value="${approval}"]`);
+  await Promise.all([page.waitForURL(base + "/queue/batch"), page.click("button[name=decision][value=approve]")]);
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [label, size] of Object.entries(WIDTHS)) {
+      await page.setViewportSize(size);
+      await scan(page, `/queue/batch results (${scheme}, ${label})`);
+    }
+  }
   await context.close();
 
   await scanAll(browser, undefined, ["/login", "/forgot-password", signup, oneClickLink()]);
-  check(failures.length === 0, `${scanned} scans (${signedIn.length + 5} pages, 2 themes, 2 widths) found no serious or critical violation:\n${failures.join("\n")}`);
+  check(failures.length === 0, `${scanned} scans (${signedIn.length + 6} pages, 2 themes, 2 widths) found no serious or critical violation:\n${failures.join("\n")}`);
 } finally {
   await browser.close();
 }

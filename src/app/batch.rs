@@ -11,7 +11,9 @@ use crate::domain::history::Scope;
 use crate::domain::ids::{UserId, WorkspaceId};
 use crate::domain::kind::Kind;
 use crate::domain::pauses::{self, Pause, Status};
-use crate::domain::respond::{RespondError, Responder, Response, Via, MAX_REASON_CHARS};
+use crate::domain::respond::{
+    reason_too_long, RespondError, Responder, Response, Via, MAX_REASON_CHARS,
+};
 use crate::domain::text;
 use crate::error::AppResult;
 use crate::services::Services;
@@ -63,10 +65,7 @@ impl Batch {
             _ => {}
         }
         let reason = text::reason(reason.as_deref());
-        if reason
-            .as_ref()
-            .is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
-        {
+        if reason_too_long(reason.as_deref()) {
             return Err(BatchError::ReasonTooLong);
         }
         let mut unique: Vec<Uuid> = Vec::with_capacity(watch_ids.len());

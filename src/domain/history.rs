@@ -4,6 +4,7 @@ use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
 use super::api_keys::AuthKey;
+use super::kind::Kind;
 use super::pauses::{from_row, Pause, SELECT};
 use super::status::{overdue_sql, reads_as_sql, Status};
 use super::Millis;
@@ -26,6 +27,10 @@ pub struct Filter {
     pub test: Option<bool>,
     /// Only pauses decided by a person, a key, or a policy (History's "Decided by").
     pub decided_by: Option<DeciderKind>,
+    /// Only this kind of pause (the queue's kind filter).
+    pub kind: Option<Kind>,
+    /// Only pauses naming exactly this agent (the queue's agent filter).
+    pub agent: Option<String>,
 }
 
 /// `%` and `_` in the user's text match themselves, not wildcards.
@@ -37,7 +42,7 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-fn conditions(workspace_id: WorkspaceId, f: &Filter, now: Millis) -> (String, Vec<Sql>) {
+pub(super) fn conditions(workspace_id: WorkspaceId, f: &Filter, now: Millis) -> (String, Vec<Sql>) {
     let mut sql = vec!["p.workspace_id = ?".to_string()];
     let mut args = vec![Sql::Integer(workspace_id.0)];
     if let Some(status) = f.status {
@@ -73,6 +78,14 @@ fn conditions(workspace_id: WorkspaceId, f: &Filter, now: Millis) -> (String, Ve
         sql.push("p.is_test = ?".into());
         args.push(Sql::Integer(test.into()));
     }
+    if let Some(kind) = f.kind {
+        sql.push("p.kind = ?".into());
+        args.push(Sql::Text(kind.as_str().into()));
+    }
+    if let Some(agent) = &f.agent {
+        sql.push("p.agent = ?".into());
+        args.push(Sql::Text(agent.clone()));
+    }
     let decided_by = f.decided_by.map_or("", DeciderKind::condition);
     (format!("{}{decided_by}", sql.join(" AND ")), args)
 }
@@ -86,16 +99,39 @@ pub fn search(
     offset: i64,
     now: Millis,
 ) -> AppResult<Page> {
+    page(conn, workspace_id, f, "DESC", (limit, offset), now)
+}
+
+/// Oldest first, from the start: the queue's order.
+pub fn oldest_first(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    f: &Filter,
+    limit: i64,
+    now: Millis,
+) -> AppResult<Page> {
+    page(conn, workspace_id, f, "ASC", (limit, 0), now)
+}
+
+/// The matching pauses in `order` (`ASC` or `DESC` by id) and how many match in all.
+fn page(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    f: &Filter,
+    order: &str,
+    (limit, offset): (i64, i64),
+    now: Millis,
+) -> AppResult<Page> {
     let (cond, mut args) = conditions(workspace_id, f, now);
     let total: i64 = conn
-        .prepare(&format!("SELECT count(*) FROM pauses p WHERE {cond}"))?
+        .prepare_cached(&format!("SELECT count(*) FROM pauses p WHERE {cond}"))?
         .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
     args.push(Sql::Integer(limit));
     args.push(Sql::Integer(offset));
-    let mut stmt = conn.prepare(&format!(
-        "{SELECT} WHERE {cond} ORDER BY p.id DESC LIMIT ? OFFSET ?"
-    ))?;
-    let items = stmt
+    let items = conn
+        .prepare_cached(&format!(
+            "{SELECT} WHERE {cond} ORDER BY p.id {order} LIMIT ? OFFSET ?"
+        ))?
         .query_map(rusqlite::params_from_iter(args.iter()), from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, total })

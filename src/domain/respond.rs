@@ -254,13 +254,18 @@ fn check(
 
 /// The reason rules: a length limit for all, required for a plan's feedback, and required to
 /// reject when the workspace says so.
+/// Whether `reason` is over [`MAX_REASON_CHARS`]: also checked before a batch decides anything.
+pub fn reason_too_long(reason: Option<&str>) -> bool {
+    reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS)
+}
+
 fn check_reason(
     conn: &Connection,
     workspace_id: WorkspaceId,
     response: &Response,
     reason: Option<&str>,
 ) -> AppResult<Option<RespondError>> {
-    if reason.is_some_and(|r| r.chars().count() > MAX_REASON_CHARS) {
+    if reason_too_long(reason) {
         return Ok(Some(RespondError::ReasonTooLong));
     }
     Ok(match (response, reason) {

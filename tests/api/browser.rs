@@ -231,9 +231,3 @@ async fn every_dashboard_page_passes_axe_in_both_themes_at_desktop_and_phone_wid
     let mail = app.dir.path().join("mail").display().to_string();
     run_browser_script_with("a11y.mjs", &app, vec![("HOLDPOINT_MAIL_DIR", mail)]).await;
 }
-
-#[tokio::test]
-async fn density_probe() {
-    let app = spawn_empty_app().await;
-    run_browser_script("density.mjs", &app).await;
-}

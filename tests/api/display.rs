@@ -157,6 +157,14 @@ async fn without_a_setting_the_browsers_tz_cookie_decides_the_zone() {
         html.contains("Created (Asia/Tokyo)") && html.contains(">2026-12-07 17:14 JST</time>"),
         "{html}"
     );
+    // The inbox's rows and their live refresh say the same, beside the relative age.
+    for path in ["/", "/queue/items"] {
+        let list = tokyo.get(path).await.text().await.unwrap();
+        assert!(
+            list.contains(">2026-12-07 17:14 JST</time> ("),
+            "{path}: {list}"
+        );
+    }
 
     // The account's setting wins over the cookie.
     flash_after(

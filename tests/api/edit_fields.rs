@@ -111,13 +111,13 @@ async fn a_bad_number_or_bad_json_is_a_readable_error_and_nothing_is_decided() {
         (
             "edit_number.amount",
             "12,40",
-            "the edited “amount” is not a number (got “12,40”)",
+            "The edited “amount” is not a number (got “12,40”)",
         ),
-        ("edit.to", "Ann", "the edited “to” is not valid JSON"),
+        ("edit.to", "Ann", "The edited “to” is not valid JSON"),
         (
             "edit_bool.urgent",
             "maybe",
-            "the edited “urgent” is yes or no",
+            "The edited “urgent” is yes or no",
         ),
     ] {
         assert_eq!(approve(&b, &id, &[(field, typed)]).await, 303);

@@ -107,14 +107,7 @@ async fn a_pause_the_inbox_cannot_show_is_a_readable_message_not_an_error() {
         .unwrap()
         .contains("There is no such pause in your workspace"));
     // A pause of the other mode (a test key's) is named, not shown.
-    let test_key = app.create_key(1, true);
-    let res = app
-        .post_pause_with(&test_key, &json!({ "action": "Sandboxed" }))
-        .await;
-    let test_pause = res.json::<Value>().await.unwrap()["watchId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let test_pause = test_key_pause(&app).await;
     let other = browser
         .get(&format!("/?pause={test_pause}"))
         .await
@@ -181,14 +174,7 @@ async fn the_pane_fragment_is_the_pause_alone_in_its_own_mode_for_a_signed_in_re
         .await
         .unwrap()
         .contains("does not name a pause"));
-    let test_key = app.create_key(1, true);
-    let res = app
-        .post_pause_with(&test_key, &json!({ "action": "Sandboxed" }))
-        .await;
-    let test_pause = res.json::<Value>().await.unwrap()["watchId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let test_pause = test_key_pause(&app).await;
     let other = browser.get(&format!("/queue/pause/{test_pause}")).await;
     assert_eq!(other.status(), 404);
     let other = other.text().await.unwrap();
@@ -316,4 +302,16 @@ async fn a_decision_in_the_pane_lands_on_the_next_pending_pause_with_the_same_fi
         landing.headers().get("location").unwrap().to_str().unwrap(),
         "/?kind=approval"
     );
+}
+
+/// A pending pause made with a test key: the other mode from a live session.
+async fn test_key_pause(app: &TestApp) -> String {
+    let test_key = app.create_key(1, true);
+    let res = app
+        .post_pause_with(&test_key, &json!({ "action": "Sandboxed" }))
+        .await;
+    res.json::<Value>().await.unwrap()["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }

@@ -69,7 +69,7 @@ impl EditKind {
         let refuse = |why: String| {
             AppError::invalid(
                 format!("edits.{key}"),
-                format!("the edited “{key}” {why}; nothing was decided."),
+                format!("The edited “{key}” {why}; nothing was decided."),
             )
         };
         match self {

@@ -8,7 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use uuid::Uuid;
 
-use super::format::{capitalise, shown, Shown};
+use super::format::{capitalise, shown, words, Shown};
 use super::forms::{post_only, CsrfForm};
 use super::layout::{page, HasLayout, Layout};
 use crate::app::batch::{self, Approver, Batch, Outcome};
@@ -123,7 +123,7 @@ fn parse(fields: Fields) -> Result<(Batch, bool), PageError> {
 }
 
 fn status_words(p: &Pause, now: i64) -> String {
-    p.status(now).as_str().replace('_', " ")
+    words(p.status(now).as_str())
 }
 
 fn row(r: batch::Row, now: i64) -> ResultRow {

@@ -8,17 +8,14 @@ use crate::domain::pauses::Pause;
 use crate::domain::{api_keys, rfc3339, text, Millis};
 use crate::error::PageError;
 
-/// A time for people (`2026-11-15 12:00 UTC`) with its machine-readable form.
+/// A time as RFC 3339 in UTC; pages show it in the reader's zone (`zone::Zone`).
 #[derive(Clone)]
 pub struct Stamp {
     pub iso: String,
-    pub text: String,
 }
 
 pub fn stamp(ms: Millis) -> Stamp {
-    let iso = rfc3339(ms);
-    let text = format!("{} UTC", iso.get(..16).unwrap_or(&iso).replace('T', " "));
-    Stamp { iso, text }
+    Stamp { iso: rfc3339(ms) }
 }
 
 /// A stored status or event name as words: `changes_requested` → `changes requested`,

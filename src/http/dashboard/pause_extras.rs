@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::format::{capitalise, shown, Shown};
+use super::format::{capitalise, shown, words, Shown};
 use super::json_view;
 use crate::domain::approval_extras;
 use crate::domain::pauses::Pause;
@@ -153,11 +153,8 @@ fn outcome_line(p: &Pause, decider: Option<&str>, now: Millis) -> Option<Outcome
         false => format!("key “{}”", shown(&o.by.name)),
     };
     let decided = match decider {
-        Some(d) => format!(
-            "{} by {d}",
-            capitalise(&p.status(now).as_str().replace('_', " "))
-        ),
-        None => capitalise(&p.status(now).as_str().replace('_', " ")),
+        Some(d) => format!("{} by {d}", capitalise(&words(p.status(now).as_str()))),
+        None => capitalise(&words(p.status(now).as_str())),
     };
     Some(OutcomeLine {
         text: format!("{decided} → {} by {key}", o.status),

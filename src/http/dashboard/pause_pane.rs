@@ -6,7 +6,7 @@
 use askama::Template;
 
 use super::answer_form::QuestionsView;
-use super::format::{human_duration, key_labels, requested_by, shown, Shown};
+use super::format::{human_duration, key_labels, requested_by, shown, words, Shown};
 use super::json_view;
 use super::pause_extras::PauseExtras;
 use super::plan_view::PlanView;
@@ -213,7 +213,7 @@ impl PausePane {
             questions: QuestionsView::of(p.request_json.as_deref(), p.response_json.as_deref()),
             action: shown(&p.action),
             plan,
-            status_label: status.as_str().replace('_', " "),
+            status_label: words(status.as_str()),
         })
     }
 }

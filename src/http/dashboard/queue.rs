@@ -10,11 +10,12 @@ use askama::Template;
 
 use super::format::{key_labels, shown, Shown};
 use super::inbox;
-use super::layout::{page, HasLayout, Layout};
+use super::layout::{page, reader_zone, HasLayout, Layout};
 use super::queue_filter::QueueQuery;
 use super::queue_row::item;
 pub use super::queue_row::QueueItem;
 use super::session::{PageSession, SignedIn};
+use super::zone::Zone;
 use crate::domain::queue;
 use crate::error::PageError;
 use crate::http::State;
@@ -83,6 +84,7 @@ fn load(
     signed: &SignedIn,
     q: &QueueQuery,
     selected: Option<&str>,
+    zone: &Zone,
 ) -> Result<(Vec<QueueItem>, i64), PageError> {
     let conn = state.read()?;
     let now = state.now();
@@ -93,7 +95,7 @@ fn load(
     let items = page
         .items
         .iter()
-        .map(|p| item(p, &keys, q, selected, now))
+        .map(|p| item(p, &keys, q, selected, (zone, now)))
         .collect();
     Ok((items, page.total))
 }
@@ -108,7 +110,8 @@ pub async fn index(
     if let (None, Some(after)) = (&q.pause, &q.after) {
         return Err(inbox::after(&state, &signed, &q, after));
     }
-    let (mut items, total) = load(&state, &signed, &q, q.pause.as_deref())?;
+    let zone = reader_zone(&req, &signed);
+    let (mut items, total) = load(&state, &signed, &q, q.pause.as_deref(), &zone)?;
     // Without a choice, the pane shows the first pending pause, marked in the list.
     if q.pause.is_none() {
         if let Some(first) = items.first_mut() {
@@ -177,7 +180,8 @@ pub async fn items(
     let signed = session.0;
     let test = signed.session.test_mode;
     let q = QueueQuery::parse(req.query_string());
-    let (items, total) = load(&state, &signed, &q, q.pause.as_deref())?;
+    let zone = reader_zone(&req, &signed);
+    let (items, total) = load(&state, &signed, &q, q.pause.as_deref(), &zone)?;
     let body = QueueItems {
         items,
         filtered: !q.filter_query().is_empty(),

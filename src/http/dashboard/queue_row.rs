@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::format::{human_duration, requested_by, shown, Shown};
 use super::json_view;
 use super::queue_filter::QueueQuery;
+use super::zone::Zone;
 use crate::domain::ids::ApiKeyId;
 use crate::domain::pauses::Pause;
 use crate::domain::{plans, questions, rfc3339, Millis};
@@ -38,8 +39,13 @@ pub struct QueueItem {
     pub requested_by: Shown,
     pub context_preview: String,
     pub created_at: String,
+    /// Created, in the reader's zone, with the exact UTC instant for the hover title.
+    pub created_shown: String,
+    pub created_exact: String,
     pub age: String,
     pub expires_at: String,
+    /// Expires, in the reader's zone (the countdown's hover title).
+    pub expires_shown: String,
     pub expires_at_ms: Millis,
     pub expires_in: String,
     /// `approval`, `question` or `plan`.
@@ -101,9 +107,11 @@ pub fn item(
     keys: &HashMap<ApiKeyId, String>,
     query: &QueueQuery,
     selected: Option<&str>,
-    now: Millis,
+    (zone, now): (&Zone, Millis),
 ) -> QueueItem {
     let watch_id = p.watch_id.to_string();
+    let created_at = rfc3339(p.created_at);
+    let expires_at = rfc3339(p.expires_at);
     QueueItem {
         href: query.link(Some(&watch_id)),
         selected: selected == Some(watch_id.as_str()),
@@ -111,9 +119,12 @@ pub fn item(
         action: shown(&p.action),
         requested_by: requested_by(p, keys),
         context_preview: json_view::preview(p.context.as_deref(), 140),
-        created_at: rfc3339(p.created_at),
+        created_shown: zone.show(&created_at),
+        created_exact: zone.exact(&created_at),
+        created_at,
         age: human_duration(now - p.created_at),
-        expires_at: rfc3339(p.expires_at),
+        expires_shown: zone.show(&expires_at),
+        expires_at,
         expires_at_ms: p.expires_at,
         expires_in: human_duration(p.expires_at - now),
         kind: p.kind.as_str(),
