@@ -57,3 +57,8 @@ ALTER TABLE pauses ADD COLUMN policy_json TEXT;
 ALTER TABLE pauses ADD COLUMN decided_by_policy TEXT;
 CREATE INDEX pauses_decided_by_policy ON pauses (workspace_id, is_test, decided_at)
     WHERE decided_by_policy IS NOT NULL;
+
+-- The hourly digest of policy approvals at Full auto (80+): the start (ms) of the last UTC hour
+-- whose digest was queued or found empty, written in the transaction that queues its emails,
+-- so each hour is sent at most once across restarts and concurrent ticks.
+ALTER TABLE workspaces ADD COLUMN digest_hour INTEGER;

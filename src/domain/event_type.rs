@@ -67,6 +67,8 @@ sql_enum! {
         RulesImported => "rules.imported",
         /// The autonomy level or its shadow mode changed.
         PolicySettingsChanged => "policy.settings_changed",
+        /// The hourly email to owners and admins listing what policy approved (Full auto).
+        PolicyDigest => "policy.digest",
     }
 }
 

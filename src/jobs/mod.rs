@@ -1,8 +1,9 @@
-//! Background jobs: the expiry sweep, housekeeping and context retention, each run on its own
-//! interval by a small scheduler. A job is a name, an interval and a function of [`Services`];
+//! Background jobs: the expiry sweep, the policy digest, housekeeping and context retention,
+//! each run on its own interval by a small scheduler. A job is a name, an interval and a function of [`Services`];
 //! it never sees the HTTP state. Jobs write only through the writer, in short batches, so
 //! agents' writes interleave with them.
 
+mod digest;
 mod housekeeping;
 mod sweep;
 
@@ -16,6 +17,7 @@ use tokio::time::{interval_at, Instant, MissedTickBehavior};
 use crate::error::AppResult;
 use crate::services::Services;
 
+pub use digest::digest_once;
 pub use housekeeping::{housekeeping, purge_contexts, retention};
 pub use sweep::sweep_once;
 
@@ -43,6 +45,12 @@ pub fn schedule(services: &Services) -> Vec<Job> {
             every: tick,
             at_start: true,
             run: |s| Box::pin(async move { sweep_once(&s).await.map(|_| ()) }),
+        },
+        Job {
+            name: "policy digest",
+            every: tick,
+            at_start: true,
+            run: |s| Box::pin(async move { digest_once(&s).await.map(|_| ()) }),
         },
         Job {
             name: "housekeeping",

@@ -136,6 +136,8 @@ pub enum Prepared {
     Expired(Box<Pause>),
     /// A "set a new password" email (see `reset_email`), its link made.
     Reset(Box<super::reset_email::Ready>),
+    /// The hourly digest of policy approvals (see `digest_email`).
+    Digest(Box<super::digest_email::Ready>),
     Settled(AttemptResult),
 }
 
@@ -156,6 +158,7 @@ pub async fn prepare(services: &Services, msgs: &[Message]) -> AppResult<Vec<Pre
                 .into_iter()
                 .map(|(pause, user, event, payload)| match event {
                     EventType::UserPasswordResetRequested => prepare_reset(ctx.conn, now, &payload),
+                    EventType::PolicyDigest => prepare_digest(ctx.conn, user, &payload),
                     _ => prepare_one(ctx.conn, now, (pause, user, event)),
                 })
                 .collect()
@@ -169,6 +172,17 @@ fn prepare_reset(conn: &rusqlite::Connection, now: i64, payload: &str) -> AppRes
         None => Prepared::Settled(AttemptResult::Skipped {
             note: "not sent: the link was replaced, used or expired, or the user disabled".into(),
         }),
+    })
+}
+
+fn prepare_digest(
+    conn: &rusqlite::Connection,
+    user: Option<UserId>,
+    payload: &str,
+) -> AppResult<Prepared> {
+    Ok(match super::digest_email::prepare(conn, user, payload)? {
+        Ok(ready) => Prepared::Digest(Box::new(ready)),
+        Err(note) => Prepared::Settled(AttemptResult::Skipped { note }),
     })
 }
 

@@ -16,6 +16,7 @@ use super::Millis;
 use crate::domain::ids::ApiKeyId;
 
 mod cache;
+pub mod digest;
 mod evaluate;
 mod glob;
 pub mod load;
