@@ -44,7 +44,7 @@ async fn approve_by_policy(app: &TestApp, action: &str, n: usize) {
 async fn digest_at(app: &TestApp, secs: i64) -> usize {
     let now = app.now();
     app.clock
-        .advance_secs(((HOUR + 3_600_000 - now) / 1000 + secs);
+        .advance_secs((HOUR + 3_600_000 - now) / 1000 + secs);
     holdpoint::jobs::digest_once(&app.app_state.services())
         .await
         .unwrap()
