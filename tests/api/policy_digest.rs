@@ -116,7 +116,7 @@ async fn at_full_auto_each_owner_and_admin_gets_one_digest_of_the_hour_with_a_hi
         assert!(m.text.contains(&link));
         assert!(m
             .html
-            .contains(&format!("href=\"{}\"", link.replace('&', "&amp;"))));
+            .contains(&format!("href=\"{}\"", link.replace('&', "&#38;"))));
         assert!(!m.text.contains("more"));
     }
 }
@@ -228,11 +228,11 @@ async fn agent_text_and_rule_names_are_escaped_and_bidi_controls_marked() {
     assert_eq!(digest_at(&app, 0).await, 2);
     let m = &sent(&app, 2).await[0];
     assert!(
-        m.html.contains("&lt;b&gt;Pay&lt;/b&gt; [U+202E]evil"),
+        m.html.contains("&#60;b&#62;Pay&#60;/b&#62; [U+202E]evil"),
         "{}",
         m.html
     );
-    assert!(m.html.contains("&lt;i&gt;mail&lt;/i&gt;"));
+    assert!(m.html.contains("&#60;i&#62;mail&#60;/i&#62;"));
     assert!(!m.html.contains("<b>Pay") && !m.html.contains("<i>mail"));
     assert!(m.text.contains("<b>Pay</b> [U+202E]evil"), "{}", m.text);
     assert!(!m.text.contains('\u{202E}') && !m.html.contains('\u{202E}'));
