@@ -237,3 +237,32 @@ async fn agent_text_and_rule_names_are_escaped_and_bidi_controls_marked() {
     assert!(m.text.contains("<b>Pay</b> [U+202E]evil"), "{}", m.text);
     assert!(!m.text.contains('\u{202E}') && !m.html.contains('\u{202E}'));
 }
+
+#[tokio::test]
+async fn a_restart_in_the_same_hour_does_not_send_the_digest_again() {
+    let app = app_at_level(80).await;
+    approve_by_policy(&app, "Refund order", 1).await;
+    assert_eq!(digest_at(&app, 0).await, 2);
+    let (dir, now) = (app.dir.clone(), app.now());
+    app.handle.stop(true).await;
+    let again = spawn_app_in(dir, now + 60_000).await;
+    let services = again.app_state.services();
+    assert_eq!(holdpoint::jobs::digest_once(&services).await.unwrap(), 0);
+    assert_eq!(digests(&again), 2);
+}
+
+#[tokio::test]
+async fn after_a_downtime_of_hours_only_the_last_full_hour_is_sent() {
+    let app = app_at_level(80).await;
+    approve_by_policy(&app, "Early refund", 1).await;
+    app.clock.advance_secs(3600);
+    approve_by_policy(&app, "Late refund", 1).await;
+    assert_eq!(digest_at(&app, 3600).await, 2, "at 16:00, for 15:00–16:00");
+    for m in sent(&app, 2).await {
+        assert_eq!(
+            subject(&m),
+            "Holdpoint: 1 action approved by policy, 15:00–16:00 UTC"
+        );
+        assert!(m.text.contains("Late refund 0") && !m.text.contains("Early"));
+    }
+}
