@@ -39,7 +39,7 @@ pub struct Ready {
 }
 
 /// Whether the digest still goes to its recipient: an owner or admin, enabled, emails on.
-/// None (skipped, with the reason) otherwise.
+/// `Err` with the reason (the email is skipped) otherwise.
 pub fn prepare(
     conn: &rusqlite::Connection,
     user_id: Option<crate::domain::ids::UserId>,
