@@ -2,11 +2,10 @@
 //! table, and an idempotent replay of a policy-decided create answers the same 201. (`explain`
 //! against the real create: policy_explain.rs.)
 
-use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp};
-use crate::policy::{add_rule, create, set_level};
+use crate::policy::{create, set_level};
 
 pub async fn explain(app: &TestApp, key: &str, body: &Value) -> reqwest::Response {
     app.api
