@@ -87,6 +87,7 @@ mod plans;
 mod policy;
 mod policy_cli;
 mod policy_explain;
+mod policy_limits;
 mod policy_remember;
 mod policy_rules;
 mod policy_writes;
