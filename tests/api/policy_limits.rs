@@ -132,7 +132,7 @@ async fn a_remembered_decision_lasts_1_to_3650_days() {
                 r.get::<_, i64>(0)
             })?)
         })
-        .map(|ms| holdpoint::domain::rfc3339(ms))
+        .map(holdpoint::domain::rfc3339)
         .unwrap();
     assert_eq!(expires, holdpoint::domain::rfc3339(now + 3650 * 86_400_000));
 }
