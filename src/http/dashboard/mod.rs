@@ -26,6 +26,7 @@ pub mod pause_extras;
 pub mod pause_page;
 pub mod pause_pane;
 pub mod plan_view;
+pub mod policy_settings;
 pub mod queue;
 pub mod queue_filter;
 pub mod queue_row;
@@ -67,6 +68,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(password_reset::routes)
     .configure(keys::routes)
     .configure(settings::routes)
+    .configure(policy_settings::routes)
     .configure(usage::routes)
     .configure(audit::routes)
     .configure(webhooks::routes)
