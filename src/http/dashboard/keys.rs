@@ -13,6 +13,7 @@ use super::session::{ManagerSession, SignedIn};
 use crate::domain::api_keys::{self, KeyListing};
 use crate::domain::audit::Actor;
 use crate::domain::ids::ApiKeyId;
+use crate::domain::policy::{self, MAX_LEVEL};
 use crate::domain::scopes::{KeyScope, Scopes};
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
@@ -39,6 +40,8 @@ pub struct KeyRow {
     pub revoked: Option<Stamp>,
     /// `pauses, decide`.
     pub scopes: String,
+    /// The cap on the autonomy level, or `—`.
+    pub cap: String,
 }
 
 impl From<KeyListing> for KeyRow {
@@ -53,6 +56,7 @@ impl From<KeyListing> for KeyRow {
             last_used: k.key.last_used_at.map(stamp),
             revoked: k.key.revoked_at.map(stamp),
             scopes: scopes_text(k.key.scopes),
+            cap: k.autonomy_level.map_or("—".into(), |l| l.to_string()),
         }
     }
 }
@@ -142,6 +146,8 @@ pub struct CreateForm {
     scope_decide: Option<String>,
     scope_agents: Option<String>,
     scope_admin: Option<String>,
+    /// The autonomy cap, 0 to 100; empty for none.
+    autonomy: String,
 }
 
 impl CreateForm {
@@ -158,6 +164,26 @@ impl CreateForm {
             .map(|(s, _)| s)
             .collect();
         Scopes::of(&chosen)
+    }
+
+    /// The cap typed, if any: a whole number from 0 to 100.
+    fn cap(&self) -> Result<Option<u8>, String> {
+        let typed = self.autonomy.trim();
+        if typed.is_empty() {
+            return Ok(None);
+        }
+        typed
+            .parse::<u8>()
+            .ok()
+            .filter(|l| *l <= MAX_LEVEL)
+            .map(Some)
+            .ok_or_else(|| {
+                format!(
+                    "The autonomy cap is a whole number from 0 to {MAX_LEVEL}, or empty for none \
+                     (got “{}”). No key was created.",
+                    typed.chars().take(20).collect::<String>()
+                )
+            })
     }
 }
 
@@ -181,10 +207,18 @@ pub async fn create(
     if scopes.is_empty() {
         return back("Choose at least one scope: what the key may do.");
     }
+    let cap = match form.cap() {
+        Ok(cap) => cap,
+        Err(why) => return back(&why),
+    };
     let key_name = name.clone();
+    // The cap is saved in the same transaction as the key: no key exists uncapped for a moment.
     let created = write_as(&state, &signed, move |ctx, now, user| {
         let (actor, ws) = (Actor::User(user.id), user.workspace_id);
-        api_keys::create_with_scopes(ctx.conn, now, actor, ws, &key_name, test, scopes)
+        let (id, key) =
+            api_keys::create_with_scopes(ctx.conn, now, actor, ws, &key_name, test, scopes)?;
+        policy::settings::set_key_level(ctx.conn, id, cap)?;
+        Ok((id, key))
     })
     .await;
     let key = match created {
