@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod agent_actions;
+pub mod agent_autonomy;
 pub mod agent_page;
 pub mod agents_page;
 pub mod answer_form;
@@ -61,6 +62,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(batch::routes)
     .configure(history::routes)
     .configure(agents_page::routes)
+    .configure(agent_autonomy::routes)
     .configure(pause_page::routes)
     .configure(users::routes)
     .configure(account::routes)
