@@ -1,6 +1,6 @@
 //! Every pause of the workspace in the session's mode (live, or test with the "Test data"
-//! switch on), searchable: status, key, text in the action, date range, who decided (a person, a key or a
-//! policy: `?decided=user|key|policy`).
+//! switch on), searchable: status, key, text in the action, date range, and who decided (a
+//! person, a key or a policy: `?decided=user|key|policy`).
 
 use std::collections::HashMap;
 
