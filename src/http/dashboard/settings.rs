@@ -108,11 +108,7 @@ pub fn current(
             .context_retention_days
             .map(|d| d.to_string())
             .unwrap_or_default(),
-        ..SettingsPage::new(
-            Layout::new(req, signed, "settings"),
-            server_default,
-            policy,
-        )
+        ..SettingsPage::new(Layout::new(req, signed, "settings"), server_default, policy)
     })
 }
 
