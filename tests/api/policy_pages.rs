@@ -267,3 +267,41 @@ async fn an_admin_sets_and_clears_an_agents_cap_audited_and_an_approver_only_see
     let p = create(&app, json!({"action": "a", "agent": "a", "risk": "high"})).await;
     assert_eq!(p["status"], "approved");
 }
+
+#[tokio::test]
+async fn an_agents_cap_set_in_test_mode_caps_only_the_test_agent() {
+    let app = spawn_app().await;
+    let test_key = app.create_key(1, true);
+    crate::agent_support::beat_ok(&app, "a", json!({})).await;
+    let res = app
+        .api
+        .post(app.url("/api/agents/a/heartbeat"))
+        .bearer_auth(&test_key)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    set_level(&app, 80, false).await;
+    let owner = app.sign_in(&app.owner_email).await;
+    let res = owner
+        .post_form("/mode", &[("test", "on"), ("back", "/agents/a")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let res = owner
+        .post_form("/agents/a/autonomy", &[("level", "10")])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(agent_cap(&app), None, "the live agent keeps no cap");
+    let capped = app.count("SELECT count(*) FROM agents WHERE is_test = 1 AND autonomy_level = 10");
+    assert_eq!(capped, 1);
+    let body = json!({"action": "a", "agent": "a", "risk": "low"});
+    let test_pause: Value = app
+        .post_pause_with(&test_key, &body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(test_pause["policy"]["autonomyLevel"], 10);
+    assert_eq!(create(&app, body).await["policy"]["autonomyLevel"], 80);
+}
