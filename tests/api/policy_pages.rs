@@ -178,7 +178,7 @@ async fn a_key_created_with_an_autonomy_cap_lists_it_and_its_pauses_are_capped()
         let page = owner.get("/keys").await.text().await.unwrap();
         assert!(
             page.contains("The autonomy cap is a whole number from 0 to 100")
-                && page.contains("No key was created."),
+                && page.contains("no key was created."),
             "{bad}"
         );
     }

@@ -7,10 +7,11 @@ use serde::Deserialize;
 
 use super::agents_page::fleet_of;
 use super::forms::{form_result, post_only, write_as, ManagerForm};
+use super::policy_settings::parse_cap;
 use crate::domain::agents;
 use crate::domain::audit::Actor;
-use crate::domain::policy::{settings, MAX_LEVEL};
-use crate::error::{AppError, PageError};
+use crate::domain::policy::settings;
+use crate::error::PageError;
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -22,29 +23,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 pub struct CapForm {
     /// 0 to 100; empty clears the cap.
     level: String,
-}
-
-/// The cap typed: None for empty, else a whole number from 0 to 100.
-fn parse(typed: &str) -> Result<Option<u8>, AppError> {
-    let typed = typed.trim();
-    if typed.is_empty() {
-        return Ok(None);
-    }
-    typed
-        .parse::<u8>()
-        .ok()
-        .filter(|l| *l <= MAX_LEVEL)
-        .map(Some)
-        .ok_or_else(|| {
-            let shown: String = typed.chars().take(20).collect();
-            AppError::invalid(
-                "level",
-                format!(
-                    "the autonomy cap is a whole number from 0 to {MAX_LEVEL}, or empty to clear \
-                     it (got “{shown}”); nothing was changed"
-                ),
-            )
-        })
 }
 
 pub async fn set(
@@ -59,7 +37,7 @@ pub async fn set(
         url::form_urlencoded::byte_serialize(name.as_bytes()).collect::<String>()
     );
     let fleet = fleet_of(&signed);
-    let done = match parse(&form.level) {
+    let done = match parse_cap("level", &form.level, "nothing was changed") {
         Err(e) => Err(e),
         Ok(level) => {
             let name = name.clone();

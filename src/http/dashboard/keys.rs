@@ -6,14 +6,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::format::{capitalise, stamp, Stamp};
+use super::format::{capitalise, sentence, stamp, Stamp};
 use super::forms::{form_page, post_only, write_as, ManagerForm, NoFields};
 use super::layout::{clear_flash, html, redirect_with, Layout};
+use super::policy_settings::parse_cap;
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::api_keys::{self, KeyListing};
 use crate::domain::audit::Actor;
 use crate::domain::ids::ApiKeyId;
-use crate::domain::policy::{self, MAX_LEVEL};
+use crate::domain::policy;
 use crate::domain::scopes::{KeyScope, Scopes};
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
@@ -165,26 +166,6 @@ impl CreateForm {
             .collect();
         Scopes::of(&chosen)
     }
-
-    /// The cap typed, if any: a whole number from 0 to 100.
-    fn cap(&self) -> Result<Option<u8>, String> {
-        let typed = self.autonomy.trim();
-        if typed.is_empty() {
-            return Ok(None);
-        }
-        typed
-            .parse::<u8>()
-            .ok()
-            .filter(|l| *l <= MAX_LEVEL)
-            .map(Some)
-            .ok_or_else(|| {
-                format!(
-                    "The autonomy cap is a whole number from 0 to {MAX_LEVEL}, or empty for none \
-                     (got “{}”). No key was created.",
-                    typed.chars().take(20).collect::<String>()
-                )
-            })
-    }
 }
 
 /// Creates a key and answers with the only page that will ever show it in full.
@@ -207,9 +188,10 @@ pub async fn create(
     if scopes.is_empty() {
         return back("Choose at least one scope: what the key may do.");
     }
-    let cap = match form.cap() {
+    let cap = match parse_cap("autonomy", &form.autonomy, "no key was created") {
         Ok(cap) => cap,
-        Err(why) => return back(&why),
+        Err(AppError::Invalid { detail, .. }) => return back(&sentence(&detail)),
+        Err(e) => return Err(e.into()),
     };
     let key_name = name.clone();
     // The cap is saved in the same transaction as the key: no key exists uncapped for a moment.

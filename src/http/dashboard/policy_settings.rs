@@ -145,6 +145,30 @@ pub async fn save(
     ))
 }
 
+/// An autonomy cap typed in a form (a key's, an agent's): None when empty, else a whole number
+/// from 0 to 100; `unchanged` ends the refusal, e.g. "no key was created".
+pub fn parse_cap(field: &str, typed: &str, unchanged: &str) -> Result<Option<u8>, AppError> {
+    let typed = typed.trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    typed
+        .parse::<u8>()
+        .ok()
+        .filter(|l| *l <= MAX_LEVEL)
+        .map(Some)
+        .ok_or_else(|| {
+            let shown: String = typed.chars().take(20).collect();
+            AppError::invalid(
+                field,
+                format!(
+                    "the autonomy cap is a whole number from 0 to {MAX_LEVEL}, or empty for \
+                     none (got “{shown}”); {unchanged}"
+                ),
+            )
+        })
+}
+
 fn notice(s: PolicySettings) -> String {
     let band = Band::of(s.autonomy_level).title();
     let level = s.autonomy_level;
