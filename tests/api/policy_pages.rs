@@ -33,14 +33,9 @@ async fn save_dial(browser: &Browser, level: &str, shadow: bool) -> reqwest::Res
     browser.post_form("/settings/policy", &fields).await
 }
 
-async fn low(app: &TestApp, key: &str, extra: Value) -> Value {
-    let mut body = json!({"action": "a", "risk": "low", "tool": "t"});
-    body.as_object_mut()
-        .unwrap()
-        .extend(extra.as_object().unwrap().clone());
-    let res = app.post_pause_with(key, &body).await;
-    assert_eq!(res.status(), 201);
-    res.json().await.unwrap()
+/// A low-risk approval with the default key.
+async fn low(app: &TestApp) -> Value {
+    create(app, json!({"action": "a", "risk": "low", "tool": "t"})).await
 }
 
 #[tokio::test]
@@ -50,7 +45,7 @@ async fn the_dial_saved_on_the_settings_page_decides_the_next_pause_and_is_audit
     let page = owner.get("/settings").await.text().await.unwrap();
     assert!(page.contains("Decision policy") && page.contains("action=\"/settings/policy\""));
     assert!(page.contains("<strong id=\"autonomy-band\">Copilot</strong>"));
-    assert_eq!(low(&app, &app.key, json!({})).await["status"], "pending");
+    assert_eq!(low(&app).await["status"], "pending");
 
     let res = save_dial(&owner, "20", false).await;
     assert_eq!(res.status(), 303);
@@ -62,7 +57,7 @@ async fn the_dial_saved_on_the_settings_page_decides_the_next_pause_and_is_audit
     assert!(page.contains("<strong id=\"autonomy-band\">Supervised</strong>"));
     assert!(page.contains("value=\"20\""));
 
-    let p = low(&app, &app.key, json!({})).await;
+    let p = low(&app).await;
     assert_eq!(p["status"], "approved");
     assert_eq!(p["policy"]["band"], "supervised");
     assert_eq!(p["policy"]["autonomyLevel"], 20);
@@ -108,7 +103,7 @@ async fn shadow_mode_ticked_on_the_page_records_what_the_dial_would_do_without_a
     let page = owner.get("/settings").await.text().await.unwrap();
     assert!(page.contains("in shadow mode"));
     assert!(page.contains("name=\"autonomy_shadow\" value=\"on\" checked"));
-    let p = low(&app, &app.key, json!({})).await;
+    let p = low(&app).await;
     assert_eq!(p["status"], "pending");
     assert_eq!(p["policy"]["shadow"]["result"], "approved");
     assert_eq!(p["policy"]["shadow"]["band"], "full_auto");
@@ -116,7 +111,7 @@ async fn shadow_mode_ticked_on_the_page_records_what_the_dial_would_do_without_a
     // Unticked, the dial acts.
     assert_eq!(save_dial(&owner, "80", false).await.status(), 303);
     assert_eq!(stored(&app), (80, false));
-    assert_eq!(low(&app, &app.key, json!({})).await["status"], "approved");
+    assert_eq!(low(&app).await["status"], "approved");
 }
 
 #[tokio::test]
