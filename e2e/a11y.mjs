@@ -92,11 +92,19 @@ try {
   await Promise.all([page.waitForLoadState("load"), page.click("form[action='/users'] button[type=submit]")]);
   const signup = new URL(await page.inputValue("#invite-link")).pathname;
 
+  // The autonomy dial set on the settings page approves the next pause: History shows a policy
+  // as its decider and Usage a policy series.
+  await page.goto(base + "/settings");
+  await page.fill("#autonomy-level", "80");
+  await Promise.all([page.waitForLoadState("load"), page.click("form[action='/settings/policy'] button[type=submit]")]);
+  await create({ action: "Send the weekly report", risk: "low", tool: "send_email" });
+
   const signedIn = [
     "/", `/?pause=${approval}`, `/pauses/${approval}`, `/pauses/${question}`, `/pauses/${plan}`, `/pauses/${decided}`,
     "/history", "/account", "/agents", "/agents/billing-bot", "/users", "/keys", "/settings", "/usage", "/audit",
     "/webhooks", ...(webhook ? [webhook] : []), "/pauses/0190f0f0-0000-7000-8000-000000000000",
   ];
+  signedIn.push("/history?decided=policy");
   const state = await context.storageState();
   await scanAll(browser, state, signedIn);
 

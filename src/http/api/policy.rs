@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::auth::{AdminScope, ApiKey};
+use crate::app;
 use crate::domain::audit::Actor;
 use crate::domain::policy::rules::{self, RuleSet};
 use crate::domain::policy::{load, settings, spec};
@@ -65,11 +66,8 @@ pub async fn patch_settings(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let patch = settings::parse_patch(json_body(&req, payload).await?)?;
-    let (ws, actor, now) = (key.0.workspace_id, Actor::Key(key.0.id), state.now());
-    let s = state
-        .writer
-        .run(move |ctx| settings::update(ctx, now, ws, actor, patch))
-        .await?;
+    let (ws, actor) = (key.0.workspace_id, Actor::Key(key.0.id));
+    let s = app::policy_settings::update(&state.services, ws, actor, patch).await?;
     Ok(no_store(HttpResponse::Ok()).json(settings_view(s)))
 }
 

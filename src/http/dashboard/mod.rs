@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod agent_actions;
+pub mod agent_autonomy;
 pub mod agent_page;
 pub mod agents_page;
 pub mod answer_form;
@@ -26,6 +27,7 @@ pub mod pause_extras;
 pub mod pause_page;
 pub mod pause_pane;
 pub mod plan_view;
+pub mod policy_settings;
 pub mod queue;
 pub mod queue_filter;
 pub mod queue_row;
@@ -60,6 +62,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(batch::routes)
     .configure(history::routes)
     .configure(agents_page::routes)
+    .configure(agent_autonomy::routes)
     .configure(pause_page::routes)
     .configure(users::routes)
     .configure(account::routes)
@@ -67,6 +70,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(password_reset::routes)
     .configure(keys::routes)
     .configure(settings::routes)
+    .configure(policy_settings::routes)
     .configure(usage::routes)
     .configure(audit::routes)
     .configure(webhooks::routes)
