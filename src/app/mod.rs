@@ -8,5 +8,6 @@ pub mod batch;
 pub mod checkpoint;
 pub mod create;
 pub mod respond;
+pub mod rules;
 pub mod sign_in;
 pub mod wait;

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::auth::{AdminScope, ApiKey};
+use crate::app;
 use crate::domain::audit::Actor;
 use crate::domain::policy::rules::{self, RuleSet};
 use crate::domain::policy::{load, settings, spec};
@@ -111,11 +112,8 @@ pub async fn create_rule(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let spec = spec::parse(json_body(&req, payload).await?)?;
-    let (set, actor, now) = (live_rules(&key), Actor::Key(key.0.id), state.now());
-    let rule = state
-        .writer
-        .run(move |ctx| rules::create(ctx, now, set, actor, spec))
-        .await?;
+    let (set, actor) = (live_rules(&key), Actor::Key(key.0.id));
+    let rule = app::rules::create(&state.services, set, actor, spec).await?;
     Ok(no_store(HttpResponse::Created()).json(rule_view(&rule)))
 }
 
@@ -129,11 +127,8 @@ pub async fn patch_rule(
 ) -> AppResult<HttpResponse> {
     let id = rule_id(&path)?;
     let patch = json_body(&req, payload).await?;
-    let (set, actor, now) = (live_rules(&key), Actor::Key(key.0.id), state.now());
-    let rule = state
-        .writer
-        .run(move |ctx| rules::update(ctx, now, set, actor, id, &patch))
-        .await?;
+    let (set, actor) = (live_rules(&key), Actor::Key(key.0.id));
+    let rule = app::rules::update(&state.services, set, actor, id, patch).await?;
     Ok(no_store(HttpResponse::Ok()).json(rule_view(&rule)))
 }
 
@@ -144,10 +139,7 @@ pub async fn delete_rule(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = rule_id(&path)?;
-    let (set, actor, now) = (live_rules(&key), Actor::Key(key.0.id), state.now());
-    state
-        .writer
-        .run(move |ctx| rules::delete(ctx, now, set, actor, id))
-        .await?;
+    let (set, actor) = (live_rules(&key), Actor::Key(key.0.id));
+    app::rules::delete(&state.services, set, actor, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -30,6 +30,10 @@ pub mod queue;
 pub mod queue_filter;
 pub mod queue_row;
 pub mod session;
+pub mod rule_form;
+pub mod rule_rows;
+pub mod rule_values;
+pub mod rules;
 pub mod settings;
 pub mod setup;
 pub mod signup;
@@ -66,6 +70,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(signup::routes)
     .configure(password_reset::routes)
     .configure(keys::routes)
+    .configure(rules::routes)
     .configure(settings::routes)
     .configure(usage::routes)
     .configure(audit::routes)
