@@ -92,9 +92,17 @@ try {
   await Promise.all([page.waitForLoadState("load"), page.click("form[action='/users'] button[type=submit]")]);
   const signup = new URL(await page.inputValue("#invite-link")).pathname;
 
+  // A rule made with the form; the suggestion of the 20 approvals browser.rs seeded stays.
+  await page.goto(base + "/rules/new");
+  await page.fill("#rule-name", "Small refunds");
+  await page.fill("#rule-tool", "stripe.refunds.*");
+  await page.fill("#rule-metadata", "customer=cust_123");
+  await Promise.all([page.waitForURL(/\/rules/), page.click("form.rule-form button[type=submit]")]);
+
   const signedIn = [
     "/", `/?pause=${approval}`, `/pauses/${approval}`, `/pauses/${question}`, `/pauses/${plan}`, `/pauses/${decided}`,
     "/history", "/account", "/agents", "/agents/billing-bot", "/users", "/keys", "/settings", "/usage", "/audit",
+    "/rules", "/rules/new", "/rules/1/edit", "/rules?delete=1",
     "/webhooks", ...(webhook ? [webhook] : []), "/pauses/0190f0f0-0000-7000-8000-000000000000",
   ];
   const state = await context.storageState();
@@ -111,10 +119,23 @@ try {
       await scan(page, `/queue/batch results (${scheme}, ${label})`);
     }
   }
+  // A refused rule form (a bad glob) is scanned where it lands, with its message by the field.
+  await page.goto(base + "/rules/new");
+  await page.fill("#rule-name", "Broken");
+  await page.fill("#rule-tool", "[a-");
+  await Promise.all([page.waitForLoadState("load"), page.click("form.rule-form button[type=submit]")]);
+  check(await page.isVisible(".field-error"), "the refused rule form shows its message");
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [label, size] of Object.entries(WIDTHS)) {
+      await page.setViewportSize(size);
+      await scan(page, `/rules/new refused (${scheme}, ${label})`);
+    }
+  }
   await context.close();
 
   await scanAll(browser, undefined, ["/login", "/forgot-password", signup, oneClickLink()]);
-  check(failures.length === 0, `${scanned} scans (${signedIn.length + 6} pages, 2 themes, 2 widths) found no serious or critical violation:\n${failures.join("\n")}`);
+  check(failures.length === 0, `${scanned} scans (${signedIn.length + 7} pages, 2 themes, 2 widths) found no serious or critical violation:\n${failures.join("\n")}`);
 } finally {
   await browser.close();
 }

@@ -228,6 +228,9 @@ async fn the_inbox_is_driven_by_the_keyboard_at_both_widths_in_a_real_browser() 
 #[tokio::test]
 async fn every_dashboard_page_passes_axe_in_both_themes_at_desktop_and_phone_widths() {
     let app = spawn_empty_app().await;
+    // The rules page is scanned with a suggestion on it.
+    let decider = crate::rules_page::decide_key(&app);
+    crate::rules_page::seed_approvals(&app, &decider, "send_report", "reporter", 20).await;
     let mail = app.dir.path().join("mail").display().to_string();
     run_browser_script_with("a11y.mjs", &app, vec![("HOLDPOINT_MAIL_DIR", mail)]).await;
 }
