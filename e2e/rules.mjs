@@ -44,6 +44,19 @@ try {
     "the next identical pause is approved by the rule: " + JSON.stringify(decided));
   await page.reload();
   check((await row.locator("td.hits").textContent()).trim() === "1", "the page shows the hit");
+  // The form refuses a duplicate name beside the field, keeping what was typed.
+  await page.goto(base + "/rules/new");
+  await page.fill("#rule-name", RULE);
+  await page.fill("#rule-tool", "send_*");
+  await page.fill("#rule-context", "command=git status*");
+  await page.click("form.rule-form button[type=submit]");
+  await page.waitForSelector(".field-error");
+  check((await page.textContent(".field-error")).includes("already exists"), "a duplicate name is refused readably");
+  check(await page.inputValue("#rule-context") === "command=git status*", "the form keeps what was typed");
+  await shoot(page, "rule-form");
+  // The 409 answering the refused form is expected (its response and its console line).
+  const expected = (p) => p.startsWith("HTTP 409") || p.includes("status of 409");
+  problems.splice(0, problems.length, ...problems.filter((p) => !expected(p)));
   check(problems.length === 0, "no script errors or CSP violations: " + problems.join("; "));
 } finally {
   await browser.close();

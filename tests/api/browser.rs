@@ -263,7 +263,7 @@ async fn a_suggested_rule_is_created_in_shadow_mode_and_turned_on_in_a_real_brow
         ),
         2
     );
-    for shot in ["rules-phone", "rules-desktop"] {
+    for shot in ["rules-phone", "rules-desktop", "rule-form-phone"] {
         assert!(
             shots.join(format!("{shot}.png")).exists(),
             "{shot}.png was taken"

@@ -75,15 +75,25 @@ fn with<'a>(changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
 async fn owners_and_admins_see_the_rules_with_their_hits_and_an_approver_is_refused() {
     let app = spawn_app().await;
     app.set_billing_plan(1, "pro");
-    add_rule(&app, json!({"name": "mail", "effect": "allow", "match": {"tool": "send_email"}})).await;
-    add_rule(&app, json!({"name": "watch", "effect": "allow", "shadow": true,
-        "match": {"tool": "send_*"}}))
+    add_rule(
+        &app,
+        json!({"name": "mail", "effect": "allow", "match": {"tool": "send_email"}}),
+    )
+    .await;
+    add_rule(
+        &app,
+        json!({"name": "watch", "effect": "allow", "shadow": true,
+        "match": {"tool": "send_*"}}),
+    )
     .await;
     let p = create(&app, ask("send_email", "mailer")).await;
     assert_eq!(p["status"], "approved");
     let owner = app.sign_in(&app.owner_email).await;
     let html = page(&owner, "/rules").await;
-    assert!(html.contains("<td data-label=\"Hits\" class=\"num hits\">1</td>"), "{html}");
+    assert!(
+        html.contains("<td data-label=\"Hits\" class=\"num hits\">1</td>"),
+        "{html}"
+    );
     assert!(html.contains("<td data-label=\"Shadow hits\" class=\"num shadow-hits\">1</td>"));
     assert!(html.contains("status-shadow"));
     assert!(html.contains("href=\"/rules\""), "the menu links the page");
@@ -115,9 +125,14 @@ async fn a_rule_created_with_the_form_is_listed_audited_and_decides_the_next_pau
         app.audit_events("rule 1"),
         vec![("rule.created".to_string(), "user".to_string())]
     );
-    assert!(page(&owner, "/audit").await.contains("<code>rule.created</code>"));
-    let p = create(&app, json!({"action": "a", "tool": "send_report", "agent": "reporter",
-        "metadata": {"team": "ops"}}))
+    assert!(page(&owner, "/audit")
+        .await
+        .contains("<code>rule.created</code>"));
+    let p = create(
+        &app,
+        json!({"action": "a", "tool": "send_report", "agent": "reporter",
+        "metadata": {"team": "ops"}}),
+    )
     .await;
     assert_eq!(p["status"], "approved");
     assert_eq!(p["policy"]["rule"], "weekly reports");
@@ -145,10 +160,17 @@ async fn a_duplicate_name_and_a_bad_glob_are_readable_errors_that_keep_what_was_
     assert!(html.contains("value=\"[a-\"") && html.contains("value=\"other\""));
     assert!(html.contains("id=\"rule-tool\" name=\"tool\" value=\"[a-\" required maxlength=\"200\" autocomplete=\"off\" aria-describedby=\"rule-tool-hint rule-error\" aria-invalid=\"true\""));
     let res = owner
-        .post_form("/rules/new", &with(&[("name", "x"), ("context", "command")]))
+        .post_form(
+            "/rules/new",
+            &with(&[("name", "x"), ("context", "command")]),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.text().await.unwrap().contains("Line 1: write it as name=value."));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Line 1: write it as name=value."));
     assert_eq!(app.count("SELECT count(*) FROM policy_rules"), 1);
 }
 
@@ -162,7 +184,9 @@ async fn names_and_notes_are_accepted_at_their_limit_and_refused_one_past_it() {
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let long = "n".repeat(101);
-    let res = owner.post_form("/rules/new", &with(&[("name", &long)])).await;
+    let res = owner
+        .post_form("/rules/new", &with(&[("name", &long)]))
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = res.text().await.unwrap();
     assert!(html.contains("1 to 100 characters") && html.contains(&long));
@@ -180,7 +204,10 @@ async fn names_and_notes_are_accepted_at_their_limit_and_refused_one_past_it() {
 
 async fn status_of(app: &TestApp) -> (String, Value) {
     let p = create(app, ask("send_report", "reporter")).await;
-    (p["status"].as_str().unwrap().to_string(), p["policy"].clone())
+    (
+        p["status"].as_str().unwrap().to_string(),
+        p["policy"].clone(),
+    )
 }
 
 #[tokio::test]
@@ -193,17 +220,26 @@ async fn disable_shadow_and_on_change_what_the_engine_does_with_the_next_pause()
     let res = owner.post_form("/rules/1/state", &[("state", "off")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let (status, policy) = status_of(&app).await;
-    assert_eq!((status.as_str(), &policy["shadow"]), ("pending", &Value::Null));
-    owner.post_form("/rules/1/state", &[("state", "shadow")]).await;
+    assert_eq!(
+        (status.as_str(), &policy["shadow"]),
+        ("pending", &Value::Null)
+    );
+    owner
+        .post_form("/rules/1/state", &[("state", "shadow")])
+        .await;
     let (status, policy) = status_of(&app).await;
     assert_eq!(status, "pending");
     assert_eq!(policy["shadow"]["rule"], "weekly reports");
-    assert!(page(&owner, "/rules").await.contains("data-state=\"shadow\""));
+    assert!(page(&owner, "/rules")
+        .await
+        .contains("data-state=\"shadow\""));
     owner.post_form("/rules/1/state", &[("state", "on")]).await;
     assert_eq!(status_of(&app).await.1["rule"], "weekly reports");
     let changes = app.audit_events("rule 1");
     assert_eq!(changes.len(), 4, "{changes:?}");
-    assert!(changes[1..].iter().all(|(e, a)| e == "rule.changed" && a == "user"));
+    assert!(changes[1..]
+        .iter()
+        .all(|(e, a)| e == "rule.changed" && a == "user"));
 }
 
 #[tokio::test]
@@ -214,7 +250,10 @@ async fn a_rule_is_edited_and_deleted_after_a_confirmation() {
     let form = page(&owner, "/rules/1/edit").await;
     assert!(form.contains("value=\"send_*\"") && form.contains(">team=ops</textarea>"));
     let res = owner
-        .post_form("/rules/1/edit", &with(&[("tool", "send_email"), ("expires", "2099-01-31")]))
+        .post_form(
+            "/rules/1/edit",
+            &with(&[("tool", "send_email"), ("expires", "2099-01-31")]),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let html = page(&owner, "/rules").await;
@@ -225,26 +264,49 @@ async fn a_rule_is_edited_and_deleted_after_a_confirmation() {
     let res = owner.post_form("/rules/1/delete", &[]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count("SELECT count(*) FROM policy_rules"), 0);
-    let events: Vec<String> = app.audit_events("rule 1").into_iter().map(|e| e.0).collect();
+    let events: Vec<String> = app
+        .audit_events("rule 1")
+        .into_iter()
+        .map(|e| e.0)
+        .collect();
     assert_eq!(events, ["rule.created", "rule.changed", "rule.deleted"]);
-    assert_eq!(owner.get("/rules?delete=1").await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        owner.get("/rules?delete=1").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn test_mode_shows_and_makes_only_test_rules_and_live_mode_only_live_ones() {
     let app = spawn_app().await;
-    add_rule(&app, json!({"name": "live one", "effect": "deny", "match": {"tool": "x"}})).await;
+    add_rule(
+        &app,
+        json!({"name": "live one", "effect": "deny", "match": {"tool": "x"}}),
+    )
+    .await;
     let owner = app.sign_in(&app.owner_email).await;
-    let res = owner.post_form("/mode", &[("test", "on"), ("back", "/rules")]).await;
+    let res = owner
+        .post_form("/mode", &[("test", "on"), ("back", "/rules")])
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let html = page(&owner, "/rules").await;
     assert!(!html.contains("live one") && html.contains("No rules yet"));
-    owner.post_form("/rules/new", &with(&[("name", "test one")])).await;
+    owner
+        .post_form("/rules/new", &with(&[("name", "test one")]))
+        .await;
     assert!(page(&owner, "/rules").await.contains(">test one</th>"));
-    assert_eq!(app.count("SELECT count(*) FROM policy_rules WHERE is_test = 1"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM policy_rules WHERE is_test = 1"),
+        1
+    );
     // A live rule cannot be reached from test mode.
-    assert_eq!(owner.get("/rules/1/edit").await.status(), StatusCode::NOT_FOUND);
-    owner.post_form("/mode", &[("test", "off"), ("back", "/rules")]).await;
+    assert_eq!(
+        owner.get("/rules/1/edit").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    owner
+        .post_form("/mode", &[("test", "off"), ("back", "/rules")])
+        .await;
     let html = page(&owner, "/rules").await;
     assert!(html.contains(">live one</th>") && !html.contains("test one"));
 }
@@ -259,7 +321,11 @@ async fn a_suggestion_becomes_a_shadow_rule_in_one_click_and_is_no_longer_sugges
     let html = page(&owner, "/rules").await;
     assert!(html.contains("approved 20 times"), "{html}");
     assert!(html.contains("name=\"shadow\" value=\"on\" checked"));
-    let fields = [("tool", "send_report"), ("agent", "reporter"), ("shadow", "on")];
+    let fields = [
+        ("tool", "send_report"),
+        ("agent", "reporter"),
+        ("shadow", "on"),
+    ];
     let res = owner.post_form("/rules/suggestions", &fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let html = page(&owner, "/rules").await;
@@ -279,12 +345,18 @@ async fn a_suggestion_becomes_a_shadow_rule_in_one_click_and_is_no_longer_sugges
 async fn a_rule_name_with_bidi_controls_is_escaped_and_marked() {
     let app = spawn_app().await;
     let name = "<b>evil</b>\u{202E}txt";
-    add_rule(&app, json!({"name": name, "effect": "allow", "note": "\u{2066}n",
-        "match": {"tool": "t"}}))
+    add_rule(
+        &app,
+        json!({"name": name, "effect": "allow", "note": "\u{2066}n",
+        "match": {"tool": "t"}}),
+    )
     .await;
     let owner = app.sign_in(&app.owner_email).await;
     let html = page(&owner, "/rules").await;
-    assert!(html.contains("&#60;b&#62;evil&#60;/b&#62;[U+202E]txt"), "{html}");
+    assert!(
+        html.contains("&#60;b&#62;evil&#60;/b&#62;[U+202E]txt"),
+        "{html}"
+    );
     assert!(html.contains("[U+2066]n"));
     assert!(!html.contains('\u{202E}') && !html.contains('\u{2066}'));
 }

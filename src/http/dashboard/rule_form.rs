@@ -81,7 +81,9 @@ fn render(
     let set = rule_set(signed);
     let keys = api_keys::list(&*state.read()?, set.workspace_id)?
         .into_iter()
-        .filter(|k| k.test == set.test && (k.revoked_at.is_none() || values.key == k.id.to_string()))
+        .filter(|k| {
+            k.test == set.test && (k.revoked_at.is_none() || values.key == k.id.to_string())
+        })
         .map(|k| KeyChoice {
             selected: values.key == k.id.to_string(),
             label: shown(&format!("{} ({}…)", k.name, k.prefix)),
@@ -101,7 +103,11 @@ fn render(
         max_name: MAX_NAME_CHARS,
         max_note: MAX_NOTE_CHARS,
     };
-    Ok(clear_flash(state, &page.layout, html_status(status, &page)?))
+    Ok(clear_flash(
+        state,
+        &page.layout,
+        html_status(status, &page)?,
+    ))
 }
 
 pub async fn new_form(

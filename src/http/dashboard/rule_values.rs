@@ -85,9 +85,15 @@ fn lines(map: &BTreeMap<String, String>) -> String {
 /// `key=value` lines; blank lines are skipped, a line without `=` or a repeated key refused.
 fn pairs(field: &'static str, text: &str) -> Result<BTreeMap<String, String>, FormError> {
     let mut out = BTreeMap::new();
-    for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (n, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         let bad = |why: &str| FormError::invalid(field, &format!("line {}: {why}", n + 1));
-        let (k, v) = line.split_once('=').ok_or_else(|| bad("write it as name=value"))?;
+        let (k, v) = line
+            .split_once('=')
+            .ok_or_else(|| bad("write it as name=value"))?;
         let k = k.trim();
         if k.is_empty() {
             return Err(bad("the name before `=` is empty"));
@@ -121,7 +127,11 @@ impl RuleValues {
             metadata: lines(&s.matches.metadata),
             context: lines(&s.matches.context),
             max_risk: s.max_risk.map(|r| r.as_str().into()).unwrap_or_default(),
-            expires: s.expires_at.as_deref().map(|e| day(zone, e)).unwrap_or_default(),
+            expires: s
+                .expires_at
+                .as_deref()
+                .map(|e| day(zone, e))
+                .unwrap_or_default(),
             note: s.note.clone().unwrap_or_default(),
             enabled: on(s.enabled),
             shadow: on(s.shadow),
@@ -180,7 +190,11 @@ impl RuleValues {
         })
     }
 
-    fn expires_at(&self, zone: &Zone, before: Option<&StoredRule>) -> Result<Option<String>, FormError> {
+    fn expires_at(
+        &self,
+        zone: &Zone,
+        before: Option<&StoredRule>,
+    ) -> Result<Option<String>, FormError> {
         let typed = self.expires.trim();
         if typed.is_empty() {
             return Ok(None);
@@ -189,9 +203,14 @@ impl RuleValues {
         if kept.as_deref().is_some_and(|e| day(zone, e) == typed) {
             return Ok(kept);
         }
-        zone.day_end(typed).map(|ms| Some(rfc3339(ms))).ok_or_else(|| {
-            FormError::invalid("expires", "the expiry is a date like 2027-01-31, or empty for never")
-        })
+        zone.day_end(typed)
+            .map(|ms| Some(rfc3339(ms)))
+            .ok_or_else(|| {
+                FormError::invalid(
+                    "expires",
+                    "the expiry is a date like 2027-01-31, or empty for never",
+                )
+            })
     }
 }
 

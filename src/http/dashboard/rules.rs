@@ -96,7 +96,10 @@ pub async fn list(
         Some(raw) => {
             let id = raw.trim().parse::<i64>().ok();
             let row = rows.iter().find(|r| Some(r.id) == id);
-            Some(row.cloned().ok_or_else(|| rules::not_found(id.unwrap_or(0)))?)
+            Some(
+                row.cloned()
+                    .ok_or_else(|| rules::not_found(id.unwrap_or(0)))?,
+            )
         }
     };
     let page = RulesPage {
@@ -143,7 +146,10 @@ pub async fn set_state(
 ) -> Result<HttpResponse, PageError> {
     let id = rule_id(&path)?;
     let (patch, word) = match form.state.as_str() {
-        "on" => (json!({"enabled": true, "shadow": false}), "is on: it decides"),
+        "on" => (
+            json!({"enabled": true, "shadow": false}),
+            "is on: it decides",
+        ),
         "shadow" => (
             json!({"enabled": true, "shadow": true}),
             "is in shadow mode: it counts what it would decide and decides nothing",
