@@ -360,3 +360,51 @@ async fn a_rule_name_with_bidi_controls_is_escaped_and_marked() {
     assert!(html.contains("[U+2066]n"));
     assert!(!html.contains('\u{202E}') && !html.contains('\u{2066}'));
 }
+
+#[tokio::test]
+async fn the_key_is_chosen_among_the_mode_s_keys_and_the_expiry_day_ends_in_the_reader_s_zone() {
+    let app = spawn_app().await;
+    app.with_db(|c| Ok(c.execute("UPDATE users SET time_zone = 'Asia/Tokyo'", [])?))
+        .unwrap();
+    let test_key = app.create_key(1, true);
+    let owner = app.sign_in(&app.owner_email).await;
+    let form = page(&owner, "/rules/new").await;
+    let prefix = |key: &str| key[..16].to_string();
+    assert!(form.contains(&prefix(&app.key)), "{form}");
+    assert!(
+        !form.contains(&prefix(&test_key)),
+        "a test key is not offered in live mode"
+    );
+    let test_id = app.count("SELECT max(id) FROM api_keys").to_string();
+    let res = owner
+        .post_form("/rules/new", &with(&[("key", &test_id)]))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Choose one of the listed keys, or any key."));
+    let live_id = app.count("SELECT min(id) FROM api_keys").to_string();
+    let fields = with(&[("key", &live_id), ("expires", "2099-01-31")]);
+    let res = owner.post_form("/rules/new", &fields).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (key_id, expires): (i64, i64) = app
+        .with_db(|c| {
+            Ok(c.query_row(
+                "SELECT json_extract(match_json, '$.keyId'), expires_at FROM policy_rules",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(key_id.to_string(), live_id);
+    // The end of 31 January 2099 in Tokyo (UTC+9) is 15:00 UTC that day.
+    assert_eq!(expires, 4_073_554_800_000);
+    let form = page(&owner, "/rules/1/edit").await;
+    assert!(
+        form.contains("value=\"2099-01-31\""),
+        "the edit form shows the same day"
+    );
+    assert!(form.contains(&format!("<option value=\"{live_id}\" selected>")));
+}

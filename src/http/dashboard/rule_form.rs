@@ -16,6 +16,7 @@ use super::session::{ManagerSession, SignedIn};
 use crate::app;
 use crate::domain::api_keys;
 use crate::domain::policy::rules::{self, StoredRule};
+use crate::domain::policy::spec::RuleSpec;
 use crate::domain::policy::spec::{MAX_NAME_CHARS, MAX_NOTE_CHARS};
 use crate::error::{AppError, PageError};
 use crate::http::State;
@@ -128,10 +129,29 @@ pub async fn create(
         Ok(spec) => spec,
         Err(e) => return render(&state, &req, &signed, None, form, Some(e)),
     };
+    if let Some(e) = foreign_key(&state, &signed, &spec)? {
+        return render(&state, &req, &signed, None, form, Some(e));
+    }
     match app::rules::create(&state, rule_set(&signed), actor(&signed), spec).await {
         Ok(r) => done(&state, &signed, &r, "Created"),
         Err(e) => refused(&state, &req, &signed, None, form, e),
     }
+}
+
+/// A key of another mode (or workspace) would make a rule that matches nothing: refused.
+fn foreign_key(
+    state: &State,
+    signed: &SignedIn,
+    spec: &RuleSpec,
+) -> Result<Option<FormError>, PageError> {
+    let Some(id) = spec.matches.key_id else {
+        return Ok(None);
+    };
+    let set = rule_set(signed);
+    let ours = api_keys::list(&*state.read()?, set.workspace_id)?
+        .iter()
+        .any(|k| k.id == id && k.test == set.test);
+    Ok((!ours).then(|| FormError::invalid("key", "choose one of the listed keys, or any key")))
 }
 
 fn stored(state: &State, signed: &SignedIn, raw: &str) -> Result<StoredRule, PageError> {
@@ -164,6 +184,9 @@ pub async fn save(
         Ok(spec) => spec,
         Err(e) => return render(&state, &req, &signed, id, form, Some(e)),
     };
+    if let Some(e) = foreign_key(&state, &signed, &spec)? {
+        return render(&state, &req, &signed, id, form, Some(e));
+    }
     let (set, who) = (rule_set(&signed), actor(&signed));
     match app::rules::replace(&state, set, who, before.id, spec).await {
         Ok(r) => done(&state, &signed, &r, "Saved"),

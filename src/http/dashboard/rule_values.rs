@@ -47,7 +47,7 @@ pub struct FormError {
 }
 
 impl FormError {
-    fn invalid(field: &'static str, message: &str) -> FormError {
+    pub fn invalid(field: &'static str, message: &str) -> FormError {
         FormError {
             field,
             message: shown(&sentence(message)),
