@@ -12,7 +12,7 @@ use super::format::{shown, Shown};
 use super::forms::{form_result, post_only, refuse, ManagerForm, NoFields};
 use super::layout::{clear_flash, html, Layout};
 use super::rule_form;
-use super::rule_rows::{rule_row, KeyNames, RuleRow};
+use super::rule_rows::{millis, rule_row, KeyNames, RuleRow};
 use super::session::{ManagerSession, SignedIn};
 use crate::app;
 use crate::domain::audit::Actor;
@@ -160,9 +160,24 @@ pub async fn set_state(
             return Err(AppError::BadRequest(detail).into());
         }
     };
+    let now = state.now();
     let done = app::rules::update(&state, rule_set(&signed), actor(&signed), id, patch)
         .await
-        .map(|r| format!("Rule “{}” {word}.", shown(&r.spec.name)));
+        .map(|r| {
+            let expired = r
+                .spec
+                .expires_at
+                .as_deref()
+                .and_then(millis)
+                .is_some_and(|e| e <= now);
+            let name = shown(&r.spec.name);
+            match expired && form.state != "off" {
+                true => {
+                    format!("Rule “{name}” {word} once its expiry is moved on: it has expired.")
+                }
+                false => format!("Rule “{name}” {word}."),
+            }
+        });
     form_result(&state, &signed, "/rules", done)
 }
 
