@@ -86,6 +86,8 @@ mod plan_pages;
 mod plans;
 mod policy;
 mod policy_cli;
+mod policy_explain;
+mod policy_limits;
 mod policy_remember;
 mod policy_rules;
 mod policy_writes;
