@@ -266,13 +266,18 @@ async fn a_rule_name_with_bidi_controls_is_escaped_and_marked() {
 #[tokio::test]
 async fn an_expired_rule_still_lists_as_expired_and_turning_it_on_says_so() {
     let app = spawn_app().await;
-    add_rule(&app, json!({"name": "old", "effect": "allow", "expiresAt": "2001-01-01T00:00:00Z",
-        "match": {"tool": "t"}}))
+    add_rule(
+        &app,
+        json!({"name": "old", "effect": "allow", "expiresAt": "2001-01-01T00:00:00Z",
+        "match": {"tool": "t"}}),
+    )
     .await;
     let owner = app.sign_in(&app.owner_email).await;
     let html = page(&owner, "/rules").await;
     assert!(html.contains("data-state=\"expired\"") && html.contains("status-expired"));
-    owner.post_form("/rules/1/state", &[("state", "shadow")]).await;
+    owner
+        .post_form("/rules/1/state", &[("state", "shadow")])
+        .await;
     let html = page(&owner, "/rules").await;
     assert!(html.contains("it has expired"), "{html}");
     assert!(html.contains("data-state=\"expired\""));
