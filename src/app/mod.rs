@@ -9,5 +9,6 @@ pub mod checkpoint;
 pub mod create;
 pub mod policy_settings;
 pub mod respond;
+pub mod rules;
 pub mod sign_in;
 pub mod wait;

@@ -105,6 +105,8 @@ mod readme_links;
 mod reject_options;
 mod request_ids;
 mod retention;
+mod rules_form;
+mod rules_page;
 mod sandbox;
 mod sandbox_mode;
 mod sandbox_webhooks;

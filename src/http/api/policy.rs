@@ -109,11 +109,8 @@ pub async fn create_rule(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let spec = spec::parse(json_body(&req, payload).await?)?;
-    let (set, actor, now) = (live_rules(&key), Actor::Key(key.0.id), state.now());
-    let rule = state
-        .writer
-        .run(move |ctx| rules::create(ctx, now, set, actor, spec))
-        .await?;
+    let (set, actor) = (live_rules(&key), Actor::Key(key.0.id));
+    let rule = app::rules::create(&state.services, set, actor, spec).await?;
     Ok(no_store(HttpResponse::Created()).json(rule_view(&rule)))
 }
 
@@ -127,11 +124,8 @@ pub async fn patch_rule(
 ) -> AppResult<HttpResponse> {
     let id = rule_id(&path)?;
     let patch = json_body(&req, payload).await?;
-    let (set, actor, now) = (live_rules(&key), Actor::Key(key.0.id), state.now());
-    let rule = state
-        .writer
-        .run(move |ctx| rules::update(ctx, now, set, actor, id, &patch))
-        .await?;
+    let (set, actor) = (live_rules(&key), Actor::Key(key.0.id));
+    let rule = app::rules::update(&state.services, set, actor, id, patch).await?;
     Ok(no_store(HttpResponse::Ok()).json(rule_view(&rule)))
 }
 
@@ -142,10 +136,7 @@ pub async fn delete_rule(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = rule_id(&path)?;
-    let (set, actor, now) = (live_rules(&key), Actor::Key(key.0.id), state.now());
-    state
-        .writer
-        .run(move |ctx| rules::delete(ctx, now, set, actor, id))
-        .await?;
+    let (set, actor) = (live_rules(&key), Actor::Key(key.0.id));
+    app::rules::delete(&state.services, set, actor, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -31,6 +31,10 @@ pub mod policy_settings;
 pub mod queue;
 pub mod queue_filter;
 pub mod queue_row;
+pub mod rule_form;
+pub mod rule_rows;
+pub mod rule_values;
+pub mod rules;
 pub mod session;
 pub mod settings;
 pub mod setup;
@@ -69,6 +73,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(signup::routes)
     .configure(password_reset::routes)
     .configure(keys::routes)
+    .configure(rules::routes)
     .configure(settings::routes)
     .configure(policy_settings::routes)
     .configure(usage::routes)
