@@ -51,6 +51,12 @@ struct FormDecision {
     /// Where to send the browser afterwards (a local path).
     #[serde(default)]
     next: Option<String>,
+    /// The "Always allow" box: present (`on`) when ticked.
+    #[serde(default)]
+    remember: Option<String>,
+    /// "for N days" beside it; blank for no expiry.
+    #[serde(default)]
+    remember_days: Option<String>,
 }
 
 struct Input {
@@ -60,7 +66,8 @@ struct Input {
     /// message on the page it came from), so it waits until then.
     extras: AppResult<FormExtras>,
     html_next: Option<String>,
-    remember: Option<Remember>,
+    /// Refused like `extras` (a message on the page the form came from); nothing is written.
+    remember: AppResult<Option<Remember>>,
 }
 
 pub async fn approve(
@@ -172,13 +179,14 @@ fn capitalised(s: &str) -> String {
 }
 
 fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<Input> {
-    let mut remember = None;
+    let remember;
     let (approved, reason, extras, html_next) = match content_type(req).as_str() {
         "application/x-www-form-urlencoded" => {
             let f: FormDecision = serde_urlencoded::from_bytes(&body)
                 .map_err(|e| AppError::BadRequest(format!("malformed form body: {e}")))?;
             decider.check_csrf(req, f.csrf_token.as_deref())?;
             let approved = parse_bool(&f.approved)?;
+            remember = form_remember(&f);
             let extras = decide_extras::from_form(&body, approved);
             let wants_html = accepts_html(req) && decider.session().is_some();
             let next = wants_html.then(|| {
@@ -191,9 +199,9 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
         "application/json" | "" => {
             decider.check_csrf(req, None)?;
             let j: JsonDecision = parse_json(&body)?;
-            remember = j.remember.map(|r| Remember {
+            remember = Ok(j.remember.map(|r| Remember {
                 expires_in_days: r.expires_in_days,
-            });
+            }));
             let extras = Ok(FormExtras {
                 edits: j.edits,
                 reject_option: j.reject_option,
@@ -206,9 +214,10 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
             )))
         }
     };
-    if remember.is_some() {
-        decider.may_remember(approved)?;
-    }
+    let remember = remember.and_then(|r| match r {
+        Some(r) => decider.may_remember(approved).map(|()| Some(r)),
+        None => Ok(None),
+    });
     Ok(Input {
         approved,
         reason,
@@ -216,6 +225,29 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
         html_next,
         remember,
     })
+}
+
+/// The form's "Always allow" box and its days. A number that is not one is the form's to fix;
+/// its range is the domain's ([`crate::domain::policy::remember::check`]).
+fn form_remember(f: &FormDecision) -> AppResult<Option<Remember>> {
+    if f.remember.as_deref().map_or(true, str::is_empty) {
+        return Ok(None);
+    }
+    let days = match f.remember_days.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => Some(n.parse::<i64>().map_err(|_| {
+            AppError::invalid(
+                "remember.expiresInDays",
+                format!(
+                    "“{n}” is not a number of days: give a whole number, or leave it blank to \
+                     remember with no expiry; nothing was decided"
+                ),
+            )
+        })?),
+    };
+    Ok(Some(Remember {
+        expires_in_days: days,
+    }))
 }
 
 fn parse_bool(v: &str) -> AppResult<bool> {
@@ -237,6 +269,7 @@ async fn decide(
 ) -> AppResult<Transition> {
     let watch_id = parse_watch_id(raw_id)?;
     let extras = input.extras?;
+    let remember = input.remember?;
     let responder = decider.responder(if input.html_next.is_some() {
         Via::Dashboard
     } else {
@@ -251,7 +284,7 @@ async fn decide(
         Ok(r) => r,
         Err(refused) => return refusal(refused, &watch_id.to_string()),
     };
-    let responded = match input.remember {
+    let responded = match remember {
         Some(r) => {
             app::respond::respond_remembering(&state.services, responder, watch_id, response, r)
                 .await?

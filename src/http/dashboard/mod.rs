@@ -25,6 +25,7 @@ pub mod password_reset;
 pub mod pause_extras;
 pub mod pause_page;
 pub mod pause_pane;
+pub mod pause_policy;
 pub mod plan_view;
 pub mod queue;
 pub mod queue_filter;
