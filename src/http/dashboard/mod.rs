@@ -19,6 +19,7 @@ pub mod layout;
 pub mod login;
 pub mod mode;
 pub mod one_click;
+mod one_click_decide;
 pub mod one_click_view;
 pub mod pages;
 pub mod password_reset;

@@ -57,7 +57,8 @@ pub struct RememberOffer {
 }
 
 impl RememberOffer {
-    fn of(p: &Pause) -> Option<RememberOffer> {
+    /// Offered for an approval that names both a tool and an agent (a rule needs both).
+    pub fn of(p: &Pause) -> Option<RememberOffer> {
         match (p.kind, p.tool.as_deref(), p.agent.as_deref()) {
             (Kind::Approval, Some(tool), Some(agent)) => Some(RememberOffer {
                 tool: shown(tool),
