@@ -40,17 +40,26 @@ fn row<'a>(inbox: &'a str, pause: &Value) -> &'a str {
 async fn the_pane_shows_the_risk_tool_explanation_and_shadow_verdict_of_a_waiting_pause() {
     let app = spawn_app().await;
     let browser = owner(&app).await;
-    add_rule(&app, json!({"name": "sends", "effect": "allow", "shadow": true,
-        "match": {"tool": "send_*"}}))
+    add_rule(
+        &app,
+        json!({"name": "sends", "effect": "allow", "shadow": true,
+        "match": {"tool": "send_*"}}),
+    )
     .await;
-    let p = create(&app, json!({"action": "Email Bob", "tool": "send_email",
-        "agent": "mailer", "risk": "medium"}))
+    let p = create(
+        &app,
+        json!({"action": "Email Bob", "tool": "send_email",
+        "agent": "mailer", "risk": "medium"}),
+    )
     .await;
     assert_eq!(p["status"], "pending");
     let page = pane(&browser, &p).await;
     let explanation = p["policy"]["explanation"].as_str().unwrap();
     assert!(page.contains(&html(explanation)), "{explanation}\n{page}");
-    assert!(page.contains("<dt>Tool</dt><dd><code>send_email</code>"), "{page}");
+    assert!(
+        page.contains("<dt>Tool</dt><dd><code>send_email</code>"),
+        "{page}"
+    );
     assert!(page.contains("<span class=\"badge risk risk-medium\">medium</span>"));
     assert!(page.contains("waits for a person") && page.contains("(autonomy 0)"));
     assert!(page.contains("In shadow: rule “sends” would have approved this."));
@@ -64,23 +73,38 @@ async fn the_pane_shows_the_risk_tool_explanation_and_shadow_verdict_of_a_waitin
 async fn a_pause_decided_by_a_rule_or_the_band_names_its_policy_instead_of_a_person() {
     let app = spawn_app().await;
     let browser = owner(&app).await;
-    add_rule(&app, json!({"name": "small refunds", "effect": "allow", "maxRisk": "medium",
-        "match": {"tool": "refund_*"}}))
+    add_rule(
+        &app,
+        json!({"name": "small refunds", "effect": "allow", "maxRisk": "medium",
+        "match": {"tool": "refund_*"}}),
+    )
     .await;
-    let by_rule = create(&app, json!({"action": "Refund $5", "tool": "refund_card",
-        "risk": "low"}))
+    let by_rule = create(
+        &app,
+        json!({"action": "Refund $5", "tool": "refund_card",
+        "risk": "low"}),
+    )
     .await;
     assert_eq!(by_rule["status"], "approved");
     let page = pane(&browser, &by_rule).await;
-    assert!(page.contains("<a href=\"/rules\">small refunds</a>"), "{page}");
+    assert!(
+        page.contains("<a href=\"/rules\">small refunds</a>"),
+        "{page}"
+    );
     assert!(page.contains("Decided by policy: small refunds"));
-    assert!(page.contains("Approved. Decided by policy: small refunds"), "timeline");
+    assert!(
+        page.contains("Approved. Decided by policy: small refunds"),
+        "timeline"
+    );
     assert!(!page.contains("by policy small refunds"), "not as a person");
     set_level(&app, 80, false).await;
     let by_band = create(&app, json!({"action": "Deploy", "risk": "critical"})).await;
     assert_eq!(by_band["status"], "approved");
     let page = pane(&browser, &by_band).await;
-    assert!(page.contains("Decided by policy: autonomy:full_auto"), "{page}");
+    assert!(
+        page.contains("Decided by policy: autonomy:full_auto"),
+        "{page}"
+    );
     assert!(page.contains("Full auto <span class=\"ago\">(autonomy 80)</span>"));
 }
 
@@ -106,7 +130,12 @@ async fn a_pause_made_before_policies_shows_no_verdict_risk_or_tool() {
         .unwrap();
     assert_eq!(read["policy"], Value::Null);
     let page = pane(&browser, &p).await;
-    for absent in ["policy-verdict", "<dt>Risk</dt>", "<dt>Tool</dt>", "In shadow"] {
+    for absent in [
+        "policy-verdict",
+        "<dt>Risk</dt>",
+        "<dt>Tool</dt>",
+        "In shadow",
+    ] {
         assert!(!page.contains(absent), "{absent}");
     }
 }
@@ -115,29 +144,50 @@ async fn a_pause_made_before_policies_shows_no_verdict_risk_or_tool() {
 async fn inbox_rows_mark_high_and_critical_risk_and_shadow_verdicts() {
     let app = spawn_app().await;
     let browser = owner(&app).await;
-    add_rule(&app, json!({"name": "sends", "effect": "allow", "shadow": true,
-        "match": {"tool": "send_*"}}))
+    add_rule(
+        &app,
+        json!({"name": "sends", "effect": "allow", "shadow": true,
+        "match": {"tool": "send_*"}}),
+    )
     .await;
-    add_rule(&app, json!({"name": "no wipes", "effect": "deny", "shadow": true,
-        "match": {"tool": "wipe_*"}}))
+    add_rule(
+        &app,
+        json!({"name": "no wipes", "effect": "deny", "shadow": true,
+        "match": {"tool": "wipe_*"}}),
+    )
     .await;
     let critical = create(&app, json!({"action": "Drop table", "risk": "critical"})).await;
     let high = create(&app, json!({"action": "Default risk"})).await;
     let low = create(&app, json!({"action": "Read a file", "risk": "low"})).await;
-    let would_approve =
-        create(&app, json!({"action": "Send", "tool": "send_sms", "risk": "low"})).await;
-    let would_reject =
-        create(&app, json!({"action": "Wipe", "tool": "wipe_disk", "risk": "medium"})).await;
+    let would_approve = create(
+        &app,
+        json!({"action": "Send", "tool": "send_sms", "risk": "low"}),
+    )
+    .await;
+    let would_reject = create(
+        &app,
+        json!({"action": "Wipe", "tool": "wipe_disk", "risk": "medium"}),
+    )
+    .await;
     let inbox = browser.get("/").await.text().await.unwrap();
     let badge = |class: &str, text: &str| format!("<span class=\"badge {class}\">{text}</span>");
     assert!(row(&inbox, &critical).contains(&badge("risk risk-critical tone-bad", "critical risk")));
     assert!(row(&inbox, &high).contains(&badge("risk risk-high tone-warn", "high risk")));
-    assert!(!row(&inbox, &low).contains("class=\"badge"), "low risk: no mark");
+    assert!(
+        !row(&inbox, &low).contains("class=\"badge"),
+        "low risk: no mark"
+    );
     let approve = row(&inbox, &would_approve);
-    assert!(approve.contains(&badge("shadow", "shadow: would approve")), "{approve}");
+    assert!(
+        approve.contains(&badge("shadow", "shadow: would approve")),
+        "{approve}"
+    );
     assert!(!approve.contains("risk-"));
     let reject = row(&inbox, &would_reject);
-    assert!(reject.contains(&badge("shadow", "shadow: would reject")), "{reject}");
+    assert!(
+        reject.contains(&badge("shadow", "shadow: would reject")),
+        "{reject}"
+    );
 }
 
 #[tokio::test]
@@ -145,15 +195,29 @@ async fn rule_names_with_bidi_controls_are_marked_in_the_pane() {
     let app = spawn_app().await;
     let browser = owner(&app).await;
     let name = "refunds \u{202E}exe.txt";
-    add_rule(&app, json!({"name": name, "effect": "allow", "match": {"tool": "refund"}})).await;
-    add_rule(&app, json!({"name": "shadow \u{2067}x", "effect": "deny", "shadow": true,
-        "match": {"tool": "refund"}}))
+    add_rule(
+        &app,
+        json!({"name": name, "effect": "allow", "match": {"tool": "refund"}}),
+    )
     .await;
-    let p = create(&app, json!({"action": "Refund", "tool": "refund", "risk": "low"})).await;
+    add_rule(
+        &app,
+        json!({"name": "shadow \u{2067}x", "effect": "deny", "shadow": true,
+        "match": {"tool": "refund"}}),
+    )
+    .await;
+    let p = create(
+        &app,
+        json!({"action": "Refund", "tool": "refund", "risk": "low"}),
+    )
+    .await;
     assert_eq!(p["status"], "approved");
     let page = pane(&browser, &p).await;
     assert!(!page.contains('\u{202E}') && !page.contains('\u{2067}'));
-    assert!(page.contains("<a href=\"/rules\">refunds [U+202E]exe.txt</a>"), "{page}");
+    assert!(
+        page.contains("<a href=\"/rules\">refunds [U+202E]exe.txt</a>"),
+        "{page}"
+    );
     assert!(page.contains("Decided by policy: refunds [U+202E]exe.txt"));
     assert!(page.contains("In shadow: rule “shadow [U+2067]x” would have rejected this."));
 }

@@ -67,9 +67,7 @@ async fn ticking_always_allow_in_the_pane_remembers_the_approval_as_a_rule() {
     let browser = app.sign_in(&app.owner_email).await;
     let p = create(&app, ask()).await;
     let page = pane(&browser, &p).await;
-    assert!(page.contains(
-        "Always allow <code>send_email</code> for <code>mailer</code>"
-    ));
+    assert!(page.contains("Always allow <code>send_email</code> for <code>mailer</code>"));
     assert!(page.contains("name=\"remember_days\" min=\"1\" max=\"3650\""));
     approve_in_pane(&browser, &p, &[("remember", "on"), ("remember_days", "")]).await;
     assert_eq!(app.stored_status(id(&p)), "approved");
@@ -87,13 +85,22 @@ async fn the_days_are_accepted_up_to_the_limit_and_refused_one_past_it_or_not_a_
     app.set_billing_plan(1, "pro");
     let browser = app.sign_in(&app.owner_email).await;
     let at = create(&app, ask()).await;
-    approve_in_pane(&browser, &at, &[("remember", "on"), ("remember_days", "3650")]).await;
+    approve_in_pane(
+        &browser,
+        &at,
+        &[("remember", "on"), ("remember_days", "3650")],
+    )
+    .await;
     assert_eq!(app.stored_status(id(&at)), "approved");
     let made = rules(&app).await;
     let expires = made[0]["expiresAt"].as_str().unwrap();
     let expected = holdpoint::domain::rfc3339(app.now() + 3650 * 86_400_000);
     assert_eq!(expires, expected);
-    for (days, says) in [("3651", "1 to 3650"), ("0", "1 to 3650"), ("soon", "not a number")] {
+    for (days, says) in [
+        ("3651", "1 to 3650"),
+        ("0", "1 to 3650"),
+        ("soon", "not a number"),
+    ] {
         let mut other = ask();
         other["agent"] = json!(format!("agent-{days}"));
         let p = create(&app, other).await;
@@ -124,7 +131,10 @@ async fn a_pause_without_tool_offers_no_tick_and_forged_or_rejecting_remembers_a
     assert_eq!(res.status(), 303);
     let to = res.headers()["location"].to_str().unwrap().to_string();
     let page = browser.get(&to).await.text().await.unwrap();
-    assert!(page.contains("only an approval can be remembered"), "{page}");
+    assert!(
+        page.contains("only an approval can be remembered"),
+        "{page}"
+    );
     for p in [&bare, &p] {
         assert_eq!(app.stored_status(id(p)), "pending");
     }
@@ -225,7 +235,10 @@ async fn the_email_links_page_refuses_a_remember_it_cannot_keep_and_writes_nothi
         let res = client.post(link.as_str()).form(&form).send().await.unwrap();
         assert_eq!(res.status(), 422, "{says}");
         let page = res.text().await.unwrap();
-        assert!(page.contains(&crate::policy_dashboard::html(says)), "{says}: {page}");
+        assert!(
+            page.contains(&crate::policy_dashboard::html(says)),
+            "{says}: {page}"
+        );
     }
     assert_eq!(writes(&app), before);
     for p in [&bare, &p] {
