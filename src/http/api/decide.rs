@@ -230,7 +230,7 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
 /// The form's "Always allow" box and its days. A number that is not one is the form's to fix;
 /// its range is the domain's ([`crate::domain::policy::remember::check`]).
 fn form_remember(f: &FormDecision) -> AppResult<Option<Remember>> {
-    if f.remember.as_deref().map_or(true, str::is_empty) {
+    if f.remember.as_deref().is_none_or(str::is_empty) {
         return Ok(None);
     }
     let days = match f.remember_days.as_deref().map(str::trim) {
