@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 use super::decide_extras::{self, FormExtras};
+use super::decide_form::{form_remember, parse_bool, FormDecision};
 use super::decider::{Decider, DECIDING};
 use super::pauses::{parse_watch_id, transition_response};
 use crate::app;
@@ -38,25 +39,6 @@ struct JsonDecision {
 struct RememberBody {
     #[serde(default)]
     expires_in_days: Option<i64>,
-}
-
-#[derive(Deserialize)]
-struct FormDecision {
-    #[serde(default)]
-    approved: String,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    csrf_token: Option<String>,
-    /// Where to send the browser afterwards (a local path).
-    #[serde(default)]
-    next: Option<String>,
-    /// The "Always allow" box: present (`on`) when ticked.
-    #[serde(default)]
-    remember: Option<String>,
-    /// "for N days" beside it; blank for no expiry.
-    #[serde(default)]
-    remember_days: Option<String>,
 }
 
 struct Input {
@@ -225,40 +207,6 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
         html_next,
         remember,
     })
-}
-
-/// The form's "Always allow" box and its days. A number that is not one is the form's to fix;
-/// its range is the domain's ([`crate::domain::policy::remember::check`]).
-fn form_remember(f: &FormDecision) -> AppResult<Option<Remember>> {
-    if f.remember.as_deref().is_none_or(str::is_empty) {
-        return Ok(None);
-    }
-    let days = match f.remember_days.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(n) => Some(n.parse::<i64>().map_err(|_| {
-            AppError::invalid(
-                "remember.expiresInDays",
-                format!(
-                    "“{n}” is not a number of days: give a whole number, or leave it blank to \
-                     remember with no expiry; nothing was decided"
-                ),
-            )
-        })?),
-    };
-    Ok(Some(Remember {
-        expires_in_days: days,
-    }))
-}
-
-fn parse_bool(v: &str) -> AppResult<bool> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" | "approve" | "approved" => Ok(true),
-        "false" | "0" | "no" | "off" | "reject" | "rejected" => Ok(false),
-        _ => Err(AppError::invalid(
-            "approved",
-            "`approved` must be true or false",
-        )),
-    }
 }
 
 async fn decide(
