@@ -87,6 +87,8 @@ mod plans;
 mod policy;
 mod policy_cli;
 mod policy_dashboard;
+mod policy_explain;
+mod policy_limits;
 mod policy_remember;
 mod policy_remember_pages;
 mod policy_rules;
