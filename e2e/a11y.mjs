@@ -67,7 +67,7 @@ try {
 
   const approval = await create({ action: "Refund order #8812 ($1,240.00) to the customer's card",
     context: { order: 8812, amount: 1240, currency: "USD", lines: [{ sku: "A-1", qty: 2 }] }, agent: "billing-bot",
-    metadata: { ticket: "OPS-1193" } });
+    tool: "stripe.refunds.create", risk: "medium", metadata: { ticket: "OPS-1193" } });
   const question = await create({ kind: "question", action: "Schedule the database maintenance",
     questions: [{ question: "Which region first?", header: "Region", options: [{ label: "eu", description: "Frankfurt" }, { label: "us" }] }] });
   const plan = await create({ kind: "plan", action: "Migrate the invoices table",
