@@ -91,7 +91,9 @@ pub fn risk_class(r: Risk) -> &'static str {
 /// The inbox row's marks: a high or critical risk, and what a shadow policy would have done.
 pub fn row_badges(p: &Pause) -> Vec<RowBadge> {
     let mut badges = Vec::new();
-    if let Some(r) = p.risk.filter(|r| matches!(r, Risk::High | Risk::Critical)) {
+    // Only `critical`: a pause that sends no risk is `high`, so a `high` badge would mark
+    // nearly every row and stop meaning anything (the pane shows every risk).
+    if let Some(r) = p.risk.filter(|r| *r == Risk::Critical) {
         badges.push(RowBadge {
             class: risk_class(r),
             text: shown(&format!("{r} risk")),
