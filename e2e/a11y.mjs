@@ -67,7 +67,7 @@ try {
 
   const approval = await create({ action: "Refund order #8812 ($1,240.00) to the customer's card",
     context: { order: 8812, amount: 1240, currency: "USD", lines: [{ sku: "A-1", qty: 2 }] }, agent: "billing-bot",
-    metadata: { ticket: "OPS-1193" } });
+    tool: "stripe.refunds.create", risk: "medium", metadata: { ticket: "OPS-1193" } });
   const question = await create({ kind: "question", action: "Schedule the database maintenance",
     questions: [{ question: "Which region first?", header: "Region", options: [{ label: "eu", description: "Frankfurt" }, { label: "us" }] }] });
   const plan = await create({ kind: "plan", action: "Migrate the invoices table",
@@ -92,11 +92,26 @@ try {
   await Promise.all([page.waitForLoadState("load"), page.click("form[action='/users'] button[type=submit]")]);
   const signup = new URL(await page.inputValue("#invite-link")).pathname;
 
+  // The autonomy dial set on the settings page approves the next pause: History shows a policy
+  // as its decider and Usage a policy series.
+  await page.goto(base + "/settings");
+  await page.fill("#autonomy-level", "80");
+  await Promise.all([page.waitForLoadState("load"), page.click("form[action='/settings/policy'] button[type=submit]")]);
+  await create({ action: "Send the weekly report", risk: "low", tool: "send_email" });
+  // A rule made with the form; the suggestion of the 20 approvals browser.rs seeded stays.
+  await page.goto(base + "/rules/new");
+  await page.fill("#rule-name", "Small refunds");
+  await page.fill("#rule-tool", "stripe.refunds.*");
+  await page.fill("#rule-metadata", "customer=cust_123");
+  await Promise.all([page.waitForURL(/\/rules/), page.click("form.rule-form button[type=submit]")]);
+
   const signedIn = [
     "/", `/?pause=${approval}`, `/pauses/${approval}`, `/pauses/${question}`, `/pauses/${plan}`, `/pauses/${decided}`,
     "/history", "/account", "/agents", "/agents/billing-bot", "/users", "/keys", "/settings", "/usage", "/audit",
+    "/rules", "/rules/new", "/rules/1/edit", "/rules?delete=1",
     "/webhooks", ...(webhook ? [webhook] : []), "/pauses/0190f0f0-0000-7000-8000-000000000000",
   ];
+  signedIn.push("/history?decided=policy");
   const state = await context.storageState();
   await scanAll(browser, state, signedIn);
 
@@ -111,10 +126,23 @@ try {
       await scan(page, `/queue/batch results (${scheme}, ${label})`);
     }
   }
+  // A refused rule form (a bad glob) is scanned where it lands, with its message by the field.
+  await page.goto(base + "/rules/new");
+  await page.fill("#rule-name", "Broken");
+  await page.fill("#rule-tool", "[a-");
+  await Promise.all([page.waitForLoadState("load"), page.click("form.rule-form button[type=submit]")]);
+  check(await page.isVisible(".field-error"), "the refused rule form shows its message");
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [label, size] of Object.entries(WIDTHS)) {
+      await page.setViewportSize(size);
+      await scan(page, `/rules/new refused (${scheme}, ${label})`);
+    }
+  }
   await context.close();
 
   await scanAll(browser, undefined, ["/login", "/forgot-password", signup, oneClickLink()]);
-  check(failures.length === 0, `${scanned} scans (${signedIn.length + 6} pages, 2 themes, 2 widths) found no serious or critical violation:\n${failures.join("\n")}`);
+  check(failures.length === 0, `${scanned} scans (${signedIn.length + 7} pages, 2 themes, 2 widths) found no serious or critical violation:\n${failures.join("\n")}`);
 } finally {
   await browser.close();
 }

@@ -10,7 +10,7 @@ import { api, base, check, createPause, launch, setUpOwner, shots } from "./lib.
 const DESK = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const PAGES = ["/", "/history", "/agents", "/agents/billing-bot-7", "/keys", "/users", "/audit", "/webhooks",
-               "/usage", "/settings", "/account"];
+               "/usage", "/settings", "/rules", "/account"];
 
 const browser = await launch();
 try {

@@ -7,6 +7,8 @@ pub mod agents;
 pub mod batch;
 pub mod checkpoint;
 pub mod create;
+pub mod policy_settings;
 pub mod respond;
+pub mod rules;
 pub mod sign_in;
 pub mod wait;

@@ -1,53 +1,34 @@
 //! Plain functions over a `&Connection` and an explicit `now` (Unix milliseconds), so every rule
 //! can be tested without a server and without sleeping.
 
+// Each area in its folder: agents, pauses, people (and keys), policy, delivery; what all of
+// them share stays here (audit, ids, errors, clock, text, timers, workspaces).
 pub mod agents;
-pub mod api_keys;
-pub mod approval_extras;
 pub mod audit;
 pub mod clock;
-pub mod decided_by;
-pub mod deciders;
-pub mod decision_links;
-pub mod display;
-pub mod email_address;
+pub mod delivery;
 pub mod error;
-pub mod event_type;
-pub mod events;
-pub mod expiry;
-pub mod history;
-pub mod idempotency;
 pub mod ids;
-pub mod invites;
-pub mod kind;
-pub mod notifications;
-pub mod outbox;
-pub mod outcomes;
-pub mod password_resets;
-pub mod pause_create;
-pub mod pauses;
-pub mod plans;
+pub mod pause;
+pub mod people;
 pub mod policy;
-pub mod questions;
-pub mod queue;
-pub mod quotas;
-pub mod respond;
-pub mod response;
-pub mod retention;
-pub mod scopes;
 pub mod secrets;
-pub mod sessions;
 pub(crate) mod sql_enum;
-pub mod status;
 pub mod text;
-pub mod timeline;
 pub mod timers;
-pub mod usage;
-pub mod user_admin;
-pub mod users;
-pub mod webhook_admin;
-pub mod webhooks;
 pub mod workspaces;
+
+pub use delivery::{
+    decision_links, event_type, events, notifications, outbox, webhook_admin, webhooks,
+};
+pub use pause::{
+    approval_extras, decided_by, expiry, history, idempotency, kind, outcomes, pause_create,
+    pauses, plans, questions, queue, quotas, respond, response, retention, status, timeline, usage,
+};
+pub use people::{
+    api_keys, deciders, display, email_address, invites, password_resets, scopes, sessions,
+    user_admin, users,
+};
 
 /// Unix time in milliseconds, UTC.
 pub type Millis = i64;

@@ -228,6 +228,45 @@ async fn the_inbox_is_driven_by_the_keyboard_at_both_widths_in_a_real_browser() 
 #[tokio::test]
 async fn every_dashboard_page_passes_axe_in_both_themes_at_desktop_and_phone_widths() {
     let app = spawn_empty_app().await;
+    // The rules page is scanned with a suggestion on it.
+    let decider = crate::rules_page::decide_key(&app);
+    crate::rules_page::seed_approvals(&app, &decider, "send_report", "reporter", 20).await;
     let mail = app.dir.path().join("mail").display().to_string();
     run_browser_script_with("a11y.mjs", &app, vec![("HOLDPOINT_MAIL_DIR", mail)]).await;
+}
+
+#[tokio::test]
+async fn a_suggested_rule_is_created_in_shadow_mode_and_turned_on_in_a_real_browser() {
+    let app = spawn_empty_app().await;
+    let decider = crate::rules_page::decide_key(&app);
+    crate::rules_page::seed_approvals(&app, &decider, "send_report", "reporter", 20).await;
+    let Some(shots) = run_browser_script("rules.mjs", &app).await else {
+        return;
+    };
+    // What the browser did is really in the database: one rule, on, one shadow hit, one hit,
+    // created and turned on by the signed-in owner.
+    let rule: (bool, bool, i64, i64) = app
+        .with_db(|c| {
+            Ok(c.query_row(
+                "SELECT enabled, shadow, shadow_hits, hits FROM policy_rules
+                 WHERE name = 'suggested:send_report:reporter'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(rule, (true, false, 1, 1));
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE event IN ('rule.created', 'rule.changed')
+             AND actor_type = 'user'"
+        ),
+        2
+    );
+    for shot in ["rules-phone", "rules-desktop", "rule-form-phone"] {
+        assert!(
+            shots.join(format!("{shot}.png")).exists(),
+            "{shot}.png was taken"
+        );
+    }
 }

@@ -99,8 +99,18 @@ async fn at_full_auto_each_owner_and_admin_gets_one_digest_of_the_hour_with_a_hi
     })
     .unwrap();
     approve_by_policy(&app, "Refund order", 3).await;
+    let question = json!({"action": "Ask a person", "kind": "question",
+                          "questions": [{"question": "Which one?", "options": [{"label": "a"}]}]});
+    assert_eq!(app.post_pause_with(&app.key, &question).await.status(), 201);
+    outbox_settled(&app).await;
+    let asked = list(&app.dir.path().join("mail")).len();
     assert_eq!(digest_at(&app, 30).await, 2);
-    let mails = sent(&app, 2).await;
+    let mails = sent(&app, asked + 2).await;
+    let mails: Vec<Mail> = mails
+        .into_iter()
+        .filter(|m| subject(m).starts_with("Holdpoint:"))
+        .collect();
+    assert_eq!(mails.len(), 2);
     let mut to: Vec<String> = mails.iter().map(|m| m.header("To")).collect();
     to.sort();
     assert_eq!(to, ["admin@example.com", "owner@example.com"]);
@@ -119,6 +129,13 @@ async fn at_full_auto_each_owner_and_admin_gets_one_digest_of_the_hour_with_a_hi
             .contains(&format!("href=\"{}\"", link.replace('&', "&#38;"))));
         assert!(!m.text.contains("more"));
     }
+    let owner = app.sign_in(&app.owner_email).await;
+    let history = owner.get(link.trim_start_matches(&app.address)).await;
+    let page = history.text().await.unwrap();
+    assert!(
+        (0..3).all(|i| page.contains(&format!("Refund order {i}"))),
+        "{page}"
+    );
 }
 
 #[tokio::test]

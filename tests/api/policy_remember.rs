@@ -76,7 +76,7 @@ async fn a_remembered_approval_lets_the_same_action_through_and_no_other() {
 }
 
 #[tokio::test]
-async fn remember_is_refused_with_a_rejection_without_tool_or_agent_and_without_admin() {
+async fn remember_is_refused_with_a_rejection_on_a_plan_without_tool_or_agent_and_without_admin() {
     let app = spawn_app().await;
     let backend = key_with(&app, &[KeyScope::Decide, KeyScope::Admin]);
     let decide_only = key_with(&app, &[KeyScope::Decide]);
@@ -106,7 +106,19 @@ async fn remember_is_refused_with_a_rejection_without_tool_or_agent_and_without_
     )
     .await;
     assert_eq!(assert_problem(res, 422).await["field"], "remember");
-    for watch in [&p["watchId"], &bare["watchId"]] {
+    // A rule remembered from a plan would let approvals of its tool through: refused.
+    let plan = json!({"action": "a", "kind": "plan", "plan": "# P", "tool": "t", "agent": "bot"});
+    let plan = create(&app, plan).await;
+    let res = approve(
+        &app,
+        &backend,
+        &plan["watchId"],
+        json!({"approved": true, "remember": {}}),
+    )
+    .await;
+    let problem = assert_problem(res, 422).await;
+    assert_eq!(problem["field"], "remember", "{problem}");
+    for watch in [&p["watchId"], &bare["watchId"], &plan["watchId"]] {
         assert_eq!(app.stored_status(watch.as_str().unwrap()), "pending");
     }
     assert_eq!(app.count("SELECT count(*) FROM policy_rules"), 0);

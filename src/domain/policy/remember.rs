@@ -11,6 +11,7 @@ use super::spec::{MatchSpec, RuleSpec, MAX_NAME_CHARS};
 use super::Effect;
 use crate::db::WriteCtx;
 use crate::domain::audit::Actor;
+use crate::domain::kind::Kind;
 use crate::domain::pauses::Pause;
 use crate::domain::{rfc3339, Millis};
 use crate::error::{AppError, AppResult};
@@ -28,8 +29,10 @@ fn refused(detail: impl Into<String>) -> AppError {
     AppError::invalid("remember", detail)
 }
 
-/// Checks what can be checked before the decision is recorded: the expiry, and that the pause
-/// names a tool and an agent (a rule needs both to match only this action of this agent).
+/// Checks what can be checked before the decision is recorded: the expiry, that the pause is an
+/// approval (rules decide approvals only: a rule remembered from a plan or a question would let
+/// *approvals* of that tool through), and that it names a tool and an agent (a rule needs both to
+/// match only this action of this agent).
 pub fn check(pause: &Pause, r: Remember) -> AppResult<()> {
     if r.expires_in_days
         .is_some_and(|d| !(1..=MAX_DAYS).contains(&d))
@@ -38,6 +41,12 @@ pub fn check(pause: &Pause, r: Remember) -> AppResult<()> {
             "remember.expiresInDays",
             format!("`expiresInDays` is 1 to {MAX_DAYS}"),
         ));
+    }
+    if pause.kind != Kind::Approval {
+        return Err(refused(format!(
+            "only an approval can be remembered: policies never decide a {}",
+            pause.kind.as_str()
+        )));
     }
     if pause.tool.is_none() || pause.agent.is_none() {
         return Err(refused(

@@ -1,7 +1,8 @@
 //! Suggested allow rules: (tool, agent) pairs that people approved at least
 //! [`MIN_APPROVALS`] times in the last [`WINDOW_DAYS`] days and never rejected. The rules page
 //! offers each as a rule (`suggested:<tool>:<agent>`, in shadow mode if the user chooses);
-//! a pair whose suggested rule exists is not offered again.
+//! a pair whose suggested rule exists, or that a rule names exactly (a remembered decision, a
+//! rule written by hand), is not offered again.
 
 use rusqlite::{params, Connection};
 
@@ -41,7 +42,9 @@ pub fn suggestions(conn: &Connection, set: RuleSet, now: Millis) -> AppResult<Ve
          HAVING sum(p.status = 'rejected') = 0 AND count(*) >= ?4
             AND NOT EXISTS (SELECT 1 FROM policy_rules r WHERE r.workspace_id = ?1
                             AND r.is_test = ?2
-                            AND r.name = 'suggested:' || p.tool || ':' || p.agent)
+                            AND (r.name = 'suggested:' || p.tool || ':' || p.agent
+                                 OR (json_extract(r.match_json, '$.tool') = p.tool
+                                     AND json_extract(r.match_json, '$.agent') = p.agent)))
          ORDER BY n DESC, p.tool, p.agent LIMIT ?5",
     )?;
     let rows = stmt.query_map(
@@ -108,6 +111,45 @@ mod tests {
         )
         .unwrap();
         assert!(suggestions(&conn, live, now).unwrap().is_empty());
+        let test = RuleSet { test: true, ..live };
+        assert!(suggestions(&conn, test, now).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_pair_a_rule_already_names_exactly_is_not_suggested_whatever_the_rule_is_called() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'pro', 0)",
+        )
+        .unwrap();
+        let now = 100 * DAY;
+        decided(&conn, "send_email", "mailer", "approved", now - DAY, 20);
+        decided(&conn, "refund", "billing", "approved", now - DAY, 20);
+        let live = RuleSet {
+            workspace_id: WorkspaceId(1),
+            test: false,
+        };
+        let rule = |name: &str, matches: &str| {
+            conn.execute(
+                "INSERT INTO policy_rules (workspace_id, name, effect, match_json, created_at,
+                                           updated_at) VALUES (1, ?1, 'allow', ?2, 0, 0)",
+                [name, matches],
+            )
+            .unwrap();
+        };
+        rule(
+            "remember:send_email:mailer:hitl_live_ab",
+            r#"{"tool":"send_email","agent":"mailer"}"#,
+        );
+        // A glob that merely covers the pair is another rule: the pair is still suggested.
+        rule("refunds", r#"{"tool":"refund*","agent":"billing"}"#);
+        let found = suggestions(&conn, live, now).unwrap();
+        let pairs: Vec<_> = found
+            .iter()
+            .map(|s| (s.tool.as_str(), s.agent.as_str()))
+            .collect();
+        assert_eq!(pairs, [("refund", "billing")]);
         let test = RuleSet { test: true, ..live };
         assert!(suggestions(&conn, test, now).unwrap().is_empty());
     }

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 use super::decide_extras::{self, FormExtras};
+use super::decide_form::{form_remember, parse_bool, FormDecision};
 use super::decider::{Decider, DECIDING};
 use super::pauses::{parse_watch_id, transition_response};
 use crate::app;
@@ -40,19 +41,6 @@ struct RememberBody {
     expires_in_days: Option<i64>,
 }
 
-#[derive(Deserialize)]
-struct FormDecision {
-    #[serde(default)]
-    approved: String,
-    #[serde(default)]
-    reason: Option<String>,
-    #[serde(default)]
-    csrf_token: Option<String>,
-    /// Where to send the browser afterwards (a local path).
-    #[serde(default)]
-    next: Option<String>,
-}
-
 struct Input {
     approved: bool,
     reason: Option<String>,
@@ -60,7 +48,8 @@ struct Input {
     /// message on the page it came from), so it waits until then.
     extras: AppResult<FormExtras>,
     html_next: Option<String>,
-    remember: Option<Remember>,
+    /// Refused like `extras` (a message on the page the form came from); nothing is written.
+    remember: AppResult<Option<Remember>>,
 }
 
 pub async fn approve(
@@ -172,13 +161,14 @@ fn capitalised(s: &str) -> String {
 }
 
 fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<Input> {
-    let mut remember = None;
+    let remember;
     let (approved, reason, extras, html_next) = match content_type(req).as_str() {
         "application/x-www-form-urlencoded" => {
             let f: FormDecision = serde_urlencoded::from_bytes(&body)
                 .map_err(|e| AppError::BadRequest(format!("malformed form body: {e}")))?;
             decider.check_csrf(req, f.csrf_token.as_deref())?;
             let approved = parse_bool(&f.approved)?;
+            remember = form_remember(&f);
             let extras = decide_extras::from_form(&body, approved);
             let wants_html = accepts_html(req) && decider.session().is_some();
             let next = wants_html.then(|| {
@@ -191,9 +181,9 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
         "application/json" | "" => {
             decider.check_csrf(req, None)?;
             let j: JsonDecision = parse_json(&body)?;
-            remember = j.remember.map(|r| Remember {
+            remember = Ok(j.remember.map(|r| Remember {
                 expires_in_days: r.expires_in_days,
-            });
+            }));
             let extras = Ok(FormExtras {
                 edits: j.edits,
                 reject_option: j.reject_option,
@@ -206,9 +196,10 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
             )))
         }
     };
-    if remember.is_some() {
-        decider.may_remember(approved)?;
-    }
+    let remember = remember.and_then(|r| match r {
+        Some(r) => decider.may_remember(approved).map(|()| Some(r)),
+        None => Ok(None),
+    });
     Ok(Input {
         approved,
         reason,
@@ -216,17 +207,6 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
         html_next,
         remember,
     })
-}
-
-fn parse_bool(v: &str) -> AppResult<bool> {
-    match v.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" | "approve" | "approved" => Ok(true),
-        "false" | "0" | "no" | "off" | "reject" | "rejected" => Ok(false),
-        _ => Err(AppError::invalid(
-            "approved",
-            "`approved` must be true or false",
-        )),
-    }
 }
 
 async fn decide(
@@ -237,6 +217,7 @@ async fn decide(
 ) -> AppResult<Transition> {
     let watch_id = parse_watch_id(raw_id)?;
     let extras = input.extras?;
+    let remember = input.remember?;
     let responder = decider.responder(if input.html_next.is_some() {
         Via::Dashboard
     } else {
@@ -251,7 +232,7 @@ async fn decide(
         Ok(r) => r,
         Err(refused) => return refusal(refused, &watch_id.to_string()),
     };
-    let responded = match input.remember {
+    let responded = match remember {
         Some(r) => {
             app::respond::respond_remembering(&state.services, responder, watch_id, response, r)
                 .await?

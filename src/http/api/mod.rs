@@ -11,6 +11,7 @@ mod create_plan;
 pub mod create_questions;
 pub mod decide;
 pub mod decide_extras;
+mod decide_form;
 pub mod decider;
 pub mod health;
 pub mod key_cache;

@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
 use super::auth::{AdminScope, ApiKey};
+use crate::app;
 use crate::domain::audit::Actor;
 use crate::domain::policy::rules::{self, RuleSet};
 use crate::domain::policy::{load, settings, spec};
@@ -65,11 +66,8 @@ pub async fn patch_settings(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let patch = settings::parse_patch(json_body(&req, payload).await?)?;
-    let (ws, actor, now) = (key.0.workspace_id, Actor::Key(key.0.id), state.now());
-    let s = state
-        .writer
-        .run(move |ctx| settings::update(ctx, now, ws, actor, patch))
-        .await?;
+    let (ws, actor) = (key.0.workspace_id, Actor::Key(key.0.id));
+    let s = app::policy_settings::update(&state.services, ws, actor, patch).await?;
     Ok(no_store(HttpResponse::Ok()).json(settings_view(s)))
 }
 
@@ -111,11 +109,8 @@ pub async fn create_rule(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let spec = spec::parse(json_body(&req, payload).await?)?;
-    let (set, actor, now) = (live_rules(&key), Actor::Key(key.0.id), state.now());
-    let rule = state
-        .writer
-        .run(move |ctx| rules::create(ctx, now, set, actor, spec))
-        .await?;
+    let (set, actor) = (live_rules(&key), Actor::Key(key.0.id));
+    let rule = app::rules::create(&state.services, set, actor, spec).await?;
     Ok(no_store(HttpResponse::Created()).json(rule_view(&rule)))
 }
 
@@ -129,11 +124,8 @@ pub async fn patch_rule(
 ) -> AppResult<HttpResponse> {
     let id = rule_id(&path)?;
     let patch = json_body(&req, payload).await?;
-    let (set, actor, now) = (live_rules(&key), Actor::Key(key.0.id), state.now());
-    let rule = state
-        .writer
-        .run(move |ctx| rules::update(ctx, now, set, actor, id, &patch))
-        .await?;
+    let (set, actor) = (live_rules(&key), Actor::Key(key.0.id));
+    let rule = app::rules::update(&state.services, set, actor, id, patch).await?;
     Ok(no_store(HttpResponse::Ok()).json(rule_view(&rule)))
 }
 
@@ -144,10 +136,7 @@ pub async fn delete_rule(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = rule_id(&path)?;
-    let (set, actor, now) = (live_rules(&key), Actor::Key(key.0.id), state.now());
-    state
-        .writer
-        .run(move |ctx| rules::delete(ctx, now, set, actor, id))
-        .await?;
+    let (set, actor) = (live_rules(&key), Actor::Key(key.0.id));
+    app::rules::delete(&state.services, set, actor, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

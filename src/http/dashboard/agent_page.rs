@@ -13,6 +13,7 @@ use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
 use crate::domain::agents::{self, guidance, pin, Agent};
 use crate::domain::event_type::EventType;
+use crate::domain::policy;
 use crate::domain::Millis;
 use crate::error::{AppError, PageError};
 use crate::http::State;
@@ -47,6 +48,10 @@ pub struct AgentPage {
     /// "name (hitl_live_abc…)" of the key it is pinned to.
     pub pinned: Option<String>,
     pub keys: Vec<KeyChoice>,
+    /// The agent's cap on the autonomy level, if it has one.
+    pub autonomy: Option<u8>,
+    /// The workspace's level, for saying what applies.
+    pub workspace_level: u8,
 }
 
 impl HasLayout for AgentPage {
@@ -88,6 +93,8 @@ pub async fn detail(
             selected: agent.pinned_key_id == Some(k.id),
         })
         .collect();
+    let autonomy = policy::settings::agent_level(&conn, fleet, &agent.name)?;
+    let workspace_level = policy::settings::get(&conn, fleet.workspace_id)?.autonomy_level;
     let layout = Layout::new(&req, &signed, "agents");
     let body = AgentPage {
         csrf_token: layout.csrf_token.clone(),
@@ -97,6 +104,8 @@ pub async fn detail(
         timeline,
         pinned,
         keys,
+        autonomy,
+        workspace_level,
     };
     page(&state, &body)
 }

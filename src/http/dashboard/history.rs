@@ -1,5 +1,8 @@
 //! Every pause of the workspace in the session's mode (live, or test with the "Test data"
-//! switch on), searchable: status, key, text in the action, date range.
+//! switch on), searchable: status, key, text in the action, date range, and who decided (a
+//! person, a key or a policy: `?decided=user|key|policy`).
+
+use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -8,8 +11,11 @@ use super::format::{key_labels, requested_by, shown, Shown};
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
 use super::zone::Zone;
-use crate::domain::history::{self, Filter};
-use crate::domain::pauses::Status;
+use crate::domain::decided_by::DecidedBy;
+use crate::domain::history::{self, DeciderKind, Filter};
+use crate::domain::ids::ApiKeyId;
+use crate::domain::pauses::{Pause, Status};
+use crate::domain::Millis;
 use crate::domain::{api_keys, rfc3339};
 use crate::error::PageError;
 use crate::http::query::Query;
@@ -31,7 +37,37 @@ pub struct Row {
     pub status: &'static str,
     pub requested_by: Shown,
     pub created_at: String,
-    pub decided_by: String,
+    /// A person's email, a key's name, or a policy's name (a rule's, or `autonomy:<band>`).
+    pub decided_by: Shown,
+    /// `user`, `key`, `policy`, or empty while undecided.
+    pub decided_kind: &'static str,
+}
+
+impl Row {
+    fn new(p: &Pause, labels: &HashMap<ApiKeyId, String>, now: Millis) -> Row {
+        Row {
+            watch_id: p.watch_id.to_string(),
+            action: shown(&p.action),
+            status: p.status(now).as_str(),
+            requested_by: requested_by(p, labels),
+            created_at: rfc3339(p.created_at),
+            decided_by: shown(&p.decided_by.as_ref().map(decider).unwrap_or_default()),
+            decided_kind: match p.decided_by {
+                Some(DecidedBy::User { .. }) => "user",
+                Some(DecidedBy::Key { .. }) => "key",
+                Some(DecidedBy::Policy { .. }) => "policy",
+                None => "",
+            },
+        }
+    }
+}
+
+/// Who decided, without the kind (the row shows a policy's as a badge before its name).
+fn decider(d: &DecidedBy) -> String {
+    match d {
+        DecidedBy::Policy { name } => name.clone(),
+        other => other.label(),
+    }
 }
 
 /// The filter as typed, echoed back into the form.
@@ -44,6 +80,8 @@ pub struct Form {
     pub to: String,
     /// `not_executed`: approved pauses the agent never reported executing.
     pub outcome: String,
+    /// `user`, `key` or `policy` (`?decided=`; the policy digest email links to `policy`).
+    pub decided: String,
 }
 
 #[derive(Template)]
@@ -79,6 +117,7 @@ fn read_filter(q: &Query, zone: &Zone, form: &mut Form, errors: &mut Vec<String>
         from: text("from"),
         to: text("to"),
         outcome: text("outcome"),
+        decided: text("decided"),
     };
     let mut f = Filter {
         text: Some(form.q.clone()).filter(|t| !t.is_empty()),
@@ -90,6 +129,15 @@ fn read_filter(q: &Query, zone: &Zone, form: &mut Form, errors: &mut Vec<String>
             "Unknown outcome filter “{}”; showing all outcomes.",
             form.outcome
         ));
+    }
+    if !form.decided.is_empty() {
+        f.decided_by = DeciderKind::from_name(&form.decided);
+        if f.decided_by.is_none() {
+            errors.push(format!(
+                "Unknown “decided by” filter “{}”; showing pauses decided by anyone.",
+                form.decided
+            ));
+        }
     }
     if !form.status.is_empty() {
         f.status = Status::from_name(&form.status);
@@ -134,6 +182,7 @@ fn page_url(form: &Form, page: i64) -> String {
         ("from", &form.from),
         ("to", &form.to),
         ("outcome", &form.outcome),
+        ("decided", &form.decided),
     ];
     let mut pairs: Vec<(&str, String)> = params
         .iter()
@@ -190,14 +239,7 @@ pub async fn show(
     let rows = found
         .items
         .iter()
-        .map(|p| Row {
-            watch_id: p.watch_id.to_string(),
-            action: shown(&p.action),
-            status: p.status(now).as_str(),
-            requested_by: requested_by(p, &labels),
-            created_at: rfc3339(p.created_at),
-            decided_by: p.decided_by.as_ref().map(|d| d.label()).unwrap_or_default(),
-        })
+        .map(|p| Row::new(p, &labels, now))
         .collect();
     let pages = ((found.total + PER_PAGE - 1) / PER_PAGE).max(1);
     let view = HistoryPage {

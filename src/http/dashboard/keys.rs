@@ -6,13 +6,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::format::{capitalise, stamp, Stamp};
+use super::format::{capitalise, sentence, stamp, Stamp};
 use super::forms::{form_page, post_only, write_as, ManagerForm, NoFields};
 use super::layout::{clear_flash, html, redirect_with, Layout};
+use super::policy_settings::parse_cap;
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::api_keys::{self, KeyListing};
 use crate::domain::audit::Actor;
 use crate::domain::ids::ApiKeyId;
+use crate::domain::policy;
 use crate::domain::scopes::{KeyScope, Scopes};
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
@@ -39,6 +41,8 @@ pub struct KeyRow {
     pub revoked: Option<Stamp>,
     /// `pauses, decide`.
     pub scopes: String,
+    /// The cap on the autonomy level, or `—`.
+    pub cap: String,
 }
 
 impl From<KeyListing> for KeyRow {
@@ -53,6 +57,7 @@ impl From<KeyListing> for KeyRow {
             last_used: k.key.last_used_at.map(stamp),
             revoked: k.key.revoked_at.map(stamp),
             scopes: scopes_text(k.key.scopes),
+            cap: k.autonomy_level.map_or("—".into(), |l| l.to_string()),
         }
     }
 }
@@ -142,6 +147,8 @@ pub struct CreateForm {
     scope_decide: Option<String>,
     scope_agents: Option<String>,
     scope_admin: Option<String>,
+    /// The autonomy cap, 0 to 100; empty for none.
+    autonomy: String,
 }
 
 impl CreateForm {
@@ -181,10 +188,19 @@ pub async fn create(
     if scopes.is_empty() {
         return back("Choose at least one scope: what the key may do.");
     }
+    let cap = match parse_cap("autonomy", &form.autonomy, "no key was created") {
+        Ok(cap) => cap,
+        Err(AppError::Invalid { detail, .. }) => return back(&sentence(&detail)),
+        Err(e) => return Err(e.into()),
+    };
     let key_name = name.clone();
+    // The cap is saved in the same transaction as the key: no key exists uncapped for a moment.
     let created = write_as(&state, &signed, move |ctx, now, user| {
         let (actor, ws) = (Actor::User(user.id), user.workspace_id);
-        api_keys::create_with_scopes(ctx.conn, now, actor, ws, &key_name, test, scopes)
+        let (id, key) =
+            api_keys::create_with_scopes(ctx.conn, now, actor, ws, &key_name, test, scopes)?;
+        policy::settings::set_key_level(ctx.conn, id, cap)?;
+        Ok((id, key))
     })
     .await;
     let key = match created {

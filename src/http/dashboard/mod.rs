@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod agent_actions;
+pub mod agent_autonomy;
 pub mod agent_page;
 pub mod agents_page;
 pub mod answer_form;
@@ -19,16 +20,23 @@ pub mod layout;
 pub mod login;
 pub mod mode;
 pub mod one_click;
+mod one_click_decide;
 pub mod one_click_view;
 pub mod pages;
 pub mod password_reset;
 pub mod pause_extras;
 pub mod pause_page;
 pub mod pause_pane;
+pub mod pause_policy;
 pub mod plan_view;
+pub mod policy_settings;
 pub mod queue;
 pub mod queue_filter;
 pub mod queue_row;
+pub mod rule_form;
+pub mod rule_rows;
+pub mod rule_values;
+pub mod rules;
 pub mod session;
 pub mod settings;
 pub mod setup;
@@ -60,13 +68,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(batch::routes)
     .configure(history::routes)
     .configure(agents_page::routes)
+    .configure(agent_autonomy::routes)
     .configure(pause_page::routes)
     .configure(users::routes)
     .configure(account::routes)
     .configure(signup::routes)
     .configure(password_reset::routes)
     .configure(keys::routes)
+    .configure(rules::routes)
     .configure(settings::routes)
+    .configure(policy_settings::routes)
     .configure(usage::routes)
     .configure(audit::routes)
     .configure(webhooks::routes)

@@ -4,16 +4,16 @@
 //! The token is the only credential, so these pages are never cached, indexed or referred.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde::Deserialize;
 
 use super::layout::parse_form;
+use super::one_click_decide;
 use super::one_click_view::{FormView, Page};
 use super::session::{anonymous_form_token, check_anonymous_form_token};
-use crate::db::WriteCtx;
 use crate::domain::decision_links::{self, Link};
 use crate::domain::pauses::{self, Pause, Status};
-use crate::domain::respond::{self, RespondError, Responder, Response};
+use crate::domain::respond::Response;
 use crate::domain::{questions, text, users, workspaces, Millis};
 use crate::error::{AppResult, PageError};
 use crate::http::{page_limit, State};
@@ -30,7 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// What a token leads to right now.
-enum Found {
+pub(super) enum Found {
     /// Unknown (404) or no longer usable (410): an explanation.
     Gone(StatusCode, &'static str, String, Option<Pause>),
     /// The request was decided (by anyone, possibly through this very link).
@@ -39,7 +39,7 @@ enum Found {
     Open(Link, Pause, users::User),
 }
 
-fn find(conn: &rusqlite::Connection, token: &str, now: Millis) -> AppResult<Found> {
+pub(super) fn find(conn: &rusqlite::Connection, token: &str, now: Millis) -> AppResult<Found> {
     let unknown = || {
         Found::Gone(
             StatusCode::NOT_FOUND,
@@ -103,6 +103,11 @@ struct DecisionForm {
     /// One of the pause's reject options (radio buttons), for a rejection.
     #[serde(default)]
     reject_option: String,
+    /// The "Always allow" box (`on` when ticked) and its days.
+    #[serde(default)]
+    remember: String,
+    #[serde(default)]
+    remember_days: String,
 }
 
 pub async fn submit(
@@ -122,16 +127,21 @@ pub async fn submit(
     let asked = questions::questions_of(pause.request_json.as_deref());
     // Only invisible characters (spaces, zero-width) count as no reason at all.
     let reason = text::reason(Some(&form.reason)).unwrap_or_default();
+    let remembered = match asked {
+        Some(_) => Ok(None),
+        None => one_click_decide::from_form(&form.remember, &form.approved, &form.remember_days),
+    };
     let refusal = if check_anonymous_form_token(&state, &req, &form.csrf_token).is_err() {
-        Some("The form expired or was not sent from this page; nothing was decided. Please confirm again.")
+        Some("The form expired or was not sent from this page; nothing was decided. Please confirm again.".to_string())
     } else if asked.is_none() && !matches!(form.approved.as_str(), "true" | "false") {
-        Some("Choose Approve or Reject.")
+        Some("Choose Approve or Reject.".to_string())
     } else {
-        None
+        remembered.clone().err()
     };
     if let Some(refused) = refusal {
-        return render(&state, &req, found, Some(refused), &reason);
+        return render(&state, &req, found, Some(&refused), &reason);
     }
+    let remembered = remembered.unwrap_or_default();
     let response = match asked {
         // A question pause: the form's fields are its answers.
         Some(asked) => Response::Answer {
@@ -147,76 +157,26 @@ pub async fn submit(
             option: Some(form.reject_option.clone()).filter(|o| !o.is_empty()),
         },
     };
-    let (found, refused) = state
+    let decided = state
         .writer
-        .run(move |ctx| decide_by_link(ctx, now, &token, response))
-        .await?;
+        .run({
+            let token = token.clone();
+            move |ctx| one_click_decide::decide_by_link(ctx, now, &token, response, remembered)
+        })
+        .await;
+    let (found, refused) = match decided {
+        Err(e) if e.status_code().is_client_error() => (
+            find(&*state.read()?, &token, now)?,
+            Some(one_click_decide::refusal_text(&e)),
+        ),
+        other => other?,
+    };
     let typed = if refused.is_some() {
         reason.as_str()
     } else {
         ""
     };
     render(&state, &req, found, refused.as_deref(), typed)
-}
-
-/// Re-checks the link inside the writer (a second POST may have won meanwhile) and responds as
-/// the link's approver; `respond` uses the link up only if the response was recorded. A refusal
-/// comes back with the form to show again.
-fn decide_by_link(
-    ctx: &mut WriteCtx<'_>,
-    now: Millis,
-    token: &str,
-    response: Response,
-) -> AppResult<(Found, Option<String>)> {
-    let found = find(ctx.conn, token, now)?;
-    let Found::Open(link, pause, user) = &found else {
-        return Ok((found, None));
-    };
-    let responder = Responder::EmailLink {
-        user_id: user.id,
-        link_id: link.id,
-    };
-    let refused = match respond::respond(ctx, now, responder, &pause.watch_id, response)? {
-        Ok(done) => return Ok((Found::Decided(done.pause), None)),
-        Err(refused) => refused,
-    };
-    Ok(match refused {
-        RespondError::AlreadyDecided(p) | RespondError::Cancelled(p) | RespondError::Expired(p) => {
-            (Found::Decided(*p), None)
-        }
-        RespondError::ReasonRequired => (
-            found,
-            Some("This workspace requires a reason to reject.".into()),
-        ),
-        RespondError::ReasonTooLong => (
-            found,
-            Some("The reason is too long (at most 2,000 characters).".into()),
-        ),
-        RespondError::Invalid { detail, .. } => (found, Some(format!("{detail}."))),
-        RespondError::InvalidAnswer(e) => (found, Some(capitalised(&e.detail))),
-        RespondError::WrongKind(detail) => (found, Some(detail)),
-        RespondError::FeedbackRequired => (
-            found,
-            Some("Say what to change: feedback is required to request changes to a plan.".into()),
-        ),
-        RespondError::NotAPlan => (
-            found,
-            Some("Only a plan can be sent back for changes.".into()),
-        ),
-        // `find` has just checked both (and a person is no key); the page explains what it
-        // finds now.
-        RespondError::NotFound
-        | RespondError::NotPermitted
-        | RespondError::SelfDecision
-        | RespondError::InsufficientScope(_) => (find(ctx.conn, token, now)?, None),
-    })
-}
-
-fn capitalised(s: &str) -> String {
-    let mut c = s.chars();
-    c.next()
-        .map(|f| f.to_uppercase().collect::<String>() + c.as_str() + ".")
-        .unwrap_or_default()
 }
 
 /// Every answer under `/d/`: never cached, indexed, or sent on as a Referer.

@@ -7,6 +7,7 @@ use super::answer_form::QuestionsView;
 use super::format::{shown, Shown};
 use super::json_view;
 use super::pause_extras::RejectChoice;
+use super::pause_pane::RememberOffer;
 use crate::domain::approval_extras;
 use crate::domain::decision_links::Link;
 use crate::domain::kind::Kind;
@@ -29,6 +30,8 @@ pub struct FormView {
     pub reject_options: Vec<RejectChoice>,
     /// A plan: "Approve plan" or "Request changes", with feedback required.
     pub is_plan: bool,
+    /// "Always allow `<tool>` for `<agent>`" beside Approve.
+    pub remember: Option<RememberOffer>,
 }
 
 impl FormView {
@@ -54,6 +57,7 @@ impl FormView {
                 .map(RejectChoice::of)
                 .collect(),
             is_plan: pause.kind == Kind::Plan,
+            remember: RememberOffer::of(pause),
         }
     }
 }

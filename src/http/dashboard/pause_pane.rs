@@ -9,11 +9,14 @@ use super::answer_form::QuestionsView;
 use super::format::{human_duration, key_labels, requested_by, shown, words, Shown};
 use super::json_view;
 use super::pause_extras::PauseExtras;
+use super::pause_policy::{decided_by_policy, risk_class, PolicyView};
 use super::plan_view::PlanView;
 use super::session::SignedIn;
 use super::zone::Zone;
 use crate::domain::event_type::EventType;
+use crate::domain::kind::Kind;
 use crate::domain::pauses::{Pause, Status};
+use crate::domain::policy::remember::MAX_DAYS;
 use crate::domain::timeline::{self, Event};
 use crate::domain::{rfc3339, workspaces, Millis};
 use crate::error::PageError;
@@ -41,7 +44,30 @@ pub struct Place {
 
 pub struct Step {
     pub at: String,
-    pub text: String,
+    /// Names people gave (keys, rules) are in it.
+    pub text: Shown,
+}
+
+/// "Always allow `<tool>` for `<agent>`" on the approve form: an approval that names both.
+pub struct RememberOffer {
+    pub tool: Shown,
+    pub agent: Shown,
+    /// The longest a remembered decision may last, in days.
+    pub max_days: i64,
+}
+
+impl RememberOffer {
+    /// Offered for an approval that names both a tool and an agent (a rule needs both).
+    pub fn of(p: &Pause) -> Option<RememberOffer> {
+        match (p.kind, p.tool.as_deref(), p.agent.as_deref()) {
+            (Kind::Approval, Some(tool), Some(agent)) => Some(RememberOffer {
+                tool: shown(tool),
+                agent: shown(agent),
+                max_days: MAX_DAYS,
+            }),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -85,6 +111,14 @@ pub struct PausePane {
     pub plan: Option<PlanView>,
     /// The status in words ("changes requested").
     pub status_label: String,
+    /// `low` … `critical` and its badge's classes; none on pauses made before risks.
+    pub risk: Option<(&'static str, &'static str)>,
+    pub tool: Option<Shown>,
+    /// What the decision policy said; none on pauses made before policies.
+    pub policy: Option<PolicyView>,
+    /// Shown instead of a person for a pause the policy decided.
+    pub decided_by_policy: Option<Shown>,
+    pub remember: Option<RememberOffer>,
 }
 
 fn describe(e: &Event) -> String {
@@ -104,13 +138,26 @@ fn describe(e: &Event) -> String {
     }
 }
 
+/// A decision the policy made at creation is recorded as the system's: say which policy.
+fn describe_in(p: &Pause, e: &Event) -> String {
+    let done = match e.event {
+        EventType::PauseApproved => "Approved",
+        EventType::PauseRejected => "Rejected",
+        _ => return describe(e),
+    };
+    match decided_by_policy(p) {
+        Some(by) => format!("{done}. {by}"),
+        None => describe(e),
+    }
+}
+
 fn steps(p: &Pause, events: &[Event], now: Millis) -> Vec<(Millis, Step)> {
     let mut steps: Vec<(Millis, Step)> = events
         .iter()
         .map(|e| {
             let step = Step {
                 at: rfc3339(e.at),
-                text: describe(e),
+                text: shown(&describe_in(p, e)),
             };
             (e.at, step)
         })
@@ -121,7 +168,7 @@ fn steps(p: &Pause, events: &[Event], now: Millis) -> Vec<(Millis, Step)> {
     {
         let step = Step {
             at: rfc3339(p.expires_at),
-            text: "Expired without a decision".into(),
+            text: shown("Expired without a decision"),
         };
         steps.push((p.expires_at, step));
     }
@@ -214,6 +261,11 @@ impl PausePane {
             action: shown(&p.action),
             plan,
             status_label: words(status.as_str()),
+            risk: p.risk.map(|r| (r.as_str(), risk_class(r))),
+            tool: p.tool.as_deref().map(shown),
+            policy: p.policy.as_ref().map(PolicyView::of),
+            decided_by_policy: decided_by_policy(p),
+            remember: RememberOffer::of(p),
         })
     }
 }

@@ -13,8 +13,8 @@ use crate::domain::pauses::Pause;
 use crate::domain::{plans, questions, rfc3339, Millis};
 use crate::markdown;
 
-/// A mark beside the action. The policies issue fills these (risk, policy badge, votes,
-/// overdue); today no row has any, and an empty list renders nothing at all.
+/// A mark beside the action: a high or critical risk, a shadow policy's would-be verdict (part 2
+/// adds votes and overdue). An empty list renders nothing at all.
 pub struct RowBadge {
     /// A CSS class (`risk-high`, `overdue`, …).
     pub class: &'static str,
@@ -55,7 +55,7 @@ pub struct QueueItem {
     pub question: Option<QuestionPreview>,
     /// The agent that asked, when the pause names one.
     pub agent: Option<Shown>,
-    /// Empty until the policies issue (see [`RowBadge`]).
+    /// Risk and shadow-policy marks ([`super::pause_policy::row_badges`]).
     pub badges: Vec<RowBadge>,
 }
 
@@ -131,6 +131,6 @@ pub fn item(
         plan_preview: plans::text(p).map(|t| shown(&preview(&markdown::to_text(&t), 140))),
         question: question_preview(p),
         agent: p.agent.as_deref().map(shown),
-        badges: Vec::new(),
+        badges: super::pause_policy::row_badges(p),
     }
 }

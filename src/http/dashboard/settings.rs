@@ -1,6 +1,7 @@
 //! `/settings`: the workspace's name, default pause timeout, whether a rejection needs a
 //! reason, the Slack incoming webhook new pauses are announced on, and how long the contexts
-//! of decided pauses are kept. Invalid input
+//! of decided pauses are kept; its decision policy section is
+//! [`policy_settings`](super::policy_settings). Invalid input
 //! re-renders the form with what was typed and writes nothing.
 
 use actix_web::http::StatusCode;
@@ -11,8 +12,10 @@ use serde::Deserialize;
 use super::format::{capitalise, human_duration};
 use super::forms::{form_page, write_as, ManagerForm};
 use super::layout::{clear_flash, html, html_status, redirect_with, Layout};
+use super::policy_settings::PolicyForm;
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::audit::Actor;
+use crate::domain::policy;
 use crate::domain::retention;
 use crate::domain::workspaces::{self, SettingsChange, MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, PageError};
@@ -47,10 +50,12 @@ pub struct SettingsPage {
     pub error: Option<String>,
     /// The form field the error is about, for `aria-invalid`.
     pub error_field: &'static str,
+    /// The "Decision policy" section, a form of its own (`/settings/policy`).
+    pub policy: PolicyForm,
 }
 
 impl SettingsPage {
-    fn new(layout: Layout, server_default: u64) -> SettingsPage {
+    fn new(layout: Layout, server_default: u64, policy: PolicyForm) -> SettingsPage {
         SettingsPage {
             layout,
             name: String::new(),
@@ -65,6 +70,7 @@ impl SettingsPage {
             retention_max: retention::MAX_DAYS,
             error: None,
             error_field: "",
+            policy,
         }
     }
 }
@@ -74,10 +80,22 @@ pub async fn form(
     ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let ws = workspaces::get(&*state.read()?, signed.user().workspace_id)?;
+    let page = current(&state, &req, &signed)?;
+    Ok(clear_flash(&state, &page.layout, html(&page)?))
+}
+
+/// The page with the saved settings (the policy section's form answers with it too).
+pub fn current(
+    state: &State,
+    req: &HttpRequest,
+    signed: &SignedIn,
+) -> Result<SettingsPage, PageError> {
+    let conn = state.read()?;
+    let ws = workspaces::get(&conn, signed.user().workspace_id)?;
+    let policy = PolicyForm::saved(policy::settings::get(&conn, ws.id)?);
     let server_default = state.settings.default_timeout_secs;
     let effective = ws.default_timeout_secs.unwrap_or(server_default as i64);
-    let page = SettingsPage {
+    Ok(SettingsPage {
         name: ws.name,
         timeout: ws
             .default_timeout_secs
@@ -90,9 +108,8 @@ pub async fn form(
             .context_retention_days
             .map(|d| d.to_string())
             .unwrap_or_default(),
-        ..SettingsPage::new(Layout::new(&req, &signed, "settings"), server_default)
-    };
-    Ok(clear_flash(&state, &page.layout, html(&page)?))
+        ..SettingsPage::new(Layout::new(req, signed, "settings"), server_default, policy)
+    })
 }
 
 #[derive(Deserialize, Default)]
@@ -186,6 +203,7 @@ fn invalid(
         "context_retention_days" => "context_retention_days",
         _ => "reject_reason_required",
     };
+    let saved = policy::settings::get(&*state.read()?, signed.user().workspace_id)?;
     let page = SettingsPage {
         name: f.name.clone(),
         timeout: f.default_timeout_secs.clone(),
@@ -197,6 +215,7 @@ fn invalid(
         ..SettingsPage::new(
             Layout::new(req, signed, "settings"),
             state.settings.default_timeout_secs,
+            PolicyForm::saved(saved),
         )
     };
     Ok(clear_flash(

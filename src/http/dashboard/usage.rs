@@ -1,8 +1,8 @@
 //! `/usage`: this month's pauses against the plan's quota, a daily chart and decision times.
 //!
 //! The chart is inline SVG computed here and drawn by the template: no chart library, no
-//! script, and it prints. Colour is never the only signal: rejected and expired bars carry
-//! patterns, every bar has a `<title>`, the legend names each series, and a table of the same
+//! script, and it prints. Colour is never the only signal: rejected, answered, expired and
+//! policy bars carry patterns, every bar has a `<title>`, the legend names each series, and a table of the same
 //! numbers follows the chart.
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -39,7 +39,8 @@ pub struct Bar {
     pub y: String,
     pub w: String,
     pub h: String,
-    /// `created`, `approved`, `rejected` or `expired`: the CSS class and fill pattern.
+    /// `created`, `approved`, `rejected`, `answered`, `changes_requested`, `expired` or
+    /// `policy`: the CSS class and fill pattern.
     pub series: &'static str,
     pub title: String,
 }
@@ -165,8 +166,14 @@ impl Scale {
             .days
             .iter()
             .map(|d| {
-                d.created
-                    .max(d.approved + d.rejected + d.answered + d.expired)
+                d.created.max(
+                    d.approved
+                        + d.rejected
+                        + d.answered
+                        + d.changes_requested
+                        + d.expired
+                        + d.policy,
+                )
             })
             .max();
         let (top, step) = nice_scale(peak.unwrap_or(0));
@@ -185,8 +192,8 @@ impl Scale {
         n as f64 * (HEIGHT - TOP - BOTTOM) / self.top as f64
     }
 
-    /// Two bars for the day at `index`: created on the left; approved, rejected and expired
-    /// stacked on the right. Empty segments are left out.
+    /// Two bars for the day at `index`: created on the left; the outcomes (people's and keys'
+    /// decisions, expiries, and policy decisions) stacked on the right. Empty segments are left out.
     fn day_bars(&self, index: usize, day: &str, d: &DayCounts) -> Vec<Bar> {
         let left = LEFT + self.slot * index as f64;
         let mut bars = Vec::new();
@@ -199,7 +206,7 @@ impl Scale {
                     w: num(self.slot * 0.38),
                     h: num(h),
                     series,
-                    title: format!("{day}: {n} {series}"),
+                    title: format!("{day}: {n} {}", series_words(series)),
                 });
             }
             base - h
@@ -211,6 +218,7 @@ impl Scale {
             (d.answered, "answered"),
             (d.changes_requested, "changes_requested"),
             (d.expired, "expired"),
+            (d.policy, "policy"),
         ];
         outcomes.into_iter().fold(self.bottom, |base, (n, series)| {
             stack(left + self.slot * 0.52, base, n, series)
@@ -242,8 +250,16 @@ impl Scale {
     }
 }
 
-/// Per day, two bars side by side: pauses created, and the stacked outcomes
-/// (approved, rejected, expired) of that day.
+/// A bar's `<title>` words for its series.
+fn series_words(series: &str) -> &str {
+    match series {
+        "changes_requested" => "changes requested",
+        "policy" => "decided by policy",
+        other => other,
+    }
+}
+
+/// Per day, two bars side by side: pauses created, and the stacked outcomes of that day.
 pub fn chart(u: &Usage) -> Chart {
     let scale = Scale::new(u);
     let month_name = u.month.label.split(' ').next().unwrap_or("");

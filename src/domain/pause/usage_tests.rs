@@ -145,3 +145,37 @@ fn each_pause_counts_on_the_day_of_its_event_and_test_pauses_only_in_test_mode()
         vec![hour]
     );
 }
+
+#[test]
+fn a_policys_decisions_are_their_own_series_and_take_no_part_in_decision_times() {
+    let mut conn = Connection::open_in_memory().unwrap();
+    crate::db::migrate(&mut conn).unwrap();
+    conn.execute(
+        "INSERT INTO workspaces (name, plan_id, created_at) VALUES ('w', 'free', 0)",
+        [],
+    )
+    .unwrap();
+    let now = 1_794_744_000_000; // 2026-11-15T12:00:00Z
+    let (month, hour) = (month_of(now), 3_600_000);
+    pause(&conn, now - hour, now + hour, "approved", Some(now), false);
+    for status in ["approved", "rejected"] {
+        pause(&conn, now, now + hour, status, Some(now), false);
+        conn.execute(
+            "UPDATE pauses SET decided_by_policy = 'autonomy:full_auto' WHERE id = last_insert_rowid()",
+            [],
+        )
+        .unwrap();
+    }
+    let days = daily(&conn, WorkspaceId(1), false, &month, now).unwrap();
+    let want = DayCounts {
+        created: 3,
+        approved: 1,
+        policy: 2,
+        ..DayCounts::default()
+    };
+    assert_eq!(days[14], want);
+    assert_eq!(
+        decision_times(&conn, WorkspaceId(1), false, &month).unwrap(),
+        vec![hour]
+    );
+}

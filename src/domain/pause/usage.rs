@@ -52,10 +52,13 @@ pub struct DayCounts {
     /// Plans sent back with feedback.
     pub changes_requested: i64,
     pub expired: i64,
+    /// Approved or rejected by a policy (a rule or the autonomy band) at creation: counted here
+    /// and not in `approved` or `rejected`, which are the decisions of people and keys.
+    pub policy: i64,
 }
 
 /// Each pause counts on the day of the event: created on `created_at`, decided (approved,
-/// rejected, answered, changes requested) on
+/// rejected, answered, changes requested; `policy` when a policy decided it) on
 /// `decided_at`, expired on `expires_at` (a pending pause past it is expired, as readers see it).
 /// A pause lives at most 30 days, so the `created_at` bound on expiries is only there to let the
 /// `(workspace_id, created_at)` index narrow the search.
@@ -65,7 +68,8 @@ static DAILY: LazyLock<String> = LazyLock::new(|| {
       SELECT 'created' AS kind, created_at AS t FROM pauses
        WHERE workspace_id = :ws AND is_test = :test AND created_at >= :start AND created_at < :end
       UNION ALL
-      SELECT status, decided_at FROM pauses
+      SELECT CASE WHEN decided_by_policy IS NULL THEN status ELSE 'policy' END, decided_at
+        FROM pauses
        WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected', 'answered', 'changes_requested')
          AND decided_at >= :start AND decided_at < :end
       UNION ALL
@@ -108,15 +112,16 @@ pub fn daily(
             "rejected" => d.rejected += n,
             "answered" => d.answered += n,
             "changes_requested" => d.changes_requested += n,
+            "policy" => d.policy += n,
             _ => d.expired += n,
         }
     }
     Ok(days)
 }
 
-/// Milliseconds from creation to decision of the pauses decided (approved, rejected, answered,
-/// changes requested) in `month`,
-/// ascending.
+/// Milliseconds from creation to decision of the pauses people or keys decided (approved,
+/// rejected, answered, changes requested) in `month`, ascending. A policy's decisions take no
+/// time and would only pull the median down, so they are left out.
 pub fn decision_times(
     conn: &Connection,
     workspace_id: WorkspaceId,
@@ -126,7 +131,7 @@ pub fn decision_times(
     let mut stmt = conn.prepare_cached(
         "SELECT decided_at - created_at FROM pauses
          WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected', 'answered', 'changes_requested')
-           AND decided_at >= :start AND decided_at < :end
+           AND decided_at >= :start AND decided_at < :end AND decided_by_policy IS NULL
          ORDER BY 1",
     )?;
     let params = named_params! {":ws": workspace_id, ":test": test, ":start": month.start, ":end": month.end()};
@@ -173,6 +178,7 @@ pub fn summary(
         answered: t.answered + d.answered,
         changes_requested: t.changes_requested + d.changes_requested,
         expired: t.expired + d.expired,
+        policy: t.policy + d.policy,
     });
     let times = decision_times(conn, workspace_id, test, &month)?;
     Ok(Usage {

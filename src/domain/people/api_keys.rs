@@ -282,6 +282,8 @@ pub fn touch(conn: &Connection, key_id: ApiKeyId, now: Millis) -> rusqlite::Resu
 pub struct KeyListing {
     pub key: KeyInfo,
     pub created_by_email: Option<String>,
+    /// The key's cap on the autonomy level, if it has one.
+    pub autonomy_level: Option<u8>,
 }
 
 /// The workspace's keys for the keys page: live ones first, newest first within each group.
@@ -291,7 +293,7 @@ pub fn list_with_creators(
 ) -> AppResult<Vec<KeyListing>> {
     let mut stmt = conn.prepare_cached(
         "SELECT k.id, k.workspace_id, k.name, k.prefix, k.is_test, k.created_by, k.created_at,
-                k.last_used_at, k.revoked_at, k.scopes, u.email
+                k.last_used_at, k.revoked_at, k.scopes, u.email, k.autonomy_level
          FROM api_keys k LEFT JOIN users u ON u.id = k.created_by
          WHERE k.workspace_id = ?1 ORDER BY k.revoked_at IS NOT NULL, k.id DESC",
     )?;
@@ -300,6 +302,7 @@ pub fn list_with_creators(
             Ok(KeyListing {
                 key: key_from_row(r)?,
                 created_by_email: r.get(10)?,
+                autonomy_level: r.get(11)?,
             })
         })?
         .collect::<Result<_, _>>()?;

@@ -1,0 +1,60 @@
+//! The dashboard's decision form as `/approve` reads it: the fields a plain HTML form posts
+//! (the edits and reject option are [`super::decide_extras`]'s) and its "Always allow" box.
+
+use serde::Deserialize;
+
+use crate::domain::policy::remember::Remember;
+use crate::error::{AppError, AppResult};
+
+#[derive(Deserialize)]
+pub(super) struct FormDecision {
+    #[serde(default)]
+    pub approved: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub csrf_token: Option<String>,
+    /// Where to send the browser afterwards (a local path).
+    #[serde(default)]
+    pub next: Option<String>,
+    /// The "Always allow" box: present (`on`) when ticked.
+    #[serde(default)]
+    pub remember: Option<String>,
+    /// "for N days" beside it; blank for no expiry.
+    #[serde(default)]
+    pub remember_days: Option<String>,
+}
+
+/// The form's "Always allow" box and its days. A number that is not one is the form's to fix;
+/// its range is the domain's ([`crate::domain::policy::remember::check`]).
+pub(super) fn form_remember(f: &FormDecision) -> AppResult<Option<Remember>> {
+    if f.remember.as_deref().is_none_or(str::is_empty) {
+        return Ok(None);
+    }
+    let days = match f.remember_days.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(n) => Some(n.parse::<i64>().map_err(|_| {
+            AppError::invalid(
+                "remember.expiresInDays",
+                format!(
+                    "“{n}” is not a number of days: give a whole number, or leave it blank to \
+                     remember with no expiry; nothing was decided"
+                ),
+            )
+        })?),
+    };
+    Ok(Some(Remember {
+        expires_in_days: days,
+    }))
+}
+
+pub(super) fn parse_bool(v: &str) -> AppResult<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "approve" | "approved" => Ok(true),
+        "false" | "0" | "no" | "off" | "reject" | "rejected" => Ok(false),
+        _ => Err(AppError::invalid(
+            "approved",
+            "`approved` must be true or false",
+        )),
+    }
+}
