@@ -3,6 +3,7 @@
 //! Questions and plans always wait. Shadow rules and a shadow autonomy level run the same steps
 //! a second time, as if they acted, and only their would-be result is recorded.
 
+use super::glob::Prepared;
 use super::{Band, Effect, Facts, Outcome, PolicySettings, PolicyVerdict, Rule, Shadow, Source};
 use crate::domain::kind::Kind;
 use crate::domain::Millis;
@@ -34,14 +35,15 @@ pub fn evaluate(
     }
     let band = Band::of(level);
     let acting_band = (!settings.autonomy_shadow).then_some(band);
-    let live = run(facts, rules, acting_band, false, now);
+    let subject = Subject::of(facts);
+    let live = run(&subject, rules, acting_band, false, now);
     let shadow_rule_ids: Vec<i64> = rules
         .iter()
-        .filter(|r| r.shadow && applies(r, facts, now))
+        .filter(|r| r.shadow && applies(r, &subject, now))
         .map(|r| r.id)
         .collect();
     let shadow = (settings.autonomy_shadow || !shadow_rule_ids.is_empty()).then(|| {
-        let would = run(facts, rules, Some(band), true, now);
+        let would = run(&subject, rules, Some(band), true, now);
         Shadow {
             result: would.result,
             rule: would.rule.map(|r| r.name.clone()),
@@ -68,9 +70,26 @@ struct Step<'a> {
     rule: Option<&'a Rule>,
 }
 
+/// The pause's facts with its tool and agent prepared once for every rule's globs.
+struct Subject<'f> {
+    facts: &'f Facts,
+    tool: Option<Prepared<'f>>,
+    agent: Option<Prepared<'f>>,
+}
+
+impl<'f> Subject<'f> {
+    fn of(facts: &'f Facts) -> Subject<'f> {
+        Subject {
+            facts,
+            tool: facts.tool.as_deref().map(Prepared::new),
+            agent: facts.agent.as_deref().map(Prepared::new),
+        }
+    }
+}
+
 /// The steps, with shadow rules acting or not and the band acting (`Some`) or not.
 fn run<'a>(
-    facts: &Facts,
+    subject: &Subject<'_>,
     rules: &'a [Rule],
     band: Option<Band>,
     with_shadow: bool,
@@ -79,9 +98,12 @@ fn run<'a>(
     let first = |effect: Effect| {
         rules
             .iter()
-            .filter(|r| r.effect == effect && (with_shadow || !r.shadow) && applies(r, facts, now))
+            .filter(|r| {
+                r.effect == effect && (with_shadow || !r.shadow) && applies(r, subject, now)
+            })
             .min_by_key(|r| r.id)
     };
+    let facts = subject.facts;
     let step = |result, source, rule| Step {
         result,
         source,
@@ -103,18 +125,24 @@ fn run<'a>(
 }
 
 /// Whether an enabled, unexpired rule matches the pause (an allow rule within its `maxRisk`).
-fn applies(rule: &Rule, facts: &Facts, now: Millis) -> bool {
-    let m = &rule.matches;
+fn applies(rule: &Rule, subject: &Subject<'_>, now: Millis) -> bool {
+    let (m, facts) = (&rule.matches, subject.facts);
     rule.enabled
         && rule.expires_at.is_none_or(|at| now < at)
         && (rule.effect == Effect::Deny
             || rule
                 .max_risk
                 .is_none_or(|max| facts.risk.rank() <= max.rank()))
-        && facts.tool.as_deref().is_some_and(|t| m.tool.matches(t))
-        && m.agent
+        && subject
+            .tool
             .as_ref()
-            .is_none_or(|g| facts.agent.as_deref().is_some_and(|a| g.matches(a)))
+            .is_some_and(|t| m.tool.matches_prepared(t))
+        && m.agent.as_ref().is_none_or(|g| {
+            subject
+                .agent
+                .as_ref()
+                .is_some_and(|a| g.matches_prepared(a))
+        })
         && m.key_id.is_none_or(|k| k == facts.key_id)
         && m.metadata
             .iter()
