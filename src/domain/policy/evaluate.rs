@@ -3,6 +3,8 @@
 //! Questions and plans always wait. Shadow rules and a shadow autonomy level run the same steps
 //! a second time, as if they acted, and only their would-be result is recorded.
 
+use std::collections::BTreeMap;
+
 use super::glob::Prepared;
 use super::{Band, Effect, Facts, Outcome, PolicySettings, PolicyVerdict, Rule, Shadow, Source};
 use crate::domain::kind::Kind;
@@ -35,7 +37,7 @@ pub fn evaluate(
     }
     let band = Band::of(level);
     let acting_band = (!settings.autonomy_shadow).then_some(band);
-    let subject = Subject::of(facts);
+    let subject = Subject::of(facts, rules);
     let live = run(&subject, rules, acting_band, false, now);
     let shadow_rule_ids: Vec<i64> = rules
         .iter()
@@ -70,19 +72,30 @@ struct Step<'a> {
     rule: Option<&'a Rule>,
 }
 
-/// The pause's facts with its tool and agent prepared once for every rule's globs.
+/// The pause's facts with its tool, agent and the context fields some rule looks at prepared
+/// once for every rule's globs.
 struct Subject<'f> {
     facts: &'f Facts,
     tool: Option<Prepared<'f>>,
     agent: Option<Prepared<'f>>,
+    context: BTreeMap<&'f str, Prepared<'f>>,
 }
 
 impl<'f> Subject<'f> {
-    fn of(facts: &'f Facts) -> Subject<'f> {
+    fn of(facts: &'f Facts, rules: &[Rule]) -> Subject<'f> {
+        let mut context = BTreeMap::new();
+        for key in rules.iter().flat_map(|r| r.matches.context.keys()) {
+            if let Some((k, v)) = facts.context.get_key_value(key) {
+                context
+                    .entry(k.as_str())
+                    .or_insert_with(|| Prepared::new(v));
+            }
+        }
         Subject {
             facts,
             tool: facts.tool.as_deref().map(Prepared::new),
             agent: facts.agent.as_deref().map(Prepared::new),
+            context,
         }
     }
 }
@@ -147,9 +160,12 @@ fn applies(rule: &Rule, subject: &Subject<'_>, now: Millis) -> bool {
         && m.metadata
             .iter()
             .all(|(k, v)| facts.metadata.get(k) == Some(v))
-        && m.context
-            .iter()
-            .all(|(k, g)| facts.context.get(k).is_some_and(|v| g.matches(v)))
+        && m.context.iter().all(|(k, g)| {
+            subject
+                .context
+                .get(k.as_str())
+                .is_some_and(|v| g.matches_prepared(v))
+        })
 }
 
 /// One sentence for people: what decided, and why.
