@@ -1,4 +1,4 @@
-//! Who decided a pause: a person, a key, or (with the decision-policies issue) a policy.
+//! Who decided a pause: a person, a key, or a policy.
 
 use serde::Serialize;
 
@@ -11,7 +11,7 @@ pub enum DecidedBy {
     User { email: String, name: String },
     /// A backend with an API key; `prefix` is the key's visible start (`hitl_live_ab12cd`).
     Key { name: String, prefix: String },
-    /// A remembered decision (the decision-policies issue records these).
+    /// A policy: a rule's name, or `autonomy:<band>`.
     Policy { name: String },
 }
 
@@ -39,6 +39,34 @@ impl DecidedBy {
         match self {
             DecidedBy::User { email, .. } => Some(email),
             _ => None,
+        }
+    }
+}
+
+/// Who decided a pause, as `GET /api/pause?decidedBy=` filters on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeciderKind {
+    User,
+    Key,
+    Policy,
+}
+
+impl DeciderKind {
+    pub fn from_name(name: &str) -> Option<DeciderKind> {
+        match name {
+            "user" => Some(DeciderKind::User),
+            "key" => Some(DeciderKind::Key),
+            "policy" => Some(DeciderKind::Policy),
+            _ => None,
+        }
+    }
+
+    /// The SQL condition on the pause `p` that keeps only this kind of decider.
+    pub(crate) fn condition(self) -> &'static str {
+        match self {
+            DeciderKind::User => " AND p.decided_by IS NOT NULL",
+            DeciderKind::Key => " AND p.decided_by_key IS NOT NULL",
+            DeciderKind::Policy => " AND p.decided_by_policy IS NOT NULL",
         }
     }
 }

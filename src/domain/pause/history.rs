@@ -4,6 +4,7 @@ use rusqlite::types::Value as Sql;
 use rusqlite::Connection;
 
 use super::api_keys::AuthKey;
+pub use super::decided_by::DeciderKind;
 use super::kind::Kind;
 use super::pauses::{from_row, Pause, SELECT};
 use super::status::{overdue_sql, reads_as_sql, Status};
@@ -205,33 +206,6 @@ fn pending_count(scope: &Scope) -> String {
 pub struct Page {
     pub items: Vec<Pause>,
     pub total: i64,
-}
-
-/// Who decided a pause, as `GET /api/pause?decidedBy=` filters on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeciderKind {
-    User,
-    Key,
-    Policy,
-}
-
-impl DeciderKind {
-    pub fn from_name(name: &str) -> Option<DeciderKind> {
-        match name {
-            "user" => Some(DeciderKind::User),
-            "key" => Some(DeciderKind::Key),
-            "policy" => Some(DeciderKind::Policy),
-            _ => None,
-        }
-    }
-
-    fn condition(self) -> &'static str {
-        match self {
-            DeciderKind::User => " AND p.decided_by IS NOT NULL",
-            DeciderKind::Key => " AND p.decided_by_key IS NOT NULL",
-            DeciderKind::Policy => " AND p.decided_by_policy IS NOT NULL",
-        }
-    }
 }
 
 /// Newest first (`oldest_first` for the approvers' queue).
