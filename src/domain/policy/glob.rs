@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use globset::{GlobBuilder, GlobMatcher};
+use std::cell::OnceCell;
+
+use globset::{Candidate, GlobBuilder, GlobMatcher};
 
 /// The longest glob a rule may hold, in characters.
 pub const MAX_GLOB_CHARS: usize = 200;
@@ -19,6 +21,50 @@ pub struct Pattern(Arc<Compiled>);
 struct Compiled {
     text: String,
     matcher: GlobMatcher,
+    shape: Shape,
+}
+
+/// The shapes most rule globs have, matched without the regex: a literal name (`send_email`),
+/// a prefix (`git status*`), a suffix (`*_read`) or a part (`*invoice*`). A glob with any other
+/// metacharacter (`?`, `[`, `{`, `\`, an inner `*`) is `Regex`. The property test below checks
+/// every shape against globset itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shape {
+    Exact(String),
+    Prefix(String),
+    Suffix(String),
+    Part(String),
+    Regex,
+}
+
+impl Shape {
+    fn of(text: &str) -> Shape {
+        let head = text.strip_prefix('*');
+        let inner = head.unwrap_or(text);
+        let tail = inner.strip_suffix('*');
+        let inner = tail.unwrap_or(inner);
+        if inner.is_empty() || inner.contains(['*', '?', '[', ']', '{', '}', '\\']) {
+            return Shape::Regex;
+        }
+        let inner = inner.to_string();
+        match (head.is_some(), tail.is_some()) {
+            (false, false) => Shape::Exact(inner),
+            (false, true) => Shape::Prefix(inner),
+            (true, false) => Shape::Suffix(inner),
+            (true, true) => Shape::Part(inner),
+        }
+    }
+
+    /// Whether `value` matches, or `None` when only the regex can say.
+    fn matches(&self, value: &str) -> Option<bool> {
+        Some(match self {
+            Shape::Exact(s) => value == s,
+            Shape::Prefix(s) => value.starts_with(s.as_str()),
+            Shape::Suffix(s) => value.ends_with(s.as_str()),
+            Shape::Part(s) => value.contains(s.as_str()),
+            Shape::Regex => return None,
+        })
+    }
 }
 
 /// Why a glob was refused, for the person who wrote it.
@@ -68,6 +114,7 @@ impl Pattern {
         Ok(Pattern(Arc::new(Compiled {
             text: text.to_string(),
             matcher: glob.compile_matcher(),
+            shape: Shape::of(text),
         })))
     }
 
@@ -77,23 +124,35 @@ impl Pattern {
 
     /// Whether the whole of `value` matches.
     pub fn matches(&self, value: &str) -> bool {
-        self.0.matcher.is_match(value)
+        self.0
+            .shape
+            .matches(value)
+            .unwrap_or_else(|| self.0.matcher.is_match(value))
     }
 
     /// As [`Pattern::matches`], on a value prepared once for many globs.
     pub fn matches_prepared(&self, value: &Prepared<'_>) -> bool {
-        self.0.matcher.is_match_candidate(&value.0)
+        self.0.shape.matches(value.text).unwrap_or_else(|| {
+            let candidate = value.candidate.get_or_init(|| Candidate::new(value.text));
+            self.0.matcher.is_match_candidate(candidate)
+        })
     }
 }
 
-/// A value prepared once to be matched against many globs. globset otherwise prepares it (as a
-/// file path) again for every glob: with 100 rules that was more than half of what matching
-/// cost a create (callgrind, bench/results.md).
-pub struct Prepared<'a>(globset::Candidate<'a>);
+/// A value prepared once to be matched against many globs: globset would otherwise prepare it
+/// (as a file path) again for every glob, which with 100 rules was more than half of what
+/// matching cost a create (callgrind, bench/results.md). Made on the first glob that needs it.
+pub struct Prepared<'a> {
+    text: &'a str,
+    candidate: OnceCell<Candidate<'a>>,
+}
 
 impl<'a> Prepared<'a> {
-    pub fn new(value: &'a str) -> Prepared<'a> {
-        Prepared(globset::Candidate::new(value))
+    pub fn new(text: &'a str) -> Prepared<'a> {
+        Prepared {
+            text,
+            candidate: OnceCell::new(),
+        }
     }
 }
 
@@ -143,6 +202,37 @@ mod tests {
         let again = Pattern::new("cache-me-*").unwrap();
         assert_eq!(first, again);
         assert!(again.matches("cache-me-now") && !again.matches("cache-you"));
+    }
+
+    #[test]
+    fn the_common_shapes_are_told_apart_and_the_rest_left_to_the_regex() {
+        let shape = |t: &str| Shape::of(t);
+        assert_eq!(shape("send_email"), Shape::Exact("send_email".into()));
+        assert_eq!(shape("git status*"), Shape::Prefix("git status".into()));
+        assert_eq!(shape("*_read"), Shape::Suffix("_read".into()));
+        assert_eq!(shape("*invoice*"), Shape::Part("invoice".into()));
+        for regex in [
+            "*", "**", "a*b", "a?", "[ab]", "{a,b}", r"a\*", "**x", "x**", "*a*b*",
+        ] {
+            assert_eq!(shape(regex), Shape::Regex, "{regex}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Every shape's shortcut answers as globset does, on globs and values from a small
+        /// alphabet (so they often match) with every metacharacter in it.
+        #[test]
+        fn shortcuts_match_exactly_as_globset_does(
+            glob in "[ab/*?\\[\\]{},\\\\]{1,6}",
+            value in "[ab/*?]{0,6}",
+        ) {
+            if let Ok(p) = Pattern::compile(&glob) {
+                let by_regex = p.0.matcher.is_match(value.as_str());
+                proptest::prop_assert_eq!(p.matches(&value), by_regex, "{} on {}", glob, value);
+                let prepared = Prepared::new(&value);
+                proptest::prop_assert_eq!(p.matches_prepared(&prepared), by_regex);
+            }
+        }
     }
 
     #[test]
