@@ -79,14 +79,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn pairs_approved_twenty_times_in_thirty_days_and_never_rejected_are_suggested() {
+    /// A database with workspace 1 and nothing else.
+    fn workspace_db() -> Connection {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::db::migrate(&mut conn).unwrap();
         conn.execute_batch(
             "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'pro', 0)",
         )
         .unwrap();
+        conn
+    }
+
+    #[test]
+    fn pairs_approved_twenty_times_in_thirty_days_and_never_rejected_are_suggested() {
+        let conn = workspace_db();
         let now = 100 * DAY;
         decided(&conn, "send_email", "mailer", "approved", now - DAY, 25);
         decided(&conn, "refund", "billing", "approved", now - DAY, 30);
@@ -117,12 +123,7 @@ mod tests {
 
     #[test]
     fn a_pair_a_rule_already_names_exactly_is_not_suggested_whatever_the_rule_is_called() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::db::migrate(&mut conn).unwrap();
-        conn.execute_batch(
-            "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'pro', 0)",
-        )
-        .unwrap();
+        let conn = workspace_db();
         let now = 100 * DAY;
         decided(&conn, "send_email", "mailer", "approved", now - DAY, 20);
         decided(&conn, "refund", "billing", "approved", now - DAY, 20);
