@@ -1,20 +1,20 @@
 //! The compiled rules of each workspace and mode, kept in memory: reading and compiling 100
 //! rules on every create cost far more than evaluating them.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection};
 
+use super::bounded::Bounded;
 use super::rules::{self, RuleSet};
 use super::Rule;
 use crate::domain::ids::WorkspaceId;
 use crate::error::AppResult;
 
 /// Compiled rule sets by workspace, mode and stamp (see [`load_cached`]).
-type Cache = HashMap<(WorkspaceId, bool, i64), Arc<Vec<Rule>>>;
+type Cache = Bounded<(WorkspaceId, bool, i64), Arc<Vec<Rule>>>;
 static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
-/// Rule sets kept at most; the cache is emptied past it rather than grown without bound.
+/// Rule sets kept at most.
 const CACHED_SETS: usize = 1000;
 
 /// As [`rules::load_enabled`], from memory while the workspace's `rules_stamp` is the one they were
@@ -32,21 +32,19 @@ pub fn load_cached(conn: &Connection, set: RuleSet) -> AppResult<Arc<Vec<Rule>>>
     }
     let key = (set.workspace_id, set.test, stamp);
     let lock = || CACHE.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(found) = lock().as_ref().and_then(|c| c.get(&key).cloned()) {
+    if let Some(found) = lock().as_ref().and_then(|c| c.get(&key)) {
         return Ok(found);
     }
     let rules = Arc::new(rules::load_enabled(conn, set)?);
-    let mut guard = lock();
-    let cache = guard.get_or_insert_with(HashMap::new);
-    if cache.len() >= CACHED_SETS {
-        cache.clear();
-    }
-    cache.insert(key, rules.clone());
+    lock()
+        .get_or_insert_with(|| Bounded::new(CACHED_SETS))
+        .keep(key, rules.clone());
     Ok(rules)
 }
 
 /// Marks the workspace's rules changed (see [`load_cached`]).
 pub(super) fn restamp(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<()> {
+    // Odd, so never 0: stamp 0 means "never changed, no rules" to `load_cached`.
     let stamp = rand::random::<i64>() | 1;
     conn.prepare_cached("UPDATE workspaces SET rules_stamp = ?2 WHERE id = ?1")?
         .execute(params![workspace_id, stamp])?;

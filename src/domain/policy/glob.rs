@@ -2,12 +2,13 @@
 //! case-sensitive and matching the whole string. Compiled once when a rule is read, so
 //! evaluating a hundred rules per create compiles nothing.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use std::cell::OnceCell;
 
 use globset::{Candidate, GlobBuilder, GlobMatcher};
+
+use super::bounded::Bounded;
 
 /// The longest glob a rule may hold, in characters.
 pub const MAX_GLOB_CHARS: usize = 200;
@@ -75,25 +76,20 @@ pub struct PatternError(pub String);
 /// (compiling one costs far more than matching it). A glob's text alone decides what it
 /// compiles to, so the cache is right for every database in the process; it is emptied when it
 /// reaches [`CACHED`] globs rather than grown without bound.
-static COMPILED: Mutex<Option<HashMap<String, Pattern>>> = Mutex::new(None);
+static COMPILED: Mutex<Option<Bounded<String, Pattern>>> = Mutex::new(None);
 const CACHED: usize = 10_000;
 
 impl Pattern {
     /// As [`Pattern::compile`], from the cache when the same text was compiled before.
     pub fn new(text: &str) -> Result<Pattern, PatternError> {
-        let cached = |c: &mut Option<HashMap<String, Pattern>>| {
-            c.as_ref().and_then(|m| m.get(text).cloned())
-        };
-        if let Some(p) = cached(&mut COMPILED.lock().unwrap_or_else(|e| e.into_inner())) {
+        let lock = || COMPILED.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = lock().as_ref().and_then(|m| m.get(text)) {
             return Ok(p);
         }
         let p = Pattern::compile(text)?;
-        let mut guard = COMPILED.lock().unwrap_or_else(|e| e.into_inner());
-        let map = guard.get_or_insert_with(HashMap::new);
-        if map.len() >= CACHED {
-            map.clear();
-        }
-        map.insert(text.to_string(), p.clone());
+        lock()
+            .get_or_insert_with(|| Bounded::new(CACHED))
+            .keep(text.to_string(), p.clone());
         Ok(p)
     }
 
