@@ -197,6 +197,7 @@ mod tests {
         let first = Pattern::new("cache-me-*").unwrap();
         let again = Pattern::new("cache-me-*").unwrap();
         assert_eq!(first, again);
+        assert_eq!(again.as_str(), "cache-me-*");
         assert!(again.matches("cache-me-now") && !again.matches("cache-you"));
     }
 
@@ -235,6 +236,7 @@ mod tests {
     fn a_bad_or_empty_glob_is_refused_with_why() {
         assert!(Pattern::new("[a-").is_err());
         assert!(Pattern::new("{a,b").is_err());
+        assert!(Pattern::new(&"a".repeat(MAX_GLOB_CHARS)).is_ok());
         let too_long = "a".repeat(MAX_GLOB_CHARS + 1);
         assert!(Pattern::new(&too_long).unwrap_err().0.contains("1 to 200"));
         assert!(Pattern::new("").is_err());

@@ -275,6 +275,8 @@ impl PolicyVerdict {
 #[cfg(test)]
 mod cost_tests;
 #[cfg(test)]
+mod explain_tests;
+#[cfg(test)]
 mod props;
 #[cfg(test)]
 mod store_tests;
