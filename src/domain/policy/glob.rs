@@ -198,6 +198,7 @@ mod tests {
         let again = Pattern::new("cache-me-*").unwrap();
         assert_eq!(first, again);
         assert_eq!(again.as_str(), "cache-me-*");
+        assert_ne!(again, Pattern::new("cache-you-*").unwrap());
         assert!(again.matches("cache-me-now") && !again.matches("cache-you"));
     }
 
