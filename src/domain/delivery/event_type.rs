@@ -65,6 +65,10 @@ sql_enum! {
         RuleDeleted => "rule.deleted",
         /// `holdpoint rules import` (details: how many added, replaced, deleted).
         RulesImported => "rules.imported",
+        /// Decision policies: an approver group added, changed (renamed, members) or deleted.
+        GroupCreated => "group.created",
+        GroupChanged => "group.changed",
+        GroupDeleted => "group.deleted",
         /// The autonomy level or its shadow mode changed.
         PolicySettingsChanged => "policy.settings_changed",
         /// The hourly email to owners and admins listing what policy approved (Full auto).

@@ -20,6 +20,7 @@ mod cache;
 pub mod digest;
 mod evaluate;
 mod glob;
+pub mod groups;
 pub mod load;
 pub mod remember;
 pub mod rules;
