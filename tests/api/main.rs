@@ -48,6 +48,7 @@ mod email;
 mod file_modes;
 mod first_hour;
 mod form_csrf;
+mod groups_api;
 mod hash_memory;
 mod hostile;
 mod hostile_cases;
