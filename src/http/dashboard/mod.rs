@@ -12,6 +12,7 @@ pub mod audit_links;
 pub mod batch;
 pub mod format;
 pub mod forms;
+pub mod groups;
 pub mod history;
 pub mod inbox;
 pub mod json_view;
@@ -76,6 +77,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(password_reset::routes)
     .configure(keys::routes)
     .configure(rules::routes)
+    .configure(groups::routes)
     .configure(settings::routes)
     .configure(policy_settings::routes)
     .configure(usage::routes)
