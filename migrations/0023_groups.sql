@@ -17,3 +17,8 @@ CREATE TABLE approver_group_members (
     PRIMARY KEY (group_id, user_id)
 ) WITHOUT ROWID;
 CREATE INDEX approver_group_members_user ON approver_group_members (user_id);
+
+-- The rest of part 2's policy settings (routes per risk, minimum approvals, no self-approval,
+-- reminder and escalation points, what a timeout means), one JSON object read into a typed
+-- struct with its defaults (domain/policy/approvals.rs); '{}' is every default.
+ALTER TABLE workspaces ADD COLUMN approval_settings TEXT NOT NULL DEFAULT '{}';

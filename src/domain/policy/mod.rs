@@ -15,6 +15,7 @@ use super::sql_enum::sql_enum;
 use super::Millis;
 use crate::domain::ids::ApiKeyId;
 
+pub mod approvals;
 mod bounded;
 mod cache;
 pub mod digest;
