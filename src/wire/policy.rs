@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use crate::domain::policy::approvals::ApprovalSettings;
 use crate::domain::policy::rules::StoredRule;
 use crate::domain::policy::PolicySettings;
 use crate::domain::rfc3339;
@@ -28,6 +29,7 @@ pub fn rule_view(r: &StoredRule) -> Value {
     })
 }
 
-pub fn settings_view(s: PolicySettings) -> Value {
-    json!({ "autonomyLevel": s.autonomy_level, "autonomyShadow": s.autonomy_shadow })
+/// The settings object: the dial and part 2's members (`domain::policy::settings::view`).
+pub fn settings_view(s: PolicySettings, a: &ApprovalSettings) -> Value {
+    crate::domain::policy::settings::view(s, a)
 }

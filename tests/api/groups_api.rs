@@ -126,3 +126,65 @@ async fn bad_names_strangers_and_duplicates_are_refused_and_write_nothing() {
     assert_problem(post(json!({"name": "sre"})).await, 409).await;
     assert_eq!(app.count("SELECT count(*) FROM approver_groups"), 1);
 }
+
+#[tokio::test]
+async fn the_policy_settings_route_and_escalate_to_groups_that_exist_and_refusals_write_nothing() {
+    let app = spawn_app().await;
+    let key = admin_key(&app, false);
+    let patch = |body: Value| {
+        send(
+            &app,
+            &key,
+            Method::PATCH,
+            "/api/policy/settings",
+            Some(body),
+        )
+    };
+    let res = patch(json!({"routeTo": {"critical": "sre"}})).await;
+    assert_eq!(assert_problem(res, 422).await["field"], "routeTo.critical");
+    send(
+        &app,
+        &key,
+        Method::POST,
+        "/api/groups",
+        Some(json!({"name": "sre"})),
+    )
+    .await;
+    let body = json!({"routeTo": {"critical": "sre", "low": null}, "minApprovals": {"high": 2},
+                      "escalateTo": "sre", "onTimeout": "reject", "remindAt": 0.3});
+    let res = patch(body).await;
+    assert_eq!(res.status(), 200);
+    let s: Value = res.json().await.unwrap();
+    assert_eq!(s["routeTo"], json!({"low": null, "critical": "sre"}));
+    assert_eq!(
+        (s["minApprovals"]["high"].clone(), s["escalateTo"].clone()),
+        (json!(2), json!("sre"))
+    );
+    assert_eq!(
+        (
+            s["onTimeout"].clone(),
+            s["remindAt"].clone(),
+            s["escalateAt"].clone()
+        ),
+        (json!("reject"), json!(0.3), json!(0.8))
+    );
+    let audited =
+        || app.count("SELECT count(*) FROM audit_log WHERE event = 'policy.settings_changed'");
+    assert_eq!(audited(), 1);
+    for (bad, field) in [
+        (json!({"minApprovals": {"high": 6}}), "minApprovals"),
+        (json!({"remindAt": 0.9}), "remindAt"),
+        (json!({"escalateAt": 0.96}), "escalateAt"),
+        (json!({"escalateTo": 7}), "escalateTo"),
+        (json!({"onTimeout": "never"}), "onTimeout"),
+    ] {
+        let res = patch(bad.clone()).await;
+        assert_eq!(assert_problem(res, 422).await["field"], field, "{bad}");
+    }
+    assert_eq!(audited(), 1, "a refusal writes nothing");
+    let res = patch(json!({"escalateTo": null})).await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["escalateTo"],
+        Value::Null
+    );
+}

@@ -110,6 +110,7 @@ fn parse(f: &Form) -> Result<SettingsPatch, AppError> {
     Ok(SettingsPatch {
         autonomy_level: Some(level),
         autonomy_shadow: Some(f.autonomy_shadow == "on"),
+        ..SettingsPatch::default()
     })
 }
 
