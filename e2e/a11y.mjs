@@ -108,7 +108,7 @@ try {
   const signedIn = [
     "/", `/?pause=${approval}`, `/pauses/${approval}`, `/pauses/${question}`, `/pauses/${plan}`, `/pauses/${decided}`,
     "/history", "/account", "/agents", "/agents/billing-bot", "/users", "/keys", "/settings", "/usage", "/audit",
-    "/rules", "/rules/new", "/rules/1/edit", "/rules?delete=1",
+    "/rules", "/rules/new", "/rules/1/edit", "/rules?delete=1", "/groups",
     "/webhooks", ...(webhook ? [webhook] : []), "/pauses/0190f0f0-0000-7000-8000-000000000000",
   ];
   signedIn.push("/history?decided=policy");
