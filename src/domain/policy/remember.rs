@@ -29,6 +29,20 @@ fn refused(detail: impl Into<String>) -> AppError {
     AppError::invalid("remember", detail)
 }
 
+/// A person's "for N days" box as typed: blank is no expiry, a whole number is checked by
+/// [`check`]; anything else is refused with why (each form adds what happened to the decision).
+pub fn days_typed(text: &str) -> Result<Option<i64>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        n => n.parse().map(Some).map_err(|_| {
+            format!(
+                "“{n}” is not a number of days: give a whole number, or leave it blank to \
+                 remember with no expiry"
+            )
+        }),
+    }
+}
+
 /// Checks what can be checked before the decision is recorded: the expiry, that the pause is an
 /// approval (rules decide approvals only: a rule remembered from a plan or a question would let
 /// *approvals* of that tool through), and that it names a tool and an agent (a rule needs both to

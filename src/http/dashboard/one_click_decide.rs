@@ -24,15 +24,8 @@ pub fn from_form(ticked: &str, approved: &str, days: &str) -> Result<Option<Reme
                 .into(),
         );
     }
-    let expires_in_days = match days.trim() {
-        "" => None,
-        n => Some(n.parse::<i64>().map_err(|_| {
-            format!(
-                "“{n}” is not a number of days: give a whole number, or leave it blank to \
-                 remember with no expiry. Nothing was decided."
-            )
-        })?),
-    };
+    let expires_in_days =
+        remember::days_typed(days).map_err(|why| format!("{why}. Nothing was decided."))?;
     Ok(Some(Remember { expires_in_days }))
 }
 
