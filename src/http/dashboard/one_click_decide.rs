@@ -7,7 +7,7 @@ use super::one_click::{find, Found};
 use crate::db::WriteCtx;
 use crate::domain::audit::Actor;
 use crate::domain::policy::remember::{self, Remember};
-use crate::domain::respond::{self, RespondError, Responder, Response};
+use crate::domain::respond::{RespondError, Responder, Response};
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
 
@@ -53,15 +53,12 @@ pub fn decide_by_link(
         link_id: link.id,
     };
     let actor = Actor::User(user.id);
-    let refused = match respond::respond(ctx, now, responder, &pause.watch_id, response)? {
-        Ok(done) => {
-            if let Some(r) = remembered {
-                remember::remember(ctx, now, &done.pause, actor, r)?;
-            }
-            return Ok((Found::Decided(done.pause), None));
-        }
-        Err(refused) => refused,
-    };
+    let (who, watch_id) = ((responder, actor), pause.watch_id);
+    let refused =
+        match remember::respond_remembering(ctx, now, who, &watch_id, response, remembered)? {
+            Ok(done) => return Ok((Found::Decided(done.pause), None)),
+            Err(refused) => refused,
+        };
     Ok(match refused {
         RespondError::AlreadyDecided(p) | RespondError::Cancelled(p) | RespondError::Expired(p) => {
             (Found::Decided(*p), None)
