@@ -56,12 +56,14 @@ pub async fn respond_remembering(
             if let Some(pause) = &pause {
                 remember::check(pause, remembered)?;
             }
-            let done = match respond::respond(ctx, now, responder, &watch_id, response)? {
-                Ok(done) => done,
-                Err(refused) => return Ok(Err(refused)),
-            };
-            remember::remember(ctx, now, &done.pause, actor, remembered)?;
-            Ok(Ok(done))
+            remember::respond_remembering(
+                ctx,
+                now,
+                (responder, actor),
+                &watch_id,
+                response,
+                Some(remembered),
+            )
         })
         .await
 }

@@ -5,6 +5,7 @@
 //! the pause's risk: another agent's pause, or a riskier one, still waits.
 
 use rusqlite::{Connection, OptionalExtension};
+use uuid::Uuid;
 
 use super::rules::{self, RuleSet};
 use super::spec::{MatchSpec, RuleSpec, MAX_NAME_CHARS};
@@ -13,6 +14,7 @@ use crate::db::WriteCtx;
 use crate::domain::audit::Actor;
 use crate::domain::kind::Kind;
 use crate::domain::pauses::Pause;
+use crate::domain::respond::{self, RespondError, Responded, Responder, Response};
 use crate::domain::{rfc3339, Millis};
 use crate::error::{AppError, AppResult};
 
@@ -27,6 +29,20 @@ pub struct Remember {
 
 fn refused(detail: impl Into<String>) -> AppError {
     AppError::invalid("remember", detail)
+}
+
+/// A person's "for N days" box as typed: blank is no expiry, a whole number is checked by
+/// [`check`]; anything else is refused with why (each form adds what happened to the decision).
+pub fn days_typed(text: &str) -> Result<Option<i64>, String> {
+    match text.trim() {
+        "" => Ok(None),
+        n => n.parse().map(Some).map_err(|_| {
+            format!(
+                "“{n}” is not a number of days: give a whole number, or leave it blank to \
+                 remember with no expiry"
+            )
+        }),
+    }
 }
 
 /// Checks what can be checked before the decision is recorded: the expiry, that the pause is an
@@ -54,6 +70,27 @@ pub fn check(pause: &Pause, r: Remember) -> AppResult<()> {
         ));
     }
     Ok(())
+}
+
+/// Records `response` through the one respond command and, once it is recorded, remembers the
+/// approval in the same transaction. The caller [`check`]s first, so that what makes
+/// remembering impossible refuses before anything is written.
+pub fn respond_remembering(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    (responder, actor): (Responder, Actor),
+    watch_id: &Uuid,
+    response: Response,
+    remembered: Option<Remember>,
+) -> AppResult<Result<Responded, RespondError>> {
+    let done = match respond::respond(ctx, now, responder, watch_id, response)? {
+        Ok(done) => done,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    if let Some(r) = remembered {
+        remember(ctx, now, &done.pause, actor, r)?;
+    }
+    Ok(Ok(done))
 }
 
 /// Creates (or renews) the allow rule for an approved `pause`, audited as any rule change.

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 
-use crate::domain::policy::remember::Remember;
+use crate::domain::policy::remember::{self, Remember};
 use crate::error::{AppError, AppResult};
 
 #[derive(Deserialize)]
@@ -31,18 +31,12 @@ pub(super) fn form_remember(f: &FormDecision) -> AppResult<Option<Remember>> {
     if f.remember.as_deref().is_none_or(str::is_empty) {
         return Ok(None);
     }
-    let days = match f.remember_days.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(n) => Some(n.parse::<i64>().map_err(|_| {
-            AppError::invalid(
-                "remember.expiresInDays",
-                format!(
-                    "“{n}” is not a number of days: give a whole number, or leave it blank to \
-                     remember with no expiry; nothing was decided"
-                ),
-            )
-        })?),
-    };
+    let days = remember::days_typed(f.remember_days.as_deref().unwrap_or("")).map_err(|why| {
+        AppError::invalid(
+            "remember.expiresInDays",
+            format!("{why}; nothing was decided"),
+        )
+    })?;
     Ok(Some(Remember {
         expires_in_days: days,
     }))

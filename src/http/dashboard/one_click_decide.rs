@@ -7,7 +7,7 @@ use super::one_click::{find, Found};
 use crate::db::WriteCtx;
 use crate::domain::audit::Actor;
 use crate::domain::policy::remember::{self, Remember};
-use crate::domain::respond::{self, RespondError, Responder, Response};
+use crate::domain::respond::{RespondError, Responder, Response};
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
 
@@ -24,15 +24,8 @@ pub fn from_form(ticked: &str, approved: &str, days: &str) -> Result<Option<Reme
                 .into(),
         );
     }
-    let expires_in_days = match days.trim() {
-        "" => None,
-        n => Some(n.parse::<i64>().map_err(|_| {
-            format!(
-                "“{n}” is not a number of days: give a whole number, or leave it blank to \
-                 remember with no expiry. Nothing was decided."
-            )
-        })?),
-    };
+    let expires_in_days =
+        remember::days_typed(days).map_err(|why| format!("{why}. Nothing was decided."))?;
     Ok(Some(Remember { expires_in_days }))
 }
 
@@ -60,15 +53,12 @@ pub fn decide_by_link(
         link_id: link.id,
     };
     let actor = Actor::User(user.id);
-    let refused = match respond::respond(ctx, now, responder, &pause.watch_id, response)? {
-        Ok(done) => {
-            if let Some(r) = remembered {
-                remember::remember(ctx, now, &done.pause, actor, r)?;
-            }
-            return Ok((Found::Decided(done.pause), None));
-        }
-        Err(refused) => refused,
-    };
+    let (who, watch_id) = ((responder, actor), pause.watch_id);
+    let refused =
+        match remember::respond_remembering(ctx, now, who, &watch_id, response, remembered)? {
+            Ok(done) => return Ok((Found::Decided(done.pause), None)),
+            Err(refused) => refused,
+        };
     Ok(match refused {
         RespondError::AlreadyDecided(p) | RespondError::Cancelled(p) | RespondError::Expired(p) => {
             (Found::Decided(*p), None)
