@@ -21,6 +21,12 @@ sql_enum! {
         PauseExpired => "pause.expired",
         PauseContextPurged => "pause.context_purged",
         PauseOutcomeReported => "pause.outcome_reported",
+        /// An approval that did not yet reach the pause's quorum.
+        PauseVoted => "pause.voted",
+        /// Approvers who had not voted were reminded (at `remindAt`, and while overdue).
+        PauseReminded => "pause.reminded",
+        /// The escalation group (or the owners and admins) was told (at `escalateAt`).
+        PauseEscalated => "pause.escalated",
         UserAdded => "user.added",
         UserInvited => "user.invited",
         UserInviteAccepted => "user.invite_accepted",
@@ -78,14 +84,17 @@ sql_enum! {
 
 impl EventType {
     /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
-    pub const WEBHOOK: [EventType; 12] = [
+    pub const WEBHOOK: [EventType; 15] = [
         EventType::PauseCreated,
+        EventType::PauseVoted,
         EventType::PauseApproved,
         EventType::PauseRejected,
         EventType::PauseAnswered,
         EventType::PauseChangesRequested,
         EventType::PauseExpired,
         EventType::PauseCancelled,
+        EventType::PauseReminded,
+        EventType::PauseEscalated,
         // A backend that approved by webhook learns whether the action then ran.
         EventType::PauseOutcomeReported,
         EventType::AgentPaused,
@@ -112,6 +121,9 @@ impl EventType {
             EventType::PauseCancelled => "Cancelled by",
             EventType::PauseExpired => "Expired without a decision",
             EventType::PauseOutcomeReported => "Outcome reported by",
+            EventType::PauseVoted => "Approval vote by",
+            EventType::PauseReminded => "Reminder sent to approvers who had not voted",
+            EventType::PauseEscalated => "Escalated",
             other => other.as_str(),
         }
     }
@@ -149,6 +161,9 @@ mod tests {
                 "pause.cancelled",
                 "pause.expired",
                 "pause.outcome_reported",
+                "pause.voted",
+                "pause.reminded",
+                "pause.escalated",
                 "agent.paused",
                 "agent.resumed",
                 "agent.cancelled",

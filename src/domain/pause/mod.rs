@@ -26,3 +26,4 @@ pub mod retention;
 pub mod status;
 pub mod timeline;
 pub mod usage;
+pub mod votes;

@@ -19,7 +19,10 @@ use super::Millis;
 pub use super::decided_by::DecidedBy;
 pub use super::expiry::expire_due;
 pub use super::history::{list, Page, Scope};
-pub use super::status::Status;
+pub use super::status::{OnTimeout, Status};
+
+/// The policy name a timed-out rejection is decided by (`decidedBy.name`).
+pub const TIMEOUT_DECIDER: &str = "timeout";
 use crate::db::WriteCtx;
 use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 use crate::error::{AppError, AppResult};
@@ -66,12 +69,35 @@ pub struct Pause {
     pub risk: Option<Risk>,
     pub tool: Option<String>,
     pub policy: Option<PolicyVerdict>,
+    /// The approver group it was routed to (its id while the group exists, and its name).
+    pub group_id: Option<i64>,
+    pub group: Option<String>,
+    /// Different deciders' approvals it takes (1 to 5; 1 before quorums).
+    pub required_approvals: u8,
+    /// What it becomes at its deadline.
+    pub on_timeout: OnTimeout,
+    /// When its escalation went out (the escalation group may vote from then on).
+    pub escalated_at: Option<Millis>,
 }
 
 impl Pause {
     /// The status as of `now`: a pending pause past its expiry is already expired.
     pub fn status(&self, now: Millis) -> Status {
-        super::status::effective(self.stored_status, self.expires_at, now)
+        super::status::effective(self.stored_status, self.expires_at, self.on_timeout, now)
+    }
+
+    /// Pending past its deadline because its `onTimeout` is `wait`.
+    pub fn overdue(&self, now: Millis) -> bool {
+        super::status::overdue(self.stored_status, self.expires_at, self.on_timeout, now)
+    }
+
+    /// Timed out into a rejection (`onTimeout: reject`), whether the sweep wrote it or not:
+    /// decided by the policy `timeout` at the deadline.
+    pub fn timed_out_rejected(&self, now: Millis) -> bool {
+        self.on_timeout == OnTimeout::Reject
+            && self.status(now) == Status::Rejected
+            && (self.stored_status == Status::Pending
+                || matches!(&self.decided_by, Some(DecidedBy::Policy { name }) if name == TIMEOUT_DECIDER))
     }
 
     /// Decided by a policy at creation: no person is asked or told (no email, Slack or push).
@@ -79,9 +105,11 @@ impl Pause {
         self.policy.as_ref().is_some_and(PolicyVerdict::decides)
     }
 
-    /// Changes whenever what an agent reads changes (including the virtual expiry).
+    /// Changes whenever what an agent reads changes (including the virtual expiry, and once
+    /// when a waiting pause becomes overdue).
     pub fn etag(&self, now: Millis) -> String {
-        format!("\"{}-{}\"", self.version, self.status(now).as_str())
+        let overdue = if self.overdue(now) { "-overdue" } else { "" };
+        format!("\"{}-{}{overdue}\"", self.version, self.status(now).as_str())
     }
 }
 
@@ -95,7 +123,9 @@ pub(crate) const SELECT: &str =
     (SELECT r.watch_id FROM pauses r WHERE r.id = p.revises_id),
     (SELECT n.watch_id FROM pauses n WHERE n.revises_id = p.id),
     p.response_json, p.outcome_status, p.outcome_detail, p.outcome_at, ok.name, ok.prefix,
-    dk.name, dk.prefix, p.agent, p.run, p.risk, p.tool, p.policy_json, p.decided_by_policy
+    dk.name, dk.prefix, p.agent, p.run, p.risk, p.tool, p.policy_json, p.decided_by_policy,
+    p.group_id, COALESCE((SELECT g.name FROM approver_groups g WHERE g.id = p.group_id), p.group_name),
+    p.required_approvals, p.on_timeout, p.escalated_at
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
     LEFT JOIN api_keys ok ON ok.id = p.outcome_key_id
     LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
@@ -149,6 +179,11 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         policy: r
             .get::<_, Option<String>>(34)?
             .and_then(|j| serde_json::from_str(&j).ok()),
+        group_id: r.get(36)?,
+        group: r.get(37)?,
+        required_approvals: r.get(38)?,
+        on_timeout: r.get(39)?,
+        escalated_at: r.get(40)?,
     })
 }
 
@@ -176,6 +211,10 @@ pub struct NewPause {
     pub tool: Option<String>,
     /// The request's cap on the autonomy level.
     pub autonomy_level: Option<u8>,
+    /// Approvals asked for (the workspace's minimum for the risk may raise it).
+    pub required_approvals: Option<u8>,
+    /// None: the policy settings' `onTimeout`.
+    pub on_timeout: Option<OnTimeout>,
 }
 
 // Creating one (quota, agent checks, policy, insert) is `pause_create`'s.

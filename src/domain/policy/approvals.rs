@@ -19,15 +19,7 @@ pub const MAX_APPROVALS: u8 = 5;
 pub const MIN_AT: f64 = 0.05;
 pub const MAX_AT: f64 = 0.95;
 
-/// What a pending pause becomes at its deadline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OnTimeout {
-    #[default]
-    Expire,
-    Reject,
-    Wait,
-}
+pub use crate::domain::pause::status::OnTimeout;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default, deny_unknown_fields)]

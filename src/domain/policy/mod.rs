@@ -23,6 +23,7 @@ mod evaluate;
 mod glob;
 pub mod groups;
 pub mod load;
+pub mod quorum;
 pub mod remember;
 pub mod rules;
 mod rules_write;
@@ -114,6 +115,8 @@ sql_enum! {
     pub enum Effect {
         Allow => "allow",
         Deny => "deny",
+        /// Decides nothing: what it matches is routed to its `routeTo` group.
+        Route => "route",
     }
 }
 
@@ -139,6 +142,8 @@ sql_enum! {
         Kind => "kind",
         /// Nothing let it through: it waits, as every pause did before policies.
         Default => "default",
+        /// It needs two or more approvals: a quorum is always people's.
+        Quorum => "quorum",
     }
 }
 
@@ -172,6 +177,8 @@ pub struct Rule {
     pub expires_at: Option<Millis>,
     /// A deny rule's note is the rejection's reason.
     pub note: Option<String>,
+    /// The approver group what the rule matches is routed to, when it waits for people.
+    pub route_to: Option<String>,
 }
 
 /// The workspace's policy settings (`GET/PATCH /api/policy/settings`).
@@ -217,6 +224,8 @@ pub struct Facts {
     /// The named agent is paused by a person.
     pub agent_paused: bool,
     pub caps: Caps,
+    /// Different deciders' approvals the pause needs (two or more always wait).
+    pub required_approvals: u8,
 }
 
 impl Default for Risk {
@@ -248,6 +257,12 @@ pub struct PolicyVerdict {
     /// One sentence for people.
     pub explanation: String,
     pub shadow: Option<Shadow>,
+    /// The approver group a waiting pause is routed to (a rule's `routeTo`, else the
+    /// workspace's route for its risk), and the rule that routed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routed_by: Option<String>,
     /// The deciding rule, to count its hit; not part of the stored or shown verdict.
     #[serde(skip)]
     pub rule_id: Option<i64>,

@@ -36,6 +36,7 @@ pub(super) fn rule(id: i64, effect: Effect, tool: &str) -> Rule {
         max_risk: None,
         expires_at: None,
         note: None,
+        route_to: None,
     }
 }
 

@@ -11,6 +11,7 @@ use super::create_questions;
 use crate::domain::agents::validate_name;
 use crate::domain::approval_extras;
 pub use crate::domain::plans::MAX_PLAN_BYTES;
+use crate::domain::pause::status::OnTimeout;
 use crate::domain::policy::{self, Risk};
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
@@ -87,6 +88,33 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
             .autonomy_level
             .map(|l| policy::settings::level("autonomyLevel", l))
             .transpose()?,
+        required_approvals: parsed
+            .required_approvals
+            .map(|n| required_approvals(kind, n))
+            .transpose()?,
+        on_timeout: parsed.on_timeout.as_deref().map(parse_on_timeout).transpose()?,
+    })
+}
+
+/// 1 to 5 approvals; a question or plan takes one answer.
+fn required_approvals(kind: crate::domain::kind::Kind, n: i64) -> AppResult<u8> {
+    use crate::domain::policy::approvals::MAX_APPROVALS;
+    let field = "requiredApprovals";
+    if !(1..=i64::from(MAX_APPROVALS)).contains(&n) {
+        return Err(AppError::invalid(field, format!("`{field}` is 1 to {MAX_APPROVALS} (got {n})")));
+    }
+    if n > 1 && kind != crate::domain::kind::Kind::Approval {
+        return Err(AppError::invalid(field, format!("a {kind} takes one answer: `{field}` is 1")));
+    }
+    Ok(n as u8)
+}
+
+fn parse_on_timeout(raw: &str) -> AppResult<OnTimeout> {
+    OnTimeout::from_name(raw).ok_or_else(|| {
+        AppError::invalid(
+            "onTimeout",
+            format!("`onTimeout` is one of expire, reject, wait (got `{raw}`)"),
+        )
     })
 }
 

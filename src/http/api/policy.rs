@@ -10,7 +10,7 @@ use super::auth::{AdminScope, ApiKey};
 use crate::app;
 use crate::domain::audit::Actor;
 use crate::domain::policy::rules::{self, RuleSet};
-use crate::domain::policy::{approvals, load, settings, spec};
+use crate::domain::policy::{approvals, quorum, settings, spec};
 use crate::error::{AppError, AppResult};
 use crate::http::{content_type, parse_json, read_body, State};
 use crate::wire::policy::{rule_view, settings_view};
@@ -31,7 +31,7 @@ pub async fn explain(
     }
     let body = read_body(&req, payload).await?;
     let pause = super::create::parse(&body, &key.0)?;
-    let verdict = load::verdict_for(&*state.read()?, state.now(), &pause)?;
+    let verdict = quorum::route_for(&*state.read()?, state.now(), &pause)?.verdict;
     Ok(no_store(HttpResponse::Ok()).json(json!({ "policy": verdict })))
 }
 

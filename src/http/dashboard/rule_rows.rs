@@ -89,6 +89,7 @@ pub fn rule_row(r: &StoredRule, now: Millis, keys: &KeyNames) -> RuleRow {
         effect: match s.effect {
             Effect::Allow => "allow",
             Effect::Deny => "deny",
+            Effect::Route => "route",
         },
         matches: matches(r, keys),
         max_risk: s.max_risk.map(|m| m.as_str()),

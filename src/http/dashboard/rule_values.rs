@@ -187,6 +187,7 @@ impl RuleValues {
             max_risk,
             expires_at: self.expires_at(zone, before)?,
             note: note.map(String::from),
+            route_to: before.and_then(|b| b.spec.route_to.clone()),
         })
     }
 

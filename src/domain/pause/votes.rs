@@ -1,0 +1,90 @@
+//! A pause's votes: its approve and reject responses, one per decider (unique indexes on
+//! `pause_responses`), oldest first. A pause needing one approval has at most one; a quorum
+//! collects approvals until enough different deciders agreed, and one rejection ends it.
+
+use rusqlite::{params, Connection};
+use serde::Serialize;
+
+use super::decided_by::DecidedBy;
+use super::Millis;
+use crate::domain::ids::{ApiKeyId, PauseId, UserId};
+use crate::error::AppResult;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vote {
+    pub by: DecidedBy,
+    pub approved: bool,
+    /// None once retention purged it (or none was given).
+    pub reason: Option<String>,
+    pub at: Millis,
+    pub user_id: Option<UserId>,
+    pub key_id: Option<ApiKeyId>,
+}
+
+/// As the API shows a vote: `{"by", "approved", "reason", "at"}`.
+#[derive(Serialize)]
+pub struct VoteView<'a> {
+    pub by: &'a DecidedBy,
+    pub approved: bool,
+    pub reason: Option<&'a str>,
+    pub at: String,
+}
+
+impl Vote {
+    pub fn view(&self) -> VoteView<'_> {
+        VoteView {
+            by: &self.by,
+            approved: self.approved,
+            reason: self.reason.as_deref(),
+            at: super::rfc3339(self.at),
+        }
+    }
+}
+
+/// Every vote on the pause, oldest first.
+pub fn list(conn: &Connection, pause_id: PauseId) -> AppResult<Vec<Vote>> {
+    let rows = conn
+        .prepare_cached(
+            "SELECT r.kind = 'approve', r.reason, r.created_at, r.user_id, r.api_key_id,
+                    u.email, u.name, k.name, k.prefix, p.decided_by_policy
+             FROM pause_responses r JOIN pauses p ON p.id = r.pause_id
+             LEFT JOIN users u ON u.id = r.user_id
+             LEFT JOIN api_keys k ON k.id = r.api_key_id
+             WHERE r.pause_id = ?1 AND r.kind IN ('approve', 'reject')
+             ORDER BY r.id",
+        )?
+        .query_map(params![pause_id], |r| {
+            let by = match (r.get::<_, Option<String>>(5)?, r.get::<_, Option<String>>(8)?) {
+                (Some(email), _) => DecidedBy::User {
+                    email,
+                    name: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                },
+                (None, Some(prefix)) => DecidedBy::Key {
+                    name: r.get::<_, Option<String>>(7)?.unwrap_or_default(),
+                    prefix,
+                },
+                (None, None) => DecidedBy::Policy {
+                    name: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+                },
+            };
+            Ok(Vote {
+                by,
+                approved: r.get(0)?,
+                reason: r.get(1)?,
+                at: r.get(2)?,
+                user_id: r.get(3)?,
+                key_id: r.get(4)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Approvals still needed: none once the pause left `pending`.
+pub fn approvals_needed(required: u8, votes: &[Vote], pending: bool) -> u8 {
+    if !pending {
+        return 0;
+    }
+    let approvals = votes.iter().filter(|v| v.approved).count();
+    required.saturating_sub(u8::try_from(approvals).unwrap_or(u8::MAX))
+}
