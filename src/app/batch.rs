@@ -224,6 +224,11 @@ fn outcome_of(refused: RespondError, p: Pause) -> Outcome {
             Refusal::Rule(why)
         }
         RespondError::InvalidAnswer(e) => Refusal::Rule(e.detail.to_string()),
+        RespondError::AlreadyVoted(_) => Refusal::Rule("you already voted on it".into()),
+        RespondError::NotInGroup { group } => Refusal::Rule(format!(
+            "it is routed to group {group}, which you are not in"
+        )),
+        RespondError::SelfApproval => Refusal::Rule("you created the key that asked".into()),
         RespondError::SelfDecision
         | RespondError::InsufficientScope(_)
         | RespondError::FeedbackRequired

@@ -204,6 +204,7 @@ fn inserted(
         required_approvals: routed.required,
         on_timeout: routed.on_timeout,
         escalated_at: None,
+        votes: Vec::new(),
     }
 }
 

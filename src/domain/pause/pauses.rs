@@ -78,6 +78,8 @@ pub struct Pause {
     pub on_timeout: OnTimeout,
     /// When its escalation went out (the escalation group may vote from then on).
     pub escalated_at: Option<Millis>,
+    /// Its approve and reject votes, oldest first (read with the row).
+    pub votes: Vec<super::votes::Vote>,
 }
 
 impl Pause {
@@ -109,7 +111,11 @@ impl Pause {
     /// when a waiting pause becomes overdue).
     pub fn etag(&self, now: Millis) -> String {
         let overdue = if self.overdue(now) { "-overdue" } else { "" };
-        format!("\"{}-{}{overdue}\"", self.version, self.status(now).as_str())
+        format!(
+            "\"{}-{}{overdue}\"",
+            self.version,
+            self.status(now).as_str()
+        )
     }
 }
 
@@ -125,7 +131,14 @@ pub(crate) const SELECT: &str =
     p.response_json, p.outcome_status, p.outcome_detail, p.outcome_at, ok.name, ok.prefix,
     dk.name, dk.prefix, p.agent, p.run, p.risk, p.tool, p.policy_json, p.decided_by_policy,
     p.group_id, COALESCE((SELECT g.name FROM approver_groups g WHERE g.id = p.group_id), p.group_name),
-    p.required_approvals, p.on_timeout, p.escalated_at
+    p.required_approvals, p.on_timeout, p.escalated_at,
+    (SELECT json_group_array(json_array(v.approved, v.reason, v.created_at, v.user_id,
+        v.api_key_id, v.email, v.name, v.key_name, v.prefix))
+     FROM (SELECT r.kind = 'approve' AS approved, r.reason, r.created_at, r.user_id,
+             r.api_key_id, vu.email, vu.name, vk.name AS key_name, vk.prefix
+           FROM pause_responses r LEFT JOIN users vu ON vu.id = r.user_id
+           LEFT JOIN api_keys vk ON vk.id = r.api_key_id
+           WHERE r.pause_id = p.id AND r.kind IN ('approve', 'reject') ORDER BY r.id) v)
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
     LEFT JOIN api_keys ok ON ok.id = p.outcome_key_id
     LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
@@ -184,6 +197,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         required_approvals: r.get(38)?,
         on_timeout: r.get(39)?,
         escalated_at: r.get(40)?,
+        votes: super::votes::from_json(&r.get::<_, String>(41)?, r.get(35)?),
     })
 }
 

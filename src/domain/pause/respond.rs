@@ -95,6 +95,15 @@ pub enum RespondError {
     /// A key may not decide a pause it created itself (a live key; see
     /// [`deciders::key_may_decide`]).
     SelfDecision,
+    /// `noSelfApproval`: this person created the key that made the pause.
+    SelfApproval,
+    /// The pause is routed to a group this decider is not in (nor, after an escalation, in the
+    /// escalation group).
+    NotInGroup {
+        group: String,
+    },
+    /// This decider already voted on the pause (the same person by any path, or the same key).
+    AlreadyVoted(Box<Pause>),
     /// The key lacks this scope.
     InsufficientScope(KeyScope),
     /// Someone answered first: the pause says who (`decided_by`), what and when.

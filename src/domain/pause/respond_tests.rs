@@ -52,6 +52,8 @@ pub(super) fn new_pause(conn: &Connection) -> Pause {
         risk: crate::domain::policy::Risk::High,
         tool: None,
         autonomy_level: None,
+        required_approvals: None,
+        on_timeout: None,
         agent: None,
         run: None,
     };

@@ -120,10 +120,22 @@ mod tests {
 
     #[test]
     fn past_its_deadline_a_pause_reads_as_its_on_timeout_says() {
-        assert_eq!(effective(Status::Pending, 100, OnTimeout::Reject, 99), Status::Pending);
-        assert_eq!(effective(Status::Pending, 100, OnTimeout::Reject, 100), Status::Rejected);
-        assert_eq!(effective(Status::Pending, 100, OnTimeout::Wait, 5000), Status::Pending);
-        assert_eq!(effective(Status::Cancelled, 100, OnTimeout::Wait, 5000), Status::Cancelled);
+        assert_eq!(
+            effective(Status::Pending, 100, OnTimeout::Reject, 99),
+            Status::Pending
+        );
+        assert_eq!(
+            effective(Status::Pending, 100, OnTimeout::Reject, 100),
+            Status::Rejected
+        );
+        assert_eq!(
+            effective(Status::Pending, 100, OnTimeout::Wait, 5000),
+            Status::Pending
+        );
+        assert_eq!(
+            effective(Status::Cancelled, 100, OnTimeout::Wait, 5000),
+            Status::Cancelled
+        );
         assert!(!overdue(Status::Pending, 100, OnTimeout::Wait, 99));
         assert!(overdue(Status::Pending, 100, OnTimeout::Wait, 100));
         assert!(!overdue(Status::Pending, 100, OnTimeout::Reject, 100));
@@ -134,7 +146,10 @@ mod tests {
     #[test]
     fn the_sql_condition_agrees_with_the_rust_rule() {
         let conn = rusqlite::Connection::open_in_memory().unwrap();
-        for (stored, on_timeout) in Status::ALL.iter().flat_map(|s| OnTimeout::ALL.iter().map(move |t| (s, t))) {
+        for (stored, on_timeout) in Status::ALL
+            .iter()
+            .flat_map(|s| OnTimeout::ALL.iter().map(move |t| (s, t)))
+        {
             for now in [99, 100, 101] {
                 let seen = effective(*stored, 100, *on_timeout, now);
                 for asked in Status::ALL {
@@ -143,19 +158,30 @@ mod tests {
                         reads_as_sql(*asked, "", "?2")
                     );
                     let hit: bool = conn
-                        .query_row(&sql, rusqlite::params![stored, now, on_timeout], |r| r.get(0))
+                        .query_row(&sql, rusqlite::params![stored, now, on_timeout], |r| {
+                            r.get(0)
+                        })
                         .unwrap();
-                    assert_eq!(hit, seen == *asked, "{stored}/{on_timeout} at {now} asked {asked}");
+                    assert_eq!(
+                        hit,
+                        seen == *asked,
+                        "{stored}/{on_timeout} at {now} asked {asked}"
+                    );
                 }
                 let sql = format!(
                     "SELECT {} FROM (SELECT ?1 AS status, 100 AS expires_at, ?2 AS t, ?3 AS on_timeout)",
                     overdue_sql("", "?2")
                 );
                 let hit: bool = conn
-                    .query_row(&sql, rusqlite::params![stored, now, on_timeout], |r| r.get(0))
+                    .query_row(&sql, rusqlite::params![stored, now, on_timeout], |r| {
+                        r.get(0)
+                    })
                     .unwrap();
                 let reads_other = *stored == Status::Pending && seen != Status::Pending;
-                assert_eq!(hit, reads_other, "overdue_sql {stored}/{on_timeout} at {now}");
+                assert_eq!(
+                    hit, reads_other,
+                    "overdue_sql {stored}/{on_timeout} at {now}"
+                );
             }
         }
     }

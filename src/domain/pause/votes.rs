@@ -41,6 +41,50 @@ impl Vote {
     }
 }
 
+/// The votes as the pause's row carries them (a JSON array of arrays, see `pauses::SELECT`);
+/// `policy` names the policy that decided it, for a policy's vote.
+pub fn from_json(json: &str, policy: Option<String>) -> Vec<Vote> {
+    type Row = (
+        bool,
+        Option<String>,
+        Millis,
+        Option<UserId>,
+        Option<ApiKeyId>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = serde_json::from_str(json).unwrap_or_default();
+    rows.into_iter()
+        .map(
+            |(approved, reason, at, user_id, key_id, email, name, key_name, prefix)| {
+                let by = match (email, prefix) {
+                    (Some(email), _) => DecidedBy::User {
+                        email,
+                        name: name.unwrap_or_default(),
+                    },
+                    (None, Some(prefix)) => DecidedBy::Key {
+                        name: key_name.unwrap_or_default(),
+                        prefix,
+                    },
+                    (None, None) => DecidedBy::Policy {
+                        name: policy.clone().unwrap_or_default(),
+                    },
+                };
+                Vote {
+                    by,
+                    approved,
+                    reason,
+                    at,
+                    user_id,
+                    key_id,
+                }
+            },
+        )
+        .collect()
+}
+
 /// Every vote on the pause, oldest first.
 pub fn list(conn: &Connection, pause_id: PauseId) -> AppResult<Vec<Vote>> {
     let rows = conn
@@ -54,7 +98,10 @@ pub fn list(conn: &Connection, pause_id: PauseId) -> AppResult<Vec<Vote>> {
              ORDER BY r.id",
         )?
         .query_map(params![pause_id], |r| {
-            let by = match (r.get::<_, Option<String>>(5)?, r.get::<_, Option<String>>(8)?) {
+            let by = match (
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, Option<String>>(8)?,
+            ) {
                 (Some(email), _) => DecidedBy::User {
                     email,
                     name: r.get::<_, Option<String>>(6)?.unwrap_or_default(),

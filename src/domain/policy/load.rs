@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::rules::{self, RuleSet};
 use super::quorum::Quorum;
+use super::rules::{self, RuleSet};
 use super::{evaluate, settings, Caps, Facts, Outcome, PolicyVerdict};
 use crate::domain::agents::{self, Control, Fleet};
 use crate::domain::kind::Kind;
@@ -67,7 +67,10 @@ pub fn verdict_for(
     if let Some(group) = &verdict.group {
         verdict.explanation.push_str(&match &verdict.routed_by {
             Some(rule) => format!(" Rule “{rule}” routes it to group `{group}`."),
-            None => format!(" {}-risk pauses go to group `{group}`.", capitalized(p.risk.as_str())),
+            None => format!(
+                " {}-risk pauses go to group `{group}`.",
+                capitalized(p.risk.as_str())
+            ),
         });
     }
     Ok(verdict)

@@ -69,7 +69,10 @@ pub fn route_for(conn: &Connection, now: Millis, p: &NewPause) -> AppResult<Rout
     if !verdict.decides() && (group.is_some() || quorum.required > 1) {
         let can = eligible(conn, p, group.as_ref().map(|g| g.0))?;
         if i64::from(quorum.required) > can {
-            return Err(AppError::invalid("requiredApprovals", too_many(&quorum, &group, can)));
+            return Err(AppError::invalid(
+                "requiredApprovals",
+                too_many(&quorum, &group, can),
+            ));
         }
     }
     Ok(Routed {
@@ -87,7 +90,9 @@ fn too_many(q: &Quorum, group: &Option<(i64, String)>, can: i64) -> String {
     };
     let n = q.required;
     let s = if n == 1 { "" } else { "s" };
-    format!("this pause needs {n} approval{s} from different deciders, and {who} {can} who may decide")
+    format!(
+        "this pause needs {n} approval{s} from different deciders, and {who} {can} who may decide"
+    )
 }
 
 /// A route names a group by name; a route to a group deleted since is refused, not ignored.
@@ -96,7 +101,12 @@ fn group_id(conn: &Connection, p: &NewPause, name: &str) -> AppResult<i64> {
     conn.prepare_cached("SELECT id FROM approver_groups WHERE workspace_id = ?1 AND name = ?2")?
         .query_row(params![p.workspace_id, name], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| AppError::invalid("group", format!("the route names group `{name}`, which no longer exists")))
+        .ok_or_else(|| {
+            AppError::invalid(
+                "group",
+                format!("the route names group `{name}`, which no longer exists"),
+            )
+        })
 }
 
 /// How many different deciders could approve `p`: the active people (of the group, when
@@ -125,6 +135,8 @@ fn eligible(conn: &Connection, p: &NewPause, group: Option<i64>) -> AppResult<i6
                AND (?4 IS NULL OR EXISTS (SELECT 1 FROM approver_group_keys gk
                                          WHERE gk.group_id = ?4 AND gk.api_key_id = k.id))",
         )?
-        .query_row(params![p.workspace_id, p.test, p.api_key_id, group], |r| r.get(0))?;
+        .query_row(params![p.workspace_id, p.test, p.api_key_id, group], |r| {
+            r.get(0)
+        })?;
     Ok(people + keys + i64::from(p.test))
 }

@@ -135,7 +135,10 @@ fn check_route(spec: &RuleSpec) -> AppResult<()> {
             "`maxRisk` is for allow rules: a route rule routes whatever the risk",
         )),
         (_, Some(group)) => super::groups::check_name(group).map_err(|_| {
-            AppError::invalid("routeTo", format!("`{group}` is not an approver group's name"))
+            AppError::invalid(
+                "routeTo",
+                format!("`{group}` is not an approver group's name"),
+            )
         }),
         _ => Ok(()),
     }

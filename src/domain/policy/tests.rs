@@ -16,6 +16,7 @@ pub(super) fn facts(risk: Risk, tool: &str) -> Facts {
         stopped: false,
         agent_paused: false,
         caps: Caps::default(),
+        required_approvals: 1,
     }
 }
 

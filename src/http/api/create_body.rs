@@ -10,8 +10,8 @@ use super::create_plan::{parse_kind, validate_plan};
 use super::create_questions;
 use crate::domain::agents::validate_name;
 use crate::domain::approval_extras;
-pub use crate::domain::plans::MAX_PLAN_BYTES;
 use crate::domain::pause::status::OnTimeout;
+pub use crate::domain::plans::MAX_PLAN_BYTES;
 use crate::domain::policy::{self, Risk};
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, AppResult};
@@ -92,7 +92,11 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
             .required_approvals
             .map(|n| required_approvals(kind, n))
             .transpose()?,
-        on_timeout: parsed.on_timeout.as_deref().map(parse_on_timeout).transpose()?,
+        on_timeout: parsed
+            .on_timeout
+            .as_deref()
+            .map(parse_on_timeout)
+            .transpose()?,
     })
 }
 
@@ -101,10 +105,16 @@ fn required_approvals(kind: crate::domain::kind::Kind, n: i64) -> AppResult<u8> 
     use crate::domain::policy::approvals::MAX_APPROVALS;
     let field = "requiredApprovals";
     if !(1..=i64::from(MAX_APPROVALS)).contains(&n) {
-        return Err(AppError::invalid(field, format!("`{field}` is 1 to {MAX_APPROVALS} (got {n})")));
+        return Err(AppError::invalid(
+            field,
+            format!("`{field}` is 1 to {MAX_APPROVALS} (got {n})"),
+        ));
     }
     if n > 1 && kind != crate::domain::kind::Kind::Approval {
-        return Err(AppError::invalid(field, format!("a {kind} takes one answer: `{field}` is 1")));
+        return Err(AppError::invalid(
+            field,
+            format!("a {kind} takes one answer: `{field}` is 1"),
+        ));
     }
     Ok(n as u8)
 }

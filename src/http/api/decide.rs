@@ -263,6 +263,16 @@ pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Transi
                 .into(),
         ),
         RespondError::InsufficientScope(scope) => AppError::insufficient_scope(scope, DECIDING),
+        RespondError::SelfApproval => {
+            AppError::SelfDecision("you created the key that asked".into())
+        }
+        RespondError::NotInGroup { group } => AppError::NotInGroup(format!(
+            "this pause is routed to approver group `{group}`, and you are not in it"
+        )),
+        RespondError::AlreadyVoted(_) => AppError::Conflict {
+            detail: "you already voted on this pause: each decider votes once".into(),
+            current: None,
+        },
         RespondError::ReasonRequired => {
             AppError::invalid("reason", "this workspace requires a reason to reject")
         }
