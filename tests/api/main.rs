@@ -6,6 +6,10 @@ mod fault_support;
 mod helpers;
 mod logged_server;
 mod mail_support;
+mod on_timeout;
+mod quorum;
+mod quorum_support;
+mod routing;
 mod settle;
 mod skips;
 
