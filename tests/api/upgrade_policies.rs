@@ -283,3 +283,28 @@ async fn the_upgraded_policies_database_passes_the_integrity_and_foreign_key_che
                AND group_id IS NULL AND escalated_at IS NULL";
     assert_eq!(app.count(one), 14);
 }
+
+#[tokio::test]
+async fn after_the_upgrade_a_route_rule_fits_the_rebuilt_rules_table_and_routes_a_new_pause() {
+    let fx = fixture();
+    let app = upgraded(&fx).await;
+    let admin = key(&fx, "admin");
+    let group = json!({"name": "finance", "members": ["approver@fixture.example"]});
+    let made = call(&app, admin, "POST", "/api/groups", Some(group)).await;
+    assert_eq!(made["status"], 201, "{made}");
+    let rule = json!({"name": "wires to finance", "effect": "route", "routeTo": "finance",
+                      "match": {"tool": "wire_*"}});
+    let made = call(&app, admin, "POST", "/api/rules", Some(rule)).await;
+    assert_eq!(made["status"], 201, "{made}");
+    assert_eq!(made["body"]["id"], 8, "after the release's seven: {made}");
+    let pause = json!({"action": "Wire EUR 5000", "tool": "wire_transfer", "risk": "high"});
+    let made = call(&app, key(&fx, "live"), "POST", "/api/pause", Some(pause)).await;
+    assert_eq!(made["status"], 201, "{made}");
+    assert_eq!(
+        (&made["body"]["status"], &made["body"]["group"]),
+        (&json!("pending"), &json!("finance")),
+        "{made}"
+    );
+    let stored = "SELECT count(*) FROM policy_rules WHERE effect = 'route' AND route_to = 'finance'";
+    assert_eq!(app.count(stored), 1);
+}
