@@ -168,19 +168,38 @@ async fn the_rules_and_settings_of_the_policies_release_read_back_the_same_and_s
     // The rebuilt table still decides: the allow rule, the deny rule with its note, the band.
     let live = key(&fx, "live");
     let cases = [
-        (json!({"action": "Refund", "tool": "refund", "risk": "high",
-                "metadata": {"customer": "cust_123"}}), "approved", "refunds for cust_123"),
-        (json!({"action": "Delete", "tool": "delete_user"}), "rejected", "no deletes"),
-        (json!({"action": "Export", "tool": "export_csv", "risk": "high"}), "pending", ""),
-        (json!({"action": "Drop", "tool": "drop_x", "agent": "db-bot", "risk": "low"}),
-         "approved", "autonomy:supervised"),
+        (
+            json!({"action": "Refund", "tool": "refund", "risk": "high",
+                "metadata": {"customer": "cust_123"}}),
+            "approved",
+            "refunds for cust_123",
+        ),
+        (
+            json!({"action": "Delete", "tool": "delete_user"}),
+            "rejected",
+            "no deletes",
+        ),
+        (
+            json!({"action": "Export", "tool": "export_csv", "risk": "high"}),
+            "pending",
+            "",
+        ),
+        (
+            json!({"action": "Drop", "tool": "drop_x", "agent": "db-bot", "risk": "low"}),
+            "approved",
+            "autonomy:supervised",
+        ),
     ];
     for (body, status, by) in cases {
         let made = call(&app, live, "POST", "/api/pause", Some(body.clone())).await;
         assert_eq!(made["status"], 201, "{made}");
         let made = &made["body"];
         assert_eq!(made["status"], status, "{body}: {made}");
-        assert_eq!(made["decidedBy"]["name"].as_str().unwrap_or(""), by, "{made}");
+        assert_eq!(
+            made["decidedBy"]["name"].as_str().unwrap_or(""),
+            by,
+            "{made}"
+        );
     }
     let rules = get(&app, admin, "/api/rules").await;
     let hits: Vec<i64> = rules["items"]
@@ -189,7 +208,11 @@ async fn the_rules_and_settings_of_the_policies_release_read_back_the_same_and_s
         .iter()
         .map(|r| r["hits"].as_i64().unwrap())
         .collect();
-    assert_eq!(hits, [2, 2, 0, 1, 0, 0, 1], "one more hit for each rule that acted");
+    assert_eq!(
+        hits,
+        [2, 2, 0, 1, 0, 0, 1],
+        "one more hit for each rule that acted"
+    );
 }
 
 #[tokio::test]
@@ -215,7 +238,14 @@ async fn a_pending_pause_of_the_policies_release_is_decided_by_one_approval() {
     let other = watch(&fx, "pending_unnamed");
     let path = format!("/api/pause/{other}/approve");
     let decide = key(&fx, "decide");
-    let first = call(&app, decide, "POST", &path, Some(json!({"approved": false}))).await;
+    let first = call(
+        &app,
+        decide,
+        "POST",
+        &path,
+        Some(json!({"approved": false})),
+    )
+    .await;
     assert_eq!(first["status"], 200, "{first}");
     assert_eq!(first["body"]["status"], "rejected", "{first}");
     let res = approver.decide(other, true, None).await;
@@ -276,8 +306,13 @@ async fn the_upgraded_policies_database_passes_the_integrity_and_foreign_key_che
     assert_eq!(broken, 0, "no dangling reference");
     assert!(version > 21, "0023 ran (user_version {version})");
     assert_eq!(app.count("SELECT count(*) FROM policy_rules"), 7);
-    let kept = "SELECT count(*) FROM policy_rules WHERE route_to IS NULL AND hits + shadow_hits > 0";
-    assert_eq!(app.count(kept), 5, "every rule's counters kept, none routed");
+    let kept =
+        "SELECT count(*) FROM policy_rules WHERE route_to IS NULL AND hits + shadow_hits > 0";
+    assert_eq!(
+        app.count(kept),
+        5,
+        "every rule's counters kept, none routed"
+    );
     assert_eq!(app.count("SELECT count(*) FROM pause_responses"), 10);
     let one = "SELECT count(*) FROM pauses WHERE required_approvals = 1 AND on_timeout = 'expire'
                AND group_id IS NULL AND escalated_at IS NULL";
@@ -305,6 +340,7 @@ async fn after_the_upgrade_a_route_rule_fits_the_rebuilt_rules_table_and_routes_
         (&json!("pending"), &json!("finance")),
         "{made}"
     );
-    let stored = "SELECT count(*) FROM policy_rules WHERE effect = 'route' AND route_to = 'finance'";
+    let stored =
+        "SELECT count(*) FROM policy_rules WHERE effect = 'route' AND route_to = 'finance'";
     assert_eq!(app.count(stored), 1);
 }
