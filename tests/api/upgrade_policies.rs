@@ -57,6 +57,10 @@ async fn call(app: &TestApp, key: &str, method: &str, path: &str, body: Option<V
     json!({ "status": status, "body": body })
 }
 
+async fn post(app: &TestApp, key: &str, path: &str, body: Value) -> Value {
+    call(app, key, "POST", path, Some(body)).await
+}
+
 async fn get(app: &TestApp, key: &str, path: &str) -> Value {
     let answer = call(app, key, "GET", path, None).await;
     assert_eq!(answer["status"], 200, "{path}: {answer}");
@@ -64,14 +68,9 @@ async fn get(app: &TestApp, key: &str, path: &str) -> Value {
 }
 
 /// The members this version added to a pause, taken out of it.
-const NEW_MEMBERS: [&str; 6] = [
-    "group",
-    "requiredApprovals",
-    "approvalsNeeded",
-    "votes",
-    "onTimeout",
-    "overdue",
-];
+#[rustfmt::skip]
+const NEW_MEMBERS: [&str; 6] =
+    ["group", "requiredApprovals", "approvalsNeeded", "votes", "onTimeout", "overdue"];
 
 fn split_new(mut pause: Value) -> (Value, Map<String, Value>) {
     let o = pause.as_object_mut().unwrap();
@@ -130,16 +129,13 @@ async fn every_pause_of_the_policies_release_reads_back_as_it_answered_with_one_
         assert_eq!(Value::Object(added), expected_new_members(&old), "{old}");
         *item = old;
     }
-    let mut answered = fx["list"].clone();
-    answered["items"] = Value::Null;
-    let mut list = list;
-    list["items"] = Value::Null;
-    assert_eq!(list, answered, "the page's total, limit and offset");
+    let page = |v: &Value| (v["total"].clone(), v["limit"].clone(), v["offset"].clone());
+    assert_eq!(page(&list), page(&fx["list"]));
     assert_eq!(&Value::Array(items), &fx["list"]["items"]);
 }
 
 #[tokio::test]
-async fn the_rules_and_settings_of_the_policies_release_read_back_the_same_and_still_act() {
+async fn the_rules_and_settings_of_the_policies_release_read_back_as_it_answered() {
     let fx = fixture();
     let app = upgraded(&fx).await;
     let admin = key(&fx, "admin");
@@ -156,62 +152,56 @@ async fn the_rules_and_settings_of_the_policies_release_read_back_the_same_and_s
     }
 
     let mut want = fx["settings"].clone();
-    want.as_object_mut().unwrap().extend(
-        json!({"routeTo": {}, "minApprovals": {}, "noSelfApproval": false, "remindAt": 0.5,
-               "escalateAt": 0.8, "escalateTo": null, "onTimeout": "expire"})
-        .as_object()
+    let defaults = json!({"routeTo": {}, "minApprovals": {}, "noSelfApproval": false,
+        "remindAt": 0.5, "escalateAt": 0.8, "escalateTo": null, "onTimeout": "expire"});
+    want.as_object_mut()
         .unwrap()
-        .clone(),
-    );
+        .extend(defaults.as_object().unwrap().clone());
     assert_eq!(get(&app, admin, "/api/policy/settings").await, want);
+}
 
-    // The rebuilt table still decides: the allow rule, the deny rule with its note, the band.
-    let live = key(&fx, "live");
-    let cases = [
-        (
-            json!({"action": "Refund", "tool": "refund", "risk": "high",
-                "metadata": {"customer": "cust_123"}}),
-            "approved",
-            "refunds for cust_123",
-        ),
-        (
-            json!({"action": "Delete", "tool": "delete_user"}),
-            "rejected",
-            "no deletes",
-        ),
-        (
-            json!({"action": "Export", "tool": "export_csv", "risk": "high"}),
-            "pending",
-            "",
-        ),
-        (
-            json!({"action": "Drop", "tool": "drop_x", "agent": "db-bot", "risk": "low"}),
-            "approved",
-            "autonomy:supervised",
-        ),
+/// A new live pause's status and who decided it ("" for nobody).
+async fn verdict(app: &TestApp, fx: &Value, body: Value) -> (String, String) {
+    let made = post(app, key(fx, "live"), "/api/pause", body).await;
+    assert_eq!(made["status"], 201, "{made}");
+    let p = &made["body"];
+    let by = p["decidedBy"]["name"].as_str().unwrap_or("");
+    (p["status"].as_str().unwrap().into(), by.into())
+}
+
+#[tokio::test]
+async fn the_rules_of_the_policies_release_still_decide_after_the_rebuild_and_count_their_hits() {
+    let fx = fixture();
+    let app = upgraded(&fx).await;
+    let refund = json!({"action": "Refund", "tool": "refund", "risk": "high",
+                        "metadata": {"customer": "cust_123"}});
+    let delete = json!({"action": "Delete", "tool": "delete_user"});
+    // The expired rule and the disabled one do not act: the dial (35) decides.
+    let export = json!({"action": "Export", "tool": "export_csv", "risk": "high"});
+    let drop = json!({"action": "Drop", "tool": "drop_x", "agent": "db-bot", "risk": "low"});
+    let want = [
+        (refund, "approved", "refunds for cust_123"),
+        (delete, "rejected", "no deletes"),
+        (export, "pending", ""),
+        (drop, "approved", "autonomy:supervised"),
     ];
-    for (body, status, by) in cases {
-        let made = call(&app, live, "POST", "/api/pause", Some(body.clone())).await;
-        assert_eq!(made["status"], 201, "{made}");
-        let made = &made["body"];
-        assert_eq!(made["status"], status, "{body}: {made}");
-        assert_eq!(
-            made["decidedBy"]["name"].as_str().unwrap_or(""),
-            by,
-            "{made}"
-        );
+    for (body, status, by) in want {
+        let got = verdict(&app, &fx, body.clone()).await;
+        assert_eq!(got, (status.to_string(), by.to_string()), "{body}");
     }
-    let rules = get(&app, admin, "/api/rules").await;
-    let hits: Vec<i64> = rules["items"]
+    let rules = get(&app, key(&fx, "admin"), "/api/rules").await;
+    let hits: Vec<&Value> = rules["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["hits"].as_i64().unwrap())
+        .map(|r| &r["hits"])
         .collect();
     assert_eq!(
         hits,
-        [2, 2, 0, 1, 0, 0, 1],
-        "one more hit for each rule that acted"
+        [2, 2, 0, 1, 0, 0, 1]
+            .map(|h| json!(h))
+            .iter()
+            .collect::<Vec<_>>()
     );
 }
 
@@ -238,14 +228,7 @@ async fn a_pending_pause_of_the_policies_release_is_decided_by_one_approval() {
     let other = watch(&fx, "pending_unnamed");
     let path = format!("/api/pause/{other}/approve");
     let decide = key(&fx, "decide");
-    let first = call(
-        &app,
-        decide,
-        "POST",
-        &path,
-        Some(json!({"approved": false})),
-    )
-    .await;
+    let first = post(&app, decide, &path, json!({"approved": false})).await;
     assert_eq!(first["status"], 200, "{first}");
     assert_eq!(first["body"]["status"], "rejected", "{first}");
     let res = approver.decide(other, true, None).await;
@@ -264,14 +247,8 @@ async fn pauses_of_the_policies_release_expire_at_their_deadline_as_before() {
     let list = get(&app, live, "/api/pause?status=expired").await;
     assert_eq!(list["total"], 1, "{list}");
     assert_eq!(list["items"][0]["watchId"], expired);
-    let late = call(
-        &app,
-        key(&fx, "decide"),
-        "POST",
-        &format!("/api/pause/{expired}/approve"),
-        Some(json!({"approved": true})),
-    )
-    .await;
+    let path = format!("/api/pause/{expired}/approve");
+    let late = post(&app, key(&fx, "decide"), &path, json!({"approved": true})).await;
     assert_eq!(late["status"], 409, "{late}");
 
     // The pending one, past its 30 days, reads expired (not rejected, not overdue).
@@ -291,19 +268,12 @@ async fn pauses_of_the_policies_release_expire_at_their_deadline_as_before() {
 async fn the_upgraded_policies_database_passes_the_integrity_and_foreign_key_checks() {
     let fx = fixture();
     let app = upgraded(&fx).await;
-    let (check, broken, version) = app
-        .with_db(|c| {
-            let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-            let broken: i64 =
-                c.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-                    r.get(0)
-                })?;
-            let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-            Ok((check, broken, version))
-        })
-        .unwrap();
-    assert_eq!(check, "ok");
+    let check =
+        app.with_db(|c| Ok(c.query_row("PRAGMA integrity_check", [], |r| r.get::<_, String>(0))?));
+    assert_eq!(check.unwrap(), "ok");
+    let broken = app.count("SELECT count(*) FROM pragma_foreign_key_check");
     assert_eq!(broken, 0, "no dangling reference");
+    let version = app.count("PRAGMA user_version");
     assert!(version > 21, "0023 ran (user_version {version})");
     assert_eq!(app.count("SELECT count(*) FROM policy_rules"), 7);
     let kept =
@@ -325,15 +295,15 @@ async fn after_the_upgrade_a_route_rule_fits_the_rebuilt_rules_table_and_routes_
     let app = upgraded(&fx).await;
     let admin = key(&fx, "admin");
     let group = json!({"name": "finance", "members": ["approver@fixture.example"]});
-    let made = call(&app, admin, "POST", "/api/groups", Some(group)).await;
+    let made = post(&app, admin, "/api/groups", group).await;
     assert_eq!(made["status"], 201, "{made}");
     let rule = json!({"name": "wires to finance", "effect": "route", "routeTo": "finance",
                       "match": {"tool": "wire_*"}});
-    let made = call(&app, admin, "POST", "/api/rules", Some(rule)).await;
+    let made = post(&app, admin, "/api/rules", rule).await;
     assert_eq!(made["status"], 201, "{made}");
     assert_eq!(made["body"]["id"], 8, "after the release's seven: {made}");
     let pause = json!({"action": "Wire EUR 5000", "tool": "wire_transfer", "risk": "high"});
-    let made = call(&app, key(&fx, "live"), "POST", "/api/pause", Some(pause)).await;
+    let made = post(&app, key(&fx, "live"), "/api/pause", pause).await;
     assert_eq!(made["status"], 201, "{made}");
     assert_eq!(
         (&made["body"]["status"], &made["body"]["group"]),
