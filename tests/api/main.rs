@@ -130,6 +130,7 @@ mod start_errors;
 mod storage_full;
 mod upgrade;
 mod upgrade_agents;
+mod upgrade_policies;
 mod user_emails;
 mod webhook_e2e;
 mod webhook_private;
