@@ -20,6 +20,7 @@ pub fn rule_view(r: &StoredRule) -> Value {
         "maxRisk": s.max_risk,
         "expiresAt": s.expires_at,
         "note": s.note,
+        "routeTo": s.route_to,
         "createdBy": r.created_by,
         "createdAt": rfc3339(r.created_at),
         "updatedAt": rfc3339(r.updated_at),

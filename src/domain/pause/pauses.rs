@@ -223,7 +223,10 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         required_approvals: r.get(38)?,
         on_timeout: r.get(39)?,
         escalated_at: r.get(40)?,
-        votes: super::votes::from_json(&r.get::<_, String>(41)?, r.get(35)?),
+        // Written by the query above: unreadable would be a bug, and fails the read.
+        votes: super::votes::from_json(&r.get::<_, String>(41)?, r.get(35)?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(41, rusqlite::types::Type::Text, e.into())
+        })?,
     })
 }
 

@@ -23,19 +23,15 @@ sql_enum! {
 sql_enum! {
     /// What a pending pause becomes at its deadline (`pauses.on_timeout`; the policy settings'
     /// `onTimeout` gives the default).
+    #[derive(Default)]
     pub enum OnTimeout {
         /// It reads `expired` (and, with the agents feature's setting, pauses its agent).
+        #[default]
         Expire => "expire",
         /// It reads `rejected`, decided by the policy `timeout`, at its deadline.
         Reject => "reject",
         /// It stays `pending`, marked overdue, and reminders go on.
         Wait => "wait",
-    }
-}
-
-impl Default for OnTimeout {
-    fn default() -> Self {
-        OnTimeout::Expire
     }
 }
 

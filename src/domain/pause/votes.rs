@@ -43,7 +43,7 @@ impl Vote {
 
 /// The votes as the pause's row carries them (a JSON array of arrays, see `pauses::SELECT`);
 /// `policy` names the policy that decided it, for a policy's vote.
-pub fn from_json(json: &str, policy: Option<String>) -> Vec<Vote> {
+pub fn from_json(json: &str, policy: Option<String>) -> serde_json::Result<Vec<Vote>> {
     type Row = (
         i64,
         Option<String>,
@@ -55,9 +55,9 @@ pub fn from_json(json: &str, policy: Option<String>) -> Vec<Vote> {
         Option<String>,
         Option<String>,
     );
-    // Written by the query in `pauses::SELECT`: unreadable would be a bug, shown as no votes.
-    let rows: Vec<Row> = serde_json::from_str(json).unwrap_or_default();
-    rows.into_iter()
+    let rows: Vec<Row> = serde_json::from_str(json)?;
+    Ok(rows
+        .into_iter()
         .map(
             |(approved, reason, at, user_id, key_id, email, name, key_name, prefix)| {
                 let by = match (email, prefix) {
@@ -83,7 +83,7 @@ pub fn from_json(json: &str, policy: Option<String>) -> Vec<Vote> {
                 }
             },
         )
-        .collect()
+        .collect())
 }
 
 /// Every vote on the pause, oldest first.
@@ -148,7 +148,7 @@ mod tests {
         let json = r#"[[1,"ok",5,7,null,"ann@example.com","Ann",null,null],
                        [0,null,6,null,3,null,null,"ci","hitl_live_ab"],
                        [1,null,7,null,null,null,null,null,null]]"#;
-        let votes = from_json(json, Some("small refunds".into()));
+        let votes = from_json(json, Some("small refunds".into())).unwrap();
         assert_eq!(votes.len(), 3);
         assert!(votes[0].approved && !votes[1].approved && votes[2].approved);
         assert_eq!(votes[0].user_id, Some(UserId(7)));
@@ -157,6 +157,11 @@ mod tests {
         assert_eq!(votes[1].by.label(), "key ci (hitl_live_ab…)");
         assert_eq!(votes[2].by.label(), "policy small refunds");
         assert_eq!((votes[0].reason.as_deref(), votes[0].at), (Some("ok"), 5));
+    }
+
+    #[test]
+    fn an_unreadable_row_is_an_error_not_no_votes() {
+        assert!(from_json("[[true]]", None).is_err());
     }
 
     #[test]
