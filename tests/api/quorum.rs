@@ -224,3 +224,43 @@ async fn the_workspace_minimum_raises_a_pause_and_a_quorum_waits_whatever_the_au
     assert_eq!(owner.decide(&id(&critical), true, None).await.status(), 200);
     assert_eq!(read(&app, &id(&critical)).await["status"], "pending");
 }
+
+/// The same person is the same decider whatever the path: a vote from the pause page, then
+/// the one-click email link's confirmation page, records one vote.
+#[tokio::test]
+async fn a_vote_from_the_page_then_the_email_link_is_one_vote() {
+    use holdpoint::domain::{
+        decision_links,
+        ids::{UserId, WorkspaceId},
+        pauses,
+    };
+    let (app, _) = team(&["ann@example.com"]).await;
+    let p = pause(&app, json!({"action": "Wire", "requiredApprovals": 2})).await;
+    let owner = app.sign_in(&app.owner_email).await;
+    assert_eq!(owner.decide(&id(&p), true, None).await.status(), 200);
+    let (now, watch) = (app.now(), uuid::Uuid::parse_str(&id(&p)).unwrap());
+    let owner_id = UserId(app.count("SELECT id FROM users WHERE role = 'owner'"));
+    let token = app
+        .with_db(|c| {
+            let stored = pauses::get(c, WorkspaceId(1), &watch)?.unwrap();
+            Ok(decision_links::create(c, now, &stored, owner_id)?.token)
+        })
+        .unwrap();
+    let link = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let url = app.url(&format!("/d/{token}"));
+    let page = link.get(&url).send().await.unwrap().text().await.unwrap();
+    let csrf = crate::helpers::extract(&page, "name=\"csrf_token\" value=\"").unwrap();
+    let res = link
+        .post(&url)
+        .form(&[("csrf_token", csrf.as_str()), ("approved", "true")])
+        .send()
+        .await
+        .unwrap();
+    let text = res.text().await.unwrap();
+    assert!(text.contains("You already voted on this pause."), "{text}");
+    assert_eq!(app.count("SELECT count(*) FROM pause_responses"), 1);
+    assert_eq!(read(&app, &id(&p)).await["status"], "pending");
+}
