@@ -95,38 +95,6 @@ impl Pause {
         super::status::overdue(self.stored_status, self.expires_at, self.on_timeout, now)
     }
 
-    /// Who decided it as of `now`: a pending pause past a deadline that rejects reads as
-    /// decided by the policy `timeout` before the sweep writes it down.
-    pub fn decided_by_as_of(&self, now: Millis) -> Option<&DecidedBy> {
-        static TIMEOUT: std::sync::LazyLock<DecidedBy> =
-            std::sync::LazyLock::new(|| DecidedBy::Policy {
-                name: TIMEOUT_DECIDER.into(),
-            });
-        match self.virtually_rejected(now) {
-            true => Some(&TIMEOUT),
-            false => self.decided_by.as_ref(),
-        }
-    }
-
-    pub fn decided_at_as_of(&self, now: Millis) -> Option<Millis> {
-        match self.virtually_rejected(now) {
-            true => Some(self.expires_at),
-            false => self.decided_at,
-        }
-    }
-
-    pub fn reason_as_of(&self, now: Millis) -> Option<&str> {
-        match self.virtually_rejected(now) {
-            true => Some(TIMED_OUT),
-            false => self.reason.as_deref(),
-        }
-    }
-
-    /// Stored pending, read as rejected: its deadline passed and `onTimeout` is `reject`.
-    fn virtually_rejected(&self, now: Millis) -> bool {
-        self.stored_status == Status::Pending && self.status(now) == Status::Rejected
-    }
-
     /// Decided by a policy at creation: no person is asked or told (no email, Slack or push).
     pub fn policy_decided(&self) -> bool {
         self.policy.as_ref().is_some_and(PolicyVerdict::decides)
