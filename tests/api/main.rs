@@ -107,6 +107,7 @@ mod queue_batch;
 mod queue_batch_refusals;
 mod quota;
 mod readme_links;
+mod reminders;
 mod reject_options;
 mod request_ids;
 mod retention;

@@ -13,7 +13,7 @@ use super::event_type::EventType;
 use super::pauses::{get_by_id, Pause, Status};
 use super::policy::approvals;
 use super::timers::{self, TimerKind};
-use super::{events, outbox, reminders, Millis};
+use super::{events, outbox, reminders, votes, Millis};
 use crate::db::WriteCtx;
 use crate::domain::ids::UserId;
 use crate::error::AppResult;
@@ -59,7 +59,7 @@ pub fn fire_due(
 /// Reminds the approvers who may vote and have not, and arms the next reminder of a pause
 /// that waits past its deadline.
 fn remind(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult<()> {
-    let to = unvoted(pause, approvers(ctx.conn, pause)?);
+    let to = unvoted(ctx.conn, pause, approvers(ctx.conn, pause)?)?;
     let next = reminders::rearm(ctx.conn, now, pause)?;
     let details = json!({
         "emailed": emailed(pause, &to),
@@ -85,7 +85,7 @@ fn escalate(ctx: &mut WriteCtx<'_>, now: Millis, pause: Pause) -> AppResult<()> 
         ..pause
     };
     let group = approvals::get(ctx.conn, pause.workspace_id)?.escalate_to;
-    let to = unvoted(&pause, escalation_group(ctx.conn, &pause, group.as_deref())?);
+    let to = unvoted(ctx.conn, &pause, escalation_group(ctx.conn, &pause, group.as_deref())?)?;
     let details = json!({ "escalateTo": group, "emailed": emailed(&pause, &to) });
     record(ctx, now, &pause, EventType::PauseEscalated, details)?;
     queue_emails(ctx, now, &pause, &to, EventType::PauseEscalated)?;
@@ -138,11 +138,16 @@ fn queue_emails(
 }
 
 /// Those of `people` who have not voted on the pause.
-fn unvoted(pause: &Pause, people: Vec<(UserId, String)>) -> Vec<(UserId, String)> {
-    people
+fn unvoted(
+    conn: &Connection,
+    pause: &Pause,
+    people: Vec<(UserId, String)>,
+) -> AppResult<Vec<(UserId, String)>> {
+    let votes = votes::list(conn, pause.id)?;
+    Ok(people
         .into_iter()
-        .filter(|(id, _)| !pause.votes.iter().any(|v| v.user_id == Some(*id)))
-        .collect()
+        .filter(|(id, _)| !votes.iter().any(|v| v.user_id == Some(*id)))
+        .collect())
 }
 
 /// Who gets a person's emails: active, signed up, not opted out.

@@ -1,0 +1,265 @@
+//! Reminders and escalation (issue 19): at `remindAt` of a pause's timeout the approvers who may
+//! vote and have not are reminded, at `escalateAt` the escalation group is told and the pause is
+//! marked escalated; a pause that waits past its deadline is reminded again, at most hourly.
+//! Driven by the manual clock and the reminder sweep: no test sleeps.
+
+use holdpoint::domain::users::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, TestApp};
+use crate::mail_support::wait_for_files;
+use crate::settle::outbox_settled;
+use crate::webhooks::Receiver;
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Runs the reminder sweep now; how many reminders and escalations it sent.
+pub async fn remind(app: &TestApp) -> usize {
+    holdpoint::jobs::remind_once(&app.app_state.services())
+        .await
+        .unwrap()
+}
+
+/// Sets the clock `ms` milliseconds after `start`.
+fn at(app: &TestApp, start: i64, ms: i64) {
+    app.clock.set(start + ms);
+}
+
+/// The recipients of the emails queued for `event`, sorted.
+fn emailed(app: &TestApp, event: &str) -> Vec<String> {
+    app.with_db(|c| {
+        let mut stmt = c.prepare(
+            "SELECT target FROM outbox WHERE channel = 'email' AND event = ?1 ORDER BY target",
+        )?;
+        let rows = stmt.query_map([event], |r| r.get(0))?;
+        Ok(rows.collect::<Result<Vec<String>, _>>()?)
+    })
+    .unwrap()
+}
+
+fn events_of(app: &TestApp, watch_id: &str) -> Vec<String> {
+    app.audit_events(watch_id).into_iter().map(|e| e.0).collect()
+}
+
+/// Records an approval by `user` on the pause, as a vote that does not decide it would be.
+pub fn vote(app: &TestApp, watch_id: &str, user: i64) {
+    let id = uuid::Uuid::parse_str(watch_id).unwrap();
+    let now = app.now();
+    app.with_db(|c| {
+        c.execute(
+            "INSERT INTO pause_responses (pause_id, responder_type, user_id, kind, reason, via,
+                                          created_at)
+             SELECT id, 'user', ?2, 'approve', 'looks fine', 'dashboard', ?3 FROM pauses
+             WHERE watch_id = ?1",
+            rusqlite::params![&id.as_bytes()[..], user, now],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+}
+
+fn escalated_at(app: &TestApp, watch_id: &str) -> Option<i64> {
+    let id = uuid::Uuid::parse_str(watch_id).unwrap();
+    app.with_db(|c| {
+        Ok(c.query_row(
+            "SELECT escalated_at FROM pauses WHERE watch_id = ?1",
+            [&id.as_bytes()[..]],
+            |r| r.get(0),
+        )?)
+    })
+    .unwrap()
+}
+
+/// A group `finance` of ann and bob, with high-risk pauses routed to it; returns their ids.
+fn finance_group(app: &TestApp) -> (i64, i64) {
+    let ann = app.add_user(1, "ann@example.com", Role::Approver);
+    let bob = app.add_user(1, "bob@example.com", Role::Approver);
+    app.with_db(|c| {
+        c.execute(
+            "INSERT INTO approver_groups (workspace_id, name, created_at) VALUES (1, 'finance', 0)",
+            [],
+        )?;
+        c.execute(
+            "INSERT INTO approver_group_members (group_id, user_id)
+             SELECT g.id, u.id FROM approver_groups g, users u
+             WHERE g.name = 'finance' AND u.email IN ('ann@example.com', 'bob@example.com')",
+            [],
+        )?;
+        c.execute(
+            "UPDATE workspaces SET approval_settings = '{\"routeTo\": {\"high\": \"finance\"}}'",
+            [],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    (ann, bob)
+}
+
+#[tokio::test]
+async fn the_reminder_and_the_escalation_fire_at_their_moments_and_not_a_millisecond_before() {
+    let app = spawn_app().await;
+    let start = app.now();
+    let watch_id = app
+        .create_watch_id(json!({ "action": "pay", "timeoutSeconds": 100 }))
+        .await;
+    at(&app, start, 49_999);
+    assert_eq!(remind(&app).await, 0);
+    at(&app, start, 50_000);
+    assert_eq!(remind(&app).await, 1, "remindAt 0.5 of 100 s");
+    assert_eq!(remind(&app).await, 0, "once");
+    at(&app, start, 79_999);
+    assert_eq!(remind(&app).await, 0);
+    assert_eq!(escalated_at(&app, &watch_id), None);
+    at(&app, start, 80_000);
+    assert_eq!(remind(&app).await, 1, "escalateAt 0.8 of 100 s");
+    assert_eq!(escalated_at(&app, &watch_id), Some(start + 80_000));
+    at(&app, start, 10 * HOUR_MS);
+    assert_eq!(remind(&app).await, 0, "an expiring pause is reminded once");
+    assert_eq!(
+        events_of(&app, &watch_id),
+        ["pause.created", "pause.reminded", "pause.escalated"]
+    );
+    let pause: Value = app.get_pause(&watch_id).await.json().await.unwrap();
+    assert_eq!(pause["status"], "expired");
+}
+
+#[tokio::test]
+async fn the_settings_move_the_reminder_and_the_escalation() {
+    let app = spawn_app().await;
+    app.with_db(|c| {
+        let s = r#"{"remindAt": 0.05, "escalateAt": 0.95}"#;
+        c.execute("UPDATE workspaces SET approval_settings = ?1", [s])?;
+        Ok(())
+    })
+    .unwrap();
+    let start = app.now();
+    let watch_id = app
+        .create_watch_id(json!({ "action": "pay", "timeoutSeconds": 1000 }))
+        .await;
+    at(&app, start, 49_999);
+    assert_eq!(remind(&app).await, 0);
+    at(&app, start, 50_000);
+    assert_eq!(remind(&app).await, 1);
+    at(&app, start, 949_999);
+    assert_eq!(remind(&app).await, 0);
+    at(&app, start, 950_000);
+    assert_eq!(remind(&app).await, 1);
+    assert_eq!(escalated_at(&app, &watch_id), Some(start + 950_000));
+}
+
+#[tokio::test]
+async fn only_the_approvers_who_have_not_voted_are_reminded() {
+    let app = spawn_app().await;
+    app.set_billing_plan(1, "pro");
+    let ann = app.add_user(1, "ann@example.com", Role::Approver);
+    app.add_user(1, "bob@example.com", Role::Approver);
+    let quiet = app.add_user(1, "quiet@example.com", Role::Approver);
+    app.with_db(|c| {
+        c.execute(
+            "UPDATE users SET email_notifications = 0 WHERE id = ?1",
+            [quiet],
+        )?;
+        Ok(())
+    })
+    .unwrap();
+    let start = app.now();
+    let body = json!({ "action": "pay", "timeoutSeconds": 100, "requiredApprovals": 2 });
+    let watch_id = app.create_watch_id(body).await;
+    vote(&app, &watch_id, ann);
+    at(&app, start, 50_000);
+    assert_eq!(remind(&app).await, 1);
+    assert_eq!(
+        emailed(&app, "pause.reminded"),
+        ["bob@example.com", "owner@example.com"]
+    );
+}
+
+#[tokio::test]
+async fn a_routed_pause_reminds_only_its_groups_members_who_have_not_voted() {
+    let app = spawn_app().await;
+    app.set_billing_plan(1, "pro");
+    let (ann, _bob) = finance_group(&app);
+    app.add_user(1, "carol@example.com", Role::Approver);
+    let start = app.now();
+    let body = json!({ "action": "pay", "risk": "high", "timeoutSeconds": 100,
+                       "requiredApprovals": 2 });
+    let watch_id = app.create_watch_id(body).await;
+    let routed = "SELECT count(*) FROM pauses WHERE group_name = 'finance'";
+    assert_eq!(app.count(routed), 1);
+    vote(&app, &watch_id, ann);
+    at(&app, start, 50_000);
+    assert_eq!(remind(&app).await, 1);
+    assert_eq!(emailed(&app, "pause.reminded"), ["bob@example.com"]);
+}
+
+#[tokio::test]
+async fn the_escalation_tells_the_owners_and_admins_by_default_and_the_escalation_group_if_set() {
+    let app = spawn_app().await;
+    app.set_billing_plan(1, "pro");
+    app.add_user(1, "admin@example.com", Role::Admin);
+    app.add_user(1, "carol@example.com", Role::Approver);
+    let start = app.now();
+    app.create_watch_id(json!({ "action": "a", "timeoutSeconds": 100 }))
+        .await;
+    at(&app, start, 80_000);
+    assert_eq!(remind(&app).await, 2, "the reminder, then the escalation");
+    assert_eq!(
+        emailed(&app, "pause.escalated"),
+        ["admin@example.com", "owner@example.com"]
+    );
+    finance_group(&app);
+    app.with_db(|c| {
+        let s = r#"{"escalateTo": "finance"}"#;
+        c.execute("UPDATE workspaces SET approval_settings = ?1", [s])?;
+        Ok(())
+    })
+    .unwrap();
+    app.create_watch_id(json!({ "action": "b", "timeoutSeconds": 100 }))
+        .await;
+    at(&app, start, 160_000);
+    assert_eq!(remind(&app).await, 2);
+    let escalated = emailed(&app, "pause.escalated");
+    assert_eq!(
+        escalated,
+        [
+            "admin@example.com",
+            "ann@example.com",
+            "bob@example.com",
+            "owner@example.com"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_decided_or_cancelled_pause_is_neither_reminded_nor_escalated() {
+    let app = spawn_app().await;
+    let start = app.now();
+    let decided = app
+        .create_watch_id(json!({ "action": "a", "timeoutSeconds": 100 }))
+        .await;
+    let cancelled = app
+        .create_watch_id(json!({ "action": "c", "timeoutSeconds": 100 }))
+        .await;
+    let browser = app.sign_in(&app.owner_email).await;
+    assert_eq!(browser.decide(&decided, true, None).await.status(), 200);
+    assert_eq!(app.cancel_pause(&app.key, &cancelled).await.status(), 200);
+    at(&app, start, 99_000);
+    assert_eq!(remind(&app).await, 0);
+    assert_eq!(events_of(&app, &decided), ["pause.created", "pause.approved"]);
+    assert_eq!(
+        events_of(&app, &cancelled),
+        ["pause.created", "pause.cancelled"]
+    );
+    assert_eq!(escalated_at(&app, &decided), None);
+    assert!(emailed(&app, "pause.reminded").is_empty());
+}
+
+#[tokio::test]
+async fn a_pause_the_policy_decided_at_creation_arms_no_reminder() {
+    let app = spawn_app().await;
+    crate::policy::set_level(&app, 50, false).await;
+    let pause = crate::policy::create(&app, json!({ "action": "read logs", "risk": "low" })).await;
+    assert_eq!(pause["status"], "approved", "{pause}");
+    let armed = "SELECT count(*) FROM pause_timers WHERE kind IN ('reminder', 'escalation')";
+    assert_eq!(app.count(armed), 0);
+}
