@@ -263,3 +263,105 @@ async fn a_pause_the_policy_decided_at_creation_arms_no_reminder() {
     let armed = "SELECT count(*) FROM pause_timers WHERE kind IN ('reminder', 'escalation')";
     assert_eq!(app.count(armed), 0);
 }
+
+#[tokio::test]
+async fn the_reminder_and_the_escalation_reach_webhooks_as_pause_reminded_and_pause_escalated() {
+    let app = spawn_app().await;
+    let receiver = Receiver::start(vec![]).await;
+    let start = app.now();
+    let body = json!({ "action": "pay", "timeoutSeconds": 100, "callbackUrl": receiver.url });
+    let watch_id = app.create_watch_id(body).await;
+    at(&app, start, 80_000);
+    assert_eq!(remind(&app).await, 2);
+    outbox_settled(&app).await;
+    let got = receiver.wait_for(2).await;
+    let types: Vec<Value> = got
+        .iter()
+        .map(|d| serde_json::from_str::<Value>(&d.body).unwrap())
+        .map(|b| {
+            assert_eq!(b["data"]["watchId"], watch_id.as_str());
+            assert_eq!(b["data"]["status"], "pending");
+            b["type"].clone()
+        })
+        .collect();
+    assert_eq!(types, ["pause.reminded", "pause.escalated"]);
+}
+
+#[tokio::test]
+async fn a_waiting_pause_past_its_deadline_is_reminded_again_at_most_hourly() {
+    let app = spawn_app().await;
+    let start = app.now();
+    let body = json!({ "action": "pay", "timeoutSeconds": 100, "onTimeout": "wait" });
+    let watch_id = app.create_watch_id(body).await;
+    at(&app, start, 50_000);
+    assert_eq!(remind(&app).await, 1);
+    at(&app, start, 80_000);
+    assert_eq!(remind(&app).await, 1, "the escalation");
+    // 0.5 × 100 s is less than an hour: the next reminder is an hour after the first.
+    at(&app, start, 50_000 + HOUR_MS - 1);
+    assert_eq!(remind(&app).await, 0);
+    let pause: Value = app.get_pause(&watch_id).await.json().await.unwrap();
+    assert_eq!(pause["status"], "pending", "a waiting pause stays pending");
+    at(&app, start, 50_000 + HOUR_MS);
+    assert_eq!(remind(&app).await, 1);
+    assert_eq!(remind(&app).await, 0);
+    at(&app, start, 50_000 + 2 * HOUR_MS - 1);
+    assert_eq!(remind(&app).await, 0);
+    at(&app, start, 50_000 + 2 * HOUR_MS);
+    assert_eq!(remind(&app).await, 1);
+    let reminded = "SELECT count(*) FROM audit_log WHERE event = 'pause.reminded'";
+    assert_eq!(app.count(reminded), 3);
+    let overdue = "SELECT count(*) FROM audit_log WHERE event = 'pause.reminded'
+                   AND json_extract(details, '$.overdue') = 1";
+    assert_eq!(app.count(overdue), 2, "the repeats are the overdue ones");
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE event = 'pause.escalated'"), 1);
+    // Once it is no longer pending, the repeats stop. (Written directly: respond and cancel
+    // learn overdue waiting pauses separately; a row left with its timer also tests that an
+    // obsolete timer is dropped.)
+    app.with_db(|c| Ok(c.execute("UPDATE pauses SET status = 'approved'", [])?))
+        .unwrap();
+    at(&app, start, 50_000 + 10 * HOUR_MS);
+    assert_eq!(remind(&app).await, 0);
+    let armed = "SELECT count(*) FROM pause_timers WHERE kind = 'reminder' AND fired_at IS NULL";
+    assert_eq!(app.count(armed), 0, "the obsolete reminder was dropped");
+}
+
+#[tokio::test]
+async fn the_reminder_email_shows_the_group_the_tally_and_who_voted_with_agent_text_escaped() {
+    let app = spawn_app().await;
+    app.set_billing_plan(1, "pro");
+    let (ann, _bob) = finance_group(&app);
+    let start = app.now();
+    let action = "Pay <b>now</b> \u{202E}gpj.exe";
+    let body = json!({ "action": action, "risk": "high", "timeoutSeconds": 100,
+                       "requiredApprovals": 2 });
+    let watch_id = app.create_watch_id(body).await;
+    vote(&app, &watch_id, ann);
+    at(&app, start, 80_000);
+    assert_eq!(remind(&app).await, 2);
+    outbox_settled(&app).await;
+    // The approval emails to ann and bob, bob's reminder, and the escalation to the owner.
+    let mails = wait_for_files(&app.dir.path().join("mail"), 4).await;
+    let subject = |m: &crate::mail_support::Mail| m.header("Subject");
+    let reminder = mails
+        .iter()
+        .find(|m| subject(m).starts_with("Reminder:"))
+        .expect("a reminder");
+    assert_eq!(reminder.header("To"), "bob@example.com");
+    assert_eq!(subject(reminder), "Reminder: Pay <b>now</b> [U+202E]gpj.exe");
+    for part in [&reminder.html, &reminder.text] {
+        assert!(part.contains("finance"), "{part}");
+        assert!(part.contains("1 of 2 approvals so far"), "{part}");
+        assert!(part.contains("ann@example.com"), "{part}");
+        assert!(part.contains(&format!("/pauses/{watch_id}")), "{part}");
+        assert!(part.contains("[U+202E]") && !part.contains('\u{202E}'), "{part}");
+    }
+    assert!(!reminder.html.contains("<b>now"), "{}", reminder.html);
+    assert!(reminder.html.contains("&#60;b&#62;now"), "{}", reminder.html);
+    let escalation = mails
+        .iter()
+        .find(|m| subject(m).starts_with("Escalated:"))
+        .expect("an escalation");
+    assert_eq!(escalation.header("To"), "owner@example.com");
+    assert!(escalation.text.contains("escalated to you"), "{}", escalation.text);
+}
