@@ -111,6 +111,7 @@ mod reminders;
 mod reject_options;
 mod request_ids;
 mod retention;
+mod retention_details;
 mod rules_form;
 mod rules_page;
 mod sandbox;
