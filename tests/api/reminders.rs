@@ -121,6 +121,10 @@ async fn the_reminder_and_the_escalation_fire_at_their_moments_and_not_a_millise
     );
     let pause: Value = app.get_pause(&watch_id).await.json().await.unwrap();
     assert_eq!(pause["status"], "expired");
+    let page = app.sign_in(&app.owner_email).await;
+    let page = page.get(&format!("/pauses/{watch_id}")).await.text().await.unwrap();
+    assert!(page.contains("Reminder sent to approvers who had not voted"), "{page}");
+    assert!(page.contains("Escalated to the owners and admins"), "{page}");
 }
 
 #[tokio::test]
