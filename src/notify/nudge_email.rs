@@ -102,7 +102,11 @@ pub async fn send(
     let id = pause.id;
     let votes = match services.read_blocking(move |c| votes::list(c, id)).await {
         Ok(votes) => votes,
-        Err(e) => return AttemptResult::Unknown { error: e.to_string() },
+        Err(e) => {
+            return AttemptResult::Unknown {
+                error: e.to_string(),
+            }
+        }
     };
     let view = View::new((pause, &votes), msg.event, services.now(), request);
     let (html, text) = (HtmlBody { v: &view }, TextBody { v: &view });

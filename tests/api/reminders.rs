@@ -38,7 +38,10 @@ fn emailed(app: &TestApp, event: &str) -> Vec<String> {
 }
 
 fn events_of(app: &TestApp, watch_id: &str) -> Vec<String> {
-    app.audit_events(watch_id).into_iter().map(|e| e.0).collect()
+    app.audit_events(watch_id)
+        .into_iter()
+        .map(|e| e.0)
+        .collect()
 }
 
 /// Records an approval by `user` on the pause, as a vote that does not decide it would be.
@@ -122,9 +125,20 @@ async fn the_reminder_and_the_escalation_fire_at_their_moments_and_not_a_millise
     let pause: Value = app.get_pause(&watch_id).await.json().await.unwrap();
     assert_eq!(pause["status"], "expired");
     let page = app.sign_in(&app.owner_email).await;
-    let page = page.get(&format!("/pauses/{watch_id}")).await.text().await.unwrap();
-    assert!(page.contains("Reminder sent to approvers who had not voted"), "{page}");
-    assert!(page.contains("Escalated to the owners and admins"), "{page}");
+    let page = page
+        .get(&format!("/pauses/{watch_id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Reminder sent to approvers who had not voted"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Escalated to the owners and admins"),
+        "{page}"
+    );
 }
 
 #[tokio::test]
@@ -249,7 +263,10 @@ async fn a_decided_or_cancelled_pause_is_neither_reminded_nor_escalated() {
     assert_eq!(app.cancel_pause(&app.key, &cancelled).await.status(), 200);
     at(&app, start, 99_000);
     assert_eq!(remind(&app).await, 0);
-    assert_eq!(events_of(&app, &decided), ["pause.created", "pause.approved"]);
+    assert_eq!(
+        events_of(&app, &decided),
+        ["pause.created", "pause.approved"]
+    );
     assert_eq!(
         events_of(&app, &cancelled),
         ["pause.created", "pause.cancelled"]
@@ -318,7 +335,10 @@ async fn a_waiting_pause_past_its_deadline_is_reminded_again_at_most_hourly() {
     let overdue = "SELECT count(*) FROM audit_log WHERE event = 'pause.reminded'
                    AND json_extract(details, '$.overdue') = 1";
     assert_eq!(app.count(overdue), 2, "the repeats are the overdue ones");
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE event = 'pause.escalated'"), 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE event = 'pause.escalated'"),
+        1
+    );
     // Once it is no longer pending, the repeats stop. (Written directly: respond and cancel
     // learn overdue waiting pauses separately; a row left with its timer also tests that an
     // obsolete timer is dropped.)
@@ -352,20 +372,53 @@ async fn the_reminder_email_shows_the_group_the_tally_and_who_voted_with_agent_t
         .find(|m| subject(m).starts_with("Reminder:"))
         .expect("a reminder");
     assert_eq!(reminder.header("To"), "bob@example.com");
-    assert_eq!(subject(reminder), "Reminder: Pay <b>now</b> [U+202E]gpj.exe");
+    assert_eq!(
+        subject(reminder),
+        "Reminder: Pay <b>now</b> [U+202E]gpj.exe"
+    );
     for part in [&reminder.html, &reminder.text] {
         assert!(part.contains("finance"), "{part}");
         assert!(part.contains("1 of 2 approvals so far"), "{part}");
         assert!(part.contains("ann@example.com"), "{part}");
         assert!(part.contains(&format!("/pauses/{watch_id}")), "{part}");
-        assert!(part.contains("[U+202E]") && !part.contains('\u{202E}'), "{part}");
+        assert!(
+            part.contains("[U+202E]") && !part.contains('\u{202E}'),
+            "{part}"
+        );
     }
     assert!(!reminder.html.contains("<b>now"), "{}", reminder.html);
-    assert!(reminder.html.contains("&#60;b&#62;now"), "{}", reminder.html);
+    assert!(
+        reminder.html.contains("&#60;b&#62;now"),
+        "{}",
+        reminder.html
+    );
     let escalation = mails
         .iter()
         .find(|m| subject(m).starts_with("Escalated:"))
         .expect("an escalation");
     assert_eq!(escalation.header("To"), "owner@example.com");
-    assert!(escalation.text.contains("escalated to you"), "{}", escalation.text);
+    assert!(
+        escalation.text.contains("escalated to you"),
+        "{}",
+        escalation.text
+    );
+}
+
+#[tokio::test]
+async fn the_workspaces_slack_channel_hears_of_the_reminder_and_the_escalation() {
+    let app = spawn_app().await;
+    let url = "http://127.0.0.1:9/slack";
+    app.with_db(|c| Ok(c.execute("UPDATE workspaces SET slack_webhook_url = ?1", [url])?))
+        .unwrap();
+    let start = app.now();
+    app.create_watch_id(json!({ "action": "pay", "timeoutSeconds": 100 }))
+        .await;
+    at(&app, start, 80_000);
+    assert_eq!(remind(&app).await, 2);
+    let slack = "SELECT group_concat(event, ' ') FROM
+                 (SELECT event FROM outbox WHERE channel = 'slack' ORDER BY id)";
+    let events: String = app
+        .with_db(|c| Ok(c.query_row(slack, [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(events, "pause.created pause.reminded pause.escalated");
 }

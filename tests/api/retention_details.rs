@@ -14,7 +14,10 @@ fn sql(app: &TestApp, statement: &str) {
 }
 
 fn id_of(watch_id: &str) -> String {
-    uuid::Uuid::parse_str(watch_id).unwrap().simple().to_string()
+    uuid::Uuid::parse_str(watch_id)
+        .unwrap()
+        .simple()
+        .to_string()
 }
 
 /// The pause's request_json, response_json and decision reason, and its votes' reasons and
@@ -100,7 +103,11 @@ async fn past_the_retention_plans_answers_edits_vote_reasons_and_old_guidance_ar
         json!([null, null, "plan is fine", "approved"]),
         "the plan, answers and edits go; the decision stays"
     );
-    assert_eq!(votes, [json!([null, null])], "the vote's reason and JSON go");
+    assert_eq!(
+        votes,
+        [json!([null, null])],
+        "the vote's reason and JSON go"
+    );
     let read: Value = app.get_pause(&old).await.json().await.unwrap();
     assert_eq!(read["plan"], Value::Null, "{read}");
     assert!(
@@ -125,7 +132,10 @@ async fn past_the_retention_plans_answers_edits_vote_reasons_and_old_guidance_ar
         })
         .map(|d| serde_json::from_str(&d).unwrap())
         .unwrap();
-    assert_eq!((details["pauses"].as_i64(), details["guidance"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(
+        (details["pauses"].as_i64(), details["guidance"].as_i64()),
+        (Some(1), Some(1))
+    );
 
     // A pause without a context leaves the work list too: a second run purges nothing.
     app.housekeeping().await;

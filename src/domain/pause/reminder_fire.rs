@@ -85,7 +85,11 @@ fn escalate(ctx: &mut WriteCtx<'_>, now: Millis, pause: Pause) -> AppResult<()> 
         ..pause
     };
     let group = approvals::get(ctx.conn, pause.workspace_id)?.escalate_to;
-    let to = unvoted(ctx.conn, &pause, escalation_group(ctx.conn, &pause, group.as_deref())?)?;
+    let to = unvoted(
+        ctx.conn,
+        &pause,
+        escalation_group(ctx.conn, &pause, group.as_deref())?,
+    )?;
     let details = json!({ "escalateTo": group, "emailed": emailed(&pause, &to) });
     record(ctx, now, &pause, EventType::PauseEscalated, details)?;
     queue_emails(ctx, now, &pause, &to, EventType::PauseEscalated)?;

@@ -102,14 +102,25 @@ mod tests {
     fn fractions_that_binary_floats_cannot_hold_still_land_on_the_millisecond() {
         // 0.3 × 100 000 is 30 000.000000000004 in f64: rounded, not pushed a millisecond late.
         assert_eq!(schedule(0, 100_000, &settings(0.3, 0.7)).remind_at, 30_000);
-        assert_eq!(schedule(0, 100_000, &settings(0.3, 0.7)).escalate_at, 70_000);
+        assert_eq!(
+            schedule(0, 100_000, &settings(0.3, 0.7)).escalate_at,
+            70_000
+        );
     }
 
     #[test]
     fn an_overdue_pause_is_reminded_at_most_hourly() {
-        assert_eq!(repeat_interval(0, 100_000, 0.5), HOUR, "50 s becomes an hour");
+        assert_eq!(
+            repeat_interval(0, 100_000, 0.5),
+            HOUR,
+            "50 s becomes an hour"
+        );
         assert_eq!(repeat_interval(0, 2 * HOUR, 0.5), HOUR, "exactly an hour");
-        assert_eq!(repeat_interval(0, 2 * HOUR + 2, 0.5), HOUR + 1, "one past it");
+        assert_eq!(
+            repeat_interval(0, 2 * HOUR + 2, 0.5),
+            HOUR + 1,
+            "one past it"
+        );
         assert_eq!(repeat_interval(0, 10 * HOUR, 0.5), 5 * HOUR);
     }
 

@@ -131,9 +131,9 @@ pub fn purge_batch(
     for id in &ids {
         votes.execute([id])?;
     }
-    let guidance = conn
-        .prepare_cached(PURGE_GUIDANCE_SQL)?
-        .execute(params![workspace_id, cutoff, limit])?;
+    let guidance =
+        conn.prepare_cached(PURGE_GUIDANCE_SQL)?
+            .execute(params![workspace_id, cutoff, limit])?;
     let purged = Purged {
         pauses: ids.len(),
         guidance,
