@@ -49,7 +49,8 @@ pub fn schedule(services: &Services) -> Vec<Job> {
         Job {
             name: "reminder sweep",
             every: tick,
-            at_start: true,
+            // A tick after start: the expiry sweep goes first, and no reminder is urgent.
+            at_start: false,
             run: |s| Box::pin(async move { remind_once(&s).await.map(|_| ()) }),
         },
         Job {

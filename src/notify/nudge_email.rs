@@ -2,7 +2,8 @@
 //! waits, here is where it stands (its group, the approvals so far and who gave them), with the
 //! same one-click links as the approval email. Rendered at send time from the pause as it then
 //! stands, so the tally is current; a pause decided meanwhile is not emailed (see
-//! [`super::email::prepare`]).
+//! [`super::email::prepare`]). A waiting pause past its deadline gets no one-click links (they
+//! lapse at the deadline): its email links to the pause's page.
 
 use askama::Template;
 

@@ -305,7 +305,13 @@ async fn the_reminder_and_the_escalation_reach_webhooks_as_pause_reminded_and_pa
             b["type"].clone()
         })
         .collect();
-    assert_eq!(types, ["pause.reminded", "pause.escalated"]);
+    let mut types: Vec<String> = types.iter().map(|t| t.as_str().unwrap().into()).collect();
+    types.sort();
+    assert_eq!(
+        types,
+        ["pause.escalated", "pause.reminded"],
+        "delivered in either order"
+    );
 }
 
 #[tokio::test]
@@ -421,4 +427,43 @@ async fn the_workspaces_slack_channel_hears_of_the_reminder_and_the_escalation()
         .with_db(|c| Ok(c.query_row(slack, [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(events, "pause.created pause.reminded pause.escalated");
+}
+
+#[tokio::test]
+async fn an_overdue_reminder_links_to_the_pause_page_instead_of_lapsed_one_click_links() {
+    let app = spawn_app().await;
+    let start = app.now();
+    let body = json!({ "action": "pay", "timeoutSeconds": 100, "onTimeout": "wait" });
+    let watch_id = app.create_watch_id(body).await;
+    at(&app, start, 80_000);
+    assert_eq!(remind(&app).await, 2);
+    outbox_settled(&app).await; // emails are rendered when they are sent
+                                // The first reminder went out late (at 80 s): the next is an hour after it.
+    at(&app, start, 80_000 + HOUR_MS);
+    assert_eq!(remind(&app).await, 1);
+    outbox_settled(&app).await;
+    let mails = wait_for_files(&app.dir.path().join("mail"), 4).await;
+    let overdue: Vec<_> = mails
+        .iter()
+        .filter(|m| m.text.contains("past its deadline"))
+        .collect();
+    assert_eq!(overdue.len(), 1);
+    let m = overdue[0];
+    assert_eq!(m.header("Subject"), "Reminder: pay");
+    assert!(m.text.contains("Was due"), "{}", m.text);
+    assert!(
+        m.html.contains(&format!("/pauses/{watch_id}")),
+        "{}",
+        m.html
+    );
+    assert!(
+        !m.html.contains("/d/") && !m.text.contains("/d/"),
+        "{}",
+        m.html
+    );
+    let on_time = mails
+        .iter()
+        .find(|m| m.header("Subject") == "Reminder: pay" && !m.text.contains("past"))
+        .expect("the first reminder");
+    assert!(on_time.text.contains("/d/"), "{}", on_time.text);
 }
