@@ -108,6 +108,7 @@ mod queue_batch_refusals;
 mod quota;
 mod readme_links;
 mod reject_options;
+mod reminder_messages;
 mod reminders;
 mod request_ids;
 mod retention;

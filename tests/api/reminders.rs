@@ -1,17 +1,15 @@
 //! Reminders and escalation (issue 19): at `remindAt` of a pause's timeout the approvers who may
 //! vote and have not are reminded, at `escalateAt` the escalation group is told and the pause is
 //! marked escalated; a pause that waits past its deadline is reminded again, at most hourly.
-//! Driven by the manual clock and the reminder sweep: no test sleeps.
+//! Driven by the manual clock and the reminder sweep: no test sleeps. What the messages say is
+//! `reminder_messages.rs`'s.
 
 use holdpoint::domain::users::Role;
 use serde_json::{json, Value};
 
 use crate::helpers::{spawn_app, TestApp};
-use crate::mail_support::wait_for_files;
-use crate::settle::outbox_settled;
-use crate::webhooks::Receiver;
 
-const HOUR_MS: i64 = 3_600_000;
+pub const HOUR_MS: i64 = 3_600_000;
 
 /// Runs the reminder sweep now; how many reminders and escalations it sent.
 pub async fn remind(app: &TestApp) -> usize {
@@ -21,7 +19,7 @@ pub async fn remind(app: &TestApp) -> usize {
 }
 
 /// Sets the clock `ms` milliseconds after `start`.
-fn at(app: &TestApp, start: i64, ms: i64) {
+pub fn at(app: &TestApp, start: i64, ms: i64) {
     app.clock.set(start + ms);
 }
 
@@ -74,7 +72,7 @@ fn escalated_at(app: &TestApp, watch_id: &str) -> Option<i64> {
 }
 
 /// A group `finance` of ann and bob, with high-risk pauses routed to it; returns their ids.
-fn finance_group(app: &TestApp) -> (i64, i64) {
+pub fn finance_group(app: &TestApp) -> (i64, i64) {
     let ann = app.add_user(1, "ann@example.com", Role::Approver);
     let bob = app.add_user(1, "bob@example.com", Role::Approver);
     app.with_db(|c| {
@@ -286,35 +284,6 @@ async fn a_pause_the_policy_decided_at_creation_arms_no_reminder() {
 }
 
 #[tokio::test]
-async fn the_reminder_and_the_escalation_reach_webhooks_as_pause_reminded_and_pause_escalated() {
-    let app = spawn_app().await;
-    let receiver = Receiver::start(vec![]).await;
-    let start = app.now();
-    let body = json!({ "action": "pay", "timeoutSeconds": 100, "callbackUrl": receiver.url });
-    let watch_id = app.create_watch_id(body).await;
-    at(&app, start, 80_000);
-    assert_eq!(remind(&app).await, 2);
-    outbox_settled(&app).await;
-    let got = receiver.wait_for(2).await;
-    let types: Vec<Value> = got
-        .iter()
-        .map(|d| serde_json::from_str::<Value>(&d.body).unwrap())
-        .map(|b| {
-            assert_eq!(b["data"]["watchId"], watch_id.as_str());
-            assert_eq!(b["data"]["status"], "pending");
-            b["type"].clone()
-        })
-        .collect();
-    let mut types: Vec<String> = types.iter().map(|t| t.as_str().unwrap().into()).collect();
-    types.sort();
-    assert_eq!(
-        types,
-        ["pause.escalated", "pause.reminded"],
-        "delivered in either order"
-    );
-}
-
-#[tokio::test]
 async fn a_waiting_pause_past_its_deadline_is_reminded_again_at_most_hourly() {
     let app = spawn_app().await;
     let start = app.now();
@@ -357,113 +326,31 @@ async fn a_waiting_pause_past_its_deadline_is_reminded_again_at_most_hourly() {
 }
 
 #[tokio::test]
-async fn the_reminder_email_shows_the_group_the_tally_and_who_voted_with_agent_text_escaped() {
+async fn a_test_pause_is_reminded_to_its_webhooks_only_and_emails_no_one() {
     let app = spawn_app().await;
-    app.set_billing_plan(1, "pro");
-    let (ann, _bob) = finance_group(&app);
+    let test_key = app.create_key(1, true);
     let start = app.now();
-    let action = "Pay <b>now</b> \u{202E}gpj.exe";
-    let body = json!({ "action": action, "risk": "high", "timeoutSeconds": 100,
-                       "requiredApprovals": 2 });
-    let watch_id = app.create_watch_id(body).await;
-    vote(&app, &watch_id, ann);
-    at(&app, start, 80_000);
-    assert_eq!(remind(&app).await, 2);
-    outbox_settled(&app).await;
-    // The approval emails to ann and bob, bob's reminder, and the escalation to the owner.
-    let mails = wait_for_files(&app.dir.path().join("mail"), 4).await;
-    let subject = |m: &crate::mail_support::Mail| m.header("Subject");
-    let reminder = mails
-        .iter()
-        .find(|m| subject(m).starts_with("Reminder:"))
-        .expect("a reminder");
-    assert_eq!(reminder.header("To"), "bob@example.com");
-    assert_eq!(
-        subject(reminder),
-        "Reminder: Pay <b>now</b> [U+202E]gpj.exe"
-    );
-    for part in [&reminder.html, &reminder.text] {
-        assert!(part.contains("finance"), "{part}");
-        assert!(part.contains("1 of 2 approvals so far"), "{part}");
-        assert!(part.contains("ann@example.com"), "{part}");
-        assert!(part.contains(&format!("/pauses/{watch_id}")), "{part}");
-        assert!(
-            part.contains("[U+202E]") && !part.contains('\u{202E}'),
-            "{part}"
-        );
-    }
-    assert!(!reminder.html.contains("<b>now"), "{}", reminder.html);
-    assert!(
-        reminder.html.contains("&#60;b&#62;now"),
-        "{}",
-        reminder.html
-    );
-    let escalation = mails
-        .iter()
-        .find(|m| subject(m).starts_with("Escalated:"))
-        .expect("an escalation");
-    assert_eq!(escalation.header("To"), "owner@example.com");
-    assert!(
-        escalation.text.contains("escalated to you"),
-        "{}",
-        escalation.text
-    );
-}
-
-#[tokio::test]
-async fn the_workspaces_slack_channel_hears_of_the_reminder_and_the_escalation() {
-    let app = spawn_app().await;
-    let url = "http://127.0.0.1:9/slack";
-    app.with_db(|c| Ok(c.execute("UPDATE workspaces SET slack_webhook_url = ?1", [url])?))
-        .unwrap();
-    let start = app.now();
-    app.create_watch_id(json!({ "action": "pay", "timeoutSeconds": 100 }))
+    let res = app
+        .post_pause_with(
+            &test_key,
+            &json!({ "action": "pay", "timeoutSeconds": 100 }),
+        )
         .await;
+    assert_eq!(res.status(), 201);
+    let watch_id = res.json::<Value>().await.unwrap()["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     at(&app, start, 80_000);
     assert_eq!(remind(&app).await, 2);
-    let slack = "SELECT group_concat(event, ' ') FROM
-                 (SELECT event FROM outbox WHERE channel = 'slack' ORDER BY id)";
-    let events: String = app
-        .with_db(|c| Ok(c.query_row(slack, [], |r| r.get(0))?))
-        .unwrap();
-    assert_eq!(events, "pause.created pause.reminded pause.escalated");
-}
-
-#[tokio::test]
-async fn an_overdue_reminder_links_to_the_pause_page_instead_of_lapsed_one_click_links() {
-    let app = spawn_app().await;
-    let start = app.now();
-    let body = json!({ "action": "pay", "timeoutSeconds": 100, "onTimeout": "wait" });
-    let watch_id = app.create_watch_id(body).await;
-    at(&app, start, 80_000);
-    assert_eq!(remind(&app).await, 2);
-    outbox_settled(&app).await; // emails are rendered when they are sent
-                                // The first reminder went out late (at 80 s): the next is an hour after it.
-    at(&app, start, 80_000 + HOUR_MS);
-    assert_eq!(remind(&app).await, 1);
-    outbox_settled(&app).await;
-    let mails = wait_for_files(&app.dir.path().join("mail"), 4).await;
-    let overdue: Vec<_> = mails
-        .iter()
-        .filter(|m| m.text.contains("past its deadline"))
-        .collect();
-    assert_eq!(overdue.len(), 1);
-    let m = overdue[0];
-    assert_eq!(m.header("Subject"), "Reminder: pay");
-    assert!(m.text.contains("Was due"), "{}", m.text);
-    assert!(
-        m.html.contains(&format!("/pauses/{watch_id}")),
-        "{}",
-        m.html
+    assert_eq!(
+        events_of(&app, &watch_id),
+        ["pause.created", "pause.reminded", "pause.escalated"]
     );
-    assert!(
-        !m.html.contains("/d/") && !m.text.contains("/d/"),
-        "{}",
-        m.html
+    assert!(emailed(&app, "pause.reminded").is_empty());
+    assert!(emailed(&app, "pause.escalated").is_empty());
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE channel = 'email'"),
+        0
     );
-    let on_time = mails
-        .iter()
-        .find(|m| m.header("Subject") == "Reminder: pay" && !m.text.contains("past"))
-        .expect("the first reminder");
-    assert!(on_time.text.contains("/d/"), "{}", on_time.text);
 }
