@@ -109,6 +109,11 @@ pub async fn send(
             }
         }
     };
+    if msg.user_id.is_some() && votes.iter().any(|v| v.user_id == msg.user_id) {
+        return AttemptResult::Skipped {
+            note: "not sent: the user voted after it was queued".into(),
+        };
+    }
     let view = View::new((pause, &votes), msg.event, services.now(), request);
     let (html, text) = (HtmlBody { v: &view }, TextBody { v: &view });
     let email = compose(&services.mailer, msg, &view.subject(), &html, &text);

@@ -150,3 +150,31 @@ async fn an_overdue_reminder_links_to_the_pause_page_instead_of_lapsed_one_click
         .expect("the first reminder");
     assert!(on_time.text.contains("/d/"), "{}", on_time.text);
 }
+
+#[tokio::test]
+async fn a_reminder_queued_for_someone_who_then_votes_is_not_sent() {
+    let app = spawn_app().await;
+    let bob = app.add_user(1, "bob@example.com", holdpoint::domain::users::Role::Approver);
+    let start = app.now();
+    let body = json!({ "action": "pay", "timeoutSeconds": 100, "requiredApprovals": 2 });
+    let watch_id = app.create_watch_id(body).await;
+    outbox_settled(&app).await;
+    at(&app, start, 50_000);
+    assert_eq!(remind(&app).await, 1);
+    vote(&app, &watch_id, bob);
+    outbox_settled(&app).await;
+    let outcome = "SELECT o.target || ' ' || a.outcome FROM outbox o
+                   JOIN outbox_attempts a ON a.outbox_id = o.id
+                   WHERE o.event = 'pause.reminded' AND o.channel = 'email' ORDER BY o.target";
+    let outcomes: Vec<String> = app
+        .with_db(|c| {
+            let mut stmt = c.prepare(outcome)?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .unwrap();
+    assert_eq!(
+        outcomes,
+        ["bob@example.com skipped", "owner@example.com delivered"]
+    );
+}
