@@ -20,6 +20,8 @@ pub mod plans;
 pub mod questions;
 pub mod queue;
 pub mod quotas;
+pub mod reminder_fire;
+pub mod reminders;
 pub mod respond;
 pub mod response;
 pub mod retention;

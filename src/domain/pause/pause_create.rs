@@ -64,6 +64,7 @@ pub fn create(
         .unwrap_or(server_timeout);
     policy::rules::count_hits(ctx.conn, now, &routed.verdict)?;
     let pause = insert(ctx, now, now + timeout * 1000, p, revised, routed)?;
+    super::reminders::arm(ctx.conn, &pause)?;
     let pause = match pause.policy.clone().filter(PolicyVerdict::decides) {
         Some(verdict) => decide(ctx, now, &pause, &verdict)?,
         None => pause,

@@ -122,8 +122,23 @@ pub struct PausePane {
 }
 
 fn describe(e: &Event) -> String {
+    let details = || {
+        e.details
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            .unwrap_or_default()
+    };
     match e.event {
         EventType::PauseExpired => e.event.label().into(),
+        // Sent by Holdpoint itself, at the time the settings gave: no actor to name.
+        EventType::PauseReminded => match details()["overdue"].as_bool() {
+            Some(true) => format!("{}, past the deadline", e.event.label()),
+            _ => e.event.label().into(),
+        },
+        EventType::PauseEscalated => match details()["escalateTo"].as_str() {
+            Some(group) => format!("Escalated to group {group}"),
+            None => "Escalated to the owners and admins".into(),
+        },
         // "Executed, reported by key “billing-bot-7”".
         EventType::PauseOutcomeReported => {
             let status = e
