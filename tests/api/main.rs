@@ -24,6 +24,7 @@ mod agents;
 mod agents_page;
 mod agents_page_order;
 mod app_layer;
+mod approvals_page;
 mod approve_with_edits;
 mod audit_details;
 mod audit_export;
