@@ -50,6 +50,7 @@ mod file_modes;
 mod first_hour;
 mod form_csrf;
 mod groups_api;
+mod groups_in_use;
 mod groups_page;
 mod hash_memory;
 mod hostile;
