@@ -114,6 +114,7 @@ mod request_ids;
 mod retention;
 mod rules_form;
 mod rules_page;
+mod rules_route;
 mod sandbox;
 mod sandbox_mode;
 mod sandbox_webhooks;
