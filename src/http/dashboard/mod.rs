@@ -17,6 +17,7 @@ pub mod groups;
 pub mod history;
 pub mod inbox;
 pub mod json_view;
+pub mod key_groups;
 pub mod keys;
 pub mod layout;
 pub mod login;
