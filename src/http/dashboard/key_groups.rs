@@ -11,7 +11,6 @@ use crate::app;
 use crate::domain::audit::Actor;
 use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::domain::policy::{group_keys, groups};
-use crate::domain::scopes::KeyScope;
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::State;
 
@@ -19,21 +18,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     post_only(cfg, [("/keys/{id}/groups", web::post().to(save))]);
 }
 
-/// The workspace's group names, and each row's groups and whether it may be given any.
+/// Each row's groups; returns the workspace's group names, for the rows' forms.
 pub fn fill(conn: &Connection, ws: WorkspaceId, rows: &mut [KeyRow]) -> AppResult<Vec<String>> {
     for row in rows.iter_mut() {
         row.groups = group_keys::key_groups(conn, row.id)?;
-        row.can_group = row.revoked.is_none() && row.decides;
     }
     Ok(groups::list(conn, ws)?
         .into_iter()
         .map(|g| g.name)
         .collect())
-}
-
-/// Whether the key's scopes let it be given groups.
-pub fn decides(scopes: crate::domain::scopes::Scopes) -> bool {
-    scopes.has(KeyScope::Decide)
 }
 
 pub async fn save(

@@ -44,9 +44,7 @@ pub struct KeyRow {
     pub scopes: String,
     /// The cap on the autonomy level, or `—`.
     pub cap: String,
-    /// Holds `decide`.
-    pub decides: bool,
-    /// The approver groups it votes in, and whether it may be given any (see `key_groups`).
+    /// The approver groups it votes in (see `key_groups`), and whether it may be given any.
     pub groups: Vec<String>,
     pub can_group: bool,
 }
@@ -64,9 +62,8 @@ impl From<KeyListing> for KeyRow {
             revoked: k.key.revoked_at.map(stamp),
             scopes: scopes_text(k.key.scopes),
             cap: k.autonomy_level.map_or("—".into(), |l| l.to_string()),
-            decides: super::key_groups::decides(k.key.scopes),
             groups: Vec::new(),
-            can_group: false,
+            can_group: k.key.revoked_at.is_none() && k.key.scopes.has(KeyScope::Decide),
         }
     }
 }
