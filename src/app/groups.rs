@@ -1,10 +1,12 @@
-//! Changing a workspace's approver groups, shared by the groups API and (to come) the groups
-//! page: each change is one writer job running the audited domain write.
+//! Changing a workspace's approver groups (and the groups keys are given), shared by the
+//! groups API, the groups page and the keys page: each change is one writer job running the
+//! audited domain write.
 
 use serde_json::Value;
 
 use crate::domain::audit::Actor;
-use crate::domain::ids::WorkspaceId;
+use crate::domain::ids::{ApiKeyId, WorkspaceId};
+use crate::domain::policy::group_keys;
 use crate::domain::policy::groups::{self, Group, GroupSpec};
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
@@ -58,5 +60,20 @@ pub async fn delete(s: &Services, ws: WorkspaceId, actor: Actor, name: String) -
     let now = s.now();
     s.writer
         .run(move |ctx| groups::delete(ctx, now, ws, actor, &name))
+        .await
+}
+
+/// Gives a key holding `decide` the groups named (replacing its groups): the keys page, later
+/// the keys API. Returns the key's groups after.
+pub async fn set_key_groups(
+    s: &Services,
+    ws: WorkspaceId,
+    actor: Actor,
+    key: ApiKeyId,
+    names: Vec<String>,
+) -> AppResult<Vec<String>> {
+    let now = s.now();
+    s.writer
+        .run(move |ctx| group_keys::set_key_groups(ctx, now, ws, actor, key, &names))
         .await
 }

@@ -11,6 +11,8 @@ sql_enum! {
         AuthSignInFailed => "auth.sign_in_failed",
         KeyCreated => "key.created",
         KeyRevoked => "key.revoked",
+        /// A key holding `decide` was given approver groups (or had them taken away).
+        KeyGroupsChanged => "key.groups_changed",
         PauseCreated => "pause.created",
         PauseViewed => "pause.viewed",
         PauseApproved => "pause.approved",

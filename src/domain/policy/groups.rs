@@ -7,6 +7,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::group_keys::{self, KeyRef};
+use super::group_uses;
 use crate::db::WriteCtx;
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
@@ -25,6 +27,8 @@ pub const MAX_MEMBERS: usize = 500;
 pub struct Group {
     pub name: String,
     pub members: Vec<Member>,
+    /// The unrevoked keys holding `decide` given the group.
+    pub keys: Vec<KeyRef>,
     pub created_at: String,
 }
 
@@ -101,6 +105,7 @@ fn group(conn: &Connection, id: i64, name: String, created_at: Millis) -> AppRes
     Ok(Group {
         name,
         members,
+        keys: group_keys::of_group(conn, id)?,
         created_at: rfc3339(created_at),
     })
 }
@@ -217,7 +222,8 @@ pub fn create(
     Ok(g)
 }
 
-/// Replaces a group's name and members. Audited.
+/// Replaces a group's name and members; renaming a group the settings or a rule name is a 409.
+/// Audited.
 pub fn replace(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
@@ -228,6 +234,9 @@ pub fn replace(
 ) -> AppResult<Group> {
     let id = id_of(ctx.conn, ws, name)?;
     check_name(&spec.name)?;
+    if spec.name != name {
+        group_uses::check_rename(ctx.conn, ws, name)?;
+    }
     let users = member_ids(ctx.conn, ws, &spec.members)?;
     if taken(ctx.conn, ws, &spec.name, id)? {
         return Err(duplicate(&spec.name));
@@ -241,7 +250,8 @@ pub fn replace(
     Ok(g)
 }
 
-/// Removes a group and its memberships. Audited.
+/// Removes a group and its memberships (of users and keys); a group the settings, a rule or a
+/// pending pause names is a 409 naming them. Audited.
 pub fn delete(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
@@ -251,7 +261,11 @@ pub fn delete(
 ) -> AppResult<()> {
     let g = get(ctx.conn, ws, name)?.ok_or_else(|| not_found(name))?;
     let id = id_of(ctx.conn, ws, name)?;
+    group_uses::check_delete(ctx.conn, ws, name, id)?;
     set_members(ctx.conn, id, &[])?;
+    ctx.conn
+        .prepare_cached("DELETE FROM approver_group_keys WHERE group_id = ?1")?
+        .execute([id])?;
     ctx.conn
         .prepare_cached("DELETE FROM approver_groups WHERE id = ?1")?
         .execute([id])?;

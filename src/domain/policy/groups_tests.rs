@@ -131,3 +131,47 @@ fn members_are_active_users_of_the_workspace() {
         "a refusal writes nothing"
     );
 }
+
+#[test]
+fn a_deciding_key_is_given_groups_once_per_change_and_leaves_with_a_deleted_group() {
+    use super::super::group_keys::{key_groups, set_key_groups};
+    use crate::domain::api_keys;
+    use crate::domain::scopes::{KeyScope, Scopes};
+    let conn = db();
+    let key = |name: &str, scope| {
+        api_keys::create_with_scopes(&conn, 1, Actor::Cli, WS, name, false, Scopes::of(&[scope]))
+            .unwrap()
+            .0
+    };
+    let (bot, creator) = (
+        key("bot", KeyScope::Decide),
+        key("creator", KeyScope::Pauses),
+    );
+    create_in(&conn, spec("sre", &[])).unwrap();
+    let set = |k, names: &[&str]| {
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        set_key_groups(&mut WriteCtx::new(&conn), 2, WS, Actor::Cli, k, &names)
+    };
+    assert_eq!(set(bot, &["sre", "sre"]).unwrap(), ["sre"]);
+    set(bot, &["sre"]).unwrap();
+    let err = set(creator, &["sre"]).unwrap_err();
+    assert!(matches!(err, AppError::Invalid { ref field, .. } if field == "groups"));
+    let err = set(bot, &["ghost"]).unwrap_err();
+    assert!(matches!(err, AppError::Invalid { ref field, .. } if field == "groups"));
+    assert_eq!(
+        key_groups(&conn, bot).unwrap(),
+        ["sre"],
+        "a refusal changes nothing"
+    );
+    assert_eq!(get(&conn, WS, "sre").unwrap().unwrap().keys[0].name, "bot");
+    let audited: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit_log WHERE event = 'key.groups_changed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(audited, 1);
+    delete(&mut WriteCtx::new(&conn), 3, WS, Actor::Cli, "sre").unwrap();
+    assert!(key_groups(&conn, bot).unwrap().is_empty());
+}

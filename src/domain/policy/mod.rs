@@ -21,6 +21,8 @@ mod cache;
 pub mod digest;
 mod evaluate;
 mod glob;
+pub mod group_keys;
+pub mod group_uses;
 pub mod groups;
 pub mod load;
 pub mod quorum;

@@ -1,6 +1,7 @@
-//! `/groups`: owners and admins list the approver groups with their members, create one, change
-//! its members (one email per line) and delete it. Every change goes through `app::groups`, as
-//! the API's do.
+//! `/groups`: owners and admins list the approver groups with their members and keys, create
+//! one, change its members (one email per line) and delete it after a confirmation that needs
+//! no script (`/groups?delete=<name>`, as the rules page does). Every change goes through
+//! `app::groups`, as the API's do; a group still routed to is refused there, naming where.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -12,8 +13,10 @@ use super::layout::{clear_flash, html, Layout};
 use super::session::{ManagerSession, SignedIn};
 use crate::app;
 use crate::domain::audit::Actor;
+use crate::domain::policy::group_uses;
 use crate::domain::policy::groups::{self, Group, GroupSpec};
 use crate::error::PageError;
+use crate::http::query::Query;
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -38,6 +41,8 @@ pub struct GroupRow {
     pub members: Vec<(Shown, Shown)>,
     /// The members' emails, one per line, for the edit box.
     pub emails: Shown,
+    /// The keys holding `decide` given the group: `bot (hitl_live_ab12…)`.
+    pub keys: Vec<Shown>,
 }
 
 fn row(g: &Group) -> GroupRow {
@@ -50,6 +55,11 @@ fn row(g: &Group) -> GroupRow {
             .map(|m| (shown(&m.name), shown(&m.email)))
             .collect(),
         emails: shown(&emails.join("\n")),
+        keys: g
+            .keys
+            .iter()
+            .map(|k| shown(&format!("{} ({}…)", k.name, k.prefix)))
+            .collect(),
     }
 }
 
@@ -59,6 +69,8 @@ pub struct GroupsPage {
     pub layout: Layout,
     pub groups: Vec<GroupRow>,
     pub max_name: usize,
+    /// The group a delete link asked to confirm, and what still names it (which refuses it).
+    pub confirm: Option<(String, Vec<Shown>)>,
 }
 
 pub async fn list(
@@ -66,11 +78,26 @@ pub async fn list(
     ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let found = groups::list(&*state.read()?, signed.user().workspace_id)?;
+    let q = Query::parse(req.query_string())?;
+    let (conn, ws) = (state.read()?, signed.user().workspace_id);
+    let found = groups::list(&conn, ws)?;
+    let confirm = match q.get("delete")? {
+        None => None,
+        Some(name) => {
+            found
+                .iter()
+                .find(|g| g.name == name)
+                .ok_or_else(|| groups::not_found(name))?;
+            let uses = group_uses::routes_naming(&conn, ws, name)?;
+            Some((name.to_string(), uses.iter().map(|u| shown(u)).collect()))
+        }
+    };
+    drop(conn);
     let page = GroupsPage {
         layout: Layout::new(&req, &signed, "groups"),
         groups: found.iter().map(row).collect(),
         max_name: groups::MAX_NAME_CHARS,
+        confirm,
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }

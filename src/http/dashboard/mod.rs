@@ -6,6 +6,7 @@ pub mod agent_autonomy;
 pub mod agent_page;
 pub mod agents_page;
 pub mod answer_form;
+pub mod approval_settings;
 pub mod audit;
 pub mod audit_export;
 pub mod audit_links;
@@ -16,6 +17,7 @@ pub mod groups;
 pub mod history;
 pub mod inbox;
 pub mod json_view;
+pub mod key_groups;
 pub mod keys;
 pub mod layout;
 pub mod login;
@@ -80,6 +82,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(groups::routes)
     .configure(settings::routes)
     .configure(policy_settings::routes)
+    .configure(approval_settings::routes)
     .configure(usage::routes)
     .configure(audit::routes)
     .configure(webhooks::routes)
