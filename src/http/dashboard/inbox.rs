@@ -153,7 +153,8 @@ fn next_after(
     let conn = state.read()?;
     let ws = signed.user().workspace_id;
     let test = signed.session.test_mode;
-    let list = queue::pending(&conn, ws, test, &q.filter, 200, state.now())?.items;
+    let filter = q.filter_for(signed.user().id);
+    let list = queue::pending(&conn, ws, test, &filter, 200, state.now())?.items;
     let decided = match parse_watch_id(raw) {
         Ok(id) => pauses::get(&conn, ws, &id)?,
         Err(_) => None,
