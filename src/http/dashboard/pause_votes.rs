@@ -15,6 +15,10 @@ fn approvals(p: &Pause) -> usize {
 }
 
 /// "1 of 2": approvals so far of those required.
+pub fn tally_of(p: &Pause) -> String {
+    tally(p)
+}
+
 fn tally(p: &Pause) -> String {
     format!("{} of {}", approvals(p), p.required_approvals)
 }
