@@ -35,6 +35,7 @@ mod cli;
 mod cli_users;
 mod crash;
 mod crash_rounds;
+mod console_votes;
 mod create;
 mod damaged_db;
 mod dashboard;
