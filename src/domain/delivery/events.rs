@@ -93,11 +93,12 @@ pub fn pause_event(
     queue_slack(ctx, now, pause, event)
 }
 
-/// One email per recipient. The payload stays empty: the email is rendered at send time from
+/// One email per recipient (the routed group's members, when the pause is routed). The payload stays empty: the email is rendered at send time from
 /// the pause as it then stands (and not sent at all if it was decided meanwhile), and its
 /// one-click links are made then too, so no raw token ever sits in the outbox.
 fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult<()> {
-    for (user_id, email) in notifications::email_recipients(ctx.conn, pause.workspace_id)? {
+    let recipients = notifications::pause_recipients(ctx.conn, pause.workspace_id, pause.group_id)?;
+    for (user_id, email) in recipients {
         let to = (user_id, email.as_str());
         outbox::enqueue_pause_email(ctx, now, pause, to, EventType::PauseCreated)?;
     }

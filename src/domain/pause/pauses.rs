@@ -23,6 +23,8 @@ pub use super::status::{OnTimeout, Status};
 
 /// The policy name a timed-out rejection is decided by (`decidedBy.name`).
 pub const TIMEOUT_DECIDER: &str = "timeout";
+/// The reason a timed-out rejection gives.
+pub const TIMED_OUT: &str = "timed out";
 use crate::db::WriteCtx;
 use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 use crate::error::{AppError, AppResult};
@@ -93,13 +95,36 @@ impl Pause {
         super::status::overdue(self.stored_status, self.expires_at, self.on_timeout, now)
     }
 
-    /// Timed out into a rejection (`onTimeout: reject`), whether the sweep wrote it or not:
-    /// decided by the policy `timeout` at the deadline.
-    pub fn timed_out_rejected(&self, now: Millis) -> bool {
-        self.on_timeout == OnTimeout::Reject
-            && self.status(now) == Status::Rejected
-            && (self.stored_status == Status::Pending
-                || matches!(&self.decided_by, Some(DecidedBy::Policy { name }) if name == TIMEOUT_DECIDER))
+    /// Who decided it as of `now`: a pending pause past a deadline that rejects reads as
+    /// decided by the policy `timeout` before the sweep writes it down.
+    pub fn decided_by_as_of(&self, now: Millis) -> Option<&DecidedBy> {
+        static TIMEOUT: std::sync::LazyLock<DecidedBy> =
+            std::sync::LazyLock::new(|| DecidedBy::Policy {
+                name: TIMEOUT_DECIDER.into(),
+            });
+        match self.virtually_rejected(now) {
+            true => Some(&TIMEOUT),
+            false => self.decided_by.as_ref(),
+        }
+    }
+
+    pub fn decided_at_as_of(&self, now: Millis) -> Option<Millis> {
+        match self.virtually_rejected(now) {
+            true => Some(self.expires_at),
+            false => self.decided_at,
+        }
+    }
+
+    pub fn reason_as_of(&self, now: Millis) -> Option<&str> {
+        match self.virtually_rejected(now) {
+            true => Some(TIMED_OUT),
+            false => self.reason.as_deref(),
+        }
+    }
+
+    /// Stored pending, read as rejected: its deadline passed and `onTimeout` is `reject`.
+    fn virtually_rejected(&self, now: Millis) -> bool {
+        self.stored_status == Status::Pending && self.status(now) == Status::Rejected
     }
 
     /// Decided by a policy at creation: no person is asked or told (no email, Slack or push).
@@ -138,7 +163,8 @@ pub(crate) const SELECT: &str =
              r.api_key_id, vu.email, vu.name, vk.name AS key_name, vk.prefix
            FROM pause_responses r LEFT JOIN users vu ON vu.id = r.user_id
            LEFT JOIN api_keys vk ON vk.id = r.api_key_id
-           WHERE r.pause_id = p.id AND r.kind IN ('approve', 'reject') ORDER BY r.id) v)
+           WHERE r.pause_id = p.id AND r.kind IN ('approve', 'reject') AND r.via != 'timeout'
+           ORDER BY r.id) v)
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
     LEFT JOIN api_keys ok ON ok.id = p.outcome_key_id
     LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
@@ -306,7 +332,7 @@ pub fn cancel_as(
     transition(ctx, now, pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = 'cancelled', decided_at = ?1, version = version + 1
-             WHERE id = ?2 AND status = 'pending' AND expires_at > ?1",
+             WHERE id = ?2 AND status = 'pending' AND (expires_at > ?1 OR on_timeout = 'wait')",
         )?
         .execute(params![now, id])
     })

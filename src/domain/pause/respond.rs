@@ -12,13 +12,15 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::deciders::{self, ActiveResponder};
+use super::event_type::EventType;
 use super::pauses::{self, Pause, Status, Transition};
 use super::questions::AnswerError;
 use super::scopes::KeyScope;
-use super::{approval_extras, text, workspaces, Millis};
+use super::{approval_extras, events, text, workspaces, Millis};
 use crate::db::WriteCtx;
 use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::error::AppResult;
+use crate::waiters::Topic;
 
 pub use super::response::Response;
 
@@ -150,10 +152,33 @@ pub fn respond(
     let Some(pause) = pauses::get(conn, who.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
+    if pause.status(now) != Status::Pending {
+        return Ok(Err(too_late(pause, now)));
+    }
     let checked = match check(conn, now, (&who, responder), &pause, response)? {
         Ok(checked) => checked,
         Err(refused) => return Ok(Err(refused)),
     };
+    let tally = match votes::admit(conn, (&who, responder), &pause, &checked.response)? {
+        Ok(tally) => tally,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    // The vote row goes in first, so its unique index refuses a second vote by the same
+    // decider before anything else is written; a refusal after it rolls the savepoint back.
+    in_savepoint(conn, || match tally {
+        Tally::Counts => count(ctx, now, (&who, responder), &pause, checked),
+        Tally::Decides => decide(ctx, now, (&who, responder), &pause, checked),
+    })
+}
+
+/// Records a vote that decides: the response, then the compare-and-set on the pause.
+fn decide(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    (who, responder): (&ActiveResponder, Responder),
+    pause: &Pause,
+    checked: Checked,
+) -> AppResult<Result<Responded, RespondError>> {
     let Checked {
         response,
         reason,
@@ -165,25 +190,30 @@ pub fn respond(
         Responder::Policy { .. } => pause.policy.as_ref().map(|v| v.decider_name()),
         _ => None,
     };
-    let mut entry = audit_entry(
-        &who,
-        responder,
-        &pause,
-        &response,
-        (&reason, &response_json),
-    );
+    let recorded = Recorded {
+        kind: response.kind(),
+        reason: reason.clone(),
+        response_json: response_json.clone(),
+    };
+    let response_id = match record(ctx.conn, now, pause, who, responder, recorded) {
+        Err(e) if votes::duplicate(&e) => {
+            return Ok(Err(RespondError::AlreadyVoted(Box::new(pause.clone()))))
+        }
+        other => other?,
+    };
+    let mut entry = audit_entry(who, responder, pause, &response, (&reason, &response_json));
     if let Some(Value::Object(details)) = &mut entry.details {
         details.extend(extras_audit);
         if let Some(name) = &policy_name {
             details.insert("policy".into(), Value::String(name.clone()));
         }
     }
-    let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
+    let resolved = pauses::transition(ctx, now, pause, entry, |conn, id| {
         conn.prepare_cached(
             "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
                  response_json = ?6, decided_by_key = ?7, decided_by_policy = ?8,
                  version = version + 1
-             WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
+             WHERE id = ?5 AND status = 'pending' AND (expires_at > ?2 OR on_timeout = 'wait')",
         )?
         .execute(params![
             status.as_str(),
@@ -196,17 +226,71 @@ pub fn respond(
             policy_name
         ])
     })?;
-    let pause = match resolved {
-        Transition::Changed(p) => p,
-        Transition::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
-    };
+    Ok(match resolved {
+        Transition::Changed(pause) => Ok(Responded { pause, response_id }),
+        Transition::AlreadyFinal(p) => Err(too_late(p, now)),
+    })
+}
+
+/// Records an approval that does not reach the quorum yet: the vote, a new version of the
+/// pause (so a long-poll with its ETag wakes) and `pause.voted`.
+fn count(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    (who, responder): (&ActiveResponder, Responder),
+    pause: &Pause,
+    checked: Checked,
+) -> AppResult<Result<Responded, RespondError>> {
+    let conn = ctx.conn;
     let recorded = Recorded {
-        kind: response.kind(),
-        reason,
-        response_json: pause.response_json.clone(),
+        kind: checked.response.kind(),
+        reason: checked.reason.clone(),
+        response_json: None,
     };
-    let response_id = record(ctx.conn, now, &pause, &who, responder, recorded)?;
-    Ok(Ok(Responded { pause, response_id }))
+    let response_id = match record(conn, now, pause, who, responder, recorded) {
+        Err(e) if votes::duplicate(&e) => {
+            return Ok(Err(RespondError::AlreadyVoted(Box::new(pause.clone()))))
+        }
+        other => other?,
+    };
+    let bumped = conn
+        .prepare_cached(
+            "UPDATE pauses SET version = version + 1
+             WHERE id = ?1 AND status = 'pending' AND (expires_at > ?2 OR on_timeout = 'wait')",
+        )?
+        .execute(params![pause.id, now])?;
+    let Some(voted) = pauses::get_by_id(conn, pause.id)?.filter(|_| bumped == 1) else {
+        return Ok(Err(too_late(pause.clone(), now)));
+    };
+    let mut entry = audit_entry(
+        who,
+        responder,
+        pause,
+        &checked.response,
+        (&checked.reason, &None),
+    );
+    entry.event = EventType::PauseVoted;
+    events::pause_event(ctx, now, &voted, entry)?;
+    ctx.wake(Topic::Pause(pause.id));
+    Ok(Ok(Responded {
+        pause: voted,
+        response_id,
+    }))
+}
+
+/// Runs `f` in a savepoint that a refusal (`Ok(Err(_))`) rolls back, so a refusal found after
+/// the first write still writes nothing.
+fn in_savepoint<T>(
+    conn: &Connection,
+    f: impl FnOnce() -> AppResult<Result<T, RespondError>>,
+) -> AppResult<Result<T, RespondError>> {
+    conn.execute_batch("SAVEPOINT respond")?;
+    let out = f();
+    match &out {
+        Ok(Ok(_)) => conn.execute_batch("RELEASE respond")?,
+        _ => conn.execute_batch("ROLLBACK TO respond; RELEASE respond")?,
+    }
+    out
 }
 
 /// A response that passed every rule, ready to record.
@@ -303,6 +387,9 @@ fn too_late(pause: Pause, now: Millis) -> RespondError {
 #[path = "respond_kinds.rs"]
 mod kinds;
 use kinds::checked_response;
+#[path = "respond_votes.rs"]
+mod votes;
+use votes::Tally;
 #[path = "respond_record.rs"]
 mod recording;
 use recording::{audit_entry, record, Recorded};

@@ -22,7 +22,7 @@ pub struct Vote {
 }
 
 /// As the API shows a vote: `{"by", "approved", "reason", "at"}`.
-#[derive(Serialize)]
+#[derive(Debug, Serialize)]
 pub struct VoteView<'a> {
     pub by: &'a DecidedBy,
     pub approved: bool,
@@ -94,7 +94,7 @@ pub fn list(conn: &Connection, pause_id: PauseId) -> AppResult<Vec<Vote>> {
              FROM pause_responses r JOIN pauses p ON p.id = r.pause_id
              LEFT JOIN users u ON u.id = r.user_id
              LEFT JOIN api_keys k ON k.id = r.api_key_id
-             WHERE r.pause_id = ?1 AND r.kind IN ('approve', 'reject')
+             WHERE r.pause_id = ?1 AND r.kind IN ('approve', 'reject') AND r.via != 'timeout'
              ORDER BY r.id",
         )?
         .query_map(params![pause_id], |r| {
