@@ -67,7 +67,11 @@ async fn listed(browser: &Browser, query: &str) -> (i64, Vec<String>) {
 async fn mine_lists_pauses_routed_to_my_groups_or_to_none_that_i_have_not_voted_on() {
     let app = spawn_app().await;
     two_groups(&app).await;
-    create(&app, json!({"action": "pay the invoice", "risk": "critical"})).await;
+    create(
+        &app,
+        json!({"action": "pay the invoice", "risk": "critical"}),
+    )
+    .await;
     create(&app, json!({"action": "restart the db", "risk": "high"})).await;
     create(&app, json!({"action": "tidy the docs", "risk": "low"})).await;
     let voted = create(
@@ -91,12 +95,20 @@ async fn mine_lists_pauses_routed_to_my_groups_or_to_none_that_i_have_not_voted_
     let ann_mine = (2, vec!["pay the invoice".into(), "tidy the docs".into()]);
     assert_eq!(listed(&ann, "mine=1&status=pending").await, ann_mine);
     let bob = app.sign_in("bob@example.com").await;
-    let bob_mine = vec!["already voted".into(), "restart the db".into(), "tidy the docs".into()];
+    let bob_mine = vec![
+        "already voted".into(),
+        "restart the db".into(),
+        "tidy the docs".into(),
+    ];
     assert_eq!(listed(&bob, "mine=1").await, (3, bob_mine));
     let owner = app.sign_in(&app.owner_email).await;
     assert_eq!(listed(&owner, "").await.0, 4, "without mine, everything");
     assert_eq!(listed(&owner, "mine=0").await.0, 4);
-    let owner_mine = vec!["already voted".into(), "pay the invoice".into(), "tidy the docs".into()];
+    let owner_mine = vec![
+        "already voted".into(),
+        "pay the invoice".into(),
+        "tidy the docs".into(),
+    ];
     assert_eq!(listed(&owner, "mine=1").await, (3, owner_mine));
 }
 
@@ -132,7 +144,10 @@ async fn an_inbox_row_shows_the_tally_the_group_and_overdue() {
         html[start..start + end].to_string()
     };
     let quorum_row = row(&items, "wire the money");
-    assert!(quorum_row.contains("<span class=\"badge votes\">0 of 2</span>"), "{quorum_row}");
+    assert!(
+        quorum_row.contains("<span class=\"badge votes\">0 of 2</span>"),
+        "{quorum_row}"
+    );
     assert!(quorum_row.contains("<span class=\"badge group\">→ finance</span>"));
     assert!(!quorum_row.contains("overdue"));
     let plain = row(&items, "one approval");
@@ -148,4 +163,109 @@ async fn an_inbox_row_shows_the_tally_the_group_and_overdue() {
     assert!(quorum_row.contains("<span class=\"badge overdue tone-warn\">overdue</span>"));
     let pane = text(&owner, &format!("/pauses/{watch_id}")).await;
     assert!(pane.contains("id=\"overdue\">overdue</span>"));
+}
+
+/// Follows the redirects of a form's answer, as a browser does, to the page it lands on.
+async fn land(browser: &Browser, mut res: reqwest::Response) -> String {
+    while res.status() == StatusCode::SEE_OTHER {
+        let to = res.headers()["location"].to_str().unwrap().to_string();
+        res = browser.get(&to).await;
+    }
+    assert_eq!(res.status(), StatusCode::OK);
+    res.text().await.unwrap()
+}
+
+/// The pane's decision form, posted as the browser does from the inbox.
+async fn approve_in_pane(browser: &Browser, watch_id: &str) -> String {
+    let path = format!("/api/pause/{watch_id}/approve");
+    let next = format!("/?after={watch_id}");
+    let fields = [
+        ("approved", "true"),
+        ("reason", "looks right"),
+        ("next", next.as_str()),
+    ];
+    land(browser, browser.post_html_form(&path, &fields).await).await
+}
+
+#[tokio::test]
+async fn a_first_approval_of_two_is_recorded_as_1_of_2_and_the_second_decides() {
+    let app = spawn_app().await;
+    app.set_billing_plan(1, "pro");
+    app.add_user(1, "ann@example.com", Role::Approver);
+    let body = json!({"action": "drop the table", "requiredApprovals": 2});
+    let watch_id = create(&app, body).await;
+    let owner = app.sign_in(&app.owner_email).await;
+    let page = approve_in_pane(&owner, &watch_id).await;
+    assert!(
+        page.contains("Your approval is recorded: 1 of 2. “drop the table” needs 1 more approval."),
+        "{page}"
+    );
+    assert!(page.contains("You approved this: 1 of 2 so far. It needs 1 more approval."));
+    assert!(
+        page.contains("<span class=\"badge votes\">1 of 2</span>"),
+        "the row"
+    );
+    assert!(
+        page.contains("looks right") && page.contains("Test User &#60;owner@example.com&#62;"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("✓ Approve</button>"),
+        "no second vote offered"
+    );
+    assert_eq!(app.stored_status(&watch_id), "pending");
+    let again = approve_in_pane(&owner, &watch_id).await;
+    assert!(again.contains("you already voted on this pause"), "{again}");
+    assert_eq!(app.count("SELECT count(*) FROM pause_responses"), 1);
+
+    let ann = app.sign_in("ann@example.com").await;
+    let before = text(&ann, &format!("/pauses/{watch_id}")).await;
+    assert!(before.contains("✓ Approve</button>") && before.contains("needs 1 more approval"));
+    let page = approve_in_pane(&ann, &watch_id).await;
+    assert!(page.contains("Approved “drop the table”."), "{page}");
+    assert_eq!(app.stored_status(&watch_id), "approved");
+    let decided = text(&ann, &format!("/pauses/{watch_id}")).await;
+    assert!(decided.contains("id=\"votes-tally\">2 of 2</span>"));
+    assert_eq!(decided.matches("<li class=\"vote\">").count(), 2);
+    assert!(!decided.contains("id=\"votes-needed\"") && !decided.contains("id=\"my-vote\""));
+}
+
+#[tokio::test]
+async fn a_batch_row_whose_approval_did_not_decide_says_vote_recorded() {
+    let app = spawn_app().await;
+    app.set_billing_plan(1, "pro");
+    app.add_user(1, "ann@example.com", Role::Approver);
+    let quorum = create(&app, json!({"action": "two keys", "requiredApprovals": 2})).await;
+    let single = create(&app, json!({"action": "one key"})).await;
+    let owner = app.sign_in(&app.owner_email).await;
+    let fields = [
+        ("watch_id", quorum.as_str()),
+        ("watch_id", single.as_str()),
+        ("decision", "approve"),
+    ];
+    let res = owner.post_html_form("/queue/batch", &fields).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("1 approved, 1 vote recorded."), "{page}");
+    assert!(page.contains("data-outcome=\"vote recorded\""));
+    assert!(page.contains("Vote recorded: 1 of 2"));
+    assert_eq!(
+        (app.stored_status(&quorum), app.stored_status(&single)),
+        ("pending".into(), "approved".into())
+    );
+    let res = owner
+        .post_html_form(
+            "/queue/batch",
+            &fields[..1]
+                .iter()
+                .chain(&fields[2..])
+                .copied()
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("1 not allowed.") && page.contains("You already voted on it."),
+        "{page}"
+    );
 }

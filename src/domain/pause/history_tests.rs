@@ -87,7 +87,14 @@ fn mine_keeps_my_groups_and_unrouted_pauses_that_i_have_not_voted_on() {
     };
     assert_eq!(
         actions(Some(UserId(1))),
-        (3, vec!["unrouted".into(), "finance".into(), "unrouted, b voted".into()])
+        (
+            3,
+            vec![
+                "unrouted".into(),
+                "finance".into(),
+                "unrouted, b voted".into()
+            ]
+        )
     );
     assert_eq!(
         actions(Some(UserId(2))),

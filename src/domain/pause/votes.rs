@@ -45,7 +45,7 @@ impl Vote {
 /// `policy` names the policy that decided it, for a policy's vote.
 pub fn from_json(json: &str, policy: Option<String>) -> Vec<Vote> {
     type Row = (
-        bool,
+        Flag,
         Option<String>,
         Millis,
         Option<UserId>,
@@ -74,7 +74,7 @@ pub fn from_json(json: &str, policy: Option<String>) -> Vec<Vote> {
                 };
                 Vote {
                     by,
-                    approved,
+                    approved: approved.into(),
                     reason,
                     at,
                     user_id,
@@ -83,6 +83,23 @@ pub fn from_json(json: &str, policy: Option<String>) -> Vec<Vote> {
             },
         )
         .collect()
+}
+
+/// SQLite has no booleans: `r.kind = 'approve'` reaches the JSON as 1 or 0.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Flag {
+    Bool(bool),
+    Int(i64),
+}
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> bool {
+        match f {
+            Flag::Bool(b) => b,
+            Flag::Int(i) => i != 0,
+        }
+    }
 }
 
 /// Every vote on the pause, oldest first.
@@ -134,4 +151,19 @@ pub fn approvals_needed(required: u8, votes: &[Vote], pending: bool) -> u8 {
     }
     let approvals = votes.iter().filter(|v| v.approved).count();
     required.saturating_sub(u8::try_from(approvals).unwrap_or(u8::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn votes_read_from_the_row_take_sqlite_s_1_and_0_as_approve_and_reject() {
+        let json = r#"[[1,"ok",5,3,null,"a@example.com","Ann",null,null],
+                       [0,null,6,null,4,null,null,"bot","hitl_live_ab"]]"#;
+        let votes = from_json(json, None);
+        assert_eq!(votes.len(), 2);
+        assert!(votes[0].approved && !votes[1].approved);
+        assert_eq!(votes[1].key_id, Some(ApiKeyId(4)));
+    }
 }

@@ -174,7 +174,14 @@ pub async fn list(
                 mine: Some(me),
                 ..Filter::default()
             };
-            history::search(&*state.read()?, scope.workspace_id, &f, q.limit, q.offset, now)?
+            history::search(
+                &*state.read()?,
+                scope.workspace_id,
+                &f,
+                q.limit,
+                q.offset,
+                now,
+            )?
         }
         None => history::list_decided_by(
             &*state.read()?,

@@ -137,7 +137,10 @@ mod tests {
         assert_eq!(q.mine_toggled(), "/?kind=plan&agent=deploy+bot%26co&mine=1");
         let mine = QueueQuery::parse("mine=1");
         assert_eq!(mine.filter_for(UserId(7)).mine, Some(UserId(7)));
-        assert_eq!((mine.link(None), mine.mine_toggled()), ("/?mine=1".into(), "/".into()));
+        assert_eq!(
+            (mine.link(None), mine.mine_toggled()),
+            ("/?mine=1".into(), "/".into())
+        );
         assert_eq!(QueueQuery::parse("mine=0").filter_for(UserId(7)).mine, None);
         assert!(q.notes.is_empty());
     }
