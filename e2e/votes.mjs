@@ -3,10 +3,19 @@
 // stays pending; the second approves and it reads approved. The "Mine" box hides what I voted on.
 // Run by tests/api/browser.rs as: node e2e/votes.mjs BASE_URL API_KEY SHOTS_DIR
 // (the owner and ann@example.com exist, with the owner's password).
+import AxeBuilder from "@axe-core/playwright";
 import { api, base, check, launch, OWNER, shoot, watchedPage } from "./lib.mjs";
 
 const ANN = "ann@example.com";
 const status = async (id) => (await api(`/api/pause/${id}`)).body;
+
+// The new states (the row's tally, the pane's votes and "you approved") pass axe like the rest
+// (e2e/a11y.mjs scans every page; these states need two people, which it does not set up).
+async function axe(page, what) {
+  const result = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  check(bad.length === 0, `${what} passes axe ${bad.map((v) => `${v.id}: ${v.nodes[0].target}`).join("; ")}`);
+}
 
 async function signIn(browser, email) {
   const { page, problems } = await watchedPage(browser);
@@ -47,6 +56,7 @@ try {
   check(!(await owner.page.isVisible("#pane button.approve")), "no second vote is offered");
   let s = await status(id);
   check(s.status === "pending" && s.approvalsNeeded === 1 && s.votes.length === 1, "the pause stays pending, needing one more");
+  await axe(owner.page, "the inbox after a vote that did not decide");
   await shoot(owner.page, "votes-recorded");
   await owner.page.goto(base + "/?mine=1");
   check(!(await owner.page.isVisible(row)), "Mine hides a pause the owner voted on");
@@ -64,6 +74,7 @@ try {
   await ann.page.goto(`${base}/pauses/${id}`);
   check((await ann.page.$$("#votes .vote")).length === 2, "the pause page lists both votes");
   check((await ann.page.textContent("#votes-tally")).trim() === "2 of 2", "2 of 2");
+  await axe(ann.page, "the decided pause's page with its votes");
   for (const p of [owner, ann]) check(p.problems.length === 0, `no page errors ${p.problems.join("; ")}`);
 } finally {
   await browser.close();
