@@ -35,7 +35,7 @@ impl Payload for SlackNote<'_> {
     fn payload(&self) -> serde_json::Result<String> {
         Ok(match self {
             SlackNote::Created { pause, base_url } => slack::pause_created(base_url, pause),
-            SlackNote::FollowUp { pause, at } => slack::pause_decided(pause, *at),
+            SlackNote::FollowUp { pause, at, event } => slack::follow_up(pause, *at, *event),
         })
     }
 }

@@ -84,7 +84,8 @@ pub struct PauseView<'a> {
     /// Oldest first; always present.
     pub votes: Vec<VoteView<'a>>,
     pub on_timeout: OnTimeout,
-    /// Pending past its deadline because `onTimeout` is `wait`.
+    /// Pending past its deadline because `onTimeout` is `wait`; absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub overdue: bool,
 }
 

@@ -6,6 +6,10 @@ mod fault_support;
 mod helpers;
 mod logged_server;
 mod mail_support;
+mod on_timeout;
+mod quorum;
+mod quorum_support;
+mod routing;
 mod settle;
 mod skips;
 
@@ -127,6 +131,7 @@ mod start_errors;
 mod storage_full;
 mod upgrade;
 mod upgrade_agents;
+mod upgrade_policies;
 mod user_emails;
 mod webhook_e2e;
 mod webhook_private;

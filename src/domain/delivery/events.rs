@@ -22,7 +22,11 @@ pub struct PauseEvent<'a> {
 /// link to its page), one follow-up line for anything later. Rendered by `crate::wire::events`.
 pub enum SlackNote<'a> {
     Created { pause: &'a Pause, base_url: &'a str },
-    FollowUp { pause: &'a Pause, at: Millis },
+    FollowUp {
+        pause: &'a Pause,
+        at: Millis,
+        event: EventType,
+    },
 }
 
 fn render(description: &impl Payload) -> AppResult<String> {
@@ -120,7 +124,11 @@ fn queue_slack(
             pause,
             base_url: ctx.base_url,
         },
-        _ => SlackNote::FollowUp { pause, at: now },
+        _ => SlackNote::FollowUp {
+            pause,
+            at: now,
+            event,
+        },
     })?;
     let message = NewMessage {
         workspace_id: pause.workspace_id,

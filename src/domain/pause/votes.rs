@@ -45,7 +45,7 @@ impl Vote {
 /// `policy` names the policy that decided it, for a policy's vote.
 pub fn from_json(json: &str, policy: Option<String>) -> Vec<Vote> {
     type Row = (
-        Flag,
+        i64,
         Option<String>,
         Millis,
         Option<UserId>,
@@ -55,6 +55,7 @@ pub fn from_json(json: &str, policy: Option<String>) -> Vec<Vote> {
         Option<String>,
         Option<String>,
     );
+    // Written by the query in `pauses::SELECT`: unreadable would be a bug, shown as no votes.
     let rows: Vec<Row> = serde_json::from_str(json).unwrap_or_default();
     rows.into_iter()
         .map(
@@ -74,7 +75,7 @@ pub fn from_json(json: &str, policy: Option<String>) -> Vec<Vote> {
                 };
                 Vote {
                     by,
-                    approved: approved.into(),
+                    approved: approved != 0,
                     reason,
                     at,
                     user_id,
@@ -83,23 +84,6 @@ pub fn from_json(json: &str, policy: Option<String>) -> Vec<Vote> {
             },
         )
         .collect()
-}
-
-/// SQLite has no booleans: `r.kind = 'approve'` reaches the JSON as 1 or 0.
-#[derive(serde::Deserialize)]
-#[serde(untagged)]
-enum Flag {
-    Bool(bool),
-    Int(i64),
-}
-
-impl From<Flag> for bool {
-    fn from(f: Flag) -> bool {
-        match f {
-            Flag::Bool(b) => b,
-            Flag::Int(i) => i != 0,
-        }
-    }
 }
 
 /// Every vote on the pause, oldest first.
@@ -157,13 +141,37 @@ pub fn approvals_needed(required: u8, votes: &[Vote], pending: bool) -> u8 {
 mod tests {
     use super::*;
 
+    /// The row's JSON as SQLite writes it (booleans as 0/1): an unreadable array would read as
+    /// no votes at all, so this pins the shape.
     #[test]
-    fn votes_read_from_the_row_take_sqlite_s_1_and_0_as_approve_and_reject() {
-        let json = r#"[[1,"ok",5,3,null,"a@example.com","Ann",null,null],
-                       [0,null,6,null,4,null,null,"bot","hitl_live_ab"]]"#;
-        let votes = from_json(json, None);
-        assert_eq!(votes.len(), 2);
-        assert!(votes[0].approved && !votes[1].approved);
-        assert_eq!(votes[1].key_id, Some(ApiKeyId(4)));
+    fn votes_read_from_the_rows_json_with_each_kind_of_decider() {
+        let json = r#"[[1,"ok",5,7,null,"ann@example.com","Ann",null,null],
+                       [0,null,6,null,3,null,null,"ci","hitl_live_ab"],
+                       [1,null,7,null,null,null,null,null,null]]"#;
+        let votes = from_json(json, Some("small refunds".into()));
+        assert_eq!(votes.len(), 3);
+        assert!(votes[0].approved && !votes[1].approved && votes[2].approved);
+        assert_eq!(votes[0].user_id, Some(UserId(7)));
+        assert_eq!(votes[0].by.email(), Some("ann@example.com"));
+        assert_eq!(votes[1].key_id, Some(ApiKeyId(3)));
+        assert_eq!(votes[1].by.label(), "key ci (hitl_live_ab…)");
+        assert_eq!(votes[2].by.label(), "policy small refunds");
+        assert_eq!((votes[0].reason.as_deref(), votes[0].at), (Some("ok"), 5));
+    }
+
+    #[test]
+    fn approvals_needed_counts_approvals_only_and_none_once_decided() {
+        let vote = |approved| Vote {
+            by: DecidedBy::Policy { name: "x".into() },
+            approved,
+            reason: None,
+            at: 0,
+            user_id: None,
+            key_id: None,
+        };
+        assert_eq!(approvals_needed(3, &[vote(true), vote(false)], true), 2);
+        assert_eq!(approvals_needed(2, &[], true), 2);
+        assert_eq!(approvals_needed(1, &[vote(true), vote(true)], true), 0);
+        assert_eq!(approvals_needed(3, &[], false), 0);
     }
 }
