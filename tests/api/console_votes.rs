@@ -269,3 +269,19 @@ async fn a_batch_row_whose_approval_did_not_decide_says_vote_recorded() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn the_pane_says_why_a_vote_outside_the_routed_group_is_refused() {
+    let app = spawn_app().await;
+    two_groups(&app).await;
+    let body = json!({"action": "pay the invoice", "risk": "critical", "requiredApprovals": 2});
+    let watch_id = create(&app, body).await;
+    let bob = app.sign_in("bob@example.com").await;
+    let page = approve_in_pane(&bob, &watch_id).await;
+    assert!(
+        page.contains("routed to approver group `finance`, and you are not in it"),
+        "{page}"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM pause_responses"), 0);
+    assert_eq!(app.stored_status(&watch_id), "pending");
+}

@@ -21,7 +21,10 @@ pub struct PauseEvent<'a> {
 /// What a workspace's Slack channel hears of a pause: the request when it is created (with a
 /// link to its page), one follow-up line for anything later. Rendered by `crate::wire::events`.
 pub enum SlackNote<'a> {
-    Created { pause: &'a Pause, base_url: &'a str },
+    Created {
+        pause: &'a Pause,
+        base_url: &'a str,
+    },
     FollowUp {
         pause: &'a Pause,
         at: Millis,
