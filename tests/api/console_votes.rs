@@ -121,7 +121,7 @@ async fn mine_is_refused_to_an_api_key_and_must_be_1_or_0() {
     assert!(problem["detail"].as_str().unwrap().contains("no person"));
     assert_eq!(app.list_pauses("?mine=0").await.status(), StatusCode::OK);
     let owner = app.sign_in(&app.owner_email).await;
-    let res = owner.get("/api/pause?mine=yes").await;
+    let res = owner.get("/api/pause?mine=true").await;
     assert_eq!(assert_problem(res, 422).await["field"], "mine");
     let anonymous = Browser::new(&app.address);
     let res = anonymous.get("/api/pause?mine=1").await;

@@ -118,8 +118,8 @@ pub fn parse_list_query(raw: &str) -> AppResult<ListQuery> {
         })?),
     };
     let mine = match q.get("mine")?.map(str::trim).unwrap_or("") {
-        "" | "0" | "false" => false,
-        "1" | "true" => true,
+        "" | "0" => false,
+        "1" => true,
         other => {
             return Err(AppError::invalid(
                 "mine",
