@@ -32,7 +32,14 @@ impl QueueQuery {
             match name.as_str() {
                 "pause" if !value.is_empty() => q.pause = Some(value),
                 "after" if !value.is_empty() => q.after = Some(value),
-                "mine" => q.mine = value == "1",
+                "mine" => match value.as_str() {
+                    "1" => q.mine = true,
+                    "" | "0" => q.mine = false,
+                    _ => q.notes.push(
+                        "“mine” is 1 (only what you may still vote on) or 0: showing every pause."
+                            .into(),
+                    ),
+                },
                 "kind" if !value.is_empty() => match Kind::from_name(&value) {
                     Some(kind) => q.filter.kind = Some(kind),
                     None => q.notes.push(format!(
@@ -142,6 +149,8 @@ mod tests {
             ("/?mine=1".into(), "/".into())
         );
         assert_eq!(QueueQuery::parse("mine=0").filter_for(UserId(7)).mine, None);
+        let odd = QueueQuery::parse("mine=yes");
+        assert_eq!((odd.mine, odd.notes.len()), (false, 1));
         assert!(q.notes.is_empty());
     }
 
