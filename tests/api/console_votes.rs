@@ -36,7 +36,7 @@ async fn two_groups(app: &TestApp) {
     admin(app, Method::PATCH, "/api/policy/settings", routes).await;
 }
 
-async fn create(app: &TestApp, body: Value) -> String {
+pub async fn create(app: &TestApp, body: Value) -> String {
     let res = app.post_pause_with(&app.key, &body).await;
     assert_eq!(res.status(), StatusCode::CREATED, "{:?}", res.text().await);
     let p: Value = res.json().await.unwrap();
@@ -166,7 +166,7 @@ async fn an_inbox_row_shows_the_tally_the_group_and_overdue() {
 }
 
 /// Follows the redirects of a form's answer, as a browser does, to the page it lands on.
-async fn land(browser: &Browser, mut res: reqwest::Response) -> String {
+pub async fn land(browser: &Browser, mut res: reqwest::Response) -> String {
     while res.status() == StatusCode::SEE_OTHER {
         let to = res.headers()["location"].to_str().unwrap().to_string();
         res = browser.get(&to).await;
@@ -176,7 +176,7 @@ async fn land(browser: &Browser, mut res: reqwest::Response) -> String {
 }
 
 /// The pane's decision form, posted as the browser does from the inbox.
-async fn approve_in_pane(browser: &Browser, watch_id: &str) -> String {
+pub async fn approve_in_pane(browser: &Browser, watch_id: &str) -> String {
     let path = format!("/api/pause/{watch_id}/approve");
     let next = format!("/?after={watch_id}");
     let fields = [
