@@ -38,6 +38,8 @@ mod backup_load;
 mod browser;
 mod cli;
 mod cli_users;
+mod console_next;
+mod console_votes;
 mod crash;
 mod crash_rounds;
 mod create;

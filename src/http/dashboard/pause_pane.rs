@@ -10,6 +10,7 @@ use super::format::{human_duration, key_labels, requested_by, shown, words, Show
 use super::json_view;
 use super::pause_extras::PauseExtras;
 use super::pause_policy::{decided_by_policy, risk_class, PolicyView};
+use super::pause_votes::VotesView;
 use super::plan_view::PlanView;
 use super::session::SignedIn;
 use super::zone::Zone;
@@ -119,6 +120,8 @@ pub struct PausePane {
     /// Shown instead of a person for a pause the policy decided.
     pub decided_by_policy: Option<Shown>,
     pub remember: Option<RememberOffer>,
+    /// The routed group, the quorum's votes so far and the reader's own vote.
+    pub votes: VotesView,
 }
 
 fn describe(e: &Event) -> String {
@@ -281,6 +284,7 @@ impl PausePane {
             policy: p.policy.as_ref().map(PolicyView::of),
             decided_by_policy: decided_by_policy(p),
             remember: RememberOffer::of(p),
+            votes: VotesView::of(p, user.id, now),
         })
     }
 }
