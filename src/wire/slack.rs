@@ -5,7 +5,6 @@
 
 use serde_json::{json, Value};
 
-use crate::domain::event_type::EventType;
 use crate::domain::pauses::{Pause, Status};
 use crate::domain::{human_time_rfc, questions, rfc3339, text, Millis};
 
@@ -93,10 +92,10 @@ fn button(label: &str, id: &str, url: &str, style: &str) -> Value {
     })
 }
 
-/// The follow-up line for a decision, an expiry or a cancellation.
-/// The thread's line for a later event: a vote, a reminder or an escalation of a pause still
-/// waiting says where its quorum stands; anything else is its decision.
-pub fn follow_up(pause: &Pause, now: Millis, event: EventType) -> String {
+/// The line for a later event: a vote on a pause still waiting says where its quorum stands
+/// (reminders and escalations have their own message, `slack_nudge`); anything else is its
+/// decision.
+pub fn follow_up(pause: &Pause, now: Millis) -> String {
     if pause.status(now) != Status::Pending {
         return pause_decided(pause, now);
     }
@@ -104,11 +103,7 @@ pub fn follow_up(pause: &Pause, now: Millis, event: EventType) -> String {
     let approvals = pause.votes.iter().filter(|v| v.approved).count();
     let tally = format!("{approvals} of {} approvals", pause.required_approvals);
     let voters: Vec<String> = pause.votes.iter().map(|v| escape(&v.by.label())).collect();
-    let line = match event {
-        EventType::PauseReminded => format!("Reminder: *{action}* is still waiting ({tally})"),
-        EventType::PauseEscalated => format!("Escalated: *{action}* is still waiting ({tally})"),
-        _ => format!("*{action}*: {tally} so far"),
-    };
+    let line = format!("*{action}*: {tally} so far");
     let by = match voters.is_empty() {
         true => String::new(),
         false => format!(", voted by {}", voters.join(", ")),

@@ -110,6 +110,31 @@ async fn the_workspaces_slack_channel_hears_of_the_reminder_and_the_escalation()
         .with_db(|c| Ok(c.query_row(slack, [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(events, "pause.created pause.reminded pause.escalated");
+    let nudges = "SELECT payload FROM outbox WHERE channel = 'slack' AND event <> 'pause.created'
+                  ORDER BY id";
+    let payloads: Vec<String> = app
+        .with_db(|c| {
+            let mut stmt = c.prepare(nudges)?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .unwrap();
+    assert!(
+        payloads[0].contains("Reminder: still waiting"),
+        "{}",
+        payloads[0]
+    );
+    assert!(
+        payloads[1].contains("Escalated: still no decision"),
+        "{}",
+        payloads[1]
+    );
+    for payload in &payloads {
+        assert!(
+            payload.contains("\"Open…\"") && payload.contains("/pauses/"),
+            "{payload}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -154,7 +179,12 @@ async fn an_overdue_reminder_links_to_the_pause_page_instead_of_lapsed_one_click
 #[tokio::test]
 async fn a_reminder_queued_for_someone_who_then_votes_is_not_sent() {
     let app = spawn_app().await;
-    let bob = app.add_user(1, "bob@example.com", holdpoint::domain::users::Role::Approver);
+    app.set_billing_plan(1, "pro");
+    let bob = app.add_user(
+        1,
+        "bob@example.com",
+        holdpoint::domain::users::Role::Approver,
+    );
     let start = app.now();
     let body = json!({ "action": "pay", "timeoutSeconds": 100, "requiredApprovals": 2 });
     let watch_id = app.create_watch_id(body).await;

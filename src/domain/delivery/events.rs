@@ -28,7 +28,13 @@ pub enum SlackNote<'a> {
     FollowUp {
         pause: &'a Pause,
         at: Millis,
+    },
+    /// A reminder or an escalation: the action again, the tally and a button to the page.
+    Nudged {
+        pause: &'a Pause,
+        at: Millis,
         event: EventType,
+        base_url: &'a str,
     },
 }
 
@@ -112,7 +118,7 @@ fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult
     Ok(())
 }
 
-/// A Block Kit message for a new pause, a follow-up line for every other event.
+/// A Block Kit message for a new pause, a reminder or an escalation; a follow-up line for the rest.
 fn queue_slack(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
@@ -127,11 +133,13 @@ fn queue_slack(
             pause,
             base_url: ctx.base_url,
         },
-        _ => SlackNote::FollowUp {
+        EventType::PauseReminded | EventType::PauseEscalated => SlackNote::Nudged {
             pause,
             at: now,
             event,
+            base_url: ctx.base_url,
         },
+        _ => SlackNote::FollowUp { pause, at: now },
     })?;
     let message = NewMessage {
         workspace_id: pause.workspace_id,
