@@ -155,3 +155,28 @@ async fn expire_is_the_default_and_only_expire_pauses_the_agent() {
     assert_eq!(app.stored_status(&id(&p)), "expired");
     assert_eq!(app.stored_status(&id(&q)), "rejected");
 }
+
+#[tokio::test]
+async fn a_pause_decided_before_its_deadline_is_left_alone_by_the_timeout_sweep() {
+    let (app, _) = team(&[]).await;
+    let p = pause(
+        &app,
+        json!({"action": "decided in time", "timeoutSeconds": 60, "onTimeout": "reject",
+        "callbackUrl": "https://agent.example.com/hook"}),
+    )
+    .await;
+    let owner = app.sign_in(&app.owner_email).await;
+    assert_eq!(owner.decide(&id(&p), true, None).await.status(), 200);
+    let decided = read(&app, &id(&p)).await;
+    app.clock.advance_secs(61);
+    app.sweep().await;
+    assert_eq!(read(&app, &id(&p)).await, decided);
+    assert_eq!(callbacks(&app, "pause.rejected"), 0);
+    assert_eq!(app.count("SELECT count(*) FROM pause_responses"), 1);
+    let events: Vec<String> = app
+        .audit_events(&id(&p))
+        .into_iter()
+        .map(|(e, _)| e)
+        .collect();
+    assert_eq!(events, ["pause.created", "pause.approved"]);
+}

@@ -155,10 +155,9 @@ async fn more_approvals_than_deciders_or_past_five_or_on_a_question_is_a_422() {
     let problem = assert_problem(res, 422).await;
     assert_eq!(problem["field"], "requiredApprovals");
     assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("the workspace has 4 who may decide"),
+        problem["detail"].as_str().unwrap().contains(
+            "needs 5 approvals from different deciders, and the workspace has 4 who may decide"
+        ),
         "{problem}"
     );
     assert_eq!(app.count("SELECT count(*) FROM pauses"), 0);

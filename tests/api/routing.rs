@@ -153,3 +153,33 @@ async fn with_no_self_approval_the_creator_of_the_asking_key_cannot_vote() {
     settings(&app, &key, json!({"noSelfApproval": false})).await;
     assert_eq!(owner.decide(&id(&before), true, None).await.status(), 200);
 }
+
+#[tokio::test]
+async fn a_routed_test_pause_counts_its_own_test_key_as_a_decider_and_takes_its_vote() {
+    let (app, key) = team(&["ann@example.com"]).await;
+    group(&app, &key, "finance", &["ann@example.com"]).await;
+    settings(&app, &key, json!({"routeTo": {"high": "finance"}})).await;
+    let agent = app.create_key(1, true);
+    // Ann and the pause's own key: two who may decide it, so two approvals may be asked.
+    let body = json!({"action": "Wire $9,000", "requiredApprovals": 2});
+    let res = app.post_pause_with(&agent, &body).await;
+    assert_eq!(res.status(), 201, "{:?}", res.text().await);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["group"], "finance");
+    let three = json!({"action": "Wire $9,000", "requiredApprovals": 3});
+    let refused = assert_problem(app.post_pause_with(&agent, &three).await, 422).await;
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("group `finance` has 2 who may decide"),
+        "{refused}"
+    );
+    let voted = key_decides(&app, &agent, &id(&p), true).await;
+    assert_eq!(voted.status(), 200, "{:?}", voted.text().await);
+    let voted: Value = voted.json().await.unwrap();
+    assert_eq!(
+        (voted["status"].clone(), voted["approvalsNeeded"].clone()),
+        (json!("pending"), json!(1))
+    );
+}

@@ -90,7 +90,7 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
             .transpose()?,
         required_approvals: parsed
             .required_approvals
-            .map(|n| required_approvals(kind, n))
+            .map(required_approvals)
             .transpose()?,
         on_timeout: parsed
             .on_timeout
@@ -100,20 +100,15 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
     })
 }
 
-/// 1 to 5 approvals; a question or plan takes one answer.
-fn required_approvals(kind: crate::domain::kind::Kind, n: i64) -> AppResult<u8> {
+/// 1 to 5 approvals (a question or plan taking one answer is the domain's rule, for every
+/// caller: `policy::quorum`).
+fn required_approvals(n: i64) -> AppResult<u8> {
     use crate::domain::policy::approvals::MAX_APPROVALS;
     let field = "requiredApprovals";
     if !(1..=i64::from(MAX_APPROVALS)).contains(&n) {
         return Err(AppError::invalid(
             field,
             format!("`{field}` is 1 to {MAX_APPROVALS} (got {n})"),
-        ));
-    }
-    if n > 1 && kind != crate::domain::kind::Kind::Approval {
-        return Err(AppError::invalid(
-            field,
-            format!("a {kind} takes one answer: `{field}` is 1"),
         ));
     }
     Ok(n as u8)

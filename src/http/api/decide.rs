@@ -16,7 +16,6 @@ use crate::domain::policy::remember::Remember;
 use crate::domain::respond::{RespondError, Response, Via, MAX_REASON_CHARS};
 use crate::domain::text;
 use crate::error::{AppError, AppResult};
-use crate::http::dashboard::pause_votes;
 use crate::http::flash::{is_local_path, redirect_with};
 use crate::http::{content_type, parse_json, read_body, State};
 
@@ -125,7 +124,7 @@ pub(super) fn accepts_html(req: &HttpRequest) -> bool {
 pub(super) fn html_message(outcome: &Transition, now: i64) -> (&'static str, String) {
     match outcome {
         Transition::Changed(p) if p.status(now) == crate::domain::pauses::Status::Pending => {
-            let text = pause_votes::recorded(p, now)
+            let text = crate::http::vote_notice::recorded(p, now)
                 .unwrap_or_else(|| format!("“{}” is still pending.", text::mark_bidi(&p.action)));
             ("notice", text)
         }

@@ -137,7 +137,7 @@ fn row(r: batch::Row, now: i64) -> ResultRow {
             (Some(p), category, text, None)
         }
         Outcome::VoteRecorded(p) => {
-            let text = format!("Vote recorded: {}", super::pause_votes::tally_of(&p));
+            let text = format!("Vote recorded: {}", crate::http::vote_notice::tally(&p));
             (Some(p), "vote recorded", text, None)
         }
         Outcome::AlreadySettled(p) => {

@@ -7,21 +7,9 @@ use super::queue_row::RowBadge;
 use crate::domain::ids::UserId;
 use crate::domain::pauses::{Pause, Status};
 use crate::domain::votes::{self, Vote};
-use crate::domain::{rfc3339, text, Millis};
+use crate::domain::{rfc3339, Millis};
 
-/// Approvals so far, of those required.
-fn approvals(p: &Pause) -> usize {
-    p.votes.iter().filter(|v| v.approved).count()
-}
-
-/// "1 of 2": approvals so far of those required.
-pub fn tally_of(p: &Pause) -> String {
-    tally(p)
-}
-
-fn tally(p: &Pause) -> String {
-    format!("{} of {}", approvals(p), p.required_approvals)
-}
+use crate::http::vote_notice::tally;
 
 /// The inbox row's marks: the tally of a quorum, the group it is routed to, and "overdue" for a
 /// pause that waits past its deadline.
@@ -110,22 +98,4 @@ impl VotesView {
             n => format!("needs {n} more approvals"),
         }
     }
-}
-
-/// What a person is told after an approval that was recorded but did not decide the pause
-/// (`respond` answered with the pause still pending); None when it decided.
-pub fn recorded(p: &Pause, now: Millis) -> Option<String> {
-    if p.status(now) != Status::Pending || p.votes.is_empty() {
-        return None;
-    }
-    let needed = votes::approvals_needed(p.required_approvals, &p.votes, true);
-    let more = match needed {
-        1 => "1 more approval".to_string(),
-        n => format!("{n} more approvals"),
-    };
-    Some(format!(
-        "Your approval is recorded: {}. “{}” needs {more}.",
-        tally(p),
-        text::mark_bidi(&p.action)
-    ))
 }
