@@ -27,5 +27,6 @@ pub mod response;
 pub mod retention;
 pub mod status;
 pub mod timeline;
+pub mod transition;
 pub mod usage;
 pub mod votes;
