@@ -104,11 +104,19 @@ try {
   await page.fill("#rule-tool", "stripe.refunds.*");
   await page.fill("#rule-metadata", "customer=cust_123");
   await Promise.all([page.waitForURL(/\/rules/), page.click("form.rule-form button[type=submit]")]);
+  // An approver group, routed to by the settings, so the groups, keys and settings pages show
+  // their group controls and the delete confirmation names the route.
+  await page.goto(base + "/groups");
+  await page.fill("#group-name", "sre");
+  await Promise.all([page.waitForLoadState("load"), page.click("form[action='/groups/new'] button[type=submit]")]);
+  await page.goto(base + "/settings");
+  await page.selectOption("#route-critical", "sre");
+  await Promise.all([page.waitForLoadState("load"), page.click("form[action='/settings/approvals'] button[type=submit]")]);
 
   const signedIn = [
     "/", `/?pause=${approval}`, `/pauses/${approval}`, `/pauses/${question}`, `/pauses/${plan}`, `/pauses/${decided}`,
     "/history", "/account", "/agents", "/agents/billing-bot", "/users", "/keys", "/settings", "/usage", "/audit",
-    "/rules", "/rules/new", "/rules/1/edit", "/rules?delete=1",
+    "/rules", "/rules/new", "/rules/1/edit", "/rules?delete=1", "/groups", "/groups?delete=sre",
     "/webhooks", ...(webhook ? [webhook] : []), "/pauses/0190f0f0-0000-7000-8000-000000000000",
   ];
   signedIn.push("/history?decided=policy");
@@ -139,10 +147,22 @@ try {
       await scan(page, `/rules/new refused (${scheme}, ${label})`);
     }
   }
+  // A refused approver settings form (remind after escalate), scanned where it lands.
+  await page.goto(base + "/settings");
+  await page.fill("#remind-at", "90");
+  await Promise.all([page.waitForLoadState("load"), page.click("form[action='/settings/approvals'] button[type=submit]")]);
+  check(await page.isVisible("#approvals-error"), "the refused approver settings show their message");
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const [label, size] of Object.entries(WIDTHS)) {
+      await page.setViewportSize(size);
+      await scan(page, `/settings/approvals refused (${scheme}, ${label})`);
+    }
+  }
   await context.close();
 
   await scanAll(browser, undefined, ["/login", "/forgot-password", signup, oneClickLink()]);
-  check(failures.length === 0, `${scanned} scans (${signedIn.length + 7} pages, 2 themes, 2 widths) found no serious or critical violation:\n${failures.join("\n")}`);
+  check(failures.length === 0, `${scanned} scans (${signedIn.length + 8} pages, 2 themes, 2 widths) found no serious or critical violation:\n${failures.join("\n")}`);
 } finally {
   await browser.close();
 }

@@ -42,9 +42,13 @@ pub enum AppError {
     /// decision, not time, that frees a slot.
     #[error("{0}")]
     TooManyPending(String),
-    /// A key tried to decide a pause it created itself.
+    /// A key tried to decide a pause it created itself, or (with `noSelfApproval`) a person a
+    /// pause made by a key they created.
     #[error("{0}")]
     SelfDecision(String),
+    /// The pause is routed to an approver group the decider is not in.
+    #[error("{0}")]
+    NotInGroup(String),
     #[error("{0}")]
     NotFound(String),
     /// A compare-and-set lost; `current` is the resource as it now stands.
@@ -153,6 +157,7 @@ impl AppError {
             AppError::Forbidden(_) => ProblemType::Forbidden,
             AppError::InsufficientScope { .. } => ProblemType::InsufficientScope,
             AppError::SelfDecision(_) => ProblemType::SelfDecision,
+            AppError::NotInGroup(_) => ProblemType::NotInGroup,
             AppError::LiveKeyRequired(_) => ProblemType::LiveKeyRequired,
             AppError::AgentPinned(_) => ProblemType::AgentPinned,
             AppError::TooManyPending(_) => ProblemType::TooManyPending,

@@ -277,7 +277,7 @@
     });
     var f = document.getElementById("filters");
     if (f) {
-      f.querySelectorAll("select").forEach(function (s) {
+      f.querySelectorAll("select, input[type=checkbox]").forEach(function (s) {
         s.addEventListener("change", function () { f.requestSubmit ? f.requestSubmit() : f.submit(); });
       });
     }

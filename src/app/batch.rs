@@ -94,12 +94,14 @@ pub struct Approver {
     pub test: bool,
 }
 
-/// What became of one pause of a batch. Quorum and step-up will add theirs here (a vote
-/// recorded, a decision that needs the person to sign in again), each with its row on the page.
+/// What became of one pause of a batch. Step-up will add its own here (a decision that needs
+/// the person to sign in again), with its row on the page.
 #[derive(Debug)]
 pub enum Outcome {
     /// Decided by this batch: the pause says how (approved or rejected).
     Decided(Pause),
+    /// The approval was counted, and the pause still waits for more (a quorum).
+    VoteRecorded(Pause),
     /// Someone else decided first (or the agent cancelled it): the pause says who, what, when.
     AlreadySettled(Pause),
     Expired(Pause),
@@ -204,7 +206,9 @@ async fn decide_one(
     };
     let response = Response::new(batch.approve, batch.reason.clone());
     let answered = super::respond::respond(services, responder, p.watch_id, response).await?;
+    let now = services.now();
     Ok(match answered {
+        Ok(done) if done.pause.status(now) == Status::Pending => Outcome::VoteRecorded(done.pause),
         Ok(done) => Outcome::Decided(done.pause),
         Err(refused) => outcome_of(refused, p),
     })
@@ -224,6 +228,11 @@ fn outcome_of(refused: RespondError, p: Pause) -> Outcome {
             Refusal::Rule(why)
         }
         RespondError::InvalidAnswer(e) => Refusal::Rule(e.detail.to_string()),
+        RespondError::AlreadyVoted(_) => Refusal::Rule("you already voted on it".into()),
+        RespondError::NotInGroup { group } => Refusal::Rule(format!(
+            "it is routed to group {group}, which you are not in"
+        )),
+        RespondError::SelfApproval => Refusal::Rule("you created the key that asked".into()),
         RespondError::SelfDecision
         | RespondError::InsufficientScope(_)
         | RespondError::FeedbackRequired

@@ -7,6 +7,7 @@ pub mod agents;
 pub mod batch;
 pub mod checkpoint;
 pub mod create;
+pub mod groups;
 pub mod policy_settings;
 pub mod respond;
 pub mod rules;

@@ -91,6 +91,7 @@ fn suggested_spec(s: &Suggestion, shadow: bool) -> RuleSpec {
         },
         max_risk: None,
         expires_at: None,
+        route_to: None,
         note: Some(format!(
             "Suggested: approved {} times in {} days and never rejected",
             s.approvals,

@@ -94,8 +94,14 @@ pub async fn wait(
         if Instant::now() >= deadline || services.waiters.is_stopping() {
             return Ok(Waited::Unchanged(pause));
         }
-        let until_expiry = Duration::from_millis((pause.expires_at - now).max(0) as u64 + 5);
-        let sleep_until = deadline.min(Instant::now() + until_expiry);
+        // Wake at the deadline, when the pause reads differently; an overdue pause that waits
+        // (`onTimeout: wait`) has no deadline left to wake for.
+        let sleep_until = match pause.expires_at - now {
+            left if left > 0 => {
+                deadline.min(Instant::now() + Duration::from_millis(left as u64 + 5))
+            }
+            _ => deadline,
+        };
         tokio::select! {
             _ = &mut notified => {}
             _ = &mut stopping => {}

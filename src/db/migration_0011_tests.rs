@@ -61,10 +61,13 @@ fn the_rebuild_keeps_every_pause_its_indexes_and_the_rows_that_point_at_it() {
     let select = format!("SELECT {PAUSE_COLUMNS} FROM pauses ORDER BY id");
     let before = rows(&conn, &select);
     // Indexes of later migrations (0014's `pauses_revises`, 0018's `pauses_agent` and
-    // `pauses_run`, 0022's `pauses_decided_by_policy`) are not the rebuild's business.
+    // `pauses_run`, 0022's `pauses_decided_by_policy`, 0023's `pauses_group`, and 0024's
+    // `pauses_retention`, which replaces `pauses_context_retention`) are not the rebuild's
+    // business.
     let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pauses'
                      AND name NOT IN ('pauses_revises', 'pauses_agent', 'pauses_run',
-                                      'pauses_decided_by_policy')
+                                      'pauses_decided_by_policy', 'pauses_group',
+                                      'pauses_context_retention', 'pauses_retention')
                    ORDER BY name";
     let indexes_before = rows(&conn, indexes);
     migrate(&mut conn).unwrap();

@@ -189,6 +189,8 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0020_password_resets.sql")),
         M::up(include_str!("../../migrations/0021_user_display.sql")),
         M::up(include_str!("../../migrations/0022_policies.sql")),
+        M::up(include_str!("../../migrations/0023_groups.sql")),
+        M::up(include_str!("../../migrations/0024_retention_details.sql")),
     ])
 }
 

@@ -24,6 +24,7 @@ pub use delivery::{
 pub use pause::{
     approval_extras, decided_by, expiry, history, idempotency, kind, outcomes, pause_create,
     pauses, plans, questions, queue, quotas, respond, response, retention, status, timeline, usage,
+    votes,
 };
 pub use people::{
     api_keys, deciders, display, email_address, invites, password_resets, scopes, sessions,

@@ -11,7 +11,7 @@ macro_rules! sql_enum {
         $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)?
     }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
         }

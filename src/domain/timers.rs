@@ -1,6 +1,6 @@
 //! Timers on pauses (`pause_timers`): what must happen to a pending pause at a given time. The
-//! expiry sweep reads due timers through a partial index instead of scanning pauses; reminders
-//! and escalation will be further kinds. A timer is armed in the transaction that creates its
+//! expiry sweep reads due timers through a partial index instead of scanning pauses; the
+//! reminder sweep reads the reminder and escalation timers the same way. A timer is armed in the transaction that creates its
 //! pause and disarmed in the transaction that decides or cancels it, so the table holds only
 //! timers that may still fire (plus fired ones, for the record).
 
@@ -12,10 +12,13 @@ use crate::domain::ids::{PauseId, WorkspaceId};
 use crate::error::AppResult;
 
 sql_enum! {
-    /// What a timer does when it fires (the table also allows `reminder` and `escalation`,
-    /// which come next).
+    /// What a timer does when it fires.
     pub enum TimerKind {
         Expiry => "expiry",
+        /// Remind the approvers who have not voted (see `pause::reminders`).
+        Reminder => "reminder",
+        /// Tell the escalation group, who may vote from then on.
+        Escalation => "escalation",
     }
 }
 

@@ -13,6 +13,7 @@ pub mod page_limit;
 pub mod query;
 pub mod server;
 pub mod static_files;
+pub mod vote_notice;
 
 use std::sync::Arc;
 

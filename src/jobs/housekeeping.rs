@@ -89,12 +89,12 @@ pub async fn purge_contexts(services: &Services, now: Millis) -> AppResult<usize
     let mut total = 0;
     for (ws, days) in workspaces {
         loop {
-            let n = services
+            let purged = services
                 .writer
                 .run(move |ctx| policy::purge_batch(ctx.conn, now, ws, days, BATCH))
                 .await?;
-            total += n;
-            if n < BATCH as usize {
+            total += purged.pauses;
+            if !purged.full(BATCH) {
                 break;
             }
         }

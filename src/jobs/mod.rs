@@ -1,4 +1,4 @@
-//! Background jobs: the expiry sweep, the policy digest, housekeeping and context retention,
+//! Background jobs: the expiry and reminder sweeps, the policy digest, housekeeping and context retention,
 //! each run on its own interval by a small scheduler. A job is a name, an interval and a function of [`Services`];
 //! it never sees the HTTP state. Jobs write only through the writer, in short batches, so
 //! agents' writes interleave with them.
@@ -19,7 +19,7 @@ use crate::services::Services;
 
 pub use digest::digest_once;
 pub use housekeeping::{housekeeping, purge_contexts, retention};
-pub use sweep::sweep_once;
+pub use sweep::{remind_once, sweep_once};
 
 /// Housekeeping and retention run once every this many sweep intervals (a minute by default).
 const HOUSEKEEPING_EVERY: u32 = 60;
@@ -45,6 +45,13 @@ pub fn schedule(services: &Services) -> Vec<Job> {
             every: tick,
             at_start: true,
             run: |s| Box::pin(async move { sweep_once(&s).await.map(|_| ()) }),
+        },
+        Job {
+            name: "reminder sweep",
+            every: tick,
+            // A tick after start: the expiry sweep goes first, and no reminder is urgent.
+            at_start: false,
+            run: |s| Box::pin(async move { remind_once(&s).await.map(|_| ()) }),
         },
         Job {
             name: "policy digest",

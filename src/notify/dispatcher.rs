@@ -167,6 +167,11 @@ async fn deliver(
             let allow = services.settings.webhook_allow_private;
             Ok(slack::deliver(client, allow, &msg.target, &msg.payload).await)
         }
+        (Channel::Email, Some(email::Prepared::Ready(ready)))
+            if super::nudge_email::handles(msg.event) =>
+        {
+            Ok(super::nudge_email::send(services, msg, &ready.0, &ready.1).await)
+        }
         (Channel::Email, Some(email::Prepared::Ready(ready))) => {
             Ok(email::send(services, msg, &ready.0, &ready.1).await)
         }

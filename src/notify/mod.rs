@@ -6,6 +6,7 @@ pub mod email;
 pub mod expired_email;
 pub mod explain;
 pub mod mailer;
+pub mod nudge_email;
 pub mod redact;
 pub mod reset_email;
 pub mod slack;

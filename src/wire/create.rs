@@ -8,6 +8,7 @@ use serde_json::value::RawValue;
 
 pub use crate::domain::approval_extras::RejectOption;
 use crate::domain::kind::Kind;
+use crate::domain::pause::status::OnTimeout;
 use crate::domain::policy::Risk;
 use crate::domain::questions::Question;
 
@@ -53,6 +54,11 @@ pub struct CreateBody<'a> {
     pub tool: Option<String>,
     #[serde(default)]
     pub autonomy_level: Option<i64>,
+    /// Quorum: approvals from different deciders (1 to 5), and what the deadline means.
+    #[serde(default)]
+    pub required_approvals: Option<i64>,
+    #[serde(default)]
+    pub on_timeout: Option<String>,
 }
 
 /// One of a question pause's `questions`, as sent; `None` means "not given" (the parser fills
@@ -110,4 +116,7 @@ pub struct CreateRequest {
     pub tool: Option<String>,
     /// 0 to 100: may only lower the effective autonomy level.
     pub autonomy_level: Option<u8>,
+    /// 1 to 5, and 1 for a question or plan.
+    pub required_approvals: Option<u8>,
+    pub on_timeout: Option<OnTimeout>,
 }

@@ -8,7 +8,7 @@ use crate::domain::events::{PauseEvent, SlackNote};
 use crate::domain::outbox::Payload;
 
 use super::agent::{AgentEventBody, AgentEventData};
-use super::{slack, EventBody};
+use super::{slack, slack_nudge, EventBody};
 
 /// `{"type", "timestamp", "data": <the agent, with who acted and what the event carried>}`.
 impl Payload for AgentEvent<'_> {
@@ -30,12 +30,18 @@ impl Payload for PauseEvent<'_> {
     }
 }
 
-/// A Block Kit message for a new pause, a follow-up line for anything later.
+/// A Block Kit message for a new pause, a reminder or an escalation; a line for anything later.
 impl Payload for SlackNote<'_> {
     fn payload(&self) -> serde_json::Result<String> {
         Ok(match self {
             SlackNote::Created { pause, base_url } => slack::pause_created(base_url, pause),
-            SlackNote::FollowUp { pause, at } => slack::pause_decided(pause, *at),
+            SlackNote::FollowUp { pause, at } => slack::follow_up(pause, *at),
+            SlackNote::Nudged {
+                pause,
+                at,
+                event,
+                base_url,
+            } => slack_nudge::pause_nudged(base_url, pause, *event, *at),
         })
     }
 }

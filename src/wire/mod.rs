@@ -11,6 +11,7 @@ pub mod pause;
 pub mod policy;
 pub mod problem;
 pub mod slack;
+pub mod slack_nudge;
 
 pub use create::{CreateBody, CreateRequest, OptionBody, QuestionBody};
 pub use pause::{EventBody, ListPage, PauseView};

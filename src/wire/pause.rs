@@ -11,8 +11,9 @@ use crate::domain::policy::{PolicyVerdict, Risk};
 
 use crate::domain::approval_extras::{self, RejectOption};
 use crate::domain::outcomes::{OutcomeStatus, ReportingKey};
-use crate::domain::pauses::{DecidedBy, Pause};
+use crate::domain::pauses::{DecidedBy, OnTimeout, Pause, Status};
 use crate::domain::questions;
+use crate::domain::votes::{self, VoteView};
 use crate::domain::{rfc3339, Millis};
 
 /// The pause as the API shows it. `context` and `metadata` are the agent's JSON, verbatim.
@@ -75,6 +76,17 @@ pub struct PauseView<'a> {
     pub tool: Option<&'a str>,
     /// The policy's verdict and why; null on pauses made before policies.
     pub policy: Option<&'a PolicyVerdict>,
+    /// The approver group it is routed to (null: every approver may decide).
+    pub group: Option<&'a str>,
+    pub required_approvals: u8,
+    /// 0 once decided.
+    pub approvals_needed: u8,
+    /// Oldest first; always present.
+    pub votes: Vec<VoteView<'a>>,
+    pub on_timeout: OnTimeout,
+    /// Pending past its deadline because `onTimeout` is `wait`; absent otherwise.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub overdue: bool,
 }
 
 /// A pause as a key that may decide but not read pauses (`decide` without `pauses`) sees it in
@@ -118,9 +130,9 @@ impl Pause {
             test: self.test,
             created_at: rfc3339(self.created_at),
             expires_at: rfc3339(self.expires_at),
-            decided_at: self.decided_at.map(rfc3339),
-            decided_by: self.decided_by.as_ref(),
-            reason: self.reason.as_deref(),
+            decided_at: self.decided_at_as_of(now).map(rfc3339),
+            decided_by: self.decided_by_as_of(now),
+            reason: self.reason_as_of(now),
             context_purged_at: self.context_purged_at.map(rfc3339),
             kind: self.kind,
             plan: plans::text(self),
@@ -145,6 +157,16 @@ impl Pause {
             risk: self.risk,
             tool: self.tool.as_deref(),
             policy: self.policy.as_ref(),
+            group: self.group.as_deref(),
+            required_approvals: self.required_approvals,
+            approvals_needed: votes::approvals_needed(
+                self.required_approvals,
+                &self.votes,
+                self.status(now) == Status::Pending,
+            ),
+            votes: self.votes.iter().map(|v| v.view()).collect(),
+            on_timeout: self.on_timeout,
+            overdue: self.overdue(now),
         }
     }
 
@@ -152,8 +174,8 @@ impl Pause {
         SettlementView {
             watch_id: self.watch_id.to_string(),
             status: self.status(now).as_str(),
-            decided_by: self.decided_by.as_ref(),
-            decided_at: self.decided_at.map(rfc3339),
+            decided_by: self.decided_by_as_of(now),
+            decided_at: self.decided_at_as_of(now).map(rfc3339),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use crate::domain::policy::approvals::ApprovalSettings;
 use crate::domain::policy::rules::StoredRule;
 use crate::domain::policy::PolicySettings;
 use crate::domain::rfc3339;
@@ -19,6 +20,7 @@ pub fn rule_view(r: &StoredRule) -> Value {
         "maxRisk": s.max_risk,
         "expiresAt": s.expires_at,
         "note": s.note,
+        "routeTo": s.route_to,
         "createdBy": r.created_by,
         "createdAt": rfc3339(r.created_at),
         "updatedAt": rfc3339(r.updated_at),
@@ -28,6 +30,7 @@ pub fn rule_view(r: &StoredRule) -> Value {
     })
 }
 
-pub fn settings_view(s: PolicySettings) -> Value {
-    json!({ "autonomyLevel": s.autonomy_level, "autonomyShadow": s.autonomy_shadow })
+/// The settings object: the dial and part 2's members (`domain::policy::settings::view`).
+pub fn settings_view(s: PolicySettings, a: &ApprovalSettings) -> Value {
+    crate::domain::policy::settings::view(s, a)
 }

@@ -92,7 +92,25 @@ fn button(label: &str, id: &str, url: &str, style: &str) -> Value {
     })
 }
 
-/// The follow-up line for a decision, an expiry or a cancellation.
+/// The line for a later event: a vote on a pause still waiting says where its quorum stands
+/// (reminders and escalations have their own message, `slack_nudge`); anything else is its
+/// decision.
+pub fn follow_up(pause: &Pause, now: Millis) -> String {
+    if pause.status(now) != Status::Pending {
+        return pause_decided(pause, now);
+    }
+    let action = escape(&truncate(&pause.action, 200));
+    let approvals = pause.votes.iter().filter(|v| v.approved).count();
+    let tally = format!("{approvals} of {} approvals", pause.required_approvals);
+    let voters: Vec<String> = pause.votes.iter().map(|v| escape(&v.by.label())).collect();
+    let line = format!("*{action}*: {tally} so far");
+    let by = match voters.is_empty() {
+        true => String::new(),
+        false => format!(", voted by {}", voters.join(", ")),
+    };
+    json!({ "text": format!("{line}{by}") }).to_string()
+}
+
 pub fn pause_decided(pause: &Pause, now: Millis) -> String {
     let action = escape(&truncate(&pause.action, 200));
     let status = match pause.status(now) {

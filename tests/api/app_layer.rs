@@ -52,6 +52,8 @@ fn request(key: &AuthKey, body: &[u8]) -> CreatePause {
             risk: holdpoint::domain::policy::Risk::High,
             tool: None,
             autonomy_level: None,
+            required_approvals: None,
+            on_timeout: None,
         },
         idempotency_key: Some("deploy-1".into()),
         request_hash: sha256(body).to_vec(),

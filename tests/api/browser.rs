@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::helpers::spawn_empty_app;
+use crate::helpers::{spawn_app, spawn_empty_app};
 
 /// Runs `e2e/<script>` with node against `app` (base URL, key, screenshot directory) and
 /// returns where the screenshots went, or `None` when HOLDPOINT_SKIP_BROWSER is set.
@@ -269,4 +269,26 @@ async fn a_suggested_rule_is_created_in_shadow_mode_and_turned_on_in_a_real_brow
             "{shot}.png was taken"
         );
     }
+}
+
+#[tokio::test]
+async fn two_people_approve_a_pause_needing_two_and_it_resolves_on_the_second_in_a_real_browser() {
+    let app = spawn_app().await;
+    app.set_billing_plan(1, "pro");
+    app.add_user(
+        1,
+        "ann@example.com",
+        holdpoint::domain::users::Role::Approver,
+    );
+    let Some(shots) = run_browser_script("votes.mjs", &app).await else {
+        return;
+    };
+    // Two votes, each a response of its own person, and the second decided it.
+    let votes = "SELECT count(DISTINCT user_id) FROM pause_responses WHERE kind = 'approve'";
+    assert_eq!(app.count(votes), 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM pauses WHERE status = 'approved'"),
+        1
+    );
+    assert!(shots.join("votes-recorded-desktop.png").exists());
 }

@@ -45,13 +45,13 @@ async fn a_pause_cancelled_before_its_expiry_is_not_expired_and_its_timer_is_dro
     assert_eq!(events, ["pause.created", "pause.cancelled"]);
 }
 
-/// Timers still armed on the pause `watch_id`.
+/// Expiry timers still armed on the pause `watch_id` (reminders are `reminders.rs`'s).
 fn timers_of(app: &TestApp, watch_id: &str) -> i64 {
     let id = uuid::Uuid::parse_str(watch_id).unwrap();
     app.with_db(|c| {
         Ok(c.query_row(
             "SELECT count(*) FROM pause_timers t JOIN pauses p ON p.id = t.pause_id
-             WHERE p.watch_id = ?1",
+             WHERE p.watch_id = ?1 AND t.kind = 'expiry'",
             [&id.as_bytes()[..]],
             |r| r.get(0),
         )?)

@@ -105,6 +105,13 @@ async fn a_rule_is_created_listed_edited_disabled_and_deleted_with_every_change_
     assert_eq!(events, ["rule.created", "rule.changed", "rule.deleted"]);
 }
 
+/// A fresh workspace's settings, with the dial's shadow as given.
+fn defaults(shadow: bool) -> Value {
+    json!({"autonomyLevel": 0, "autonomyShadow": shadow, "routeTo": {}, "minApprovals": {},
+           "noSelfApproval": false, "remindAt": 0.5, "escalateAt": 0.8, "escalateTo": null,
+           "onTimeout": "expire"})
+}
+
 #[tokio::test]
 async fn settings_merge_refuse_unknown_members_and_are_audited() {
     let app = spawn_app().await;
@@ -117,10 +124,7 @@ async fn settings_merge_refuse_unknown_members_and_are_audited() {
         None,
     )
     .await;
-    assert_eq!(
-        res.json::<Value>().await.unwrap(),
-        json!({"autonomyLevel": 0, "autonomyShadow": false})
-    );
+    assert_eq!(res.json::<Value>().await.unwrap(), defaults(false));
     let res = send(
         &app,
         reqwest::Method::PATCH,
@@ -129,10 +133,7 @@ async fn settings_merge_refuse_unknown_members_and_are_audited() {
         Some(json!({"autonomyShadow": true})),
     )
     .await;
-    assert_eq!(
-        res.json::<Value>().await.unwrap(),
-        json!({"autonomyLevel": 0, "autonomyShadow": true})
-    );
+    assert_eq!(res.json::<Value>().await.unwrap(), defaults(true));
     let res = send(
         &app,
         reqwest::Method::PATCH,

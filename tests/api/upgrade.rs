@@ -64,6 +64,31 @@ fn without_new_members(mut pause: Value) -> Value {
     // Decision policies (issue 18): a pause made before them has no verdict.
     let policy = pause.as_object_mut().unwrap().remove("policy");
     assert_eq!(policy, Some(Value::Null), "{pause}");
+    // Part 2 (issue 19): unrouted, one approval, expiring, with the decision as its one vote.
+    let fields = pause.as_object_mut().unwrap();
+    let mut take = |name: &str| fields.remove(name).unwrap_or(Value::Null);
+    let added = [
+        take("group"),
+        take("requiredApprovals"),
+        take("onTimeout"),
+        take("overdue"),
+    ];
+    let (votes, needed) = (take("votes"), take("approvalsNeeded"));
+    assert_eq!(
+        added,
+        [Value::Null, 1.into(), "expire".into(), Value::Null],
+        "{pause}"
+    );
+    let status = pause["status"].as_str().unwrap();
+    assert_eq!(needed, u8::from(status == "pending"), "{pause}");
+    match status {
+        "approved" | "rejected" => {
+            assert_eq!(votes[0]["by"], pause["decidedBy"], "{pause}");
+            assert_eq!(votes[0]["approved"], status == "approved", "{pause}");
+            assert_eq!(votes.as_array().unwrap().len(), 1, "{pause}");
+        }
+        _ => assert_eq!(votes, serde_json::json!([]), "{pause}"),
+    }
     pause
 }
 

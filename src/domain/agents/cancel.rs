@@ -56,7 +56,7 @@ impl Target {
     fn select(&self, conn: &Connection, now: Millis, limit: i64) -> AppResult<Vec<Pause>> {
         let sql = format!(
             "{} WHERE p.workspace_id = ?1 AND p.is_test = ?2 AND p.{} = ?3 AND p.id <= ?4
-             AND p.status = 'pending' AND p.expires_at > ?5 ORDER BY p.id LIMIT ?6",
+             AND p.status = 'pending' AND (p.expires_at > ?5 OR p.on_timeout = 'wait') ORDER BY p.id LIMIT ?6",
             pauses::SELECT,
             self.column
         );

@@ -38,6 +38,8 @@ fn ask(conn: &Connection, test: bool, agent: &str, run: &str) {
         risk: crate::domain::policy::Risk::High,
         tool: None,
         autonomy_level: None,
+        required_approvals: None,
+        on_timeout: None,
         agent: Some(agent.into()),
         run: Some(run.into()),
     };

@@ -19,7 +19,7 @@ pub const BATCH: i64 = super::cancel::BATCH;
 pub fn find(conn: &Connection, now: Millis) -> AppResult<Vec<PauseId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT p.id FROM pauses p
-         WHERE p.status = 'pending' AND p.expires_at > ?1 AND (
+         WHERE p.status = 'pending' AND (p.expires_at > ?1 OR p.on_timeout = 'wait') AND (
             EXISTS (SELECT 1 FROM agents a WHERE a.workspace_id = p.workspace_id
                     AND a.is_test = p.is_test AND a.name = p.agent AND a.control = 'cancelled'
                     AND p.created_at <= a.control_changed_at)

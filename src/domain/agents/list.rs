@@ -75,7 +75,7 @@ pub fn list(
         })?;
     let pending = "(SELECT count(*) FROM pauses p WHERE p.workspace_id = a.workspace_id
         AND p.is_test = a.is_test AND p.agent = a.name AND p.status = 'pending'
-        AND p.expires_at > ?9)";
+        AND (p.expires_at > ?9 OR p.on_timeout = 'wait'))";
     let select = SELECT.replace(" FROM agents", &format!(", {pending} AS n FROM agents a"));
     let sort = match order {
         Order::Name => "a.name",
@@ -129,7 +129,7 @@ pub fn pending_count(conn: &Connection, fleet: Fleet, name: &str, now: Millis) -
     Ok(conn
         .prepare_cached(
             "SELECT count(*) FROM pauses WHERE workspace_id = ?1 AND is_test = ?2 AND agent = ?3
-             AND status = 'pending' AND expires_at > ?4",
+             AND status = 'pending' AND (expires_at > ?4 OR on_timeout = 'wait')",
         )?
         .query_row(params![fleet.workspace_id, fleet.test, name, now], |r| {
             r.get(0)
@@ -145,7 +145,7 @@ pub fn pending_pauses(
 ) -> AppResult<Vec<uuid::Uuid>> {
     let mut stmt = conn.prepare_cached(
         "SELECT watch_id FROM pauses WHERE workspace_id = ?1 AND is_test = ?2 AND agent = ?3
-         AND status = 'pending' AND expires_at > ?4 ORDER BY id LIMIT ?5",
+         AND status = 'pending' AND (expires_at > ?4 OR on_timeout = 'wait') ORDER BY id LIMIT ?5",
     )?;
     let params = params![fleet.workspace_id, fleet.test, name, now, limit];
     let rows = stmt.query_map(params, |r| {

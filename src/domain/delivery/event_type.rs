@@ -11,6 +11,8 @@ sql_enum! {
         AuthSignInFailed => "auth.sign_in_failed",
         KeyCreated => "key.created",
         KeyRevoked => "key.revoked",
+        /// A key holding `decide` was given approver groups (or had them taken away).
+        KeyGroupsChanged => "key.groups_changed",
         PauseCreated => "pause.created",
         PauseViewed => "pause.viewed",
         PauseApproved => "pause.approved",
@@ -21,6 +23,12 @@ sql_enum! {
         PauseExpired => "pause.expired",
         PauseContextPurged => "pause.context_purged",
         PauseOutcomeReported => "pause.outcome_reported",
+        /// An approval that did not yet reach the pause's quorum.
+        PauseVoted => "pause.voted",
+        /// Approvers who had not voted were reminded (at `remindAt`, and while overdue).
+        PauseReminded => "pause.reminded",
+        /// The escalation group (or the owners and admins) was told (at `escalateAt`).
+        PauseEscalated => "pause.escalated",
         UserAdded => "user.added",
         UserInvited => "user.invited",
         UserInviteAccepted => "user.invite_accepted",
@@ -65,6 +73,10 @@ sql_enum! {
         RuleDeleted => "rule.deleted",
         /// `holdpoint rules import` (details: how many added, replaced, deleted).
         RulesImported => "rules.imported",
+        /// Decision policies: an approver group added, changed (renamed, members) or deleted.
+        GroupCreated => "group.created",
+        GroupChanged => "group.changed",
+        GroupDeleted => "group.deleted",
         /// The autonomy level or its shadow mode changed.
         PolicySettingsChanged => "policy.settings_changed",
         /// The hourly email to owners and admins listing what policy approved (Full auto).
@@ -74,14 +86,17 @@ sql_enum! {
 
 impl EventType {
     /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
-    pub const WEBHOOK: [EventType; 12] = [
+    pub const WEBHOOK: [EventType; 15] = [
         EventType::PauseCreated,
+        EventType::PauseVoted,
         EventType::PauseApproved,
         EventType::PauseRejected,
         EventType::PauseAnswered,
         EventType::PauseChangesRequested,
         EventType::PauseExpired,
         EventType::PauseCancelled,
+        EventType::PauseReminded,
+        EventType::PauseEscalated,
         // A backend that approved by webhook learns whether the action then ran.
         EventType::PauseOutcomeReported,
         EventType::AgentPaused,
@@ -108,6 +123,9 @@ impl EventType {
             EventType::PauseCancelled => "Cancelled by",
             EventType::PauseExpired => "Expired without a decision",
             EventType::PauseOutcomeReported => "Outcome reported by",
+            EventType::PauseVoted => "Approval vote by",
+            EventType::PauseReminded => "Reminder sent to approvers who had not voted",
+            EventType::PauseEscalated => "Escalated",
             other => other.as_str(),
         }
     }
@@ -145,6 +163,9 @@ mod tests {
                 "pause.cancelled",
                 "pause.expired",
                 "pause.outcome_reported",
+                "pause.voted",
+                "pause.reminded",
+                "pause.escalated",
                 "agent.paused",
                 "agent.resumed",
                 "agent.cancelled",

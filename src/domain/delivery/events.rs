@@ -21,8 +21,21 @@ pub struct PauseEvent<'a> {
 /// What a workspace's Slack channel hears of a pause: the request when it is created (with a
 /// link to its page), one follow-up line for anything later. Rendered by `crate::wire::events`.
 pub enum SlackNote<'a> {
-    Created { pause: &'a Pause, base_url: &'a str },
-    FollowUp { pause: &'a Pause, at: Millis },
+    Created {
+        pause: &'a Pause,
+        base_url: &'a str,
+    },
+    FollowUp {
+        pause: &'a Pause,
+        at: Millis,
+    },
+    /// A reminder or an escalation: the action again, the tally and a button to the page.
+    Nudged {
+        pause: &'a Pause,
+        at: Millis,
+        event: EventType,
+        base_url: &'a str,
+    },
 }
 
 fn render(description: &impl Payload) -> AppResult<String> {
@@ -93,18 +106,19 @@ pub fn pause_event(
     queue_slack(ctx, now, pause, event)
 }
 
-/// One email per recipient. The payload stays empty: the email is rendered at send time from
+/// One email per recipient (the routed group's members, when the pause is routed). The payload stays empty: the email is rendered at send time from
 /// the pause as it then stands (and not sent at all if it was decided meanwhile), and its
 /// one-click links are made then too, so no raw token ever sits in the outbox.
 fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult<()> {
-    for (user_id, email) in notifications::email_recipients(ctx.conn, pause.workspace_id)? {
+    let recipients = notifications::pause_recipients(ctx.conn, pause.workspace_id, pause.group_id)?;
+    for (user_id, email) in recipients {
         let to = (user_id, email.as_str());
         outbox::enqueue_pause_email(ctx, now, pause, to, EventType::PauseCreated)?;
     }
     Ok(())
 }
 
-/// A Block Kit message for a new pause, a follow-up line for every other event.
+/// A Block Kit message for a new pause, a reminder or an escalation; a follow-up line for the rest.
 fn queue_slack(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
@@ -117,6 +131,12 @@ fn queue_slack(
     let payload = render(&match event {
         EventType::PauseCreated => SlackNote::Created {
             pause,
+            base_url: ctx.base_url,
+        },
+        EventType::PauseReminded | EventType::PauseEscalated => SlackNote::Nudged {
+            pause,
+            at: now,
+            event,
             base_url: ctx.base_url,
         },
         _ => SlackNote::FollowUp { pause, at: now },

@@ -28,6 +28,29 @@ pub fn email_recipients(
     Ok(rows)
 }
 
+/// Who hears of a new pause: the routed group's members (as [`email_recipients`] picks them),
+/// else everyone [`email_recipients`] names.
+pub fn pause_recipients(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    group_id: Option<i64>,
+) -> AppResult<Vec<(UserId, String)>> {
+    let Some(group) = group_id else {
+        return email_recipients(conn, workspace_id);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.id, u.email FROM users u
+         JOIN approver_group_members m ON m.user_id = u.id AND m.group_id = ?2
+         WHERE u.workspace_id = ?1 AND u.disabled_at IS NULL AND u.password_hash != ''
+           AND u.email_notifications = 1
+         ORDER BY u.id",
+    )?;
+    let rows = stmt
+        .query_map(params![workspace_id, group], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
 pub fn email_enabled(conn: &Connection, user_id: UserId) -> AppResult<bool> {
     Ok(conn.query_row(
         "SELECT email_notifications FROM users WHERE id = ?1",

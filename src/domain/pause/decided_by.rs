@@ -43,6 +43,43 @@ impl DecidedBy {
     }
 }
 
+/// How a pause that timed out into a rejection (`onTimeout: reject`) reads before the sweep
+/// writes it down: decided by the policy `timeout`, at its deadline, "timed out".
+impl super::pauses::Pause {
+    /// Who decided it as of `now`: a pending pause past a deadline that rejects reads as
+    /// decided by the policy `timeout` before the sweep writes it down.
+    pub fn decided_by_as_of(&self, now: super::Millis) -> Option<&DecidedBy> {
+        static TIMEOUT: std::sync::LazyLock<DecidedBy> =
+            std::sync::LazyLock::new(|| DecidedBy::Policy {
+                name: super::pauses::TIMEOUT_DECIDER.into(),
+            });
+        match self.virtually_rejected(now) {
+            true => Some(&TIMEOUT),
+            false => self.decided_by.as_ref(),
+        }
+    }
+
+    pub fn decided_at_as_of(&self, now: super::Millis) -> Option<super::Millis> {
+        match self.virtually_rejected(now) {
+            true => Some(self.expires_at),
+            false => self.decided_at,
+        }
+    }
+
+    pub fn reason_as_of(&self, now: super::Millis) -> Option<&str> {
+        match self.virtually_rejected(now) {
+            true => Some(super::pauses::TIMED_OUT),
+            false => self.reason.as_deref(),
+        }
+    }
+
+    /// Stored pending, read as rejected: its deadline passed and `onTimeout` is `reject`.
+    fn virtually_rejected(&self, now: super::Millis) -> bool {
+        self.stored_status == super::status::Status::Pending
+            && self.status(now) == super::status::Status::Rejected
+    }
+}
+
 /// Who decided a pause, as `GET /api/pause?decidedBy=` filters on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeciderKind {

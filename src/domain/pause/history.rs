@@ -9,7 +9,7 @@ use super::kind::Kind;
 use super::pauses::{from_row, Pause, SELECT};
 use super::status::{overdue_sql, reads_as_sql, Status};
 use super::Millis;
-use crate::domain::ids::{ApiKeyId, WorkspaceId};
+use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::error::AppResult;
 
 #[derive(Debug, Default, Clone)]
@@ -32,6 +32,9 @@ pub struct Filter {
     pub kind: Option<Kind>,
     /// Only pauses naming exactly this agent (the queue's agent filter).
     pub agent: Option<String>,
+    /// Only what this person may still vote on (the queue's "Mine"): pauses routed to one of
+    /// their groups or to none, that they have not voted on.
+    pub mine: Option<UserId>,
 }
 
 /// `%` and `_` in the user's text match themselves, not wildcards.
@@ -42,6 +45,12 @@ fn like_pattern(text: &str) -> String {
         .replace('_', "\\_");
     format!("%{escaped}%")
 }
+
+/// [`Filter::mine`]: routed to none of the workspace's groups or to one the person is in, and
+/// no response of theirs yet (on a pending pause, only a quorum's approvals are).
+const MINE: &str = "(p.group_id IS NULL OR p.group_id IN \
+     (SELECT m.group_id FROM approver_group_members m WHERE m.user_id = ?)) \
+     AND NOT EXISTS (SELECT 1 FROM pause_responses r WHERE r.pause_id = p.id AND r.user_id = ?)";
 
 pub(super) fn conditions(workspace_id: WorkspaceId, f: &Filter, now: Millis) -> (String, Vec<Sql>) {
     let mut sql = vec!["p.workspace_id = ?".to_string()];
@@ -86,6 +95,10 @@ pub(super) fn conditions(workspace_id: WorkspaceId, f: &Filter, now: Millis) -> 
     if let Some(agent) = &f.agent {
         sql.push("p.agent = ?".into());
         args.push(Sql::Text(agent.clone()));
+    }
+    if let Some(me) = f.mine {
+        sql.push(MINE.into());
+        args.extend([Sql::Integer(me.0), Sql::Integer(me.0)]);
     }
     let decided_by = f.decided_by.map_or("", DeciderKind::condition);
     (format!("{}{decided_by}", sql.join(" AND ")), args)
@@ -274,59 +287,5 @@ pub fn list_decided_by(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_decided_by_filter_keeps_only_that_kind_of_decider() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::db::migrate(&mut conn).unwrap();
-        conn.execute_batch(
-            "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'pro', 0);
-             INSERT INTO users (id, workspace_id, email, role, password_hash, created_at)
-                 VALUES (1, 1, 'a@example.com', 'owner', 'x', 0);
-             INSERT INTO api_keys (id, workspace_id, prefix, key_hash, created_at)
-                 VALUES (1, 1, 'hitl_live_a', x'01', 0);
-             INSERT INTO pauses (watch_id, workspace_id, status, action, created_at, expires_at,
-                                 decided_by, decided_by_key, decided_by_policy) VALUES
-                 (randomblob(16), 1, 'approved', 'a', 0, 9, 1, NULL, NULL),
-                 (randomblob(16), 1, 'approved', 'b', 0, 9, NULL, 1, NULL),
-                 (randomblob(16), 1, 'rejected', 'c', 0, 9, NULL, NULL, 'no-drops'),
-                 (randomblob(16), 1, 'approved', 'd', 0, 9, NULL, NULL, 'autonomy:full_auto'),
-                 (randomblob(16), 1, 'pending', 'e', 0, 9, NULL, NULL, NULL);",
-        )
-        .unwrap();
-        let total = |d| {
-            let f = Filter {
-                decided_by: Some(d),
-                ..Filter::default()
-            };
-            search(&conn, WorkspaceId(1), &f, 10, 0, 1).unwrap().total
-        };
-        assert_eq!(
-            [
-                total(DeciderKind::User),
-                total(DeciderKind::Key),
-                total(DeciderKind::Policy)
-            ],
-            [1, 1, 2]
-        );
-        let scope = Scope::people(WorkspaceId(1));
-        let page = list_decided_by(
-            &conn,
-            scope,
-            (None, Some(DeciderKind::Policy)),
-            (10, 0),
-            1,
-            false,
-        )
-        .unwrap();
-        let actions: Vec<&str> = page.items.iter().map(|p| p.action.as_str()).collect();
-        assert_eq!((page.total, actions), (2, vec!["d", "c"]));
-    }
-
-    #[test]
-    fn like_wildcards_in_the_search_text_are_literal() {
-        assert_eq!(like_pattern("100%_sure\\"), "%100\\%\\_sure\\\\%");
-    }
-}
+#[path = "history_tests.rs"]
+mod tests;

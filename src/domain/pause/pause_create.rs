@@ -13,6 +13,7 @@ use super::audit::{Actor, Entry};
 use super::error::DomainError;
 use super::event_type::EventType;
 use super::pauses::{NewPause, Pause, Status};
+use super::policy::quorum::Routed;
 use super::policy::{self, Outcome, PolicyVerdict};
 use super::respond::{self, Responder, Response};
 use super::{events, plans, quotas, workspaces, Millis};
@@ -48,7 +49,7 @@ pub fn create(
     let revised = (p.revises.as_ref())
         .map(|w| plans::revisable(conn, now, ws.id, p.test, w))
         .transpose()?;
-    let verdict = policy::load::verdict_for(conn, now, &p)?;
+    let routed = policy::quorum::route_for(conn, now, &p)?;
     // Nothing above wrote; nothing below refuses.
     if !p.test {
         quotas::count_one(conn, ws.id, now)?;
@@ -61,8 +62,9 @@ pub fn create(
         .timeout_secs
         .or(ws.default_timeout_secs)
         .unwrap_or(server_timeout);
-    policy::rules::count_hits(ctx.conn, now, &verdict)?;
-    let pause = insert(ctx, now, now + timeout * 1000, p, revised, verdict)?;
+    policy::rules::count_hits(ctx.conn, now, &routed.verdict)?;
+    let pause = insert(ctx, now, now + timeout * 1000, p, revised, routed)?;
+    super::reminders::arm(ctx.conn, &pause)?;
     let pause = match pause.policy.clone().filter(PolicyVerdict::decides) {
         Some(verdict) => decide(ctx, now, &pause, &verdict)?,
         None => pause,
@@ -108,17 +110,18 @@ fn insert(
     expires_at: Millis,
     p: NewPause,
     revised: Option<PauseId>,
-    verdict: PolicyVerdict,
+    routed: Routed,
 ) -> AppResult<Pause> {
     let conn = ctx.conn;
     let watch_id = Uuid::now_v7();
-    let policy_json = serde_json::to_string(&verdict).map_err(anyhow::Error::from)?;
+    let policy_json = serde_json::to_string(&routed.verdict).map_err(anyhow::Error::from)?;
     conn.prepare_cached(
         "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
                              metadata, callback_url, created_at, expires_at, kind, request_json,
-                             revises_id, agent, run, risk, tool, policy_json)
+                             revises_id, agent, run, risk, tool, policy_json, group_id,
+                             group_name, required_approvals, on_timeout)
          VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                 ?16, ?17, ?18)",
+                 ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
     )?
     .execute(params![
         &watch_id.as_bytes()[..],
@@ -138,12 +141,16 @@ fn insert(
         &p.run,
         p.risk,
         &p.tool,
-        policy_json
+        policy_json,
+        routed.group.as_ref().map(|g| g.0),
+        routed.group.as_ref().map(|g| &g.1),
+        routed.required,
+        routed.on_timeout
     ])?;
     let id = PauseId(conn.last_insert_rowid());
     super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
     let key = p.api_key_id;
-    let pause = inserted(p, id, watch_id, (now, expires_at), verdict);
+    let pause = inserted(p, id, watch_id, (now, expires_at), routed);
     let entry = Entry {
         workspace_id: Some(pause.workspace_id),
         actor: Actor::Key(key),
@@ -162,7 +169,7 @@ fn inserted(
     id: PauseId,
     watch_id: Uuid,
     (now, expires_at): (Millis, Millis),
-    verdict: PolicyVerdict,
+    routed: Routed,
 ) -> Pause {
     Pause {
         id,
@@ -192,7 +199,13 @@ fn inserted(
         run: p.run,
         risk: Some(p.risk),
         tool: p.tool,
-        policy: Some(verdict),
+        policy: Some(routed.verdict),
+        group_id: routed.group.as_ref().map(|g| g.0),
+        group: routed.group.map(|g| g.1),
+        required_approvals: routed.required,
+        on_timeout: routed.on_timeout,
+        escalated_at: None,
+        votes: Vec::new(),
     }
 }
 

@@ -7,10 +7,6 @@
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
-use super::api_keys::AuthKey;
-use super::audit::{Actor, Entry};
-use super::event_type::EventType;
-use super::events;
 use super::kind::Kind;
 use super::policy::{PolicyVerdict, Risk};
 use super::Millis;
@@ -19,11 +15,16 @@ use super::Millis;
 pub use super::decided_by::DecidedBy;
 pub use super::expiry::expire_due;
 pub use super::history::{list, Page, Scope};
-pub use super::status::Status;
-use crate::db::WriteCtx;
+pub use super::status::{OnTimeout, Status};
+pub(crate) use super::transition::transition;
+pub use super::transition::{cancel, cancel_as, Transition};
+
+/// The policy name a timed-out rejection is decided by (`decidedBy.name`).
+pub const TIMEOUT_DECIDER: &str = "timeout";
+/// The reason a timed-out rejection gives.
+pub const TIMED_OUT: &str = "timed out";
 use crate::domain::ids::{ApiKeyId, PauseId, WorkspaceId};
 use crate::error::{AppError, AppResult};
-use crate::waiters::Topic;
 
 #[derive(Debug, Clone)]
 pub struct Pause {
@@ -66,12 +67,28 @@ pub struct Pause {
     pub risk: Option<Risk>,
     pub tool: Option<String>,
     pub policy: Option<PolicyVerdict>,
+    /// The approver group it was routed to (its id while the group exists, and its name).
+    pub group_id: Option<i64>,
+    pub group: Option<String>,
+    /// Different deciders' approvals it takes (1 to 5; 1 before quorums).
+    pub required_approvals: u8,
+    /// What it becomes at its deadline.
+    pub on_timeout: OnTimeout,
+    /// When its escalation went out (the escalation group may vote from then on).
+    pub escalated_at: Option<Millis>,
+    /// Its approve and reject votes, oldest first (read with the row).
+    pub votes: Vec<super::votes::Vote>,
 }
 
 impl Pause {
     /// The status as of `now`: a pending pause past its expiry is already expired.
     pub fn status(&self, now: Millis) -> Status {
-        super::status::effective(self.stored_status, self.expires_at, now)
+        super::status::effective(self.stored_status, self.expires_at, self.on_timeout, now)
+    }
+
+    /// Pending past its deadline because its `onTimeout` is `wait`.
+    pub fn overdue(&self, now: Millis) -> bool {
+        super::status::overdue(self.stored_status, self.expires_at, self.on_timeout, now)
     }
 
     /// Decided by a policy at creation: no person is asked or told (no email, Slack or push).
@@ -79,9 +96,15 @@ impl Pause {
         self.policy.as_ref().is_some_and(PolicyVerdict::decides)
     }
 
-    /// Changes whenever what an agent reads changes (including the virtual expiry).
+    /// Changes whenever what an agent reads changes (including the virtual expiry, and once
+    /// when a waiting pause becomes overdue).
     pub fn etag(&self, now: Millis) -> String {
-        format!("\"{}-{}\"", self.version, self.status(now).as_str())
+        let overdue = if self.overdue(now) { "-overdue" } else { "" };
+        format!(
+            "\"{}-{}{overdue}\"",
+            self.version,
+            self.status(now).as_str()
+        )
     }
 }
 
@@ -95,7 +118,17 @@ pub(crate) const SELECT: &str =
     (SELECT r.watch_id FROM pauses r WHERE r.id = p.revises_id),
     (SELECT n.watch_id FROM pauses n WHERE n.revises_id = p.id),
     p.response_json, p.outcome_status, p.outcome_detail, p.outcome_at, ok.name, ok.prefix,
-    dk.name, dk.prefix, p.agent, p.run, p.risk, p.tool, p.policy_json, p.decided_by_policy
+    dk.name, dk.prefix, p.agent, p.run, p.risk, p.tool, p.policy_json, p.decided_by_policy,
+    p.group_id, COALESCE((SELECT g.name FROM approver_groups g WHERE g.id = p.group_id), p.group_name),
+    p.required_approvals, p.on_timeout, p.escalated_at,
+    (SELECT json_group_array(json_array(v.approved, v.reason, v.created_at, v.user_id,
+        v.api_key_id, v.email, v.name, v.key_name, v.prefix))
+     FROM (SELECT r.kind = 'approve' AS approved, r.reason, r.created_at, r.user_id,
+             r.api_key_id, vu.email, vu.name, vk.name AS key_name, vk.prefix
+           FROM pause_responses r LEFT JOIN users vu ON vu.id = r.user_id
+           LEFT JOIN api_keys vk ON vk.id = r.api_key_id
+           WHERE r.pause_id = p.id AND r.kind IN ('approve', 'reject') AND r.via != 'timeout'
+           ORDER BY r.id) v)
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
     LEFT JOIN api_keys ok ON ok.id = p.outcome_key_id
     LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
@@ -149,6 +182,15 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         policy: r
             .get::<_, Option<String>>(34)?
             .and_then(|j| serde_json::from_str(&j).ok()),
+        group_id: r.get(36)?,
+        group: r.get(37)?,
+        required_approvals: r.get(38)?,
+        on_timeout: r.get(39)?,
+        escalated_at: r.get(40)?,
+        // Written by the query above: unreadable would be a bug, and fails the read.
+        votes: super::votes::from_json(&r.get::<_, String>(41)?, r.get(35)?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(41, rusqlite::types::Type::Text, e.into())
+        })?,
     })
 }
 
@@ -176,6 +218,10 @@ pub struct NewPause {
     pub tool: Option<String>,
     /// The request's cap on the autonomy level.
     pub autonomy_level: Option<u8>,
+    /// Approvals asked for (the workspace's minimum for the risk may raise it).
+    pub required_approvals: Option<u8>,
+    /// None: the policy settings' `onTimeout`.
+    pub on_timeout: Option<OnTimeout>,
 }
 
 // Creating one (quota, agent checks, policy, insert) is `pause_create`'s.
@@ -215,68 +261,4 @@ pub fn not_found(watch_id: &str) -> AppError {
     AppError::NotFound(format!(
         "no pause with watchId `{watch_id}` in this workspace"
     ))
-}
-
-/// What a compare-and-set change produced: the changed pause, or the pause as it already stood.
-pub enum Transition {
-    Changed(Pause),
-    AlreadyFinal(Pause),
-}
-
-/// An agent withdraws a pending pause of its key's kind (a test key only test pauses).
-pub fn cancel(
-    ctx: &mut WriteCtx<'_>,
-    now: Millis,
-    key: &AuthKey,
-    watch_id: &Uuid,
-) -> AppResult<Transition> {
-    let entry = Entry {
-        workspace_id: Some(key.workspace_id),
-        actor: Actor::Key(key.id),
-        event: EventType::PauseCancelled,
-        subject: Some(watch_id.to_string()),
-        details: None,
-    };
-    let pause = get_in(ctx.conn, Scope::key(key), watch_id)?
-        .ok_or_else(|| not_found(&watch_id.to_string()))?;
-    cancel_as(ctx, now, &pause, entry)
-}
-
-/// Cancels a pending pause read in this transaction, recording `entry` (who cancelled it: the
-/// agent, or a person cancelling the agent's run).
-pub fn cancel_as(
-    ctx: &mut WriteCtx<'_>,
-    now: Millis,
-    pause: &Pause,
-    entry: Entry,
-) -> AppResult<Transition> {
-    transition(ctx, now, pause, entry, |conn, id| {
-        conn.prepare_cached(
-            "UPDATE pauses SET status = 'cancelled', decided_at = ?1, version = version + 1
-             WHERE id = ?2 AND status = 'pending' AND expires_at > ?1",
-        )?
-        .execute(params![now, id])
-    })
-}
-
-/// Compare-and-set on `pause`, read in this transaction: `update` must touch no row unless the
-/// pause is still pending. The event (audit row, messages) is written, and the pause's timers
-/// disarmed, only when it did.
-pub(crate) fn transition(
-    ctx: &mut WriteCtx<'_>,
-    now: Millis,
-    pause: &Pause,
-    entry: Entry,
-    update: impl FnOnce(&Connection, PauseId) -> rusqlite::Result<usize>,
-) -> AppResult<Transition> {
-    let conn = ctx.conn;
-    let gone = || not_found(&pause.watch_id.to_string());
-    if update(conn, pause.id)? == 0 {
-        return Ok(Transition::AlreadyFinal(pause.clone()));
-    }
-    super::timers::disarm_all(conn, pause.id)?;
-    let changed = get_by_id(conn, pause.id)?.ok_or_else(gone)?;
-    events::pause_event(ctx, now, &changed, entry)?;
-    ctx.wake(Topic::Pause(pause.id));
-    Ok(Transition::Changed(changed))
 }

@@ -1,5 +1,5 @@
 //! The approvers' queue: the pending pauses of one mode (live or test), oldest first, narrowed
-//! by kind and agent: the history's search with the queue's filter, in SQL, so the count in its
+//! by kind, agent and "mine": the history's search with the queue's filter, in SQL, so the count in its
 //! heading and its limit of 200 are those of the filtered list.
 
 use rusqlite::Connection;
@@ -8,7 +8,7 @@ use super::history::{self, Filter, Page};
 use super::kind::Kind;
 use super::status::Status;
 use super::Millis;
-use crate::domain::ids::WorkspaceId;
+use crate::domain::ids::{UserId, WorkspaceId};
 use crate::error::AppResult;
 
 /// What the queue's header narrows the list to; the default is every pending pause.
@@ -17,6 +17,8 @@ pub struct QueueFilter {
     pub kind: Option<Kind>,
     /// The exact agent name a pause names.
     pub agent: Option<String>,
+    /// Only what this person may still vote on ([`Filter::mine`]).
+    pub mine: Option<UserId>,
 }
 
 /// The history's filter for the pending pauses of one mode, narrowed as `f` says.
@@ -26,6 +28,7 @@ fn history_filter(test: bool, f: &QueueFilter) -> Filter {
         test: Some(test),
         kind: f.kind,
         agent: f.agent.clone(),
+        mine: f.mine,
         ..Filter::default()
     }
 }

@@ -7,12 +7,12 @@
 //! in the transaction that records the response: a setting changed a moment ago, or another
 //! approver who answered first, is seen.
 
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use serde_json::Value;
 use uuid::Uuid;
 
 use super::deciders::{self, ActiveResponder};
-use super::pauses::{self, Pause, Status, Transition};
+use super::pauses::{self, Pause, Status};
 use super::questions::AnswerError;
 use super::scopes::KeyScope;
 use super::{approval_extras, text, workspaces, Millis};
@@ -95,6 +95,15 @@ pub enum RespondError {
     /// A key may not decide a pause it created itself (a live key; see
     /// [`deciders::key_may_decide`]).
     SelfDecision,
+    /// `noSelfApproval`: this person created the key that made the pause.
+    SelfApproval,
+    /// The pause is routed to a group this decider is not in (nor, after an escalation, in the
+    /// escalation group).
+    NotInGroup {
+        group: String,
+    },
+    /// This decider already voted on the pause (the same person by any path, or the same key).
+    AlreadyVoted(Box<Pause>),
     /// The key lacks this scope.
     InsufficientScope(KeyScope),
     /// Someone answered first: the pause says who (`decided_by`), what and when.
@@ -141,63 +150,23 @@ pub fn respond(
     let Some(pause) = pauses::get(conn, who.workspace_id, watch_id)? else {
         return Ok(Err(RespondError::NotFound));
     };
+    if pause.status(now) != Status::Pending {
+        return Ok(Err(too_late(pause, now)));
+    }
     let checked = match check(conn, now, (&who, responder), &pause, response)? {
         Ok(checked) => checked,
         Err(refused) => return Ok(Err(refused)),
     };
-    let Checked {
-        response,
-        reason,
-        response_json,
-        extras_audit,
-    } = checked;
-    let status = response.resolves_to();
-    let policy_name = match responder {
-        Responder::Policy { .. } => pause.policy.as_ref().map(|v| v.decider_name()),
-        _ => None,
+    let tally = match votes::admit(conn, (&who, responder), &pause, &checked.response)? {
+        Ok(tally) => tally,
+        Err(refused) => return Ok(Err(refused)),
     };
-    let mut entry = audit_entry(
-        &who,
-        responder,
-        &pause,
-        &response,
-        (&reason, &response_json),
-    );
-    if let Some(Value::Object(details)) = &mut entry.details {
-        details.extend(extras_audit);
-        if let Some(name) = &policy_name {
-            details.insert("policy".into(), Value::String(name.clone()));
-        }
-    }
-    let resolved = pauses::transition(ctx, now, &pause, entry, |conn, id| {
-        conn.prepare_cached(
-            "UPDATE pauses SET status = ?1, decided_at = ?2, decided_by = ?3, reason = ?4,
-                 response_json = ?6, decided_by_key = ?7, decided_by_policy = ?8,
-                 version = version + 1
-             WHERE id = ?5 AND status = 'pending' AND expires_at > ?2",
-        )?
-        .execute(params![
-            status.as_str(),
-            now,
-            who.user_id,
-            reason,
-            id,
-            response_json,
-            who.key.map(|k| k.id),
-            policy_name
-        ])
-    })?;
-    let pause = match resolved {
-        Transition::Changed(p) => p,
-        Transition::AlreadyFinal(p) => return Ok(Err(too_late(p, now))),
-    };
-    let recorded = Recorded {
-        kind: response.kind(),
-        reason,
-        response_json: pause.response_json.clone(),
-    };
-    let response_id = record(ctx.conn, now, &pause, &who, responder, recorded)?;
-    Ok(Ok(Responded { pause, response_id }))
+    // The vote row goes in first, so its unique index refuses a second vote by the same
+    // decider before anything else is written; a refusal after it rolls the savepoint back.
+    in_savepoint(conn, || match tally {
+        Tally::Counts => count(ctx, now, (&who, responder), &pause, checked),
+        Tally::Decides => decide(ctx, now, (&who, responder), &pause, checked),
+    })
 }
 
 /// A response that passed every rule, ready to record.
@@ -294,9 +263,14 @@ fn too_late(pause: Pause, now: Millis) -> RespondError {
 #[path = "respond_kinds.rs"]
 mod kinds;
 use kinds::checked_response;
+#[path = "respond_resolve.rs"]
+mod resolve;
+use resolve::{count, decide, in_savepoint};
+#[path = "respond_votes.rs"]
+mod votes;
+use votes::Tally;
 #[path = "respond_record.rs"]
 mod recording;
-use recording::{audit_entry, record, Recorded};
 
 #[cfg(test)]
 #[path = "respond_rules_tests.rs"]

@@ -9,7 +9,7 @@ use crate::domain::api_keys::AuthKey;
 use crate::domain::audit::{Actor, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
-use crate::domain::pauses::NewPause;
+use crate::domain::pauses::{NewPause, Transition};
 
 pub(super) const NOW: Millis = 1_800_000_000_000;
 const TIMEOUT_SECS: i64 = 3600;
@@ -52,6 +52,8 @@ pub(super) fn new_pause(conn: &Connection) -> Pause {
         risk: crate::domain::policy::Risk::High,
         tool: None,
         autonomy_level: None,
+        required_approvals: None,
+        on_timeout: None,
         agent: None,
         run: None,
     };

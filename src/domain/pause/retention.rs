@@ -1,12 +1,15 @@
-//! Retention: a workspace may have the agents' `context` of decided pauses purged N days after
-//! the decision (contexts can hold customer data that should not live forever). The pause row,
-//! its decision and every audit row stay; `context` becomes NULL and `context_purged_at` records
-//! when, so the API and the dashboard can say "purged" instead of "never sent".
+//! Retention: a workspace may have what was written into its decided pauses purged N days after
+//! the decision (it can hold customer data that should not live forever): the agent's
+//! `context`, a plan's Markdown, a person's answers and edits, the reasons given with votes;
+//! and the guidance people gave agents, once it is that old (guidance belongs to an agent, not
+//! to a pause). The pause row, its decision (status, who, when and the decision's reason) and
+//! every audit row stay; `context_purged_at` records when a context that existed was purged,
+//! so the API and the dashboard can say "purged" instead of "never sent".
 //!
 //! The purge runs from housekeeping through the writer in bounded batches, each its own job
 //! with one audit row, so it never holds the writer for long. Its work list is the partial index
-//! `pauses_context_retention` (decided pauses that still hold a context), so a run reads only
-//! the rows it purges.
+//! `pauses_retention` (decided pauses not yet purged, `details_purged_at IS NULL`), so a run
+//! reads only the rows it purges.
 
 use rusqlite::{params, Connection};
 use serde_json::json;
@@ -62,29 +65,80 @@ pub fn configured(conn: &Connection) -> AppResult<Vec<(WorkspaceId, i64)>> {
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Purges a batch of decided pauses: the context (noting when, if there was one), a plan's
+/// Markdown, the answers and edits; marks them purged so they leave the work list. The version
+/// bump changes the ETag, since what a reader sees changed. Returns the ids.
 pub(crate) const PURGE_SQL: &str = "UPDATE pauses
-    SET context = NULL, context_purged_at = ?1, version = version + 1
+    SET context = NULL,
+        context_purged_at = CASE WHEN context IS NULL THEN context_purged_at ELSE ?1 END,
+        request_json = CASE WHEN kind <> 'plan' THEN request_json
+                            WHEN json_valid(request_json)
+                            THEN nullif(json_remove(request_json, '$.plan'), '{}')
+                       END,
+        response_json = CASE WHEN json_valid(response_json)
+                             THEN nullif(json_remove(response_json, '$.answers', '$.edits'), '{}')
+                        END,
+        details_purged_at = ?1, version = version + 1
     WHERE id IN (SELECT id FROM pauses
-                 WHERE workspace_id = ?2 AND context IS NOT NULL AND status <> 'pending'
+                 WHERE workspace_id = ?2 AND details_purged_at IS NULL AND status <> 'pending'
                    AND coalesce(decided_at, expires_at) < ?3
-                 LIMIT ?4)";
+                 LIMIT ?4)
+    RETURNING id";
 
-/// Purges up to `limit` contexts of `workspace_id`'s pauses decided (or expired) more than
-/// `days` days before `now`, with one `pause.context_purged` audit row for the batch. Returns
-/// how many were purged; fewer than `limit` means the workspace is done for now. The version
-/// bump changes the ETag, since what a reader sees changed.
+/// The votes' reasons and the answers and edits they carried, of the pauses just purged.
+const PURGE_VOTES_SQL: &str = "UPDATE pause_responses SET reason = NULL, response_json = NULL
+    WHERE pause_id = ?1 AND (reason IS NOT NULL OR response_json IS NOT NULL)";
+
+/// Guidance is told to an agent, not to a pause, so no pause's decision says when it is done
+/// with: it goes once it is older than the retention.
+const PURGE_GUIDANCE_SQL: &str = "DELETE FROM agent_guidance
+    WHERE (agent_id, seq) IN (SELECT g.agent_id, g.seq FROM agent_guidance g
+                              JOIN agents a ON a.id = g.agent_id
+                              WHERE a.workspace_id = ?1 AND g.created_at < ?2 LIMIT ?3)";
+
+/// What one batch purged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    pub pauses: usize,
+    pub guidance: usize,
+}
+
+impl Purged {
+    /// Whether the batch was full, so that more may be left.
+    pub fn full(&self, limit: i64) -> bool {
+        self.pauses.max(self.guidance) >= limit as usize
+    }
+}
+
+/// Purges, for up to `limit` of `workspace_id`'s pauses decided (or expired) more than `days`
+/// days before `now`, what people and agents wrote into them: the context, a plan's Markdown,
+/// answers and edits, and the reasons given with votes; and up to `limit` guidance messages
+/// older than that. The row, its decision (status, who, when, the decision's reason) and every
+/// audit row stay. One `pause.context_purged` audit row for the batch.
 pub fn purge_batch(
     conn: &Connection,
     now: Millis,
     workspace_id: WorkspaceId,
     days: i64,
     limit: i64,
-) -> AppResult<usize> {
+) -> AppResult<Purged> {
     let cutoff = now - days * DAY_MS;
-    let n = conn
+    let ids: Vec<i64> = conn
         .prepare_cached(PURGE_SQL)?
-        .execute(params![now, workspace_id, cutoff, limit])?;
-    if n > 0 {
+        .query_map(params![now, workspace_id, cutoff, limit], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut votes = conn.prepare_cached(PURGE_VOTES_SQL)?;
+    for id in &ids {
+        votes.execute([id])?;
+    }
+    let guidance =
+        conn.prepare_cached(PURGE_GUIDANCE_SQL)?
+            .execute(params![workspace_id, cutoff, limit])?;
+    let purged = Purged {
+        pauses: ids.len(),
+        guidance,
+    };
+    if purged != Purged::default() {
         audit::record(
             conn,
             now,
@@ -94,14 +148,15 @@ pub fn purge_batch(
                 event: EventType::PauseContextPurged,
                 subject: Some(workspace_id.to_string()),
                 details: Some(json!({
-                    "pauses": n,
+                    "pauses": purged.pauses,
+                    "guidance": purged.guidance,
                     "retention_days": days,
                     "decided_before": rfc3339(cutoff),
                 })),
             },
         )?;
     }
-    Ok(n)
+    Ok(purged)
 }
 
 #[cfg(test)]
@@ -122,8 +177,8 @@ mod tests {
             .collect();
         let plan = plan.join("\n");
         assert!(
-            plan.contains("USING INDEX pauses_context_retention (workspace_id=? AND <expr><?)")
-                || plan.contains("USING COVERING INDEX pauses_context_retention"),
+            plan.contains("USING INDEX pauses_retention (workspace_id=? AND <expr><?)")
+                || plan.contains("USING COVERING INDEX pauses_retention"),
             "{plan}"
         );
         assert!(!plan.lines().any(|l| l.trim() == "SCAN pauses"), "{plan}");

@@ -18,7 +18,7 @@ pub struct Event {
     pub details: Option<String>,
 }
 
-/// Decisions come from the pause's responses (one row each, see `respond`); the rest from its
+/// Decisions and votes come from the pause's responses (one row each, see `respond`); the rest from its
 /// audit rows, less the decisions' own rows so each is told once. A response sorts after audit
 /// rows of the same millisecond: a pause is decided after it was requested and viewed, even
 /// under a test's frozen clock. Event names are bound (?4..?7) from `EventType`, never spelled.
@@ -30,25 +30,31 @@ const FOR_PAUSE: &str = "
         LEFT JOIN users u ON a.actor_type = 'user' AND u.id = a.actor_id
         LEFT JOIN api_keys k ON a.actor_type = 'key' AND k.id = a.actor_id
         WHERE a.subject = ?1 AND a.workspace_id = ?2
-          AND a.event NOT IN (?4, ?5, ?6, ?7)
+          AND a.event NOT IN (?4, ?5, ?6, ?7, ?8)
         UNION ALL
         SELECT r.created_at, 1, r.id,
-               CASE r.kind WHEN 'approve' THEN ?4 WHEN 'reject' THEN ?5 WHEN 'answer' THEN ?6
+               CASE r.kind
+                   WHEN 'approve' THEN CASE WHEN p.status = 'approved' AND r.id = (
+                       SELECT max(l.id) FROM pause_responses l WHERE l.pause_id = ?3) THEN ?4
+                       ELSE ?8 END
+                   WHEN 'reject' THEN ?5 WHEN 'answer' THEN ?6
                    WHEN 'request_changes' THEN ?7 END,
                r.responder_type, u.email, k.name, k.prefix,
                json_object('reason', r.reason, 'via', r.via)
-        FROM pause_responses r
+        FROM pause_responses r JOIN pauses p ON p.id = r.pause_id
         LEFT JOIN users u ON u.id = r.user_id
         LEFT JOIN api_keys k ON k.id = r.api_key_id
         WHERE r.pause_id = ?3
     ) ORDER BY at, rank, id";
 
-/// The events a response is told as, in the order `FOR_PAUSE` binds them.
-const DECISIONS: [EventType; 4] = [
+/// The events a response is told as, in the order `FOR_PAUSE` binds them: an approval that
+/// did not decide (a quorum's earlier ones, or any while the pause is still pending) is a vote.
+const DECISIONS: [EventType; 5] = [
     EventType::PauseApproved,
     EventType::PauseRejected,
     EventType::PauseAnswered,
     EventType::PauseChangesRequested,
+    EventType::PauseVoted,
 ];
 
 pub fn for_pause(
@@ -58,7 +64,7 @@ pub fn for_pause(
     watch_id: &str,
 ) -> AppResult<Vec<Event>> {
     let mut stmt = conn.prepare_cached(FOR_PAUSE)?;
-    let [approved, rejected, answered, changes] = DECISIONS;
+    let [approved, rejected, answered, changes, voted] = DECISIONS;
     let bound = params![
         watch_id,
         workspace_id,
@@ -66,7 +72,8 @@ pub fn for_pause(
         approved,
         rejected,
         answered,
-        changes
+        changes,
+        voted
     ];
     let rows = stmt.query_map(bound, |r| {
         let actor_type: String = r.get(2)?;

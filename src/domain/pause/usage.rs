@@ -59,7 +59,8 @@ pub struct DayCounts {
 
 /// Each pause counts on the day of the event: created on `created_at`, decided (approved,
 /// rejected, answered, changes requested; `policy` when a policy decided it) on
-/// `decided_at`, expired on `expires_at` (a pending pause past it is expired, as readers see it).
+/// `decided_at`, expired on `expires_at` (a pending pause past it is expired, as readers see it;
+/// one whose `onTimeout` rejects counts as decided by policy, the `timeout`, on that day).
 /// A pause lives at most 30 days, so the `created_at` bound on expiries is only there to let the
 /// `(workspace_id, created_at)` index narrow the search.
 static DAILY: LazyLock<String> = LazyLock::new(|| {
@@ -78,6 +79,11 @@ static DAILY: LazyLock<String> = LazyLock::new(|| {
          AND {expired}
          AND expires_at >= :start AND expires_at < :end
          AND created_at >= :start - 2592000000 AND created_at < :end
+      UNION ALL
+      SELECT 'policy', expires_at FROM pauses
+       WHERE workspace_id = :ws AND is_test = :test
+         AND status = 'pending' AND on_timeout = 'reject' AND expires_at <= :now
+         AND expires_at >= :start AND expires_at < :end
     ) GROUP BY kind, day",
         expired = reads_as_sql(Status::Expired, "", ":now")
     )

@@ -54,11 +54,13 @@ fn policy_cost_per_create_at_100_rules() {
         risk: super::Risk::Low,
         tool: Some("tool_99_x".into()),
         autonomy_level: None,
+        required_approvals: None,
+        on_timeout: None,
     };
     let n = 2000;
     let start = Instant::now();
     for _ in 0..n {
-        let v = super::load::verdict_for(&conn, 1, &p).unwrap();
+        let v = super::quorum::route_for(&conn, 1, &p).unwrap().verdict;
         assert_eq!(v.rule.as_deref(), Some("r99"));
     }
     let per = start.elapsed() / n;

@@ -31,6 +31,8 @@ pub fn evaluate(
                 facts.kind
             ),
             shadow: None,
+            group: None,
+            routed_by: None,
             rule_id: None,
             shadow_rule_ids: Vec::new(),
         };
@@ -52,8 +54,18 @@ pub fn evaluate(
             band: (would.source == Source::Band).then_some(band),
         }
     });
+    let router = (live.result == Outcome::Wait)
+        .then(|| {
+            rules
+                .iter()
+                .filter(|r| !r.shadow && r.route_to.is_some() && routes(r, &subject, now))
+                .min_by_key(|r| r.id)
+        })
+        .flatten();
     PolicyVerdict {
         explanation: explain(&live, facts, level, band, settings.autonomy_shadow),
+        group: router.and_then(|r| r.route_to.clone()),
+        routed_by: router.map(|r| r.name.clone()),
         result: live.result,
         source: live.source,
         rule: live.rule.map(|r| r.name.clone()),
@@ -128,6 +140,9 @@ fn run<'a>(
     if facts.stopped || facts.agent_paused {
         return step(Outcome::Wait, Source::Stop, None);
     }
+    if facts.required_approvals >= 2 {
+        return step(Outcome::Wait, Source::Quorum, None);
+    }
     if let Some(allow) = first(Effect::Allow) {
         return step(Outcome::Approved, Source::Rule, Some(allow));
     }
@@ -139,13 +154,19 @@ fn run<'a>(
 
 /// Whether an enabled, unexpired rule matches the pause (an allow rule within its `maxRisk`).
 fn applies(rule: &Rule, subject: &Subject<'_>, now: Millis) -> bool {
-    let (m, facts) = (&rule.matches, subject.facts);
-    rule.enabled
-        && rule.expires_at.is_none_or(|at| now < at)
+    routes(rule, subject, now)
         && (rule.effect == Effect::Deny
             || rule
                 .max_risk
-                .is_none_or(|max| facts.risk.rank() <= max.rank()))
+                .is_none_or(|max| subject.facts.risk.rank() <= max.rank()))
+}
+
+/// Whether an enabled, unexpired rule's match fits the pause, whatever its `maxRisk`: an allow
+/// rule routes what it does not let through.
+fn routes(rule: &Rule, subject: &Subject<'_>, now: Millis) -> bool {
+    let (m, facts) = (&rule.matches, subject.facts);
+    rule.enabled
+        && rule.expires_at.is_none_or(|at| now < at)
         && subject
             .tool
             .as_ref()
@@ -182,6 +203,10 @@ fn explain(step: &Step<'_>, facts: &Facts, level: u8, band: Band, band_shadow: b
         (Source::Stop, _) => format!(
             "Agent `{}` is paused: its pauses wait for a person.",
             facts.agent.as_deref().unwrap_or_default()
+        ),
+        (Source::Quorum, _) => format!(
+            "It needs {} approvals from different people: a quorum always waits for them.",
+            facts.required_approvals
         ),
         (Source::Band, _) => format!(
             "{dial} lets {} risk and below through without a person.",

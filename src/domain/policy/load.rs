@@ -6,15 +6,22 @@ use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::quorum::Quorum;
 use super::rules::{self, RuleSet};
-use super::{evaluate, settings, Caps, Facts, PolicyVerdict};
+use super::{evaluate, settings, Caps, Facts, Outcome, PolicyVerdict};
 use crate::domain::agents::{self, Control, Fleet};
 use crate::domain::kind::Kind;
 use crate::domain::pauses::NewPause;
 use crate::domain::Millis;
 use crate::error::AppResult;
 
-pub fn verdict_for(conn: &Connection, now: Millis, p: &NewPause) -> AppResult<PolicyVerdict> {
+/// The verdict for a new pause, with its route and quorum; `quorum` as [`quorum_for`] gave it.
+pub fn verdict_for(
+    conn: &Connection,
+    now: Millis,
+    p: &NewPause,
+    quorum: &Quorum,
+) -> AppResult<PolicyVerdict> {
     let fleet = Fleet::new(p.workspace_id, p.test);
     let settings = settings::get(conn, p.workspace_id)?;
     let (control, agent_level) = match p.agent.as_deref() {
@@ -40,6 +47,7 @@ pub fn verdict_for(conn: &Connection, now: Millis, p: &NewPause) -> AppResult<Po
             agent: agent_level,
             request: p.autonomy_level,
         },
+        required_approvals: quorum.required,
     };
     // Rules never apply to questions and plans: their rules need not even be read.
     let rules = match p.kind {
@@ -52,7 +60,27 @@ pub fn verdict_for(conn: &Connection, now: Millis, p: &NewPause) -> AppResult<Po
         )?,
         _ => Default::default(),
     };
-    Ok(evaluate(&facts, &rules, &settings, now))
+    let mut verdict = evaluate(&facts, &rules, &settings, now);
+    if verdict.result == Outcome::Wait && verdict.group.is_none() {
+        verdict.group = quorum.settings.route_to.get(&p.risk).cloned().flatten();
+    }
+    if let Some(group) = &verdict.group {
+        verdict.explanation.push_str(&match &verdict.routed_by {
+            Some(rule) => format!(" Rule “{rule}” routes it to group `{group}`."),
+            None => format!(
+                " {}-risk pauses go to group `{group}`.",
+                capitalized(p.risk.as_str())
+            ),
+        });
+    }
+    Ok(verdict)
+}
+
+fn capitalized(word: &str) -> String {
+    let mut c = word.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// The agent's control as a person set it, and its autonomy cap (None for a new agent).

@@ -15,12 +15,17 @@ use super::sql_enum::sql_enum;
 use super::Millis;
 use crate::domain::ids::ApiKeyId;
 
+pub mod approvals;
 mod bounded;
 mod cache;
 pub mod digest;
 mod evaluate;
 mod glob;
+pub mod group_keys;
+pub mod group_uses;
+pub mod groups;
 pub mod load;
+pub mod quorum;
 pub mod remember;
 pub mod rules;
 mod rules_write;
@@ -112,6 +117,8 @@ sql_enum! {
     pub enum Effect {
         Allow => "allow",
         Deny => "deny",
+        /// Decides nothing: what it matches is routed to its `routeTo` group.
+        Route => "route",
     }
 }
 
@@ -137,6 +144,8 @@ sql_enum! {
         Kind => "kind",
         /// Nothing let it through: it waits, as every pause did before policies.
         Default => "default",
+        /// It needs two or more approvals: a quorum is always people's.
+        Quorum => "quorum",
     }
 }
 
@@ -170,6 +179,8 @@ pub struct Rule {
     pub expires_at: Option<Millis>,
     /// A deny rule's note is the rejection's reason.
     pub note: Option<String>,
+    /// The approver group what the rule matches is routed to, when it waits for people.
+    pub route_to: Option<String>,
 }
 
 /// The workspace's policy settings (`GET/PATCH /api/policy/settings`).
@@ -215,6 +226,8 @@ pub struct Facts {
     /// The named agent is paused by a person.
     pub agent_paused: bool,
     pub caps: Caps,
+    /// Different deciders' approvals the pause needs (two or more always wait).
+    pub required_approvals: u8,
 }
 
 impl Default for Risk {
@@ -246,6 +259,12 @@ pub struct PolicyVerdict {
     /// One sentence for people.
     pub explanation: String,
     pub shadow: Option<Shadow>,
+    /// The approver group a waiting pause is routed to (a rule's `routeTo`, else the
+    /// workspace's route for its risk), and the rule that routed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routed_by: Option<String>,
     /// The deciding rule, to count its hit; not part of the stored or shown verdict.
     #[serde(skip)]
     pub rule_id: Option<i64>,

@@ -128,6 +128,7 @@ pub fn remember(
         },
         max_risk: Some(pause.risk.unwrap_or_default()),
         expires_at: r.expires_in_days.map(|d| rfc3339(now + d * 86_400_000)),
+        route_to: None,
         note: Some(format!(
             "Remembered when approving pause {}",
             pause.watch_id

@@ -36,7 +36,7 @@ pub struct StoredRule {
 
 const SELECT: &str = "SELECT r.id, r.name, r.effect, r.enabled, r.shadow, r.match_json,
     r.max_risk, r.expires_at, r.note, r.created_at, r.updated_at, r.hits, r.last_hit_at,
-    r.shadow_hits, u.email, u.name, k.name, k.prefix
+    r.shadow_hits, u.email, u.name, k.name, k.prefix, r.route_to
     FROM policy_rules r LEFT JOIN users u ON u.id = r.created_by
     LEFT JOIN api_keys k ON k.id = r.created_by_key";
 
@@ -67,6 +67,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredRule> {
             max_risk: r.get(6)?,
             expires_at: r.get::<_, Option<Millis>>(7)?.map(crate::domain::rfc3339),
             note: r.get(8)?,
+            route_to: r.get(18)?,
         },
         created_at: r.get(9)?,
         updated_at: r.get(10)?,

@@ -68,6 +68,7 @@ pub fn create(
     let checked = spec::check(&s)?;
     s.name = checked.rule.name.clone();
     let conn = ctx.conn;
+    route_exists(conn, set, &s)?;
     if name_taken(conn, set, &s.name, 0)? {
         return Err(duplicate(&s.name));
     }
@@ -89,19 +90,30 @@ pub fn create(
     };
     conn.prepare_cached(
         "INSERT INTO policy_rules (workspace_id, is_test, name, effect, enabled, shadow, match_json,
-             max_risk, expires_at, note, created_by, created_by_key, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13)",
+             max_risk, expires_at, note, created_by, created_by_key, created_at, updated_at,
+             route_to)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
     )?
     .execute(params![
         set.workspace_id, set.test, s.name, s.effect, s.enabled, s.shadow,
         serde_json::to_string(&s.matches).map_err(anyhow::Error::from)?,
-        s.max_risk, checked.expires_at, checked.rule.note, user, key, now
+        s.max_risk, checked.expires_at, checked.rule.note, user, key, now, s.route_to
     ])?;
     let id = conn.last_insert_rowid();
     let stored = get(conn, set, id)?.ok_or_else(|| not_found(id))?;
     let details = json!({ "rule": serde_json::to_value(&stored.spec).unwrap_or_default() });
     audit_change(ctx, now, set, actor, EventType::RuleCreated, id, details)?;
     Ok(stored)
+}
+
+/// A rule's `routeTo` names a group of the workspace.
+fn route_exists(conn: &rusqlite::Connection, set: RuleSet, s: &RuleSpec) -> AppResult<()> {
+    match &s.route_to {
+        Some(g) if super::groups::get(conn, set.workspace_id, g)?.is_none() => Err(
+            AppError::invalid("routeTo", format!("there is no approver group `{g}`")),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// Applies a JSON merge patch to a rule and checks the result as a whole.
@@ -143,13 +155,15 @@ fn replace_spec(
 ) -> AppResult<StoredRule> {
     let (conn, id) = (ctx.conn, before.id);
     let checked = spec::check(&s)?;
+    route_exists(conn, set, &s)?;
     let name = checked.rule.name.clone();
     if name_taken(conn, set, &name, id)? {
         return Err(duplicate(&name));
     }
     conn.prepare_cached(
         "UPDATE policy_rules SET name = ?2, effect = ?3, enabled = ?4, shadow = ?5, match_json = ?6,
-             max_risk = ?7, expires_at = ?8, note = ?9, updated_at = ?10 WHERE id = ?1",
+             max_risk = ?7, expires_at = ?8, note = ?9, updated_at = ?10, route_to = ?11
+         WHERE id = ?1",
     )?
     .execute(params![
         id,
@@ -161,7 +175,8 @@ fn replace_spec(
         s.max_risk,
         checked.expires_at,
         checked.rule.note,
-        now
+        now,
+        s.route_to
     ])?;
     let after = get(conn, set, id)?.ok_or_else(|| not_found(id))?;
     let details = json!({

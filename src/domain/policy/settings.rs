@@ -4,7 +4,10 @@ use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{PolicySettings, MAX_LEVEL};
+use std::collections::BTreeMap;
+
+use super::approvals::{self, ApprovalSettings, OnTimeout};
+use super::{PolicySettings, Risk, MAX_LEVEL};
 use crate::db::WriteCtx;
 use crate::domain::agents::{self, Fleet};
 use crate::domain::audit::{self, Actor, Entry};
@@ -33,6 +36,57 @@ pub struct SettingsPatch {
     pub autonomy_level: Option<i64>,
     #[serde(default)]
     pub autonomy_shadow: Option<bool>,
+    // Part 2's members (see `approvals`): each replaces the stored one when sent.
+    #[serde(default)]
+    pub route_to: Option<BTreeMap<Risk, Option<String>>>,
+    #[serde(default)]
+    pub min_approvals: Option<BTreeMap<Risk, u8>>,
+    #[serde(default)]
+    pub no_self_approval: Option<bool>,
+    #[serde(default)]
+    pub remind_at: Option<f64>,
+    #[serde(default)]
+    pub escalate_at: Option<f64>,
+    /// `null` (owners and admins) or a group's name: `Some(Value::Null)` when `null` is sent,
+    /// `None` when the member is absent.
+    #[serde(default, deserialize_with = "present")]
+    pub escalate_to: Option<Value>,
+    #[serde(default)]
+    pub on_timeout: Option<OnTimeout>,
+}
+
+/// A member that is there, even as `null` (serde reads a `null` `Option` as absent).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
+impl SettingsPatch {
+    /// `current` with the part-2 members this patch sends.
+    fn approvals(&self, current: &ApprovalSettings) -> AppResult<ApprovalSettings> {
+        let mut s = current.clone();
+        if let Some(r) = &self.route_to {
+            s.route_to = r.clone();
+        }
+        if let Some(m) = &self.min_approvals {
+            s.min_approvals = m.clone();
+        }
+        s.no_self_approval = self.no_self_approval.unwrap_or(s.no_self_approval);
+        s.remind_at = self.remind_at.unwrap_or(s.remind_at);
+        s.escalate_at = self.escalate_at.unwrap_or(s.escalate_at);
+        s.on_timeout = self.on_timeout.unwrap_or(s.on_timeout);
+        match &self.escalate_to {
+            None => {}
+            Some(Value::Null) => s.escalate_to = None,
+            Some(Value::String(g)) => s.escalate_to = Some(g.clone()),
+            Some(_) => {
+                return Err(AppError::invalid(
+                    "escalateTo",
+                    "`escalateTo` is a group's name, or null for the owners and admins",
+                ))
+            }
+        }
+        Ok(s)
+    }
 }
 
 /// Checks an autonomy level sent as `field`: 0 to 100.
@@ -62,6 +116,8 @@ pub fn update(
     patch: SettingsPatch,
 ) -> AppResult<PolicySettings> {
     let before = get(ctx.conn, workspace_id)?;
+    let approvals_before = approvals::get(ctx.conn, workspace_id)?;
+    let approvals_after = patch.approvals(&approvals_before)?;
     let after = PolicySettings {
         autonomy_level: match patch.autonomy_level {
             Some(raw) => level("autonomyLevel", raw)?,
@@ -78,7 +134,10 @@ pub fn update(
             after.autonomy_level,
             after.autonomy_shadow
         ])?;
-    let view = |s: PolicySettings| json!({"autonomyLevel": s.autonomy_level, "autonomyShadow": s.autonomy_shadow});
+    if approvals_after != approvals_before {
+        approvals::store(ctx.conn, workspace_id, &approvals_after)?;
+    }
+    let view = |s: PolicySettings, a: &ApprovalSettings| view(s, a);
     audit::record(
         ctx.conn,
         now,
@@ -87,10 +146,22 @@ pub fn update(
             actor,
             event: EventType::PolicySettingsChanged,
             subject: None,
-            details: Some(json!({"before": view(before), "after": view(after)})),
+            details: Some(json!({
+                "before": view(before, &approvals_before),
+                "after": view(after, &approvals_after),
+            })),
         },
     )?;
     Ok(after)
+}
+
+/// The whole settings object as the API shows it: the dial, then part 2's members.
+pub fn view(s: PolicySettings, a: &ApprovalSettings) -> Value {
+    let mut v = json!({"autonomyLevel": s.autonomy_level, "autonomyShadow": s.autonomy_shadow});
+    if let (Value::Object(o), Ok(Value::Object(rest))) = (&mut v, serde_json::to_value(a)) {
+        o.extend(rest);
+    }
+    v
 }
 
 /// The key's cap, if it has one.

@@ -37,6 +37,9 @@ pub struct RuleSpec {
     pub expires_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// An approver group's name: what the rule matches and leaves waiting goes to that group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route_to: Option<String>,
 }
 
 fn yes() -> bool {
@@ -98,6 +101,7 @@ pub fn check(spec: &RuleSpec) -> AppResult<Checked> {
             "`maxRisk` is for allow rules: a deny rule refuses whatever the risk",
         ));
     }
+    check_route(spec)?;
     let expires_at = spec.expires_at.as_deref().map(parse_time).transpose()?;
     let rule = Rule {
         id: 0,
@@ -109,8 +113,35 @@ pub fn check(spec: &RuleSpec) -> AppResult<Checked> {
         max_risk: spec.max_risk,
         expires_at,
         note: spec.note.clone().filter(|n| !n.trim().is_empty()),
+        route_to: spec.route_to.clone(),
     };
     Ok(Checked { rule, expires_at })
+}
+
+/// A deny rule decides, so it routes nothing; a route rule does nothing else. The group must
+/// exist: that is checked where the rule is stored (`rules_write`), which reads the groups.
+fn check_route(spec: &RuleSpec) -> AppResult<()> {
+    match (spec.effect, &spec.route_to) {
+        (Effect::Deny, Some(_)) => Err(AppError::invalid(
+            "routeTo",
+            "a deny rule rejects what it matches: it routes nothing",
+        )),
+        (Effect::Route, None) => Err(AppError::invalid(
+            "routeTo",
+            "a route rule needs `routeTo`, the approver group it sends pauses to",
+        )),
+        (Effect::Route, Some(_)) if spec.max_risk.is_some() => Err(AppError::invalid(
+            "maxRisk",
+            "`maxRisk` is for allow rules: a route rule routes whatever the risk",
+        )),
+        (_, Some(group)) => super::groups::check_name(group).map_err(|_| {
+            AppError::invalid(
+                "routeTo",
+                format!("`{group}` is not an approver group's name"),
+            )
+        }),
+        _ => Ok(()),
+    }
 }
 
 fn parse_time(raw: &str) -> AppResult<Millis> {

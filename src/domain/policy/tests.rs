@@ -16,6 +16,7 @@ pub(super) fn facts(risk: Risk, tool: &str) -> Facts {
         stopped: false,
         agent_paused: false,
         caps: Caps::default(),
+        required_approvals: 1,
     }
 }
 
@@ -36,6 +37,7 @@ pub(super) fn rule(id: i64, effect: Effect, tool: &str) -> Rule {
         max_risk: None,
         expires_at: None,
         note: None,
+        route_to: None,
     }
 }
 

@@ -112,6 +112,8 @@ pub fn parse(body: &[u8], key: &crate::domain::api_keys::AuthKey) -> AppResult<N
         risk: r.risk,
         tool: r.tool,
         autonomy_level: r.autonomy_level,
+        required_approvals: r.required_approvals,
+        on_timeout: r.on_timeout,
     })
 }
 

@@ -10,6 +10,7 @@ use super::create_plan::{parse_kind, validate_plan};
 use super::create_questions;
 use crate::domain::agents::validate_name;
 use crate::domain::approval_extras;
+use crate::domain::pause::status::OnTimeout;
 pub use crate::domain::plans::MAX_PLAN_BYTES;
 use crate::domain::policy::{self, Risk};
 use crate::domain::workspaces::{MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
@@ -87,6 +88,38 @@ pub fn parse_create_request(body: &[u8]) -> AppResult<CreateRequest> {
             .autonomy_level
             .map(|l| policy::settings::level("autonomyLevel", l))
             .transpose()?,
+        required_approvals: parsed
+            .required_approvals
+            .map(required_approvals)
+            .transpose()?,
+        on_timeout: parsed
+            .on_timeout
+            .as_deref()
+            .map(parse_on_timeout)
+            .transpose()?,
+    })
+}
+
+/// 1 to 5 approvals (a question or plan taking one answer is the domain's rule, for every
+/// caller: `policy::quorum`).
+fn required_approvals(n: i64) -> AppResult<u8> {
+    use crate::domain::policy::approvals::MAX_APPROVALS;
+    let field = "requiredApprovals";
+    if !(1..=i64::from(MAX_APPROVALS)).contains(&n) {
+        return Err(AppError::invalid(
+            field,
+            format!("`{field}` is 1 to {MAX_APPROVALS} (got {n})"),
+        ));
+    }
+    Ok(n as u8)
+}
+
+fn parse_on_timeout(raw: &str) -> AppResult<OnTimeout> {
+    OnTimeout::from_name(raw).ok_or_else(|| {
+        AppError::invalid(
+            "onTimeout",
+            format!("`onTimeout` is one of expire, reject, wait (got `{raw}`)"),
+        )
     })
 }
 
@@ -272,32 +305,5 @@ fn validate_url(u: String) -> AppResult<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nesting_depth_ignores_brackets_inside_strings() {
-        assert_eq!(nesting_depth(r#"{"a":"[[[{{{\"[["}"#), 1);
-        assert_eq!(nesting_depth(r#"[[1],[[2]]]"#), 3);
-        assert_eq!(nesting_depth("1"), 0);
-    }
-
-    #[test]
-    fn contexts_that_cannot_be_read_back_are_refused() {
-        let deep = format!("{}1{}", "[".repeat(65), "]".repeat(65));
-        for ctx in [deep.as_str(), r#"{"n":1e400}"#, r#""\ud800""#] {
-            let body = format!(r#"{{"action":"a","context":{ctx}}}"#);
-            let err = parse_create_request(body.as_bytes()).unwrap_err();
-            assert!(
-                matches!(&err, AppError::Invalid { field, .. } if field == "context"),
-                "{ctx}: {err:?}"
-            );
-        }
-        let ok = format!("{}1{}", "[".repeat(64), "]".repeat(64));
-        let body = format!(r#"{{"action":"a","context":{ok}}}"#);
-        assert_eq!(
-            parse_create_request(body.as_bytes()).unwrap().context,
-            Some(ok)
-        );
-    }
-}
+#[path = "create_body_tests.rs"]
+mod tests;

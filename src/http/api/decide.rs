@@ -123,6 +123,11 @@ pub(super) fn accepts_html(req: &HttpRequest) -> bool {
 /// For a stale page, who won matters more than the fact of a conflict.
 pub(super) fn html_message(outcome: &Transition, now: i64) -> (&'static str, String) {
     match outcome {
+        Transition::Changed(p) if p.status(now) == crate::domain::pauses::Status::Pending => {
+            let text = crate::http::vote_notice::recorded(p, now)
+                .unwrap_or_else(|| format!("“{}” is still pending.", text::mark_bidi(&p.action)));
+            ("notice", text)
+        }
         Transition::Changed(p) => (
             "notice",
             format!(
@@ -263,6 +268,16 @@ pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Transi
                 .into(),
         ),
         RespondError::InsufficientScope(scope) => AppError::insufficient_scope(scope, DECIDING),
+        RespondError::SelfApproval => {
+            AppError::SelfDecision("you created the key that asked".into())
+        }
+        RespondError::NotInGroup { group } => AppError::NotInGroup(format!(
+            "this pause is routed to approver group `{group}`, and you are not in it"
+        )),
+        RespondError::AlreadyVoted(_) => AppError::Conflict {
+            detail: "you already voted on this pause: each decider votes once".into(),
+            current: None,
+        },
         RespondError::ReasonRequired => {
             AppError::invalid("reason", "this workspace requires a reason to reject")
         }

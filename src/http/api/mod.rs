@@ -13,6 +13,7 @@ pub mod decide;
 pub mod decide_extras;
 mod decide_form;
 pub mod decider;
+pub mod groups;
 pub mod health;
 pub mod key_cache;
 pub mod metrics;
@@ -84,6 +85,19 @@ fn policy_routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(policy::get_rule))
             .route(web::patch().to(policy::patch_rule))
             .route(web::delete().to(policy::delete_rule))
+            .default_service(only("GET, PATCH, DELETE")),
+    )
+    .service(
+        web::resource("/api/groups")
+            .route(web::get().to(groups::list))
+            .route(web::post().to(groups::create))
+            .default_service(only("GET, POST")),
+    )
+    .service(
+        web::resource("/api/groups/{name}")
+            .route(web::get().to(groups::get))
+            .route(web::patch().to(groups::patch))
+            .route(web::delete().to(groups::delete))
             .default_service(only("GET, PATCH, DELETE")),
     );
 }

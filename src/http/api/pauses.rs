@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::auth::ApiKey;
 use crate::app;
 use crate::app::wait::{etag_matches, Until};
-use crate::domain::history::DeciderKind;
+use crate::domain::history::{self, DeciderKind, Filter};
 use crate::domain::pauses::{self, Pause, Scope, Status, Transition};
 use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
@@ -91,6 +91,8 @@ pub struct ListQuery {
     pub offset: i64,
     /// `decidedBy=user|key|policy`.
     pub decided_by: Option<DeciderKind>,
+    /// `mine=1`: only what the signed-in person may still vote on (see [`list`]).
+    pub mine: bool,
 }
 
 /// Parses `status`, `limit` and `offset`; errors name the parameter. A pure function (fuzzed).
@@ -115,37 +117,87 @@ pub fn parse_list_query(raw: &str) -> AppResult<ListQuery> {
             )
         })?),
     };
+    let mine = match q.get("mine")?.map(str::trim).unwrap_or("") {
+        "" | "0" => false,
+        "1" => true,
+        other => {
+            return Err(AppError::invalid(
+                "mine",
+                format!("`mine` is 1 or 0 (got `{other}`)"),
+            ))
+        }
+    };
     Ok(ListQuery {
         decided_by,
+        mine,
         status,
         limit: q.int("limit", 1, 200, 50)?,
         offset: q.int("offset", 0, 1_000_000_000, 0)?,
     })
 }
 
-/// `GET /api/pause?status=&limit=&offset=`, newest first.
-pub async fn list(state: State, key: ApiKey, req: HttpRequest) -> AppResult<HttpResponse> {
-    let ListQuery {
-        status,
-        limit,
-        offset,
-        decided_by,
-    } = parse_list_query(req.query_string())?;
+/// `GET /api/pause?status=&limit=&offset=&decidedBy=&mine=`, newest first: for a key, the
+/// pauses of its mode; for a signed-in person (the session wins when a request carries both),
+/// those of the dashboard's mode, and with `mine=1` only those routed to their groups or to
+/// none that they have not voted on. A key is no person: `mine` is refused for it (422).
+pub async fn list(
+    state: State,
+    key: Result<ApiKey, AppError>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let q = parse_list_query(req.query_string())?;
+    let (scope, mine) = match crate::http::auth::load(&req)? {
+        Some(signed) => {
+            let user = signed.user();
+            let scope = Scope::mode(user.workspace_id, signed.session.test_mode);
+            (scope, q.mine.then_some(user.id))
+        }
+        None => {
+            let key = key?.0;
+            if q.mine {
+                return Err(AppError::invalid(
+                    "mine",
+                    "`mine` lists what a signed-in person may still vote on; an API key is \
+                     no person: leave `mine` out",
+                ));
+            }
+            (Scope::key(&key), None)
+        }
+    };
     let now = state.now();
-    let page = crate::domain::history::list_decided_by(
-        &*state.read()?,
-        Scope::key(&key.0),
-        (status, decided_by),
-        (limit, offset),
-        now,
-        false,
-    )?;
+    let page = match mine {
+        Some(me) => {
+            let f = Filter {
+                status: q.status,
+                test: scope.test,
+                decided_by: q.decided_by,
+                mine: Some(me),
+                ..Filter::default()
+            };
+            history::search(
+                &*state.read()?,
+                scope.workspace_id,
+                &f,
+                q.limit,
+                q.offset,
+                now,
+            )?
+        }
+        None => history::list_decided_by(
+            &*state.read()?,
+            scope,
+            (q.status, q.decided_by),
+            (q.limit, q.offset),
+            now,
+            false,
+        )?,
+    };
     let base = state.base_url();
     let body = ListPage {
         items: page.items.iter().map(|p| p.view(&base, now)).collect(),
         total: page.total,
-        limit,
-        offset,
+        limit: q.limit,
+        offset: q.offset,
     };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-cache"))

@@ -10,7 +10,7 @@ use super::auth::{AdminScope, ApiKey};
 use crate::app;
 use crate::domain::audit::Actor;
 use crate::domain::policy::rules::{self, RuleSet};
-use crate::domain::policy::{load, settings, spec};
+use crate::domain::policy::{approvals, quorum, settings, spec};
 use crate::error::{AppError, AppResult};
 use crate::http::{content_type, parse_json, read_body, State};
 use crate::wire::policy::{rule_view, settings_view};
@@ -31,7 +31,7 @@ pub async fn explain(
     }
     let body = read_body(&req, payload).await?;
     let pause = super::create::parse(&body, &key.0)?;
-    let verdict = load::verdict_for(&*state.read()?, state.now(), &pause)?;
+    let verdict = quorum::route_for(&*state.read()?, state.now(), &pause)?.verdict;
     Ok(no_store(HttpResponse::Ok()).json(json!({ "policy": verdict })))
 }
 
@@ -54,8 +54,10 @@ async fn json_body(req: &HttpRequest, payload: web::Payload) -> AppResult<Value>
 
 /// `GET /api/policy/settings`.
 pub async fn get_settings(state: State, key: ApiKey<AdminScope>) -> AppResult<HttpResponse> {
-    let s = settings::get(&*state.read()?, key.0.workspace_id)?;
-    Ok(no_store(HttpResponse::Ok()).json(settings_view(s)))
+    let conn = state.read()?;
+    let s = settings::get(&conn, key.0.workspace_id)?;
+    let a = approvals::get(&conn, key.0.workspace_id)?;
+    Ok(no_store(HttpResponse::Ok()).json(settings_view(s, &a)))
 }
 
 /// `PATCH /api/policy/settings`: merges the members sent; unknown members are 422.
@@ -68,7 +70,8 @@ pub async fn patch_settings(
     let patch = settings::parse_patch(json_body(&req, payload).await?)?;
     let (ws, actor) = (key.0.workspace_id, Actor::Key(key.0.id));
     let s = app::policy_settings::update(&state.services, ws, actor, patch).await?;
-    Ok(no_store(HttpResponse::Ok()).json(settings_view(s)))
+    let a = approvals::get(&*state.read()?, ws)?;
+    Ok(no_store(HttpResponse::Ok()).json(settings_view(s, &a)))
 }
 
 /// `GET /api/rules`: every rule, oldest first.

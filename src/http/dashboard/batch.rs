@@ -136,6 +136,10 @@ fn row(r: batch::Row, now: i64) -> ResultRow {
             let text = capitalise(&status_words(&p, now));
             (Some(p), category, text, None)
         }
+        Outcome::VoteRecorded(p) => {
+            let text = format!("Vote recorded: {}", crate::http::vote_notice::tally(&p));
+            (Some(p), "vote recorded", text, None)
+        }
         Outcome::AlreadySettled(p) => {
             let by = p
                 .decided_by
@@ -164,12 +168,14 @@ fn row(r: batch::Row, now: i64) -> ResultRow {
         category,
         class: match category {
             "approved" => "status-approved",
+            "vote recorded" => "status-pending votes",
             "rejected" => "status-rejected",
             "not allowed" => "status-pending",
             _ => "status-expired",
         },
         icon: match category {
             "approved" => "✓",
+            "vote recorded" => "✓",
             "rejected" => "✗",
             "not allowed" => "⊘",
             "expired" => "⌛",
@@ -183,8 +189,9 @@ fn row(r: batch::Row, now: i64) -> ResultRow {
 }
 
 /// The order the summary counts rows in.
-const CATEGORIES: [&str; 6] = [
+const CATEGORIES: [&str; 7] = [
     "approved",
+    "vote recorded",
     "rejected",
     "already decided",
     "expired",
@@ -198,6 +205,10 @@ fn summary(rows: &[ResultRow]) -> String {
         .iter()
         .filter_map(|c| {
             let n = rows.iter().filter(|r| r.category == *c).count();
+            let c = match (*c, n) {
+                ("vote recorded", 2..) => "votes recorded",
+                _ => c,
+            };
             (n > 0).then(|| format!("{n} {c}"))
         })
         .collect::<Vec<_>>()
@@ -231,6 +242,8 @@ mod tests {
             r("approved"),
         ];
         assert_eq!(summary(&rows), "3 approved, 1 already decided");
+        let votes = [r("vote recorded"), r("approved"), r("vote recorded")];
+        assert_eq!(summary(&votes), "1 approved, 2 votes recorded");
     }
 
     #[test]

@@ -138,7 +138,8 @@ pub async fn fragment(
 }
 
 /// `/?after=<watchId>`: to the pause itself while it is still pending (the decision was
-/// refused), else to the next pending pause of the filtered list after it, else the first.
+/// refused), else to the next pending pause of the filtered list after it, else the first;
+/// pauses the reader voted on (a quorum still waiting for others) only when nothing else waits.
 pub fn after(state: &State, signed: &SignedIn, q: &QueueQuery, raw: &str) -> PageError {
     let target = next_after(state, signed, q, raw).unwrap_or(None);
     PageError::Redirect(q.link(target.as_deref()))
@@ -153,14 +154,21 @@ fn next_after(
     let conn = state.read()?;
     let ws = signed.user().workspace_id;
     let test = signed.session.test_mode;
-    let list = queue::pending(&conn, ws, test, &q.filter, 200, state.now())?.items;
+    let filter = q.filter_for(signed.user().id);
+    let list = queue::pending(&conn, ws, test, &filter, 200, state.now())?.items;
     let decided = match parse_watch_id(raw) {
         Ok(id) => pauses::get(&conn, ws, &id)?,
         Err(_) => None,
     };
+    // A pause the reader already voted on (a quorum still collecting) is not theirs to do next.
+    let me = signed.user().id;
+    let open = |p: &&Pause| !p.votes.iter().any(|v| v.user_id == Some(me));
     let next = match decided {
-        Some(d) => list.iter().find(|p| p.id >= d.id).or_else(|| list.first()),
-        None => list.first(),
+        Some(d) => list.iter().filter(open).find(|p| p.id >= d.id),
+        None => None,
     };
+    let next = next
+        .or_else(|| list.iter().find(open))
+        .or_else(|| list.first());
     Ok(next.map(|p| p.watch_id.to_string()))
 }

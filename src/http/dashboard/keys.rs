@@ -27,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::post().to(create),
     ));
     post_only(cfg, [("/keys/{id}/revoke", web::post().to(revoke))]);
+    super::key_groups::routes(cfg);
 }
 
 #[derive(Clone)]
@@ -43,6 +44,9 @@ pub struct KeyRow {
     pub scopes: String,
     /// The cap on the autonomy level, or `—`.
     pub cap: String,
+    /// The approver groups it votes in (see `key_groups`), and whether it may be given any.
+    pub groups: Vec<String>,
+    pub can_group: bool,
 }
 
 impl From<KeyListing> for KeyRow {
@@ -58,6 +62,8 @@ impl From<KeyListing> for KeyRow {
             revoked: k.key.revoked_at.map(stamp),
             scopes: scopes_text(k.key.scopes),
             cap: k.autonomy_level.map_or("—".into(), |l| l.to_string()),
+            groups: Vec::new(),
+            can_group: k.key.revoked_at.is_none() && k.key.scopes.has(KeyScope::Decide),
         }
     }
 }
@@ -71,6 +77,8 @@ pub struct KeysPage {
     pub confirm: Option<KeyRow>,
     /// The create form's checkboxes: (scope, what it allows, checked by default).
     pub scope_choices: Vec<(&'static str, &'static str, bool)>,
+    /// The workspace's approver groups, for each deciding key's groups form.
+    pub groups: Vec<String>,
 }
 
 fn scopes_text(scopes: Scopes) -> String {
@@ -108,11 +116,13 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let q = Query::parse(req.query_string())?;
-    let keys: Vec<KeyRow> =
-        api_keys::list_with_creators(&*state.read()?, signed.user().workspace_id)?
-            .into_iter()
-            .map(KeyRow::from)
-            .collect();
+    let (conn, ws) = (state.read()?, signed.user().workspace_id);
+    let mut keys: Vec<KeyRow> = api_keys::list_with_creators(&conn, ws)?
+        .into_iter()
+        .map(KeyRow::from)
+        .collect();
+    let groups = super::key_groups::fill(&conn, ws, &mut keys)?;
+    drop(conn);
     let confirm = match q.get("revoke")? {
         None => None,
         Some(raw) => {
@@ -129,6 +139,7 @@ pub async fn list(
         keys,
         confirm,
         scope_choices: scope_choices(),
+        groups,
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }

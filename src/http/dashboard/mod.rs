@@ -6,15 +6,18 @@ pub mod agent_autonomy;
 pub mod agent_page;
 pub mod agents_page;
 pub mod answer_form;
+pub mod approval_settings;
 pub mod audit;
 pub mod audit_export;
 pub mod audit_links;
 pub mod batch;
 pub mod format;
 pub mod forms;
+pub mod groups;
 pub mod history;
 pub mod inbox;
 pub mod json_view;
+pub mod key_groups;
 pub mod keys;
 pub mod layout;
 pub mod login;
@@ -28,6 +31,7 @@ pub mod pause_extras;
 pub mod pause_page;
 pub mod pause_pane;
 pub mod pause_policy;
+pub mod pause_votes;
 pub mod plan_view;
 pub mod policy_settings;
 pub mod queue;
@@ -76,8 +80,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(password_reset::routes)
     .configure(keys::routes)
     .configure(rules::routes)
+    .configure(groups::routes)
     .configure(settings::routes)
     .configure(policy_settings::routes)
+    .configure(approval_settings::routes)
     .configure(usage::routes)
     .configure(audit::routes)
     .configure(webhooks::routes)

@@ -82,6 +82,15 @@ pub fn decide_by_link(
             found,
             Some("Only a plan can be sent back for changes.".into()),
         ),
+        RespondError::AlreadyVoted(_) => (found, Some("You already voted on this pause.".into())),
+        RespondError::SelfApproval => (
+            found,
+            Some("You created the key that asked, and this workspace does not let you vote on its pauses.".into()),
+        ),
+        RespondError::NotInGroup { group } => (
+            found,
+            Some(format!("This pause is routed to group {group}, and you are not in it.")),
+        ),
         // `find` has just checked both (and a person is no key); the page explains what it
         // finds now.
         RespondError::NotFound

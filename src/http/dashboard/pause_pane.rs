@@ -10,6 +10,7 @@ use super::format::{human_duration, key_labels, requested_by, shown, words, Show
 use super::json_view;
 use super::pause_extras::PauseExtras;
 use super::pause_policy::{decided_by_policy, risk_class, PolicyView};
+use super::pause_votes::VotesView;
 use super::plan_view::PlanView;
 use super::session::SignedIn;
 use super::zone::Zone;
@@ -119,11 +120,28 @@ pub struct PausePane {
     /// Shown instead of a person for a pause the policy decided.
     pub decided_by_policy: Option<Shown>,
     pub remember: Option<RememberOffer>,
+    /// The routed group, the quorum's votes so far and the reader's own vote.
+    pub votes: VotesView,
 }
 
 fn describe(e: &Event) -> String {
+    let details = || {
+        e.details
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok())
+            .unwrap_or_default()
+    };
     match e.event {
         EventType::PauseExpired => e.event.label().into(),
+        // Sent by Holdpoint itself, at the time the settings gave: no actor to name.
+        EventType::PauseReminded => match details()["overdue"].as_bool() {
+            Some(true) => format!("{}, past the deadline", e.event.label()),
+            _ => e.event.label().into(),
+        },
+        EventType::PauseEscalated => match details()["escalateTo"].as_str() {
+            Some(group) => format!("Escalated to group {group}"),
+            None => "Escalated to the owners and admins".into(),
+        },
         // "Executed, reported by key “billing-bot-7”".
         EventType::PauseOutcomeReported => {
             let status = e
@@ -266,6 +284,7 @@ impl PausePane {
             policy: p.policy.as_ref().map(PolicyView::of),
             decided_by_policy: decided_by_policy(p),
             remember: RememberOffer::of(p),
+            votes: VotesView::of(p, user.id, now),
         })
     }
 }

@@ -54,6 +54,7 @@ fn source_label(s: Source) -> &'static str {
         Source::Stop => "the emergency stop or a paused agent",
         Source::Kind => "the kind of pause (only approvals are decided by policy)",
         Source::Default => "no rule or band let it through",
+        Source::Quorum => "its quorum (two or more approvals always wait for people)",
     }
 }
 

@@ -8,14 +8,19 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
+use rusqlite::Connection;
+
+use super::approval_settings::ApprovalsForm;
 use super::forms::{post_only, ManagerForm};
 use super::layout::{clear_flash, html_status, redirect_with};
 use super::settings::current;
 use crate::app;
 use crate::domain::audit::Actor;
-use crate::domain::policy::settings::SettingsPatch;
+use crate::domain::ids::WorkspaceId;
+use crate::domain::policy::settings::{self, SettingsPatch};
+use crate::domain::policy::{approvals, groups};
 use crate::domain::policy::{Band, PolicySettings, MAX_LEVEL};
-use crate::error::{AppError, PageError};
+use crate::error::{AppError, AppResult, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -59,10 +64,22 @@ pub struct PolicyForm {
     pub band: &'static str,
     pub bands: Vec<BandRow>,
     pub error: Option<String>,
+    /// Part 2's settings, a form of their own (`/settings/approvals`).
+    pub approvals: ApprovalsForm,
 }
 
 impl PolicyForm {
-    pub fn saved(s: PolicySettings) -> PolicyForm {
+    /// The section with the workspace's saved settings.
+    pub fn load(conn: &Connection, ws: WorkspaceId) -> AppResult<PolicyForm> {
+        let names = groups::list(conn, ws)?
+            .into_iter()
+            .map(|g| g.name)
+            .collect();
+        let approvals = ApprovalsForm::saved(&approvals::get(conn, ws)?, names);
+        Ok(PolicyForm::saved(settings::get(conn, ws)?, approvals))
+    }
+
+    pub fn saved(s: PolicySettings, approvals: ApprovalsForm) -> PolicyForm {
         let band = Band::of(s.autonomy_level);
         PolicyForm {
             level: s.autonomy_level.to_string(),
@@ -78,6 +95,7 @@ impl PolicyForm {
                 })
                 .collect(),
             error: None,
+            approvals,
         }
     }
 }
@@ -110,6 +128,7 @@ fn parse(f: &Form) -> Result<SettingsPatch, AppError> {
     Ok(SettingsPatch {
         autonomy_level: Some(level),
         autonomy_shadow: Some(f.autonomy_shadow == "on"),
+        ..SettingsPatch::default()
     })
 }
 

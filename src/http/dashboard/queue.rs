@@ -3,7 +3,7 @@
 //! `/queue/items` for a fresh server-rendered copy, so new pauses appear without a reload (and
 //! without JS, a reload shows them too). Both list the session's mode only (live or test
 //! pauses, the "Test data" switch); the list says which in `X-Mode`, so a page left open in the
-//! other mode reloads. `?kind=` and `?agent=` filter both.
+//! other mode reloads. `?kind=`, `?agent=` and `?mine=1` filter both.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -51,6 +51,8 @@ pub struct QueuePage {
     pub agent: String,
     /// `(value, label)`: the name as sent back, and as shown.
     pub agents: Vec<(String, Shown)>,
+    /// The "Mine" box: only what the reader may still vote on.
+    pub mine: bool,
     /// The agent filter's value is one of `agents` (else it is added as an option).
     pub agent_listed: bool,
     /// The filters as a query string, for the script's fetches.
@@ -90,7 +92,8 @@ fn load(
     let now = state.now();
     let ws = signed.user().workspace_id;
     let test = signed.session.test_mode;
-    let page = queue::pending(&conn, ws, test, &q.filter, QUEUE_LIMIT, now)?;
+    let filter = q.filter_for(signed.user().id);
+    let page = queue::pending(&conn, ws, test, &filter, QUEUE_LIMIT, now)?;
     let keys = key_labels(&conn, ws)?;
     let items = page
         .items
@@ -142,6 +145,7 @@ pub async fn index(
             live: live_url(&filters, selected.as_deref()),
             kind: q.filter.kind.map_or("", |k| k.as_str()),
             agent: q.filter.agent.clone().unwrap_or_default(),
+            mine: q.mine,
             agent_listed: q.filter.agent.as_ref().is_some_and(|a| agents.contains(a)),
             agents: agents.iter().map(|a| (a.clone(), shown(a))).collect(),
             notes: q.notes.clone(),

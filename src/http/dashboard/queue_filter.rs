@@ -1,8 +1,9 @@
-//! The inbox's address: `?pause=` (the pause in the right pane), `?kind=` and `?agent=` (the
-//! list's filters) and `?after=` (where a decision made in the pane lands). The query is read
+//! The inbox's address: `?pause=` (the pause in the right pane), `?kind=`, `?agent=` and
+//! `?mine=1` (the list's filters) and `?after=` (where a decision made in the pane lands). The query is read
 //! leniently: a value that means nothing is ignored and the page says so, never an error page.
 
 use super::format::shown;
+use crate::domain::ids::UserId;
 use crate::domain::kind::Kind;
 use crate::domain::queue::QueueFilter;
 
@@ -15,6 +16,9 @@ pub struct QueueQuery {
     /// As written in the address; checked when the pane is built.
     pub pause: Option<String>,
     pub after: Option<String>,
+    /// `?mine=1`: only pauses routed to the reader's groups or to none, that they have not
+    /// voted on (the filter needs the reader: [`QueueQuery::filter_for`]).
+    pub mine: bool,
     /// What was ignored, as sentences for the list's header.
     pub notes: Vec<String>,
 }
@@ -28,6 +32,14 @@ impl QueueQuery {
             match name.as_str() {
                 "pause" if !value.is_empty() => q.pause = Some(value),
                 "after" if !value.is_empty() => q.after = Some(value),
+                "mine" => match value.as_str() {
+                    "1" => q.mine = true,
+                    "" | "0" => q.mine = false,
+                    _ => q.notes.push(
+                        "“mine” is 1 (only what you may still vote on) or 0: showing every pause."
+                            .into(),
+                    ),
+                },
                 "kind" if !value.is_empty() => match Kind::from_name(&value) {
                     Some(kind) => q.filter.kind = Some(kind),
                     None => q.notes.push(format!(
@@ -62,7 +74,27 @@ impl QueueQuery {
         if let Some(agent) = &self.filter.agent {
             pairs.push(("agent", agent));
         }
+        if self.mine {
+            pairs.push(("mine", "1"));
+        }
         serde_urlencoded::to_string(pairs).unwrap_or_default()
+    }
+
+    /// The list's filter for `reader`.
+    pub fn filter_for(&self, reader: UserId) -> QueueFilter {
+        QueueFilter {
+            mine: self.mine.then_some(reader),
+            ..self.filter.clone()
+        }
+    }
+
+    /// The same list with the "Mine" filter switched (the filter bar's toggle).
+    pub fn mine_toggled(&self) -> String {
+        let flipped = QueueQuery {
+            mine: !self.mine,
+            ..self.clone()
+        };
+        flipped.link(None)
     }
 
     /// The inbox with `pause` in the pane (or none), keeping the filters.
@@ -109,6 +141,16 @@ mod tests {
             q.link(Some("x")),
             "/?pause=x&kind=plan&agent=deploy+bot%26co"
         );
+        assert_eq!(q.mine_toggled(), "/?kind=plan&agent=deploy+bot%26co&mine=1");
+        let mine = QueueQuery::parse("mine=1");
+        assert_eq!(mine.filter_for(UserId(7)).mine, Some(UserId(7)));
+        assert_eq!(
+            (mine.link(None), mine.mine_toggled()),
+            ("/?mine=1".into(), "/".into())
+        );
+        assert_eq!(QueueQuery::parse("mine=0").filter_for(UserId(7)).mine, None);
+        let odd = QueueQuery::parse("mine=yes");
+        assert_eq!((odd.mine, odd.notes.len()), (false, 1));
         assert!(q.notes.is_empty());
     }
 

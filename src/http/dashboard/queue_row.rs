@@ -13,8 +13,8 @@ use crate::domain::pauses::Pause;
 use crate::domain::{plans, questions, rfc3339, Millis};
 use crate::markdown;
 
-/// A mark beside the action: a high or critical risk, a shadow policy's would-be verdict (part 2
-/// adds votes and overdue). An empty list renders nothing at all.
+/// A mark beside the action: a critical risk, a shadow policy's would-be verdict, a quorum's
+/// tally, the routed group, overdue. An empty list renders nothing at all.
 pub struct RowBadge {
     /// A CSS class (`risk-high`, `overdue`, …).
     pub class: &'static str,
@@ -55,7 +55,8 @@ pub struct QueueItem {
     pub question: Option<QuestionPreview>,
     /// The agent that asked, when the pause names one.
     pub agent: Option<Shown>,
-    /// Risk and shadow-policy marks ([`super::pause_policy::row_badges`]).
+    /// Risk and shadow-policy marks ([`super::pause_policy::row_badges`]), then the quorum's
+    /// tally, the routed group and "overdue" ([`super::pause_votes::row_badges`]).
     pub badges: Vec<RowBadge>,
 }
 
@@ -112,6 +113,8 @@ pub fn item(
     let watch_id = p.watch_id.to_string();
     let created_at = rfc3339(p.created_at);
     let expires_at = rfc3339(p.expires_at);
+    let mut badges = super::pause_policy::row_badges(p);
+    badges.extend(super::pause_votes::row_badges(p, now));
     QueueItem {
         href: query.link(Some(&watch_id)),
         selected: selected == Some(watch_id.as_str()),
@@ -131,6 +134,6 @@ pub fn item(
         plan_preview: plans::text(p).map(|t| shown(&preview(&markdown::to_text(&t), 140))),
         question: question_preview(p),
         agent: p.agent.as_deref().map(shown),
-        badges: super::pause_policy::row_badges(p),
+        badges,
     }
 }

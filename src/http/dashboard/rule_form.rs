@@ -15,6 +15,7 @@ use super::rules::{actor, rule_set};
 use super::session::{ManagerSession, SignedIn};
 use crate::app;
 use crate::domain::api_keys;
+use crate::domain::policy::groups;
 use crate::domain::policy::rules::{self, StoredRule};
 use crate::domain::policy::spec::RuleSpec;
 use crate::domain::policy::spec::{MAX_NAME_CHARS, MAX_NOTE_CHARS};
@@ -49,6 +50,8 @@ pub struct RuleFormPage {
     pub id: Option<i64>,
     pub values: RuleValues,
     pub keys: Vec<KeyChoice>,
+    /// The workspace's approver groups, for `routeTo`.
+    pub groups: Vec<String>,
     pub error: Option<FormError>,
     pub max_name: usize,
     pub max_note: usize,
@@ -80,7 +83,12 @@ fn render(
     error: Option<FormError>,
 ) -> Result<HttpResponse, PageError> {
     let set = rule_set(signed);
-    let keys = api_keys::list(&*state.read()?, set.workspace_id)?
+    let conn = state.read()?;
+    let groups = groups::list(&conn, set.workspace_id)?
+        .into_iter()
+        .map(|g| g.name)
+        .collect();
+    let keys = api_keys::list(&conn, set.workspace_id)?
         .into_iter()
         .filter(|k| {
             k.test == set.test && (k.revoked_at.is_none() || values.key == k.id.to_string())
@@ -91,6 +99,7 @@ fn render(
             id: k.id.to_string(),
         })
         .collect();
+    drop(conn);
     let status = match &error {
         None => StatusCode::OK,
         Some(e) => e.status,
@@ -100,6 +109,7 @@ fn render(
         id,
         values,
         keys,
+        groups,
         error,
         max_name: MAX_NAME_CHARS,
         max_note: MAX_NOTE_CHARS,

@@ -19,8 +19,10 @@ use crate::error::AppResult;
 pub struct RuleRow {
     pub id: i64,
     pub name: Shown,
-    /// `allow` or `deny`.
+    /// `allow`, `deny` or `route`.
     pub effect: &'static str,
+    /// The approver group it routes to (`→ sre`).
+    pub route_to: Option<Shown>,
     /// (what, value): `tool` `send_*`, `metadata` `customer=cust_1`, …
     pub matches: Vec<(&'static str, Shown)>,
     pub max_risk: Option<&'static str>,
@@ -89,7 +91,9 @@ pub fn rule_row(r: &StoredRule, now: Millis, keys: &KeyNames) -> RuleRow {
         effect: match s.effect {
             Effect::Allow => "allow",
             Effect::Deny => "deny",
+            Effect::Route => "route",
         },
+        route_to: s.route_to.as_deref().map(shown),
         matches: matches(r, keys),
         max_risk: s.max_risk.map(|m| m.as_str()),
         state,

@@ -22,7 +22,7 @@ use crate::domain::rfc3339;
 #[serde(default)]
 pub struct RuleValues {
     pub name: String,
-    /// `allow` or `deny`.
+    /// `allow`, `deny` or `route`.
     pub effect: String,
     pub tool: String,
     pub agent: String,
@@ -35,6 +35,8 @@ pub struct RuleValues {
     /// `YYYY-MM-DD`, or empty for never.
     pub expires: String,
     pub note: String,
+    /// The approver group it routes to, or empty for none.
+    pub route_to: String,
     pub enabled: Option<String>,
     pub shadow: Option<String>,
 }
@@ -64,6 +66,7 @@ impl FormError {
             "match.tool" => "tool",
             "match.agent" => "agent",
             "match" => "metadata",
+            "routeTo" => "route_to",
             m if m.starts_with("match.context") => "context",
             m if m.starts_with("match.metadata") => "metadata",
             _ => "name",
@@ -133,6 +136,7 @@ impl RuleValues {
                 .map(|e| day(zone, e))
                 .unwrap_or_default(),
             note: s.note.clone().unwrap_or_default(),
+            route_to: s.route_to.clone().unwrap_or_default(),
             enabled: on(s.enabled),
             shadow: on(s.shadow),
         }
@@ -142,6 +146,7 @@ impl RuleValues {
         match field {
             "effect" => self.effect == value,
             "max_risk" => self.max_risk == value,
+            "route_to" => self.route_to == value,
             _ => false,
         }
     }
@@ -155,9 +160,11 @@ impl RuleValues {
     }
 
     /// The spec the form describes. An unchanged expiry day of `before` keeps its exact time.
+    /// The domain checks the route: deny with a group, route without one and an unknown group
+    /// are refused there, naming `routeTo`.
     pub fn to_spec(&self, zone: &Zone, before: Option<&StoredRule>) -> Result<RuleSpec, FormError> {
         let effect = Effect::from_name(&self.effect)
-            .ok_or_else(|| FormError::invalid("effect", "choose allow or deny"))?;
+            .ok_or_else(|| FormError::invalid("effect", "choose allow, deny or route"))?;
         let max_risk = match self.max_risk.as_str() {
             "" => None,
             r => Some(Risk::from_name(r).ok_or_else(|| {
@@ -172,6 +179,7 @@ impl RuleValues {
         };
         let agent = Some(self.agent.trim()).filter(|a| !a.is_empty());
         let note = Some(self.note.trim()).filter(|n| !n.is_empty());
+        let route_to = Some(self.route_to.trim()).filter(|g| !g.is_empty());
         Ok(RuleSpec {
             name: self.name.clone(),
             effect,
@@ -187,6 +195,7 @@ impl RuleValues {
             max_risk,
             expires_at: self.expires_at(zone, before)?,
             note: note.map(String::from),
+            route_to: route_to.map(String::from),
         })
     }
 

@@ -15,7 +15,6 @@ use super::layout::{clear_flash, html, html_status, redirect_with, Layout};
 use super::policy_settings::PolicyForm;
 use super::session::{ManagerSession, SignedIn};
 use crate::domain::audit::Actor;
-use crate::domain::policy;
 use crate::domain::retention;
 use crate::domain::workspaces::{self, SettingsChange, MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
 use crate::error::{AppError, PageError};
@@ -92,7 +91,7 @@ pub fn current(
 ) -> Result<SettingsPage, PageError> {
     let conn = state.read()?;
     let ws = workspaces::get(&conn, signed.user().workspace_id)?;
-    let policy = PolicyForm::saved(policy::settings::get(&conn, ws.id)?);
+    let policy = PolicyForm::load(&conn, ws.id)?;
     let server_default = state.settings.default_timeout_secs;
     let effective = ws.default_timeout_secs.unwrap_or(server_default as i64);
     Ok(SettingsPage {
@@ -203,7 +202,7 @@ fn invalid(
         "context_retention_days" => "context_retention_days",
         _ => "reject_reason_required",
     };
-    let saved = policy::settings::get(&*state.read()?, signed.user().workspace_id)?;
+    let saved = PolicyForm::load(&*state.read()?, signed.user().workspace_id)?;
     let page = SettingsPage {
         name: f.name.clone(),
         timeout: f.default_timeout_secs.clone(),
@@ -215,7 +214,7 @@ fn invalid(
         ..SettingsPage::new(
             Layout::new(req, signed, "settings"),
             state.settings.default_timeout_secs,
-            PolicyForm::saved(saved),
+            saved,
         )
     };
     Ok(clear_flash(
