@@ -26,7 +26,7 @@ pub use user_command::UserCommand;
 #[derive(Debug, Parser)]
 #[command(
     name = "holdpoint",
-    version,
+    version = crate::VERSION,
     about = "Human-in-the-loop approvals for AI agents",
     long_about = "Human-in-the-loop approvals for AI agents.\n\nWith no command, `serve` runs: \
                   `holdpoint --bind 0.0.0.0:8080` is `holdpoint serve --bind 0.0.0.0:8080`."
