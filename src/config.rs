@@ -17,7 +17,7 @@ mod outbound;
 mod parse;
 mod rules_command;
 mod user_command;
-pub use limits::{LimitArgs, Limits};
+pub use limits::{LimitArgs, Limits, FORWARDED_FOR_NEEDS_PROXIES};
 pub use outbound::OutboundProxy;
 pub use parse::log_filter;
 pub use rules_command::RulesCommand;

@@ -57,6 +57,7 @@ mod email;
 mod file_modes;
 mod first_hour;
 mod form_csrf;
+mod forwarded_for;
 mod groups_api;
 mod groups_in_use;
 mod groups_page;

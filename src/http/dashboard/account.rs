@@ -171,7 +171,7 @@ pub async fn change_password(
         return refuse(&state, &signed, "/account", e);
     }
     let user = signed.user().clone();
-    let ip = client_ip(&req, state.settings.limits.trust_forwarded_for);
+    let ip = client_ip(&req, &state.settings.limits);
     let attempt = match state.login_throttle.reserve(&user.email, ip, state.now()) {
         Ok(attempt) => attempt,
         Err(wait) => {
