@@ -10,7 +10,15 @@ fn main() {
         println!("cargo:rerun-if-changed={}", path.display());
     }
     // Whatever the crate is built from, so that `-dirty` follows edits to it.
-    for path in ["build.rs", "Cargo.toml", "Cargo.lock", "src", "templates", "static", "migrations"] {
+    for path in [
+        "build.rs",
+        "Cargo.toml",
+        "Cargo.lock",
+        "src",
+        "templates",
+        "static",
+        "migrations",
+    ] {
         println!("cargo:rerun-if-changed={path}");
     }
     let given = std::env::var("HOLDPOINT_COMMIT").ok();

@@ -46,7 +46,12 @@ pub fn watched(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Option<String> {
-    let out = Command::new("git").arg("-C").arg(dir).args(args).output().ok()?;
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
     out.status.success().then(|| text.trim().to_string())
 }
@@ -122,10 +127,19 @@ mod tests {
     fn the_build_watches_head_and_the_branch_it_names() {
         let dir = repo();
         let watched = watched(dir.path());
-        assert!(watched.iter().any(|p| p.ends_with(".git/HEAD")), "{watched:?}");
-        assert!(watched.iter().any(|p| p.ends_with("refs/heads/main")), "{watched:?}");
+        assert!(
+            watched.iter().any(|p| p.ends_with(".git/HEAD")),
+            "{watched:?}"
+        );
+        assert!(
+            watched.iter().any(|p| p.ends_with("refs/heads/main")),
+            "{watched:?}"
+        );
         assert!(watched.iter().all(|p| p.exists()));
-        assert_eq!(super::watched(tempfile::tempdir().unwrap().path()), vec![PathBuf::new(); 0]);
+        assert_eq!(
+            super::watched(tempfile::tempdir().unwrap().path()),
+            vec![PathBuf::new(); 0]
+        );
     }
 
     #[test]
@@ -133,7 +147,14 @@ mod tests {
         for good in ["0123456789ab", "0123456789AB-dirty"] {
             assert!(is_valid(good), "{good}");
         }
-        for bad in ["", "0123456789a", "0123456789abc", "0123456789ag", "-dirty", "0123456789ab-x"] {
+        for bad in [
+            "",
+            "0123456789a",
+            "0123456789abc",
+            "0123456789ag",
+            "-dirty",
+            "0123456789ab-x",
+        ] {
             assert!(!is_valid(bad), "{bad}");
         }
     }

@@ -153,6 +153,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Check the configuration `serve` would run with (same flags and environment) and say
+    /// what to fix, one line per check; writes nothing. Exits 1 when something needs fixing.
+    Doctor(ServeArgs),
     /// Run SQLite's full integrity check (reads every page: minutes on a large file); exits 1
     /// when the database is damaged.
     Check,

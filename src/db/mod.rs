@@ -194,6 +194,12 @@ fn migrations() -> Migrations<'static> {
     ])
 }
 
+/// Migrations this binary has that the database has not had yet (negative: the database was
+/// migrated by a newer binary). Reads `user_version` only, so it works read-only (`doctor`).
+pub fn pending_migrations(conn: &Connection) -> anyhow::Result<i32> {
+    Ok(migrations().pending_migrations(conn)?)
+}
+
 /// Brings the schema up to date; migrations only ever run forward.
 ///
 /// Foreign keys are off while they run (a table rebuild drops a table others refer to, and the

@@ -85,9 +85,18 @@ mod tests {
     fn the_header_is_read_only_when_trusted_and_only_from_a_trusted_proxy() {
         let xff = ["198.51.100.7, 203.0.113.9"];
         let proxy = "10.0.0.5:4000";
-        assert_eq!(ip_of(proxy, &xff, &limits(false, &["10.0.0.5"])), ip("10.0.0.5"));
-        assert_eq!(ip_of(proxy, &xff, &limits(true, &["10.0.0.6"])), ip("10.0.0.5"));
-        assert_eq!(ip_of(proxy, &xff, &limits(true, &["10.0.0.5"])), ip("203.0.113.9"));
+        assert_eq!(
+            ip_of(proxy, &xff, &limits(false, &["10.0.0.5"])),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            ip_of(proxy, &xff, &limits(true, &["10.0.0.6"])),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            ip_of(proxy, &xff, &limits(true, &["10.0.0.5"])),
+            ip("203.0.113.9")
+        );
     }
 
     #[test]
@@ -95,22 +104,37 @@ mod tests {
         let l = limits(true, &["10.0.0.5", "10.0.0.6", "2001:db8::1"]);
         let from_proxy = |xff: &[&str]| ip_of("10.0.0.5:4000", xff, &l);
         // Proxies chained: the one in front appended the client, the next appended the first.
-        assert_eq!(from_proxy(&["6.6.6.6, 198.51.100.7, 10.0.0.6"]), ip("198.51.100.7"));
+        assert_eq!(
+            from_proxy(&["6.6.6.6, 198.51.100.7, 10.0.0.6"]),
+            ip("198.51.100.7")
+        );
         // Several header lines are one list, in order.
-        assert_eq!(from_proxy(&["6.6.6.6", "198.51.100.7", "10.0.0.6"]), ip("198.51.100.7"));
-        assert_eq!(from_proxy(&["[2001:db8::7]:443, [2001:db8::1]:80"]), ip("2001:db8::7"));
+        assert_eq!(
+            from_proxy(&["6.6.6.6", "198.51.100.7", "10.0.0.6"]),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            from_proxy(&["[2001:db8::7]:443, [2001:db8::1]:80"]),
+            ip("2001:db8::7")
+        );
         assert_eq!(from_proxy(&["::ffff:198.51.100.7"]), ip("198.51.100.7"));
         // Only trusted proxies: the left-most of them. No header or junk: the last trusted hop.
         assert_eq!(from_proxy(&["10.0.0.6, 10.0.0.5"]), ip("10.0.0.6"));
         assert_eq!(from_proxy(&[]), ip("10.0.0.5"));
         assert_eq!(from_proxy(&["unknown"]), ip("10.0.0.5"));
-        assert_eq!(from_proxy(&["198.51.100.7, unknown, 10.0.0.6"]), ip("10.0.0.6"));
+        assert_eq!(
+            from_proxy(&["198.51.100.7, unknown, 10.0.0.6"]),
+            ip("10.0.0.6")
+        );
     }
 
     #[test]
     fn a_proxy_seen_through_an_ipv4_mapped_address_is_still_trusted() {
         let l = limits(true, &["127.0.0.1"]);
-        assert_eq!(ip_of("[::ffff:127.0.0.1]:4000", &["192.0.2.4"], &l), ip("192.0.2.4"));
+        assert_eq!(
+            ip_of("[::ffff:127.0.0.1]:4000", &["192.0.2.4"], &l),
+            ip("192.0.2.4")
+        );
     }
 
     #[test]

@@ -25,7 +25,10 @@ fn directives(text: &str) -> Vec<(String, String)> {
 }
 
 fn directive(text: &str, key: &str) -> Option<String> {
-    directives(text).into_iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    directives(text)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
 }
 
 /// `systemd-analyze verify` on `unit` saved as holdpoint.service: its exit and whatever it
@@ -49,7 +52,10 @@ fn unit_for_built_binary() -> String {
     let built = env!("CARGO_BIN_EXE_holdpoint");
     let exec = directive(&unit, "ExecStart").expect("ExecStart");
     let args = exec.split_once(' ').map_or("", |(_, a)| a);
-    unit.replace(&format!("ExecStart={exec}"), &format!("ExecStart={built} {args}"))
+    unit.replace(
+        &format!("ExecStart={exec}"),
+        &format!("ExecStart={built} {args}"),
+    )
 }
 
 #[test]
@@ -67,7 +73,10 @@ fn the_systemd_unit_passes_systemd_analyze_verify_with_the_built_binary() {
     assert!(ok && said.is_empty(), "systemd-analyze verify: {said}");
     // The check itself notices a broken unit: a bad value, an unknown key, a missing binary.
     let (_, said) = verify(&unit.replace("LimitNOFILE=65536", "LimitNOFILE=lots"));
-    assert!(said.contains("LimitNOFILE") || said.contains("lots"), "{said}");
+    assert!(
+        said.contains("LimitNOFILE") || said.contains("lots"),
+        "{said}"
+    );
     let (_, said) = verify(&unit.replace("NoNewPrivileges=", "NoNewPrivilege="));
     assert!(said.contains("NoNewPrivilege"), "{said}");
     let (ok, _) = verify(&unit.replace(env!("CARGO_BIN_EXE_holdpoint"), "/nonexistent/holdpoint"));
@@ -96,8 +105,15 @@ fn the_systemd_unit_is_hardened_and_keeps_its_state_private() {
         .filter(|(k, _)| k == "Environment")
         .map(|(_, v)| v)
         .collect::<Vec<_>>();
-    assert!(env.contains(&"HOLDPOINT_DATA_DIR=/var/lib/holdpoint".to_string()), "{env:?}");
-    assert!(env.iter().any(|e| e.starts_with("HOLDPOINT_BIND=127.0.0.1:")), "{env:?}");
+    assert!(
+        env.contains(&"HOLDPOINT_DATA_DIR=/var/lib/holdpoint".to_string()),
+        "{env:?}"
+    );
+    assert!(
+        env.iter()
+            .any(|e| e.starts_with("HOLDPOINT_BIND=127.0.0.1:")),
+        "{env:?}"
+    );
 }
 
 #[test]
@@ -111,7 +127,10 @@ fn the_systemd_unit_allows_a_file_descriptor_for_every_long_poll_and_more() {
     // Every parked long-poll is a connection, and one address may hold 1,000 more than that;
     // the database, its WAL and outbound deliveries need descriptors besides.
     let waiters = serve.limits.max_waiters;
-    assert!(nofile >= waiters + 1000 + 1024, "{nofile} for {waiters} waiters");
+    assert!(
+        nofile >= waiters + 1000 + 1024,
+        "{nofile} for {waiters} waiters"
+    );
 }
 
 #[test]
@@ -121,13 +140,21 @@ fn the_reverse_proxies_terminate_tls_and_wait_longer_than_the_longest_long_poll(
     assert!(nginx.contains("return 301 https://"));
     assert!(nginx.contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"));
     for key in ["proxy_read_timeout", "proxy_send_timeout"] {
-        assert!(seconds_after(&nginx, key) > MAX_WAIT_SECS + 10, "nginx {key}");
+        assert!(
+            seconds_after(&nginx, key) > MAX_WAIT_SECS + 10,
+            "nginx {key}"
+        );
     }
     let caddy = repo_file("deploy/Caddyfile");
     // A site address with a host name: Caddy gets the certificate and redirects HTTP itself.
-    assert!(caddy.lines().any(|l| l.starts_with("holdpoint.example.com {")));
+    assert!(caddy
+        .lines()
+        .any(|l| l.starts_with("holdpoint.example.com {")));
     for key in ["response_header_timeout", "read_timeout"] {
-        assert!(seconds_after(&caddy, key) > MAX_WAIT_SECS + 10, "Caddy {key}");
+        assert!(
+            seconds_after(&caddy, key) > MAX_WAIT_SECS + 10,
+            "Caddy {key}"
+        );
     }
 }
 
@@ -139,7 +166,11 @@ fn seconds_after(text: &str, key: &str) -> u64 {
         .find(|l| l.starts_with(&format!("{key} ")))
         .unwrap_or_else(|| panic!("no {key}"));
     let value = line[key.len()..].trim().trim_end_matches(';');
-    value.strip_suffix('s').unwrap_or(value).parse().unwrap_or_else(|_| panic!("{line}"))
+    value
+        .strip_suffix('s')
+        .unwrap_or(value)
+        .parse()
+        .unwrap_or_else(|_| panic!("{line}"))
 }
 
 #[test]
@@ -148,12 +179,26 @@ fn the_litestream_sidecar_replicates_the_database_the_image_writes_as_its_user()
     let compose = repo_file("deploy/docker-compose.yml");
     let litestream = repo_file("deploy/litestream.yml");
     assert!(dockerfile.contains("HOLDPOINT_DATA_DIR=/data"));
-    assert!(litestream.contains("- path: /data/holdpoint.db"), "{litestream}");
+    assert!(
+        litestream.contains("- path: /data/holdpoint.db"),
+        "{litestream}"
+    );
     // Both services mount the one volume at /data, and Litestream runs as the image's user
     // (the database files are 0600).
-    assert_eq!(compose.matches("- holdpoint-data:/data").count(), 2, "{compose}");
-    let user = dockerfile.lines().rev().find_map(|l| l.strip_prefix("USER ")).unwrap();
-    assert!(compose.contains(&format!("user: \"{}\"", user.trim())), "{compose}");
+    assert_eq!(
+        compose.matches("- holdpoint-data:/data").count(),
+        2,
+        "{compose}"
+    );
+    let user = dockerfile
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("USER "))
+        .unwrap();
+    assert!(
+        compose.contains(&format!("user: \"{}\"", user.trim())),
+        "{compose}"
+    );
     assert!(compose.contains("./litestream.yml:/etc/litestream.yml:ro"));
     assert!(compose.contains("replicate"));
 }

@@ -24,7 +24,9 @@ pub fn lint(dockerfile: &str) -> Vec<String> {
                 }
             }
             "COPY" => {
-                let from = rest.split_whitespace().find_map(|w| w.strip_prefix("--from="));
+                let from = rest
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("--from="));
                 if let Some(from) = from {
                     if !stages.contains(&from.to_lowercase()) {
                         problems.push(format!("COPY --from={from} names no earlier stage"));
@@ -35,7 +37,9 @@ pub fn lint(dockerfile: &str) -> Vec<String> {
             "HEALTHCHECK" => healthcheck = rest.contains("/readyz"),
             "VOLUME" => volume = Some(rest.clone()),
             "ENV" => {
-                let dir = rest.split_whitespace().find_map(|w| w.strip_prefix("HOLDPOINT_DATA_DIR="));
+                let dir = rest
+                    .split_whitespace()
+                    .find_map(|w| w.strip_prefix("HOLDPOINT_DATA_DIR="));
                 data_dir = dir.map(str::to_string).or(data_dir);
             }
             _ => {}
@@ -51,7 +55,9 @@ pub fn lint(dockerfile: &str) -> Vec<String> {
     }
     match (data_dir, volume) {
         (Some(dir), Some(v)) if v.contains(&format!("\"{dir}\"")) || v.trim() == dir => {}
-        (dir, v) => problems.push(format!("the data directory {dir:?} is not the VOLUME {v:?}")),
+        (dir, v) => problems.push(format!(
+            "the data directory {dir:?} is not the VOLUME {v:?}"
+        )),
     }
     problems
 }
@@ -91,10 +97,20 @@ fn dockerfile() -> String {
 fn the_dockerfile_copies_only_from_earlier_stages_and_runs_as_non_root_with_a_health_check() {
     let text = dockerfile();
     assert_eq!(lint(&text), Vec::<String>::new());
-    let stages = instructions(&text).iter().filter(|(w, _)| w == "FROM").count();
-    assert!(stages >= 2, "a multi-stage build: the toolchain stays out of the image");
+    let stages = instructions(&text)
+        .iter()
+        .filter(|(w, _)| w == "FROM")
+        .count();
+    assert!(
+        stages >= 2,
+        "a multi-stage build: the toolchain stays out of the image"
+    );
     // The runtime is a small base, not the build image.
-    let last_from = instructions(&text).into_iter().rfind(|(w, _)| w == "FROM").unwrap().1;
+    let last_from = instructions(&text)
+        .into_iter()
+        .rfind(|(w, _)| w == "FROM")
+        .unwrap()
+        .1;
     assert!(last_from.contains("distroless"), "{last_from}");
 }
 
@@ -102,19 +118,40 @@ fn the_dockerfile_copies_only_from_earlier_stages_and_runs_as_non_root_with_a_he
 fn the_lint_finds_each_mistake_it_is_there_for() {
     let good = dockerfile();
     let cases = [
-        (good.replace("COPY --from=busybox ", "COPY --from=busybux "), "busybux names no"),
-        (good.replace("FROM busybox:1.36-musl AS busybox", ""), "busybox names no"),
-        (good.replace("USER 65532:65532", "USER root"), "final USER is root"),
-        (good.replace("USER 65532:65532", "USER 0:0"), "final USER is root"),
+        (
+            good.replace("COPY --from=busybox ", "COPY --from=busybux "),
+            "busybux names no",
+        ),
+        (
+            good.replace("FROM busybox:1.36-musl AS busybox", ""),
+            "busybox names no",
+        ),
+        (
+            good.replace("USER 65532:65532", "USER root"),
+            "final USER is root",
+        ),
+        (
+            good.replace("USER 65532:65532", "USER 0:0"),
+            "final USER is root",
+        ),
         (good.replace("USER 65532:65532", ""), "runs as root"),
-        (good.replace("HEALTHCHECK", "# HEALTHCHECK"), "no HEALTHCHECK"),
-        (good.replace("VOLUME [\"/data\"]", "VOLUME [\"/srv\"]"), "is not the VOLUME"),
+        (
+            good.replace("HEALTHCHECK", "# HEALTHCHECK"),
+            "no HEALTHCHECK",
+        ),
+        (
+            good.replace("VOLUME [\"/data\"]", "VOLUME [\"/srv\"]"),
+            "is not the VOLUME",
+        ),
         (good.replace("VOLUME [\"/data\"]", ""), "is not the VOLUME"),
     ];
     for (broken, expected) in cases {
         assert_ne!(broken, good, "{expected}: the case changes nothing");
         let problems = lint(&broken);
-        assert!(problems.iter().any(|p| p.contains(expected)), "{expected}: {problems:?}");
+        assert!(
+            problems.iter().any(|p| p.contains(expected)),
+            "{expected}: {problems:?}"
+        );
     }
     // A USER in an earlier stage does not count for the image.
     let early_user = "FROM a AS b\nUSER 1000\nFROM c\nENV HOLDPOINT_DATA_DIR=/d\nVOLUME /d\n\
@@ -125,24 +162,36 @@ fn the_lint_finds_each_mistake_it_is_there_for() {
 #[test]
 fn the_docker_image_builds_and_runs_as_a_non_root_user() {
     let name = "the_docker_image_builds_and_runs_as_a_non_root_user";
-    let daemon = Command::new("docker").args(["info", "--format", "{{.ServerVersion}}"]).output();
+    let daemon = Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output();
     if !daemon.is_ok_and(|o| o.status.success()) {
         crate::skips::skip_or_fail(name, "no docker daemon answers");
         return;
     }
     let root = env!("CARGO_MANIFEST_DIR");
     let tag = "holdpoint-test:latest";
-    let built = Command::new("docker").args(["build", "-q", "-t", tag, root]).status().unwrap();
+    let built = Command::new("docker")
+        .args(["build", "-q", "-t", tag, root])
+        .status()
+        .unwrap();
     assert!(built.success(), "docker build");
     let run = |args: &[&str]| {
         let out = Command::new("docker").args(args).output().unwrap();
-        assert!(out.status.success(), "docker {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "docker {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8_lossy(&out.stdout).trim().to_string()
     };
     let version = run(&["run", "--rm", tag, "--version"]);
     assert!(version.starts_with("holdpoint "), "{version}");
     let user = run(&["image", "inspect", "-f", "{{.Config.User}}", tag]);
-    assert!(!user.is_empty() && !user.starts_with("root") && !user.starts_with('0'), "{user}");
+    assert!(
+        !user.is_empty() && !user.starts_with("root") && !user.starts_with('0'),
+        "{user}"
+    );
     let volumes = run(&["image", "inspect", "-f", "{{json .Config.Volumes}}", tag]);
     assert!(volumes.contains("/data"), "{volumes}");
 }

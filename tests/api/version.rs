@@ -4,9 +4,15 @@ use std::path::Path;
 use std::process::Command;
 
 fn version_line(flag: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_holdpoint")).arg(flag).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_holdpoint"))
+        .arg(flag)
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim_end().to_string()
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .trim_end()
+        .to_string()
 }
 
 #[test]

@@ -210,7 +210,9 @@ async fn reset_submit(
                 Reset::Open(user) => user,
                 other => return Ok(Err(other)),
             };
-            Ok(Ok(app::sign_in::start_session(ctx.conn, now, &user, old, ip)?))
+            Ok(Ok(app::sign_in::start_session(
+                ctx.conn, now, &user, old, ip,
+            )?))
         })
         .await?;
     match done {
