@@ -136,10 +136,7 @@ mod tests {
             "{watched:?}"
         );
         assert!(watched.iter().all(|p| p.exists()));
-        assert_eq!(
-            super::watched(tempfile::tempdir().unwrap().path()),
-            vec![PathBuf::new(); 0]
-        );
+        assert!(super::watched(tempfile::tempdir().unwrap().path()).is_empty());
     }
 
     #[test]
