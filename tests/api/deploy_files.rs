@@ -136,7 +136,7 @@ fn the_systemd_unit_allows_a_file_descriptor_for_every_long_poll_and_more() {
 #[test]
 fn the_reverse_proxies_terminate_tls_and_wait_longer_than_the_longest_long_poll() {
     let nginx = repo_file("deploy/nginx.conf");
-    assert!(nginx.contains("listen 443 ssl;") && nginx.contains("ssl_certificate "));
+    assert!(nginx.contains("listen 443 ssl") && nginx.contains("ssl_certificate "));
     assert!(nginx.contains("return 301 https://"));
     assert!(nginx.contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"));
     for key in ["proxy_read_timeout", "proxy_send_timeout"] {
