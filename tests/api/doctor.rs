@@ -275,4 +275,20 @@ fn trusting_forwarded_for_without_trusted_proxies_is_a_fix_as_serve_refuses_it()
         self::fixes(&doctor(dir.path(), &args)),
         Vec::<String>::new()
     );
+    // The environment a unit file or container sets is read as `serve` reads it.
+    let out = Command::new(env!("CARGO_BIN_EXE_holdpoint"))
+        .arg("doctor")
+        .env("HOLDPOINT_DATA_DIR", dir.path())
+        .env("HOLDPOINT_PUBLIC_URL", format!("http://{}", closed_port()))
+        .env("HOLDPOINT_TRUST_FORWARDED_FOR", "true")
+        .env_remove("HOLDPOINT_TRUSTED_PROXIES")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(
+        stdout.contains("FIX: flags: --trust-forwarded-for needs"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("ok data directory: {}", dir.path().display())));
 }
