@@ -18,7 +18,7 @@ COPY templates ./templates
 COPY static ./static
 RUN cargo build --release --locked --bin holdpoint \
     && install -D -m 0755 target/release/holdpoint /out/holdpoint \
-    && install -d -m 0700 -o 65532 -g 65532 /out/data
+    && install -d -m 0700 /out/root/data
 
 # --- busybox: a static wget for the health check (the runtime image has no shell) -----------
 FROM busybox:1.36-musl AS busybox
@@ -26,7 +26,8 @@ FROM busybox:1.36-musl AS busybox
 # --- runtime: glibc and CA certificates, no shell, no package manager, user 65532 -------------
 FROM gcr.io/distroless/cc-debian12:nonroot AS runtime
 COPY --from=build /out/holdpoint /usr/local/bin/holdpoint
-COPY --from=build --chown=65532:65532 /out/data /data
+# COPY copies a directory's contents, not the directory: copying its parent keeps /data's 0700.
+COPY --from=build --chown=65532:65532 /out/root/ /
 COPY --from=busybox /bin/busybox /usr/local/bin/busybox
 ENV HOLDPOINT_DATA_DIR=/data \
     HOLDPOINT_BIND=0.0.0.0:8080 \
