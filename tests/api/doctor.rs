@@ -104,17 +104,29 @@ fn snapshot(dir: &Path) -> Vec<String> {
 #[tokio::test]
 async fn a_healthy_setup_with_its_server_running_passes_every_check() {
     let dir = migrated();
+    let public = "https://192.0.0.9/services/T/B/x";
+    crate::doctor_net::store_channels(dir.path(), public, public);
     let server = Server::start(dir.path());
-    let result = doctor(dir.path(), &["--public-url", &server.base]);
+    let (smtp, _) = crate::doctor_net::smtp_server("250 OK\r\n").await;
+    let args = vec![
+        "--public-url".into(),
+        server.base.clone(),
+        "--smtp-url".into(),
+        smtp,
+    ];
+    let result = crate::doctor_net::doctor_async(dir.path(), args).await;
     assert_eq!(fixes(&result), Vec::<String>::new());
     let lines = result.1;
+    assert_eq!(lines.len(), 9, "one line per check: {lines:?}");
     for start in [
         "ok flags",
         "ok data directory",
         "ok database files",
         "ok database: ",
         "ok clock",
-        "ok email",
+        "ok Slack webhook of workspace 1",
+        "ok webhook endpoint 1 of workspace 1",
+        "ok email: smtp://127.0.0.1:",
         "ok public URL: GET",
     ] {
         assert!(

@@ -12,7 +12,7 @@ use crate::doctor::{closed_port, doctor, fixes, migrated};
 
 /// A one-connection SMTP server on 127.0.0.1 that answers `MAIL FROM` with `mail_reply` and
 /// records every command it gets.
-async fn smtp_server(mail_reply: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
+pub async fn smtp_server(mail_reply: &'static str) -> (String, Arc<Mutex<Vec<String>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("smtp://{}?tls=none", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
@@ -37,7 +37,7 @@ async fn smtp_server(mail_reply: &'static str) -> (String, Arc<Mutex<Vec<String>
     (url, seen)
 }
 
-async fn doctor_async(dir: &std::path::Path, args: Vec<String>) -> (bool, Vec<String>, String) {
+pub async fn doctor_async(dir: &std::path::Path, args: Vec<String>) -> (bool, Vec<String>, String) {
     let dir = dir.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -119,7 +119,7 @@ async fn a_public_url_that_answers_healthz_with_an_error_needs_a_fix() {
     );
 }
 
-fn store_channels(dir: &std::path::Path, slack: &str, webhook: &str) {
+pub fn store_channels(dir: &std::path::Path, slack: &str, webhook: &str) {
     let conn = Connection::open(dir.join("holdpoint.db")).unwrap();
     conn.execute(
         "UPDATE workspaces SET slack_webhook_url = ?1 WHERE id = 1",
