@@ -12,4 +12,5 @@ pub mod policy_settings;
 pub mod respond;
 pub mod rules;
 pub mod sign_in;
+pub mod webhooks;
 pub mod wait;

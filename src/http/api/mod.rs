@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod outcome;
 pub mod pauses;
 pub mod policy;
+pub mod webhooks;
 
 use actix_web::web;
 
@@ -59,6 +60,29 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
     agent_routes(cfg);
     policy_routes(cfg);
+    admin_routes(cfg);
+}
+
+/// The workspace administered by API (issue 20): webhooks, keys, audit, settings, users.
+fn admin_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/webhooks")
+            .route(web::get().to(webhooks::list))
+            .route(web::post().to(webhooks::create))
+            .default_service(only("GET, POST")),
+    )
+    .service(
+        web::resource("/api/webhooks/{id}")
+            .route(web::get().to(webhooks::get))
+            .route(web::patch().to(webhooks::patch))
+            .route(web::delete().to(webhooks::delete))
+            .default_service(only("GET, PATCH, DELETE")),
+    )
+    .service(
+        web::resource("/api/webhooks/{id}/test")
+            .route(web::post().to(webhooks::test))
+            .default_service(only("POST")),
+    );
 }
 
 /// Decision policies: explain, settings and rules.
