@@ -144,4 +144,5 @@ mod user_emails;
 mod webhook_e2e;
 mod webhook_private;
 mod webhooks;
+mod webhooks_api;
 mod webhooks_page;
