@@ -153,7 +153,7 @@ pub struct AgentEventData<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled_pauses: Option<Vec<String>>,
     /// On `task.complete` and `agent.error` (the reference docs' names): the agent's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "agent_id", skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<&'a str>,
 }
 

@@ -116,6 +116,7 @@ mod queue_batch;
 mod queue_batch_refusals;
 mod quota;
 mod readme_links;
+mod reference_events;
 mod reject_options;
 mod reminder_messages;
 mod reminders;
