@@ -8,6 +8,7 @@ pub mod batch;
 pub mod checkpoint;
 pub mod create;
 pub mod groups;
+pub mod keys;
 pub mod policy_settings;
 pub mod respond;
 pub mod rules;

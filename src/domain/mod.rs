@@ -27,7 +27,8 @@ pub use pause::{
     votes,
 };
 pub use people::{
-    api_keys, deciders, display, email_address, invites, password_resets, scopes, sessions,
+    api_keys, deciders, display, email_address, invites, key_admin, password_resets, scopes,
+    sessions,
     user_admin, users,
 };
 

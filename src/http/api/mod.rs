@@ -16,6 +16,7 @@ pub mod decider;
 pub mod groups;
 pub mod health;
 pub mod key_cache;
+pub mod keys;
 pub mod metrics;
 pub mod outcome;
 pub mod pauses;
@@ -82,6 +83,19 @@ fn admin_routes(cfg: &mut web::ServiceConfig) {
         web::resource("/api/webhooks/{id}/test")
             .route(web::post().to(webhooks::test))
             .default_service(only("POST")),
+    )
+    .service(
+        web::resource("/api/keys")
+            .route(web::get().to(keys::list))
+            .route(web::post().to(keys::create))
+            .default_service(only("GET, POST")),
+    )
+    .service(
+        web::resource("/api/keys/{id}")
+            .route(web::get().to(keys::get))
+            .route(web::patch().to(keys::patch))
+            .route(web::delete().to(keys::delete))
+            .default_service(only("GET, PATCH, DELETE")),
     );
 }
 
