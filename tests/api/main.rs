@@ -72,6 +72,7 @@ mod key_decide_only;
 mod key_decisions;
 mod key_groups;
 mod key_last_use;
+mod keys_api;
 mod key_scopes;
 mod key_scopes_cli;
 mod key_separation;
