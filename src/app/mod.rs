@@ -4,6 +4,7 @@
 //! calls one of these, and translates the answer.
 
 pub mod agents;
+pub mod audit;
 pub mod batch;
 pub mod checkpoint;
 pub mod create;
@@ -13,5 +14,6 @@ pub mod policy_settings;
 pub mod respond;
 pub mod rules;
 pub mod sign_in;
+pub mod workspace_settings;
 pub mod webhooks;
 pub mod wait;

@@ -79,18 +79,9 @@ pub async fn create(
 struct PatchBody {
     name: Option<String>,
     /// Absent: unchanged; null: no cap.
-    #[serde(default, with = "serde_with_null")]
+    #[serde(default, deserialize_with = "super::nullable::read")]
     autonomy_level: Option<Option<u8>>,
     groups: Option<Vec<String>>,
-}
-
-/// Tells an absent member (None) from an explicit null (Some(None)).
-mod serde_with_null {
-    use serde::{Deserialize, Deserializer};
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<u8>>, D::Error> {
-        Option::<u8>::deserialize(d).map(Some)
-    }
 }
 
 /// `PATCH /api/keys/:id` `{"name"?, "autonomyLevel"?, "groups"?}`; scopes are fixed at creation.

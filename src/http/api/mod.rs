@@ -18,10 +18,12 @@ pub mod health;
 pub mod key_cache;
 pub mod keys;
 pub mod metrics;
+mod nullable;
 pub mod outcome;
 pub mod pauses;
 pub mod policy;
 pub mod webhooks;
+pub mod workspace;
 
 use actix_web::web;
 
@@ -96,6 +98,22 @@ fn admin_routes(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(keys::patch))
             .route(web::delete().to(keys::delete))
             .default_service(only("GET, PATCH, DELETE")),
+    )
+    .service(
+        web::resource("/api/audit")
+            .route(web::get().to(workspace::audit))
+            .default_service(only("GET")),
+    )
+    .service(
+        web::resource("/api/settings")
+            .route(web::get().to(workspace::get_settings))
+            .route(web::patch().to(workspace::patch_settings))
+            .default_service(only("GET, PATCH")),
+    )
+    .service(
+        web::resource("/api/users")
+            .route(web::get().to(workspace::users))
+            .default_service(only("GET")),
     );
 }
 

@@ -185,3 +185,14 @@ mod tests {
         assert_eq!(Zone::utc().exact("never"), "never");
     }
 }
+
+/// The audit filter's days are the reader's.
+impl crate::app::audit::Days for Zone {
+    fn day_start(&self, date: &str) -> Option<Millis> {
+        Zone::day_start(self, date)
+    }
+
+    fn day_end(&self, date: &str) -> Option<Millis> {
+        Zone::day_end(self, date)
+    }
+}
