@@ -14,6 +14,7 @@ mod settle;
 mod skips;
 
 mod account;
+mod admin_api_access;
 mod agent_approve;
 mod agent_cancel;
 mod agent_controls;
@@ -148,3 +149,4 @@ mod webhook_private;
 mod webhooks;
 mod webhooks_api;
 mod webhooks_page;
+mod workspace_api;
