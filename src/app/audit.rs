@@ -21,12 +21,21 @@ pub struct Utc;
 impl Days for Utc {
     fn day_start(&self, date: &str) -> Option<Millis> {
         let day: jiff::civil::Date = date.trim().parse().ok()?;
-        Some(day.to_zoned(jiff::tz::TimeZone::UTC).ok()?.timestamp().as_millisecond())
+        Some(
+            day.to_zoned(jiff::tz::TimeZone::UTC)
+                .ok()?
+                .timestamp()
+                .as_millisecond(),
+        )
     }
 
     fn day_end(&self, date: &str) -> Option<Millis> {
         let day: jiff::civil::Date = date.trim().parse().ok()?;
-        let next = day.tomorrow().ok()?.to_zoned(jiff::tz::TimeZone::UTC).ok()?;
+        let next = day
+            .tomorrow()
+            .ok()?
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()?;
         Some(next.timestamp().as_millisecond())
     }
 }
@@ -42,9 +51,7 @@ pub struct FilterForm {
 
 impl FilterForm {
     /// The four fields from a query string's `get` (absent: empty), trimmed.
-    pub fn read<'q>(
-        get: impl Fn(&str) -> AppResult<Option<&'q str>>,
-    ) -> AppResult<FilterForm> {
+    pub fn read<'q>(get: impl Fn(&str) -> AppResult<Option<&'q str>>) -> AppResult<FilterForm> {
         let get = |name: &str| Ok::<_, AppError>(get(name)?.unwrap_or("").trim().to_string());
         Ok(FilterForm {
             event: get("event")?,
@@ -147,7 +154,6 @@ pub struct ExportRow {
     pub details: Option<serde_json::Value>,
 }
 
-
 pub fn export_row(names: &ActorNames, r: AuditRow) -> ExportRow {
     ExportRow {
         id: r.id,
@@ -162,7 +168,6 @@ pub fn export_row(names: &ActorNames, r: AuditRow) -> ExportRow {
             .map(|d| serde_json::from_str(&d).unwrap_or(serde_json::Value::String(d))),
     }
 }
-
 
 /// One page of the rows `filter` matches, newest first, and how many match in all.
 pub fn page(
@@ -185,7 +190,10 @@ mod tests {
     #[test]
     fn utc_days_start_at_midnight_and_end_at_the_next() {
         assert_eq!(Utc.day_start("2026-11-15"), Some(1_794_700_800_000));
-        assert_eq!(Utc.day_end("2026-11-15"), Some(1_794_700_800_000 + 86_400_000));
+        assert_eq!(
+            Utc.day_end("2026-11-15"),
+            Some(1_794_700_800_000 + 86_400_000)
+        );
         assert_eq!(Utc.day_start("15/11/2026"), None);
     }
 }

@@ -6,9 +6,9 @@ use crate::domain::agents::pin;
 use crate::domain::api_keys::{self, KeyListing};
 use crate::domain::audit::Actor;
 use crate::domain::ids::{ApiKeyId, WorkspaceId};
+use crate::domain::key_admin;
 use crate::domain::policy::{self, group_keys};
 use crate::domain::scopes::Scopes;
-use crate::domain::key_admin;
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
 
@@ -21,7 +21,11 @@ pub struct KeyDetails {
 }
 
 /// The unrevoked key `id` of the workspace with its groups and pinned agents; 404 otherwise.
-pub fn details(conn: &rusqlite::Connection, ws: WorkspaceId, id: ApiKeyId) -> AppResult<KeyDetails> {
+pub fn details(
+    conn: &rusqlite::Connection,
+    ws: WorkspaceId,
+    id: ApiKeyId,
+) -> AppResult<KeyDetails> {
     let listing = key_admin::active_listing(conn, ws, id)?.ok_or_else(|| not_found(id))?;
     Ok(KeyDetails {
         groups: group_keys::key_groups(conn, id)?,

@@ -14,6 +14,6 @@ pub mod policy_settings;
 pub mod respond;
 pub mod rules;
 pub mod sign_in;
-pub mod workspace_settings;
-pub mod webhooks;
 pub mod wait;
+pub mod webhooks;
+pub mod workspace_settings;

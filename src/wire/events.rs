@@ -19,7 +19,10 @@ impl Payload for AgentEvent<'_> {
             by: self.by,
             guidance: self.guidance.map(Guidance::view),
             cancelled_pauses: self.cancelled_pauses.clone(),
-            agent_id: self.event.is_reference().then_some(self.agent.name.as_str()),
+            agent_id: self
+                .event
+                .is_reference()
+                .then_some(self.agent.name.as_str()),
         };
         Ok(AgentEventBody::render(self.event, self.at, data))
     }

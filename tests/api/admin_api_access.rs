@@ -37,7 +37,10 @@ fn method(m: &str) -> Method {
 async fn test_keys_keys_without_admin_and_no_key_are_refused_everywhere_and_nothing_changes() {
     let app = spawn_app().await;
     let test_key = app.create_key(1, true);
-    let (keys, audit) = ("SELECT count(*) FROM api_keys", "SELECT count(*) FROM audit_log");
+    let (keys, audit) = (
+        "SELECT count(*) FROM api_keys",
+        "SELECT count(*) FROM audit_log",
+    );
     let before = (app.count(keys), app.count(audit));
     let body = json!({"name": "x", "url": "https://example.com/h", "events": ["pause.created"]});
     for (m, path) in ENDPOINTS {
@@ -47,9 +50,17 @@ async fn test_keys_keys_without_admin_and_no_key_are_refused_everywhere_and_noth
         // app.key is live with `pauses` only.
         let res = send(&app, &app.key, method(m), path, Some(body.clone())).await;
         let problem = assert_problem(res, 403).await;
-        assert_eq!(problem["type"], "/problems/insufficient-scope", "{m} {path}");
+        assert_eq!(
+            problem["type"], "/problems/insufficient-scope",
+            "{m} {path}"
+        );
         assert_eq!(problem["scope"], "admin");
-        let res = app.api.request(method(m), app.url(path)).send().await.unwrap();
+        let res = app
+            .api
+            .request(method(m), app.url(path))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 401, "{m} {path}");
     }
     assert_eq!((app.count(keys), app.count(audit)), before);

@@ -49,7 +49,9 @@ async fn an_admin_key_makes_a_key_it_sees_once_and_reads_the_one_key_object() {
     let all = Scopes::of(&[KeyScope::Admin, KeyScope::Pauses, KeyScope::Decide]);
     let now = app.now();
     let boss = app
-        .with_db(|c| api_keys::create_with_scopes(c, now, Actor::Cli, WorkspaceId(1), "boss", false, all))
+        .with_db(|c| {
+            api_keys::create_with_scopes(c, now, Actor::Cli, WorkspaceId(1), "boss", false, all)
+        })
         .unwrap()
         .1;
     make_group(&app, &admin).await;
@@ -63,7 +65,10 @@ async fn an_admin_key_makes_a_key_it_sees_once_and_reads_the_one_key_object() {
     assert_eq!(made["scopes"], json!(["pauses", "decide"]));
     assert_eq!(made["autonomyLevel"], 40);
     assert_eq!(made["groups"], json!(["finance"]));
-    assert_eq!((&made["expiresAt"], &made["createdBy"]), (&Value::Null, &Value::Null));
+    assert_eq!(
+        (&made["expiresAt"], &made["createdBy"]),
+        (&Value::Null, &Value::Null)
+    );
     assert_eq!(made["test"], false);
 
     beat_ok_with(&app, &whole, "bot").await;
@@ -80,7 +85,11 @@ async fn an_admin_key_makes_a_key_it_sees_once_and_reads_the_one_key_object() {
         .json()
         .await
         .unwrap();
-    assert_eq!(fields(&read), FIELDS, "exactly the key object, never the key: {read}");
+    assert_eq!(
+        fields(&read),
+        FIELDS,
+        "exactly the key object, never the key: {read}"
+    );
     assert_eq!(read["pinnedAgents"], json!(["bot"]));
     assert!(read["lastUsedAt"].is_string(), "it reported: {read}");
     let listed: Value = send(&app, &admin, Method::GET, "/api/keys", None)
@@ -89,10 +98,16 @@ async fn an_admin_key_makes_a_key_it_sees_once_and_reads_the_one_key_object() {
         .await
         .unwrap();
     assert!(!listed.to_string().contains(&whole));
-    assert_eq!(listed["items"].as_array().unwrap().len(), 4, "app, admin, boss, billing");
+    assert_eq!(
+        listed["items"].as_array().unwrap().len(),
+        4,
+        "app, admin, boss, billing"
+    );
     assert_eq!(listed["items"][0], read, "newest first");
     assert_eq!(
-        app.count("SELECT count(*) FROM audit_log WHERE event = 'key.created' AND actor_type = 'key'"),
+        app.count(
+            "SELECT count(*) FROM audit_log WHERE event = 'key.created' AND actor_type = 'key'"
+        ),
         1
     );
 }
@@ -115,8 +130,15 @@ async fn a_key_never_grants_a_scope_it_does_not_hold_and_nothing_is_made() {
     let admin = admin_key(&app, false); // admin, pauses, agents: not decide
     let before = app.count("SELECT count(*) FROM api_keys");
     let body = json!({"name": "sneaky", "scopes": ["pauses", "decide"]});
-    let problem = assert_problem(send(&app, &admin, Method::POST, "/api/keys", Some(body)).await, 403).await;
-    assert!(problem["detail"].as_str().unwrap().contains("`decide`"), "{problem}");
+    let problem = assert_problem(
+        send(&app, &admin, Method::POST, "/api/keys", Some(body)).await,
+        403,
+    )
+    .await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("`decide`"),
+        "{problem}"
+    );
     assert_eq!(app.count("SELECT count(*) FROM api_keys"), before);
     let body = json!({"name": "fine", "scopes": ["pauses", "agents"], "test": true});
     let res = send(&app, &admin, Method::POST, "/api/keys", Some(body)).await;
@@ -124,7 +146,11 @@ async fn a_key_never_grants_a_scope_it_does_not_hold_and_nothing_is_made() {
     let made: Value = res.json().await.unwrap();
     assert!(made["key"].as_str().unwrap().starts_with("hitl_test_"));
     let body = json!({"name": "test admin", "scopes": ["admin"], "test": true});
-    let problem = assert_problem(send(&app, &admin, Method::POST, "/api/keys", Some(body)).await, 422).await;
+    let problem = assert_problem(
+        send(&app, &admin, Method::POST, "/api/keys", Some(body)).await,
+        422,
+    )
+    .await;
     assert_eq!(problem["field"], "scopes");
 }
 
@@ -136,7 +162,9 @@ async fn a_patch_renames_caps_and_regroups_a_key_at_the_cap_limits_with_each_cha
     let now = app.now();
     let decide = Scopes::of(&[KeyScope::Decide]);
     let (id, _) = app
-        .with_db(|c| api_keys::create_with_scopes(c, now, Actor::Cli, WorkspaceId(1), "old", false, decide))
+        .with_db(|c| {
+            api_keys::create_with_scopes(c, now, Actor::Cli, WorkspaceId(1), "old", false, decide)
+        })
         .unwrap();
     let path = format!("/api/keys/{id}");
     let patch = json!({"name": "new", "autonomyLevel": 100, "groups": ["finance"]});
@@ -144,14 +172,42 @@ async fn a_patch_renames_caps_and_regroups_a_key_at_the_cap_limits_with_each_cha
     assert_eq!(res.status(), 200);
     let changed: Value = res.json().await.unwrap();
     assert_eq!(
-        (&changed["name"], &changed["autonomyLevel"], &changed["groups"]),
+        (
+            &changed["name"],
+            &changed["autonomyLevel"],
+            &changed["groups"]
+        ),
         (&json!("new"), &json!(100), &json!(["finance"]))
     );
-    let res = send(&app, &admin, Method::PATCH, &path, Some(json!({"autonomyLevel": 101}))).await;
+    let res = send(
+        &app,
+        &admin,
+        Method::PATCH,
+        &path,
+        Some(json!({"autonomyLevel": 101})),
+    )
+    .await;
     assert_eq!(assert_problem(res, 422).await["field"], "autonomyLevel");
-    let res = send(&app, &admin, Method::PATCH, &path, Some(json!({"autonomyLevel": null}))).await;
-    assert_eq!(res.json::<Value>().await.unwrap()["autonomyLevel"], Value::Null);
-    let res = send(&app, &admin, Method::PATCH, &path, Some(json!({"scopes": ["admin"]}))).await;
+    let res = send(
+        &app,
+        &admin,
+        Method::PATCH,
+        &path,
+        Some(json!({"autonomyLevel": null})),
+    )
+    .await;
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["autonomyLevel"],
+        Value::Null
+    );
+    let res = send(
+        &app,
+        &admin,
+        Method::PATCH,
+        &path,
+        Some(json!({"scopes": ["admin"]})),
+    )
+    .await;
     assert_problem(res, 422).await;
     let events = app.audit_events(&id.to_string());
     let names: Vec<&str> = events.iter().map(|(e, _)| e.as_str()).collect();
@@ -177,7 +233,12 @@ async fn delete_revokes_a_key_at_once() {
     assert_eq!(res.status(), 401, "revoked means now");
     assert_problem(send(&app, &admin, Method::GET, &path, None).await, 404).await;
     assert_problem(send(&app, &admin, Method::DELETE, &path, None).await, 409).await;
-    assert_problem(send(&app, &admin, Method::DELETE, "/api/keys/x", None).await, 404).await;
-    let revoked = app.count("SELECT count(*) FROM audit_log WHERE event = 'key.revoked' AND actor_type = 'key'");
+    assert_problem(
+        send(&app, &admin, Method::DELETE, "/api/keys/x", None).await,
+        404,
+    )
+    .await;
+    let revoked = app
+        .count("SELECT count(*) FROM audit_log WHERE event = 'key.revoked' AND actor_type = 'key'");
     assert_eq!(revoked, 1);
 }

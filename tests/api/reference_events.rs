@@ -23,7 +23,14 @@ const REFERENCE: [&str; 4] = [
 /// An endpoint for the four reference events at `url`; returns its secret.
 async fn subscribe(app: &TestApp, url: &str, test_events: bool) -> String {
     let body = json!({"url": url, "events": REFERENCE, "testEvents": test_events});
-    let res = send(app, &admin_key(app, false), Method::POST, "/api/webhooks", Some(body)).await;
+    let res = send(
+        app,
+        &admin_key(app, false),
+        Method::POST,
+        "/api/webhooks",
+        Some(body),
+    )
+    .await;
     assert_eq!(res.status(), 201);
     let made: Value = res.json().await.unwrap();
     made["secret"].as_str().unwrap().to_string()
@@ -68,7 +75,12 @@ async fn a_waiting_pause_sends_approval_required_and_run_awaiting_input_with_the
     let all = bodies(&got);
     let kinds: Vec<(&str, &str)> = all
         .iter()
-        .map(|b| (b["type"].as_str().unwrap(), b["data"]["action"].as_str().unwrap()))
+        .map(|b| {
+            (
+                b["type"].as_str().unwrap(),
+                b["data"]["action"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         kinds,
@@ -82,7 +94,10 @@ async fn a_waiting_pause_sends_approval_required_and_run_awaiting_input_with_the
     let data = &all[0]["data"];
     assert_eq!(data["agent_id"], "trader");
     assert_eq!(data["approval_id"], both["watchId"]);
-    assert_eq!(data["watchId"], both["watchId"], "the usual pause payload too");
+    assert_eq!(
+        data["watchId"], both["watchId"],
+        "the usual pause payload too"
+    );
     assert_eq!(data["payload"], context);
     assert_eq!(data["status"], "pending");
     assert_eq!(all[1]["data"]["agent_id"], Value::Null);
@@ -95,7 +110,12 @@ async fn a_pause_the_policy_decides_at_creation_sends_no_approval_required() {
     let receiver = Receiver::start(vec![]).await;
     subscribe(&app, &receiver.url, false).await;
     set_level(&app, 80, false).await;
-    let decided = create(&app, &app.key, json!({"action": "ls", "risk": "low", "run": "r"})).await;
+    let decided = create(
+        &app,
+        &app.key,
+        json!({"action": "ls", "risk": "low", "run": "r"}),
+    )
+    .await;
     assert_eq!(decided["status"], "approved");
     set_level(&app, 0, false).await;
     create(&app, &app.key, json!({"action": "rm", "risk": "low"})).await;
@@ -116,7 +136,12 @@ async fn a_heartbeat_that_reaches_complete_or_error_sends_task_complete_or_agent
     let secret = subscribe(&app, &receiver.url, false).await;
     beat_ok(&app, "builder", json!({"state": "acting", "run": "r1"})).await;
     beat_ok(&app, "builder", json!({"state": "complete"})).await;
-    beat_ok(&app, "builder", json!({"state": "complete", "progress": 100})).await;
+    beat_ok(
+        &app,
+        "builder",
+        json!({"state": "complete", "progress": 100}),
+    )
+    .await;
     beat_ok(&app, "builder", json!({"state": "error"})).await;
     let got = receiver.wait_for(2).await;
     outbox_settled(&app).await;
@@ -127,7 +152,10 @@ async fn a_heartbeat_that_reaches_complete_or_error_sends_task_complete_or_agent
     assert_eq!(all[1]["type"], "task.complete");
     for b in &all {
         assert_eq!(b["data"]["agent_id"], "builder");
-        assert_eq!(b["data"]["name"], "builder", "the usual agent payload too: {b}");
+        assert_eq!(
+            b["data"]["name"], "builder",
+            "the usual agent payload too: {b}"
+        );
     }
 }
 

@@ -59,7 +59,10 @@ async fn an_admin_key_adds_reads_changes_and_deletes_an_endpoint_and_sees_its_se
         .json()
         .await
         .unwrap();
-    assert!(read.get("secret").is_none(), "a read never shows it: {read}");
+    assert!(
+        read.get("secret").is_none(),
+        "a read never shows it: {read}"
+    );
     let listed: Value = send(&app, &key, Method::GET, "/api/webhooks", None)
         .await
         .json()
@@ -74,7 +77,10 @@ async fn an_admin_key_adds_reads_changes_and_deletes_an_endpoint_and_sees_its_se
     let changed: Value = res.json().await.unwrap();
     assert_eq!(changed["url"], "https://hooks.example.com/v2");
     assert_eq!(changed["events"], json!(["task.complete"]));
-    assert_eq!((&changed["enabled"], &changed["testEvents"]), (&json!(false), &json!(true)));
+    assert_eq!(
+        (&changed["enabled"], &changed["testEvents"]),
+        (&json!(false), &json!(true))
+    );
     for event in [
         "webhook.created",
         "webhook.changed",
@@ -96,7 +102,10 @@ async fn an_admin_key_adds_reads_changes_and_deletes_an_endpoint_and_sees_its_se
     assert_eq!(listed["items"], json!([]));
     let b = app.sign_in(&app.owner_email).await;
     let page = b.get("/webhooks").await.text().await.unwrap();
-    assert!(!page.contains("hooks.example.com/v2"), "gone from the page too");
+    assert!(
+        !page.contains("hooks.example.com/v2"),
+        "gone from the page too"
+    );
 }
 
 #[tokio::test]
@@ -149,19 +158,48 @@ async fn twenty_enabled_endpoints_are_allowed_and_the_twenty_first_is_409() {
         Ok(())
     })
     .unwrap();
-    let add = |url: &str, enabled: bool| {
-        json!({"url": url, "events": ["pause.created"], "enabled": enabled})
-    };
-    let res = send(&app, &key, Method::POST, "/api/webhooks", Some(add("https://example.com/20", true))).await;
+    let add = |url: &str, enabled: bool| json!({"url": url, "events": ["pause.created"], "enabled": enabled});
+    let res = send(
+        &app,
+        &key,
+        Method::POST,
+        "/api/webhooks",
+        Some(add("https://example.com/20", true)),
+    )
+    .await;
     assert_eq!(res.status(), 201, "the 20th");
-    let res = send(&app, &key, Method::POST, "/api/webhooks", Some(add("https://example.com/21", true))).await;
+    let res = send(
+        &app,
+        &key,
+        Method::POST,
+        "/api/webhooks",
+        Some(add("https://example.com/21", true)),
+    )
+    .await;
     let problem = assert_problem(res, 409).await;
-    assert!(problem["detail"].as_str().unwrap().contains("20 enabled"), "{problem}");
-    let res = send(&app, &key, Method::POST, "/api/webhooks", Some(add("https://example.com/off", false))).await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("20 enabled"),
+        "{problem}"
+    );
+    let res = send(
+        &app,
+        &key,
+        Method::POST,
+        "/api/webhooks",
+        Some(add("https://example.com/off", false)),
+    )
+    .await;
     assert_eq!(res.status(), 201, "a disabled one takes no place");
     let off: Value = res.json().await.unwrap();
     let path = format!("/api/webhooks/{}", off["id"]);
-    let res = send(&app, &key, Method::PATCH, &path, Some(json!({"enabled": true}))).await;
+    let res = send(
+        &app,
+        &key,
+        Method::PATCH,
+        &path,
+        Some(json!({"enabled": true})),
+    )
+    .await;
     assert_problem(res, 409).await;
     assert_eq!(
         app.count("SELECT count(*) FROM webhook_endpoints WHERE enabled = 1"),
@@ -188,11 +226,15 @@ async fn a_chosen_secret_of_24_or_64_bytes_is_taken_and_23_or_65_refused() {
 async fn an_unknown_event_is_422_naming_its_index_and_nothing_is_added() {
     let app = spawn_app().await;
     let key = admin_key(&app, false);
-    let body = json!({"url": "https://example.com/h", "events": ["pause.created", "pause.exploded"]});
+    let body =
+        json!({"url": "https://example.com/h", "events": ["pause.created", "pause.exploded"]});
     let res = send(&app, &key, Method::POST, "/api/webhooks", Some(body)).await;
     let problem = assert_problem(res, 422).await;
     assert_eq!(problem["field"], "events[1]");
-    assert!(problem["detail"].as_str().unwrap().contains("pause.exploded"));
+    assert!(problem["detail"]
+        .as_str()
+        .unwrap()
+        .contains("pause.exploded"));
     assert_eq!(app.count("SELECT count(*) FROM webhook_endpoints"), 0);
 }
 
@@ -207,6 +249,9 @@ async fn a_private_url_is_422_on_url_naming_the_setting_that_allows_it() {
     let problem = assert_problem(res, 422).await;
     assert_eq!(problem["field"], "url");
     let detail = problem["detail"].as_str().unwrap();
-    assert!(detail.contains("HOLDPOINT_WEBHOOK_ALLOW_PRIVATE"), "{detail}");
+    assert!(
+        detail.contains("HOLDPOINT_WEBHOOK_ALLOW_PRIVATE"),
+        "{detail}"
+    );
     assert_eq!(app.count("SELECT count(*) FROM webhook_endpoints"), 0);
 }

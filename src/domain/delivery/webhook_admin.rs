@@ -18,7 +18,11 @@ pub const MAX_ENDPOINTS: i64 = 20;
 
 /// Refuses one more enabled endpoint once the workspace has [`MAX_ENDPOINTS`] (409: the
 /// request is fine, the workspace's state refuses it).
-pub(super) fn check_room(conn: &Connection, workspace_id: WorkspaceId, what: &str) -> AppResult<()> {
+pub(super) fn check_room(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    what: &str,
+) -> AppResult<()> {
     let enabled: i64 = conn
         .prepare_cached(
             "SELECT count(*) FROM webhook_endpoints WHERE workspace_id = ?1 AND enabled = 1",

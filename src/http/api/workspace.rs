@@ -9,7 +9,7 @@ use serde_json::json;
 use super::auth::{AdminScope, ApiKey};
 use crate::app::audit::{self, FilterForm, Utc};
 use crate::app::workspace_settings::{self, SettingsPatch};
-use crate::domain::audit::{ActorNames, Actor};
+use crate::domain::audit::{Actor, ActorNames};
 use crate::domain::ids::UserId;
 use crate::domain::users::{self, Role};
 use crate::domain::workspaces::{self, Workspace};

@@ -8,11 +8,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::audit_export;
-use crate::app::audit::{to_filter, FilterForm};
 use super::audit_links::{actor_href, subject_href};
 use super::format::{capitalise, stamp, Stamp};
 use super::layout::{clear_flash, html_status, Layout};
 use super::session::ManagerSession;
+use crate::app::audit::{to_filter, FilterForm};
 use crate::domain::audit::{self, ActorNames, AuditRow};
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
@@ -175,8 +175,8 @@ fn pairs(details: &str) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::zone::Zone;
+    use super::*;
     use crate::app::audit::parse_day;
 
     #[test]

@@ -10,8 +10,8 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use tokio::sync::mpsc;
 
-use crate::app::audit::{export_row, to_filter, ExportRow, FilterForm};
 use super::session::ManagerSession;
+use crate::app::audit::{export_row, to_filter, ExportRow, FilterForm};
 use crate::db::Pool;
 use crate::domain::audit::{self, ActorNames, AuditRow, Filter};
 use crate::domain::ids::WorkspaceId;
