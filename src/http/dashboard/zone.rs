@@ -108,6 +108,17 @@ impl Zone {
     }
 }
 
+/// The audit filter's days are the reader's.
+impl crate::app::audit::Days for Zone {
+    fn day_start(&self, date: &str) -> Option<Millis> {
+        Zone::day_start(self, date)
+    }
+
+    fn day_end(&self, date: &str) -> Option<Millis> {
+        Zone::day_end(self, date)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,16 +194,5 @@ mod tests {
     fn text_that_is_not_a_time_is_shown_as_it_came() {
         assert_eq!(Zone::utc().show("never"), "never");
         assert_eq!(Zone::utc().exact("never"), "never");
-    }
-}
-
-/// The audit filter's days are the reader's.
-impl crate::app::audit::Days for Zone {
-    fn day_start(&self, date: &str) -> Option<Millis> {
-        Zone::day_start(self, date)
-    }
-
-    fn day_end(&self, date: &str) -> Option<Millis> {
-        Zone::day_end(self, date)
     }
 }
