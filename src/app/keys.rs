@@ -2,50 +2,15 @@
 //! the same transaction, so no key exists uncapped for a moment), changing its name, cap and
 //! groups, and revoking it. Each is one writer job running the audited domain writes.
 
-use crate::domain::agents::pin;
-use crate::domain::api_keys::{self, KeyListing};
+use crate::domain::api_keys;
 use crate::domain::audit::Actor;
 use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::domain::key_admin;
+pub use crate::domain::key_admin::{details, list, KeyDetails};
 use crate::domain::policy::{self, group_keys};
 use crate::domain::scopes::Scopes;
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
-
-/// A key as the API shows it: the listing plus its groups and the agents pinned to it.
-#[derive(Debug, Clone)]
-pub struct KeyDetails {
-    pub listing: KeyListing,
-    pub groups: Vec<String>,
-    pub pinned_agents: Vec<String>,
-}
-
-/// The unrevoked key `id` of the workspace with its groups and pinned agents; 404 otherwise.
-pub fn details(
-    conn: &rusqlite::Connection,
-    ws: WorkspaceId,
-    id: ApiKeyId,
-) -> AppResult<KeyDetails> {
-    let listing = key_admin::active_listing(conn, ws, id)?.ok_or_else(|| not_found(id))?;
-    Ok(KeyDetails {
-        groups: group_keys::key_groups(conn, id)?,
-        pinned_agents: pin::pinned_to(conn, id)?,
-        listing,
-    })
-}
-
-/// Every unrevoked key of the workspace, newest first.
-pub fn list(conn: &rusqlite::Connection, ws: WorkspaceId) -> AppResult<Vec<KeyDetails>> {
-    api_keys::list_with_creators(conn, ws)?
-        .into_iter()
-        .filter(|k| k.key.revoked_at.is_none())
-        .map(|k| details(conn, ws, k.key.id))
-        .collect()
-}
-
-pub fn not_found(id: ApiKeyId) -> AppError {
-    AppError::NotFound(format!("no API key with id `{id}` in this workspace"))
-}
 
 /// A key to make.
 #[derive(Debug, Clone)]

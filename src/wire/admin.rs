@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::app::keys::KeyDetails;
 use crate::domain::ids::ApiKeyId;
+use crate::domain::key_admin::KeyDetails;
 use crate::domain::scopes::KeyScope;
 use crate::domain::webhooks::Endpoint;
 use crate::domain::{rfc3339, Millis};

@@ -1,13 +1,16 @@
-//! Changes to a key after it was made, for the keys API: its name and its autonomy cap, each
-//! audited as `key.changed` with before and after (its groups are `policy::group_keys`').
+//! A key as the keys API shows it (with its groups and pinned agents), and changes to a key
+//! after it was made: its name and its autonomy cap, each audited as `key.changed` with before
+//! and after (its groups are `policy::group_keys`').
 
 use rusqlite::{params, Connection};
 use serde_json::json;
 
 use super::api_keys::{list_with_creators, KeyInfo, KeyListing};
+use crate::domain::agents::pin;
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::ids::{ApiKeyId, WorkspaceId};
+use crate::domain::policy::group_keys;
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
 
@@ -81,4 +84,35 @@ pub fn set_cap(
     };
     audit::record(conn, now, entry)?;
     Ok(())
+}
+
+/// A key as the API shows it: the listing plus its groups and the agents pinned to it.
+#[derive(Debug, Clone)]
+pub struct KeyDetails {
+    pub listing: KeyListing,
+    pub groups: Vec<String>,
+    pub pinned_agents: Vec<String>,
+}
+
+/// The unrevoked key `id` of the workspace with its groups and pinned agents; 404 otherwise.
+pub fn details(conn: &Connection, ws: WorkspaceId, id: ApiKeyId) -> AppResult<KeyDetails> {
+    let listing = active_listing(conn, ws, id)?.ok_or_else(|| not_found(id))?;
+    Ok(KeyDetails {
+        groups: group_keys::key_groups(conn, id)?,
+        pinned_agents: pin::pinned_to(conn, id)?,
+        listing,
+    })
+}
+
+/// Every unrevoked key of the workspace, newest first.
+pub fn list(conn: &Connection, ws: WorkspaceId) -> AppResult<Vec<KeyDetails>> {
+    list_with_creators(conn, ws)?
+        .into_iter()
+        .filter(|k| k.key.revoked_at.is_none())
+        .map(|k| details(conn, ws, k.key.id))
+        .collect()
+}
+
+pub fn not_found(id: ApiKeyId) -> AppError {
+    AppError::NotFound(format!("no API key with id `{id}` in this workspace"))
 }
