@@ -254,4 +254,28 @@ async fn a_private_url_is_422_on_url_naming_the_setting_that_allows_it() {
         "{detail}"
     );
     assert_eq!(app.count("SELECT count(*) FROM webhook_endpoints"), 0);
+
+    let body = json!({"url": "https://hooks.example.com/in", "events": ["pause.created"]});
+    let made: Value = send(&app, &key, Method::POST, "/api/webhooks", Some(body))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/webhooks/{}", made["id"]);
+    for (change, field) in [
+        (json!({"url": "http://[::1]/hook"}), "url"),
+        (json!({"events": ["pause.nope"]}), "events[0]"),
+    ] {
+        let res = send(&app, &key, Method::PATCH, &path, Some(change)).await;
+        assert_eq!(assert_problem(res, 422).await["field"], field);
+    }
+    let kept: Value = send(&app, &key, Method::GET, &path, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        kept["url"], "https://hooks.example.com/in",
+        "a refused change writes nothing"
+    );
 }
