@@ -8,6 +8,7 @@ use crate::domain::events::{PauseEvent, SlackNote};
 use crate::domain::outbox::Payload;
 
 use super::agent::{AgentEventBody, AgentEventData};
+use super::pause::ReferenceEventBody;
 use super::{slack, slack_nudge, EventBody};
 
 /// `{"type", "timestamp", "data": <the agent, with who acted and what the event carried>}`.
@@ -18,6 +19,10 @@ impl Payload for AgentEvent<'_> {
             by: self.by,
             guidance: self.guidance.map(Guidance::view),
             cancelled_pauses: self.cancelled_pauses.clone(),
+            agent_id: self
+                .event
+                .is_reference()
+                .then_some(self.agent.name.as_str()),
         };
         Ok(AgentEventBody::render(self.event, self.at, data))
     }
@@ -26,7 +31,10 @@ impl Payload for AgentEvent<'_> {
 /// The Standard Webhooks body: `{"type", "timestamp", "data": <the pause as agents see it>}`.
 impl Payload for PauseEvent<'_> {
     fn payload(&self) -> serde_json::Result<String> {
-        EventBody::render(self.base_url, self.at, self.pause, self.event)
+        match self.event.is_reference() {
+            true => ReferenceEventBody::render(self.base_url, self.at, self.pause, self.event),
+            false => EventBody::render(self.base_url, self.at, self.pause, self.event),
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 //! in the domain. Kept apart from the handlers so that schemas
 //! (OpenAPI) can later be derived from them.
 
+pub mod admin;
 pub mod agent;
 pub mod answer_form;
 pub mod create;

@@ -3,6 +3,7 @@
 
 use super::audit::{self, Entry};
 use super::event_type::EventType;
+use super::kind::Kind;
 use super::outbox::{self, Channel, NewMessage, Payload};
 use super::pauses::Pause;
 use super::{notifications, webhooks, workspaces, Millis};
@@ -95,6 +96,9 @@ pub fn pause_event(
         };
         outbox::enqueue(ctx, now, message)?;
     }
+    if event == EventType::PauseCreated && !pause.policy_decided() {
+        queue_reference_events(ctx, now, pause)?;
+    }
     // Slack's thread is about the decision; what the agent then did is for the trail.
     // A pause a policy decided at creation asks and tells no person: webhooks only.
     if pause.test || event == EventType::PauseOutcomeReported || pause.policy_decided() {
@@ -104,6 +108,42 @@ pub fn pause_event(
         queue_emails(ctx, now, pause)?;
     }
     queue_slack(ctx, now, pause, event)
+}
+
+/// The reference docs' names for a pause that starts waiting for a person, to the endpoints
+/// subscribed to them: `approval.required` for an approval, `run.awaiting_input` for any kind
+/// that names a run. Sent once, at creation: a pause waits from then until it is decided.
+fn queue_reference_events(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult<()> {
+    let events = [
+        (pause.kind == Kind::Approval).then_some(EventType::ApprovalRequired),
+        pause.run.is_some().then_some(EventType::RunAwaitingInput),
+    ];
+    for event in events.into_iter().flatten() {
+        let endpoints = webhooks::subscribed(ctx.conn, pause.workspace_id, event, pause.test)?;
+        if endpoints.is_empty() {
+            continue;
+        }
+        let body = render(&PauseEvent {
+            event,
+            at: now,
+            pause,
+            base_url: ctx.base_url,
+        })?;
+        for ep in endpoints {
+            let message = NewMessage {
+                workspace_id: pause.workspace_id,
+                channel: Channel::Webhook,
+                target: &ep.url,
+                endpoint_id: Some(ep.id),
+                user_id: None,
+                pause_id: Some(pause.id),
+                event,
+                payload: &body,
+            };
+            outbox::enqueue(ctx, now, message)?;
+        }
+    }
+    Ok(())
 }
 
 /// One email per recipient (the routed group's members, when the pause is routed). The payload stays empty: the email is rendered at send time from

@@ -13,4 +13,5 @@ pub mod events;
 pub mod notifications;
 pub mod outbox;
 pub mod webhook_admin;
+pub mod webhook_edit;
 pub mod webhooks;

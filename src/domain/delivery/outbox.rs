@@ -79,6 +79,11 @@ pub fn enqueue_pause_email(
 }
 
 pub fn enqueue(ctx: &mut WriteCtx<'_>, now: Millis, m: NewMessage<'_>) -> AppResult<()> {
+    enqueue_id(ctx, now, m).map(drop)
+}
+
+/// [`enqueue`], answering the message's `msg_id` (its `webhook-id`).
+pub fn enqueue_id(ctx: &mut WriteCtx<'_>, now: Millis, m: NewMessage<'_>) -> AppResult<String> {
     let msg_id = format!("msg_{}", uuid::Uuid::now_v7().simple());
     ctx.conn
         .prepare_cached(
@@ -99,7 +104,7 @@ pub fn enqueue(ctx: &mut WriteCtx<'_>, now: Millis, m: NewMessage<'_>) -> AppRes
             now
         ])?;
     ctx.outbox_added();
-    Ok(())
+    Ok(msg_id)
 }
 
 #[derive(Debug, Clone)]
