@@ -19,7 +19,8 @@ pub mod timers;
 pub mod workspaces;
 
 pub use delivery::{
-    decision_links, event_type, events, notifications, outbox, webhook_admin, webhooks,
+    channels, decision_links, event_type, events, notifications, outbox, push_links, webhook_admin,
+    webhooks,
 };
 pub use pause::{
     approval_extras, decided_by, expiry, history, idempotency, kind, outcomes, pause_create,

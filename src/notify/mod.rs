@@ -7,6 +7,7 @@ pub mod expired_email;
 pub mod explain;
 pub mod mailer;
 pub mod nudge_email;
+pub mod ntfy;
 pub mod redact;
 pub mod reset_email;
 pub mod slack;

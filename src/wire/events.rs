@@ -4,7 +4,7 @@
 
 use crate::domain::agents::control::AgentEvent;
 use crate::domain::agents::guidance::Guidance;
-use crate::domain::events::{PauseEvent, SlackNote};
+use crate::domain::events::{NtfyNote, PauseEvent, SlackNote};
 use crate::domain::outbox::Payload;
 
 use super::agent::{AgentEventBody, AgentEventData};
@@ -27,6 +27,26 @@ impl Payload for AgentEvent<'_> {
 impl Payload for PauseEvent<'_> {
     fn payload(&self) -> serde_json::Result<String> {
         EventBody::render(self.base_url, self.at, self.pause, self.event)
+    }
+}
+
+/// ntfy's JSON publish body (see `wire::ntfy`).
+impl Payload for NtfyNote<'_> {
+    fn payload(&self) -> serde_json::Result<String> {
+        Ok(match self {
+            NtfyNote::Created {
+                topic,
+                pause,
+                base_url,
+                buttons,
+            } => super::ntfy::pause_created(topic, base_url, pause, *buttons),
+            NtfyNote::Decided {
+                topic,
+                pause,
+                base_url,
+                at,
+            } => super::ntfy::pause_decided(topic, base_url, pause, *at),
+        })
     }
 }
 

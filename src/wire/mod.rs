@@ -7,6 +7,7 @@ pub mod agent;
 pub mod answer_form;
 pub mod create;
 pub mod events;
+pub mod ntfy;
 pub mod pause;
 pub mod policy;
 pub mod problem;

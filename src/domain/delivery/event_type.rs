@@ -81,6 +81,8 @@ sql_enum! {
         PolicySettingsChanged => "policy.settings_changed",
         /// The hourly email to owners and admins listing what policy approved (Full auto).
         PolicyDigest => "policy.digest",
+        /// A workspace's or an approver group's channels (Slack, ntfy, Teams, Discord) changed.
+        ChannelsChanged => "channels.changed",
     }
 }
 

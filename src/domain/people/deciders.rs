@@ -39,7 +39,9 @@ pub fn active_responder(
     responder: Responder,
 ) -> AppResult<Option<ActiveResponder>> {
     Ok(match responder {
-        Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => {
+        Responder::User { user_id, .. }
+        | Responder::EmailLink { user_id, .. }
+        | Responder::PushLink { user_id, .. } => {
             users::get(conn, user_id)?
                 .filter(|u| !u.disabled)
                 .map(|u| ActiveResponder {
