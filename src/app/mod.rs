@@ -5,10 +5,12 @@
 
 pub mod agents;
 pub mod batch;
+pub mod channels;
 pub mod checkpoint;
 pub mod create;
 pub mod groups;
 pub mod policy_settings;
+pub mod push;
 pub mod respond;
 pub mod rules;
 pub mod sign_in;
