@@ -110,6 +110,7 @@ mod policy_writes;
 mod process;
 mod push;
 mod push_buttons;
+mod push_pages;
 mod push_support;
 mod question_answer;
 mod question_create;
