@@ -168,12 +168,10 @@ async fn deliver(
             Ok(slack::deliver(client, allow, &msg.target, &msg.payload).await)
         }
         (Channel::Ntfy, _) => super::ntfy::deliver(services, client, msg).await,
-        (Channel::Teams | Channel::Discord, _) => Ok(AttemptResult::Failed {
-            status: None,
-            error: "this server does not deliver to this channel yet".into(),
-            retry_after: None,
-            permanent: true,
-        }),
+        (Channel::Teams | Channel::Discord, _) => {
+            let allow = services.settings.webhook_allow_private;
+            Ok(super::chat::deliver(client, allow, &msg.target, &msg.payload).await)
+        }
         (Channel::Email, Some(email::Prepared::Ready(ready)))
             if super::nudge_email::handles(msg.event) =>
         {

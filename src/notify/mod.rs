@@ -1,5 +1,6 @@
 //! Delivering the outbox: the dispatcher and one sender per channel.
 
+pub mod chat;
 pub mod digest_email;
 pub mod dispatcher;
 pub mod email;

@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod answer_form;
+pub mod chat;
 pub mod channels;
 pub mod create;
 pub mod events;

@@ -36,6 +36,7 @@ mod audit_page;
 mod auth_keys;
 mod backup_load;
 mod browser;
+mod chat_channels;
 mod cli;
 mod cli_users;
 mod console_next;

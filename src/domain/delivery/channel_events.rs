@@ -7,7 +7,7 @@ use rusqlite::{params, Connection};
 
 use super::channels::{self, Channels};
 use super::event_type::EventType;
-use super::events::{render, NtfyNote, SlackNote};
+use super::events::{render, ChatNote, NtfyNote, SlackNote};
 use super::outbox::{self, Channel, NewMessage};
 use super::pauses::Pause;
 use super::Millis;
@@ -21,7 +21,25 @@ pub fn queue(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause, event: EventTyp
     if let Some(slack) = &chans.slack {
         queue_slack(ctx, now, pause, event, &slack.url)?;
     }
+    queue_chat(ctx, now, pause, event, &chans)?;
     queue_ntfy(ctx, now, pause, event, &chans)
+}
+
+/// Teams and Discord: a card for a new pause, a line for its decision.
+fn queue_chat(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause, event: EventType, chans: &Channels) -> AppResult<()> {
+    let decided_at = match event {
+        EventType::PauseCreated => None,
+        e if decides(e) => Some(now),
+        _ => return Ok(()),
+    };
+    let targets = [(Channel::Teams, &chans.teams), (Channel::Discord, &chans.discord)];
+    for (channel, target) in targets {
+        let Some(target) = target else { continue };
+        let note = ChatNote { channel, pause, base_url: ctx.base_url, decided_at };
+        let payload = render(&note)?;
+        outbox::enqueue(ctx, now, message(pause, channel, &target.url, event, &payload))?;
+    }
+    Ok(())
 }
 
 fn message<'a>(pause: &Pause, channel: Channel, target: &'a str, event: EventType, payload: &'a str) -> NewMessage<'a> {

@@ -55,6 +55,16 @@ pub enum NtfyNote<'a> {
     },
 }
 
+/// What a Teams or Discord channel hears of a pause (rendered by `crate::wire::events`): a
+/// card for the new pause with a link to its page, or a line for its decision (`at`).
+pub struct ChatNote<'a> {
+    pub channel: super::outbox::Channel,
+    pub pause: &'a Pause,
+    pub base_url: &'a str,
+    /// None: the pause was created; else when it was decided.
+    pub decided_at: Option<Millis>,
+}
+
 pub fn render(description: &impl Payload) -> AppResult<String> {
     Ok(description.payload().map_err(anyhow::Error::from)?)
 }
