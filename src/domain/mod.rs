@@ -19,7 +19,8 @@ pub mod timers;
 pub mod workspaces;
 
 pub use delivery::{
-    channels, decision_links, event_type, events, notifications, outbox, push_links, webhook_admin,
+    channels, decision_links, event_type, events, notifications, outbox, push_links, told,
+    webhook_admin,
     webhooks,
 };
 pub use pause::{

@@ -149,3 +149,24 @@ async fn no_buttons_for_questions_plans_or_risks_at_the_limit() {
     assert!(p.is_empty(), "{push}");
     assert_eq!(app.count("SELECT count(*) FROM push_links"), 1, "a link only where buttons are");
 }
+
+#[tokio::test]
+async fn the_pause_page_says_who_was_told_on_which_channel() {
+    let app = spawn_app().await;
+    let ntfy = with_push(&app, "critical").await;
+    let id = create(&app, json!({"action": "rotate the keys", "risk": "low"})).await;
+    ntfy.wait_for(2).await;
+    let b = app.sign_in(&app.owner_email).await;
+    let mut html = String::new();
+    for _ in 0..500 {
+        html = b.get(&format!("/pauses/{id}")).await.text().await.unwrap();
+        if !html.contains("queued") && html.contains("Email to") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(html.contains("Who was told"), "{html}");
+    assert!(html.contains("Phone push (ntfy) to topic shared: delivered"), "{html}");
+    assert!(html.contains("own topic: delivered"), "{html}");
+    assert!(html.contains("Email to "), "{html}");
+}
