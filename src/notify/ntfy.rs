@@ -126,11 +126,12 @@ fn personal(
         true => Some(push_links::create(conn, now, &pause, user_id)?),
         false => None,
     };
+    let reject = !crate::domain::workspaces::get(conn, pause.workspace_id)?.reject_reason_required;
     let body = render(&NtfyNote::Created {
         topic: &topic,
         pause: &pause,
         base_url,
-        buttons: token.as_deref(),
+        buttons: token.as_deref().map(|t| (t, reject)),
     })?;
     let bearer = channels::workspace(conn, pause.workspace_id)?
         .ntfy

@@ -15,9 +15,8 @@ use crate::wire::slack::pause_url;
 
 /// Backslash before every character either service reads as Markdown.
 pub fn escape(s: &str, max: usize) -> String {
-    let marked = text::mark_bidi(s);
-    let mut out = String::with_capacity(marked.len());
-    for (n, c) in marked.chars().enumerate() {
+    let mut out = String::with_capacity(s.len());
+    for (n, c) in s.chars().enumerate() {
         if n == max {
             out.push('…');
             break;
@@ -25,7 +24,8 @@ pub fn escape(s: &str, max: usize) -> String {
         if "\\*_~`|>[]()#-+!<".contains(c) {
             out.push('\\');
         }
-        out.push(c);
+        // A bidi control becomes its visible marker (not escaped: it links nowhere).
+        out.push_str(&text::mark_bidi(c.encode_utf8(&mut [0; 4])));
     }
     out
 }

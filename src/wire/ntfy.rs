@@ -44,12 +44,19 @@ fn title(pause: &Pause) -> String {
     }
 }
 
-/// A new pause. `buttons`: the token of the person's push link, when the push carries them.
-pub fn pause_created(topic: &str, base_url: &str, pause: &Pause, buttons: Option<&str>) -> String {
+/// A new pause. `buttons`: the token of the person's push link, when the push carries them, and
+/// whether Reject is among them.
+pub fn pause_created(
+    topic: &str,
+    base_url: &str,
+    pause: &Pause,
+    buttons: Option<(&str, bool)>,
+) -> String {
     let url = pause_url(base_url, pause);
     let mut actions = vec![json!({ "action": "view", "label": "Open", "url": url, "clear": false })];
-    if let Some(token) = buttons {
-        for (label, decision) in [("Approve", "approve"), ("Reject", "reject")] {
+    if let Some((token, reject)) = buttons {
+        let offered = [("Approve", "approve", true), ("Reject", "reject", reject)];
+        for (label, decision, _) in offered.into_iter().filter(|b| b.2) {
             actions.push(json!({
                 "action": "http",
                 "label": label,

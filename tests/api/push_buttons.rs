@@ -151,6 +151,23 @@ async fn no_buttons_for_questions_plans_or_risks_at_the_limit() {
 }
 
 #[tokio::test]
+async fn a_workspace_that_requires_a_reason_to_reject_gets_only_the_approve_button() {
+    let app = spawn_app().await;
+    let ntfy = with_push(&app, "critical").await;
+    app.with_db(|c| Ok(c.execute("UPDATE workspaces SET reject_reason_required = 1", [])?))
+        .unwrap();
+    create(&app, json!({"action": "restart", "risk": "low"})).await;
+    let (push, urls) = owner_push(&ntfy, 1).await;
+    assert_eq!(urls.len(), 1, "{push}");
+    assert!(urls[0].ends_with("?decision=approve"));
+    // A hand-made Reject with the same token is refused by the one rule, and the link survives.
+    let reject = urls[0].replace("decision=approve", "decision=reject");
+    let refused = assert_problem(press(&app, &reject).await, 422).await;
+    assert_eq!(refused["field"], "reason");
+    assert_eq!(press(&app, &urls[0]).await.status(), 200);
+}
+
+#[tokio::test]
 async fn the_pause_page_says_who_was_told_on_which_channel() {
     let app = spawn_app().await;
     let ntfy = with_push(&app, "critical").await;

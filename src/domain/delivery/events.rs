@@ -39,13 +39,14 @@ pub enum SlackNote<'a> {
 }
 
 /// What an ntfy topic hears of a pause (rendered by `crate::wire::events`): the new pause, with
-/// Approve and Reject buttons when `buttons` holds a push link's token, or its decision.
+/// Approve and Reject buttons when `buttons` holds a push link's token (and whether Reject is
+/// offered: not where a rejection needs a reason, which a button cannot give), or its decision.
 pub enum NtfyNote<'a> {
     Created {
         topic: &'a str,
         pause: &'a Pause,
         base_url: &'a str,
-        buttons: Option<&'a str>,
+        buttons: Option<(&'a str, bool)>,
     },
     Decided {
         topic: &'a str,
