@@ -42,7 +42,13 @@ pub async fn press(s: &Services, token: String, approve: bool) -> AppResult<Pres
                 user_id: link.user_id,
                 link_id: link.id,
             };
-            Ok(Ok(respond::respond(ctx, now, responder, &pause.watch_id, response)?))
+            Ok(Ok(respond::respond(
+                ctx,
+                now,
+                responder,
+                &pause.watch_id,
+                response,
+            )?))
         })
         .await
 }

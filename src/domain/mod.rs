@@ -20,8 +20,7 @@ pub mod workspaces;
 
 pub use delivery::{
     channels, decision_links, event_type, events, notifications, outbox, push_links, told,
-    webhook_admin,
-    webhooks,
+    webhook_admin, webhooks,
 };
 pub use pause::{
     approval_extras, decided_by, expiry, history, idempotency, kind, outcomes, pause_create,

@@ -52,7 +52,12 @@ pub async fn deliver(
     Ok(publish(client, allow, &msg.target, &ready).await)
 }
 
-async fn publish(client: &reqwest::Client, allow_private: bool, url: &str, ready: &Ready) -> AttemptResult {
+async fn publish(
+    client: &reqwest::Client,
+    allow_private: bool,
+    url: &str,
+    ready: &Ready,
+) -> AttemptResult {
     let refuse = |error: String| AttemptResult::Failed {
         status: None,
         error,
@@ -108,7 +113,10 @@ fn personal(
         return Ok(Err("not sent: the request no longer exists".into()));
     };
     if pause.status(now) != Status::Pending {
-        return Ok(Err(format!("not sent: the request is {}", pause.status(now))));
+        return Ok(Err(format!(
+            "not sent: the request is {}",
+            pause.status(now)
+        )));
     }
     let active = users::get(conn, user_id)?.filter(|u| !u.disabled);
     let topic = match active {
@@ -116,7 +124,9 @@ fn personal(
         None => None,
     };
     let Some(topic) = topic else {
-        return Ok(Err("not sent: the person is disabled or removed their topic".into()));
+        return Ok(Err(
+            "not sent: the person is disabled or removed their topic".into(),
+        ));
     };
     if pause.votes.iter().any(|v| v.user_id == Some(user_id)) {
         return Ok(Err("not sent: the person already voted".into()));

@@ -5,8 +5,8 @@
 
 pub mod agent;
 pub mod answer_form;
-pub mod chat;
 pub mod channels;
+pub mod chat;
 pub mod create;
 pub mod events;
 pub mod ntfy;

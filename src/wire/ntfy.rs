@@ -53,7 +53,8 @@ pub fn pause_created(
     buttons: Option<(&str, bool)>,
 ) -> String {
     let url = pause_url(base_url, pause);
-    let mut actions = vec![json!({ "action": "view", "label": "Open", "url": url, "clear": false })];
+    let mut actions =
+        vec![json!({ "action": "view", "label": "Open", "url": url, "clear": false })];
     if let Some((token, reject)) = buttons {
         let offered = [("Approve", "approve", true), ("Reject", "reject", reject)];
         for (label, decision, _) in offered.into_iter().filter(|b| b.2) {

@@ -24,7 +24,9 @@ async fn receiver(script: Vec<(u16, &'static str)>) -> (String, Arc<Mutex<Vec<Va
         App::new().default_service(web::to(move |body: web::Bytes| {
             let (g, s) = (g.clone(), s.clone());
             async move {
-                g.lock().unwrap().push(serde_json::from_slice(&body).unwrap_or(Value::Null));
+                g.lock()
+                    .unwrap()
+                    .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
                 let (status, body) = s.lock().unwrap().pop_front().unwrap_or((204, ""));
                 HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
                     .content_type("application/json")
@@ -53,8 +55,13 @@ async fn wait_for(got: &Arc<Mutex<Vec<Value>>>, n: usize) -> Vec<Value> {
 /// Puts a receiver in place behind the API's back (its URLs are https only).
 fn set_url(app: &TestApp, channel: &str, url: &str) {
     let path = format!("$.{channel}.url");
-    app.with_db(|c| Ok(c.execute("UPDATE workspaces SET channels = json_set(channels, ?1, ?2)", [&path, url])?))
-        .unwrap();
+    app.with_db(|c| {
+        Ok(c.execute(
+            "UPDATE workspaces SET channels = json_set(channels, ?1, ?2)",
+            [&path, url],
+        )?)
+    })
+    .unwrap();
 }
 
 #[tokio::test]
@@ -62,38 +69,65 @@ async fn teams_gets_an_adaptive_card_for_a_new_pause_and_a_line_for_its_decision
     let app = spawn_app().await;
     let (url, got) = receiver(vec![]).await;
     set_url(&app, "teams", &url);
-    let id = create(&app, json!({"action": "Deploy **prod** [now](http://x)", "risk": "high"})).await;
+    let id = create(
+        &app,
+        json!({"action": "Deploy **prod** [now](http://x)", "risk": "high"}),
+    )
+    .await;
     let msg = &wait_for(&got, 1).await[0];
     let page = app.url(&format!("/pauses/{id}"));
     assert_eq!(msg["type"], "message");
     let att = &msg["attachments"][0];
-    assert_eq!(att["contentType"], "application/vnd.microsoft.card.adaptive");
+    assert_eq!(
+        att["contentType"],
+        "application/vnd.microsoft.card.adaptive"
+    );
     let card = &att["content"];
     assert_eq!(card["type"], "AdaptiveCard");
     assert_eq!(card["body"][0]["text"], "Approval needed (high risk)");
-    assert_eq!(card["body"][1]["text"], r"Deploy \*\*prod\*\* \[now\]\(http://x\)");
+    assert_eq!(
+        card["body"][1]["text"],
+        r"Deploy \*\*prod\*\* \[now\]\(http://x\)"
+    );
     assert_eq!(card["actions"][0]["type"], "Action.OpenUrl");
     assert_eq!(card["actions"][0]["url"], page);
     let browser = app.sign_in(&app.owner_email).await;
-    assert_eq!(browser.decide(&id, false, Some("not today")).await.status(), 200);
+    assert_eq!(
+        browser.decide(&id, false, Some("not today")).await.status(),
+        200
+    );
     let follow = &wait_for(&got, 2).await[1];
-    let line = follow["attachments"][0]["content"]["body"][0]["text"].as_str().unwrap();
+    let line = follow["attachments"][0]["content"]["body"][0]["text"]
+        .as_str()
+        .unwrap();
     assert!(line.contains("was rejected by"), "{line}");
 }
 
 #[tokio::test]
 async fn discord_gets_an_embed_that_pings_nobody_and_its_rate_limit_is_honoured() {
     let app = spawn_app().await;
-    let (url, got) = receiver(vec![(429, r#"{"message": "You are being rate limited.", "retry_after": 2.5, "global": false}"#)]).await;
+    let (url, got) = receiver(vec![(
+        429,
+        r#"{"message": "You are being rate limited.", "retry_after": 2.5, "global": false}"#,
+    )])
+    .await;
     set_url(&app, "discord", &url);
-    let id = create(&app, json!({"action": "@everyone restart the db", "risk": "critical"})).await;
+    let id = create(
+        &app,
+        json!({"action": "@everyone restart the db", "risk": "critical"}),
+    )
+    .await;
     let msg = &wait_for(&got, 1).await[0];
     let embed = &msg["embeds"][0];
     assert_eq!(embed["title"], "Approval needed (critical risk)");
     assert_eq!(embed["description"], "@everyone restart the db");
     assert_eq!(embed["url"], app.url(&format!("/pauses/{id}")));
     assert_eq!(embed["color"], 0xc62828);
-    assert_eq!(msg["allowed_mentions"]["parse"], json!([]), "no @everyone ping");
+    assert_eq!(
+        msg["allowed_mentions"]["parse"],
+        json!([]),
+        "no @everyone ping"
+    );
     // The first answer was 429 with retry_after 2.5: the next attempt is 3 s after it.
     let (attempted, next): (i64, i64) = loop {
         let row = app
@@ -114,6 +148,7 @@ async fn discord_gets_an_embed_that_pings_nobody_and_its_rate_limit_is_honoured(
     assert_eq!(next - attempted, 3000);
     app.clock.advance_secs(3);
     wait_for(&got, 2).await;
-    let delivered = app.count("SELECT count(*) FROM outbox WHERE channel = 'discord' AND state = 'delivered'");
+    let delivered =
+        app.count("SELECT count(*) FROM outbox WHERE channel = 'discord' AND state = 'delivered'");
     assert_eq!(delivered, 1);
 }

@@ -41,16 +41,33 @@ async fn a_persons_push_approves_once_as_that_person_and_a_second_press_is_refus
     let id = create(&app, json!({"action": "restart the db", "risk": "medium"})).await;
     let (push, urls) = owner_push(&ntfy, 1).await;
     let published = ntfy.all();
-    let own = published.iter().find(|p| p.body["topic"] == "owner-phone").unwrap();
-    assert_eq!(own.authorization, "Bearer tk_ws", "people's topics are on the workspace's server");
+    let own = published
+        .iter()
+        .find(|p| p.body["topic"] == "owner-phone")
+        .unwrap();
+    assert_eq!(
+        own.authorization, "Bearer tk_ws",
+        "people's topics are on the workspace's server"
+    );
     let b = buttons(&push);
-    assert_eq!((b[0]["label"].as_str(), b[1]["label"].as_str()), (Some("Approve"), Some("Reject")));
+    assert_eq!(
+        (b[0]["label"].as_str(), b[1]["label"].as_str()),
+        (Some("Approve"), Some("Reject"))
+    );
     assert!(b.iter().all(|x| x["method"] == "POST"), "{push}");
     assert!(urls[0].starts_with(&app.url("/n/")) && urls[0].ends_with("?decision=approve"));
     assert!(urls[1].ends_with("?decision=reject"));
     assert_eq!(push["click"], app.url(&format!("/pauses/{id}")));
-    let token = urls[0].split("/n/").nth(1).unwrap().split('?').next().unwrap();
-    let stored = app.count(&format!("SELECT count(*) FROM outbox WHERE payload LIKE '%{token}%'"));
+    let token = urls[0]
+        .split("/n/")
+        .nth(1)
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap();
+    let stored = app.count(&format!(
+        "SELECT count(*) FROM outbox WHERE payload LIKE '%{token}%'"
+    ));
     assert_eq!(stored, 0, "the token is made at send time, never queued");
 
     let res = press(&app, &urls[0]).await;
@@ -69,9 +86,15 @@ async fn a_persons_push_approves_once_as_that_person_and_a_second_press_is_refus
             )?)
         })
         .unwrap();
-    assert_eq!((actor.as_str(), via.as_str()), ("user:owner@example.com", "push"));
+    assert_eq!(
+        (actor.as_str(), via.as_str()),
+        ("user:owner@example.com", "push")
+    );
     let again = assert_problem(press(&app, &urls[1]).await, 409).await;
-    assert!(again["detail"].as_str().unwrap().contains("already used"), "{again}");
+    assert!(
+        again["detail"].as_str().unwrap().contains("already used"),
+        "{again}"
+    );
     let unknown = app.url(&format!("/n/{}?decision=approve", "A".repeat(43)));
     assert_problem(press(&app, &unknown).await, 404).await;
 }
@@ -95,10 +118,17 @@ async fn buttons_lapse_an_hour_after_the_push_or_at_an_earlier_deadline() {
         .unwrap();
     assert_eq!(stored, vec![created + hour; 2], "the clock did not move");
     app.clock.set(created + hour - 1);
-    assert_eq!(press(&app, &first[0]).await.status(), 200, "one millisecond before");
+    assert_eq!(
+        press(&app, &first[0]).await.status(),
+        200,
+        "one millisecond before"
+    );
     app.clock.set(created + hour);
     let lapsed = assert_problem(press(&app, &second[0]).await, 409).await;
-    assert!(lapsed["detail"].as_str().unwrap().contains("expired"), "{lapsed}");
+    assert!(
+        lapsed["detail"].as_str().unwrap().contains("expired"),
+        "{lapsed}"
+    );
 
     create(&app, json!({"action": "short", "timeoutSeconds": 600})).await;
     owner_push(&ntfy, 3).await;
@@ -114,7 +144,11 @@ async fn in_a_quorum_a_press_is_one_vote() {
     app.add_user(1, "ann@example.com", Role::Approver);
     let ntfy = with_push(&app, "critical").await;
     set_topic(&app, "ann@example.com", "ann-phone");
-    let id = create(&app, json!({"action": "pay", "risk": "low", "requiredApprovals": 2})).await;
+    let id = create(
+        &app,
+        json!({"action": "pay", "risk": "low", "requiredApprovals": 2}),
+    )
+    .await;
     let (_, owner) = owner_push(&ntfy, 1).await;
     let ann = ntfy.to_topic("ann-phone", 1).await[0].clone();
     let ann = buttons(&ann)[0]["url"].as_str().unwrap().to_string();
@@ -124,30 +158,51 @@ async fn in_a_quorum_a_press_is_one_vote() {
     let second: Value = press(&app, &ann).await.json().await.unwrap();
     assert_eq!(second["status"], "approved");
     assert_eq!(app.stored_status(&id), "approved");
-    assert_eq!(app.count("SELECT count(*) FROM pause_responses WHERE via = 'push'"), 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM pause_responses WHERE via = 'push'"),
+        2
+    );
 }
 
 #[tokio::test]
 async fn no_buttons_for_questions_plans_or_risks_at_the_limit() {
     let app = spawn_app().await;
     let ntfy = with_push(&app, "high").await;
-    create(&app, json!({"action": "one below the limit", "risk": "medium"})).await;
+    create(
+        &app,
+        json!({"action": "one below the limit", "risk": "medium"}),
+    )
+    .await;
     let (_, below) = owner_push(&ntfy, 1).await;
     assert_eq!(below.len(), 2, "medium is below high");
     create(&app, json!({"action": "at the limit", "risk": "high"})).await;
     let (push, at) = owner_push(&ntfy, 2).await;
     assert!(at.is_empty(), "{push}");
-    assert_eq!(push["actions"][0]["action"], "view", "the page is still a tap away");
+    assert_eq!(
+        push["actions"][0]["action"], "view",
+        "the page is still a tap away"
+    );
     let question = json!({"action": "Which region?", "kind": "question",
         "questions": [{"question": "Region?", "options": [{"label": "eu"}, {"label": "us"}]}]});
     create(&app, question).await;
     let (push, q) = owner_push(&ntfy, 3).await;
     assert!(q.is_empty(), "{push}");
-    assert!(push["title"].as_str().unwrap().starts_with("Answer needed"), "{push}");
-    create(&app, json!({"action": "Migrate", "kind": "plan", "plan": PLAN_V1})).await;
+    assert!(
+        push["title"].as_str().unwrap().starts_with("Answer needed"),
+        "{push}"
+    );
+    create(
+        &app,
+        json!({"action": "Migrate", "kind": "plan", "plan": PLAN_V1}),
+    )
+    .await;
     let (push, p) = owner_push(&ntfy, 4).await;
     assert!(p.is_empty(), "{push}");
-    assert_eq!(app.count("SELECT count(*) FROM push_links"), 1, "a link only where buttons are");
+    assert_eq!(
+        app.count("SELECT count(*) FROM push_links"),
+        1,
+        "a link only where buttons are"
+    );
 }
 
 #[tokio::test]
@@ -183,7 +238,10 @@ async fn the_pause_page_says_who_was_told_on_which_channel() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     assert!(html.contains("Who was told"), "{html}");
-    assert!(html.contains("Phone push (ntfy) to topic shared: delivered"), "{html}");
+    assert!(
+        html.contains("Phone push (ntfy) to topic shared: delivered"),
+        "{html}"
+    );
     assert!(html.contains("own topic: delivered"), "{html}");
     assert!(html.contains("Email to "), "{html}");
 }

@@ -89,7 +89,12 @@ impl Ntfy {
 }
 
 /// Sends `body` to `path` with a live admin key.
-pub async fn admin(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> reqwest::Response {
+pub async fn admin(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
     let mut req = app
         .api
         .request(method, app.url(path))
@@ -122,6 +127,11 @@ pub fn set_topic(app: &TestApp, email: &str, topic: &str) {
 pub fn buttons(publish: &Value) -> Vec<Value> {
     publish["actions"]
         .as_array()
-        .map(|a| a.iter().filter(|x| x["action"] == "http").cloned().collect())
+        .map(|a| {
+            a.iter()
+                .filter(|x| x["action"] == "http")
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default()
 }

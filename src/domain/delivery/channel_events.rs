@@ -16,7 +16,12 @@ use crate::domain::ids::UserId;
 use crate::error::AppResult;
 
 /// Queues what `event` on `pause` means for its channels.
-pub fn queue(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause, event: EventType) -> AppResult<()> {
+pub fn queue(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    pause: &Pause,
+    event: EventType,
+) -> AppResult<()> {
     let chans = channels::for_pause(ctx.conn, pause.workspace_id, pause.group_id)?;
     if let Some(slack) = &chans.slack {
         queue_slack(ctx, now, pause, event, &slack.url)?;
@@ -26,23 +31,47 @@ pub fn queue(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause, event: EventTyp
 }
 
 /// Teams and Discord: a card for a new pause, a line for its decision.
-fn queue_chat(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause, event: EventType, chans: &Channels) -> AppResult<()> {
+fn queue_chat(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    pause: &Pause,
+    event: EventType,
+    chans: &Channels,
+) -> AppResult<()> {
     let decided_at = match event {
         EventType::PauseCreated => None,
         e if decides(e) => Some(now),
         _ => return Ok(()),
     };
-    let targets = [(Channel::Teams, &chans.teams), (Channel::Discord, &chans.discord)];
+    let targets = [
+        (Channel::Teams, &chans.teams),
+        (Channel::Discord, &chans.discord),
+    ];
     for (channel, target) in targets {
         let Some(target) = target else { continue };
-        let note = ChatNote { channel, pause, base_url: ctx.base_url, decided_at };
+        let note = ChatNote {
+            channel,
+            pause,
+            base_url: ctx.base_url,
+            decided_at,
+        };
         let payload = render(&note)?;
-        outbox::enqueue(ctx, now, message(pause, channel, &target.url, event, &payload))?;
+        outbox::enqueue(
+            ctx,
+            now,
+            message(pause, channel, &target.url, event, &payload),
+        )?;
     }
     Ok(())
 }
 
-fn message<'a>(pause: &Pause, channel: Channel, target: &'a str, event: EventType, payload: &'a str) -> NewMessage<'a> {
+fn message<'a>(
+    pause: &Pause,
+    channel: Channel,
+    target: &'a str,
+    event: EventType,
+    payload: &'a str,
+) -> NewMessage<'a> {
     NewMessage {
         workspace_id: pause.workspace_id,
         channel,
@@ -56,7 +85,13 @@ fn message<'a>(pause: &Pause, channel: Channel, target: &'a str, event: EventTyp
 }
 
 /// A Block Kit message for a new pause, a reminder or an escalation; a follow-up line for the rest.
-fn queue_slack(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause, event: EventType, url: &str) -> AppResult<()> {
+fn queue_slack(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    pause: &Pause,
+    event: EventType,
+    url: &str,
+) -> AppResult<()> {
     let payload = render(&match event {
         EventType::PauseCreated => SlackNote::Created {
             pause,
@@ -70,7 +105,11 @@ fn queue_slack(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause, event: EventT
         },
         _ => SlackNote::FollowUp { pause, at: now },
     })?;
-    outbox::enqueue(ctx, now, message(pause, Channel::Slack, url, event, &payload))
+    outbox::enqueue(
+        ctx,
+        now,
+        message(pause, Channel::Slack, url, event, &payload),
+    )
 }
 
 /// Whether `event` ends the pause's wait (a follow-up tells the topic).
@@ -88,20 +127,42 @@ pub fn decides(event: EventType) -> bool {
 
 /// The topic hears of a new pause and of its decision; each person with an own topic who may
 /// decide hears of a new pause (that message is made at send time: it may carry buttons).
-fn queue_ntfy(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause, event: EventType, chans: &Channels) -> AppResult<()> {
+fn queue_ntfy(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    pause: &Pause,
+    event: EventType,
+    chans: &Channels,
+) -> AppResult<()> {
     let new = event == EventType::PauseCreated;
     if !new && !decides(event) {
         return Ok(());
     }
     if let Some(ntfy) = &chans.ntfy {
         let payload = render(&match new {
-            true => NtfyNote::Created { topic: &ntfy.topic, pause, base_url: ctx.base_url, buttons: None },
-            false => NtfyNote::Decided { topic: &ntfy.topic, pause, base_url: ctx.base_url, at: now },
+            true => NtfyNote::Created {
+                topic: &ntfy.topic,
+                pause,
+                base_url: ctx.base_url,
+                buttons: None,
+            },
+            false => NtfyNote::Decided {
+                topic: &ntfy.topic,
+                pause,
+                base_url: ctx.base_url,
+                at: now,
+            },
         })?;
-        outbox::enqueue(ctx, now, message(pause, Channel::Ntfy, &ntfy.url, event, &payload))?;
+        outbox::enqueue(
+            ctx,
+            now,
+            message(pause, Channel::Ntfy, &ntfy.url, event, &payload),
+        )?;
     }
     // People's topics live on the workspace's server.
-    let server = channels::workspace(ctx.conn, pause.workspace_id)?.ntfy.map(|n| n.url);
+    let server = channels::workspace(ctx.conn, pause.workspace_id)?
+        .ntfy
+        .map(|n| n.url);
     let (Some(server), true) = (server, new) else {
         return Ok(());
     };

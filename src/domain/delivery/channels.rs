@@ -100,8 +100,12 @@ pub fn workspace(conn: &Connection, ws: WorkspaceId) -> AppResult<Channels> {
 /// The group's id and channels; None when the workspace has no such group.
 pub fn group(conn: &Connection, ws: WorkspaceId, name: &str) -> AppResult<Option<(i64, Channels)>> {
     Ok(conn
-        .prepare_cached("SELECT id, channels FROM approver_groups WHERE workspace_id = ?1 AND name = ?2")?
-        .query_row(params![ws, name], |r| Ok((r.get(0)?, r.get::<_, String>(1)?)))
+        .prepare_cached(
+            "SELECT id, channels FROM approver_groups WHERE workspace_id = ?1 AND name = ?2",
+        )?
+        .query_row(params![ws, name], |r| {
+            Ok((r.get(0)?, r.get::<_, String>(1)?))
+        })
         .optional()?
         .map(|(id, stored)| (id, parse(&stored))))
 }
@@ -127,7 +131,11 @@ pub fn get(conn: &Connection, ws: WorkspaceId, scope: &Scope) -> AppResult<Chann
 /// when it has one, else the workspace's; buttons up to the stricter of the two limits.
 pub fn for_pause(conn: &Connection, ws: WorkspaceId, group_id: Option<i64>) -> AppResult<Channels> {
     let workspace = workspace(conn, ws)?;
-    let Some(group) = group_id.map(|id| group_by_id(conn, id)).transpose()?.flatten() else {
+    let Some(group) = group_id
+        .map(|id| group_by_id(conn, id))
+        .transpose()?
+        .flatten()
+    else {
         return Ok(workspace);
     };
     let limit = |a: Risk, b: Risk| if a.rank() <= b.rank() { a } else { b };
@@ -170,7 +178,10 @@ pub fn update(
     }
     let subject = match scope {
         Scope::Workspace => {
-            let rest = Channels { slack: None, ..after.clone() };
+            let rest = Channels {
+                slack: None,
+                ..after.clone()
+            };
             conn.execute(
                 "UPDATE workspaces SET channels = ?1, slack_webhook_url = ?2 WHERE id = ?3",
                 params![to_stored(&rest)?, after.slack.as_ref().map(|s| &s.url), ws],
@@ -201,8 +212,15 @@ fn to_stored(c: &Channels) -> AppResult<String> {
 }
 
 /// The user's own ntfy topic (on the workspace's ntfy server), if set.
-pub fn user_topic(conn: &Connection, user_id: crate::domain::ids::UserId) -> AppResult<Option<String>> {
-    Ok(conn.query_row("SELECT ntfy_topic FROM users WHERE id = ?1", [user_id], |r| r.get(0))?)
+pub fn user_topic(
+    conn: &Connection,
+    user_id: crate::domain::ids::UserId,
+) -> AppResult<Option<String>> {
+    Ok(conn.query_row(
+        "SELECT ntfy_topic FROM users WHERE id = ?1",
+        [user_id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Sets or clears (`None` or blank) the user's own topic, audited as

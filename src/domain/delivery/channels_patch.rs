@@ -66,7 +66,10 @@ fn object<'a>(name: &str, value: &'a Value, keys: &[&str]) -> AppResult<&'a Map<
     let Value::Object(map) = value else {
         return Err(AppError::invalid(
             name,
-            format!("`{name}` is an object ({}) or null to remove it", keys.join(", ")),
+            format!(
+                "`{name}` is an object ({}) or null to remove it",
+                keys.join(", ")
+            ),
         ));
     };
     if let Some(k) = map.keys().find(|k| !keys.contains(&k.as_str())) {
@@ -79,7 +82,12 @@ fn object<'a>(name: &str, value: &'a Value, keys: &[&str]) -> AppResult<&'a Map<
 }
 
 /// A URL a delivery can go to: well-formed, and not plainly private unless allowed.
-fn checked_url(field: &str, value: Option<&Value>, https_only: bool, allow_private: bool) -> AppResult<String> {
+fn checked_url(
+    field: &str,
+    value: Option<&Value>,
+    https_only: bool,
+    allow_private: bool,
+) -> AppResult<String> {
     let raw = value.and_then(Value::as_str).unwrap_or("");
     let url = validate_url(field, raw, https_only)?;
     ensure_deliverable(field, &url, allow_private)?;
@@ -103,7 +111,11 @@ fn ntfy(current: Option<&Ntfy>, value: &Value, allow_private: bool) -> AppResult
     let map = object("ntfy", value, &["url", "topic", "token"])?;
     // A self-hosted ntfy server is often plain http on the local network.
     let url = checked_url("ntfy.url", map.get("url"), false, allow_private)?;
-    let topic = map.get("topic").and_then(Value::as_str).unwrap_or("").trim();
+    let topic = map
+        .get("topic")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim();
     check_topic("ntfy.topic", topic)?;
     let kept = || current.and_then(|n| n.token.clone());
     let token = match map.get("token") {
@@ -166,16 +178,30 @@ mod tests {
             }),
             ..Channels::default()
         };
-        let kept = apply(&current, &json!({"ntfy": {"url": "https://ntfy.sh", "topic": "b"}}), false).unwrap();
+        let kept = apply(
+            &current,
+            &json!({"ntfy": {"url": "https://ntfy.sh", "topic": "b"}}),
+            false,
+        )
+        .unwrap();
         assert_eq!(kept.ntfy.unwrap().token.as_deref(), Some("tk_1"));
-        let removed = apply(&current, &json!({"ntfy": {"url": "https://ntfy.sh", "topic": "b", "token": null}}), false).unwrap();
+        let removed = apply(
+            &current,
+            &json!({"ntfy": {"url": "https://ntfy.sh", "topic": "b", "token": null}}),
+            false,
+        )
+        .unwrap();
         assert_eq!(removed.ntfy.unwrap().token, None);
     }
 
     #[test]
     fn a_refused_url_names_its_field() {
-        let err = apply(&Channels::default(), &json!({"discord": {"url": "https://127.0.0.1/x"}}), false)
-            .unwrap_err();
+        let err = apply(
+            &Channels::default(),
+            &json!({"discord": {"url": "https://127.0.0.1/x"}}),
+            false,
+        )
+        .unwrap_err();
         assert!(matches!(err, AppError::Invalid { ref field, .. } if field == "discord.url"));
     }
 }

@@ -14,7 +14,7 @@ pub mod event_type;
 pub mod events;
 pub mod notifications;
 pub mod outbox;
-pub mod told;
 pub mod push_links;
+pub mod told;
 pub mod webhook_admin;
 pub mod webhooks;

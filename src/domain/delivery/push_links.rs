@@ -25,14 +25,25 @@ pub struct PushLink {
 }
 
 /// Makes the token behind one push's two buttons (they differ only in `?decision=`).
-pub fn create(conn: &Connection, now: Millis, pause: &Pause, user_id: UserId) -> rusqlite::Result<String> {
+pub fn create(
+    conn: &Connection,
+    now: Millis,
+    pause: &Pause,
+    user_id: UserId,
+) -> rusqlite::Result<String> {
     let token = random_token(32);
     let expires_at = pause.expires_at.min(now + LIFETIME_MS);
     conn.prepare_cached(
         "INSERT INTO push_links (token_hash, pause_id, user_id, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![&sha256(token.as_bytes())[..], pause.id, user_id, now, expires_at])?;
+    .execute(params![
+        &sha256(token.as_bytes())[..],
+        pause.id,
+        user_id,
+        now,
+        expires_at
+    ])?;
     Ok(token)
 }
 

@@ -50,7 +50,10 @@ pub fn of_pause(conn: &Connection, pause_id: PauseId) -> AppResult<Vec<Told>> {
          ORDER BY o.id",
     )?;
     let rows = stmt
-        .query_map(rusqlite::params![pause_id, EventType::PauseCreated], from_row)?
+        .query_map(
+            rusqlite::params![pause_id, EventType::PauseCreated],
+            from_row,
+        )?
         .collect::<Result<_, _>>()?;
     Ok(rows)
 }

@@ -8,11 +8,11 @@ use serde_json::json;
 
 use super::auth::{AdminScope, ApiKey};
 use super::decide::refusal;
-use crate::domain::pauses::Transition;
 use crate::app;
 use crate::app::push::LinkRefusal;
 use crate::domain::audit::Actor;
 use crate::domain::channels::{self, Scope};
+use crate::domain::pauses::Transition;
 use crate::error::{AppError, AppResult};
 use crate::http::{only, parse_json, read_body, State};
 use crate::wire::channels::view;
@@ -37,7 +37,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
 }
 
-async fn get_scope(state: &State, key: &ApiKey<AdminScope>, scope: Scope) -> AppResult<HttpResponse> {
+async fn get_scope(
+    state: &State,
+    key: &ApiKey<AdminScope>,
+    scope: Scope,
+) -> AppResult<HttpResponse> {
     let c = channels::get(&*state.read()?, key.0.workspace_id, &scope)?;
     Ok(HttpResponse::Ok().json(view(&c)))
 }
@@ -115,7 +119,10 @@ pub async fn press(
         Err(refused) => match refusal(refused, "")? {
             Transition::AlreadyFinal(p) => {
                 return Err(AppError::Conflict {
-                    detail: format!("this request was already {}", p.status(state.services.now())),
+                    detail: format!(
+                        "this request was already {}",
+                        p.status(state.services.now())
+                    ),
                     current: None,
                 })
             }

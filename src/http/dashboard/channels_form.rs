@@ -126,16 +126,27 @@ fn labelled(e: AppError) -> AppError {
     AppError::invalid(field, format!("{label}: {detail}. Nothing was saved"))
 }
 
-async fn save(state: &State, signed: &super::session::SignedIn, scope: Scope, f: &ChannelsFields) -> crate::error::AppResult<String> {
+async fn save(
+    state: &State,
+    signed: &super::session::SignedIn,
+    scope: Scope,
+    f: &ChannelsFields,
+) -> crate::error::AppResult<String> {
     let user = signed.user();
     let changes = patch(f, matches!(scope, Scope::Group(_)));
     let what = match &scope {
         Scope::Workspace => "the workspace".to_string(),
         Scope::Group(name) => format!("group “{name}”"),
     };
-    app::channels::update(&state.services, user.workspace_id, Actor::User(user.id), scope, changes)
-        .await
-        .map_err(labelled)?;
+    app::channels::update(
+        &state.services,
+        user.workspace_id,
+        Actor::User(user.id),
+        scope,
+        changes,
+    )
+    .await
+    .map_err(labelled)?;
     Ok(format!("Channels saved for {what}."))
 }
 

@@ -50,7 +50,10 @@ pub struct GroupRow {
 }
 
 fn row(g: &Group, saved: Channels) -> GroupRow {
-    let (prefix, action) = (format!("g-{}", g.name), format!("/groups/{}/channels", g.name));
+    let (prefix, action) = (
+        format!("g-{}", g.name),
+        format!("/groups/{}/channels", g.name),
+    );
     let emails: Vec<&str> = g.members.iter().map(|m| m.email.as_str()).collect();
     GroupRow {
         name: g.name.clone(),

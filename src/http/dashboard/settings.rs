@@ -116,7 +116,10 @@ pub fn current(
     })
 }
 
-fn channels_view(conn: &rusqlite::Connection, ws: crate::domain::ids::WorkspaceId) -> Result<ChannelsView, PageError> {
+fn channels_view(
+    conn: &rusqlite::Connection,
+    ws: crate::domain::ids::WorkspaceId,
+) -> Result<ChannelsView, PageError> {
     let saved = crate::domain::channels::workspace(conn, ws)?;
     Ok(ChannelsView::of("ws", "/settings/channels", false, &saved))
 }
