@@ -111,6 +111,7 @@ mod policy_writes;
 mod process;
 mod push;
 mod push_buttons;
+mod push_delivery;
 mod push_pages;
 mod push_support;
 mod question_answer;
