@@ -34,7 +34,7 @@ pub async fn set_push_topic(s: &Services, user_id: UserId, topic: String) -> App
         .run(move |ctx| {
             let user = users::get(ctx.conn, user_id)?
                 .ok_or_else(|| AppError::NotFound("no such user".into()))?;
-            channels::set_user_topic(ctx.conn, now, &user, Some(&topic))
+            crate::domain::notifications::set_user_topic(ctx.conn, now, &user, Some(&topic))
         })
         .await
 }

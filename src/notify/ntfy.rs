@@ -120,7 +120,7 @@ fn personal(
     }
     let active = users::get(conn, user_id)?.filter(|u| !u.disabled);
     let topic = match active {
-        Some(_) => channels::user_topic(conn, user_id)?,
+        Some(_) => crate::domain::notifications::user_topic(conn, user_id)?,
         None => None,
     };
     let Some(topic) = topic else {

@@ -13,7 +13,12 @@ async fn a_failed_publish_is_retried_redacted_and_counted_under_its_channel() {
     let app = spawn_app().await;
     // Nothing listens on port 9: the connection is refused.
     let url = "http://user:pw@127.0.0.1:9/?auth=sekrit";
-    set_channels(&app, "/api/channels", json!({"ntfy": {"url": url, "topic": "t"}})).await;
+    set_channels(
+        &app,
+        "/api/channels",
+        json!({"ntfy": {"url": url, "topic": "t"}}),
+    )
+    .await;
     create(&app, json!({"action": "restart"})).await;
     let mut row = (0, String::new(), String::new());
     for _ in 0..500 {
@@ -32,7 +37,11 @@ async fn a_failed_publish_is_retried_redacted_and_counted_under_its_channel() {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
     }
     let (attempts, state, error) = row;
-    assert_eq!((attempts, state.as_str()), (1, "pending"), "retried later: {error}");
+    assert_eq!(
+        (attempts, state.as_str()),
+        (1, "pending"),
+        "retried later: {error}"
+    );
     assert!(!error.is_empty());
     for secret in ["sekrit", "pw@", "user:"] {
         assert!(!error.contains(secret), "{error}");

@@ -148,6 +148,48 @@ pub fn for_pause(conn: &Connection, ws: WorkspaceId, group_id: Option<i64>) -> A
     })
 }
 
+/// Every channel URL configured anywhere, as `(where, url)` with `where` like
+/// `workspace 1 ntfy.url` or `group finance slack.url`: what an operator's configuration check
+/// (`holdpoint doctor`) runs through the private-address guard without sending anything.
+pub fn all_urls(conn: &Connection) -> AppResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let ids: Vec<WorkspaceId> = conn
+        .prepare("SELECT id FROM workspaces ORDER BY id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for ws in ids {
+        push_urls(&mut out, &format!("workspace {ws}"), &workspace(conn, ws)?);
+        let groups: Vec<(String, String)> = conn
+            .prepare(
+                "SELECT name, channels FROM approver_groups WHERE workspace_id = ?1 ORDER BY name",
+            )?
+            .query_map([ws], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (name, stored) in groups {
+            push_urls(
+                &mut out,
+                &format!("workspace {ws} group {name}"),
+                &parse(&stored),
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn push_urls(out: &mut Vec<(String, String)>, place: &str, c: &Channels) {
+    let urls = [
+        ("slack.url", c.slack.as_ref().map(|u| &u.url)),
+        ("ntfy.url", c.ntfy.as_ref().map(|n| &n.url)),
+        ("teams.url", c.teams.as_ref().map(|u| &u.url)),
+        ("discord.url", c.discord.as_ref().map(|u| &u.url)),
+    ];
+    for (field, url) in urls {
+        if let Some(url) = url {
+            out.push((format!("{place} {field}"), url.clone()));
+        }
+    }
+}
+
 /// What the audit log keeps of channels: which are set, the topic, the limit; no credential.
 fn summary(c: &Channels) -> Value {
     json!({
@@ -211,40 +253,31 @@ fn to_stored(c: &Channels) -> AppResult<String> {
     serde_json::to_string(c).map_err(|e| AppError::Internal(e.into()))
 }
 
-/// The user's own ntfy topic (on the workspace's ntfy server), if set.
-pub fn user_topic(
-    conn: &Connection,
-    user_id: crate::domain::ids::UserId,
-) -> AppResult<Option<String>> {
-    Ok(conn.query_row(
-        "SELECT ntfy_topic FROM users WHERE id = ?1",
-        [user_id],
-        |r| r.get(0),
-    )?)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Sets or clears (`None` or blank) the user's own topic, audited as
-/// `user.notifications_changed` (whether a topic is set, not which: a topic is guessable
-/// only if known). Returns false, writing nothing, when it already was that.
-pub fn set_user_topic(
-    conn: &Connection,
-    now: Millis,
-    user: &crate::domain::users::User,
-    topic: Option<&str>,
-) -> AppResult<bool> {
-    let topic = topic.map(str::trim).filter(|t| !t.is_empty());
-    if let Some(t) = topic {
-        check_topic("ntfyTopic", t)?;
+    #[test]
+    fn every_configured_url_is_listed_with_where_it_is_set() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO workspaces (id, name, plan_id, created_at, slack_webhook_url, channels)
+             VALUES (1, 'W', 'pro', 0, 'https://hooks.slack.com/x',
+                     '{\"ntfy\": {\"url\": \"https://ntfy.sh\", \"topic\": \"t\"}}');
+             INSERT INTO approver_groups (workspace_id, name, created_at, channels)
+             VALUES (1, 'sre', 0, '{\"discord\": {\"url\": \"https://discord.com/api/webhooks/1/x\"}}');",
+        )
+        .unwrap();
+        let got = all_urls(&conn).unwrap();
+        let places: Vec<&str> = got.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            places,
+            [
+                "workspace 1 slack.url",
+                "workspace 1 ntfy.url",
+                "workspace 1 group sre discord.url"
+            ]
+        );
     }
-    let n = conn.execute(
-        "UPDATE users SET ntfy_topic = ?1 WHERE id = ?2 AND ntfy_topic IS NOT ?1",
-        params![topic, user.id],
-    )?;
-    if n == 0 {
-        return Ok(false);
-    }
-    let details = json!({ "ntfyTopic": topic.is_some() });
-    let entry = Entry::by_user_on_self(user, EventType::UserNotificationsChanged, Some(details));
-    audit::record(conn, now, entry)?;
-    Ok(true)
 }

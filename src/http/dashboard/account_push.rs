@@ -27,7 +27,7 @@ pub struct PushSection {
 
 pub fn load(conn: &rusqlite::Connection, ws: WorkspaceId, user: UserId) -> AppResult<PushSection> {
     Ok(PushSection {
-        topic: channels::user_topic(conn, user)?.unwrap_or_default(),
+        topic: crate::domain::notifications::user_topic(conn, user)?.unwrap_or_default(),
         server: channels::workspace(conn, ws)?
             .ntfy
             .map(|n| loggable_url(&n.url)),
