@@ -245,3 +245,17 @@ async fn the_pause_page_says_who_was_told_on_which_channel() {
     assert!(html.contains("own topic: delivered"), "{html}");
     assert!(html.contains("Email to "), "{html}");
 }
+
+#[tokio::test]
+async fn presses_share_the_one_click_links_per_ip_budget() {
+    let dir = std::sync::Arc::new(tempfile::TempDir::new().unwrap());
+    let now = holdpoint::domain::clock::system_now();
+    let app = crate::helpers::spawn_app_configured(dir, now, |s| s.limits.ip_per_minute = 2).await;
+    let unknown = app.url(&format!("/n/{}?decision=approve", "A".repeat(43)));
+    for _ in 0..2 {
+        assert_problem(press(&app, &unknown).await, 404).await;
+    }
+    let res = press(&app, &unknown).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429).await;
+}

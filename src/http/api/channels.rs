@@ -13,8 +13,10 @@ use crate::app::push::LinkRefusal;
 use crate::domain::audit::Actor;
 use crate::domain::channels::{self, Scope};
 use crate::domain::pauses::Transition;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, PageError};
+use crate::http::page_limit;
 use crate::http::{only, parse_json, read_body, State};
+use crate::rate_limit::PageGroup;
 use crate::wire::channels::view;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -99,9 +101,17 @@ pub struct Pressed {
 /// ntfy ignores) is JSON for anyone else calling it. Errors are problem+json.
 pub async fn press(
     state: State,
+    req: HttpRequest,
     token: web::Path<String>,
     query: web::Query<Pressed>,
 ) -> AppResult<HttpResponse> {
+    // The token is the only credential: the one-click links' per-IP budget bounds guessing.
+    if let Err(e) = page_limit::check(&state, &req, PageGroup::OneClick) {
+        return Err(match e {
+            PageError::App(e) => e,
+            PageError::Redirect(to) => AppError::BadRequest(format!("redirected to {to}")),
+        });
+    }
     let approve = match query.decision.as_deref() {
         Some("approve") => true,
         Some("reject") => false,
