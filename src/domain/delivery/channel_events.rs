@@ -1,5 +1,5 @@
 //! What the chat and push channels hear of a pause (see [`channels`](super::channels)): Slack,
-//! ntfy topics and people's own ntfy topics, each from the routed group's channel of its kind
+//! Teams, Discord, ntfy topics and people's own ntfy topics, each from the routed group's channel of its kind
 //! when the group has one, else the workspace's. Queued by [`events::pause_event`](super::events)
 //! for pauses that wait for a person.
 
