@@ -6,11 +6,13 @@
 pub mod agents;
 pub mod audit;
 pub mod batch;
+pub mod channels;
 pub mod checkpoint;
 pub mod create;
 pub mod groups;
 pub mod keys;
 pub mod policy_settings;
+pub mod push;
 pub mod respond;
 pub mod rules;
 pub mod sign_in;

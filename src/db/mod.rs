@@ -191,6 +191,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0022_policies.sql")),
         M::up(include_str!("../../migrations/0023_groups.sql")),
         M::up(include_str!("../../migrations/0024_retention_details.sql")),
+        M::up(include_str!("../../migrations/0025_channels.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0026_webhook_deleted.sql")),
     ])
 }

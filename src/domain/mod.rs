@@ -19,8 +19,8 @@ pub mod timers;
 pub mod workspaces;
 
 pub use delivery::{
-    decision_links, event_type, events, notifications, outbox, webhook_admin, webhook_edit,
-    webhooks,
+    channels, decision_links, event_type, events, notifications, outbox, push_links, told,
+    webhook_admin, webhook_edit, webhooks,
 };
 pub use pause::{
     approval_extras, decided_by, expiry, history, idempotency, kind, outcomes, pause_create,

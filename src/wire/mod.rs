@@ -6,8 +6,11 @@
 pub mod admin;
 pub mod agent;
 pub mod answer_form;
+pub mod channels;
+pub mod chat;
 pub mod create;
 pub mod events;
+pub mod ntfy;
 pub mod pause;
 pub mod policy;
 pub mod problem;

@@ -100,6 +100,8 @@ sql_enum! {
         TaskComplete => "task.complete",
         /// A heartbeat changed the agent's state to `error`.
         AgentError => "agent.error",
+        /// A workspace's or an approver group's channels (Slack, ntfy, Teams, Discord) changed.
+        ChannelsChanged => "channels.changed",
     }
 }
 

@@ -6,7 +6,7 @@ use super::event_type::EventType;
 use super::kind::Kind;
 use super::outbox::{self, Channel, NewMessage, Payload};
 use super::pauses::Pause;
-use super::{notifications, webhooks, workspaces, Millis};
+use super::{notifications, webhooks, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
 
@@ -39,14 +39,42 @@ pub enum SlackNote<'a> {
     },
 }
 
-fn render(description: &impl Payload) -> AppResult<String> {
+/// What an ntfy topic hears of a pause (rendered by `crate::wire::events`): the new pause, with
+/// Approve and Reject buttons when `buttons` holds a push link's token (and whether Reject is
+/// offered: not where a rejection needs a reason, which a button cannot give), or its decision.
+pub enum NtfyNote<'a> {
+    Created {
+        topic: &'a str,
+        pause: &'a Pause,
+        base_url: &'a str,
+        buttons: Option<(&'a str, bool)>,
+    },
+    Decided {
+        topic: &'a str,
+        pause: &'a Pause,
+        base_url: &'a str,
+        at: Millis,
+    },
+}
+
+/// What a Teams or Discord channel hears of a pause (rendered by `crate::wire::events`): a
+/// card for the new pause with a link to its page, or a line for its decision (`at`).
+pub struct ChatNote<'a> {
+    pub channel: super::outbox::Channel,
+    pub pause: &'a Pause,
+    pub base_url: &'a str,
+    /// None: the pause was created; else when it was decided.
+    pub decided_at: Option<Millis>,
+}
+
+pub fn render(description: &impl Payload) -> AppResult<String> {
     Ok(description.payload().map_err(anyhow::Error::from)?)
 }
 
 /// Records `entry` (whose `event` is e.g. `pause.approved`) for `pause`, as it now stands, and
 /// queues its notifications: workspace endpoints that subscribe to the event, the pause's own
 /// `callbackUrl` for decision events, for a new pause one email per active approver, and the
-/// workspace's Slack channel if it has one. A test pause reaches no human: no email, no Slack
+/// chat and push channels (see `channel_events`). A test pause reaches no human: no email, no Slack
 /// (a test key is free, so its pauses must not become free notifications past the quota), and
 /// of the workspace endpoints only those that opted in to test events.
 pub fn pause_event(
@@ -107,7 +135,7 @@ pub fn pause_event(
     if event == EventType::PauseCreated {
         queue_emails(ctx, now, pause)?;
     }
-    queue_slack(ctx, now, pause, event)
+    super::channel_events::queue(ctx, now, pause, event)
 }
 
 /// The reference docs' names for a pause that starts waiting for a person, to the endpoints
@@ -156,40 +184,4 @@ fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult
         outbox::enqueue_pause_email(ctx, now, pause, to, EventType::PauseCreated)?;
     }
     Ok(())
-}
-
-/// A Block Kit message for a new pause, a reminder or an escalation; a follow-up line for the rest.
-fn queue_slack(
-    ctx: &mut WriteCtx<'_>,
-    now: Millis,
-    pause: &Pause,
-    event: EventType,
-) -> AppResult<()> {
-    let Some(url) = workspaces::get(ctx.conn, pause.workspace_id)?.slack_webhook_url else {
-        return Ok(());
-    };
-    let payload = render(&match event {
-        EventType::PauseCreated => SlackNote::Created {
-            pause,
-            base_url: ctx.base_url,
-        },
-        EventType::PauseReminded | EventType::PauseEscalated => SlackNote::Nudged {
-            pause,
-            at: now,
-            event,
-            base_url: ctx.base_url,
-        },
-        _ => SlackNote::FollowUp { pause, at: now },
-    })?;
-    let message = NewMessage {
-        workspace_id: pause.workspace_id,
-        channel: Channel::Slack,
-        target: &url,
-        endpoint_id: None,
-        user_id: None,
-        pause_id: Some(pause.id),
-        event,
-        payload: &payload,
-    };
-    outbox::enqueue(ctx, now, message)
 }

@@ -22,6 +22,9 @@ sql_enum! {
         Email => "email",
         Webhook => "webhook",
         Slack => "slack",
+        Ntfy => "ntfy",
+        Teams => "teams",
+        Discord => "discord",
     }
 }
 

@@ -5,6 +5,7 @@ pub mod agent_controls;
 pub mod agents;
 pub mod answer;
 pub mod auth;
+pub mod channels;
 pub mod create;
 pub mod create_body;
 mod create_plan;
@@ -63,6 +64,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
     agent_routes(cfg);
     policy_routes(cfg);
+    channels::routes(cfg);
     admin_routes(cfg);
 }
 
