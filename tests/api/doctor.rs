@@ -124,7 +124,7 @@ async fn a_healthy_setup_with_its_server_running_passes_every_check() {
         "ok database files",
         "ok database: ",
         "ok clock",
-        "ok Slack webhook of workspace 1",
+        "ok workspace 1 slack.url",
         "ok webhook endpoint 1 of workspace 1",
         "ok email: smtp://127.0.0.1:",
         "ok public URL: GET",

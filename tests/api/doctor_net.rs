@@ -134,6 +134,18 @@ pub fn store_channels(dir: &std::path::Path, slack: &str, webhook: &str) {
     .unwrap();
 }
 
+/// A group `sre` whose own ntfy server is `ntfy`.
+pub fn store_group_ntfy(dir: &std::path::Path, ntfy: &str) {
+    let conn = Connection::open(dir.join("holdpoint.db")).unwrap();
+    let channels = serde_json::json!({"ntfy": {"url": ntfy, "topic": "sre-alerts"}});
+    conn.execute(
+        "INSERT INTO approver_groups (workspace_id, name, created_at, channels)
+         VALUES (1, 'sre', 1, ?1)",
+        [channels.to_string()],
+    )
+    .unwrap();
+}
+
 #[tokio::test]
 async fn stored_channel_urls_pointing_at_private_addresses_need_a_fix_unless_allowed() {
     let dir = migrated();
@@ -142,14 +154,19 @@ async fn stored_channel_urls_pointing_at_private_addresses_need_a_fix_unless_all
         "https://127.0.0.1/services/T/B/secret",
         "http://localhost:9/hook",
     );
+    store_group_ntfy(dir.path(), "http://10.0.0.7");
     let refused = fixes(&doctor_async(dir.path(), vec![]).await);
-    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert_eq!(refused.len(), 3, "{refused:?}");
     assert!(
-        refused[0].starts_with("FIX: Slack webhook of workspace 1: "),
+        refused[0].starts_with("FIX: workspace 1 slack.url: "),
         "{refused:?}"
     );
     assert!(
-        refused[1].starts_with("FIX: webhook endpoint 1 of workspace 1: "),
+        refused[1].starts_with("FIX: workspace 1 group sre ntfy.url: "),
+        "{refused:?}"
+    );
+    assert!(
+        refused[2].starts_with("FIX: webhook endpoint 1 of workspace 1: "),
         "{refused:?}"
     );
     assert!(refused

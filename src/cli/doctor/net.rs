@@ -154,17 +154,18 @@ fn chain(e: &dyn std::error::Error) -> String {
     text
 }
 
-/// Every channel URL deliveries would go to: each workspace's Slack webhook and each enabled
-/// webhook endpoint. (A new channel adds its stored URLs here.)
+/// Every channel URL deliveries would go to: each workspace's and group's Slack, ntfy, Teams and
+/// Discord URLs (`channels::all_urls`) and each enabled webhook endpoint.
 pub fn stored_channel_urls(conn: &Connection) -> Vec<(String, String)> {
-    let sql = "SELECT 'Slack webhook of workspace ' || id, slack_webhook_url FROM workspaces
-               WHERE slack_webhook_url IS NOT NULL
-               UNION ALL
-               SELECT 'webhook endpoint ' || id || ' of workspace ' || workspace_id, url
-               FROM webhook_endpoints WHERE enabled = 1";
-    conn.prepare(sql)
+    let mut urls = crate::domain::channels::all_urls(conn).unwrap_or_default();
+    let sql = "SELECT 'webhook endpoint ' || id || ' of workspace ' || workspace_id, url
+               FROM webhook_endpoints WHERE enabled = 1 AND deleted_at IS NULL";
+    let endpoints: Vec<(String, String)> = conn
+        .prepare(sql)
         .and_then(|mut s| s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    urls.extend(endpoints);
+    urls
 }
 
 /// The SSRF guard's verdict on `raw`, with no request sent: a literal private address or
