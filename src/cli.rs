@@ -14,6 +14,7 @@ use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::domain::scopes::Scopes;
 use crate::domain::{api_keys, rfc3339, workspaces};
 
+pub mod doctor;
 mod rules;
 mod users;
 
@@ -26,7 +27,7 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
     let now = system_now();
     workspaces::ensure_default(&conn, now)?;
     match cmd {
-        Command::Serve(_) | Command::SendTestEmail { .. } => {
+        Command::Serve(_) | Command::SendTestEmail { .. } | Command::Doctor(_) => {
             unreachable!("async commands are handled by main")
         }
         Command::Check => unreachable!("handled above"),

@@ -17,7 +17,7 @@ mod outbound;
 mod parse;
 mod rules_command;
 mod user_command;
-pub use limits::{LimitArgs, Limits};
+pub use limits::{LimitArgs, Limits, FORWARDED_FOR_NEEDS_PROXIES};
 pub use outbound::OutboundProxy;
 pub use parse::log_filter;
 pub use rules_command::RulesCommand;
@@ -26,7 +26,7 @@ pub use user_command::UserCommand;
 #[derive(Debug, Parser)]
 #[command(
     name = "holdpoint",
-    version,
+    version = crate::VERSION,
     about = "Human-in-the-loop approvals for AI agents",
     long_about = "Human-in-the-loop approvals for AI agents.\n\nWith no command, `serve` runs: \
                   `holdpoint --bind 0.0.0.0:8080` is `holdpoint serve --bind 0.0.0.0:8080`."
@@ -153,6 +153,9 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply database migrations and exit.
     Migrate,
+    /// Check the configuration `serve` would run with (same flags and environment) and say
+    /// what to fix, one line per check; writes nothing. Exits 1 when something needs fixing.
+    Doctor(ServeArgs),
     /// Run SQLite's full integrity check (reads every page: minutes on a large file); exits 1
     /// when the database is damaged.
     Check,

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod build_commit;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -23,3 +24,12 @@ pub mod startup;
 pub mod telemetry;
 pub mod waiters;
 pub mod wire;
+
+/// What `holdpoint --version` prints after the name: `X.Y.Z (<12-hex commit>[-dirty])`, or
+/// `X.Y.Z (unknown commit)` for a build made outside git (see build.rs).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("HOLDPOINT_BUILD_COMMIT"),
+    ")"
+);

@@ -33,6 +33,7 @@ impl Application {
     }
 
     pub fn build_with_clock(mut settings: Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        settings.limits.check().map_err(anyhow::Error::msg)?;
         let listener =
             listen(settings.bind).map_err(|e| crate::config::listen_failed(settings.bind, &e))?;
         settings.bind = listener.local_addr()?;

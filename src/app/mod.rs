@@ -4,12 +4,18 @@
 //! calls one of these, and translates the answer.
 
 pub mod agents;
+pub mod audit;
 pub mod batch;
+pub mod channels;
 pub mod checkpoint;
 pub mod create;
 pub mod groups;
+pub mod keys;
 pub mod policy_settings;
+pub mod push;
 pub mod respond;
 pub mod rules;
 pub mod sign_in;
 pub mod wait;
+pub mod webhooks;
+pub mod workspace_settings;

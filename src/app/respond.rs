@@ -39,9 +39,9 @@ pub async fn respond_remembering(
 ) -> AppResult<Result<Responded, RespondError>> {
     let now = services.now();
     let actor = match responder {
-        Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => {
-            Actor::User(user_id)
-        }
+        Responder::User { user_id, .. }
+        | Responder::EmailLink { user_id, .. }
+        | Responder::PushLink { user_id, .. } => Actor::User(user_id),
         Responder::ApiKey { key_id } => Actor::Key(key_id),
         Responder::Policy { .. } => Actor::System,
     };

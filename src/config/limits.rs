@@ -29,7 +29,8 @@ pub struct LimitArgs {
     #[arg(long, env = "HOLDPOINT_MAX_CONNECTIONS_PER_IP")]
     pub max_connections_per_ip: Option<u64>,
     /// Addresses of your reverse proxies (comma-separated): their connections are not capped by
-    /// `--max-connections-per-ip`, since every client behind them shares their address.
+    /// `--max-connections-per-ip`, since every client behind them shares their address, and
+    /// with `--trust-forwarded-for` only their `X-Forwarded-For` headers are read.
     #[arg(long, env = "HOLDPOINT_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// API requests per second per API key, refilled evenly (0 turns the limit off).
@@ -43,11 +44,18 @@ pub struct LimitArgs {
     /// pages, each counted on its own (0 turns the limit off).
     #[arg(long, env = "HOLDPOINT_IP_RATE_LIMIT", default_value_t = 60)]
     pub ip_rate_limit: u32,
-    /// Take the client IP from the last `X-Forwarded-For` address. Only behind a reverse proxy
-    /// that sets that header: otherwise any client can pick its own IP.
+    /// On connections from `--trusted-proxies` (required with it), take the client IP from the
+    /// right-most `X-Forwarded-For` address that is not one of them. Only behind a reverse proxy
+    /// that appends to that header.
     #[arg(long, env = "HOLDPOINT_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_forwarded_for: bool,
 }
+
+/// Why `serve` and `doctor` refuse `--trust-forwarded-for` alone, and what to do.
+pub const FORWARDED_FOR_NEEDS_PROXIES: &str = "--trust-forwarded-for needs --trusted-proxies: \
+    list the addresses of the reverse proxies that set X-Forwarded-For (for one on this machine: \
+    --trusted-proxies 127.0.0.1,::1), or leave --trust-forwarded-for off. Without the list any \
+    client could name its own address in the header and slip past the per-IP limits.";
 
 /// Connections one address may open beyond `--max-waiters` by default: one client (or one NAT)
 /// can park every long-poll slot and still send its other requests.
@@ -100,6 +108,15 @@ impl Limits {
             ip_per_minute: a.ip_rate_limit,
             trust_forwarded_for: a.trust_forwarded_for,
         }
+    }
+
+    /// Refuses settings that would let any client pick its own address: trusting
+    /// `X-Forwarded-For` from every peer.
+    pub fn check(&self) -> Result<(), String> {
+        if self.trust_forwarded_for && self.trusted_proxies.is_empty() {
+            return Err(FORWARDED_FOR_NEEDS_PROXIES.to_string());
+        }
+        Ok(())
     }
 
     /// Test defaults: rate limits off, because the tests' manual clock stands still and

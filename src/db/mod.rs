@@ -191,7 +191,15 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0022_policies.sql")),
         M::up(include_str!("../../migrations/0023_groups.sql")),
         M::up(include_str!("../../migrations/0024_retention_details.sql")),
+        M::up(include_str!("../../migrations/0025_channels.sql")).foreign_key_check(),
+        M::up(include_str!("../../migrations/0026_webhook_deleted.sql")),
     ])
+}
+
+/// Migrations this binary has that the database has not had yet (negative: the database was
+/// migrated by a newer binary). Reads `user_version` only, so it works read-only (`doctor`).
+pub fn pending_migrations(conn: &Connection) -> anyhow::Result<i32> {
+    Ok(migrations().pending_migrations(conn)?)
 }
 
 /// Brings the schema up to date; migrations only ever run forward.

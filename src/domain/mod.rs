@@ -19,7 +19,8 @@ pub mod timers;
 pub mod workspaces;
 
 pub use delivery::{
-    decision_links, event_type, events, notifications, outbox, webhook_admin, webhooks,
+    channels, decision_links, event_type, events, notifications, outbox, push_links, told,
+    webhook_admin, webhook_edit, webhooks,
 };
 pub use pause::{
     approval_extras, decided_by, expiry, history, idempotency, kind, outcomes, pause_create,
@@ -27,8 +28,8 @@ pub use pause::{
     votes,
 };
 pub use people::{
-    api_keys, deciders, display, email_address, invites, password_resets, scopes, sessions,
-    user_admin, users,
+    api_keys, deciders, display, email_address, invites, key_admin, password_resets, scopes,
+    sessions, user_admin, users,
 };
 
 /// Unix time in milliseconds, UTC.

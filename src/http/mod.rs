@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod body_timeout;
+pub mod client_ip;
 pub mod conn;
 pub mod conn_cap;
 pub mod cookies;

@@ -167,6 +167,11 @@ async fn deliver(
             let allow = services.settings.webhook_allow_private;
             Ok(slack::deliver(client, allow, &msg.target, &msg.payload).await)
         }
+        (Channel::Ntfy, _) => super::ntfy::deliver(services, client, msg).await,
+        (Channel::Teams | Channel::Discord, _) => {
+            let allow = services.settings.webhook_allow_private;
+            Ok(super::chat::deliver(client, allow, &msg.target, &msg.payload).await)
+        }
         (Channel::Email, Some(email::Prepared::Ready(ready)))
             if super::nudge_email::handles(msg.event) =>
         {

@@ -1,11 +1,13 @@
 //! Delivering the outbox: the dispatcher and one sender per channel.
 
+pub mod chat;
 pub mod digest_email;
 pub mod dispatcher;
 pub mod email;
 pub mod expired_email;
 pub mod explain;
 pub mod mailer;
+pub mod ntfy;
 pub mod nudge_email;
 pub mod redact;
 pub mod reset_email;

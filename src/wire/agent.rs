@@ -152,6 +152,9 @@ pub struct AgentEventData<'a> {
     /// On `agent.cancelled`: the watch ids of the pauses the cancel ended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cancelled_pauses: Option<Vec<String>>,
+    /// On `task.complete` and `agent.error` (the reference docs' names): the agent's name.
+    #[serde(rename = "agent_id", skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<&'a str>,
 }
 
 #[derive(Debug, Serialize)]

@@ -3,10 +3,14 @@
 //! in the domain. Kept apart from the handlers so that schemas
 //! (OpenAPI) can later be derived from them.
 
+pub mod admin;
 pub mod agent;
 pub mod answer_form;
+pub mod channels;
+pub mod chat;
 pub mod create;
 pub mod events;
+pub mod ntfy;
 pub mod pause;
 pub mod policy;
 pub mod problem;

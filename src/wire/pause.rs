@@ -224,3 +224,45 @@ impl EventBody<'_> {
         })
     }
 }
+
+/// The `data` of an event named after the reference docs (`approval.required`,
+/// `run.awaiting_input`): the pause as in every pause event, plus the names a handler written
+/// for those docs reads: `agent_id` (the agent's name or null), `approval_id` (the watchId, to
+/// decide with) and `payload` (the context; `action` is the pause's own).
+#[derive(Debug, Serialize)]
+pub struct ReferencePauseData<'a> {
+    #[serde(flatten)]
+    pub pause: PauseView<'a>,
+    pub agent_id: Option<&'a str>,
+    pub approval_id: String,
+    pub payload: Option<&'a RawValue>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReferenceEventBody<'a> {
+    pub r#type: EventType,
+    pub timestamp: String,
+    pub data: ReferencePauseData<'a>,
+}
+
+impl ReferenceEventBody<'_> {
+    pub fn render(
+        base_url: &str,
+        now: Millis,
+        pause: &Pause,
+        event: EventType,
+    ) -> serde_json::Result<String> {
+        let view = pause.view(base_url, now);
+        let data = ReferencePauseData {
+            agent_id: pause.agent.as_deref(),
+            approval_id: view.watch_id.clone(),
+            payload: view.context,
+            pause: view,
+        };
+        serde_json::to_string(&ReferenceEventBody {
+            r#type: event,
+            timestamp: rfc3339(now),
+            data,
+        })
+    }
+}

@@ -292,3 +292,26 @@ async fn two_people_approve_a_pause_needing_two_and_it_resolves_on_the_second_in
     );
     assert!(shots.join("votes-recorded-desktop.png").exists());
 }
+
+#[tokio::test]
+async fn a_person_sets_their_push_topic_on_the_account_page_in_a_real_browser() {
+    let app = spawn_empty_app().await;
+    if run_browser_script("push.mjs", &app).await.is_none() {
+        return;
+    }
+    let topic: Option<String> = app
+        .with_db(|c| {
+            Ok(c.query_row(
+                "SELECT ntfy_topic FROM users WHERE email = 'owner@example.com'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(topic.as_deref(), Some("olivia-phone-7Qx2"));
+    let audited = app.count(
+        "SELECT count(*) FROM audit_log WHERE event = 'user.notifications_changed'
+         AND json_extract(details, '$.ntfyTopic') = 1",
+    );
+    assert_eq!(audited, 1);
+}

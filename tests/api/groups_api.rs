@@ -9,6 +9,7 @@ use crate::helpers::{assert_problem, spawn_app, TestApp};
 use crate::policy::admin_key;
 use holdpoint::domain::users::Role;
 
+/// `policy_rules::send` with the key first, as these tests read.
 async fn send(
     app: &TestApp,
     key: &str,
@@ -16,11 +17,7 @@ async fn send(
     path: &str,
     body: Option<Value>,
 ) -> reqwest::Response {
-    let mut req = app.api.request(method, app.url(path)).bearer_auth(key);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    req.send().await.unwrap()
+    crate::policy_rules::send(app, method, path, key, body).await
 }
 
 #[tokio::test]

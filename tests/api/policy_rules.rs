@@ -6,7 +6,8 @@ use serde_json::{json, Value};
 use crate::helpers::{assert_problem, spawn_app, TestApp};
 use crate::policy::{add_rule, admin_key};
 
-async fn send(
+/// An admin call: `method path` with `key`, and a JSON body when given.
+pub async fn send(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,

@@ -101,7 +101,10 @@ async fn the_owner_signs_in_from_another_address_while_one_address_hammers_the_a
     let app = spawn_app_configured(
         Arc::new(TempDir::new().unwrap()),
         holdpoint::domain::clock::system_now(),
-        |s| s.limits.trust_forwarded_for = true,
+        |s| {
+            s.limits.trust_forwarded_for = true;
+            s.limits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+        },
     )
     .await;
     let attacker = "203.0.113.66";

@@ -74,10 +74,14 @@ impl NodeReceiver {
     }
 }
 
-/// An endpoint for every event; returns its secret.
+/// An endpoint for every event but the reference docs' names (a new pause would also send
+/// `approval.required`, and this test follows one message's retries); returns its secret.
 fn endpoint(app: &TestApp) -> String {
     let now = app.now();
-    let all: Vec<String> = webhooks::EVENTS.iter().map(|e| e.to_string()).collect();
+    let all: Vec<String> = (webhooks::EVENTS.iter())
+        .filter(|e| !e.is_reference())
+        .map(|e| e.to_string())
+        .collect();
     app.with_db(|c| {
         webhooks::create(
             c,

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::cancel::Target;
 use super::guidance::{self, Guidance};
-use super::{Agent, Control, Fleet};
+use super::{Agent, AgentState, Control, Fleet};
 use crate::db::WriteCtx;
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
@@ -218,6 +218,32 @@ pub(super) fn agent_event(
         details: Some(details),
     };
     audit::record(ctx.conn, now, entry)?;
+    let told = (event, by.label.as_str());
+    queue_webhooks(ctx, now, agent, told, guidance, cancelled_pauses)
+}
+
+/// What a heartbeat's new state tells the endpoints subscribed to the reference docs' names:
+/// `task.complete` or `agent.error` (webhooks only: the agent's history records the change).
+pub(super) fn state_reported(ctx: &mut WriteCtx<'_>, now: Millis, agent: &Agent) -> AppResult<()> {
+    let event = match agent.state {
+        Some(AgentState::Complete) => EventType::TaskComplete,
+        Some(AgentState::Error) => EventType::AgentError,
+        _ => return Ok(()),
+    };
+    queue_webhooks(ctx, now, agent, (event, &agent.name), None, None)
+}
+
+/// One webhook message per endpoint subscribed to `event` (for a test agent, only those that
+/// opted in to test events); `by` is who acted.
+fn queue_webhooks(
+    ctx: &mut WriteCtx<'_>,
+    now: Millis,
+    agent: &Agent,
+    (event, by): (EventType, &str),
+    guidance: Option<&Guidance>,
+    cancelled_pauses: Option<Vec<String>>,
+) -> AppResult<()> {
+    let ws = agent.workspace_id;
     if !event.webhooks_may_subscribe() {
         return Ok(());
     }
@@ -231,7 +257,7 @@ pub(super) fn agent_event(
         agent,
         stopped: super::stopped_at(ctx.conn, agent.fleet())?.is_some(),
         pending_pauses: super::pending_count(ctx.conn, agent.fleet(), &agent.name, now)?,
-        by: &by.label,
+        by,
         guidance,
         cancelled_pauses,
     };

@@ -98,3 +98,12 @@ pub fn set_pin(
     audit::record(ctx.conn, now, entry)?;
     Ok(after)
 }
+
+/// The names of the agents (of either mode) pinned to `key`, in name order: the keys API's
+/// `pinnedAgents`.
+pub fn pinned_to(conn: &Connection, key: ApiKeyId) -> AppResult<Vec<String>> {
+    Ok(conn
+        .prepare_cached("SELECT name FROM agents WHERE pinned_key_id = ?1 ORDER BY name")?
+        .query_map([key], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}

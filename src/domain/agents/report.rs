@@ -107,6 +107,9 @@ pub fn report(
     if after.state != before.state || after.run != before.run {
         add_history(conn, now, &after)?;
     }
+    if after.state != before.state {
+        super::control::state_reported(ctx, now, &after)?;
+    }
     if restart {
         ctx.wake(crate::waiters::Topic::Agent(after.id));
     }

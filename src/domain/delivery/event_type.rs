@@ -13,6 +13,8 @@ sql_enum! {
         KeyRevoked => "key.revoked",
         /// A key holding `decide` was given approver groups (or had them taken away).
         KeyGroupsChanged => "key.groups_changed",
+        /// A key's name or autonomy cap changed (the keys API's PATCH).
+        KeyChanged => "key.changed",
         PauseCreated => "pause.created",
         PauseViewed => "pause.viewed",
         PauseApproved => "pause.approved",
@@ -48,6 +50,13 @@ sql_enum! {
         WebhookRotated => "webhook.rotated",
         WebhookResent => "webhook.resent",
         WebhookTestEventsChanged => "webhook.test_events_changed",
+        /// The endpoint's URL or events changed (the webhooks API's PATCH).
+        WebhookChanged => "webhook.changed",
+        WebhookDeleted => "webhook.deleted",
+        /// A signed `ping` queued to one endpoint (`POST /api/webhooks/:id/test`).
+        WebhookTested => "webhook.tested",
+        /// The payload of that test delivery: nothing happened, the endpoint is being tried.
+        Ping => "ping",
         WorkspaceCreated => "workspace.created",
         WorkspaceBillingPlanChanged => "workspace.plan_changed",
         WorkspaceSettingsChanged => "workspace.settings_changed",
@@ -81,12 +90,24 @@ sql_enum! {
         PolicySettingsChanged => "policy.settings_changed",
         /// The hourly email to owners and admins listing what policy approved (Full auto).
         PolicyDigest => "policy.digest",
+        // The events the reference docs name, sent to webhooks only (the audit log holds the
+        // change that caused them: `pause.created`, or the agent's history for a heartbeat).
+        /// An approval pause began waiting for a person (never one a policy decided).
+        ApprovalRequired => "approval.required",
+        /// A waiting pause of any kind that names a run.
+        RunAwaitingInput => "run.awaiting_input",
+        /// A heartbeat changed the agent's state to `complete`.
+        TaskComplete => "task.complete",
+        /// A heartbeat changed the agent's state to `error`.
+        AgentError => "agent.error",
+        /// A workspace's or an approver group's channels (Slack, ntfy, Teams, Discord) changed.
+        ChannelsChanged => "channels.changed",
     }
 }
 
 impl EventType {
     /// The events a webhook endpoint may subscribe to, in the order the dashboard offers them.
-    pub const WEBHOOK: [EventType; 15] = [
+    pub const WEBHOOK: [EventType; 19] = [
         EventType::PauseCreated,
         EventType::PauseVoted,
         EventType::PauseApproved,
@@ -103,7 +124,23 @@ impl EventType {
         EventType::AgentResumed,
         EventType::AgentCancelled,
         EventType::AgentGuided,
+        EventType::ApprovalRequired,
+        EventType::RunAwaitingInput,
+        EventType::TaskComplete,
+        EventType::AgentError,
     ];
+
+    /// The events named after the reference docs, whose `data` also carries `agent_id`,
+    /// `approval_id`, `action` and `payload` (see `wire::events`).
+    pub fn is_reference(self) -> bool {
+        matches!(
+            self,
+            EventType::ApprovalRequired
+                | EventType::RunAwaitingInput
+                | EventType::TaskComplete
+                | EventType::AgentError
+        )
+    }
 
     /// Whether a webhook endpoint may subscribe to this event.
     pub fn webhooks_may_subscribe(self) -> bool {
@@ -146,7 +183,7 @@ mod tests {
     }
 
     #[test]
-    fn webhooks_subscribe_to_pause_events_outcomes_and_agent_controls() {
+    fn webhooks_subscribe_to_pause_events_outcomes_agent_controls_and_the_reference_events() {
         let names: Vec<&str> = EventType::ALL
             .iter()
             .filter(|e| e.webhooks_may_subscribe())
@@ -169,7 +206,11 @@ mod tests {
                 "agent.paused",
                 "agent.resumed",
                 "agent.cancelled",
-                "agent.guided"
+                "agent.guided",
+                "approval.required",
+                "run.awaiting_input",
+                "task.complete",
+                "agent.error"
             ]
         );
     }

@@ -3,9 +3,10 @@
 
 use super::audit::{self, Entry};
 use super::event_type::EventType;
+use super::kind::Kind;
 use super::outbox::{self, Channel, NewMessage, Payload};
 use super::pauses::Pause;
-use super::{notifications, webhooks, workspaces, Millis};
+use super::{notifications, webhooks, Millis};
 use crate::db::WriteCtx;
 use crate::error::AppResult;
 
@@ -38,14 +39,42 @@ pub enum SlackNote<'a> {
     },
 }
 
-fn render(description: &impl Payload) -> AppResult<String> {
+/// What an ntfy topic hears of a pause (rendered by `crate::wire::events`): the new pause, with
+/// Approve and Reject buttons when `buttons` holds a push link's token (and whether Reject is
+/// offered: not where a rejection needs a reason, which a button cannot give), or its decision.
+pub enum NtfyNote<'a> {
+    Created {
+        topic: &'a str,
+        pause: &'a Pause,
+        base_url: &'a str,
+        buttons: Option<(&'a str, bool)>,
+    },
+    Decided {
+        topic: &'a str,
+        pause: &'a Pause,
+        base_url: &'a str,
+        at: Millis,
+    },
+}
+
+/// What a Teams or Discord channel hears of a pause (rendered by `crate::wire::events`): a
+/// card for the new pause with a link to its page, or a line for its decision (`at`).
+pub struct ChatNote<'a> {
+    pub channel: super::outbox::Channel,
+    pub pause: &'a Pause,
+    pub base_url: &'a str,
+    /// None: the pause was created; else when it was decided.
+    pub decided_at: Option<Millis>,
+}
+
+pub fn render(description: &impl Payload) -> AppResult<String> {
     Ok(description.payload().map_err(anyhow::Error::from)?)
 }
 
 /// Records `entry` (whose `event` is e.g. `pause.approved`) for `pause`, as it now stands, and
 /// queues its notifications: workspace endpoints that subscribe to the event, the pause's own
 /// `callbackUrl` for decision events, for a new pause one email per active approver, and the
-/// workspace's Slack channel if it has one. A test pause reaches no human: no email, no Slack
+/// chat and push channels (see `channel_events`). A test pause reaches no human: no email, no Slack
 /// (a test key is free, so its pauses must not become free notifications past the quota), and
 /// of the workspace endpoints only those that opted in to test events.
 pub fn pause_event(
@@ -95,6 +124,9 @@ pub fn pause_event(
         };
         outbox::enqueue(ctx, now, message)?;
     }
+    if event == EventType::PauseCreated && !pause.policy_decided() {
+        queue_reference_events(ctx, now, pause)?;
+    }
     // Slack's thread is about the decision; what the agent then did is for the trail.
     // A pause a policy decided at creation asks and tells no person: webhooks only.
     if pause.test || event == EventType::PauseOutcomeReported || pause.policy_decided() {
@@ -103,7 +135,43 @@ pub fn pause_event(
     if event == EventType::PauseCreated {
         queue_emails(ctx, now, pause)?;
     }
-    queue_slack(ctx, now, pause, event)
+    super::channel_events::queue(ctx, now, pause, event)
+}
+
+/// The reference docs' names for a pause that starts waiting for a person, to the endpoints
+/// subscribed to them: `approval.required` for an approval, `run.awaiting_input` for any kind
+/// that names a run. Sent once, at creation: a pause waits from then until it is decided.
+fn queue_reference_events(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult<()> {
+    let events = [
+        (pause.kind == Kind::Approval).then_some(EventType::ApprovalRequired),
+        pause.run.is_some().then_some(EventType::RunAwaitingInput),
+    ];
+    for event in events.into_iter().flatten() {
+        let endpoints = webhooks::subscribed(ctx.conn, pause.workspace_id, event, pause.test)?;
+        if endpoints.is_empty() {
+            continue;
+        }
+        let body = render(&PauseEvent {
+            event,
+            at: now,
+            pause,
+            base_url: ctx.base_url,
+        })?;
+        for ep in endpoints {
+            let message = NewMessage {
+                workspace_id: pause.workspace_id,
+                channel: Channel::Webhook,
+                target: &ep.url,
+                endpoint_id: Some(ep.id),
+                user_id: None,
+                pause_id: Some(pause.id),
+                event,
+                payload: &body,
+            };
+            outbox::enqueue(ctx, now, message)?;
+        }
+    }
+    Ok(())
 }
 
 /// One email per recipient (the routed group's members, when the pause is routed). The payload stays empty: the email is rendered at send time from
@@ -116,40 +184,4 @@ fn queue_emails(ctx: &mut WriteCtx<'_>, now: Millis, pause: &Pause) -> AppResult
         outbox::enqueue_pause_email(ctx, now, pause, to, EventType::PauseCreated)?;
     }
     Ok(())
-}
-
-/// A Block Kit message for a new pause, a reminder or an escalation; a follow-up line for the rest.
-fn queue_slack(
-    ctx: &mut WriteCtx<'_>,
-    now: Millis,
-    pause: &Pause,
-    event: EventType,
-) -> AppResult<()> {
-    let Some(url) = workspaces::get(ctx.conn, pause.workspace_id)?.slack_webhook_url else {
-        return Ok(());
-    };
-    let payload = render(&match event {
-        EventType::PauseCreated => SlackNote::Created {
-            pause,
-            base_url: ctx.base_url,
-        },
-        EventType::PauseReminded | EventType::PauseEscalated => SlackNote::Nudged {
-            pause,
-            at: now,
-            event,
-            base_url: ctx.base_url,
-        },
-        _ => SlackNote::FollowUp { pause, at: now },
-    })?;
-    let message = NewMessage {
-        workspace_id: pause.workspace_id,
-        channel: Channel::Slack,
-        target: &url,
-        endpoint_id: None,
-        user_id: None,
-        pause_id: Some(pause.id),
-        event,
-        payload: &payload,
-    };
-    outbox::enqueue(ctx, now, message)
 }

@@ -7,10 +7,15 @@
 #[allow(unused_imports)]
 use super::*;
 
+pub mod channel_events;
+pub mod channels;
 pub mod decision_links;
 pub mod event_type;
 pub mod events;
 pub mod notifications;
 pub mod outbox;
+pub mod push_links;
+pub mod told;
 pub mod webhook_admin;
+pub mod webhook_edit;
 pub mod webhooks;

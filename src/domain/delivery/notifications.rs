@@ -1,4 +1,5 @@
-//! Who gets notification emails, and each user's own switch for them.
+//! Who gets notification emails, and each user's own switches: emails on or off, and their own
+//! ntfy topic for phone pushes.
 
 use rusqlite::{params, Connection};
 use serde_json::json;
@@ -78,5 +79,40 @@ pub fn set_email(conn: &Connection, now: Millis, user: &User, on: bool) -> AppRe
             Some(json!({ "email": on })),
         ),
     )?;
+    Ok(true)
+}
+
+/// The user's own ntfy topic (on the workspace's ntfy server), if set.
+pub fn user_topic(conn: &Connection, user_id: UserId) -> AppResult<Option<String>> {
+    Ok(conn.query_row(
+        "SELECT ntfy_topic FROM users WHERE id = ?1",
+        [user_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Sets or clears (`None` or blank) the user's own topic, audited as
+/// `user.notifications_changed` (whether a topic is set, not which: a topic is guessable
+/// only if known). Returns false, writing nothing, when it already was that.
+pub fn set_user_topic(
+    conn: &Connection,
+    now: Millis,
+    user: &User,
+    topic: Option<&str>,
+) -> AppResult<bool> {
+    let topic = topic.map(str::trim).filter(|t| !t.is_empty());
+    if let Some(t) = topic {
+        super::channels::check_topic("ntfyTopic", t)?;
+    }
+    let n = conn.execute(
+        "UPDATE users SET ntfy_topic = ?1 WHERE id = ?2 AND ntfy_topic IS NOT ?1",
+        params![topic, user.id],
+    )?;
+    if n == 0 {
+        return Ok(false);
+    }
+    let details = json!({ "ntfyTopic": topic.is_some() });
+    let entry = Entry::by_user_on_self(user, EventType::UserNotificationsChanged, Some(details));
+    audit::record(conn, now, entry)?;
     Ok(true)
 }

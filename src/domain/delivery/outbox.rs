@@ -22,6 +22,9 @@ sql_enum! {
         Email => "email",
         Webhook => "webhook",
         Slack => "slack",
+        Ntfy => "ntfy",
+        Teams => "teams",
+        Discord => "discord",
     }
 }
 
@@ -79,6 +82,11 @@ pub fn enqueue_pause_email(
 }
 
 pub fn enqueue(ctx: &mut WriteCtx<'_>, now: Millis, m: NewMessage<'_>) -> AppResult<()> {
+    enqueue_id(ctx, now, m).map(drop)
+}
+
+/// [`enqueue`], answering the message's `msg_id` (its `webhook-id`).
+pub fn enqueue_id(ctx: &mut WriteCtx<'_>, now: Millis, m: NewMessage<'_>) -> AppResult<String> {
     let msg_id = format!("msg_{}", uuid::Uuid::now_v7().simple());
     ctx.conn
         .prepare_cached(
@@ -99,7 +107,7 @@ pub fn enqueue(ctx: &mut WriteCtx<'_>, now: Millis, m: NewMessage<'_>) -> AppRes
             now
         ])?;
     ctx.outbox_added();
-    Ok(())
+    Ok(msg_id)
 }
 
 #[derive(Debug, Clone)]

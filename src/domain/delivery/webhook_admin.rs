@@ -10,18 +10,17 @@ use super::event_type::EventType;
 use super::{outbox, webhooks, Millis};
 use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
-use crate::notify::redact::loggable_url;
 
 pub const MAX_URL_LEN: usize = 2048;
 /// Enabled endpoints per workspace. Each gets its own delivery slots within the workspace's
 /// share, so more would only queue behind each other.
 pub const MAX_ENDPOINTS: i64 = 20;
 
-/// Refuses one more enabled endpoint once the workspace has [`MAX_ENDPOINTS`].
-fn check_room(
+/// Refuses one more enabled endpoint once the workspace has [`MAX_ENDPOINTS`] (409: the
+/// request is fine, the workspace's state refuses it).
+pub(super) fn check_room(
     conn: &Connection,
     workspace_id: WorkspaceId,
-    field: &str,
     what: &str,
 ) -> AppResult<()> {
     let enabled: i64 = conn
@@ -30,13 +29,13 @@ fn check_room(
         )?
         .query_row([workspace_id], |r| r.get(0))?;
     if enabled >= MAX_ENDPOINTS {
-        return Err(AppError::invalid(
-            field,
-            format!(
+        return Err(AppError::Conflict {
+            detail: format!(
                 "this workspace already has {MAX_ENDPOINTS} enabled webhook endpoints, the most \
                  it can have; disable one before you {what}"
             ),
-        ));
+            current: None,
+        });
     }
     Ok(())
 }
@@ -73,7 +72,7 @@ pub fn validate_url(field: &str, raw: &str, https_only: bool) -> AppResult<Strin
     Ok(url.to_string())
 }
 
-fn record(
+pub(super) fn record(
     conn: &Connection,
     now: Millis,
     actor: Actor,
@@ -96,7 +95,8 @@ fn record(
     Ok(())
 }
 
-/// Validates and creates an endpoint (`webhook.created`); returns its id and its secret.
+/// Validates and creates an enabled endpoint with a new secret (`webhook.created`); returns its
+/// id and its secret. See [`super::webhook_edit::create`] for every option.
 pub fn create(
     conn: &Connection,
     now: Millis,
@@ -106,23 +106,14 @@ pub fn create(
     events: &[String],
     test_events: bool,
 ) -> AppResult<(i64, String)> {
-    let url = validate_url("url", url, false)?;
-    check_room(conn, workspace_id, "url", "add another")?;
-    let (id, secret) = webhooks::create(conn, now, workspace_id, &url, events)?;
-    webhooks::set_test_events(conn, workspace_id, id, test_events)?;
-    // The audit log is read and exported by others: no credential from the URL goes into it.
-    let details =
-        json!({ "url": loggable_url(&url), "events": events, "test_events": test_events });
-    record(
-        conn,
-        now,
-        actor,
-        workspace_id,
-        EventType::WebhookCreated,
-        id,
-        details,
-    )?;
-    Ok((id, secret))
+    let new = super::webhook_edit::NewEndpoint {
+        url: url.to_string(),
+        events: events.to_vec(),
+        secret: None,
+        test_events,
+        enabled: true,
+    };
+    super::webhook_edit::create(conn, now, actor, workspace_id, new)
 }
 
 /// Turns an endpoint on or off (`webhook.enabled` / `webhook.disabled`).
@@ -135,7 +126,7 @@ pub fn set_enabled(
     enabled: bool,
 ) -> AppResult<()> {
     if enabled && !webhooks::get(conn, workspace_id, id)?.enabled {
-        check_room(conn, workspace_id, "endpoint", "enable this one")?;
+        check_room(conn, workspace_id, "enable this one")?;
     }
     let reason = (!enabled).then_some("disabled on the dashboard");
     webhooks::set_enabled(conn, workspace_id, id, enabled, reason)?;

@@ -79,9 +79,9 @@ pub fn validate_events(events: &[String]) -> AppResult<String> {
     }
     let subscribable =
         |e: &String| EventType::from_name(e).is_some_and(|e| e.webhooks_may_subscribe());
-    if let Some(bad) = events.iter().find(|e| !subscribable(e)) {
+    if let Some((i, bad)) = events.iter().enumerate().find(|(_, e)| !subscribable(e)) {
         return Err(AppError::invalid(
-            "events",
+            format!("events[{i}]"),
             format!("unknown event `{bad}`"),
         ));
     }
@@ -96,8 +96,19 @@ pub fn create(
     url: &str,
     events: &[String],
 ) -> AppResult<(i64, String)> {
+    create_with_secret(conn, now, workspace_id, url, events, new_secret())
+}
+
+/// [`create`] with the secret the creator chose (checked by the caller).
+pub fn create_with_secret(
+    conn: &Connection,
+    now: Millis,
+    workspace_id: WorkspaceId,
+    url: &str,
+    events: &[String],
+    secret: String,
+) -> AppResult<(i64, String)> {
     let events = validate_events(events)?;
-    let secret = new_secret();
     conn.execute(
         "INSERT INTO webhook_endpoints (workspace_id, url, events, secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![workspace_id, url, events, secret, now],
@@ -107,7 +118,8 @@ pub fn create(
 
 pub fn get(conn: &Connection, workspace_id: WorkspaceId, id: i64) -> AppResult<Endpoint> {
     conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM webhook_endpoints WHERE id = ?1 AND workspace_id = ?2"
+        "SELECT {COLUMNS} FROM webhook_endpoints WHERE id = ?1 AND workspace_id = ?2
+         AND deleted_at IS NULL"
     ))?
     .query_row(params![id, workspace_id], from_row)
     .optional()?
@@ -116,7 +128,8 @@ pub fn get(conn: &Connection, workspace_id: WorkspaceId, id: i64) -> AppResult<E
 
 pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<Endpoint>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS} FROM webhook_endpoints WHERE workspace_id = ?1 ORDER BY id"
+        "SELECT {COLUMNS} FROM webhook_endpoints WHERE workspace_id = ?1 AND deleted_at IS NULL
+         ORDER BY id"
     ))?;
     let rows = stmt.query_map([workspace_id], from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)

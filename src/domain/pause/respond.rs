@@ -37,6 +37,8 @@ pub enum Via {
     EmailLink,
     /// A decision policy, as the pause was created.
     Policy,
+    /// The Approve or Reject button of a phone push (ntfy) to the person's own topic.
+    Push,
 }
 
 impl Via {
@@ -47,6 +49,7 @@ impl Via {
             Via::Api => "api",
             Via::EmailLink => "email link",
             Via::Policy => "policy",
+            Via::Push => "push",
         }
     }
 }
@@ -59,6 +62,8 @@ pub enum Responder {
     /// The approver a one-click email link was sent to: the link is used up by a recorded
     /// response, and only then.
     EmailLink { user_id: UserId, link_id: i64 },
+    /// The person a phone push's button was sent to: the same rule, with a push link.
+    PushLink { user_id: UserId, link_id: i64 },
     /// A backend deciding through the API with a key: one with the `decide` scope, or a test
     /// key deciding its own test pause (see [`deciders::key_may_decide`]).
     ApiKey { key_id: ApiKeyId },
@@ -72,6 +77,7 @@ impl Responder {
         match self {
             Responder::User { via, .. } => via,
             Responder::EmailLink { .. } => Via::EmailLink,
+            Responder::PushLink { .. } => Via::Push,
             Responder::ApiKey { .. } => Via::Api,
             Responder::Policy { .. } => Via::Policy,
         }

@@ -66,8 +66,14 @@ pub(super) fn record(
         now
     ])?;
     let id = conn.last_insert_rowid();
-    if let Responder::EmailLink { link_id, .. } = responder {
-        decision_links::mark_used(conn, now, link_id)?;
+    match responder {
+        Responder::EmailLink { link_id, .. } => {
+            decision_links::mark_used(conn, now, link_id)?;
+        }
+        Responder::PushLink { link_id, .. } => {
+            crate::domain::push_links::mark_used(conn, now, link_id)?;
+        }
+        _ => {}
     }
     Ok(id)
 }

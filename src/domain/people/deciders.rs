@@ -39,15 +39,15 @@ pub fn active_responder(
     responder: Responder,
 ) -> AppResult<Option<ActiveResponder>> {
     Ok(match responder {
-        Responder::User { user_id, .. } | Responder::EmailLink { user_id, .. } => {
-            users::get(conn, user_id)?
-                .filter(|u| !u.disabled)
-                .map(|u| ActiveResponder {
-                    workspace_id: u.workspace_id,
-                    user_id: Some(u.id),
-                    key: None,
-                })
-        }
+        Responder::User { user_id, .. }
+        | Responder::EmailLink { user_id, .. }
+        | Responder::PushLink { user_id, .. } => users::get(conn, user_id)?
+            .filter(|u| !u.disabled)
+            .map(|u| ActiveResponder {
+                workspace_id: u.workspace_id,
+                user_id: Some(u.id),
+                key: None,
+            }),
         Responder::Policy { workspace_id } => Some(ActiveResponder {
             workspace_id,
             user_id: None,

@@ -12,6 +12,7 @@ pub mod deciders;
 pub mod display;
 pub mod email_address;
 pub mod invites;
+pub mod key_admin;
 pub mod password_resets;
 pub mod scopes;
 pub mod sessions;

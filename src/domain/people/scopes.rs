@@ -14,7 +14,8 @@ sql_enum! {
         /// The human controls over agents (pause, resume, cancel, guide, the stop): see
         /// `http::api::agent_controls`.
         Agents => "agents",
-        /// Workspace management through the API; no endpoint yet.
+        /// Workspace management through the API (live keys only): webhooks, keys, the audit
+        /// log, settings, users, rules, groups.
         Admin => "admin",
     }
 }

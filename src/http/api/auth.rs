@@ -55,12 +55,14 @@ impl NeedsScope for PausesScope {
     const DOING: &'static str = "create, read, list or cancel pauses";
 }
 
-/// Workspace configuration: decision rules and policy settings (live keys only).
+/// Workspace configuration: keys, webhooks, rules, groups, settings, the audit log (live keys
+/// only).
 pub struct AdminScope;
 
 impl NeedsScope for AdminScope {
     const SCOPE: KeyScope = KeyScope::Admin;
-    const DOING: &'static str = "manage the workspace's decision rules and policy settings";
+    const DOING: &'static str =
+        "manage the workspace (keys, webhooks, rules, groups, settings, users, audit log)";
 }
 
 /// Reading the fleet (`GET /api/agents`, `/api/agents/:agent`): a backend that builds its own

@@ -5,6 +5,7 @@ pub mod agent_controls;
 pub mod agents;
 pub mod answer;
 pub mod auth;
+pub mod channels;
 pub mod create;
 pub mod create_body;
 mod create_plan;
@@ -16,10 +17,14 @@ pub mod decider;
 pub mod groups;
 pub mod health;
 pub mod key_cache;
+pub mod keys;
 pub mod metrics;
+mod nullable;
 pub mod outcome;
 pub mod pauses;
 pub mod policy;
+pub mod webhooks;
+pub mod workspace;
 
 use actix_web::web;
 
@@ -59,6 +64,59 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
     agent_routes(cfg);
     policy_routes(cfg);
+    channels::routes(cfg);
+    admin_routes(cfg);
+}
+
+/// The workspace administered by API (issue 20): webhooks, keys, audit, settings, users.
+fn admin_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/api/webhooks")
+            .route(web::get().to(webhooks::list))
+            .route(web::post().to(webhooks::create))
+            .default_service(only("GET, POST")),
+    )
+    .service(
+        web::resource("/api/webhooks/{id}")
+            .route(web::get().to(webhooks::get))
+            .route(web::patch().to(webhooks::patch))
+            .route(web::delete().to(webhooks::delete))
+            .default_service(only("GET, PATCH, DELETE")),
+    )
+    .service(
+        web::resource("/api/webhooks/{id}/test")
+            .route(web::post().to(webhooks::test))
+            .default_service(only("POST")),
+    )
+    .service(
+        web::resource("/api/keys")
+            .route(web::get().to(keys::list))
+            .route(web::post().to(keys::create))
+            .default_service(only("GET, POST")),
+    )
+    .service(
+        web::resource("/api/keys/{id}")
+            .route(web::get().to(keys::get))
+            .route(web::patch().to(keys::patch))
+            .route(web::delete().to(keys::delete))
+            .default_service(only("GET, PATCH, DELETE")),
+    )
+    .service(
+        web::resource("/api/audit")
+            .route(web::get().to(workspace::audit))
+            .default_service(only("GET")),
+    )
+    .service(
+        web::resource("/api/settings")
+            .route(web::get().to(workspace::get_settings))
+            .route(web::patch().to(workspace::patch_settings))
+            .default_service(only("GET, PATCH")),
+    )
+    .service(
+        web::resource("/api/users")
+            .route(web::get().to(workspace::users))
+            .default_service(only("GET")),
+    );
 }
 
 /// Decision policies: explain, settings and rules.

@@ -44,6 +44,7 @@ struct AccountPage {
     email_notifications: bool,
     theme: &'static str,
     time_zone: String,
+    push: super::account_push::PushSection,
 }
 
 pub async fn page(
@@ -52,15 +53,20 @@ pub async fn page(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let user = signed.user();
+    let conn = state.read()?;
+    let push = super::account_push::load(&conn, user.workspace_id, user.id)?;
+    let email_notifications = notifications::email_enabled(&conn, user.id)?;
+    drop(conn);
     let page = AccountPage {
         layout: Layout::new(&req, &signed, "account"),
         email: user.email.clone(),
         name: user.name.clone(),
         role: user.role.as_str(),
         min_password: users::MIN_PASSWORD,
-        email_notifications: notifications::email_enabled(&*state.read()?, user.id)?,
+        email_notifications,
         theme: user.display.theme.as_str(),
         time_zone: user.display.time_zone.clone().unwrap_or_default(),
+        push,
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
@@ -171,7 +177,7 @@ pub async fn change_password(
         return refuse(&state, &signed, "/account", e);
     }
     let user = signed.user().clone();
-    let ip = client_ip(&req, state.settings.limits.trust_forwarded_for);
+    let ip = client_ip(&req, &state.settings.limits);
     let attempt = match state.login_throttle.reserve(&user.email, ip, state.now()) {
         Ok(attempt) => attempt,
         Err(wait) => {

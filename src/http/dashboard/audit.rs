@@ -6,17 +6,15 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use serde::Serialize;
 
 use super::audit_export;
 use super::audit_links::{actor_href, subject_href};
 use super::format::{capitalise, stamp, Stamp};
 use super::layout::{clear_flash, html_status, Layout};
 use super::session::ManagerSession;
-use super::zone::Zone;
-use crate::domain::audit::{self, ActorNames, AuditRow, Filter};
-use crate::domain::Millis;
-use crate::error::{AppError, AppResult, PageError};
+use crate::app::audit::{to_filter, FilterForm};
+use crate::domain::audit::{self, ActorNames, AuditRow};
+use crate::error::{AppError, PageError};
 use crate::http::query::Query;
 use crate::http::State;
 
@@ -37,106 +35,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/audit/export.jsonl",
             web::get().to(audit_export::export_jsonl),
         ));
-}
-
-/// The filter as typed, echoed back into the form and into the pagination and export links.
-#[derive(Default, Serialize)]
-pub struct FilterForm {
-    pub event: String,
-    pub actor: String,
-    pub from: String,
-    pub to: String,
-}
-
-impl FilterForm {
-    pub(super) fn read(q: &Query) -> AppResult<FilterForm> {
-        let get = |name: &str| Ok::<_, AppError>(q.get(name)?.unwrap_or("").trim().to_string());
-        Ok(FilterForm {
-            event: get("event")?,
-            actor: get("actor")?,
-            from: get("from")?,
-            to: get("to")?,
-        })
-    }
-
-    /// The query string for this filter (without empty fields) and an optional page.
-    pub fn query(&self, page: Option<i64>) -> String {
-        let mut pairs: Vec<(&str, String)> = [
-            ("event", &self.event),
-            ("actor", &self.actor),
-            ("from", &self.from),
-            ("to", &self.to),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k, v.clone()))
-        .collect();
-        if let Some(p) = page {
-            pairs.push(("page", p.to_string()));
-        }
-        serde_urlencoded::to_string(pairs).unwrap_or_default()
-    }
-}
-
-/// Turns the typed filter into a domain filter. An email actor must be a user of this
-/// workspace (`names` holds only those), so the filter cannot probe other workspaces. Dates are
-/// days in the reader's zone, so the page and its exports select the same rows.
-pub(super) fn to_filter(names: &ActorNames, f: &FilterForm, zone: &Zone) -> AppResult<Filter> {
-    let mut filter = Filter {
-        event: (!f.event.is_empty()).then(|| f.event.clone()),
-        ..Filter::default()
-    };
-    if !f.actor.is_empty() {
-        let (kind, id) = match Filter::parse_actor(&f.actor) {
-            Some(actor) => actor,
-            None if f.actor.contains('@') => {
-                let id = names
-                    .users
-                    .iter()
-                    .find(|(_, e)| e.eq_ignore_ascii_case(&f.actor))
-                    .map(|(id, _)| *id);
-                let id = id.ok_or_else(|| {
-                    AppError::invalid("actor", format!("no user `{}` in this workspace", f.actor))
-                })?;
-                ("user".to_string(), Some(id))
-            }
-            None => {
-                return Err(AppError::invalid(
-                    "actor",
-                    "an actor is user:<id>, key:<id>, system, cli, or a user's email",
-                ))
-            }
-        };
-        (filter.actor_type, filter.actor_id) = (Some(kind), id);
-    }
-    filter.from = parse_day(&f.from, "from", |d| zone.day_start(d))?;
-    filter.until = parse_day(&f.to, "to", |d| zone.day_end(d))?;
-    if let (Some(from), Some(until)) = (filter.from, filter.until) {
-        if from >= until {
-            return Err(AppError::invalid(
-                "to",
-                "the “to” date is before the “from” date",
-            ));
-        }
-    }
-    Ok(filter)
-}
-
-/// A `YYYY-MM-DD` day's bound (`at`: its start, or the end for an inclusive `to`).
-fn parse_day(
-    text: &str,
-    field: &str,
-    at: impl Fn(&str) -> Option<Millis>,
-) -> AppResult<Option<Millis>> {
-    if text.is_empty() {
-        return Ok(None);
-    }
-    at(text).map(Some).ok_or_else(|| {
-        AppError::invalid(
-            field,
-            format!("the “{field}” date must look like 2026-11-15"),
-        )
-    })
 }
 
 pub struct Line {
@@ -182,7 +80,7 @@ pub async fn page(
     let signed = session.0;
     let ws = signed.user().workspace_id;
     let q = Query::parse(req.query_string())?;
-    let form = FilterForm::read(&q)?;
+    let form = FilterForm::read(|name| q.get(name))?;
     let page_no = q.int("page", 1, i64::MAX / PER_PAGE, 1)?;
     let conn = state.read()?;
     let names = ActorNames::load(&conn, ws)?;
@@ -277,23 +175,9 @@ fn pairs(details: &str) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::zone::Zone;
     use super::*;
-
-    #[test]
-    fn details_read_as_pairs_with_strings_bare_and_other_values_as_json() {
-        // serde_json's `preserve_order` keeps the stored order.
-        assert_eq!(
-            pairs(r#"{"reason":"ok, ship","n":2,"tags":["a","b"],"mixed":[1,"a"],"x":null}"#),
-            [
-                ("reason".into(), "ok, ship".into()),
-                ("n".into(), "2".into()),
-                ("tags".into(), "a, b".into()),
-                ("mixed".into(), r#"[1,"a"]"#.into()),
-                ("x".into(), "null".into()),
-            ]
-        );
-        assert!(pairs("[1]").is_empty() && pairs("{}").is_empty() && pairs("nope").is_empty());
-    }
+    use crate::app::audit::parse_day;
 
     #[test]
     fn days_are_midnight_in_the_readers_zone_and_bad_dates_are_named() {
@@ -312,5 +196,21 @@ mod tests {
         assert!(
             matches!(parse_day("15/11/2026", "to", start), Err(AppError::Invalid { field, .. }) if field == "to")
         );
+    }
+
+    #[test]
+    fn details_read_as_pairs_with_strings_bare_and_other_values_as_json() {
+        // serde_json's `preserve_order` keeps the stored order.
+        assert_eq!(
+            pairs(r#"{"reason":"ok, ship","n":2,"tags":["a","b"],"mixed":[1,"a"],"x":null}"#),
+            [
+                ("reason".into(), "ok, ship".into()),
+                ("n".into(), "2".into()),
+                ("tags".into(), "a, b".into()),
+                ("mixed".into(), r#"[1,"a"]"#.into()),
+                ("x".into(), "null".into()),
+            ]
+        );
+        assert!(pairs("[1]").is_empty() && pairs("{}").is_empty() && pairs("nope").is_empty());
     }
 }

@@ -8,11 +8,10 @@ use std::io;
 
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
-use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::audit::{to_filter, FilterForm};
 use super::session::ManagerSession;
+use crate::app::audit::{export_row, to_filter, ExportRow, FilterForm};
 use crate::db::Pool;
 use crate::domain::audit::{self, ActorNames, AuditRow, Filter};
 use crate::domain::ids::WorkspaceId;
@@ -24,19 +23,6 @@ use crate::http::State;
 /// Rows per read: each is a short query on a pooled connection, released before the rows are
 /// sent, so a slow download holds neither a connection nor an old snapshot of the database.
 const BATCH: i64 = 1000;
-
-/// One exported row: the stored columns plus the actor's readable name.
-#[derive(Serialize)]
-pub struct ExportRow {
-    pub id: i64,
-    pub at: String,
-    pub actor_type: String,
-    pub actor_id: Option<i64>,
-    pub actor: String,
-    pub event: String,
-    pub subject: Option<String>,
-    pub details: Option<serde_json::Value>,
-}
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -72,7 +58,8 @@ async fn export(
 ) -> Result<HttpResponse, PageError> {
     let ws = session.0.user().workspace_id;
     let zone = super::layout::reader_zone(&req, &session.0);
-    let form = FilterForm::read(&Query::parse(req.query_string())?)?;
+    let q = Query::parse(req.query_string())?;
+    let form = FilterForm::read(|name| q.get(name))?;
     let names = state
         .services()
         .read_blocking(move |conn| Ok::<_, AppError>(ActorNames::load(conn, ws)?))
@@ -146,21 +133,6 @@ fn read_batch(
 fn fail(tx: &mpsc::Sender<io::Result<Bytes>>, e: AppError) {
     tracing::warn!(error = %e, "the audit export failed part-way");
     let _ = tx.blocking_send(Err(io::Error::other("the audit export failed")));
-}
-
-fn export_row(names: &ActorNames, r: AuditRow) -> ExportRow {
-    ExportRow {
-        id: r.id,
-        at: rfc3339(r.at),
-        actor: names.label(&r.actor_type, r.actor_id),
-        actor_type: r.actor_type,
-        actor_id: r.actor_id,
-        event: r.event,
-        subject: r.subject,
-        details: r
-            .details
-            .map(|d| serde_json::from_str(&d).unwrap_or(serde_json::Value::String(d))),
-    }
 }
 
 const CSV_HEADER: [&str; 8] = [

@@ -7,12 +7,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::channels_form::ChannelsView;
 use super::format::{shown, Shown};
 use super::forms::{form_result, post_only, ManagerForm, NoFields};
 use super::layout::{clear_flash, html, Layout};
 use super::session::{ManagerSession, SignedIn};
 use crate::app;
 use crate::domain::audit::Actor;
+use crate::domain::channels::{self, Channels};
 use crate::domain::policy::group_uses;
 use crate::domain::policy::groups::{self, Group, GroupSpec};
 use crate::error::PageError;
@@ -43,9 +45,15 @@ pub struct GroupRow {
     pub emails: Shown,
     /// The keys holding `decide` given the group: `bot (hitl_live_ab12…)`.
     pub keys: Vec<Shown>,
+    /// The group's channels form (`/groups/:name/channels`).
+    pub channels: ChannelsView,
 }
 
-fn row(g: &Group) -> GroupRow {
+fn row(g: &Group, saved: Channels) -> GroupRow {
+    let (prefix, action) = (
+        format!("g-{}", g.name),
+        format!("/groups/{}/channels", g.name),
+    );
     let emails: Vec<&str> = g.members.iter().map(|m| m.email.as_str()).collect();
     GroupRow {
         name: g.name.clone(),
@@ -60,6 +68,7 @@ fn row(g: &Group) -> GroupRow {
             .iter()
             .map(|k| shown(&format!("{} ({}…)", k.name, k.prefix)))
             .collect(),
+        channels: ChannelsView::of(&prefix, &action, true, &saved),
     }
 }
 
@@ -92,10 +101,17 @@ pub async fn list(
             Some((name.to_string(), uses.iter().map(|u| shown(u)).collect()))
         }
     };
+    let rows = found
+        .iter()
+        .map(|g| {
+            let saved = channels::group(&conn, ws, &g.name)?.unwrap_or_default().1;
+            Ok(row(g, saved))
+        })
+        .collect::<Result<Vec<_>, PageError>>()?;
     drop(conn);
     let page = GroupsPage {
         layout: Layout::new(&req, &signed, "groups"),
-        groups: found.iter().map(row).collect(),
+        groups: rows,
         max_name: groups::MAX_NAME_CHARS,
         confirm,
     };

@@ -7,14 +7,14 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::format::{capitalise, sentence, stamp, Stamp};
-use super::forms::{form_page, post_only, write_as, ManagerForm, NoFields};
+use super::forms::{form_page, post_only, ManagerForm, NoFields};
 use super::layout::{clear_flash, html, redirect_with, Layout};
 use super::policy_settings::parse_cap;
 use super::session::{ManagerSession, SignedIn};
+use crate::app;
 use crate::domain::api_keys::{self, KeyListing};
 use crate::domain::audit::Actor;
 use crate::domain::ids::ApiKeyId;
-use crate::domain::policy;
 use crate::domain::scopes::{KeyScope, Scopes};
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
@@ -204,16 +204,16 @@ pub async fn create(
         Err(AppError::Invalid { detail, .. }) => return back(&sentence(&detail)),
         Err(e) => return Err(e.into()),
     };
-    let key_name = name.clone();
-    // The cap is saved in the same transaction as the key: no key exists uncapped for a moment.
-    let created = write_as(&state, &signed, move |ctx, now, user| {
-        let (actor, ws) = (Actor::User(user.id), user.workspace_id);
-        let (id, key) =
-            api_keys::create_with_scopes(ctx.conn, now, actor, ws, &key_name, test, scopes)?;
-        policy::settings::set_key_level(ctx.conn, id, cap)?;
-        Ok((id, key))
-    })
-    .await;
+    let new = app::keys::NewKey {
+        name: name.clone(),
+        test,
+        scopes,
+        cap,
+        groups: Vec::new(),
+    };
+    let user = signed.user();
+    let (actor, ws) = (Actor::User(user.id), user.workspace_id);
+    let created = app::keys::create(&state.services, ws, (actor, None), new).await;
     let key = match created {
         Ok((_, key)) => key,
         Err(AppError::Invalid { detail, .. }) => return back(&capitalise(&detail)),
@@ -266,16 +266,9 @@ pub async fn revoke(
         .trim()
         .parse::<ApiKeyId>()
         .map_err(|_| not_found(&path))?;
-    let result = write_as(&state, &signed, move |ctx, now, user| {
-        api_keys::revoke(
-            ctx.conn,
-            now,
-            Actor::User(user.id),
-            id,
-            Some(user.workspace_id),
-        )
-    })
-    .await;
+    let user = signed.user();
+    let actor = Actor::User(user.id);
+    let result = app::keys::revoke(&state.services, user.workspace_id, actor, id).await;
     // Revoked means revoked now, not when the cache would have expired.
     state.key_cache.clear();
     match result {

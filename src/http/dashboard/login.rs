@@ -73,7 +73,7 @@ pub async fn submit(
     let form = form.into_inner();
     session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
     let email = form.email.trim().to_lowercase();
-    let ip = page_limit::client_ip(&req, state.settings.limits.trust_forwarded_for);
+    let ip = page_limit::client_ip(&req, &state.settings.limits);
     // Reserved before argon2 runs, so concurrent guesses cannot all pass the check at once.
     let attempt = match state.login_throttle.reserve(&email, ip, state.now()) {
         Ok(attempt) => attempt,
@@ -89,7 +89,7 @@ pub async fn submit(
     let found = users::for_login(&*state.read()?, &email)?;
     let user = verify(&state, found, form.password).await?;
     let Some(user) = user else {
-        record_failure(&state, &email).await?;
+        record_failure(&state, &email, ip).await?;
         return render_form(
             &state,
             &req,
@@ -109,7 +109,8 @@ async fn start_session(
     user: users::User,
 ) -> Result<HttpResponse, PageError> {
     let old = session::load(req)?.map(|s| s.session.token_hash);
-    let token = app::sign_in::sign_in(&state.services, user, old).await?;
+    let ip = page_limit::client_ip(req, &state.settings.limits);
+    let token = app::sign_in::sign_in(&state.services, user, old, ip).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header(("location", "/"))
         .cookie(session_cookie(state, token))
@@ -133,7 +134,11 @@ async fn verify(
     Ok(user.filter(|_| ok))
 }
 
-async fn record_failure(state: &State, email: &str) -> Result<(), AppError> {
+async fn record_failure(
+    state: &State,
+    email: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(), AppError> {
     let (email, now) = (email.to_string(), state.now());
     state
         .writer
@@ -147,7 +152,10 @@ async fn record_failure(state: &State, email: &str) -> Result<(), AppError> {
                     actor: Actor::System,
                     event: EventType::AuthSignInFailed,
                     subject: user.as_ref().map(|u| u.id.to_string()),
-                    details: Some(json!({ "email": email })),
+                    details: Some(match ip {
+                        Some(ip) => json!({ "email": email, "ip": ip.to_string() }),
+                        None => json!({ "email": email }),
+                    }),
                 },
             )?;
             Ok(())

@@ -1,6 +1,7 @@
 //! Server-rendered pages for humans: sign-in and the approvers' queue.
 
 pub mod account;
+pub mod account_push;
 pub mod agent_actions;
 pub mod agent_autonomy;
 pub mod agent_page;
@@ -11,6 +12,7 @@ pub mod audit;
 pub mod audit_export;
 pub mod audit_links;
 pub mod batch;
+pub mod channels_form;
 pub mod format;
 pub mod forms;
 pub mod groups;
@@ -31,6 +33,7 @@ pub mod pause_extras;
 pub mod pause_page;
 pub mod pause_pane;
 pub mod pause_policy;
+pub mod pause_told;
 pub mod pause_votes;
 pub mod plan_view;
 pub mod policy_settings;
@@ -76,12 +79,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(pause_page::routes)
     .configure(users::routes)
     .configure(account::routes)
+    .configure(account_push::routes)
     .configure(signup::routes)
     .configure(password_reset::routes)
     .configure(keys::routes)
     .configure(rules::routes)
     .configure(groups::routes)
     .configure(settings::routes)
+    .configure(channels_form::routes)
     .configure(policy_settings::routes)
     .configure(approval_settings::routes)
     .configure(usage::routes)

@@ -201,6 +201,7 @@ async fn reset_submit(
     let (token, now) = (token.into_inner(), state.now());
     // Whatever session this browser had (anyone's) is replaced by the new one.
     let old = session::load(&req)?.map(|s| s.session.token_hash);
+    let ip = crate::http::client_ip::client_ip(&req, &state.settings.limits);
     // Checked again in the transaction: a second submit finds the link used.
     let done = state
         .writer
@@ -209,7 +210,9 @@ async fn reset_submit(
                 Reset::Open(user) => user,
                 other => return Ok(Err(other)),
             };
-            Ok(Ok(app::sign_in::start_session(ctx.conn, now, &user, old)?))
+            Ok(Ok(app::sign_in::start_session(
+                ctx.conn, now, &user, old, ip,
+            )?))
         })
         .await?;
     match done {

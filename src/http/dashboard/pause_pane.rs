@@ -122,6 +122,8 @@ pub struct PausePane {
     pub remember: Option<RememberOffer>,
     /// The routed group, the quorum's votes so far and the reader's own vote.
     pub votes: VotesView,
+    /// Who was told of the pause, channel by channel.
+    pub told: Vec<super::pause_told::ToldRow>,
 }
 
 fn describe(e: &Event) -> String {
@@ -235,6 +237,7 @@ impl PausePane {
         let keys = key_labels(&conn, user.workspace_id)?;
         let ws = workspaces::get(&conn, user.workspace_id)?;
         let plan = PlanView::load(&conn, p, now)?;
+        let told = super::pause_told::load(&conn, p.id)?;
         drop(conn);
         if place.viewed {
             let (ws_id, view_id) = (user.workspace_id, id.clone());
@@ -285,6 +288,7 @@ impl PausePane {
             decided_by_policy: decided_by_policy(p),
             remember: RememberOffer::of(p),
             votes: VotesView::of(p, user.id, now),
+            told,
         })
     }
 }

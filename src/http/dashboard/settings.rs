@@ -9,6 +9,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use super::channels_form::ChannelsView;
 use super::format::{capitalise, human_duration};
 use super::forms::{form_page, write_as, ManagerForm};
 use super::layout::{clear_flash, html, html_status, redirect_with, Layout};
@@ -51,6 +52,8 @@ pub struct SettingsPage {
     pub error_field: &'static str,
     /// The "Decision policy" section, a form of its own (`/settings/policy`).
     pub policy: PolicyForm,
+    /// The "Channels" section, a form of its own (`/settings/channels`).
+    pub channels: ChannelsView,
 }
 
 impl SettingsPage {
@@ -70,6 +73,7 @@ impl SettingsPage {
             error: None,
             error_field: "",
             policy,
+            channels: ChannelsView::of("ws", "/settings/channels", false, &Default::default()),
         }
     }
 }
@@ -107,8 +111,17 @@ pub fn current(
             .context_retention_days
             .map(|d| d.to_string())
             .unwrap_or_default(),
+        channels: channels_view(&conn, ws.id)?,
         ..SettingsPage::new(Layout::new(req, signed, "settings"), server_default, policy)
     })
+}
+
+fn channels_view(
+    conn: &rusqlite::Connection,
+    ws: crate::domain::ids::WorkspaceId,
+) -> Result<ChannelsView, PageError> {
+    let saved = crate::domain::channels::workspace(conn, ws)?;
+    Ok(ChannelsView::of("ws", "/settings/channels", false, &saved))
 }
 
 #[derive(Deserialize, Default)]
@@ -202,8 +215,12 @@ fn invalid(
         "context_retention_days" => "context_retention_days",
         _ => "reject_reason_required",
     };
-    let saved = PolicyForm::load(&*state.read()?, signed.user().workspace_id)?;
+    let conn = state.read()?;
+    let saved = PolicyForm::load(&conn, signed.user().workspace_id)?;
+    let channels = channels_view(&conn, signed.user().workspace_id)?;
+    drop(conn);
     let page = SettingsPage {
+        channels,
         name: f.name.clone(),
         timeout: f.default_timeout_secs.clone(),
         reason_required: f.reject_reason_required == "yes",

@@ -150,6 +150,7 @@ async fn accept(
     hash: String,
 ) -> Result<Result<String, Invite>, PageError> {
     let old = session::load(req)?.map(|s| s.session.token_hash);
+    let ip = crate::http::client_ip::client_ip(req, &state.settings.limits);
     let now = state.now();
     let done = state
         .writer
@@ -158,7 +159,7 @@ async fn accept(
                 Invite::Open(user) => user,
                 other => return Ok(Err(other)),
             };
-            let session_token = app::sign_in::start_session(ctx.conn, now, &user, old)?;
+            let session_token = app::sign_in::start_session(ctx.conn, now, &user, old, ip)?;
             Ok(Ok(session_token))
         })
         .await?;

@@ -8,12 +8,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use super::format::{sentence, stamp, Stamp};
-use super::forms::{form_page, post_only, write_as, ManagerForm, NoFields};
+use super::forms::{form_page, post_only, ManagerForm, NoFields};
 use super::layout::{clear_flash, html, html_status, Layout};
 use super::session::{ManagerSession, SignedIn};
 use super::webhook_actions;
+use crate::app;
 use crate::domain::audit::Actor;
-use crate::domain::webhook_admin;
+use crate::domain::webhook_edit::NewEndpoint;
 use crate::domain::webhooks::{self, Endpoint, EVENTS};
 use crate::error::{AppError, PageError};
 use crate::http::State;
@@ -168,20 +169,19 @@ pub async fn create(
     req: HttpRequest,
     ManagerForm { signed, form: f }: ManagerForm<CreateForm>,
 ) -> Result<HttpResponse, PageError> {
-    let (url, events, test) = (f.url.clone(), f.events.clone(), f.test_events);
-    let allow_private = state.settings.webhook_allow_private;
-    let created = write_as(&state, &signed, move |ctx, now, user| {
-        let (actor, ws) = (Actor::User(user.id), user.workspace_id);
-        webhooks::ensure_deliverable("url", &url, allow_private)?;
-        webhook_admin::create(ctx.conn, now, actor, ws, &url, &events, test)
-    })
-    .await;
-    match created {
-        Ok((id, secret)) => {
-            let url = f.url.trim().to_string();
-            secret_page(&state, &req, &signed, id, url, secret, false)
-        }
-        Err(AppError::Invalid { detail, .. }) => {
+    let new = NewEndpoint {
+        url: f.url.clone(),
+        events: f.events.clone(),
+        secret: None,
+        test_events: f.test_events,
+        enabled: true,
+    };
+    let user = signed.user();
+    let (actor, ws) = (Actor::User(user.id), user.workspace_id);
+    match app::webhooks::create(&state.services, ws, actor, new).await {
+        Ok((ep, secret)) => secret_page(&state, &req, &signed, ep.id, ep.url, secret, false),
+        // Bad input, or no room for another enabled endpoint: the form again, as typed.
+        Err(AppError::Invalid { detail, .. } | AppError::Conflict { detail, .. }) => {
             let text = sentence(&detail);
             let p = page(&state, &req, &signed, &f, Some(text))?;
             let res = html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)?;

@@ -108,6 +108,17 @@ impl Zone {
     }
 }
 
+/// The audit filter's days are the reader's.
+impl crate::app::audit::Days for Zone {
+    fn day_start(&self, date: &str) -> Option<Millis> {
+        Zone::day_start(self, date)
+    }
+
+    fn day_end(&self, date: &str) -> Option<Millis> {
+        Zone::day_end(self, date)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

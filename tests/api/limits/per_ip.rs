@@ -12,6 +12,10 @@ async fn app_with_ip_limit(per_minute: u32, trust_forwarded_for: bool) -> TestAp
         |s| {
             s.limits.ip_per_minute = per_minute;
             s.limits.trust_forwarded_for = trust_forwarded_for;
+            // The test's connections come from 127.0.0.1, the proxy it plays.
+            if trust_forwarded_for {
+                s.limits.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+            }
         },
     )
     .await

@@ -1,0 +1,115 @@
+//! API keys over the API: `GET/POST /api/keys`, `GET/PATCH/DELETE /api/keys/:id`. Workspace
+//! configuration: a live key with `admin`. The same use cases as the keys page
+//! (`app::keys`); a key never grants a scope it does not hold (403).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::auth::{AdminScope, ApiKey};
+use crate::app::keys::{self as use_case, KeyPatch, NewKey};
+use crate::domain::audit::Actor;
+use crate::domain::ids::ApiKeyId;
+use crate::domain::scopes::{KeyScope, Scopes};
+use crate::error::{AppError, AppResult};
+use crate::http::{parse_json, read_body, State};
+use crate::wire::admin::KeyView;
+
+type Admin = ApiKey<AdminScope>;
+
+/// An id that is not a number is as unknown as another workspace's key.
+fn id_of(raw: &str) -> AppResult<ApiKeyId> {
+    raw.parse::<ApiKeyId>()
+        .map_err(|_| AppError::NotFound(format!("no API key with id `{raw}` in this workspace")))
+}
+
+pub async fn list(state: State, key: Admin) -> AppResult<HttpResponse> {
+    let items: Vec<KeyView> = use_case::list(&*state.read()?, key.0.workspace_id)?
+        .into_iter()
+        .map(|k| KeyView::of(k, None))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}
+
+pub async fn get(state: State, key: Admin, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let d = use_case::details(&*state.read()?, key.0.workspace_id, id_of(&id)?)?;
+    Ok(HttpResponse::Ok().json(KeyView::of(d, None)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CreateBody {
+    name: String,
+    #[serde(default)]
+    test: bool,
+    scopes: Option<Vec<KeyScope>>,
+    autonomy_level: Option<u8>,
+    #[serde(default)]
+    groups: Vec<String>,
+}
+
+/// `POST /api/keys`: 201 with the key object and `key`, the whole key, shown this once.
+pub async fn create(
+    state: State,
+    key: Admin,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let body: CreateBody = parse_json(&read_body(&req, payload).await?)?;
+    let scopes = match body.scopes {
+        Some(list) => Scopes::of(&list),
+        None => Scopes::default_for_new_key(),
+    };
+    let new = NewKey {
+        name: body.name,
+        test: body.test,
+        scopes,
+        cap: body.autonomy_level,
+        groups: body.groups,
+    };
+    let who = (Actor::Key(key.0.id), Some(key.0.scopes));
+    let (made, whole) = use_case::create(&state.services, key.0.workspace_id, who, new).await?;
+    Ok(HttpResponse::Created()
+        .insert_header(("location", format!("/api/keys/{}", made.listing.key.id)))
+        .json(KeyView::of(made, Some(whole))))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PatchBody {
+    name: Option<String>,
+    /// Absent: unchanged; null: no cap.
+    #[serde(default, deserialize_with = "super::nullable::read")]
+    autonomy_level: Option<Option<u8>>,
+    groups: Option<Vec<String>>,
+}
+
+/// `PATCH /api/keys/:id` `{"name"?, "autonomyLevel"?, "groups"?}`; scopes are fixed at creation.
+pub async fn patch(
+    state: State,
+    key: Admin,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let id = id_of(&id)?;
+    let body: PatchBody = parse_json(&read_body(&req, payload).await?)?;
+    let changes = KeyPatch {
+        name: body.name,
+        cap: body.autonomy_level,
+        groups: body.groups,
+    };
+    let (ws, actor) = (key.0.workspace_id, Actor::Key(key.0.id));
+    let d = use_case::change(&state.services, ws, actor, id, changes).await?;
+    Ok(HttpResponse::Ok().json(KeyView::of(d, None)))
+}
+
+/// `DELETE /api/keys/:id`: revokes it (204); it stops working at once.
+pub async fn delete(state: State, key: Admin, id: web::Path<String>) -> AppResult<HttpResponse> {
+    let (ws, actor) = (key.0.workspace_id, Actor::Key(key.0.id));
+    let revoked = use_case::revoke(&state.services, ws, actor, id_of(&id)?).await;
+    // Revoked means revoked now, not when the cache would have expired.
+    state.key_cache.clear();
+    revoked?;
+    Ok(HttpResponse::NoContent().finish())
+}

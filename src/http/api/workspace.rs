@@ -1,0 +1,154 @@
+//! The workspace by API: `GET /api/audit` (the audit page's filters, the export's rows),
+//! `GET/PATCH /api/settings` and `GET /api/users` (read-only). Workspace configuration: a live
+//! key with `admin`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::auth::{AdminScope, ApiKey};
+use crate::app::audit::{self, FilterForm, Utc};
+use crate::app::workspace_settings::{self, SettingsPatch};
+use crate::domain::audit::{Actor, ActorNames};
+use crate::domain::ids::UserId;
+use crate::domain::users::{self, Role};
+use crate::domain::workspaces::{self, Workspace};
+use crate::domain::{rfc3339, user_admin};
+use crate::error::{AppError, AppResult};
+use crate::http::query::Query;
+use crate::http::{parse_json, read_body, State};
+
+type Admin = ApiKey<AdminScope>;
+
+/// Items per page of `GET /api/audit`: at most, and when `limit` is not given.
+pub const MAX_LIMIT: i64 = 200;
+pub const DEFAULT_LIMIT: i64 = 50;
+
+/// `GET /api/audit?event=&actor=&from=&to=&limit=&offset=`: `{items, total, limit, offset}`,
+/// newest first; `from` and `to` are UTC days, `to` included.
+pub async fn audit(state: State, key: Admin, req: HttpRequest) -> AppResult<HttpResponse> {
+    let q = Query::parse(req.query_string())?;
+    let form = FilterForm::read(|name| q.get(name))?;
+    let limit = q.int("limit", 1, MAX_LIMIT, DEFAULT_LIMIT)?;
+    let offset = q.int("offset", 0, i64::MAX / 2, 0)?;
+    let ws = key.0.workspace_id;
+    let (items, total) = state
+        .services()
+        .read_blocking(move |conn| {
+            let names = ActorNames::load(conn, ws)?;
+            let filter = audit::to_filter(&names, &form, &Utc)?;
+            audit::page(conn, ws, &filter, (limit, offset))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "items": items, "total": total, "limit": limit, "offset": offset,
+    })))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SettingsView {
+    name: String,
+    /// Null: the server's default (`serverDefaultTimeoutSecs`) applies.
+    default_timeout_secs: Option<i64>,
+    server_default_timeout_secs: u64,
+    reject_reason_required: bool,
+    /// Null: contexts are kept.
+    context_retention_days: Option<i64>,
+}
+
+fn settings_view(state: &State, ws: Workspace) -> SettingsView {
+    SettingsView {
+        name: ws.name,
+        default_timeout_secs: ws.default_timeout_secs,
+        server_default_timeout_secs: state.settings.default_timeout_secs,
+        reject_reason_required: ws.reject_reason_required,
+        context_retention_days: ws.context_retention_days,
+    }
+}
+
+pub async fn get_settings(state: State, key: Admin) -> AppResult<HttpResponse> {
+    let ws = workspaces::get(&*state.read()?, key.0.workspace_id)?;
+    Ok(HttpResponse::Ok().json(settings_view(&state, ws)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SettingsBody {
+    name: Option<String>,
+    #[serde(default, deserialize_with = "super::nullable::read")]
+    default_timeout_secs: Option<Option<i64>>,
+    reject_reason_required: Option<bool>,
+    #[serde(default, deserialize_with = "super::nullable::read")]
+    context_retention_days: Option<Option<i64>>,
+}
+
+/// The settings page's field names, as this API spells them.
+fn api_field(e: AppError) -> AppError {
+    match e {
+        AppError::Invalid { field, detail } => {
+            let field = match field.as_str() {
+                "default_timeout_secs" => "defaultTimeoutSecs".to_string(),
+                "context_retention_days" => "contextRetentionDays".to_string(),
+                "reject_reason_required" => "rejectReasonRequired".to_string(),
+                _ => field,
+            };
+            AppError::Invalid { field, detail }
+        }
+        other => other,
+    }
+}
+
+/// `PATCH /api/settings`: the members given change (null clears a number); audited as
+/// `workspace.settings_changed` with before and after, as on the settings page.
+pub async fn patch_settings(
+    state: State,
+    key: Admin,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let body: SettingsBody = parse_json(&read_body(&req, payload).await?)?;
+    let patch = SettingsPatch {
+        name: body.name,
+        default_timeout_secs: body.default_timeout_secs,
+        reject_reason_required: body.reject_reason_required,
+        context_retention_days: body.context_retention_days,
+    };
+    let (ws, actor) = (key.0.workspace_id, Actor::Key(key.0.id));
+    let saved = workspace_settings::patch(&state.services, ws, actor, patch)
+        .await
+        .map_err(api_field)?;
+    Ok(HttpResponse::Ok().json(settings_view(&state, saved)))
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserView {
+    id: UserId,
+    email: String,
+    name: String,
+    role: Role,
+    /// `active`, `invited` (sign-up link not used yet) or `disabled`.
+    state: &'static str,
+    last_sign_in: Option<String>,
+}
+
+/// `GET /api/users`: the workspace's people, by email (read-only: people are managed on the
+/// Users page, where a person confirms).
+pub async fn users(state: State, key: Admin) -> AppResult<HttpResponse> {
+    let conn = state.read()?;
+    let items = users::list(&conn, key.0.workspace_id)?
+        .into_iter()
+        .map(|row| {
+            Ok(UserView {
+                last_sign_in: user_admin::last_sign_in(&conn, row.user.id)?.map(rfc3339),
+                state: row.status(),
+                id: row.user.id,
+                email: row.user.email,
+                name: row.user.name,
+                role: row.user.role,
+            })
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(HttpResponse::Ok().json(json!({ "items": items })))
+}

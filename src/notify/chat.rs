@@ -1,0 +1,59 @@
+//! Microsoft Teams (Workflows webhooks) and Discord (incoming webhooks): POST the JSON built by
+//! `wire::chat`, with the same guarded client and failure classes as webhooks and Slack. The URL
+//! is the credential, so it never appears in an error. Discord answers a rate limit with `429`
+//! and `{"retry_after": <seconds, fractional>}` in the body: that wait is honoured.
+
+use crate::domain::outbox::AttemptResult;
+use crate::notify::webhook::{classify, refuse_literal, send_error};
+
+pub async fn deliver(
+    client: &reqwest::Client,
+    allow_private: bool,
+    url: &str,
+    body: &str,
+) -> AttemptResult {
+    let refuse = |error: String| AttemptResult::Failed {
+        status: None,
+        error,
+        retry_after: None,
+        permanent: true,
+    };
+    let Ok(parsed) = url::Url::parse(url) else {
+        return refuse("invalid webhook URL".into());
+    };
+    if let Some(error) = refuse_literal(&parsed, allow_private) {
+        return refuse(error);
+    }
+    let request = client
+        .post(parsed)
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    let res = match request.send().await {
+        Ok(res) => res,
+        Err(e) => return send_error(e),
+    };
+    let mut outcome = classify(&res);
+    if let AttemptResult::Failed {
+        status: Some(429),
+        retry_after,
+        ..
+    } = &mut outcome
+    {
+        if let Some(secs) = body_retry_after(res).await {
+            *retry_after = Some(secs);
+        }
+    }
+    outcome
+}
+
+/// Discord's `retry_after` (seconds, possibly fractional), rounded up; None without one.
+async fn body_retry_after(res: reqwest::Response) -> Option<i64> {
+    // A rate-limit answer is small; anything else is not read.
+    if res.content_length().is_none_or(|n| n > 65_536) {
+        return None;
+    }
+    let bytes = res.bytes().await.ok()?;
+    let body: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let secs = body.get("retry_after")?.as_f64()?;
+    (secs.is_finite() && secs >= 0.0).then(|| secs.ceil() as i64)
+}
