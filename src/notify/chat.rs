@@ -4,7 +4,7 @@
 //! and `{"retry_after": <seconds, fractional>}` in the body: that wait is honoured.
 
 use crate::domain::outbox::AttemptResult;
-use crate::notify::webhook::{classify, refuse_literal, send_error};
+use crate::notify::webhook::{classify, guarded_url, send_error};
 
 pub async fn deliver(
     client: &reqwest::Client,
@@ -12,18 +12,10 @@ pub async fn deliver(
     url: &str,
     body: &str,
 ) -> AttemptResult {
-    let refuse = |error: String| AttemptResult::Failed {
-        status: None,
-        error,
-        retry_after: None,
-        permanent: true,
+    let parsed = match guarded_url(url, allow_private, "webhook URL") {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
     };
-    let Ok(parsed) = url::Url::parse(url) else {
-        return refuse("invalid webhook URL".into());
-    };
-    if let Some(error) = refuse_literal(&parsed, allow_private) {
-        return refuse(error);
-    }
     let request = client
         .post(parsed)
         .header("content-type", "application/json")

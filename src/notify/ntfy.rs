@@ -13,7 +13,7 @@ use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::policy::Risk;
 use crate::domain::{push_links, users};
 use crate::error::AppResult;
-use crate::notify::webhook::{classify, refuse_literal, send_error};
+use crate::notify::webhook::{classify, guarded_url, send_error};
 use crate::services::Services;
 
 /// What a send needs: the body, and the token of the channel whose server it goes to.
@@ -58,18 +58,10 @@ async fn publish(
     url: &str,
     ready: &Ready,
 ) -> AttemptResult {
-    let refuse = |error: String| AttemptResult::Failed {
-        status: None,
-        error,
-        retry_after: None,
-        permanent: true,
+    let parsed = match guarded_url(url, allow_private, "ntfy server URL") {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
     };
-    let Ok(parsed) = url::Url::parse(url) else {
-        return refuse("invalid ntfy server URL".into());
-    };
-    if let Some(error) = refuse_literal(&parsed, allow_private) {
-        return refuse(error);
-    }
     let mut request = client
         .post(parsed)
         .header("content-type", "application/json")

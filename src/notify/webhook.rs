@@ -131,6 +131,22 @@ pub fn plainly_private_host(url: &url::Url) -> Option<String> {
     }
 }
 
+/// Parses a delivery URL and applies the literal private-address guard (names are checked by
+/// the client's resolver): a refusal is permanent, since retrying cannot change it.
+pub fn guarded_url(url: &str, allow_private: bool, what: &str) -> Result<url::Url, AttemptResult> {
+    let refuse = |error: String| AttemptResult::Failed {
+        status: None,
+        error,
+        retry_after: None,
+        permanent: true,
+    };
+    let parsed = url::Url::parse(url).map_err(|_| refuse(format!("invalid {what}")))?;
+    match refuse_literal(&parsed, allow_private) {
+        Some(error) => Err(refuse(error)),
+        None => Ok(parsed),
+    }
+}
+
 /// Sends one delivery and classifies the answer.
 pub async fn deliver(
     client: &reqwest::Client,
@@ -141,18 +157,10 @@ pub async fn deliver(
     body: &str,
     secrets: &[String],
 ) -> AttemptResult {
-    let refuse = |error: String| AttemptResult::Failed {
-        status: None,
-        error,
-        retry_after: None,
-        permanent: true,
+    let parsed = match guarded_url(url, allow_private, "webhook URL") {
+        Ok(parsed) => parsed,
+        Err(refused) => return refused,
     };
-    let Ok(parsed) = url::Url::parse(url) else {
-        return refuse("the webhook URL is invalid".into());
-    };
-    if let Some(error) = refuse_literal(&parsed, allow_private) {
-        return refuse(error);
-    }
     let signatures: Vec<String> = secrets
         .iter()
         .filter_map(|s| sign(s, msg_id, timestamp, body))
