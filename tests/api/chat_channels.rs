@@ -155,3 +155,39 @@ async fn discord_gets_an_embed_that_pings_nobody_and_its_rate_limit_is_honoured(
     })
     .await;
 }
+
+/// `channel event` of each Teams and Discord message queued, oldest first.
+fn queued(app: &TestApp) -> Vec<String> {
+    app.with_db(|c| {
+        let mut s = c.prepare(
+            "SELECT channel || ' ' || event FROM outbox WHERE channel IN ('teams', 'discord')
+             ORDER BY id",
+        )?;
+        let rows = s.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        Ok(rows)
+    })
+    .unwrap()
+}
+
+#[tokio::test]
+async fn teams_and_discord_hear_of_a_new_pause_and_its_decision_but_not_of_each_vote() {
+    let (app, _) = crate::quorum_support::team(&["ann@example.com"]).await;
+    set_url(&app, "teams", "http://127.0.0.1:9/teams");
+    set_url(&app, "discord", "http://127.0.0.1:9/discord");
+    let body = json!({"action": "Wire $9,000", "requiredApprovals": 2});
+    let id = crate::quorum_support::id(&crate::quorum_support::pause(&app, body).await);
+    let created = ["teams pause.created", "discord pause.created"];
+    assert_eq!(queued(&app), created);
+    let owner = app.sign_in(&app.owner_email).await;
+    assert_eq!(owner.decide(&id, true, None).await.status(), 200);
+    assert_eq!(
+        queued(&app),
+        created,
+        "a vote that did not decide is no message"
+    );
+    let ann = app.sign_in("ann@example.com").await;
+    assert_eq!(ann.decide(&id, true, None).await.status(), 200);
+    let mut all = created.to_vec();
+    all.extend(["teams pause.approved", "discord pause.approved"]);
+    assert_eq!(queued(&app), all);
+}
