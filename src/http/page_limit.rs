@@ -18,7 +18,7 @@ pub fn check(state: &State, req: &HttpRequest, page: PageGroup) -> Result<(), Pa
     state.rate_limits.check_page(page, ip).map_err(|wait| {
         let what = match page {
             PageGroup::SignIn => "sign-in attempts",
-            PageGroup::OneClick => "requests for email links",
+            PageGroup::OneClick => "requests for email links and push buttons",
         };
         PageError::App(AppError::TooManyRequests {
             detail: format!(

@@ -82,7 +82,7 @@ async fn one_click_pages_share_a_per_ip_budget_apart_from_sign_in() {
     assert_limited_page(
         browser.get("/d/no-such-link").await,
         "20",
-        "Too many requests for email links from your network. Please wait 20 seconds",
+        "Too many requests for email links and push buttons from your network. Please wait 20 seconds",
     )
     .await;
     let res = browser.login(&app.owner_email, PASSWORD).await;
