@@ -4,7 +4,8 @@
 //! and `{"retry_after": <seconds, fractional>}` in the body: that wait is honoured.
 
 use crate::domain::outbox::AttemptResult;
-use crate::notify::webhook::{classify, guarded_url, send_error};
+use crate::notify::slack::post_json;
+use crate::notify::webhook::classify;
 
 pub async fn deliver(
     client: &reqwest::Client,
@@ -12,17 +13,9 @@ pub async fn deliver(
     url: &str,
     body: &str,
 ) -> AttemptResult {
-    let parsed = match guarded_url(url, allow_private, "webhook URL") {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
-    let request = client
-        .post(parsed)
-        .header("content-type", "application/json")
-        .body(body.to_string());
-    let res = match request.send().await {
+    let res = match post_json(client, allow_private, url, body, "webhook URL").await {
         Ok(res) => res,
-        Err(e) => return send_error(e),
+        Err(failed) => return failed,
     };
     let mut outcome = classify(&res);
     if let AttemptResult::Failed {

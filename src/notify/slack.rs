@@ -12,17 +12,28 @@ pub async fn deliver(
     url: &str,
     body: &str,
 ) -> AttemptResult {
-    let parsed = match guarded_url(url, allow_private, "Slack webhook URL") {
-        Ok(parsed) => parsed,
-        Err(refused) => return refused,
-    };
-    let request = client
+    match post_json(client, allow_private, url, body, "Slack webhook URL").await {
+        Ok(res) => classify(&res),
+        Err(failed) => failed,
+    }
+}
+
+/// POSTs `body` as JSON to a chat service's incoming-webhook `url` (Slack, Teams, Discord): the
+/// URL is parsed and guarded, and being a credential it is kept out of any error text (logged
+/// and stored). The response is the caller's to classify.
+pub async fn post_json(
+    client: &reqwest::Client,
+    allow_private: bool,
+    url: &str,
+    body: &str,
+    what: &str,
+) -> Result<reqwest::Response, AttemptResult> {
+    let parsed = guarded_url(url, allow_private, what)?;
+    client
         .post(parsed)
         .header("content-type", "application/json")
-        .body(body.to_string());
-    // The URL is a credential: `send_error` keeps it out of the error text (logged and stored).
-    match request.send().await {
-        Ok(res) => classify(&res),
-        Err(e) => send_error(e),
-    }
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(send_error)
 }

@@ -159,11 +159,12 @@ fn queue_ntfy(
             message(pause, Channel::Ntfy, &ntfy.url, event, &payload),
         )?;
     }
+    if !new {
+        return Ok(());
+    }
     // People's topics live on the workspace's server.
-    let server = channels::workspace(ctx.conn, pause.workspace_id)?
-        .ntfy
-        .map(|n| n.url);
-    let (Some(server), true) = (server, new) else {
+    let server = channels::workspace(ctx.conn, pause.workspace_id)?.ntfy;
+    let Some(server) = server.map(|n| n.url) else {
         return Ok(());
     };
     for user_id in push_recipients(ctx.conn, pause)? {
