@@ -81,7 +81,8 @@ fn add(
                 email,
                 name: name.as_deref().unwrap_or(""),
                 role,
-                password_hash,
+                password_hash: Some(password_hash),
+                state: crate::domain::users::UserState::Active,
             },
         )
     })?;

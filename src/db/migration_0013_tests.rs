@@ -28,7 +28,7 @@ fn keys_made_before_scopes_get_pauses_and_nothing_else() {
         [&digest[..]],
     )
     .unwrap();
-    migrations().to_latest(&mut conn).unwrap();
+    super::migrate(&mut conn).unwrap();
 
     let key = api_keys::authenticate_digest(&conn, &digest)
         .unwrap()

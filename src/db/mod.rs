@@ -193,6 +193,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0024_retention_details.sql")),
         M::up(include_str!("../../migrations/0025_channels.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0026_webhook_deleted.sql")),
+        M::up(include_str!("../../migrations/0027_identity.sql")).foreign_key_check(),
     ])
 }
 

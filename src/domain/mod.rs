@@ -1,13 +1,15 @@
 //! Plain functions over a `&Connection` and an explicit `now` (Unix milliseconds), so every rule
 //! can be tested without a server and without sleeping.
 
-// Each area in its folder: agents, pauses, people (and keys), policy, delivery; what all of
+// Each area in its folder: agents, pauses, people (and keys), identity (sessions, second
+// factors, single sign-on), policy, delivery; what all of
 // them share stays here (audit, ids, errors, clock, text, timers, workspaces).
 pub mod agents;
 pub mod audit;
 pub mod clock;
 pub mod delivery;
 pub mod error;
+pub mod identity;
 pub mod ids;
 pub mod pause;
 pub mod people;
@@ -22,14 +24,14 @@ pub use delivery::{
     channels, decision_links, event_type, events, notifications, outbox, push_links, told,
     webhook_admin, webhook_edit, webhooks,
 };
+pub use identity::{password_resets, sessions};
 pub use pause::{
     approval_extras, decided_by, expiry, history, idempotency, kind, outcomes, pause_create,
     pauses, plans, questions, queue, quotas, respond, response, retention, status, timeline, usage,
     votes,
 };
 pub use people::{
-    api_keys, deciders, display, email_address, invites, key_admin, password_resets, scopes,
-    sessions, user_admin, users,
+    api_keys, deciders, display, email_address, invites, key_admin, scopes, user_admin, users,
 };
 
 /// Unix time in milliseconds, UTC.

@@ -79,6 +79,10 @@ pub fn load(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
     let Some(session) = sessions::lookup(&*state.read()?, &token, now)? else {
         return Ok(None);
     };
+    // Half-way through signing in: only the sign-in steps open it ([`load_pending`]).
+    if session.pending.is_some() {
+        return Ok(None);
+    }
     if now - session.last_seen_at >= TOUCH_EVERY_MS {
         let hash = session.token_hash;
         state
@@ -86,6 +90,41 @@ pub fn load(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
             .spawn(move |ctx| Ok(sessions::touch(ctx.conn, &hash, now)?));
     }
     Ok(Some(SignedIn { session, token }))
+}
+
+/// The session behind the request's cookie that is half-way through signing in (password done,
+/// second factor or enrolment to come), for the sign-in steps' pages only.
+pub fn load_pending(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .expect("AppState is registered");
+    let Some(cookie) = req.cookie(&cookie_name(state, "hp_session")) else {
+        return Ok(None);
+    };
+    let token = cookie.value().to_string();
+    Ok(sessions::lookup(&*state.read()?, &token, state.now())?
+        .filter(|s| s.pending.is_some())
+        .map(|session| SignedIn { session, token }))
+}
+
+/// A new session's record of where it was made (the client's address, its user agent) and how
+/// the person authenticated.
+pub fn new_session(
+    req: &HttpRequest,
+    state: &AppState,
+    auth: crate::domain::identity::auth_context::AuthContext,
+) -> sessions::NewSession {
+    sessions::NewSession {
+        auth,
+        pending: None,
+        ip: super::client_ip::client_ip(req, &state.settings.limits),
+        user_agent: req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        max_ms: sessions::ABSOLUTE_MS,
+    }
 }
 
 /// A session or, without one, an API key (a session wins when a request carries both). No

@@ -320,7 +320,7 @@ async fn a_disabled_users_session_is_refused() {
     let csrf = browser.csrf().await;
     app.with_db(|c| {
         Ok(c.execute(
-            "UPDATE users SET disabled_at = 1 WHERE email = 'owner@example.com'",
+            "UPDATE users SET disabled_at = 1, state = 'disabled' WHERE email = 'owner@example.com'",
             [],
         )?)
     })

@@ -15,15 +15,18 @@ async fn a_new_pause_emails_each_active_approver_once_with_escaped_agent_text() 
     let disabled = app.add_user(1, "dis@example.com", Role::Approver);
     let opted_out = app.add_user(1, "quiet@example.com", Role::Approver);
     app.with_db(|c| {
-        c.execute("UPDATE users SET disabled_at = 1 WHERE id = ?1", [disabled])?;
+        c.execute(
+            "UPDATE users SET disabled_at = 1, state = 'disabled' WHERE id = ?1",
+            [disabled],
+        )?;
         c.execute(
             "UPDATE users SET email_notifications = 0 WHERE id = ?1",
             [opted_out],
         )?;
         // Invited, never signed up: no password yet.
         c.execute(
-            "INSERT INTO users (workspace_id, email, name, role, password_hash, created_at)
-             VALUES (1, 'invited@example.com', '', 'approver', '', 0)",
+            "INSERT INTO users (workspace_id, email, name, role, password_hash, state, created_at)
+             VALUES (1, 'invited@example.com', '', 'approver', NULL, 'invited', 0)",
             [],
         )?;
         Ok(())

@@ -162,7 +162,8 @@ impl TestApp {
                     email,
                     name: "Test User",
                     role,
-                    password_hash,
+                    password_hash: Some(password_hash),
+                    state: users::UserState::Active,
                 },
             )
         })

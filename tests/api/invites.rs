@@ -145,7 +145,7 @@ async fn an_expired_invite_link_explains_itself_and_cannot_sign_up() {
     assert_eq!(res.status(), 410);
     assert_eq!(
         app.count(
-            "SELECT count(*) FROM users WHERE email = 'late@example.com' AND password_hash = ''"
+            "SELECT count(*) FROM users WHERE email = 'late@example.com' AND state = 'invited'"
         ),
         1
     );
@@ -216,7 +216,7 @@ async fn a_sign_up_post_without_the_form_token_is_refused() {
     assert_eq!(res.status(), 403);
     assert_eq!(
         app.count(
-            "SELECT count(*) FROM users WHERE email = 'forged@example.com' AND password_hash = ''"
+            "SELECT count(*) FROM users WHERE email = 'forged@example.com' AND state = 'invited'"
         ),
         1
     );

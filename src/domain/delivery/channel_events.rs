@@ -182,7 +182,7 @@ fn queue_ntfy(
 fn push_recipients(conn: &Connection, pause: &Pause) -> AppResult<Vec<UserId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT u.id FROM users u
-         WHERE u.workspace_id = ?1 AND u.disabled_at IS NULL AND u.password_hash != ''
+         WHERE u.workspace_id = ?1 AND u.state = 'active'
            AND u.ntfy_topic IS NOT NULL
            AND (?2 IS NULL OR EXISTS (SELECT 1 FROM approver_group_members m
                                       WHERE m.group_id = ?2 AND m.user_id = u.id))

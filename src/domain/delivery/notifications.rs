@@ -19,7 +19,7 @@ pub fn email_recipients(
 ) -> AppResult<Vec<(UserId, String)>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, email FROM users
-         WHERE workspace_id = ?1 AND disabled_at IS NULL AND password_hash != ''
+         WHERE workspace_id = ?1 AND state = 'active'
            AND email_notifications = 1
          ORDER BY id",
     )?;
@@ -42,7 +42,7 @@ pub fn pause_recipients(
     let mut stmt = conn.prepare_cached(
         "SELECT u.id, u.email FROM users u
          JOIN approver_group_members m ON m.user_id = u.id AND m.group_id = ?2
-         WHERE u.workspace_id = ?1 AND u.disabled_at IS NULL AND u.password_hash != ''
+         WHERE u.workspace_id = ?1 AND u.state = 'active'
            AND u.email_notifications = 1
          ORDER BY u.id",
     )?;

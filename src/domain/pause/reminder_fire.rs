@@ -155,7 +155,7 @@ fn unvoted(
 }
 
 /// Who gets a person's emails: active, signed up, not opted out.
-const REACHABLE: &str = "u.disabled_at IS NULL AND u.password_hash != ''
+const REACHABLE: &str = "u.state = 'active'
                          AND u.email_notifications = 1";
 
 /// The people who may vote on the pause: the routed group's members, or every user of the

@@ -24,11 +24,11 @@ pub(super) fn db() -> Connection {
     crate::db::migrate(&mut conn).unwrap();
     conn.execute_batch(
         "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'pro', 0), (2, 'B', 'pro', 0);
-         INSERT INTO users (id, workspace_id, email, role, password_hash, disabled_at, created_at) VALUES
-             (1, 1, 'alice@example.com', 'owner', 'x', NULL, 0),
-             (2, 1, 'bob@example.com', 'approver', 'x', NULL, 0),
-             (3, 1, 'carol@example.com', 'approver', 'x', 5, 0),
-             (4, 2, 'dave@example.com', 'owner', 'x', NULL, 0);
+         INSERT INTO users (id, workspace_id, email, role, password_hash, disabled_at, state, created_at) VALUES
+             (1, 1, 'alice@example.com', 'owner', 'x', NULL, 'active', 0),
+             (2, 1, 'bob@example.com', 'approver', 'x', NULL, 'active', 0),
+             (3, 1, 'carol@example.com', 'approver', 'x', 5, 'disabled', 0),
+             (4, 2, 'dave@example.com', 'owner', 'x', NULL, 'active', 0);
          INSERT INTO api_keys (id, workspace_id, prefix, key_hash, created_at)
              VALUES (1, 1, 'hitl_live_a', x'01', 0);",
     )

@@ -38,7 +38,7 @@ pub fn issue(conn: &Connection, now: Millis, actor: Actor, user: &User) -> AppRe
             current: None,
         });
     }
-    if !users::password_hash(conn, user.id)?.is_empty() {
+    if user.state != users::UserState::Invited {
         return Err(AppError::Conflict {
             detail: format!("the user {} has already signed up", user.email),
             current: None,
@@ -89,7 +89,12 @@ pub fn find(conn: &Connection, token: &str, now: Millis) -> AppResult<Invite> {
     let Some((user_id, expires_at, used_at)) = row else {
         return Ok(Invite::Unknown);
     };
-    if used_at.is_some() || !users::password_hash(conn, user_id)?.is_empty() {
+    let signed_up: bool = conn.query_row(
+        "SELECT state = 'active' FROM users WHERE id = ?1",
+        [user_id],
+        |r| r.get(0),
+    )?;
+    if used_at.is_some() || signed_up {
         return Ok(Invite::Used);
     }
     Ok(match users::get(conn, user_id)? {
@@ -115,7 +120,7 @@ pub fn accept(
     };
     let name = users::validate_name(name, true)?;
     conn.execute(
-        "UPDATE users SET name = ?1, password_hash = ?2 WHERE id = ?3",
+        "UPDATE users SET name = ?1, password_hash = ?2, state = 'active' WHERE id = ?3",
         params![name, password_hash, user.id],
     )?;
     conn.execute(

@@ -1,4 +1,4 @@
-//! People and keys: users, invitations, sessions, password resets, who may decide (deciders), how a person is shown, and API keys with their scopes.
+//! People and keys: users, invitations, who may decide (deciders), how a person is shown, and API keys with their scopes.
 //!
 //! The modules are re-exported by [`crate::domain`] under their old names
 //! (`domain::pauses`, …), so callers need not know the folder; `use super::*` below lets a
@@ -13,8 +13,6 @@ pub mod display;
 pub mod email_address;
 pub mod invites;
 pub mod key_admin;
-pub mod password_resets;
 pub mod scopes;
-pub mod sessions;
 pub mod user_admin;
 pub mod users;

@@ -40,7 +40,7 @@ fn ensure_not_last_owner(conn: &Connection, target: &User, what: &str) -> AppRes
     }
     let others: i64 = conn.query_row(
         "SELECT count(*) FROM users WHERE workspace_id = ?1 AND id != ?2 AND role = 'owner'
-         AND disabled_at IS NULL AND password_hash != ''",
+         AND state = 'active'",
         params![target.workspace_id, target.id],
         |r| r.get(0),
     )?;
@@ -167,7 +167,7 @@ pub fn disable(
 /// Sets `disabled_at` and ends every session of the user; returns how many sessions ended.
 fn mark_disabled(conn: &Connection, now: Millis, id: UserId) -> AppResult<usize> {
     conn.execute(
-        "UPDATE users SET disabled_at = ?1 WHERE id = ?2",
+        "UPDATE users SET disabled_at = ?1, state = 'disabled' WHERE id = ?2",
         params![now, id],
     )?;
     Ok(sessions::revoke_all_for_user(conn, id)?)
@@ -221,7 +221,15 @@ pub fn enable(conn: &Connection, now: Millis, actor: &User, id: UserId) -> AppRe
     }
     ensure_may_manage(actor, target.role)?;
     ensure_room(conn, target.workspace_id)?;
-    conn.execute("UPDATE users SET disabled_at = NULL WHERE id = ?1", [id])?;
+    // Back to invited when they never signed up (no password, no provider identity).
+    conn.execute(
+        "UPDATE users SET disabled_at = NULL,
+             state = CASE WHEN password_hash IS NULL AND NOT EXISTS
+                 (SELECT 1 FROM user_identities i WHERE i.user_id = users.id)
+                 THEN 'invited' ELSE 'active' END
+         WHERE id = ?1",
+        [id],
+    )?;
     let by = Actor::User(actor.id);
     record_change(conn, now, by, EventType::UserEnabled, &target, json!({}))?;
     Ok((target, true))
@@ -251,13 +259,14 @@ pub fn set_password(
     now: Millis,
     user: &User,
     hash: &str,
+    new: &sessions::NewSession,
 ) -> AppResult<(usize, String)> {
     conn.execute(
         "UPDATE users SET password_hash = ?1 WHERE id = ?2",
         params![hash, user.id],
     )?;
     let others = sessions::revoke_all_for_user(conn, user.id)?.saturating_sub(1);
-    let token = sessions::create(conn, now, user.id)?;
+    let token = sessions::create(conn, now, user.id, new)?;
     let details = json!({ "other_sessions_ended": others, "session_rotated": true });
     record_change(
         conn,

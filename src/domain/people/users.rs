@@ -21,6 +21,16 @@ sql_enum! {
     }
 }
 
+sql_enum! {
+    /// Where a user stands: added by an owner and not signed up yet, able to sign in, or
+    /// disabled. (A user without a password signs in through the identity provider.)
+    pub enum UserState {
+        Invited => "invited",
+        Active => "active",
+        Disabled => "disabled",
+    }
+}
+
 impl Role {
     /// A role as typed in a form or on the command line.
     pub fn parse(s: &str) -> AppResult<Role> {
@@ -45,6 +55,8 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub role: Role,
+    pub state: UserState,
+    /// `state == Disabled`, kept as a field because so many checks read it.
     pub disabled: bool,
     /// Theme and time zone the pages are shown in.
     pub display: super::display::Display,
@@ -55,8 +67,10 @@ pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
     pub role: Role,
-    /// Already hashed with [`crate::auth::password`] (off the async runtime).
-    pub password_hash: String,
+    /// Already hashed with [`crate::auth::password`] (off the async runtime); `None` for an
+    /// invited user and for one who signs in only through the identity provider.
+    pub password_hash: Option<String>,
+    pub state: UserState,
 }
 
 pub const MIN_PASSWORD: usize = 8;
@@ -75,7 +89,7 @@ pub fn validate_password(pw: &str) -> AppResult<()> {
 
 pub fn active_count(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<i64> {
     Ok(conn.query_row(
-        "SELECT count(*) FROM users WHERE workspace_id = ?1 AND disabled_at IS NULL",
+        "SELECT count(*) FROM users WHERE workspace_id = ?1 AND state != 'disabled'",
         [workspace_id],
         |r| r.get(0),
     )?)
@@ -110,9 +124,9 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
         });
     }
     conn.execute(
-        "INSERT INTO users (workspace_id, email, name, role, password_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![ws.id, email, name, u.role, u.password_hash, now],
+        "INSERT INTO users (workspace_id, email, name, role, password_hash, state, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![ws.id, email, name, u.role, u.password_hash, u.state, now],
     )?;
     let id = UserId(conn.last_insert_rowid());
     audit::record(
@@ -136,7 +150,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
         email: r.get(2)?,
         name: r.get(3)?,
         role: r.get(4)?,
-        disabled: r.get::<_, Option<i64>>(5)?.is_some(),
+        state: r.get(5)?,
+        disabled: r.get::<_, UserState>(5)? == UserState::Disabled,
         display: super::display::Display {
             theme: r.get(6)?,
             time_zone: r.get(7)?,
@@ -144,7 +159,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
-const COLUMNS: &str = "id, workspace_id, email, name, role, disabled_at, theme, time_zone";
+const COLUMNS: &str = "id, workspace_id, email, name, role, state, theme, time_zone";
+
+/// A user who can sign in and be told things: enabled, signed up (with a password or through
+/// the identity provider). For SQL over `users` aliased `u`.
+pub const ACTIVE_U: &str = "u.state = 'active'";
 
 pub fn get(conn: &Connection, id: UserId) -> AppResult<Option<User>> {
     Ok(conn
@@ -153,8 +172,8 @@ pub fn get(conn: &Connection, id: UserId) -> AppResult<Option<User>> {
         .optional()?)
 }
 
-/// The user and password hash for a sign-in attempt.
-pub fn for_login(conn: &Connection, email: &str) -> AppResult<Option<(User, String)>> {
+/// The user and password hash for a sign-in attempt (`None`: no password to sign in with).
+pub fn for_login(conn: &Connection, email: &str) -> AppResult<Option<(User, Option<String>)>> {
     Ok(conn
         .prepare_cached(&format!(
             "SELECT {COLUMNS}, password_hash FROM users WHERE email = ?1"
@@ -173,27 +192,21 @@ pub fn any_exists(conn: &Connection) -> AppResult<bool> {
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub user: User,
-    /// Invited, sign-up link not used yet: the row has no password and cannot sign in.
+    /// Invited, sign-up link not used yet: the row cannot sign in.
     pub invited: bool,
     pub created_at: Millis,
 }
 
 impl Listed {
     pub fn status(&self) -> &'static str {
-        if self.user.disabled {
-            "disabled"
-        } else if self.invited {
-            "invited"
-        } else {
-            "active"
-        }
+        self.user.state.as_str()
     }
 }
 
 /// Every user of one workspace, by email.
 pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<Listed>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {COLUMNS}, password_hash = '', created_at FROM users
+        "SELECT {COLUMNS}, state = 'invited', created_at FROM users
          WHERE workspace_id = ?1 ORDER BY email"
     ))?;
     let rows = stmt
@@ -220,8 +233,9 @@ pub fn get_in_workspace(
         .ok_or_else(|| AppError::NotFound(format!("there is no user {id} in this workspace")))
 }
 
-/// The stored hash; empty for an invited user who has not signed up yet.
-pub fn password_hash(conn: &Connection, id: UserId) -> AppResult<String> {
+/// The stored hash; `None` for an invited user and for one who signs in only through the
+/// identity provider.
+pub fn password_hash(conn: &Connection, id: UserId) -> AppResult<Option<String>> {
     Ok(
         conn.query_row("SELECT password_hash FROM users WHERE id = ?1", [id], |r| {
             r.get(0)

@@ -105,7 +105,7 @@ fn recipients(conn: &Connection, ws: WorkspaceId) -> AppResult<Vec<(UserId, Stri
     Ok(conn
         .prepare_cached(
             "SELECT id, email FROM users
-             WHERE workspace_id = ?1 AND disabled_at IS NULL AND password_hash != ''
+             WHERE workspace_id = ?1 AND state = 'active'
                AND email_notifications = 1 AND role IN ('owner', 'admin')
              ORDER BY id",
         )?

@@ -133,7 +133,7 @@ fn member_ids(conn: &Connection, ws: WorkspaceId, emails: &[String]) -> AppResul
         ));
     }
     let mut stmt = conn.prepare_cached(
-        "SELECT id FROM users WHERE workspace_id = ?1 AND email = ?2 AND disabled_at IS NULL",
+        "SELECT id FROM users WHERE workspace_id = ?1 AND email = ?2 AND state != 'disabled'",
     )?;
     let mut ids = Vec::with_capacity(emails.len());
     for email in emails {

@@ -15,8 +15,9 @@ fn db() -> Connection {
              VALUES (1, 1, 'ann@x.io', 'Ann', 'approver', 'h', 0),
                     (2, 1, 'bob@x.io', 'Bob', 'admin', 'h', 0),
                     (3, 2, 'eve@x.io', 'Eve', 'owner', 'h', 0);
-         INSERT INTO users (id, workspace_id, email, role, password_hash, created_at, disabled_at)
-             VALUES (4, 1, 'old@x.io', 'approver', 'h', 0, 1);",
+         INSERT INTO users (id, workspace_id, email, role, password_hash, created_at, disabled_at,
+                            state)
+             VALUES (4, 1, 'old@x.io', 'approver', 'h', 0, 1, 'disabled');",
     )
     .unwrap();
     conn

@@ -117,13 +117,13 @@ fn eligible(conn: &Connection, p: &NewPause, group: Option<i64>) -> AppResult<i6
         Some(g) => conn
             .prepare_cached(
                 "SELECT count(*) FROM approver_group_members m JOIN users u ON u.id = m.user_id
-                 WHERE m.group_id = ?1 AND u.disabled_at IS NULL AND u.password_hash != ''",
+                 WHERE m.group_id = ?1 AND u.state = 'active'",
             )?
             .query_row([g], |r| r.get(0))?,
         None => conn
             .prepare_cached(
                 "SELECT count(*) FROM users
-                 WHERE workspace_id = ?1 AND disabled_at IS NULL AND password_hash != ''",
+                 WHERE workspace_id = ?1 AND state = 'active'",
             )?
             .query_row([p.workspace_id], |r| r.get(0))?,
     };

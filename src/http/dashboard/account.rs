@@ -185,7 +185,7 @@ pub async fn change_password(
             return Ok(redirect_with(&state, &signed, "/account", "error", &text));
         }
     };
-    let stored = Some(users::password_hash(&*state.read()?, user.id)?).filter(|h| !h.is_empty());
+    let stored = users::password_hash(&*state.read()?, user.id)?;
     if !state
         .passwords
         .verify(stored, form.current_password)
@@ -197,9 +197,11 @@ pub async fn change_password(
     state.login_throttle.succeeded(attempt);
     let hash = state.passwords.hash(form.new_password).await?;
     let now = state.now();
+    // The new session keeps how this one authenticated (its second factor too).
+    let new = crate::http::auth::new_session(&req, &state, signed.session.auth);
     let (ended, token) = state
         .writer
-        .run(move |ctx| user_admin::set_password(ctx.conn, now, &user, &hash))
+        .run(move |ctx| user_admin::set_password(ctx.conn, now, &user, &hash, &new))
         .await?;
     let text = match ended {
         0 => "Your password was changed.".to_string(),

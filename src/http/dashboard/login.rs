@@ -11,6 +11,7 @@ use super::session::{self, removal_cookie, session_cookie};
 use crate::app;
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
+use crate::domain::identity::auth_context::AuthContext;
 use crate::domain::{sessions, users};
 use crate::error::{AppError, PageError};
 use crate::http::{page_limit, State};
@@ -109,11 +110,11 @@ async fn start_session(
     user: users::User,
 ) -> Result<HttpResponse, PageError> {
     let old = session::load(req)?.map(|s| s.session.token_hash);
-    let ip = page_limit::client_ip(req, &state.settings.limits);
-    let token = app::sign_in::sign_in(&state.services, user, old, ip).await?;
+    let new = crate::http::auth::new_session(req, state, AuthContext::PASSWORD);
+    let started = app::sign_in::sign_in(&state.services, user, old, new).await?;
     Ok(HttpResponse::SeeOther()
-        .insert_header(("location", "/"))
-        .cookie(session_cookie(state, token))
+        .insert_header(("location", started.location()))
+        .cookie(session_cookie(state, started.token))
         .cookie(session::anonymous_form_token_removal(state))
         .finish())
 }
@@ -123,11 +124,11 @@ async fn start_session(
 /// emails exist.
 async fn verify(
     state: &State,
-    found: Option<(users::User, String)>,
+    found: Option<(users::User, Option<String>)>,
     password: String,
 ) -> Result<Option<users::User>, AppError> {
     let (user, stored) = match found {
-        Some((u, h)) if !u.disabled && !h.is_empty() => (Some(u), Some(h)),
+        Some((u, Some(h))) if u.state == users::UserState::Active => (Some(u), Some(h)),
         _ => (None, None),
     };
     let ok = state.passwords.verify(stored, password).await?;

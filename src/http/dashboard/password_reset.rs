@@ -17,6 +17,7 @@ use super::layout::{html_status, parse_form};
 use super::pages::ErrorPage;
 use super::session::{self, session_cookie};
 use crate::app;
+use crate::domain::identity::auth_context::AuthContext;
 use crate::domain::password_resets::{self, Reset, EMAIL_TTL_MS};
 use crate::domain::users;
 use crate::error::PageError;
@@ -201,7 +202,7 @@ async fn reset_submit(
     let (token, now) = (token.into_inner(), state.now());
     // Whatever session this browser had (anyone's) is replaced by the new one.
     let old = session::load(&req)?.map(|s| s.session.token_hash);
-    let ip = crate::http::client_ip::client_ip(&req, &state.settings.limits);
+    let new = crate::http::auth::new_session(&req, &state, AuthContext::PASSWORD);
     // Checked again in the transaction: a second submit finds the link used.
     let done = state
         .writer
@@ -210,15 +211,16 @@ async fn reset_submit(
                 Reset::Open(user) => user,
                 other => return Ok(Err(other)),
             };
+            // A second factor still applies: the link proves only the mailbox.
             Ok(Ok(app::sign_in::start_session(
-                ctx.conn, now, &user, old, ip,
+                ctx.conn, now, &user, old, new,
             )?))
         })
         .await?;
     match done {
-        Ok(session_token) => Ok(HttpResponse::SeeOther()
-            .insert_header(("location", "/"))
-            .cookie(session_cookie(&state, session_token))
+        Ok(started) => Ok(HttpResponse::SeeOther()
+            .insert_header(("location", started.location()))
+            .cookie(session_cookie(&state, started.token))
             .cookie(session::anonymous_form_token_removal(&state))
             .finish()),
         Err(reset) => gone(&reset),

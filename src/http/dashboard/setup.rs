@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::layout::parse_form;
 use super::session::{self, session_cookie};
 use crate::domain::audit::Actor;
+use crate::domain::identity::auth_context::{AuthContext, AuthMethod};
 use crate::domain::users::{self, NewUser, Role};
 use crate::domain::{sessions, workspaces};
 use crate::error::{AppError, PageError};
@@ -113,6 +114,11 @@ pub async fn submit(
     let password = f.password.clone();
     let password_hash = state.passwords.hash(password).await?;
     let (email, name, now) = (f.email.clone(), f.name.trim().to_string(), state.now());
+    let signup = AuthContext {
+        method: AuthMethod::Signup,
+        factor: None,
+    };
+    let session = crate::http::auth::new_session(&req, &state, signup);
     let token = state
         .writer
         .run(move |ctx| {
@@ -127,10 +133,11 @@ pub async fn submit(
                 email: &email,
                 name: &name,
                 role: Role::Owner,
-                password_hash,
+                password_hash: Some(password_hash),
+                state: users::UserState::Active,
             };
             let user_id = users::add(ctx.conn, now, Actor::System, new)?;
-            sessions::create(ctx.conn, now, user_id)
+            sessions::create(ctx.conn, now, user_id, &session)
         })
         .await?;
     Ok(HttpResponse::SeeOther()

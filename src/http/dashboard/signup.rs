@@ -12,6 +12,7 @@ use super::layout::{html_status, parse_form};
 use super::pages::ErrorPage;
 use super::session::{self, session_cookie};
 use crate::app;
+use crate::domain::identity::auth_context::{AuthContext, AuthMethod};
 use crate::domain::invites::{self, Invite};
 use crate::domain::users;
 use crate::error::PageError;
@@ -131,9 +132,9 @@ pub async fn submit(
     }
     let hash = hash_password(&state, form.password).await?;
     match accept(&state, &req, token.into_inner(), form.name, hash).await? {
-        Ok(session_token) => Ok(HttpResponse::SeeOther()
-            .insert_header(("location", "/"))
-            .cookie(session_cookie(&state, session_token))
+        Ok(started) => Ok(HttpResponse::SeeOther()
+            .insert_header(("location", started.location()))
+            .cookie(session_cookie(&state, started.token))
             .cookie(session::anonymous_form_token_removal(&state))
             .finish()),
         Err(invite) => gone(&invite),
@@ -148,9 +149,13 @@ async fn accept(
     token: String,
     name: String,
     hash: String,
-) -> Result<Result<String, Invite>, PageError> {
+) -> Result<Result<app::sign_in::Started, Invite>, PageError> {
     let old = session::load(req)?.map(|s| s.session.token_hash);
-    let ip = crate::http::client_ip::client_ip(req, &state.settings.limits);
+    let signup = AuthContext {
+        method: AuthMethod::Signup,
+        factor: None,
+    };
+    let new = crate::http::auth::new_session(req, state, signup);
     let now = state.now();
     let done = state
         .writer
@@ -159,8 +164,9 @@ async fn accept(
                 Invite::Open(user) => user,
                 other => return Ok(Err(other)),
             };
-            let session_token = app::sign_in::start_session(ctx.conn, now, &user, old, ip)?;
-            Ok(Ok(session_token))
+            Ok(Ok(app::sign_in::start_session(
+                ctx.conn, now, &user, old, new,
+            )?))
         })
         .await?;
     Ok(done)

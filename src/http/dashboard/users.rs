@@ -189,7 +189,7 @@ async fn add_with_password(state: &State, actor: User, form: AddForm) -> AppResu
     state
         .writer
         .run(move |ctx| {
-            let new = new_user(&actor, &email, &form.name, role, password_hash);
+            let new = new_user(&actor, &email, &form.name, role, Some(password_hash));
             user_admin::add_by(ctx.conn, now, &actor, new)
         })
         .await
@@ -206,7 +206,7 @@ async fn add_invited(state: &State, actor: User, form: AddForm) -> AppResult<(Us
     state
         .writer
         .run(move |ctx| {
-            let new = new_user(&actor, &email, &form.name, role, String::new());
+            let new = new_user(&actor, &email, &form.name, role, None);
             let id = user_admin::add_by(ctx.conn, now, &actor, new)?;
             let user = users::get_in_workspace(ctx.conn, actor.workspace_id, id)?;
             let token = invites::issue(ctx.conn, now, Actor::User(actor.id), &user)?;
@@ -220,13 +220,18 @@ fn new_user<'a>(
     email: &'a str,
     name: &'a str,
     role: Role,
-    password_hash: String,
+    password_hash: Option<String>,
 ) -> NewUser<'a> {
     NewUser {
         workspace_id: actor.workspace_id,
         email,
         name,
         role,
+        state: if password_hash.is_some() {
+            users::UserState::Active
+        } else {
+            users::UserState::Invited
+        },
         password_hash,
     }
 }

@@ -105,7 +105,7 @@ pub fn request_by_email(ctx: &mut WriteCtx<'_>, now: Millis, email: &str) -> App
         return Ok(false);
     };
     let user = match users::for_login(ctx.conn, &email)? {
-        Some((u, stored)) if !u.disabled && !stored.is_empty() => u,
+        Some((u, Some(_))) if u.state == users::UserState::Active => u,
         _ => return Ok(false),
     };
     let recent: i64 = ctx.conn.query_row(
@@ -219,7 +219,8 @@ pub fn complete(
         return Ok(found);
     };
     conn.execute(
-        "UPDATE users SET password_hash = ?1 WHERE id = ?2",
+        "UPDATE users SET password_hash = ?1,
+             state = CASE state WHEN 'invited' THEN 'active' ELSE state END WHERE id = ?2",
         params![password_hash, user.id],
     )?;
     replace_older(conn, now, user.id)?;
