@@ -261,4 +261,6 @@ mod tests {
 #[cfg(test)]
 mod migration_0013_tests;
 #[cfg(test)]
+mod migration_0027_tests;
+#[cfg(test)]
 mod migration_list_tests;

@@ -153,6 +153,7 @@ mod start_errors;
 mod storage_full;
 mod upgrade;
 mod upgrade_agents;
+mod upgrade_identity;
 mod upgrade_policies;
 mod user_emails;
 mod version;
