@@ -35,7 +35,8 @@ fn at_the_last_release_with_users() -> Connection {
 fn users_keep_every_column_and_get_the_state_their_old_row_meant() {
     let mut conn = at_the_last_release_with_users();
     migrate(&mut conn).unwrap();
-    let rows: Vec<(i64, String, Option<String>, Option<i64>, String, String)> = conn
+    type Row = (i64, String, Option<String>, Option<i64>, String, String);
+    let rows: Vec<Row> = conn
         .prepare(
             "SELECT id, state, password_hash, disabled_at, name || '|' || theme || '|' ||
                     coalesce(time_zone, '-') || '|' || coalesce(ntfy_topic, '-') || '|' ||
