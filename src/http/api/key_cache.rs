@@ -68,6 +68,7 @@ mod tests {
             test: false,
             last_used_at: None,
             scopes: crate::domain::scopes::Scopes::default_for_new_key(),
+            expires_at: None,
         }
     }
 
