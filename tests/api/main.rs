@@ -77,6 +77,7 @@ mod invites;
 mod key_answers;
 mod key_decide_only;
 mod key_decisions;
+mod key_expiry;
 mod key_groups;
 mod key_last_use;
 mod key_scopes;
