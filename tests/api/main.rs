@@ -14,6 +14,7 @@ mod settle;
 mod skips;
 
 mod account;
+mod account_sessions;
 mod admin_api_access;
 mod agent_approve;
 mod agent_cancel;
