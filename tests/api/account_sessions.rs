@@ -179,3 +179,20 @@ async fn a_session_half_way_through_signing_in_is_not_listed_as_active() {
     assert!(!page.contains("Safari 17 on iOS"), "{page}");
     assert!(!page.contains("Sign out everywhere else"));
 }
+
+#[tokio::test]
+async fn housekeeping_purges_sign_in_flows_at_their_end_and_keeps_the_others() {
+    use holdpoint::domain::identity::auth_flows::{self, FlowKind, FLOW_TTL_MS};
+    let app = spawn_app().await;
+    let now = app.now();
+    app.with_db(|c| auth_flows::start(c, now, FlowKind::OidcSignIn, None, "{}"))
+        .unwrap();
+    app.with_db(|c| auth_flows::start(c, now + 1, FlowKind::OidcSignIn, None, "{}"))
+        .unwrap();
+    app.clock.set(now + FLOW_TTL_MS);
+    app.housekeeping().await;
+    assert_eq!(app.count("SELECT count(*) FROM auth_flows"), 1, "the later one is left");
+    app.clock.set(now + 1 + FLOW_TTL_MS);
+    app.housekeeping().await;
+    assert_eq!(app.count("SELECT count(*) FROM auth_flows"), 0);
+}
