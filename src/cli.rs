@@ -4,10 +4,10 @@
 
 use anyhow::{bail, Context};
 
+use crate::app;
 use crate::config::{
     database_path, Command, GlobalArgs, KeyCommand, MailArgs, Synchronous, WorkspaceCommand,
 };
-use crate::app;
 use crate::db;
 use crate::domain::audit::Actor;
 use crate::domain::clock::system_now;

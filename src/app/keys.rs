@@ -239,15 +239,29 @@ mod tests {
     fn a_date_is_the_end_of_that_day_utc_and_days_or_hours_count_from_now() {
         let end = expiry_from_text("2026-12-31", NOW).unwrap().unwrap();
         assert_eq!(crate::domain::rfc3339(end), "2026-12-31T23:59:59.999Z");
-        assert_eq!(expiry_from_text("90d", NOW).unwrap(), Some(NOW + 90 * DAY_MS));
-        assert_eq!(expiry_from_text(" 12h ", NOW).unwrap(), Some(NOW + 12 * 3600_000));
+        assert_eq!(
+            expiry_from_text("90d", NOW).unwrap(),
+            Some(NOW + 90 * DAY_MS)
+        );
+        assert_eq!(
+            expiry_from_text(" 12h ", NOW).unwrap(),
+            Some(NOW + 12 * 3_600_000)
+        );
         assert_eq!(expiry_from_text("", NOW).unwrap(), None);
     }
 
     #[test]
     fn today_still_works_but_yesterday_and_nonsense_are_refused_under_expires_at() {
         assert!(expiry_from_text("2026-12-07", NOW).unwrap().is_some());
-        for bad in ["2026-12-06", "0d", "-3d", "soon", "2026-13-01", "d", "99999999999d"] {
+        for bad in [
+            "2026-12-06",
+            "0d",
+            "-3d",
+            "soon",
+            "2026-13-01",
+            "d",
+            "99999999999d",
+        ] {
             match expiry_from_text(bad, NOW) {
                 Err(AppError::Invalid { field, .. }) => assert_eq!(field, EXPIRY_FIELD, "{bad}"),
                 other => panic!("{bad}: {other:?}"),

@@ -194,10 +194,12 @@ fn prepare_key_expiry(
     user: Option<UserId>,
     payload: &str,
 ) -> AppResult<Prepared> {
-    Ok(match super::key_expiry_email::prepare(conn, user, payload)? {
-        Ok(ready) => Prepared::KeyExpiry(Box::new(ready)),
-        Err(note) => Prepared::Settled(AttemptResult::Skipped { note }),
-    })
+    Ok(
+        match super::key_expiry_email::prepare(conn, user, payload)? {
+            Ok(ready) => Prepared::KeyExpiry(Box::new(ready)),
+            Err(note) => Prepared::Settled(AttemptResult::Skipped { note }),
+        },
+    )
 }
 
 fn prepare_one(

@@ -65,7 +65,9 @@ pub fn prepare(
         (_, None | Some(Some(_))) => Err("not sent: the key was revoked".into()),
         (None, _) => Err("not sent: the user no longer exists".into()),
         (Some(u), _) if u.disabled => Err("not sent: the user was disabled".into()),
-        (Some(u), _) if u.role != Role::Owner => Err("not sent: the user is no longer an owner".into()),
+        (Some(u), _) if u.role != Role::Owner => {
+            Err("not sent: the user is no longer an owner".into())
+        }
         _ => Ok(Ready {
             name,
             prefix,
@@ -80,7 +82,11 @@ impl View {
             .map(|c| if c.is_control() { ' ' } else { c })
             .take(80)
             .collect();
-        format!("Holdpoint: API key “{}” expires {}", name.trim(), self.expires_at)
+        format!(
+            "Holdpoint: API key “{}” expires {}",
+            name.trim(),
+            self.expires_at
+        )
     }
 }
 

@@ -53,7 +53,9 @@ async fn signed_in(b: &Browser) -> bool {
 }
 
 fn audited(app: &TestApp, event: &str) -> i64 {
-    app.count(&format!("SELECT count(*) FROM audit_log WHERE event = '{event}'"))
+    app.count(&format!(
+        "SELECT count(*) FROM audit_log WHERE event = '{event}'"
+    ))
 }
 
 #[tokio::test]
@@ -78,7 +80,10 @@ async fn the_account_page_lists_both_sessions_and_signing_one_out_ends_it() {
     let page = laptop.get("/account").await.text().await.unwrap();
     assert!(page.contains("That session was signed out."), "{page}");
     assert!(!page.contains("Safari 17 on iOS"));
-    assert!(!signed_in(&phone).await, "the phone's cookie now gets /login");
+    assert!(
+        !signed_in(&phone).await,
+        "the phone's cookie now gets /login"
+    );
     assert!(signed_in(&laptop).await);
     assert_eq!(audited(&app, "auth.session_ended"), 1);
 }
@@ -93,7 +98,10 @@ async fn sign_out_everywhere_else_keeps_the_current_session_only() {
     assert_eq!(res.status(), 303);
     let page = laptop.get("/account").await.text().await.unwrap();
     assert!(page.contains("2 other sessions were signed out."), "{page}");
-    assert!(!page.contains("Sign out everywhere else"), "nothing else to sign out");
+    assert!(
+        !page.contains("Sign out everywhere else"),
+        "nothing else to sign out"
+    );
     assert!(signed_in(&laptop).await);
     assert!(!signed_in(&phone).await && !signed_in(&tablet).await);
     assert_eq!(audited(&app, "auth.sessions_ended"), 1);
@@ -107,11 +115,20 @@ async fn another_users_session_id_or_a_made_up_one_is_refused_and_nothing_change
     let ann = browser(&app, "ann@example.com", IPHONE).await;
     let owner = browser(&app, &app.owner_email, FIREFOX).await;
     let anns = &session_ids(&app, "ann@example.com", IPHONE)[0];
-    for id in [anns.as_str(), "0123456789abcdef0123456789abcdef", "not-an-id"] {
-        let res = owner.post_form(&format!("/account/sessions/{id}/end"), &[]).await;
+    for id in [
+        anns.as_str(),
+        "0123456789abcdef0123456789abcdef",
+        "not-an-id",
+    ] {
+        let res = owner
+            .post_form(&format!("/account/sessions/{id}/end"), &[])
+            .await;
         assert_eq!(res.status(), 303, "{id}");
         let page = owner.get("/account").await.text().await.unwrap();
-        assert!(page.contains("is not one of your active sessions"), "{id}: {page}");
+        assert!(
+            page.contains("is not one of your active sessions"),
+            "{id}: {page}"
+        );
     }
     assert!(signed_in(&ann).await, "Ann's session is untouched");
     assert_eq!(app.count("SELECT count(*) FROM sessions"), 2);
@@ -137,12 +154,18 @@ async fn an_owner_ends_all_of_a_users_sessions_from_the_users_page_and_an_approv
     assert!(users.contains(&format!("action=\"{end}\"")), "{users}");
     assert_eq!(owner.post_form(&end, &[]).await.status(), 303);
     let users = owner.get("/users").await.text().await.unwrap();
-    assert!(users.contains("2 sessions were ended: they must sign in again"), "{users}");
+    assert!(
+        users.contains("2 sessions were ended: they must sign in again"),
+        "{users}"
+    );
     assert!(!signed_in(&ann_laptop).await && !signed_in(&ann_phone).await);
     assert!(signed_in(&owner).await);
     let subject = ann_id.to_string();
     let events = app.audit_events(&subject);
-    assert!(events.contains(&("auth.sessions_ended".into(), "user".into())), "{events:?}");
+    assert!(
+        events.contains(&("auth.sessions_ended".into(), "user".into())),
+        "{events:?}"
+    );
 }
 
 #[tokio::test]
@@ -155,10 +178,15 @@ async fn an_admin_manages_users_but_cannot_end_their_sessions() {
     let admin = browser(&app, "admin@example.com", FIREFOX).await;
     let users = admin.get("/users").await.text().await.unwrap();
     assert!(!users.contains("/sessions/end"), "no button for admins");
-    let res = admin.post_form(&format!("/users/{ann_id}/sessions/end"), &[]).await;
+    let res = admin
+        .post_form(&format!("/users/{ann_id}/sessions/end"), &[])
+        .await;
     assert_eq!(res.status(), 303);
     let users = admin.get("/users").await.text().await.unwrap();
-    assert!(users.contains("Only an owner can end another user"), "{users}");
+    assert!(
+        users.contains("Only an owner can end another user"),
+        "{users}"
+    );
     assert!(signed_in(&ann).await);
     assert_eq!(audited(&app, "auth.sessions_ended"), 0);
 }
@@ -191,7 +219,11 @@ async fn housekeeping_purges_sign_in_flows_at_their_end_and_keeps_the_others() {
         .unwrap();
     app.clock.set(now + FLOW_TTL_MS);
     app.housekeeping().await;
-    assert_eq!(app.count("SELECT count(*) FROM auth_flows"), 1, "the later one is left");
+    assert_eq!(
+        app.count("SELECT count(*) FROM auth_flows"),
+        1,
+        "the later one is left"
+    );
     app.clock.set(now + 1 + FLOW_TTL_MS);
     app.housekeeping().await;
     assert_eq!(app.count("SELECT count(*) FROM auth_flows"), 0);

@@ -65,7 +65,14 @@ pub fn end_own(conn: &Connection, now: Millis, user: &User, id: &str) -> AppResu
              changed",
         ));
     }
-    record(conn, now, Actor::User(user.id), user, EventType::AuthSessionEnded, json!({ "session": id }))
+    record(
+        conn,
+        now,
+        Actor::User(user.id),
+        user,
+        EventType::AuthSessionEnded,
+        json!({ "session": id }),
+    )
 }
 
 /// Ends every session of `user` but the one whose token hashes to `keep`
@@ -76,7 +83,14 @@ pub fn end_others(conn: &Connection, now: Millis, user: &User, keep: &[u8]) -> A
         params![user.id, keep],
     )?;
     let details = json!({ "ended": ended, "kept": "the current session" });
-    record(conn, now, Actor::User(user.id), user, EventType::AuthSessionsEnded, details)?;
+    record(
+        conn,
+        now,
+        Actor::User(user.id),
+        user,
+        EventType::AuthSessionsEnded,
+        details,
+    )?;
     Ok(ended)
 }
 
@@ -96,7 +110,14 @@ pub fn end_all_of(
     let user = get_in_workspace(conn, owner.workspace_id, target)?;
     let ended = super::sessions::revoke_all_for_user(conn, user.id)?;
     let details = json!({ "ended": ended, "by_owner": true });
-    record(conn, now, Actor::User(owner.id), &user, EventType::AuthSessionsEnded, details)?;
+    record(
+        conn,
+        now,
+        Actor::User(owner.id),
+        &user,
+        EventType::AuthSessionsEnded,
+        details,
+    )?;
     Ok((user, ended))
 }
 
@@ -177,6 +198,9 @@ mod tests {
                       (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
         assert_eq!(short_user_agent(safari), "Safari 17 on iOS");
         assert_eq!(short_user_agent("curl/8.5.0"), "curl 8");
-        assert_eq!(short_user_agent(&"x".repeat(70)), format!("{}…", "x".repeat(60)));
+        assert_eq!(
+            short_user_agent(&"x".repeat(70)),
+            format!("{}…", "x".repeat(60))
+        );
     }
 }

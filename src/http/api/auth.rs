@@ -144,7 +144,10 @@ fn lookup(req: &HttpRequest) -> Result<(AuthKey, [u8; 32]), AppError> {
 }
 
 fn expired(key: &AuthKey) -> AppError {
-    let at = key.expires_at.map(crate::domain::rfc3339).unwrap_or_default();
+    let at = key
+        .expires_at
+        .map(crate::domain::rfc3339)
+        .unwrap_or_default();
     AppError::KeyExpired(format!(
         "this API key expired at {at}: make a new key (keys page, `holdpoint key create` or \
          `POST /api/keys`) and give it to the agent"

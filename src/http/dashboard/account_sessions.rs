@@ -149,8 +149,14 @@ pub async fn end_all_of_user(
     .await;
     let done = done.map(|(user, n)| match n {
         0 => format!("{} had no sessions.", user.email),
-        1 => format!("{}'s session was ended: they must sign in again.", user.email),
-        n => format!("{}'s {n} sessions were ended: they must sign in again.", user.email),
+        1 => format!(
+            "{}'s session was ended: they must sign in again.",
+            user.email
+        ),
+        n => format!(
+            "{}'s {n} sessions were ended: they must sign in again.",
+            user.email
+        ),
     });
     form_result(&state, &signed, "/users", done)
 }
