@@ -4,6 +4,7 @@
 
 use anyhow::{bail, Context};
 
+use crate::app;
 use crate::config::{
     database_path, Command, GlobalArgs, KeyCommand, MailArgs, Synchronous, WorkspaceCommand,
 };
@@ -83,38 +84,46 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
             test,
             scopes,
             autonomy,
+            expires,
         } => {
-            let scopes = match scopes.is_empty() {
-                true => Scopes::default_for_new_key(),
-                false => Scopes::of(&scopes),
+            let expires_at = app::keys::expiry_from_text(expires.as_deref().unwrap_or(""), now)
+                .map_err(|e| anyhow::anyhow!("--expires: {}", e.detail()))?;
+            let new = app::keys::NewKey {
+                name: name.unwrap_or_default(),
+                test,
+                scopes: match scopes.is_empty() {
+                    true => Scopes::default_for_new_key(),
+                    false => Scopes::of(&scopes),
+                },
+                cap: autonomy,
+                groups: Vec::new(),
+                expires_at,
             };
+            let ws = WorkspaceId(workspace);
             let (id, key) = db::with_transaction(conn, |ctx| {
-                api_keys::create_with_scopes(
-                    ctx.conn,
-                    now,
-                    Actor::Cli,
-                    WorkspaceId(workspace),
-                    name.as_deref().unwrap_or(""),
-                    test,
-                    scopes,
-                )
-                .and_then(|(id, key)| {
-                    crate::domain::policy::settings::set_key_level(ctx.conn, id, autonomy)?;
-                    Ok((id, key))
-                })
+                app::keys::make(ctx, now, ws, (Actor::Cli, None), &new)
             })?;
             println!("{key}");
-            eprintln!("created key {id} for workspace {workspace}; it is shown only this once, store it now");
+            let until = match expires_at {
+                Some(at) => format!(", working until {}", rfc3339(at)),
+                None => String::new(),
+            };
+            eprintln!("created key {id} for workspace {workspace}{until}; it is shown only this once, store it now");
         }
         KeyCommand::List { workspace } => {
             workspaces::get(conn, WorkspaceId(workspace))?;
             println!(
-                "{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} {:<26} NAME",
-                "ID", "PREFIX", "KIND", "CREATED", "LAST USED", "STATE", "SCOPES"
+                "{:<6} {:<18} {:<5} {:<25} {:<25} {:<25} {:<8} {:<26} NAME",
+                "ID", "PREFIX", "KIND", "CREATED", "LAST USED", "EXPIRES", "STATE", "SCOPES"
             );
             for k in api_keys::list(conn, WorkspaceId(workspace))? {
+                let state = match (k.revoked_at, k.expires_at) {
+                    (Some(_), _) => "revoked",
+                    (None, Some(at)) if now > at => "expired",
+                    _ => "active",
+                };
                 println!(
-                    "{:<6} {:<18} {:<5} {:<25} {:<25} {:<8} {:<26} {}",
+                    "{:<6} {:<18} {:<5} {:<25} {:<25} {:<25} {:<8} {:<26} {}",
                     k.id,
                     format!("{}…", k.prefix),
                     if k.test { "test" } else { "live" },
@@ -122,11 +131,8 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
                     k.last_used_at
                         .map(rfc3339)
                         .unwrap_or_else(|| "never".into()),
-                    if k.revoked_at.is_some() {
-                        "revoked"
-                    } else {
-                        "active"
-                    },
+                    k.expires_at.map(rfc3339).unwrap_or_else(|| "never".into()),
+                    state,
                     k.scopes.to_text().replace(' ', ","),
                     k.name
                 );

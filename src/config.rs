@@ -232,6 +232,10 @@ pub enum KeyCommand {
         /// workspace's level.
         #[arg(long, value_parser = clap::value_parser!(u8).range(0..=100))]
         autonomy: Option<u8>,
+        /// When the key stops working: YYYY-MM-DD (the end of that day, UTC) or a time from now
+        /// such as 90d (days) or 12h (hours). Owners get an email 7 days ahead. Default: never.
+        #[arg(long, value_name = "WHEN")]
+        expires: Option<String>,
     },
     /// List a workspace's keys (never the keys themselves).
     List {

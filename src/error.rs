@@ -21,6 +21,10 @@ pub enum AppError {
     Invalid { field: String, detail: String },
     #[error("missing, malformed, unknown or revoked credentials")]
     Unauthorized,
+    /// A known, unrevoked API key past its expiry: the one 401 that says why, so the agent's
+    /// operator knows to make a new key rather than hunt for a typo.
+    #[error("{0}")]
+    KeyExpired(String),
     /// A 401 for a credential other than an API key or session (e.g. the metrics token).
     #[error("{0}")]
     BadToken(String),
@@ -154,6 +158,7 @@ impl AppError {
             AppError::BadRequest(_) => ProblemType::BadRequest,
             AppError::Invalid { .. } => ProblemType::ValidationFailed,
             AppError::Unauthorized | AppError::BadToken(_) => ProblemType::Unauthorized,
+            AppError::KeyExpired(_) => ProblemType::KeyExpired,
             AppError::Forbidden(_) => ProblemType::Forbidden,
             AppError::InsufficientScope { .. } => ProblemType::InsufficientScope,
             AppError::SelfDecision(_) => ProblemType::SelfDecision,
@@ -225,7 +230,7 @@ impl ResponseError for AppError {
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
         res.insert_header((header::CACHE_CONTROL, "no-store"));
-        if let AppError::Unauthorized | AppError::BadToken(_) = self {
+        if let AppError::Unauthorized | AppError::BadToken(_) | AppError::KeyExpired(_) = self {
             res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
         if let Some(secs) = self.retry_after() {

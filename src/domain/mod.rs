@@ -31,7 +31,8 @@ pub use pause::{
     votes,
 };
 pub use people::{
-    api_keys, deciders, display, email_address, invites, key_admin, scopes, user_admin, users,
+    api_keys, deciders, display, email_address, invites, key_admin, key_expiry, scopes, user_admin,
+    users,
 };
 
 /// Unix time in milliseconds, UTC.

@@ -1,12 +1,14 @@
-//! Housekeeping (expired idempotency records, dead sessions, refilled rate-limit buckets) and
-//! retention (contexts past their workspace's retention, agents unseen for as long).
+//! Housekeeping (expired idempotency records, dead sessions and sign-in flows, refilled rate-limit
+//! buckets) and retention (contexts past their workspace's retention, agents unseen for as long).
 
 use crate::domain::agents::{leftovers, remove};
+use crate::domain::identity::auth_flows;
 use crate::domain::{idempotency, retention as policy, sessions, Millis};
 use crate::error::AppResult;
 use crate::services::Services;
 
-/// Drops idempotency records past retention, dead sessions and refilled rate-limit buckets.
+/// Drops idempotency records past retention, dead sessions, unfinished sign-in flows past their
+/// end and refilled rate-limit buckets.
 pub async fn housekeeping(services: &Services) -> AppResult<()> {
     services.rate_limits.housekeeping();
     let now = services.now();
@@ -15,6 +17,7 @@ pub async fn housekeeping(services: &Services) -> AppResult<()> {
         .run(move |ctx| {
             idempotency::purge(ctx.conn, now)?;
             sessions::purge_expired(ctx.conn, now)?;
+            auth_flows::purge_expired(ctx.conn, now)?;
             Ok(())
         })
         .await?;

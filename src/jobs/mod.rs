@@ -5,6 +5,7 @@
 
 mod digest;
 mod housekeeping;
+mod key_expiry;
 mod sweep;
 
 use std::future::Future;
@@ -19,6 +20,7 @@ use crate::services::Services;
 
 pub use digest::digest_once;
 pub use housekeeping::{housekeeping, purge_contexts, retention};
+pub use key_expiry::warn_expiring_keys;
 pub use sweep::{remind_once, sweep_once};
 
 /// Housekeeping and retention run once every this many sweep intervals (a minute by default).
@@ -64,6 +66,12 @@ pub fn schedule(services: &Services) -> Vec<Job> {
             every: minute,
             at_start: false,
             run: |s| Box::pin(async move { housekeeping(&s).await }),
+        },
+        Job {
+            name: "key expiry warnings",
+            every: minute,
+            at_start: true,
+            run: |s| Box::pin(async move { warn_expiring_keys(&s).await.map(|_| ()) }),
         },
         Job {
             name: "retention",

@@ -190,6 +190,9 @@ async fn deliver(
         (Channel::Email, Some(email::Prepared::Digest(ready))) => {
             Ok(super::digest_email::send(services, msg, &ready).await)
         }
+        (Channel::Email, Some(email::Prepared::KeyExpiry(ready))) => {
+            Ok(super::key_expiry_email::send(services, msg, &ready).await)
+        }
         (Channel::Email, None) => Ok(AttemptResult::Unknown {
             error: "the email was not prepared".into(),
         }),

@@ -138,6 +138,8 @@ pub enum Prepared {
     Reset(Box<super::reset_email::Ready>),
     /// The hourly digest of policy approvals (see `digest_email`).
     Digest(Box<super::digest_email::Ready>),
+    /// The warning that an API key expires within 7 days (see `key_expiry_email`).
+    KeyExpiry(Box<super::key_expiry_email::Ready>),
     Settled(AttemptResult),
 }
 
@@ -159,6 +161,7 @@ pub async fn prepare(services: &Services, msgs: &[Message]) -> AppResult<Vec<Pre
                 .map(|(pause, user, event, payload)| match event {
                     EventType::UserPasswordResetRequested => prepare_reset(ctx.conn, now, &payload),
                     EventType::PolicyDigest => prepare_digest(ctx.conn, user, &payload),
+                    EventType::KeyExpiryWarned => prepare_key_expiry(ctx.conn, user, &payload),
                     _ => prepare_one(ctx.conn, now, (pause, user, event)),
                 })
                 .collect()
@@ -184,6 +187,19 @@ fn prepare_digest(
         Ok(ready) => Prepared::Digest(Box::new(ready)),
         Err(note) => Prepared::Settled(AttemptResult::Skipped { note }),
     })
+}
+
+fn prepare_key_expiry(
+    conn: &rusqlite::Connection,
+    user: Option<UserId>,
+    payload: &str,
+) -> AppResult<Prepared> {
+    Ok(
+        match super::key_expiry_email::prepare(conn, user, payload)? {
+            Ok(ready) => Prepared::KeyExpiry(Box::new(ready)),
+            Err(note) => Prepared::Settled(AttemptResult::Skipped { note }),
+        },
+    )
 }
 
 fn prepare_one(

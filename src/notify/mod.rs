@@ -6,6 +6,7 @@ pub mod dispatcher;
 pub mod email;
 pub mod expired_email;
 pub mod explain;
+pub mod key_expiry_email;
 pub mod mailer;
 pub mod ntfy;
 pub mod nudge_email;

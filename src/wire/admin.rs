@@ -59,7 +59,7 @@ pub struct KeyView {
     pub created_by: Option<String>,
     pub created_at: String,
     pub last_used_at: Option<String>,
-    /// Keys do not expire yet: always null.
+    /// The last instant the key works; null: it never expires.
     pub expires_at: Option<String>,
     pub autonomy_level: Option<u8>,
     pub groups: Vec<String>,
@@ -80,7 +80,7 @@ impl KeyView {
             created_by: d.listing.created_by_email,
             created_at: rfc3339(k.created_at),
             last_used_at: stamp(k.last_used_at),
-            expires_at: None,
+            expires_at: stamp(k.expires_at),
             autonomy_level: d.listing.autonomy_level,
             groups: d.groups,
             pinned_agents: d.pinned_agents,

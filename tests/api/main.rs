@@ -14,6 +14,7 @@ mod settle;
 mod skips;
 
 mod account;
+mod account_sessions;
 mod admin_api_access;
 mod agent_approve;
 mod agent_cancel;
@@ -77,6 +78,7 @@ mod invites;
 mod key_answers;
 mod key_decide_only;
 mod key_decisions;
+mod key_expiry;
 mod key_groups;
 mod key_last_use;
 mod key_scopes;

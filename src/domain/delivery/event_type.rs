@@ -9,12 +9,18 @@ sql_enum! {
         AuthSignedIn => "auth.signed_in",
         AuthSignedOut => "auth.signed_out",
         AuthSignInFailed => "auth.sign_in_failed",
+        /// One session was signed out from the account page (by its own user).
+        AuthSessionEnded => "auth.session_ended",
+        /// Several of a user's sessions were ended at once: "everywhere else", or by an owner.
+        AuthSessionsEnded => "auth.sessions_ended",
         KeyCreated => "key.created",
         KeyRevoked => "key.revoked",
         /// A key holding `decide` was given approver groups (or had them taken away).
         KeyGroupsChanged => "key.groups_changed",
         /// A key's name or autonomy cap changed (the keys API's PATCH).
         KeyChanged => "key.changed",
+        /// The owners were emailed that the key expires within 7 days (once per key).
+        KeyExpiryWarned => "key.expiry_warned",
         PauseCreated => "pause.created",
         PauseViewed => "pause.viewed",
         PauseApproved => "pause.approved",

@@ -14,5 +14,6 @@ pub mod factor_throttle;
 pub mod password_resets;
 pub mod recovery_codes;
 pub mod second_factor;
+pub mod session_admin;
 pub mod sessions;
 pub mod totp;

@@ -121,6 +121,7 @@ fn in_state(conn: &Connection, state: &str) -> (Pause, Millis) {
                 test: false,
                 last_used_at: None,
                 scopes: crate::domain::scopes::Scopes::default_for_new_key(),
+                expires_at: None,
             };
             pauses::cancel(&mut WriteCtx::new(conn), NOW, &key, &p.watch_id).unwrap();
             NOW + 1

@@ -57,6 +57,8 @@ pub struct KeyInfo {
     pub revoked_at: Option<Millis>,
     #[serde(serialize_with = "scopes_text")]
     pub scopes: Scopes,
+    /// The last instant the key works (None: it never expires).
+    pub expires_at: Option<Millis>,
 }
 
 fn scopes_text<S: serde::Serializer>(scopes: &Scopes, s: S) -> Result<S::Ok, S::Error> {
@@ -76,8 +78,7 @@ pub fn create(
     create_with_scopes(conn, now, actor, workspace_id, name, test, scopes)
 }
 
-/// Creates a key and returns (id, the whole key). The whole key is never stored or shown again.
-/// A key needs at least one scope.
+/// Creates a key that never expires; see [`create_spec`].
 pub fn create_with_scopes(
     conn: &Connection,
     now: Millis,
@@ -87,6 +88,40 @@ pub fn create_with_scopes(
     test: bool,
     scopes: Scopes,
 ) -> AppResult<(ApiKeyId, String)> {
+    let spec = KeySpec {
+        name,
+        test,
+        scopes,
+        expires_at: None,
+    };
+    create_spec(conn, now, actor, workspace_id, &spec)
+}
+
+/// What a new key is: its name, kind, scopes and the last instant it works (None: never; the
+/// caller checks it is ahead, see `app::keys`).
+#[derive(Debug, Clone, Copy)]
+pub struct KeySpec<'a> {
+    pub name: &'a str,
+    pub test: bool,
+    pub scopes: Scopes,
+    pub expires_at: Option<Millis>,
+}
+
+/// Creates a key and returns (id, the whole key). The whole key is never stored or shown again.
+/// A key needs at least one scope.
+pub fn create_spec(
+    conn: &Connection,
+    now: Millis,
+    actor: Actor,
+    workspace_id: WorkspaceId,
+    spec: &KeySpec<'_>,
+) -> AppResult<(ApiKeyId, String)> {
+    let KeySpec {
+        name,
+        test,
+        scopes,
+        expires_at,
+    } = *spec;
     if scopes.is_empty() {
         return Err(AppError::invalid(
             "scopes",
@@ -115,9 +150,9 @@ pub fn create_with_scopes(
     };
     conn.execute(
         "INSERT INTO api_keys (workspace_id, name, prefix, key_hash, is_test, created_by, created_at,
-                               scopes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![workspace_id, name, &key[..VISIBLE_LEN], &sha256(key.as_bytes())[..], test, created_by, now, scopes.to_text()],
+                               scopes, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![workspace_id, name, &key[..VISIBLE_LEN], &sha256(key.as_bytes())[..], test, created_by, now, scopes.to_text(), expires_at],
     )?;
     let id = ApiKeyId(conn.last_insert_rowid());
     audit::record(
@@ -133,6 +168,7 @@ pub fn create_with_scopes(
                 "prefix": &key[..VISIBLE_LEN],
                 "test": test,
                 "scopes": scopes.to_text(),
+                "expires_at": expires_at.map(super::rfc3339),
             })),
         },
     )?;
@@ -142,7 +178,7 @@ pub fn create_with_scopes(
 pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<KeyInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at,
-                scopes
+                scopes, expires_at
          FROM api_keys WHERE workspace_id = ?1 ORDER BY id",
     )?;
     let keys = stmt
@@ -156,7 +192,7 @@ pub fn list(conn: &Connection, workspace_id: WorkspaceId) -> AppResult<Vec<KeyIn
 pub fn live_created_by(conn: &Connection, user_id: UserId) -> AppResult<Vec<KeyInfo>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, workspace_id, name, prefix, is_test, created_by, created_at, last_used_at, revoked_at,
-                scopes
+                scopes, expires_at
          FROM api_keys WHERE created_by = ?1 AND revoked_at IS NULL ORDER BY id",
     )?;
     let keys = stmt
@@ -165,7 +201,7 @@ pub fn live_created_by(conn: &Connection, user_id: UserId) -> AppResult<Vec<KeyI
     Ok(keys)
 }
 
-/// A [`KeyInfo`] from the first ten columns, in the order the listings select them.
+/// A [`KeyInfo`] from the first eleven columns, in the order the listings select them.
 fn key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
     Ok(KeyInfo {
         id: r.get(0)?,
@@ -178,6 +214,7 @@ fn key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
         last_used_at: r.get(7)?,
         revoked_at: r.get(8)?,
         scopes: r.get(9)?,
+        expires_at: r.get(10)?,
     })
 }
 
@@ -234,14 +271,25 @@ pub struct AuthKey {
     pub test: bool,
     pub last_used_at: Option<Millis>,
     pub scopes: Scopes,
+    /// The last instant the key works; checked at each use against the request's time (see
+    /// [`AuthKey::expired`]), so a remembered key cannot outlive it.
+    pub expires_at: Option<Millis>,
+}
+
+impl AuthKey {
+    /// Past its last instant: the key gets `401 key-expired` instead of doing anything.
+    pub fn expired(&self, now: Millis) -> bool {
+        self.expires_at.is_some_and(|at| now > at)
+    }
 }
 
 /// Looks a live key up by the SHA-256 of the key (check [`well_formed`] first: a malformed
-/// key is not worth a lookup). Unknown and revoked keys give `None`.
+/// key is not worth a lookup). Unknown and revoked keys give `None`; an expired one is returned,
+/// for the caller to refuse with its own answer.
 pub fn authenticate_digest(conn: &Connection, digest: &[u8; 32]) -> AppResult<Option<AuthKey>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, workspace_id, is_test, last_used_at, scopes FROM api_keys
+            "SELECT id, workspace_id, is_test, last_used_at, scopes, expires_at FROM api_keys
              WHERE key_hash = ?1 AND revoked_at IS NULL",
         )?
         .query_row([&digest[..]], auth_key_from_row)
@@ -253,14 +301,14 @@ pub fn authenticate_digest(conn: &Connection, digest: &[u8; 32]) -> AppResult<Op
 pub fn live_by_id(conn: &Connection, key_id: ApiKeyId) -> AppResult<Option<AuthKey>> {
     Ok(conn
         .prepare_cached(
-            "SELECT id, workspace_id, is_test, last_used_at, scopes FROM api_keys
+            "SELECT id, workspace_id, is_test, last_used_at, scopes, expires_at FROM api_keys
              WHERE id = ?1 AND revoked_at IS NULL",
         )?
         .query_row([key_id], auth_key_from_row)
         .optional()?)
 }
 
-/// An [`AuthKey`] from `id, workspace_id, is_test, last_used_at, scopes`.
+/// An [`AuthKey`] from `id, workspace_id, is_test, last_used_at, scopes, expires_at`.
 fn auth_key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuthKey> {
     Ok(AuthKey {
         id: r.get(0)?,
@@ -268,6 +316,7 @@ fn auth_key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuthKey> {
         test: r.get(2)?,
         last_used_at: r.get(3)?,
         scopes: r.get(4)?,
+        expires_at: r.get(5)?,
     })
 }
 
@@ -293,7 +342,7 @@ pub fn list_with_creators(
 ) -> AppResult<Vec<KeyListing>> {
     let mut stmt = conn.prepare_cached(
         "SELECT k.id, k.workspace_id, k.name, k.prefix, k.is_test, k.created_by, k.created_at,
-                k.last_used_at, k.revoked_at, k.scopes, u.email, k.autonomy_level
+                k.last_used_at, k.revoked_at, k.scopes, k.expires_at, u.email, k.autonomy_level
          FROM api_keys k LEFT JOIN users u ON u.id = k.created_by
          WHERE k.workspace_id = ?1 ORDER BY k.revoked_at IS NOT NULL, k.id DESC",
     )?;
@@ -301,8 +350,8 @@ pub fn list_with_creators(
         .query_map([workspace_id], |r| {
             Ok(KeyListing {
                 key: key_from_row(r)?,
-                created_by_email: r.get(10)?,
-                autonomy_level: r.get(11)?,
+                created_by_email: r.get(11)?,
+                autonomy_level: r.get(12)?,
             })
         })?
         .collect::<Result<_, _>>()?;

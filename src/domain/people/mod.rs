@@ -13,6 +13,7 @@ pub mod display;
 pub mod email_address;
 pub mod invites;
 pub mod key_admin;
+pub mod key_expiry;
 pub mod scopes;
 pub mod user_admin;
 pub mod users;

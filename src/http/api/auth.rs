@@ -1,5 +1,6 @@
-//! The API-key extractor. Unknown, malformed and revoked keys all get the same 401; a valid key
-//! without the endpoint's scope gets a 403 that names the scope.
+//! The API-key extractor. Unknown, malformed and revoked keys all get the same 401; the one
+//! exception is a key past its expiry, which gets 401 `key-expired`. A valid key without the
+//! endpoint's scope gets a 403 that names the scope.
 
 use std::future::{ready, Ready};
 use std::marker::PhantomData;
@@ -135,7 +136,22 @@ fn lookup(req: &HttpRequest) -> Result<(AuthKey, [u8; 32]), AppError> {
             key
         }
     };
+    // At use time, against the request's clock: a remembered key cannot outlive its expiry.
+    if key.expired(state.now()) {
+        return Err(expired(&key));
+    }
     Ok((key, digest))
+}
+
+fn expired(key: &AuthKey) -> AppError {
+    let at = key
+        .expires_at
+        .map(crate::domain::rfc3339)
+        .unwrap_or_default();
+    AppError::KeyExpired(format!(
+        "this API key expired at {at}: make a new key (keys page, `holdpoint key create` or \
+         `POST /api/keys`) and give it to the agent"
+    ))
 }
 
 /// The valid key behind the bearer token, marked as used (neither counted nor scope-checked).

@@ -4,6 +4,8 @@
 //!
 //! Revoking a key in the dashboard empties the cache at once. A key revoked by the CLI (another
 //! process, which cannot reach this cache) stops working within [`TTL`].
+//! A remembered key carries its expiry, which the extractor checks at every use against the
+//! request's clock: the cache never serves a key past it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -68,6 +70,7 @@ mod tests {
             test: false,
             last_used_at: None,
             scopes: crate::domain::scopes::Scopes::default_for_new_key(),
+            expires_at: None,
         }
     }
 

@@ -46,6 +46,8 @@ struct CreateBody {
     autonomy_level: Option<u8>,
     #[serde(default)]
     groups: Vec<String>,
+    /// RFC 3339; absent or null: the key never expires.
+    expires_at: Option<String>,
 }
 
 /// `POST /api/keys`: 201 with the key object and `key`, the whole key, shown this once.
@@ -60,7 +62,12 @@ pub async fn create(
         Some(list) => Scopes::of(&list),
         None => Scopes::default_for_new_key(),
     };
+    let expires_at = match body.expires_at.as_deref() {
+        Some(text) => Some(use_case::expiry_from_rfc3339(text)?),
+        None => None,
+    };
     let new = NewKey {
+        expires_at,
         name: body.name,
         test: body.test,
         scopes,

@@ -45,6 +45,7 @@ struct AccountPage {
     theme: &'static str,
     time_zone: String,
     push: super::account_push::PushSection,
+    sessions: super::account_sessions::SessionsSection,
 }
 
 pub async fn page(
@@ -55,6 +56,7 @@ pub async fn page(
     let user = signed.user();
     let conn = state.read()?;
     let push = super::account_push::load(&conn, user.workspace_id, user.id)?;
+    let sessions = super::account_sessions::load(&conn, &signed, state.now())?;
     let email_notifications = notifications::email_enabled(&conn, user.id)?;
     drop(conn);
     let page = AccountPage {
@@ -67,6 +69,7 @@ pub async fn page(
         theme: user.display.theme.as_str(),
         time_zone: user.display.time_zone.clone().unwrap_or_default(),
         push,
+        sessions,
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }

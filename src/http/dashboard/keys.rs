@@ -16,6 +16,7 @@ use crate::domain::api_keys::{self, KeyListing};
 use crate::domain::audit::Actor;
 use crate::domain::ids::ApiKeyId;
 use crate::domain::scopes::{KeyScope, Scopes};
+use crate::domain::Millis;
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
 use crate::http::State;
@@ -40,6 +41,9 @@ pub struct KeyRow {
     pub created_at: Stamp,
     pub last_used: Option<Stamp>,
     pub revoked: Option<Stamp>,
+    /// Its last instant, and whether that has passed (set by [`list`], which knows the time).
+    pub expires: Option<(Stamp, Millis)>,
+    pub expired: bool,
     /// `pauses, decide`.
     pub scopes: String,
     /// The cap on the autonomy level, or `—`.
@@ -60,6 +64,8 @@ impl From<KeyListing> for KeyRow {
             created_at: stamp(k.key.created_at),
             last_used: k.key.last_used_at.map(stamp),
             revoked: k.key.revoked_at.map(stamp),
+            expires: k.key.expires_at.map(|at| (stamp(at), at)),
+            expired: false,
             scopes: scopes_text(k.key.scopes),
             cap: k.autonomy_level.map_or("—".into(), |l| l.to_string()),
             groups: Vec::new(),
@@ -123,6 +129,10 @@ pub async fn list(
         .collect();
     let groups = super::key_groups::fill(&conn, ws, &mut keys)?;
     drop(conn);
+    let now = state.now();
+    for k in &mut keys {
+        k.expired = k.expires.as_ref().is_some_and(|(_, at)| now > *at);
+    }
     let confirm = match q.get("revoke")? {
         None => None,
         Some(raw) => {
@@ -160,6 +170,8 @@ pub struct CreateForm {
     scope_admin: Option<String>,
     /// The autonomy cap, 0 to 100; empty for none.
     autonomy: String,
+    /// `YYYY-MM-DD` (the date field), or `90d`; empty for a key that never expires.
+    expires: String,
 }
 
 impl CreateForm {
@@ -204,7 +216,12 @@ pub async fn create(
         Err(AppError::Invalid { detail, .. }) => return back(&sentence(&detail)),
         Err(e) => return Err(e.into()),
     };
+    let expires_at = match app::keys::expiry_from_text(&form.expires, state.now()) {
+        Ok(at) => at,
+        Err(e) => return back(&format!("{} No key was created.", sentence(&e.detail()))),
+    };
     let new = app::keys::NewKey {
+        expires_at,
         name: name.clone(),
         test,
         scopes,

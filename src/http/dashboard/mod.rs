@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod account_push;
+pub mod account_sessions;
 pub mod agent_actions;
 pub mod agent_autonomy;
 pub mod agent_page;
@@ -80,6 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(users::routes)
     .configure(account::routes)
     .configure(account_push::routes)
+    .configure(account_sessions::routes)
     .configure(signup::routes)
     .configure(password_reset::routes)
     .configure(keys::routes)

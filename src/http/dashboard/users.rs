@@ -67,6 +67,8 @@ struct UsersPage {
     /// Roles the viewer may give to a new user.
     roles: Vec<&'static str>,
     min_password: usize,
+    /// Owners may end a user's sessions (see `account_sessions`).
+    viewer_is_owner: bool,
 }
 
 #[derive(Template)]
@@ -131,6 +133,7 @@ pub async fn list(
         enabled,
         roles: assignable(viewer.role),
         min_password: users::MIN_PASSWORD,
+        viewer_is_owner: viewer.role == Role::Owner,
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
