@@ -100,10 +100,12 @@ pub async fn start(s: &Services, user: User) -> AppResult<()> {
 /// The enrolment under way, starting one when there is none (sign-in's enrolment step).
 pub async fn enrolment_or_start(s: &Services, user: User) -> AppResult<Enrolment> {
     s.writer
-        .run(move |ctx| match totp::pending(ctx.conn, user.id, &user.email)? {
-            Some(e) => Ok(e),
-            None => totp::begin(ctx.conn, user.id, &user.email),
-        })
+        .run(
+            move |ctx| match totp::pending(ctx.conn, user.id, &user.email)? {
+                Some(e) => Ok(e),
+                None => totp::begin(ctx.conn, user.id, &user.email),
+            },
+        )
         .await
 }
 
@@ -238,11 +240,7 @@ pub async fn turn_off(
 
 /// An owner resets the second factor of `target` (a user of their workspace, not themselves).
 /// Returns the target and how many of their sessions ended.
-pub async fn reset_by_owner(
-    s: &Services,
-    actor: User,
-    target: UserId,
-) -> AppResult<(User, usize)> {
+pub async fn reset_by_owner(s: &Services, actor: User, target: UserId) -> AppResult<(User, usize)> {
     let now = s.now();
     s.writer
         .run(move |ctx| {

@@ -12,6 +12,7 @@ mod quorum_support;
 mod routing;
 mod settle;
 mod skips;
+mod two_factor_support;
 
 mod account;
 mod admin_api_access;
@@ -151,6 +152,9 @@ mod sign_in_throttle;
 mod slack;
 mod start_errors;
 mod storage_full;
+mod two_factor;
+mod two_factor_admin;
+mod two_factor_limits;
 mod upgrade;
 mod upgrade_agents;
 mod upgrade_policies;

@@ -60,8 +60,7 @@ pub fn reset_by_owner(
     }
     if actor.id == target.id {
         return Err(AppError::Forbidden(
-            "you cannot reset your own second factor here: turn it off on your account page"
-                .into(),
+            "you cannot reset your own second factor here: turn it off on your account page".into(),
         ));
     }
     reset(conn, now, Actor::User(actor.id), target)

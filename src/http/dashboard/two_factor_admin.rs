@@ -23,10 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         cfg,
         [
             ("/settings/two-factor", web::post().to(set_required)),
-            (
-                "/users/{id}/reset-two-factor",
-                web::post().to(reset_user),
-            ),
+            ("/users/{id}/reset-two-factor", web::post().to(reset_user)),
         ],
     );
 }
