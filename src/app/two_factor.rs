@@ -152,6 +152,8 @@ fn finish_sign_in(
     factor: Factor,
 ) -> AppResult<()> {
     sessions::record_factor(conn, &f.token_hash, now, factor)?;
+    // Signing in is activity: the idle timeout counts from here, not from the password.
+    sessions::touch(conn, &f.token_hash, now)?;
     let auth = AuthContext {
         method: f.method,
         factor: Some((factor, now)),

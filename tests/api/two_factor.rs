@@ -208,3 +208,25 @@ async fn new_recovery_codes_replace_the_old_and_turning_totp_off_needs_a_right_c
     let res = fresh.login(&app.owner_email, PASSWORD).await;
     assert_eq!(res.headers()["location"], "/", "no second step any more");
 }
+
+#[tokio::test]
+async fn a_pending_session_lasts_ten_minutes_and_the_signed_in_one_it_becomes_its_full_time() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    let (secret, _) = enrol(&app, &browser).await;
+    let stale = password_only(&app, &app.owner_email).await;
+    let pending = password_only(&app, &app.owner_email).await;
+    app.clock.advance_secs(10 * 60 - 1);
+    assert_eq!(pending.get("/login/verify").await.status(), 200, "at 9:59");
+    let res = submit_code(&pending, &code_now(&app, &secret)).await;
+    assert_eq!(res.headers()["location"], "/");
+    app.clock.advance_secs(1);
+    let res = stale.get("/login/verify").await;
+    assert_eq!(res.headers()["location"], "/login", "gone at 10:00");
+    app.clock.advance_secs(20 * 60);
+    assert_eq!(
+        pending.get("/").await.status(),
+        200,
+        "a full 12-hour session"
+    );
+}
