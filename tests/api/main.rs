@@ -154,6 +154,7 @@ mod start_errors;
 mod storage_full;
 mod two_factor;
 mod two_factor_admin;
+mod two_factor_browser;
 mod two_factor_limits;
 mod upgrade;
 mod upgrade_agents;
