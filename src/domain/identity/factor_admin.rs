@@ -66,15 +66,20 @@ pub fn reset_by_owner(
     reset(conn, now, Actor::User(actor.id), target)
 }
 
-/// Turning TOTP off is refused while the workspace requires two-factor and TOTP is the
-/// person's only factor (a passkey would still count).
-pub fn ensure_may_turn_off(conn: &Connection, user: &User) -> AppResult<()> {
+/// Whether TOTP must stay on: the workspace requires two-factor and it is the person's only
+/// factor (a passkey would still count).
+pub fn totp_must_stay(conn: &Connection, user: &User) -> AppResult<bool> {
     let passkeys: i64 = conn.query_row(
         "SELECT count(*) FROM passkeys WHERE user_id = ?1",
         [user.id],
         |r| r.get(0),
     )?;
-    if passkeys == 0 && second_factor::required(conn, user.workspace_id)? {
+    Ok(passkeys == 0 && second_factor::required(conn, user.workspace_id)?)
+}
+
+/// Turning TOTP off is refused while [`totp_must_stay`].
+pub fn ensure_may_turn_off(conn: &Connection, user: &User) -> AppResult<()> {
+    if totp_must_stay(conn, user)? {
         return Err(AppError::Forbidden(
             "this workspace requires two-factor sign-in and TOTP is your only second factor: \
              it stays on"
@@ -131,4 +136,76 @@ pub fn set_required(
         },
     )?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::UserId;
+    use crate::domain::users;
+
+    fn db() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate(&mut conn).unwrap();
+        conn.execute_batch(
+            "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'w', 'pro', 0);
+             INSERT INTO users (id, workspace_id, email, role, password_hash, created_at)
+             VALUES (1, 1, 'o@example.com', 'owner', 'x', 0),
+                    (2, 1, 'a@example.com', 'admin', 'x', 0),
+                    (3, 1, 'p@example.com', 'approver', 'x', 0);
+             UPDATE users SET totp_secret = x'00', totp_confirmed_at = 0 WHERE id = 3;",
+        )
+        .unwrap();
+        recovery_codes::generate(&conn, 0, UserId(3)).unwrap();
+        conn
+    }
+
+    fn user(conn: &Connection, id: i64) -> User {
+        users::get(conn, UserId(id)).unwrap().unwrap()
+    }
+
+    fn count(conn: &Connection, sql: &str) -> i64 {
+        conn.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn only_an_owner_resets_and_never_their_own_and_a_reset_leaves_nothing_behind() {
+        let conn = db();
+        let target = user(&conn, 3);
+        for actor in [user(&conn, 2), user(&conn, 1)] {
+            let own = reset_by_owner(&conn, 5, &actor, &actor);
+            assert!(matches!(own, Err(AppError::Forbidden(_))));
+        }
+        let by_admin = reset_by_owner(&conn, 5, &user(&conn, 2), &target);
+        assert!(matches!(by_admin, Err(AppError::Forbidden(_))));
+        assert!(second_factor::has_any(&conn, target.id).unwrap());
+        reset_by_owner(&conn, 5, &user(&conn, 1), &target).unwrap();
+        assert!(!second_factor::has_any(&conn, target.id).unwrap());
+        assert_eq!(count(&conn, "SELECT count(*) FROM recovery_codes"), 0);
+        let reset_at = "SELECT factors_reset_at FROM users WHERE id = 3";
+        assert_eq!(count(&conn, reset_at), 5);
+        let audited = "SELECT count(*) FROM audit_log WHERE event = 'user.two_factor_reset'
+                       AND actor_type = 'user' AND actor_id = 1 AND subject = '3'";
+        assert_eq!(count(&conn, audited), 1);
+    }
+
+    #[test]
+    fn requiring_two_factor_is_audited_once_and_keeps_an_only_totp_on() {
+        let conn = db();
+        let ws = WorkspaceId(1);
+        assert!(set_required(&conn, 1, Actor::Cli, ws, true).unwrap());
+        assert!(!set_required(&conn, 2, Actor::Cli, ws, true).unwrap());
+        let audited = "SELECT count(*) FROM audit_log WHERE event = 'workspace.settings_changed'";
+        assert_eq!(count(&conn, audited), 1);
+        let p = user(&conn, 3);
+        assert!(totp_must_stay(&conn, &p).unwrap());
+        assert!(matches!(
+            turn_off(&conn, 3, &p),
+            Err(AppError::Forbidden(_))
+        ));
+        set_required(&conn, 4, Actor::Cli, ws, false).unwrap();
+        turn_off(&conn, 5, &p).unwrap();
+        assert!(!totp::enabled(&conn, p.id).unwrap());
+        assert_eq!(count(&conn, "SELECT count(*) FROM recovery_codes"), 0);
+    }
 }

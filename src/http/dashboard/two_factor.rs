@@ -13,7 +13,7 @@ use super::layout::{clear_flash, html, redirect_with, Layout};
 use super::session::{PageSession, SignedIn};
 use crate::app::two_factor::{self, Outcome};
 use crate::domain::identity::totp::{self, Enrolment};
-use crate::domain::identity::{recovery_codes, second_factor};
+use crate::domain::identity::{factor_admin, recovery_codes};
 use crate::domain::users::User;
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::page_limit::client_ip;
@@ -53,14 +53,7 @@ pub fn load(conn: &Connection, user: &User) -> AppResult<TwoFactorSection> {
     Ok(TwoFactorSection {
         enabled,
         remaining: recovery_codes::remaining(conn, user.id)?,
-        must_stay: enabled && second_factor::required(conn, user.workspace_id)? && {
-            let passkeys: i64 = conn.query_row(
-                "SELECT count(*) FROM passkeys WHERE user_id = ?1",
-                [user.id],
-                |r| r.get(0),
-            )?;
-            passkeys == 0
-        },
+        must_stay: enabled && factor_admin::totp_must_stay(conn, user)?,
     })
 }
 
