@@ -104,6 +104,8 @@ impl KeyPolicy {
 pub enum PageGroup {
     SignIn,
     OneClick,
+    /// Sign-in's second step (a TOTP or recovery code) and enrolment at sign-in.
+    SecondFactor,
 }
 
 pub struct RateLimits {

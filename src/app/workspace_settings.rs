@@ -3,6 +3,7 @@
 //! they stand so that a PATCH changes only what it names (the Slack URL is the channels API's).
 
 use crate::domain::audit::Actor;
+use crate::domain::identity::factor_admin;
 use crate::domain::ids::WorkspaceId;
 use crate::domain::workspaces::{self, SettingsChange, Workspace};
 use crate::error::AppResult;
@@ -16,6 +17,8 @@ pub struct SettingsPatch {
     pub default_timeout_secs: Option<Option<i64>>,
     pub reject_reason_required: Option<bool>,
     pub context_retention_days: Option<Option<i64>>,
+    /// `requireTwoFactor` (owners only on the settings page; a live admin key by API).
+    pub require_two_factor: Option<bool>,
 }
 
 /// Applies `patch` in one transaction; answers the workspace as it then stands.
@@ -43,6 +46,9 @@ pub async fn patch(
                     .unwrap_or(current.context_retention_days),
             };
             workspaces::update_settings(ctx.conn, now, actor, ws, change)?;
+            if let Some(on) = patch.require_two_factor {
+                factor_admin::set_required(ctx.conn, now, actor, ws, on)?;
+            }
             workspaces::get(ctx.conn, ws)
         })
         .await

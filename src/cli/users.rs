@@ -1,5 +1,6 @@
 //! `holdpoint user …`: add, list and disable users, and the way back in for a locked-out owner
-//! (`reset-password` prints a one-time link), all audited as the `cli` actor.
+//! (`reset-password` prints a one-time link, `reset-2fa` removes a lost second factor), all
+//! audited as the `cli` actor.
 
 use std::io::{BufRead, IsTerminal};
 
@@ -9,6 +10,7 @@ use rusqlite::Connection;
 use crate::config::UserCommand;
 use crate::db;
 use crate::domain::audit::Actor;
+use crate::domain::identity::factor_admin;
 use crate::domain::ids::{UserId, WorkspaceId};
 use crate::domain::password_resets::{self, CLI_TTL_MS};
 use crate::domain::users::{self, NewUser, Role};
@@ -50,6 +52,20 @@ pub fn run(conn: &mut Connection, now: Millis, cmd: UserCommand) -> anyhow::Resu
                  their sessions have ended. Give it to them privately.",
                 user.email,
                 rfc3339(now + CLI_TTL_MS)
+            );
+            Ok(())
+        }
+        UserCommand::Reset2fa { user_id } => {
+            let (user, ended) = db::with_transaction(conn, |ctx| {
+                let user = user_admin::get_any(ctx.conn, UserId(user_id))?;
+                let ended = factor_admin::reset(ctx.conn, now, Actor::Cli, &user)?;
+                Ok::<_, crate::error::AppError>((user, ended))
+            })?;
+            eprintln!(
+                "the second factor of {} was removed and {ended} session{} ended: they sign in \
+                 with their password alone next time",
+                user.email,
+                if ended == 1 { "" } else { "s" }
             );
             Ok(())
         }

@@ -49,4 +49,12 @@ pub enum UserCommand {
         )]
         public_url: Url,
     },
+    /// Remove every second factor of the user (TOTP, recovery codes, passkeys) and end their
+    /// sessions: they sign in with their password alone next time (and set one up again if the
+    /// workspace requires it). For someone who lost their phone and recovery codes.
+    #[command(name = "reset-2fa")]
+    Reset2fa {
+        /// The user's id (the ID column of `holdpoint user list`).
+        user_id: i64,
+    },
 }

@@ -19,6 +19,7 @@ pub fn check(state: &State, req: &HttpRequest, page: PageGroup) -> Result<(), Pa
         let what = match page {
             PageGroup::SignIn => "sign-in attempts",
             PageGroup::OneClick => "requests for email links and push buttons",
+            PageGroup::SecondFactor => "sign-in codes",
         };
         PageError::App(AppError::TooManyRequests {
             detail: format!(

@@ -7,7 +7,10 @@ use crate::helpers::{spawn_app, spawn_empty_app};
 
 /// Runs `e2e/<script>` with node against `app` (base URL, key, screenshot directory) and
 /// returns where the screenshots went, or `None` when HOLDPOINT_SKIP_BROWSER is set.
-async fn run_browser_script(script: &str, app: &crate::helpers::TestApp) -> Option<PathBuf> {
+pub(crate) async fn run_browser_script(
+    script: &str,
+    app: &crate::helpers::TestApp,
+) -> Option<PathBuf> {
     run_browser_script_with(script, app, Vec::new()).await
 }
 

@@ -12,6 +12,7 @@ mod quorum_support;
 mod routing;
 mod settle;
 mod skips;
+mod two_factor_support;
 
 mod account;
 mod account_sessions;
@@ -153,6 +154,10 @@ mod sign_in_throttle;
 mod slack;
 mod start_errors;
 mod storage_full;
+mod two_factor;
+mod two_factor_admin;
+mod two_factor_browser;
+mod two_factor_limits;
 mod upgrade;
 mod upgrade_agents;
 mod upgrade_identity;

@@ -13,6 +13,8 @@ sql_enum! {
         AuthSessionEnded => "auth.session_ended",
         /// Several of a user's sessions were ended at once: "everywhere else", or by an owner.
         AuthSessionsEnded => "auth.sessions_ended",
+        /// A wrong TOTP or recovery code (at sign-in's second step, or asked on the account page).
+        AuthSecondFactorFailed => "auth.second_factor_failed",
         KeyCreated => "key.created",
         KeyRevoked => "key.revoked",
         /// A key holding `decide` was given approver groups (or had them taken away).
@@ -50,6 +52,14 @@ sql_enum! {
         UserPasswordReset => "user.password_reset",
         /// "Forgot password?" on the sign-in page: a link emailed to a user who exists.
         UserPasswordResetRequested => "user.password_reset_requested",
+        /// TOTP enrolment confirmed with a code (ten recovery codes were made).
+        UserTwoFactorEnabled => "user.two_factor_enabled",
+        /// The user turned TOTP off (with a current code).
+        UserTwoFactorDisabled => "user.two_factor_disabled",
+        /// A new set of ten recovery codes replaced the old one.
+        UserRecoveryCodesRegenerated => "user.recovery_codes_regenerated",
+        /// An owner (or `holdpoint user reset-2fa`) removed every second factor of the user.
+        UserTwoFactorReset => "user.two_factor_reset",
         WebhookCreated => "webhook.created",
         WebhookEnabled => "webhook.enabled",
         WebhookDisabled => "webhook.disabled",

@@ -10,6 +10,7 @@ use super::*;
 
 pub mod auth_context;
 pub mod auth_flows;
+pub mod factor_admin;
 pub mod factor_throttle;
 pub mod password_resets;
 pub mod recovery_codes;

@@ -70,11 +70,9 @@ pub fn create(
     new: &NewSession,
 ) -> AppResult<String> {
     let token = random_token(32);
-    let max_ms = if new.pending.is_some() {
-        PENDING_MS
-    } else {
-        new.max_ms
-    };
+    // A pending session keeps the lifetime it will have once signed in (its second step
+    // only clears `pending`); [`lookup`] ends the pending part after [`PENDING_MS`].
+    let max_ms = new.max_ms;
     let user_agent = new.user_agent.as_deref().map(|ua| {
         ua.chars()
             .filter(|c| !c.is_control())
@@ -123,7 +121,7 @@ pub fn lookup(conn: &Connection, token: &str, now: Millis) -> AppResult<Option<S
     let row = conn
         .prepare_cached(
             "SELECT user_id, last_seen_at, expires_at, test_mode, id, method, factor, factor_at,
-                    pending
+                    pending, created_at
              FROM sessions WHERE token_hash = ?1",
         )?
         .query_row([&token_hash[..]], |r| {
@@ -140,13 +138,18 @@ pub fn lookup(conn: &Connection, token: &str, now: Millis) -> AppResult<Option<S
                     factor: factor.zip(factor_at),
                 },
                 r.get::<_, Option<Pending>>(8)?,
+                r.get::<_, Millis>(9)?,
             ))
         })
         .optional()?;
-    let Some((user_id, last_seen_at, expires_at, test_mode, id, auth, pending)) = row else {
+    let Some((user_id, last_seen_at, expires_at, test_mode, id, auth, pending, created_at)) = row
+    else {
         return Ok(None);
     };
     if now >= expires_at || now - last_seen_at >= IDLE_MS {
+        return Ok(None);
+    }
+    if pending.is_some() && now - created_at >= PENDING_MS {
         return Ok(None);
     }
     match users::get(conn, user_id)? {

@@ -10,6 +10,7 @@ use super::auth::{AdminScope, ApiKey};
 use crate::app::audit::{self, FilterForm, Utc};
 use crate::app::workspace_settings::{self, SettingsPatch};
 use crate::domain::audit::{Actor, ActorNames};
+use crate::domain::identity::second_factor;
 use crate::domain::ids::UserId;
 use crate::domain::users::{self, Role};
 use crate::domain::workspaces::{self, Workspace};
@@ -55,21 +56,24 @@ struct SettingsView {
     reject_reason_required: bool,
     /// Null: contexts are kept.
     context_retention_days: Option<i64>,
+    /// People without a second factor enrol at their next sign-in.
+    require_two_factor: bool,
 }
 
-fn settings_view(state: &State, ws: Workspace) -> SettingsView {
-    SettingsView {
+fn settings_view(state: &State, ws: Workspace) -> AppResult<SettingsView> {
+    Ok(SettingsView {
+        require_two_factor: second_factor::required(&*state.read()?, ws.id)?,
         name: ws.name,
         default_timeout_secs: ws.default_timeout_secs,
         server_default_timeout_secs: state.settings.default_timeout_secs,
         reject_reason_required: ws.reject_reason_required,
         context_retention_days: ws.context_retention_days,
-    }
+    })
 }
 
 pub async fn get_settings(state: State, key: Admin) -> AppResult<HttpResponse> {
     let ws = workspaces::get(&*state.read()?, key.0.workspace_id)?;
-    Ok(HttpResponse::Ok().json(settings_view(&state, ws)))
+    Ok(HttpResponse::Ok().json(settings_view(&state, ws)?))
 }
 
 #[derive(Deserialize)]
@@ -81,6 +85,7 @@ struct SettingsBody {
     reject_reason_required: Option<bool>,
     #[serde(default, deserialize_with = "super::nullable::read")]
     context_retention_days: Option<Option<i64>>,
+    require_two_factor: Option<bool>,
 }
 
 /// The settings page's field names, as this API spells them.
@@ -113,12 +118,13 @@ pub async fn patch_settings(
         default_timeout_secs: body.default_timeout_secs,
         reject_reason_required: body.reject_reason_required,
         context_retention_days: body.context_retention_days,
+        require_two_factor: body.require_two_factor,
     };
     let (ws, actor) = (key.0.workspace_id, Actor::Key(key.0.id));
     let saved = workspace_settings::patch(&state.services, ws, actor, patch)
         .await
         .map_err(api_field)?;
-    Ok(HttpResponse::Ok().json(settings_view(&state, saved)))
+    Ok(HttpResponse::Ok().json(settings_view(&state, saved)?))
 }
 
 #[derive(Serialize)]

@@ -46,6 +46,7 @@ struct AccountPage {
     time_zone: String,
     push: super::account_push::PushSection,
     sessions: super::account_sessions::SessionsSection,
+    two_factor: super::two_factor::TwoFactorSection,
 }
 
 pub async fn page(
@@ -58,6 +59,7 @@ pub async fn page(
     let push = super::account_push::load(&conn, user.workspace_id, user.id)?;
     let sessions = super::account_sessions::load(&conn, &signed, state.now())?;
     let email_notifications = notifications::email_enabled(&conn, user.id)?;
+    let two_factor = super::two_factor::load(&conn, user)?;
     drop(conn);
     let page = AccountPage {
         layout: Layout::new(&req, &signed, "account"),
@@ -70,6 +72,7 @@ pub async fn page(
         time_zone: user.display.time_zone.clone().unwrap_or_default(),
         push,
         sessions,
+        two_factor,
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }

@@ -24,6 +24,7 @@ pub mod key_groups;
 pub mod keys;
 pub mod layout;
 pub mod login;
+pub mod login_factor;
 pub mod mode;
 pub mod one_click;
 mod one_click_decide;
@@ -50,6 +51,8 @@ pub mod settings;
 pub mod setup;
 pub mod signup;
 pub mod throttle;
+pub mod two_factor;
+pub mod two_factor_admin;
 pub mod usage;
 pub mod user_actions;
 pub mod users;
@@ -71,6 +74,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(login::logout))
             .default_service(super::only("POST")),
     )
+    .configure(login_factor::routes)
     .configure(setup::routes)
     .configure(queue::routes)
     .configure(batch::routes)
@@ -82,6 +86,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(account::routes)
     .configure(account_push::routes)
     .configure(account_sessions::routes)
+    .configure(two_factor::routes)
+    .configure(two_factor_admin::routes)
     .configure(signup::routes)
     .configure(password_reset::routes)
     .configure(keys::routes)

@@ -15,6 +15,7 @@ use super::forms::{form_page, write_as, ManagerForm};
 use super::layout::{clear_flash, html, html_status, redirect_with, Layout};
 use super::policy_settings::PolicyForm;
 use super::session::{ManagerSession, SignedIn};
+use super::two_factor_admin::RequireView;
 use crate::domain::audit::Actor;
 use crate::domain::retention;
 use crate::domain::workspaces::{self, SettingsChange, MAX_TIMEOUT_SECS, MIN_TIMEOUT_SECS};
@@ -54,6 +55,8 @@ pub struct SettingsPage {
     pub policy: PolicyForm,
     /// The "Channels" section, a form of its own (`/settings/channels`).
     pub channels: ChannelsView,
+    /// "Require two-factor sign-in", a form of its own (`/settings/two-factor`, owners only).
+    pub two_factor: RequireView,
 }
 
 impl SettingsPage {
@@ -74,6 +77,7 @@ impl SettingsPage {
             error_field: "",
             policy,
             channels: ChannelsView::of("ws", "/settings/channels", false, &Default::default()),
+            two_factor: RequireView::default(),
         }
     }
 }
@@ -112,6 +116,7 @@ pub fn current(
             .map(|d| d.to_string())
             .unwrap_or_default(),
         channels: channels_view(&conn, ws.id)?,
+        two_factor: RequireView::load(&conn, signed.user())?,
         ..SettingsPage::new(Layout::new(req, signed, "settings"), server_default, policy)
     })
 }
@@ -218,9 +223,11 @@ fn invalid(
     let conn = state.read()?;
     let saved = PolicyForm::load(&conn, signed.user().workspace_id)?;
     let channels = channels_view(&conn, signed.user().workspace_id)?;
+    let two_factor = RequireView::load(&conn, signed.user())?;
     drop(conn);
     let page = SettingsPage {
         channels,
+        two_factor,
         name: f.name.clone(),
         timeout: f.default_timeout_secs.clone(),
         reason_required: f.reject_reason_required == "yes",

@@ -54,6 +54,8 @@ struct Row {
     manageable: bool,
     roles: Vec<(&'static str, bool)>,
     is_self: bool,
+    /// An owner may reset this person's second factor (they have one; not the owner's own).
+    reset_two_factor: bool,
 }
 
 #[derive(Template)]
@@ -88,7 +90,7 @@ fn assignable(actor: Role) -> Vec<&'static str> {
         .collect()
 }
 
-fn row(viewer: &User, listed: users::Listed) -> Row {
+fn row(viewer: &User, with_factor: &[UserId], listed: users::Listed) -> Row {
     let status = listed.status();
     let u = listed.user;
     let created_at = rfc3339(listed.created_at);
@@ -102,6 +104,9 @@ fn row(viewer: &User, listed: users::Listed) -> Row {
         created_at,
         manageable,
         is_self: u.id == viewer.id,
+        reset_two_factor: viewer.role == Role::Owner
+            && u.id != viewer.id
+            && with_factor.contains(&u.id),
         id: u.id,
         email: u.email,
         name: u.name,
@@ -115,7 +120,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let viewer = signed.user().clone();
-    let (listed, billing_plan, enabled) = {
+    let (listed, billing_plan, enabled, with_factor) = {
         let conn = state.read()?;
         let ws = workspaces::get(&conn, viewer.workspace_id)?;
         let billing_plan = workspaces::billing_plan(&conn, &ws.billing_plan_id)?;
@@ -123,11 +128,15 @@ pub async fn list(
             users::list(&conn, ws.id)?,
             billing_plan,
             users::active_count(&conn, ws.id)?,
+            super::two_factor_admin::with_factor(&conn, ws.id)?,
         )
     };
     let page = UsersPage {
         layout: Layout::new(&req, &signed, "users"),
-        rows: listed.into_iter().map(|l| row(&viewer, l)).collect(),
+        rows: listed
+            .into_iter()
+            .map(|l| row(&viewer, &with_factor, l))
+            .collect(),
         billing_plan: billing_plan.id,
         max_approvers: billing_plan.max_approvers,
         enabled,
