@@ -67,6 +67,7 @@ pub(super) fn by(user_id: UserId) -> Responder {
     Responder::User {
         user_id,
         via: Via::Dashboard,
+        auth: crate::domain::identity::auth_context::AuthContext::PASSWORD,
     }
 }
 

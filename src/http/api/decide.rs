@@ -268,6 +268,12 @@ pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Transi
                 .into(),
         ),
         RespondError::InsufficientScope(scope) => AppError::insufficient_scope(scope, DECIDING),
+        RespondError::StepUpRequired => step_up_required(watch_id),
+        RespondError::KeyMayNotDecideCritical => AppError::KeyMayNotDecideCritical(
+            "this pause needs step-up, and this workspace does not let API keys decide such \
+             pauses (`keysMayDecideCritical` is off): a person decides it in the dashboard"
+                .into(),
+        ),
         RespondError::SelfApproval => {
             AppError::SelfDecision("you created the key that asked".into())
         }
@@ -297,4 +303,16 @@ pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Transi
         RespondError::WrongKind(detail) => AppError::invalid("kind", detail),
         RespondError::InvalidAnswer(e) => AppError::invalid(e.field, e.detail),
     })
+}
+
+/// `403` `/problems/step-up-required`, pointing at the pause's page, which asks for the factor.
+pub(super) fn step_up_required(watch_id: &str) -> AppError {
+    AppError::StepUpRequired {
+        detail: format!(
+            "this pause needs step-up: deciding it needs a second factor used within the last \
+             {} minutes. Open its page to confirm and decide",
+            crate::domain::identity::step_up::FRESH_MINUTES
+        ),
+        url: format!("/pauses/{watch_id}?step-up=1"),
+    }
 }

@@ -45,6 +45,7 @@ impl Decider {
             Decider::Person(signed) => Responder::User {
                 user_id: signed.user().id,
                 via,
+                auth: signed.session.auth,
             },
             Decider::Key(key) => Responder::ApiKey { key_id: key.id },
         }
