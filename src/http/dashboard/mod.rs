@@ -48,6 +48,7 @@ pub mod session;
 pub mod settings;
 pub mod setup;
 pub mod signup;
+pub mod step_up_settings;
 pub mod throttle;
 pub mod usage;
 pub mod user_actions;
@@ -89,6 +90,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(channels_form::routes)
     .configure(policy_settings::routes)
     .configure(approval_settings::routes)
+    .configure(step_up_settings::routes)
     .configure(usage::routes)
     .configure(audit::routes)
     .configure(webhooks::routes)
