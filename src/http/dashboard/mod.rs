@@ -33,6 +33,7 @@ pub mod pause_extras;
 pub mod pause_page;
 pub mod pause_pane;
 pub mod pause_policy;
+pub mod pause_step_up;
 pub mod pause_told;
 pub mod pause_votes;
 pub mod plan_view;
