@@ -150,6 +150,8 @@ mod sign_in;
 mod sign_in_throttle;
 mod slack;
 mod start_errors;
+mod step_up;
+mod step_up_paths;
 mod storage_full;
 mod upgrade;
 mod upgrade_agents;

@@ -1,0 +1,236 @@
+//! Step-up for critical decisions (issue 21): with `stepUp` on, a pause whose risk is critical
+//! or that takes two approvals or more is decided only by a person whose session used a second
+//! factor within the last 5 minutes. The pause page asks for the code in place and decides in
+//! the same request; the JSON API answers `403` `/problems/step-up-required`.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, extract, Browser, TestApp};
+use crate::policy::admin_key;
+
+/// A TOTP secret set straight in the database (enrolment is another part's pages).
+pub const SECRET: &[u8] = b"step-up-secret-20byt";
+
+/// PATCHes the policy settings with a live admin key; the settings as answered.
+pub async fn settings(app: &TestApp, body: Value) -> Value {
+    let res = app
+        .api
+        .request(Method::PATCH, app.url("/api/policy/settings"))
+        .bearer_auth(admin_key(app, false))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+/// Confirmed TOTP for `email`, as if enrolled.
+pub fn enrol_totp(app: &TestApp, email: &str) {
+    let now = app.now();
+    app.with_db(|c| {
+        Ok(c.execute(
+            "UPDATE users SET totp_secret = ?1, totp_confirmed_at = ?2 WHERE email = ?3",
+            rusqlite::params![SECRET, now, email],
+        )?)
+    })
+    .unwrap();
+}
+
+/// The authenticator's code at the test clock's now.
+pub fn code(app: &TestApp) -> String {
+    totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_skew(1)
+        .with_step_duration(30)
+        .with_secret(SECRET.to_vec())
+        .with_account_name("test".to_string())
+        .build()
+        .unwrap()
+        .generate((app.now() / 1000) as u64)
+        .to_string()
+}
+
+/// A wrong code: the right one with its last digit changed.
+fn wrong(code: &str) -> String {
+    let last = code.chars().last().unwrap().to_digit(10).unwrap();
+    format!("{}{}", &code[..5], (last + 1) % 10)
+}
+
+pub async fn create(app: &TestApp, body: Value) -> String {
+    app.create_watch_id(body).await
+}
+
+/// The pause page's decision form, as a browser posts it (a code when given).
+pub async fn decide_on_page(b: &Browser, id: &str, code: Option<&str>) -> reqwest::Response {
+    let next = format!("/pauses/{id}");
+    let mut fields = vec![("approved", "true"), ("next", next.as_str())];
+    if let Some(c) = code {
+        fields.push(("step_up_code", c));
+    }
+    b.post_html_form(&format!("/api/pause/{id}/approve"), &fields)
+        .await
+}
+
+/// Asserts a `step-up-required` problem pointing at the pause's page.
+pub async fn assert_step_up(res: reqwest::Response, id: &str) {
+    let body = assert_problem(res, 403).await;
+    assert_eq!(body["type"], "/problems/step-up-required", "{body}");
+    assert_eq!(body["title"], "Step-up required");
+    assert_eq!(body["stepUpUrl"], format!("/pauses/{id}?step-up=1"), "{body}");
+    assert!(body["detail"].as_str().unwrap().contains("5 minutes"));
+}
+
+/// The flash message the redirect after a form carries, as the next page shows it.
+async fn flash_after(b: &Browser, res: reqwest::Response) -> String {
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    b.get(&to).await.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_critical_pause_is_refused_with_a_stale_factor_and_decided_with_a_code_on_its_page() {
+    let app = crate::helpers::spawn_app().await;
+    settings(&app, json!({"stepUp": true})).await;
+    let owner = app.sign_in(&app.owner_email).await;
+    enrol_totp(&app, &app.owner_email);
+    let id = create(&app, json!({"action": "wire $1M", "risk": "critical"})).await;
+
+    assert_step_up(owner.decide(&id, true, None).await, &id).await;
+    let page = owner.get(&format!("/pauses/{id}?step-up=1")).await;
+    let html = page.text().await.unwrap();
+    assert!(html.contains("name=\"step_up_code\""), "{html}");
+    assert!(html.contains("needs a second factor used within the last 5 minutes"));
+
+    let res = decide_on_page(&owner, &id, Some(&wrong(&code(&app)))).await;
+    let shown = flash_after(&owner, res).await;
+    assert!(shown.contains("that code is not right"), "{shown}");
+    assert_eq!(app.stored_status(&id), "pending");
+    assert_eq!(app.count("SELECT count(*) FROM factor_failures"), 1);
+
+    let res = decide_on_page(&owner, &id, Some(&code(&app))).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.stored_status(&id), "approved");
+    assert_eq!(app.count("SELECT count(*) FROM factor_failures"), 0);
+    let auth: String = app
+        .with_db(|c| Ok(c.query_row("SELECT auth FROM pause_responses", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(auth, "password+totp");
+    let details: String = app
+        .with_db(|c| {
+            Ok(c.query_row(
+                "SELECT details FROM audit_log WHERE event = 'pause.approved' AND subject = ?1",
+                [&id],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    let details: Value = serde_json::from_str(&details).unwrap();
+    assert_eq!(details["auth"], "password+totp", "{details}");
+}
+
+#[tokio::test]
+async fn a_step_up_counts_for_five_minutes_less_a_millisecond_and_is_asked_again_after() {
+    let app = crate::helpers::spawn_app().await;
+    settings(&app, json!({"stepUp": true})).await;
+    let owner = app.sign_in(&app.owner_email).await;
+    enrol_totp(&app, &app.owner_email);
+    let critical = json!({"action": "drop prod", "risk": "critical"});
+    let (first, second, third) = (
+        create(&app, critical.clone()).await,
+        create(&app, critical.clone()).await,
+        create(&app, critical).await,
+    );
+    let stepped_at = app.now();
+    decide_on_page(&owner, &first, Some(&code(&app))).await;
+    assert_eq!(app.stored_status(&first), "approved");
+
+    app.clock.set(stepped_at + 5 * 60 * 1000 - 1);
+    let res = owner.decide(&second, true, None).await;
+    assert_eq!(res.status(), StatusCode::OK, "{:?}", res.text().await);
+    assert_eq!(app.stored_status(&second), "approved");
+
+    app.clock.set(stepped_at + 5 * 60 * 1000);
+    assert_step_up(owner.decide(&third, true, None).await, &third).await;
+    assert_eq!(app.stored_status(&third), "pending");
+    let html = owner.get(&format!("/pauses/{third}")).await.text().await.unwrap();
+    assert!(html.contains("name=\"step_up_code\""));
+}
+
+#[tokio::test]
+async fn a_quorum_vote_asks_for_step_up_and_a_pause_without_either_does_not() {
+    let app = crate::helpers::spawn_app().await;
+    settings(&app, json!({"stepUp": true})).await;
+    let owner = app.sign_in(&app.owner_email).await;
+    app.set_billing_plan(1, "pro");
+    app.add_user(1, "ann@example.com", holdpoint::domain::users::Role::Approver);
+    let quorum = create(&app, json!({"action": "rotate keys", "risk": "low", "requiredApprovals": 2})).await;
+    assert_step_up(owner.decide(&quorum, true, None).await, &quorum).await;
+    assert_eq!(app.count("SELECT count(*) FROM pause_responses"), 0);
+    let high = create(&app, json!({"action": "restart", "risk": "high"})).await;
+    let res = owner.decide(&high, true, None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let auth: String = app
+        .with_db(|c| Ok(c.query_row("SELECT auth FROM pause_responses", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(auth, "password");
+}
+
+#[tokio::test]
+async fn a_person_without_a_second_factor_is_told_to_set_one_up() {
+    let app = crate::helpers::spawn_app().await;
+    settings(&app, json!({"stepUp": true})).await;
+    let owner = app.sign_in(&app.owner_email).await;
+    let id = create(&app, json!({"action": "wire $1M", "risk": "critical"})).await;
+    let html = owner.get(&format!("/pauses/{id}")).await.text().await.unwrap();
+    assert!(!html.contains("name=\"step_up_code\""));
+    assert!(html.contains("This decision needs a second factor; set one up on your"));
+    assert_eq!(
+        extract(&html, "set one up on your <a href=\"").as_deref(),
+        Some("/account")
+    );
+    let res = decide_on_page(&owner, &id, None).await;
+    let shown = flash_after(&owner, res).await;
+    assert!(shown.contains("needs step-up"), "{shown}");
+    assert_eq!(app.stored_status(&id), "pending");
+}
+
+#[tokio::test]
+async fn an_sso_only_person_is_offered_a_fresh_provider_sign_in() {
+    let app = crate::helpers::spawn_app().await;
+    settings(&app, json!({"stepUp": true})).await;
+    let owner = app.sign_in(&app.owner_email).await;
+    let now = app.now();
+    app.with_db(|c| {
+        Ok(c.execute(
+            "INSERT INTO user_identities (issuer, subject, user_id, created_at)
+             SELECT 'https://idp.example', 'sub-1', id, ?1 FROM users WHERE email = ?2",
+            rusqlite::params![now, app.owner_email],
+        )?)
+    })
+    .unwrap();
+    let id = create(&app, json!({"action": "wire $1M", "risk": "critical"})).await;
+    let html = owner.get(&format!("/pauses/{id}")).await.text().await.unwrap();
+    let href = format!("href=\"/auth/oidc/step-up?return=/pauses/{id}\"");
+    assert!(html.contains(&href), "{html}");
+    assert!(!html.contains("name=\"step_up_code\""));
+}
+
+#[tokio::test]
+async fn five_wrong_codes_lock_the_step_up_with_a_readable_429() {
+    let app = crate::helpers::spawn_app().await;
+    settings(&app, json!({"stepUp": true})).await;
+    let owner = app.sign_in(&app.owner_email).await;
+    enrol_totp(&app, &app.owner_email);
+    let id = create(&app, json!({"action": "wire $1M", "risk": "critical"})).await;
+    for _ in 0..5 {
+        let res = decide_on_page(&owner, &id, Some(&wrong(&code(&app)))).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    }
+    let res = decide_on_page(&owner, &id, Some(&code(&app))).await;
+    let shown = flash_after(&owner, res).await;
+    assert!(shown.contains("too many wrong codes: try again in 15 minutes") || shown.contains("Too many wrong codes: try again in 15 minutes"), "{shown}");
+    assert_eq!(app.stored_status(&id), "pending");
+}
