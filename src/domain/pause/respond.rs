@@ -300,3 +300,6 @@ mod rules_tests;
 #[cfg(test)]
 #[path = "respond_tests.rs"]
 mod tests;
+#[cfg(test)]
+#[path = "respond_step_up_tests.rs"]
+mod step_up_tests;
