@@ -7,9 +7,9 @@
 
 use crate::domain::channels::{self, Channels};
 use crate::domain::events::{render, NtfyNote};
+use crate::domain::identity::step_up;
 use crate::domain::kind::Kind;
 use crate::domain::outbox::{AttemptResult, Message};
-use crate::domain::identity::step_up;
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::policy::Risk;
 use crate::domain::{push_links, users};

@@ -79,7 +79,11 @@ pub async fn assert_step_up(res: reqwest::Response, id: &str) {
     let body = assert_problem(res, 403).await;
     assert_eq!(body["type"], "/problems/step-up-required", "{body}");
     assert_eq!(body["title"], "Step-up required");
-    assert_eq!(body["stepUpUrl"], format!("/pauses/{id}?step-up=1"), "{body}");
+    assert_eq!(
+        body["stepUpUrl"],
+        format!("/pauses/{id}?step-up=1"),
+        "{body}"
+    );
     assert!(body["detail"].as_str().unwrap().contains("5 minutes"));
 }
 
@@ -155,7 +159,12 @@ async fn a_step_up_counts_for_five_minutes_less_a_millisecond_and_is_asked_again
     app.clock.set(stepped_at + 5 * 60 * 1000);
     assert_step_up(owner.decide(&third, true, None).await, &third).await;
     assert_eq!(app.stored_status(&third), "pending");
-    let html = owner.get(&format!("/pauses/{third}")).await.text().await.unwrap();
+    let html = owner
+        .get(&format!("/pauses/{third}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("name=\"step_up_code\""));
 }
 
@@ -165,8 +174,16 @@ async fn a_quorum_vote_asks_for_step_up_and_a_pause_without_either_does_not() {
     settings(&app, json!({"stepUp": true})).await;
     let owner = app.sign_in(&app.owner_email).await;
     app.set_billing_plan(1, "pro");
-    app.add_user(1, "ann@example.com", holdpoint::domain::users::Role::Approver);
-    let quorum = create(&app, json!({"action": "rotate keys", "risk": "low", "requiredApprovals": 2})).await;
+    app.add_user(
+        1,
+        "ann@example.com",
+        holdpoint::domain::users::Role::Approver,
+    );
+    let quorum = create(
+        &app,
+        json!({"action": "rotate keys", "risk": "low", "requiredApprovals": 2}),
+    )
+    .await;
     assert_step_up(owner.decide(&quorum, true, None).await, &quorum).await;
     assert_eq!(app.count("SELECT count(*) FROM pause_responses"), 0);
     let high = create(&app, json!({"action": "restart", "risk": "high"})).await;
@@ -184,7 +201,12 @@ async fn a_person_without_a_second_factor_is_told_to_set_one_up() {
     settings(&app, json!({"stepUp": true})).await;
     let owner = app.sign_in(&app.owner_email).await;
     let id = create(&app, json!({"action": "wire $1M", "risk": "critical"})).await;
-    let html = owner.get(&format!("/pauses/{id}")).await.text().await.unwrap();
+    let html = owner
+        .get(&format!("/pauses/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!html.contains("name=\"step_up_code\""));
     assert!(html.contains("This decision needs a second factor; set one up on your"));
     assert_eq!(
@@ -212,7 +234,12 @@ async fn an_sso_only_person_is_offered_a_fresh_provider_sign_in() {
     })
     .unwrap();
     let id = create(&app, json!({"action": "wire $1M", "risk": "critical"})).await;
-    let html = owner.get(&format!("/pauses/{id}")).await.text().await.unwrap();
+    let html = owner
+        .get(&format!("/pauses/{id}"))
+        .await
+        .text()
+        .await
+        .unwrap();
     let href = format!("href=\"/auth/oidc/step-up?return=/pauses/{id}\"");
     assert!(html.contains(&href), "{html}");
     assert!(!html.contains("name=\"step_up_code\""));
@@ -231,6 +258,10 @@ async fn five_wrong_codes_lock_the_step_up_with_a_readable_429() {
     }
     let res = decide_on_page(&owner, &id, Some(&code(&app))).await;
     let shown = flash_after(&owner, res).await;
-    assert!(shown.contains("too many wrong codes: try again in 15 minutes") || shown.contains("Too many wrong codes: try again in 15 minutes"), "{shown}");
+    assert!(
+        shown.contains("too many wrong codes: try again in 15 minutes")
+            || shown.contains("Too many wrong codes: try again in 15 minutes"),
+        "{shown}"
+    );
     assert_eq!(app.stored_status(&id), "pending");
 }

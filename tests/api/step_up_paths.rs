@@ -46,10 +46,18 @@ async fn a_one_click_link_never_decides_a_pause_that_needs_step_up_and_leads_to_
     settings(&app, json!({"stepUp": true})).await;
     let id = create(&app, json!({"action": "wire $1M", "risk": "critical"})).await;
     let token = link_for(&app, &id);
-    let page = app.api.get(app.url(&format!("/d/{token}"))).send().await.unwrap();
+    let page = app
+        .api
+        .get(app.url(&format!("/d/{token}")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("This decision needs a second factor: open the pause."), "{html}");
+    assert!(
+        html.contains("This decision needs a second factor: open the pause."),
+        "{html}"
+    );
     assert!(html.contains(&format!("href=\"/pauses/{id}?step-up=1\"")));
     assert!(!html.contains("<form method=\"post\""));
     let posted = app
@@ -68,12 +76,18 @@ async fn a_one_click_link_never_decides_a_pause_that_needs_step_up_and_leads_to_
     let refused = app
         .with_db(|c| {
             let link_id: i64 = c.query_row("SELECT id FROM decision_links", [], |r| r.get(0))?;
-            let responder = Responder::EmailLink { user_id: user, link_id };
+            let responder = Responder::EmailLink {
+                user_id: user,
+                link_id,
+            };
             let r = Response::new(true, None);
             respond::respond(&mut WriteCtx::new(c), now, responder, &watch, r)
         })
         .unwrap();
-    assert!(matches!(refused, Err(RespondError::StepUpRequired)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(RespondError::StepUpRequired)),
+        "{refused:?}"
+    );
     assert_eq!(app.stored_status(&id), "pending");
 }
 
@@ -97,26 +111,53 @@ async fn a_batch_leaves_a_pause_that_needs_step_up_pending_and_decides_the_rest(
 async fn a_key_decides_a_critical_pause_unless_keys_may_not_decide_critical() {
     let app = spawn_app().await;
     let shown = settings(&app, json!({"stepUp": true})).await;
-    assert_eq!((shown["stepUp"].as_bool(), shown["keysMayDecideCritical"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (
+            shown["stepUp"].as_bool(),
+            shown["keysMayDecideCritical"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
     let (_, key) = key_with(&app, "backend", false, &[KeyScope::Decide]);
     let decide = |id: String| {
-        let (api, url, key) = (app.api.clone(), app.url(&format!("/api/pause/{id}/approve")), key.clone());
-        async move { api.post(url).bearer_auth(key).json(&json!({"approved": true})).send().await.unwrap() }
+        let (api, url, key) = (
+            app.api.clone(),
+            app.url(&format!("/api/pause/{id}/approve")),
+            key.clone(),
+        );
+        async move {
+            api.post(url)
+                .bearer_auth(key)
+                .json(&json!({"approved": true}))
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let first = create(&app, json!({"action": "wire $1M", "risk": "critical"})).await;
     assert_eq!(decide(first.clone()).await.status(), StatusCode::OK);
     let auth: Option<String> = app
         .with_db(|c| Ok(c.query_row("SELECT auth FROM pause_responses", [], |r| r.get(0))?))
         .unwrap();
-    assert_eq!(auth, None, "a key's response has no person's authentication");
+    assert_eq!(
+        auth, None,
+        "a key's response has no person's authentication"
+    );
 
     settings(&app, json!({"keysMayDecideCritical": false})).await;
     let second = create(&app, json!({"action": "wire $2M", "risk": "critical"})).await;
     let body = assert_problem(decide(second.clone()).await, 403).await;
-    assert_eq!(body["type"], "/problems/key-may-not-decide-critical", "{body}");
+    assert_eq!(
+        body["type"], "/problems/key-may-not-decide-critical",
+        "{body}"
+    );
     assert_eq!(app.stored_status(&second), "pending");
     let third = create(&app, json!({"action": "restart", "risk": "high"})).await;
-    assert_eq!(decide(third).await.status(), StatusCode::OK, "only pauses that need step-up");
+    assert_eq!(
+        decide(third).await.status(),
+        StatusCode::OK,
+        "only pauses that need step-up"
+    );
 }
 
 #[tokio::test]
@@ -124,7 +165,10 @@ async fn step_up_follows_required_two_factor_until_set_and_off_asks_nothing() {
     let app = spawn_app().await;
     let owner = app.sign_in(&app.owner_email).await;
     let first = create(&app, json!({"action": "wire $1M", "risk": "critical"})).await;
-    assert_eq!(owner.decide(&first, true, None).await.status(), StatusCode::OK);
+    assert_eq!(
+        owner.decide(&first, true, None).await.status(),
+        StatusCode::OK
+    );
 
     app.with_db(|c| Ok(c.execute("UPDATE workspaces SET require_two_factor = 1", [])?))
         .unwrap();
@@ -135,7 +179,10 @@ async fn step_up_follows_required_two_factor_until_set_and_off_asks_nothing() {
 
     let shown = settings(&app, json!({"stepUp": false})).await;
     assert_eq!(shown["stepUp"], false);
-    assert_eq!(owner.decide(&second, true, None).await.status(), StatusCode::OK);
+    assert_eq!(
+        owner.decide(&second, true, None).await.status(),
+        StatusCode::OK
+    );
     let audited = app.count(
         "SELECT count(*) FROM audit_log WHERE event = 'policy.settings_changed'
          AND json_extract(details, '$.after.stepUp') = 0
@@ -150,26 +197,47 @@ async fn the_settings_page_saves_step_up_through_the_same_use_case() {
     let owner = app.sign_in(&app.owner_email).await;
     let html = owner.get("/settings").await.text().await.unwrap();
     assert!(html.contains("action=\"/settings/step-up\""), "{html}");
-    let res = owner.post_form("/settings/step-up", &[("step_up", "on")]).await;
+    let res = owner
+        .post_form("/settings/step-up", &[("step_up", "on")])
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     let shown = settings(&app, json!({})).await;
-    assert_eq!((shown["stepUp"].as_bool(), shown["keysMayDecideCritical"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(
+        (
+            shown["stepUp"].as_bool(),
+            shown["keysMayDecideCritical"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
 }
 
 #[tokio::test]
 async fn a_push_for_a_pause_that_needs_step_up_has_no_buttons_only_its_page() {
     let app = spawn_app().await;
     let ntfy = Ntfy::start().await;
-    let body = json!({"ntfy": {"url": ntfy.url, "topic": "shared"}, "ntfyButtonsMaxRisk": "critical"});
+    let body =
+        json!({"ntfy": {"url": ntfy.url, "topic": "shared"}, "ntfyButtonsMaxRisk": "critical"});
     set_channels(&app, "/api/channels", body).await;
     set_topic(&app, &app.owner_email, "owner-phone");
     settings(&app, json!({"stepUp": true})).await;
     app.set_billing_plan(1, "pro");
-    app.add_user(1, "ann@example.com", holdpoint::domain::users::Role::Approver);
+    app.add_user(
+        1,
+        "ann@example.com",
+        holdpoint::domain::users::Role::Approver,
+    );
     create(&app, json!({"action": "tidy logs", "risk": "low"})).await;
     let pushes = ntfy.to_topic("owner-phone", 1).await;
-    assert_eq!(buttons(&pushes[0]).len(), 2, "a pause without step-up keeps its buttons");
-    let id = create(&app, json!({"action": "rotate keys", "risk": "low", "requiredApprovals": 2})).await;
+    assert_eq!(
+        buttons(&pushes[0]).len(),
+        2,
+        "a pause without step-up keeps its buttons"
+    );
+    let id = create(
+        &app,
+        json!({"action": "rotate keys", "risk": "low", "requiredApprovals": 2}),
+    )
+    .await;
     let pushes = ntfy.to_topic("owner-phone", 2).await;
     assert!(buttons(&pushes[1]).is_empty(), "{}", pushes[1]);
     assert_eq!(pushes[1]["click"], app.url(&format!("/pauses/{id}")));

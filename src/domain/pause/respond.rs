@@ -298,8 +298,8 @@ mod step_up_check;
 #[path = "respond_rules_tests.rs"]
 mod rules_tests;
 #[cfg(test)]
-#[path = "respond_tests.rs"]
-mod tests;
-#[cfg(test)]
 #[path = "respond_step_up_tests.rs"]
 mod step_up_tests;
+#[cfg(test)]
+#[path = "respond_tests.rs"]
+mod tests;

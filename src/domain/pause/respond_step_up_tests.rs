@@ -30,12 +30,19 @@ fn a_critical_pause_needs_a_second_factor_from_the_last_five_minutes_when_step_u
     let conn = db();
     let p = critical(&conn);
     let stale = with_totp_at(NOW - STEP_UP_FRESH_MS);
-    assert!(run(&conn, NOW, stale, &p, approve()).is_ok(), "step-up is off");
+    assert!(
+        run(&conn, NOW, stale, &p, approve()).is_ok(),
+        "step-up is off"
+    );
     let conn = db();
-    conn.execute("UPDATE workspaces SET step_up = 1", []).unwrap();
+    conn.execute("UPDATE workspaces SET step_up = 1", [])
+        .unwrap();
     let p = critical(&conn);
     let refused = run(&conn, NOW, stale, &p, approve());
-    assert!(matches!(refused, Err(RespondError::StepUpRequired)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(RespondError::StepUpRequired)),
+        "{refused:?}"
+    );
     assert_eq!(written(&conn, &p).0, 0);
     let fresh = with_totp_at(NOW - STEP_UP_FRESH_MS + 1);
     run(&conn, NOW, fresh, &p, approve()).unwrap();
@@ -48,16 +55,23 @@ fn a_critical_pause_needs_a_second_factor_from_the_last_five_minutes_when_step_u
 #[test]
 fn an_email_link_never_decides_and_a_key_only_while_keys_may_decide_critical() {
     let conn = db();
-    conn.execute("UPDATE workspaces SET step_up = 1", []).unwrap();
+    conn.execute("UPDATE workspaces SET step_up = 1", [])
+        .unwrap();
     let p = critical(&conn);
     let link = decision_links::create(&conn, NOW, &p, ALICE).unwrap();
-    let link_id = decision_links::find(&conn, &link.token).unwrap().unwrap().id;
+    let link_id = decision_links::find(&conn, &link.token)
+        .unwrap()
+        .unwrap()
+        .id;
     let by_link = Responder::EmailLink {
         user_id: ALICE,
         link_id,
     };
     let refused = run(&conn, NOW, by_link, &p, approve());
-    assert!(matches!(refused, Err(RespondError::StepUpRequired)), "{refused:?}");
+    assert!(
+        matches!(refused, Err(RespondError::StepUpRequired)),
+        "{refused:?}"
+    );
     conn.execute_batch(
         "UPDATE workspaces SET keys_may_decide_critical = 0;
          INSERT INTO api_keys (id, workspace_id, prefix, key_hash, created_at, scopes)

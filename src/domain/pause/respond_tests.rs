@@ -199,7 +199,10 @@ fn the_response_row_says_who_what_why_and_how() {
     );
     assert_eq!(
         row,
-        format!("{}|user|{ALICE}|reject|too risky|dashboard|{NOW}|password", p.id)
+        format!(
+            "{}|user|{ALICE}|reject|too risky|dashboard|{NOW}|password",
+            p.id
+        )
     );
     assert_eq!(done.pause.reason.as_deref(), Some("too risky"));
     let details = text(

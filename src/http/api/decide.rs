@@ -311,4 +311,3 @@ pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Transi
         RespondError::InvalidAnswer(e) => AppError::invalid(e.field, e.detail),
     })
 }
-

@@ -66,7 +66,11 @@ impl Decider {
         let (Decider::Person(signed), Some(code)) = (self, code) else {
             return Ok(self.responder(via));
         };
-        let session = (signed.session.token_hash, signed.user().id, signed.session.auth);
+        let session = (
+            signed.session.token_hash,
+            signed.user().id,
+            signed.session.auth,
+        );
         let auth = app::step_up::confirm(services, session, code).await?;
         Ok(Responder::User {
             user_id: signed.user().id,

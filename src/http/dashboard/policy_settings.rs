@@ -11,13 +11,13 @@ use serde::Deserialize;
 use rusqlite::Connection;
 
 use super::approval_settings::ApprovalsForm;
-use super::step_up_settings::StepUpForm;
-use crate::domain::identity::step_up;
 use super::forms::{post_only, ManagerForm};
 use super::layout::{clear_flash, html_status, redirect_with};
 use super::settings::current;
+use super::step_up_settings::StepUpForm;
 use crate::app;
 use crate::domain::audit::Actor;
+use crate::domain::identity::step_up;
 use crate::domain::ids::WorkspaceId;
 use crate::domain::policy::settings::{self, SettingsPatch};
 use crate::domain::policy::{approvals, groups};
