@@ -87,6 +87,24 @@ pub async fn assert_step_up(res: reqwest::Response, id: &str) {
     assert!(body["detail"].as_str().unwrap().contains("5 minutes"));
 }
 
+#[tokio::test]
+async fn both_step_up_problem_types_are_documented_at_their_address() {
+    let app = crate::helpers::spawn_app().await;
+    for (slug, words) in [
+        ("step-up-required", "used within the last 5 minutes"),
+        ("key-may-not-decide-critical", "keysMayDecideCritical"),
+    ] {
+        let res = app
+            .api
+            .get(app.url(&format!("/problems/{slug}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{slug}");
+        assert!(res.text().await.unwrap().contains(words), "{slug}");
+    }
+}
+
 /// The flash message the redirect after a form carries, as the next page shows it.
 async fn flash_after(b: &Browser, res: reqwest::Response) -> String {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
