@@ -26,6 +26,16 @@ impl StepUpSettings {
         self.step_up.unwrap_or(self.require_two_factor)
     }
 
+    /// With the members a settings patch sent (absent ones unchanged).
+    pub fn patched(self, step_up: Option<bool>, keys_may_decide_critical: Option<bool>) -> Self {
+        StepUpSettings {
+            step_up: step_up.or(self.step_up),
+            keys_may_decide_critical: keys_may_decide_critical
+                .unwrap_or(self.keys_may_decide_critical),
+            ..self
+        }
+    }
+
     /// Whether `pause` needs step-up under these settings.
     pub fn pause_needs(&self, pause: &Pause) -> bool {
         needs_step_up(self.on(), pause.risk, pause.required_approvals)

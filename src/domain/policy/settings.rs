@@ -145,13 +145,7 @@ pub fn update(
         approvals::store(ctx.conn, workspace_id, &approvals_after)?;
     }
     let step_up_before = step_up::get(ctx.conn, workspace_id)?;
-    let step_up_after = StepUpSettings {
-        step_up: patch.step_up.or(step_up_before.step_up),
-        keys_may_decide_critical: patch
-            .keys_may_decide_critical
-            .unwrap_or(step_up_before.keys_may_decide_critical),
-        ..step_up_before
-    };
+    let step_up_after = step_up_before.patched(patch.step_up, patch.keys_may_decide_critical);
     step_up::store(ctx.conn, workspace_id, &step_up_after)?;
     let view = |s: PolicySettings, a: &ApprovalSettings, u: &StepUpSettings| view(s, a, u);
     audit::record(
