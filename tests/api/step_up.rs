@@ -283,3 +283,41 @@ async fn five_wrong_codes_lock_the_step_up_with_a_readable_429() {
     );
     assert_eq!(app.stored_status(&id), "pending");
 }
+
+#[tokio::test]
+async fn a_recovery_code_steps_up_once() {
+    let app = crate::helpers::spawn_app().await;
+    settings(&app, json!({"stepUp": true})).await;
+    let owner = app.sign_in(&app.owner_email).await;
+    enrol_totp(&app, &app.owner_email);
+    let now = app.now();
+    let codes = app
+        .with_db(|c| {
+            let user = c.query_row(
+                "SELECT id FROM users WHERE email = ?1",
+                [&app.owner_email],
+                |r| r.get(0),
+            )?;
+            holdpoint::domain::identity::recovery_codes::generate(
+                c,
+                now,
+                holdpoint::domain::ids::UserId(user),
+            )
+        })
+        .unwrap();
+    let critical = json!({"action": "wire $1M", "risk": "critical"});
+    let (first, second) = (
+        create(&app, critical.clone()).await,
+        create(&app, critical).await,
+    );
+    decide_on_page(&owner, &first, Some(&codes[0])).await;
+    assert_eq!(app.stored_status(&first), "approved");
+    let auth: String = app
+        .with_db(|c| Ok(c.query_row("SELECT auth FROM pause_responses", [], |r| r.get(0))?))
+        .unwrap();
+    assert_eq!(auth, "password+recovery_code");
+    app.clock.set(now + 5 * 60 * 1000);
+    let res = decide_on_page(&owner, &second, Some(&codes[0])).await;
+    assert!(flash_after(&owner, res).await.contains("already used"));
+    assert_eq!(app.stored_status(&second), "pending");
+}

@@ -243,3 +243,22 @@ async fn a_push_for_a_pause_that_needs_step_up_has_no_buttons_only_its_page() {
     assert_eq!(pushes[1]["click"], app.url(&format!("/pauses/{id}")));
     assert_eq!(app.count("SELECT count(*) FROM push_links"), 1);
 }
+
+#[tokio::test]
+async fn a_push_button_sent_before_step_up_was_turned_on_no_longer_decides() {
+    let app = spawn_app().await;
+    let ntfy = Ntfy::start().await;
+    let body =
+        json!({"ntfy": {"url": ntfy.url, "topic": "shared"}, "ntfyButtonsMaxRisk": "critical"});
+    set_channels(&app, "/api/channels", body).await;
+    set_topic(&app, &app.owner_email, "owner-phone");
+    let id = create(&app, json!({"action": "rotate keys", "risk": "high"})).await;
+    let pushes = ntfy.to_topic("owner-phone", 1).await;
+    let approve = buttons(&pushes[0])[0]["url"].as_str().unwrap().to_string();
+    settings(&app, json!({"stepUp": true})).await;
+    app.with_db(|c| Ok(c.execute("UPDATE pauses SET risk = 'critical'", [])?))
+        .unwrap();
+    let res = app.api.post(&approve).send().await.unwrap();
+    assert_step_up(res, &id).await;
+    assert_eq!(app.stored_status(&id), "pending");
+}
