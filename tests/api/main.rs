@@ -152,6 +152,7 @@ mod slack;
 mod start_errors;
 mod step_up;
 mod step_up_paths;
+mod step_up_support;
 mod storage_full;
 mod upgrade;
 mod upgrade_agents;

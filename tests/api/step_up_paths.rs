@@ -14,7 +14,7 @@ use crate::helpers::{assert_problem, spawn_app, TestApp};
 use crate::key_scopes::key_with;
 use crate::push_support::{buttons, set_channels, set_topic, Ntfy};
 use crate::queue_batch::batch;
-use crate::step_up::{assert_step_up, create, settings};
+use crate::step_up_support::{assert_step_up, create, settings};
 
 fn owner_id(app: &TestApp) -> UserId {
     let id: i64 = app
