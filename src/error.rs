@@ -53,6 +53,13 @@ pub enum AppError {
     /// The pause is routed to an approver group the decider is not in.
     #[error("{0}")]
     NotInGroup(String),
+    /// The pause needs a second factor used within the last five minutes; `url` is the pause's
+    /// page, which asks for it (`stepUpUrl`).
+    #[error("{detail}")]
+    StepUpRequired { detail: String, url: String },
+    /// The pause needs step-up and the workspace does not let keys decide such pauses.
+    #[error("{0}")]
+    KeyMayNotDecideCritical(String),
     #[error("{0}")]
     NotFound(String),
     /// A compare-and-set lost; `current` is the resource as it now stands.
@@ -163,6 +170,8 @@ impl AppError {
             AppError::InsufficientScope { .. } => ProblemType::InsufficientScope,
             AppError::SelfDecision(_) => ProblemType::SelfDecision,
             AppError::NotInGroup(_) => ProblemType::NotInGroup,
+            AppError::StepUpRequired { .. } => ProblemType::StepUpRequired,
+            AppError::KeyMayNotDecideCritical(_) => ProblemType::KeyMayNotDecideCritical,
             AppError::LiveKeyRequired(_) => ProblemType::LiveKeyRequired,
             AppError::AgentPinned(_) => ProblemType::AgentPinned,
             AppError::TooManyPending(_) => ProblemType::TooManyPending,
@@ -208,6 +217,7 @@ impl AppError {
         match self {
             AppError::Invalid { field, .. } => body.field = Some(field.clone()),
             AppError::InsufficientScope { scope, .. } => body.scope = Some(scope.as_str()),
+            AppError::StepUpRequired { url, .. } => body.step_up_url = Some(url.clone()),
             AppError::Conflict {
                 current: Some(current),
                 ..

@@ -8,6 +8,7 @@
 use uuid::Uuid;
 
 use crate::domain::history::Scope;
+use crate::domain::identity::auth_context::AuthContext;
 use crate::domain::ids::{UserId, WorkspaceId};
 use crate::domain::kind::Kind;
 use crate::domain::pauses::{self, Pause, Status};
@@ -92,10 +93,12 @@ pub struct Approver {
     pub user_id: UserId,
     pub workspace_id: WorkspaceId,
     pub test: bool,
+    /// How their session authenticated: a pause that needs step-up is left pending for a
+    /// session whose second factor is not recent.
+    pub auth: AuthContext,
 }
 
-/// What became of one pause of a batch. Step-up will add its own here (a decision that needs
-/// the person to sign in again), with its row on the page.
+/// What became of one pause of a batch.
 #[derive(Debug)]
 pub enum Outcome {
     /// Decided by this batch: the pause says how (approved or rejected).
@@ -120,6 +123,9 @@ pub enum Refusal {
     Plan,
     /// The workspace requires a reason to reject, and the batch has none.
     ReasonRequired,
+    /// The pause needs a recent second factor, which a batch cannot ask for: it stays pending
+    /// and is decided on its page.
+    StepUp,
     /// Another rule of [`respond`](crate::domain::respond::respond), in its words.
     Rule(String),
 }
@@ -130,6 +136,10 @@ impl std::fmt::Display for Refusal {
             Refusal::Question => write!(f, "questions are answered on their page"),
             Refusal::Plan => write!(f, "plans are approved on their page"),
             Refusal::ReasonRequired => write!(f, "a reason is required to reject this pause"),
+            Refusal::StepUp => write!(
+                f,
+                "needs step-up: decide it on its page, with a second factor"
+            ),
             Refusal::Rule(why) => write!(f, "{why}"),
         }
     }
@@ -203,6 +213,7 @@ async fn decide_one(
     let responder = Responder::User {
         user_id: who.user_id,
         via: Via::Dashboard,
+        auth: who.auth,
     };
     let response = Response::new(batch.approve, batch.reason.clone());
     let answered = super::respond::respond(services, responder, p.watch_id, response).await?;
@@ -222,6 +233,7 @@ fn outcome_of(refused: RespondError, p: Pause) -> Outcome {
         }
         RespondError::Expired(p) => return Outcome::Expired(*p),
         RespondError::ReasonRequired => Refusal::ReasonRequired,
+        RespondError::StepUpRequired => Refusal::StepUp,
         RespondError::NotPermitted => Refusal::Rule("your account is disabled".into()),
         RespondError::ReasonTooLong => Refusal::Rule("the reason is too long".into()),
         RespondError::WrongKind(why) | RespondError::Invalid { detail: why, .. } => {
@@ -235,6 +247,7 @@ fn outcome_of(refused: RespondError, p: Pause) -> Outcome {
         RespondError::SelfApproval => Refusal::Rule("you created the key that asked".into()),
         RespondError::SelfDecision
         | RespondError::InsufficientScope(_)
+        | RespondError::KeyMayNotDecideCritical
         | RespondError::FeedbackRequired
         | RespondError::NotAPlan => Refusal::Rule("this pause cannot be decided in a batch".into()),
     };

@@ -14,6 +14,8 @@ pub enum LinkRefusal {
     Unknown,
     Used,
     Expired,
+    /// The pause needs step-up, which a button cannot give: its page (by watch id) decides it.
+    StepUp(uuid::Uuid),
 }
 
 pub type Pressed = Result<Result<Responded, RespondError>, LinkRefusal>;
@@ -42,13 +44,12 @@ pub async fn press(s: &Services, token: String, approve: bool) -> AppResult<Pres
                 user_id: link.user_id,
                 link_id: link.id,
             };
-            Ok(Ok(respond::respond(
-                ctx,
-                now,
-                responder,
-                &pause.watch_id,
-                response,
-            )?))
+            Ok(
+                match respond::respond(ctx, now, responder, &pause.watch_id, response)? {
+                    Err(RespondError::StepUpRequired) => Err(LinkRefusal::StepUp(pause.watch_id)),
+                    other => Ok(other),
+                },
+            )
         })
         .await
 }

@@ -7,6 +7,7 @@
 
 use crate::domain::channels::{self, Channels};
 use crate::domain::events::{render, NtfyNote};
+use crate::domain::identity::step_up;
 use crate::domain::kind::Kind;
 use crate::domain::outbox::{AttemptResult, Message};
 use crate::domain::pauses::{self, Pause, Status};
@@ -124,7 +125,9 @@ fn personal(
         return Ok(Err("not sent: the person already voted".into()));
     }
     let chans = channels::for_pause(conn, pause.workspace_id, pause.group_id)?;
-    let token = match buttons_allowed(&pause, &chans) {
+    // A pause that needs step-up gets only the link to its page: a button cannot step up.
+    let buttons = buttons_allowed(&pause, &chans) && !step_up::pause_needs(conn, &pause)?;
+    let token = match buttons {
         true => Some(push_links::create(conn, now, &pause, user_id)?),
         false => None,
     };

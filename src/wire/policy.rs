@@ -31,6 +31,10 @@ pub fn rule_view(r: &StoredRule) -> Value {
 }
 
 /// The settings object: the dial and part 2's members (`domain::policy::settings::view`).
-pub fn settings_view(s: PolicySettings, a: &ApprovalSettings) -> Value {
-    crate::domain::policy::settings::view(s, a)
+pub fn settings_view(
+    s: PolicySettings,
+    a: &ApprovalSettings,
+    u: &crate::domain::identity::step_up::StepUpSettings,
+) -> Value {
+    crate::domain::policy::settings::view(s, a, u)
 }

@@ -38,6 +38,8 @@ problem_types! {
     InsufficientScope => ("insufficient-scope", "Insufficient scope", 403, "The API key is valid but lacks the scope this endpoint needs; the `scope` member names it. Scopes are chosen when a key is created (`pauses`: create, read, list and cancel pauses; `decide`: approve, reject and answer them; `agents`; `admin`) and none implies another: create a key with the scope it needs."),
     SelfDecision => ("self-decision", "Self-decision", 403, "An API key never decides a pause it created itself, so an agent cannot approve its own request. The one exception is a test key deciding its own test pauses. Decide with another key that has the `decide` scope, or in the dashboard. When the workspace's policy settings turn on `noSelfApproval`, the person who created the key that made a pause cannot vote on it either."),
     NotInGroup => ("not-in-group", "Not in the approver group", 403, "The pause is routed to an approver group (`group` on the pause), and only that group's members, and keys given the group, may vote on it (after an escalation, the escalation group too). Ask an owner or admin to add you on the groups page."),
+    StepUpRequired => ("step-up-required", "Step-up required", 403, "This pause needs step-up: the workspace's policy settings turn on `stepUp`, and the pause's risk is `critical` or it takes two approvals or more. Deciding or voting on it needs a second factor (an authenticator code, a passkey, or a fresh sign-in at the identity provider) used within the last 5 minutes. Open the pause's page at `stepUpUrl`: it asks for the factor and records the decision. Email links, push buttons and batch decisions never decide such a pause."),
+    KeyMayNotDecideCritical => ("key-may-not-decide-critical", "Key may not decide critical pauses", 403, "This pause needs step-up (its risk is `critical` or it takes two approvals or more, and the workspace's `stepUp` is on), and the workspace's policy settings turn `keysMayDecideCritical` off: only a person with a recent second factor may decide it, in the dashboard. An owner or admin can turn `keysMayDecideCritical` back on."),
     LiveKeyRequired => ("live-key-required", "Live key required", 403, "Workspace configuration (keys, webhooks, rules, policy settings, groups, channels, the audit log, deleting agents) is never open to a test key: test keys touch only test data. Use a live key (`hitl_live_…`) with the `admin` scope."),
     AgentPinned => ("agent-pinned", "Agent pinned to another key", 403, "An owner or admin pinned this agent to one API key: only that key may report as the agent (heartbeat, control, pauses naming it) or control it by key. The agent's page in the dashboard shows the key and can unpin it."),
     TooManyPending => ("too-many-pending", "Too many pending pauses", 429, "The agent named in the request already has 1,000 pauses waiting for a decision. Wait for decisions, cancel some, or cancel the agent's run; there is no `Retry-After`: time alone frees no slot."),
@@ -101,6 +103,9 @@ pub struct ProblemBody {
     /// The resource as it now stands, on a `conflict`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current: Option<Value>,
+    /// Where to step up and decide, on `step-up-required`.
+    #[serde(rename = "stepUpUrl", skip_serializing_if = "Option::is_none")]
+    pub step_up_url: Option<String>,
 }
 
 impl ProblemBody {
@@ -113,6 +118,7 @@ impl ProblemBody {
             field: None,
             scope: None,
             current: None,
+            step_up_url: None,
         }
     }
 }

@@ -101,6 +101,7 @@ async fn a_wait_without_http_ends_when_a_person_responds() {
     let responder = Responder::User {
         user_id: owner_id(&app),
         via: Via::Api,
+        auth: holdpoint::domain::identity::auth_context::AuthContext::PASSWORD,
     };
     let response = Response::new(true, None);
     let done = app::respond::respond(&services, responder, watch_id, response)

@@ -22,7 +22,7 @@ async fn audit_details_read_as_escaped_key_value_pairs() {
     assert!(
         html.contains(
             "<dl class=\"details\"><dt>reason</dt><dd>&#60;img src=x onerror=alert(1)&#62; \
-             &#34;not now&#34;</dd><dt>via</dt><dd>api</dd></dl>"
+             &#34;not now&#34;</dd><dt>via</dt><dd>api</dd><dt>auth</dt><dd>password</dd></dl>"
         ),
         "{html}"
     );

@@ -147,7 +147,10 @@ async fn filtering_by_date_range_uses_whole_utc_days() {
     let (csv, jsonl) = exports(&s.browser, "from=2026-11-13").await;
     let events: Vec<&str> = csv.iter().map(|r| &r[5]).collect();
     assert_eq!(events, ["pause.approved", "auth.signed_in"]);
-    assert_eq!(jsonl[0]["details"], json!({ "reason": "ok", "via": "api" }));
+    assert_eq!(
+        jsonl[0]["details"],
+        json!({ "reason": "ok", "via": "api", "auth": "password" })
+    );
     assert_eq!(jsonl[0]["actor"], "owner@example.com");
 }
 

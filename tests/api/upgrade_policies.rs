@@ -152,7 +152,8 @@ async fn the_rules_and_settings_of_the_policies_release_read_back_as_it_answered
 
     let mut want = fx["settings"].clone();
     let defaults = json!({"routeTo": {}, "minApprovals": {}, "noSelfApproval": false,
-        "remindAt": 0.5, "escalateAt": 0.8, "escalateTo": null, "onTimeout": "expire"});
+        "remindAt": 0.5, "escalateAt": 0.8, "escalateTo": null, "onTimeout": "expire",
+        "stepUp": false, "keysMayDecideCritical": true});
     want.as_object_mut()
         .unwrap()
         .extend(defaults.as_object().unwrap().clone());

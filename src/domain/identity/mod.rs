@@ -17,4 +17,5 @@ pub mod recovery_codes;
 pub mod second_factor;
 pub mod session_admin;
 pub mod sessions;
+pub mod step_up;
 pub mod totp;

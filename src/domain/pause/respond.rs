@@ -17,6 +17,7 @@ use super::questions::AnswerError;
 use super::scopes::KeyScope;
 use super::{approval_extras, text, workspaces, Millis};
 use crate::db::WriteCtx;
+use crate::domain::identity::auth_context::AuthContext;
 use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
 use crate::error::AppResult;
 
@@ -57,8 +58,13 @@ impl Via {
 /// Who responds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Responder {
-    /// A signed-in person (dashboard form, or JSON with a session).
-    User { user_id: UserId, via: Via },
+    /// A signed-in person (dashboard form, or JSON with a session), and how their session
+    /// authenticated (for step-up, and the decision's rows).
+    User {
+        user_id: UserId,
+        via: Via,
+        auth: AuthContext,
+    },
     /// The approver a one-click email link was sent to: the link is used up by a recorded
     /// response, and only then.
     EmailLink { user_id: UserId, link_id: i64 },
@@ -112,6 +118,11 @@ pub enum RespondError {
     AlreadyVoted(Box<Pause>),
     /// The key lacks this scope.
     InsufficientScope(KeyScope),
+    /// The pause needs step-up ([`crate::domain::identity::step_up`]) and this person's last
+    /// second factor is not recent, or the path (email link, push) cannot ask for one.
+    StepUpRequired,
+    /// The pause needs step-up and the workspace's `keysMayDecideCritical` is off.
+    KeyMayNotDecideCritical,
     /// Someone answered first: the pause says who (`decided_by`), what and when.
     AlreadyDecided(Box<Pause>),
     Cancelled(Box<Pause>),
@@ -167,6 +178,9 @@ pub fn respond(
         Ok(tally) => tally,
         Err(refused) => return Ok(Err(refused)),
     };
+    if let Some(refused) = step_up_check::refusal(conn, now, responder, &pause)? {
+        return Ok(Err(refused));
+    }
     // The vote row goes in first, so its unique index refuses a second vote by the same
     // decider before anything else is written; a refusal after it rolls the savepoint back.
     in_savepoint(conn, || match tally {
@@ -277,10 +291,15 @@ mod votes;
 use votes::Tally;
 #[path = "respond_record.rs"]
 mod recording;
+#[path = "respond_step_up.rs"]
+mod step_up_check;
 
 #[cfg(test)]
 #[path = "respond_rules_tests.rs"]
 mod rules_tests;
+#[cfg(test)]
+#[path = "respond_step_up_tests.rs"]
+mod step_up_tests;
 #[cfg(test)]
 #[path = "respond_tests.rs"]
 mod tests;

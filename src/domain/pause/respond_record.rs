@@ -18,6 +18,9 @@ pub(super) fn audit_entry(
     (reason, response_json): (&Option<String>, &Option<String>),
 ) -> Entry {
     let mut details = json!({ "reason": reason, "via": responder.via().as_str() });
+    if let Some(auth) = auth_label(responder) {
+        details["auth"] = auth.into();
+    }
     if let Some(answers) = questions::answers_of(response_json.as_deref()) {
         details["answers"] = answers;
     }
@@ -27,6 +30,14 @@ pub(super) fn audit_entry(
         event: response.event(),
         subject: Some(pause.watch_id.to_string()),
         details: Some(details),
+    }
+}
+
+/// How a person deciding authenticated (`password+totp`…); none for keys, links and policy.
+fn auth_label(responder: Responder) -> Option<String> {
+    match responder {
+        Responder::User { auth, .. } => Some(auth.label()),
+        _ => None,
     }
 }
 
@@ -47,8 +58,8 @@ pub(super) fn record(
 ) -> AppResult<i64> {
     conn.prepare_cached(
         "INSERT INTO pause_responses (pause_id, responder_type, user_id, api_key_id, kind, reason,
-                                      via, response_json, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                      via, response_json, created_at, auth)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?
     .execute(params![
         pause.id,
@@ -63,7 +74,8 @@ pub(super) fn record(
         r.reason,
         responder.via().as_str(),
         r.response_json,
-        now
+        now,
+        auth_label(responder)
     ])?;
     let id = conn.last_insert_rowid();
     match responder {

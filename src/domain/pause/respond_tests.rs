@@ -67,6 +67,7 @@ pub(super) fn by(user_id: UserId) -> Responder {
     Responder::User {
         user_id,
         via: Via::Dashboard,
+        auth: crate::domain::identity::auth_context::AuthContext::PASSWORD,
     }
 }
 
@@ -191,21 +192,28 @@ fn the_response_row_says_who_what_why_and_how() {
     let row = text(
         &conn,
         &format!(
-            "SELECT concat_ws('|', pause_id, responder_type, user_id, kind, reason, via, created_at)
+            "SELECT concat_ws('|', pause_id, responder_type, user_id, kind, reason, via, created_at,
+                              auth)
              FROM pause_responses WHERE id = {}",
             done.response_id
         ),
     );
     assert_eq!(
         row,
-        format!("{}|user|{ALICE}|reject|too risky|dashboard|{NOW}", p.id)
+        format!(
+            "{}|user|{ALICE}|reject|too risky|dashboard|{NOW}|password",
+            p.id
+        )
     );
     assert_eq!(done.pause.reason.as_deref(), Some("too risky"));
     let details = text(
         &conn,
         "SELECT details FROM audit_log WHERE event = 'pause.rejected'",
     );
-    assert_eq!(details, r#"{"reason":"too risky","via":"dashboard"}"#);
+    assert_eq!(
+        details,
+        r#"{"reason":"too risky","via":"dashboard","auth":"password"}"#
+    );
 }
 
 #[test]

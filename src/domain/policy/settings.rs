@@ -12,6 +12,7 @@ use crate::db::WriteCtx;
 use crate::domain::agents::{self, Fleet};
 use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
+use crate::domain::identity::step_up::{self, StepUpSettings};
 use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
@@ -53,6 +54,12 @@ pub struct SettingsPatch {
     pub escalate_to: Option<Value>,
     #[serde(default)]
     pub on_timeout: Option<OnTimeout>,
+    /// Step-up for critical decisions ([`step_up`]); once sent, no longer follows
+    /// `require_two_factor`.
+    #[serde(default)]
+    pub step_up: Option<bool>,
+    #[serde(default)]
+    pub keys_may_decide_critical: Option<bool>,
 }
 
 /// A member that is there, even as `null` (serde reads a `null` `Option` as absent).
@@ -137,7 +144,10 @@ pub fn update(
     if approvals_after != approvals_before {
         approvals::store(ctx.conn, workspace_id, &approvals_after)?;
     }
-    let view = |s: PolicySettings, a: &ApprovalSettings| view(s, a);
+    let step_up_before = step_up::get(ctx.conn, workspace_id)?;
+    let step_up_after = step_up_before.patched(patch.step_up, patch.keys_may_decide_critical);
+    step_up::store(ctx.conn, workspace_id, &step_up_after)?;
+    let view = |s: PolicySettings, a: &ApprovalSettings, u: &StepUpSettings| view(s, a, u);
     audit::record(
         ctx.conn,
         now,
@@ -147,19 +157,25 @@ pub fn update(
             event: EventType::PolicySettingsChanged,
             subject: None,
             details: Some(json!({
-                "before": view(before, &approvals_before),
-                "after": view(after, &approvals_after),
+                "before": view(before, &approvals_before, &step_up_before),
+                "after": view(after, &approvals_after, &step_up_after),
             })),
         },
     )?;
     Ok(after)
 }
 
-/// The whole settings object as the API shows it: the dial, then part 2's members.
-pub fn view(s: PolicySettings, a: &ApprovalSettings) -> Value {
+/// The whole settings object as the API shows it: the dial, part 2's members, then step-up
+/// (`stepUp` as it applies, following `require_two_factor` until set).
+pub fn view(s: PolicySettings, a: &ApprovalSettings, u: &StepUpSettings) -> Value {
     let mut v = json!({"autonomyLevel": s.autonomy_level, "autonomyShadow": s.autonomy_shadow});
     if let (Value::Object(o), Ok(Value::Object(rest))) = (&mut v, serde_json::to_value(a)) {
         o.extend(rest);
+        o.insert("stepUp".into(), u.on().into());
+        o.insert(
+            "keysMayDecideCritical".into(),
+            u.keys_may_decide_critical.into(),
+        );
     }
     v
 }

@@ -30,6 +30,8 @@ struct JsonAnswers {
 struct Input {
     answers: Map<String, Value>,
     html_next: Option<String>,
+    /// The pause page's second-factor field, checked before the answer.
+    step_up_code: Option<String>,
 }
 
 pub async fn answer(
@@ -89,6 +91,7 @@ fn parse(
             Ok(Input {
                 answers: answer_form::answers_from_form(&asked, &pairs),
                 html_next,
+                step_up_code: field("step_up_code").map(str::to_string),
             })
         }
         "application/json" | "" => {
@@ -97,6 +100,7 @@ fn parse(
             Ok(Input {
                 answers: j.answers,
                 html_next: None,
+                step_up_code: None,
             })
         }
         other => Err(AppError::UnsupportedMediaType(format!(
@@ -112,11 +116,13 @@ async fn record(
     input: Input,
 ) -> AppResult<Transition> {
     let watch_id = parse_watch_id(raw_id)?;
-    let responder = decider.responder(if input.html_next.is_some() {
-        Via::Dashboard
-    } else {
-        Via::Api
-    });
+    let via = match input.html_next {
+        Some(_) => Via::Dashboard,
+        None => Via::Api,
+    };
+    let responder = decider
+        .responder_stepping_up(&state.services, via, input.step_up_code)
+        .await?;
     let response = Response::Answer {
         answers: input.answers,
     };

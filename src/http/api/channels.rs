@@ -152,6 +152,7 @@ fn link_refused(r: LinkRefusal) -> AppError {
             detail: "this button was already used: each push's buttons work once".into(),
             current: None,
         },
+        LinkRefusal::StepUp(watch_id) => super::decider::step_up_required(&watch_id.to_string()),
         LinkRefusal::Expired => AppError::Conflict {
             detail: "this button has expired (an hour after the push, or at the request's \
                      deadline): open the request's page to decide"

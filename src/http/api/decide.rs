@@ -50,6 +50,8 @@ struct Input {
     html_next: Option<String>,
     /// Refused like `extras` (a message on the page the form came from); nothing is written.
     remember: AppResult<Option<Remember>>,
+    /// The pause page's second-factor field, checked before the decision.
+    step_up_code: Option<String>,
 }
 
 pub async fn approve(
@@ -166,7 +168,7 @@ fn capitalised(s: &str) -> String {
 }
 
 fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<Input> {
-    let remember;
+    let (remember, step_up_code);
     let (approved, reason, extras, html_next) = match content_type(req).as_str() {
         "application/x-www-form-urlencoded" => {
             let f: FormDecision = serde_urlencoded::from_bytes(&body)
@@ -174,6 +176,7 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
             decider.check_csrf(req, f.csrf_token.as_deref())?;
             let approved = parse_bool(&f.approved)?;
             remember = form_remember(&f);
+            step_up_code = f.step_up_code.clone();
             let extras = decide_extras::from_form(&body, approved);
             let wants_html = accepts_html(req) && decider.session().is_some();
             let next = wants_html.then(|| {
@@ -185,6 +188,7 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
         }
         "application/json" | "" => {
             decider.check_csrf(req, None)?;
+            step_up_code = None;
             let j: JsonDecision = parse_json(&body)?;
             remember = Ok(j.remember.map(|r| Remember {
                 expires_in_days: r.expires_in_days,
@@ -211,6 +215,7 @@ fn parse(req: &HttpRequest, decider: &Decider, body: web::Bytes) -> AppResult<In
         extras,
         html_next,
         remember,
+        step_up_code,
     })
 }
 
@@ -223,11 +228,13 @@ async fn decide(
     let watch_id = parse_watch_id(raw_id)?;
     let extras = input.extras?;
     let remember = input.remember?;
-    let responder = decider.responder(if input.html_next.is_some() {
-        Via::Dashboard
-    } else {
-        Via::Api
-    });
+    let via = match input.html_next {
+        Some(_) => Via::Dashboard,
+        None => Via::Api,
+    };
+    let responder = decider
+        .responder_stepping_up(&state.services, via, input.step_up_code)
+        .await?;
     let response = match Response::decision(
         input.approved,
         input.reason,
@@ -268,6 +275,12 @@ pub(super) fn refusal(refused: RespondError, watch_id: &str) -> AppResult<Transi
                 .into(),
         ),
         RespondError::InsufficientScope(scope) => AppError::insufficient_scope(scope, DECIDING),
+        RespondError::StepUpRequired => super::decider::step_up_required(watch_id),
+        RespondError::KeyMayNotDecideCritical => AppError::KeyMayNotDecideCritical(
+            "this pause needs step-up, and this workspace does not let API keys decide such \
+             pauses (`keysMayDecideCritical` is off): a person decides it in the dashboard"
+                .into(),
+        ),
         RespondError::SelfApproval => {
             AppError::SelfDecision("you created the key that asked".into())
         }

@@ -23,6 +23,9 @@ pub(super) struct FormDecision {
     /// "for N days" beside it; blank for no expiry.
     #[serde(default)]
     pub remember_days: Option<String>,
+    /// The pause page's second-factor field, on a pause that needs step-up.
+    #[serde(default)]
+    pub step_up_code: Option<String>,
 }
 
 /// The form's "Always allow" box and its days. A number that is not one is the form's to fix;

@@ -19,6 +19,8 @@ use crate::domain::scopes::KeyScope;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{self, SignedIn};
 use crate::http::AppState;
+use crate::services::Services;
+use crate::{app, domain::identity::step_up};
 
 /// What the key is refused without `decide`, in the 403's detail.
 pub const DECIDING: &str = "approve, reject or answer pauses";
@@ -45,9 +47,36 @@ impl Decider {
             Decider::Person(signed) => Responder::User {
                 user_id: signed.user().id,
                 via,
+                auth: signed.session.auth,
             },
             Decider::Key(key) => Responder::ApiKey { key_id: key.id },
         }
+    }
+
+    /// As [`Self::responder`], after a second-factor code the form carried (the pause page's
+    /// step-up field): a right one refreshes the session's factor, so the decision that follows
+    /// in the same request may decide a pause that needs step-up. Without a code, unchanged.
+    pub async fn responder_stepping_up(
+        &self,
+        services: &Services,
+        via: Via,
+        code: Option<String>,
+    ) -> AppResult<Responder> {
+        let code = code.filter(|c| !c.trim().is_empty());
+        let (Decider::Person(signed), Some(code)) = (self, code) else {
+            return Ok(self.responder(via));
+        };
+        let session = (
+            signed.session.token_hash,
+            signed.user().id,
+            signed.session.auth,
+        );
+        let auth = app::step_up::confirm(services, session, code).await?;
+        Ok(Responder::User {
+            user_id: signed.user().id,
+            via,
+            auth,
+        })
     }
 
     /// The workspace the decider belongs to.
@@ -130,5 +159,17 @@ impl FromRequest for Decider {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(identify(req))
+    }
+}
+
+/// `403` `/problems/step-up-required`, pointing at the pause's page, which asks for the factor.
+pub fn step_up_required(watch_id: &str) -> AppError {
+    AppError::StepUpRequired {
+        detail: format!(
+            "this pause needs step-up: deciding it needs a second factor used within the last \
+             {} minutes. Open its page to confirm and decide",
+            step_up::FRESH_MINUTES
+        ),
+        url: format!("/pauses/{watch_id}?step-up=1"),
     }
 }

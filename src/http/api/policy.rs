@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::auth::{AdminScope, ApiKey};
 use crate::app;
 use crate::domain::audit::Actor;
+use crate::domain::identity::step_up;
 use crate::domain::policy::rules::{self, RuleSet};
 use crate::domain::policy::{approvals, quorum, settings, spec};
 use crate::error::{AppError, AppResult};
@@ -57,7 +58,8 @@ pub async fn get_settings(state: State, key: ApiKey<AdminScope>) -> AppResult<Ht
     let conn = state.read()?;
     let s = settings::get(&conn, key.0.workspace_id)?;
     let a = approvals::get(&conn, key.0.workspace_id)?;
-    Ok(no_store(HttpResponse::Ok()).json(settings_view(s, &a)))
+    let u = step_up::get(&conn, key.0.workspace_id)?;
+    Ok(no_store(HttpResponse::Ok()).json(settings_view(s, &a, &u)))
 }
 
 /// `PATCH /api/policy/settings`: merges the members sent; unknown members are 422.
@@ -70,8 +72,9 @@ pub async fn patch_settings(
     let patch = settings::parse_patch(json_body(&req, payload).await?)?;
     let (ws, actor) = (key.0.workspace_id, Actor::Key(key.0.id));
     let s = app::policy_settings::update(&state.services, ws, actor, patch).await?;
-    let a = approvals::get(&*state.read()?, ws)?;
-    Ok(no_store(HttpResponse::Ok()).json(settings_view(s, &a)))
+    let conn = state.read()?;
+    let (a, u) = (approvals::get(&conn, ws)?, step_up::get(&conn, ws)?);
+    Ok(no_store(HttpResponse::Ok()).json(settings_view(s, &a, &u)))
 }
 
 /// `GET /api/rules`: every rule, oldest first.

@@ -69,6 +69,7 @@ pub async fn submit(
         user_id: signed.user().id,
         workspace_id: signed.user().workspace_id,
         test: signed.session.test_mode,
+        auth: signed.session.auth,
     };
     let rows = batch::decide(&state.services, who, batch).await?;
     let now = state.now();
@@ -150,6 +151,13 @@ fn row(r: batch::Row, now: i64) -> ResultRow {
             (Some(p), "already decided", text, None)
         }
         Outcome::Expired(p) => (Some(p), "expired", "Expired".into(), None),
+        // Left pending: its page asks for the second factor.
+        Outcome::NotAllowed(p, batch::Refusal::StepUp) => (
+            Some(p),
+            "not allowed",
+            "Needs step-up".into(),
+            Some("Still pending: decide it on its page, with a second factor".into()),
+        ),
         Outcome::NotAllowed(p, refusal) => (
             Some(p),
             "not allowed",

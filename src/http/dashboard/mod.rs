@@ -35,6 +35,7 @@ pub mod pause_extras;
 pub mod pause_page;
 pub mod pause_pane;
 pub mod pause_policy;
+pub mod pause_step_up;
 pub mod pause_told;
 pub mod pause_votes;
 pub mod plan_view;
@@ -50,6 +51,7 @@ pub mod session;
 pub mod settings;
 pub mod setup;
 pub mod signup;
+pub mod step_up_settings;
 pub mod throttle;
 pub mod two_factor;
 pub mod two_factor_admin;
@@ -97,6 +99,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(channels_form::routes)
     .configure(policy_settings::routes)
     .configure(approval_settings::routes)
+    .configure(step_up_settings::routes)
     .configure(usage::routes)
     .configure(audit::routes)
     .configure(webhooks::routes)

@@ -12,6 +12,7 @@ use super::one_click_decide;
 use super::one_click_view::{FormView, Page};
 use super::session::{anonymous_form_token, check_anonymous_form_token};
 use crate::domain::decision_links::{self, Link};
+use crate::domain::identity::step_up;
 use crate::domain::pauses::{self, Pause, Status};
 use crate::domain::respond::Response;
 use crate::domain::{questions, text, users, workspaces, Millis};
@@ -37,6 +38,8 @@ pub(super) enum Found {
     Decided(Pause),
     /// Pending, and the link may decide it.
     Open(Link, Pause, users::User),
+    /// Pending, but it needs step-up, which a link cannot give: its page decides it.
+    StepUp(Pause),
 }
 
 pub(super) fn find(conn: &rusqlite::Connection, token: &str, now: Millis) -> AppResult<Found> {
@@ -66,6 +69,9 @@ pub(super) fn find(conn: &rusqlite::Connection, token: &str, now: Millis) -> App
             gone("Link expired", "This link expired.", None)
         }
         Status::Pending => match users::get(conn, link.user_id)? {
+            Some(u) if !u.disabled && step_up::pause_needs(conn, &pause)? => {
+                Ok(Found::StepUp(pause))
+            }
             Some(u) if !u.disabled => Ok(Found::Open(link, pause, u)),
             _ => gone(
                 "Link no longer valid",
@@ -212,6 +218,7 @@ fn render(
             (status, Page::explain(title, text, pause.as_ref(), now))
         }
         Found::Decided(p) => (StatusCode::OK, Page::decided(&p, now)),
+        Found::StepUp(p) => (StatusCode::OK, Page::step_up(&p)),
         Found::Open(mut link, pause, user) => {
             if let Some(intent) = requested_intent(req) {
                 link.intent = intent.to_string();

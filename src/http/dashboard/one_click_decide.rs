@@ -82,6 +82,8 @@ pub fn decide_by_link(
             found,
             Some("Only a plan can be sent back for changes.".into()),
         ),
+        // `find` shows such a pause's link to its page instead of a form; in a race, the same.
+        RespondError::StepUpRequired => (find(ctx.conn, token, now)?, None),
         RespondError::AlreadyVoted(_) => (found, Some("You already voted on this pause.".into())),
         RespondError::SelfApproval => (
             found,
@@ -96,7 +98,8 @@ pub fn decide_by_link(
         RespondError::NotFound
         | RespondError::NotPermitted
         | RespondError::SelfDecision
-        | RespondError::InsufficientScope(_) => (find(ctx.conn, token, now)?, None),
+        | RespondError::InsufficientScope(_)
+        | RespondError::KeyMayNotDecideCritical => (find(ctx.conn, token, now)?, None),
     })
 }
 

@@ -10,6 +10,7 @@ use super::pause_extras::RejectChoice;
 use super::pause_pane::RememberOffer;
 use crate::domain::approval_extras;
 use crate::domain::decision_links::Link;
+use crate::domain::identity::step_up;
 use crate::domain::kind::Kind;
 use crate::domain::pauses::{Pause, Status};
 use crate::domain::plans;
@@ -76,6 +77,8 @@ pub struct Page {
     questions: Option<QuestionsView>,
     /// A plan's Markdown, rendered by [`markdown::to_html`].
     plan_html: Option<String>,
+    /// A pause that needs step-up: the link to its page, which asks for the second factor.
+    open_pause: Option<String>,
 }
 
 impl Page {
@@ -106,6 +109,24 @@ impl Page {
             context_html: pause.context.as_deref().map(json_view::render),
             plan_html: plan.map(|p| markdown::to_html(shown(&p).as_str())),
             questions,
+            open_pause: None,
+        }
+    }
+
+    /// A pause that needs step-up: this link never decides it; its page does, with a second
+    /// factor.
+    pub fn step_up(pause: &Pause) -> Page {
+        Page {
+            heading: "Open the pause to decide".into(),
+            message: Some("This decision needs a second factor: open the pause.".into()),
+            action: Some(shown(&pause.action)),
+            decided: None,
+            reason: None,
+            form: None,
+            context_html: None,
+            questions: None,
+            plan_html: None,
+            open_pause: Some(step_up::step_up_path(&pause.watch_id)),
         }
     }
 
@@ -131,6 +152,7 @@ impl Page {
                 pause.response_json.as_deref(),
             ),
             plan_html: None,
+            open_pause: None,
         }
     }
 
@@ -146,6 +168,7 @@ impl Page {
             context_html: None,
             questions: None,
             plan_html: None,
+            open_pause: None,
         }
     }
 

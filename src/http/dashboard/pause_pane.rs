@@ -124,6 +124,8 @@ pub struct PausePane {
     pub votes: VotesView,
     /// Who was told of the pause, channel by channel.
     pub told: Vec<super::pause_told::ToldRow>,
+    /// The second factor the decision needs first, when it needs step-up.
+    pub step_up: Option<super::pause_step_up::StepUpView>,
 }
 
 fn describe(e: &Event) -> String {
@@ -238,6 +240,7 @@ impl PausePane {
         let ws = workspaces::get(&conn, user.workspace_id)?;
         let plan = PlanView::load(&conn, p, now)?;
         let told = super::pause_told::load(&conn, p.id)?;
+        let step_up = super::pause_step_up::StepUpView::load(&conn, signed, p, now)?;
         drop(conn);
         if place.viewed {
             let (ws_id, view_id) = (user.workspace_id, id.clone());
@@ -289,6 +292,7 @@ impl PausePane {
             remember: RememberOffer::of(p),
             votes: VotesView::of(p, user.id, now),
             told,
+            step_up,
         })
     }
 }

@@ -14,8 +14,10 @@ use super::approval_settings::ApprovalsForm;
 use super::forms::{post_only, ManagerForm};
 use super::layout::{clear_flash, html_status, redirect_with};
 use super::settings::current;
+use super::step_up_settings::StepUpForm;
 use crate::app;
 use crate::domain::audit::Actor;
+use crate::domain::identity::step_up;
 use crate::domain::ids::WorkspaceId;
 use crate::domain::policy::settings::{self, SettingsPatch};
 use crate::domain::policy::{approvals, groups};
@@ -66,6 +68,8 @@ pub struct PolicyForm {
     pub error: Option<String>,
     /// Part 2's settings, a form of their own (`/settings/approvals`).
     pub approvals: ApprovalsForm,
+    /// Step-up, a form of its own (`/settings/step-up`).
+    pub step_up: StepUpForm,
 }
 
 impl PolicyForm {
@@ -76,10 +80,15 @@ impl PolicyForm {
             .map(|g| g.name)
             .collect();
         let approvals = ApprovalsForm::saved(&approvals::get(conn, ws)?, names);
-        Ok(PolicyForm::saved(settings::get(conn, ws)?, approvals))
+        let step_up = StepUpForm::saved(&step_up::get(conn, ws)?);
+        Ok(PolicyForm::saved(
+            settings::get(conn, ws)?,
+            approvals,
+            step_up,
+        ))
     }
 
-    pub fn saved(s: PolicySettings, approvals: ApprovalsForm) -> PolicyForm {
+    pub fn saved(s: PolicySettings, approvals: ApprovalsForm, step_up: StepUpForm) -> PolicyForm {
         let band = Band::of(s.autonomy_level);
         PolicyForm {
             level: s.autonomy_level.to_string(),
@@ -96,6 +105,7 @@ impl PolicyForm {
                 .collect(),
             error: None,
             approvals,
+            step_up,
         }
     }
 }
