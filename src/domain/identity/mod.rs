@@ -15,4 +15,5 @@ pub mod password_resets;
 pub mod recovery_codes;
 pub mod second_factor;
 pub mod sessions;
+pub mod sso_users;
 pub mod totp;
