@@ -16,6 +16,7 @@ pub mod push;
 pub mod respond;
 pub mod rules;
 pub mod sign_in;
+pub mod sso;
 pub mod wait;
 pub mod webhooks;
 pub mod workspace_settings;

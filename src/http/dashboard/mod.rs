@@ -48,6 +48,7 @@ pub mod session;
 pub mod settings;
 pub mod setup;
 pub mod signup;
+pub mod sso;
 pub mod throttle;
 pub mod usage;
 pub mod user_actions;
@@ -81,6 +82,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(account::routes)
     .configure(account_push::routes)
     .configure(signup::routes)
+    .configure(sso::routes)
     .configure(password_reset::routes)
     .configure(keys::routes)
     .configure(rules::routes)
