@@ -44,6 +44,8 @@ struct FlowData {
 pub enum Refusal {
     /// Unknown, tampered, replayed or expired `state`.
     UnknownFlow,
+    /// The provider answered `error=` (the person cancelled, or was not allowed).
+    Denied(String),
     Provider(String),
     NoAccount,
     Disabled,
@@ -58,6 +60,7 @@ impl Refusal {
     fn reason(&self) -> &'static str {
         match self {
             Refusal::UnknownFlow => "unknown_state",
+            Refusal::Denied(_) => "denied",
             Refusal::Provider(_) => "provider",
             Refusal::NoAccount => "no_account",
             Refusal::Disabled => "disabled",
@@ -321,7 +324,9 @@ pub async fn record_failure(services: &Services, refusal: Refusal) -> AppResult<
         .writer
         .run(move |ctx| {
             let details = match &refusal {
-                Refusal::Provider(why) => json!({ "reason": refusal.reason(), "error": why }),
+                Refusal::Provider(why) | Refusal::Denied(why) => {
+                    json!({ "reason": refusal.reason(), "error": why })
+                }
                 _ => json!({ "reason": refusal.reason() }),
             };
             let entry = Entry {

@@ -149,6 +149,8 @@ mod shutdown;
 mod sign_in;
 mod sign_in_throttle;
 mod slack;
+mod sso;
+mod sso_provider;
 mod start_errors;
 mod storage_full;
 mod upgrade;

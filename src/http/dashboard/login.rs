@@ -77,12 +77,12 @@ pub async fn submit(
 ) -> Result<HttpResponse, PageError> {
     // Per client IP, before anything else; the per-account throttle below stays as well.
     page_limit::check(&state, &req, PageGroup::SignIn)?;
-    let form = form.into_inner();
-    session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
     if !state.settings.password_login {
         let msg = "Signing in with a password is turned off on this server: use single sign-on.";
         return render_form(&state, &req, StatusCode::FORBIDDEN, "", Some(msg));
     }
+    let form = form.into_inner();
+    session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
     let email = form.email.trim().to_lowercase();
     let ip = page_limit::client_ip(&req, &state.settings.limits);
     // Reserved before argon2 runs, so concurrent guesses cannot all pass the check at once.

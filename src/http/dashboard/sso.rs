@@ -146,7 +146,7 @@ pub async fn callback(
             .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
             .take(64)
             .collect();
-        Some(Refusal::Provider(format!("the provider answered error={code}")))
+        Some(Refusal::Denied(format!("the provider answered error={code}")))
     } else if !same_browser || q.code.is_empty() {
         Some(Refusal::UnknownFlow)
     } else {
@@ -230,6 +230,13 @@ fn refused(refusal: &Refusal) -> Result<HttpResponse, PageError> {
             "Sign-in expired",
             "This sign-in link is not valid any more (it was used, it expired, or it was started \
              in another browser). Start again from the sign-in page."
+                .to_string(),
+        ),
+        Refusal::Denied(_) => (
+            StatusCode::BAD_REQUEST,
+            "Sign-in cancelled",
+            "Your identity provider did not sign you in (it was cancelled or not allowed). Start \
+             again from the sign-in page."
                 .to_string(),
         ),
         Refusal::Provider(_) => (
