@@ -151,6 +151,7 @@ mod sign_in_throttle;
 mod slack;
 mod sso;
 mod sso_provider;
+mod sso_refusals;
 mod start_errors;
 mod storage_full;
 mod upgrade;
