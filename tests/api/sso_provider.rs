@@ -107,13 +107,16 @@ pub async fn at_provider(browser: &Browser, authorize: Url, claims: &str) -> Url
         if url.path().starts_with("/interaction/") {
             url.set_query(Some(claims));
         }
-        let res = browser
+        let mut res = browser
             .client
             .get(url.clone())
             .timeout(Duration::from_secs(10))
             .send()
             .await
             .unwrap();
+        if res.status() == StatusCode::OK {
+            res = submit_form_post(browser, res).await;
+        }
         assert!(
             res.status().is_redirection(),
             "the provider stopped at {url}: {} {}",
@@ -123,6 +126,31 @@ pub async fn at_provider(browser: &Browser, authorize: Url, claims: &str) -> Url
         url = location(&res);
     }
     panic!("the provider never sent the browser back");
+}
+
+/// A provider page that posts itself (signing another account in ends the provider's session
+/// first): posts its form as the page's script would.
+async fn submit_form_post(browser: &Browser, res: Response) -> Response {
+    let base = res.url().clone();
+    let html = res.text().await.unwrap();
+    let action = crate::helpers::extract(&html, "<form method=\"post\" action=\"")
+        .unwrap_or_else(|| panic!("the provider stopped at {base}: {html}"));
+    let fields: Vec<(String, String)> = html
+        .split("<input type=\"hidden\" name=\"")
+        .skip(1)
+        .filter_map(|part| {
+            let (name, rest) = part.split_once('"')?;
+            let value = rest.split_once("value=\"")?.1.split_once('"')?.0;
+            Some((name.to_string(), value.to_string()))
+        })
+        .collect();
+    browser
+        .client
+        .post(base.join(&action).unwrap())
+        .form(&fields)
+        .send()
+        .await
+        .unwrap()
 }
 
 pub async fn get(browser: &Browser, url: Url) -> Response {
