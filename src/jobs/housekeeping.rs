@@ -15,6 +15,7 @@ pub async fn housekeeping(services: &Services) -> AppResult<()> {
         .run(move |ctx| {
             idempotency::purge(ctx.conn, now)?;
             sessions::purge_expired(ctx.conn, now)?;
+            crate::domain::identity::auth_flows::purge_expired(ctx.conn, now)?;
             Ok(())
         })
         .await?;

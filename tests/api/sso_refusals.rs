@@ -146,3 +146,17 @@ async fn a_provider_error_or_an_unreachable_provider_is_a_readable_page() {
     let login = Browser::new(&plain.address).get("/login").await.text().await.unwrap();
     assert!(!login.contains("/auth/oidc/start"));
 }
+
+#[tokio::test]
+async fn the_single_sign_on_pages_share_the_sign_in_budget_per_client_address() {
+    let test = "the_single_sign_on_pages_share_the_sign_in_budget_per_client_address";
+    let Some(op) = Provider::start(test) else { return };
+    let app = app_with(op.settings(), |s| s.limits.ip_per_minute = 3).await;
+    let browser = Browser::new(&app.address);
+    for _ in 0..3 {
+        assert_eq!(browser.get("/auth/oidc/start").await.status(), StatusCode::SEE_OTHER);
+    }
+    let res = browser.get("/auth/oidc/callback?state=x&code=y").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+}
