@@ -17,9 +17,9 @@ use openidconnect::core::{
 };
 use openidconnect::{
     AdditionalClaims, AuthorizationCode, Client, ClientId, ClientSecret, CsrfToken,
-    EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields,
-    IssuerUrl, Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
-    StandardErrorResponse, StandardTokenResponse, TokenResponse,
+    EmptyExtraTokenFields, EndpointMaybeSet, EndpointNotSet, EndpointSet, IdTokenFields, IssuerUrl,
+    Nonce, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, StandardErrorResponse,
+    StandardTokenResponse, TokenResponse,
 };
 use serde::{Deserialize, Serialize};
 
@@ -212,7 +212,9 @@ async fn exchange_inner(
         .set_pkce_verifier(PkceCodeVerifier::new(secrets.pkce_verifier))
         .request_async(&http()?)
         .await
-        .map_err(|e| OidcError::Provider(format!("the token request failed: {}", token_error(&e))))?;
+        .map_err(|e| {
+            OidcError::Provider(format!("the token request failed: {}", token_error(&e)))
+        })?;
     let id_token = tokens
         .id_token()
         .ok_or_else(|| OidcError::Invalid("the provider sent no ID token".into()))?;

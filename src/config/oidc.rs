@@ -105,7 +105,12 @@ impl Oidc {
             groups_claim: a.oidc_groups_claim.clone().filter(|c| !c.is_empty()),
             role_map: a.oidc_role_map.clone(),
             group_map: a.oidc_group_map.clone(),
-            mfa_amr: a.oidc_mfa_amr.iter().filter(|v| !v.is_empty()).cloned().collect(),
+            mfa_amr: a
+                .oidc_mfa_amr
+                .iter()
+                .filter(|v| !v.is_empty())
+                .cloned()
+                .collect(),
             session_hours: a.oidc_session_hours,
         })
     }
@@ -191,8 +196,9 @@ fn parse_role_map(s: &str) -> Result<(String, Role), String> {
 
 fn parse_group_map(s: &str) -> Result<(String, String), String> {
     let (value, group) = split_pair(s)?;
-    crate::domain::policy::groups::check_name(&group)
-        .map_err(|_| format!("`{group}` is not a group name (lowercase letters, digits, _ and -)"))?;
+    crate::domain::policy::groups::check_name(&group).map_err(|_| {
+        format!("`{group}` is not a group name (lowercase letters, digits, _ and -)")
+    })?;
     Ok((value, group))
 }
 

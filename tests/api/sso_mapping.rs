@@ -7,13 +7,16 @@ use reqwest::StatusCode;
 
 use crate::helpers::{Browser, TestApp};
 use crate::sso_provider::{
-    app_with, at_provider, begin, claims, get, invite, latest_session, location, sign_on,
-    Provider,
+    app_with, at_provider, begin, claims, get, invite, latest_session, location, sign_on, Provider,
 };
 
 fn role(app: &TestApp, email: &str) -> String {
     app.with_db(|c| {
-        Ok(c.query_row("SELECT role FROM users WHERE email = ?1", [email], |r| r.get(0))?)
+        Ok(
+            c.query_row("SELECT role FROM users WHERE email = ?1", [email], |r| {
+                r.get(0)
+            })?,
+        )
     })
     .unwrap()
 }
@@ -24,7 +27,9 @@ fn groups_of(app: &TestApp, email: &str) -> Vec<String> {
             "SELECT g.name FROM approver_group_members m JOIN approver_groups g ON g.id = m.group_id
              JOIN users u ON u.id = m.user_id WHERE u.email = ?1 ORDER BY g.name",
         )?;
-        let names = stmt.query_map([email], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let names = stmt
+            .query_map([email], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
         Ok(names)
     })
     .unwrap()
@@ -44,11 +49,16 @@ fn add_group(app: &TestApp, name: &str) {
 #[tokio::test]
 async fn the_groups_claim_sets_mapped_roles_and_groups_at_each_sign_on_and_leaves_the_rest() {
     let name = "the_groups_claim_sets_mapped_roles_and_groups_at_each_sign_on_and_leaves_the_rest";
-    let Some(op) = Provider::start(name) else { return };
+    let Some(op) = Provider::start(name) else {
+        return;
+    };
     let mut oidc = op.settings();
     oidc.scopes.push("groups".into());
     oidc.groups_claim = Some("groups".into());
-    oidc.role_map = vec![("hp-admins".into(), Role::Admin), ("hp-owners".into(), Role::Owner)];
+    oidc.role_map = vec![
+        ("hp-admins".into(), Role::Admin),
+        ("hp-owners".into(), Role::Owner),
+    ];
     oidc.group_map = vec![("payments".into(), "finance".into())];
     let app = app_with(oidc, |_| {}).await;
     add_group(&app, "finance");
@@ -63,8 +73,15 @@ async fn the_groups_claim_sets_mapped_roles_and_groups_at_each_sign_on_and_leave
     })
     .unwrap();
 
-    let kim = claims("kim-1", "kim@example.com", "groups=hp-admins,payments,unmapped");
-    assert_eq!(location(&sign_on(&Browser::new(&app.address), &kim).await).path(), "/");
+    let kim = claims(
+        "kim-1",
+        "kim@example.com",
+        "groups=hp-admins,payments,unmapped",
+    );
+    assert_eq!(
+        location(&sign_on(&Browser::new(&app.address), &kim).await).path(),
+        "/"
+    );
     assert_eq!(role(&app, "kim@example.com"), "admin");
     assert_eq!(groups_of(&app, "kim@example.com"), ["finance", "other"]);
 
@@ -84,7 +101,9 @@ async fn the_groups_claim_sets_mapped_roles_and_groups_at_each_sign_on_and_leave
 #[tokio::test]
 async fn a_mapping_that_would_demote_the_last_owner_is_not_applied_and_is_audited() {
     let name = "a_mapping_that_would_demote_the_last_owner_is_not_applied_and_is_audited";
-    let Some(op) = Provider::start(name) else { return };
+    let Some(op) = Provider::start(name) else {
+        return;
+    };
     let mut oidc = op.settings();
     oidc.scopes.push("groups".into());
     oidc.groups_claim = Some("groups".into());
@@ -92,21 +111,33 @@ async fn a_mapping_that_would_demote_the_last_owner_is_not_applied_and_is_audite
     let app = app_with(oidc, |_| {}).await;
     let owner = app.owner_email.clone();
     // The owner has a password account: the provider's verified email links it, audited.
-    let res = sign_on(&Browser::new(&app.address), &claims("own-1", &owner, "groups=hp-admins")).await;
+    let res = sign_on(
+        &Browser::new(&app.address),
+        &claims("own-1", &owner, "groups=hp-admins"),
+    )
+    .await;
     assert_eq!(location(&res).path(), "/");
     assert_eq!(role(&app, &owner), "owner");
     assert_eq!(
         app.count("SELECT count(*) FROM audit_log WHERE event = 'auth.sso_mapping_skipped'"),
         1
     );
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE event = 'auth.sso_linked'"), 1);
-    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE event = 'user.role_changed'"), 0);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE event = 'auth.sso_linked'"),
+        1
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_log WHERE event = 'user.role_changed'"),
+        0
+    );
 }
 
 #[tokio::test]
 async fn an_amr_naming_a_second_factor_counts_as_one_and_a_password_alone_does_not() {
     let name = "an_amr_naming_a_second_factor_counts_as_one_and_a_password_alone_does_not";
-    let Some(op) = Provider::start(name) else { return };
+    let Some(op) = Provider::start(name) else {
+        return;
+    };
     let app = app_with(op.settings(), |_| {}).await;
     invite(&app, "lee@example.com");
     // Lee has TOTP: a provider sign-in with only a password still asks for the code.
@@ -121,7 +152,10 @@ async fn an_amr_naming_a_second_factor_counts_as_one_and_a_password_alone_does_n
     let res = sign_on(&browser, &claims("lee-1", "lee@example.com", "amr=pwd")).await;
     assert_eq!(location(&res).path(), "/login/verify");
     let (method, factor, pending, _) = latest_session(&app, "lee@example.com");
-    assert_eq!((method.as_str(), factor, pending.as_deref()), ("sso", None, Some("second_factor")));
+    assert_eq!(
+        (method.as_str(), factor, pending.as_deref()),
+        ("sso", None, Some("second_factor"))
+    );
 
     app.clock.advance_secs(1);
     let browser = Browser::new(&app.address);
@@ -142,7 +176,9 @@ async fn an_amr_naming_a_second_factor_counts_as_one_and_a_password_alone_does_n
 #[tokio::test]
 async fn step_up_asks_the_provider_again_and_records_a_fresh_factor_only_when_amr_has_one() {
     let name = "step_up_asks_the_provider_again_and_records_a_fresh_factor_only_when_amr_has_one";
-    let Some(op) = Provider::start(name) else { return };
+    let Some(op) = Provider::start(name) else {
+        return;
+    };
     let app = app_with(op.settings(), |_| {}).await;
     invite(&app, "max@example.com");
     let browser = Browser::new(&app.address);
@@ -151,12 +187,35 @@ async fn step_up_asks_the_provider_again_and_records_a_fresh_factor_only_when_am
 
     let up = "/auth/oidc/step-up?return=/pauses/abc";
     let authorize = begin(&browser, up).await;
-    assert_eq!(authorize.query_pairs().find(|(k, _)| k == "max_age").unwrap().1, "0");
-    assert_eq!(authorize.query_pairs().find(|(k, _)| k == "prompt").unwrap().1, "login");
-    let callback = at_provider(&browser, authorize, &claims("max-1", "max@example.com", "amr=pwd")).await;
+    assert_eq!(
+        authorize
+            .query_pairs()
+            .find(|(k, _)| k == "max_age")
+            .unwrap()
+            .1,
+        "0"
+    );
+    assert_eq!(
+        authorize
+            .query_pairs()
+            .find(|(k, _)| k == "prompt")
+            .unwrap()
+            .1,
+        "login"
+    );
+    let callback = at_provider(
+        &browser,
+        authorize,
+        &claims("max-1", "max@example.com", "amr=pwd"),
+    )
+    .await;
     let res = get(&browser, callback).await;
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
-    assert!(res.text().await.unwrap().contains("did not report a second factor"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("did not report a second factor"));
     assert_eq!(latest_session(&app, "max@example.com").1, None);
 
     // Someone else at the provider cannot step up for Max.
@@ -175,11 +234,20 @@ async fn step_up_asks_the_provider_again_and_records_a_fresh_factor_only_when_am
         .with_db(|c| Ok(c.query_row("SELECT factor_at FROM sessions", [], |r| r.get(0))?))
         .unwrap();
     assert_eq!(factor_at, app.now());
-    assert_eq!(latest_session(&app, "max@example.com").1.as_deref(), Some("provider_mfa"));
+    assert_eq!(
+        latest_session(&app, "max@example.com").1.as_deref(),
+        Some("provider_mfa")
+    );
 
     // Only a local path to come back to; and only for a signed-in person.
-    for bad in ["//evil.example/x", "https://evil.example/", "/\\evil.example"] {
-        let res = browser.get(&format!("/auth/oidc/step-up?return={bad}")).await;
+    for bad in [
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+    ] {
+        let res = browser
+            .get(&format!("/auth/oidc/step-up?return={bad}"))
+            .await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
     }
     let res = Browser::new(&app.address).get(up).await;

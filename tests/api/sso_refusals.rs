@@ -22,7 +22,11 @@ fn with_param(url: &Url, name: &str, value: &str) -> Url {
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, v)| {
-            let v = if k == name { value.to_string() } else { v.into_owned() };
+            let v = if k == name {
+                value.to_string()
+            } else {
+                v.into_owned()
+            };
             (k.into_owned(), v)
         })
         .collect();
@@ -39,7 +43,9 @@ fn param(url: &Url, name: &str) -> String {
 
 #[tokio::test]
 async fn a_tampered_or_replayed_state_is_refused() {
-    let Some(op) = Provider::start("a_tampered_or_replayed_state_is_refused") else { return };
+    let Some(op) = Provider::start("a_tampered_or_replayed_state_is_refused") else {
+        return;
+    };
     let app = app_with(op.settings(), |_| {}).await;
     invite(&app, "hal@example.com");
     let who = claims("hal-1", "hal@example.com", "");
@@ -51,7 +57,11 @@ async fn a_tampered_or_replayed_state_is_refused() {
     tampered.replace_range(5..6, if &state[5..6] == "A" { "B" } else { "A" });
     let res = get(&browser, with_param(&callback, "state", &tampered)).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert!(res.text().await.unwrap().contains("Start again from the sign-in page"));
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Start again from the sign-in page"));
     assert_eq!(browser.get("/").await.status(), StatusCode::SEE_OTHER);
 
     // A genuine callback works once; the same state and code again (even with the flow's
@@ -69,12 +79,19 @@ async fn a_tampered_or_replayed_state_is_refused() {
     assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
     assert_eq!(failures(&app, "unknown_state"), 2);
     let code = param(&callback, "code");
-    assert_eq!(app.count(&format!("SELECT count(*) FROM audit_log WHERE details LIKE '%{code}%'")), 0);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM audit_log WHERE details LIKE '%{code}%'"
+        )),
+        0
+    );
 }
 
 #[tokio::test]
 async fn a_tampered_nonce_is_refused() {
-    let Some(op) = Provider::start("a_tampered_nonce_is_refused") else { return };
+    let Some(op) = Provider::start("a_tampered_nonce_is_refused") else {
+        return;
+    };
     let app = app_with(op.settings(), |_| {}).await;
     invite(&app, "ida@example.com");
     let browser = Browser::new(&app.address);
@@ -97,7 +114,9 @@ async fn a_tampered_nonce_is_refused() {
 
 #[tokio::test]
 async fn id_tokens_from_another_issuer_are_refused() {
-    let Some(op) = Provider::start("id_tokens_from_another_issuer_are_refused") else { return };
+    let Some(op) = Provider::start("id_tokens_from_another_issuer_are_refused") else {
+        return;
+    };
     // Discovery at /alias says the issuer is …/alias, but the tokens come from the real one.
     let mut oidc = op.settings();
     oidc.issuer = format!("{}/alias", op.issuer);
@@ -117,7 +136,9 @@ async fn id_tokens_from_another_issuer_are_refused() {
 #[tokio::test]
 async fn a_provider_error_or_an_unreachable_provider_is_a_readable_page() {
     let test = "a_provider_error_or_an_unreachable_provider_is_a_readable_page";
-    let Some(op) = Provider::start(test) else { return };
+    let Some(op) = Provider::start(test) else {
+        return;
+    };
     let app = app_with(op.settings(), |_| {}).await;
     let browser = Browser::new(&app.address);
     let authorize = begin(&browser, "/auth/oidc/start").await;
@@ -143,18 +164,28 @@ async fn a_provider_error_or_an_unreachable_provider_is_a_readable_page() {
     let plain = crate::helpers::spawn_app().await;
     let res = Browser::new(&plain.address).get("/auth/oidc/start").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    let login = Browser::new(&plain.address).get("/login").await.text().await.unwrap();
+    let login = Browser::new(&plain.address)
+        .get("/login")
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(!login.contains("/auth/oidc/start"));
 }
 
 #[tokio::test]
 async fn the_single_sign_on_pages_share_the_sign_in_budget_per_client_address() {
     let test = "the_single_sign_on_pages_share_the_sign_in_budget_per_client_address";
-    let Some(op) = Provider::start(test) else { return };
+    let Some(op) = Provider::start(test) else {
+        return;
+    };
     let app = app_with(op.settings(), |s| s.limits.ip_per_minute = 3).await;
     let browser = Browser::new(&app.address);
     for _ in 0..3 {
-        assert_eq!(browser.get("/auth/oidc/start").await.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            browser.get("/auth/oidc/start").await.status(),
+            StatusCode::SEE_OTHER
+        );
     }
     let res = browser.get("/auth/oidc/callback?state=x&code=y").await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);

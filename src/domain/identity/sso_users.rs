@@ -90,7 +90,11 @@ pub fn link(
         audit::record(
             conn,
             now,
-            Entry::by_user_on_self(user, EventType::UserInviteAccepted, Some(json!({"via": "sso"}))),
+            Entry::by_user_on_self(
+                user,
+                EventType::UserInviteAccepted,
+                Some(json!({"via": "sso"})),
+            ),
         )?;
     }
     Ok(users::get(conn, user.id)?.unwrap_or_else(|| user.clone()))

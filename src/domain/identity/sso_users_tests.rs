@@ -46,11 +46,17 @@ fn the_last_owner_is_not_demoted_by_a_mapping_and_the_skip_is_audited() {
         .unwrap();
     assert_eq!(skipped, 1);
     let other = users::get(&conn, UserId(2)).unwrap().unwrap();
-    assert_eq!(map_role(&conn, 6, &other, Role::Owner).unwrap().role, Role::Owner);
+    assert_eq!(
+        map_role(&conn, 6, &other, Role::Owner).unwrap().role,
+        Role::Owner
+    );
     // Once another active owner exists, the first may be demoted.
     conn.execute("UPDATE users SET state = 'active' WHERE id = 2", [])
         .unwrap();
-    assert_eq!(map_role(&conn, 7, &owner, Role::Admin).unwrap().role, Role::Admin);
+    assert_eq!(
+        map_role(&conn, 7, &owner, Role::Admin).unwrap().role,
+        Role::Admin
+    );
 }
 
 #[test]

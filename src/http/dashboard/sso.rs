@@ -65,7 +65,11 @@ async fn redirect_to_provider(
         Ok(url) => {
             let flow_state = url::Url::parse(&url)
                 .ok()
-                .and_then(|u| u.query_pairs().find(|(k, _)| k == "state").map(|(_, v)| v.into_owned()))
+                .and_then(|u| {
+                    u.query_pairs()
+                        .find(|(k, _)| k == "state")
+                        .map(|(_, v)| v.into_owned())
+                })
                 .unwrap_or_default();
             Ok(HttpResponse::SeeOther()
                 .insert_header(("location", url))
@@ -112,7 +116,11 @@ pub async fn step_up_start(
     let Some(signed) = session::load(&req)? else {
         return Err(PageError::Redirect("/login".into()));
     };
-    let return_to = if query.return_to.is_empty() { "/" } else { &query.return_to };
+    let return_to = if query.return_to.is_empty() {
+        "/"
+    } else {
+        &query.return_to
+    };
     if !local_path(return_to) {
         let detail = "The return address must be a path on this server, like /pauses/….";
         return page(StatusCode::BAD_REQUEST, "Bad return address", detail);
@@ -146,7 +154,9 @@ pub async fn callback(
             .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
             .take(64)
             .collect();
-        Some(Refusal::Denied(format!("the provider answered error={code}")))
+        Some(Refusal::Denied(format!(
+            "the provider answered error={code}"
+        )))
     } else if !same_browser || q.code.is_empty() {
         Some(Refusal::UnknownFlow)
     } else {
@@ -202,7 +212,11 @@ async fn finish_step_up(
         let detail = "Sign in again, then confirm the decision once more.";
         return page(StatusCode::FORBIDDEN, "Your session has ended", detail);
     };
-    let (hash, user, back) = (signed.session.token_hash, signed.session.user, f.return_to.clone());
+    let (hash, user, back) = (
+        signed.session.token_hash,
+        signed.session.user,
+        f.return_to.clone(),
+    );
     match step_up::complete(&state.services, oidc, hash, user, f).await? {
         step_up::Outcome::SteppedUp => Ok(HttpResponse::SeeOther()
             .insert_header(("location", back))
