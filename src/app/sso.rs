@@ -15,14 +15,15 @@ use crate::domain::audit::{self, Actor, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::identity::auth_context::{AuthContext, AuthMethod, Factor};
 use crate::domain::identity::auth_flows::{self, FlowKind};
-use crate::domain::identity::sso_users::{self, ProviderIdentity};
-use crate::domain::ids::{UserId, WorkspaceId};
+use crate::domain::ids::UserId;
 use crate::domain::sessions::NewSession;
-use crate::domain::users::{self, Role, User};
+use crate::domain::users::{self, User};
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
 
+#[path = "sso_account.rs"]
+mod account;
 #[path = "sso_step_up.rs"]
 pub mod step_up;
 
@@ -174,103 +175,17 @@ pub async fn sign_in(
     services
         .writer
         .run(move |ctx| {
-            let user = match find_or_make(ctx.conn, now, &oidc, &identity)? {
+            let user = match account::find_or_make(ctx.conn, now, &oidc, &identity)? {
                 Ok(user) => user,
                 Err(refusal) => {
                     record_refusal(ctx.conn, now, None, &identity, &refusal)?;
                     return Ok(Err(refusal));
                 }
             };
-            let user = apply_mapping(ctx.conn, now, &oidc, &identity, user)?;
+            let user = account::apply_mapping(ctx.conn, now, &oidc, &identity, user)?;
             sign_in::start_session(ctx.conn, now, &user, replacing, new).map(Ok)
         })
         .await
-}
-
-fn find_or_make(
-    conn: &rusqlite::Connection,
-    now: Millis,
-    oidc: &Oidc,
-    identity: &Identity,
-) -> AppResult<Result<User, Refusal>> {
-    let id = ProviderIdentity {
-        issuer: &identity.issuer,
-        subject: &identity.subject,
-    };
-    if let Some(user) = sso_users::by_identity(conn, &id)? {
-        if user.disabled {
-            return Ok(Err(Refusal::Disabled));
-        }
-        sso_users::touch(conn, now, &id)?;
-        return Ok(Ok(user));
-    }
-    let email = match (&identity.email, identity.email_verified) {
-        (Some(e), true) => match users::normalize_email(e) {
-            Ok(e) => e,
-            Err(_) => return Ok(Err(Refusal::UnverifiedEmail)),
-        },
-        _ => return Ok(Err(Refusal::UnverifiedEmail)),
-    };
-    if let Some((user, _)) = users::for_login(conn, &email)? {
-        if user.disabled {
-            return Ok(Err(Refusal::Disabled));
-        }
-        if sso_users::linked_at(conn, user.id, &identity.issuer)? {
-            return Ok(Err(Refusal::LinkedElsewhere));
-        }
-        return sso_users::link(conn, now, &id, &user).map(Ok);
-    }
-    let domain = email.rsplit_once('@').map_or("", |(_, d)| d);
-    if !oidc.allowed_domains.iter().any(|d| d == domain) {
-        return Ok(Err(Refusal::NoAccount));
-    }
-    let name = identity.name.as_deref().unwrap_or("");
-    let name: String = name.chars().take(200).collect();
-    let ws = WorkspaceId(oidc.workspace);
-    match sso_users::provision(conn, now, &id, ws, &email, &name) {
-        Ok(user) => Ok(Ok(user)),
-        Err(e @ (AppError::Forbidden(_) | AppError::NotFound(_) | AppError::Invalid { .. })) => {
-            Ok(Err(Refusal::CannotProvision(e.detail())))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// The role and approver groups the groups claim maps to, at every sign-on: the highest mapped
-/// role present wins (none present: the role stays); a mapped group's membership follows the
-/// claim, other groups are left alone.
-fn apply_mapping(
-    conn: &rusqlite::Connection,
-    now: Millis,
-    oidc: &Oidc,
-    identity: &Identity,
-    user: User,
-) -> AppResult<User> {
-    if oidc.groups_claim.is_none() {
-        return Ok(user);
-    }
-    let has = |value: &str| identity.groups.iter().any(|g| g == value);
-    let rank = |r: Role| match r {
-        Role::Owner => 3,
-        Role::Admin => 2,
-        Role::Approver => 1,
-    };
-    let role = (oidc.role_map.iter())
-        .filter(|(value, _)| has(value))
-        .map(|(_, role)| *role)
-        .max_by_key(|r| rank(*r));
-    let user = match role {
-        Some(role) => sso_users::map_role(conn, now, &user, role)?,
-        None => user,
-    };
-    let mut groups: Vec<&str> = oidc.group_map.iter().map(|(_, g)| g.as_str()).collect();
-    groups.sort_unstable();
-    groups.dedup();
-    for group in groups {
-        let member = (oidc.group_map.iter()).any(|(value, g)| g == group && has(value));
-        sso_users::set_membership(conn, now, &user, group, member)?;
-    }
-    Ok(user)
 }
 
 /// Audits a refused sign-on (never a token or code: the reason, the provider's `iss` and `sub`,
