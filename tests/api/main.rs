@@ -150,6 +150,7 @@ mod sign_in;
 mod sign_in_throttle;
 mod slack;
 mod sso;
+mod sso_logs;
 mod sso_mapping;
 mod sso_provider;
 mod sso_refusals;

@@ -208,3 +208,29 @@ pub fn invite(app: &TestApp, email: &str) {
     })
     .unwrap();
 }
+
+/// `url` with its query parameter `name` set to `value`.
+pub fn with_param(url: &Url, name: &str, value: &str) -> Url {
+    let mut out = url.clone();
+    let pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .map(|(k, v)| {
+            let v = if k == name {
+                value.to_string()
+            } else {
+                v.into_owned()
+            };
+            (k.into_owned(), v)
+        })
+        .collect();
+    out.query_pairs_mut().clear().extend_pairs(pairs);
+    out
+}
+
+/// The query parameter `name` of `url`.
+pub fn param(url: &Url, name: &str) -> String {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_else(|| panic!("{url} has no {name}"))
+}

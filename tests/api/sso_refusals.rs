@@ -3,11 +3,12 @@
 //! cannot be reached. Each is a readable page, no session, an `auth.sso_failed` row, and
 //! nothing of the code in the audit log.
 
-use reqwest::{StatusCode, Url};
+use reqwest::StatusCode;
 
 use crate::helpers::{Browser, TestApp};
 use crate::sso_provider::{
-    app_with, at_provider, begin, claims, get, invite, location, sign_on, Provider,
+    app_with, at_provider, begin, claims, get, invite, location, param, sign_on, with_param,
+    Provider,
 };
 
 fn failures(app: &TestApp, reason: &str) -> i64 {
@@ -15,30 +16,6 @@ fn failures(app: &TestApp, reason: &str) -> i64 {
         "SELECT count(*) FROM audit_log WHERE event = 'auth.sso_failed'
          AND details ->> 'reason' = '{reason}'"
     ))
-}
-
-fn with_param(url: &Url, name: &str, value: &str) -> Url {
-    let mut out = url.clone();
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| {
-            let v = if k == name {
-                value.to_string()
-            } else {
-                v.into_owned()
-            };
-            (k.into_owned(), v)
-        })
-        .collect();
-    out.query_pairs_mut().clear().extend_pairs(pairs);
-    out
-}
-
-fn param(url: &Url, name: &str) -> String {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_else(|| panic!("{url} has no {name}"))
 }
 
 #[tokio::test]
