@@ -166,7 +166,7 @@ pub async fn callback(
         Some(r) => Err(r),
         None => sso::finish(&state.services, &oidc, &q.state, q.code).await?,
     };
-    let res = match finished {
+    let mut res = match finished {
         Ok(f) if f.kind == FlowKind::OidcStepUp => finish_step_up(&state, &req, &oidc, f).await?,
         Ok(f) => finish_sign_in(&state, &req, &oidc, f).await?,
         Err(refusal) => {
@@ -175,7 +175,6 @@ pub async fn callback(
             refused(&refusal)?
         }
     };
-    let mut res = res;
     res.add_cookie(&removal_cookie(&state, FLOW_COOKIE))
         .map_err(|e| PageError::App(anyhow::anyhow!("cookie: {e}").into()))?;
     Ok(res)
