@@ -13,6 +13,7 @@ pub use crate::secret::Secret;
 mod bind;
 pub use bind::listen_failed;
 mod limits;
+pub mod oidc;
 mod outbound;
 mod parse;
 mod rules_command;
@@ -111,6 +112,8 @@ pub struct ServeArgs {
     pub mail: MailArgs,
     #[command(flatten)]
     pub limits: LimitArgs,
+    #[command(flatten)]
+    pub oidc: oidc::OidcArgs,
 }
 
 /// How notification emails leave the server (shared by `serve` and `send-test-email`).
@@ -274,6 +277,10 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// Size of the password-hashing pool.
     pub hash_threads: usize,
+    /// Single sign-on; None without `--oidc-issuer`.
+    pub oidc: Option<oidc::Oidc>,
+    /// `--password-login`: false hides the password form and refuses it.
+    pub password_login: bool,
 }
 
 impl Settings {
@@ -295,6 +302,8 @@ impl Settings {
             limits: Limits::from_args(&serve.limits),
             metrics_token: serve.metrics_token.clone(),
             hash_threads: serve.hash_threads as usize,
+            oidc: oidc::Oidc::from_args(&serve.oidc),
+            password_login: serve.oidc.password_login,
         }
     }
 
@@ -334,6 +343,8 @@ impl Settings {
             limits: Limits::for_tests(),
             metrics_token: None,
             hash_threads: 2,
+            oidc: None,
+            password_login: true,
         }
     }
 }

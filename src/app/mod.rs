@@ -16,6 +16,7 @@ pub mod push;
 pub mod respond;
 pub mod rules;
 pub mod sign_in;
+pub mod sso;
 pub mod step_up;
 pub mod two_factor;
 pub mod wait;

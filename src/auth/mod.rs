@@ -1,3 +1,4 @@
 //! Authentication building blocks shared by the dashboard and the CLI.
 
+pub mod oidc;
 pub mod password;

@@ -118,6 +118,17 @@ sql_enum! {
         AgentError => "agent.error",
         /// A workspace's or an approver group's channels (Slack, ntfy, Teams, Discord) changed.
         ChannelsChanged => "channels.changed",
+        /// Single sign-on: a provider identity (`iss` + `sub`) was linked to a user (an
+        /// invitation, or an existing account with the same verified email).
+        AuthSsoLinked => "auth.sso_linked",
+        /// Single sign-on made an approver for an email in an allowed domain.
+        AuthSsoProvisioned => "auth.sso_provisioned",
+        /// A sign-on refused, by the provider or by Holdpoint (details: why; never a token).
+        AuthSsoFailed => "auth.sso_failed",
+        /// A role mapping not applied because it would demote the last owner.
+        AuthSsoMappingSkipped => "auth.sso_mapping_skipped",
+        /// A fresh provider sign-in with a second factor, for step-up.
+        AuthSsoSteppedUp => "auth.sso_stepped_up",
     }
 }
 

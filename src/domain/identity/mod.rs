@@ -17,5 +17,6 @@ pub mod recovery_codes;
 pub mod second_factor;
 pub mod session_admin;
 pub mod sessions;
+pub mod sso_users;
 pub mod step_up;
 pub mod totp;

@@ -27,6 +27,10 @@ pub struct LoginPage<'a> {
     pub error: Option<&'a str>,
     /// "Forgot password?" is offered only when emails reach people (`--smtp-url` is set).
     pub forgot: bool,
+    /// The password form is shown unless `--password-login=false`.
+    pub password: bool,
+    /// The single sign-on link's text, when `--oidc-issuer` is set.
+    pub sso: Option<&'a str>,
 }
 
 fn render_form(
@@ -41,7 +45,9 @@ fn render_form(
             csrf_token: token,
             email,
             error,
-            forgot: state.settings.smtp_url.is_some(),
+            forgot: state.settings.smtp_url.is_some() && state.settings.password_login,
+            password: state.settings.password_login,
+            sso: state.settings.oidc.as_ref().map(|o| o.name.as_str()),
         }
         .render()
     })
@@ -71,6 +77,10 @@ pub async fn submit(
 ) -> Result<HttpResponse, PageError> {
     // Per client IP, before anything else; the per-account throttle below stays as well.
     page_limit::check(&state, &req, PageGroup::SignIn)?;
+    if !state.settings.password_login {
+        let msg = "Signing in with a password is turned off on this server: use single sign-on.";
+        return render_form(&state, &req, StatusCode::FORBIDDEN, "", Some(msg));
+    }
     let form = form.into_inner();
     session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
     let email = form.email.trim().to_lowercase();

@@ -51,6 +51,7 @@ pub mod session;
 pub mod settings;
 pub mod setup;
 pub mod signup;
+pub mod sso;
 pub mod step_up_settings;
 pub mod throttle;
 pub mod two_factor;
@@ -91,6 +92,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(two_factor::routes)
     .configure(two_factor_admin::routes)
     .configure(signup::routes)
+    .configure(sso::routes)
     .configure(password_reset::routes)
     .configure(keys::routes)
     .configure(rules::routes)
