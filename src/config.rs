@@ -107,6 +107,10 @@ pub struct ServeArgs {
     #[arg(long, env = "HOLDPOINT_HASH_THREADS", default_value_t = 2,
           value_parser = clap::value_parser!(u64).range(1..=64))]
     pub hash_threads: u64,
+    /// Let a passkey be the whole sign-in ("Sign in with a passkey" on /login). Passkeys need a
+    /// public URL whose host is a name, not an IP address.
+    #[arg(long, env = "HOLDPOINT_PASSKEY_LOGIN", default_value_t = false, action = clap::ArgAction::Set)]
+    pub passkey_login: bool,
     #[command(flatten)]
     pub mail: MailArgs,
     #[command(flatten)]
@@ -270,6 +274,8 @@ pub struct Settings {
     pub metrics_token: Option<Secret>,
     /// Size of the password-hashing pool.
     pub hash_threads: usize,
+    /// A passkey may be the whole sign-in (`--passkey-login`).
+    pub passkey_login: bool,
 }
 
 impl Settings {
@@ -291,6 +297,7 @@ impl Settings {
             limits: Limits::from_args(&serve.limits),
             metrics_token: serve.metrics_token.clone(),
             hash_threads: serve.hash_threads as usize,
+            passkey_login: serve.passkey_login,
         }
     }
 
@@ -330,6 +337,7 @@ impl Settings {
             limits: Limits::for_tests(),
             metrics_token: None,
             hash_threads: 2,
+            passkey_login: false,
         }
     }
 }

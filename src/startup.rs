@@ -81,6 +81,7 @@ impl Application {
             login_throttle: Default::default(),
             passwords: crate::auth::password::Pool::start(settings.hash_threads)?,
             key_cache: Default::default(),
+            passkeys: crate::auth::passkey::RelyingParty::from_public_url(&settings.base_url()),
         });
         let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;

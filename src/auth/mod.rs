@@ -1,3 +1,4 @@
 //! Authentication building blocks shared by the dashboard and the CLI.
 
 pub mod password;
+pub mod passkey;

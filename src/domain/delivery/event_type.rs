@@ -44,6 +44,11 @@ sql_enum! {
         UserPasswordReset => "user.password_reset",
         /// "Forgot password?" on the sign-in page: a link emailed to a user who exists.
         UserPasswordResetRequested => "user.password_reset_requested",
+        /// A person enrolled a passkey (second factor, or the whole sign-in with `--passkey-login`).
+        UserPasskeyAdded => "user.passkey_added",
+        UserPasskeyRemoved => "user.passkey_removed",
+        /// A signed-in person used a second factor again (step-up for a critical decision).
+        AuthSteppedUp => "auth.stepped_up",
         WebhookCreated => "webhook.created",
         WebhookEnabled => "webhook.enabled",
         WebhookDisabled => "webhook.disabled",

@@ -11,6 +11,7 @@ use super::*;
 pub mod auth_context;
 pub mod auth_flows;
 pub mod factor_throttle;
+pub mod passkeys;
 pub mod password_resets;
 pub mod recovery_codes;
 pub mod second_factor;

@@ -45,6 +45,7 @@ struct AccountPage {
     theme: &'static str,
     time_zone: String,
     push: super::account_push::PushSection,
+    passkeys: super::passkeys::PasskeySection,
 }
 
 pub async fn page(
@@ -56,6 +57,7 @@ pub async fn page(
     let conn = state.read()?;
     let push = super::account_push::load(&conn, user.workspace_id, user.id)?;
     let email_notifications = notifications::email_enabled(&conn, user.id)?;
+    let passkeys = super::passkeys::load_section(&conn, &state, user.id)?;
     drop(conn);
     let page = AccountPage {
         layout: Layout::new(&req, &signed, "account"),
@@ -67,6 +69,7 @@ pub async fn page(
         theme: user.display.theme.as_str(),
         time_zone: user.display.time_zone.clone().unwrap_or_default(),
         push,
+        passkeys,
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }

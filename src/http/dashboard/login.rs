@@ -27,6 +27,8 @@ pub struct LoginPage<'a> {
     pub error: Option<&'a str>,
     /// "Forgot password?" is offered only when emails reach people (`--smtp-url` is set).
     pub forgot: bool,
+    /// "Sign in with a passkey" (`--passkey-login`, and a public URL whose host is a name).
+    pub passkey: bool,
 }
 
 fn render_form(
@@ -42,6 +44,7 @@ fn render_form(
             email,
             error,
             forgot: state.settings.smtp_url.is_some(),
+            passkey: state.settings.passkey_login && state.passkeys.unavailable().is_none(),
         }
         .render()
     })

@@ -28,6 +28,7 @@ pub mod one_click;
 mod one_click_decide;
 pub mod one_click_view;
 pub mod pages;
+pub mod passkeys;
 pub mod password_reset;
 pub mod pause_extras;
 pub mod pause_page;
@@ -80,6 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(users::routes)
     .configure(account::routes)
     .configure(account_push::routes)
+    .configure(passkeys::routes)
     .configure(signup::routes)
     .configure(password_reset::routes)
     .configure(keys::routes)
