@@ -37,6 +37,7 @@ mod audit_page;
 mod auth_keys;
 mod backup_load;
 mod browser;
+mod passkeys;
 mod passkeys_browser;
 mod chat_channels;
 mod cli;
