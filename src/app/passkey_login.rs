@@ -55,7 +55,9 @@ pub async fn finish(
         }
     };
     let updated = match stored.update_credential(&result) {
-        Some(true) => Some(serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?),
+        Some(true) => {
+            Some(serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?)
+        }
         _ => None,
     };
     let now = services.now();

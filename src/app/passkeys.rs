@@ -102,7 +102,14 @@ pub async fn start_register(
     }
     let started = passkey::start_register(wa, user, &have)?;
     let kind = FlowKind::PasskeyRegister;
-    store(services, kind, Some(user), Some(session.id.clone()), started).await
+    store(
+        services,
+        kind,
+        Some(user),
+        Some(session.id.clone()),
+        started,
+    )
+    .await
 }
 
 /// Enrolment, second half: the browser's new credential, stored under the name typed, audited.
@@ -183,7 +190,8 @@ pub async fn finish_verify(
     let checked = verify(services, rp, session, handle, credential).await;
     let (user, now, pending) = (session.user.clone(), services.now(), session.pending);
     let (hash, method) = (session.token_hash, session.auth.method);
-    let mut details = json!({ "method": AuthContext { method, factor: Some((Factor::Passkey, now)) }.label() });
+    let mut details =
+        json!({ "method": AuthContext { method, factor: Some((Factor::Passkey, now)) }.label() });
     if let Some(ip) = ip {
         details["ip"] = json!(ip.to_string());
     }
@@ -207,7 +215,11 @@ pub async fn finish_verify(
                 Some(_) => EventType::AuthSignedIn,
                 None => EventType::AuthSteppedUp,
             };
-            audit::record(ctx.conn, now, Entry::by_user_on_self(&user, event, Some(details)))?;
+            audit::record(
+                ctx.conn,
+                now,
+                Entry::by_user_on_self(&user, event, Some(details)),
+            )?;
             Ok(())
         })
         .await
@@ -231,7 +243,9 @@ async fn verify(
         .find(|p| p.cred_id() == result.cred_id())
         .ok_or_else(gone)?;
     let updated = match stored.update_credential(&result) {
-        Some(true) => Some(serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?),
+        Some(true) => {
+            Some(serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?)
+        }
         _ => None,
     };
     Ok((result.cred_id().to_vec(), updated))

@@ -156,7 +156,10 @@ pub fn start_login(wa: &Webauthn) -> AppResult<(Value, String)> {
 }
 
 /// Who the browser's passkey says it is: the user handle and the credential id.
-pub fn identify_login(wa: &Webauthn, credential: &PublicKeyCredential) -> AppResult<(Uuid, Vec<u8>)> {
+pub fn identify_login(
+    wa: &Webauthn,
+    credential: &PublicKeyCredential,
+) -> AppResult<(Uuid, Vec<u8>)> {
     wa.identify_discoverable_authentication(credential)
         .map(|(handle, id)| (handle, id.to_vec()))
         .map_err(|e| refused("sign-in", e))
@@ -194,7 +197,11 @@ mod tests {
         assert!(RelyingParty::from_public_url("https://hp.example.com/")
             .unavailable()
             .is_none());
-        for ip in ["http://127.0.0.1:8080", "http://[::1]:8080", "https://10.0.0.7"] {
+        for ip in [
+            "http://127.0.0.1:8080",
+            "http://[::1]:8080",
+            "https://10.0.0.7",
+        ] {
             assert_eq!(
                 RelyingParty::from_public_url(ip).unavailable(),
                 Some(NEEDS_A_NAME),

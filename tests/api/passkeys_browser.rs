@@ -13,6 +13,13 @@ use crate::helpers::{spawn_app_configured, TestApp};
 /// A server reached as `http://localhost:<port>` (the relying party `localhost`), with passkey
 /// sign-in on. The port is picked first, since the public URL must name it.
 pub async fn spawn_named_app() -> TestApp {
+    spawn_named_app_with(|_| {}).await
+}
+
+/// [`spawn_named_app`] with more settings changed.
+pub async fn spawn_named_app_with(
+    configure: impl FnOnce(&mut holdpoint::config::Settings) + Send + 'static,
+) -> TestApp {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -23,6 +30,7 @@ pub async fn spawn_named_app() -> TestApp {
         s.bind = format!("127.0.0.1:{port}").parse().unwrap();
         s.public_url = Some(format!("http://localhost:{port}").parse().unwrap());
         s.passkey_login = true;
+        configure(s);
     })
     .await;
     app.address = format!("http://localhost:{port}");
@@ -37,12 +45,16 @@ async fn a_passkey_is_enrolled_used_for_step_up_and_signs_in_alone_in_a_real_bro
     };
     // What the browser did is in the database: one passkey, used; a step-up; a passkey sign-in.
     assert_eq!(
-        app.count("SELECT count(*) FROM passkeys WHERE name = 'Work laptop' AND last_used_at IS NOT NULL"),
+        app.count(
+            "SELECT count(*) FROM passkeys WHERE name = 'Work laptop' AND last_used_at IS NOT NULL"
+        ),
         1
     );
     for event in ["user.passkey_added", "auth.stepped_up"] {
         assert_eq!(
-            app.count(&format!("SELECT count(*) FROM audit_log WHERE event = '{event}'")),
+            app.count(&format!(
+                "SELECT count(*) FROM audit_log WHERE event = '{event}'"
+            )),
             1,
             "{event}"
         );
@@ -62,8 +74,15 @@ async fn a_passkey_is_enrolled_used_for_step_up_and_signs_in_alone_in_a_real_bro
         ),
         1
     );
-    for shot in ["passkey-enrol-phone", "passkey-enrolled-desktop", "passkey-login-phone"] {
-        assert!(shots.join(format!("{shot}.png")).exists(), "{shot}.png was taken");
+    for shot in [
+        "passkey-enrol-phone",
+        "passkey-enrolled-desktop",
+        "passkey-login-phone",
+    ] {
+        assert!(
+            shots.join(format!("{shot}.png")).exists(),
+            "{shot}.png was taken"
+        );
     }
     if std::env::var_os("HOLDPOINT_PRINT_PASSKEY").is_some() {
         let json: String = app

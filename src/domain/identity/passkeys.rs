@@ -46,7 +46,10 @@ pub fn credentials(conn: &Connection, user: UserId) -> AppResult<Vec<String>> {
 }
 
 /// The owner and stored credential of a credential id (a discoverable passkey's sign-in).
-pub fn by_credential_id(conn: &Connection, credential_id: &[u8]) -> AppResult<Option<(UserId, String)>> {
+pub fn by_credential_id(
+    conn: &Connection,
+    credential_id: &[u8],
+) -> AppResult<Option<(UserId, String)>> {
     Ok(conn
         .query_row(
             "SELECT user_id, passkey_json FROM passkeys WHERE credential_id = ?1",
@@ -61,7 +64,10 @@ pub fn by_credential_id(conn: &Connection, credential_id: &[u8]) -> AppResult<Op
 pub fn clean_name(name: &str) -> AppResult<String> {
     let name = name.trim();
     if name.chars().any(char::is_control) {
-        return Err(AppError::invalid("name", "a passkey's name is one line of text"));
+        return Err(AppError::invalid(
+            "name",
+            "a passkey's name is one line of text",
+        ));
     }
     if name.chars().count() > MAX_NAME {
         return Err(AppError::invalid(

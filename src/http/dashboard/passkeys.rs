@@ -24,8 +24,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     post_only(
         cfg,
         [
-            ("/account/passkeys/register/start", web::post().to(register_start)),
-            ("/account/passkeys/register/finish", web::post().to(register_finish)),
+            (
+                "/account/passkeys/register/start",
+                web::post().to(register_start),
+            ),
+            (
+                "/account/passkeys/register/finish",
+                web::post().to(register_finish),
+            ),
             ("/account/passkeys/remove", web::post().to(remove)),
             ("/auth/passkey/verify/start", web::post().to(verify_start)),
             ("/auth/passkey/verify/finish", web::post().to(verify_finish)),
@@ -84,7 +90,9 @@ fn body<T: serde::de::DeserializeOwned>(bytes: &web::Bytes) -> AppResult<T> {
         )));
     }
     serde_json::from_slice(bytes).map_err(|e| {
-        AppError::BadRequest(format!("the body is not the JSON this endpoint expects ({e})"))
+        AppError::BadRequest(format!(
+            "the body is not the JSON this endpoint expects ({e})"
+        ))
     })
 }
 
@@ -176,7 +184,8 @@ fn this_session(req: &HttpRequest) -> AppResult<SignedIn> {
 pub async fn verify_start(state: State, req: HttpRequest) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
     let signed = this_session(&req)?;
-    let ceremony = use_case::start_verify(&state.services, &state.passkeys, &signed.session).await?;
+    let ceremony =
+        use_case::start_verify(&state.services, &state.passkeys, &signed.session).await?;
     Ok(HttpResponse::Ok().json(ceremony))
 }
 
@@ -190,8 +199,15 @@ pub async fn verify_finish(
     let f: Finish = body(&bytes)?;
     let ip = page_limit::client_ip(&req, &state.settings.limits);
     let session = &signed.session;
-    use_case::finish_verify(&state.services, &state.passkeys, session, f.handle, f.credential, ip)
-        .await?;
+    use_case::finish_verify(
+        &state.services,
+        &state.passkeys,
+        session,
+        f.handle,
+        f.credential,
+        ip,
+    )
+    .await?;
     // A finished sign-in goes to the queue; a step-up stays where it was (the script decides).
     let location = session.pending.map(|_| "/");
     Ok(HttpResponse::Ok().json(json!({ "ok": true, "location": location })))
@@ -233,9 +249,15 @@ pub async fn login_finish(
     };
     let new = crate::http::auth::new_session(&req, &state, auth);
     let old = load(&req)?.map(|s| s.session.token_hash);
-    let started =
-        passkey_login::finish(&state.services, &state.passkeys, f.handle, f.credential, old, new)
-            .await?;
+    let started = passkey_login::finish(
+        &state.services,
+        &state.passkeys,
+        f.handle,
+        f.credential,
+        old,
+        new,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&state, started.token.clone()))
         .cookie(session::anonymous_form_token_removal(&state))
