@@ -14,8 +14,8 @@ use crate::domain::audit::{self, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::identity::auth_context::{AuthContext, Factor};
 use crate::domain::identity::auth_flows::{self, FlowKind};
-use crate::domain::identity::passkeys;
-use crate::domain::sessions::{self, Session};
+use crate::domain::identity::{passkeys, second_factor};
+use crate::domain::sessions::{self, Pending, Session};
 use crate::domain::users::User;
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
@@ -113,6 +113,8 @@ pub async fn start_register(
 }
 
 /// Enrolment, second half: the browser's new credential, stored under the name typed, audited.
+/// A session sent to enrol (the workspace requires a second factor) is finished by it: the
+/// verified passkey just made is its second factor, and the sign-in is audited then.
 pub async fn finish_register(
     services: &Services,
     rp: &RelyingParty,
@@ -128,7 +130,12 @@ pub async fn finish_register(
     let state = take(services, FlowKind::PasskeyRegister, handle, owner).await?;
     let key = passkey::finish_register(wa, &state, credential)?;
     let json = serde_json::to_string(&key).map_err(|e| AppError::Internal(e.into()))?;
-    let now = services.now();
+    let (now, enrolling, hash) = (
+        services.now(),
+        session.pending == Some(Pending::Enrol),
+        session.token_hash,
+    );
+    let method = session.auth.method;
     services
         .writer
         .run(move |ctx| {
@@ -136,6 +143,16 @@ pub async fn finish_register(
             let details = json!({ "passkey": id, "name": name });
             let entry = Entry::by_user_on_self(&user, EventType::UserPasskeyAdded, Some(details));
             audit::record(ctx.conn, now, entry)?;
+            if enrolling {
+                sessions::record_factor(ctx.conn, &hash, now, Factor::Passkey)?;
+                let auth = AuthContext {
+                    method,
+                    factor: Some((Factor::Passkey, now)),
+                };
+                let details = json!({ "method": auth.label(), "passkey": id });
+                let entry = Entry::by_user_on_self(&user, EventType::AuthSignedIn, Some(details));
+                audit::record(ctx.conn, now, entry)?;
+            }
             Ok(passkeys::Listed {
                 id,
                 name,
@@ -147,6 +164,7 @@ pub async fn finish_register(
 }
 
 /// Removes one of the person's own passkeys (audited); `None` when they have no such passkey.
+/// Not their last second factor while the workspace requires one.
 pub async fn remove(services: &Services, user: &User, id: i64) -> AppResult<Option<String>> {
     let (user, now) = (user.clone(), services.now());
     services
@@ -155,6 +173,15 @@ pub async fn remove(services: &Services, user: &User, id: i64) -> AppResult<Opti
             let Some(name) = passkeys::remove(ctx.conn, user.id, id)? else {
                 return Ok(None);
             };
+            if second_factor::required(ctx.conn, user.workspace_id)?
+                && !second_factor::has_any(ctx.conn, user.id)?
+            {
+                return Err(AppError::invalid(
+                    "passkey",
+                    "this workspace requires a second factor and this passkey is your last: \
+                     add another passkey or an authenticator app first",
+                ));
+            }
             let details = json!({ "passkey": id, "name": name });
             let entry = Entry::by_user_on_self(&user, EventType::UserPasskeyRemoved, Some(details));
             audit::record(ctx.conn, now, entry)?;

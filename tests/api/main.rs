@@ -98,6 +98,7 @@ mod one_click;
 mod outbound_proxy;
 mod outcome_report;
 mod passkey_limits;
+mod passkey_sessions;
 mod passkeys;
 mod passkeys_browser;
 mod password_reset;

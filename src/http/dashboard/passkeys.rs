@@ -15,6 +15,7 @@ use crate::app::{passkey_login, passkeys as use_case};
 use crate::domain::identity::auth_context::{AuthContext, AuthMethod, Factor};
 use crate::domain::identity::passkeys;
 use crate::domain::ids::UserId;
+use crate::domain::sessions::Pending;
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::auth::{load, load_pending};
 use crate::http::{page_limit, AppState, State};
@@ -103,16 +104,28 @@ fn limited(state: &State, req: &HttpRequest) -> AppResult<()> {
     })
 }
 
-/// A full session whose CSRF token is in the header.
-fn signed_in(req: &HttpRequest) -> AppResult<SignedIn> {
-    let signed = load(req)?.ok_or(AppError::Unauthorized)?;
+/// The session that may enrol: a full one, or one sent to enrol at sign-in (the workspace
+/// requires a second factor and this person has none yet: the enrolment page's button).
+fn enrolling(req: &HttpRequest) -> AppResult<SignedIn> {
+    let signed = match load(req)? {
+        Some(s) => s,
+        None => load_pending(req)?
+            .filter(|s| s.session.pending == Some(Pending::Enrol))
+            .ok_or(AppError::Unauthorized)?,
+    };
     signed.check_csrf(req, None)?;
     Ok(signed)
 }
 
+/// Whether a page may offer this person a passkey check (the second sign-in step, a step-up):
+/// the server can be a relying party and they have a passkey.
+pub fn offer_check(conn: &rusqlite::Connection, state: &AppState, user: UserId) -> AppResult<bool> {
+    Ok(state.passkeys.unavailable().is_none() && passkeys::count(conn, user)? > 0)
+}
+
 pub async fn register_start(state: State, req: HttpRequest) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
-    let signed = signed_in(&req)?;
+    let signed = enrolling(&req)?;
     let user = signed.user();
     let ceremony =
         use_case::start_register(&state.services, &state.passkeys, user, &signed.session).await?;
@@ -134,7 +147,7 @@ pub async fn register_finish(
     bytes: web::Bytes,
 ) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
-    let signed = signed_in(&req)?;
+    let signed = enrolling(&req)?;
     let f: Finish = body(&bytes)?;
     let added = use_case::finish_register(
         &state.services,
@@ -145,8 +158,11 @@ pub async fn register_finish(
         &f.name,
     )
     .await?;
+    // An enrolment that finished a sign-in goes on to the queue; the account page reloads.
+    let location = signed.session.pending.map(|_| "/");
     Ok(HttpResponse::Created().json(json!({
         "ok": true,
+        "location": location,
         "passkey": { "id": added.id, "name": added.name },
     })))
 }
