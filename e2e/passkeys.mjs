@@ -2,7 +2,8 @@
 // domain): enrol one on the account page, use it again there (a step-up), then sign out, see the
 // password alone stop at the second step, and sign in with the passkey alone (--passkey-login).
 // Run by tests/api/browser.rs against a server whose public URL is http://localhost:<port>.
-import { base, check, launch, OWNER, shoot, watchedPage } from "./lib.mjs";
+import { join } from "node:path";
+import { base, check, launch, OWNER, shoot, shots, watchedPage } from "./lib.mjs";
 
 const browser = await launch();
 try {
@@ -35,6 +36,7 @@ try {
   const { credentials } = await cdp.send("WebAuthn.getCredentials", { authenticatorId });
   check(credentials.length === 1 && credentials[0].isResidentCredential, "the authenticator holds one discoverable passkey");
   await shoot(page, "passkey-enrolled");
+  await page.locator("section.passkeys").screenshot({ path: join(shots, "passkeys-desktop.png") });
 
   // Use it again on the account page: the session's last factor becomes the passkey (step-up).
   await Promise.all([page.waitForEvent("load"), page.click("button[data-passkey=verify]")]);
