@@ -54,6 +54,13 @@ try {
   await Promise.all([page.waitForURL(base + "/"), page.click("button[data-passkey=login]")]);
   check((await page.$("meta[name=csrf-token]")) !== null, "the passkey alone signed in");
 
+  // Without JavaScript the button stays hidden (the page says passkeys need it).
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const noJs = await plain.newPage();
+  await noJs.goto(base + "/login");
+  check(!(await noJs.isVisible("button[data-passkey=login]")), "without JavaScript no passkey button shows");
+  await plain.close();
+
   // The second step's page belongs to another part of the sign-in: here it may still be missing.
   // (Its 404 shows up twice: the response, and the console's line about it.)
   const missing = problems.some((p) => p.includes("/login/verify"));
