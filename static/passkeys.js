@@ -1,9 +1,9 @@
 // Holdpoint passkeys: the one place a page needs JavaScript (WebAuthn has no form).
 // Wires every <button data-passkey="register|verify|login"> (templates/passkey_button.html):
 // asks the server to start a ceremony, runs navigator.credentials.create/get with the options
-// (base64url <-> ArrayBuffer), posts the answer back, then follows the server's location,
-// submits the form named by data-then-submit, or reloads. Without WebAuthn the buttons stay
-// hidden. Loaded once however many buttons a page has.
+// (base64url <-> ArrayBuffer), posts the answer back, then submits the form (or presses the
+// button) named by data-then-submit, or follows the server's location, or reloads. Without
+// WebAuthn the buttons stay hidden. Loaded once however many buttons a page has.
 "use strict";
 (function () {
   if (window.holdpointPasskeys) return;
@@ -123,8 +123,10 @@
       .then(function (done) {
         say(button, kind === "register" ? "Passkey added." : "Passkey accepted.");
         button.dispatchEvent(new CustomEvent("passkey:done", { bubbles: true, detail: done }));
-        var form = button.dataset.thenSubmit && document.getElementById(button.dataset.thenSubmit);
-        if (form) return form.requestSubmit ? form.requestSubmit() : form.submit();
+        // A form is submitted; a submit button is pressed, so its name and value go along.
+        var next = button.dataset.thenSubmit && document.getElementById(button.dataset.thenSubmit);
+        if (next && next.tagName === "FORM") return next.requestSubmit ? next.requestSubmit() : next.submit();
+        if (next) return next.click();
         if (done.location) window.location.assign(done.location);
         else window.location.reload();
       })
