@@ -1,5 +1,6 @@
-//! Housekeeping (expired idempotency records, dead sessions, refilled rate-limit buckets) and
-//! retention (contexts past their workspace's retention, agents unseen for as long).
+//! Housekeeping (expired idempotency records, dead sessions and sign-in flows, refilled
+//! rate-limit buckets) and retention (contexts past their workspace's retention, agents unseen
+//! for as long).
 
 use crate::domain::agents::{leftovers, remove};
 use crate::domain::{idempotency, retention as policy, sessions, Millis};
@@ -15,6 +16,7 @@ pub async fn housekeeping(services: &Services) -> AppResult<()> {
         .run(move |ctx| {
             idempotency::purge(ctx.conn, now)?;
             sessions::purge_expired(ctx.conn, now)?;
+            crate::domain::identity::auth_flows::purge_expired(ctx.conn, now)?;
             Ok(())
         })
         .await?;

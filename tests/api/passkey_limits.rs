@@ -103,3 +103,18 @@ async fn passkey_ceremonies_share_the_sign_in_budget_of_the_client_address() {
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn an_abandoned_ceremony_is_purged_once_its_ten_minutes_are_over() {
+    let app = spawn_named_app().await;
+    let b = app.sign_in(&app.owner_email).await;
+    let csrf = b.csrf().await;
+    start_register(&b, &csrf).await;
+    let flows = "SELECT count(*) FROM auth_flows WHERE kind = 'passkey_register'";
+    app.clock.advance_secs(10 * 60 - 1);
+    app.housekeeping().await;
+    assert_eq!(app.count(flows), 1);
+    app.clock.advance_secs(1);
+    app.housekeeping().await;
+    assert_eq!(app.count(flows), 0);
+}
