@@ -235,9 +235,12 @@ pub async fn finish_verify(
     services
         .writer
         .run(move |ctx| {
+            // Removed meanwhile (another tab): it no longer counts.
+            let (id, _) =
+                passkeys::mark_used(ctx.conn, now, user.id, &cred_id, updated.as_deref())?
+                    .ok_or_else(gone)?;
             sessions::record_factor(ctx.conn, &hash, now, Factor::Passkey)?;
-            let used = passkeys::mark_used(ctx.conn, now, user.id, &cred_id, updated.as_deref())?;
-            details["passkey"] = json!(used.map(|(id, _)| id));
+            details["passkey"] = json!(id);
             let event = match pending {
                 Some(_) => EventType::AuthSignedIn,
                 None => EventType::AuthSteppedUp,
