@@ -64,7 +64,9 @@ pub async fn finish(
     services
         .writer
         .run(move |ctx| {
-            passkeys::mark_used(ctx.conn, now, user.id, &cred_id, updated.as_deref())?;
+            // Removed meanwhile: it no longer signs in.
+            passkeys::mark_used(ctx.conn, now, user.id, &cred_id, updated.as_deref())?
+                .ok_or_else(super::passkeys::gone)?;
             start_session(ctx.conn, now, &user, replacing, new)
         })
         .await
