@@ -8,6 +8,9 @@
 # --- build: the release binary --------------------------------------------------------------
 FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
+# webauthn-rs (passkeys) links OpenSSL; the runtime image already has libssl3.
+RUN apt-get update && apt-get install -y --no-install-recommends pkg-config libssl-dev \
+    && rm -rf /var/lib/apt/lists/*
 # The commit `holdpoint --version` names; the build has no .git to read it from.
 ARG HOLDPOINT_COMMIT=""
 ENV HOLDPOINT_COMMIT=${HOLDPOINT_COMMIT}

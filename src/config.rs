@@ -108,6 +108,10 @@ pub struct ServeArgs {
     #[arg(long, env = "HOLDPOINT_HASH_THREADS", default_value_t = 2,
           value_parser = clap::value_parser!(u64).range(1..=64))]
     pub hash_threads: u64,
+    /// Let a passkey be the whole sign-in ("Sign in with a passkey" on /login). Passkeys need a
+    /// public URL whose host is a name, not an IP address.
+    #[arg(long, env = "HOLDPOINT_PASSKEY_LOGIN", default_value_t = false, action = clap::ArgAction::Set)]
+    pub passkey_login: bool,
     #[command(flatten)]
     pub mail: MailArgs,
     #[command(flatten)]
@@ -281,6 +285,8 @@ pub struct Settings {
     pub oidc: Option<oidc::Oidc>,
     /// `--password-login`: false hides the password form and refuses it.
     pub password_login: bool,
+    /// A passkey may be the whole sign-in (`--passkey-login`).
+    pub passkey_login: bool,
 }
 
 impl Settings {
@@ -304,6 +310,7 @@ impl Settings {
             hash_threads: serve.hash_threads as usize,
             oidc: oidc::Oidc::from_args(&serve.oidc),
             password_login: serve.oidc.password_login,
+            passkey_login: serve.passkey_login,
         }
     }
 
@@ -345,6 +352,7 @@ impl Settings {
             hash_threads: 2,
             oidc: None,
             password_login: true,
+            passkey_login: false,
         }
     }
 }

@@ -76,11 +76,16 @@ impl Application {
             rate_limits: Arc::new(RateLimits::new(&settings.limits, clock.clone())),
             metrics: Arc::default(),
         };
+        let passkeys = crate::auth::passkey::RelyingParty::from_public_url(&settings.base_url());
+        if let (true, Some(why)) = (settings.passkey_login, passkeys.unavailable()) {
+            tracing::warn!("--passkey-login is on but {why}");
+        }
         let state = web::Data::new(AppState {
             services,
             login_throttle: Default::default(),
             passwords: crate::auth::password::Pool::start(settings.hash_threads)?,
             key_cache: Default::default(),
+            passkeys,
         });
         let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;

@@ -11,6 +11,8 @@ pub mod checkpoint;
 pub mod create;
 pub mod groups;
 pub mod keys;
+pub mod passkey_login;
+pub mod passkeys;
 pub mod policy_settings;
 pub mod push;
 pub mod respond;

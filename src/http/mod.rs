@@ -38,6 +38,8 @@ pub struct AppState {
     pub passwords: Arc<crate::auth::password::Pool>,
     /// API keys looked up in the last second.
     pub key_cache: api::key_cache::KeyCache,
+    /// The WebAuthn relying party, built once from the public URL (or why there is none).
+    pub passkeys: crate::auth::passkey::RelyingParty,
 }
 
 impl std::ops::Deref for AppState {

@@ -1,5 +1,6 @@
-//! Housekeeping (expired idempotency records, dead sessions and sign-in flows, refilled rate-limit
-//! buckets) and retention (contexts past their workspace's retention, agents unseen for as long).
+//! Housekeeping (expired idempotency records, dead sessions and sign-in flows, refilled
+//! rate-limit buckets) and retention (contexts past their workspace's retention, agents unseen
+//! for as long).
 
 use crate::domain::agents::{leftovers, remove};
 use crate::domain::identity::auth_flows;

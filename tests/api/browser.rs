@@ -15,7 +15,7 @@ pub(crate) async fn run_browser_script(
 }
 
 /// [`run_browser_script`] with extra environment variables for the script.
-async fn run_browser_script_with(
+pub(crate) async fn run_browser_script_with(
     script: &str,
     app: &crate::helpers::TestApp,
     env: Vec<(&'static str, String)>,

@@ -60,6 +60,11 @@ sql_enum! {
         UserRecoveryCodesRegenerated => "user.recovery_codes_regenerated",
         /// An owner (or `holdpoint user reset-2fa`) removed every second factor of the user.
         UserTwoFactorReset => "user.two_factor_reset",
+        /// A person enrolled a passkey (second factor, or the whole sign-in with `--passkey-login`).
+        UserPasskeyAdded => "user.passkey_added",
+        UserPasskeyRemoved => "user.passkey_removed",
+        /// A signed-in person used a second factor again (step-up for a critical decision).
+        AuthSteppedUp => "auth.stepped_up",
         WebhookCreated => "webhook.created",
         WebhookEnabled => "webhook.enabled",
         WebhookDisabled => "webhook.disabled",

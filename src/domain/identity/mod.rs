@@ -12,6 +12,7 @@ pub mod auth_context;
 pub mod auth_flows;
 pub mod factor_admin;
 pub mod factor_throttle;
+pub mod passkeys;
 pub mod password_resets;
 pub mod recovery_codes;
 pub mod second_factor;

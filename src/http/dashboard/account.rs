@@ -47,6 +47,7 @@ struct AccountPage {
     push: super::account_push::PushSection,
     sessions: super::account_sessions::SessionsSection,
     two_factor: super::two_factor::TwoFactorSection,
+    passkeys: super::passkeys::PasskeySection,
 }
 
 pub async fn page(
@@ -60,6 +61,7 @@ pub async fn page(
     let sessions = super::account_sessions::load(&conn, &signed, state.now())?;
     let email_notifications = notifications::email_enabled(&conn, user.id)?;
     let two_factor = super::two_factor::load(&conn, user)?;
+    let passkeys = super::passkeys::load_section(&conn, &state, user.id)?;
     drop(conn);
     let page = AccountPage {
         layout: Layout::new(&req, &signed, "account"),
@@ -73,6 +75,7 @@ pub async fn page(
         push,
         sessions,
         two_factor,
+        passkeys,
     };
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }

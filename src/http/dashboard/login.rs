@@ -31,6 +31,8 @@ pub struct LoginPage<'a> {
     pub password: bool,
     /// The single sign-on link's text, when `--oidc-issuer` is set.
     pub sso: Option<&'a str>,
+    /// "Sign in with a passkey" (`--passkey-login`, and a public URL whose host is a name).
+    pub passkey: bool,
 }
 
 fn render_form(
@@ -48,6 +50,7 @@ fn render_form(
             forgot: state.settings.smtp_url.is_some() && state.settings.password_login,
             password: state.settings.password_login,
             sso: state.settings.oidc.as_ref().map(|o| o.name.as_str()),
+            passkey: state.settings.passkey_login && state.passkeys.unavailable().is_none(),
         }
         .render()
     })

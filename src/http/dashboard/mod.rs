@@ -30,6 +30,7 @@ pub mod one_click;
 mod one_click_decide;
 pub mod one_click_view;
 pub mod pages;
+pub mod passkeys;
 pub mod password_reset;
 pub mod pause_extras;
 pub mod pause_page;
@@ -91,6 +92,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(account_sessions::routes)
     .configure(two_factor::routes)
     .configure(two_factor_admin::routes)
+    .configure(passkeys::routes)
     .configure(signup::routes)
     .configure(sso::routes)
     .configure(password_reset::routes)

@@ -1,0 +1,111 @@
+//! A passkey as the whole sign-in (`--passkey-login`): the browser offers the discoverable
+//! passkeys it holds for this site, so no email is typed and nothing tells which emails exist.
+//! The passkey counts as the second factor too (it is something held and, verified, something
+//! known or are), so the session is full at once.
+
+use serde_json::{json, Value};
+use webauthn_rs::prelude::PublicKeyCredential;
+
+use super::passkeys::{store, take, Ceremony};
+use super::sign_in::{start_session, Started};
+use crate::auth::passkey::{self, RelyingParty};
+use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::event_type::EventType;
+use crate::domain::identity::auth_flows::FlowKind;
+use crate::domain::identity::passkeys;
+use crate::domain::sessions::NewSession;
+use crate::domain::users::{self, UserState};
+use crate::error::{AppError, AppResult};
+use crate::services::Services;
+
+pub async fn start(services: &Services, rp: &RelyingParty) -> AppResult<Ceremony> {
+    let started = passkey::start_login(rp.ready()?)?;
+    store(services, FlowKind::PasskeySignIn, None, None, started).await
+}
+
+/// Signs in the owner of the passkey that answered (an active user only), replacing the
+/// session with hash `replacing`. `new` carries the passkey as method and factor.
+pub async fn finish(
+    services: &Services,
+    rp: &RelyingParty,
+    handle: String,
+    credential: Value,
+    replacing: Option<[u8; 32]>,
+    new: NewSession,
+) -> AppResult<Started> {
+    let wa = rp.ready()?;
+    let credential: PublicKeyCredential = passkey::parse_credential(credential)?;
+    let state = take(services, FlowKind::PasskeySignIn, handle, None).await?;
+    let (user_handle, cred_id) = passkey::identify_login(wa, &credential)?;
+    let found = passkeys::by_credential_id(&*services.read()?, &cred_id)?;
+    let Some((user_id, json)) = found.filter(|(u, _)| passkey::user_handle(*u) == user_handle)
+    else {
+        return Err(refused(services, new.ip, None).await);
+    };
+    let user = users::get(&*services.read()?, user_id)?.filter(|u| u.state == UserState::Active);
+    let Some(user) = user else {
+        return Err(refused(services, new.ip, Some(user_id)).await);
+    };
+    let mut stored = passkey::stored(&json)?;
+    let result = match passkey::finish_login(wa, &state, &credential, &stored) {
+        Ok(r) => r,
+        Err(e) => {
+            refused(services, new.ip, Some(user_id)).await;
+            return Err(e);
+        }
+    };
+    let updated = match stored.update_credential(&result) {
+        Some(true) => {
+            Some(serde_json::to_string(&stored).map_err(|e| AppError::Internal(e.into()))?)
+        }
+        _ => None,
+    };
+    let now = services.now();
+    services
+        .writer
+        .run(move |ctx| {
+            // Removed meanwhile: it no longer signs in.
+            passkeys::mark_used(ctx.conn, now, user.id, &cred_id, updated.as_deref())?
+                .ok_or_else(super::passkeys::gone)?;
+            start_session(ctx.conn, now, &user, replacing, new)
+        })
+        .await
+}
+
+/// Audits a passkey sign-in that failed and returns the one answer every failure gets.
+async fn refused(
+    services: &Services,
+    ip: Option<std::net::IpAddr>,
+    user: Option<crate::domain::ids::UserId>,
+) -> AppError {
+    let now = services.now();
+    let recorded = services
+        .writer
+        .run(move |ctx| {
+            let user = match user {
+                Some(id) => users::get(ctx.conn, id)?,
+                None => None,
+            };
+            let mut details = json!({ "method": "passkey" });
+            if let Some(ip) = ip {
+                details["ip"] = json!(ip.to_string());
+            }
+            audit::record(
+                ctx.conn,
+                now,
+                Entry {
+                    workspace_id: user.as_ref().map(|u| u.workspace_id),
+                    actor: Actor::System,
+                    event: EventType::AuthSignInFailed,
+                    subject: user.as_ref().map(|u| u.id.to_string()),
+                    details: Some(details),
+                },
+            )?;
+            Ok(())
+        })
+        .await;
+    match recorded {
+        Ok(()) => AppError::Forbidden("that passkey cannot sign in here".into()),
+        Err(e) => e,
+    }
+}
