@@ -1,22 +1,22 @@
 // TOTP two-factor sign-in in a real browser under the strict CSP: the account page's
 // enrolment shows the server-drawn QR code (inline SVG), the code computed here confirms it,
 // the ten recovery codes are shown once, and the next sign-in asks for a code (a recovery
-// code here). Every page passes axe (WCAG 2.1 A and AA: no serious or critical violation).
+// code here); a critical pause's page asks for a code in place (step-up). Every page passes axe (WCAG 2.1 A and AA: no serious or critical violation).
 // Run by tests/api/two_factor_browser.rs as: node e2e/two_factor.mjs BASE_URL API_KEY SHOTS_DIR
 import AxeBuilder from "@axe-core/playwright";
 import { createHmac } from "node:crypto";
-import { base, check, launch, OWNER, setUpOwner, shoot, watchedPage } from "./lib.mjs";
+import { api, base, check, launch, OWNER, setUpOwner, shoot, watchedPage } from "./lib.mjs";
 
 const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
 // RFC 6238 with SHA-1, 6 digits, 30 s: what an authenticator app shows now.
-function totp(base32) {
+function totp(base32, stepsAhead = 0) {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   let bits = "";
   for (const c of base32.replace(/=+$/, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
   const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
   const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + stepsAhead));
   const mac = createHmac("sha1", key).update(counter).digest();
   const offset = mac[19] & 0xf;
   const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
@@ -54,6 +54,25 @@ try {
   check(await page.isVisible("text=10 recovery codes left."), "the account page counts the codes");
   await page.locator("#two-factor").scrollIntoViewIfNeeded();
   await shoot(page, "account-two-factor");
+
+  // Step-up: this session has used no second factor (TOTP was set up in it, not signed in
+  // with), so a critical pause's page asks for a code in place and decides with it.
+  await page.goto(base + "/settings");
+  await page.check("input[name=step_up]");
+  await Promise.all([page.waitForLoadState(), page.click("text=Save step-up")]);
+  const res = await api("/api/pause", { method: "POST", body: JSON.stringify({ action: "Wire EUR 250,000 to ACME GmbH", risk: "critical", context: { invoice: "INV-2026-118" } }) });
+  check(res.status === 201, "a critical pause was created");
+  await page.goto(`${base}/pauses/${res.body.watchId}`);
+  check(await page.isVisible("#step-up-code"), "the critical pause asks for a code in place");
+  await axe(page, "the step-up form");
+  await page.locator("#step-up").scrollIntoViewIfNeeded();
+  await shoot(page, "step-up");
+  // The code of the next 30-second step: the one confirming enrolment may be this step's, and a
+  // code is accepted once (one step either side is accepted).
+  await page.fill("#step-up-code", totp(secret, 1));
+  await Promise.all([page.waitForLoadState(), page.click("button.approve")]);
+  const after = await api(`/api/pause/${res.body.watchId}`);
+  check(after.body.status === "approved", `the code and the decision went in one request (${after.body.status})`);
 
   await Promise.all([page.waitForURL(base + "/login"), page.click("nav button:text('Sign out')")]);
   await page.fill("#email", OWNER.email);

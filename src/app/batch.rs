@@ -93,8 +93,8 @@ pub struct Approver {
     pub user_id: UserId,
     pub workspace_id: WorkspaceId,
     pub test: bool,
-    /// How their session authenticated: a pause that needs step-up is left pending for a
-    /// session whose second factor is not recent.
+    /// How their session authenticated (recorded with each decision). A pause that needs
+    /// step-up is always left pending: a batch cannot ask for a second factor per pause.
     pub auth: AuthContext,
 }
 
@@ -212,7 +212,7 @@ async fn decide_one(
 ) -> AppResult<Outcome> {
     let responder = Responder::User {
         user_id: who.user_id,
-        via: Via::Dashboard,
+        via: Via::Batch,
         auth: who.auth,
     };
     let response = Response::new(batch.approve, batch.reason.clone());

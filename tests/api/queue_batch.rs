@@ -79,7 +79,7 @@ async fn three_pauses_are_approved_at_once_each_once_with_its_audit_row() {
         assert_eq!(decisions(&app, id), ["pause.approved"]);
         assert_eq!(row_of(&html, id), format!("Deploy {i} ✓ Approved"));
     }
-    let via = app.count("SELECT count(*) FROM pause_responses WHERE via = 'dashboard'");
+    let via = app.count("SELECT count(*) FROM pause_responses WHERE via = 'batch'");
     assert_eq!(via, 3);
 }
 

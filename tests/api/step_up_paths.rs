@@ -14,7 +14,7 @@ use crate::helpers::{assert_problem, spawn_app, TestApp};
 use crate::key_scopes::key_with;
 use crate::push_support::{buttons, set_channels, set_topic, Ntfy};
 use crate::queue_batch::batch;
-use crate::step_up_support::{assert_step_up, create, settings};
+use crate::step_up_support::{assert_step_up, code, create, decide_on_page, enrol_totp, settings};
 
 fn owner_id(app: &TestApp) -> UserId {
     let id: i64 = app
@@ -105,6 +105,21 @@ async fn a_batch_leaves_a_pause_that_needs_step_up_pending_and_decides_the_rest(
     assert!(row.contains("Needs step-up"), "{row}");
     assert_eq!(app.stored_status(&critical), "pending");
     assert_eq!(app.stored_status(&low), "approved");
+
+    // Even just after a step-up, a batch cannot ask for the factor per pause: still pending.
+    enrol_totp(&app, &app.owner_email);
+    let stepped = create(&app, json!({"action": "wire $2M", "risk": "critical"})).await;
+    decide_on_page(&owner, &stepped, Some(&code(&app))).await;
+    assert_eq!(
+        app.stored_status(&stepped),
+        "approved",
+        "the factor is fresh"
+    );
+    let (_, html) = batch(&owner, &[&critical], "approve", "").await;
+    assert!(html.contains("Needs step-up"), "{html}");
+    assert_eq!(app.stored_status(&critical), "pending");
+    let via = app.count("SELECT count(*) FROM pause_responses WHERE via = 'batch'");
+    assert_eq!(via, 1, "the low-risk pause, decided by the batch");
 }
 
 #[tokio::test]

@@ -40,6 +40,9 @@ pub enum Via {
     Policy,
     /// The Approve or Reject button of a phone push (ntfy) to the person's own topic.
     Push,
+    /// The inbox's batch decision: a signed-in person, many pauses at once, and no way to ask
+    /// for a second factor per pause, so it never decides one that needs step-up.
+    Batch,
 }
 
 impl Via {
@@ -51,6 +54,7 @@ impl Via {
             Via::EmailLink => "email link",
             Via::Policy => "policy",
             Via::Push => "push",
+            Via::Batch => "batch",
         }
     }
 }

@@ -1,11 +1,12 @@
 //! Step-up among [`respond`](super::respond)'s checks: a pause that needs it
 //! ([`step_up`]) is decided only by a person whose session used a second factor within the last
-//! five minutes, never through a path that cannot ask for one (an email link, a push button),
+//! five minutes, never through a path that cannot ask for one (an email link, a push button,
+//! a batch),
 //! and by a key only while the workspace lets keys decide such pauses.
 
 use rusqlite::Connection;
 
-use super::{Pause, RespondError, Responder};
+use super::{Pause, RespondError, Responder, Via};
 use crate::domain::identity::step_up;
 use crate::domain::Millis;
 use crate::error::AppResult;
@@ -25,7 +26,7 @@ pub(super) fn refusal(
         return Ok(None);
     }
     Ok(match responder {
-        Responder::User { auth, .. } if auth.fresh_factor(now) => None,
+        Responder::User { auth, via, .. } if via != Via::Batch && auth.fresh_factor(now) => None,
         Responder::User { .. } | Responder::EmailLink { .. } | Responder::PushLink { .. } => {
             Some(RespondError::StepUpRequired)
         }

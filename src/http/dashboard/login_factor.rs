@@ -45,6 +45,10 @@ struct VerifyPage {
     csrf_token: String,
     email: String,
     error: Option<String>,
+    /// TOTP is in use: the code field (which also takes recovery codes) is shown.
+    totp: bool,
+    /// The person has a passkey and passkeys work here: "Use a passkey" is offered.
+    passkey: bool,
 }
 
 #[derive(Template)]
@@ -81,17 +85,31 @@ fn finishing(state: &State, req: &HttpRequest, signed: &SignedIn) -> Finishing {
     }
 }
 
-pub async fn verify_form(req: HttpRequest) -> Result<HttpResponse, PageError> {
+pub async fn verify_form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let signed = pending_at(&req, Pending::SecondFactor)?;
-    page(StatusCode::OK, &verify_page(&signed, None))
+    page(StatusCode::OK, &verify_page(&state, &signed, None)?)
 }
 
-fn verify_page(signed: &SignedIn, error: Option<String>) -> VerifyPage {
-    VerifyPage {
+/// The second step offers what this person has: a code field (TOTP and recovery codes), a
+/// passkey button, or both.
+fn verify_page(
+    state: &State,
+    signed: &SignedIn,
+    error: Option<String>,
+) -> Result<VerifyPage, PageError> {
+    let user = signed.user().id;
+    let conn = state.read()?;
+    let passkey = super::passkeys::offer_check(&conn, state, user)?;
+    let totp = crate::domain::identity::totp::enabled(&conn, user)?;
+    Ok(VerifyPage {
         csrf_token: signed.csrf_token(),
         email: signed.user().email.clone(),
         error,
-    }
+        // A person without TOTP whose passkey cannot work here still gets the field for a
+        // recovery code, rather than a page with no way forward.
+        totp: totp || !passkey,
+        passkey,
+    })
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -119,11 +137,11 @@ pub async fn verify(
                         shows now, or one of your recovery codes.";
             page(
                 StatusCode::UNAUTHORIZED,
-                &verify_page(&signed, Some(text.into())),
+                &verify_page(&state, &signed, Some(text.into()))?,
             )
         }
         Outcome::Locked(secs) => {
-            let html = verify_page(&signed, Some(locked_text(secs))).render()?;
+            let html = verify_page(&state, &signed, Some(locked_text(secs)))?.render()?;
             Ok(HttpResponse::TooManyRequests()
                 .content_type("text/html; charset=utf-8")
                 .insert_header(("cache-control", "no-store"))
