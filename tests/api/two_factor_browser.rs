@@ -15,5 +15,9 @@ async fn totp_is_set_up_from_the_account_page_and_asked_at_the_next_sign_in_in_a
     let enabled = "SELECT count(*) FROM audit_log WHERE event = 'user.two_factor_enabled'";
     assert_eq!(app.count(enabled), 1);
     let auth = "SELECT count(*) FROM pause_responses WHERE auth = 'signup+totp'";
-    assert_eq!(app.count(auth), 1, "the critical pause was decided with a step-up (in the session first-run setup made)");
+    assert_eq!(
+        app.count(auth),
+        1,
+        "the critical pause was decided with a step-up (in the session first-run setup made)"
+    );
 }
