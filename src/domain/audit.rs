@@ -103,8 +103,15 @@ pub const KNOWN_EVENTS: &[EventType] = &[
     EventType::AuthSignedIn,
     EventType::AuthSignedOut,
     EventType::AuthSignInFailed,
+    // Identity: wrong second-factor codes, refused single sign-ons, factors reset, sessions
+    // ended by someone, keys about to expire.
+    EventType::AuthSecondFactorFailed,
+    EventType::AuthSsoFailed,
+    EventType::UserTwoFactorReset,
+    EventType::AuthSessionsEnded,
     EventType::KeyCreated,
     EventType::KeyRevoked,
+    EventType::KeyExpiryWarned,
     EventType::PauseCreated,
     EventType::PauseApproved,
     EventType::PauseRejected,

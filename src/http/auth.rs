@@ -107,6 +107,15 @@ pub fn load_pending(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
         .map(|session| SignedIn { session, token }))
 }
 
+/// The hash of this browser's session, full or half-way through signing in: a new sign-in
+/// replaces either, so no unfinished one is left behind.
+pub fn replaced_session(req: &HttpRequest) -> AppResult<Option<[u8; 32]>> {
+    Ok(match load(req)? {
+        Some(s) => Some(s.session.token_hash),
+        None => load_pending(req)?.map(|s| s.session.token_hash),
+    })
+}
+
 /// A new session's record of where it was made (the client's address, its user agent) and how
 /// the person authenticated.
 pub fn new_session(

@@ -191,6 +191,21 @@ async fn with_password_login_off_the_form_is_gone_and_a_posted_password_is_refus
     assert!(res.text().await.unwrap().contains("password is turned off"));
     assert_eq!(browser.get("/").await.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count("SELECT count(*) FROM sessions"), 0);
+    // No page hands out a password nobody could sign in with: they point at the provider.
+    for page in [
+        "/forgot-password",
+        "/reset-password/some-token",
+        "/signup/some-token",
+    ] {
+        let res = browser.get(page).await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{page}");
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains("Password sign-in is turned off"),
+            "{page}: {html}"
+        );
+        assert!(html.contains("at your first sign-in"), "{page}");
+    }
 }
 
 #[tokio::test]

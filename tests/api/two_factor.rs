@@ -230,3 +230,17 @@ async fn a_pending_session_lasts_ten_minutes_and_the_signed_in_one_it_becomes_it
         "a full 12-hour session"
     );
 }
+
+#[tokio::test]
+async fn signing_in_again_replaces_a_session_left_at_the_code_step() {
+    let app = spawn_app().await;
+    let browser = app.sign_in(&app.owner_email).await;
+    enrol(&app, &browser).await;
+    let pending = password_only(&app, &app.owner_email).await;
+    let unfinished = "SELECT count(*) FROM sessions WHERE pending IS NOT NULL";
+    assert_eq!(app.count(unfinished), 1);
+    // The same browser signs in again: its half-finished session is gone, not left to lapse.
+    let res = pending.login(&app.owner_email, PASSWORD).await;
+    assert_eq!(res.headers()["location"], "/login/verify");
+    assert_eq!(app.count(unfinished), 1);
+}

@@ -122,7 +122,7 @@ async fn start_session(
     req: &HttpRequest,
     user: users::User,
 ) -> Result<HttpResponse, PageError> {
-    let old = session::load(req)?.map(|s| s.session.token_hash);
+    let old = crate::http::auth::replaced_session(req)?;
     let new = crate::http::auth::new_session(req, state, AuthContext::PASSWORD);
     let started = app::sign_in::sign_in(&state.services, user, old, new).await?;
     Ok(HttpResponse::SeeOther()

@@ -31,6 +31,7 @@ mod one_click_decide;
 pub mod one_click_view;
 pub mod pages;
 pub mod passkeys;
+pub mod password_off;
 pub mod password_reset;
 pub mod pause_extras;
 pub mod pause_page;

@@ -73,6 +73,9 @@ fn email_off(state: &State) -> Option<Result<HttpResponse, PageError>> {
 }
 
 async fn forgot_form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    if let Some(page) = super::password_off::refuse(&state) {
+        return page;
+    }
     if let Some(page) = email_off(&state) {
         return page;
     }
@@ -91,6 +94,9 @@ async fn forgot_submit(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
+    if let Some(page) = super::password_off::refuse(&state) {
+        return page;
+    }
     if let Some(page) = email_off(&state) {
         return page;
     }
@@ -167,6 +173,9 @@ async fn reset_form(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
+    if let Some(page) = super::password_off::refuse(&state) {
+        return page;
+    }
     match password_resets::find(&*state.read()?, &token, state.now())? {
         Reset::Open(user) => reset_page(&state, &req, StatusCode::OK, &user, None),
         other => gone(&other),
@@ -187,6 +196,9 @@ async fn reset_submit(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
+    if let Some(page) = super::password_off::refuse(&state) {
+        return page;
+    }
     let form: ResetForm = parse_form(&body)?;
     session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
     let user = match password_resets::find(&*state.read()?, &token, state.now())? {
@@ -201,7 +213,7 @@ async fn reset_submit(
     let hash = hash_password(&state, form.password).await?;
     let (token, now) = (token.into_inner(), state.now());
     // Whatever session this browser had (anyone's) is replaced by the new one.
-    let old = session::load(&req)?.map(|s| s.session.token_hash);
+    let old = crate::http::auth::replaced_session(&req)?;
     let new = crate::http::auth::new_session(&req, &state, AuthContext::PASSWORD);
     // Checked again in the transaction: a second submit finds the link used.
     let done = state

@@ -90,6 +90,9 @@ pub async fn form(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
+    if let Some(page) = super::password_off::refuse(&state) {
+        return page;
+    }
     match invites::find(&*state.read()?, &token, state.now())? {
         Invite::Open(user) => render_form(&state, &req, StatusCode::OK, &user, &user.name, None),
         other => gone(&other),
@@ -111,6 +114,9 @@ pub async fn submit(
     token: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
+    if let Some(page) = super::password_off::refuse(&state) {
+        return page;
+    }
     let form: SignupForm = parse_form(&body)?;
     session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
     let user = match invites::find(&*state.read()?, &token, state.now())? {
@@ -150,7 +156,7 @@ async fn accept(
     name: String,
     hash: String,
 ) -> Result<Result<app::sign_in::Started, Invite>, PageError> {
-    let old = session::load(req)?.map(|s| s.session.token_hash);
+    let old = crate::http::auth::replaced_session(req)?;
     let signup = AuthContext {
         method: AuthMethod::Signup,
         factor: None,

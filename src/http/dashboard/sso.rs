@@ -186,7 +186,7 @@ async fn finish_sign_in(
     oidc: &Oidc,
     f: Finished,
 ) -> Result<HttpResponse, PageError> {
-    let old = session::load(req)?.map(|s| s.session.token_hash);
+    let old = crate::http::auth::replaced_session(req)?;
     let new = crate::http::auth::new_session(req, state, AuthContext::PASSWORD);
     match sso::sign_in(&state.services, oidc, f.identity, old, new).await? {
         Ok(started) => Ok(HttpResponse::SeeOther()
