@@ -70,7 +70,8 @@ pub fn schedule(services: &Services) -> Vec<Job> {
         Job {
             name: "key expiry warnings",
             every: minute,
-            at_start: true,
+            // Like housekeeping: a minute late is early enough for a warning a week ahead.
+            at_start: false,
             run: |s| Box::pin(async move { warn_expiring_keys(&s).await.map(|_| ()) }),
         },
         Job {

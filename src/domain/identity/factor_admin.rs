@@ -145,17 +145,13 @@ mod tests {
     use crate::domain::users;
 
     fn db() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::db::migrate(&mut conn).unwrap();
-        conn.execute_batch(
-            "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'w', 'pro', 0);
-             INSERT INTO users (id, workspace_id, email, role, password_hash, created_at)
+        let conn = super::super::test_db::with(
+            "INSERT INTO users (id, workspace_id, email, role, password_hash, created_at)
              VALUES (1, 1, 'o@example.com', 'owner', 'x', 0),
                     (2, 1, 'a@example.com', 'admin', 'x', 0),
                     (3, 1, 'p@example.com', 'approver', 'x', 0);
              UPDATE users SET totp_secret = x'00', totp_confirmed_at = 0 WHERE id = 3;",
-        )
-        .unwrap();
+        );
         recovery_codes::generate(&conn, 0, UserId(3)).unwrap();
         conn
     }

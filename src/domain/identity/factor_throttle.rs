@@ -56,15 +56,7 @@ mod tests {
     use super::*;
 
     fn db() -> Connection {
-        let mut conn = Connection::open_in_memory().unwrap();
-        crate::db::migrate(&mut conn).unwrap();
-        conn.execute_batch(
-            "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'w', 'pro', 0);
-             INSERT INTO users (id, workspace_id, email, role, password_hash, created_at)
-             VALUES (1, 1, 'a@example.com', 'owner', 'x', 0);",
-        )
-        .unwrap();
-        conn
+        super::super::test_db::one_owner()
     }
 
     #[test]

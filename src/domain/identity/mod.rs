@@ -20,4 +20,6 @@ pub mod session_admin;
 pub mod sessions;
 pub mod sso_users;
 pub mod step_up;
+#[cfg(test)]
+mod test_db;
 pub mod totp;

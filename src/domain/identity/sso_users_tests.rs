@@ -1,17 +1,12 @@
 use super::*;
 
 fn db() -> Connection {
-    let mut conn = Connection::open_in_memory().unwrap();
-    crate::db::migrate(&mut conn).unwrap();
-    conn.execute_batch(
-        "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'w', 'pro', 0);
-         INSERT INTO users (id, workspace_id, email, role, password_hash, state, created_at)
+    super::super::test_db::with(
+        "INSERT INTO users (id, workspace_id, email, role, password_hash, state, created_at)
          VALUES (1, 1, 'owner@example.com', 'owner', 'x', 'active', 0),
                 (2, 1, 'new@example.com', 'approver', NULL, 'invited', 0);
          INSERT INTO approver_groups (id, workspace_id, name, created_at) VALUES (7, 1, 'ops', 0);",
     )
-    .unwrap();
-    conn
 }
 
 const ID: ProviderIdentity<'static> = ProviderIdentity {

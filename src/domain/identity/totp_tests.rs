@@ -4,15 +4,7 @@ use super::*;
 const RFC_SEED: &[u8] = b"12345678901234567890";
 
 fn db_with_user() -> Connection {
-    let mut conn = Connection::open_in_memory().unwrap();
-    crate::db::migrate(&mut conn).unwrap();
-    conn.execute_batch(
-        "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'w', 'pro', 0);
-         INSERT INTO users (id, workspace_id, email, role, password_hash, created_at)
-         VALUES (1, 1, 'a@example.com', 'owner', 'x', 0);",
-    )
-    .unwrap();
-    conn
+    super::super::test_db::one_owner()
 }
 
 fn set_secret(conn: &Connection, secret: &[u8], confirmed: bool) {
