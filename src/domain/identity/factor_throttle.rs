@@ -68,7 +68,12 @@ mod tests {
         }
         assert_eq!(locked_for(&conn, 4_000, u).unwrap(), None);
         record_failure(&conn, 4_000, u).unwrap();
-        assert_eq!(locked_for(&conn, 4_000, u).unwrap(), Some(900));
+        assert_eq!(
+            locked_for(&conn, 4_000, u).unwrap(),
+            Some(900),
+            "fifteen minutes"
+        );
+        assert_eq!(WINDOW_MS, 900_000);
         assert_eq!(
             locked_for(&conn, 4_000 + WINDOW_MS - 1, u).unwrap(),
             Some(1)
