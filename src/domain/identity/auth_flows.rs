@@ -111,6 +111,21 @@ mod tests {
     }
 
     #[test]
+    fn housekeeping_purges_the_flows_past_their_end_and_keeps_the_rest() {
+        let conn = db();
+        let old = start(&conn, 0, FlowKind::OidcSignIn, None, "x").unwrap();
+        let new = start(&conn, 1, FlowKind::OidcSignIn, None, "x").unwrap();
+        assert_eq!(purge_expired(&conn, 600_000).unwrap(), 1);
+        assert_eq!(purge_expired(&conn, 600_000).unwrap(), 0);
+        assert!(take(&conn, 0, FlowKind::OidcSignIn, &old)
+            .unwrap()
+            .is_none());
+        assert!(take(&conn, 0, FlowKind::OidcSignIn, &new)
+            .unwrap()
+            .is_some());
+    }
+
+    #[test]
     fn a_flow_lapses_after_ten_minutes() {
         let conn = db();
         // Ten minutes written out: the constant itself is under test.
