@@ -164,6 +164,7 @@ async fn an_sso_only_person_is_offered_a_fresh_provider_sign_in() {
         .unwrap();
     let href = format!("href=\"/auth/oidc/step-up?return=/pauses/{id}\"");
     assert!(html.contains(&href), "{html}");
+    assert!(html.contains("Sign in with your identity provider again"));
     assert!(!html.contains("name=\"step_up_code\""));
 }
 

@@ -240,7 +240,10 @@ impl PausePane {
         let ws = workspaces::get(&conn, user.workspace_id)?;
         let plan = PlanView::load(&conn, p, now)?;
         let told = super::pause_told::load(&conn, p.id)?;
-        let step_up = super::pause_step_up::StepUpView::load(&conn, signed, p, now)?;
+        let mut step_up = super::pause_step_up::StepUpView::load(&conn, signed, p, now)?;
+        if let (Some(su), Some(oidc)) = (step_up.as_mut(), state.settings.oidc.as_ref()) {
+            su.provider = oidc.name.clone();
+        }
         drop(conn);
         if place.viewed {
             let (ws_id, view_id) = (user.workspace_id, id.clone());

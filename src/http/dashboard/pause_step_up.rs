@@ -19,6 +19,8 @@ pub struct StepUpView {
     pub passkey: bool,
     /// `/auth/oidc/step-up?return=/pauses/<id>`.
     pub sso_href: String,
+    /// The sign-on link's text (`--oidc-name`, "Sign in with …"), set by the page: "… again".
+    pub provider: String,
     pub minutes: i64,
 }
 
@@ -41,6 +43,7 @@ impl StepUpView {
             sso: has("SELECT EXISTS (SELECT 1 FROM user_identities WHERE user_id = ?1)")?,
             passkey: has("SELECT EXISTS (SELECT 1 FROM passkeys WHERE user_id = ?1)")?,
             sso_href: format!("/auth/oidc/step-up?return=/pauses/{}", p.watch_id),
+            provider: "Sign in with your identity provider".into(),
             minutes: step_up::FRESH_MINUTES,
         }))
     }
