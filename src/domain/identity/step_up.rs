@@ -118,6 +118,33 @@ mod tests {
     }
 
     #[test]
+    fn a_patch_replaces_what_it_sends_and_keeps_the_rest() {
+        let s = StepUpSettings {
+            step_up: None,
+            require_two_factor: true,
+            keys_may_decide_critical: true,
+        };
+        let both = s.patched(Some(false), Some(false));
+        assert_eq!(
+            (both.step_up, both.keys_may_decide_critical),
+            (Some(false), false)
+        );
+        assert!(both.require_two_factor);
+        let neither = both.patched(None, None);
+        assert_eq!(neither, both);
+    }
+
+    #[test]
+    fn the_step_up_page_is_the_pauses_own_asking_for_it_within_five_minutes() {
+        let id = uuid::Uuid::nil();
+        assert_eq!(
+            step_up_path(&id),
+            "/pauses/00000000-0000-0000-0000-000000000000?step-up=1"
+        );
+        assert_eq!(FRESH_MINUTES, 5);
+    }
+
+    #[test]
     fn the_settings_are_stored_and_read_back() {
         let mut conn = Connection::open_in_memory().unwrap();
         crate::db::migrate(&mut conn).unwrap();
