@@ -9,8 +9,7 @@ use webauthn_rs::prelude::PublicKeyCredential;
 use super::passkeys::{store, take, Ceremony};
 use super::sign_in::{start_session, Started};
 use crate::auth::passkey::{self, RelyingParty};
-use crate::domain::audit::{self, Actor, Entry};
-use crate::domain::event_type::EventType;
+use crate::domain::audit::{self, Entry};
 use crate::domain::identity::auth_flows::FlowKind;
 use crate::domain::identity::passkeys;
 use crate::domain::sessions::NewSession;
@@ -90,17 +89,7 @@ async fn refused(
             if let Some(ip) = ip {
                 details["ip"] = json!(ip.to_string());
             }
-            audit::record(
-                ctx.conn,
-                now,
-                Entry {
-                    workspace_id: user.as_ref().map(|u| u.workspace_id),
-                    actor: Actor::System,
-                    event: EventType::AuthSignInFailed,
-                    subject: user.as_ref().map(|u| u.id.to_string()),
-                    details: Some(details),
-                },
-            )?;
+            audit::record(ctx.conn, now, Entry::sign_in_failed(user.as_ref(), details))?;
             Ok(())
         })
         .await;

@@ -51,6 +51,18 @@ impl Entry {
             details,
         }
     }
+
+    /// A sign-in that failed: the system records it, on the user it was for when one is known
+    /// (password and passkey sign-ins alike).
+    pub fn sign_in_failed(user: Option<&User>, details: Value) -> Entry {
+        Entry {
+            workspace_id: user.map(|u| u.workspace_id),
+            actor: Actor::System,
+            event: EventType::AuthSignInFailed,
+            subject: user.map(|u| u.id.to_string()),
+            details: Some(details),
+        }
+    }
 }
 
 pub fn record(conn: &Connection, now: Millis, e: Entry) -> rusqlite::Result<()> {

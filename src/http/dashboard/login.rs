@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::session::{self, removal_cookie, session_cookie};
 use crate::app;
-use crate::domain::audit::{self, Actor, Entry};
+use crate::domain::audit::{self, Entry};
 use crate::domain::event_type::EventType;
 use crate::domain::identity::auth_context::AuthContext;
 use crate::domain::{sessions, users};
@@ -158,20 +158,11 @@ async fn record_failure(
         .writer
         .run(move |ctx| {
             let user = users::for_login(ctx.conn, &email)?.map(|(u, _)| u);
-            audit::record(
-                ctx.conn,
-                now,
-                Entry {
-                    workspace_id: user.as_ref().map(|u| u.workspace_id),
-                    actor: Actor::System,
-                    event: EventType::AuthSignInFailed,
-                    subject: user.as_ref().map(|u| u.id.to_string()),
-                    details: Some(match ip {
-                        Some(ip) => json!({ "email": email, "ip": ip.to_string() }),
-                        None => json!({ "email": email }),
-                    }),
-                },
-            )?;
+            let details = match ip {
+                Some(ip) => json!({ "email": email, "ip": ip.to_string() }),
+                None => json!({ "email": email }),
+            };
+            audit::record(ctx.conn, now, Entry::sign_in_failed(user.as_ref(), details))?;
             Ok(())
         })
         .await
