@@ -11,10 +11,14 @@ async fn totp_is_set_up_from_the_account_page_and_asked_at_the_next_sign_in_in_a
         return;
     }
     let used = "SELECT count(*) FROM recovery_codes WHERE used_at IS NOT NULL";
-    assert_eq!(app.count(used), 1, "signed in with a recovery code");
+    assert_eq!(
+        app.count(used),
+        2,
+        "a step-up and a sign-in, each with a recovery code"
+    );
     let enabled = "SELECT count(*) FROM audit_log WHERE event = 'user.two_factor_enabled'";
     assert_eq!(app.count(enabled), 1);
-    let auth = "SELECT count(*) FROM pause_responses WHERE auth = 'signup+totp'";
+    let auth = "SELECT count(*) FROM pause_responses WHERE auth = 'signup+recovery_code'";
     assert_eq!(
         app.count(auth),
         1,
