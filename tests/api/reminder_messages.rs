@@ -191,7 +191,24 @@ async fn a_reminder_queued_for_someone_who_then_votes_is_not_sent() {
     outbox_settled(&app).await;
     at(&app, start, 50_000);
     assert_eq!(remind(&app).await, 1);
+    outbox_settled(&app).await;
     vote(&app, &watch_id, bob);
+    // The dispatcher may already have sent bob's reminder (it is woken by the sweep's commit):
+    // put it back in the queue, as if its turn came only after the vote.
+    app.with_db(|c| {
+        c.execute(
+            "DELETE FROM outbox_attempts WHERE outbox_id IN (SELECT id FROM outbox
+             WHERE event = 'pause.reminded' AND target = 'bob@example.com')",
+            [],
+        )?;
+        c.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = 0
+             WHERE event = 'pause.reminded' AND target = 'bob@example.com'",
+            [],
+        )?;
+        Ok(())
+    })
+    .unwrap();
     outbox_settled(&app).await;
     let outcome = "SELECT o.target || ' ' || a.outcome FROM outbox o
                    JOIN outbox_attempts a ON a.outbox_id = o.id
