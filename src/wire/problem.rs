@@ -87,10 +87,12 @@ impl ProblemType {
 }
 
 /// An RFC 9457 problem body. Members in this order (the JSON keeps declaration order).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = Problem)]
 pub struct ProblemBody {
     #[serde(rename = "type")]
     pub type_uri: String,
+    #[schema(value_type = String)]
     pub title: &'static str,
     pub status: u16,
     pub detail: String,
@@ -99,9 +101,11 @@ pub struct ProblemBody {
     pub field: Option<String>,
     /// The scope the key lacks, on `insufficient-scope`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub scope: Option<&'static str>,
     /// The resource as it now stands, on a `conflict`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub current: Option<Value>,
     /// Where to step up and decide, on `step-up-required`.
     #[serde(rename = "stepUpUrl", skip_serializing_if = "Option::is_none")]

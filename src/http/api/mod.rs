@@ -20,6 +20,7 @@ pub mod key_cache;
 pub mod keys;
 pub mod metrics;
 mod nullable;
+pub mod openapi;
 pub mod outcome;
 pub mod pauses;
 pub mod policy;
