@@ -48,7 +48,7 @@ pub async fn respond_remembering(
     services
         .writer
         .run(move |ctx| {
-            let who = deciders::active_responder(ctx.conn, responder)?;
+            let who = deciders::active_responder(ctx.conn, now, responder)?;
             let pause = match who {
                 Some(who) => pauses::get(ctx.conn, who.workspace_id, &watch_id)?,
                 None => None,

@@ -21,5 +21,5 @@ pub mod sessions;
 pub mod sso_users;
 pub mod step_up;
 #[cfg(test)]
-mod test_db;
+pub(crate) mod test_db;
 pub mod totp;

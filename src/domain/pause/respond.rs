@@ -165,7 +165,7 @@ pub fn respond(
     response: Response,
 ) -> AppResult<Result<Responded, RespondError>> {
     let conn = ctx.conn;
-    let Some(who) = deciders::active_responder(conn, responder)? else {
+    let Some(who) = deciders::active_responder(conn, now, responder)? else {
         return Ok(Err(RespondError::NotPermitted));
     };
     let Some(pause) = pauses::get(conn, who.workspace_id, watch_id)? else {

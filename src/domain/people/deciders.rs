@@ -12,6 +12,7 @@ use super::pauses::Pause;
 use super::respond::{RespondError, Responder};
 use super::scopes::KeyScope;
 use super::users;
+use super::Millis;
 use crate::error::AppResult;
 
 /// The responder as it stands in the transaction: a person whose account is enabled, or a key
@@ -33,9 +34,12 @@ impl ActiveResponder {
     }
 }
 
-/// Reads the responder; a disabled account or a revoked key is None (nothing is recorded).
+/// Reads the responder; a disabled account or a revoked or expired key is None (nothing is
+/// recorded). The key was checked when the request came in; checked again here, at commit time,
+/// a key that expires while its request waits for the writer decides nothing.
 pub fn active_responder(
     conn: &Connection,
+    now: Millis,
     responder: Responder,
 ) -> AppResult<Option<ActiveResponder>> {
     Ok(match responder {
@@ -53,13 +57,13 @@ pub fn active_responder(
             user_id: None,
             key: None,
         }),
-        Responder::ApiKey { key_id } => {
-            api_keys::live_by_id(conn, key_id)?.map(|k| ActiveResponder {
+        Responder::ApiKey { key_id } => api_keys::live_by_id(conn, key_id)?
+            .filter(|k| !k.expired(now))
+            .map(|k| ActiveResponder {
                 workspace_id: k.workspace_id,
                 user_id: None,
                 key: Some(k),
-            })
-        }
+            }),
     })
 }
 
@@ -92,4 +96,36 @@ pub fn policy_may_decide(pause: &Pause, response: &super::response::Response) ->
         (Some(Outcome::Approved), Response::Approve { .. })
             | (Some(Outcome::Rejected), Response::Reject { .. })
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::identity::test_db;
+    use crate::domain::ids::ApiKeyId;
+
+    fn key_expiring_at(at: Option<Millis>) -> (Connection, ApiKeyId) {
+        let conn = test_db::with(&format!(
+            "INSERT INTO api_keys (id, workspace_id, name, prefix, key_hash, created_at, scopes,
+                                   expires_at)
+             VALUES (7, 1, 'k', 'hitl_live_ab', x'00', 0, 'decide', {});",
+            at.map_or("NULL".into(), |a| a.to_string())
+        ));
+        (conn, ApiKeyId(7))
+    }
+
+    #[test]
+    fn a_key_decides_up_to_its_expiry_and_not_a_millisecond_after_it() {
+        let (conn, key) = key_expiring_at(Some(1_000));
+        let who = |now| active_responder(&conn, now, Responder::ApiKey { key_id: key }).unwrap();
+        assert_eq!(who(1_000).and_then(|w| w.key).map(|k| k.id), Some(key));
+        assert!(who(1_001).is_none());
+    }
+
+    #[test]
+    fn a_key_without_an_expiry_decides_at_any_time() {
+        let (conn, key) = key_expiring_at(None);
+        let who = active_responder(&conn, i64::MAX, Responder::ApiKey { key_id: key }).unwrap();
+        assert!(who.is_some());
+    }
 }
