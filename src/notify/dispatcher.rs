@@ -175,10 +175,10 @@ async fn deliver(
         (Channel::Email, Some(email::Prepared::Ready(ready)))
             if super::nudge_email::handles(msg.event) =>
         {
-            Ok(super::nudge_email::send(services, msg, &ready.0, &ready.1).await)
+            Ok(super::nudge_email::send(services, msg, &ready.0, &ready.1, ready.2).await)
         }
         (Channel::Email, Some(email::Prepared::Ready(ready))) => {
-            Ok(email::send(services, msg, &ready.0, &ready.1).await)
+            Ok(email::send(services, msg, &ready.0, &ready.1, ready.2).await)
         }
         (Channel::Email, Some(email::Prepared::Settled(outcome))) => Ok(outcome),
         (Channel::Email, Some(email::Prepared::Expired(pause))) => {

@@ -6,6 +6,7 @@ use askama::Template;
 use super::mailer::{compose, send_composed};
 use crate::domain::decision_links::{self, Tokens};
 use crate::domain::event_type::EventType;
+use crate::domain::identity::step_up;
 use crate::domain::ids::{PauseId, UserId};
 use crate::domain::outbox::{AttemptResult, Message};
 use crate::domain::pauses::{self, Pause, Status};
@@ -51,10 +52,14 @@ pub struct View {
     /// HTML part); None for other kinds.
     pub plan: Option<String>,
     pub plan_html: Option<String>,
+    /// The pause needs step-up: one link to its page, which asks for the second factor, instead
+    /// of Approve and Reject (a link never decides such a pause).
+    pub step_up: bool,
+    pub step_up_url: String,
 }
 
 impl View {
-    pub fn new(pause: &Pause, base_url: &str, tokens: &Tokens) -> View {
+    pub fn new(pause: &Pause, base_url: &str, tokens: &Tokens, step_up: bool) -> View {
         let pretty = pause.context.as_deref().map(|c| {
             serde_json::from_str::<serde_json::Value>(c)
                 .and_then(|v| serde_json::to_string_pretty(&v))
@@ -83,6 +88,8 @@ impl View {
             answer_url: format!("{base_url}{}", tokens.answer_path()),
             plan_html: plan.as_deref().map(markdown::to_html),
             plan,
+            step_up,
+            step_up_url: format!("{base_url}{}", step_up::step_up_path(&pause.watch_id)),
         }
     }
 
@@ -131,7 +138,8 @@ fn unwanted(user: Option<&users::User>, wants: bool) -> Option<String> {
 /// What became of a queued email at preparation: ready to send (with fresh one-click links),
 /// or already settled with this outcome.
 pub enum Prepared {
-    Ready(Box<(Pause, Tokens)>),
+    /// The pause, its links, and whether it needs step-up.
+    Ready(Box<(Pause, Tokens, bool)>),
     /// An "expired without a decision" email (see `expired_email`): no links to make.
     Expired(Box<Pause>),
     /// A "set a new password" email (see `reset_email`), its link made.
@@ -229,7 +237,8 @@ fn prepare_one(
         return skipped(why);
     }
     let tokens = decision_links::create(conn, now, &pause, user_id)?;
-    Ok(Prepared::Ready(Box::new((pause, tokens))))
+    let step_up = step_up::pause_needs(conn, &pause)?;
+    Ok(Prepared::Ready(Box::new((pause, tokens, step_up))))
 }
 
 /// Sends one prepared email.
@@ -238,8 +247,9 @@ pub async fn send(
     msg: &Message,
     pause: &Pause,
     tokens: &Tokens,
+    step_up: bool,
 ) -> AttemptResult {
-    let view = View::new(pause, &services.base_url(), tokens);
+    let view = View::new(pause, &services.base_url(), tokens, step_up);
     let (html, text) = (HtmlBody { v: &view }, TextBody { v: &view });
     let email = compose(&services.mailer, msg, &view.subject(), &html, &text);
     send_composed(&services.mailer, email).await

@@ -97,8 +97,9 @@ pub async fn send(
     msg: &Message,
     pause: &Pause,
     tokens: &Tokens,
+    step_up: bool,
 ) -> AttemptResult {
-    let request = RequestView::new(pause, &services.base_url(), tokens);
+    let request = RequestView::new(pause, &services.base_url(), tokens, step_up);
     // Read now, for the tally as it stands when the email leaves.
     let id = pause.id;
     let votes = match services.read_blocking(move |c| votes::list(c, id)).await {

@@ -163,6 +163,7 @@ mod sso_provider;
 mod sso_refusals;
 mod start_errors;
 mod step_up;
+mod step_up_email;
 mod step_up_paths;
 mod step_up_support;
 mod storage_full;
