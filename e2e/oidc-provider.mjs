@@ -9,7 +9,7 @@
 //
 // No sign-in form: the test follows the redirects itself and, at the provider's interaction
 // page, says who signs in and with which claims, as query parameters:
-//   GET /interaction/<uid>?sub=alice&email=a@x&email_verified=true&groups=ops,admins&amr=pwd,mfa
+//   GET /interaction/<uid>?sub=alice&email=a@x&email_verified=true|false|absent&groups=ops,admins&amr=pwd,mfa
 // The consent prompt that follows grants what the client asked for, with no parameters. Nothing here is for production use.
 //
 // A second, deliberately wrong discovery document is served under /alias: the real provider's
@@ -84,6 +84,8 @@ async function interaction(provider, req, res) {
     return;
   }
   const claims = { email: q.get("email") ?? `${sub}@example.com`, email_verified: q.get("email_verified") !== "false" };
+  // `email_verified=absent`: no such claim, as Microsoft Entra ID sends it.
+  if (q.get("email_verified") === "absent") delete claims.email_verified;
   if (q.has("name")) claims.name = q.get("name");
   if (q.has("groups")) claims.groups = list(q.get("groups"));
   accounts.set(sub, claims);

@@ -244,7 +244,7 @@ fn identity(
         issuer: claims.issuer().as_str().to_string(),
         subject: claims.subject().as_str().to_string(),
         email: claims.email().map(|e| e.as_str().to_string()),
-        email_verified: claims.email_verified().unwrap_or(false),
+        email_verified: claims.email_verified().unwrap_or(oidc.trust_email),
         name: claims
             .name()
             .and_then(|n| n.get(None))

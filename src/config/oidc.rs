@@ -61,6 +61,13 @@ pub struct OidcArgs {
     #[arg(long, env = "HOLDPOINT_OIDC_SESSION_HOURS", help_heading = HEADING, default_value_t = 8,
           value_parser = clap::value_parser!(u64).range(1..=12))]
     pub oidc_session_hours: u64,
+    /// Take the ID token's `email` as verified when the token has no `email_verified` claim
+    /// (Microsoft Entra ID sends none). Only for a provider whose addresses the organisation
+    /// manages: an address the person could set themselves would link them to that account.
+    /// An explicit `email_verified: false` is refused either way.
+    #[arg(long, env = "HOLDPOINT_OIDC_TRUST_EMAIL", help_heading = HEADING, default_value_t = false,
+          action = clap::ArgAction::Set)]
+    pub oidc_trust_email: bool,
     /// Whether people may sign in with a password. `false` hides the form (first-run setup
     /// still works).
     #[arg(long, env = "HOLDPOINT_PASSWORD_LOGIN", help_heading = HEADING, default_value_t = true,
@@ -89,6 +96,8 @@ pub struct Oidc {
     pub group_map: Vec<(String, String)>,
     pub mfa_amr: Vec<String>,
     pub session_hours: u64,
+    /// `--oidc-trust-email`: a missing `email_verified` claim counts as true.
+    pub trust_email: bool,
 }
 
 impl Oidc {
@@ -112,6 +121,7 @@ impl Oidc {
                 .cloned()
                 .collect(),
             session_hours: a.oidc_session_hours,
+            trust_email: a.oidc_trust_email,
         })
     }
 
@@ -130,6 +140,7 @@ impl Oidc {
             group_map: Vec::new(),
             mfa_amr: ["mfa", "otp", "hwk", "swk"].map(String::from).to_vec(),
             session_hours: 8,
+            trust_email: false,
         }
     }
 }

@@ -103,6 +103,7 @@ fn maps_and_domains_take_lists_and_the_highest_session_is_twelve_hours() {
         "--oidc-group-map=payments=finance,sre=ops",
         "--oidc-allowed-domains=Example.com,@corp.example",
         "--oidc-session-hours=12",
+        "--oidc-trust-email=true",
         "--password-login=false",
     ])
     .unwrap();
@@ -123,5 +124,6 @@ fn maps_and_domains_take_lists_and_the_highest_session_is_twelve_hours() {
     );
     assert_eq!(a.oidc_allowed_domains, ["example.com", "corp.example"]);
     assert_eq!(a.oidc_session_hours, 12);
+    assert!(a.oidc_trust_email);
     assert!(!a.password_login);
 }

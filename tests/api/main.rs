@@ -161,6 +161,7 @@ mod sso_logs;
 mod sso_mapping;
 mod sso_provider;
 mod sso_refusals;
+mod sso_trust_email;
 mod start_errors;
 mod step_up;
 mod step_up_email;
