@@ -133,6 +133,13 @@ async fn metadata(oidc: &Oidc) -> Result<Arc<CoreProviderMetadata>, OidcError> {
     Ok(found)
 }
 
+/// For `holdpoint doctor`: discovers the provider afresh (the issuer answers, names itself as
+/// configured, and serves its metadata); the authorization endpoint it gave.
+pub async fn discover(oidc: &Oidc) -> Result<String, OidcError> {
+    forget(&oidc.issuer);
+    Ok(metadata(oidc).await?.authorization_endpoint().to_string())
+}
+
 async fn client(oidc: &Oidc, redirect_uri: &str) -> Result<RpClient, OidcError> {
     let meta = metadata(oidc).await?;
     let redirect = RedirectUrl::new(redirect_uri.to_string())

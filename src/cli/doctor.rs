@@ -40,6 +40,9 @@ pub async fn run(settings: &Settings) -> anyhow::Result<()> {
     }
     say(net::smtp(settings).await);
     say(net::healthz(settings).await);
+    if let Some(oidc) = &settings.oidc {
+        say(sso(oidc).await);
+    }
     match fixes {
         0 => Ok(()),
         1 => anyhow::bail!("1 check needs fixing (the FIX: line above)"),
@@ -52,5 +55,20 @@ fn flags(settings: &Settings) -> Verdict {
     match settings.limits.check() {
         Ok(()) => Verdict::Ok("flags: serve accepts them".into()),
         Err(why) => Verdict::Fix(format!("flags: {why}")),
+    }
+}
+
+/// Single sign-on, when configured: the provider answers discovery from this machine, as the
+/// first person's sign-on would need.
+async fn sso(oidc: &crate::config::oidc::Oidc) -> Verdict {
+    match crate::auth::oidc::discover(oidc).await {
+        Ok(endpoint) => Verdict::Ok(format!(
+            "single sign-on: {} answers discovery (sign-ons go to {endpoint})",
+            oidc.issuer
+        )),
+        Err(e) => Verdict::Fix(format!(
+            "single sign-on: {e}; check --oidc-issuer (exactly as the provider's discovery \
+             document says) and that this machine reaches the provider"
+        )),
     }
 }

@@ -58,6 +58,7 @@ mod display;
 mod dockerfile;
 mod doctor;
 mod doctor_net;
+mod doctor_sso;
 mod edit_fields;
 mod email;
 mod file_modes;
