@@ -18,6 +18,9 @@ from .models import FINAL, Control, Decision
 
 Json = dict[str, Any]
 
+#: How the client waits between tries (tests replace it to record the waits).
+_sleep = asyncio.sleep
+
 
 class AsyncHoldpoint(Api[Awaitable[Json], Awaitable[list[Json]], Awaitable[None]]):
     """The async twin of `Holdpoint`: the same options, methods and retries."""
@@ -63,7 +66,7 @@ class AsyncHoldpoint(Api[Awaitable[Json], Awaitable[list[Json]], Awaitable[None]
                 if response is not None:
                     return _base.read(response)
                 raise ConnectionFailed(f"{spec.method} {self.opts.url}{spec.path}: {error}") from error
-            await asyncio.sleep(delay)
+            await _sleep(delay)
             attempt += 1
 
     async def _obj(self, spec: Spec) -> Json:

@@ -17,6 +17,9 @@ from .models import FINAL, Control, Decision
 
 Json = dict[str, Any]
 
+#: How the client waits between tries (tests replace it to record the waits).
+_sleep = time.sleep
+
 
 class Holdpoint(Api[Json, list[Json], None]):
     """A Holdpoint client. `url` and `key` default to `HOLDPOINT_URL` and `HOLDPOINT_KEY`;
@@ -65,7 +68,7 @@ class Holdpoint(Api[Json, list[Json], None]):
                 if response is not None:
                     return _base.read(response)
                 raise ConnectionFailed(f"{spec.method} {self.opts.url}{spec.path}: {error}") from error
-            time.sleep(delay)
+            _sleep(delay)
             attempt += 1
 
     def _obj(self, spec: Spec) -> Json:

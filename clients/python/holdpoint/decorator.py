@@ -24,6 +24,7 @@ def require_approval(
     action: Action | None = None, *, client: Holdpoint | AsyncHoldpoint | None = None,
     risk: str | None = None, tool: str | None = None, agent: str | None = None,
     timeout: int | None = None, editable: bool | Sequence[str] = True,
+    on_created: Callable[[dict[str, Any]], None] | None = None,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Wraps a tool (a plain or an `async` function): each call becomes a pause whose `context`
     is the call's arguments, and the function runs only if a person approves, with any
@@ -34,7 +35,8 @@ def require_approval(
     function of them; default: the call as `name(arg=value, …)`. `tool` defaults to the
     function's name. `editable`: the arguments a person may change (True: all of them).
     `client`: a `Holdpoint` (or an `AsyncHoldpoint` for an async function); default: one
-    from `HOLDPOINT_URL` / `HOLDPOINT_KEY`, made at the first call."""
+    from `HOLDPOINT_URL` / `HOLDPOINT_KEY`, made at the first call. `on_created` gets the
+    pause once it exists (to log its `watchId`, say)."""
 
     def wrap(fn: Callable[P, R]) -> Callable[P, R]:
         signature = inspect.signature(fn)
@@ -48,7 +50,7 @@ def require_approval(
                 "action": _action_text(action, fn.__name__, context),
                 "context": context, "risk": risk, "tool": tool or fn.__name__,
                 "agent": agent, "timeout": timeout,
-                "editable": keys[:20] if keys else None,
+                "editable": keys[:20] if keys else None, "on_created": on_created,
             }
             return bound, request
 
