@@ -89,7 +89,7 @@ class Holdpoint(Api[Json, list[Json], None]):
                          timeout: int | None = None, editable: Sequence[str] | None = None,
                          metadata: Mapping[str, str] | None = None, run: str | None = None,
                          wait_timeout: float | None = None,
-                         on_created: Callable[[Json], None] | None = None,
+                         on_created: Callable[[Json], object] | None = None,
                          **members: Any) -> Decision:
         """Asks a person to approve `action` and waits for the decision. `timeout` is the
         pause's `timeoutSeconds`; `wait_timeout` bounds this call (TimeoutError), None waits
@@ -105,7 +105,7 @@ class Holdpoint(Api[Json, list[Json], None]):
     def ask(self, questions: Sequence[str | Mapping[str, Any]], *, action: str | None = None,
             agent: str | None = None, timeout: int | None = None,
             wait_timeout: float | None = None,
-            on_created: Callable[[Json], None] | None = None) -> dict[str, Any]:
+            on_created: Callable[[Json], object] | None = None) -> dict[str, Any]:
         """Asks a person questions and returns the answers, keyed by question text. A plain
         string is a free-text question. Raises `Rejected` if nobody answered in time."""
         qs = [_base.question(q) for q in questions]
@@ -120,7 +120,7 @@ class Holdpoint(Api[Json, list[Json], None]):
     def submit_plan(self, plan: str, *, action: str = "Review the plan",
                     revises: str | None = None, agent: str | None = None,
                     timeout: int | None = None, wait_timeout: float | None = None,
-                    on_created: Callable[[Json], None] | None = None) -> Decision:
+                    on_created: Callable[[Json], object] | None = None) -> Decision:
         """Asks a person to review a Markdown plan: `approved`, or `changes_requested` with the
         feedback in `reason`. Send the next version with `revises=<previous watch_id>`."""
         body = _base.compact(action=action, kind="plan", plan=plan, revises=revises,
@@ -142,7 +142,7 @@ class Holdpoint(Api[Json, list[Json], None]):
                 raise TimeoutError(f"pause {watch_id} is still {pause['status']}")
 
     def _create_and_wait(self, body: Json, wait_timeout: float | None,
-                         on_created: Callable[[Json], None] | None) -> Decision:
+                         on_created: Callable[[Json], object] | None) -> Decision:
         pause: Json = self._send(self._create_spec(body))
         if on_created:
             on_created(pause)

@@ -24,7 +24,7 @@ def require_approval(
     action: Action | None = None, *, client: Holdpoint | AsyncHoldpoint | None = None,
     risk: str | None = None, tool: str | None = None, agent: str | None = None,
     timeout: int | None = None, editable: bool | Sequence[str] = True,
-    on_created: Callable[[dict[str, Any]], None] | None = None,
+    on_created: Callable[[dict[str, Any]], object] | None = None,
 ) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Wraps a tool (a plain or an `async` function): each call becomes a pause whose `context`
     is the call's arguments, and the function runs only if a person approves, with any

@@ -58,7 +58,7 @@ def admin() -> Iterator[Holdpoint]:
         yield c
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OwnServer]:
     server = OwnServer(env("HOLDPOINT_BIN"), tmp_path_factory.mktemp("holdpoint-data"))
     server.start()

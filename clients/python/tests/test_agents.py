@@ -3,31 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
-import httpx
 import pytest
 
 from holdpoint import Cancelled, Forbidden, Holdpoint
 from conftest import env, uid
-
-
-def parked_waiters() -> int:
-    """Long-polls parked on the server (its /metrics), to know a checkpoint is blocked."""
-    text = httpx.get(env("HOLDPOINT_URL") + "/metrics").text
-    return next(int(float(line.split()[-1])) for line in text.splitlines()
-                if line.startswith("holdpoint_longpoll_waiters"))
-
-
-def until(condition: Callable[[], bool]) -> None:
-    """Polls a condition of the server (bounded); it waits for a state, not for time."""
-    for _ in range(500):
-        if condition():
-            return
-        threading.Event().wait(0.02)
-    pytest.fail("the condition never held")
-
-
+from waiting import parked_waiters, until
 
 
 def test_a_heartbeat_reports_and_reads_the_control(hp: Holdpoint, operator: Holdpoint,
@@ -49,9 +30,9 @@ def test_checkpoint_blocks_while_paused_and_returns_the_guidance(
     assert operator.pause_agent(agent_name)["control"] == "paused"
     got: list[list[str]] = []
     worker = threading.Thread(target=lambda: got.append(hp.checkpoint(state="acting")))
-    waiting = parked_waiters()
+    waiting = parked_waiters(env("HOLDPOINT_URL"))
     worker.start()
-    until(lambda: parked_waiters() > waiting)
+    until(lambda: parked_waiters(env("HOLDPOINT_URL")) > waiting)
     assert worker.is_alive()  # blocked while paused
     operator.guide(agent_name, "Skip the EU customers")
     operator.resume_agent(agent_name)

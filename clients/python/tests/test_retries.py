@@ -19,7 +19,7 @@ from holdpoint import AsyncHoldpoint, ConnectionFailed, Holdpoint, RateLimited, 
 
 PAUSE = {"watchId": "w1", "status": "approved", "reason": "ok", "decidedBy": None,
          "policy": None}
-Answer = tuple[int, dict[str, str], Any]  # status, headers, JSON body (None: drop the connection)
+Answer = tuple[int | None, dict[str, str], Any]  # status, headers, JSON body (None: drop the connection)
 
 
 class Scripted(http.server.BaseHTTPRequestHandler):
@@ -31,7 +31,7 @@ class Scripted(http.server.BaseHTTPRequestHandler):
         self.seen.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
                           self.rfile.read(length)))
         status, headers, body = self.script.pop(0)
-        if body is None:
+        if status is None:
             self.close_connection = True
             self.connection.shutdown(2)  # no answer at all: a network failure
             return
