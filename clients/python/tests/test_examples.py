@@ -64,22 +64,26 @@ def examples() -> Iterator[list[Example]]:
             e.proc.kill()
 
 
+def person(*args: str, key: str = "HOLDPOINT_DECIDER_KEY") -> None:
+    """examples/human.py, as a newcomer runs it from the README."""
+    subprocess.run([sys.executable, str(EXAMPLES / "human.py"), *args], check=True,
+                   stdout=subprocess.DEVNULL, env={**os.environ, "HOLDPOINT_DECIDER_KEY": env(key)})
+
+
 @pytest.mark.parametrize("verdict, printed", [
-    ("approve", "sent to ann@example.com: Hi Ann, we refunded order 1234."),
-    ("edit", "sent to ann@example.com: Hi Ann, your refund of $40 is on its way."),
-    ("reject", "not sent: Wrong customer"),
+    (["approve"], "sent to ann@example.com: Hi Ann, we refunded order 1234."),
+    (["approve", "--edit", "body=Hi Ann, your refund of $40 is on its way."],
+     "sent to ann@example.com: Hi Ann, your refund of $40 is on its way."),
+    (["reject", "Wrong customer"], "not sent: Wrong customer"),
 ])
-def test_python_agent(examples: list[Example], human: Holdpoint, verdict: str,
-                      printed: str) -> None:
+def test_python_agent(examples: list[Example], verdict: list[str], printed: str) -> None:
     run = Example("python_agent.py", agent=uid("mailer"))
     examples.append(run)
     watch_id = run.watch_id("approval")
-    if verdict == "approve":
-        human.approve(watch_id)
-    elif verdict == "edit":
-        human.approve(watch_id, edits={"body": "Hi Ann, your refund of $40 is on its way."})
+    if verdict[0] == "reject":
+        person("reject", watch_id, *verdict[1:])
     else:
-        human.reject(watch_id, "Wrong customer")
+        person("approve", watch_id, *verdict[1:])
     assert run.rest() == [printed]
 
 
@@ -87,14 +91,14 @@ def test_checkpoint_agent_waits_while_paused_and_follows_guidance(
         examples: list[Example], operator: Holdpoint) -> None:
     agent = uid("invoice-bot")
     operator.heartbeat(agent, state="idle")
-    operator.pause_agent(agent)
-    operator.guide(agent, "Skip invoice 3: it is disputed")
+    person("pause", agent, key="HOLDPOINT_TEST_ALL_KEY")
+    person("guide", agent, "Skip invoice 3: it is disputed", key="HOLDPOINT_TEST_ALL_KEY")
     waiting = parked_waiters(env("HOLDPOINT_URL"))
     run = Example("checkpoint_agent.py", agent)
     examples.append(run)
     assert run.line() == "checking in before invoice 1"
     until(lambda: parked_waiters(env("HOLDPOINT_URL")) > waiting)  # blocked while paused
-    operator.resume_agent(agent)
+    person("resume", agent, key="HOLDPOINT_TEST_ALL_KEY")
     assert run.rest() == [
         "guidance: Skip invoice 3: it is disputed", "paid invoice 1",
         "checking in before invoice 2", "paid invoice 2",
