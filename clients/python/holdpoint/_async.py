@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
@@ -34,10 +35,12 @@ class AsyncHoldpoint(Api[Awaitable[Json], Awaitable[list[Json]], Awaitable[None]
                                   reconnect_for=reconnect_for, max_retry_after=max_retry_after,
                                   poll_wait=poll_wait, timeout=timeout)
         self._http = http or httpx.AsyncClient()
+        self._owns_http = http is None  # a client passed in is the caller's to close
         self._cursors: dict[str, str] = {}
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        if self._owns_http:
+            await self._http.aclose()
 
     async def __aenter__(self) -> AsyncHoldpoint:
         return self
@@ -131,8 +134,8 @@ class AsyncHoldpoint(Api[Awaitable[Json], Awaitable[list[Json]], Awaitable[None]
         deadline = None if wait_timeout is None else time.monotonic() + wait_timeout
         while True:
             wait = self.opts.poll_wait
-            if deadline is not None:
-                wait = max(0, min(wait, int(deadline - time.monotonic())))
+            if deadline is not None:  # whole seconds, at least one: never a busy loop
+                wait = min(wait, max(1, math.ceil(deadline - time.monotonic())))
             pause: Json = await self._send(self._wait_spec(watch_id, wait))
             if pause["status"] in FINAL:
                 return Decision.from_pause(pause)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
@@ -36,10 +37,12 @@ class Holdpoint(Api[Json, list[Json], None]):
                                   reconnect_for=reconnect_for, max_retry_after=max_retry_after,
                                   poll_wait=poll_wait, timeout=timeout)
         self._http = http or httpx.Client()
+        self._owns_http = http is None  # a client passed in is the caller's to close
         self._cursors: dict[str, str] = {}
 
     def close(self) -> None:
-        self._http.close()
+        if self._owns_http:
+            self._http.close()
 
     def __enter__(self) -> Holdpoint:
         return self
@@ -133,8 +136,8 @@ class Holdpoint(Api[Json, list[Json], None]):
         deadline = None if wait_timeout is None else time.monotonic() + wait_timeout
         while True:
             wait = self.opts.poll_wait
-            if deadline is not None:
-                wait = max(0, min(wait, int(deadline - time.monotonic())))
+            if deadline is not None:  # whole seconds, at least one: never a busy loop
+                wait = min(wait, max(1, math.ceil(deadline - time.monotonic())))
             pause: Json = self._send(self._wait_spec(watch_id, wait))
             if pause["status"] in FINAL:
                 return Decision.from_pause(pause)
