@@ -18,7 +18,7 @@ def clients(agent: str | None = None, run: str | None = None) -> tuple[AsyncHold
             AsyncHoldpoint(url, env("HOLDPOINT_TEST_ALL_KEY")))
 
 
-def test_async_approval_question_and_plan() -> None:
+def test_async_approval_question_and_plan_come_back_decided() -> None:
     async def scenario() -> tuple[Decision, dict[str, Any], Decision]:
         hp, human, _ = clients(uid("py-async"))
         async with hp, human:
@@ -64,7 +64,7 @@ def test_async_checkpoint_blocks_while_paused_then_returns_guidance() -> None:
     assert got == ["Only invoices under 100"] and cancelled
 
 
-def test_async_fleet_admin_and_errors() -> None:
+def test_async_fleet_admin_and_errors_work_alike() -> None:
     async def scenario() -> None:
         hp, _, operator = clients(uid("py-async"))
         admin = AsyncHoldpoint(env("HOLDPOINT_URL"), env("HOLDPOINT_SCRATCH_ADMIN_KEY"))

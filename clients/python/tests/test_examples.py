@@ -76,7 +76,7 @@ def person(*args: str, key: str = "HOLDPOINT_DECIDER_KEY") -> None:
      "sent to ann@example.com: Hi Ann, your refund of $40 is on its way."),
     (["reject", "Wrong customer"], "not sent: Wrong customer"),
 ])
-def test_python_agent(examples: list[Example], verdict: list[str], printed: str) -> None:
+def test_python_agent_sends_the_approved_or_edited_email_or_none(examples: list[Example], verdict: list[str], printed: str) -> None:
     run = Example("python_agent.py", agent=uid("mailer"))
     examples.append(run)
     watch_id = run.watch_id("approval")

@@ -86,7 +86,7 @@ def test_the_same_idempotency_key_creates_one_pause(hp: Holdpoint) -> None:
     assert a["watchId"] == b["watchId"]
 
 
-def test_cancel_and_report_outcome(hp: Holdpoint, human: Holdpoint) -> None:
+def test_a_pause_is_cancelled_and_an_outcome_is_reported(hp: Holdpoint, human: Holdpoint) -> None:
     cancelled = hp.cancel_pause(hp.create_pause("Email the customer")["watchId"])
     assert cancelled["status"] == "cancelled"
     decision = hp.request_approval("Send invoice",
