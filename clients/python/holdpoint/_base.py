@@ -99,7 +99,7 @@ def retry_after(response: httpx.Response) -> float | None:
 
 def backoff(attempt: int) -> float:
     """0.25 s, 0.5 s, 1 s, 2 s, then 4 s, with ±20 % jitter so clients don't retry in step."""
-    return min(4.0, 0.25 * 2.0**attempt) * random.uniform(0.8, 1.2)
+    return min(4.0, 0.25 * 2.0 ** min(attempt, 8)) * random.uniform(0.8, 1.2)
 
 
 def delay_before_retry(
