@@ -55,6 +55,8 @@ export interface PauseOptions extends DurableOptions {
   onTimeout?: OnTimeout;
   /** Default: a fresh UUID, reused for every retry of this one call. */
   idempotencyKey?: string;
+  /** Told once the pause exists (its `watchId`, `statusUrl`), before the wait begins. */
+  onCreated?: (pause: Pause) => void;
   /** Told each time a long-poll ends with the pause still pending. */
   onPending?: (pause: Pause) => void;
 }
@@ -239,6 +241,7 @@ export class Holdpoint extends Fleet {
 
   private async createAndWait(body: CreatePause, options: PauseOptions): Promise<Pause> {
     const created = await this.createPause(body, options);
+    options.onCreated?.(created);
     if (isFinal(created.status)) return created; // a policy decided at once
     return waitUntilFinal(this.transport, created.watchId, options);
   }

@@ -25,14 +25,14 @@ export interface RequireApprovalOptions<A extends unknown[]> extends Omit<Approv
  * approver's edits in place of the arguments they changed. Otherwise the call throws
  * `Rejected(reason)` and the tool never runs. The twin of the Python client's decorator.
  */
-export function requireApproval<A extends unknown[], R>(
-  options: RequireApprovalOptions<A>,
-  fn: (...args: A) => R | Promise<R>,
-): (...args: A) => Promise<Awaited<R>> {
+export function requireApproval<F extends (...args: any[]) => unknown>(
+  options: RequireApprovalOptions<Parameters<F>>,
+  fn: F,
+): (...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>> {
   const { client, action, params, editable, onDecision, ...rest } = options;
   let lazy: Holdpoint | undefined = client;
   const tool = options.tool ?? (fn.name || undefined);
-  return async (...args: A): Promise<Awaited<R>> => {
+  return async (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
     lazy ??= new Holdpoint();
     const context = contextOf(args, params);
     const keys = editable === true ? Object.keys(context ?? {}) : editable;
@@ -42,7 +42,7 @@ export function requireApproval<A extends unknown[], R>(
     );
     onDecision?.(decision);
     if (!decision.approved) throw new Rejected(refusalReason(decision), decision);
-    return (await fn(...(withEdits(args, params, decision.edits) as A))) as Awaited<R>;
+    return (await fn(...withEdits(args, params, decision.edits))) as Awaited<ReturnType<F>>;
   };
 }
 
