@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 
-import { Admin } from "./admin.js";
 import { decisionOf, isFinal, refusalReason, type Decision } from "./decision.js";
 import { createDurably, waitUntilFinal, type DurableOptions } from "./durable.js";
 import { Rejected } from "./errors.js";
-import { Fleet } from "./fleet.js";
+import { Workspace } from "./workspace.js";
 import { seg, Transport } from "./http.js";
 import type {
   Answers,
@@ -88,10 +87,7 @@ export interface DecideOptions {
  * A Holdpoint client: the agent's side (ask and wait, durably), the decider's, the fleet's and
  * the workspace administration, each needing a key with the matching scope.
  */
-export class Holdpoint extends Fleet {
-  /** Workspace administration (a live key with `admin`). */
-  readonly admin: Admin;
-
+export class Holdpoint extends Workspace {
   constructor(options: HoldpointOptions = {}) {
     const url = options.url ?? process.env.HOLDPOINT_URL;
     const key = options.key ?? process.env.HOLDPOINT_KEY;
@@ -106,19 +102,6 @@ export class Holdpoint extends Fleet {
       timeoutMs: options.timeoutMs ?? 60_000,
     });
     super(transport, options.agent, options.run);
-    this.admin = new Admin(transport);
-  }
-
-  get rules() {
-    return this.admin.rules;
-  }
-
-  get webhooks() {
-    return this.admin.webhooks;
-  }
-
-  get keys() {
-    return this.admin.keys;
   }
 
   // ---- the agent's side ----
@@ -165,7 +148,7 @@ export class Holdpoint extends Fleet {
   }
 
   /** Waits until the pause is final, riding out restarts and network errors. */
-  async waitForDecision(watchId: string, options: DurableOptions & { onPending?: (p: Pause) => void } = {}): Promise<Decision> {
+  async waitFor(watchId: string, options: DurableOptions & { onPending?: (p: Pause) => void } = {}): Promise<Decision> {
     return decisionOf(await waitUntilFinal(this.transport, watchId, options));
   }
 
@@ -181,7 +164,7 @@ export class Holdpoint extends Fleet {
   }
 
   /** The agent changes its mind: cancels a pending pause (`409` once it is final). */
-  async cancel(watchId: string): Promise<Pause> {
+  async cancelPause(watchId: string): Promise<Pause> {
     return this.post<Pause>(`/api/pause/${seg(watchId)}/cancel`);
   }
 

@@ -1,5 +1,5 @@
 import { isFinal } from "./decision.js";
-import { HoldpointConnectionError, HoldpointError } from "./errors.js";
+import { ConnectionFailed, HoldpointError } from "./errors.js";
 import { backoff, seg, sleep, type Transport } from "./http.js";
 import type { Pause } from "./types.js";
 
@@ -80,7 +80,7 @@ export async function untilAnswered<T>(options: DurableOptions, once: () => Prom
 
 function retryDelay(e: unknown, attempt: number): number | undefined {
   const wait = backoff(Math.min(attempt, 4));
-  if (e instanceof HoldpointConnectionError) return wait;
+  if (e instanceof ConnectionFailed) return wait;
   if (e instanceof HoldpointError) {
     // No Retry-After (too-many-pending), or the month's quota: time will not free it soon.
     if (e.status === 429 && (e.retryAfter === undefined || e.slug === "quota-exceeded")) return undefined;

@@ -32,7 +32,7 @@ export class HoldpointError extends Error {
 
   constructor(problem: Problem, retryAfter?: number) {
     super(`${problem.status} ${problem.title}: ${problem.detail}`);
-    this.name = "HoldpointError";
+    this.name = new.target.name;
     this.status = problem.status;
     this.type = problem.type;
     this.title = problem.title;
@@ -47,12 +47,48 @@ export class HoldpointError extends Error {
   }
 }
 
-/** The server could not be reached (after the retries a request was allowed). */
-export class HoldpointConnectionError extends Error {
+/** 400: malformed JSON or query. */
+export class BadRequest extends HoldpointError {}
+/** 401: no valid key (or an expired one: `slug === "key-expired"`). */
+export class Unauthorized extends HoldpointError {}
+/** 403: e.g. `insufficient-scope`, `self-decision`, `live-key-required`. */
+export class Forbidden extends HoldpointError {}
+/** 404: nothing by that id in this workspace and mode. */
+export class NotFound extends HoldpointError {}
+/** 409: e.g. the pause is no longer pending (`problem.current` holds it) or the run was cancelled. */
+export class Conflict extends HoldpointError {}
+/** 422: `problem.field` names what is wrong. */
+export class ValidationFailed extends HoldpointError {}
+/** 429 that was not retried: no `Retry-After`, or one longer than the client waits. */
+export class RateLimited extends HoldpointError {}
+/** 503 still answered after the retries. */
+export class Unavailable extends HoldpointError {}
+/** Any other 5xx. */
+export class ServerError extends HoldpointError {}
+
+/** The server could not be reached (after the retries a request was allowed); `status` is 0. */
+export class ConnectionFailed extends HoldpointError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "HoldpointConnectionError";
+    super({ type: "about:blank", title: "Connection failed", status: 0, detail: message });
+    if (options?.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
   }
+}
+
+const BY_STATUS: Record<number, typeof HoldpointError> = {
+  400: BadRequest,
+  401: Unauthorized,
+  403: Forbidden,
+  404: NotFound,
+  409: Conflict,
+  422: ValidationFailed,
+  429: RateLimited,
+  503: Unavailable,
+};
+
+/** The typed error for a problem, so callers can test `e instanceof NotFound`. */
+export function errorFor(problem: Problem, retryAfter?: number): HoldpointError {
+  const Class = BY_STATUS[problem.status] ?? (problem.status >= 500 ? ServerError : HoldpointError);
+  return new Class(problem, retryAfter);
 }
 
 /**
@@ -71,14 +107,16 @@ export class Rejected extends Error {
   }
 }
 
-/** The agent's run was cancelled by a person: stop working on it. */
-export class RunCancelled extends Error {
+/** A person cancelled this agent's run: stop working on it (a new `run` goes on). */
+export class Cancelled extends Error {
   readonly agent: string;
+  readonly run: string | undefined;
 
-  constructor(agent: string) {
-    super(`the run of agent \`${agent}\` was cancelled`);
-    this.name = "RunCancelled";
+  constructor(agent: string, run?: string) {
+    super(`agent ${agent} was cancelled` + (run ? ` (run ${run})` : ""));
+    this.name = "Cancelled";
     this.agent = agent;
+    this.run = run;
   }
 }
 

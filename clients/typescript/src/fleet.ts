@@ -1,9 +1,19 @@
 import { untilAnswered, WAIT_SECONDS, type DurableOptions } from "./durable.js";
-import { HoldpointError, RunCancelled } from "./errors.js";
+import { Cancelled, Conflict } from "./errors.js";
 import { seg, type Query, type Transport } from "./http.js";
 import type { Agent, AgentDetail, AgentState, Control, ControlAnswer, Guidance, HeartbeatReport, Page } from "./types.js";
 
-export interface CheckpointOptions extends DurableOptions {
+export interface HeartbeatOptions extends HeartbeatReport {
+  /** Default: the client's `agent`. */
+  agent?: string;
+  /** The guidance cursor to read after; default the last one this client read for the agent. */
+  after?: string;
+  /** Seconds (up to 55) to hold the call while the agent is paused and has nothing new to read. */
+  wait?: number;
+  signal?: AbortSignal;
+}
+
+export interface CheckpointOptions extends HeartbeatReport, DurableOptions {
   agent?: string;
   /** Told each time the server says the agent is paused (the checkpoint keeps waiting). */
   onPaused?: (answer: ControlAnswer) => void;
@@ -33,27 +43,24 @@ export class Fleet {
   }
 
   /** Reports what the agent does and reads its control and new guidance (advances the cursor). */
-  async heartbeat(
-    report: HeartbeatReport = {},
-    options: { agent?: string; after?: string; wait?: number; signal?: AbortSignal } = {},
-  ): Promise<ControlAnswer> {
-    const agent = this.name(options.agent);
-    const body = { ...report, run: report.run ?? this.runName };
+  async heartbeat(options: HeartbeatOptions = {}): Promise<ControlAnswer> {
+    const { agent: given, after, wait, signal, ...report } = options;
+    const agent = this.name(given);
     const answer = await this.transport.request<ControlAnswer>({
       method: "POST",
       path: `/api/agents/${seg(agent)}/heartbeat`,
-      query: { after: options.after ?? this.cursors.get(agent), wait: options.wait },
-      body,
+      query: { after: after ?? this.cursors.get(agent), wait },
+      body: { ...report, run: report.run ?? this.runName },
       retry: true, // the same report twice changes nothing
-      signal: options.signal,
-      timeoutMs: options.wait ? (options.wait + 20) * 1000 : undefined,
+      signal,
+      timeoutMs: wait ? (wait + 20) * 1000 : undefined,
     });
     this.cursors.set(agent, answer.body.cursor);
     return answer.body;
   }
 
   /** Reads the control and new guidance without reporting (advances the cursor). */
-  async control(options: { agent?: string; after?: string; wait?: number; signal?: AbortSignal } = {}): Promise<ControlAnswer> {
+  async control(options: Omit<HeartbeatOptions, keyof HeartbeatReport> = {}): Promise<ControlAnswer> {
     const agent = this.name(options.agent);
     const answer = await this.transport.request<ControlAnswer>({
       method: "GET",
@@ -69,24 +76,26 @@ export class Fleet {
   /**
    * A checkpoint between tool calls: reports, waits while a person has the agent paused, and
    * resolves with the guidance messages sent since the last checkpoint once it may go on.
-   * Throws `RunCancelled` when a person cancelled the run.
+   * Throws `Cancelled` when a person cancelled the run.
    */
-  async checkpoint(report: HeartbeatReport = {}, options: CheckpointOptions = {}): Promise<string[]> {
+  async checkpoint(options: CheckpointOptions = {}): Promise<string[]> {
+    const { agent: given, onPaused, onRetry, signal, ...report } = options;
+    const agent = this.name(given);
+    const run = report.run ?? this.runName;
     const messages: string[] = [];
     for (;;) {
       let answer: ControlAnswer;
       try {
-        answer = await untilAnswered(options, () =>
-          this.heartbeat(report, { agent: options.agent, wait: WAIT_SECONDS, signal: options.signal }),
-        );
+        answer = await untilAnswered({ signal, onRetry }, () => this.heartbeat({ ...report, agent, wait: WAIT_SECONDS, signal }));
       } catch (e) {
-        if (e instanceof HoldpointError && e.status === 409) throw new RunCancelled(this.name(options.agent));
+        // A heartbeat's only 409: its run was cancelled.
+        if (e instanceof Conflict) throw new Cancelled(agent, run);
         throw e;
       }
       messages.push(...answer.guidance.map((g) => g.message));
-      if (answer.control === "cancelled") throw new RunCancelled(this.name(options.agent));
+      if (answer.control === "cancelled") throw new Cancelled(agent, run);
       if (answer.control === "running") return messages;
-      options.onPaused?.(answer);
+      onPaused?.(answer);
     }
   }
 

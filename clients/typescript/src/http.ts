@@ -1,4 +1,4 @@
-import { HoldpointConnectionError, HoldpointError, type Problem } from "./errors.js";
+import { ConnectionFailed, errorFor, type Problem } from "./errors.js";
 
 export type Query = Record<string, string | number | boolean | undefined | null>;
 
@@ -54,7 +54,7 @@ export class Transport {
       } catch (e) {
         if (call.signal?.aborted) throw call.signal.reason;
         if (!canRetry) {
-          throw new HoldpointConnectionError(
+          throw new ConnectionFailed(
             `${call.method} ${call.path}: ${describe(e)} (${this.options.url})`,
             { cause: e },
           );
@@ -74,7 +74,7 @@ export class Transport {
           continue;
         }
       }
-      throw new HoldpointError(problem, retryAfter);
+      throw errorFor(problem, retryAfter);
     }
   }
 

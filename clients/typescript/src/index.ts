@@ -11,9 +11,26 @@ export { Admin, Keys, Webhooks } from "./admin.js";
 export type { Collection, GroupCreate, KeyCreate, PolicySettings, RulePatch, WebhookCreate } from "./admin.js";
 export { isFinal, type Decision } from "./decision.js";
 export type { DurableOptions } from "./durable.js";
-export { HoldpointConnectionError, HoldpointError, Rejected, RunCancelled, WebhookVerificationError } from "./errors.js";
+export {
+  BadRequest,
+  Cancelled,
+  Conflict,
+  ConnectionFailed,
+  errorFor,
+  Forbidden,
+  HoldpointError,
+  NotFound,
+  RateLimited,
+  Rejected,
+  ServerError,
+  Unauthorized,
+  Unavailable,
+  ValidationFailed,
+  WebhookVerificationError,
+} from "./errors.js";
 export type { Problem } from "./errors.js";
-export type { CheckpointOptions } from "./fleet.js";
+export type { CheckpointOptions, HeartbeatOptions } from "./fleet.js";
+export { Workspace } from "./workspace.js";
 export { requireApproval, type RequireApprovalOptions } from "./wrapper.js";
 export { signWebhook, verifyWebhook, type HeaderSource, type VerifyOptions } from "./webhook.js";
 export * from "./types.js";

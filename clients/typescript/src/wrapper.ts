@@ -6,7 +6,11 @@ import type { JsonObject, JsonValue } from "./types.js";
 export interface RequireApprovalOptions<A extends unknown[]> extends Omit<ApprovalOptions, "context" | "editable"> {
   /** The client to ask with; default one made from HOLDPOINT_URL and HOLDPOINT_KEY at the first call. */
   client?: Holdpoint;
-  /** The line a person reads in the queue; default "Call <tool>". */
+  /**
+   * The line a person reads in the queue: a text whose `{name}` placeholders are filled with
+   * the arguments (`"Email {to}"`), or a function of the arguments; default the call as
+   * `tool(name=value, …)`.
+   */
   action?: string | ((...args: A) => string);
   /**
    * The function's parameter names, in order: the context shows each argument by name and an
@@ -14,8 +18,8 @@ export interface RequireApprovalOptions<A extends unknown[]> extends Omit<Approv
    * context (and edits merge into it); other arguments are shown as `{"args": [...]}`.
    */
   params?: string[];
-  /** Which context keys a person may change before approving; `true`: all of them. */
-  editable?: string[] | true;
+  /** Which arguments (context keys) a person may change before approving; default `true`: all. */
+  editable?: string[] | boolean;
   /** Told the decision before the function runs (or `Rejected` is thrown). */
   onDecision?: (decision: Decision) => void;
 }
@@ -35,15 +39,28 @@ export function requireApproval<F extends (...args: any[]) => unknown>(
   return async (...args: Parameters<F>): Promise<Awaited<ReturnType<F>>> => {
     lazy ??= new Holdpoint();
     const context = contextOf(args, params);
-    const keys = editable === true ? Object.keys(context ?? {}) : editable;
-    const decision = await lazy.requestApproval(
-      typeof action === "function" ? action(...args) : (action ?? `Call ${tool ?? "a tool"}`),
-      { ...rest, tool, context: (context ?? { args: args as JsonValue[] }) as JsonValue, editable: context ? keys : undefined },
-    );
+    const keys = editable === false ? [] : editable === true || editable === undefined ? Object.keys(context ?? {}) : editable;
+    const text = typeof action === "function" ? action(...args) : describe(action, tool, context, args);
+    const decision = await lazy.requestApproval(text, {
+      ...rest,
+      tool,
+      context: (context ?? { args: args as JsonValue[] }) as JsonValue,
+      editable: context && keys.length > 0 ? keys.slice(0, 20) : undefined,
+    });
     onDecision?.(decision);
     if (!decision.approved) throw new Rejected(refusalReason(decision), decision);
     return (await fn(...withEdits(args, params, decision.edits))) as Awaited<ReturnType<F>>;
   };
+}
+
+/** The action's text: the template filled in, or the call as `tool(name=value, …)`, at most 1000 characters. */
+function describe(template: string | undefined, tool: string | undefined, context: JsonObject | undefined, args: unknown[]): string {
+  const show = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
+  const text =
+    template !== undefined
+      ? template.replace(/\{(\w+)\}/g, (whole, name: string) => (context && name in context ? show(context[name]) : whole))
+      : `${tool ?? "tool"}(${context ? Object.entries(context).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ") : args.map((a) => JSON.stringify(a)).join(", ")})`;
+  return text.length > 1000 ? text.slice(0, 999) + "…" : text;
 }
 
 /** The arguments by name, or the one object argument; `undefined` when they have no names. */

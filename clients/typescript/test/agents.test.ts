@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { RunCancelled } from "holdpoint";
+import { Cancelled } from "holdpoint";
 
 import { agentClient, unique } from "./helpers.js";
 
@@ -30,7 +30,7 @@ test("checkpoint waits while the agent is paused and resolves with the guidance 
   let settled = false;
   let told: () => void = () => {};
   const paused = new Promise<void>((r) => (told = r));
-  const going = agent.checkpoint({ state: "acting" }, { onPaused: () => told() }).finally(() => (settled = true));
+  const going = agent.checkpoint({ state: "acting", onPaused: () => told() }).finally(() => (settled = true));
   await paused; // the server said "paused" (with the guidance): the checkpoint waits on
   assert.equal(settled, false, "the checkpoint still waits while paused");
   await human.resumeAgent(name);
@@ -45,14 +45,14 @@ test("checkpoint throws RunCancelled once a person cancelled the run, and a new 
   await agent.checkpoint({ state: "acting" });
   const cancelled = await agentClient().cancelAgent(name);
   assert.equal(cancelled.ownControl, "cancelled");
-  await assert.rejects(agent.checkpoint(), (e: unknown) => e instanceof RunCancelled && e.agent === name);
+  await assert.rejects(agent.checkpoint(), (e: unknown) => e instanceof Cancelled && e.agent === name && e.run === "run-1");
   assert.deepEqual(await agent.checkpoint({ run: "run-2" }), []);
 });
 
 test("the emergency stop pauses every agent of the mode and resumeAll lifts it", async () => {
   const hp = agentClient();
   const name = unique("ts-bot");
-  await hp.heartbeat({}, { agent: name });
+  await hp.heartbeat({ agent: name });
   try {
     assert.equal((await hp.stopAll()).stopped, true);
     assert.equal((await hp.control({ agent: name })).control, "paused");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { HoldpointError, isFinal, Rejected, type Pause, type Settlement } from "holdpoint";
+import { Conflict, Forbidden, HoldpointError, isFinal, Rejected, Unauthorized, ValidationFailed, type Pause, type Settlement } from "holdpoint";
 
 import { agentClient, allClient, deciderClient, unique, watchedAgent } from "./helpers.js";
 
@@ -67,7 +67,7 @@ test("ask throws Rejected when the question is cancelled instead of answered", a
   const { hp, waiting } = watchedAgent();
   const refused = assert.rejects(hp.ask([{ question: unique("Proceed?") }]), (e: unknown) =>
     e instanceof Rejected && e.decision.status === "cancelled");
-  await agentClient().cancel(await waiting);
+  await agentClient().cancelPause(await waiting);
   await refused;
 });
 
@@ -97,7 +97,7 @@ test("createPause, getPause, listPauses, listPending, cancel and reportOutcome s
   assert.equal((await hp.getPause(created.watchId)).action, action);
   assert.ok((await hp.listPauses({ status: "pending", limit: 200 })).items.some((p) => p.watchId === created.watchId));
   assert.ok((await allClient().listPending({ limit: 200 })).items.some((p) => p.watchId === created.watchId));
-  const cancelled = await hp.cancel(created.watchId);
+  const cancelled = await hp.cancelPause(created.watchId);
   assert.equal(cancelled.status, "cancelled");
   assert.ok(isFinal(cancelled.status));
 
@@ -115,15 +115,16 @@ test("the same Idempotency-Key creates one pause, and getPause with wait answers
   const a = await hp.createPause(body, { idempotencyKey });
   const b = await hp.createPause(body, { idempotencyKey });
   assert.equal(a.watchId, b.watchId);
-  await hp.cancel(a.watchId);
+  await hp.cancelPause(a.watchId);
   assert.equal((await hp.getPause(a.watchId, { wait: 30 })).status, "cancelled");
 });
 
 test("a refused request throws a HoldpointError carrying the RFC 9457 problem", async () => {
   const hp = agentClient();
   await assert.rejects(hp.createPause({ action: "x", timeoutSeconds: 1 }), (e: unknown) => {
-    assert.ok(e instanceof HoldpointError);
+    assert.ok(e instanceof ValidationFailed && e instanceof HoldpointError);
     assert.equal(e.status, 422);
+    assert.equal(e.name, "ValidationFailed");
     assert.equal(e.type, "/problems/validation-failed");
     assert.equal(e.slug, "validation-failed");
     assert.equal(e.title, "Invalid request");
@@ -132,17 +133,17 @@ test("a refused request throws a HoldpointError carrying the RFC 9457 problem", 
     return true;
   });
   await assert.rejects(deciderClient().listPending(), (e: unknown) =>
-    e instanceof HoldpointError && e.status === 403 && e.slug === "insufficient-scope" && e.problem.scope === "pauses");
+    e instanceof Forbidden && e.status === 403 && e.slug === "insufficient-scope" && e.problem.scope === "pauses");
   const pause = await hp.createPause({ action: unique("Decide me twice") });
   await deciderClient().approve(pause.watchId);
   await assert.rejects(deciderClient().approve(pause.watchId), (e: unknown) =>
-    e instanceof HoldpointError && e.status === 409 && (e.problem.current as Pause).status === "approved");
+    e instanceof Conflict && e.status === 409 && (e.problem.current as Pause).status === "approved");
 });
 
 test("a wrong key is a 401 HoldpointError", async () => {
   const { Holdpoint } = await import("holdpoint");
   const hp = new Holdpoint({ url: process.env.HOLDPOINT_URL, key: "hitl_test_nope" });
-  await assert.rejects(hp.listPauses(), (e: unknown) => e instanceof HoldpointError && e.status === 401 && e.slug === "unauthorized");
+  await assert.rejects(hp.listPauses(), (e: unknown) => e instanceof Unauthorized && e.status === 401 && e.slug === "unauthorized");
 });
 
 test("an aborted signal ends the wait; the pause stays and can be waited for again", async () => {
@@ -153,7 +154,7 @@ test("an aborted signal ends the wait; the pause stays and can be waited for aga
   controller.abort(new Error("the agent gave up"));
   await given;
   await deciderClient().approve(watchId);
-  assert.equal((await agentClient().waitForDecision(watchId)).approved, true);
+  assert.equal((await agentClient().waitFor(watchId)).approved, true);
 });
 
 test("explainPolicy says what a create would be told now", async () => {

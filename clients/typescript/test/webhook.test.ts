@@ -73,7 +73,7 @@ test("a real pause.created delivery from the server verifies with the endpoint's
   try {
     const admin = new Holdpoint({ url: server.url, key: server.key("ops", ["admin"], false) });
     const port = (receiver.address() as AddressInfo).port;
-    const endpoint = await admin.webhooks.create({ url: `http://127.0.0.1:${port}/hook`, events: ["pause.created"], testEvents: true });
+    const endpoint = await admin.createWebhook({ url: `http://127.0.0.1:${port}/hook`, events: ["pause.created"], testEvents: true });
     const agent = new Holdpoint({ url: server.url, key: server.key("agent", ["pauses"]) });
     const pause = await agent.createPause({ action: "Deploy build 4821" });
     await arrived;

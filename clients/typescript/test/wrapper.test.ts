@@ -33,7 +33,7 @@ test("the pause shows the tool's name and its arguments by name", async () => {
   await deciderClient().approve(await waiting);
   await result;
   assert.deepEqual((seen as { tool: string }).tool, "refund");
-  assert.deepEqual((seen as { action: string }).action, "Call refund");
+  assert.deepEqual((seen as { action: string }).action, 'refund(order="A-2", amount=10)');
   assert.deepEqual((seen as { context: unknown }).context, { order: "A-2", amount: 10 });
 });
 
@@ -68,4 +68,18 @@ test("a tool taking one object gets the edits merged into it", async () => {
   const result = transfer({ to: "acct-1", amount: 500 });
   await deciderClient().approve(await waiting, { edits: { amount: 50 } });
   assert.deepEqual(await result, { to: "acct-1", amount: 50 });
+});
+
+test("an action template is filled with the arguments, and editable: false offers no edits", async () => {
+  const { hp, waiting } = watchedAgent();
+  let seen: { action: string; editable?: string[] } | undefined;
+  const notify = requireApproval(
+    { client: hp, params: ["to", "text"], action: "Message {to}: {text}", editable: false, onDecision: (d) => (seen = d.pause) },
+    (to: string, text: string) => `${to}:${text}`,
+  );
+  const result = notify("ops", "deploy done");
+  await deciderClient().approve(await waiting);
+  assert.equal(await result, "ops:deploy done");
+  assert.equal(seen?.action, "Message ops: deploy done");
+  assert.equal(seen?.editable, undefined);
 });
