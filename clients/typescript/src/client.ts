@@ -22,7 +22,7 @@ import type {
 } from "./types.js";
 
 export interface HoldpointOptions {
-  /** The server's base URL; default `HOLDPOINT_URL`. */
+  /** The server's base URL; default `HOLDPOINT_URL`, else http://127.0.0.1:8080. */
   url?: string;
   /** An API key (`hitl_live_…` or `hitl_test_…`); default `HOLDPOINT_KEY`. */
   key?: string;
@@ -32,8 +32,12 @@ export interface HoldpointOptions {
   run?: string;
   /** Retries of a request that is safe to retry (default 4). */
   maxRetries?: number;
-  /** The longest wait before one retry, `Retry-After` included (default 30 000 ms). */
+  /** The longest wait before one retry, `Retry-After` included (default 60 000 ms); a longer one is thrown. */
   maxRetryDelayMs?: number;
+  /** How long waits and checkpoints ride out a server they cannot reach (default 300 000 ms). */
+  reconnectForMs?: number;
+  /** Seconds each long-poll asks the server to hold, 0 to 55 (default 30). */
+  pollWait?: number;
   /** How long one ordinary request may take (default 60 000 ms). */
   timeoutMs?: number;
   /** Another `fetch` (a test double, a proxy-aware one); default the global one. */
@@ -89,17 +93,20 @@ export interface DecideOptions {
  */
 export class Holdpoint extends Workspace {
   constructor(options: HoldpointOptions = {}) {
-    const url = options.url ?? process.env.HOLDPOINT_URL;
+    const url = options.url ?? (process.env.HOLDPOINT_URL || "http://127.0.0.1:8080");
     const key = options.key ?? process.env.HOLDPOINT_KEY;
-    if (!url) throw new TypeError("Holdpoint: no server URL (pass `url` or set HOLDPOINT_URL)");
     if (!key) throw new TypeError("Holdpoint: no API key (pass `key` or set HOLDPOINT_KEY)");
+    const pollWait = options.pollWait ?? 30;
+    if (!(pollWait >= 0 && pollWait <= 55)) throw new RangeError("Holdpoint: pollWait is 0 to 55 seconds (the server's longest wait)");
     const transport = new Transport({
       url,
       key,
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
       maxRetries: options.maxRetries ?? 4,
-      maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
+      maxRetryDelayMs: options.maxRetryDelayMs ?? 60_000,
       timeoutMs: options.timeoutMs ?? 60_000,
+      reconnectForMs: options.reconnectForMs ?? 300_000,
+      pollWait,
     });
     super(transport, options.agent, options.run);
   }

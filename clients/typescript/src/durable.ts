@@ -3,9 +3,6 @@ import { ConnectionFailed, HoldpointError } from "./errors.js";
 import { backoff, seg, sleep, type Transport } from "./http.js";
 import type { Pause } from "./types.js";
 
-/** Seconds one long-poll asks the server to hold (it allows up to 55). */
-export const WAIT_SECONDS = 30;
-
 export interface DurableOptions {
   signal?: AbortSignal | undefined;
   /** Told of each failed attempt before the next (a restart, a network error, a 503). */
@@ -22,7 +19,7 @@ export async function createDurably(
   idempotencyKey: string,
   options: DurableOptions,
 ): Promise<Pause> {
-  return untilAnswered(options, () =>
+  return untilAnswered(transport, options, () =>
     transport
       .request<Pause>({
         method: "POST",
@@ -46,32 +43,39 @@ export async function waitUntilFinal(
   options: DurableOptions & { onPending?: ((pause: Pause) => void) | undefined },
 ): Promise<Pause> {
   for (;;) {
-    const pause = await untilAnswered(options, () =>
+    const wait = transport.options.pollWait;
+    const pause = await untilAnswered(transport, options, () =>
       transport
         .request<Pause>({
           method: "GET",
           path: `/api/pause/${seg(watchId)}`,
-          query: { wait: WAIT_SECONDS },
+          query: { wait },
           retry: false,
           signal: options.signal,
-          timeoutMs: (WAIT_SECONDS + 20) * 1000,
+          timeoutMs: (wait + 20) * 1000,
         })
         .then((a) => a.body),
     );
     if (isFinal(pause.status)) return pause;
     options.onPending?.(pause);
+    if (wait === 0) await sleep(1000, options.signal); // plain polling: once a second
   }
 }
 
-/** Runs `once` until it answers, waiting out network errors and timed refusals without end. */
-export async function untilAnswered<T>(options: DurableOptions, once: () => Promise<T>): Promise<T> {
+/**
+ * Runs `once` until it answers, waiting out network errors and timed refusals for as long as
+ * the client's `reconnectForMs` (a restart, an upgrade); then the last error is thrown.
+ */
+export async function untilAnswered<T>(transport: Transport, options: DurableOptions, once: () => Promise<T>): Promise<T> {
+  let failingSince: number | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
       return await once();
     } catch (e) {
       if (options.signal?.aborted) throw options.signal.reason;
+      failingSince ??= Date.now();
       const delay = retryDelay(e, attempt);
-      if (delay === undefined) throw e;
+      if (delay === undefined || Date.now() - failingSince > transport.options.reconnectForMs) throw e;
       options.onRetry?.(e as Error, attempt + 1);
       await sleep(delay, options.signal);
     }

@@ -1,4 +1,4 @@
-import { untilAnswered, WAIT_SECONDS, type DurableOptions } from "./durable.js";
+import { untilAnswered, type DurableOptions } from "./durable.js";
 import { Cancelled, Conflict } from "./errors.js";
 import { seg, type Query, type Transport } from "./http.js";
 import type { Agent, AgentDetail, AgentState, Control, ControlAnswer, Guidance, HeartbeatReport, Page } from "./types.js";
@@ -86,7 +86,8 @@ export class Fleet {
     for (;;) {
       let answer: ControlAnswer;
       try {
-        answer = await untilAnswered({ signal, onRetry }, () => this.heartbeat({ ...report, agent, wait: WAIT_SECONDS, signal }));
+        const wait = this.transport.options.pollWait;
+        answer = await untilAnswered(this.transport, { signal, onRetry }, () => this.heartbeat({ ...report, agent, wait, signal }));
       } catch (e) {
         // A heartbeat's only 409: its run was cancelled.
         if (e instanceof Conflict) throw new Cancelled(agent, run);

@@ -12,6 +12,10 @@ export interface TransportOptions {
   maxRetryDelayMs: number;
   /** How long one attempt may take before it counts as a network error (not for long-polls). */
   timeoutMs: number;
+  /** How long a wait or a checkpoint rides out a server it cannot reach before giving up. */
+  reconnectForMs: number;
+  /** Seconds one long-poll asks the server to hold (0 to 55). */
+  pollWait: number;
 }
 
 export interface Call {

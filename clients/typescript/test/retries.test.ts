@@ -8,7 +8,7 @@ import { ConnectionFailed, Holdpoint, HoldpointError, RateLimited, Unavailable }
 type Reply = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** A local stand-in for the server: answers each request with the next reply, then the last. */
-async function fake(replies: Reply[], maxRetries = 4): Promise<{ hp: Holdpoint; hits: { method: string; at: number; key?: string }[]; close: () => void }> {
+async function fake(replies: Reply[], maxRetries = 4): Promise<{ hp: Holdpoint; url: string; hits: { method: string; at: number; key?: string }[]; close: () => void }> {
   const hits: { method: string; at: number; key?: string }[] = [];
   const server = createServer((req, res) => {
     const key = req.headers["idempotency-key"];
@@ -18,8 +18,9 @@ async function fake(replies: Reply[], maxRetries = 4): Promise<{ hp: Holdpoint; 
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
-  const hp = new Holdpoint({ url: `http://127.0.0.1:${port}`, key: "hitl_test_fake", maxRetryDelayMs: 5000, maxRetries });
-  return { hp, hits, close: () => server.close() };
+  const url = `http://127.0.0.1:${port}`;
+  const hp = new Holdpoint({ url, key: "hitl_test_fake", maxRetryDelayMs: 5000, maxRetries });
+  return { hp, url, hits, close: () => server.close() };
 }
 
 const problem = (status: number, slug: string, headers: Record<string, string> = {}): Reply => (_req, res) => {
@@ -114,4 +115,15 @@ test("a body that is not a problem still becomes a HoldpointError with its statu
   } finally {
     close();
   }
+});
+
+test("a wait rides out an unreachable server for reconnectForMs, then throws ConnectionFailed", async () => {
+  const { url, close } = await fake([ok(page)]);
+  close(); // nothing listens there any more
+  const hp = new Holdpoint({ url, key: "hitl_test_fake", reconnectForMs: 600 });
+  const retries: number[] = [];
+  const started = Date.now();
+  await assert.rejects(hp.requestApproval("x", { onRetry: (_e, n) => retries.push(n) }), (e: unknown) => e instanceof ConnectionFailed);
+  assert.ok(Date.now() - started >= 600, "it kept trying for reconnectForMs");
+  assert.ok(retries.length >= 2);
 });
