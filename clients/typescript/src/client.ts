@@ -16,6 +16,7 @@ import type {
   PauseStatus,
   PolicyVerdict,
   Question,
+  QuestionOption,
   RejectOption,
   Risk,
   Settlement,
@@ -69,6 +70,17 @@ export interface ApprovalOptions extends PauseOptions {
   editable?: string[];
   rejectOptions?: RejectOption[];
   requiredApprovals?: number;
+}
+
+/** A question as `ask` takes it: options may be plain labels. */
+export interface AskedQuestion extends Omit<Question, "options"> {
+  options?: (string | QuestionOption)[];
+}
+
+function questionOf(q: string | AskedQuestion): Question {
+  if (typeof q === "string") return { question: q };
+  const { options, ...rest } = q;
+  return options ? { ...rest, options: options.map((o) => (typeof o === "string" ? { label: o } : o)) } : rest;
 }
 
 export interface AskOptions extends PauseOptions {
@@ -128,11 +140,15 @@ export class Holdpoint extends Workspace {
     return decisionOf(await this.createAndWait(body, options));
   }
 
-  /** Asks questions and resolves with the answers; `Rejected` if nobody answered in time. */
-  async ask(questions: Question[], options: AskOptions = {}): Promise<Answers> {
-    const first = questions[0]?.question ?? "";
+  /**
+   * Asks questions and resolves with the answers by question text; `Rejected` if nobody
+   * answered in time. A plain string is a free-text question; options may be plain labels.
+   */
+  async ask(questions: (string | AskedQuestion)[], options: AskOptions = {}): Promise<Answers> {
+    const asked = questions.map(questionOf);
+    const first = asked[0]?.question ?? "";
     const action = options.action ?? (first.length > 1000 ? first.slice(0, 999) + "…" : first);
-    const body: CreatePause = { ...this.common(action, options), kind: "question", questions };
+    const body: CreatePause = { ...this.common(action, options), kind: "question", questions: asked };
     const decision = decisionOf(await this.createAndWait(body, options));
     if (decision.answers === null) throw new Rejected(refusalReason(decision), decision);
     return decision.answers;

@@ -6,7 +6,7 @@
  *     const decision = await hp.requestApproval("Deploy 4821", { tool: "deploy", risk: "high" });
  */
 export { Holdpoint } from "./client.js";
-export type { HoldpointOptions, PauseOptions, ApprovalOptions, AskOptions, PlanOptions, DecideOptions } from "./client.js";
+export type { HoldpointOptions, PauseOptions, ApprovalOptions, AskedQuestion, AskOptions, PlanOptions, DecideOptions } from "./client.js";
 export { Admin, Keys, Webhooks } from "./admin.js";
 export type { Collection, GroupCreate, KeyCreate, PolicySettings, RulePatch, WebhookCreate } from "./admin.js";
 export { isFinal, type Decision } from "./decision.js";

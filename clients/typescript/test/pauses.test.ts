@@ -54,10 +54,7 @@ test("an approval with edits carries them in the decision, the context staying a
 
 test("ask resolves with the answers a decider gives", async () => {
   const { hp, waiting } = watchedAgent();
-  const asked = hp.ask([
-    { question: "Which region?", options: [{ label: "eu" }, { label: "us" }] },
-    { question: "Anything else?" },
-  ]);
+  const asked = hp.ask([{ question: "Which region?", options: ["eu", { label: "us", description: "Virginia" }] }, "Anything else?"]);
   const answered = await deciderClient().answer(await waiting, { "Which region?": "eu", "Anything else?": "no" });
   assert.equal(answered.status, "answered");
   assert.deepEqual(await asked, { "Which region?": "eu", "Anything else?": "no" });
