@@ -6,6 +6,7 @@ mod admin;
 pub mod check;
 mod fleet;
 mod pauses;
+pub use pauses::Decided;
 mod policy;
 mod service;
 mod webhooks;
@@ -45,6 +46,14 @@ pub fn json() -> &'static str {
 }
 
 /// `GET /api/openapi.json`: public, like the README that describes the same API.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "service",
+    operation_id = "openapi",
+    responses((status = 200, description = "This document (OpenAPI 3.1).", body = Object, content_type = "application/json")),
+    security(())
+)]
 pub async fn serve() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
