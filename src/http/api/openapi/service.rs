@@ -6,7 +6,13 @@ use crate::http::api::{health, metrics};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(super::serve, health::healthz, health::readyz, metrics::metrics, health::problem_doc),
+    paths(
+        super::serve,
+        health::healthz,
+        health::readyz,
+        metrics::metrics,
+        health::problem_doc
+    ),
     components(schemas(crate::wire::problem::ProblemBody))
 )]
 pub struct ServiceDoc;
