@@ -183,6 +183,9 @@ pub enum Command {
         /// The backup file to write, e.g. `backups/holdpoint-2026-11-30.db`; it must not exist.
         path: PathBuf,
     },
+    /// Print the OpenAPI 3.1 document of this version's API (as served at /api/openapi.json),
+    /// for generating clients offline.
+    Openapi,
     /// Send one test email to TO with the configured transport, explaining any failure.
     SendTestEmail {
         /// The address to send the test email to.
@@ -287,6 +290,9 @@ pub struct Settings {
     pub password_login: bool,
     /// A passkey may be the whole sign-in (`--passkey-login`).
     pub passkey_login: bool,
+    /// Tests only: record every answer whose status the OpenAPI document does not list for
+    /// its route (`http::api::openapi::check`).
+    pub check_openapi: bool,
 }
 
 impl Settings {
@@ -311,6 +317,7 @@ impl Settings {
             oidc: oidc::Oidc::from_args(&serve.oidc),
             password_login: serve.oidc.password_login,
             passkey_login: serve.passkey_login,
+            check_openapi: false,
         }
     }
 
@@ -353,6 +360,7 @@ impl Settings {
             oidc: None,
             password_login: true,
             passkey_login: false,
+            check_openapi: true,
         }
     }
 }

@@ -4,11 +4,27 @@
 //! still be decided.
 
 /// `sql_enum! { /// doc \n pub enum Name { Variant => "text", ... } }` defines the enum with
-/// `ALL`, `as_str`, `from_name`, `Display`, `Serialize`, `Deserialize` (refusing unknown text), and `ToSql`/`FromSql` (an unknown value
+/// `ALL`, `as_str`, `from_name`, `Display`, `Serialize`, `Deserialize` (refusing unknown text),
+/// `ToSchema` (a string enum, named after the type unless a leading `#[schema(as = Name)]` names
+/// it for the OpenAPI document), and `ToSql`/`FromSql` (an unknown value
 /// is a conversion error, not a default).
 macro_rules! sql_enum {
+    (#[schema(as = $schema:ident)] $(#[$meta:meta])* pub enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)?
+    }) => {
+        $crate::domain::sql_enum::sql_enum! { @named $schema; $(#[$meta])* pub enum $name {
+            $($(#[$vmeta])* $variant => $text),+
+        } }
+    };
     ($(#[$meta:meta])* pub enum $name:ident {
         $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)?
+    }) => {
+        $crate::domain::sql_enum::sql_enum! { @named $name; $(#[$meta])* pub enum $name {
+            $($(#[$vmeta])* $variant => $text),+
+        } }
+    };
+    (@named $schema:ident; $(#[$meta:meta])* pub enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident => $text:literal),+
     }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -58,6 +74,22 @@ macro_rules! sql_enum {
                         allowed.join(", ")
                     ))
                 })
+            }
+        }
+
+        /// A string with one of the variants' texts, for the API's OpenAPI document.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($schema))
             }
         }
 

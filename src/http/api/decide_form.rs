@@ -6,9 +6,12 @@ use serde::Deserialize;
 use crate::domain::policy::remember::{self, Remember};
 use crate::error::{AppError, AppResult};
 
-#[derive(Deserialize)]
+/// The pause page's form (with `edit.*` and `reject_option` fields for edits and a reason).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = DecisionForm)]
 pub(super) struct FormDecision {
     #[serde(default)]
+    #[schema(pattern = "^(true|false|1|0|yes|no|on|off|approve|approved|reject|rejected)$")]
     pub approved: String,
     #[serde(default)]
     pub reason: Option<String>,
