@@ -60,13 +60,17 @@ pub fn documented() -> &'static HashMap<(String, String), HashSet<String>> {
 /// (405) and a path outside the table (404) are the same on every path, and the document says
 /// so once in its description: they are not checked per route.
 pub fn undocumented(method: &str, pattern: &str, status: u16) -> Option<String> {
-    let route = ROUTES.iter().find(|r| r.method == method && r.path == pattern)?;
+    let route = ROUTES
+        .iter()
+        .find(|r| r.method == method && r.path == pattern)?;
     if NOT_YET_DOCUMENTED.contains(&route.path) {
         return None;
     }
     let at = format!("{method} {pattern}");
     match documented().get(&(method.to_string(), pattern.to_string())) {
-        None => Some(format!("{at} is a route of the table but not in the OpenAPI document")),
+        None => Some(format!(
+            "{at} is a route of the table but not in the OpenAPI document"
+        )),
         Some(statuses) if !statuses.contains(&status.to_string()) => Some(format!(
             "{at} answered {status}, a status its OpenAPI operation does not list"
         )),
