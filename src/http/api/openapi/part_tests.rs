@@ -108,13 +108,19 @@ fn every_operation_of_the_three_parts_is_tagged_secured_and_answers_errors_as_pr
             for (method, op) in item.as_object().expect("a path item") {
                 let at = format!("{method} {path}");
                 assert_eq!(op["tags"], serde_json::json!([tag]), "{at}");
-                assert!(op["security"].as_array().is_some_and(|s| !s.is_empty()), "{at}");
+                assert!(
+                    op["security"].as_array().is_some_and(|s| !s.is_empty()),
+                    "{at}"
+                );
                 let responses = op["responses"].as_object().expect("responses");
                 assert!(responses.contains_key("401"), "{at} documents no 401");
                 for (status, response) in responses {
                     if status.starts_with('4') || status.starts_with('5') {
                         let schema = &response["content"]["application/problem+json"]["schema"];
-                        assert_eq!(schema["$ref"], "#/components/schemas/Problem", "{at} {status}");
+                        assert_eq!(
+                            schema["$ref"], "#/components/schemas/Problem",
+                            "{at} {status}"
+                        );
                     }
                 }
             }
