@@ -104,6 +104,7 @@ async fn set(
 }
 
 #[utoipa::path(post, path = "/api/agents/{agent}/pause", tag = "agents",
+    operation_id = "pauseAgent",
     description = "Pauses the agent: its checkpoints park until it is resumed.",
     params(("agent" = String, Path, description = "The agent's name")),
     security(("apiKey" = ["agents"]), ("session" = [])),
@@ -126,6 +127,7 @@ pub async fn pause(
 }
 
 #[utoipa::path(post, path = "/api/agents/{agent}/resume", tag = "agents",
+    operation_id = "resumeAgent",
     description = "Lets a paused agent run again (the workspace's stop still holds it).",
     params(("agent" = String, Path, description = "The agent's name")),
     security(("apiKey" = ["agents"]), ("session" = [])),
@@ -148,6 +150,7 @@ pub async fn resume(
 }
 
 #[utoipa::path(post, path = "/api/agents/{agent}/cancel", tag = "agents",
+    operation_id = "cancelAgent",
     description = "Cancels the agent: its run and its pending pauses end; it runs again only with a new run.",
     params(("agent" = String, Path, description = "The agent's name")),
     security(("apiKey" = ["agents"]), ("session" = [])),
@@ -171,6 +174,7 @@ pub async fn cancel(
 /// `DELETE /api/agents/:agent` (`agents` and `admin`, or an owner's or admin's session): its
 /// pending pauses cancelled in batches, then the agent with its history and guidance. `204`.
 #[utoipa::path(delete, path = "/api/agents/{agent}", tag = "agents",
+    operation_id = "deleteAgent",
     description = "Deletes the agent: its pending pauses are cancelled, then it goes with its history and guidance. A key needs `agents` and `admin` (live keys only); a session an owner or admin.",
     params(("agent" = String, Path, description = "The agent's name")),
     security(("apiKey" = ["agents", "admin"]), ("session" = [])),
@@ -204,6 +208,7 @@ pub struct GuideBody {
 
 /// `POST /api/agents/:agent/guide {"message"}`: answers the message as the agent will read it.
 #[utoipa::path(post, path = "/api/agents/{agent}/guide", tag = "agents",
+    operation_id = "guideAgent",
     description = "Sends the agent a message, read at its next checkpoint (and waking a parked one).",
     params(("agent" = String, Path, description = "The agent's name")),
     request_body(content = GuideBody, content_type = "application/json"),
@@ -245,6 +250,7 @@ pub async fn guide(
 
 /// `POST /api/runs/:run/cancel`: every pending pause of the run, and the agents running it.
 #[utoipa::path(post, path = "/api/runs/{run}/cancel", tag = "agents",
+    operation_id = "cancelRun",
     description = "Cancels a run: every pending pause of it, and the agents running it.",
     params(("run" = String, Path, description = "The run's name")),
     security(("apiKey" = ["agents"]), ("session" = [])),
@@ -297,6 +303,7 @@ async fn stop(
 
 /// `POST /api/agents/stop-all`: every agent of the mode reads as paused until `resume-all`.
 #[utoipa::path(post, path = "/api/agents/stop-all", tag = "agents",
+    operation_id = "stopAllAgents",
     description = "The emergency stop: every agent of the mode reads as paused until `resume-all`.",
     security(("apiKey" = ["agents"]), ("session" = [])),
     responses(
@@ -316,6 +323,7 @@ pub async fn stop_all(
 
 /// `POST /api/agents/resume-all`: lifts the stop; agents paused one by one stay paused.
 #[utoipa::path(post, path = "/api/agents/resume-all", tag = "agents",
+    operation_id = "resumeAllAgents",
     description = "Lifts the emergency stop; agents paused one by one stay paused.",
     security(("apiKey" = ["agents"]), ("session" = [])),
     responses(
