@@ -197,6 +197,7 @@ pub async fn delete(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = Guide)]
 #[serde(deny_unknown_fields)]
 pub struct GuideBody {
     /// What the agent reads at its next checkpoint: 1 to 4,000 characters.

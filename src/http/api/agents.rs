@@ -19,6 +19,7 @@ use crate::wire::problem::ProblemBody;
 
 /// A heartbeat; every member is optional, and `null` clears `tool` or `progress`.
 #[derive(Deserialize, Default, utoipa::ToSchema)]
+#[schema(as = Heartbeat)]
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatBody {
     #[serde(default)]
