@@ -185,8 +185,8 @@ pub struct GroupListDoc {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct GroupPatchDoc {
-    /// A new name: lowercase letters, digits, `_` and `-`.
-    #[schema(required = false)]
+    /// A new name: 1 to 50 of lowercase letters, digits, `_` and `-`.
+    #[schema(required = false, pattern = r"^[a-z0-9_-]{1,50}$")]
     name: String,
     /// Every member's email.
     #[schema(required = false)]

@@ -27,14 +27,21 @@ pub struct HeartbeatBody {
     state: Option<String>,
     /// The tool it is using (1 to 200 characters); null clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200)]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$")]
     tool: Option<Option<String>>,
     /// How far it is, 0 to 100; null clears it.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>, nullable, minimum = 0, maximum = 100)]
     progress: Option<Option<i64>>,
-    /// The run it works on: a new run lifts a cancel; a cancelled run is refused (409).
+    /// The run it works on, named like an agent: a new run lifts a cancel; a cancelled run is
+    /// refused (409).
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[A-Za-z0-9._:-]*[A-Za-z0-9_:-][A-Za-z0-9._:-]*$"
+    )]
     run: Option<String>,
 }
 
@@ -130,10 +137,12 @@ fn answer(cp: &Checkpoint) -> HttpResponse {
     description = "The agent's checkpoint: reports its state (an empty body only says it is alive) and \
         reads its control and the guidance after `after`. With `wait`, it parks while the agent is \
         paused with nothing new to read.",
-    params(("agent" = String, Path, description = "The agent's name (1 to 100 of letters, digits, `.`, `_`, `:`, `-`)"),
+    params(("agent" = String, Path, min_length = 1, max_length = 100, pattern = r"^[A-Za-z0-9._:-]*[A-Za-z0-9_:-][A-Za-z0-9._:-]*$",
+            description = "The agent's name: 1 to 100 of letters, digits, `.`, `_`, `:`, `-`, not only dots"),
         ("after" = Option<i64>, Query, minimum = 0, description = "The `cursor` of an earlier answer"),
         ("wait" = Option<u64>, Query, minimum = 0, maximum = 55, description = "Seconds to park while paused")),
-    request_body(content = Option<HeartbeatBody>, content_type = "application/json"),
+    request_body(content = HeartbeatBody, content_type = "application/json",
+        description = "Optional: an empty body only says the agent is alive"),
     security(("apiKey" = ["pauses"])),
     responses(
         (status = 200, body = ControlView, description = "The control to follow and the guidance to read"),

@@ -156,3 +156,13 @@ fn no_two_operations_of_the_merged_document_share_an_operation_id() {
         }
     }
 }
+
+/// An agent that has nothing to report heartbeats with an empty body.
+#[test]
+fn a_heartbeat_body_is_optional_but_not_nullable() {
+    let doc = json(FleetDoc::openapi());
+    let body = &doc["paths"]["/api/agents/{agent}/heartbeat"]["post"]["requestBody"];
+    assert_eq!(body["required"], false);
+    let schema = &body["content"]["application/json"]["schema"];
+    assert_eq!(schema["$ref"], "#/components/schemas/Heartbeat");
+}
