@@ -36,7 +36,7 @@ pub const DEFAULT_LIMIT: i64 = 50;
         ("from" = Option<String>, Query, pattern = r"^(\d{4}-\d{2}-\d{2})?$", description = "From this UTC day, `YYYY-MM-DD` (empty: no bound)"),
         ("to" = Option<String>, Query, pattern = r"^(\d{4}-\d{2}-\d{2})?$", description = "To this UTC day, included, `YYYY-MM-DD` (empty: no bound)"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (50)"),
-        ("offset" = Option<i64>, Query, minimum = 0, maximum = 4611686018427387903, description = "Entries to skip")),
+        ("offset" = Option<i64>, Query, minimum = 0, maximum = 4611686018427387903.0, description = "Entries to skip")),
     security(("apiKey" = ["admin"])),
     responses(
         (status = 200, body = crate::wire::admin::AuditPageDoc, description = "A page of entries"),
