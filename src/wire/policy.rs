@@ -141,10 +141,10 @@ pub struct RulePatchDoc {
     name: String,
     #[schema(required = false)]
     effect: Effect,
-    #[schema(required = false)]
-    enabled: bool,
-    #[schema(required = false)]
-    shadow: bool,
+    /// Null: back to the default, enabled.
+    enabled: Option<bool>,
+    /// Null: back to the default, not in shadow.
+    shadow: Option<bool>,
     #[serde(rename = "match")]
     #[schema(value_type = Object, required = false)]
     matches: (),
