@@ -16,36 +16,7 @@ use crate::http::AppState;
 
 /// Paths of the table whose routes are documented by a part that is not merged yet: their
 /// answers are not checked. Empty it once every part is in.
-pub const NOT_YET_DOCUMENTED: &[&str] = &[
-    "/api/agents",
-    "/api/agents/stop-all",
-    "/api/agents/resume-all",
-    "/api/agents/{agent}",
-    "/api/agents/{agent}/control",
-    "/api/agents/{agent}/heartbeat",
-    "/api/agents/{agent}/pause",
-    "/api/agents/{agent}/resume",
-    "/api/agents/{agent}/cancel",
-    "/api/agents/{agent}/guide",
-    "/api/agents/{agent}/approve/{watch_id}",
-    "/api/runs/{run}/cancel",
-    "/api/policy/explain",
-    "/api/policy/settings",
-    "/api/rules",
-    "/api/rules/{id}",
-    "/api/groups",
-    "/api/groups/{name}",
-    "/api/channels",
-    "/api/groups/{name}/channels",
-    "/api/webhooks",
-    "/api/webhooks/{id}",
-    "/api/webhooks/{id}/test",
-    "/api/keys",
-    "/api/keys/{id}",
-    "/api/audit",
-    "/api/settings",
-    "/api/users",
-];
+pub const NOT_YET_DOCUMENTED: &[&str] = &[];
 
 /// The answers seen that the document does not list, one line each.
 #[derive(Default)]
