@@ -8,6 +8,7 @@ pub mod conn;
 pub mod conn_cap;
 pub mod cookies;
 pub mod dashboard;
+pub mod docs;
 pub mod flash;
 pub mod observe;
 pub mod page_limit;
@@ -86,6 +87,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(api::health::readyz))
         .route("/metrics", web::get().to(api::metrics::metrics))
         .route("/problems/{slug}", web::get().to(api::health::problem_doc))
+        .configure(docs::routes)
         .configure(dashboard::routes)
         .route("/static/{path:.*}", web::get().to(static_files::serve));
 }

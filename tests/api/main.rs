@@ -49,6 +49,7 @@ mod crash_rounds;
 mod create;
 mod damaged_db;
 mod dashboard;
+mod docs_page;
 mod decisions;
 mod delivery_errors;
 mod delivery_fairness;
