@@ -34,10 +34,16 @@ async fn the_reference_is_html_under_the_strict_csp_without_any_script() {
     assert!(csp.contains("script-src 'self'") && csp.contains("style-src 'self'"));
     assert!(!html.contains("<script"), "no script, inline or loaded");
     assert!(!html.contains("style=\""), "no inline style");
-    assert!(!html.contains(" src="), "nothing loaded but the stylesheet and icon");
+    assert!(
+        !html.contains(" src="),
+        "nothing loaded but the stylesheet and icon"
+    );
     for link in html.split("<link ").skip(1) {
         let href = link.split("href=\"").nth(1).unwrap_or_default();
-        assert!(href.starts_with("/static/"), "served from the binary, no CDN: {link}");
+        assert!(
+            href.starts_with("/static/"),
+            "served from the binary, no CDN: {link}"
+        );
     }
 }
 

@@ -39,8 +39,14 @@ fn raw_html_in_any_part_of_the_document_is_shown_as_text() {
     let html = DocsPage::from_document(&hostile_doc()).render().unwrap();
     assert!(!html.contains("<script"), "{html}");
     assert!(!html.contains("<img"), "{html}");
-    assert!(html.contains("Raw &lt;script&gt;alert(3)&lt;/script&gt; here"), "{html}");
-    assert!(html.contains("<strong>bold</strong>"), "markdown is rendered: {html}");
+    assert!(
+        html.contains("Raw &lt;script&gt;alert(3)&lt;/script&gt; here"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<strong>bold</strong>"),
+        "markdown is rendered: {html}"
+    );
 }
 
 #[test]
@@ -49,10 +55,19 @@ fn operations_are_grouped_by_tag_with_their_parts_followed() {
     let names: Vec<&str> = page.tags.iter().map(|t| t.name.as_str()).collect();
     assert_eq!(names, ["pauses", "other"]);
     let post = &page.tags[0].operations[0];
-    assert_eq!((post.method.as_str(), post.path.as_str()), ("POST", "/api/x/{id}"));
+    assert_eq!(
+        (post.method.as_str(), post.path.as_str()),
+        ("POST", "/api/x/{id}")
+    );
     assert_eq!(post.security, ["apiKey (pauses)", "session"]);
-    assert_eq!(post.params[0].name, "id", "path-level parameters are listed");
-    assert!(post.responses[0].description.contains("invalid-request"), "a $ref response is followed");
+    assert_eq!(
+        post.params[0].name, "id",
+        "path-level parameters are listed"
+    );
+    assert!(
+        post.responses[0].description.contains("invalid-request"),
+        "a $ref response is followed"
+    );
     assert_eq!(page.tags[1].operations[0].security, ["none"]);
     let schema = &page.schemas[0];
     assert_eq!(schema.anchor, "schema-B-script");

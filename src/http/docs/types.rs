@@ -43,11 +43,7 @@ pub fn shape(schema: &Value) -> Shape {
 
 fn words(schema: &Value, nullable: &mut bool) -> String {
     if let Some(name) = ref_name(schema) {
-        return format!(
-            "<a href=\"#{}\">{}</a>",
-            schema_anchor(name),
-            escape(name)
-        );
+        return format!("<a href=\"#{}\">{}</a>", schema_anchor(name), escape(name));
     }
     for (key, join) in [("oneOf", " or "), ("anyOf", " or "), ("allOf", " and ")] {
         if let Some(parts) = schema.get(key).and_then(Value::as_array) {

@@ -82,7 +82,10 @@ pub fn md(text: Option<&Value>) -> String {
 }
 
 fn text(value: Option<&Value>) -> String {
-    value.and_then(Value::as_str).unwrap_or_default().to_string()
+    value
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn entries(value: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
@@ -107,12 +110,23 @@ pub fn operations(paths: Option<&Value>, doc: &Value) -> Vec<(Option<String>, Op
     out
 }
 
-fn operation(method: &str, path: &str, op: &Value, shared: Option<&Value>, doc: &Value) -> Operation {
+fn operation(
+    method: &str,
+    path: &str,
+    op: &Value,
+    shared: Option<&Value>,
+    doc: &Value,
+) -> Operation {
     let params = shared
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .chain(op.get("parameters").and_then(Value::as_array).into_iter().flatten())
+        .chain(
+            op.get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten(),
+        )
         .map(|p| param(resolve(p, doc)))
         .collect();
     Operation {
@@ -258,7 +272,12 @@ pub fn schemas(doc: &Value) -> Vec<Schema> {
 fn properties(schema: &Value) -> Vec<Property> {
     // `#[serde(flatten)]` comes out as an `allOf` of a reference and an inline object.
     let mut out = own_properties(schema);
-    for part in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         out.extend(own_properties(part));
     }
     out

@@ -4,6 +4,7 @@
 
 mod admin;
 mod fleet;
+mod links;
 mod pauses;
 mod policy;
 mod service;
@@ -17,5 +18,6 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc.merge(fleet::FleetDoc::openapi());
     doc.merge(policy::PolicyDoc::openapi());
     doc.merge(admin::AdminDoc::openapi());
+    links::add(&mut doc);
     doc
 }
