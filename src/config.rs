@@ -287,6 +287,9 @@ pub struct Settings {
     pub password_login: bool,
     /// A passkey may be the whole sign-in (`--passkey-login`).
     pub passkey_login: bool,
+    /// Tests only: record every answer whose status the OpenAPI document does not list for
+    /// its route (`http::api::openapi::check`).
+    pub check_openapi: bool,
 }
 
 impl Settings {
@@ -311,6 +314,7 @@ impl Settings {
             oidc: oidc::Oidc::from_args(&serve.oidc),
             password_login: serve.oidc.password_login,
             passkey_login: serve.passkey_login,
+            check_openapi: false,
         }
     }
 
@@ -353,6 +357,7 @@ impl Settings {
             oidc: None,
             password_login: true,
             passkey_login: false,
+            check_openapi: true,
         }
     }
 }

@@ -5,7 +5,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{from_fn, Condition};
 use actix_web::{web, App};
 
 use crate::config::Settings;
@@ -86,6 +86,7 @@ impl Application {
             passwords: crate::auth::password::Pool::start(settings.hash_threads)?,
             key_cache: Default::default(),
             passkeys,
+            openapi_misses: Default::default(),
         });
         let port = settings.bind.port();
         let server = run_server(listener, state.clone(), &settings)?;
@@ -150,6 +151,11 @@ fn run_server(
                     .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
             )
             .wrap(from_fn(http::body_timeout::enforce))
+            // Tests only: every answer's status must be in the OpenAPI document (408s too).
+            .wrap(Condition::new(
+                state.settings.check_openapi,
+                from_fn(http::api::openapi::check::check),
+            ))
             .wrap(http::security_headers(&state.settings))
             // Ids, the access log and metrics see every response, 404s included.
             .wrap(from_fn(http::observe::observe))

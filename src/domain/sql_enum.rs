@@ -4,7 +4,8 @@
 //! still be decided.
 
 /// `sql_enum! { /// doc \n pub enum Name { Variant => "text", ... } }` defines the enum with
-/// `ALL`, `as_str`, `from_name`, `Display`, `Serialize`, `Deserialize` (refusing unknown text), and `ToSql`/`FromSql` (an unknown value
+/// `ALL`, `as_str`, `from_name`, `Display`, `Serialize`, `Deserialize` (refusing unknown text),
+/// `ToSchema` (a string enum), and `ToSql`/`FromSql` (an unknown value
 /// is a conversion error, not a default).
 macro_rules! sql_enum {
     ($(#[$meta:meta])* pub enum $name:ident {
@@ -60,6 +61,18 @@ macro_rules! sql_enum {
                 })
             }
         }
+
+        /// A string with one of the variants' texts, for the API's OpenAPI document.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
 
         impl rusqlite::types::ToSql for $name {
             fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {

@@ -41,6 +41,8 @@ pub struct AppState {
     pub key_cache: api::key_cache::KeyCache,
     /// The WebAuthn relying party, built once from the public URL (or why there is none).
     pub passkeys: crate::auth::passkey::RelyingParty,
+    /// Answers the OpenAPI document does not list (recorded only with `check_openapi`).
+    pub openapi_misses: api::openapi::check::Misses,
 }
 
 impl std::ops::Deref for AppState {
@@ -80,13 +82,15 @@ pub fn security_headers(settings: &Settings) -> DefaultHeaders {
 }
 
 /// The agent API comes first: actix tries routes in order, matching each `{param}` pattern with
-/// a regex, and API requests are nearly all the traffic.
+/// a regex, and API requests are nearly all the traffic. `/n/{token}` (a phone push's button,
+/// its token the only credential) is no part of the API's document, so not of its table.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.configure(api::routes)
-        .route("/healthz", web::get().to(api::health::healthz))
-        .route("/readyz", web::get().to(api::health::readyz))
-        .route("/metrics", web::get().to(api::metrics::metrics))
-        .route("/problems/{slug}", web::get().to(api::health::problem_doc))
+    cfg.configure(api::routes::register)
+        .service(
+            web::resource("/n/{token}")
+                .route(web::post().to(api::channels::press))
+                .default_service(only("POST")),
+        )
         .configure(docs::routes)
         .configure(dashboard::routes)
         .route("/static/{path:.*}", web::get().to(static_files::serve));

@@ -9,7 +9,7 @@ use crate::domain::agents::{Agent, AgentState, Control, HistoryRow};
 use crate::domain::event_type::EventType;
 use crate::domain::{rfc3339, Millis};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentView<'a> {
     pub name: &'a str,
@@ -24,8 +24,11 @@ pub struct AgentView<'a> {
     pub progress: Option<i64>,
     pub run: Option<&'a str>,
     pub pending_pauses: i64,
+    #[schema(format = DateTime)]
     pub first_seen_at: String,
+    #[schema(format = DateTime)]
     pub last_seen_at: String,
+    #[schema(format = DateTime)]
     pub control_changed_at: Option<String>,
 }
 
@@ -48,12 +51,13 @@ impl Agent {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GuidanceView<'a> {
     pub id: i64,
     pub message: &'a str,
     pub from: &'a str,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -69,7 +73,7 @@ impl Guidance {
 }
 
 /// What a heartbeat or a control read answers. `cursor` is the `after` for the next call.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlView<'a> {
     pub control: Control,
@@ -80,9 +84,10 @@ pub struct ControlView<'a> {
     pub skipped: Option<i64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryView {
+    #[schema(format = DateTime)]
     pub at: String,
     pub state: Option<AgentState>,
     pub tool: Option<String>,
@@ -101,7 +106,7 @@ impl HistoryRow {
 }
 
 /// `GET /api/agents/:agent`: the row, its pending pauses, recent guidance and state changes.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentDetail<'a> {
     #[serde(flatten)]
@@ -115,7 +120,7 @@ pub struct AgentDetail<'a> {
     pub history: Vec<HistoryView>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PinnedKeyView<'a> {
     pub name: &'a str,
     pub prefix: &'a str,
@@ -131,7 +136,7 @@ impl PinnedKey {
 }
 
 /// A page of `GET /api/agents`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AgentPage<'a> {
     pub items: Vec<AgentView<'a>>,
     pub total: i64,
@@ -173,4 +178,31 @@ impl<'a> AgentEventBody<'a> {
         })
         .unwrap_or_default()
     }
+}
+
+/// `POST /api/agents/:agent/guide`: the message as the agent will read it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Guided<'a> {
+    pub agent: &'a str,
+    pub guidance: GuidanceView<'a>,
+}
+
+/// `POST /api/runs/:run/cancel`: the watch ids of the pauses and the names of the agents it
+/// cancelled.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RunCancelled {
+    pub run: String,
+    pub cancelled_pauses: Vec<String>,
+    pub cancelled_agents: Vec<String>,
+}
+
+/// `POST /api/agents/stop-all` and `resume-all`: the workspace's stop as it now stands.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StopView {
+    pub stopped: bool,
+    /// When the stop was turned on; null while it is off.
+    #[schema(format = DateTime)]
+    pub stopped_at: Option<String>,
 }

@@ -11,7 +11,30 @@ use crate::domain::history::Scope;
 use crate::domain::pauses;
 use crate::error::{AppError, AppResult};
 use crate::http::State;
+use crate::wire::problem::ProblemBody;
 
+#[utoipa::path(post, path = "/api/agents/{agent}/approve/{watch_id}", tag = "agents",
+    description = "Approves or rejects a pause asked by `agent`: exactly `POST /api/pause/{watch_id}/approve` \
+        (same deciders, body, answers and errors), and 404 unless the pause names `agent`.",
+    params(("agent" = String, Path, description = "The agent that asked"),
+        ("watch_id" = String, Path, description = "The pause's watch id")),
+    request_body(content = Object, content_type = "application/json"),
+    security(("apiKey" = ["decide"]), ("session" = [])),
+    responses(
+        (status = 200, body = Object, description = "The pause as it now stands"),
+        (status = 303, description = "A signed-in browser's form: back to the page it came from"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON or form"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `insufficient-scope` (a key needs `decide`), `self-decision`, `not-in-group`, `step-up-required`, `key-may-not-decide-critical`, `live-key-required` (remembering with a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such pause asked by this agent"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: the pause is no longer pending (`current` holds it)"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 415, body = ProblemBody, content_type = "application/problem+json", description = "`unsupported-media-type`: send JSON or a form"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: a member of the decision"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn approve(
     state: State,
     decider: Result<Decider, AppError>,

@@ -6,7 +6,6 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::agents::path_name;
 use super::auth;
@@ -20,6 +19,8 @@ use crate::domain::scopes::KeyScope;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Caller;
 use crate::http::{parse_json, read_body, State};
+use crate::wire::agent::{AgentView, Guided, RunCancelled, StopView};
+use crate::wire::problem::ProblemBody;
 
 /// Who may control agents: a person signed in to the dashboard, with the session's CSRF token
 /// in `X-CSRF-Token`, or an API key with the `agents` scope (counted against its rate limit;
@@ -70,7 +71,7 @@ pub fn controller(
 /// What a key is refused without `agents`, in the 403's detail.
 const CONTROLLING: &str = "pause, resume, cancel or guide agents";
 
-fn ok(body: serde_json::Value) -> HttpResponse {
+fn ok(body: impl serde::Serialize) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(body)
@@ -99,9 +100,22 @@ async fn set(
     let stopped = agents::stopped_at(&conn, fleet)?.is_some();
     let agent = agents::require(&conn, fleet, &done.agent.name)?;
     let pending = agents::pending_count(&conn, fleet, &agent.name, now)?;
-    Ok(ok(json!(agent.view(stopped, pending))))
+    Ok(ok(agent.view(stopped, pending)))
 }
 
+#[utoipa::path(post, path = "/api/agents/{agent}/pause", tag = "agents",
+    description = "Pauses the agent: its checkpoints park until it is resumed.",
+    params(("agent" = String, Path, description = "The agent's name")),
+    security(("apiKey" = ["agents"]), ("session" = [])),
+    responses(
+        (status = 200, body = AgentView, description = "The agent as it now stands"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `agent-pinned`, `insufficient-scope` (a key needs `agents`)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such agent"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: the agent was cancelled"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn pause(
     state: State,
     caller: Result<Caller, AppError>,
@@ -111,6 +125,19 @@ pub async fn pause(
     set(state, caller, req, path, Action::Pause).await
 }
 
+#[utoipa::path(post, path = "/api/agents/{agent}/resume", tag = "agents",
+    description = "Lets a paused agent run again (the workspace's stop still holds it).",
+    params(("agent" = String, Path, description = "The agent's name")),
+    security(("apiKey" = ["agents"]), ("session" = [])),
+    responses(
+        (status = 200, body = AgentView, description = "The agent as it now stands"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `agent-pinned`, `insufficient-scope` (a key needs `agents`)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such agent"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: the agent was cancelled"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn resume(
     state: State,
     caller: Result<Caller, AppError>,
@@ -120,6 +147,18 @@ pub async fn resume(
     set(state, caller, req, path, Action::Resume).await
 }
 
+#[utoipa::path(post, path = "/api/agents/{agent}/cancel", tag = "agents",
+    description = "Cancels the agent: its run and its pending pauses end; it runs again only with a new run.",
+    params(("agent" = String, Path, description = "The agent's name")),
+    security(("apiKey" = ["agents"]), ("session" = [])),
+    responses(
+        (status = 200, body = AgentView, description = "The agent as it now stands"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `agent-pinned`, `insufficient-scope` (a key needs `agents`)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such agent"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn cancel(
     state: State,
     caller: Result<Caller, AppError>,
@@ -131,6 +170,18 @@ pub async fn cancel(
 
 /// `DELETE /api/agents/:agent` (`agents` and `admin`, or an owner's or admin's session): its
 /// pending pauses cancelled in batches, then the agent with its history and guidance. `204`.
+#[utoipa::path(delete, path = "/api/agents/{agent}", tag = "agents",
+    description = "Deletes the agent: its pending pauses are cancelled, then it goes with its history and guidance. A key needs `agents` and `admin` (live keys only); a session an owner or admin.",
+    params(("agent" = String, Path, description = "The agent's name")),
+    security(("apiKey" = ["agents", "admin"]), ("session" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (no CSRF token, or not an owner or admin), `insufficient-scope` (a key needs `agents` and `admin`), `live-key-required`"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such agent"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn delete(
     state: State,
     caller: Result<Caller, AppError>,
@@ -143,13 +194,33 @@ pub async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct GuideBody {
+pub struct GuideBody {
+    /// What the agent reads at its next checkpoint: 1 to 4,000 characters.
+    #[schema(min_length = 1, max_length = 4000)]
     message: String,
 }
 
 /// `POST /api/agents/:agent/guide {"message"}`: answers the message as the agent will read it.
+#[utoipa::path(post, path = "/api/agents/{agent}/guide", tag = "agents",
+    description = "Sends the agent a message, read at its next checkpoint (and waking a parked one).",
+    params(("agent" = String, Path, description = "The agent's name")),
+    request_body(content = GuideBody, content_type = "application/json"),
+    security(("apiKey" = ["agents"]), ("session" = [])),
+    responses(
+        (status = 200, body = Guided, description = "The message as the agent will read it"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `agent-pinned`, `insufficient-scope` (a key needs `agents`)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such agent"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: the agent was cancelled"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: `message`, or the body is not an object"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn guide(
     state: State,
     caller: Result<Caller, AppError>,
@@ -166,10 +237,25 @@ pub async fn guide(
         .writer
         .run(move |ctx| control::guide(ctx, now, fleet, &name, &message, &by))
         .await?;
-    Ok(ok(json!({ "agent": agent.name, "guidance": g.view() })))
+    Ok(ok(Guided {
+        agent: &agent.name,
+        guidance: g.view(),
+    }))
 }
 
 /// `POST /api/runs/:run/cancel`: every pending pause of the run, and the agents running it.
+#[utoipa::path(post, path = "/api/runs/{run}/cancel", tag = "agents",
+    description = "Cancels a run: every pending pause of it, and the agents running it.",
+    params(("run" = String, Path, description = "The run's name")),
+    security(("apiKey" = ["agents"]), ("session" = [])),
+    responses(
+        (status = 200, body = RunCancelled, description = "What the cancel ended"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `insufficient-scope` (a key needs `agents`)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no pause or agent names this run"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn cancel_run(
     state: State,
     caller: Result<Caller, AppError>,
@@ -184,11 +270,11 @@ pub async fn cancel_run(
         .run(move |ctx| cancel::cancel_run(ctx, now, fleet, &run2, &who))
         .await?;
     let pauses = app::agents::cancel_all(&state.services(), target, &by).await?;
-    Ok(ok(json!({
-        "run": run,
-        "cancelledPauses": pauses,
-        "cancelledAgents": cancelled_agents,
-    })))
+    Ok(ok(RunCancelled {
+        run,
+        cancelled_pauses: pauses,
+        cancelled_agents,
+    }))
 }
 
 async fn stop(
@@ -203,12 +289,23 @@ async fn stop(
         .writer
         .run(move |ctx| control::set_stop(ctx, now, fleet, on, &by))
         .await?;
-    Ok(ok(
-        json!({ "stopped": at.is_some(), "stoppedAt": at.map(rfc3339) }),
-    ))
+    Ok(ok(StopView {
+        stopped: at.is_some(),
+        stopped_at: at.map(rfc3339),
+    }))
 }
 
 /// `POST /api/agents/stop-all`: every agent of the mode reads as paused until `resume-all`.
+#[utoipa::path(post, path = "/api/agents/stop-all", tag = "agents",
+    description = "The emergency stop: every agent of the mode reads as paused until `resume-all`.",
+    security(("apiKey" = ["agents"]), ("session" = [])),
+    responses(
+        (status = 200, body = StopView, description = "The stop, on"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `insufficient-scope` (a key needs `agents`)"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn stop_all(
     state: State,
     caller: Result<Caller, AppError>,
@@ -218,6 +315,16 @@ pub async fn stop_all(
 }
 
 /// `POST /api/agents/resume-all`: lifts the stop; agents paused one by one stay paused.
+#[utoipa::path(post, path = "/api/agents/resume-all", tag = "agents",
+    description = "Lifts the emergency stop; agents paused one by one stay paused.",
+    security(("apiKey" = ["agents"]), ("session" = [])),
+    responses(
+        (status = 200, body = StopView, description = "The stop, off"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `insufficient-scope` (a key needs `agents`)"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn resume_all(
     state: State,
     caller: Result<Caller, AppError>,

@@ -15,17 +15,24 @@ use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
 use crate::http::{parse_json, read_body, State};
 use crate::wire::agent::{AgentDetail, AgentPage, ControlView};
+use crate::wire::problem::ProblemBody;
 
 /// A heartbeat; every member is optional, and `null` clears `tool` or `progress`.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct HeartbeatBody {
+pub struct HeartbeatBody {
     #[serde(default)]
+    #[schema(value_type = Option<AgentState>)]
     state: Option<String>,
+    /// The tool it is using (1 to 200 characters); null clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200)]
     tool: Option<Option<String>>,
+    /// How far it is, 0 to 100; null clears it.
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, nullable, minimum = 0, maximum = 100)]
     progress: Option<Option<i64>>,
+    /// The run it works on: a new run lifts a cancel; a cancelled run is refused (409).
     #[serde(default)]
     run: Option<String>,
 }
@@ -117,6 +124,28 @@ fn answer(cp: &Checkpoint) -> HttpResponse {
 }
 
 /// `POST /api/agents/:agent/heartbeat[?after=&wait=]`.
+#[utoipa::path(post, path = "/api/agents/{agent}/heartbeat", tag = "agents",
+    description = "The agent's checkpoint: reports its state (an empty body only says it is alive) and \
+        reads its control and the guidance after `after`. With `wait`, it parks while the agent is \
+        paused with nothing new to read.",
+    params(("agent" = String, Path, description = "The agent's name (1 to 100 of letters, digits, `.`, `_`, `:`, `-`)"),
+        ("after" = Option<i64>, Query, minimum = 0, description = "The `cursor` of an earlier answer"),
+        ("wait" = Option<u64>, Query, minimum = 0, maximum = 55, description = "Seconds to park while paused")),
+    request_body(content = Option<HeartbeatBody>, content_type = "application/json"),
+    security(("apiKey" = ["pauses"])),
+    responses(
+        (status = 200, body = ControlView, description = "The control to follow and the guidance to read"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON or query"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `pauses`), `agent-pinned`"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such agent"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: the run was cancelled"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: a member, `after`, `wait`, the name, or the fleet is full"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`too-many-waiters`, `unavailable`, `storage-full`"),
+    ))]
 pub async fn heartbeat(
     state: State,
     key: ApiKey,
@@ -133,6 +162,23 @@ pub async fn heartbeat(
 }
 
 /// `GET /api/agents/:agent/control[?after=&wait=]`.
+#[utoipa::path(get, path = "/api/agents/{agent}/control", tag = "agents",
+    description = "Reads the agent's control and the guidance after `after`, reporting nothing. With \
+        `wait`, it parks while the agent is paused with nothing new to read.",
+    params(("agent" = String, Path, description = "The agent's name"),
+        ("after" = Option<i64>, Query, minimum = 0, description = "The `cursor` of an earlier answer"),
+        ("wait" = Option<u64>, Query, minimum = 0, maximum = 55, description = "Seconds to park while paused")),
+    security(("apiKey" = ["pauses"])),
+    responses(
+        (status = 200, body = ControlView, description = "The control to follow and the guidance to read"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed query"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `pauses`), `agent-pinned`"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such agent in the key's mode"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: `after` or `wait`"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`too-many-waiters`"),
+    ))]
 pub async fn control(
     state: State,
     key: ApiKey,
@@ -146,6 +192,22 @@ pub async fn control(
 }
 
 /// `GET /api/agents?state=&control=&q=&limit=&offset=`, by name, in the key's mode.
+#[utoipa::path(get, path = "/api/agents", tag = "agents",
+    description = "The fleet of the key's mode (live or test), by name.",
+    params(("state" = Option<AgentState>, Query, description = "Only agents in this state"),
+        ("control" = Option<Control>, Query, description = "Only agents with this control"),
+        ("q" = Option<String>, Query, description = "Only names containing this"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (50)"),
+        ("offset" = Option<i64>, Query, minimum = 0, maximum = 1000000000, description = "Rows to skip")),
+    security(("apiKey" = ["agents"]), ("apiKey" = ["pauses"])),
+    responses(
+        (status = 200, body = AgentPage, description = "A page of agents"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed query"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `agents` or `pauses`)"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: a query parameter"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn list(
     state: State,
     key: ApiKey<FleetScope>,
@@ -197,6 +259,18 @@ pub async fn list(
 
 /// `GET /api/agents/:agent`: the row, its oldest pending pauses, recent guidance and state
 /// changes, in the key's mode.
+#[utoipa::path(get, path = "/api/agents/{agent}", tag = "agents",
+    description = "One agent of the key's mode: its row, oldest pending pauses, recent guidance and \
+        state changes.",
+    params(("agent" = String, Path, description = "The agent's name")),
+    security(("apiKey" = ["agents"]), ("apiKey" = ["pauses"])),
+    responses(
+        (status = 200, body = AgentDetail, description = "The agent"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `agents` or `pauses`)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such agent"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn get(
     state: State,
     key: ApiKey<FleetScope>,

@@ -15,29 +15,9 @@ use crate::domain::channels::{self, Scope};
 use crate::domain::pauses::Transition;
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::page_limit;
-use crate::http::{only, parse_json, read_body, State};
+use crate::http::{parse_json, read_body, State};
 use crate::rate_limit::PageGroup;
 use crate::wire::channels::view;
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/api/channels")
-            .route(web::get().to(get_workspace))
-            .route(web::patch().to(patch_workspace))
-            .default_service(only("GET, PATCH")),
-    )
-    .service(
-        web::resource("/api/groups/{name}/channels")
-            .route(web::get().to(get_group))
-            .route(web::patch().to(patch_group))
-            .default_service(only("GET, PATCH")),
-    )
-    .service(
-        web::resource("/n/{token}")
-            .route(web::post().to(press))
-            .default_service(only("POST")),
-    );
-}
 
 async fn get_scope(
     state: &State,

@@ -2,6 +2,30 @@
 
 use utoipa::OpenApi;
 
+use crate::http::api::{agent_approve, agent_controls, agents};
+
 #[derive(OpenApi)]
-#[openapi(components(schemas(crate::wire::problem::ProblemBody)))]
+#[openapi(
+    paths(
+        agents::list,
+        agent_controls::stop_all,
+        agent_controls::resume_all,
+        agents::get,
+        agent_controls::delete,
+        agents::control,
+        agents::heartbeat,
+        agent_controls::pause,
+        agent_controls::resume,
+        agent_controls::cancel,
+        agent_controls::guide,
+        agent_approve::approve,
+        agent_controls::cancel_run,
+    ),
+    components(schemas(crate::wire::problem::ProblemBody)),
+    tags((name = "agents", description = "Agents' checkpoints, the fleet, and what people do to agents and runs"))
+)]
 pub struct FleetDoc;
+
+#[cfg(test)]
+#[path = "part_tests.rs"]
+mod tests;

@@ -1,0 +1,138 @@
+//! The fleet, policy and admin parts hold exactly their routes, each with a tag, a problem body
+//! on every error status, and a security requirement; the merged document serialises.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use utoipa::OpenApi;
+
+use super::super::{admin::AdminDoc, document, fleet::FleetDoc, policy::PolicyDoc};
+
+fn json(doc: utoipa::openapi::OpenApi) -> Value {
+    serde_json::to_value(doc).expect("the document serialises")
+}
+
+/// Every `METHOD path` the part documents.
+fn operations(doc: &Value) -> BTreeSet<String> {
+    let mut ops = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in item.as_object().expect("a path item").keys() {
+            ops.insert(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    ops
+}
+
+fn set(ops: &[&str]) -> BTreeSet<String> {
+    ops.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn the_fleet_part_documents_exactly_the_agents_and_runs_routes() {
+    let want = set(&[
+        "GET /api/agents",
+        "POST /api/agents/stop-all",
+        "POST /api/agents/resume-all",
+        "GET /api/agents/{agent}",
+        "DELETE /api/agents/{agent}",
+        "GET /api/agents/{agent}/control",
+        "POST /api/agents/{agent}/heartbeat",
+        "POST /api/agents/{agent}/pause",
+        "POST /api/agents/{agent}/resume",
+        "POST /api/agents/{agent}/cancel",
+        "POST /api/agents/{agent}/guide",
+        "POST /api/agents/{agent}/approve/{watch_id}",
+        "POST /api/runs/{run}/cancel",
+    ]);
+    assert_eq!(operations(&json(FleetDoc::openapi())), want);
+}
+
+#[test]
+fn the_policy_part_documents_exactly_the_policy_rules_groups_and_channels_routes() {
+    let want = set(&[
+        "POST /api/policy/explain",
+        "GET /api/policy/settings",
+        "PATCH /api/policy/settings",
+        "GET /api/rules",
+        "POST /api/rules",
+        "GET /api/rules/{id}",
+        "PATCH /api/rules/{id}",
+        "DELETE /api/rules/{id}",
+        "GET /api/groups",
+        "POST /api/groups",
+        "GET /api/groups/{name}",
+        "PATCH /api/groups/{name}",
+        "DELETE /api/groups/{name}",
+        "GET /api/channels",
+        "PATCH /api/channels",
+        "GET /api/groups/{name}/channels",
+        "PATCH /api/groups/{name}/channels",
+    ]);
+    assert_eq!(operations(&json(PolicyDoc::openapi())), want);
+}
+
+#[test]
+fn the_admin_part_documents_exactly_the_workspace_administration_routes() {
+    let want = set(&[
+        "GET /api/webhooks",
+        "POST /api/webhooks",
+        "GET /api/webhooks/{id}",
+        "PATCH /api/webhooks/{id}",
+        "DELETE /api/webhooks/{id}",
+        "POST /api/webhooks/{id}/test",
+        "GET /api/keys",
+        "POST /api/keys",
+        "GET /api/keys/{id}",
+        "PATCH /api/keys/{id}",
+        "DELETE /api/keys/{id}",
+        "GET /api/audit",
+        "GET /api/settings",
+        "PATCH /api/settings",
+        "GET /api/users",
+    ]);
+    assert_eq!(operations(&json(AdminDoc::openapi())), want);
+}
+
+/// Each operation of the three parts: its tag is the part's, every 4xx/5xx answer is a problem,
+/// and it says which credentials it takes.
+#[test]
+fn every_operation_of_the_three_parts_is_tagged_secured_and_answers_errors_as_problems() {
+    let parts = [
+        (FleetDoc::openapi(), "agents"),
+        (PolicyDoc::openapi(), "policy"),
+        (AdminDoc::openapi(), "admin"),
+    ];
+    for (part, tag) in parts {
+        let doc = json(part);
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in item.as_object().expect("a path item") {
+                let at = format!("{method} {path}");
+                assert_eq!(op["tags"], serde_json::json!([tag]), "{at}");
+                assert!(op["security"].as_array().is_some_and(|s| !s.is_empty()), "{at}");
+                let responses = op["responses"].as_object().expect("responses");
+                assert!(responses.contains_key("401"), "{at} documents no 401");
+                for (status, response) in responses {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        let schema = &response["content"]["application/problem+json"]["schema"];
+                        assert_eq!(schema["$ref"], "#/components/schemas/Problem", "{at} {status}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_merged_document_serialises_with_every_schema_it_refers_to() {
+    let text = document().to_json().expect("the document serialises");
+    let doc: Value = serde_json::from_str(&text).expect("it is JSON");
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    let mut missing = BTreeSet::new();
+    let refs = text.split("\"$ref\":\"#/components/schemas/").skip(1);
+    for name in refs.filter_map(|rest| rest.split('"').next()) {
+        if !schemas.contains_key(name) {
+            missing.insert(name.to_string());
+        }
+    }
+    assert!(missing.is_empty(), "refers to missing schemas: {missing:?}");
+}
