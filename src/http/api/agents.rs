@@ -43,7 +43,8 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Optio
 }
 
 fn parse_report(body: &[u8]) -> AppResult<Report> {
-    let b: HeartbeatBody = if body.iter().all(u8::is_ascii_whitespace) {
+    // No body, or `null` (the document's "no report"), only says the agent is alive.
+    let b: HeartbeatBody = if body.trim_ascii().is_empty() || body.trim_ascii() == b"null" {
         HeartbeatBody::default()
     } else {
         parse_json(body)?
