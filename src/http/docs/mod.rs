@@ -93,7 +93,7 @@ fn schemes(doc: &Value) -> Vec<Scheme> {
             let field = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or_default();
             let kind = match (field("type"), field("scheme"), field("in")) {
                 ("http", scheme, _) => format!("HTTP {scheme}"),
-                ("apiKey", _, place) => format!("{} `{}`", place, field("name")),
+                ("apiKey", _, place) => format!("{place} {}", field("name")),
                 (other, _, _) => other.to_string(),
             };
             Scheme {

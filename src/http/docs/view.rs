@@ -133,7 +133,7 @@ fn operation(
         anchor: format!("op-{method}-{}", slug(path)),
         method: method.to_ascii_uppercase(),
         path: path.to_string(),
-        summary: text(op.get("summary")),
+        summary: md(op.get("summary")),
         description: md(op.get("description")),
         deprecated: op.get("deprecated").and_then(Value::as_bool) == Some(true),
         security: security(op.get("security").or_else(|| doc.get("security"))),
