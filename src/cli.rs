@@ -31,6 +31,7 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
         Command::Serve(_) | Command::SendTestEmail { .. } | Command::Doctor(_) => {
             unreachable!("async commands are handled by main")
         }
+        Command::Openapi => unreachable!("handled by main: it needs no database"),
         Command::Check => unreachable!("handled above"),
         Command::Migrate => eprintln!("database {} is up to date", path.display()),
         Command::Workspace(w) => workspace(&mut conn, now, w)?,
@@ -40,6 +41,13 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
         Command::Backup { path: target } => backup(&conn, &target)?,
     }
     Ok(())
+}
+
+/// `holdpoint openapi`: the document on stdout (a closed pipe is an error, not a panic).
+pub fn openapi() -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", crate::http::api::openapi::json()).context("writing to stdout")
 }
 
 fn workspace(

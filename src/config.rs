@@ -183,6 +183,9 @@ pub enum Command {
         /// The backup file to write, e.g. `backups/holdpoint-2026-11-30.db`; it must not exist.
         path: PathBuf,
     },
+    /// Print the OpenAPI 3.1 document of this version's API (as served at /api/openapi.json),
+    /// for generating clients offline.
+    Openapi,
     /// Send one test email to TO with the configured transport, explaining any failure.
     SendTestEmail {
         /// The address to send the test email to.

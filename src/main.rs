@@ -14,6 +14,7 @@ async fn main() -> std::process::ExitCode {
         Some(Command::SendTestEmail { to, mail }) => {
             holdpoint::cli::send_test_email(&cli.global, &to, &mail).await
         }
+        Some(Command::Openapi) => holdpoint::cli::openapi(),
         Some(Command::Doctor(args)) => {
             holdpoint::cli::doctor::run(&Settings::from_args(&cli.global, &args)).await
         }

@@ -142,15 +142,18 @@ pub fn parse_day(
 }
 
 /// One exported row: the stored columns plus the actor's readable name.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AuditEntry)]
 pub struct ExportRow {
     pub id: i64,
+    #[schema(format = DateTime)]
     pub at: String,
     pub actor_type: String,
     pub actor_id: Option<i64>,
     pub actor: String,
     pub event: String,
     pub subject: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
 }
 

@@ -29,8 +29,9 @@ pub async fn create(
         .await
 }
 
-/// What a PATCH may change; an absent member stays as it is.
-#[derive(Debug, Default, Deserialize)]
+/// What a PATCH may change; an absent member (or null) stays as it is.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[schema(as = WebhookPatch)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct EndpointPatch {
     pub url: Option<String>,

@@ -10,7 +10,8 @@ use crate::domain::webhooks::Endpoint;
 use crate::domain::{rfc3339, Millis};
 
 /// A webhook endpoint; `secret` only in the answer to its creation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookEndpoint)]
 #[serde(rename_all = "camelCase")]
 pub struct WebhookView {
     pub id: i64,
@@ -20,7 +21,9 @@ pub struct WebhookView {
     /// Why it is disabled (`the endpoint answered 410 Gone`, …); null while enabled.
     pub disabled_reason: Option<String>,
     pub test_events: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    /// The signing secret (`whsec_…`), in the answer to the creation only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
 }
@@ -47,9 +50,11 @@ pub fn stamp(at: Option<Millis>) -> Option<String> {
 
 /// The one API key object (later issues add to it): never the key itself, except `key` in the
 /// answer that made it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ApiKey)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyView {
+    #[schema(value_type = i64)]
     pub id: ApiKeyId,
     pub name: String,
     pub prefix: String,
@@ -57,13 +62,18 @@ pub struct KeyView {
     pub scopes: Vec<KeyScope>,
     /// The email of the person who made it; null when made by the CLI or another key.
     pub created_by: Option<String>,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub last_used_at: Option<String>,
     /// The last instant the key works; null: it never expires.
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
+    /// The most autonomy the policy grants its pauses (0 to 100); null: no cap.
     pub autonomy_level: Option<u8>,
     pub groups: Vec<String>,
     pub pinned_agents: Vec<String>,
+    /// The whole key, in the answer to the creation only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
 }
@@ -87,4 +97,40 @@ impl KeyView {
             key,
         }
     }
+}
+
+/// `GET /api/webhooks` (documents the JSON the handler builds).
+#[derive(utoipa::ToSchema)]
+#[schema(as = WebhookList)]
+#[allow(dead_code)]
+pub struct WebhookListDoc {
+    items: Vec<WebhookView>,
+}
+
+/// `POST /api/webhooks/:id/test`: the `webhook-id` the queued `ping` will carry.
+#[derive(utoipa::ToSchema)]
+#[schema(as = WebhookTestQueued)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct TestQueuedDoc {
+    delivery_id: String,
+}
+
+/// `GET /api/keys`.
+#[derive(utoipa::ToSchema)]
+#[schema(as = ApiKeyList)]
+#[allow(dead_code)]
+pub struct KeyListDoc {
+    items: Vec<KeyView>,
+}
+
+/// `GET /api/audit`: a page of entries, newest first.
+#[derive(utoipa::ToSchema)]
+#[schema(as = AuditPage)]
+#[allow(dead_code)]
+pub struct AuditPageDoc {
+    items: Vec<crate::app::audit::ExportRow>,
+    total: i64,
+    limit: i64,
+    offset: i64,
 }

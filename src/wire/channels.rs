@@ -29,3 +29,73 @@ pub fn view(c: &Channels) -> Value {
         "ntfyButtonsMaxRisk": c.ntfy_buttons_max_risk,
     })
 }
+
+// What follows documents, for the OpenAPI document, the JSON `view` builds and the PATCH reads.
+
+use crate::domain::policy::Risk;
+
+/// A Slack, Teams or Discord incoming webhook, its URL as the logs show it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = UrlChannel)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct UrlChannelDoc {
+    url: String,
+}
+
+/// An ntfy server and topic; `token` is `"set"` when there is one, never the token.
+#[derive(utoipa::ToSchema)]
+#[schema(as = NtfyChannel)]
+#[allow(dead_code)]
+pub struct NtfyDoc {
+    url: String,
+    topic: String,
+    token: Option<String>,
+}
+
+/// The channels of the workspace or of a group: null where none is set.
+#[derive(utoipa::ToSchema)]
+#[schema(as = Channels)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct ChannelsDoc {
+    slack: Option<UrlChannelDoc>,
+    ntfy: Option<NtfyDoc>,
+    teams: Option<UrlChannelDoc>,
+    discord: Option<UrlChannelDoc>,
+    /// Pushes to a person's topic carry buttons only below this risk.
+    ntfy_buttons_max_risk: Risk,
+}
+
+/// An ntfy channel as sent: `token` absent or `"set"` keeps the current one, null removes it.
+#[derive(utoipa::ToSchema)]
+#[schema(as = NtfyChannelPatch)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct NtfyPatchDoc {
+    /// The server (http or https).
+    url: String,
+    /// 1 to 64 of letters, digits, `_` and `-`.
+    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")]
+    topic: String,
+    #[schema(min_length = 1, max_length = 256)]
+    token: Option<String>,
+}
+
+/// `PATCH` of channels: a member sent replaces its channel, null removes it, an absent one
+/// stays.
+#[derive(utoipa::ToSchema)]
+#[schema(as = ChannelsPatch)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ChannelsPatchDoc {
+    /// An https URL.
+    slack: Option<UrlChannelDoc>,
+    ntfy: Option<NtfyPatchDoc>,
+    /// An https URL.
+    teams: Option<UrlChannelDoc>,
+    /// An https URL.
+    discord: Option<UrlChannelDoc>,
+    #[schema(required = false)]
+    ntfy_buttons_max_risk: Risk,
+}

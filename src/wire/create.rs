@@ -12,17 +12,28 @@ use crate::domain::pause::status::OnTimeout;
 use crate::domain::policy::Risk;
 use crate::domain::questions::Question;
 
-/// The JSON object an agent sends; unknown members are refused.
-#[derive(Deserialize)]
+/// The JSON object an agent sends; unknown members are refused. One shape for the three kinds:
+/// an approval (the default) may add `editable` and `rejectOptions`; a `question` needs
+/// `questions`; a `plan` needs `plan` and may name the plan it `revises`.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = CreatePause)]
 pub struct CreateBody<'a> {
+    /// What the agent wants to do, for the person deciding: 1 to 1,000 characters.
+    #[schema(min_length = 1, max_length = 1000)]
     pub action: String,
+    /// Any JSON (at most 64 KiB, 64 levels deep), shown to the person and kept verbatim.
     #[serde(borrow, default)]
+    #[schema(value_type = Option<Value>)]
     pub context: Option<&'a RawValue>,
+    /// When the pause expires without a decision (the workspace's default when absent).
     #[serde(default)]
+    #[schema(minimum = 10, maximum = 2592000)]
     pub timeout_seconds: Option<i64>,
+    /// An http(s) URL told of the decision (at most 2,048 characters).
     #[serde(default)]
     pub callback_url: Option<String>,
+    /// At most 32 pairs of strings, shown with the pause.
     #[serde(default)]
     pub metadata: Option<BTreeMap<String, String>>,
     // Richer approvals (domain::approval_extras).
@@ -32,6 +43,7 @@ pub struct CreateBody<'a> {
     pub reject_options: Option<Vec<RejectOption>>,
     /// `approval` (the default), `question` or `plan`.
     #[serde(default)]
+    #[schema(value_type = Option<Kind>)]
     pub kind: Option<String>,
     /// The plan to review, in Markdown (kind `plan` only).
     #[serde(default)]
@@ -49,22 +61,29 @@ pub struct CreateBody<'a> {
     /// Decision policies: how much harm the action can do (`high` when absent), the action's
     /// machine name, and a cap on the autonomy level for this one pause.
     #[serde(default)]
+    #[schema(value_type = Option<Risk>)]
     pub risk: Option<String>,
+    /// 1 to 100 of `[A-Za-z0-9._:/-]`.
     #[serde(default)]
+    #[schema(pattern = "^[A-Za-z0-9._:/-]{1,100}$")]
     pub tool: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100)]
     pub autonomy_level: Option<i64>,
     /// Quorum: approvals from different deciders (1 to 5), and what the deadline means.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 5)]
     pub required_approvals: Option<i64>,
     #[serde(default)]
+    #[schema(value_type = Option<OnTimeout>)]
     pub on_timeout: Option<String>,
 }
 
 /// One of a question pause's `questions`, as sent; `None` means "not given" (the parser fills
 /// the defaults and refuses contradictions such as no options with `allowFreeText: false`).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = AskedQuestion)]
 pub struct QuestionBody {
     pub question: String,
     #[serde(default)]
@@ -77,8 +96,9 @@ pub struct QuestionBody {
     pub allow_free_text: Option<bool>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AskedOption)]
 pub struct OptionBody {
     pub label: String,
     #[serde(default)]

@@ -17,26 +17,37 @@ use crate::domain::votes::{self, VoteView};
 use crate::domain::{rfc3339, Millis};
 
 /// The pause as the API shows it. `context` and `metadata` are the agent's JSON, verbatim.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Pause)]
 pub struct PauseView<'a> {
     pub watch_id: String,
+    /// Where to read (and long-poll) it.
     pub status_url: String,
+    #[schema(value_type = Status)]
     pub status: &'static str,
     pub kind: Kind,
     pub action: &'a str,
+    /// The agent's JSON, verbatim (null when none was sent, or purged).
+    #[schema(value_type = Option<Value>)]
     pub context: Option<&'a RawValue>,
+    #[schema(value_type = Option<BTreeMap<String, String>>)]
     pub metadata: Option<&'a RawValue>,
     pub callback_url: Option<&'a str>,
+    /// Made with a test key: only test keys and the dashboard's test mode see it.
     pub test: bool,
+    #[schema(format = DateTime)]
     pub created_at: String,
+    #[schema(format = DateTime)]
     pub expires_at: String,
+    #[schema(format = DateTime)]
     pub decided_at: Option<String>,
     pub decided_by: Option<&'a DecidedBy>,
     pub reason: Option<&'a str>,
     /// Only on pauses whose context retention purged (`context` is then null), so a reader can
     /// tell a purged context from one never sent; absent otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(format = DateTime)]
     pub context_purged_at: Option<String>,
     /// A plan's Markdown (kind `plan` only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -48,9 +59,11 @@ pub struct PauseView<'a> {
     pub revised_by: Option<String>,
     /// A question pause's questions (defaults filled in).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::domain::questions::Question>>)]
     pub questions: Option<serde_json::Value>,
     /// An answered question pause's answers: `{"<question>": "<label or text>" | [labels]}`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub answers: Option<serde_json::Value>,
     /// The agent that asked and its run, only when the pause names them.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -62,6 +75,7 @@ pub struct PauseView<'a> {
     pub editable: Option<Vec<String>>,
     /// The approver's new values for editable keys; `context` stays as the agent sent it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub edits: Option<Map<String, Value>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reject_options: Option<Vec<RejectOption>>,
@@ -92,20 +106,25 @@ pub struct PauseView<'a> {
 /// A pause as a key that may decide but not read pauses (`decide` without `pauses`) sees it in
 /// a decision's answer or a late decision's 409: who settled it and when, never the agent's
 /// context, action or metadata, which reading needs `pauses` for.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Settlement)]
 pub struct SettlementView<'a> {
     pub watch_id: String,
+    #[schema(value_type = Status)]
     pub status: &'static str,
     pub decided_by: Option<&'a DecidedBy>,
+    #[schema(format = DateTime)]
     pub decided_at: Option<String>,
 }
 
 /// What the agent reported doing after the decision.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PauseOutcome)]
 pub struct OutcomeView<'a> {
     pub status: OutcomeStatus,
     pub detail: Option<&'a str>,
+    #[schema(format = DateTime)]
     pub at: String,
     pub by: &'a ReportingKey,
 }
@@ -193,7 +212,8 @@ fn questions_view(request_json: Option<&str>) -> Option<serde_json::Value> {
 
 /// A page of `GET /api/pause`, serialised straight from the views (going through `json!`
 /// re-parsed every context).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PausePage)]
 pub struct ListPage<'a> {
     pub items: Vec<PauseView<'a>>,
     pub total: i64,
@@ -202,9 +222,11 @@ pub struct ListPage<'a> {
 }
 
 /// The Standard Webhooks payload: `{"type", "timestamp", "data": <the pause as agents see it>}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PauseEvent)]
 pub struct EventBody<'a> {
     pub r#type: EventType,
+    #[schema(format = DateTime)]
     pub timestamp: String,
     pub data: PauseView<'a>,
 }
@@ -229,18 +251,21 @@ impl EventBody<'_> {
 /// `run.awaiting_input`): the pause as in every pause event, plus the names a handler written
 /// for those docs reads: `agent_id` (the agent's name or null), `approval_id` (the watchId, to
 /// decide with) and `payload` (the context; `action` is the pause's own).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReferencePauseData<'a> {
     #[serde(flatten)]
     pub pause: PauseView<'a>,
     pub agent_id: Option<&'a str>,
     pub approval_id: String,
+    #[schema(value_type = Option<Value>)]
     pub payload: Option<&'a RawValue>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = ReferencePauseEvent)]
 pub struct ReferenceEventBody<'a> {
     pub r#type: EventType,
+    #[schema(format = DateTime)]
     pub timestamp: String,
     pub data: ReferencePauseData<'a>,
 }

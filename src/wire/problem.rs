@@ -86,11 +86,46 @@ impl ProblemType {
     }
 }
 
+/// A problem's `type` in the OpenAPI document: one of [`ProblemType::ALL`]'s URIs, each listed
+/// with its title, status and text under `x-problem-types`.
+pub struct ProblemTypeUri;
+
+impl utoipa::PartialSchema for ProblemTypeUri {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::extensions::ExtensionsBuilder;
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let types: Vec<Value> = ProblemType::ALL
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "type": p.uri(), "slug": p.slug(), "title": p.title(),
+                    "status": p.status().as_u16(), "description": p.doc(),
+                })
+            })
+            .collect();
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "The problem type, relative to the server: `/problems/{slug}` serves its text.",
+            ))
+            .enum_values(Some(ProblemType::ALL.iter().map(|p| p.uri())))
+            .extensions(Some(
+                ExtensionsBuilder::new()
+                    .add("x-problem-types", types)
+                    .build(),
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ProblemTypeUri {}
+
 /// An RFC 9457 problem body. Members in this order (the JSON keeps declaration order).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 #[schema(as = Problem)]
 pub struct ProblemBody {
     #[serde(rename = "type")]
+    #[schema(value_type = ProblemTypeUri)]
     pub type_uri: String,
     #[schema(value_type = String)]
     pub title: &'static str,

@@ -107,6 +107,21 @@ async fn spawn_app_inner(
     test
 }
 
+/// A test fails when its server answered a route of the table with a status the OpenAPI
+/// document does not list for it (see `holdpoint::http::api::openapi::check`).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let misses = self.app_state.openapi_misses.take();
+        if !misses.is_empty() && !std::thread::panicking() {
+            panic!(
+                "the OpenAPI document (src/http/api/openapi/) is missing what this test's \
+                 server answered:\n  {}",
+                misses.join("\n  ")
+            );
+        }
+    }
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)

@@ -99,6 +99,7 @@ mod manage_users;
 mod methods_and_headers;
 mod metrics;
 mod one_click;
+mod openapi;
 mod outbound_proxy;
 mod outcome_report;
 mod passkey_limits;

@@ -30,7 +30,7 @@ pub const MAX_EDITS_BYTES: usize = 64 * 1024;
 pub const MAX_EDITS_DEPTH: usize = 64;
 
 /// A named reason a person may pick to reject, for the agent to branch on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RejectOption {
     pub name: String,

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 /// Who decided a pause, as the API shows it (`decidedBy`): one shape with a `type`
 /// discriminator for every kind of decider, so a client reads `type` before the rest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum DecidedBy {
     /// A person (dashboard, email link, or the API with a session).

@@ -34,8 +34,10 @@ sql_enum! {
 }
 
 /// The key that reported, as the API shows a key (the shape of `decidedBy` for keys).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReportingKey {
+    /// Always `key`.
+    #[schema(value_type = String)]
     pub r#type: &'static str,
     pub name: String,
     pub prefix: String,

@@ -14,7 +14,7 @@ pub const MAX_FREE_TEXT_CHARS: usize = 2000;
 
 /// One question, as stored and shown (defaults filled in: a question without options allows
 /// free text).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Question {
     pub question: String,
@@ -28,7 +28,7 @@ pub struct Question {
     pub allow_free_text: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct QuestionOption {
     pub label: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -22,11 +22,13 @@ pub struct Vote {
 }
 
 /// As the API shows a vote: `{"by", "approved", "reason", "at"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Vote)]
 pub struct VoteView<'a> {
     pub by: &'a DecidedBy,
     pub approved: bool,
     pub reason: Option<&'a str>,
+    #[schema(format = DateTime)]
     pub at: String,
 }
 

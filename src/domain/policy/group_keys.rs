@@ -16,7 +16,8 @@ use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
 
 /// A key of a group, as `GET /api/groups` shows it (never the key itself).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = GroupKey)]
 pub struct KeyRef {
     pub name: String,
     pub prefix: String,

@@ -22,24 +22,26 @@ pub const MAX_NAME_CHARS: usize = 50;
 pub const MAX_MEMBERS: usize = 500;
 
 /// A group as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Group {
     pub name: String,
     pub members: Vec<Member>,
     /// The unrevoked keys holding `decide` given the group.
     pub keys: Vec<KeyRef>,
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = GroupMember)]
 pub struct Member {
     pub email: String,
     pub name: String,
 }
 
 /// A new group, or the whole of a changed one: its name and its members' emails.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSpec {
     pub name: String,

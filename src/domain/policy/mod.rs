@@ -238,7 +238,7 @@ impl Default for Risk {
 }
 
 /// What a shadow policy (shadow rules, `autonomyShadow`) would have done.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Shadow {
     pub result: Outcome,
     pub rule: Option<String>,
@@ -246,7 +246,7 @@ pub struct Shadow {
 }
 
 /// The policy's answer for one pause, stored with it and shown as its `policy`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PolicyVerdict {
     pub result: Outcome,

@@ -21,9 +21,12 @@ use crate::http::flash::is_local_path;
 use crate::http::{content_type, parse_json, read_body, State};
 use crate::wire::answer_form;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Answers)]
 struct JsonAnswers {
+    /// `{"<question>": "<label or text>" | ["label", ...]}`.
+    #[schema(value_type = Object)]
     answers: Map<String, Value>,
 }
 
@@ -34,6 +37,40 @@ struct Input {
     step_up_code: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/pause/{watch_id}/answer",
+    tag = "pauses",
+    operation_id = "answerPause",
+    params(
+        ("watch_id" = String, Path, description = "The pause's `watchId` (a UUID; anything else is `404`)."),
+        ("X-CSRF-Token" = Option<String>, Header, description = "With a session: the session's CSRF token (a form may send it as `csrf_token` instead)."),
+    ),
+    request_body(
+        description = "The answers, by question text: a label, free text, or labels for a multi-select question.",
+        content(
+            (JsonAnswers = "application/json", example = json!({"answers": {"Region?": "eu-west-1"}})),
+            (Object = "application/x-www-form-urlencoded"),
+        )
+    ),
+    responses(
+        (status = 200, description = "Answered. A key holding `decide` without `pauses` gets only the settlement.", body = super::openapi::Decided),
+        (status = 303, description = "A signed-in browser's HTML form (`Accept: text/html`): back to the form's `next` page, with a message. Its refusals are HTML pages too."),
+        (status = 400, description = "`bad-request`: malformed JSON or form.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`, `key-expired`, or neither a session nor a key.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden` (a missing or wrong CSRF token, a disabled account or revoked key), `insufficient-scope` (needs `decide`), `self-decision`, `not-in-group`, `step-up-required` (`stepUpUrl` says where), `key-may-not-decide-critical`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 408, description = "`request-timeout`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: the pause is already final (`current` holds it), or this decider already voted.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "`payload-too-large`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`: neither JSON nor a form.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation-failed`: `field` names the member (a missing `reason` where one is required, an edit outside `editable`, an unknown `rejectOption`, an answer that does not fit its question...).", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`, `too-many-requests` (wrong second-factor codes in a form).", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`, `storage-full`: nothing was written; retry after `Retry-After`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("apiKey" = ["decide"]), ("session" = []))
+)]
 pub async fn answer(
     state: State,
     decider: Result<Decider, AppError>,

@@ -18,6 +18,7 @@ use crate::http::page_limit;
 use crate::http::{parse_json, read_body, State};
 use crate::rate_limit::PageGroup;
 use crate::wire::channels::view;
+use crate::wire::problem::ProblemBody;
 
 async fn get_scope(
     state: &State,
@@ -41,10 +42,34 @@ async fn patch_scope(
     Ok(HttpResponse::Ok().json(view(&c)))
 }
 
+#[utoipa::path(get, path = "/api/channels", tag = "policy",
+    description = "The workspace's channels (Slack, ntfy, Teams, Discord), never a secret.",
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::channels::ChannelsDoc, description = "The channels"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn get_workspace(state: State, key: ApiKey<AdminScope>) -> AppResult<HttpResponse> {
     get_scope(&state, &key, Scope::Workspace).await
 }
 
+#[utoipa::path(patch, path = "/api/channels", tag = "policy",
+    description = "Sets or removes the workspace's channels.",
+    request_body(content = crate::wire::channels::ChannelsPatchDoc, content_type = "application/json"),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::channels::ChannelsDoc, description = "The channels as they now stand"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: an unknown channel, a bad URL (private addresses are refused), topic or token"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn patch_workspace(
     state: State,
     key: ApiKey<AdminScope>,
@@ -54,6 +79,17 @@ pub async fn patch_workspace(
     patch_scope(&state, &key, Scope::Workspace, &req, payload).await
 }
 
+#[utoipa::path(get, path = "/api/groups/{name}/channels", tag = "policy",
+    description = "A group's channels.",
+    params(("name" = String, Path, description = "The group's name")),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::channels::ChannelsDoc, description = "The channels"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such group"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn get_group(
     state: State,
     key: ApiKey<AdminScope>,
@@ -62,6 +98,23 @@ pub async fn get_group(
     get_scope(&state, &key, Scope::Group(name.into_inner())).await
 }
 
+#[utoipa::path(patch, path = "/api/groups/{name}/channels", tag = "policy",
+    description = "Sets or removes a group's channels.",
+    params(("name" = String, Path, description = "The group's name")),
+    request_body(content = crate::wire::channels::ChannelsPatchDoc, content_type = "application/json"),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::channels::ChannelsDoc, description = "The channels as they now stand"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such group"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: an unknown channel, a bad URL (private addresses are refused), topic or token"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn patch_group(
     state: State,
     key: ApiKey<AdminScope>,

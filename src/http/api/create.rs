@@ -13,6 +13,49 @@ use crate::http::{content_type, read_body, State};
 
 pub use super::create_body::{parse_create_request, CreateRequest, MAX_CONTEXT_BYTES};
 
+/// Asks for a decision. With `Idempotency-Key`, the same key and body replay the first answer
+/// (same status and body); the same key with another body is refused.
+#[utoipa::path(
+    post,
+    path = "/api/pause",
+    tag = "pauses",
+    operation_id = "createPause",
+    request_body(
+        content = crate::wire::CreateBody,
+        content_type = "application/json",
+        description = "The pause to create. `kind` picks the variant: an approval (default), a `question` with `questions`, or a `plan` with `plan`.",
+        examples(
+            ("approval" = (value = json!({"action": "Refund order 1042 ($120)", "context": {"order": 1042, "amount": 120}, "risk": "medium", "tool": "billing.refund", "agent": "support-bot", "editable": ["amount"], "timeoutSeconds": 3600}))),
+            ("question" = (value = json!({"action": "Which region should the cluster go to?", "kind": "question", "questions": [{"question": "Region?", "options": [{"label": "eu-west-1"}, {"label": "us-east-1"}]}]}))),
+            ("plan" = (value = json!({"action": "Migrate the billing database", "kind": "plan", "plan": "1. Snapshot\n2. Migrate\n3. Verify"}))),
+        )
+    ),
+    params(
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters. A retry with the same key and body replays the first answer; with another body it is refused (`422` `idempotency-key-reused`)."),
+    ),
+    responses(
+        (status = 201, description = "Created (or, with a reused `Idempotency-Key`, the first answer replayed). A policy may have decided it at once (`status` is then final).", body = crate::wire::PauseView,
+            headers(
+                ("Location" = String, description = "The pause's `statusUrl`."),
+                ("ETag" = String, description = "For `If-None-Match` on `GET /api/pause/{watch_id}`."),
+                ("RateLimit-Policy" = String, description = "The monthly quota, on plans that have one: `\"monthly\";q=<limit>;w=<seconds>`."),
+                ("RateLimit" = String, description = "What is left of it: `\"monthly\";r=<remaining>;t=<seconds to reset>`."),
+            )),
+        (status = 400, description = "`bad-request`: an empty body or malformed JSON.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`, `key-expired`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`insufficient-scope` (needs `pauses`), `agent-pinned` (the `agent` is pinned to another key).", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: the plan named by `revises` does not exist.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 408, description = "`request-timeout`: the body did not arrive in time.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: the `agent` or its `run` was cancelled, or the plan named by `revises` can no longer be revised.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "`payload-too-large`: the body is over 256 KiB or `context` over 64 KiB.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`: the body is not JSON.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation-failed` (`field` names the member), `idempotency-key-reused`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited` (the key's per-second limit), `quota-exceeded` (the month's pauses), `too-many-pending` (the agent has 1,000 waiting).", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`, `storage-full`: nothing was written; retry after `Retry-After`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("apiKey" = ["pauses"]))
+)]
 pub async fn create(
     state: State,
     key: UnmeteredApiKey,

@@ -19,14 +19,20 @@ use crate::error::{AppError, AppResult};
 use crate::http::flash::{is_local_path, redirect_with};
 use crate::http::{content_type, parse_json, read_body, State};
 
-#[derive(Deserialize)]
+/// `approved: false` on a plan requests changes (then `reason` says what to change).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Decision)]
 struct JsonDecision {
     approved: bool,
+    /// At most 2,000 characters; required to reject where the workspace says so.
     #[serde(default)]
     reason: Option<String>,
+    /// New values for the pause's `editable` context keys, with an approval.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     edits: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The `name` of one of the pause's `rejectOptions`, with a rejection.
     #[serde(default, rename = "rejectOption")]
     reject_option: Option<String>,
     /// "Remember this decision": `{"expiresInDays"?: N}` with an approval.
@@ -34,8 +40,10 @@ struct JsonDecision {
     remember: Option<RememberBody>,
 }
 
-#[derive(Deserialize)]
+/// "Remember this decision" as a rule (needs a session, or a key with `decide` and `admin`).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = Remember)]
 struct RememberBody {
     #[serde(default)]
     expires_in_days: Option<i64>,
@@ -54,6 +62,40 @@ struct Input {
     step_up_code: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/pause/{watch_id}/approve",
+    tag = "pauses",
+    operation_id = "decidePause",
+    params(
+        ("watch_id" = String, Path, description = "The pause's `watchId` (a UUID; anything else is `404`)."),
+        ("X-CSRF-Token" = Option<String>, Header, description = "With a session: the session's CSRF token (a form may send it as `csrf_token` instead)."),
+    ),
+    request_body(
+        description = "The decision. A test key may decide its own test pauses without `decide`.",
+        content(
+            (JsonDecision = "application/json", examples(("approve" = (value = json!({"approved": true, "reason": "looks right"}))), ("reject" = (value = json!({"approved": false, "reason": "wrong customer"}))), ("approve with edits" = (value = json!({"approved": true, "edits": {"amount": 100}}))))),
+            (super::decide_form::FormDecision = "application/x-www-form-urlencoded"),
+        )
+    ),
+    responses(
+        (status = 200, description = "Decided (or, below a quorum, the vote recorded). A key holding `decide` without `pauses` gets only the settlement.", body = super::openapi::Decided),
+        (status = 303, description = "A signed-in browser's HTML form (`Accept: text/html`): back to the form's `next` page, with a message. Its refusals are HTML pages too."),
+        (status = 400, description = "`bad-request`: malformed JSON or form.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`, `key-expired`, or neither a session nor a key.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden` (a missing or wrong CSRF token, a disabled account or revoked key), `insufficient-scope` (needs `decide`), `self-decision`, `not-in-group`, `step-up-required` (`stepUpUrl` says where), `key-may-not-decide-critical`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 408, description = "`request-timeout`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: the pause is already final (`current` holds it), or this decider already voted.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "`payload-too-large`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`: neither JSON nor a form.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation-failed`: `field` names the member (a missing `reason` where one is required, an edit outside `editable`, an unknown `rejectOption`, an answer that does not fit its question...).", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`, `too-many-requests` (wrong second-factor codes in a form).", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`, `storage-full`: nothing was written; retry after `Retry-After`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("apiKey" = ["decide"]), ("session" = []))
+)]
 pub async fn approve(
     state: State,
     decider: Result<Decider, AppError>,

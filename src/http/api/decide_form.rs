@@ -6,7 +6,9 @@ use serde::Deserialize;
 use crate::domain::policy::remember::{self, Remember};
 use crate::error::{AppError, AppResult};
 
-#[derive(Deserialize)]
+/// The pause page's form (with `edit.*` and `reject_option` fields for edits and a reason).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = DecisionForm)]
 pub(super) struct FormDecision {
     #[serde(default)]
     pub approved: String,

@@ -10,16 +10,37 @@ use crate::domain::audit::Actor;
 use crate::domain::policy::groups::{self, GroupSpec};
 use crate::error::{AppError, AppResult};
 use crate::http::{parse_json, read_body, State};
+use crate::wire::problem::ProblemBody;
 
 async fn body(req: &HttpRequest, payload: web::Payload) -> AppResult<Value> {
     parse_json(&read_body(req, payload).await?)
 }
 
+#[utoipa::path(get, path = "/api/groups", tag = "policy",
+    description = "The workspace's approver groups.",
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::policy::GroupListDoc, description = "The groups"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn list(state: State, key: ApiKey<AdminScope>) -> AppResult<HttpResponse> {
     let items = groups::list(&*state.read()?, key.0.workspace_id)?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
+#[utoipa::path(get, path = "/api/groups/{name}", tag = "policy",
+    description = "One approver group.",
+    params(("name" = String, Path, description = "The group's name")),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::domain::policy::groups::Group, description = "The group"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such group"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn get(
     state: State,
     key: ApiKey<AdminScope>,
@@ -31,6 +52,22 @@ pub async fn get(
 }
 
 /// `POST /api/groups` `{"name", "members": [emails]}`: 201; a name in use 409.
+#[utoipa::path(post, path = "/api/groups", tag = "policy",
+    description = "Adds an approver group.",
+    request_body(content = crate::domain::policy::groups::GroupSpec, content_type = "application/json"),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 201, body = crate::domain::policy::groups::Group, description = "The group made"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: a group has that name"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: the name, or a member who is not a person of the workspace"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn create(
     state: State,
     key: ApiKey<AdminScope>,
@@ -50,6 +87,24 @@ pub async fn create(
 }
 
 /// `PATCH /api/groups/:name` `{"name"?, "members"?}`.
+#[utoipa::path(patch, path = "/api/groups/{name}", tag = "policy",
+    description = "Renames a group or replaces its members.",
+    params(("name" = String, Path, description = "The group's name")),
+    request_body(content = crate::wire::policy::GroupPatchDoc, content_type = "application/json"),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::domain::policy::groups::Group, description = "The group as it now stands"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such group"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: the new name is taken, or settings or rules name the group"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: the name or a member"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn patch(
     state: State,
     key: ApiKey<AdminScope>,
@@ -70,6 +125,19 @@ pub async fn patch(
 }
 
 /// `DELETE /api/groups/:name`: 204.
+#[utoipa::path(delete, path = "/api/groups/{name}", tag = "policy",
+    description = "Deletes a group.",
+    params(("name" = String, Path, description = "The group's name")),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such group"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: settings, rules or pending pauses name the group"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn delete(
     state: State,
     key: ApiKey<AdminScope>,

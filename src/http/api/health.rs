@@ -2,19 +2,48 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use serde_json::json;
+use serde::Serialize;
 
 use crate::db::{check, health};
 use crate::error::{AppError, STORAGE_FULL_RETRY_SECS};
 use crate::http::State;
 use crate::wire::ProblemType;
 
+/// What `/healthz` and `/readyz` answer.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// `ok` (alive), `ready`, or why not ready: `database-damaged`, `storage-full`.
+    #[schema(value_type = String, pattern = "^(ok|ready|database-damaged|storage-full)$")]
+    pub status: &'static str,
+}
+
+/// Alive: answers without touching the database.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "service",
+    operation_id = "healthz",
+    responses((status = 200, description = "The process is up.", body = Health)),
+    security(())
+)]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "status": "ok" }))
+    HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// Ready when the database can serve: not seen damaged, its tables readable at both ends
 /// (`db::check::quick`, a few pages each), and its disk accepting writes.
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    tag = "service",
+    operation_id = "readyz",
+    responses(
+        (status = 200, description = "Ready: `{\"status\": \"ready\"}`.", body = Health),
+        (status = 503, description = "Not ready: `{\"status\": \"database-damaged\"}` or `storage-full` (with `Retry-After`), or the problem `unavailable` when the database does not answer.",
+            content((Health = "application/json"), (crate::wire::problem::ProblemBody = "application/problem+json"))),
+    ),
+    security(())
+)]
 pub async fn readyz(state: State) -> Result<HttpResponse, AppError> {
     if health::damaged() {
         return Ok(not_ready("database-damaged"));
@@ -40,17 +69,29 @@ pub async fn readyz(state: State) -> Result<HttpResponse, AppError> {
             _ => Err(AppError::Unavailable("the database does not answer".into())),
         };
     }
-    Ok(HttpResponse::Ok().json(json!({ "status": "ready" })))
+    Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }
 
-fn not_ready(status: &str) -> HttpResponse {
+fn not_ready(status: &'static str) -> HttpResponse {
     HttpResponse::ServiceUnavailable()
         .insert_header((header::RETRY_AFTER, STORAGE_FULL_RETRY_SECS.to_string()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(json!({ "status": status }))
+        .json(Health { status })
 }
 
 /// `/problems/:slug`: the text behind every problem `type` URI the API answers with.
+#[utoipa::path(
+    get,
+    path = "/problems/{slug}",
+    tag = "service",
+    operation_id = "problemType",
+    params(("slug" = String, Path, description = "A problem type's slug: the end of a problem's `type`.")),
+    responses(
+        (status = 200, description = "The slug, then what the problem means and what to do.", body = String, content_type = "text/plain"),
+        (status = 404, description = "`not-found`: no such problem type.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
 pub async fn problem_doc(slug: web::Path<String>) -> Result<HttpResponse, AppError> {
     let problem = ProblemType::from_slug(&slug)
         .ok_or_else(|| AppError::NotFound(format!("no problem type `{slug}`")))?;

@@ -12,6 +12,20 @@ use crate::error::{AppError, AppResult};
 use crate::http::State;
 use crate::metrics::gauges::Snapshot;
 
+/// Prometheus text format. With `HOLDPOINT_METRICS_TOKEN` set, only for a scraper sending it.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "service",
+    operation_id = "metrics",
+    params(("Authorization" = Option<String>, Header, description = "`Bearer <HOLDPOINT_METRICS_TOKEN>`, when the server has one (not an API key).")),
+    responses(
+        (status = 200, description = "The metrics.", body = String, content_type = "text/plain"),
+        (status = 401, description = "`unauthorized`: the server has a metrics token and it was not sent.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
 pub async fn metrics(state: State, req: HttpRequest) -> AppResult<HttpResponse> {
     if let Some(token) = &state.settings.metrics_token {
         let sent = bearer(&req).unwrap_or_default();

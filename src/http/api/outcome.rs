@@ -12,14 +12,44 @@ use crate::domain::pauses;
 use crate::error::{AppError, AppResult};
 use crate::http::{content_type, parse_json, read_body, State};
 
-#[derive(Deserialize)]
+/// What the agent did after the decision.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = OutcomeReport)]
 struct Body {
+    #[schema(value_type = OutcomeStatus)]
     status: String,
+    /// At most 2,000 characters.
     #[serde(default)]
     detail: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/pause/{watch_id}/outcome",
+    tag = "pauses",
+    operation_id = "reportOutcome",
+    params(
+        ("watch_id" = String, Path, description = "The pause's `watchId` (a UUID; anything else is `404`)."),
+    ),
+    request_body(content = Body, content_type = "application/json", example = json!({"status": "executed", "detail": "refund 8812 issued"})),
+    responses(
+        (status = 200, description = "Recorded: the pause with its `outcome`.", body = crate::wire::PauseView),
+        (status = 400, description = "`bad-request`: malformed JSON.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`, `key-expired`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`insufficient-scope` (needs `pauses`), `forbidden` (only the key that created the pause reports its outcome).", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 408, description = "`request-timeout`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: the pause is not decided yet, or its outcome was already reported; `current` holds it.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 413, description = "`payload-too-large`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported-media-type`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation-failed`: `status` or `detail`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`: the key's per-second limit; see `Retry-After`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`, `storage-full`: nothing was written; retry after `Retry-After`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("apiKey" = ["pauses"]))
+)]
 pub async fn report(
     state: State,
     key: ApiKey,

@@ -49,6 +49,32 @@ fn if_none_match(req: &HttpRequest) -> Option<String> {
 
 /// `GET /api/pause/:watchId[?wait=N]`: with `If-None-Match`, waits for the ETag to change
 /// (then 304 if it has not); without, waits for a decision (see [`app::wait`]).
+#[utoipa::path(
+    get,
+    path = "/api/pause/{watch_id}",
+    tag = "pauses",
+    operation_id = "getPause",
+    params(
+        ("watch_id" = String, Path, description = "The pause's `watchId` (a UUID; anything else is `404`)."),
+        ("wait" = Option<String>, Query, description = "Long-poll: 0 to 55 seconds, written `30` or `30s`. The answer comes as soon as the pause is final (or, with `If-None-Match`, changes), else when the time is up.", pattern = "^[0-9]{1,2}s?$"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer: `304` while the pause still has it."),
+    ),
+    responses(
+        (status = 200, description = "The pause as it stands.", body = crate::wire::PauseView,
+            headers(("ETag" = String, description = "Changes whenever the pause does."))),
+        (status = 304, description = "Not modified: the pause still has the ETag sent in `If-None-Match`.",
+            headers(("ETag" = String))),
+        (status = 400, description = "`bad-request`: a malformed query string.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`, `key-expired`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`insufficient-scope` (needs `pauses`).", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`: no such pause for this key (a test key sees only test pauses).", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation-failed`: `wait` is out of range.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`: the key's per-second limit; see `Retry-After`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "`too-many-waiters`: the server or this key holds its maximum of long-polls; retry after `Retry-After`, or ask without `wait`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("apiKey" = ["pauses"]))
+)]
 pub async fn get(
     state: State,
     key: ApiKey,
@@ -140,6 +166,29 @@ pub fn parse_list_query(raw: &str) -> AppResult<ListQuery> {
 /// pauses of its mode; for a signed-in person (the session wins when a request carries both),
 /// those of the dashboard's mode, and with `mine=1` only those routed to their groups or to
 /// none that they have not voted on. A key is no person: `mine` is refused for it (422).
+#[utoipa::path(
+    get,
+    path = "/api/pause",
+    tag = "pauses",
+    operation_id = "listPauses",
+    params(
+        ("status" = Option<crate::domain::pauses::Status>, Query, description = "Only pauses in this state."),
+        ("decidedBy" = Option<String>, Query, description = "Only pauses decided by a person (`user`), a key (`key`) or a policy (`policy`).", pattern = "^(user|key|policy)?$"),
+        ("mine" = Option<String>, Query, description = "`1`: only what the signed-in person may still vote on (a session only; refused for a key).", pattern = "^[01]?$"),
+        ("limit" = Option<i64>, Query, description = "1 to 200 (default 50).", minimum = 1, maximum = 200),
+        ("offset" = Option<i64>, Query, description = "0 to 1,000,000,000 (default 0).", minimum = 0, maximum = 1000000000),
+    ),
+    responses(
+        (status = 200, description = "A page of pauses, newest first: for a key, those of its mode (live or test).", body = crate::wire::ListPage),
+        (status = 400, description = "`bad-request`: a malformed query string.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthorized`, `key-expired`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`insufficient-scope` (needs `pauses`).", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 422, description = "`validation-failed`: a parameter is out of range (`field` names it), or `mine` with a key.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`: the key's per-second limit; see `Retry-After`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("apiKey" = ["pauses"]), ("session" = []))
+)]
 pub async fn list(
     state: State,
     key: Result<ApiKey, AppError>,
@@ -205,6 +254,26 @@ pub async fn list(
 }
 
 /// `POST /api/pause/:watchId/cancel`: the agent withdraws its pending pause.
+#[utoipa::path(
+    post,
+    path = "/api/pause/{watch_id}/cancel",
+    tag = "pauses",
+    operation_id = "cancelPause",
+    params(
+        ("watch_id" = String, Path, description = "The pause's `watchId` (a UUID; anything else is `404`)."),
+    ),
+    responses(
+        (status = 200, description = "Cancelled: the pause as it now stands.", body = crate::wire::PauseView),
+        (status = 401, description = "`unauthorized`, `key-expired`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 403, description = "`insufficient-scope` (needs `pauses`).", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 404, description = "`not-found`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 409, description = "`conflict`: the pause is already final; `current` holds it.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 429, description = "`rate-limited`: the key's per-second limit; see `Retry-After`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 500, description = "`internal`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+        (status = 503, description = "`unavailable`, `storage-full`: nothing was written; retry after `Retry-After`.", body = crate::wire::problem::ProblemBody, content_type = "application/problem+json"),
+    ),
+    security(("apiKey" = ["pauses"]))
+)]
 pub async fn cancel(state: State, key: ApiKey, path: web::Path<String>) -> AppResult<HttpResponse> {
     let key = key.0;
     let watch_id = parse_watch_id(&path)?;

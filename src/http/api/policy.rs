@@ -15,9 +15,25 @@ use crate::domain::policy::{approvals, quorum, settings, spec};
 use crate::error::{AppError, AppResult};
 use crate::http::{content_type, parse_json, read_body, State};
 use crate::wire::policy::{rule_view, settings_view};
+use crate::wire::problem::ProblemBody;
 
 /// `POST /api/policy/explain`: the create body in, `{"policy": …}` out, nothing written and no
 /// quota, idempotency or rate-limit headers. Validation errors are the create's.
+#[utoipa::path(post, path = "/api/policy/explain", tag = "policy",
+    description = "What the policy would decide for a pause: the body of `POST /api/pause` in, its `policy` out. Nothing is written, no quota is used.",
+    request_body(content = Object, content_type = "application/json", description = "A create body, as for `POST /api/pause`"),
+    security(("apiKey" = ["pauses"])),
+    responses(
+        (status = 200, body = crate::wire::policy::ExplainedDoc, description = "The verdict"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `pauses`)"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 415, body = ProblemBody, content_type = "application/problem+json", description = "`unsupported-media-type`: the body must be JSON"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: as for `POST /api/pause`"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn explain(
     state: State,
     key: ApiKey,
@@ -54,6 +70,15 @@ async fn json_body(req: &HttpRequest, payload: web::Payload) -> AppResult<Value>
 }
 
 /// `GET /api/policy/settings`.
+#[utoipa::path(get, path = "/api/policy/settings", tag = "policy",
+    description = "The workspace's policy settings.",
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::policy::SettingsDoc, description = "The settings"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn get_settings(state: State, key: ApiKey<AdminScope>) -> AppResult<HttpResponse> {
     let conn = state.read()?;
     let s = settings::get(&conn, key.0.workspace_id)?;
@@ -63,6 +88,21 @@ pub async fn get_settings(state: State, key: ApiKey<AdminScope>) -> AppResult<Ht
 }
 
 /// `PATCH /api/policy/settings`: merges the members sent; unknown members are 422.
+#[utoipa::path(patch, path = "/api/policy/settings", tag = "policy",
+    description = "Changes the members sent; audited with before and after.",
+    request_body(content = crate::wire::policy::SettingsPatchDoc, content_type = "application/json"),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::policy::SettingsDoc, description = "The settings as they now stand"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: an unknown member or a value out of range"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn patch_settings(
     state: State,
     key: ApiKey<AdminScope>,
@@ -78,6 +118,15 @@ pub async fn patch_settings(
 }
 
 /// `GET /api/rules`: every rule, oldest first.
+#[utoipa::path(get, path = "/api/rules", tag = "policy",
+    description = "Every rule of the live policy, oldest first.",
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::policy::RuleListDoc, description = "The rules"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn list_rules(state: State, key: ApiKey<AdminScope>) -> AppResult<HttpResponse> {
     let items: Vec<Value> = rules::list(&*state.read()?, live_rules(&key))?
         .iter()
@@ -96,6 +145,17 @@ fn rule_id(raw: &str) -> AppResult<i64> {
 }
 
 /// `GET /api/rules/:id`.
+#[utoipa::path(get, path = "/api/rules/{id}", tag = "policy",
+    description = "One rule.",
+    params(("id" = i64, Path, description = "The rule's id")),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::policy::RuleDoc, description = "The rule"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such rule"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn get_rule(
     state: State,
     key: ApiKey<AdminScope>,
@@ -108,6 +168,22 @@ pub async fn get_rule(
 }
 
 /// `POST /api/rules`: 201 with the rule; a duplicate name 409; a bad glob 422 naming its member.
+#[utoipa::path(post, path = "/api/rules", tag = "policy",
+    description = "Adds a rule.",
+    request_body(content = crate::domain::policy::spec::RuleSpec, content_type = "application/json"),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 201, body = crate::wire::policy::RuleDoc, description = "The rule made"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: a rule has that name"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: a member (a bad glob, an unknown group), or the workspace has the most rules it may"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn create_rule(
     state: State,
     key: ApiKey<AdminScope>,
@@ -121,6 +197,24 @@ pub async fn create_rule(
 }
 
 /// `PATCH /api/rules/:id`: a JSON merge patch (enable, disable, edit).
+#[utoipa::path(patch, path = "/api/rules/{id}", tag = "policy",
+    description = "Changes a rule by a JSON merge patch of its spec (enable, disable, shadow, edit).",
+    params(("id" = i64, Path, description = "The rule's id")),
+    request_body(content = crate::wire::policy::RulePatchDoc, content_type = "application/json"),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::policy::RuleDoc, description = "The rule as it now stands"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such rule"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: another rule has that name"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: the patched rule is not valid"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn patch_rule(
     state: State,
     key: ApiKey<AdminScope>,
@@ -136,6 +230,18 @@ pub async fn patch_rule(
 }
 
 /// `DELETE /api/rules/:id`: 204.
+#[utoipa::path(delete, path = "/api/rules/{id}", tag = "policy",
+    description = "Deletes a rule.",
+    params(("id" = i64, Path, description = "The rule's id")),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such rule"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn delete_rule(
     state: State,
     key: ApiKey<AdminScope>,

@@ -106,7 +106,8 @@ mod tests {
     fn each_path_is_declared_in_one_row() {
         for (i, a) in ROUTES.iter().enumerate() {
             let later = ROUTES[i + 1..].iter().position(|b| b.path == a.path);
-            let contiguous = later.is_none_or(|j| ROUTES[i + 1..=i + j].iter().all(|b| b.path == a.path));
+            let contiguous =
+                later.is_none_or(|j| ROUTES[i + 1..=i + j].iter().all(|b| b.path == a.path));
             assert!(contiguous, "{} is declared in two rows", a.path);
             assert!(!ROUTES[i + 1..].contains(a), "{a:?} is declared twice");
         }

@@ -14,6 +14,7 @@ use crate::domain::webhooks;
 use crate::error::{AppError, AppResult};
 use crate::http::{parse_json, read_body, State};
 use crate::wire::admin::WebhookView;
+use crate::wire::problem::ProblemBody;
 
 type Admin = ApiKey<AdminScope>;
 
@@ -23,6 +24,15 @@ fn id_of(raw: &str) -> AppResult<i64> {
         .map_err(|_| AppError::NotFound(format!("no webhook endpoint {raw} in this workspace")))
 }
 
+#[utoipa::path(get, path = "/api/webhooks", tag = "admin",
+    description = "The workspace's webhook endpoints (never their secrets).",
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::admin::WebhookListDoc, description = "The endpoints"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn list(state: State, key: Admin) -> AppResult<HttpResponse> {
     let items: Vec<WebhookView> = webhooks::list(&*state.read()?, key.0.workspace_id)?
         .into_iter()
@@ -31,14 +41,28 @@ pub async fn list(state: State, key: Admin) -> AppResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
+#[utoipa::path(get, path = "/api/webhooks/{id}", tag = "admin",
+    description = "One webhook endpoint.",
+    params(("id" = i64, Path, description = "The endpoint's id")),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = WebhookView, description = "The endpoint"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such endpoint"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn get(state: State, key: Admin, id: web::Path<String>) -> AppResult<HttpResponse> {
     let ep = webhooks::get(&*state.read()?, key.0.workspace_id, id_of(&id)?)?;
     Ok(HttpResponse::Ok().json(WebhookView::of(ep, None)))
 }
 
-#[derive(Deserialize)]
+/// A new endpoint: its URL, the event types it subscribes to (`*` for all), and optionally
+/// its secret (`whsec_…`; made when absent), test events and whether it starts enabled.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WebhookCreate)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CreateBody {
+pub struct CreateBody {
     url: String,
     events: Vec<String>,
     secret: Option<String>,
@@ -48,6 +72,22 @@ struct CreateBody {
 }
 
 /// `POST /api/webhooks`: 201 with the endpoint and its secret, shown this once.
+#[utoipa::path(post, path = "/api/webhooks", tag = "admin",
+    description = "Adds a webhook endpoint; the answer holds its secret, shown this once.",
+    request_body(content = CreateBody, content_type = "application/json"),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 201, body = WebhookView, description = "The endpoint, with `secret`", headers(("location" = String, description = "The endpoint's path"))),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: the workspace has the most enabled endpoints it may"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: the URL (private addresses are refused), an event type or the secret"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn create(
     state: State,
     key: Admin,
@@ -70,6 +110,24 @@ pub async fn create(
 }
 
 /// `PATCH /api/webhooks/:id` `{"url"?, "events"?, "enabled"?, "testEvents"?}`.
+#[utoipa::path(patch, path = "/api/webhooks/{id}", tag = "admin",
+    description = "Changes an endpoint's URL, events, enabled or test events.",
+    params(("id" = i64, Path, description = "The endpoint's id")),
+    request_body(content = crate::app::webhooks::EndpointPatch, content_type = "application/json"),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = WebhookView, description = "The endpoint as it now stands"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such endpoint"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: enabling it would pass the most enabled endpoints"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: the URL or an event type"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn patch(
     state: State,
     key: Admin,
@@ -85,6 +143,18 @@ pub async fn patch(
 }
 
 /// `DELETE /api/webhooks/:id`: 204.
+#[utoipa::path(delete, path = "/api/webhooks/{id}", tag = "admin",
+    description = "Deletes an endpoint.",
+    params(("id" = i64, Path, description = "The endpoint's id")),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such endpoint"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn delete(state: State, key: Admin, id: web::Path<String>) -> AppResult<HttpResponse> {
     let (ws, actor) = (key.0.workspace_id, Actor::Key(key.0.id));
     use_case::delete(&state.services, ws, actor, id_of(&id)?).await?;
@@ -92,6 +162,19 @@ pub async fn delete(state: State, key: Admin, id: web::Path<String>) -> AppResul
 }
 
 /// `POST /api/webhooks/:id/test`: 202 `{"deliveryId"}`, the `webhook-id` it will carry.
+#[utoipa::path(post, path = "/api/webhooks/{id}/test", tag = "admin",
+    description = "Queues a signed `ping` to this endpoint only.",
+    params(("id" = i64, Path, description = "The endpoint's id")),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 202, body = crate::wire::admin::TestQueuedDoc, description = "Queued"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such endpoint"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: the endpoint is disabled"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn test(state: State, key: Admin, id: web::Path<String>) -> AppResult<HttpResponse> {
     let (ws, actor) = (key.0.workspace_id, Actor::Key(key.0.id));
     let msg_id = use_case::ping(&state.services, ws, actor, id_of(&id)?).await?;

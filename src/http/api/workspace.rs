@@ -18,6 +18,7 @@ use crate::domain::{rfc3339, user_admin};
 use crate::error::{AppError, AppResult};
 use crate::http::query::Query;
 use crate::http::{parse_json, read_body, State};
+use crate::wire::problem::ProblemBody;
 
 type Admin = ApiKey<AdminScope>;
 
@@ -27,6 +28,23 @@ pub const DEFAULT_LIMIT: i64 = 50;
 
 /// `GET /api/audit?event=&actor=&from=&to=&limit=&offset=`: `{items, total, limit, offset}`,
 /// newest first; `from` and `to` are UTC days, `to` included.
+#[utoipa::path(get, path = "/api/audit", tag = "admin",
+    description = "The audit log, newest first, filtered as on the audit page.",
+    params(("event" = Option<String>, Query, description = "Only this event type"),
+        ("actor" = Option<String>, Query, description = "Only what this person (by email) did"),
+        ("from" = Option<String>, Query, format = Date, description = "From this UTC day"),
+        ("to" = Option<String>, Query, format = Date, description = "To this UTC day, included"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (50)"),
+        ("offset" = Option<i64>, Query, minimum = 0, description = "Entries to skip")),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = crate::wire::admin::AuditPageDoc, description = "A page of entries"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed query"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: a filter (an unknown person, a day not `YYYY-MM-DD`), `limit` or `offset`"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn audit(state: State, key: Admin, req: HttpRequest) -> AppResult<HttpResponse> {
     let q = Query::parse(req.query_string())?;
     let form = FilterForm::read(|name| q.get(name))?;
@@ -46,9 +64,11 @@ pub async fn audit(state: State, key: Admin, req: HttpRequest) -> AppResult<Http
     })))
 }
 
-#[derive(Serialize)]
+/// The workspace's settings.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = WorkspaceSettings)]
 #[serde(rename_all = "camelCase")]
-struct SettingsView {
+pub struct SettingsView {
     name: String,
     /// Null: the server's default (`serverDefaultTimeoutSecs`) applies.
     default_timeout_secs: Option<i64>,
@@ -71,19 +91,33 @@ fn settings_view(state: &State, ws: Workspace) -> AppResult<SettingsView> {
     })
 }
 
+#[utoipa::path(get, path = "/api/settings", tag = "admin",
+    description = "The workspace's settings.",
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = SettingsView, description = "The settings"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn get_settings(state: State, key: Admin) -> AppResult<HttpResponse> {
     let ws = workspaces::get(&*state.read()?, key.0.workspace_id)?;
     Ok(HttpResponse::Ok().json(settings_view(&state, ws)?))
 }
 
-#[derive(Deserialize)]
+/// The members sent change; null clears a number (the server's default timeout, contexts
+/// kept).
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = WorkspaceSettingsPatch)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct SettingsBody {
+pub struct SettingsBody {
     name: Option<String>,
     #[serde(default, deserialize_with = "super::nullable::read")]
+    #[schema(value_type = Option<i64>, nullable)]
     default_timeout_secs: Option<Option<i64>>,
     reject_reason_required: Option<bool>,
     #[serde(default, deserialize_with = "super::nullable::read")]
+    #[schema(value_type = Option<i64>, nullable)]
     context_retention_days: Option<Option<i64>>,
     require_two_factor: Option<bool>,
 }
@@ -106,6 +140,21 @@ fn api_field(e: AppError) -> AppError {
 
 /// `PATCH /api/settings`: the members given change (null clears a number); audited as
 /// `workspace.settings_changed` with before and after, as on the settings page.
+#[utoipa::path(patch, path = "/api/settings", tag = "admin",
+    description = "Changes the members sent; audited with before and after.",
+    request_body(content = SettingsBody, content_type = "application/json"),
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = SettingsView, description = "The settings as they now stand"),
+        (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
+        (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: a member out of range"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
+    ))]
 pub async fn patch_settings(
     state: State,
     key: Admin,
@@ -127,20 +176,42 @@ pub async fn patch_settings(
     Ok(HttpResponse::Ok().json(settings_view(&state, saved)?))
 }
 
-#[derive(Serialize)]
+/// A person of the workspace.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 #[serde(rename_all = "camelCase")]
-struct UserView {
+pub struct UserView {
+    #[schema(value_type = i64)]
     id: UserId,
     email: String,
     name: String,
     role: Role,
     /// `active`, `invited` (sign-up link not used yet) or `disabled`.
+    #[schema(value_type = String)]
     state: &'static str,
+    #[schema(format = DateTime)]
     last_sign_in: Option<String>,
+}
+
+/// `GET /api/users`.
+#[derive(utoipa::ToSchema)]
+#[schema(as = UserList)]
+#[allow(dead_code)]
+pub struct UserListDoc {
+    items: Vec<UserView>,
 }
 
 /// `GET /api/users`: the workspace's people, by email (read-only: people are managed on the
 /// Users page, where a person confirms).
+#[utoipa::path(get, path = "/api/users", tag = "admin",
+    description = "The workspace's people, by email (read-only).",
+    security(("apiKey" = ["admin"])),
+    responses(
+        (status = 200, body = UserListDoc, description = "The people"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`insufficient-scope` (needs `admin`), `live-key-required` (a test key)"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+    ))]
 pub async fn users(state: State, key: Admin) -> AppResult<HttpResponse> {
     let conn = state.read()?;
     let items = users::list(&conn, key.0.workspace_id)?

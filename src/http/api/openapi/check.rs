@@ -16,24 +16,7 @@ use crate::http::AppState;
 
 /// Paths of the table whose routes are documented by a part that is not merged yet: their
 /// answers are not checked. Empty it once every part is in.
-pub const NOT_YET_DOCUMENTED: &[&str] = &[
-    "/api/policy/explain",
-    "/api/policy/settings",
-    "/api/rules",
-    "/api/rules/{id}",
-    "/api/groups",
-    "/api/groups/{name}",
-    "/api/channels",
-    "/api/groups/{name}/channels",
-    "/api/webhooks",
-    "/api/webhooks/{id}",
-    "/api/webhooks/{id}/test",
-    "/api/keys",
-    "/api/keys/{id}",
-    "/api/audit",
-    "/api/settings",
-    "/api/users",
-];
+pub const NOT_YET_DOCUMENTED: &[&str] = &[];
 
 /// The answers seen that the document does not list, one line each.
 #[derive(Default)]
@@ -77,13 +60,17 @@ pub fn documented() -> &'static HashMap<(String, String), HashSet<String>> {
 /// (405) and a path outside the table (404) are the same on every path, and the document says
 /// so once in its description: they are not checked per route.
 pub fn undocumented(method: &str, pattern: &str, status: u16) -> Option<String> {
-    let route = ROUTES.iter().find(|r| r.method == method && r.path == pattern)?;
+    let route = ROUTES
+        .iter()
+        .find(|r| r.method == method && r.path == pattern)?;
     if NOT_YET_DOCUMENTED.contains(&route.path) {
         return None;
     }
     let at = format!("{method} {pattern}");
     match documented().get(&(method.to_string(), pattern.to_string())) {
-        None => Some(format!("{at} is a route of the table but not in the OpenAPI document")),
+        None => Some(format!(
+            "{at} is a route of the table but not in the OpenAPI document"
+        )),
         Some(statuses) if !statuses.contains(&status.to_string()) => Some(format!(
             "{at} answered {status}, a status its OpenAPI operation does not list"
         )),

@@ -21,8 +21,7 @@ use crate::http::api::{agent_approve, agent_controls, agents};
         agent_approve::approve,
         agent_controls::cancel_run,
     ),
-    components(schemas(crate::wire::problem::ProblemBody)),
-    tags((name = "agents", description = "Agents' checkpoints, the fleet, and what people do to agents and runs"))
+    components(schemas(crate::wire::problem::ProblemBody))
 )]
 pub struct FleetDoc;
 

@@ -7,6 +7,7 @@ pub mod check;
 mod fleet;
 mod links;
 mod pauses;
+pub use pauses::Decided;
 mod policy;
 mod service;
 mod webhooks;
@@ -43,10 +44,22 @@ pub fn document() -> Document {
 /// The document as served, built once.
 pub fn json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
-    JSON.get_or_init(|| document().to_pretty_json().expect("the document serialises"))
+    JSON.get_or_init(|| {
+        document()
+            .to_pretty_json()
+            .expect("the document serialises")
+    })
 }
 
 /// `GET /api/openapi.json`: public, like the README that describes the same API.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = "service",
+    operation_id = "openapi",
+    responses((status = 200, description = "This document (OpenAPI 3.1).", body = Object, content_type = "application/json")),
+    security(())
+)]
 pub async fn serve() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
@@ -66,11 +79,26 @@ const DESCRIPTION: &str = "Self-hosted human-in-the-loop approvals for AI agents
 
 fn tags() -> Vec<utoipa::openapi::Tag> {
     [
-        ("pauses", "Ask for a decision, wait for it, decide, answer, report the outcome."),
-        ("agents", "The fleet: heartbeats, checkpoints, and controls (pause, guide, stop)."),
-        ("policy", "Decision policies: autonomy settings, rules, approver groups, channels."),
-        ("admin", "The workspace: webhooks, API keys, the audit log, settings, users."),
-        ("service", "Health, readiness, metrics, this document and the problem pages."),
+        (
+            "pauses",
+            "Ask for a decision, wait for it, decide, answer, report the outcome.",
+        ),
+        (
+            "agents",
+            "The fleet: heartbeats, checkpoints, and controls (pause, guide, stop).",
+        ),
+        (
+            "policy",
+            "Decision policies: autonomy settings, rules, approver groups, channels.",
+        ),
+        (
+            "admin",
+            "The workspace: webhooks, API keys, the audit log, settings, users.",
+        ),
+        (
+            "service",
+            "Health, readiness, metrics, this document and the problem pages.",
+        ),
     ]
     .into_iter()
     .map(|(name, text)| TagBuilder::new().name(name).description(Some(text)).build())

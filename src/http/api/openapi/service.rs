@@ -1,7 +1,18 @@
-//! The document's part for health, readiness, metrics, problem pages.
+//! The document's part for health, readiness, metrics, this document, problem pages.
 
 use utoipa::OpenApi;
 
+use crate::http::api::{health, metrics};
+
 #[derive(OpenApi)]
-#[openapi(components(schemas(crate::wire::problem::ProblemBody)))]
+#[openapi(
+    paths(
+        super::serve,
+        health::healthz,
+        health::readyz,
+        metrics::metrics,
+        health::problem_doc
+    ),
+    components(schemas(crate::wire::problem::ProblemBody))
+)]
 pub struct ServiceDoc;

@@ -62,11 +62,9 @@ fn generic_event() -> RefOr<Schema> {
         .property("type", String::schema())
         .property(
             "timestamp",
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
-                    utoipa::openapi::KnownFormat::DateTime,
-                ))),
+            ObjectBuilder::new().schema_type(Type::String).format(Some(
+                utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::DateTime),
+            )),
         )
         .property("data", ObjectBuilder::new().schema_type(Type::Object))
         .required("type")
