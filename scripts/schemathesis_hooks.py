@@ -2,21 +2,30 @@
 before it is sent, each so that one request cannot spoil the rest of the run.
 
 - A long-poll (`wait` on GET /api/pause/{watch_id}, /api/agents/{agent}/control, a heartbeat)
-  parks up to 55 s when nothing changes: its `wait` is capped at 1 second, or a handful of
-  cases would spend the whole time budget waiting. Long-polling itself is tested in
-  tests/api/long_poll.rs and tests/api/agent_controls.rs.
+  parks up to 55 s when nothing changes: a valid `wait` over 1 second is sent as 1 (still
+  valid), or a handful of cases would spend the whole time budget waiting. Invalid ones are
+  sent as drawn (refused at once). Long-polling itself is tested in tests/api/long_poll.rs and
+  tests/api/agent_controls.rs.
+- An Idempotency-Key drawn twice for different bodies is refused (422
+  `idempotency-key-reused`), as it should be; the generator draws from few short values, so a
+  valid key gets a unique suffix (still valid). Replays are tested in tests/api/idempotency.rs.
 - The admin run's own key must stay valid: a DELETE /api/keys/{id} drawn with its id (ids
   are small numbers, so the generator finds it) would revoke it and turn the rest of the run
   into 401s. Such a request is sent for id 0 instead (no such key: 404, as documented).
   Keys the run creates itself are revoked as usual.
 """
+import itertools
 import json
 import os
+import re
 import urllib.request
 
 import schemathesis
 
 MAX_WAIT = 1
+WAIT = re.compile(r"^\s*\+?0*([0-9]+)(s?)\s*$")  # as the server reads it
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+_fresh = itertools.count(1)
 _protected = None
 
 
@@ -39,12 +48,17 @@ def _own_key_ids():
 @schemathesis.hook
 def before_call(context, case, kwargs):
     query = case.query
-    if isinstance(query, dict) and "wait" in query:
-        try:
-            if int(query["wait"]) > MAX_WAIT:
-                query["wait"] = MAX_WAIT
-        except (TypeError, ValueError):
-            pass  # not a number: the server refuses it at once (422)
+    if isinstance(query, dict) and isinstance(query.get("wait"), (str, int)):
+        m = WAIT.match(str(query["wait"]))
+        if m and MAX_WAIT < int(m.group(1)) <= 55:
+            query["wait"] = f"{MAX_WAIT}{m.group(2)}"
+    headers = case.headers
+    if isinstance(headers, dict):
+        for name in list(headers):
+            value = headers[name]
+            if name.lower() == "idempotency-key" and isinstance(value, str) \
+                    and IDEMPOTENCY_KEY.match(value):
+                headers[name] = f"{value}.{next(_fresh)}"
     if case.operation.path == "/api/keys/{id}" and case.method.upper() == "DELETE":
         if str(case.path_parameters.get("id")) in _own_key_ids():
             case.path_parameters["id"] = "0"

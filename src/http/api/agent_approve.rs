@@ -18,10 +18,10 @@ use crate::wire::problem::ProblemBody;
         (same deciders, body, answers and errors), and 404 unless the pause names `agent`.",
     params(("agent" = String, Path, description = "The agent that asked"),
         ("watch_id" = String, Path, description = "The pause's watch id")),
-    request_body(content = Object, content_type = "application/json"),
+    request_body(content = super::decide::JsonDecision, content_type = "application/json"),
     security(("apiKey" = ["decide"]), ("session" = [])),
     responses(
-        (status = 200, body = Object, description = "The pause as it now stands"),
+        (status = 200, body = super::openapi::Decided, description = "The pause as it now stands"),
         (status = 303, description = "A signed-in browser's form: back to the page it came from"),
         (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON or form"),
         (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),

@@ -195,8 +195,8 @@ pub async fn control(
 /// `GET /api/agents?state=&control=&q=&limit=&offset=`, by name, in the key's mode.
 #[utoipa::path(get, path = "/api/agents", tag = "agents",
     description = "The fleet of the key's mode (live or test), by name.",
-    params(("state" = Option<AgentState>, Query, description = "Only agents in this state"),
-        ("control" = Option<Control>, Query, description = "Only agents with this control"),
+    params(("state" = Option<String>, Query, pattern = "^(idle|thinking|acting|waiting|complete|error)?$", description = "Only agents in this state, one of `AgentState` (empty: any)"),
+        ("control" = Option<String>, Query, pattern = "^(running|paused|cancelled)?$", description = "Only agents with this control, one of `Control` (empty: any)"),
         ("q" = Option<String>, Query, description = "Only names containing this"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (50)"),
         ("offset" = Option<i64>, Query, minimum = 0, maximum = 1000000000, description = "Rows to skip")),

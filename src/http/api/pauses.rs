@@ -56,7 +56,7 @@ fn if_none_match(req: &HttpRequest) -> Option<String> {
     operation_id = "getPause",
     params(
         ("watch_id" = String, Path, description = "The pause's `watchId` (a UUID; anything else is `404`)."),
-        ("wait" = Option<String>, Query, description = "Long-poll: 0 to 55 seconds, written `30` or `30s`. The answer comes as soon as the pause is final (or, with `If-None-Match`, changes), else when the time is up.", pattern = "^[0-9]{1,2}s?$"),
+        ("wait" = Option<String>, Query, description = "Long-poll: 0 to 55 seconds, written `30` or `30s`. The answer comes as soon as the pause is final (or, with `If-None-Match`, changes), else when the time is up.", pattern = "^\\s*\\+?0*([0-9]|[1-4][0-9]|5[0-5])s?\\s*$"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer: `304` while the pause still has it."),
     ),
     responses(

@@ -21,7 +21,7 @@ use crate::wire::problem::ProblemBody;
 /// quota, idempotency or rate-limit headers. Validation errors are the create's.
 #[utoipa::path(post, path = "/api/policy/explain", tag = "policy",
     description = "What the policy would decide for a pause: the body of `POST /api/pause` in, its `policy` out. Nothing is written, no quota is used.",
-    request_body(content = Object, content_type = "application/json", description = "A create body, as for `POST /api/pause`"),
+    request_body(content = crate::wire::CreateBody, content_type = "application/json", description = "A create body, as for `POST /api/pause`"),
     security(("apiKey" = ["pauses"])),
     responses(
         (status = 200, body = crate::wire::policy::ExplainedDoc, description = "The verdict"),
