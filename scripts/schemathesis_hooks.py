@@ -24,7 +24,7 @@ import schemathesis
 
 MAX_WAIT = 1
 WAIT = re.compile(r"^\s*\+?0*([0-9]+)(s?)\s*$")  # as the server reads it
-IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 _fresh = itertools.count(1)
 _protected = None
 
@@ -52,13 +52,18 @@ def before_call(context, case, kwargs):
         m = WAIT.match(str(query["wait"]))
         if m and MAX_WAIT < int(m.group(1)) <= 55:
             query["wait"] = f"{MAX_WAIT}{m.group(2)}"
+            # The case is re-checked after this edit; the members the operation does not
+            # declare (which the server ignores) go too, or the edited case reads as invalid.
+            declared = {p.name for p in case.operation.query}
+            for name in [n for n in query if n not in declared]:
+                del query[name]
     headers = case.headers
     if isinstance(headers, dict):
         for name in list(headers):
             value = headers[name]
             if name.lower() == "idempotency-key" and isinstance(value, str) \
                     and IDEMPOTENCY_KEY.match(value):
-                headers[name] = f"{value}.{next(_fresh)}"
+                headers[name] = f"{value[:240]}.{next(_fresh)}"
     if case.operation.path == "/api/keys/{id}" and case.method.upper() == "DELETE":
         if str(case.path_parameters.get("id")) in _own_key_ids():
             case.path_parameters["id"] = "0"

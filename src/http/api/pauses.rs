@@ -172,7 +172,7 @@ pub fn parse_list_query(raw: &str) -> AppResult<ListQuery> {
     tag = "pauses",
     operation_id = "listPauses",
     params(
-        ("status" = Option<crate::domain::pauses::Status>, Query, description = "Only pauses in this state."),
+        ("status" = Option<String>, Query, pattern = "^(pending|approved|rejected|expired|cancelled|answered|changes_requested)?$", description = "Only pauses in this state, one of `Status` (empty: any)."),
         ("decidedBy" = Option<String>, Query, description = "Only pauses decided by a person (`user`), a key (`key`) or a policy (`policy`).", pattern = "^(user|key|policy)?$"),
         ("mine" = Option<String>, Query, description = "`1`: only what the signed-in person may still vote on (a session only; refused for a key).", pattern = "^[01]?$"),
         ("limit" = Option<i64>, Query, description = "1 to 200 (default 50).", minimum = 1, maximum = 200),
