@@ -15,6 +15,7 @@ before it is sent, each so that one request cannot spoil the rest of the run.
   Keys the run creates itself are revoked as usual.
 """
 import itertools
+from collections.abc import MutableMapping
 import json
 import os
 import re
@@ -48,7 +49,7 @@ def _own_key_ids():
 @schemathesis.hook
 def before_call(context, case, kwargs):
     query = case.query
-    if isinstance(query, dict) and isinstance(query.get("wait"), (str, int)):
+    if isinstance(query, MutableMapping) and isinstance(query.get("wait"), (str, int)):
         m = WAIT.match(str(query["wait"]))
         if m and MAX_WAIT < int(m.group(1)) <= 55:
             query["wait"] = f"{MAX_WAIT}{m.group(2)}"
@@ -58,7 +59,7 @@ def before_call(context, case, kwargs):
             for name in [n for n in query if n not in declared]:
                 del query[name]
     headers = case.headers
-    if isinstance(headers, dict):
+    if isinstance(headers, MutableMapping):  # a case-insensitive dict
         for name in list(headers):
             value = headers[name]
             if name.lower() == "idempotency-key" and isinstance(value, str) \
