@@ -5,11 +5,26 @@
 
 /// `sql_enum! { /// doc \n pub enum Name { Variant => "text", ... } }` defines the enum with
 /// `ALL`, `as_str`, `from_name`, `Display`, `Serialize`, `Deserialize` (refusing unknown text),
-/// `ToSchema` (a string enum), and `ToSql`/`FromSql` (an unknown value
+/// `ToSchema` (a string enum, named after the type unless a leading `#[schema(as = Name)]` names
+/// it for the OpenAPI document), and `ToSql`/`FromSql` (an unknown value
 /// is a conversion error, not a default).
 macro_rules! sql_enum {
+    (#[schema(as = $schema:ident)] $(#[$meta:meta])* pub enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)?
+    }) => {
+        $crate::domain::sql_enum::sql_enum! { @named $schema; $(#[$meta])* pub enum $name {
+            $($(#[$vmeta])* $variant => $text),+
+        } }
+    };
     ($(#[$meta:meta])* pub enum $name:ident {
         $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)?
+    }) => {
+        $crate::domain::sql_enum::sql_enum! { @named $name; $(#[$meta])* pub enum $name {
+            $($(#[$vmeta])* $variant => $text),+
+        } }
+    };
+    (@named $schema:ident; $(#[$meta:meta])* pub enum $name:ident {
+        $($(#[$vmeta:meta])* $variant:ident => $text:literal),+
     }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -72,7 +87,11 @@ macro_rules! sql_enum {
             }
         }
 
-        impl utoipa::ToSchema for $name {}
+        impl utoipa::ToSchema for $name {
+            fn name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed(stringify!($schema))
+            }
+        }
 
         impl rusqlite::types::ToSql for $name {
             fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {

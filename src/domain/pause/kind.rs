@@ -3,6 +3,7 @@
 use super::sql_enum::sql_enum;
 
 sql_enum! {
+    #[schema(as = PauseKind)]
     /// What is asked. Approvals are every pause before kinds existed, and the default.
     pub enum Kind {
         /// Yes or no: `approved` or `rejected`.

@@ -6,6 +6,7 @@ use super::sql_enum::sql_enum;
 use super::Millis;
 
 sql_enum! {
+    #[schema(as = PauseStatus)]
     /// Where a pause stands, as stored in `pauses.status`.
     pub enum Status {
         Pending => "pending",

@@ -63,6 +63,7 @@ impl Risk {
 }
 
 sql_enum! {
+    #[schema(as = AutonomyBand)]
     /// A range of the autonomy dial, as the reference docs name them.
     pub enum Band {
         /// 0–19: everything waits.
@@ -123,6 +124,7 @@ sql_enum! {
 }
 
 sql_enum! {
+    #[schema(as = PolicyOutcome)]
     /// What the policy decided: the pause waits for a person, or is decided at once.
     pub enum Outcome {
         Wait => "wait",
@@ -132,6 +134,7 @@ sql_enum! {
 }
 
 sql_enum! {
+    #[schema(as = PolicySource)]
     /// Which step of [`evaluate`] gave the result.
     pub enum Source {
         /// An allow or deny rule.

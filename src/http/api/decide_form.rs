@@ -11,6 +11,7 @@ use crate::error::{AppError, AppResult};
 #[schema(as = DecisionForm)]
 pub(super) struct FormDecision {
     #[serde(default)]
+    #[schema(pattern = "^(true|false|1|0|yes|no|on|off|approve|approved|reject|rejected)$")]
     pub approved: String,
     #[serde(default)]
     pub reason: Option<String>,
