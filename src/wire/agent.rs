@@ -10,6 +10,7 @@ use crate::domain::event_type::EventType;
 use crate::domain::{rfc3339, Millis};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Agent)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentView<'a> {
     pub name: &'a str,
@@ -52,6 +53,7 @@ impl Agent {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Guidance)]
 #[serde(rename_all = "camelCase")]
 pub struct GuidanceView<'a> {
     pub id: i64,
@@ -74,6 +76,7 @@ impl Guidance {
 
 /// What a heartbeat or a control read answers. `cursor` is the `after` for the next call.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Checkpoint)]
 #[serde(rename_all = "camelCase")]
 pub struct ControlView<'a> {
     pub control: Control,
@@ -85,6 +88,7 @@ pub struct ControlView<'a> {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = AgentStateChange)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryView {
     #[schema(format = DateTime)]
@@ -121,6 +125,7 @@ pub struct AgentDetail<'a> {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = PinnedKey)]
 pub struct PinnedKeyView<'a> {
     pub name: &'a str,
     pub prefix: &'a str,
@@ -182,6 +187,7 @@ impl<'a> AgentEventBody<'a> {
 
 /// `POST /api/agents/:agent/guide`: the message as the agent will read it.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = GuidanceSent)]
 pub struct Guided<'a> {
     pub agent: &'a str,
     pub guidance: GuidanceView<'a>,
@@ -199,6 +205,7 @@ pub struct RunCancelled {
 
 /// `POST /api/agents/stop-all` and `resume-all`: the workspace's stop as it now stands.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = EmergencyStop)]
 #[serde(rename_all = "camelCase")]
 pub struct StopView {
     pub stopped: bool,

@@ -119,8 +119,7 @@ pub struct RuleDoc {
     note: Option<String>,
     route_to: Option<String>,
     /// Who made it (null: the CLI or an import).
-    #[schema(value_type = Option<Object>)]
-    created_by: Option<()>,
+    created_by: Option<crate::domain::decided_by::DecidedBy>,
     #[schema(format = DateTime)]
     created_at: String,
     #[schema(format = DateTime)]
@@ -169,8 +168,7 @@ pub struct RuleListDoc {
 #[schema(as = PolicyExplained)]
 #[allow(dead_code)]
 pub struct ExplainedDoc {
-    #[schema(value_type = Object)]
-    policy: (),
+    policy: crate::domain::policy::PolicyVerdict,
 }
 
 /// `GET /api/groups`.

@@ -61,6 +61,7 @@ sql_enum! {
 }
 
 sql_enum! {
+    #[schema(as = AgentControl)]
     /// What a person told the agent to do (and, combined with the stop, what it reads).
     pub enum Control {
         Running => "running",

@@ -13,6 +13,7 @@ use crate::error::{AppError, AppResult};
 pub use super::email_address::{normalize_email, quoted, MAX_EMAIL};
 
 sql_enum! {
+    #[schema(as = UserRole)]
     /// What a user may do in their workspace.
     pub enum Role {
         Owner => "owner",

@@ -42,6 +42,7 @@ pub struct Member {
 
 /// A new group, or the whole of a changed one: its name and its members' emails.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = GroupCreate)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSpec {
     pub name: String,

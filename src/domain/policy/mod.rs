@@ -114,6 +114,7 @@ impl Band {
 }
 
 sql_enum! {
+    #[schema(as = RuleEffect)]
     /// What a matching rule does.
     pub enum Effect {
         Allow => "allow",

@@ -49,6 +49,7 @@ fn yes() -> bool {
 /// What a rule matches: the tool (a glob), and optionally the agent, the key, and members of
 /// the pause's metadata and context.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = RuleMatch)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MatchSpec {
     pub tool: String,

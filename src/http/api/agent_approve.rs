@@ -14,25 +14,30 @@ use crate::http::State;
 use crate::wire::problem::ProblemBody;
 
 #[utoipa::path(post, path = "/api/agents/{agent}/approve/{watch_id}", tag = "agents",
+    operation_id = "decideAgentPause",
     description = "Approves or rejects a pause asked by `agent`: exactly `POST /api/pause/{watch_id}/approve` \
-        (same deciders, body, answers and errors), and 404 unless the pause names `agent`.",
+        (the same deciders, body, answers and errors), and 404 unless the pause names `agent`.",
     params(("agent" = String, Path, description = "The agent that asked"),
-        ("watch_id" = String, Path, description = "The pause's watch id")),
-    request_body(content = super::decide::JsonDecision, content_type = "application/json"),
+        ("watch_id" = String, Path, description = "The pause's `watchId`"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "With a session: the session's CSRF token")),
+    request_body(description = "The decision, as for `POST /api/pause/{watch_id}/approve`.",
+        content((inline(DecisionRef) = "application/json"),
+            (super::decide_form::FormDecision = "application/x-www-form-urlencoded"))),
     security(("apiKey" = ["decide"]), ("session" = [])),
     responses(
-        (status = 200, body = super::openapi::Decided, description = "The pause as it now stands"),
-        (status = 303, description = "A signed-in browser's form: back to the page it came from"),
+        (status = 200, body = super::openapi::Decided, description = "Decided (or, below a quorum, the vote recorded)"),
+        (status = 303, description = "A signed-in browser's HTML form: back to the form's `next` page"),
         (status = 400, body = ProblemBody, content_type = "application/problem+json", description = "`bad-request`: malformed JSON or form"),
-        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
-        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `insufficient-scope` (a key needs `decide`), `self-decision`, `not-in-group`, `step-up-required`, `key-may-not-decide-critical`, `live-key-required` (remembering with a test key)"),
+        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`, or neither a session nor a key"),
+        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a missing or wrong CSRF token), `insufficient-scope` (needs `decide`), `self-decision`, `not-in-group`, `step-up-required`, `key-may-not-decide-critical`, `live-key-required` (remembering a decision with a test key)"),
         (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no such pause asked by this agent"),
         (status = 408, body = ProblemBody, content_type = "application/problem+json", description = "`request-timeout`"),
-        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: the pause is no longer pending (`current` holds it)"),
+        (status = 409, body = ProblemBody, content_type = "application/problem+json", description = "`conflict`: the pause is already final (`current` holds it), or this decider already voted"),
         (status = 413, body = ProblemBody, content_type = "application/problem+json", description = "`payload-too-large`"),
-        (status = 415, body = ProblemBody, content_type = "application/problem+json", description = "`unsupported-media-type`: send JSON or a form"),
-        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: a member of the decision"),
-        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
+        (status = 415, body = ProblemBody, content_type = "application/problem+json", description = "`unsupported-media-type`: neither JSON nor a form"),
+        (status = 422, body = ProblemBody, content_type = "application/problem+json", description = "`validation-failed`: `field` names the member"),
+        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`, `too-many-requests`"),
+        (status = 500, body = ProblemBody, content_type = "application/problem+json", description = "`internal`"),
         (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
     ))]
 pub async fn approve(
@@ -68,3 +73,15 @@ fn names_agent(state: &State, d: &Decider, agent: &str, raw_watch: &str) -> AppR
         ))),
     }
 }
+
+/// The JSON decision's schema, `Decision`, which the pauses part documents with
+/// `POST /api/pause/{watch_id}/approve`: this route takes the same body.
+pub struct DecisionRef;
+
+impl utoipa::PartialSchema for DecisionRef {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::Ref::from_schema_name("Decision").into()
+    }
+}
+
+impl utoipa::ToSchema for DecisionRef {}

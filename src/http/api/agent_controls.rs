@@ -1,7 +1,7 @@
 //! What people do to agents over the API, on the reference Agents API's paths and bodies:
 //! `POST /api/agents/:agent/pause|resume|cancel|guide`, `DELETE /api/agents/:agent`,
-//! `POST /api/runs/:run/cancel`, and the emergency stop `POST /api/agents/stop-all|resume-all`.
-//! A key acts on its own mode's agents, a session on those of its Test data mode.
+//! `POST /api/runs/:run/cancel`, and the emergency stop `POST /api/agents/stop-all|resume-all`
+//! (these two in [`stop`]). A key acts on its own mode's agents, a session on those of its Test data mode.
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -10,16 +10,14 @@ use serde::Deserialize;
 use super::agents::path_name;
 use super::auth;
 use crate::app;
-use crate::domain::agents::cancel;
 use crate::domain::agents::control::{self, Action, Controller};
 use crate::domain::agents::{self, guidance, Fleet};
 use crate::domain::audit::Actor;
-use crate::domain::rfc3339;
 use crate::domain::scopes::KeyScope;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::Caller;
 use crate::http::{parse_json, read_body, State};
-use crate::wire::agent::{AgentView, Guided, RunCancelled, StopView};
+use crate::wire::agent::{AgentView, Guided};
 use crate::wire::problem::ProblemBody;
 
 /// Who may control agents: a person signed in to the dashboard, with the session's CSRF token
@@ -104,6 +102,7 @@ async fn set(
 }
 
 #[utoipa::path(post, path = "/api/agents/{agent}/pause", tag = "agents",
+    operation_id = "pauseAgent",
     description = "Pauses the agent: its checkpoints park until it is resumed.",
     params(("agent" = String, Path, description = "The agent's name")),
     security(("apiKey" = ["agents"]), ("session" = [])),
@@ -126,6 +125,7 @@ pub async fn pause(
 }
 
 #[utoipa::path(post, path = "/api/agents/{agent}/resume", tag = "agents",
+    operation_id = "resumeAgent",
     description = "Lets a paused agent run again (the workspace's stop still holds it).",
     params(("agent" = String, Path, description = "The agent's name")),
     security(("apiKey" = ["agents"]), ("session" = [])),
@@ -148,6 +148,7 @@ pub async fn resume(
 }
 
 #[utoipa::path(post, path = "/api/agents/{agent}/cancel", tag = "agents",
+    operation_id = "cancelAgent",
     description = "Cancels the agent: its run and its pending pauses end; it runs again only with a new run.",
     params(("agent" = String, Path, description = "The agent's name")),
     security(("apiKey" = ["agents"]), ("session" = [])),
@@ -171,6 +172,7 @@ pub async fn cancel(
 /// `DELETE /api/agents/:agent` (`agents` and `admin`, or an owner's or admin's session): its
 /// pending pauses cancelled in batches, then the agent with its history and guidance. `204`.
 #[utoipa::path(delete, path = "/api/agents/{agent}", tag = "agents",
+    operation_id = "deleteAgent",
     description = "Deletes the agent: its pending pauses are cancelled, then it goes with its history and guidance. A key needs `agents` and `admin` (live keys only); a session an owner or admin.",
     params(("agent" = String, Path, description = "The agent's name")),
     security(("apiKey" = ["agents", "admin"]), ("session" = [])),
@@ -195,6 +197,7 @@ pub async fn delete(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = Guide)]
 #[serde(deny_unknown_fields)]
 pub struct GuideBody {
     /// What the agent reads at its next checkpoint: 1 to 4,000 characters.
@@ -204,6 +207,7 @@ pub struct GuideBody {
 
 /// `POST /api/agents/:agent/guide {"message"}`: answers the message as the agent will read it.
 #[utoipa::path(post, path = "/api/agents/{agent}/guide", tag = "agents",
+    operation_id = "guideAgent",
     description = "Sends the agent a message, read at its next checkpoint (and waking a parked one).",
     params(("agent" = String, Path, description = "The agent's name")),
     request_body(content = GuideBody, content_type = "application/json"),
@@ -243,92 +247,6 @@ pub async fn guide(
     }))
 }
 
-/// `POST /api/runs/:run/cancel`: every pending pause of the run, and the agents running it.
-#[utoipa::path(post, path = "/api/runs/{run}/cancel", tag = "agents",
-    description = "Cancels a run: every pending pause of it, and the agents running it.",
-    params(("run" = String, Path, description = "The run's name")),
-    security(("apiKey" = ["agents"]), ("session" = [])),
-    responses(
-        (status = 200, body = RunCancelled, description = "What the cancel ended"),
-        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
-        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `insufficient-scope` (a key needs `agents`)"),
-        (status = 404, body = ProblemBody, content_type = "application/problem+json", description = "`not-found`: no pause or agent names this run"),
-        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
-        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
-    ))]
-pub async fn cancel_run(
-    state: State,
-    caller: Result<Caller, AppError>,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let (fleet, by) = controller(&state, caller, &req, false)?;
-    let run = agents::validate_name("run", &path).map_err(|_| cancel::unknown_run(&path))?;
-    let (now, run2, who) = (state.now(), run.clone(), by.clone());
-    let (target, cancelled_agents) = state
-        .writer
-        .run(move |ctx| cancel::cancel_run(ctx, now, fleet, &run2, &who))
-        .await?;
-    let pauses = app::agents::cancel_all(&state.services(), target, &by).await?;
-    Ok(ok(RunCancelled {
-        run,
-        cancelled_pauses: pauses,
-        cancelled_agents,
-    }))
-}
-
-async fn stop(
-    state: State,
-    caller: Result<Caller, AppError>,
-    req: HttpRequest,
-    on: bool,
-) -> AppResult<HttpResponse> {
-    let (fleet, by) = controller(&state, caller, &req, false)?;
-    let now = state.now();
-    let at = state
-        .writer
-        .run(move |ctx| control::set_stop(ctx, now, fleet, on, &by))
-        .await?;
-    Ok(ok(StopView {
-        stopped: at.is_some(),
-        stopped_at: at.map(rfc3339),
-    }))
-}
-
-/// `POST /api/agents/stop-all`: every agent of the mode reads as paused until `resume-all`.
-#[utoipa::path(post, path = "/api/agents/stop-all", tag = "agents",
-    description = "The emergency stop: every agent of the mode reads as paused until `resume-all`.",
-    security(("apiKey" = ["agents"]), ("session" = [])),
-    responses(
-        (status = 200, body = StopView, description = "The stop, on"),
-        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
-        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `insufficient-scope` (a key needs `agents`)"),
-        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
-        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
-    ))]
-pub async fn stop_all(
-    state: State,
-    caller: Result<Caller, AppError>,
-    req: HttpRequest,
-) -> AppResult<HttpResponse> {
-    stop(state, caller, req, true).await
-}
-
-/// `POST /api/agents/resume-all`: lifts the stop; agents paused one by one stay paused.
-#[utoipa::path(post, path = "/api/agents/resume-all", tag = "agents",
-    description = "Lifts the emergency stop; agents paused one by one stay paused.",
-    security(("apiKey" = ["agents"]), ("session" = [])),
-    responses(
-        (status = 200, body = StopView, description = "The stop, off"),
-        (status = 401, body = ProblemBody, content_type = "application/problem+json", description = "`unauthorized`, `key-expired`"),
-        (status = 403, body = ProblemBody, content_type = "application/problem+json", description = "`forbidden` (a session without its CSRF token), `insufficient-scope` (a key needs `agents`)"),
-        (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
-        (status = 503, body = ProblemBody, content_type = "application/problem+json", description = "`unavailable`, `storage-full`"),
-    ))]
-pub async fn resume_all(
-    state: State,
-    caller: Result<Caller, AppError>,
-    req: HttpRequest,
-) -> AppResult<HttpResponse> {
-    stop(state, caller, req, false).await
-}
+#[path = "agent_stop.rs"]
+pub mod stop;
+pub use stop::{cancel_run, resume_all, stop_all};

@@ -19,6 +19,7 @@ use crate::wire::problem::ProblemBody;
 
 /// A heartbeat; every member is optional, and `null` clears `tool` or `progress`.
 #[derive(Deserialize, Default, utoipa::ToSchema)]
+#[schema(as = Heartbeat)]
 #[serde(deny_unknown_fields)]
 pub struct HeartbeatBody {
     #[serde(default)]
@@ -126,6 +127,7 @@ fn answer(cp: &Checkpoint) -> HttpResponse {
 
 /// `POST /api/agents/:agent/heartbeat[?after=&wait=]`.
 #[utoipa::path(post, path = "/api/agents/{agent}/heartbeat", tag = "agents",
+    operation_id = "agentHeartbeat",
     description = "The agent's checkpoint: reports its state (an empty body only says it is alive) and \
         reads its control and the guidance after `after`. With `wait`, it parks while the agent is \
         paused with nothing new to read.",
@@ -164,6 +166,7 @@ pub async fn heartbeat(
 
 /// `GET /api/agents/:agent/control[?after=&wait=]`.
 #[utoipa::path(get, path = "/api/agents/{agent}/control", tag = "agents",
+    operation_id = "readAgentControl",
     description = "Reads the agent's control and the guidance after `after`, reporting nothing. With \
         `wait`, it parks while the agent is paused with nothing new to read.",
     params(("agent" = String, Path, description = "The agent's name"),
@@ -194,6 +197,7 @@ pub async fn control(
 
 /// `GET /api/agents?state=&control=&q=&limit=&offset=`, by name, in the key's mode.
 #[utoipa::path(get, path = "/api/agents", tag = "agents",
+    operation_id = "listAgents",
     description = "The fleet of the key's mode (live or test), by name.",
     params(("state" = Option<String>, Query, pattern = "^(idle|thinking|acting|waiting|complete|error)?$", description = "Only agents in this state, one of `AgentState` (empty: any)"),
         ("control" = Option<String>, Query, pattern = "^(running|paused|cancelled)?$", description = "Only agents with this control, one of `Control` (empty: any)"),
@@ -261,6 +265,7 @@ pub async fn list(
 /// `GET /api/agents/:agent`: the row, its oldest pending pauses, recent guidance and state
 /// changes, in the key's mode.
 #[utoipa::path(get, path = "/api/agents/{agent}", tag = "agents",
+    operation_id = "getAgent",
     description = "One agent of the key's mode: its row, oldest pending pauses, recent guidance and \
         state changes.",
     params(("agent" = String, Path, description = "The agent's name")),

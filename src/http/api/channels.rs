@@ -43,6 +43,7 @@ async fn patch_scope(
 }
 
 #[utoipa::path(get, path = "/api/channels", tag = "policy",
+    operation_id = "getChannels",
     description = "The workspace's channels (Slack, ntfy, Teams, Discord), never a secret.",
     security(("apiKey" = ["admin"])),
     responses(
@@ -56,6 +57,7 @@ pub async fn get_workspace(state: State, key: ApiKey<AdminScope>) -> AppResult<H
 }
 
 #[utoipa::path(patch, path = "/api/channels", tag = "policy",
+    operation_id = "updateChannels",
     description = "Sets or removes the workspace's channels.",
     request_body(content = crate::wire::channels::ChannelsPatchDoc, content_type = "application/json"),
     security(("apiKey" = ["admin"])),
@@ -80,6 +82,7 @@ pub async fn patch_workspace(
 }
 
 #[utoipa::path(get, path = "/api/groups/{name}/channels", tag = "policy",
+    operation_id = "getGroupChannels",
     description = "A group's channels.",
     params(("name" = String, Path, description = "The group's name")),
     security(("apiKey" = ["admin"])),
@@ -99,6 +102,7 @@ pub async fn get_group(
 }
 
 #[utoipa::path(patch, path = "/api/groups/{name}/channels", tag = "policy",
+    operation_id = "updateGroupChannels",
     description = "Sets or removes a group's channels.",
     params(("name" = String, Path, description = "The group's name")),
     request_body(content = crate::wire::channels::ChannelsPatchDoc, content_type = "application/json"),

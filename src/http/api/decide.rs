@@ -23,7 +23,7 @@ use crate::http::{content_type, parse_json, read_body, State};
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = Decision)]
-pub(super) struct JsonDecision {
+struct JsonDecision {
     approved: bool,
     /// At most 2,000 characters; required to reject where the workspace says so.
     #[serde(default)]

@@ -17,6 +17,7 @@ async fn body(req: &HttpRequest, payload: web::Payload) -> AppResult<Value> {
 }
 
 #[utoipa::path(get, path = "/api/groups", tag = "policy",
+    operation_id = "listGroups",
     description = "The workspace's approver groups.",
     security(("apiKey" = ["admin"])),
     responses(
@@ -31,6 +32,7 @@ pub async fn list(state: State, key: ApiKey<AdminScope>) -> AppResult<HttpRespon
 }
 
 #[utoipa::path(get, path = "/api/groups/{name}", tag = "policy",
+    operation_id = "getGroup",
     description = "One approver group.",
     params(("name" = String, Path, description = "The group's name")),
     security(("apiKey" = ["admin"])),
@@ -53,6 +55,7 @@ pub async fn get(
 
 /// `POST /api/groups` `{"name", "members": [emails]}`: 201; a name in use 409.
 #[utoipa::path(post, path = "/api/groups", tag = "policy",
+    operation_id = "createGroup",
     description = "Adds an approver group.",
     request_body(content = crate::domain::policy::groups::GroupSpec, content_type = "application/json"),
     security(("apiKey" = ["admin"])),
@@ -88,6 +91,7 @@ pub async fn create(
 
 /// `PATCH /api/groups/:name` `{"name"?, "members"?}`.
 #[utoipa::path(patch, path = "/api/groups/{name}", tag = "policy",
+    operation_id = "updateGroup",
     description = "Renames a group or replaces its members.",
     params(("name" = String, Path, description = "The group's name")),
     request_body(content = crate::wire::policy::GroupPatchDoc, content_type = "application/json"),
@@ -126,6 +130,7 @@ pub async fn patch(
 
 /// `DELETE /api/groups/:name`: 204.
 #[utoipa::path(delete, path = "/api/groups/{name}", tag = "policy",
+    operation_id = "deleteGroup",
     description = "Deletes a group.",
     params(("name" = String, Path, description = "The group's name")),
     security(("apiKey" = ["admin"])),

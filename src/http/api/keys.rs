@@ -25,6 +25,7 @@ fn id_of(raw: &str) -> AppResult<ApiKeyId> {
 }
 
 #[utoipa::path(get, path = "/api/keys", tag = "admin",
+    operation_id = "listKeys",
     description = "The workspace's unrevoked API keys (never the keys themselves).",
     security(("apiKey" = ["admin"])),
     responses(
@@ -42,6 +43,7 @@ pub async fn list(state: State, key: Admin) -> AppResult<HttpResponse> {
 }
 
 #[utoipa::path(get, path = "/api/keys/{id}", tag = "admin",
+    operation_id = "getKey",
     description = "One unrevoked key.",
     params(("id" = i64, Path, description = "The key's id")),
     security(("apiKey" = ["admin"])),
@@ -78,6 +80,7 @@ pub struct CreateBody {
 
 /// `POST /api/keys`: 201 with the key object and `key`, the whole key, shown this once.
 #[utoipa::path(post, path = "/api/keys", tag = "admin",
+    operation_id = "createKey",
     description = "Makes a key; the answer holds the whole key, shown this once. A key never grants a scope it does not hold.",
     request_body(content = CreateBody, content_type = "application/json"),
     security(("apiKey" = ["admin"])),
@@ -137,6 +140,7 @@ pub struct PatchBody {
 
 /// `PATCH /api/keys/:id` `{"name"?, "autonomyLevel"?, "groups"?}`; scopes are fixed at creation.
 #[utoipa::path(patch, path = "/api/keys/{id}", tag = "admin",
+    operation_id = "updateKey",
     description = "Renames a key, sets or clears its cap, or replaces its groups.",
     params(("id" = i64, Path, description = "The key's id")),
     request_body(content = PatchBody, content_type = "application/json"),
@@ -174,6 +178,7 @@ pub async fn patch(
 
 /// `DELETE /api/keys/:id`: revokes it (204); it stops working at once.
 #[utoipa::path(delete, path = "/api/keys/{id}", tag = "admin",
+    operation_id = "revokeKey",
     description = "Revokes a key: it stops working at once.",
     params(("id" = i64, Path, description = "The key's id")),
     security(("apiKey" = ["admin"])),

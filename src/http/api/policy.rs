@@ -20,8 +20,9 @@ use crate::wire::problem::ProblemBody;
 /// `POST /api/policy/explain`: the create body in, `{"policy": …}` out, nothing written and no
 /// quota, idempotency or rate-limit headers. Validation errors are the create's.
 #[utoipa::path(post, path = "/api/policy/explain", tag = "policy",
+    operation_id = "explainPolicy",
     description = "What the policy would decide for a pause: the body of `POST /api/pause` in, its `policy` out. Nothing is written, no quota is used.",
-    request_body(content = crate::wire::CreateBody, content_type = "application/json", description = "A create body, as for `POST /api/pause`"),
+    request_body(content = crate::wire::create::CreateBody, content_type = "application/json", description = "A create body, as for `POST /api/pause`"),
     security(("apiKey" = ["pauses"])),
     responses(
         (status = 200, body = crate::wire::policy::ExplainedDoc, description = "The verdict"),
@@ -71,6 +72,7 @@ async fn json_body(req: &HttpRequest, payload: web::Payload) -> AppResult<Value>
 
 /// `GET /api/policy/settings`.
 #[utoipa::path(get, path = "/api/policy/settings", tag = "policy",
+    operation_id = "getPolicySettings",
     description = "The workspace's policy settings.",
     security(("apiKey" = ["admin"])),
     responses(
@@ -89,6 +91,7 @@ pub async fn get_settings(state: State, key: ApiKey<AdminScope>) -> AppResult<Ht
 
 /// `PATCH /api/policy/settings`: merges the members sent; unknown members are 422.
 #[utoipa::path(patch, path = "/api/policy/settings", tag = "policy",
+    operation_id = "updatePolicySettings",
     description = "Changes the members sent; audited with before and after.",
     request_body(content = crate::wire::policy::SettingsPatchDoc, content_type = "application/json"),
     security(("apiKey" = ["admin"])),
@@ -119,6 +122,7 @@ pub async fn patch_settings(
 
 /// `GET /api/rules`: every rule, oldest first.
 #[utoipa::path(get, path = "/api/rules", tag = "policy",
+    operation_id = "listRules",
     description = "Every rule of the live policy, oldest first.",
     security(("apiKey" = ["admin"])),
     responses(
@@ -146,6 +150,7 @@ fn rule_id(raw: &str) -> AppResult<i64> {
 
 /// `GET /api/rules/:id`.
 #[utoipa::path(get, path = "/api/rules/{id}", tag = "policy",
+    operation_id = "getRule",
     description = "One rule.",
     params(("id" = i64, Path, description = "The rule's id")),
     security(("apiKey" = ["admin"])),
@@ -169,6 +174,7 @@ pub async fn get_rule(
 
 /// `POST /api/rules`: 201 with the rule; a duplicate name 409; a bad glob 422 naming its member.
 #[utoipa::path(post, path = "/api/rules", tag = "policy",
+    operation_id = "createRule",
     description = "Adds a rule.",
     request_body(content = crate::domain::policy::spec::RuleSpec, content_type = "application/json"),
     security(("apiKey" = ["admin"])),
@@ -198,6 +204,7 @@ pub async fn create_rule(
 
 /// `PATCH /api/rules/:id`: a JSON merge patch (enable, disable, edit).
 #[utoipa::path(patch, path = "/api/rules/{id}", tag = "policy",
+    operation_id = "updateRule",
     description = "Changes a rule by a JSON merge patch of its spec (enable, disable, shadow, edit).",
     params(("id" = i64, Path, description = "The rule's id")),
     request_body(content = crate::wire::policy::RulePatchDoc, content_type = "application/json"),
@@ -231,6 +238,7 @@ pub async fn patch_rule(
 
 /// `DELETE /api/rules/:id`: 204.
 #[utoipa::path(delete, path = "/api/rules/{id}", tag = "policy",
+    operation_id = "deleteRule",
     description = "Deletes a rule.",
     params(("id" = i64, Path, description = "The rule's id")),
     security(("apiKey" = ["admin"])),

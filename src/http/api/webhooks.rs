@@ -25,6 +25,7 @@ fn id_of(raw: &str) -> AppResult<i64> {
 }
 
 #[utoipa::path(get, path = "/api/webhooks", tag = "admin",
+    operation_id = "listWebhooks",
     description = "The workspace's webhook endpoints (never their secrets).",
     security(("apiKey" = ["admin"])),
     responses(
@@ -42,6 +43,7 @@ pub async fn list(state: State, key: Admin) -> AppResult<HttpResponse> {
 }
 
 #[utoipa::path(get, path = "/api/webhooks/{id}", tag = "admin",
+    operation_id = "getWebhook",
     description = "One webhook endpoint.",
     params(("id" = i64, Path, description = "The endpoint's id")),
     security(("apiKey" = ["admin"])),
@@ -73,6 +75,7 @@ pub struct CreateBody {
 
 /// `POST /api/webhooks`: 201 with the endpoint and its secret, shown this once.
 #[utoipa::path(post, path = "/api/webhooks", tag = "admin",
+    operation_id = "createWebhook",
     description = "Adds a webhook endpoint; the answer holds its secret, shown this once.",
     request_body(content = CreateBody, content_type = "application/json"),
     security(("apiKey" = ["admin"])),
@@ -111,6 +114,7 @@ pub async fn create(
 
 /// `PATCH /api/webhooks/:id` `{"url"?, "events"?, "enabled"?, "testEvents"?}`.
 #[utoipa::path(patch, path = "/api/webhooks/{id}", tag = "admin",
+    operation_id = "updateWebhook",
     description = "Changes an endpoint's URL, events, enabled or test events.",
     params(("id" = i64, Path, description = "The endpoint's id")),
     request_body(content = crate::app::webhooks::EndpointPatch, content_type = "application/json"),
@@ -144,6 +148,7 @@ pub async fn patch(
 
 /// `DELETE /api/webhooks/:id`: 204.
 #[utoipa::path(delete, path = "/api/webhooks/{id}", tag = "admin",
+    operation_id = "deleteWebhook",
     description = "Deletes an endpoint.",
     params(("id" = i64, Path, description = "The endpoint's id")),
     security(("apiKey" = ["admin"])),
@@ -163,6 +168,7 @@ pub async fn delete(state: State, key: Admin, id: web::Path<String>) -> AppResul
 
 /// `POST /api/webhooks/:id/test`: 202 `{"deliveryId"}`, the `webhook-id` it will carry.
 #[utoipa::path(post, path = "/api/webhooks/{id}/test", tag = "admin",
+    operation_id = "testWebhook",
     description = "Queues a signed `ping` to this endpoint only.",
     params(("id" = i64, Path, description = "The endpoint's id")),
     security(("apiKey" = ["admin"])),

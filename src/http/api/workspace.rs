@@ -29,6 +29,7 @@ pub const DEFAULT_LIMIT: i64 = 50;
 /// `GET /api/audit?event=&actor=&from=&to=&limit=&offset=`: `{items, total, limit, offset}`,
 /// newest first; `from` and `to` are UTC days, `to` included.
 #[utoipa::path(get, path = "/api/audit", tag = "admin",
+    operation_id = "listAudit",
     description = "The audit log, newest first, filtered as on the audit page.",
     params(("event" = Option<String>, Query, description = "Only this event type"),
         ("actor" = Option<String>, Query, description = "Only what this person (by email) did"),
@@ -92,6 +93,7 @@ fn settings_view(state: &State, ws: Workspace) -> AppResult<SettingsView> {
 }
 
 #[utoipa::path(get, path = "/api/settings", tag = "admin",
+    operation_id = "getSettings",
     description = "The workspace's settings.",
     security(("apiKey" = ["admin"])),
     responses(
@@ -141,6 +143,7 @@ fn api_field(e: AppError) -> AppError {
 /// `PATCH /api/settings`: the members given change (null clears a number); audited as
 /// `workspace.settings_changed` with before and after, as on the settings page.
 #[utoipa::path(patch, path = "/api/settings", tag = "admin",
+    operation_id = "updateSettings",
     description = "Changes the members sent; audited with before and after.",
     request_body(content = SettingsBody, content_type = "application/json"),
     security(("apiKey" = ["admin"])),
@@ -204,6 +207,7 @@ pub struct UserListDoc {
 /// `GET /api/users`: the workspace's people, by email (read-only: people are managed on the
 /// Users page, where a person confirms).
 #[utoipa::path(get, path = "/api/users", tag = "admin",
+    operation_id = "listUsers",
     description = "The workspace's people, by email (read-only).",
     security(("apiKey" = ["admin"])),
     responses(

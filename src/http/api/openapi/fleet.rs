@@ -8,8 +8,8 @@ use crate::http::api::{agent_approve, agent_controls, agents};
 #[openapi(
     paths(
         agents::list,
-        agent_controls::stop_all,
-        agent_controls::resume_all,
+        agent_controls::stop::stop_all,
+        agent_controls::stop::resume_all,
         agents::get,
         agent_controls::delete,
         agents::control,
@@ -19,7 +19,7 @@ use crate::http::api::{agent_approve, agent_controls, agents};
         agent_controls::cancel,
         agent_controls::guide,
         agent_approve::approve,
-        agent_controls::cancel_run,
+        agent_controls::stop::cancel_run,
     ),
     components(schemas(crate::wire::problem::ProblemBody))
 )]

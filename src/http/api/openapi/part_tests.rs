@@ -108,13 +108,20 @@ fn every_operation_of_the_three_parts_is_tagged_secured_and_answers_errors_as_pr
             for (method, op) in item.as_object().expect("a path item") {
                 let at = format!("{method} {path}");
                 assert_eq!(op["tags"], serde_json::json!([tag]), "{at}");
-                assert!(op["security"].as_array().is_some_and(|s| !s.is_empty()), "{at}");
+                assert!(op["operationId"].is_string(), "{at} has no operationId");
+                assert!(
+                    op["security"].as_array().is_some_and(|s| !s.is_empty()),
+                    "{at}"
+                );
                 let responses = op["responses"].as_object().expect("responses");
                 assert!(responses.contains_key("401"), "{at} documents no 401");
                 for (status, response) in responses {
                     if status.starts_with('4') || status.starts_with('5') {
                         let schema = &response["content"]["application/problem+json"]["schema"];
-                        assert_eq!(schema["$ref"], "#/components/schemas/Problem", "{at} {status}");
+                        assert_eq!(
+                            schema["$ref"], "#/components/schemas/Problem",
+                            "{at} {status}"
+                        );
                     }
                 }
             }
@@ -135,4 +142,17 @@ fn the_merged_document_serialises_with_every_schema_it_refers_to() {
         }
     }
     assert!(missing.is_empty(), "refers to missing schemas: {missing:?}");
+}
+
+/// Generators name methods after operation ids: two alike would make one client method.
+#[test]
+fn no_two_operations_of_the_merged_document_share_an_operation_id() {
+    let doc = json(document());
+    let mut seen = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("a path item") {
+            let id = op["operationId"].as_str().unwrap_or_default().to_string();
+            assert!(seen.insert(id.clone()), "{method} {path} repeats `{id}`");
+        }
+    }
 }
