@@ -2,6 +2,7 @@
 //! `/api/openapi.json`, so it says what the code does. Public (nothing in it is a secret, and an
 //! agent's developer reads it before holding a key); no script, so it works under the CSP as is.
 
+mod schemas;
 mod types;
 mod view;
 
@@ -31,7 +32,7 @@ pub struct DocsPage {
     pub description: String,
     pub schemes: Vec<Scheme>,
     pub tags: Vec<view::Tag>,
-    pub schemas: Vec<view::Schema>,
+    pub schemas: Vec<schemas::Schema>,
     pub problems: Vec<Problem>,
     pub webhooks: Vec<view::Operation>,
 }
@@ -64,7 +65,7 @@ impl DocsPage {
             description: view::md(info.and_then(|i| i.get("description"))),
             schemes: schemes(doc),
             tags: view::tags(doc),
-            schemas: view::schemas(doc),
+            schemas: schemas::schemas(doc),
             problems: ProblemType::ALL
                 .iter()
                 .map(|p| Problem {

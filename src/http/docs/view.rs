@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::types::{enum_values, schema_anchor, shape, slug};
+use super::types::{shape, slug};
 
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -56,24 +56,6 @@ pub struct Tag {
     pub operations: Vec<Operation>,
 }
 
-pub struct Schema {
-    pub name: String,
-    pub anchor: String,
-    pub ty: String,
-    pub description: String,
-    pub enum_values: Vec<String>,
-    pub properties: Vec<Property>,
-}
-
-pub struct Property {
-    pub name: String,
-    pub ty: String,
-    pub required: bool,
-    pub nullable: bool,
-    pub description: String,
-    pub enum_values: Vec<String>,
-}
-
 /// Markdown from the document as safe HTML.
 pub fn md(text: Option<&Value>) -> String {
     text.and_then(Value::as_str)
@@ -88,7 +70,7 @@ fn text(value: Option<&Value>) -> String {
         .to_string()
 }
 
-fn entries(value: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
+pub(super) fn entries(value: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
     value.and_then(Value::as_object).into_iter().flatten()
 }
 
@@ -253,55 +235,4 @@ fn new_tag(name: &str, description: String) -> Tag {
         description,
         operations: Vec::new(),
     }
-}
-
-/// The component schemas, in the document's order.
-pub fn schemas(doc: &Value) -> Vec<Schema> {
-    entries(doc.pointer("/components/schemas"))
-        .map(|(name, s)| Schema {
-            name: name.clone(),
-            anchor: schema_anchor(name),
-            ty: shape(s).html,
-            description: md(s.get("description")),
-            enum_values: enum_values(s),
-            properties: properties(s),
-        })
-        .collect()
-}
-
-fn properties(schema: &Value) -> Vec<Property> {
-    // `#[serde(flatten)]` comes out as an `allOf` of a reference and an inline object.
-    let mut out = own_properties(schema);
-    for part in schema
-        .get("allOf")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        out.extend(own_properties(part));
-    }
-    out
-}
-
-fn own_properties(schema: &Value) -> Vec<Property> {
-    let required: Vec<&str> = schema
-        .get("required")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
-    entries(schema.get("properties"))
-        .map(|(name, p)| {
-            let s = shape(p);
-            Property {
-                name: name.clone(),
-                ty: s.html,
-                required: required.contains(&name.as_str()),
-                nullable: s.nullable,
-                description: md(p.get("description")),
-                enum_values: enum_values(p),
-            }
-        })
-        .collect()
 }
