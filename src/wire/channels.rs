@@ -75,8 +75,8 @@ pub struct ChannelsDoc {
 pub struct NtfyPatchDoc {
     /// The server (http or https).
     url: String,
-    /// 1 to 64 of letters, digits, `_` and `-`.
-    #[schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9_-]+$")]
+    /// 1 to 64 of letters, digits, `_` and `-` (surrounding spaces are trimmed).
+    #[schema(min_length = 1)]
     topic: String,
     #[schema(min_length = 1, max_length = 256)]
     token: Option<String>,

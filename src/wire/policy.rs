@@ -141,10 +141,10 @@ pub struct RulePatchDoc {
     name: String,
     #[schema(required = false)]
     effect: Effect,
-    #[schema(required = false)]
-    enabled: bool,
-    #[schema(required = false)]
-    shadow: bool,
+    /// Null: back to the default, enabled.
+    enabled: Option<bool>,
+    /// Null: back to the default, not in shadow.
+    shadow: Option<bool>,
     #[serde(rename = "match")]
     #[schema(value_type = Object, required = false)]
     matches: (),
@@ -185,8 +185,8 @@ pub struct GroupListDoc {
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct GroupPatchDoc {
-    /// A new name: lowercase letters, digits, `_` and `-`.
-    #[schema(required = false)]
+    /// A new name: 1 to 50 of lowercase letters, digits, `_` and `-`.
+    #[schema(required = false, pattern = r"^[a-z0-9_-]{1,50}$")]
     name: String,
     /// Every member's email.
     #[schema(required = false)]

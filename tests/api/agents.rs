@@ -107,18 +107,6 @@ async fn a_heartbeat_creates_the_agent_and_answers_its_control() {
 }
 
 #[tokio::test]
-async fn a_null_heartbeat_body_like_an_empty_one_only_says_the_agent_is_alive() {
-    let app = spawn_app().await;
-    beat_ok(&app, "idle", json!({ "state": "acting" })).await;
-    let answer = beat_ok(&app, "idle", Value::Null).await;
-    assert_eq!(answer["control"], "running");
-    let row: Value = agent(&app, "idle").await.json().await.unwrap();
-    assert_eq!(row["state"], "acting", "null reports nothing");
-    let array = heartbeat(&app, "idle", json!([]), "").await;
-    assert_problem(array, 422).await;
-}
-
-#[tokio::test]
 async fn heartbeat_fields_are_checked_at_their_limits_and_one_past() {
     let app = spawn_app().await;
     for ok in [

@@ -45,6 +45,8 @@ pub struct Member {
 #[schema(as = GroupCreate)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSpec {
+    /// 1 to 50 of lowercase letters, digits, `_` and `-`.
+    #[schema(pattern = r"^[a-z0-9_-]{1,50}$")]
     pub name: String,
     #[serde(default)]
     pub members: Vec<String>,

@@ -200,8 +200,12 @@ pub async fn delete(
 #[schema(as = Guide)]
 #[serde(deny_unknown_fields)]
 pub struct GuideBody {
-    /// What the agent reads at its next checkpoint: 1 to 4,000 characters.
-    #[schema(min_length = 1, max_length = 4000)]
+    /// What the agent reads at its next checkpoint: 1 to 4,000 characters once trimmed, no NUL.
+    #[schema(
+        min_length = 1,
+        max_length = 4000,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     message: String,
 }
 

@@ -27,14 +27,21 @@ pub struct HeartbeatBody {
     state: Option<String>,
     /// The tool it is using (1 to 200 characters); null clears it.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200)]
+    #[schema(value_type = Option<String>, nullable, min_length = 1, max_length = 200,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]*$")]
     tool: Option<Option<String>>,
     /// How far it is, 0 to 100; null clears it.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>, nullable, minimum = 0, maximum = 100)]
     progress: Option<Option<i64>>,
-    /// The run it works on: a new run lifts a cancel; a cancelled run is refused (409).
+    /// The run it works on, named like an agent: a new run lifts a cancel; a cancelled run is
+    /// refused (409).
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[A-Za-z0-9._:-]*[A-Za-z0-9_:-][A-Za-z0-9._:-]*$"
+    )]
     run: Option<String>,
 }
 
@@ -44,8 +51,7 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Optio
 }
 
 fn parse_report(body: &[u8]) -> AppResult<Report> {
-    // No body, or `null` (the document's "no report"), only says the agent is alive.
-    let b: HeartbeatBody = if body.trim_ascii().is_empty() || body.trim_ascii() == b"null" {
+    let b: HeartbeatBody = if body.iter().all(u8::is_ascii_whitespace) {
         HeartbeatBody::default()
     } else {
         parse_json(body)?
@@ -131,10 +137,12 @@ fn answer(cp: &Checkpoint) -> HttpResponse {
     description = "The agent's checkpoint: reports its state (an empty body only says it is alive) and \
         reads its control and the guidance after `after`. With `wait`, it parks while the agent is \
         paused with nothing new to read.",
-    params(("agent" = String, Path, description = "The agent's name (1 to 100 of letters, digits, `.`, `_`, `:`, `-`)"),
+    params(("agent" = String, Path, min_length = 1, max_length = 100, pattern = r"^[A-Za-z0-9._:-]*[A-Za-z0-9_:-][A-Za-z0-9._:-]*$",
+            description = "The agent's name: 1 to 100 of letters, digits, `.`, `_`, `:`, `-`, not only dots"),
         ("after" = Option<i64>, Query, minimum = 0, description = "The `cursor` of an earlier answer"),
         ("wait" = Option<u64>, Query, minimum = 0, maximum = 55, description = "Seconds to park while paused")),
-    request_body(content = Option<HeartbeatBody>, content_type = "application/json"),
+    request_body(content = HeartbeatBody, content_type = "application/json",
+        description = "Optional: an empty body only says the agent is alive"),
     security(("apiKey" = ["pauses"])),
     responses(
         (status = 200, body = ControlView, description = "The control to follow and the guidance to read"),
@@ -199,8 +207,10 @@ pub async fn control(
 #[utoipa::path(get, path = "/api/agents", tag = "agents",
     operation_id = "listAgents",
     description = "The fleet of the key's mode (live or test), by name.",
-    params(("state" = Option<String>, Query, pattern = "^(idle|thinking|acting|waiting|complete|error)?$", description = "Only agents in this state, one of `AgentState` (empty: any)"),
-        ("control" = Option<String>, Query, pattern = "^(running|paused|cancelled)?$", description = "Only agents with this control, one of `Control` (empty: any)"),
+    params(("state" = Option<String>, Query, pattern = r"^(idle|thinking|acting|waiting|complete|error)?$",
+            description = "Only agents in this state (`AgentState`; empty: any)"),
+        ("control" = Option<String>, Query, pattern = r"^(running|paused|cancelled)?$",
+            description = "Only agents with this control (`AgentControl`; empty: any)"),
         ("q" = Option<String>, Query, description = "Only names containing this"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (50)"),
         ("offset" = Option<i64>, Query, minimum = 0, maximum = 1000000000, description = "Rows to skip")),

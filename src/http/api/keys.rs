@@ -65,6 +65,7 @@ pub async fn get(state: State, key: Admin, id: web::Path<String>) -> AppResult<H
 #[schema(as = ApiKeyCreate)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateBody {
+    #[schema(min_length = 1, max_length = 100)]
     name: String,
     #[serde(default)]
     test: bool,

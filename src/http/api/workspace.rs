@@ -33,10 +33,10 @@ pub const DEFAULT_LIMIT: i64 = 50;
     description = "The audit log, newest first, filtered as on the audit page.",
     params(("event" = Option<String>, Query, description = "Only this event type"),
         ("actor" = Option<String>, Query, description = "Only what this person (by email) did"),
-        ("from" = Option<String>, Query, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", description = "From this UTC day, `YYYY-MM-DD` (empty: no bound)"),
-        ("to" = Option<String>, Query, pattern = "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", description = "To this UTC day, included (empty: no bound)"),
+        ("from" = Option<String>, Query, pattern = r"^(\d{4}-\d{2}-\d{2})?$", description = "From this UTC day, `YYYY-MM-DD` (empty: no bound)"),
+        ("to" = Option<String>, Query, pattern = r"^(\d{4}-\d{2}-\d{2})?$", description = "To this UTC day, included, `YYYY-MM-DD` (empty: no bound)"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 200, description = "Page size (50)"),
-        ("offset" = Option<i64>, Query, minimum = 0, description = "Entries to skip")),
+        ("offset" = Option<i64>, Query, minimum = 0, maximum = 4611686018427387903.0, description = "Entries to skip")),
     security(("apiKey" = ["admin"])),
     responses(
         (status = 200, body = crate::wire::admin::AuditPageDoc, description = "A page of entries"),
@@ -115,7 +115,7 @@ pub async fn get_settings(state: State, key: Admin) -> AppResult<HttpResponse> {
 pub struct SettingsBody {
     name: Option<String>,
     #[serde(default, deserialize_with = "super::nullable::read")]
-    #[schema(value_type = Option<i64>, nullable, minimum = 10, maximum = 2_592_000)]
+    #[schema(value_type = Option<i64>, nullable)]
     default_timeout_secs: Option<Option<i64>>,
     reject_reason_required: Option<bool>,
     #[serde(default, deserialize_with = "super::nullable::read")]

@@ -156,3 +156,39 @@ fn no_two_operations_of_the_merged_document_share_an_operation_id() {
         }
     }
 }
+
+/// An agent that has nothing to report heartbeats with an empty body.
+#[test]
+fn a_heartbeat_body_is_optional_but_not_nullable() {
+    let doc = json(FleetDoc::openapi());
+    let body = &doc["paths"]["/api/agents/{agent}/heartbeat"]["post"]["requestBody"];
+    assert_eq!(body["required"], false);
+    let schema = &body["content"]["application/json"]["schema"];
+    assert_eq!(schema["$ref"], "#/components/schemas/Heartbeat");
+}
+
+/// `GET /api/agents` takes an empty `state` or `control` as no filter, so they are documented
+/// as patterns rather than the enums; the patterns must list exactly the enums' texts.
+#[test]
+fn the_fleet_filters_name_every_state_and_control() {
+    use crate::domain::agents::{AgentState, Control};
+    let doc = json(FleetDoc::openapi());
+    let params = doc["paths"]["/api/agents"]["get"]["parameters"]
+        .as_array()
+        .expect("params");
+    let pattern = |name: &str| {
+        let p = params
+            .iter()
+            .find(|p| p["name"] == name)
+            .expect("the parameter");
+        p["schema"]["pattern"]
+            .as_str()
+            .expect("a pattern")
+            .to_string()
+    };
+    let texts = |all: Vec<&str>| format!("^({})?$", all.join("|"));
+    let states = AgentState::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(pattern("state"), texts(states));
+    let controls = Control::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(pattern("control"), texts(controls));
+}
