@@ -8,6 +8,7 @@ pub mod conn;
 pub mod conn_cap;
 pub mod cookies;
 pub mod dashboard;
+pub mod docs;
 pub mod flash;
 pub mod observe;
 pub mod page_limit;
@@ -90,6 +91,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(api::channels::press))
                 .default_service(only("POST")),
         )
+        .configure(docs::routes)
         .configure(dashboard::routes)
         .route("/static/{path:.*}", web::get().to(static_files::serve));
 }

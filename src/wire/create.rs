@@ -51,10 +51,13 @@ pub struct CreateBody<'a> {
     /// The watchId of the plan this one revises (kind `plan` only).
     #[serde(default)]
     pub revises: Option<String>,
-    /// The agent asking (`metadata.agent` stays display-only) and its run.
+    /// The agent asking (`metadata.agent` stays display-only) and its run: each 1 to 100 of
+    /// letters, digits, `.`, `_`, `:` and `-`, not only dots.
     #[serde(default)]
+    #[schema(pattern = "^(?!\\.+$)[A-Za-z0-9._:-]{1,100}$")]
     pub agent: Option<String>,
     #[serde(default)]
+    #[schema(pattern = "^(?!\\.+$)[A-Za-z0-9._:-]{1,100}$")]
     pub run: Option<String>,
     #[serde(default)]
     pub questions: Option<Vec<QuestionBody>>,

@@ -56,6 +56,7 @@ mod deploy_files;
 mod disable_keys;
 mod display;
 mod dockerfile;
+mod docs_page;
 mod doctor;
 mod doctor_net;
 mod doctor_sso;

@@ -127,6 +127,7 @@ pub fn update(
 ) -> AppResult<StoredRule> {
     let before = get(ctx.conn, set, id)?.ok_or_else(|| not_found(id))?;
     let mut merged = serde_json::to_value(&before.spec).map_err(anyhow::Error::from)?;
+    spec::unknown_members(&merged, patch)?;
     spec::merge_patch(&mut merged, patch);
     let s = spec::parse(merged)?;
     replace_spec(ctx, now, set, actor, before, s)

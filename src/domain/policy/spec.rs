@@ -209,9 +209,45 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
     }
 }
 
+/// A patch member set to null is removed by the merge, so an unknown one would pass unseen
+/// (Schemathesis found `{"x": null}` accepted): the patch laid over the rule with its nulls
+/// kept must name only members a rule has.
+pub fn unknown_members(rule: &Value, patch: &Value) -> AppResult<()> {
+    fn overlay(target: &mut Value, patch: &Value) {
+        match (target, patch) {
+            (Value::Object(t), Value::Object(p)) => {
+                for (k, v) in p {
+                    overlay(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+            (t, p) => *t = p.clone(),
+        }
+    }
+    let mut probe = rule.clone();
+    overlay(&mut probe, patch);
+    match parse(probe) {
+        Err(e) if e.to_string().contains("unknown field") => Err(e),
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_patch_naming_an_unknown_member_is_refused_even_with_null() {
+        let rule = serde_json::json!({"name": "r", "effect": "allow", "match": {"tool": "x"}});
+        for patch in [
+            serde_json::json!({"nope": null}),
+            serde_json::json!({"match": {"nope": null}}),
+        ] {
+            let err = unknown_members(&rule, &patch).unwrap_err();
+            assert!(err.to_string().contains("unknown field `nope`"), "{err}");
+        }
+        let fine = serde_json::json!({"note": null, "enabled": null, "match": {"agent": null}});
+        unknown_members(&rule, &fine).unwrap();
+    }
     use serde_json::json;
 
     #[test]

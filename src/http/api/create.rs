@@ -31,7 +31,7 @@ pub use super::create_body::{parse_create_request, CreateRequest, MAX_CONTEXT_BY
         )
     ),
     params(
-        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters. A retry with the same key and body replays the first answer; with another body it is refused (`422` `idempotency-key-reused`)."),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters. A retry with the same key and body replays the first answer; with another body it is refused (`422` `idempotency-key-reused`).", pattern = "^[\\x21-\\x7e]{1,255}$"),
     ),
     responses(
         (status = 201, description = "Created (or, with a reused `Idempotency-Key`, the first answer replayed). A policy may have decided it at once (`status` is then final).", body = crate::wire::PauseView,

@@ -56,7 +56,7 @@ fn if_none_match(req: &HttpRequest) -> Option<String> {
     operation_id = "getPause",
     params(
         ("watch_id" = String, Path, description = "The pause's `watchId` (a UUID; anything else is `404`)."),
-        ("wait" = Option<String>, Query, description = "Long-poll: 0 to 55 seconds, written `30` or `30s`. The answer comes as soon as the pause is final (or, with `If-None-Match`, changes), else when the time is up.", pattern = "^[0-9]{1,2}s?$"),
+        ("wait" = Option<String>, Query, description = "Long-poll: 0 to 55 seconds, written `30` or `30s`. The answer comes as soon as the pause is final (or, with `If-None-Match`, changes), else when the time is up.", pattern = "^\\s*\\+?0*([0-9]|[1-4][0-9]|5[0-5])s?\\s*$"),
         ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer: `304` while the pause still has it."),
     ),
     responses(
@@ -172,7 +172,7 @@ pub fn parse_list_query(raw: &str) -> AppResult<ListQuery> {
     tag = "pauses",
     operation_id = "listPauses",
     params(
-        ("status" = Option<crate::domain::pauses::Status>, Query, description = "Only pauses in this state."),
+        ("status" = Option<String>, Query, pattern = "^(pending|approved|rejected|expired|cancelled|answered|changes_requested)?$", description = "Only pauses in this state, one of `Status` (empty: any)."),
         ("decidedBy" = Option<String>, Query, description = "Only pauses decided by a person (`user`), a key (`key`) or a policy (`policy`).", pattern = "^(user|key|policy)?$"),
         ("mine" = Option<String>, Query, description = "`1`: only what the signed-in person may still vote on (a session only; refused for a key).", pattern = "^[01]?$"),
         ("limit" = Option<i64>, Query, description = "1 to 200 (default 50).", minimum = 1, maximum = 200),

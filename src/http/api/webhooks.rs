@@ -77,7 +77,8 @@ pub struct CreateBody {
 #[utoipa::path(post, path = "/api/webhooks", tag = "admin",
     operation_id = "createWebhook",
     description = "Adds a webhook endpoint; the answer holds its secret, shown this once.",
-    request_body(content = CreateBody, content_type = "application/json"),
+    request_body(content = CreateBody, content_type = "application/json",
+        example = json!({"url": "https://hooks.example.com/holdpoint", "events": ["pause.approved", "pause.rejected"]})),
     security(("apiKey" = ["admin"])),
     responses(
         (status = 201, body = WebhookView, description = "The endpoint, with `secret`", headers(("location" = String, description = "The endpoint's path"))),

@@ -115,7 +115,7 @@ pub async fn get_settings(state: State, key: Admin) -> AppResult<HttpResponse> {
 pub struct SettingsBody {
     name: Option<String>,
     #[serde(default, deserialize_with = "super::nullable::read")]
-    #[schema(value_type = Option<i64>, nullable)]
+    #[schema(value_type = Option<i64>, nullable, minimum = 10, maximum = 2_592_000)]
     default_timeout_secs: Option<Option<i64>>,
     reject_reason_required: Option<bool>,
     #[serde(default, deserialize_with = "super::nullable::read")]

@@ -5,6 +5,7 @@
 mod admin;
 pub mod check;
 mod fleet;
+mod links;
 mod pauses;
 pub use pauses::Decided;
 mod policy;
@@ -36,6 +37,7 @@ pub fn document() -> Document {
     let components = doc.components.get_or_insert_with(Components::new);
     components.add_security_schemes_from_iter(security_schemes());
     doc.webhooks = Some(webhooks::webhooks(components));
+    links::add(&mut doc);
     doc
 }
 
