@@ -118,8 +118,9 @@ fn security_schemes() -> [(&'static str, SecurityScheme); 2] {
              long-poll, list and cancel pauses; report outcomes; an agent's heartbeat and \
              control), `decide` (approve, reject and answer pauses), `agents` (read and control \
              the fleet), `admin` (live keys only: keys, webhooks, rules, groups, channels, \
-             settings, users, the audit log). A route's requirement lists the scopes it \
-             accepts, any one of them sufficing. A missing or unknown key is `401` \
+             settings, users, the audit log). As OpenAPI reads it, a route's security lists \
+             alternatives, and each names the scopes a key needs together (deleting an agent \
+             needs `agents` and `admin`). A missing or unknown key is `401` \
              `unauthorized`, an expired one `401` `key-expired`, a missing scope `403` \
              `insufficient-scope`.",
         ))
