@@ -112,7 +112,7 @@ fn rendered() -> Result<&'static str, PageError> {
     if let Some(page) = PAGE.get() {
         return Ok(page);
     }
-    let doc = serde_json::to_value(crate::http::api::openapi::document())
+    let doc: serde_json::Value = serde_json::from_str(crate::http::api::openapi::json())
         .map_err(|e| AppError::Internal(e.into()))?;
     let html = DocsPage::from_document(&doc).render()?;
     Ok(PAGE.get_or_init(|| html))
