@@ -136,7 +136,9 @@ fn run_server(
     state: web::Data<AppState>,
     settings: &Settings,
 ) -> std::io::Result<Server> {
+    let mcp = http::mcp::service(&state.services);
     let app = move || {
+        let mcp = mcp.clone();
         App::new()
             .app_data(state.clone())
             .app_data(
@@ -162,6 +164,7 @@ fn run_server(
             // Outermost: tells the connection when a request's head is in (see `http::conn`).
             .wrap(from_fn(http::conn::mark_requests))
             .configure(http::routes)
+            .configure(|cfg| http::mcp::register(cfg, mcp))
             .default_service(web::to(http::not_found))
     };
     http::server::run(listener, settings, app)

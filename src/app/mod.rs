@@ -1,11 +1,12 @@
 //! The application layer: use cases that several entry points share (the HTTP handlers today;
-//! the CLI and MCP next). Each takes the [`Services`](crate::services::Services) and plain
+//! the CLI and the MCP server). Each takes the [`Services`](crate::services::Services) and plain
 //! inputs and returns domain results, with no HTTP types in its signature: a handler parses,
 //! calls one of these, and translates the answer.
 
 pub mod agents;
 pub mod audit;
 pub mod batch;
+pub mod cancel;
 pub mod channels;
 pub mod checkpoint;
 pub mod create;

@@ -86,7 +86,13 @@ pub struct Limits {
     /// Requests per minute per client IP on the sign-in and one-click pages; 0 is off.
     pub ip_per_minute: u32,
     pub trust_forwarded_for: bool,
+    /// How long an MCP tool call waits for a human before answering "still pending": under
+    /// the 60 s that proxies and MCP clients commonly allow one request (a test shortens it).
+    pub mcp_wait: std::time::Duration,
 }
+
+/// See [`Limits::mcp_wait`].
+pub const MCP_WAIT: std::time::Duration = std::time::Duration::from_secs(55);
 
 impl Limits {
     pub(super) fn from_args(a: &LimitArgs) -> Self {
@@ -107,6 +113,7 @@ impl Limits {
             key_burst: a.key_rate_burst,
             ip_per_minute: a.ip_rate_limit,
             trust_forwarded_for: a.trust_forwarded_for,
+            mcp_wait: MCP_WAIT,
         }
     }
 
@@ -133,6 +140,7 @@ impl Limits {
             key_burst: 2000,
             ip_per_minute: 0,
             trust_forwarded_for: false,
+            mcp_wait: MCP_WAIT,
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod cookies;
 pub mod dashboard;
 pub mod docs;
 pub mod flash;
+pub mod mcp;
 pub mod observe;
 pub mod page_limit;
 pub mod query;

@@ -50,7 +50,8 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Optio
     T::deserialize(d).map(Some)
 }
 
-fn parse_report(body: &[u8]) -> AppResult<Report> {
+/// The heartbeat body, checked; the MCP `check_in` tool sends its arguments here too.
+pub(crate) fn parse_report(body: &[u8]) -> AppResult<Report> {
     let b: HeartbeatBody = if body.iter().all(u8::is_ascii_whitespace) {
         HeartbeatBody::default()
     } else {
@@ -123,12 +124,17 @@ pub fn path_name(raw: &str) -> AppResult<String> {
 fn answer(cp: &Checkpoint) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(ControlView {
-            control: cp.control,
-            guidance: cp.guidance.iter().map(|g| g.view()).collect(),
-            cursor: cp.cursor.to_string(),
-            skipped: (cp.skipped > 0).then_some(cp.skipped),
-        })
+        .json(control_view(cp))
+}
+
+/// What a checkpoint answers (the MCP `check_in` tool answers the same).
+pub(crate) fn control_view(cp: &Checkpoint) -> ControlView<'_> {
+    ControlView {
+        control: cp.control,
+        guidance: cp.guidance.iter().map(|g| g.view()).collect(),
+        cursor: cp.cursor.to_string(),
+        skipped: (cp.skipped > 0).then_some(cp.skipped),
+    }
 }
 
 /// `POST /api/agents/:agent/heartbeat[?after=&wait=]`.

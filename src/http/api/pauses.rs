@@ -275,13 +275,8 @@ pub async fn list(
     security(("apiKey" = ["pauses"]))
 )]
 pub async fn cancel(state: State, key: ApiKey, path: web::Path<String>) -> AppResult<HttpResponse> {
-    let key = key.0;
     let watch_id = parse_watch_id(&path)?;
-    let now = state.now();
-    let outcome = state
-        .writer
-        .run(move |ctx| pauses::cancel(ctx, now, &key, &watch_id))
-        .await?;
+    let outcome = app::cancel::cancel(&state.services, &key.0, &watch_id).await?;
     transition_response(&state, outcome, "cancel", Shown::Full)
 }
 
