@@ -61,7 +61,9 @@ async fn no_key_a_wrong_key_and_a_key_without_pauses_are_refused_as_the_api_refu
         assert_eq!(assert_problem(res, 401).await["title"], "Unauthorized");
     }
     let (_, decide_only) = key_with(&app, "decider", false, &[KeyScope::Decide]);
-    let res = Mcp::new(&app, &decide_only).post("tools/list", json!({})).await;
+    let res = Mcp::new(&app, &decide_only)
+        .post("tools/list", json!({}))
+        .await;
     assert_eq!(assert_problem(res, 403).await["scope"], "pauses");
 }
 
@@ -107,7 +109,10 @@ async fn a_pending_call_answers_still_waiting_after_the_cap_and_get_pause_reads_
     let waiting = mcp.tool("request_approval", args).await;
     assert_eq!(text(&waiting), STILL_WAITING);
     assert_eq!(waiting["isError"], false);
-    let watch_id = waiting["structuredContent"]["watchId"].as_str().unwrap().to_string();
+    let watch_id = waiting["structuredContent"]["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(
         waiting["structuredContent"],
         json!({"status": "pending", "watchId": watch_id})
@@ -115,9 +120,18 @@ async fn a_pending_call_answers_still_waiting_after_the_cap_and_get_pause_reads_
     let still = mcp.tool("get_pause", json!({"watchId": watch_id})).await;
     assert_eq!(still["structuredContent"]["status"], "pending");
     let browser = app.sign_in(&app.owner_email).await;
-    assert_eq!(browser.decide(&watch_id, false, Some("too much")).await.status(), 200);
+    assert_eq!(
+        browser
+            .decide(&watch_id, false, Some("too much"))
+            .await
+            .status(),
+        200
+    );
     let decided = mcp.tool("get_pause", json!({"watchId": watch_id})).await;
-    assert_eq!(decided["isError"], true, "a rejection is an error for the agent");
+    assert_eq!(
+        decided["isError"], true,
+        "a rejection is an error for the agent"
+    );
     assert_eq!(
         decided["structuredContent"],
         api_pause(&app, &app.key, &watch_id).await
@@ -191,7 +205,9 @@ async fn invalid_arguments_are_tool_errors_naming_the_member_as_post_api_pause_d
     }
     let missing = mcp.tool("get_pause", json!({})).await;
     assert_eq!(missing["structuredContent"]["field"], "watchId");
-    let unknown = mcp.rpc("tools/call", json!({"name": "launch_rockets"})).await;
+    let unknown = mcp
+        .rpc("tools/call", json!({"name": "launch_rockets"}))
+        .await;
     assert_eq!(unknown["error"]["code"], -32602);
 }
 
@@ -200,19 +216,33 @@ async fn ask_human_and_submit_plan_make_question_and_plan_pauses() {
     let app = spawn_with_wait(Duration::ZERO).await;
     let mcp = Mcp::new(&app, &app.key);
     let asked = mcp
-        .tool("ask_human", json!({"action": "Pick a region", "agent": "bot",
-            "questions": [{"question": "Region?", "options": [{"label": "eu"}, {"label": "us"}]}]}))
+        .tool(
+            "ask_human",
+            json!({"action": "Pick a region", "agent": "bot",
+            "questions": [{"question": "Region?", "options": [{"label": "eu"}, {"label": "us"}]}]}),
+        )
         .await;
     let id = asked["structuredContent"]["watchId"].as_str().unwrap();
     let question = api_pause(&app, &app.key, id).await;
-    assert_eq!((question["kind"].as_str(), question["agent"].as_str()), (Some("question"), Some("bot")));
+    assert_eq!(
+        (question["kind"].as_str(), question["agent"].as_str()),
+        (Some("question"), Some("bot"))
+    );
     assert_eq!(question["questions"][0]["question"], "Region?");
     let planned = mcp
-        .tool("submit_plan", json!({"action": "Migrate", "plan": "1. Snapshot\n2. Migrate"}))
+        .tool(
+            "submit_plan",
+            json!({"action": "Migrate", "plan": "1. Snapshot\n2. Migrate"}),
+        )
         .await;
-    let plan_id = planned["structuredContent"]["watchId"].as_str().unwrap().to_string();
+    let plan_id = planned["structuredContent"]["watchId"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let browser = app.sign_in(&app.owner_email).await;
-    browser.decide(&plan_id, false, Some("Snapshot to S3 first")).await;
+    browser
+        .decide(&plan_id, false, Some("Snapshot to S3 first"))
+        .await;
     let back = mcp.tool("get_pause", json!({"watchId": plan_id})).await;
     assert_eq!(back["structuredContent"]["status"], "changes_requested");
     assert_eq!(back["isError"], true);
@@ -225,7 +255,10 @@ async fn check_in_reports_the_agent_and_reads_its_control_as_the_heartbeat_does(
     let app = spawn_app().await;
     let mcp = Mcp::new(&app, &app.key);
     let first = mcp
-        .tool("check_in", json!({"agent": "bot", "state": "acting", "progress": 40}))
+        .tool(
+            "check_in",
+            json!({"agent": "bot", "state": "acting", "progress": 40}),
+        )
         .await;
     assert_eq!(first["isError"], false, "{first}");
     assert_eq!(first["structuredContent"]["control"], "running");
@@ -240,11 +273,24 @@ async fn check_in_reports_the_agent_and_reads_its_control_as_the_heartbeat_does(
         .json()
         .await
         .unwrap();
-    assert_eq!((agent["state"].as_str(), agent["progress"].as_i64()), (Some("acting"), Some(40)));
-    let again = mcp.tool("check_in", json!({"agent": "bot", "after": cursor})).await;
+    assert_eq!(
+        (agent["state"].as_str(), agent["progress"].as_i64()),
+        (Some("acting"), Some(40))
+    );
+    let again = mcp
+        .tool("check_in", json!({"agent": "bot", "after": cursor}))
+        .await;
     assert_eq!(again["structuredContent"]["guidance"], json!([]));
-    let bad = mcp.tool("check_in", json!({"agent": "bot", "progress": 101})).await;
-    assert_eq!((bad["isError"].clone(), bad["structuredContent"]["field"].clone()), (json!(true), json!("progress")));
+    let bad = mcp
+        .tool("check_in", json!({"agent": "bot", "progress": 101}))
+        .await;
+    assert_eq!(
+        (
+            bad["isError"].clone(),
+            bad["structuredContent"]["field"].clone()
+        ),
+        (json!(true), json!("progress"))
+    );
 }
 
 #[tokio::test]
@@ -258,11 +304,15 @@ async fn a_test_key_cannot_read_a_live_pause_nor_another_workspace_s() {
     let other_ws = app.create_workspace("other", "pro");
     let other_key = app.create_key(other_ws, false);
     for key in [&test_key, &other_key] {
-        let read = Mcp::new(&app, key).tool("get_pause", json!({"watchId": live})).await;
+        let read = Mcp::new(&app, key)
+            .tool("get_pause", json!({"watchId": live}))
+            .await;
         assert_eq!(read["isError"], true);
         assert_eq!(read["structuredContent"]["status"], 404);
     }
-    let made = Mcp::new(&app, &test_key).tool("request_approval", json!({"action": "Try"})).await;
+    let made = Mcp::new(&app, &test_key)
+        .tool("request_approval", json!({"action": "Try"}))
+        .await;
     let id = made["structuredContent"]["watchId"].as_str().unwrap();
     assert_eq!(api_pause(&app, &test_key, id).await["test"], true);
 }

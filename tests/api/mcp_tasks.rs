@@ -10,7 +10,10 @@ use crate::mcp_support::*;
 
 async fn ask(mcp: &Mcp<'_>, action: &str) -> String {
     let task = mcp
-        .tool("request_approval", json!({"action": action, "timeoutSeconds": 60}))
+        .tool(
+            "request_approval",
+            json!({"action": action, "timeoutSeconds": 60}),
+        )
         .await;
     assert_eq!(task["resultType"], "task", "{task}");
     assert_eq!(task["status"], "working");
@@ -31,14 +34,26 @@ async fn the_task_id_is_the_watch_id_and_an_approval_completes_it_with_the_pause
     let mcp = Mcp::with_tasks(&app, &app.key);
     let id = ask(&mcp, "Deploy v2.4.1").await;
     let pause = api_pause(&app, &app.key, &id).await;
-    assert_eq!((pause["watchId"].as_str(), pause["status"].as_str()), (Some(&*id), Some("pending")));
+    assert_eq!(
+        (pause["watchId"].as_str(), pause["status"].as_str()),
+        (Some(&*id), Some("pending"))
+    );
     let working = mcp.task(&id).await;
-    assert_eq!((working["status"].as_str(), working["pollIntervalMs"].as_u64()), (Some("working"), Some(5000)));
+    assert_eq!(
+        (
+            working["status"].as_str(),
+            working["pollIntervalMs"].as_u64()
+        ),
+        (Some("working"), Some(5000))
+    );
     let browser = app.sign_in(&app.owner_email).await;
     assert_eq!(browser.decide(&id, true, None).await.status(), 200);
     let result = completed(&mcp, &id).await;
     assert_eq!(result["isError"], false);
-    assert_eq!(result["structuredContent"], api_pause(&app, &app.key, &id).await);
+    assert_eq!(
+        result["structuredContent"],
+        api_pause(&app, &app.key, &id).await
+    );
     assert_eq!(result["structuredContent"]["status"], "approved");
 }
 
@@ -84,7 +99,10 @@ async fn a_task_survives_a_restart_of_the_server() {
     assert_eq!(mcp.task(&id).await["status"], "working");
     let browser = second.sign_in(&second.owner_email).await;
     assert_eq!(browser.decide(&id, true, None).await.status(), 200);
-    assert_eq!(completed(&mcp, &id).await["structuredContent"]["status"], "approved");
+    assert_eq!(
+        completed(&mcp, &id).await["structuredContent"]["status"],
+        "approved"
+    );
 }
 
 #[tokio::test]
@@ -94,9 +112,13 @@ async fn a_task_of_another_mode_or_workspace_or_no_pause_is_not_found() {
     let other_ws = app.create_workspace("other", "pro");
     let strangers = [app.create_key(1, true), app.create_key(other_ws, false)];
     for key in &strangers {
-        let answer = Mcp::with_tasks(&app, key).rpc("tasks/get", json!({"taskId": id})).await;
+        let answer = Mcp::with_tasks(&app, key)
+            .rpc("tasks/get", json!({"taskId": id}))
+            .await;
         assert_eq!(answer["error"]["code"], -32602, "{answer}");
-        let cancel = Mcp::with_tasks(&app, key).rpc("tasks/cancel", json!({"taskId": id})).await;
+        let cancel = Mcp::with_tasks(&app, key)
+            .rpc("tasks/cancel", json!({"taskId": id}))
+            .await;
         assert_eq!(cancel["error"]["code"], -32602);
     }
     assert_eq!(api_pause(&app, &app.key, &id).await["status"], "pending");
@@ -110,11 +132,16 @@ async fn a_task_of_another_mode_or_workspace_or_no_pause_is_not_found() {
 async fn a_client_without_the_extension_gets_no_task() {
     let app: TestApp = spawn_with_wait(std::time::Duration::ZERO).await;
     let plain = Mcp::new(&app, &app.key);
-    let result = plain.tool("request_approval", json!({"action": "No tasks"})).await;
+    let result = plain
+        .tool("request_approval", json!({"action": "No tasks"}))
+        .await;
     assert!(result.get("taskId").is_none());
     let id = result["structuredContent"]["watchId"].as_str().unwrap();
     let refused = plain.post("tasks/get", json!({"taskId": id})).await;
     assert_eq!(refused.status(), 400);
     let refused: Value = refused.json().await.unwrap();
-    assert_eq!(refused["error"]["code"], -32021, "missing required client capability");
+    assert_eq!(
+        refused["error"]["code"], -32021,
+        "missing required client capability"
+    );
 }

@@ -80,7 +80,12 @@ impl Holdpoint {
     async fn get_pause(&self, key: &AuthKey, args: &JsonObject) -> AppResult<CallToolResponse> {
         let watch_id = match args.get("watchId") {
             Some(Value::String(raw)) => pauses_api::parse_watch_id(raw)?,
-            _ => return Err(AppError::invalid("watchId", "`watchId` is required: a string")),
+            _ => {
+                return Err(AppError::invalid(
+                    "watchId",
+                    "`watchId` is required: a string",
+                ))
+            }
         };
         let pause = self.wait(key, &watch_id, self.wait_limit()).await?;
         Ok(self.result(&pause).into())
@@ -89,7 +94,12 @@ impl Holdpoint {
     async fn check_in(&self, key: &AuthKey, mut args: JsonObject) -> AppResult<CallToolResponse> {
         let name = match args.remove("agent") {
             Some(Value::String(name)) => agents::validate_name("agent", &name)?,
-            _ => return Err(AppError::invalid("agent", "`agent` is required: your agent's name")),
+            _ => {
+                return Err(AppError::invalid(
+                    "agent",
+                    "`agent` is required: your agent's name",
+                ))
+            }
         };
         let after = match args.remove("after") {
             None | Some(Value::Null) => None,
@@ -98,16 +108,15 @@ impl Holdpoint {
         let body = serde_json::to_vec(&args).map_err(anyhow::Error::from)?;
         let report = agents_api::parse_report(&body)?;
         let services = &self.services;
-        let cp = app::checkpoint::heartbeat(services, key, &name, report, after, Duration::ZERO)
-            .await?;
+        let cp =
+            app::checkpoint::heartbeat(services, key, &name, report, after, Duration::ZERO).await?;
         let view = serde_json::to_value(agents_api::control_view(&cp)).unwrap_or_default();
         Ok(results::of_value(view).into())
     }
 
     /// The pause once settled, or as it stands after `limit` (the app layer's long-poll).
     async fn wait(&self, key: &AuthKey, watch_id: &Uuid, limit: Duration) -> AppResult<Pause> {
-        let waited =
-            app::wait::wait(&self.services, key, watch_id, limit, Until::Settled).await?;
+        let waited = app::wait::wait(&self.services, key, watch_id, limit, Until::Settled).await?;
         Ok(waited.pause().clone())
     }
 
@@ -133,12 +142,16 @@ fn cursor(v: &Value) -> AppResult<i64> {
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     };
-    n.filter(|n| *n >= 0)
-        .ok_or_else(|| AppError::invalid("after", "`after` must be a `cursor` from an earlier answer"))
+    n.filter(|n| *n >= 0).ok_or_else(|| {
+        AppError::invalid("after", "`after` must be a `cursor` from an earlier answer")
+    })
 }
 
 fn task_not_found(task_id: &str) -> McpError {
-    McpError::invalid_params(format!("no task `{task_id}`: it is not one of this key's pauses"), None)
+    McpError::invalid_params(
+        format!("no task `{task_id}`: it is not one of this key's pauses"),
+        None,
+    )
 }
 
 /// The key the `/mcp` scope checked (see `super::authenticate`).
@@ -151,7 +164,10 @@ fn key_of(context: &RequestContext<RoleServer>) -> Result<AuthKey, McpError> {
 
 impl ServerHandler for Holdpoint {
     fn get_info(&self) -> ServerConfig {
-        let capabilities = ServerCapabilities::builder().enable_tools().enable_tasks().build();
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_tasks()
+            .build();
         ServerConfig::new(capabilities)
             .with_server_info(Implementation::new("holdpoint", env!("CARGO_PKG_VERSION")))
             .with_instructions(INSTRUCTIONS)
@@ -181,7 +197,10 @@ impl ServerHandler for Holdpoint {
             tools::CHECK_IN => self.check_in(&key, args).await,
             _ if tools::kind_of(name).is_some() => self.ask(&key, name, args, as_task).await,
             other => {
-                return Err(McpError::invalid_params(format!("unknown tool `{other}`"), None))
+                return Err(McpError::invalid_params(
+                    format!("unknown tool `{other}`"),
+                    None,
+                ))
             }
         };
         Ok(answer.unwrap_or_else(|e| results::of_error(&e).into()))

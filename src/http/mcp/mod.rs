@@ -56,15 +56,16 @@ pub fn register(cfg: &mut web::ServiceConfig, service: Service) {
 /// rmcp refuses a `Host` outside its list (a defence against DNS rebinding): loopback, the
 /// public URL's host and the address the server is bound to, when it is a specific one.
 pub fn allowed_hosts(settings: &Settings) -> Vec<String> {
-    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(String::from).into();
-    if let Some(host) = settings.public_url.as_ref().and_then(|u| u.host_str()) {
-        hosts.push(host.trim_matches(['[', ']']).to_string());
-    }
+    let public = settings.public_url.as_ref().and_then(|u| u.host_str());
+    let public = public.map(|h| h.trim_matches(['[', ']']).to_string());
     let ip = settings.bind.ip();
-    if !ip.is_unspecified() {
-        hosts.push(ip.to_string());
+    let bound = (!ip.is_unspecified()).then(|| ip.to_string());
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].map(String::from).into();
+    for host in [public, bound].into_iter().flatten() {
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
     }
-    hosts.dedup();
     hosts
 }
 
@@ -89,5 +90,37 @@ async fn authenticate(
             Ok(next.call(req).await?.map_into_left_body())
         }
         Err(e) => Ok(req.into_response(e.error_response()).map_into_right_body()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(public_url: Option<&str>, bind: &str) -> Settings {
+        let mut s = Settings::for_tests(std::env::temp_dir());
+        s.public_url = public_url.map(|u| u.parse().unwrap());
+        s.bind = bind.parse().unwrap();
+        s
+    }
+
+    #[test]
+    fn the_public_url_s_host_and_a_specific_bind_address_are_allowed_besides_loopback() {
+        let hosts = allowed_hosts(&settings(
+            Some("https://hp.example.com:8443/"),
+            "10.0.0.5:80",
+        ));
+        assert_eq!(
+            hosts,
+            [
+                "localhost",
+                "127.0.0.1",
+                "::1",
+                "hp.example.com",
+                "10.0.0.5"
+            ]
+        );
+        let v6 = allowed_hosts(&settings(Some("http://[2001:db8::1]:8080"), "0.0.0.0:8080"));
+        assert_eq!(v6, ["localhost", "127.0.0.1", "::1", "2001:db8::1"]);
     }
 }

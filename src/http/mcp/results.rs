@@ -62,7 +62,10 @@ pub fn of_value(value: Value) -> CallToolResult {
 /// An application error as a tool error: the API's problem document, and its detail as text
 /// (a validation error names the member, as the API's 422 does).
 pub fn of_error(error: &AppError) -> CallToolResult {
-    if matches!(error, AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_)) {
+    if matches!(
+        error,
+        AppError::Db(_) | AppError::Pool(_) | AppError::Internal(_)
+    ) {
         tracing::error!(error = %error, "MCP tool call failed");
     }
     let body = error.problem_body();

@@ -59,46 +59,67 @@ pub fn all() -> Vec<Tool> {
             "properties": {"label": {"type": "string"}, "description": {"type": "string"}}}},
         "multiSelect": {"type": "boolean"}, "allowFreeText": {"type": "boolean"}}});
     vec![
-        Tool::new(REQUEST_APPROVAL,
+        Tool::new(
+            REQUEST_APPROVAL,
             "Ask a human to approve an action before you take it. Waits up to 55 s for the \
              decision (with the Tasks extension: answers with a task whose id is the watchId). \
              Go ahead only if the status is `approved`; `edits` holds changes to apply.",
-            schema(asking(&["action"], json!({
-                "risk": {"type": "string", "enum": ["low", "medium", "high", "critical"]},
-                "tool": {"type": "string", "pattern": "^[A-Za-z0-9._:/-]{1,100}$",
-                    "description": "The machine name of the action (for policies)."},
-                "editable": {"type": "array", "items": {"type": "string"},
-                    "description": "Top-level keys of `context` the person may edit."},
-            })))),
-        Tool::new(ASK_HUMAN,
+            schema(asking(
+                &["action"],
+                json!({
+                    "risk": {"type": "string", "enum": ["low", "medium", "high", "critical"]},
+                    "tool": {"type": "string", "pattern": "^[A-Za-z0-9._:/-]{1,100}$",
+                        "description": "The machine name of the action (for policies)."},
+                    "editable": {"type": "array", "items": {"type": "string"},
+                        "description": "Top-level keys of `context` the person may edit."},
+                }),
+            )),
+        ),
+        Tool::new(
+            ASK_HUMAN,
             "Ask a human one to ten questions, with options or free text. Waits up to 55 s \
              for the answers (in `answers`).",
-            schema(asking(&["action", "questions"], json!({
-                "questions": {"type": "array", "minItems": 1, "maxItems": 10, "items": question},
-            })))),
-        Tool::new(SUBMIT_PLAN,
+            schema(asking(
+                &["action", "questions"],
+                json!({
+                    "questions": {"type": "array", "minItems": 1, "maxItems": 10, "items": question},
+                }),
+            )),
+        ),
+        Tool::new(
+            SUBMIT_PLAN,
             "Submit a plan (Markdown) for a human to approve or send back with feedback \
              (`changes_requested`: revise it and submit again with `revises`).",
-            schema(asking(&["action", "plan"], json!({
-                "plan": {"type": "string", "description": "The plan, in Markdown."},
-                "revises": {"type": "string", "description": "The watchId of the plan this revises."},
-            })))),
-        Tool::new(GET_PAUSE,
+            schema(asking(
+                &["action", "plan"],
+                json!({
+                    "plan": {"type": "string", "description": "The plan, in Markdown."},
+                    "revises": {"type": "string", "description": "The watchId of the plan this revises."},
+                }),
+            )),
+        ),
+        Tool::new(
+            GET_PAUSE,
             "Read a pause by its watchId, waiting up to 55 s while nobody has decided.",
             schema(json!({"type": "object", "required": ["watchId"],
-                "properties": {"watchId": {"type": "string", "format": "uuid"}}})))
-            .with_annotations(ToolAnnotations::new().read_only(true)),
-        Tool::new(CHECK_IN,
+                "properties": {"watchId": {"type": "string", "format": "uuid"}}})),
+        )
+        .with_annotations(ToolAnnotations::new().read_only(true)),
+        Tool::new(
+            CHECK_IN,
             "Report your state and read your control (`running`, `paused` or `cancelled`) and any \
              guidance from a human. Call it between steps; stop when told to.",
-            schema(json!({"type": "object", "required": ["agent"], "properties": {
-                "agent": {"type": "string", "pattern": NAME},
-                "state": {"type": "string", "enum": ["idle", "thinking", "acting", "waiting", "complete", "error"]},
-                "tool": {"type": ["string", "null"], "maxLength": 200},
-                "progress": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
-                "run": {"type": "string", "pattern": NAME},
-                "after": {"type": ["string", "integer"],
-                    "description": "The `cursor` of your last check-in: only newer guidance."},
-            }}))),
+            schema(
+                json!({"type": "object", "required": ["agent"], "properties": {
+                    "agent": {"type": "string", "pattern": NAME},
+                    "state": {"type": "string", "enum": ["idle", "thinking", "acting", "waiting", "complete", "error"]},
+                    "tool": {"type": ["string", "null"], "maxLength": 200},
+                    "progress": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
+                    "run": {"type": "string", "pattern": NAME},
+                    "after": {"type": ["string", "integer"],
+                        "description": "The `cursor` of your last check-in: only newer guidance."},
+                }}),
+            ),
+        ),
     ]
 }
