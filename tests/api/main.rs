@@ -100,6 +100,7 @@ mod manage_keys;
 mod manage_users;
 mod mcp;
 mod mcp_tasks;
+mod mcp_tools;
 mod methods_and_headers;
 mod metrics;
 mod one_click;
