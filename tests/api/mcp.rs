@@ -53,13 +53,28 @@ async fn both_handshakes_offer_the_five_tools_and_the_tasks_extension() {
 }
 
 #[tokio::test]
-async fn no_key_a_wrong_key_and_a_key_without_pauses_are_refused_as_the_api_refuses_them() {
+async fn no_key_a_wrong_or_expired_key_and_a_key_without_pauses_are_refused_as_the_api_does() {
     let app = spawn_app().await;
     for key in ["", "hitl_live_notarealkeyatallnotarealkeyatall"] {
         let res = Mcp::new(&app, key).post("tools/list", json!({})).await;
         assert_eq!(res.headers()["www-authenticate"], "Bearer");
         assert_eq!(assert_problem(res, 401).await["title"], "Unauthorized");
     }
+    let expiring = app.create_key(1, false);
+    let at = app.now() + 1000;
+    app.with_db(move |c| Ok(c.execute("UPDATE api_keys SET expires_at = ?1", [at])?))
+        .unwrap();
+    app.clock.set(at + 1);
+    let res = Mcp::new(&app, &expiring)
+        .post("tools/list", json!({}))
+        .await;
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    assert_eq!(
+        assert_problem(res, 401).await["type"],
+        "/problems/key-expired"
+    );
+    app.with_db(|c| Ok(c.execute("UPDATE api_keys SET expires_at = NULL", [])?))
+        .unwrap();
     let (_, decide_only) = key_with(&app, "decider", false, &[KeyScope::Decide]);
     let res = Mcp::new(&app, &decide_only)
         .post("tools/list", json!({}))
