@@ -49,6 +49,8 @@ async fn both_handshakes_offer_the_five_tools_and_the_tasks_extension() {
             .map(|t| t["name"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(names, TOOLS, "{}", client.version);
+        let beat = client.tool("check_in", json!({"agent": "bot"})).await;
+        assert_eq!(beat["structuredContent"]["control"], "running", "{}", client.version);
     }
 }
 
