@@ -50,7 +50,11 @@ async fn both_handshakes_offer_the_five_tools_and_the_tasks_extension() {
             .collect();
         assert_eq!(names, TOOLS, "{}", client.version);
         let beat = client.tool("check_in", json!({"agent": "bot"})).await;
-        assert_eq!(beat["structuredContent"]["control"], "running", "{}", client.version);
+        assert_eq!(
+            beat["structuredContent"]["control"], "running",
+            "{}",
+            client.version
+        );
     }
 }
 
