@@ -38,6 +38,10 @@ pub struct WaitArgs {
     /// (default: the workspace's, else the server's). It is the pause's timeoutSeconds.
     #[arg(long, value_parser = parse_timeout)]
     pub timeout: Option<u64>,
+    /// What the deadline means: expire (exit 2), reject (exit 1) or wait (keep waiting past
+    /// it). Default: the workspace's, else expire.
+    #[arg(long, value_parser = ["expire", "reject", "wait"])]
+    pub on_timeout: Option<String>,
     /// Ask a question instead of an approval; stdout gets the answer.
     #[arg(long)]
     pub question: Option<String>,
@@ -118,6 +122,7 @@ fn body(args: &WaitArgs) -> Value {
         ("agent", args.agent.clone().map(Value::from)),
         ("run", args.run.clone().map(Value::from)),
         ("timeoutSeconds", args.timeout.map(Value::from)),
+        ("onTimeout", args.on_timeout.clone().map(Value::from)),
     ];
     for (name, value) in optional {
         if let Some(value) = value {
