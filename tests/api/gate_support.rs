@@ -35,9 +35,15 @@ impl Done {
 /// `holdpoint ARGS` with `url` and `key` in the environment (none from the test's own), and
 /// `stdin` written and closed.
 pub fn start(url: &str, key: &str, args: &[&str], stdin: &str) -> Gate {
+    start_env(url, key, args, stdin, &[])
+}
+
+/// `start` with more variables in the child's environment.
+pub fn start_env(url: &str, key: &str, args: &[&str], stdin: &str, vars: &[(&str, &str)]) -> Gate {
     let mut child = Command::new(env!("CARGO_BIN_EXE_holdpoint"))
         .args(args)
         .env_clear()
+        .envs(vars.iter().copied())
         .env("HOLDPOINT_URL", url)
         .env("HOLDPOINT_KEY", key)
         // A data directory that cannot be created: the gates never touch one.
