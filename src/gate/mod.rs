@@ -75,9 +75,9 @@ pub fn gate_of(args: &[OsString]) -> Option<Gate> {
 pub fn parse_failed(gate: Gate, e: &clap::Error) -> ExitCode {
     let _ = e.print();
     match e.kind() {
-        clap::error::ErrorKind::DisplayHelp
-        | clap::error::ErrorKind::DisplayVersion
-        | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => ExitCode::SUCCESS,
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+            ExitCode::SUCCESS
+        }
         _ if gate == Gate::Hook => ExitCode::from(HOOK_USAGE_ERROR),
         _ => ExitCode::from(EXIT_ERROR),
     }

@@ -171,7 +171,8 @@ pub fn summary(pause: &Value) -> String {
         text.push_str(": ");
         text.push_str(reason);
     }
-    text
+    // A terminal or CI log shows it: no control characters, one line.
+    super::one_line(&text, 2000)
 }
 
 pub fn decider(by: &Value) -> Option<String> {

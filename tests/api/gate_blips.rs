@@ -11,9 +11,18 @@ use tokio::net::{TcpListener, TcpStream};
 use crate::gate_support::{approve, start};
 use crate::helpers::spawn_app;
 
-/// A proxy to `upstream` that forwards the first request whole and then drops both sides
-/// before any answer reaches the client; later connections pass through untouched.
-async fn losing_first_answer(upstream: String) -> (String, Arc<AtomicUsize>) {
+/// What the proxy does to the first connection.
+#[derive(Clone, Copy)]
+enum Blip {
+    /// Forwards the request whole, then drops both sides before any answer reaches the client.
+    LoseTheAnswer,
+    /// Answers `503` with `Retry-After: 1` itself, as a server that is starting would.
+    Unavailable,
+}
+
+/// A proxy to `upstream` that spoils the first connection as `blip` says; later connections
+/// pass through untouched.
+async fn proxy(upstream: String, blip: Blip) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let connections = Arc::new(AtomicUsize::new(0));
@@ -23,7 +32,13 @@ async fn losing_first_answer(upstream: String) -> (String, Arc<AtomicUsize>) {
             let first = seen.fetch_add(1, Ordering::SeqCst) == 0;
             let mut server = TcpStream::connect(&upstream).await.unwrap();
             tokio::spawn(async move {
-                if first {
+                if first && matches!(blip, Blip::Unavailable) {
+                    whole_request(&mut client).await;
+                    let body = r#"{"type":"/problems/unavailable","title":"Service unavailable","status":503,"detail":"starting"}"#;
+                    let head = format!("HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-type: application/problem+json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
+                    client.write_all(head.as_bytes()).await.unwrap();
+                    client.write_all(body.as_bytes()).await.unwrap();
+                } else if first {
                     let request = whole_request(&mut client).await;
                     server.write_all(&request).await.unwrap();
                     // The server answers (so it created the pause); the client never hears it.
@@ -67,9 +82,9 @@ async fn whole_request(client: &mut TcpStream) -> Vec<u8> {
 async fn a_create_whose_answer_was_lost_is_sent_again_and_makes_no_second_pause() {
     let app = spawn_app().await;
     let upstream = app.address.trim_start_matches("http://").to_string();
-    let (proxy, connections) = losing_first_answer(upstream).await;
+    let (address, connections) = proxy(upstream, Blip::LoseTheAnswer).await;
     let mut gate = start(
-        &proxy,
+        &address,
         &app.key,
         &["wait", "Deploy through a flaky network"],
         "",
@@ -94,4 +109,27 @@ async fn a_create_whose_answer_was_lost_is_sent_again_and_makes_no_second_pause(
         "{}",
         done.err
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_503_with_retry_after_is_waited_out_for_as_long_as_it_says() {
+    let app = spawn_app().await;
+    let upstream = app.address.trim_start_matches("http://").to_string();
+    let (address, _) = proxy(upstream, Blip::Unavailable).await;
+    let mut gate = start(
+        &address,
+        &app.key,
+        &["wait", "Deploy while the server starts"],
+        "",
+    );
+    let id = gate.pending_watch_id().await;
+    assert!(
+        gate.err
+            .contains("503 Service unavailable: starting; retrying in 1000 ms"),
+        "{}",
+        gate.err
+    );
+    assert_eq!(app.count("SELECT COUNT(*) FROM pauses"), 1);
+    approve(&app, &id).await;
+    assert_eq!(gate.done().await.code, 0);
 }

@@ -257,6 +257,8 @@ async fn a_mistyped_hook_command_exits_2_which_claude_code_reads_as_block() {
     }
     assert_eq!(app.count("SELECT COUNT(*) FROM pauses"), 0);
     assert_eq!(hook(&app, &["--help"], &json!({})).done().await.code, 0);
+    let no_agent_named = start(&app.address, &app.key, &["hook"], "{}").done().await;
+    assert_eq!(no_agent_named.code, 2, "{}", no_agent_named.err);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -222,7 +222,8 @@ async fn a_problem_from_the_api_exits_3_with_its_title_and_detail_and_no_key_sho
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unreachable_server_exits_3_once_the_reconnect_time_is_over() {
+async fn an_unreachable_server_exits_3_once_the_reconnect_time_is_over_and_flags_beat_the_environment(
+) {
     let done = start(
         &closed_port(),
         "hitl_live_x",
