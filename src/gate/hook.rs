@@ -21,6 +21,8 @@ use crate::telemetry::say;
 const MAX_INPUT: u64 = 16 * 1024 * 1024;
 /// Past the pause's deadline, how long the hook still waits for the server to say so.
 const DEADLINE_SLACK: Duration = Duration::from_secs(10);
+/// Past the pause's deadline, when the hook answers `--on-error` whatever happened.
+const HARD_SLACK: Duration = Duration::from_secs(25);
 
 #[derive(Debug, Clone, Args)]
 pub struct HookArgs {
@@ -36,8 +38,8 @@ pub struct HookArgs {
     /// prompt; for PermissionRequest the hook then prints nothing, so the dialog shows).
     #[arg(long, value_enum, default_value_t = OnError::Deny)]
     pub on_error: OnError,
-    /// How long a person has to decide: N (seconds), Ns, Nm, Nh or Nd, from 10s. Keep it
-    /// below the hook's `timeout` in Claude Code's settings (the hook waits up to 10 s more).
+    /// How long a person has to decide: N (seconds), Ns, Nm, Nh or Nd, from 10s. The hook
+    /// answers within this plus 25 s: keep Claude Code's `timeout` for the hook above that.
     #[arg(long, default_value = "5m", value_parser = parse_timeout)]
     pub timeout: u64,
     /// Let the approver edit the tool's input before approving (Claude Code then runs the
@@ -95,10 +97,14 @@ fn read_input() -> Result<HookInput, (Event, String)> {
         .map_err(|e| (event, format!("not a Claude Code hook payload ({e})")))
 }
 
+/// Answers within `--timeout` + `HARD_SLACK` whatever the network does, so that Claude Code's
+/// own hook timeout (a kill, which lets the tool run) never comes first.
 async fn decide(args: &HookArgs, input: &HookInput) -> Verdict {
-    match ask(args, input).await {
-        Ok(pause) => verdict(args, input, &pause),
-        Err(e) => fallback(args, &format!("Holdpoint could not be asked: {e:#}")),
+    let limit = Duration::from_secs(args.timeout) + HARD_SLACK;
+    match tokio::time::timeout(limit, ask(args, input)).await {
+        Ok(Ok(pause)) => verdict(args, input, &pause),
+        Ok(Err(e)) => fallback(args, &format!("Holdpoint could not be asked: {e:#}")),
+        Err(_) => fallback(args, "no answer from Holdpoint in time"),
     }
 }
 
