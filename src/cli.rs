@@ -31,7 +31,9 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
         Command::Serve(_) | Command::SendTestEmail { .. } | Command::Doctor(_) => {
             unreachable!("async commands are handled by main")
         }
-        Command::Openapi => unreachable!("handled by main: it needs no database"),
+        Command::Openapi | Command::Wait(_) | Command::Hook(_) => {
+            unreachable!("handled by main: it needs no database")
+        }
         Command::Check => unreachable!("handled above"),
         Command::Migrate => eprintln!("database {} is up to date", path.display()),
         Command::Workspace(w) => workspace(&mut conn, now, w)?,

@@ -186,6 +186,14 @@ pub enum Command {
     /// Print the OpenAPI 3.1 document of this version's API (as served at /api/openapi.json),
     /// for generating clients offline.
     Openapi,
+    /// Ask a person through a Holdpoint server and wait for the decision (for shells, Makefiles
+    /// and CI). Exits 0 approved or answered, 1 rejected or changes requested, 2 expired or
+    /// cancelled, 3 on any error. Needs no data directory.
+    Wait(crate::gate::WaitArgs),
+    /// Permission hooks for coding agents (`holdpoint hook claude-code`). Needs no data
+    /// directory.
+    #[command(subcommand)]
+    Hook(crate::gate::HookCommand),
     /// Send one test email to TO with the configured transport, explaining any failure.
     SendTestEmail {
         /// The address to send the test email to.

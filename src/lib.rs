@@ -12,6 +12,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod files;
+pub mod gate;
 pub mod http;
 pub mod jobs;
 pub mod markdown;

@@ -4,6 +4,10 @@ use holdpoint::startup::Application;
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
     holdpoint::files::restrict_umask();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(gate) = holdpoint::gate::gate_of(&args) {
+        return run_gate(gate, args).await;
+    }
     let cli = Cli::parse_args();
     holdpoint::telemetry::init(&cli.global.log_level, cli.global.log_format);
     holdpoint::files::warn_if_readable_by_others(&cli.global.data_dir);
@@ -26,6 +30,26 @@ async fn main() -> std::process::ExitCode {
             holdpoint::telemetry::say(&format!("holdpoint: {e:#}\n"));
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// `wait` and `hook` are clients of a server: no data directory, no log setup, and exit
+/// statuses of their own (see `holdpoint::gate`).
+async fn run_gate(
+    gate: holdpoint::gate::Gate,
+    args: Vec<std::ffi::OsString>,
+) -> std::process::ExitCode {
+    match Cli::try_parse_args_from(args) {
+        Ok(Cli {
+            command: Some(Command::Wait(args)),
+            ..
+        }) => holdpoint::gate::wait(args).await,
+        Ok(Cli {
+            command: Some(Command::Hook(cmd)),
+            ..
+        }) => holdpoint::gate::hook(cmd).await,
+        Ok(_) => unreachable!("gate_of named a gate"),
+        Err(e) => holdpoint::gate::parse_failed(gate, &e),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod agent_support;
 mod fault_support;
+mod gate_support;
 mod helpers;
 mod logged_server;
 mod mail_support;
@@ -67,6 +68,10 @@ mod file_modes;
 mod first_hour;
 mod form_csrf;
 mod forwarded_for;
+mod gate_blips;
+mod gate_hook;
+mod gate_policy;
+mod gate_wait;
 mod groups_api;
 mod groups_in_use;
 mod groups_page;
