@@ -54,6 +54,21 @@ pub fn current_or_create(conn: &Connection, now: Millis) -> AppResult<Signer> {
     }
 }
 
+/// Makes the first key at start-up, if there is none, in one immediate transaction: two
+/// processes starting at once take SQLite's write lock in turn, and the second finds the
+/// first one's key.
+pub fn ensure(conn: &Connection, now: Millis) -> anyhow::Result<()> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    match current_or_create(conn, now) {
+        Ok(_) => conn.execute_batch("COMMIT")?,
+        Err(e) => {
+            conn.execute_batch("ROLLBACK")?;
+            anyhow::bail!("cannot make the receipt signing key: {e}");
+        }
+    }
+    Ok(())
+}
+
 fn insert(conn: &Connection, now: Millis) -> AppResult<Signer> {
     let (seed, public) = jws::generate();
     let kid = jws::thumbprint(&public);
