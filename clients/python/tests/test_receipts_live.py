@@ -88,3 +88,14 @@ def test_the_async_client_verifies_a_receipt_with_the_keys_it_fetches() -> None:
     claims, watch_id = asyncio.run(scenario())
     assert (claims.sub, claims.status) == (watch_id, "approved")
     assert receipt_matches(claims, {"commit": "a3f9b2e"}, action="Deploy v2.4.1")
+
+
+def test_the_server_and_the_client_hash_numbers_and_unicode_alike(
+        hp: Holdpoint, human: Holdpoint) -> None:
+    context = {"big": 1e21, "small": 1e-7, "tenth": 0.1, "whole": 10.0, "huge": 2**64 + 1,
+               "text": "é€😀\uff01\u0001\n", "\uff01": 1, "😀": 2, "nested": {"b": [1, {"d": None,
+               "c": True}], "a": []}}
+    decision = hp.request_approval("Hash these", context=context,
+                                   on_created=lambda p: human.approve(p["watchId"]))
+    claims = hp.verify_receipt(decision.pause["receipt"])
+    assert receipt_matches(claims, context, action="Hash these")

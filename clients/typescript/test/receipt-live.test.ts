@@ -58,3 +58,15 @@ test("a rejection is receipted but does not match an approval, and the receipt i
   assert.ok(receiptMatches(claims, { table: "users" }, null, { status: "rejected" }));
   assert.equal((await allClient().getPause(created.watchId)).receipt, pause.receipt, "made once, stored");
 });
+
+test("the server and the client hash numbers and unicode alike", async () => {
+  const hp = agentClient();
+  const context = {
+    big: 1e21, small: 1e-7, tenth: 0.1, whole: 10.0, huge: 2 ** 64,
+    text: "é€😀\uff01\u0001\n", "\uff01": 1, "😀": 2, nested: { b: [1, { d: null, c: true }], a: [] },
+  };
+  const created = await hp.createPause({ action: "Hash these", context });
+  await deciderClient().approve(created.watchId);
+  const { pause } = await hp.waitFor(created.watchId);
+  assert.ok(receiptMatches(await hp.verifyReceipt(pause.receipt!), context, null, { action: "Hash these" }));
+});
