@@ -65,7 +65,7 @@ def receipt_request_hash(context: Any, edits: Mapping[str, Any] | None = None) -
     changes to them."""
     try:
         import rfc8785
-    except ImportError as e:  # pragma: no cover - depends on the environment
+    except ImportError as e:
         raise ImportError(_INSTALL) from e
     body = {"context": _exact(context), "edits": _exact(None if edits is None else dict(edits))}
     digest = hashlib.sha256(rfc8785.dumps(body)).digest()
@@ -127,7 +127,7 @@ def verify_receipt(receipt: str, jwks: Mapping[str, Any], *, now: float | None =
 def _public_key(jwks: Mapping[str, Any], kid: str) -> Any:
     try:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    except ImportError as e:  # pragma: no cover - depends on the environment
+    except ImportError as e:
         raise ImportError(_INSTALL) from e
     keys = jwks.get("keys") if isinstance(jwks, Mapping) else None
     if not isinstance(keys, list):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import sys
 import warnings
 from typing import Any
 
@@ -192,6 +193,16 @@ def test_receipt_matches_checks_the_arguments_the_status_and_the_action() -> Non
     rejected = verify_receipt(sign(claims(status="rejected")), JWKS, now=NOW)
     assert not receipt_matches(rejected, CONTEXT, EDITS)
     assert receipt_matches(rejected, CONTEXT, EDITS, status=None)
+
+
+def test_without_the_receipts_extra_the_error_says_what_to_install(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "rfc8785", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.asymmetric.ed25519", None)
+    with pytest.raises(ImportError, match=r"pip install holdpoint\[receipts\]"):
+        receipt_request_hash(CONTEXT)
+    with pytest.raises(ImportError, match=r"pip install holdpoint\[receipts\]"):
+        verify_receipt(sign(claims()), JWKS, now=NOW)
 
 
 def test_the_client_fetches_the_jwks_once_and_again_for_an_unknown_kid() -> None:

@@ -1,7 +1,7 @@
 import { createHash, webcrypto } from "node:crypto";
 
 import { InvalidReceipt } from "./errors.js";
-import type { DecidedBy, JsonValue, PauseStatus } from "./types.js";
+import type { DecidedBy, PauseStatus } from "./types.js";
 
 /**
  * Signed decision receipts, checked offline. A decided pause carries `receipt`, a compact JWS
@@ -95,7 +95,7 @@ export async function verifyReceipt(receipt: string, jwks: ReceiptJwks, options:
  * JSON of `{"context": context, "edits": edits}`. Pass the pause's `context` and `edits`
  * members as they are (`null` when absent).
  */
-export function receiptRequestHash(context: JsonValue | null | undefined, edits?: JsonValue | null): string {
+export function receiptRequestHash(context: unknown, edits?: unknown): string {
   const canonical = canonicalJson({ context: context ?? null, edits: edits ?? null });
   return createHash("sha256").update(canonical, "utf8").digest("base64url");
 }
@@ -107,8 +107,8 @@ export function receiptRequestHash(context: JsonValue | null | undefined, edits?
  */
 export function receiptMatches(
   claims: ReceiptClaims,
-  context: JsonValue | null | undefined,
-  edits?: JsonValue | null,
+  context: unknown,
+  edits?: unknown,
   expect: { action?: string; tool?: string | null; status?: PauseStatus | null } = {},
 ): boolean {
   const status = expect.status === undefined ? "approved" : expect.status;
