@@ -13,10 +13,14 @@ use sha2::{Digest, Sha256};
 /// `req`: base64url SHA-256 of the RFC 8785 canonical JSON of `{"context", "edits"}`, the
 /// pause's context as the agent sent it and the approver's edits as applied (null when none).
 pub fn request_hash(context: Option<&Value>, edits: Option<&Map<String, Value>>) -> String {
+    B64.encode(Sha256::digest(canonical_request(context, edits)))
+}
+
+/// The bytes `req` hashes: `{"context":…,"edits":…}` in RFC 8785 form.
+pub fn canonical_request(context: Option<&Value>, edits: Option<&Map<String, Value>>) -> Vec<u8> {
     let both = json!({"context": context, "edits": edits});
     // Only a non-finite number fails canonicalisation, and JSON parsed from text has none.
-    let canonical = serde_json_canonicalizer::to_vec(&both).unwrap_or_default();
-    B64.encode(Sha256::digest(canonical))
+    serde_json_canonicalizer::to_vec(&both).unwrap_or_default()
 }
 
 /// The RFC 7638 thumbprint of an Ed25519 public key: SHA-256 of `{"crv","kty","x"}` in that
