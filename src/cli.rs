@@ -17,6 +17,7 @@ use crate::domain::{api_keys, rfc3339, workspaces};
 
 pub mod doctor;
 mod rules;
+mod signing_keys;
 mod users;
 
 pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
@@ -40,6 +41,7 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
         Command::User(u) => users::run(&mut conn, now, u)?,
         Command::Key(k) => key(&mut conn, now, k)?,
         Command::Rules(r) => rules::run(&mut conn, now, r)?,
+        Command::SigningKey(s) => signing_keys::run(&mut conn, now, s)?,
         Command::Backup { path: target } => backup(&conn, &target)?,
     }
     Ok(())

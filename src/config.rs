@@ -175,6 +175,10 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Manage the Ed25519 keys that sign decision receipts (published at
+    /// /.well-known/jwks.json).
+    #[command(subcommand)]
+    SigningKey(SigningKeyCommand),
     /// Export and import decision rules as JSON.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -225,6 +229,16 @@ pub enum WorkspaceCommand {
         plan: String,
     },
     /// List workspaces.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SigningKeyCommand {
+    /// Make a new signing key and retire the current one: new receipts carry the new key's id
+    /// at once (a running server reads the key at each decision); the retired key stays in the
+    /// JWKS for two days (the longest receipt lifetime plus a day). Prints the new kid.
+    Rotate,
+    /// List the signing keys (kid, created, retired), newest first; never a private key.
     List,
 }
 

@@ -40,6 +40,7 @@ impl Application {
         let path = settings.database_path();
         let conn = db::open_and_migrate(&path, settings.synchronous)?;
         let default_ws = workspaces::ensure_default(&conn, clock.now())?;
+        crate::domain::receipts::keys::ensure(&conn, clock.now())?;
         if !users::any_exists(&conn)? {
             announce_first_run(&settings, default_ws);
         }

@@ -194,6 +194,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!("../../migrations/0025_channels.sql")).foreign_key_check(),
         M::up(include_str!("../../migrations/0026_webhook_deleted.sql")),
         M::up(include_str!("../../migrations/0027_identity.sql")).foreign_key_check(),
+        M::up(include_str!("../../migrations/0028_receipts.sql")),
     ])
 }
 
@@ -262,5 +263,7 @@ mod tests {
 mod migration_0013_tests;
 #[cfg(test)]
 mod migration_0027_tests;
+#[cfg(test)]
+mod migration_0028_tests;
 #[cfg(test)]
 mod migration_list_tests;

@@ -14,6 +14,7 @@ pub mod ids;
 pub mod pause;
 pub mod people;
 pub mod policy;
+pub mod receipts;
 pub mod secrets;
 pub(crate) mod sql_enum;
 pub mod text;

@@ -101,6 +101,11 @@ pub struct PauseView<'a> {
     /// Pending past its deadline because `onTimeout` is `wait`; absent otherwise.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub overdue: bool,
+    /// The signed decision receipt: a compact JWS (EdDSA, keys at `/.well-known/jwks.json`)
+    /// once the pause is approved, answered, rejected or changes requested; null otherwise,
+    /// for decisions made before receipts existed, and for a pause that reads rejected by its
+    /// timeout before the sweep has written (and signed) that down. Always present.
+    pub receipt: Option<&'a str>,
 }
 
 /// A pause as a key that may decide but not read pauses (`decide` without `pauses`) sees it in
@@ -186,6 +191,7 @@ impl Pause {
             votes: self.votes.iter().map(|v| v.view()).collect(),
             on_timeout: self.on_timeout,
             overdue: self.overdue(now),
+            receipt: self.receipt.as_deref(),
         }
     }
 

@@ -124,6 +124,7 @@ mod tests {
                 user_id: None,
                 key_id: None,
             }],
+            receipt: None,
         }
     }
 

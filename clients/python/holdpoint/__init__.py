@@ -18,6 +18,7 @@ from .errors import (
     ConnectionFailed,
     Forbidden,
     HoldpointError,
+    InvalidReceipt,
     NotFound,
     RateLimited,
     Rejected,
@@ -28,6 +29,7 @@ from .errors import (
     WebhookVerificationError,
 )
 from .models import Control, Decision
+from .receipts import ReceiptClaims, receipt_matches, receipt_request_hash, verify_receipt
 from .webhooks import sign_webhook, verify_webhook
 
 __all__ = [
@@ -41,8 +43,10 @@ __all__ = [
     "Forbidden",
     "Holdpoint",
     "HoldpointError",
+    "InvalidReceipt",
     "NotFound",
     "RateLimited",
+    "ReceiptClaims",
     "Rejected",
     "ServerError",
     "Unauthorized",
@@ -50,7 +54,10 @@ __all__ = [
     "ValidationFailed",
     "WebhookVerificationError",
     "__version__",
+    "receipt_matches",
+    "receipt_request_hash",
     "require_approval",
     "sign_webhook",
+    "verify_receipt",
     "verify_webhook",
 ]

@@ -53,6 +53,10 @@ class Api(Generic[O, L, N]):
         return Spec("GET", f"/api/agents/{seg(agent)}/control", params=params, idempotent=True,
                     patient=True, timeout=wait + self.opts.timeout)
 
+    @staticmethod
+    def _jwks_spec() -> Spec:
+        return Spec("GET", "/.well-known/jwks.json", idempotent=True)
+
     def _agent_name(self, agent: str | None) -> str:
         name = agent or self.opts.agent
         if not name:

@@ -14,8 +14,9 @@ import httpx
 from . import _base
 from ._api import Api
 from ._base import Options, Spec
-from .errors import Cancelled, Conflict, ConnectionFailed, Rejected
+from .errors import Cancelled, Conflict, ConnectionFailed, InvalidReceipt, Rejected
 from .models import FINAL, Control, Decision
+from .receipts import ReceiptClaims, verify_receipt
 
 Json = dict[str, Any]
 
@@ -37,6 +38,7 @@ class AsyncHoldpoint(Api[Awaitable[Json], Awaitable[list[Json]], Awaitable[None]
         self._http = http or httpx.AsyncClient()
         self._owns_http = http is None  # a client passed in is the caller's to close
         self._cursors: dict[str, str] = {}
+        self._jwks: Json | None = None  # the server's receipt keys, fetched once
 
     async def aclose(self) -> None:
         if self._owns_http:
@@ -191,3 +193,28 @@ class AsyncHoldpoint(Api[Awaitable[Json], Awaitable[list[Json]], Awaitable[None]
         control = Control.from_json(body)
         self._cursors[name] = control.cursor
         return control
+
+    # --- decision receipts ------------------------------------------------------------------------
+
+    async def jwks(self, *, refresh: bool = False) -> Json:
+        """The server's public receipt keys (`/.well-known/jwks.json`), fetched once per client."""
+        jwks = self._jwks
+        if jwks is None or refresh:
+            jwks = self._jwks = await self._obj(self._jwks_spec())
+        return jwks
+
+    async def verify_receipt(self, receipt: str, jwks: Json | None = None, *,
+                              now: float | None = None, issuer: str | None = None,
+                              leeway: int = 0) -> ReceiptClaims:
+        """`holdpoint.verify_receipt` with this server's keys when `jwks` is None: fetched once,
+        and once more when the receipt names a key the cached set lacks (a rotation since)."""
+        if jwks is not None:
+            return verify_receipt(receipt, jwks, now=now, issuer=issuer, leeway=leeway)
+        cached = self._jwks is not None
+        try:
+            return verify_receipt(receipt, await self.jwks(), now=now, issuer=issuer, leeway=leeway)
+        except InvalidReceipt as e:
+            if not (cached and e.reason == "kid"):
+                raise
+        return verify_receipt(receipt, await self.jwks(refresh=True), now=now, issuer=issuer,
+                              leeway=leeway)

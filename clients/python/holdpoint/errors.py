@@ -127,3 +127,13 @@ class Cancelled(Exception):
 
 class WebhookVerificationError(Exception):
     """A webhook's signature or timestamp did not verify: do not trust its body."""
+
+
+class InvalidReceipt(Exception):
+    """A decision receipt that must not be trusted. `reason` is one of `format`, `alg` (only
+    EdDSA is accepted), `kid` (no such key in the JWKS), `signature`, `claims`, `issuer`,
+    `expired`, `not_yet_valid`."""
+
+    def __init__(self, reason: str, message: str):
+        self.reason = reason
+        super().__init__(f"{reason}: {message}")

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 
 import { decisionOf, isFinal, refusalReason, type Decision } from "./decision.js";
 import { createDurably, waitUntilFinal, type DurableOptions } from "./durable.js";
-import { Rejected } from "./errors.js";
+import { InvalidReceipt, Rejected } from "./errors.js";
+import { verifyReceipt, type ReceiptClaims, type ReceiptJwks, type VerifyReceiptOptions } from "./receipt.js";
 import { Workspace } from "./workspace.js";
 import { seg, Transport } from "./http.js";
 import type {
@@ -104,6 +105,9 @@ export interface DecideOptions {
  * the workspace administration, each needing a key with the matching scope.
  */
 export class Holdpoint extends Workspace {
+  /** The server's receipt keys, fetched once (and again for a key it lacks). */
+  private receiptKeys: ReceiptJwks | undefined;
+
   constructor(options: HoldpointOptions = {}) {
     const url = options.url ?? (process.env.HOLDPOINT_URL || "http://127.0.0.1:8080");
     const key = options.key ?? process.env.HOLDPOINT_KEY;
@@ -226,6 +230,32 @@ export class Holdpoint extends Workspace {
   /** Pauses waiting for a decision, newest first (needs `pauses` to read them). */
   async listPending(query: { limit?: number; offset?: number } = {}): Promise<Page<Pause>> {
     return this.listPauses({ ...query, status: "pending" });
+  }
+
+  // ---- decision receipts ----
+
+  /** The server's public receipt keys (`/.well-known/jwks.json`), fetched once per client. */
+  async jwks(options: { refresh?: boolean } = {}): Promise<ReceiptJwks> {
+    if (!this.receiptKeys || options.refresh) {
+      this.receiptKeys = (await this.transport.request<ReceiptJwks>({ method: "GET", path: "/.well-known/jwks.json" })).body;
+    }
+    return this.receiptKeys;
+  }
+
+  /**
+   * `verifyReceipt` with this server's keys unless `jwks` is given: fetched once, and once more
+   * when the receipt names a key the cached set lacks (a rotation since).
+   */
+  async verifyReceipt(receipt: string, options: VerifyReceiptOptions & { jwks?: ReceiptJwks } = {}): Promise<ReceiptClaims> {
+    const { jwks, ...checks } = options;
+    if (jwks) return verifyReceipt(receipt, jwks, checks);
+    const cached = this.receiptKeys !== undefined;
+    try {
+      return await verifyReceipt(receipt, await this.jwks(), checks);
+    } catch (e) {
+      if (!(cached && e instanceof InvalidReceipt && e.reason === "kid")) throw e;
+    }
+    return verifyReceipt(receipt, await this.jwks({ refresh: true }), checks);
   }
 
   // ---- internals ----

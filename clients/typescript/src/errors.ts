@@ -127,3 +127,17 @@ export class WebhookVerificationError extends Error {
     this.name = "WebhookVerificationError";
   }
 }
+
+/** Why a decision receipt was refused. */
+export type InvalidReceiptReason = "format" | "alg" | "kid" | "signature" | "claims" | "issuer" | "expired" | "not_yet_valid";
+
+/** A decision receipt that must not be trusted; `reason` says why (only EdDSA is ever accepted). */
+export class InvalidReceipt extends Error {
+  readonly reason: InvalidReceiptReason;
+
+  constructor(reason: InvalidReceiptReason, message: string) {
+    super(`${reason}: ${message}`);
+    this.name = "InvalidReceipt";
+    this.reason = reason;
+  }
+}

@@ -19,6 +19,7 @@ export {
   errorFor,
   Forbidden,
   HoldpointError,
+  InvalidReceipt,
   NotFound,
   RateLimited,
   Rejected,
@@ -28,9 +29,19 @@ export {
   ValidationFailed,
   WebhookVerificationError,
 } from "./errors.js";
-export type { Problem } from "./errors.js";
+export type { InvalidReceiptReason, Problem } from "./errors.js";
 export type { CheckpointOptions, HeartbeatOptions } from "./fleet.js";
 export { Workspace } from "./workspace.js";
 export { requireApproval, type RequireApprovalOptions } from "./wrapper.js";
+export {
+  canonicalJson,
+  receiptMatches,
+  receiptRequestHash,
+  verifyReceipt,
+  type ReceiptClaims,
+  type ReceiptJwk,
+  type ReceiptJwks,
+  type VerifyReceiptOptions,
+} from "./receipt.js";
 export { signWebhook, verifyWebhook, type HeaderSource, type VerifyOptions } from "./webhook.js";
 export * from "./types.js";

@@ -112,6 +112,11 @@ export interface Pause {
   votes: Vote[];
   onTimeout: OnTimeout;
   overdue?: true;
+  /**
+   * The signed decision receipt (a compact JWS: `verifyReceipt`) once approved, answered,
+   * rejected or sent back; `null` before and for expired or cancelled pauses.
+   */
+  receipt?: string | null;
 }
 
 /** What a key with `decide` but not `pauses` gets back from a decision. */

@@ -81,6 +81,9 @@ sql_enum! {
         WorkspaceCreated => "workspace.created",
         WorkspaceBillingPlanChanged => "workspace.plan_changed",
         WorkspaceSettingsChanged => "workspace.settings_changed",
+        /// `holdpoint signing-key rotate`: a new receipt signing key (details: the new and the
+        /// retired key ids; never a private key).
+        SigningKeyRotated => "signing_key.rotated",
         AgentPaused => "agent.paused",
         AgentResumed => "agent.resumed",
         AgentCancelled => "agent.cancelled",

@@ -57,8 +57,7 @@ pub fn expire_due(ctx: &mut WriteCtx<'_>, now: Millis, limit: i64) -> AppResult<
     })
 }
 
-// No version bump in either: readers already saw the pause as expired or rejected, so its ETag
-// must not change.
+// No version bump: readers already saw the pause as expired, so its ETag must not change.
 fn expire(ctx: &mut WriteCtx<'_>, now: Millis, t: &timers::Due, pause: &Pause) -> AppResult<()> {
     ctx.conn
         .prepare_cached(
@@ -72,12 +71,14 @@ fn expire(ctx: &mut WriteCtx<'_>, now: Millis, t: &timers::Due, pause: &Pause) -
 }
 
 /// Rejected by the policy `timeout` at the deadline, with the reason "timed out"; its response
-/// row tells the timeline (it is no vote: `votes` leaves out responses via `timeout`).
+/// row tells the timeline (it is no vote: `votes` leaves out responses via `timeout`). Readers
+/// saw it rejected already, but with a null receipt: signing it here changes what they read,
+/// so the version is bumped and the ETag changes once (see [`crate::domain::receipts`]).
 fn reject(ctx: &mut WriteCtx<'_>, now: Millis, t: &timers::Due, pause: &Pause) -> AppResult<()> {
     ctx.conn
         .prepare_cached(
             "UPDATE pauses SET status = 'rejected', decided_at = expires_at, reason = ?2,
-                 decided_by_policy = ?3
+                 decided_by_policy = ?3, version = version + 1
              WHERE id = ?1 AND status = 'pending'",
         )?
         .execute(params![t.pause_id, TIMED_OUT, TIMEOUT_DECIDER])?;
@@ -88,6 +89,7 @@ fn reject(ctx: &mut WriteCtx<'_>, now: Millis, t: &timers::Due, pause: &Pause) -
         )?
         .execute(params![t.pause_id, TIMED_OUT, pause.expires_at])?;
     let pause = reread(ctx, pause)?;
+    let pause = crate::domain::receipts::seal(ctx.conn, now, ctx.base_url, pause)?;
     events::pause_event(ctx, now, &pause, entry(t, EventType::PauseRejected))
 }
 

@@ -206,6 +206,7 @@ fn inserted(
         on_timeout: routed.on_timeout,
         escalated_at: None,
         votes: Vec::new(),
+        receipt: None,
     }
 }
 

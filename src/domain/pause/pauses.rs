@@ -78,6 +78,9 @@ pub struct Pause {
     pub escalated_at: Option<Millis>,
     /// Its approve and reject votes, oldest first (read with the row).
     pub votes: Vec<super::votes::Vote>,
+    /// The signed decision receipt, made once in the deciding transaction (see
+    /// [`crate::domain::receipts`]); None until decided, and for statuses that carry none.
+    pub receipt: Option<String>,
 }
 
 impl Pause {
@@ -128,7 +131,8 @@ pub(crate) const SELECT: &str =
            FROM pause_responses r LEFT JOIN users vu ON vu.id = r.user_id
            LEFT JOIN api_keys vk ON vk.id = r.api_key_id
            WHERE r.pause_id = p.id AND r.kind IN ('approve', 'reject') AND r.via != 'timeout'
-           ORDER BY r.id) v)
+           ORDER BY r.id) v),
+    p.receipt
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
     LEFT JOIN api_keys ok ON ok.id = p.outcome_key_id
     LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
@@ -191,6 +195,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         votes: super::votes::from_json(&r.get::<_, String>(41)?, r.get(35)?).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(41, rusqlite::types::Type::Text, e.into())
         })?,
+        receipt: r.get(42)?,
     })
 }
 

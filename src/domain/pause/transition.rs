@@ -60,7 +60,8 @@ pub fn cancel_as(
 
 /// Compare-and-set on `pause`, read in this transaction: `update` must touch no row unless the
 /// pause is still pending. The event (audit row, messages) is written, and the pause's timers
-/// disarmed, only when it did.
+/// disarmed, only when it did. A decision is signed here, before its event, so the receipt is
+/// in the same transaction and in every webhook body that carries the pause.
 pub(crate) fn transition(
     ctx: &mut WriteCtx<'_>,
     now: Millis,
@@ -75,6 +76,7 @@ pub(crate) fn transition(
     }
     super::timers::disarm_all(conn, pause.id)?;
     let changed = get_by_id(conn, pause.id)?.ok_or_else(gone)?;
+    let changed = crate::domain::receipts::seal(conn, now, ctx.base_url, changed)?;
     events::pause_event(ctx, now, &changed, entry)?;
     ctx.wake(Topic::Pause(pause.id));
     Ok(Transition::Changed(changed))

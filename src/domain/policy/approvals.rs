@@ -9,6 +9,7 @@ use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 use super::groups;
+use crate::domain::receipts;
 use super::Risk;
 use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, AppResult};
@@ -35,6 +36,8 @@ pub struct ApprovalSettings {
     /// Who is told at `escalateAt`; `None`: the owners and admins.
     pub escalate_to: Option<String>,
     pub on_timeout: OnTimeout,
+    /// How long a decision receipt is valid (`exp` − `iat`), in seconds: 60 to 86400.
+    pub receipt_ttl_seconds: u32,
 }
 
 impl Default for ApprovalSettings {
@@ -47,6 +50,7 @@ impl Default for ApprovalSettings {
             escalate_at: 0.8,
             escalate_to: None,
             on_timeout: OnTimeout::Expire,
+            receipt_ttl_seconds: crate::domain::receipts::DEFAULT_TTL_SECS,
         }
     }
 }
@@ -93,6 +97,16 @@ fn check(conn: &Connection, ws: WorkspaceId, s: &ApprovalSettings) -> AppResult<
         return Err(AppError::invalid(
             "remindAt",
             "`remindAt` comes before `escalateAt`: remind first, then escalate",
+        ));
+    }
+    let (min, max) = (receipts::MIN_TTL_SECS, receipts::MAX_TTL_SECS);
+    if !(min..=max).contains(&s.receipt_ttl_seconds) {
+        return Err(AppError::invalid(
+            "receiptTtlSeconds",
+            format!(
+                "`receiptTtlSeconds` is {min} to {max} seconds (got {})",
+                s.receipt_ttl_seconds
+            ),
         ));
     }
     let routes = s

@@ -60,6 +60,10 @@ pub struct SettingsPatch {
     pub step_up: Option<bool>,
     #[serde(default)]
     pub keys_may_decide_critical: Option<bool>,
+    /// Checked with the rest of part 2's members (60 to 86400); a number out of `u32` is
+    /// refused the same way.
+    #[serde(default)]
+    pub receipt_ttl_seconds: Option<i64>,
 }
 
 /// A member that is there, even as `null` (serde reads a `null` `Option` as absent).
@@ -81,6 +85,14 @@ impl SettingsPatch {
         s.remind_at = self.remind_at.unwrap_or(s.remind_at);
         s.escalate_at = self.escalate_at.unwrap_or(s.escalate_at);
         s.on_timeout = self.on_timeout.unwrap_or(s.on_timeout);
+        if let Some(ttl) = self.receipt_ttl_seconds {
+            s.receipt_ttl_seconds = u32::try_from(ttl).map_err(|_| {
+                AppError::invalid(
+                    "receiptTtlSeconds",
+                    format!("`receiptTtlSeconds` is 60 to 86400 seconds (got {ttl})"),
+                )
+            })?;
+        }
         match &self.escalate_to {
             None => {}
             Some(Value::Null) => s.escalate_to = None,

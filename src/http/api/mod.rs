@@ -16,6 +16,7 @@ mod decide_form;
 pub mod decider;
 pub mod groups;
 pub mod health;
+pub mod jwks;
 pub mod key_cache;
 pub mod keys;
 pub mod metrics;

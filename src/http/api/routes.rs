@@ -6,8 +6,8 @@ use actix_web::http::Method;
 use actix_web::web;
 
 use super::{
-    agent_approve, agent_controls, agents, answer, channels, create, decide, groups, health, keys,
-    metrics, openapi, outcome, pauses, policy, webhooks, workspace,
+    agent_approve, agent_controls, agents, answer, channels, create, decide, groups, health, jwks,
+    keys, metrics, openapi, outcome, pauses, policy, webhooks, workspace,
 };
 use crate::http::only;
 
@@ -93,6 +93,7 @@ route_table! {
     "/api/openapi.json" { GET => openapi::serve }
     "/healthz" { GET => health::healthz }
     "/readyz" { GET => health::readyz }
+    "/.well-known/jwks.json" { GET => jwks::jwks }
     "/metrics" { GET => metrics::metrics }
     "/problems/{slug}" { GET => health::problem_doc }
 }

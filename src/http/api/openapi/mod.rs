@@ -97,7 +97,8 @@ fn tags() -> Vec<utoipa::openapi::Tag> {
         ),
         (
             "service",
-            "Health, readiness, metrics, this document and the problem pages.",
+            "Health, readiness, metrics, this document, the problem pages and the keys that \
+             check decision receipts.",
         ),
     ]
     .into_iter()

@@ -2,7 +2,7 @@
 
 use utoipa::OpenApi;
 
-use crate::http::api::{health, metrics};
+use crate::http::api::{health, jwks, metrics};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -10,6 +10,7 @@ use crate::http::api::{health, metrics};
         super::serve,
         health::healthz,
         health::readyz,
+        jwks::jwks,
         metrics::metrics,
         health::problem_doc
     ),
