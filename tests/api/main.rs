@@ -135,6 +135,7 @@ mod push_support;
 mod question_answer;
 mod receipts;
 mod receipts_keys;
+mod receipts_page;
 mod question_create;
 mod question_pages;
 mod question_refusals;
