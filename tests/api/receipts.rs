@@ -35,7 +35,10 @@ async fn an_approval_with_edits_by_a_person_is_signed_over_the_context_and_the_e
     assert_eq!(claims["decidedBy"]["type"], "user");
     assert_eq!(claims["tool"], "mail.send");
     let unedited = request_hash(&decided["context"], &Value::Null);
-    assert_ne!(claims["req"], unedited, "the edits are part of what was approved");
+    assert_ne!(
+        claims["req"], unedited,
+        "the edits are part of what was approved"
+    );
 }
 
 #[tokio::test]
@@ -43,7 +46,12 @@ async fn an_approval_by_a_key_and_a_rejection_by_a_person_are_signed() {
     let (app, _) = team(&[]).await;
     let backend = decide_key(&app, "approver-bot", Actor::Cli);
     let approved = pause(&app, json!({"action": "Deploy", "context": {"v": 2}})).await;
-    assert_eq!(key_decides(&app, &backend, &id(&approved), true).await.status(), 200);
+    assert_eq!(
+        key_decides(&app, &backend, &id(&approved), true)
+            .await
+            .status(),
+        200
+    );
     let approved = read_back(&app, &id(&approved)).await;
     let claims = assert_receipt(&app, &approved, TTL).await;
     assert_eq!(claims["decidedBy"]["type"], "key");
@@ -53,16 +61,25 @@ async fn an_approval_by_a_key_and_a_rejection_by_a_person_are_signed() {
     assert_eq!(res.status(), 200);
     let answer: Value = res.json().await.unwrap();
     let rejected = read_back(&app, &id(&rejected)).await;
-    assert_eq!(answer["receipt"], rejected["receipt"], "the decision's answer has it too");
+    assert_eq!(
+        answer["receipt"], rejected["receipt"],
+        "the decision's answer has it too"
+    );
     let claims = assert_receipt(&app, &rejected, TTL).await;
-    assert_eq!((claims["status"].as_str(), claims["tool"].clone()), (Some("rejected"), Value::Null));
+    assert_eq!(
+        (claims["status"].as_str(), claims["tool"].clone()),
+        (Some("rejected"), Value::Null)
+    );
 }
 
 #[tokio::test]
 async fn a_pause_a_rule_approves_at_create_is_signed_in_the_create_answer_and_its_webhook() {
     let app = spawn_app().await;
-    add_rule(&app, json!({"name": "refunds", "effect": "allow", "match": {"tool": "refund"}}))
-        .await;
+    add_rule(
+        &app,
+        json!({"name": "refunds", "effect": "allow", "match": {"tool": "refund"}}),
+    )
+    .await;
     let p = create(
         &app,
         json!({"action": "Refund", "tool": "refund", "context": {"amount": 12},
@@ -71,7 +88,10 @@ async fn a_pause_a_rule_approves_at_create_is_signed_in_the_create_answer_and_it
     .await;
     assert_eq!(p["status"], "approved");
     let claims = assert_receipt(&app, &p, TTL).await;
-    assert_eq!(claims["decidedBy"], json!({"type": "policy", "name": "refunds"}));
+    assert_eq!(
+        claims["decidedBy"],
+        json!({"type": "policy", "name": "refunds"})
+    );
     assert_eq!(read_back(&app, &id(&p)).await["receipt"], p["receipt"]);
     let payload: String = app
         .with_db(|c| {
@@ -83,7 +103,10 @@ async fn a_pause_a_rule_approves_at_create_is_signed_in_the_create_answer_and_it
         })
         .unwrap();
     let payload: Value = serde_json::from_str(&payload).unwrap();
-    assert_eq!(payload["data"]["receipt"], p["receipt"], "the webhook carries the receipt");
+    assert_eq!(
+        payload["data"]["receipt"], p["receipt"],
+        "the webhook carries the receipt"
+    );
 }
 
 #[tokio::test]
@@ -97,7 +120,9 @@ async fn an_answered_question_and_a_plan_sent_back_for_changes_are_signed() {
     assert_eq!(answered["status"], "answered");
     assert_receipt(&app, &answered, TTL).await;
     let plan = id(&create_plan(&app, PLAN_V1, None).await);
-    let res = owner.decide(&plan, false, Some("Snapshot to S3 first")).await;
+    let res = owner
+        .decide(&plan, false, Some("Snapshot to S3 first"))
+        .await;
     assert_eq!(res.status(), 200);
     let sent_back = read_back(&app, &plan).await;
     assert_eq!(sent_back["status"], "changes_requested");
@@ -109,8 +134,11 @@ async fn an_answered_question_and_a_plan_sent_back_for_changes_are_signed() {
 #[tokio::test]
 async fn a_timeout_rejection_reads_without_a_receipt_until_the_sweep_signs_it() {
     let (app, _) = team(&[]).await;
-    let p = pause(&app, json!({"action": "Late", "timeoutSeconds": 60, "onTimeout": "reject"}))
-        .await;
+    let p = pause(
+        &app,
+        json!({"action": "Late", "timeoutSeconds": 60, "onTimeout": "reject"}),
+    )
+    .await;
     app.clock.advance_secs(61);
     let virtual_rejection = read_back(&app, &id(&p)).await;
     assert_eq!(virtual_rejection["status"], "rejected");
@@ -118,8 +146,14 @@ async fn a_timeout_rejection_reads_without_a_receipt_until_the_sweep_signs_it() 
     app.sweep().await;
     let swept = read_back(&app, &id(&p)).await;
     let claims = assert_receipt(&app, &swept, TTL).await;
-    assert_eq!(claims["decidedBy"], json!({"type": "policy", "name": "timeout"}));
-    assert_eq!(swept["decidedAt"], swept["expiresAt"], "decided at the deadline");
+    assert_eq!(
+        claims["decidedBy"],
+        json!({"type": "policy", "name": "timeout"})
+    );
+    assert_eq!(
+        swept["decidedAt"], swept["expiresAt"],
+        "decided at the deadline"
+    );
 }
 
 #[tokio::test]
@@ -127,14 +161,24 @@ async fn pending_cancelled_and_expired_pauses_carry_a_null_receipt() {
     let (app, _) = team(&[]).await;
     let pending = pause(&app, json!({"action": "Wait"})).await;
     let cancelled = pause(&app, json!({"action": "Withdrawn"})).await;
-    assert_eq!(app.cancel_pause(&app.key, &id(&cancelled)).await.status(), 200);
+    assert_eq!(
+        app.cancel_pause(&app.key, &id(&cancelled)).await.status(),
+        200
+    );
     let expired = pause(&app, json!({"action": "Old", "timeoutSeconds": 60})).await;
     app.clock.advance_secs(61);
     app.sweep().await;
-    for (p, status) in [(pending, "pending"), (cancelled, "cancelled"), (expired, "expired")] {
+    for (p, status) in [
+        (pending, "pending"),
+        (cancelled, "cancelled"),
+        (expired, "expired"),
+    ] {
         let seen = read_back(&app, &id(&p)).await;
         assert_eq!(seen["status"], status);
-        assert!(seen.as_object().unwrap().contains_key("receipt"), "always present");
+        assert!(
+            seen.as_object().unwrap().contains_key("receipt"),
+            "always present"
+        );
         assert_eq!(seen["receipt"], Value::Null, "{status}");
     }
 }
@@ -150,7 +194,10 @@ async fn two_reads_show_the_same_receipt_and_etag() {
     let first: Value = first.json().await.unwrap();
     let second = app.get_pause(&id(&p)).await;
     assert_eq!(second.headers()["etag"], first_tag);
-    assert_eq!(second.json::<Value>().await.unwrap()["receipt"], first["receipt"]);
+    assert_eq!(
+        second.json::<Value>().await.unwrap()["receipt"],
+        first["receipt"]
+    );
 }
 
 #[tokio::test]
@@ -161,18 +208,29 @@ async fn a_changed_claim_or_a_signature_by_another_key_fails_verification() {
     let backend = decide_key(&app, "approver-bot", Actor::Cli);
     let p = pause(&app, json!({"action": "Pay", "context": {"amount": 10}})).await;
     key_decides(&app, &backend, &id(&p), true).await;
-    let receipt = read_back(&app, &id(&p)).await["receipt"].as_str().unwrap().to_string();
+    let receipt = read_back(&app, &id(&p)).await["receipt"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let keys = jwks(&app).await;
     assert!(verify(&receipt, &keys).is_ok());
     let parts: Vec<&str> = receipt.split('.').collect();
     let mut claims: Value = serde_json::from_slice(&B64.decode(parts[1]).unwrap()).unwrap();
     claims["action"] = json!("Pay a lot");
-    let forged = format!("{}.{}.{}", parts[0], B64.encode(claims.to_string()), parts[2]);
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        B64.encode(claims.to_string()),
+        parts[2]
+    );
     assert!(verify(&forged, &keys).is_err(), "a changed claim");
     let (seed, _) = holdpoint::domain::receipts::jws::generate();
     let kid = keys["keys"][0]["kid"].as_str().unwrap();
     let other = holdpoint::domain::receipts::jws::sign(&seed, kid, &claims).unwrap();
-    assert!(verify(&other, &keys).is_err(), "another key under the same kid");
+    assert!(
+        verify(&other, &keys).is_err(),
+        "another key under the same kid"
+    );
 }
 
 #[tokio::test]
@@ -183,7 +241,10 @@ async fn a_test_keys_pause_is_signed_with_the_same_workspace_id() {
     let decider = crate::key_scopes::key_with(&app, "test-decider", true, &[KeyScope::Decide]).1;
     let res = app.post_pause_with(&agent, &json!({"action": "Try"})).await;
     let p: Value = res.json().await.unwrap();
-    assert_eq!(key_decides(&app, &decider, &id(&p), true).await.status(), 200);
+    assert_eq!(
+        key_decides(&app, &decider, &id(&p), true).await.status(),
+        200
+    );
     let seen: Value = app
         .get_pause_with(&agent, &id(&p), "")
         .await

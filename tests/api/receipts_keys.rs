@@ -40,15 +40,43 @@ async fn a_rotated_key_signs_new_receipts_and_the_old_one_is_published_for_its_k
     key_decides(&app, &backend, &id(&after), true).await;
     let after = read(&app, &id(&after)).await;
     let published = jwks(&app).await;
-    assert_eq!(kids(&published), [new_kid.clone(), old_kid.clone()], "the signer first");
-    assert_eq!(verify(after["receipt"].as_str().unwrap(), &published).unwrap().0["kid"], new_kid);
-    assert_eq!(verify(before["receipt"].as_str().unwrap(), &published).unwrap().0["kid"], old_kid);
+    assert_eq!(
+        kids(&published),
+        [new_kid.clone(), old_kid.clone()],
+        "the signer first"
+    );
+    assert_eq!(
+        verify(after["receipt"].as_str().unwrap(), &published)
+            .unwrap()
+            .0["kid"],
+        new_kid
+    );
+    assert_eq!(
+        verify(before["receipt"].as_str().unwrap(), &published)
+            .unwrap()
+            .0["kid"],
+        old_kid
+    );
     let window_ends = now + KEEP_RETIRED_MS;
     let at = |t| app.with_db(move |c| keys::published(c, t)).unwrap();
-    assert_eq!(at(window_ends - 1).len(), 2, "kept for the longest lifetime plus a day");
-    assert_eq!(at(window_ends).iter().map(|k| k.kid.clone()).collect::<Vec<_>>(), [new_kid]);
+    assert_eq!(
+        at(window_ends - 1).len(),
+        2,
+        "kept for the longest lifetime plus a day"
+    );
+    assert_eq!(
+        at(window_ends)
+            .iter()
+            .map(|k| k.kid.clone())
+            .collect::<Vec<_>>(),
+        [new_kid]
+    );
     app.clock.advance_secs(KEEP_RETIRED_MS / 1000);
-    assert_eq!(kids(&jwks(&app).await).len(), 1, "the served JWKS drops it too");
+    assert_eq!(
+        kids(&jwks(&app).await).len(),
+        1,
+        "the served JWKS drops it too"
+    );
 }
 
 #[tokio::test]
@@ -61,11 +89,19 @@ async fn the_cli_rotates_the_key_of_a_running_server_and_lists_it_without_secret
     let p = pause(&app, json!({"action": "After rotation"})).await;
     key_decides(&app, &backend, &id(&p), true).await;
     let p = read(&app, &id(&p)).await;
-    assert_eq!(verify(p["receipt"].as_str().unwrap(), &jwks(&app).await).unwrap().0["kid"], new_kid);
+    assert_eq!(
+        verify(p["receipt"].as_str().unwrap(), &jwks(&app).await)
+            .unwrap()
+            .0["kid"],
+        new_kid
+    );
     let (ok, listed, _) = holdpoint(app.dir.path(), &["signing-key", "list"], None);
     assert!(ok);
     assert_eq!(listed.lines().count(), 3, "a header and two keys: {listed}");
-    assert!(listed.lines().nth(1).unwrap().starts_with(&new_kid), "{listed}");
+    assert!(
+        listed.lines().nth(1).unwrap().starts_with(&new_kid),
+        "{listed}"
+    );
     let seed: Vec<u8> = app
         .with_db(|c| Ok(c.query_row("SELECT private_key FROM signing_keys", [], |r| r.get(0))?))
         .unwrap_or_default();
@@ -78,10 +114,22 @@ async fn the_cli_rotates_the_key_of_a_running_server_and_lists_it_without_secret
 #[tokio::test]
 async fn receipt_ttl_seconds_is_60_to_86400_and_sets_exp_at_decision_time() {
     let (app, admin_key) = team(&[]).await;
-    let get = admin(&app, &admin_key, reqwest::Method::GET, "/api/policy/settings", Value::Null);
+    let get = admin(
+        &app,
+        &admin_key,
+        reqwest::Method::GET,
+        "/api/policy/settings",
+        Value::Null,
+    );
     let shown: Value = get.await.json().await.unwrap();
     assert_eq!(shown["receiptTtlSeconds"], 900);
-    for bad in [json!(59), json!(86401), json!(-1), json!(1e12), json!("900")] {
+    for bad in [
+        json!(59),
+        json!(86401),
+        json!(-1),
+        json!(1e12),
+        json!("900"),
+    ] {
         let res = admin(
             &app,
             &admin_key,
@@ -102,19 +150,35 @@ async fn receipt_ttl_seconds_is_60_to_86400_and_sets_exp_at_decision_time() {
     let claims = assert_receipt(&app, &p, 60).await;
     settings(&app, &admin_key, json!({"receiptTtlSeconds": 86400})).await;
     let again = read(&app, &id(&p)).await;
-    assert_eq!(again["receipt"], p["receipt"], "a later setting does not re-sign");
-    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 60);
+    assert_eq!(
+        again["receipt"], p["receipt"],
+        "a later setting does not re-sign"
+    );
+    assert_eq!(
+        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
+        60
+    );
 }
 
 #[tokio::test]
 async fn the_jwks_is_public() {
     let app = spawn_app().await;
-    let res = app.api.get(app.url("/.well-known/jwks.json")).send().await.unwrap();
+    let res = app
+        .api
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     let key = &body["keys"][0];
     assert_eq!(
-        (key["kty"].clone(), key["crv"].clone(), key["alg"].clone(), key["use"].clone()),
+        (
+            key["kty"].clone(),
+            key["crv"].clone(),
+            key["alg"].clone(),
+            key["use"].clone()
+        ),
         (json!("OKP"), json!("Ed25519"), json!("EdDSA"), json!("sig"))
     );
     assert_eq!(key.as_object().unwrap().len(), 6, "{key}");

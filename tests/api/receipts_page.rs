@@ -23,9 +23,11 @@ async fn save(browser: &Browser, ttl: &str) -> reqwest::Response {
 fn stored_ttl(app: &TestApp) -> Value {
     let text: String = app
         .with_db(|c| {
-            Ok(c.query_row("SELECT approval_settings FROM workspaces WHERE id = 1", [], |r| {
-                r.get(0)
-            })?)
+            Ok(c.query_row(
+                "SELECT approval_settings FROM workspaces WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )?)
         })
         .unwrap();
     serde_json::from_str::<Value>(&text).unwrap()["receiptTtlSeconds"].clone()
@@ -36,9 +38,16 @@ async fn an_owner_sets_the_receipt_lifetime_at_its_limits_and_reads_why_one_past
     let app = spawn_app().await;
     let owner = app.sign_in(&app.owner_email).await;
     let page = owner.get("/settings").await.text().await.unwrap();
-    assert!(page.contains(r#"name="receipt_ttl_seconds" value="900""#), "{page}");
+    assert!(
+        page.contains(r#"name="receipt_ttl_seconds" value="900""#),
+        "{page}"
+    );
     for ttl in ["60", "86400"] {
-        assert_eq!(save(&owner, ttl).await.status(), StatusCode::SEE_OTHER, "{ttl}");
+        assert_eq!(
+            save(&owner, ttl).await.status(),
+            StatusCode::SEE_OTHER,
+            "{ttl}"
+        );
         assert_eq!(stored_ttl(&app), json!(ttl.parse::<i64>().unwrap()));
     }
     for (ttl, says) in [
