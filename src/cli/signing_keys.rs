@@ -10,14 +10,22 @@ use crate::domain::receipts::keys::{self, KEEP_RETIRED_MS};
 use crate::domain::rfc3339;
 use crate::error::AppResult;
 
-pub fn run(conn: &mut rusqlite::Connection, now: i64, cmd: SigningKeyCommand) -> anyhow::Result<()> {
+pub fn run(
+    conn: &mut rusqlite::Connection,
+    now: i64,
+    cmd: SigningKeyCommand,
+) -> anyhow::Result<()> {
     match cmd {
         SigningKeyCommand::Rotate => {
             let (kid, retired) = db::with_transaction(conn, |ctx| rotate(ctx.conn, now))?;
             println!("{kid}");
             eprintln!(
                 "new receipts are signed with {kid}; {} stays in the JWKS until {}",
-                if retired.is_empty() { "no older key".to_string() } else { retired.join(", ") },
+                if retired.is_empty() {
+                    "no older key".to_string()
+                } else {
+                    retired.join(", ")
+                },
                 rfc3339(now + KEEP_RETIRED_MS)
             );
         }

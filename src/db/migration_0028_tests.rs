@@ -41,7 +41,10 @@ fn decisions_made_before_receipts_keep_their_row_and_carry_no_receipt() {
     );
     assert_eq!(old.context.as_deref(), Some("{\"n\":1}"));
     assert_eq!(old.receipt, None);
-    assert!(keys::current(&conn).unwrap().is_none(), "no key before the first start");
+    assert!(
+        keys::current(&conn).unwrap().is_none(),
+        "no key before the first start"
+    );
 }
 
 #[test]

@@ -105,6 +105,7 @@ pub struct PauseView<'a> {
     /// once the pause is approved, answered, rejected or changes requested; null otherwise,
     /// for decisions made before receipts existed, and for a pause that reads rejected by its
     /// timeout before the sweep has written (and signed) that down. Always present.
+    #[schema(required = true)]
     pub receipt: Option<&'a str>,
 }
 

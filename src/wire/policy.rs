@@ -72,6 +72,10 @@ pub struct SettingsDoc {
     /// Who is told at `escalateAt`: a group's name; null: the owners and admins.
     escalate_to: Option<String>,
     on_timeout: OnTimeout,
+    /// How long a decision receipt is valid, in seconds (its `exp` − `iat`), fixed when the
+    /// pause is decided: 60 to 86400, 900 by default.
+    #[schema(minimum = 60, maximum = 86400)]
+    receipt_ttl_seconds: u32,
     /// Deciding a critical or multi-approval pause needs a recent second factor.
     step_up: bool,
     /// API keys may decide pauses that need step-up.
@@ -95,6 +99,8 @@ pub struct SettingsPatchDoc {
     escalate_at: Option<f64>,
     escalate_to: Option<String>,
     on_timeout: Option<OnTimeout>,
+    #[schema(minimum = 60, maximum = 86400)]
+    receipt_ttl_seconds: Option<i64>,
     step_up: Option<bool>,
     keys_may_decide_critical: Option<bool>,
 }

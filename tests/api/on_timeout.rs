@@ -1,7 +1,8 @@
 //! What a deadline means (issue 19): `onTimeout` is `expire` (as before), `reject` (rejected by
 //! the policy `timeout` from the deadline on, before and after the sweep writes it) or `wait`
 //! (still pending, overdue, its ETag changing once); the one status rule answers reads, list
-//! filters, long-polls and usage alike.
+//! filters, long-polls and usage alike. A timeout rejection reads `receipt: null` until the
+//! sweep writes and signs it (its ETag then changes once, see `domain::receipts`).
 
 use serde_json::{json, Value};
 
@@ -62,14 +63,18 @@ async fn a_pause_that_rejects_on_timeout_reads_rejected_by_timeout_from_its_dead
     assert_eq!(listed(&app, "rejected").await, ["reject me"]);
     assert!(listed(&app, "expired").await.is_empty());
     assert!(listed(&app, "pending").await.is_empty());
+    assert_eq!(seen["receipt"], Value::Null, "nothing signed it yet");
     app.sweep().await;
     assert_eq!(app.stored_status(&id(&p)), "rejected");
-    assert_eq!(
-        read(&app, &id(&p)).await,
-        seen,
-        "the sweep writes down what was read"
+    let mut after = read(&app, &id(&p)).await;
+    assert!(after["receipt"].is_string(), "the sweep signs it: {after}");
+    after["receipt"] = Value::Null;
+    assert_eq!(after, seen, "the sweep writes down what was read");
+    assert_ne!(
+        etag(&app, &id(&p)).await,
+        before_sweep,
+        "the receipt is new to readers: the ETag changes once"
     );
-    assert_eq!(etag(&app, &id(&p)).await, before_sweep);
     assert_eq!(callbacks(&app, "pause.rejected"), 1);
     assert_eq!(callbacks(&app, "pause.expired"), 0);
     let events: Vec<String> = app

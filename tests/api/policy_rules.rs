@@ -110,7 +110,8 @@ async fn a_rule_is_created_listed_edited_disabled_and_deleted_with_every_change_
 fn defaults(shadow: bool) -> Value {
     json!({"autonomyLevel": 0, "autonomyShadow": shadow, "routeTo": {}, "minApprovals": {},
            "noSelfApproval": false, "remindAt": 0.5, "escalateAt": 0.8, "escalateTo": null,
-           "onTimeout": "expire", "stepUp": false, "keysMayDecideCritical": true})
+           "onTimeout": "expire", "receiptTtlSeconds": 900, "stepUp": false,
+           "keysMayDecideCritical": true})
 }
 
 #[tokio::test]

@@ -69,8 +69,8 @@ async fn get(app: &TestApp, key: &str, path: &str) -> Value {
 
 /// The members this version added to a pause, taken out of it.
 #[rustfmt::skip]
-const NEW_MEMBERS: [&str; 6] =
-    ["group", "requiredApprovals", "approvalsNeeded", "votes", "onTimeout", "overdue"];
+const NEW_MEMBERS: [&str; 7] =
+    ["group", "requiredApprovals", "approvalsNeeded", "votes", "onTimeout", "overdue", "receipt"];
 
 fn split_new(mut pause: Value) -> (Value, Map<String, Value>) {
     let o = pause.as_object_mut().unwrap();
@@ -82,7 +82,8 @@ fn split_new(mut pause: Value) -> (Value, Map<String, Value>) {
 }
 
 /// What the new members must say of a pause the release answered `old`: one approval, expire,
-/// unrouted, and the release's one decision (approve or reject) as its one vote.
+/// unrouted, the release's one decision (approve or reject) as its one vote, and no receipt
+/// (nothing signed decisions before receipts).
 fn expected_new_members(old: &Value) -> Value {
     let status = old["status"].as_str().unwrap();
     let votes = match status {
@@ -100,6 +101,7 @@ fn expected_new_members(old: &Value) -> Value {
         "approvalsNeeded": if status == "pending" { 1 } else { 0 },
         "votes": votes,
         "onTimeout": "expire",
+        "receipt": null,
     })
 }
 
@@ -153,7 +155,7 @@ async fn the_rules_and_settings_of_the_policies_release_read_back_as_it_answered
     let mut want = fx["settings"].clone();
     let defaults = json!({"routeTo": {}, "minApprovals": {}, "noSelfApproval": false,
         "remindAt": 0.5, "escalateAt": 0.8, "escalateTo": null, "onTimeout": "expire",
-        "stepUp": false, "keysMayDecideCritical": true});
+        "receiptTtlSeconds": 900, "stepUp": false, "keysMayDecideCritical": true});
     want.as_object_mut()
         .unwrap()
         .extend(defaults.as_object().unwrap().clone());

@@ -9,9 +9,9 @@ use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 use super::groups;
-use crate::domain::receipts;
 use super::Risk;
 use crate::domain::ids::WorkspaceId;
+use crate::domain::receipts;
 use crate::error::{AppError, AppResult};
 
 /// The most approvals a pause can require.

@@ -81,7 +81,12 @@ fn the_key_id_is_the_rfc_7638_thumbprint_of_rfc_8037s_example_key() {
 fn a_receipt_has_exactly_the_contract_header_and_verifies_with_its_jwk() {
     let (seed, public) = generate();
     let jwk = Jwk::ed25519(&public);
-    let token = sign(&seed, &jwk.kid, &json!({"sub": "x", "exp": 4_000_000_000_i64})).unwrap();
+    let token = sign(
+        &seed,
+        &jwk.kid,
+        &json!({"sub": "x", "exp": 4_000_000_000_i64}),
+    )
+    .unwrap();
     let header = token.split('.').next().unwrap();
     let header = String::from_utf8(B64.decode(header).unwrap()).unwrap();
     assert_eq!(header, format!(r#"{{"alg":"EdDSA","kid":"{}"}}"#, jwk.kid));

@@ -58,7 +58,8 @@ pub struct Claims<'a> {
 /// The claims of `pause` as it was just decided; `iss` is the public URL.
 pub fn claims<'a>(pause: &'a Pause, iss: &'a str, ttl_secs: u32) -> Claims<'a> {
     let decided_at = pause.decided_at.unwrap_or(pause.expires_at);
-    let context: Option<Value> = (pause.context.as_deref()).and_then(|c| serde_json::from_str(c).ok());
+    let context: Option<Value> =
+        (pause.context.as_deref()).and_then(|c| serde_json::from_str(c).ok());
     let edits = approval_extras::edits(pause);
     let iat = decided_at.div_euclid(1000);
     Claims {
@@ -78,7 +79,12 @@ pub fn claims<'a>(pause: &'a Pause, iss: &'a str, ttl_secs: u32) -> Claims<'a> {
 /// Signs the decision just written on `pause` (re-read in this transaction) and stores the
 /// receipt on it; returns the pause with its receipt. A pause that is not decided, or already
 /// has a receipt, is returned as it is. Call on the writer, inside the deciding transaction.
-pub fn seal(conn: &rusqlite::Connection, now: Millis, iss: &str, mut pause: Pause) -> AppResult<Pause> {
+pub fn seal(
+    conn: &rusqlite::Connection,
+    now: Millis,
+    iss: &str,
+    mut pause: Pause,
+) -> AppResult<Pause> {
     if !signed(pause.stored_status) || pause.receipt.is_some() {
         return Ok(pause);
     }

@@ -61,6 +61,8 @@ pub struct ApprovalsForm {
     /// A group's name, or empty for the owners and admins.
     pub escalate_to: String,
     pub on_timeout: String,
+    /// Seconds, as typed.
+    pub receipt_ttl_seconds: String,
     pub error: Option<String>,
     /// The input the error is about (its `name`), for `aria-invalid`.
     pub error_field: &'static str,
@@ -88,6 +90,7 @@ impl ApprovalsForm {
             escalate_at: percent(s.escalate_at),
             escalate_to: s.escalate_to.clone().unwrap_or_default(),
             on_timeout: s.on_timeout.as_str().into(),
+            receipt_ttl_seconds: s.receipt_ttl_seconds.to_string(),
             error: None,
             error_field: "",
         }
@@ -109,6 +112,7 @@ impl ApprovalsForm {
             escalate_at: f.escalate_at.clone(),
             escalate_to: f.escalate_to.clone(),
             on_timeout: f.on_timeout.clone(),
+            receipt_ttl_seconds: f.receipt_ttl_seconds.clone(),
             error: None,
             error_field: "",
         }
@@ -137,6 +141,8 @@ pub struct Form {
     escalate_at: String,
     escalate_to: String,
     on_timeout: String,
+    /// Empty (a form from before receipts): left as it is.
+    receipt_ttl_seconds: String,
 }
 
 impl Form {
@@ -199,6 +205,15 @@ fn parse(f: &Form) -> Result<SettingsPatch, AppError> {
             "choose what a timeout means: expire, reject or wait",
         )
     })?;
+    let receipt_ttl_seconds = match f.receipt_ttl_seconds.trim() {
+        "" => None,
+        typed => Some(typed.parse::<i64>().map_err(|_| {
+            AppError::invalid(
+                "receipt_ttl_seconds",
+                "“Receipts valid for” is a whole number of seconds, 60 to 86400",
+            )
+        })?),
+    };
     let escalate_to = match f.escalate_to.trim() {
         "" => Value::Null,
         g => Value::String(g.to_string()),
@@ -215,6 +230,7 @@ fn parse(f: &Form) -> Result<SettingsPatch, AppError> {
         )?),
         escalate_to: Some(escalate_to),
         on_timeout: Some(on_timeout),
+        receipt_ttl_seconds,
         ..SettingsPatch::default()
     })
 }
@@ -263,6 +279,11 @@ fn worded(field: &str, detail: &str) -> (&'static str, String) {
         "remind_at" => ("remind_at", detail.to_string()),
         "escalate_at" => ("escalate_at", detail.to_string()),
         "on_timeout" => ("on_timeout", detail.to_string()),
+        "receiptTtlSeconds" => (
+            "receipt_ttl_seconds",
+            "“Receipts valid for” is 60 to 86400 seconds".to_string(),
+        ),
+        "receipt_ttl_seconds" => ("receipt_ttl_seconds", detail.to_string()),
         f if f.starts_with("min_") => (inputs(f.trim_start_matches("min_")).1, detail.to_string()),
         _ => ("", detail.to_string()),
     };
@@ -284,7 +305,8 @@ pub async fn save(
     };
     let (field, detail) = match saved {
         Ok(_) => {
-            let text = "Approver settings saved: routes, approvals, reminders and timeouts.";
+            let text =
+                "Approver settings saved: routes, approvals, reminders, timeouts and receipts.";
             return Ok(redirect_with(&state, &signed, "/settings", "notice", text));
         }
         Err(AppError::Invalid { field, detail }) => (field, detail),
