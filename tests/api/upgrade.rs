@@ -78,7 +78,13 @@ fn without_new_members(mut pause: Value) -> Value {
     let (votes, needed) = (take("votes"), take("approvalsNeeded"));
     assert_eq!(
         added,
-        [Value::Null, 1.into(), "expire".into(), Value::Null, Value::Null],
+        [
+            Value::Null,
+            1.into(),
+            "expire".into(),
+            Value::Null,
+            Value::Null
+        ],
         "{pause}"
     );
     let status = pause["status"].as_str().unwrap();
