@@ -10,11 +10,10 @@ use std::time::{Duration, Instant};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Map, Value};
 
-use super::client::Client;
 use super::duration::{parse_span, parse_timeout};
 use super::hook_input::{parse_risk, parse_risks, risk_for, Event, HookInput};
 use super::wait::decider;
-use super::{key_of, one_line, page_url, print_stdout, ServerArgs};
+use super::{client_of, one_line, page_url, print_stdout, ServerArgs};
 use crate::telemetry::say;
 
 /// Stdin beyond this is not a hook payload (a `Write` of a large file is still far below).
@@ -113,12 +112,7 @@ async fn ask(args: &HookArgs, input: &HookInput) -> anyhow::Result<Value> {
         Ok(text) => parse_risks(&text).map_err(|e| anyhow::anyhow!("HOLDPOINT_HOOK_RISK: {e}"))?,
         Err(_) => Vec::new(),
     };
-    let key = key_of(&args.server)?;
-    let client = Client::new(
-        &args.server.url,
-        key,
-        Duration::from_secs(args.reconnect_for),
-    )?;
+    let client = client_of(&args.server, args.reconnect_for)?;
     let created = client.create(&body(args, input, &env)).await?;
     let page = page_url(&created).unwrap_or_default();
     if created["status"] != "pending" {

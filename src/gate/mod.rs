@@ -6,6 +6,7 @@
 
 use std::ffi::OsString;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use url::Url;
@@ -94,12 +95,14 @@ pub async fn hook(cmd: HookCommand) -> ExitCode {
 }
 
 /// The key, or a usage error that names both ways to give it.
-fn key_of(server: &ServerArgs) -> anyhow::Result<&str> {
-    server
+/// The client for `server`: fails here, before anything is sent, when no key was given.
+fn client_of(server: &ServerArgs, reconnect_for_secs: u64) -> anyhow::Result<client::Client> {
+    let key = server
         .key
         .as_ref()
         .map(Secret::expose)
-        .ok_or_else(|| anyhow::anyhow!("no API key: set HOLDPOINT_KEY (or pass --key)"))
+        .ok_or_else(|| anyhow::anyhow!("no API key: set HOLDPOINT_KEY (or pass --key)"))?;
+    client::Client::new(&server.url, key, Duration::from_secs(reconnect_for_secs))
 }
 
 /// The pause's page for people: `statusUrl` is `<public URL>/api/pause/<id>`, and the page

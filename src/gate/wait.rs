@@ -3,14 +3,12 @@
 //! the answer to `--question`), stderr the page to decide on and what happened.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Args;
 use serde_json::{json, Map, Value};
 
-use super::client::Client;
 use super::duration::{parse_span, parse_timeout};
-use super::{key_of, page_url, print_stdout, ServerArgs, EXIT_ERROR};
+use super::{client_of, page_url, print_stdout, ServerArgs, EXIT_ERROR};
 use crate::telemetry::say;
 
 #[derive(Debug, Clone, Args)]
@@ -70,12 +68,7 @@ pub async fn run(args: WaitArgs) -> ExitCode {
 }
 
 async fn wait(args: &WaitArgs) -> anyhow::Result<ExitCode> {
-    let key = key_of(&args.server)?;
-    let client = Client::new(
-        &args.server.url,
-        key,
-        Duration::from_secs(args.reconnect_for),
-    )?;
+    let client = client_of(&args.server, args.reconnect_for)?;
     let created = client.create(&body(args)).await?;
     let watch_id = created["watchId"].as_str().unwrap_or_default().to_string();
     let page = page_url(&created).unwrap_or_else(|| watch_id.clone());
