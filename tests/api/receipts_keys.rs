@@ -57,6 +57,8 @@ async fn a_rotated_key_signs_new_receipts_and_the_old_one_is_published_for_its_k
             .0["kid"],
         old_kid
     );
+    // The longest receipt lifetime (receiptTtlSeconds at most: 86400 s) plus a day: 2 days.
+    assert_eq!(KEEP_RETIRED_MS, 2 * 86_400_000);
     let window_ends = now + KEEP_RETIRED_MS;
     let at = |t| app.with_db(move |c| keys::published(c, t)).unwrap();
     assert_eq!(
