@@ -296,8 +296,6 @@ impl PolicyVerdict {
 }
 
 #[cfg(test)]
-mod cost_tests;
-#[cfg(test)]
 mod explain_tests;
 #[cfg(test)]
 mod props;
