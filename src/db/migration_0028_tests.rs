@@ -10,13 +10,22 @@ use crate::domain::ids::PauseId;
 use crate::domain::pauses::get_by_id;
 use crate::domain::receipts::{keys, seal};
 
-/// The list position of 0027_identity, the last migration before receipts.
-const BEFORE_RECEIPTS: usize = 27;
+/// How many migrations precede receipts: 0001 to 0027, the list has no 0017, so
+/// `to_version` stops after 0027_identity.
+const BEFORE_RECEIPTS: usize = 26;
 
 fn at_the_last_release_with_decisions() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
     conn.pragma_update(None, "foreign_keys", true).unwrap();
     migrations().to_version(&mut conn, BEFORE_RECEIPTS).unwrap();
+    let has_receipts: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'signing_keys'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!has_receipts, "the database starts before migration 0028");
     conn.execute_batch(
         "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'pro', 0);
          INSERT INTO pauses (id, watch_id, workspace_id, status, action, context, created_at,
