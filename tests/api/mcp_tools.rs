@@ -104,6 +104,19 @@ async fn check_in_reports_the_agent_and_reads_its_control_as_the_heartbeat_does(
         .tool("check_in", json!({"agent": "bot", "after": cursor}))
         .await;
     assert_eq!(again["structuredContent"]["guidance"], json!([]));
+    for after in [json!(-1), json!("abc"), json!(true)] {
+        let bad = mcp
+            .tool("check_in", json!({"agent": "bot", "after": after}))
+            .await;
+        assert_eq!(
+            (
+                bad["isError"].clone(),
+                bad["structuredContent"]["field"].clone()
+            ),
+            (json!(true), json!("after")),
+            "{after}: {bad}"
+        );
+    }
     let bad = mcp
         .tool("check_in", json!({"agent": "bot", "progress": 101}))
         .await;

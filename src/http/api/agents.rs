@@ -101,19 +101,20 @@ pub(crate) fn parse_report(body: &[u8]) -> AppResult<Report> {
 /// `?after=CURSOR&wait=N`.
 fn parse_query(req: &HttpRequest) -> AppResult<(Option<i64>, std::time::Duration)> {
     let q = Query::parse(req.query_string())?;
-    let after = match q.get("after")? {
-        None => None,
-        Some(raw) => Some(
-            raw.trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| {
-                    AppError::invalid("after", "`after` must be a `cursor` from an earlier answer")
-                })?,
-        ),
-    };
+    let after = q.get("after")?.map(parse_cursor).transpose()?;
     Ok((after, parse_wait(q.get("wait")?)?))
+}
+
+/// `after`: the `cursor` of an earlier answer (the MCP `check_in` tool checks its `after` here
+/// too).
+pub(crate) fn parse_cursor(raw: &str) -> AppResult<i64> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(|| {
+            AppError::invalid("after", "`after` must be a `cursor` from an earlier answer")
+        })
 }
 
 /// The agent name in the path, checked like the `agent` of a pause (a bad one names nobody).

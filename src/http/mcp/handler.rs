@@ -135,16 +135,12 @@ impl Holdpoint {
     }
 }
 
-/// `after` as a number or the string a checkpoint's `cursor` is.
+/// `after` as a number or the string a checkpoint's `cursor` is, checked as the API's `?after=`.
 fn cursor(v: &Value) -> AppResult<i64> {
-    let n = match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    };
-    n.filter(|n| *n >= 0).ok_or_else(|| {
-        AppError::invalid("after", "`after` must be a `cursor` from an earlier answer")
-    })
+    match v {
+        Value::String(s) => agents_api::parse_cursor(s),
+        other => agents_api::parse_cursor(&other.to_string()),
+    }
 }
 
 fn task_not_found(task_id: &str) -> McpError {
