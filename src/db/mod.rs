@@ -20,6 +20,7 @@ use crate::config::Synchronous;
 
 pub mod check;
 pub mod health;
+pub mod sql;
 mod writer;
 
 pub use health::WriteError;
