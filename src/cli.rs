@@ -55,7 +55,7 @@ pub fn openapi() -> anyhow::Result<()> {
 }
 
 fn workspace(
-    conn: &mut rusqlite::Connection,
+    conn: &mut crate::db::sql::Connection,
     now: i64,
     cmd: WorkspaceCommand,
 ) -> anyhow::Result<()> {
@@ -88,7 +88,7 @@ fn workspace(
     Ok(())
 }
 
-fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Result<()> {
+fn key(conn: &mut crate::db::sql::Connection, now: i64, cmd: KeyCommand) -> anyhow::Result<()> {
     match cmd {
         KeyCommand::Create {
             workspace,
@@ -162,7 +162,7 @@ fn key(conn: &mut rusqlite::Connection, now: i64, cmd: KeyCommand) -> anyhow::Re
 
 /// `VACUUM INTO` writes a consistent, compacted snapshot from one read transaction, so it is
 /// safe while the server writes; the copy is then checked before we call it good.
-fn backup(conn: &rusqlite::Connection, target: &std::path::Path) -> anyhow::Result<()> {
+fn backup(conn: &crate::db::sql::Connection, target: &std::path::Path) -> anyhow::Result<()> {
     if target.exists() {
         bail!(
             "{} already exists; choose a new file name",
@@ -174,7 +174,7 @@ fn backup(conn: &rusqlite::Connection, target: &std::path::Path) -> anyhow::Resu
         .context("the backup path must be valid UTF-8")?;
     conn.execute("VACUUM INTO ?1", [target_str])
         .context("backup failed")?;
-    let copy = rusqlite::Connection::open(target)?;
+    let copy = crate::db::sql::Connection::open(target)?;
     let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if check != "ok" {
         bail!(

@@ -117,9 +117,9 @@ pub enum AppError {
         STORAGE_FULL_RETRY_SECS
     )]
     StorageFull,
-    /// From a `rusqlite::Error` through `db::health`, which sorts out disk faults.
+    /// From a `crate::db::sql::Error` through `db::health`, which sorts out disk faults.
     #[error("database error")]
-    Db(#[source] rusqlite::Error),
+    Db(#[source] crate::db::sql::Error),
     #[error("database pool error")]
     Pool(#[from] r2d2::Error),
     #[error("internal error")]
@@ -308,8 +308,8 @@ pub enum PageError {
     App(#[from] AppError),
 }
 
-impl From<rusqlite::Error> for PageError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::db::sql::Error> for PageError {
+    fn from(e: crate::db::sql::Error) -> Self {
         PageError::App(e.into())
     }
 }

@@ -40,7 +40,7 @@ impl Services {
 
     /// A pooled connection for a short read. Never hold it across `.await`; a read that can be
     /// long belongs on a blocking thread (see [`Services::read_blocking`]).
-    pub fn read(&self) -> AppResult<r2d2::PooledConnection<r2d2_sqlite::SqliteConnectionManager>> {
+    pub fn read(&self) -> AppResult<r2d2::PooledConnection<crate::db::Manager>> {
         Ok(self.pool.get()?)
     }
 
@@ -48,7 +48,7 @@ impl Services {
     /// (history search, the dispatcher's queue) does not hold up the async runtime.
     pub async fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&rusqlite::Connection) -> Result<T, E> + Send + 'static,
+        F: FnOnce(&crate::db::Connection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<AppError> + Send + 'static,
     {

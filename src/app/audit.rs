@@ -174,7 +174,7 @@ pub fn export_row(names: &ActorNames, r: AuditRow) -> ExportRow {
 
 /// One page of the rows `filter` matches, newest first, and how many match in all.
 pub fn page(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     ws: WorkspaceId,
     filter: &Filter,
     (limit, offset): (i64, i64),

@@ -4,7 +4,7 @@
 //! the client's address (see [`crate::http::client_ip`]) and how they authenticated, in one
 //! transaction.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 use serde_json::json;
 
 use crate::domain::audit::{self, Entry};

@@ -191,7 +191,7 @@ pub async fn sign_in(
 /// Audits a refused sign-on (never a token or code: the reason, the provider's `iss` and `sub`,
 /// the email it claimed).
 pub(crate) fn record_refusal(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     now: Millis,
     user: Option<&User>,
     identity: &Identity,

@@ -11,7 +11,7 @@ use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
 
 pub(super) fn find_or_make(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     now: Millis,
     oidc: &Oidc,
     identity: &Identity,
@@ -63,7 +63,7 @@ pub(super) fn find_or_make(
 /// role present wins (none present: the role stays); a mapped group's membership follows the
 /// claim, other groups are left alone.
 pub(super) fn apply_mapping(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     now: Millis,
     oidc: &Oidc,
     identity: &Identity,

@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 use serde_json::json;
 
 use crate::domain::audit::{self, Entry};

@@ -15,7 +15,11 @@ use crate::domain::policy::transfer;
 use crate::domain::workspaces;
 use crate::wire::policy::rule_view;
 
-pub fn run(conn: &mut rusqlite::Connection, now: i64, cmd: RulesCommand) -> anyhow::Result<()> {
+pub fn run(
+    conn: &mut crate::db::sql::Connection,
+    now: i64,
+    cmd: RulesCommand,
+) -> anyhow::Result<()> {
     match cmd {
         RulesCommand::Export {
             workspace,
@@ -49,7 +53,11 @@ pub fn run(conn: &mut rusqlite::Connection, now: i64, cmd: RulesCommand) -> anyh
     Ok(())
 }
 
-fn rule_set(conn: &rusqlite::Connection, workspace: i64, test: bool) -> anyhow::Result<RuleSet> {
+fn rule_set(
+    conn: &crate::db::sql::Connection,
+    workspace: i64,
+    test: bool,
+) -> anyhow::Result<RuleSet> {
     let workspace_id = WorkspaceId(workspace);
     workspaces::get(conn, workspace_id)?;
     Ok(RuleSet { workspace_id, test })

@@ -11,7 +11,7 @@ use crate::domain::rfc3339;
 use crate::error::AppResult;
 
 pub fn run(
-    conn: &mut rusqlite::Connection,
+    conn: &mut crate::db::sql::Connection,
     now: i64,
     cmd: SigningKeyCommand,
 ) -> anyhow::Result<()> {
@@ -53,7 +53,7 @@ pub fn run(
 
 /// Rotates and audits (no workspace: the keys are the deployment's); returns the new kid and
 /// the kids it retired.
-fn rotate(conn: &rusqlite::Connection, now: i64) -> AppResult<(String, Vec<String>)> {
+fn rotate(conn: &crate::db::sql::Connection, now: i64) -> AppResult<(String, Vec<String>)> {
     let retired: Vec<String> = keys::list(conn)?
         .into_iter()
         .filter(|k| k.retired_at.is_none())

@@ -4,8 +4,8 @@
 
 use std::io::{BufRead, IsTerminal};
 
+use crate::db::sql::Connection;
 use anyhow::{bail, Context};
-use rusqlite::Connection;
 
 use crate::config::UserCommand;
 use crate::db;

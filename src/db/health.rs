@@ -38,6 +38,18 @@ pub fn classify(e: &rusqlite::Error) -> Option<Fault> {
     classify_code(err.extended_code)
 }
 
+/// [`classify`] for either engine: PostgreSQL's `disk_full` (53100) is a full disk too.
+pub fn classify_any(e: &crate::db::sql::Error) -> Option<Fault> {
+    match e {
+        crate::db::sql::Error::Sqlite(e) => classify(e),
+        crate::db::sql::Error::Postgres(e) => e
+            .as_db_error()
+            .filter(|db| db.code().code() == "53100")
+            .map(|_| Fault::StorageFull),
+        _ => None,
+    }
+}
+
 pub fn classify_code(extended: i32) -> Option<Fault> {
     match extended & 0xff {
         ffi::SQLITE_FULL => Some(Fault::StorageFull),
@@ -89,8 +101,8 @@ pub enum WriteError {
 
 /// What a database error means for the request beyond itself: `Some` when the disk or the file
 /// is at fault (recorded and logged once per change, see [`note`]).
-pub fn fault_of(e: &rusqlite::Error) -> Option<Fault> {
-    let fault = classify(e)?;
+pub fn fault_of(e: &crate::db::sql::Error) -> Option<Fault> {
+    let fault = classify_any(e)?;
     note(fault, e);
     Some(fault)
 }
@@ -104,8 +116,8 @@ pub struct Failure {
 
 impl Failure {
     /// Classifies `e` and logs it: once per transition for a full disk, else every time.
-    pub fn of(e: &rusqlite::Error, what: &str) -> Failure {
-        let fault = classify(e);
+    pub fn of(e: &crate::db::sql::Error, what: &str) -> Failure {
+        let fault = classify_any(e);
         match fault {
             Some(f) => note(f, e),
             None => tracing::error!(error = %e, "{what}"),

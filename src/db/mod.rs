@@ -13,20 +13,24 @@ use std::time::Duration;
 
 use anyhow::Context;
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::Connection;
+
 use rusqlite_migration::{Migrations, M};
 
 use crate::config::Synchronous;
 
 pub mod check;
 pub mod health;
+mod pg_migrate;
+pub mod pg_migrations;
+mod pool;
 pub mod sql;
 mod writer;
 
+pub use pool::{Manager, Pool};
+pub use sql::Connection;
+
 pub use health::WriteError;
 pub use writer::{with_transaction, JobError, OnCommit, WriteCtx, Writer, MAX_BATCH};
-
-pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 
 /// Reads through a memory map instead of `pread` into each connection's own page cache: random
 /// lookups over a large database were mostly syscalls and copies. The mapped pages are the OS's
@@ -34,7 +38,7 @@ pub type Pool = r2d2::Pool<SqliteConnectionManager>;
 const MMAP_BYTES: u64 = 1 << 30;
 
 /// The PRAGMAs every connection gets, readers and the writer alike.
-pub fn configure(conn: &Connection, sync: Synchronous) -> rusqlite::Result<()> {
+pub fn configure(conn: &rusqlite::Connection, sync: Synchronous) -> rusqlite::Result<()> {
     conn.busy_handler(Some(on_busy))?;
     conn.execute_batch(&format!(
         "PRAGMA journal_mode = WAL;
@@ -82,21 +86,28 @@ pub fn open(path: &Path, sync: Synchronous) -> anyhow::Result<Connection> {
     if let Some(dir) = path.parent() {
         crate::files::prepare_data_dir(dir, path)?;
     }
-    let conn = Connection::open(path).map_err(|e| open_failed(path, e))?;
+    let conn = rusqlite::Connection::open(path).map_err(|e| open_failed(path, e))?;
     configure(&conn, sync).map_err(|e| open_failed(path, e))?;
-    Ok(conn)
+    Ok(Connection::from_sqlite(conn))
 }
 
 /// Opens the database for a command that serves or changes it: the cheap structural check
 /// first (a damaged file is refused with the way to restore it), then migrations.
 pub fn open_and_migrate(path: &Path, sync: Synchronous) -> anyhow::Result<Connection> {
     let mut conn = open(path, sync)?;
-    check::quick(&conn).map_err(|e| open_failed(path, e))?;
-    migrate(&mut conn).map_err(|e| match e.downcast_ref::<rusqlite::Error>() {
-        Some(db) if health::classify(db) == Some(health::Fault::Damaged) => {
-            check::unreadable(path, db)
+    if let Some(lite) = conn.sqlite() {
+        check::quick(lite).map_err(|e| open_failed(path, e))?;
+    }
+    migrate(&mut conn).map_err(|e| {
+        match e
+            .downcast_ref::<sql::Error>()
+            .and_then(sql::Error::as_sqlite)
+        {
+            Some(db) if health::classify(db) == Some(health::Fault::Damaged) => {
+                check::unreadable(path, db)
+            }
+            _ => e,
         }
-        _ => e,
     })?;
     Ok(conn)
 }
@@ -109,7 +120,8 @@ fn open_failed(path: &Path, e: rusqlite::Error) -> anyhow::Error {
 }
 
 pub fn open_pool(path: &Path, sync: Synchronous, size: u32) -> anyhow::Result<Pool> {
-    let manager = SqliteConnectionManager::file(path).with_init(move |c| configure(c, sync));
+    let manager =
+        Manager::Sqlite(SqliteConnectionManager::file(path).with_init(move |c| configure(c, sync)));
     r2d2::Pool::builder()
         .max_size(size)
         // A SQLite file connection does not go stale; validating it on every checkout cost
@@ -142,6 +154,7 @@ pub fn start_checkpointer<E: JobError>(
             if alive.upgrade().is_none() {
                 return;
             }
+            let Some(conn) = conn.sqlite() else { return };
             let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
@@ -164,7 +177,10 @@ pub fn start_checkpointer<E: JobError>(
 
 /// Configures the writer's own connection (after [`configure`]).
 pub(crate) fn configure_writer(conn: &Connection) -> rusqlite::Result<()> {
-    conn.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT)
+    match conn.sqlite() {
+        Some(c) => c.pragma_update(None, "wal_autocheckpoint", WRITER_AUTOCHECKPOINT),
+        None => Ok(()),
+    }
 }
 
 fn migrations() -> Migrations<'static> {
@@ -202,7 +218,10 @@ fn migrations() -> Migrations<'static> {
 /// Migrations this binary has that the database has not had yet (negative: the database was
 /// migrated by a newer binary). Reads `user_version` only, so it works read-only (`doctor`).
 pub fn pending_migrations(conn: &Connection) -> anyhow::Result<i32> {
-    Ok(migrations().pending_migrations(conn)?)
+    match conn.sqlite() {
+        Some(c) => Ok(migrations().pending_migrations(c)?),
+        None => pg_migrate::pending(conn),
+    }
 }
 
 /// Brings the schema up to date; migrations only ever run forward.
@@ -211,10 +230,18 @@ pub fn pending_migrations(conn: &Connection) -> anyhow::Result<i32> {
 /// pragma is ignored inside the migrations' transaction); a migration that rebuilds a table
 /// checks them before its transaction commits (`M::foreign_key_check`).
 pub fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    match conn.sqlite_mut() {
+        Some(c) => migrate_sqlite(c),
+        None => pg_migrate::migrate(conn),
+    }
+}
+
+fn migrate_sqlite(conn: &mut rusqlite::Connection) -> anyhow::Result<()> {
     let enforced: bool = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
     conn.pragma_update(None, "foreign_keys", false)?;
-    let version =
-        |c: &Connection| c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0));
+    let version = |c: &rusqlite::Connection| {
+        c.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+    };
     let before = version(conn)?;
     let done = migrations()
         .to_latest(conn)

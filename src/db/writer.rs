@@ -8,7 +8,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::Connection;
+use super::sql::{self, Connection};
 use tokio::sync::{mpsc, oneshot};
 
 use super::configure_writer;
@@ -138,9 +138,9 @@ impl<E: JobError> Writer<E> {
 }
 
 /// An error a write job may return: the writer's own failures and SQLite's turn into it.
-pub trait JobError: From<WriteError> + From<rusqlite::Error> + Send + 'static {}
+pub trait JobError: From<WriteError> + From<crate::db::sql::Error> + Send + 'static {}
 
-impl<E: From<WriteError> + From<rusqlite::Error> + Send + 'static> JobError for E {}
+impl<E: From<WriteError> + From<crate::db::sql::Error> + Send + 'static> JobError for E {}
 
 fn run_job<T, E, F>(
     ctx: Option<&mut WriteCtx<'_>>,
@@ -200,14 +200,14 @@ fn writer_loop(conn: Connection, base_url: &str, mut rx: mpsc::Receiver<Job>, on
 }
 
 fn commit_batch(conn: &Connection, base_url: &str, batch: Vec<Job>, on_commit: &OnCommit) {
-    if let Err(e) = begin_immediate(conn) {
+    if let Err(e) = begin(conn) {
         let failure = Failure::of(&e, "cannot begin a write transaction");
         for job in batch {
             job(None)(Err(failure.clone()));
         }
         return;
     }
-    let changes_before = conn.total_changes();
+    let changes_before = conn.sqlite().map(|c| c.total_changes());
     let mut ctx = WriteCtx::with_base_url(conn, base_url);
     let mut completions: Vec<Completion> = Vec::with_capacity(batch.len());
     for job in batch {
@@ -229,8 +229,10 @@ fn commit_batch(conn: &Connection, base_url: &str, batch: Vec<Job>, on_commit: &
     let (changed, outbox) = (std::mem::take(&mut ctx.changed), ctx.outbox);
     match conn.execute_batch("COMMIT") {
         Ok(()) => {
-            if conn.total_changes() > changes_before {
-                health::note_write_ok(conn.path());
+            if let Some(c) = conn.sqlite() {
+                if Some(c.total_changes()) > changes_before {
+                    health::note_write_ok(c.path());
+                }
             }
             if !changed.is_empty() || outbox {
                 on_commit(&changed, outbox);
@@ -247,12 +249,12 @@ fn commit_batch(conn: &Connection, base_url: &str, batch: Vec<Job>, on_commit: &
     }
 }
 
-/// `BEGIN IMMEDIATE` takes the write lock up front, so busy_timeout applies (a deferred BEGIN
-/// that later writes fails at once with SQLITE_BUSY). Retried briefly for CLI writers.
-fn begin_immediate(conn: &Connection) -> rusqlite::Result<()> {
+/// `BEGIN IMMEDIATE` takes SQLite's write lock up front, so busy_timeout applies (a deferred
+/// BEGIN that later writes fails at once with SQLITE_BUSY). Retried briefly for CLI writers.
+fn begin(conn: &Connection) -> sql::Result<()> {
     let mut attempt = 0;
     loop {
-        match conn.execute_batch("BEGIN IMMEDIATE") {
+        match conn.execute_batch(conn.pick("BEGIN IMMEDIATE", "BEGIN")) {
             Ok(()) => return Ok(()),
             Err(e) if attempt < 3 => {
                 tracing::warn!(error = %e, "BEGIN IMMEDIATE failed; retrying");
@@ -267,16 +269,24 @@ fn begin_immediate(conn: &Connection) -> rusqlite::Result<()> {
 /// Runs `f` in a `BEGIN IMMEDIATE` transaction on a plain connection: used by the CLI, which
 /// may run beside a live server (WAL and busy_timeout make that safe).
 pub fn with_transaction<T, E: JobError>(
-    conn: &mut Connection,
+    conn: &Connection,
     f: impl FnOnce(&mut WriteCtx<'_>) -> Result<T, E>,
 ) -> Result<T, E> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    begin(conn)?;
     let out = {
-        let mut ctx = WriteCtx::new(&tx);
-        f(&mut ctx)?
+        let mut ctx = WriteCtx::new(conn);
+        f(&mut ctx)
     };
-    tx.commit()?;
-    Ok(out)
+    match out {
+        Ok(v) => {
+            conn.execute_batch("COMMIT")?;
+            Ok(v)
+        }
+        Err(e) => {
+            conn.execute_batch("ROLLBACK")?;
+            Err(e)
+        }
+    }
 }
 
 #[cfg(test)]

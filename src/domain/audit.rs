@@ -1,7 +1,7 @@
 //! The append-only audit log. Every state change writes its row here inside the same
 //! transaction; triggers in the schema refuse UPDATE and DELETE on the table.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::Value;
 
 use super::event_type::EventType;
@@ -65,7 +65,7 @@ impl Entry {
     }
 }
 
-pub fn record(conn: &Connection, now: Millis, e: Entry) -> rusqlite::Result<()> {
+pub fn record(conn: &Connection, now: Millis, e: Entry) -> crate::db::sql::Result<()> {
     let (actor_type, actor_id) = e.actor.parts();
     conn.prepare_cached(
         "INSERT INTO audit_log (workspace_id, at, actor_type, actor_id, event, subject, details)
@@ -101,7 +101,7 @@ pub fn recent(
     conn: &Connection,
     workspace_id: WorkspaceId,
     limit: i64,
-) -> rusqlite::Result<Vec<AuditRow>> {
+) -> crate::db::sql::Result<Vec<AuditRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, at, actor_type, actor_id, event, subject, details FROM audit_log
          WHERE workspace_id = ?1 ORDER BY id DESC LIMIT ?2",
@@ -189,7 +189,7 @@ fn filter_params<'a>(
     f: &'a Filter,
     from: &'a i64,
     until: &'a i64,
-) -> [(&'static str, &'a dyn rusqlite::ToSql); 6] {
+) -> [(&'static str, &'a dyn crate::db::sql::ToSql); 6] {
     [
         (":ws", ws),
         (":from", from),
@@ -207,7 +207,7 @@ pub fn search(
     f: &Filter,
     limit: i64,
     offset: i64,
-) -> rusqlite::Result<Vec<AuditRow>> {
+) -> crate::db::sql::Result<Vec<AuditRow>> {
     let (from, until) = (f.from.unwrap_or(i64::MIN), f.until.unwrap_or(i64::MAX));
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, at, actor_type, actor_id, event, subject, details {FILTERED}
@@ -229,7 +229,7 @@ pub fn search_after(
     f: &Filter,
     after: Option<(Millis, i64)>,
     limit: i64,
-) -> rusqlite::Result<Vec<AuditRow>> {
+) -> crate::db::sql::Result<Vec<AuditRow>> {
     let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
     let from = f.from.unwrap_or(i64::MIN);
     // The bound narrows the index range; the row-value comparison breaks ties on `at`.
@@ -240,7 +240,7 @@ pub fn search_after(
     ))?;
     let mut params = filter_params(&workspace_id, f, &from, &until).to_vec();
     params.extend([
-        (":after_at", &at as &dyn rusqlite::ToSql),
+        (":after_at", &at as &dyn crate::db::sql::ToSql),
         (":after_id", &id),
         (":limit", &limit),
     ]);
@@ -248,7 +248,7 @@ pub fn search_after(
     rows.collect()
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
+fn row(r: &crate::db::sql::Row<'_>) -> crate::db::sql::Result<AuditRow> {
     Ok(AuditRow {
         id: r.get(0)?,
         at: r.get(1)?,
@@ -261,7 +261,11 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditRow> {
 }
 
 /// How many rows the filter matches, for pagination.
-pub fn count(conn: &Connection, workspace_id: WorkspaceId, f: &Filter) -> rusqlite::Result<i64> {
+pub fn count(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    f: &Filter,
+) -> crate::db::sql::Result<i64> {
     let (from, until) = (f.from.unwrap_or(i64::MIN), f.until.unwrap_or(i64::MAX));
     conn.prepare_cached(&format!("SELECT count(*) {FILTERED}"))?
         .query_row(
@@ -271,7 +275,7 @@ pub fn count(conn: &Connection, workspace_id: WorkspaceId, f: &Filter) -> rusqli
 }
 
 /// The events to offer as filters: the known ones plus any others this workspace has logged.
-pub fn events(conn: &Connection, workspace_id: WorkspaceId) -> rusqlite::Result<Vec<String>> {
+pub fn events(conn: &Connection, workspace_id: WorkspaceId) -> crate::db::sql::Result<Vec<String>> {
     let mut stmt =
         conn.prepare_cached("SELECT DISTINCT event FROM audit_log WHERE workspace_id = ?1")?;
     let mut all: Vec<String> = KNOWN_EVENTS.iter().map(|e| e.to_string()).collect();
@@ -292,7 +296,10 @@ pub struct ActorNames {
 }
 
 impl ActorNames {
-    pub fn load(conn: &Connection, workspace_id: WorkspaceId) -> rusqlite::Result<ActorNames> {
+    pub fn load(
+        conn: &Connection,
+        workspace_id: WorkspaceId,
+    ) -> crate::db::sql::Result<ActorNames> {
         let mut names = ActorNames::default();
         let mut users =
             conn.prepare_cached("SELECT id, email FROM users WHERE workspace_id = ?1")?;

@@ -2,7 +2,7 @@
 //! expected. Each is the bare `INTEGER PRIMARY KEY` underneath: stored, serialized and printed
 //! exactly as the `i64` was.
 
-use rusqlite::types::{FromSql, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use crate::db::sql::{FromSql, Result as SqlResult, ToSql, Value, ValueRef};
 
 macro_rules! id_type {
     ($($(#[$meta:meta])* $name:ident;)*) => {$(
@@ -15,13 +15,13 @@ macro_rules! id_type {
         pub struct $name(pub i64);
 
         impl ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+            fn to_sql(&self) -> SqlResult<Value<'_>> {
                 self.0.to_sql()
             }
         }
 
         impl FromSql for $name {
-            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+            fn column_result(value: ValueRef<'_>) -> SqlResult<Self> {
                 i64::column_result(value).map($name)
             }
         }
@@ -67,7 +67,7 @@ mod tests {
 
     #[test]
     fn an_id_reads_writes_and_prints_as_its_integer() {
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let conn = crate::db::sql::Connection::open_in_memory().unwrap();
         let back: PauseId = conn
             .query_row("SELECT ?1", [PauseId(42)], |r| r.get(0))
             .unwrap();

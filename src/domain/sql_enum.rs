@@ -93,20 +93,20 @@ macro_rules! sql_enum {
             }
         }
 
-        impl rusqlite::types::ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-                Ok(rusqlite::types::ToSqlOutput::from(self.as_str()))
+        impl crate::db::sql::ToSql for $name {
+            fn to_sql(&self) -> crate::db::sql::Result<crate::db::sql::Value<'_>> {
+                Ok(crate::db::sql::Value::Text(self.as_str().into()))
             }
         }
 
-        impl rusqlite::types::FromSql for $name {
+        impl crate::db::sql::FromSql for $name {
             fn column_result(
-                value: rusqlite::types::ValueRef<'_>,
-            ) -> rusqlite::types::FromSqlResult<Self> {
+                value: crate::db::sql::ValueRef<'_>,
+            ) -> crate::db::sql::Result<Self> {
                 let text = value.as_str()?;
                 $name::from_name(text).ok_or_else(|| {
-                    rusqlite::types::FromSqlError::Other(
-                        format!("unknown {} `{text}`", stringify!($name)).into(),
+                    crate::db::sql::Error::Conversion(
+                        format!("unknown {} `{text}`", stringify!($name)),
                     )
                 })
             }
@@ -118,11 +118,11 @@ pub(crate) use sql_enum;
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use rusqlite::types::FromSql;
+    use crate::db::sql::FromSql;
 
     /// Reads `text` back as `T` the way a row would be read.
-    pub fn read_stored<T: FromSql>(text: &str) -> rusqlite::Result<T> {
-        let conn = rusqlite::Connection::open_in_memory()?;
+    pub fn read_stored<T: FromSql>(text: &str) -> crate::db::sql::Result<T> {
+        let conn = crate::db::sql::Connection::open_in_memory()?;
         conn.query_row("SELECT ?1", [text], |r| r.get::<_, T>(0))
     }
 

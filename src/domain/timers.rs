@@ -4,7 +4,7 @@
 //! pause and disarmed in the transaction that decides or cancels it, so the table holds only
 //! timers that may still fire (plus fired ones, for the record).
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::sql_enum::sql_enum;
 use super::Millis;

@@ -1,7 +1,7 @@
 //! Workspaces and the billing plans they are on (the `plans` table: quotas and approver limits;
 //! not to be confused with a plan put up for review, see `domain::plans`).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
@@ -76,11 +76,12 @@ pub fn create(
         ));
     }
     billing_plan(conn, billing_plan_id)?;
-    conn.execute(
-        "INSERT INTO workspaces (name, plan_id, created_at) VALUES (?1, ?2, ?3)",
+    let inserted_id: i64 = conn.query_row(
+        "INSERT INTO workspaces (name, plan_id, created_at) VALUES (?1, ?2, ?3) RETURNING id",
         params![name, billing_plan_id, now],
+        |r| r.get::<_, i64>(0),
     )?;
-    let id = WorkspaceId(conn.last_insert_rowid());
+    let id = WorkspaceId(inserted_id);
     audit::record(
         conn,
         now,

@@ -6,10 +6,10 @@ use super::AppError;
 use crate::db::health::{self, Fault};
 use crate::db::WriteError;
 
-impl From<rusqlite::Error> for AppError {
+impl From<crate::db::sql::Error> for AppError {
     /// A full disk is the client's to retry (503), not a 500; a damaged file is recorded for
     /// `/readyz`. Both are logged once per change by `health`.
-    fn from(e: rusqlite::Error) -> Self {
+    fn from(e: crate::db::sql::Error) -> Self {
         match health::fault_of(&e) {
             Some(Fault::StorageFull) => AppError::StorageFull,
             Some(Fault::Damaged) | None => AppError::Db(e),

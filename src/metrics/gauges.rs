@@ -6,12 +6,12 @@
 //! the `(workspace_id, status)` index and one primary-key lookup in `usage_counters`; for the
 //! outbox, the partial index over pending messages.
 
+use crate::db::sql::{params, Connection};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::registry::Registry;
-use rusqlite::{params, Connection};
 
 use crate::domain::{quotas, Millis};
 use crate::error::AppResult;
@@ -144,10 +144,12 @@ mod tests {
     fn query_plan(conn: &Connection, sql: &str) -> String {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let n = stmt.parameter_count();
-        let args: Vec<rusqlite::types::Value> =
+        let args: Vec<crate::db::sql::OwnedValue> =
             (0..n).map(|_| "2026-11".to_string().into()).collect();
         let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))
+            .query_map(crate::db::sql::params_from_iter(args), |r| {
+                r.get::<_, String>(3)
+            })
             .unwrap();
         rows.map(Result::unwrap).collect::<Vec<_>>().join("\n")
     }

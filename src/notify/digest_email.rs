@@ -41,7 +41,7 @@ pub struct Ready {
 /// Whether the digest still goes to its recipient: an owner or admin, enabled, emails on.
 /// `Err` with the reason (the email is skipped) otherwise.
 pub fn prepare(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     user_id: Option<crate::domain::ids::UserId>,
     payload: &str,
 ) -> AppResult<Result<Ready, String>> {

@@ -96,7 +96,11 @@ async fn pick(services: &Services, in_flight: &InFlight) -> AppResult<Vec<Messag
         .await
 }
 
-fn pick_in(conn: &rusqlite::Connection, now: i64, in_flight: &InFlight) -> AppResult<Vec<Message>> {
+fn pick_in(
+    conn: &crate::db::sql::Connection,
+    now: i64,
+    in_flight: &InFlight,
+) -> AppResult<Vec<Message>> {
     let due = outbox::due_workspaces(conn, now)?;
     let (free, wanted) = {
         let held = in_flight.lock().expect("in-flight lock");
@@ -244,7 +248,7 @@ async fn record(services: Services, mut rx: mpsc::UnboundedReceiver<Attempt>, in
     }
 }
 
-fn record_one(conn: &rusqlite::Connection, now: i64, a: &Attempt) -> AppResult<()> {
+fn record_one(conn: &crate::db::sql::Connection, now: i64, a: &Attempt) -> AppResult<()> {
     outbox::record_attempt(conn, now, &a.msg, &a.outcome, a.duration_ms)?;
     // 410 Gone: the endpoint asked never to be called again.
     if let (
@@ -299,7 +303,7 @@ async fn deliver_webhook(
 /// The secrets that sign a delivery: the endpoint's, or the workspace's callback secret for a
 /// pause's own callback URL. None when the endpoint is disabled or gone.
 fn signing_secrets(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     now: i64,
     workspace_id: WorkspaceId,
     endpoint_id: Option<i64>,

@@ -177,7 +177,11 @@ pub async fn prepare(services: &Services, msgs: &[Message]) -> AppResult<Vec<Pre
         .await
 }
 
-fn prepare_reset(conn: &rusqlite::Connection, now: i64, payload: &str) -> AppResult<Prepared> {
+fn prepare_reset(
+    conn: &crate::db::sql::Connection,
+    now: i64,
+    payload: &str,
+) -> AppResult<Prepared> {
     Ok(match super::reset_email::prepare(conn, now, payload)? {
         Some(ready) => Prepared::Reset(Box::new(ready)),
         None => Prepared::Settled(AttemptResult::Skipped {
@@ -187,7 +191,7 @@ fn prepare_reset(conn: &rusqlite::Connection, now: i64, payload: &str) -> AppRes
 }
 
 fn prepare_digest(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     user: Option<UserId>,
     payload: &str,
 ) -> AppResult<Prepared> {
@@ -198,7 +202,7 @@ fn prepare_digest(
 }
 
 fn prepare_key_expiry(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     user: Option<UserId>,
     payload: &str,
 ) -> AppResult<Prepared> {
@@ -211,7 +215,7 @@ fn prepare_key_expiry(
 }
 
 fn prepare_one(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     now: i64,
     ids: (Option<PauseId>, Option<UserId>, EventType),
 ) -> AppResult<Prepared> {

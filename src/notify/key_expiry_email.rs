@@ -43,7 +43,7 @@ struct View {
 
 /// The warning's key and recipient, read now; `Err` with the reason to skip it otherwise.
 pub fn prepare(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     user_id: Option<UserId>,
     payload: &str,
 ) -> AppResult<Result<Ready, String>> {

@@ -78,7 +78,7 @@ async fn publish(
 
 /// The token of the channel on the server the message goes to: the pause's group's ntfy, or the
 /// workspace's (a person's own topic is on the workspace's server).
-fn bearer(conn: &rusqlite::Connection, msg: &Message) -> AppResult<Option<String>> {
+fn bearer(conn: &crate::db::sql::Connection, msg: &Message) -> AppResult<Option<String>> {
     let group = match msg.pause_id {
         Some(id) => pauses::get_by_id(conn, id)?.and_then(|p| p.group_id),
         None => None,
@@ -94,7 +94,7 @@ fn bearer(conn: &rusqlite::Connection, msg: &Message) -> AppResult<Option<String
 
 /// A push to a person's own topic, or why it is not sent.
 fn personal(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     now: i64,
     base_url: &str,
     msg: &Message,

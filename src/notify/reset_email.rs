@@ -38,7 +38,7 @@ pub struct Ready {
 
 /// Makes the link's token, or None when the link can no longer be used (the email is skipped).
 pub fn prepare(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     now: Millis,
     payload: &str,
 ) -> AppResult<Option<Ready>> {

@@ -4,7 +4,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use rusqlite::{Connection, OpenFlags};
+use crate::db::sql::Connection;
+use rusqlite::OpenFlags;
 
 use super::Verdict;
 use crate::config::Settings;
@@ -48,10 +49,12 @@ pub async fn checks(settings: &Settings) -> Vec<Verdict> {
 /// `-wal` and `-shm` files of a WAL database when they are missing; they are missing only when no
 /// server has the file open (the last connection removes them), so then nothing can change it
 /// under us and it is opened `immutable`. With a `-wal` present, it is read through it.
-fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+fn open_read_only(path: &Path) -> crate::db::sql::Result<Connection> {
     let wal = format!("{}-wal", path.display());
     if Path::new(&wal).exists() {
-        return Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY);
+        return Ok(Connection::from_sqlite(
+            rusqlite::Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?,
+        ));
     }
     let escaped: String = path
         .display()
@@ -65,7 +68,9 @@ fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
         })
         .collect();
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
-    Connection::open_with_flags(format!("file:{escaped}?immutable=1"), flags)
+    Ok(Connection::from_sqlite(
+        rusqlite::Connection::open_with_flags(format!("file:{escaped}?immutable=1"), flags)?,
+    ))
 }
 
 /// The mode bits that let the group or others in.

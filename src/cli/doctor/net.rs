@@ -3,12 +3,12 @@
 
 use std::time::Duration;
 
+use crate::db::sql::Connection;
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
 use lettre::transport::smtp::commands::{Mail, Rset};
 use lettre::transport::smtp::extension::ClientId;
-use rusqlite::Connection;
 
 use super::Verdict;
 use crate::config::Settings;

@@ -43,9 +43,9 @@ impl Error {
             Error::Sqlite(rusqlite::Error::SqliteFailure(f, Some(msg))) => {
                 f.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains(table)
             }
-            Error::Postgres(e) => e.as_db_error().is_some_and(|db| {
-                db.code().code().starts_with("23") && db.table() == Some(table)
-            }),
+            Error::Postgres(e) => e
+                .as_db_error()
+                .is_some_and(|db| db.code().code().starts_with("23") && db.table() == Some(table)),
             _ => false,
         }
     }

@@ -122,7 +122,9 @@ impl Connection {
     /// connection-side cache).
     pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {
         match &self.inner {
-            Inner::Lite(c) => Ok(Statement::Lite(LiteStatement::Cached(c.prepare_cached(sql)?))),
+            Inner::Lite(c) => Ok(Statement::Lite(LiteStatement::Cached(
+                c.prepare_cached(sql)?,
+            ))),
             Inner::Pg(c) => c.prepare(sql).map(|s| Statement::Pg(c, s)),
         }
     }
@@ -167,15 +169,35 @@ impl<'c> LiteStatement<'c> {
 pub enum Statement<'c> {
     #[allow(private_interfaces)]
     Lite(LiteStatement<'c>),
-    Pg(&'c pg::PgConn, postgres::Statement),
+    Pg(&'c pg::PgConn, pg::Prepared),
 }
 
 impl Statement<'_> {
+    /// The values in placeholder order, from positions or by name.
+    fn bind<'p, P: Params>(&mut self, params: &'p P) -> Result<Vec<Value<'p>>> {
+        let Some(pairs) = params.named() else {
+            return params.values();
+        };
+        match self {
+            Statement::Lite(s) => {
+                let s = s.get();
+                let names: Vec<&str> = (1..=s.parameter_count())
+                    .map(|i| s.parameter_name(i).unwrap_or(""))
+                    .collect();
+                params::by_name(&names, pairs)
+            }
+            Statement::Pg(_, p) => {
+                let names: Vec<&str> = p.names.iter().map(String::as_str).collect();
+                params::by_name(&names, pairs)
+            }
+        }
+    }
+
     pub fn execute<P: Params>(&mut self, params: P) -> Result<usize> {
-        let values = params.values()?;
+        let values = self.bind(&params)?;
         match self {
             Statement::Lite(s) => Ok(s.get().execute(params::lite(&values))?),
-            Statement::Pg(c, s) => c.execute(s, &values).map(|n| n as usize),
+            Statement::Pg(c, p) => c.execute(&p.statement, &values).map(|n| n as usize),
         }
     }
 
@@ -189,10 +211,10 @@ impl Statement<'_> {
 
     /// The rows, one at a time (`while let Some(row) = rows.next()?`).
     pub fn query<P: Params>(&mut self, params: P) -> Result<Rows<'_>> {
-        let values = params.values()?;
+        let values = self.bind(&params)?;
         match self {
             Statement::Lite(s) => Ok(Rows::Lite(s.get().query(params::lite(&values))?)),
-            Statement::Pg(c, s) => Ok(Rows::pg(c.query(s, &values)?)),
+            Statement::Pg(c, p) => Ok(Rows::pg(c.query(&p.statement, &values)?)),
         }
     }
 

@@ -6,6 +6,41 @@ use super::Result;
 /// What a statement can be given as its parameters, in placeholder order.
 pub trait Params {
     fn values(&self) -> Result<Vec<Value<'_>>>;
+
+    /// `(":name", value)` pairs, bound by name instead of position.
+    fn named(&self) -> Option<&[(&str, &dyn ToSql)]> {
+        None
+    }
+}
+
+impl Params for &[(&str, &dyn ToSql)] {
+    fn values(&self) -> Result<Vec<Value<'_>>> {
+        self.iter().map(|(_, p)| p.to_sql()).collect()
+    }
+
+    fn named(&self) -> Option<&[(&str, &dyn ToSql)]> {
+        Some(self)
+    }
+}
+
+/// Named pairs in the order of a statement's parameters; every name must be given, and every
+/// pair must name one of them.
+pub(super) fn by_name<'p>(
+    names: &[&str],
+    pairs: &'p [(&str, &dyn ToSql)],
+) -> Result<Vec<Value<'p>>> {
+    if let Some((extra, _)) = pairs.iter().find(|(n, _)| !names.contains(n)) {
+        return Err(super::Error::Conversion(format!(
+            "no parameter named {extra}"
+        )));
+    }
+    names
+        .iter()
+        .map(|name| match pairs.iter().find(|(n, _)| n == name) {
+            Some((_, v)) => v.to_sql(),
+            None => Err(super::Error::Conversion(format!("no value for {name}"))),
+        })
+        .collect()
 }
 
 impl Params for [&dyn ToSql; 0] {

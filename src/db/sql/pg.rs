@@ -20,7 +20,14 @@ const CACHE_LIMIT: usize = 1024;
 /// rows are fetched whole, so a statement run while iterating another's rows is fine.
 pub struct PgConn {
     client: RefCell<postgres::Client>,
-    cache: RefCell<HashMap<String, postgres::Statement>>,
+    cache: RefCell<HashMap<String, Prepared>>,
+}
+
+/// A prepared statement and, when it uses `:name` parameters, their names by number.
+#[derive(Clone)]
+pub struct Prepared {
+    pub statement: postgres::Statement,
+    pub names: std::sync::Arc<[String]>,
 }
 
 impl PgConn {
@@ -43,14 +50,15 @@ impl PgConn {
         Ok(self.client.borrow_mut().batch_execute(sql)?)
     }
 
-    pub fn prepare(&self, sql: &str) -> Result<postgres::Statement> {
+    pub fn prepare(&self, sql: &str) -> Result<Prepared> {
         if let Some(s) = self.cache.borrow().get(sql) {
             return Ok(s.clone());
         }
-        let statement = self
-            .client
-            .borrow_mut()
-            .prepare(&translate::placeholders(sql))?;
+        let (text, names) = translate::placeholders(sql);
+        let statement = Prepared {
+            statement: self.client.borrow_mut().prepare(&text)?,
+            names: names.into(),
+        };
         let mut cache = self.cache.borrow_mut();
         if cache.len() >= CACHE_LIMIT {
             cache.clear();
@@ -226,14 +234,18 @@ fn numeric(b: &[u8]) -> Option<ValueRef<'static>> {
         let power = weight as i32 - i as i32;
         value += digit as f64 * 10000f64.powi(power);
         exact = match (exact, power >= 0) {
-            (Some(e), true) => e.checked_add((digit as i128).checked_mul(10000i128.checked_pow(power as u32)?)?),
+            (Some(e), true) => {
+                e.checked_add((digit as i128).checked_mul(10000i128.checked_pow(power as u32)?)?)
+            }
             (_, false) if digit != 0 => None,
             (e, _) => e,
         };
     }
     let negative = sign == 0x4000;
     match exact.and_then(|e| i64::try_from(e).ok()) {
-        Some(e) if scale == 0 || exact.is_some() => Some(ValueRef::Integer(if negative { -e } else { e })),
+        Some(e) if scale == 0 || exact.is_some() => {
+            Some(ValueRef::Integer(if negative { -e } else { e }))
+        }
         _ => Some(ValueRef::Real(if negative { -value } else { value })),
     }
 }

@@ -1,10 +1,12 @@
 //! SQLite's `?` and `?N` placeholders as PostgreSQL's `$N`, so most statements are written once.
 
 /// Rewrites placeholders outside string literals, quoted identifiers and comments. A bare `?`
-/// takes the number after the largest used so far, as in SQLite.
-pub fn placeholders(sql: &str) -> String {
+/// takes the number after the largest used so far, as in SQLite; a `:name` takes one number
+/// for all its uses, in order of first use, and the names are returned in that order.
+pub fn placeholders(sql: &str) -> (String, Vec<String>) {
     let bytes = sql.as_bytes();
     let mut out = String::with_capacity(sql.len() + 8);
+    let mut names: Vec<String> = Vec::new();
     let (mut i, mut largest) = (0, 0usize);
     while i < bytes.len() {
         let c = bytes[i];
@@ -18,6 +20,30 @@ pub fn placeholders(sql: &str) -> String {
                 let end = sql[i..].find('\n').map_or(bytes.len(), |n| i + n);
                 out.push_str(&sql[i..end]);
                 i = end;
+            }
+            b':' if bytes.get(i + 1) == Some(&b':') => {
+                out.push_str("::");
+                i += 2;
+            }
+            b':' if bytes
+                .get(i + 1)
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_') =>
+            {
+                let len = bytes[i + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                    .count();
+                let name = &sql[i..i + 1 + len];
+                let n = match names.iter().position(|n| n == name) {
+                    Some(at) => at + 1,
+                    None => {
+                        names.push(name.to_owned());
+                        names.len()
+                    }
+                };
+                out.push('$');
+                out.push_str(&n.to_string());
+                i += 1 + len;
             }
             b'?' => {
                 let digits = bytes[i + 1..]
@@ -41,7 +67,7 @@ pub fn placeholders(sql: &str) -> String {
             }
         }
     }
-    out
+    (out, names)
 }
 
 /// The index just past the quote closing one opened before `from` (a doubled quote escapes).
@@ -70,7 +96,9 @@ fn utf8_len(first: u8) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::placeholders;
+    fn placeholders(sql: &str) -> String {
+        super::placeholders(sql).0
+    }
 
     #[test]
     fn numbered_and_bare_placeholders_become_dollar_numbers() {
@@ -88,5 +116,13 @@ mod tests {
             "SELECT 'a?''?b', \"q?\" -- why?\n FROM t WHERE x = $1"
         );
         assert_eq!(placeholders("SELECT 'é?' || ?1"), "SELECT 'é?' || $1");
+    }
+
+    #[test]
+    fn named_parameters_take_one_number_each_and_casts_stay() {
+        let (sql, names) =
+            super::placeholders("a = :ws AND (:ev IS NULL OR e = :ev) AND x::text = :ws");
+        assert_eq!(sql, "a = $1 AND ($2 IS NULL OR e = $2) AND x::text = $1");
+        assert_eq!(names, vec![":ws", ":ev"]);
     }
 }

@@ -27,7 +27,15 @@ pub enum ValueRef<'a> {
     Blob(&'a [u8]),
 }
 
-impl ValueRef<'_> {
+impl<'a> ValueRef<'a> {
+    /// The text, or a conversion error naming what was there instead.
+    pub fn as_str(&self) -> Result<&'a str> {
+        match *self {
+            ValueRef::Text(t) => Ok(t),
+            other => Err(mismatch("TEXT", other)),
+        }
+    }
+
     pub fn kind(&self) -> &'static str {
         match self {
             ValueRef::Null => "NULL",

@@ -3,7 +3,7 @@
 //! most [`BATCH`] per writer job, so thousands of them never hold every workspace's writes at
 //! once. Cancelling again finishes a cancel that was cut short (a restart between batches).
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::control::{agent_event, write_control, Controller};

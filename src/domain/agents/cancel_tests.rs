@@ -1,7 +1,7 @@
 //! Cancels in batches, without a server: a batch ends at most [`BATCH`] pauses, only the
 //! target's (its agent or run, its mode, made before the cancel), and an empty batch ends it.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 use super::*;
 use crate::domain::audit::Actor;

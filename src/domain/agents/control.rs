@@ -4,7 +4,7 @@
 //! parked checkpoint calls, in the transaction that makes it. Cancelling ends pauses in batches
 //! (see [`super::cancel`]).
 
-use rusqlite::params;
+use crate::db::sql::params;
 use serde_json::json;
 
 use super::cancel::Target;

@@ -2,7 +2,7 @@
 //! the agent is paused (a workspace setting, on by default), so it does not go on alone past a
 //! question nobody answered. Done by the expiry sweep, in the transaction that expires the pause.
 
-use rusqlite::params;
+use crate::db::sql::params;
 
 use super::control::{agent_event, write_control, Controller};
 use super::{Control, Fleet};
@@ -16,7 +16,7 @@ use crate::domain::Millis;
 use crate::error::AppResult;
 
 /// Whether an expired pause pauses its agent in this workspace.
-pub fn enabled(conn: &rusqlite::Connection, ws: WorkspaceId) -> AppResult<bool> {
+pub fn enabled(conn: &crate::db::sql::Connection, ws: WorkspaceId) -> AppResult<bool> {
     Ok(conn
         .prepare_cached("SELECT pause_agent_on_expiry FROM workspaces WHERE id = ?1")?
         .query_row([ws], |r| r.get(0))?)

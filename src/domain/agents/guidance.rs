@@ -4,7 +4,7 @@
 //! Only the newest [`KEPT`] messages of an agent are kept: a cursor older than the oldest kept
 //! reads from the oldest kept, and the answer says how many it skipped.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::Agent;
 use crate::domain::Millis;
@@ -73,7 +73,7 @@ pub fn add(
     })
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Guidance> {
+fn row(r: &crate::db::sql::Row<'_>) -> crate::db::sql::Result<Guidance> {
     Ok(Guidance {
         seq: r.get(0)?,
         message: r.get(1)?,

@@ -3,7 +3,7 @@
 //! Housekeeping finds them (pending pauses of an agent that is still cancelled, or of a
 //! cancelled run, asked before the cancel) and ends them as the cancel would have.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use crate::db::WriteCtx;
 use crate::domain::audit::Actor;

@@ -2,7 +2,7 @@
 //! control as the agents read it, the emergency stop included, and by a search text, a page at a
 //! time, with each one's pending pauses), and one agent's state changes and pending pauses.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::{from_row, Agent, AgentState, Control, Fleet, COLUMNS, SELECT};
 use crate::domain::Millis;

@@ -14,7 +14,7 @@
 //! rows are written only when the reported state or run changes, inside the write job, so two
 //! racing identical beats still make one row.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::db::sql::{params, Connection, OptionalExtension, Row};
 
 use super::sql_enum::sql_enum;
 use super::Millis;
@@ -148,7 +148,7 @@ pub(crate) const SELECT: &str = "SELECT id, workspace_id, is_test, name, first_s
 /// The number of columns [`SELECT`] reads (a query may add its own after them).
 pub(crate) const COLUMNS: usize = 14;
 
-pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Agent> {
+pub(crate) fn from_row(r: &Row<'_>) -> crate::db::sql::Result<Agent> {
     Ok(Agent {
         id: r.get(0)?,
         workspace_id: r.get(1)?,

@@ -3,7 +3,7 @@
 //! key could speak for an agent operators trust; a pin makes every other key's heartbeat,
 //! control read, control and pause naming the agent a 403 (`agent-pinned`).
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::{Agent, Fleet};

@@ -3,7 +3,7 @@
 //! of the fleet at once), and housekeeping purges agents nobody has seen for the retention
 //! period (90 days when retention is off), so agent rows cannot pile up for ever.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::cancel::Target;

@@ -1,7 +1,7 @@
 //! What agents report: a heartbeat's state, tool, progress and run, and the agent and run a new
 //! pause names. Both create the agent on first sight, within the caps of its fleet.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::{
     get, not_found, run_cancelled, run_conflict, Agent, AgentState, Control, Fleet, HISTORY_KEPT,

@@ -3,7 +3,7 @@
 //! when the group has one, else the workspace's. Queued by [`events::pause_event`](super::events)
 //! for pauses that wait for a person.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::channels::{self, Channels};
 use super::event_type::EventType;

@@ -9,7 +9,7 @@
 //! column (0025). URLs and the ntfy token are credentials: they are stored (they must be sent)
 //! but never shown back nor written to the audit log.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 

@@ -2,7 +2,7 @@
 //! table keeps its SHA-256, so neither a database copy nor a log can be turned into a decision.
 //! A link is bound to one approver and one pause, works once, and lapses with the pause.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 
 use super::pauses::Pause;
 use super::secrets::{random_token, sha256};
@@ -54,7 +54,7 @@ pub fn create(
     now: Millis,
     pause: &Pause,
     user_id: UserId,
-) -> rusqlite::Result<Tokens> {
+) -> crate::db::sql::Result<Tokens> {
     let token = random_token(32);
     conn.prepare_cached(
         "INSERT INTO decision_links (token_hash, pause_id, user_id, intent, created_at, expires_at)
@@ -72,7 +72,7 @@ pub fn create(
 
 /// The link behind `token`, whatever its state (callers decide what a used or lapsed one means).
 /// Tokens of the wrong shape are not looked up at all.
-pub fn find(conn: &Connection, token: &str) -> rusqlite::Result<Option<Link>> {
+pub fn find(conn: &Connection, token: &str) -> crate::db::sql::Result<Option<Link>> {
     if token.len() != 43
         || !token
             .bytes()
@@ -98,7 +98,7 @@ pub fn find(conn: &Connection, token: &str) -> rusqlite::Result<Option<Link>> {
 }
 
 /// Marks the link used; false when it already was (a concurrent second POST loses).
-pub fn mark_used(conn: &Connection, now: Millis, id: i64) -> rusqlite::Result<bool> {
+pub fn mark_used(conn: &Connection, now: Millis, id: i64) -> crate::db::sql::Result<bool> {
     let n = conn
         .prepare_cached("UPDATE decision_links SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL")?
         .execute(params![now, id])?;

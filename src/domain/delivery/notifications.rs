@@ -1,7 +1,7 @@
 //! Who gets notification emails, and each user's own switches: emails on or off, and their own
 //! ntfy topic for phone pushes.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Entry};

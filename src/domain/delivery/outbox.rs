@@ -3,8 +3,8 @@
 //! A crash between commit and send loses nothing (the row waits); a message is sent again only
 //! when an attempt's outcome is unknown, and receivers deduplicate by its stable `msg_id`.
 
+use crate::db::sql::{params, Connection, OptionalExtension, Row};
 use rand::Rng;
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::event_type::EventType;
 use super::sql_enum::sql_enum;
@@ -129,7 +129,7 @@ pub struct Message {
 const COLUMNS: &str = "id, msg_id, workspace_id, channel, target, endpoint_id, user_id, pause_id,
                        event, payload, attempts, created_at";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Message> {
+fn from_row(r: &Row<'_>) -> crate::db::sql::Result<Message> {
     Ok(Message {
         id: r.get(0)?,
         msg_id: r.get(1)?,

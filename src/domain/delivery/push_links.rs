@@ -5,7 +5,7 @@
 //! moment it was meant for. Made at send time inside the writer, so no raw token sits in the
 //! outbox.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 
 use super::pauses::Pause;
 use super::secrets::{random_token, sha256};
@@ -30,7 +30,7 @@ pub fn create(
     now: Millis,
     pause: &Pause,
     user_id: UserId,
-) -> rusqlite::Result<String> {
+) -> crate::db::sql::Result<String> {
     let token = random_token(32);
     let expires_at = pause.expires_at.min(now + LIFETIME_MS);
     conn.prepare_cached(
@@ -48,7 +48,7 @@ pub fn create(
 }
 
 /// The link behind `token`, whatever its state; tokens of the wrong shape are not looked up.
-pub fn find(conn: &Connection, token: &str) -> rusqlite::Result<Option<PushLink>> {
+pub fn find(conn: &Connection, token: &str) -> crate::db::sql::Result<Option<PushLink>> {
     let shaped = token.len() == 43
         && token
             .bytes()
@@ -72,7 +72,7 @@ pub fn find(conn: &Connection, token: &str) -> rusqlite::Result<Option<PushLink>
 }
 
 /// Marks the link used; false when it already was (a concurrent second press loses).
-pub fn mark_used(conn: &Connection, now: Millis, id: i64) -> rusqlite::Result<bool> {
+pub fn mark_used(conn: &Connection, now: Millis, id: i64) -> crate::db::sql::Result<bool> {
     let n = conn
         .prepare_cached("UPDATE push_links SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL")?
         .execute(params![now, id])?;

@@ -2,7 +2,7 @@
 //! page, channel by channel (emails, Slack, ntfy topics and people's own topics, Teams,
 //! Discord), with how each delivery stands. Webhooks are for machines and have their own page.
 
-use rusqlite::{Connection, Row};
+use crate::db::sql::{Connection, Row};
 
 use super::event_type::EventType;
 use super::outbox::{Channel, DeliveryState};
@@ -22,7 +22,7 @@ pub struct Told {
     pub note: Option<String>,
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Told> {
+fn from_row(r: &Row<'_>) -> crate::db::sql::Result<Told> {
     Ok(Told {
         channel: r.get(0)?,
         person: r.get(1)?,
@@ -51,7 +51,7 @@ pub fn of_pause(conn: &Connection, pause_id: PauseId) -> AppResult<Vec<Told>> {
     )?;
     let rows = stmt
         .query_map(
-            rusqlite::params![pause_id, EventType::PauseCreated],
+            crate::db::sql::params![pause_id, EventType::PauseCreated],
             from_row,
         )?
         .collect::<Result<_, _>>()?;

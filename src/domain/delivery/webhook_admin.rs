@@ -2,7 +2,7 @@
 //! transaction (run these in the writer), and an endpoint of another workspace is a 404, never a
 //! hint that it exists. Secrets are returned to be shown once and never go into the audit log.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};

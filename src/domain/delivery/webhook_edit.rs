@@ -3,8 +3,8 @@
 //! row in the same transaction (run these in the writer); an endpoint of another workspace is a
 //! 404. Secrets never go into the audit log, nor credentials from a URL.
 
+use crate::db::sql::{params, Connection};
 use base64::Engine;
-use rusqlite::{params, Connection};
 use serde_json::json;
 
 use super::audit::Actor;

@@ -1,8 +1,8 @@
 //! Workspace webhook endpoints and their Standard Webhooks secrets (`whsec_` + base64 key).
 
+use crate::db::sql::{params, Connection, OptionalExtension, Row};
 use base64::Engine;
 use rand::RngCore;
-use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use super::event_type::EventType;
 use super::Millis;
@@ -55,7 +55,7 @@ impl Endpoint {
 const COLUMNS: &str = "id, workspace_id, url, events, secret, previous_secret, previous_expires_at,
                        enabled, disabled_reason, created_at, test_events";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Endpoint> {
+fn from_row(r: &Row<'_>) -> crate::db::sql::Result<Endpoint> {
     let events: String = r.get(3)?;
     Ok(Endpoint {
         id: r.get(0)?,
@@ -109,11 +109,11 @@ pub fn create_with_secret(
     secret: String,
 ) -> AppResult<(i64, String)> {
     let events = validate_events(events)?;
-    conn.execute(
-        "INSERT INTO webhook_endpoints (workspace_id, url, events, secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    let inserted_id: i64 = conn.query_row(
+        "INSERT INTO webhook_endpoints (workspace_id, url, events, secret, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
         params![workspace_id, url, events, secret, now],
-    )?;
-    Ok((conn.last_insert_rowid(), secret))
+     |r| r.get::<_, i64>(0))?;
+    Ok((inserted_id, secret))
 }
 
 pub fn get(conn: &Connection, workspace_id: WorkspaceId, id: i64) -> AppResult<Endpoint> {

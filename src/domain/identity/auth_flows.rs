@@ -3,7 +3,7 @@
 //! another started and a restart loses nothing. Found by the SHA-256 of a random handle, used
 //! once, short-lived.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 
 use super::secrets::{random_token, sha256};
 use super::Millis;
@@ -83,7 +83,7 @@ pub fn take(
 }
 
 /// Housekeeping: flows nobody finished.
-pub fn purge_expired(conn: &Connection, now: Millis) -> rusqlite::Result<usize> {
+pub fn purge_expired(conn: &Connection, now: Millis) -> crate::db::sql::Result<usize> {
     conn.execute("DELETE FROM auth_flows WHERE expires_at <= ?1", [now])
 }
 

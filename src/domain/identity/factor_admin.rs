@@ -2,7 +2,7 @@
 //! TOTP off, and the workspace's "require two-factor sign-in". Each change is audited in the
 //! same transaction.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::{recovery_codes, second_factor, sessions, totp, Millis};

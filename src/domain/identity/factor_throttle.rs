@@ -2,7 +2,7 @@
 //! for 15 minutes (from the fifth failure). Kept in the database, so a restart does not reset
 //! it and every process sees the same count.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::Millis;
 use crate::domain::ids::UserId;

@@ -2,7 +2,7 @@
 //! itself is stored as `webauthn-rs` serialises it (`passkey_json`); this module keeps it opaque.
 //! Every query is scoped to its user: one person cannot list, use or remove another's passkey.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 
 use super::Millis;
 use crate::domain::ids::UserId;
@@ -93,18 +93,18 @@ pub fn add(
     if count(conn, user)? >= MAX_PER_USER {
         return Err(too_many());
     }
-    let added = conn.execute(
-        "INSERT INTO passkeys (user_id, credential_id, name, passkey_json, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (credential_id) DO NOTHING",
-        params![user, credential_id, name, passkey_json, now],
-    )?;
-    if added == 0 {
-        return Err(AppError::Conflict {
-            detail: "this passkey is already enrolled".into(),
-            current: None,
-        });
-    }
-    Ok(conn.last_insert_rowid())
+    let added: Option<i64> = conn
+        .query_row(
+            "INSERT INTO passkeys (user_id, credential_id, name, passkey_json, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (credential_id) DO NOTHING RETURNING id",
+            params![user, credential_id, name, passkey_json, now],
+            |r| r.get(0),
+        )
+        .optional()?;
+    added.ok_or_else(|| AppError::Conflict {
+        detail: "this passkey is already enrolled".into(),
+        current: None,
+    })
 }
 
 pub fn count(conn: &Connection, user: UserId) -> AppResult<usize> {

@@ -4,7 +4,7 @@
 //! most [`EMAILS_PER_HOUR`] an hour). Only the SHA-256 of a link's token is stored; a link works
 //! once, and a newer one replaces older ones.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
@@ -52,7 +52,7 @@ fn hash(token: &str) -> [u8; 32] {
 }
 
 /// Older unused links of the user stop working.
-fn replace_older(conn: &Connection, now: Millis, user_id: UserId) -> rusqlite::Result<()> {
+fn replace_older(conn: &Connection, now: Millis, user_id: UserId) -> crate::db::sql::Result<()> {
     conn.execute(
         "UPDATE password_resets SET used_at = ?1 WHERE user_id = ?2 AND used_at IS NULL",
         params![now, user_id],
@@ -118,12 +118,13 @@ pub fn request_by_email(ctx: &mut WriteCtx<'_>, now: Millis, email: &str) -> App
         return Ok(false);
     }
     replace_older(ctx.conn, now, user.id)?;
-    ctx.conn.execute(
+    let inserted_id: i64 = ctx.conn.query_row(
         "INSERT INTO password_resets (user_id, via, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4)",
+         VALUES (?1, ?2, ?3, ?4) RETURNING id",
         params![user.id, Via::Email, now, now + EMAIL_TTL_MS],
+        |r| r.get::<_, i64>(0),
     )?;
-    let reset_id = ctx.conn.last_insert_rowid();
+    let reset_id = inserted_id;
     let payload = json!({ "reset_id": reset_id }).to_string();
     outbox::enqueue(
         ctx,

@@ -1,8 +1,8 @@
 //! Ten single-use recovery codes (`xxxxx-xxxxx`), for a person who lost their authenticator.
 //! Only their SHA-256 is kept; they are shown once, when made. Making a new set replaces the old.
 
+use crate::db::sql::{params, Connection};
 use rand::Rng;
-use rusqlite::{params, Connection};
 
 use super::secrets::sha256;
 use super::Millis;

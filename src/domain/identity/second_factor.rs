@@ -1,7 +1,7 @@
 //! Whether a sign-in is finished or waits for a second factor: the rule every way in (password,
 //! sign-up, password reset, single sign-on) shares, so none of them bypasses the second factor.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 use super::auth_context::AuthContext;
 use super::sessions::Pending;

@@ -4,7 +4,7 @@
 //! by its public `id`, never by its token's hash, and only its own user (or an owner, for all of
 //! them) can end it.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};

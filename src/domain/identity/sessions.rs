@@ -3,8 +3,8 @@
 
 use std::net::IpAddr;
 
+use crate::db::sql::{params, Connection, OptionalExtension};
 use base64::Engine;
-use rusqlite::{params, Connection, OptionalExtension};
 
 use super::auth_context::{AuthContext, Factor};
 use super::secrets::{hmac_sha256, random_bytes, random_token, sha256};
@@ -173,7 +173,7 @@ pub fn record_factor(
     token_hash: &[u8],
     now: Millis,
     factor: Factor,
-) -> rusqlite::Result<()> {
+) -> crate::db::sql::Result<()> {
     conn.execute(
         "UPDATE sessions SET factor = ?1, factor_at = ?2, pending = NULL WHERE token_hash = ?3",
         params![factor, now, token_hash],
@@ -181,7 +181,7 @@ pub fn record_factor(
     Ok(())
 }
 
-pub fn touch(conn: &Connection, token_hash: &[u8], now: Millis) -> rusqlite::Result<()> {
+pub fn touch(conn: &Connection, token_hash: &[u8], now: Millis) -> crate::db::sql::Result<()> {
     conn.prepare_cached("UPDATE sessions SET last_seen_at = ?1 WHERE token_hash = ?2")?
         .execute(params![now, token_hash])?;
     Ok(())
@@ -190,7 +190,7 @@ pub fn touch(conn: &Connection, token_hash: &[u8], now: Millis) -> rusqlite::Res
 /// Flips the session between live and test data (the dashboard's "Test data" switch). Kept
 /// with the session rather than the user, so each browser has its own mode and a new sign-in
 /// starts with live data.
-pub fn set_test_mode(conn: &Connection, token_hash: &[u8], on: bool) -> rusqlite::Result<()> {
+pub fn set_test_mode(conn: &Connection, token_hash: &[u8], on: bool) -> crate::db::sql::Result<()> {
     conn.execute(
         "UPDATE sessions SET test_mode = ?1 WHERE token_hash = ?2",
         params![on, token_hash],
@@ -198,16 +198,16 @@ pub fn set_test_mode(conn: &Connection, token_hash: &[u8], on: bool) -> rusqlite
     Ok(())
 }
 
-pub fn revoke(conn: &Connection, token_hash: &[u8]) -> rusqlite::Result<()> {
+pub fn revoke(conn: &Connection, token_hash: &[u8]) -> crate::db::sql::Result<()> {
     conn.execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])?;
     Ok(())
 }
 
-pub fn revoke_all_for_user(conn: &Connection, user_id: UserId) -> rusqlite::Result<usize> {
+pub fn revoke_all_for_user(conn: &Connection, user_id: UserId) -> crate::db::sql::Result<usize> {
     conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])
 }
 
-pub fn purge_expired(conn: &Connection, now: Millis) -> rusqlite::Result<usize> {
+pub fn purge_expired(conn: &Connection, now: Millis) -> crate::db::sql::Result<usize> {
     conn.execute(
         "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2",
         params![now, now - IDLE_MS],

@@ -4,7 +4,7 @@
 //! groups the provider's groups claim maps to. Every change is audited in the caller's
 //! transaction.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};

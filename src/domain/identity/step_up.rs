@@ -2,7 +2,7 @@
 //! workspace settings behind it (`stepUp`, `keysMayDecideCritical`). The rule is here once;
 //! `respond` applies it to every responder, the pages and the push only ask it what to offer.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::auth_context::STEP_UP_FRESH_MS;
 use crate::domain::ids::WorkspaceId;

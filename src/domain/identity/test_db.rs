@@ -1,6 +1,6 @@
 //! The identity tests' database: migrated, in memory, with workspace 1 and the rows a test adds.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 /// A migrated in-memory database with workspace 1 and `rows` (SQL) in it.
 pub fn with(rows: &str) -> Connection {

@@ -5,7 +5,7 @@
 //! The shared secret cannot be hashed (codes are computed from it); it stays in the database
 //! file, which is created private.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use totp_rs::{Algorithm, Totp};
 
 use super::secrets::random_bytes;

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::audit::{Actor, Entry};
 use super::event_type::EventType;
 use super::events;
-use rusqlite::params;
+use crate::db::sql::params;
 
 use super::pauses::{get_by_id, Pause, Status, TIMED_OUT, TIMEOUT_DECIDER};
 use super::status::OnTimeout;

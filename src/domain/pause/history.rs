@@ -1,7 +1,7 @@
 //! Listing and searching a workspace's pauses: the API list, the queue and the history page.
 
-use rusqlite::types::Value as Sql;
-use rusqlite::Connection;
+use crate::db::sql::Connection;
+use crate::db::sql::OwnedValue as Sql;
 
 use super::api_keys::AuthKey;
 pub use super::decided_by::DeciderKind;
@@ -139,14 +139,14 @@ fn page(
     let (cond, mut args) = conditions(workspace_id, f, now);
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*) FROM pauses p WHERE {cond}"))?
-        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+        .query_row(crate::db::sql::params_from_iter(args.iter()), |r| r.get(0))?;
     args.push(Sql::Integer(limit));
     args.push(Sql::Integer(offset));
     let items = conn
         .prepare_cached(&format!(
             "{SELECT} WHERE {cond} ORDER BY p.id {order} LIMIT ? OFFSET ?"
         ))?
-        .query_map(rusqlite::params_from_iter(args.iter()), from_row)?
+        .query_map(crate::db::sql::params_from_iter(args.iter()), from_row)?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, total })
 }
@@ -262,7 +262,7 @@ pub fn list_decided_by(
         Some(Status::Pending) if decider.is_none() => pending_count(&scope),
         _ => format!("SELECT count(*) FROM pauses p WHERE p.workspace_id = :ws AND {cond}"),
     };
-    let mut args: Vec<(&str, &dyn rusqlite::ToSql)> = vec![(":ws", &scope.workspace_id)];
+    let mut args: Vec<(&str, &dyn crate::db::sql::ToSql)> = vec![(":ws", &scope.workspace_id)];
     if count_sql.contains(":now") {
         args.push((":now", &now));
     }
@@ -276,7 +276,7 @@ pub fn list_decided_by(
         args.retain(|(name, _)| *name != ":now");
     }
     args.extend([
-        (":limit", &limit as &dyn rusqlite::ToSql),
+        (":limit", &limit as &dyn crate::db::sql::ToSql),
         (":offset", &offset),
     ]);
     let items = conn

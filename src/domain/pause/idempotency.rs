@@ -4,7 +4,7 @@
 //! belong to the API key that made them: another key (a live key after a test key, say) using
 //! the same Idempotency-Key makes its own pause instead of being handed someone else's.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 
 use super::Millis;
 use crate::domain::ids::ApiKeyId;
@@ -71,7 +71,7 @@ pub fn store(
     Ok(())
 }
 
-pub fn purge(conn: &Connection, now: Millis) -> rusqlite::Result<usize> {
+pub fn purge(conn: &Connection, now: Millis) -> crate::db::sql::Result<usize> {
     conn.prepare_cached("DELETE FROM idempotency_keys WHERE created_at < ?1")?
         .execute([now - RETENTION_MS])
 }

@@ -6,7 +6,7 @@
 //! says so, and one that executed anyway is recorded as having done it (that is exactly what
 //! the trail is for). A pause nobody decided (pending, expired, cancelled) takes none.
 
-use rusqlite::params;
+use crate::db::sql::params;
 use serde::Serialize;
 use serde_json::json;
 use uuid::Uuid;
@@ -138,7 +138,10 @@ pub fn report(
 
 /// The outcome's columns of [`pauses::SELECT`], from `first` on (status, detail, at, and the
 /// reporting key's name and prefix).
-pub(crate) fn from_row(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Option<Reported>> {
+pub(crate) fn from_row(
+    r: &crate::db::sql::Row<'_>,
+    first: usize,
+) -> crate::db::sql::Result<Option<Reported>> {
     let Some(status) = r.get(first)? else {
         return Ok(None);
     };

@@ -5,7 +5,7 @@
 //! transaction through the one [`respond`](super::respond::respond) command, so its response
 //! row, audit row and events are the usual ones.
 
-use rusqlite::params;
+use crate::db::sql::params;
 use uuid::Uuid;
 
 use super::agents::{self, Fleet};
@@ -75,7 +75,7 @@ pub fn create(
 /// The workspace's standing once this pause is counted, or the refusal when the quota is used
 /// up; None for a test pause, which is never counted. Reads only.
 fn standing(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     ws: &workspaces::Workspace,
     now: Millis,
     test: bool,
@@ -115,15 +115,15 @@ fn insert(
     let conn = ctx.conn;
     let watch_id = Uuid::now_v7();
     let policy_json = serde_json::to_string(&routed.verdict).map_err(anyhow::Error::from)?;
-    conn.prepare_cached(
+    let inserted_id: i64 = conn.prepare_cached(
         "INSERT INTO pauses (watch_id, workspace_id, api_key_id, is_test, status, action, context,
                              metadata, callback_url, created_at, expires_at, kind, request_json,
                              revises_id, agent, run, risk, tool, policy_json, group_id,
                              group_name, required_approvals, on_timeout)
          VALUES (?1, ?2, ?3, ?4, 'pending', ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
-                 ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                 ?16, ?17, ?18, ?19, ?20, ?21, ?22) RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         &watch_id.as_bytes()[..],
         p.workspace_id,
         p.api_key_id,
@@ -146,8 +146,8 @@ fn insert(
         routed.group.as_ref().map(|g| &g.1),
         routed.required,
         routed.on_timeout
-    ])?;
-    let id = PauseId(conn.last_insert_rowid());
+    ], |r| r.get::<_, i64>(0))?;
+    let id = PauseId(inserted_id);
     super::timers::arm(conn, id, super::timers::TimerKind::Expiry, expires_at)?;
     let key = p.api_key_id;
     let pause = inserted(p, id, watch_id, (now, expires_at), routed);
@@ -233,7 +233,7 @@ fn decide(
     }
 }
 
-fn reason_of(conn: &rusqlite::Connection, verdict: &PolicyVerdict) -> AppResult<String> {
+fn reason_of(conn: &crate::db::sql::Connection, verdict: &PolicyVerdict) -> AppResult<String> {
     let note: Option<String> = match verdict.rule_id {
         Some(id) => conn
             .prepare_cached("SELECT note FROM policy_rules WHERE id = ?1")?

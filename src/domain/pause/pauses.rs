@@ -4,7 +4,7 @@
 //! change is a compare-and-set on `status = 'pending'`, so a pause is decided at most once.
 //! A pending pause past `expires_at` already *reads* as expired, before the sweep writes it.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::db::sql::{params, Connection, OptionalExtension, Row};
 use uuid::Uuid;
 
 use super::kind::Kind;
@@ -137,7 +137,7 @@ pub(crate) const SELECT: &str =
     LEFT JOIN api_keys ok ON ok.id = p.outcome_key_id
     LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
 
-pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
+pub(crate) fn from_row(r: &Row<'_>) -> crate::db::sql::Result<Pause> {
     let watch: [u8; 16] = r.get(1)?;
     let email: Option<String> = r.get(13)?;
     // The deciding key's name and prefix come last (columns 28 and 29), after the outcome's.
@@ -193,7 +193,7 @@ pub(crate) fn from_row(r: &Row<'_>) -> rusqlite::Result<Pause> {
         escalated_at: r.get(40)?,
         // Written by the query above: unreadable would be a bug, and fails the read.
         votes: super::votes::from_json(&r.get::<_, String>(41)?, r.get(35)?).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(41, rusqlite::types::Type::Text, e.into())
+            crate::db::sql::Error::Conversion(format!("column 41: {e}"))
         })?,
         receipt: r.get(42)?,
     })

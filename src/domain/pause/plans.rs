@@ -3,7 +3,7 @@
 //! plan pause that `revises` the previous one. The versions form a line (a plan is revised at
 //! most once), read here as a chain for the pause page.
 
-use rusqlite::params;
+use crate::db::sql::params;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -38,7 +38,7 @@ pub fn text(pause: &Pause) -> Option<String> {
 /// pending, not yet revised. A pause of another workspace or of the other kind reads exactly as
 /// one that does not exist. Reads only: [`mark_revised`] writes, once nothing can refuse.
 pub fn revisable(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     now: Millis,
     workspace_id: WorkspaceId,
     test: bool,
@@ -86,7 +86,7 @@ pub fn mark_revised(ctx: &mut WriteCtx<'_>, id: PauseId) -> AppResult<()> {
 }
 
 /// Every version of the plan `pause` belongs to, oldest first (`pause` included).
-pub fn chain(conn: &rusqlite::Connection, pause: &Pause) -> AppResult<Vec<Pause>> {
+pub fn chain(conn: &crate::db::sql::Connection, pause: &Pause) -> AppResult<Vec<Pause>> {
     if pause.kind != Kind::Plan || (pause.revises.is_none() && pause.revised_by.is_none()) {
         return Ok(vec![pause.clone()]);
     }
@@ -104,5 +104,5 @@ pub fn chain(conn: &rusqlite::Connection, pause: &Pause) -> AppResult<Vec<Pause>
     );
     let mut stmt = conn.prepare_cached(&sql)?;
     let rows = stmt.query_map(params![pause.id, pause.workspace_id], pauses::from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::sql::Result<_>>()?)
 }

@@ -2,7 +2,7 @@
 //! by kind, agent and "mine": the history's search with the queue's filter, in SQL, so the count in its
 //! heading and its limit of 200 are those of the filtered list.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 use super::history::{self, Filter, Page};
 use super::kind::Kind;
@@ -58,7 +58,7 @@ pub fn pending_agents(
             "SELECT DISTINCT p.agent FROM pauses p WHERE {cond} AND p.agent IS NOT NULL \
              ORDER BY p.agent LIMIT 200"
         ))?
-        .query_map(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?
+        .query_map(crate::db::sql::params_from_iter(args.iter()), |r| r.get(0))?
         .collect::<Result<Vec<String>, _>>()?;
     Ok(names)
 }

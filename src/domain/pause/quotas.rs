@@ -1,7 +1,7 @@
 //! Monthly pause quotas. A counter row per workspace and UTC month is incremented in the same
 //! transaction that creates the pause, so the count can never drift from the pauses.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::Millis;
@@ -49,7 +49,11 @@ pub fn month_window_secs(now: Millis) -> u64 {
     u64::from(t.month().length(t.year())) * 86_400
 }
 
-pub fn used(conn: &Connection, workspace_id: WorkspaceId, now: Millis) -> rusqlite::Result<i64> {
+pub fn used(
+    conn: &Connection,
+    workspace_id: WorkspaceId,
+    now: Millis,
+) -> crate::db::sql::Result<i64> {
     conn.prepare_cached("SELECT pauses FROM usage_counters WHERE workspace_id = ?1 AND month = ?2")?
         .query_row(params![workspace_id, month_key(now)], |r| r.get(0))
         .optional()
@@ -60,7 +64,7 @@ pub fn count_one(
     conn: &Connection,
     workspace_id: WorkspaceId,
     now: Millis,
-) -> rusqlite::Result<i64> {
+) -> crate::db::sql::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO usage_counters (workspace_id, month, pauses) VALUES (?1, ?2, 1)
          ON CONFLICT (workspace_id, month) DO UPDATE SET pauses = pauses + 1

@@ -5,7 +5,7 @@
 //! workspace's Slack line, through `events::pause_event`) and one email per person to tell,
 //! rendered at send time like the approval email.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::audit::{Actor, Entry};
@@ -214,7 +214,7 @@ fn escalation_group(
 fn people(
     conn: &Connection,
     sql: &str,
-    args: impl rusqlite::Params,
+    args: impl crate::db::sql::Params,
 ) -> AppResult<Vec<(UserId, String)>> {
     let rows = conn
         .prepare_cached(sql)?

@@ -5,7 +5,7 @@
 //! decided. The timers are armed here when the pause is created (in that transaction) and
 //! fired by [`super::reminder_fire`]; deciding or cancelling the pause disarms them.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 use super::pauses::Pause;
 use super::policy::approvals::{self, ApprovalSettings};

@@ -7,7 +7,7 @@
 //! in the transaction that records the response: a setting changed a moment ago, or another
 //! approver who answered first, is seen.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 use serde_json::Value;
 use uuid::Uuid;
 

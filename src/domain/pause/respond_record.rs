@@ -1,7 +1,7 @@
 //! What a recorded response writes besides the pause: its audit row (with a question's
 //! answers) and its `pause_responses` row, which uses up an email link that carried it.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::{ActiveResponder, Pause, Responder, Response};
@@ -56,12 +56,12 @@ pub(super) fn record(
     responder: Responder,
     r: Recorded,
 ) -> AppResult<i64> {
-    conn.prepare_cached(
+    let inserted_id: i64 = conn.prepare_cached(
         "INSERT INTO pause_responses (pause_id, responder_type, user_id, api_key_id, kind, reason,
                                       via, response_json, created_at, auth)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         pause.id,
         match (responder, who.key) {
             (Responder::Policy { .. }, _) => "policy",
@@ -76,8 +76,8 @@ pub(super) fn record(
         r.response_json,
         now,
         auth_label(responder)
-    ])?;
-    let id = conn.last_insert_rowid();
+    ], |r| r.get::<_, i64>(0))?;
+    let id = inserted_id;
     match responder {
         Responder::EmailLink { link_id, .. } => {
             decision_links::mark_used(conn, now, link_id)?;

@@ -3,7 +3,7 @@
 //! recorded with a new version of the pause. Both write the vote row first, inside a savepoint,
 //! so a refusal found later still writes nothing.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::Value;
 
 use super::recording::{audit_entry, record, Recorded};

@@ -1,7 +1,7 @@
 //! `respond`'s rules without a server: the workspace's reason rule and the reason's length, who
 //! may respond, email links, and the pause page's timeline read from the responses.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 use super::tests::{
     approve, by, db, new_pause, reject, run, written, ALICE, BOB, DISABLED, ELSEWHERE, NOW,

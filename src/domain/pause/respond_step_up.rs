@@ -4,7 +4,7 @@
 //! a batch),
 //! and by a key only while the workspace lets keys decide such pauses.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 use super::{Pause, RespondError, Responder, Via};
 use crate::domain::identity::step_up;

@@ -2,7 +2,7 @@
 //! response records, and two responses racing for one pause. The fixture is shared with
 //! `respond_rules_tests.rs`.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 use super::*;
 use crate::domain::api_keys::AuthKey;

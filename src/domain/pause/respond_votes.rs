@@ -3,7 +3,7 @@
 //! person whose key asked), and whether a vote decides it (one rejection does; approvals do once
 //! enough different deciders gave one) or is only recorded.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::{RespondError, Responder, Response};
 use crate::domain::deciders::ActiveResponder;
@@ -147,6 +147,5 @@ fn escalated_to(
 /// Whether a failed insert is a second vote by the same decider (the unique indexes on
 /// `pause_responses`): with one writer the check before it catches it; with two, this does.
 pub(super) fn duplicate(e: &crate::error::AppError) -> bool {
-    matches!(e, crate::error::AppError::Db(rusqlite::Error::SqliteFailure(f, Some(msg)))
-        if f.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains("pause_responses"))
+    matches!(e, crate::error::AppError::Db(db) if db.violates_constraint_on("pause_responses"))
 }

@@ -11,7 +11,7 @@
 //! `pauses_retention` (decided pauses not yet purged, `details_purged_at IS NULL`), so a run
 //! reads only the rows it purges.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};

@@ -142,7 +142,7 @@ mod tests {
     /// The SQL form agrees with [`effective`] on every stored status, before, at and after expiry.
     #[test]
     fn the_sql_condition_agrees_with_the_rust_rule() {
-        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let conn = crate::db::sql::Connection::open_in_memory().unwrap();
         for (stored, on_timeout) in Status::ALL
             .iter()
             .flat_map(|s| OnTimeout::ALL.iter().map(move |t| (s, t)))
@@ -155,9 +155,11 @@ mod tests {
                         reads_as_sql(*asked, "", "?2")
                     );
                     let hit: bool = conn
-                        .query_row(&sql, rusqlite::params![stored, now, on_timeout], |r| {
-                            r.get(0)
-                        })
+                        .query_row(
+                            &sql,
+                            crate::db::sql::params![stored, now, on_timeout],
+                            |r| r.get(0),
+                        )
                         .unwrap();
                     assert_eq!(
                         hit,
@@ -170,9 +172,11 @@ mod tests {
                     overdue_sql("", "?2")
                 );
                 let hit: bool = conn
-                    .query_row(&sql, rusqlite::params![stored, now, on_timeout], |r| {
-                        r.get(0)
-                    })
+                    .query_row(
+                        &sql,
+                        crate::db::sql::params![stored, now, on_timeout],
+                        |r| r.get(0),
+                    )
                     .unwrap();
                 let reads_other = *stored == Status::Pending && seen != Status::Pending;
                 assert_eq!(

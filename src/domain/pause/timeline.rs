@@ -1,7 +1,7 @@
 //! A pause's story, told from its audit rows and its responses: created, viewed, decided or
 //! expired.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::audit::{self, Actor, Entry};
 use super::event_type::EventType;

@@ -1,7 +1,7 @@
 //! Changing a pending pause: the one compare-and-set every change goes through (its event,
 //! its timers disarmed, its waiters woken only when it changed), and an agent's cancel.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use uuid::Uuid;
 
 use super::api_keys::AuthKey;
@@ -67,7 +67,7 @@ pub(crate) fn transition(
     now: Millis,
     pause: &Pause,
     entry: Entry,
-    update: impl FnOnce(&Connection, PauseId) -> rusqlite::Result<usize>,
+    update: impl FnOnce(&Connection, PauseId) -> crate::db::sql::Result<usize>,
 ) -> AppResult<Transition> {
     let conn = ctx.conn;
     let gone = || not_found(&pause.watch_id.to_string());

@@ -4,7 +4,7 @@
 
 use std::sync::LazyLock;
 
-use rusqlite::{named_params, Connection};
+use crate::db::sql::{params, Connection};
 use time::{Date, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::status::{reads_as_sql, Status};
@@ -65,27 +65,27 @@ pub struct DayCounts {
 /// `(workspace_id, created_at)` index narrow the search.
 static DAILY: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "SELECT kind, (t - :start) / 86400000 AS day, count(*) FROM (
+        "SELECT kind, (t - ?3) / 86400000 AS day, count(*) FROM (
       SELECT 'created' AS kind, created_at AS t FROM pauses
-       WHERE workspace_id = :ws AND is_test = :test AND created_at >= :start AND created_at < :end
+       WHERE workspace_id = ?1 AND is_test = ?2 AND created_at >= ?3 AND created_at < ?4
       UNION ALL
       SELECT CASE WHEN decided_by_policy IS NULL THEN status ELSE 'policy' END, decided_at
         FROM pauses
-       WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected', 'answered', 'changes_requested')
-         AND decided_at >= :start AND decided_at < :end
+       WHERE workspace_id = ?1 AND is_test = ?2 AND status IN ('approved', 'rejected', 'answered', 'changes_requested')
+         AND decided_at >= ?3 AND decided_at < ?4
       UNION ALL
       SELECT 'expired', expires_at FROM pauses
-       WHERE workspace_id = :ws AND is_test = :test
+       WHERE workspace_id = ?1 AND is_test = ?2
          AND {expired}
-         AND expires_at >= :start AND expires_at < :end
-         AND created_at >= :start - 2592000000 AND created_at < :end
+         AND expires_at >= ?3 AND expires_at < ?4
+         AND created_at >= ?3 - 2592000000 AND created_at < ?4
       UNION ALL
       SELECT 'policy', expires_at FROM pauses
-       WHERE workspace_id = :ws AND is_test = :test
-         AND status = 'pending' AND on_timeout = 'reject' AND expires_at <= :now
-         AND expires_at >= :start AND expires_at < :end
+       WHERE workspace_id = ?1 AND is_test = ?2
+         AND status = 'pending' AND on_timeout = 'reject' AND expires_at <= ?5
+         AND expires_at >= ?3 AND expires_at < ?4
     ) GROUP BY kind, day",
-        expired = reads_as_sql(Status::Expired, "", ":now")
+        expired = reads_as_sql(Status::Expired, "", "?5")
     )
 });
 
@@ -96,10 +96,10 @@ pub fn daily(
     test: bool,
     month: &Month,
     now: Millis,
-) -> rusqlite::Result<Vec<DayCounts>> {
+) -> crate::db::sql::Result<Vec<DayCounts>> {
     let mut days = vec![DayCounts::default(); month.days as usize];
     let mut stmt = conn.prepare_cached(&DAILY)?;
-    let params = named_params! {":ws": workspace_id, ":test": test, ":start": month.start, ":end": month.end(), ":now": now};
+    let params = params![workspace_id, test, month.start, month.end(), now];
     let rows = stmt.query_map(params, |r| {
         Ok((
             r.get::<_, String>(0)?,
@@ -133,14 +133,14 @@ pub fn decision_times(
     workspace_id: WorkspaceId,
     test: bool,
     month: &Month,
-) -> rusqlite::Result<Vec<Millis>> {
+) -> crate::db::sql::Result<Vec<Millis>> {
     let mut stmt = conn.prepare_cached(
         "SELECT decided_at - created_at FROM pauses
-         WHERE workspace_id = :ws AND is_test = :test AND status IN ('approved', 'rejected', 'answered', 'changes_requested')
-           AND decided_at >= :start AND decided_at < :end AND decided_by_policy IS NULL
+         WHERE workspace_id = ?1 AND is_test = ?2 AND status IN ('approved', 'rejected', 'answered', 'changes_requested')
+           AND decided_at >= ?3 AND decided_at < ?4 AND decided_by_policy IS NULL
          ORDER BY 1",
     )?;
-    let params = named_params! {":ws": workspace_id, ":test": test, ":start": month.start, ":end": month.end()};
+    let params = params![workspace_id, test, month.start, month.end()];
     let times = stmt.query_map(params, |r| r.get(0))?;
     times.collect()
 }
@@ -174,7 +174,7 @@ pub fn summary(
     workspace_id: WorkspaceId,
     test: bool,
     now: Millis,
-) -> rusqlite::Result<Usage> {
+) -> crate::db::sql::Result<Usage> {
     let month = month_of(now);
     let days = daily(conn, workspace_id, test, &month, now)?;
     let totals = days.iter().fold(DayCounts::default(), |t, d| DayCounts {

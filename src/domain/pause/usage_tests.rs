@@ -66,7 +66,7 @@ fn pause(
     conn.execute(
         "INSERT INTO pauses (watch_id, workspace_id, is_test, status, action, created_at, expires_at, decided_at)
          VALUES (?1, 1, ?2, ?3, 'a', ?4, ?5, ?6)",
-        rusqlite::params![&watch.as_bytes()[..], test, status, created, expires, decided],
+        crate::db::sql::params![&watch.as_bytes()[..], test, status, created, expires, decided],
     )
     .unwrap();
 }

@@ -2,7 +2,7 @@
 //! `pause_responses`), oldest first. A pause needing one approval has at most one; a quorum
 //! collects approvals until enough different deciders agreed, and one rejection ends it.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde::Serialize;
 
 use super::decided_by::DecidedBy;

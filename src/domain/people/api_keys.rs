@@ -2,7 +2,7 @@
 //! randomness (178 bits) and a 6-character CRC32 checksum, so a mistyped key is refused without
 //! a database lookup. Only the SHA-256 of a key is stored.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::json;
 
@@ -148,13 +148,13 @@ pub fn create_spec(
         Actor::User(id) => Some(id),
         _ => None,
     };
-    conn.execute(
+    let inserted_id: i64 = conn.query_row(
         "INSERT INTO api_keys (workspace_id, name, prefix, key_hash, is_test, created_by, created_at,
                                scopes, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
         params![workspace_id, name, &key[..VISIBLE_LEN], &sha256(key.as_bytes())[..], test, created_by, now, scopes.to_text(), expires_at],
-    )?;
-    let id = ApiKeyId(conn.last_insert_rowid());
+     |r| r.get::<_, i64>(0))?;
+    let id = ApiKeyId(inserted_id);
     audit::record(
         conn,
         now,
@@ -202,7 +202,7 @@ pub fn live_created_by(conn: &Connection, user_id: UserId) -> AppResult<Vec<KeyI
 }
 
 /// A [`KeyInfo`] from the first eleven columns, in the order the listings select them.
-fn key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KeyInfo> {
+fn key_from_row(r: &crate::db::sql::Row<'_>) -> crate::db::sql::Result<KeyInfo> {
     Ok(KeyInfo {
         id: r.get(0)?,
         workspace_id: r.get(1)?,
@@ -309,7 +309,7 @@ pub fn live_by_id(conn: &Connection, key_id: ApiKeyId) -> AppResult<Option<AuthK
 }
 
 /// An [`AuthKey`] from `id, workspace_id, is_test, last_used_at, scopes, expires_at`.
-fn auth_key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuthKey> {
+fn auth_key_from_row(r: &crate::db::sql::Row<'_>) -> crate::db::sql::Result<AuthKey> {
     Ok(AuthKey {
         id: r.get(0)?,
         workspace_id: r.get(1)?,
@@ -320,7 +320,7 @@ fn auth_key_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuthKey> {
     })
 }
 
-pub fn touch(conn: &Connection, key_id: ApiKeyId, now: Millis) -> rusqlite::Result<()> {
+pub fn touch(conn: &Connection, key_id: ApiKeyId, now: Millis) -> crate::db::sql::Result<()> {
     conn.prepare_cached("UPDATE api_keys SET last_used_at = ?1 WHERE id = ?2")?
         .execute(params![now, key_id])?;
     Ok(())

@@ -3,7 +3,7 @@
 //! test key deciding its own test pauses is the one exception, so agent developers can script
 //! both sides of a test), and live and test never meet.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 use super::api_keys::{self, AuthKey};
 use super::audit::Actor;

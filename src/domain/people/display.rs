@@ -1,7 +1,7 @@
 //! Each user's display preferences: the colour theme and the time zone their pages show times
 //! in. Only how pages look; exports, emails and the API stay UTC whatever is chosen here.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::sql_enum::sql_enum;
 use super::users::User;

@@ -3,7 +3,7 @@
 //! random 256-bit token of which only the SHA-256 is stored; it works once and for 72 hours,
 //! and a newer link for the same user replaces the older one.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};

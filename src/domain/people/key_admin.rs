@@ -2,7 +2,7 @@
 //! after it was made: its name and its autonomy cap, each audited as `key.changed` with before
 //! and after (its groups are `policy::group_keys`').
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::api_keys::{list_with_creators, KeyInfo, KeyListing};

@@ -4,7 +4,7 @@
 //! concurrent runs and restarts warn nobody twice; a key made with less than the lead time left
 //! is warned at the next sweep.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};

@@ -98,8 +98,8 @@ impl Scopes {
     }
 }
 
-impl rusqlite::types::FromSql for Scopes {
-    fn column_result(value: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+impl crate::db::sql::FromSql for Scopes {
+    fn column_result(value: crate::db::sql::ValueRef<'_>) -> crate::db::sql::Result<Self> {
         Ok(Scopes::from_stored(value.as_str()?))
     }
 }

@@ -1,7 +1,7 @@
 //! What owners and admins may do to the users of their workspace, and what every user may
 //! change about themselves. Each change writes its audit row in the same transaction.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};

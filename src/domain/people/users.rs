@@ -1,6 +1,6 @@
 //! Users: one workspace each, a role, an argon2id password hash.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::db::sql::{params, Connection, OptionalExtension, Row};
 use serde_json::json;
 
 use super::audit::{self, Actor, Entry};
@@ -124,12 +124,13 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
             current: None,
         });
     }
-    conn.execute(
+    let inserted_id: i64 = conn.query_row(
         "INSERT INTO users (workspace_id, email, name, role, password_hash, state, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING id",
         params![ws.id, email, name, u.role, u.password_hash, u.state, now],
+        |r| r.get::<_, i64>(0),
     )?;
-    let id = UserId(conn.last_insert_rowid());
+    let id = UserId(inserted_id);
     audit::record(
         conn,
         now,
@@ -144,7 +145,7 @@ pub fn add(conn: &Connection, now: Millis, actor: Actor, u: NewUser<'_>) -> AppR
     Ok(id)
 }
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+fn from_row(r: &Row<'_>) -> crate::db::sql::Result<User> {
     Ok(User {
         id: r.get(0)?,
         workspace_id: r.get(1)?,

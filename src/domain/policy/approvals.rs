@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde::{Deserialize, Serialize};
 
 use super::groups;

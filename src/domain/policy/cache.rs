@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::bounded::Bounded;
 use super::rules::{self, RuleSet};

@@ -9,7 +9,7 @@
 //! several hours only the last full hour's digest is sent: the hours missed are not caught up
 //! (the History link of that digest shows the way to the rest).
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::json;
 
 use super::Band;

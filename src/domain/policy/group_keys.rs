@@ -2,7 +2,7 @@
 //! groups, as a member would (`approver_group_keys`). Only an unrevoked key of the workspace
 //! holding `decide` can be given groups, so a group never gains a key that cannot decide.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use serde_json::json;
 

@@ -4,7 +4,7 @@
 //! a route to nothing, which `route_for` would then have to guess about. The refusal names each
 //! place, so the person knows what to change first.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::approvals;
 use crate::domain::ids::WorkspaceId;

@@ -3,7 +3,7 @@
 //! quorum (the routing and voting come with the rest of part 2). Members are named by email, as
 //! people know each other; a member must be an active user of the workspace.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -216,12 +216,12 @@ pub fn create(
     if taken(ctx.conn, ws, &spec.name, 0)? {
         return Err(duplicate(&spec.name));
     }
-    ctx.conn
+    let inserted_id: i64 = ctx.conn
         .prepare_cached(
-            "INSERT INTO approver_groups (workspace_id, name, created_at) VALUES (?1, ?2, ?3)",
+            "INSERT INTO approver_groups (workspace_id, name, created_at) VALUES (?1, ?2, ?3) RETURNING id",
         )?
-        .execute(params![ws, spec.name, now])?;
-    set_members(ctx.conn, ctx.conn.last_insert_rowid(), &users)?;
+        .query_row(params![ws, spec.name, now], |r| r.get::<_, i64>(0))?;
+    set_members(ctx.conn, inserted_id, &users)?;
     let g = get(ctx.conn, ws, &spec.name)?.ok_or_else(|| not_found(&spec.name))?;
     record(ctx, now, ws, actor, EventType::GroupCreated, &g)?;
     Ok(g)

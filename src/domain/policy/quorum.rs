@@ -2,7 +2,7 @@
 //! the group it goes to, and what its deadline means. Read before anything is written, so a
 //! refusal (a quorum nobody can reach) leaves every table as it was; `explain` reads the same.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::approvals::{self, ApprovalSettings, MAX_APPROVALS};
 use super::PolicyVerdict;
@@ -97,7 +97,7 @@ fn too_many(q: &Quorum, group: &Option<(i64, String)>, can: i64) -> String {
 
 /// A route names a group by name; a route to a group deleted since is refused, not ignored.
 fn group_id(conn: &Connection, p: &NewPause, name: &str) -> AppResult<i64> {
-    use rusqlite::OptionalExtension;
+    use crate::db::sql::OptionalExtension;
     conn.prepare_cached("SELECT id FROM approver_groups WHERE workspace_id = ?1 AND name = ?2")?
         .query_row(params![p.workspace_id, name], |r| r.get(0))
         .optional()?

@@ -4,7 +4,7 @@
 //! `remember:<tool>:<agent>:<key prefix>` and matching exactly that tool, agent and key, up to
 //! the pause's risk: another agent's pause, or a riskier one, still waits.
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::db::sql::{Connection, OptionalExtension};
 use uuid::Uuid;
 
 use super::rules::{self, RuleSet};
@@ -161,8 +161,9 @@ fn existing(conn: &Connection, set: RuleSet, name: &str) -> AppResult<Option<i64
         .prepare_cached(
             "SELECT id FROM policy_rules WHERE workspace_id = ?1 AND is_test = ?2 AND name = ?3",
         )?
-        .query_row(rusqlite::params![set.workspace_id, set.test, name], |r| {
-            r.get(0)
-        })
+        .query_row(
+            crate::db::sql::params![set.workspace_id, set.test, name],
+            |r| r.get(0),
+        )
         .optional()?)
 }

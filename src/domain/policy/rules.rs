@@ -1,7 +1,7 @@
 //! Rules as stored: one workspace's rules of one mode (live or test, like agents and pauses: a
 //! rule made in test never decides a live pause), read for the API and for the engine.
 
-use rusqlite::{params, Connection, OptionalExtension, Row};
+use crate::db::sql::{params, Connection, OptionalExtension, Row};
 
 pub use super::cache::load_cached;
 use super::spec::{self, RuleSpec};
@@ -40,9 +40,9 @@ const SELECT: &str = "SELECT r.id, r.name, r.effect, r.enabled, r.shadow, r.matc
     FROM policy_rules r LEFT JOIN users u ON u.id = r.created_by
     LEFT JOIN api_keys k ON k.id = r.created_by_key";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<StoredRule> {
+fn from_row(r: &Row<'_>) -> crate::db::sql::Result<StoredRule> {
     let bad = |e: serde_json::Error| {
-        rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
+        crate::db::sql::Error::Conversion(format!("column 5: {e}"))
     };
     let matches = serde_json::from_str(&r.get::<_, String>(5)?).map_err(bad)?;
     let created_by = match (r.get::<_, Option<String>>(14)?, r.get(17)?) {

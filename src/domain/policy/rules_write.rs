@@ -1,7 +1,7 @@
 //! Changing a workspace's rules: every change is checked whole, writes its audit row in the
 //! same transaction and replaces the rules' stamp (see `cache`); a refusal writes nothing.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 use serde_json::{json, Value};
 
 use super::rules::{get, not_found, RuleSet, StoredRule, MAX_RULES};
@@ -88,18 +88,18 @@ pub fn create(
         Actor::Key(k) => (None, Some(k)),
         _ => (None, None),
     };
-    conn.prepare_cached(
+    let inserted_id: i64 = conn.prepare_cached(
         "INSERT INTO policy_rules (workspace_id, is_test, name, effect, enabled, shadow, match_json,
              max_risk, expires_at, note, created_by, created_by_key, created_at, updated_at,
              route_to)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?14) RETURNING id",
     )?
-    .execute(params![
+    .query_row(params![
         set.workspace_id, set.test, s.name, s.effect, s.enabled, s.shadow,
         serde_json::to_string(&s.matches).map_err(anyhow::Error::from)?,
         s.max_risk, checked.expires_at, checked.rule.note, user, key, now, s.route_to
-    ])?;
-    let id = conn.last_insert_rowid();
+    ], |r| r.get::<_, i64>(0))?;
+    let id = inserted_id;
     let stored = get(conn, set, id)?.ok_or_else(|| not_found(id))?;
     let details = json!({ "rule": serde_json::to_value(&stored.spec).unwrap_or_default() });
     audit_change(ctx, now, set, actor, EventType::RuleCreated, id, details)?;
@@ -107,7 +107,7 @@ pub fn create(
 }
 
 /// A rule's `routeTo` names a group of the workspace.
-fn route_exists(conn: &rusqlite::Connection, set: RuleSet, s: &RuleSpec) -> AppResult<()> {
+fn route_exists(conn: &crate::db::sql::Connection, set: RuleSet, s: &RuleSpec) -> AppResult<()> {
     match &s.route_to {
         Some(g) if super::groups::get(conn, set.workspace_id, g)?.is_none() => Err(
             AppError::invalid("routeTo", format!("there is no approver group `{g}`")),

@@ -1,6 +1,6 @@
 //! The workspace's policy settings and the autonomy caps of keys and agents.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 use serde_json::{json, Value};
 

@@ -1,4 +1,4 @@
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 use serde_json::json;
 
 use super::rules::{self, RuleSet};

@@ -4,7 +4,7 @@
 //! a pair whose suggested rule exists, or that a rule names exactly (a remembered decision, a
 //! rule written by hand), is not offered again.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::rules::RuleSet;
 use crate::domain::Millis;

@@ -3,7 +3,7 @@
 //! by `holdpoint signing-key rotate` (another process) is used by the next decision, and two
 //! processes that both made a key at their first start still agree on one.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::db::sql::{params, Connection, OptionalExtension};
 
 use super::jws::{self, Jwk};
 use crate::domain::Millis;

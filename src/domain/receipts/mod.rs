@@ -16,7 +16,7 @@
 pub mod jws;
 pub mod keys;
 
-use rusqlite::params;
+use crate::db::sql::params;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -80,7 +80,7 @@ pub fn claims<'a>(pause: &'a Pause, iss: &'a str, ttl_secs: u32) -> Claims<'a> {
 /// receipt on it; returns the pause with its receipt. A pause that is not decided, or already
 /// has a receipt, is returned as it is. Call on the writer, inside the deciding transaction.
 pub fn seal(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     now: Millis,
     iss: &str,
     mut pause: Pause,

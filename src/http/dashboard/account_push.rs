@@ -25,7 +25,11 @@ pub struct PushSection {
     pub server: Option<String>,
 }
 
-pub fn load(conn: &rusqlite::Connection, ws: WorkspaceId, user: UserId) -> AppResult<PushSection> {
+pub fn load(
+    conn: &crate::db::sql::Connection,
+    ws: WorkspaceId,
+    user: UserId,
+) -> AppResult<PushSection> {
     Ok(PushSection {
         topic: crate::domain::notifications::user_topic(conn, user)?.unwrap_or_default(),
         server: channels::workspace(conn, ws)?

@@ -53,7 +53,7 @@ impl SessionsSection {
 
 /// The signed-in person's active sessions at `now`, this browser's marked.
 pub fn load(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     signed: &SignedIn,
     now: Millis,
 ) -> AppResult<SessionsSection> {

@@ -3,9 +3,9 @@
 //! (heartbeats that changed nothing are not kept, so they are summarised by first and last
 //! seen). Every agent-supplied text reaches the template as [`Shown`].
 
+use crate::db::sql::params;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use rusqlite::params;
 
 use super::agents_page::{fleet_of, AgentRow};
 use super::format::{stamp, Shown, Stamp};
@@ -111,7 +111,7 @@ pub async fn detail(
 }
 
 /// Pauses, guidance, control actions and state changes of the agent's mode, newest first.
-fn timeline(conn: &rusqlite::Connection, a: &Agent) -> Result<Vec<Entry>, PageError> {
+fn timeline(conn: &crate::db::sql::Connection, a: &Agent) -> Result<Vec<Entry>, PageError> {
     let mut out: Vec<(Millis, Entry)> = Vec::new();
     let mut push = |at: Millis, kind, text: String, link| {
         let text = Shown::new(&text);
@@ -171,7 +171,7 @@ fn timeline(conn: &rusqlite::Connection, a: &Agent) -> Result<Vec<Entry>, PageEr
 
 /// The audit log's control events of this agent (in its mode), newest first: (at, event, by).
 fn controls(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     a: &Agent,
 ) -> Result<Vec<(Millis, EventType, String)>, PageError> {
     let events = [

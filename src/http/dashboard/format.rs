@@ -94,7 +94,7 @@ impl std::fmt::Display for Shown {
 
 /// Key names by id, for "requested by".
 pub fn key_labels(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     workspace_id: WorkspaceId,
 ) -> Result<HashMap<ApiKeyId, String>, PageError> {
     Ok(api_keys::list(conn, workspace_id)

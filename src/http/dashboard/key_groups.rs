@@ -2,8 +2,8 @@
 //! it votes on the pauses routed to them. Each key's groups show in its row; the row's "Groups"
 //! menu is a form of one checkbox per group, through `app::groups::set_key_groups`.
 
+use crate::db::sql::Connection;
 use actix_web::{web, HttpResponse};
-use rusqlite::Connection;
 
 use super::forms::{form_result, post_only, ManagerForm};
 use super::keys::KeyRow;

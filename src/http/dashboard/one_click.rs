@@ -42,7 +42,11 @@ pub(super) enum Found {
     StepUp(Pause),
 }
 
-pub(super) fn find(conn: &rusqlite::Connection, token: &str, now: Millis) -> AppResult<Found> {
+pub(super) fn find(
+    conn: &crate::db::sql::Connection,
+    token: &str,
+    now: Millis,
+) -> AppResult<Found> {
     let unknown = || {
         Found::Gone(
             StatusCode::NOT_FOUND,

@@ -59,7 +59,7 @@ pub struct PasskeySection {
 }
 
 pub fn load_section(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     state: &AppState,
     user: UserId,
 ) -> AppResult<PasskeySection> {
@@ -119,7 +119,11 @@ fn enrolling(req: &HttpRequest) -> AppResult<SignedIn> {
 
 /// Whether a page may offer this person a passkey check (the second sign-in step, a step-up):
 /// the server can be a relying party and they have a passkey.
-pub fn offer_check(conn: &rusqlite::Connection, state: &AppState, user: UserId) -> AppResult<bool> {
+pub fn offer_check(
+    conn: &crate::db::sql::Connection,
+    state: &AppState,
+    user: UserId,
+) -> AppResult<bool> {
     Ok(state.passkeys.unavailable().is_none() && passkeys::count(conn, user)? > 0)
 }
 

@@ -3,7 +3,7 @@
 //! (a code field for TOTP, a link to confirm with the identity provider, a passkey button),
 //! or says to set one up. The rule itself is `respond`'s; this only chooses what to offer.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 use super::session::SignedIn;
 use crate::domain::identity::{step_up, totp};

@@ -2,7 +2,7 @@
 //! (`Email to Ann Lee: delivered`, `ntfy topic ops-alerts: failed (…)`). Error texts were
 //! stored without URLs (`notify::redact`), so they can be shown.
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 use super::format::{shown, Shown};
 use crate::domain::ids::PauseId;

@@ -40,7 +40,7 @@ pub struct DiffLine {
 impl PlanView {
     /// None for a pause that is not a plan.
     pub fn load(
-        conn: &rusqlite::Connection,
+        conn: &crate::db::sql::Connection,
         pause: &Pause,
         now: Millis,
     ) -> AppResult<Option<Self>> {

@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use rusqlite::Connection;
+use crate::db::sql::Connection;
 
 use super::approval_settings::ApprovalsForm;
 use super::forms::{post_only, ManagerForm};

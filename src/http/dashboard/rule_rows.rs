@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::db::sql::Connection;
 use jiff::Timestamp;
-use rusqlite::Connection;
 
 use super::format::{shown, stamp, Shown, Stamp};
 use crate::domain::api_keys;

@@ -122,7 +122,7 @@ pub fn current(
 }
 
 fn channels_view(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::sql::Connection,
     ws: crate::domain::ids::WorkspaceId,
 ) -> Result<ChannelsView, PageError> {
     let saved = crate::domain::channels::workspace(conn, ws)?;

@@ -3,9 +3,9 @@
 //! recovery codes shown once; later, new recovery codes or TOTP off, each for a current code.
 //! The pages of sign-in's own steps are [`super::login_factor`].
 
+use crate::db::sql::Connection;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::forms::{post_only, refuse, CsrfForm, NoFields};

@@ -2,8 +2,8 @@
 //! (admins see it, read-only) and resetting another person's second factor from the Users page
 //! (for someone who lost their phone and their recovery codes).
 
+use crate::db::sql::Connection;
 use actix_web::{web, HttpResponse};
-use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::forms::{post_only, refuse, ManagerForm, NoFields};

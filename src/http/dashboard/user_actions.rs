@@ -3,9 +3,9 @@
 //! enable, and a new sign-up link for someone invited who has not signed up yet. A user id of
 //! another workspace, or no number at all, is a 404 page.
 
+use crate::db::sql::Connection;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::forms::{form_result, refuse, write_as, ManagerForm};
