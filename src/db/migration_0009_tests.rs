@@ -1,7 +1,7 @@
 //! Migration 0009 re-keys idempotency records by API key: a record written before it must still
 //! replay for the key whose pause it made, and for no other key.
 
-use rusqlite::{params, Connection};
+use crate::db::sql::{params, Connection};
 
 use super::migrations;
 use crate::domain::idempotency::{self, Lookup};
@@ -10,8 +10,13 @@ const WATCH_ID: &str = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
 
 fn at_version_8_with_a_record() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
-    conn.pragma_update(None, "foreign_keys", true).unwrap();
-    migrations().to_version(&mut conn, 8).unwrap();
+    conn.sqlite_mut()
+        .unwrap()
+        .pragma_update(None, "foreign_keys", true)
+        .unwrap();
+    migrations()
+        .to_version(conn.sqlite_mut().unwrap(), 8)
+        .unwrap();
     conn.execute_batch(
         "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'free', 0);
          INSERT INTO api_keys (id, workspace_id, prefix, key_hash, is_test, created_at)
@@ -40,7 +45,7 @@ fn at_version_8_with_a_record() -> Connection {
 #[test]
 fn a_record_from_before_0009_replays_for_the_key_that_made_its_pause_and_no_other() {
     let mut conn = at_version_8_with_a_record();
-    migrations().to_latest(&mut conn).unwrap();
+    migrations().to_latest(conn.sqlite_mut().unwrap()).unwrap();
     let replayed =
         idempotency::lookup(&conn, crate::domain::ids::ApiKeyId(1), "k", &[0xaa]).unwrap();
     assert!(matches!(replayed, Lookup::Replay { status: 201, body } if body.contains(WATCH_ID)));

@@ -2,7 +2,7 @@
 //! through unchanged (ids included, so outbox rows and email links still point at it), and every
 //! decided pause gets its response row, with how it was decided taken from its audit row.
 
-use rusqlite::Connection;
+use crate::db::Connection;
 
 use super::{migrate, migrations};
 
@@ -12,8 +12,13 @@ const PAUSE_COLUMNS: &str = "id, hex(watch_id), workspace_id, api_key_id, is_tes
 
 fn at_version_10_with_pauses() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
-    conn.pragma_update(None, "foreign_keys", true).unwrap();
-    migrations().to_version(&mut conn, 10).unwrap();
+    conn.sqlite_mut()
+        .unwrap()
+        .pragma_update(None, "foreign_keys", true)
+        .unwrap();
+    migrations()
+        .to_version(conn.sqlite_mut().unwrap(), 10)
+        .unwrap();
     conn.execute_batch(
         "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'free', 0);
          INSERT INTO users (id, workspace_id, email, role, password_hash, created_at)
@@ -47,7 +52,7 @@ fn rows(conn: &Connection, sql: &str) -> Vec<String> {
     let rows = stmt
         .query_map([], |r| {
             let cells: Vec<String> = (0..n)
-                .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
+                .map(|i| format!("{:?}", r.get::<_, crate::db::sql::OwnedValue>(i).unwrap()))
                 .collect();
             Ok(cells.join(" | "))
         })

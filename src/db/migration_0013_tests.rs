@@ -1,7 +1,7 @@
 //! Migration 0013 gives keys scopes: every key made before it could create, read, list and
 //! cancel pauses, and keeps exactly that (`pauses`, not `decide`).
 
-use rusqlite::Connection;
+use crate::db::Connection;
 
 use super::migrations;
 use crate::domain::api_keys;
@@ -10,8 +10,13 @@ use crate::domain::scopes::{KeyScope, Scopes};
 #[test]
 fn keys_made_before_scopes_get_pauses_and_nothing_else() {
     let mut conn = Connection::open_in_memory().unwrap();
-    conn.pragma_update(None, "foreign_keys", true).unwrap();
-    migrations().to_version(&mut conn, 12).unwrap();
+    conn.sqlite_mut()
+        .unwrap()
+        .pragma_update(None, "foreign_keys", true)
+        .unwrap();
+    migrations()
+        .to_version(conn.sqlite_mut().unwrap(), 12)
+        .unwrap();
     let digest = [7u8; 32];
     conn.execute_batch(
         "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'free', 0);

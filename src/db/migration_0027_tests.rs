@@ -3,7 +3,7 @@
 //! `disabled`, everyone else `active`; every column and id comes through, and sessions made
 //! before it keep working with an id of their own.
 
-use rusqlite::Connection;
+use crate::db::Connection;
 
 use super::{migrate, migrations};
 
@@ -12,8 +12,13 @@ const BEFORE_IDENTITY: usize = 25;
 
 fn at_the_last_release_with_users() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
-    conn.pragma_update(None, "foreign_keys", true).unwrap();
-    migrations().to_version(&mut conn, BEFORE_IDENTITY).unwrap();
+    conn.sqlite_mut()
+        .unwrap()
+        .pragma_update(None, "foreign_keys", true)
+        .unwrap();
+    migrations()
+        .to_version(conn.sqlite_mut().unwrap(), BEFORE_IDENTITY)
+        .unwrap();
     conn.execute_batch(
         "INSERT INTO workspaces (id, name, plan_id, created_at) VALUES (1, 'A', 'pro', 0);
          INSERT INTO users (id, workspace_id, email, name, role, password_hash, disabled_at,

@@ -2,7 +2,7 @@
 //! receipt (nothing signed them; the pause JSON shows `receipt: null`), there is no signing key
 //! until the first start (or first decision) makes one, and a decision made after it is signed.
 
-use rusqlite::Connection;
+use crate::db::Connection;
 
 use super::{migrate, migrations};
 use crate::db::WriteCtx;
@@ -16,8 +16,13 @@ const BEFORE_RECEIPTS: usize = 26;
 
 fn at_the_last_release_with_decisions() -> Connection {
     let mut conn = Connection::open_in_memory().unwrap();
-    conn.pragma_update(None, "foreign_keys", true).unwrap();
-    migrations().to_version(&mut conn, BEFORE_RECEIPTS).unwrap();
+    conn.sqlite_mut()
+        .unwrap()
+        .pragma_update(None, "foreign_keys", true)
+        .unwrap();
+    migrations()
+        .to_version(conn.sqlite_mut().unwrap(), BEFORE_RECEIPTS)
+        .unwrap();
     let has_receipts: bool = conn
         .query_row(
             "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'signing_keys'",

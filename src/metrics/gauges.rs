@@ -147,7 +147,7 @@ mod tests {
         let args: Vec<crate::db::sql::OwnedValue> =
             (0..n).map(|_| "2026-11".to_string().into()).collect();
         let rows = stmt
-            .query_map(crate::db::sql::params_from_iter(args), |r| {
+            .query_map(crate::db::sql::params_from_iter(args.iter()), |r| {
                 r.get::<_, String>(3)
             })
             .unwrap();

@@ -19,7 +19,7 @@ fn plant_agents(app: &TestApp, n: i64) {
             "WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < ?1)
              INSERT INTO agents (workspace_id, is_test, name, first_seen_at, last_seen_at)
              SELECT 1, 0, printf('bulk-%04d', n), ?2, ?2 FROM i",
-            rusqlite::params![n, now],
+            holdpoint::db::sql::params![n, now],
         )?;
         Ok(())
     })
@@ -43,7 +43,7 @@ pub fn plant_pauses(app: &TestApp, watch_id: &str, n: i64) {
                  INSERT INTO pauses (watch_id, {cols})
                  SELECT randomblob(16), {cols} FROM pauses, i WHERE watch_id = unhex(?2)"
             ),
-            rusqlite::params![n, hex],
+            holdpoint::db::sql::params![n, hex],
         )?;
         Ok(())
     })

@@ -260,7 +260,7 @@ pub fn add_rows(app: &TestApp, n: usize, subject: &str, details: Value) {
             c.execute(
                 "INSERT INTO audit_log (workspace_id, at, actor_type, actor_id, event, subject, details)
                  VALUES (1, ?1, 'system', NULL, 'test.note', ?2, ?3)",
-                rusqlite::params![now, subject, details.to_string()],
+                holdpoint::db::sql::params![now, subject, details.to_string()],
             )?;
         }
         Ok(())

@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use holdpoint::db::Connection;
 use rand::Rng;
-use rusqlite::Connection;
 use serde_json::{json, Value};
 
 use crate::helpers::{Browser, PASSWORD};
@@ -272,7 +272,7 @@ fn check_database(dir: &std::path::Path, created: &[String], decided: &HashMap<S
         }
         for event in events {
             let n: i64 = queued
-                .query_row(rusqlite::params![pause_id, event], |r| r.get(0))
+                .query_row(holdpoint::db::sql::params![pause_id, event], |r| r.get(0))
                 .unwrap();
             assert_eq!(n, 1, "{event} of {id} is not queued in the outbox");
         }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
+use holdpoint::db::Connection;
 use serde_json::json;
 
 use crate::process::{key_create, run_cli, Server};

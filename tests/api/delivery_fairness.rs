@@ -107,7 +107,7 @@ async fn another_workspaces_email_and_slack_post_go_out_while_sixteen_endpoints_
     app.with_db(|c| {
         Ok(c.execute(
             "UPDATE workspaces SET slack_webhook_url = ?1 WHERE id = ?2",
-            rusqlite::params![slack.url, b],
+            holdpoint::db::sql::params![slack.url, b],
         )?)
     })
     .unwrap();

@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use rusqlite::Connection;
+use holdpoint::db::Connection;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 

@@ -134,7 +134,7 @@ impl TestApp {
     /// Runs `f` in a write transaction on a direct connection (as the CLI does).
     pub fn with_db<T>(
         &self,
-        f: impl FnOnce(&rusqlite::Connection) -> holdpoint::error::AppResult<T>,
+        f: impl FnOnce(&holdpoint::db::Connection) -> holdpoint::error::AppResult<T>,
     ) -> holdpoint::error::AppResult<T> {
         let mut conn = db::open(
             &self.dir.path().join("holdpoint.db"),

@@ -20,7 +20,7 @@ pub fn give_passkeys(app: &TestApp, user: i64, numbers: std::ops::Range<usize>) 
             c.execute(
                 "INSERT INTO passkeys (user_id, credential_id, name, passkey_json, created_at)
                  VALUES (?1, ?2, ?3, ?4, 0)",
-                rusqlite::params![
+                holdpoint::db::sql::params![
                     user,
                     format!("cred-{user}-{i}").into_bytes(),
                     format!("Key {i}"),

@@ -32,7 +32,12 @@ fn snapshot(app: &TestApp) -> Vec<(String, Vec<String>)> {
                 .query_map([], |r| {
                     let cells: Vec<String> = (0..names.len())
                         .filter(|i| !(t == "api_keys" && names[*i] == "last_used_at"))
-                        .map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap()))
+                        .map(|i| {
+                            format!(
+                                "{:?}",
+                                r.get::<_, holdpoint::db::sql::OwnedValue>(i).unwrap()
+                            )
+                        })
                         .collect();
                     Ok(cells.join("|"))
                 })?

@@ -52,7 +52,7 @@ pub fn vote(app: &TestApp, watch_id: &str, user: i64) {
                                           created_at)
              SELECT id, 'user', ?2, 'approve', 'looks fine', 'dashboard', ?3 FROM pauses
              WHERE watch_id = ?1",
-            rusqlite::params![&id.as_bytes()[..], user, now],
+            holdpoint::db::sql::params![&id.as_bytes()[..], user, now],
         )?;
         Ok(())
     })

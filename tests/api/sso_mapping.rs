@@ -40,7 +40,7 @@ fn add_group(app: &TestApp, name: &str) {
     app.with_db(|c| {
         Ok(c.execute(
             "INSERT INTO approver_groups (workspace_id, name, created_at) VALUES (1, ?1, ?2)",
-            rusqlite::params![name, now],
+            holdpoint::db::sql::params![name, now],
         )?)
     })
     .unwrap();

@@ -151,7 +151,7 @@ async fn an_sso_only_person_is_offered_a_fresh_provider_sign_in() {
         Ok(c.execute(
             "INSERT INTO user_identities (issuer, subject, user_id, created_at)
              SELECT 'https://idp.example', 'sub-1', id, ?1 FROM users WHERE email = ?2",
-            rusqlite::params![now, app.owner_email],
+            holdpoint::db::sql::params![now, app.owner_email],
         )?)
     })
     .unwrap();

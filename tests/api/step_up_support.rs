@@ -30,7 +30,7 @@ pub fn enrol_totp(app: &TestApp, email: &str) {
     app.with_db(|c| {
         Ok(c.execute(
             "UPDATE users SET totp_secret = ?1, totp_confirmed_at = ?2 WHERE email = ?3",
-            rusqlite::params![SECRET, now, email],
+            holdpoint::db::sql::params![SECRET, now, email],
         )?)
     })
     .unwrap();

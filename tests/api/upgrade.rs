@@ -352,9 +352,16 @@ async fn the_upgraded_database_keeps_every_row_and_is_sound_at_the_latest_versio
         let version: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         assert_eq!(version, migrations, "the version is the latest migration");
         for table in tables(&release) {
-            assert_eq!(count(c, &table), count(&release, &table), "rows of {table}");
+            assert_eq!(
+                count(c.sqlite().unwrap(), &table),
+                count(&release, &table),
+                "rows of {table}"
+            );
         }
-        assert_eq!(audit_rows(c, &release), audit_rows(&release, &release));
+        assert_eq!(
+            audit_rows(c.sqlite().unwrap(), &release),
+            audit_rows(&release, &release)
+        );
         Ok(())
     })
     .unwrap();

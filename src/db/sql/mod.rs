@@ -229,6 +229,37 @@ impl Statement<'_> {
         }
     }
 
+    pub fn column_count(&mut self) -> usize {
+        match self {
+            Statement::Lite(s) => s.get().column_count(),
+            Statement::Pg(_, p) => p.statement.columns().len(),
+        }
+    }
+
+    pub fn column_names(&mut self) -> Vec<String> {
+        match self {
+            Statement::Lite(s) => s
+                .get()
+                .column_names()
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            Statement::Pg(_, p) => p
+                .statement
+                .columns()
+                .iter()
+                .map(|c| c.name().to_owned())
+                .collect(),
+        }
+    }
+
+    pub fn parameter_count(&mut self) -> usize {
+        match self {
+            Statement::Lite(s) => s.get().parameter_count(),
+            Statement::Pg(_, p) => p.statement.params().len(),
+        }
+    }
+
     pub fn exists<P: Params>(&mut self, params: P) -> Result<bool> {
         Ok(self.query(params)?.next()?.is_some())
     }

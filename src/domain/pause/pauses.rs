@@ -192,9 +192,8 @@ pub(crate) fn from_row(r: &Row<'_>) -> crate::db::sql::Result<Pause> {
         on_timeout: r.get(39)?,
         escalated_at: r.get(40)?,
         // Written by the query above: unreadable would be a bug, and fails the read.
-        votes: super::votes::from_json(&r.get::<_, String>(41)?, r.get(35)?).map_err(|e| {
-            crate::db::sql::Error::Conversion(format!("column 41: {e}"))
-        })?,
+        votes: super::votes::from_json(&r.get::<_, String>(41)?, r.get(35)?)
+            .map_err(|e| crate::db::sql::Error::Conversion(format!("column 41: {e}")))?,
         receipt: r.get(42)?,
     })
 }

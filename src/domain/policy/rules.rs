@@ -41,9 +41,7 @@ const SELECT: &str = "SELECT r.id, r.name, r.effect, r.enabled, r.shadow, r.matc
     LEFT JOIN api_keys k ON k.id = r.created_by_key";
 
 fn from_row(r: &Row<'_>) -> crate::db::sql::Result<StoredRule> {
-    let bad = |e: serde_json::Error| {
-        crate::db::sql::Error::Conversion(format!("column 5: {e}"))
-    };
+    let bad = |e: serde_json::Error| crate::db::sql::Error::Conversion(format!("column 5: {e}"));
     let matches = serde_json::from_str(&r.get::<_, String>(5)?).map_err(bad)?;
     let created_by = match (r.get::<_, Option<String>>(14)?, r.get(17)?) {
         (Some(email), _) => Some(DecidedBy::User {
