@@ -54,5 +54,6 @@ fn query_map_reads_every_row_and_dynamic_parameters_bind_in_order() {
         .collect::<Result<_>>()
         .unwrap();
     assert_eq!(got, vec![1, 2, 3]);
-    assert!(s.exists([2]).unwrap());
+    assert!(s.exists([2, 2]).unwrap());
+    assert!(!s.exists([4, 9]).unwrap());
 }
