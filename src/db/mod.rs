@@ -20,6 +20,7 @@ use crate::config::Synchronous;
 
 pub mod check;
 pub mod health;
+pub mod pg_migrations;
 mod writer;
 
 pub use health::WriteError;
@@ -267,3 +268,5 @@ mod migration_0027_tests;
 mod migration_0028_tests;
 #[cfg(test)]
 mod migration_list_tests;
+#[cfg(test)]
+mod pg_schema_tests;
