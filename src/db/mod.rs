@@ -295,3 +295,5 @@ mod migration_0027_tests;
 mod migration_0028_tests;
 #[cfg(test)]
 mod migration_list_tests;
+#[cfg(test)]
+mod pg_schema_tests;
