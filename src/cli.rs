@@ -5,9 +5,7 @@
 use anyhow::{bail, Context};
 
 use crate::app;
-use crate::config::{
-    database_path, Command, GlobalArgs, KeyCommand, MailArgs, Synchronous, WorkspaceCommand,
-};
+use crate::config::{Command, GlobalArgs, KeyCommand, MailArgs, Synchronous, WorkspaceCommand};
 use crate::db;
 use crate::domain::audit::Actor;
 use crate::domain::clock::system_now;
@@ -21,11 +19,20 @@ mod signing_keys;
 mod users;
 
 pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
-    let path = database_path(&global.data_dir);
-    if let Command::Check = cmd {
-        return check(&path);
+    let target = db::Target::new(&global.data_dir, global.database_url.as_ref());
+    match (&target, &cmd) {
+        (db::Target::Sqlite(path), Command::Check) => return check(path),
+        (db::Target::Postgres(_), Command::Check) => bail!(
+            "`check` reads a SQLite file; on PostgreSQL use `pg_amcheck` and the server's own \
+             monitoring (`holdpoint doctor` checks the connection)"
+        ),
+        (db::Target::Postgres(_), Command::Backup { .. }) => bail!(
+            "`backup` copies a SQLite file; on PostgreSQL use `pg_dump` (or `pg_basebackup` \
+             with WAL archiving for point-in-time recovery)"
+        ),
+        _ => {}
     }
-    let mut conn = db::open_and_migrate(&path, Synchronous::Full)?;
+    let mut conn = target.open_and_migrate(Synchronous::Full)?;
     let now = system_now();
     workspaces::ensure_default(&conn, now)?;
     match cmd {
@@ -36,7 +43,7 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
             unreachable!("handled by main: it needs no database")
         }
         Command::Check => unreachable!("handled above"),
-        Command::Migrate => eprintln!("database {} is up to date", path.display()),
+        Command::Migrate => eprintln!("database {} is up to date", target.describe()),
         Command::Workspace(w) => workspace(&mut conn, now, w)?,
         Command::User(u) => users::run(&mut conn, now, u)?,
         Command::Key(k) => key(&mut conn, now, k)?,

@@ -55,6 +55,12 @@ pub struct GlobalArgs {
         help_heading = GLOBAL
     )]
     pub data_dir: PathBuf,
+    /// Keep the data in this PostgreSQL database instead of SQLite in the data directory:
+    /// `postgres://user:password@host:5432/db`, several hosts (`host=a,b`) with
+    /// `target_session_attrs=read-write` to follow a failover.
+    #[arg(long, env = "HOLDPOINT_DATABASE_URL", global = true, help_heading = GLOBAL,
+          hide_env_values = true)]
+    pub database_url: Option<crate::db::DatabaseUrl>,
     /// Log filter: a level (error, warn, info, debug, trace, off) or TARGET=LEVEL pairs, e.g.
     /// `holdpoint=debug,actix_web=info`.
     #[arg(long, env = "HOLDPOINT_LOG", default_value = "info", global = true,
@@ -287,6 +293,8 @@ pub enum KeyCommand {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub data_dir: PathBuf,
+    /// None: SQLite in the data directory.
+    pub database_url: Option<crate::db::DatabaseUrl>,
     pub bind: SocketAddr,
     /// None until the listener is bound; then `http://<bound address>` unless configured.
     pub public_url: Option<Url>,
@@ -321,6 +329,7 @@ impl Settings {
     pub fn from_args(global: &GlobalArgs, serve: &ServeArgs) -> Self {
         Settings {
             data_dir: global.data_dir.clone(),
+            database_url: global.database_url.clone(),
             bind: serve.bind,
             public_url: serve.public_url.clone(),
             default_timeout_secs: serve.default_timeout,
@@ -347,6 +356,10 @@ impl Settings {
         database_path(&self.data_dir)
     }
 
+    pub fn database(&self) -> crate::db::Target {
+        crate::db::Target::new(&self.data_dir, self.database_url.as_ref())
+    }
+
     /// The public URL without a trailing slash, ready to have paths appended.
     pub fn base_url(&self) -> String {
         match &self.public_url {
@@ -366,6 +379,7 @@ impl Settings {
     pub fn for_tests(data_dir: PathBuf) -> Self {
         Settings {
             data_dir,
+            database_url: None,
             bind: "127.0.0.1:0".parse().expect("valid address"),
             public_url: None,
             default_timeout_secs: 900,

@@ -22,7 +22,12 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Doctor(args)) => {
             holdpoint::cli::doctor::run(&Settings::from_args(&cli.global, &args)).await
         }
-        Some(other) => holdpoint::cli::run(&cli.global, other),
+        // On a thread of its own: PostgreSQL's blocking client cannot run on this runtime's.
+        Some(other) => std::thread::scope(|s| {
+            s.spawn(|| holdpoint::cli::run(&cli.global, other))
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("the command panicked")))
+        }),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -27,6 +27,27 @@ pub struct Application {
     state: web::Data<AppState>,
 }
 
+/// Opens the database (migrated, with the default workspace and a signing key) and the read
+/// pool. On a thread of its own: PostgreSQL's blocking client may not run on the async
+/// runtime's thread this is called from.
+fn open_database(settings: &Settings, now: i64) -> anyhow::Result<(db::Connection, db::Pool)> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let target = settings.database();
+            let conn = target.open_and_migrate(settings.synchronous)?;
+            let default_ws = workspaces::ensure_default(&conn, now)?;
+            crate::domain::receipts::keys::ensure(&conn, now)?;
+            if !users::any_exists(&conn)? {
+                announce_first_run(settings, default_ws);
+            }
+            let pool = target.open_pool(settings.synchronous, settings.workers as u32 * 2 + 2)?;
+            Ok((conn, pool))
+        })
+        .join()
+        .map_err(|_| anyhow::anyhow!("opening the database panicked"))?
+    })
+}
+
 impl Application {
     pub fn build(settings: Settings) -> anyhow::Result<Self> {
         Self::build_with_clock(settings, Arc::new(SystemClock))
@@ -37,14 +58,7 @@ impl Application {
         let listener =
             listen(settings.bind).map_err(|e| crate::config::listen_failed(settings.bind, &e))?;
         settings.bind = listener.local_addr()?;
-        let path = settings.database_path();
-        let conn = db::open_and_migrate(&path, settings.synchronous)?;
-        let default_ws = workspaces::ensure_default(&conn, clock.now())?;
-        crate::domain::receipts::keys::ensure(&conn, clock.now())?;
-        if !users::any_exists(&conn)? {
-            announce_first_run(&settings, default_ws);
-        }
-        let pool = db::open_pool(&path, settings.synchronous, settings.workers as u32 * 2 + 2)?;
+        let (conn, pool) = open_database(&settings, clock.now())?;
         let waiters = Waiters::new(
             settings.limits.max_waiters,
             settings.limits.max_waiters_per_key,
@@ -65,7 +79,9 @@ impl Application {
         )?;
         tracing::info!(transport = %mailer.describe(), "notification emails");
         let (writer, _thread) = Writer::start(conn, settings.base_url(), on_commit);
-        db::start_checkpointer(&path, settings.synchronous, &writer)?;
+        if let db::Target::Sqlite(path) = settings.database() {
+            db::start_checkpointer(&path, settings.synchronous, &writer)?;
+        }
         let services = Services {
             pool,
             writer,

@@ -102,7 +102,12 @@ fn names_a_subcommand(cmd: &clap::Command, args: &[OsString]) -> bool {
 
 /// Whether the first argument after the global flags (and their values) is not a flag.
 fn first_positional(args: &[OsString]) -> bool {
-    const GLOBAL_WITH_VALUE: [&str; 3] = ["--data-dir", "--log-level", "--log-format"];
+    const GLOBAL_WITH_VALUE: [&str; 4] = [
+        "--data-dir",
+        "--database-url",
+        "--log-level",
+        "--log-format",
+    ];
     let mut rest = args.iter().skip(1).map(|a| a.to_string_lossy());
     while let Some(arg) = rest.next() {
         if GLOBAL_WITH_VALUE.contains(&arg.as_ref()) {

@@ -24,10 +24,12 @@ mod pg_migrate;
 pub mod pg_migrations;
 mod pool;
 pub mod sql;
+mod target;
 mod writer;
 
 pub use pool::{Manager, Pool};
 pub use sql::Connection;
+pub use target::{connect, DatabaseUrl, Target};
 
 pub use health::WriteError;
 pub use writer::{with_transaction, JobError, OnCommit, WriteCtx, Writer, MAX_BATCH};

@@ -67,7 +67,9 @@ fn apply(conn: &Connection) -> anyhow::Result<(i64, i64)> {
             PG_MIGRATIONS.len()
         );
     }
-    let now = crate::domain::clock::system_now();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
     for (i, (name, sql)) in PG_MIGRATIONS.iter().enumerate().skip(before as usize) {
         conn.execute_batch(sql)
             .with_context(|| format!("PostgreSQL migration {name} failed"))?;

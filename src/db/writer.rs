@@ -254,7 +254,7 @@ fn commit_batch(conn: &Connection, base_url: &str, batch: Vec<Job>, on_commit: &
 fn begin(conn: &Connection) -> sql::Result<()> {
     let mut attempt = 0;
     loop {
-        match conn.execute_batch(conn.pick("BEGIN IMMEDIATE", "BEGIN")) {
+        match conn.begin_write() {
             Ok(()) => return Ok(()),
             Err(e) if attempt < 3 => {
                 tracing::warn!(error = %e, "BEGIN IMMEDIATE failed; retrying");

@@ -118,6 +118,16 @@ impl Connection {
         }
     }
 
+    /// Begins a transaction that holds the database's write lock until it ends: SQLite's
+    /// `BEGIN IMMEDIATE`, or on PostgreSQL a transaction-scoped advisory lock every Holdpoint
+    /// writer takes, so a CLI command beside the server serializes with it the same way.
+    pub fn begin_write(&self) -> Result<()> {
+        self.execute_batch(self.pick(
+            "BEGIN IMMEDIATE",
+            "BEGIN; SELECT pg_advisory_xact_lock(7301)",
+        ))
+    }
+
     /// A statement kept prepared for reuse (SQLite's statement cache; PostgreSQL's
     /// connection-side cache).
     pub fn prepare_cached(&self, sql: &str) -> Result<Statement<'_>> {

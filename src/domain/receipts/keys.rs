@@ -58,7 +58,7 @@ pub fn current_or_create(conn: &Connection, now: Millis) -> AppResult<Signer> {
 /// processes starting at once take SQLite's write lock in turn, and the second finds the
 /// first one's key.
 pub fn ensure(conn: &Connection, now: Millis) -> anyhow::Result<()> {
-    conn.execute_batch("BEGIN IMMEDIATE")?;
+    conn.begin_write()?;
     match current_or_create(conn, now) {
         Ok(_) => conn.execute_batch("COMMIT")?,
         Err(e) => {
