@@ -23,6 +23,8 @@ pub struct TestApp {
     pub api: reqwest::Client,
     pub key: String,
     pub owner_email: String,
+    /// The SQLite file in `dir`, or this test's PostgreSQL database (see `crate::pg`).
+    pub database: db::Target,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -75,7 +77,9 @@ async fn spawn_app_inner(
 ) -> TestApp {
     let clock = Arc::new(ManualClock::new(now));
     let mut settings = Settings::for_tests(dir.path().to_path_buf());
+    settings.database_url = crate::pg::database_for(dir.path());
     configure(&mut settings);
+    let database = settings.database();
     let app = Application::build_with_clock(settings, clock.clone()).expect("build app");
     let address = format!("http://127.0.0.1:{}", app.port());
     let app_state = app.state();
@@ -93,6 +97,7 @@ async fn spawn_app_inner(
             .unwrap(),
         key: String::new(),
         owner_email: String::new(),
+        database,
     };
     let existing = test.with_db(users::any_exists).unwrap();
     if !existing && with_owner {
@@ -131,17 +136,26 @@ impl TestApp {
         holdpoint::domain::clock::Clock::now(&*self.clock)
     }
 
-    /// Runs `f` in a write transaction on a direct connection (as the CLI does).
-    pub fn with_db<T>(
+    /// Runs `f` in a write transaction on a direct connection (as the CLI does), on a thread
+    /// of its own (PostgreSQL's blocking client cannot run on the test's runtime thread).
+    pub fn with_db<T: Send>(
         &self,
-        f: impl FnOnce(&holdpoint::db::Connection) -> holdpoint::error::AppResult<T>,
+        f: impl FnOnce(&holdpoint::db::Connection) -> holdpoint::error::AppResult<T> + Send,
     ) -> holdpoint::error::AppResult<T> {
-        let mut conn = db::open(
-            &self.dir.path().join("holdpoint.db"),
-            holdpoint::config::Synchronous::Normal,
-        )
-        .unwrap();
-        db::with_transaction(&mut conn, |ctx| f(ctx.conn))
+        let database = &self.database;
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                let conn = match database {
+                    db::Target::Sqlite(path) => {
+                        db::open(path, holdpoint::config::Synchronous::Normal).unwrap()
+                    }
+                    db::Target::Postgres(url) => db::connect(url).unwrap(),
+                };
+                db::with_transaction(&conn, |ctx| f(ctx.conn))
+            })
+            .join()
+            .unwrap()
+        })
     }
 
     pub fn create_workspace(&self, name: &str, plan: &str) -> i64 {

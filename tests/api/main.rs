@@ -6,6 +6,7 @@ mod fault_support;
 mod gate_support;
 mod helpers;
 mod logged_server;
+mod pg;
 mod mail_support;
 mod mcp_support;
 mod on_timeout;

@@ -325,11 +325,6 @@ async fn an_idempotency_key_used_before_the_upgrade_replays_for_the_api_key_that
 #[tokio::test]
 async fn the_upgraded_database_keeps_every_row_and_is_sound_at_the_latest_version() {
     let fx = fixture();
-    let release = Connection::open_with_flags(
-        fixture_path("release-0008.db"),
-        OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
     let app = upgraded(&fx).await;
     let migrations = std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("migrations"))
         .unwrap()
@@ -342,6 +337,11 @@ async fn the_upgraded_database_keeps_every_row_and_is_sound_at_the_latest_versio
         })
         .count() as i64;
     app.with_db(|c| {
+        let release = Connection::open_with_flags(
+            fixture_path("release-0008.db"),
+            OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .unwrap();
         let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
         assert_eq!(check, "ok");
         let broken: i64 =
