@@ -40,7 +40,10 @@ fn template(server: &str) -> &'static str {
         std::thread::spawn(move || {
             let mut client = admin(&server);
             client
-                .batch_execute(&format!("DROP DATABASE IF EXISTS {made}; CREATE DATABASE {made}"))
+                .batch_execute(&format!("DROP DATABASE IF EXISTS {made}"))
+                .unwrap();
+            client
+                .batch_execute(&format!("CREATE DATABASE {made}"))
                 .unwrap();
             let url: DatabaseUrl = with_database(&server, &made).parse().unwrap();
             let mut conn = db::connect(&url).unwrap();

@@ -28,6 +28,18 @@ pub enum Engine {
     Postgres,
 }
 
+/// The PostgreSQL twin of a statement written for SQLite: each `(sqlite, postgres)` pair's
+/// text replaced, so the twin states only where the dialects differ. A pair that is not in the
+/// statement is a programming error and panics (the first test to prepare it fails).
+pub fn twin(sqlite: &str, pairs: &[(&str, &str)]) -> String {
+    let mut out = sqlite.to_string();
+    for (from, to) in pairs {
+        assert!(out.contains(from), "twin: `{from}` is not in the statement");
+        out = out.replace(from, to);
+    }
+    out
+}
+
 /// A connection to either engine. Not `Sync`: one thread uses it at a time (a pooled reader, or
 /// the writer thread).
 pub struct Connection {
@@ -80,8 +92,8 @@ impl Connection {
         self.engine() == Engine::Postgres
     }
 
-    /// The statement text for this engine, where the dialects differ.
-    pub fn pick<'s>(&self, sqlite: &'s str, postgres: &'s str) -> &'s str {
+    /// The statement text (or parts of it) for this engine, where the dialects differ.
+    pub fn pick<T>(&self, sqlite: T, postgres: T) -> T {
         match self.inner {
             Inner::Lite(_) => sqlite,
             Inner::Pg(_) => postgres,

@@ -42,10 +42,18 @@ impl Page {
 }
 
 const WHERE: &str = "WHERE a.workspace_id = ?1 AND a.is_test = ?2 AND (?3 IS NULL OR a.state = ?3)
-    AND (?4 IS NULL OR (CASE WHEN ?5 AND a.control = 'running' THEN 'paused'
+    AND (?4 IS NULL OR (CASE WHEN ?5 = 1 AND a.control = 'running' THEN 'paused'
                         ELSE a.control END) = ?4)
-    AND (?6 IS NULL OR instr(lower(a.name), ?6) OR instr(lower(coalesce(a.run, '')), ?6)
-         OR instr(lower(coalesce(a.tool, '')), ?6))";
+    AND (?6 IS NULL OR instr(lower(a.name), ?6) > 0 OR instr(lower(coalesce(a.run, '')), ?6) > 0
+         OR instr(lower(coalesce(a.tool, '')), ?6) > 0)";
+
+/// [`WHERE`] for this engine: PostgreSQL names `instr` `strpos`.
+fn filter(conn: &Connection) -> std::borrow::Cow<'static, str> {
+    match conn.is_postgres() {
+        true => WHERE.replace("instr(", "strpos(").into(),
+        false => WHERE.into(),
+    }
+}
 
 /// `%`/`_`-free lower-case needle for `instr` (no LIKE pattern to escape).
 fn needle(q: &Option<String>) -> Option<String> {
@@ -69,7 +77,7 @@ pub fn list(
     let q = needle(&f.q);
     let (ws, test) = (fleet.workspace_id, fleet.test);
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM agents a {WHERE}"))?
+        .prepare_cached(&format!("SELECT count(*) FROM agents a {}", filter(conn)))?
         .query_row(params![ws, test, f.state, f.control, stopped, q], |r| {
             r.get(0)
         })?;
@@ -85,7 +93,8 @@ pub fn list(
         }
     };
     let mut stmt = conn.prepare_cached(&format!(
-        "{select} {WHERE} ORDER BY {sort} LIMIT ?7 OFFSET ?8"
+        "{select} {} ORDER BY {sort} LIMIT ?7 OFFSET ?8",
+        filter(conn)
     ))?;
     let rows = stmt.query_map(
         params![ws, test, f.state, f.control, stopped, q, limit, offset, now],

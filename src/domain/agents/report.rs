@@ -53,8 +53,11 @@ impl Report {
 
 /// Refreshes `last_seen_at` (never backwards).
 pub fn seen(conn: &Connection, id: AgentId, now: Millis) -> AppResult<()> {
-    conn.prepare_cached("UPDATE agents SET last_seen_at = max(last_seen_at, ?2) WHERE id = ?1")?
-        .execute(params![id, now])?;
+    conn.prepare_cached(conn.pick(
+        "UPDATE agents SET last_seen_at = max(last_seen_at, ?2) WHERE id = ?1",
+        "UPDATE agents SET last_seen_at = GREATEST(last_seen_at, ?2) WHERE id = ?1",
+    ))?
+    .execute(params![id, now])?;
     Ok(())
 }
 

@@ -159,7 +159,7 @@ pub fn due_workspaces(conn: &Connection, now: Millis) -> AppResult<Vec<(Workspac
          SELECT id, oldest FROM (
              SELECT id, (SELECT min(next_attempt_at) FROM outbox
                          WHERE state = 'pending' AND workspace_id = ws.id) AS oldest
-             FROM ws WHERE id IS NOT NULL)
+             FROM ws WHERE id IS NOT NULL) AS due
          WHERE oldest <= ?1",
     )?;
     let rows = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -182,11 +182,21 @@ pub fn due_in_workspace(
     skip: Skip<'_>,
     limit: usize,
 ) -> AppResult<Vec<Message>> {
+    let (ids_in, targets_in) = conn.pick(
+        (
+            "SELECT value FROM json_each(?3)",
+            "SELECT value FROM json_each(?4)",
+        ),
+        (
+            "SELECT jsonb_array_elements_text(CAST(?3 AS jsonb))::bigint",
+            "SELECT jsonb_array_elements_text(CAST(?4 AS jsonb))",
+        ),
+    );
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM outbox
          WHERE workspace_id = ?1 AND state = 'pending' AND next_attempt_at <= ?2
-           AND id NOT IN (SELECT value FROM json_each(?3))
-           AND channel || ':' || target NOT IN (SELECT value FROM json_each(?4))
+           AND id NOT IN ({ids_in})
+           AND channel || ':' || target NOT IN ({targets_in})
          ORDER BY next_attempt_at, id LIMIT ?5"
     ))?;
     let ids = serde_json::to_string(skip.ids).expect("ids serialise");

@@ -34,12 +34,16 @@ fn from_row(r: &Row<'_>) -> crate::db::sql::Result<Told> {
 
 /// The messages queued when `pause_id` was created, people first, in the order they were queued.
 pub fn of_pause(conn: &Connection, pause_id: PauseId) -> AppResult<Vec<Told>> {
-    let mut stmt = conn.prepare_cached(
+    let topic = conn.pick(
+        "json_extract(o.payload, '$.topic')",
+        "CAST(o.payload AS jsonb) ->> 'topic'",
+    );
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT o.channel,
                 CASE WHEN o.user_id IS NULL THEN NULL
                      ELSE coalesce(nullif(u.name, ''), u.email) END,
                 CASE WHEN o.channel = 'ntfy' AND o.user_id IS NULL
-                     THEN json_extract(o.payload, '$.topic') END,
+                     THEN {topic} END,
                 o.state,
                 CASE WHEN o.state = 'delivered' THEN
                     (SELECT a.error FROM outbox_attempts a WHERE a.outbox_id = o.id
@@ -47,8 +51,8 @@ pub fn of_pause(conn: &Connection, pause_id: PauseId) -> AppResult<Vec<Told>> {
                      ELSE o.last_error END
          FROM outbox o LEFT JOIN users u ON u.id = o.user_id
          WHERE o.pause_id = ?1 AND o.event = ?2 AND o.channel != 'webhook'
-         ORDER BY o.id",
-    )?;
+         ORDER BY o.id"
+    ))?;
     let rows = stmt
         .query_map(
             crate::db::sql::params![pause_id, EventType::PauseCreated],

@@ -197,7 +197,8 @@ pub fn set_membership(
     };
     let changed = if member {
         conn.execute(
-            "INSERT OR IGNORE INTO approver_group_members (group_id, user_id) VALUES (?1, ?2)",
+            "INSERT INTO approver_group_members (group_id, user_id) VALUES (?1, ?2)
+             ON CONFLICT DO NOTHING",
             params![gid, user.id],
         )?
     } else {

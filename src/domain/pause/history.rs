@@ -6,7 +6,7 @@ use crate::db::sql::OwnedValue as Sql;
 use super::api_keys::AuthKey;
 pub use super::decided_by::DeciderKind;
 use super::kind::Kind;
-use super::pauses::{from_row, Pause, SELECT};
+use super::pauses::{from_row, select, Pause};
 use super::status::{overdue_sql, reads_as_sql, Status};
 use super::Millis;
 use crate::domain::ids::{ApiKeyId, UserId, WorkspaceId};
@@ -127,6 +127,17 @@ pub fn oldest_first(
     page(conn, workspace_id, f, "ASC", (limit, 0), now)
 }
 
+/// The built conditions in PostgreSQL's dialect: SQLite's `LIKE` ignores ASCII case, which is
+/// PostgreSQL's `ILIKE`, and PostgreSQL chooses its own index (no `INDEXED BY`).
+fn for_engine(conn: &Connection, sql: String) -> String {
+    match conn.is_postgres() {
+        true => sql
+            .replace(" LIKE ? ESCAPE", " ILIKE ? ESCAPE")
+            .replace(" INDEXED BY pauses_pending_expiry", ""),
+        false => sql,
+    }
+}
+
 /// The matching pauses in `order` (`ASC` or `DESC` by id) and how many match in all.
 fn page(
     conn: &Connection,
@@ -137,14 +148,16 @@ fn page(
     now: Millis,
 ) -> AppResult<Page> {
     let (cond, mut args) = conditions(workspace_id, f, now);
+    let cond = for_engine(conn, cond);
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*) FROM pauses p WHERE {cond}"))?
         .query_row(crate::db::sql::params_from_iter(args.iter()), |r| r.get(0))?;
     args.push(Sql::Integer(limit));
     args.push(Sql::Integer(offset));
+    let select = select(conn);
     let items = conn
         .prepare_cached(&format!(
-            "{SELECT} WHERE {cond} ORDER BY p.id {order} LIMIT ? OFFSET ?"
+            "{select} WHERE {cond} ORDER BY p.id {order} LIMIT ? OFFSET ?"
         ))?
         .query_map(crate::db::sql::params_from_iter(args.iter()), from_row)?
         .collect::<Result<Vec<_>, _>>()?;
@@ -256,10 +269,11 @@ pub fn list_decided_by(
         scope.condition("p.is_test"),
         decider.map_or("", DeciderKind::condition)
     );
+    let select = select(conn);
     let order = if oldest_first { "ASC" } else { "DESC" };
-    let sql = format!("{SELECT} WHERE p.workspace_id = :ws AND {cond} ORDER BY p.id {order} LIMIT :limit OFFSET :offset");
+    let sql = format!("{select} WHERE p.workspace_id = :ws AND {cond} ORDER BY p.id {order} LIMIT :limit OFFSET :offset");
     let count_sql = match status {
-        Some(Status::Pending) if decider.is_none() => pending_count(&scope),
+        Some(Status::Pending) if decider.is_none() => for_engine(conn, pending_count(&scope)),
         _ => format!("SELECT count(*) FROM pauses p WHERE p.workspace_id = :ws AND {cond}"),
     };
     let mut args: Vec<(&str, &dyn crate::db::sql::ToSql)> = vec![(":ws", &scope.workspace_id)];

@@ -126,7 +126,7 @@ pub(crate) const SELECT: &str =
     p.required_approvals, p.on_timeout, p.escalated_at,
     (SELECT json_group_array(json_array(v.approved, v.reason, v.created_at, v.user_id,
         v.api_key_id, v.email, v.name, v.key_name, v.prefix))
-     FROM (SELECT r.kind = 'approve' AS approved, r.reason, r.created_at, r.user_id,
+     FROM (SELECT CASE WHEN r.kind = 'approve' THEN 1 ELSE 0 END AS approved, r.reason, r.created_at, r.user_id,
              r.api_key_id, vu.email, vu.name, vk.name AS key_name, vk.prefix
            FROM pause_responses r LEFT JOIN users vu ON vu.id = r.user_id
            LEFT JOIN api_keys vk ON vk.id = r.api_key_id
@@ -136,6 +136,27 @@ pub(crate) const SELECT: &str =
     FROM pauses p LEFT JOIN users u ON u.id = p.decided_by
     LEFT JOIN api_keys ok ON ok.id = p.outcome_key_id
     LEFT JOIN api_keys dk ON dk.id = p.decided_by_key";
+
+static SELECT_PG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    crate::db::sql::twin(
+        SELECT,
+        &[
+            (
+                "(SELECT json_group_array(json_array(",
+                "(SELECT coalesce(json_agg(json_build_array(",
+            ),
+            (
+                "v.key_name, v.prefix))",
+                "v.key_name, v.prefix)), '[]')::text",
+            ),
+        ],
+    )
+});
+
+/// [`SELECT`] for this connection's engine.
+pub(crate) fn select(conn: &Connection) -> &'static str {
+    conn.pick(SELECT, &SELECT_PG)
+}
 
 pub(crate) fn from_row(r: &Row<'_>) -> crate::db::sql::Result<Pause> {
     let watch: [u8; 16] = r.get(1)?;
@@ -232,8 +253,9 @@ pub struct NewPause {
 pub use super::pause_create::{create, Created};
 
 pub fn get_by_id(conn: &Connection, id: PauseId) -> AppResult<Option<Pause>> {
+    let select = select(conn);
     Ok(conn
-        .prepare_cached(&format!("{SELECT} WHERE p.id = ?1"))?
+        .prepare_cached(&format!("{select} WHERE p.id = ?1"))?
         .query_row([id], from_row)
         .optional()?)
 }
@@ -249,9 +271,10 @@ pub fn get(
 
 /// A pause the caller may see: outside its [`Scope`] a pause does not exist for it.
 pub fn get_in(conn: &Connection, scope: Scope, watch_id: &Uuid) -> AppResult<Option<Pause>> {
+    let select = select(conn);
     let found = conn
         .prepare_cached(&format!(
-            "{SELECT} WHERE p.watch_id = ?1 AND p.workspace_id = ?2"
+            "{select} WHERE p.watch_id = ?1 AND p.workspace_id = ?2"
         ))?
         .query_row(
             params![&watch_id.as_bytes()[..], scope.workspace_id],

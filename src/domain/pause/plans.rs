@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::history::Scope;
 use super::ids::{PauseId, WorkspaceId};
 use super::kind::Kind;
-use super::pauses::{self, Pause, Status, SELECT};
+use super::pauses::{self, Pause, Status};
 use super::Millis;
 use crate::db::WriteCtx;
 use crate::error::{AppError, AppResult};
@@ -90,6 +90,7 @@ pub fn chain(conn: &crate::db::sql::Connection, pause: &Pause) -> AppResult<Vec<
     if pause.kind != Kind::Plan || (pause.revises.is_none() && pause.revised_by.is_none()) {
         return Ok(vec![pause.clone()]);
     }
+    let select = pauses::select(conn);
     let sql = format!(
         "WITH RECURSIVE
            back(id, prev) AS (
@@ -98,7 +99,7 @@ pub fn chain(conn: &crate::db::sql::Connection, pause: &Pause) -> AppResult<Vec<
            fwd(id) AS (
              SELECT id FROM pauses WHERE id = ?1
              UNION SELECT q.id FROM pauses q JOIN fwd f ON q.revises_id = f.id)
-         {SELECT} WHERE p.workspace_id = ?2
+         {select} WHERE p.workspace_id = ?2
            AND p.id IN (SELECT id FROM back UNION SELECT id FROM fwd)
          ORDER BY p.id"
     );

@@ -45,7 +45,17 @@ const FOR_PAUSE: &str = "
         LEFT JOIN users u ON u.id = r.user_id
         LEFT JOIN api_keys k ON k.id = r.api_key_id
         WHERE r.pause_id = ?3
-    ) ORDER BY at, rank, id";
+    ) AS events ORDER BY at, rank, id";
+
+static FOR_PAUSE_PG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    crate::db::sql::twin(
+        FOR_PAUSE,
+        &[(
+            "json_object('reason', r.reason, 'via', r.via)",
+            "json_build_object('reason', r.reason, 'via', r.via)::text",
+        )],
+    )
+});
 
 /// The events a response is told as, in the order `FOR_PAUSE` binds them: an approval that
 /// did not decide (a quorum's earlier ones, or any while the pause is still pending) is a vote.
@@ -63,7 +73,7 @@ pub fn for_pause(
     pause_id: PauseId,
     watch_id: &str,
 ) -> AppResult<Vec<Event>> {
-    let mut stmt = conn.prepare_cached(FOR_PAUSE)?;
+    let mut stmt = conn.prepare_cached(conn.pick(FOR_PAUSE, &FOR_PAUSE_PG))?;
     let [approved, rejected, answered, changes, voted] = DECISIONS;
     let bound = params![
         watch_id,

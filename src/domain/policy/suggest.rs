@@ -33,20 +33,29 @@ impl Suggestion {
 /// rule that made them).
 pub fn suggestions(conn: &Connection, set: RuleSet, now: Millis) -> AppResult<Vec<Suggestion>> {
     let since = now - WINDOW_DAYS * 86_400_000;
-    let mut stmt = conn.prepare_cached(
+    let (tool, agent) = conn.pick(
+        (
+            "json_extract(r.match_json, '$.tool')",
+            "json_extract(r.match_json, '$.agent')",
+        ),
+        (
+            "CAST(r.match_json AS jsonb) ->> 'tool'",
+            "CAST(r.match_json AS jsonb) ->> 'agent'",
+        ),
+    );
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT p.tool, p.agent, count(*) AS n FROM pauses p
          WHERE p.workspace_id = ?1 AND p.is_test = ?2 AND p.tool IS NOT NULL
            AND p.agent IS NOT NULL AND p.decided_at >= ?3 AND p.decided_by_policy IS NULL
            AND p.status IN ('approved', 'rejected')
          GROUP BY p.tool, p.agent
-         HAVING sum(p.status = 'rejected') = 0 AND count(*) >= ?4
+         HAVING sum(CASE WHEN p.status = 'rejected' THEN 1 ELSE 0 END) = 0 AND count(*) >= ?4
             AND NOT EXISTS (SELECT 1 FROM policy_rules r WHERE r.workspace_id = ?1
                             AND r.is_test = ?2
                             AND (r.name = 'suggested:' || p.tool || ':' || p.agent
-                                 OR (json_extract(r.match_json, '$.tool') = p.tool
-                                     AND json_extract(r.match_json, '$.agent') = p.agent)))
-         ORDER BY n DESC, p.tool, p.agent LIMIT ?5",
-    )?;
+                                 OR ({tool} = p.tool AND {agent} = p.agent)))
+         ORDER BY n DESC, p.tool, p.agent LIMIT ?5"
+    ))?;
     let rows = stmt.query_map(
         params![set.workspace_id, set.test, since, MIN_APPROVALS, LISTED],
         |r| {

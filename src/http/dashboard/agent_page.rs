@@ -183,16 +183,26 @@ fn controls(
         EventType::AgentUnpinned,
     ];
     let names: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
-    let mut stmt = conn.prepare_cached(
+    let (events_in, mode) = conn.pick(
+        (
+            "SELECT value FROM json_each(?3)",
+            "json_extract(l.details, '$.mode')",
+        ),
+        (
+            "SELECT jsonb_array_elements_text(CAST(?3 AS jsonb))",
+            "CAST(l.details AS jsonb) ->> 'mode'",
+        ),
+    );
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT l.at, l.event, coalesce(u.email, 'API key ' || k.name, l.actor_type)
          FROM audit_log l
          LEFT JOIN users u ON l.actor_type = 'user' AND u.id = l.actor_id
          LEFT JOIN api_keys k ON l.actor_type = 'key' AND k.id = l.actor_id
          WHERE l.workspace_id = ?1 AND l.subject = ?2
-           AND l.event IN (SELECT value FROM json_each(?3))
-           AND coalesce(json_extract(l.details, '$.mode'), 'live') = ?4
-         ORDER BY l.id DESC LIMIT ?5",
-    )?;
+           AND l.event IN ({events_in})
+           AND coalesce({mode}, 'live') = ?4
+         ORDER BY l.id DESC LIMIT ?5"
+    ))?;
     let json = serde_json::to_string(&names).unwrap_or_default();
     let mode = a.fleet().mode();
     let rows = stmt.query_map(params![a.workspace_id, a.name, json, mode, TIMELINE], |r| {
