@@ -57,10 +57,11 @@ pub async fn readyz(state: State) -> Result<HttpResponse, AppError> {
             return Ok(not_ready("storage-full"));
         }
     }
-    let conn = state
-        .read()
+    let checked = state
+        .read_blocking(|conn| Ok::<_, AppError>(check::quick(conn)))
+        .await
         .map_err(|_| AppError::Unavailable("the database is not available".into()))?;
-    if let Err(e) = check::quick(&conn) {
+    if let Err(e) = checked {
         return match health::classify(&e) {
             Some(fault @ health::Fault::Damaged) => {
                 health::note(fault, &e);
