@@ -195,7 +195,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let q = parse_list_query(req.query_string())?;
-    let (scope, mine) = match crate::http::auth::load(&req)? {
+    let (scope, mine) = match crate::http::auth::load(&req).await? {
         Some(signed) => {
             let user = signed.user();
             let scope = Scope::mode(user.workspace_id, signed.session.test_mode);

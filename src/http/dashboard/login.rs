@@ -122,7 +122,7 @@ async fn start_session(
     req: &HttpRequest,
     user: users::User,
 ) -> Result<HttpResponse, PageError> {
-    let old = crate::http::auth::replaced_session(req)?;
+    let old = crate::http::auth::replaced_session(req).await?;
     let new = crate::http::auth::new_session(req, state, AuthContext::PASSWORD);
     let started = app::sign_in::sign_in(&state.services, user, old, new).await?;
     Ok(HttpResponse::SeeOther()
@@ -179,7 +179,7 @@ pub async fn logout(
     req: HttpRequest,
     form: web::Form<LogoutForm>,
 ) -> Result<HttpResponse, PageError> {
-    if let Some(signed) = session::load(&req)? {
+    if let Some(signed) = session::load(&req).await? {
         signed.check_csrf(&req, Some(&form.csrf_token))?;
         let (hash, user, now) = (
             signed.session.token_hash,

@@ -62,8 +62,8 @@ struct EnrolPage {
 
 /// The pending session at `step`; none (or expired) goes back to sign in, the other step to
 /// its own page.
-fn pending_at(req: &HttpRequest, step: Pending) -> Result<SignedIn, PageError> {
-    let Some(signed) = load_pending(req)? else {
+async fn pending_at(req: &HttpRequest, step: Pending) -> Result<SignedIn, PageError> {
+    let Some(signed) = load_pending(req).await? else {
         return Err(PageError::Redirect("/login".into()));
     };
     match signed.session.pending {
@@ -86,7 +86,7 @@ fn finishing(state: &State, req: &HttpRequest, signed: &SignedIn) -> Finishing {
 }
 
 pub async fn verify_form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let signed = pending_at(&req, Pending::SecondFactor)?;
+    let signed = pending_at(&req, Pending::SecondFactor).await?;
     page(StatusCode::OK, &verify_page(&state, &signed, None)?)
 }
 
@@ -125,7 +125,7 @@ pub async fn verify(
     form: web::Form<StepForm>,
 ) -> Result<HttpResponse, PageError> {
     page_limit::check(&state, &req, PageGroup::SecondFactor)?;
-    let signed = pending_at(&req, Pending::SecondFactor)?;
+    let signed = pending_at(&req, Pending::SecondFactor).await?;
     signed.check_csrf(&req, Some(&form.csrf_token))?;
     let session = finishing(&state, &req, &signed);
     let user = signed.user().clone();
@@ -153,7 +153,7 @@ pub async fn verify(
 
 /// Shows the enrolment under way, starting one on the first visit.
 pub async fn enrol_form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let signed = pending_at(&req, Pending::Enrol)?;
+    let signed = pending_at(&req, Pending::Enrol).await?;
     enrol_page(&state, &signed, StatusCode::OK, None).await
 }
 
@@ -181,7 +181,7 @@ pub async fn enrol(
     form: web::Form<StepForm>,
 ) -> Result<HttpResponse, PageError> {
     page_limit::check(&state, &req, PageGroup::SecondFactor)?;
-    let signed = pending_at(&req, Pending::Enrol)?;
+    let signed = pending_at(&req, Pending::Enrol).await?;
     signed.check_csrf(&req, Some(&form.csrf_token))?;
     let session = finishing(&state, &req, &signed);
     let user = signed.user().clone();
@@ -201,7 +201,7 @@ pub async fn cancel(
     req: HttpRequest,
     form: web::Form<CancelForm>,
 ) -> Result<HttpResponse, PageError> {
-    if let Some(signed) = load_pending(&req)? {
+    if let Some(signed) = load_pending(&req).await? {
         signed.check_csrf(&req, Some(&form.csrf_token))?;
         let hash = signed.session.token_hash;
         state

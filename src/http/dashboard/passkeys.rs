@@ -106,10 +106,11 @@ fn limited(state: &State, req: &HttpRequest) -> AppResult<()> {
 
 /// The session that may enrol: a full one, or one sent to enrol at sign-in (the workspace
 /// requires a second factor and this person has none yet: the enrolment page's button).
-fn enrolling(req: &HttpRequest) -> AppResult<SignedIn> {
-    let signed = match load(req)? {
+async fn enrolling(req: &HttpRequest) -> AppResult<SignedIn> {
+    let signed = match load(req).await? {
         Some(s) => s,
-        None => load_pending(req)?
+        None => load_pending(req)
+            .await?
             .filter(|s| s.session.pending == Some(Pending::Enrol))
             .ok_or(AppError::Unauthorized)?,
     };
@@ -125,7 +126,7 @@ pub fn offer_check(conn: &rusqlite::Connection, state: &AppState, user: UserId) 
 
 pub async fn register_start(state: State, req: HttpRequest) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
-    let signed = enrolling(&req)?;
+    let signed = enrolling(&req).await?;
     let user = signed.user();
     let ceremony =
         use_case::start_register(&state.services, &state.passkeys, user, &signed.session).await?;
@@ -147,7 +148,7 @@ pub async fn register_finish(
     bytes: web::Bytes,
 ) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
-    let signed = enrolling(&req)?;
+    let signed = enrolling(&req).await?;
     let f: Finish = body(&bytes)?;
     let added = use_case::finish_register(
         &state.services,
@@ -188,10 +189,10 @@ pub async fn remove(
 }
 
 /// The session this check is for: a full one, or one half-way through signing in.
-fn this_session(req: &HttpRequest) -> AppResult<SignedIn> {
-    let signed = match load(req)? {
+async fn this_session(req: &HttpRequest) -> AppResult<SignedIn> {
+    let signed = match load(req).await? {
         Some(s) => s,
-        None => load_pending(req)?.ok_or(AppError::Unauthorized)?,
+        None => load_pending(req).await?.ok_or(AppError::Unauthorized)?,
     };
     signed.check_csrf(req, None)?;
     Ok(signed)
@@ -199,7 +200,7 @@ fn this_session(req: &HttpRequest) -> AppResult<SignedIn> {
 
 pub async fn verify_start(state: State, req: HttpRequest) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
-    let signed = this_session(&req)?;
+    let signed = this_session(&req).await?;
     let ceremony =
         use_case::start_verify(&state.services, &state.passkeys, &signed.session).await?;
     Ok(HttpResponse::Ok().json(ceremony))
@@ -211,7 +212,7 @@ pub async fn verify_finish(
     bytes: web::Bytes,
 ) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
-    let signed = this_session(&req)?;
+    let signed = this_session(&req).await?;
     let f: Finish = body(&bytes)?;
     let ip = page_limit::client_ip(&req, &state.settings.limits);
     let session = &signed.session;
@@ -264,7 +265,7 @@ pub async fn login_finish(
         factor: Some((Factor::Passkey, state.now())),
     };
     let new = crate::http::auth::new_session(&req, &state, auth);
-    let old = load(&req)?.map(|s| s.session.token_hash);
+    let old = load(&req).await?.map(|s| s.session.token_hash);
     let started = passkey_login::finish(
         &state.services,
         &state.passkeys,

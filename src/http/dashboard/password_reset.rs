@@ -213,7 +213,7 @@ async fn reset_submit(
     let hash = hash_password(&state, form.password).await?;
     let (token, now) = (token.into_inner(), state.now());
     // Whatever session this browser had (anyone's) is replaced by the new one.
-    let old = crate::http::auth::replaced_session(&req)?;
+    let old = crate::http::auth::replaced_session(&req).await?;
     let new = crate::http::auth::new_session(&req, &state, AuthContext::PASSWORD);
     // Checked again in the transaction: a second submit finds the link used.
     let done = state

@@ -156,7 +156,7 @@ async fn accept(
     name: String,
     hash: String,
 ) -> Result<Result<app::sign_in::Started, Invite>, PageError> {
-    let old = crate::http::auth::replaced_session(req)?;
+    let old = crate::http::auth::replaced_session(req).await?;
     let signup = AuthContext {
         method: AuthMethod::Signup,
         factor: None,
