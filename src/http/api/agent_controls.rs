@@ -97,11 +97,15 @@ async fn set(
     if let Some(target) = done.to_cancel {
         app::agents::cancel_all(&state.services(), target, &by).await?;
     }
-    let conn = state.read()?;
-    let now = state.now();
-    let stopped = agents::stopped_at(&conn, fleet)?.is_some();
-    let agent = agents::require(&conn, fleet, &done.agent.name)?;
-    let pending = agents::pending_count(&conn, fleet, &agent.name, now)?;
+    let (now, name) = (state.now(), done.agent.name);
+    let (agent, stopped, pending) = state
+        .read_blocking(move |conn| {
+            let stopped = agents::stopped_at(conn, fleet)?.is_some();
+            let agent = agents::require(conn, fleet, &name)?;
+            let pending = agents::pending_count(conn, fleet, &agent.name, now)?;
+            Ok::<_, AppError>((agent, stopped, pending))
+        })
+        .await?;
     Ok(ok(agent.view(stopped, pending)))
 }
 

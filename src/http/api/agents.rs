@@ -256,14 +256,15 @@ pub async fn list(
     );
     let q = q.get("q")?.map(str::to_string);
     let (now, fleet) = (state.now(), Fleet::of_key(&key.0));
-    let conn = state.read()?;
     let filter = agents::Filter {
         state: wanted_state,
         control,
         q,
     };
     let order = agents::Order::Name;
-    let page = agents::list(&conn, fleet, &filter, order, (limit, offset), now)?;
+    let page = state
+        .read_blocking(move |conn| agents::list(conn, fleet, &filter, order, (limit, offset), now))
+        .await?;
     let body = AgentPage {
         items: page
             .items
@@ -301,14 +302,18 @@ pub async fn get(
 ) -> AppResult<HttpResponse> {
     let name = path_name(&path)?;
     let (now, fleet, base) = (state.now(), Fleet::of_key(&key.0), state.base_url());
-    let conn = state.read()?;
-    let agent = agents::require(&conn, fleet, &name)?;
-    let stopped = agents::stopped_at(&conn, fleet)?.is_some();
-    let count = agents::pending_count(&conn, fleet, &name, now)?;
-    let pending = agents::pending_pauses(&conn, fleet, &name, (now, PENDING_LISTED))?;
-    let recent = guidance::recent(&conn, &agent, 20)?;
-    let history = agents::history(&conn, &agent, agents::HISTORY_KEPT)?;
-    let pinned = pin::pinned_key(&conn, &agent)?;
+    let (agent, stopped, count, pending, recent, history, pinned) = state
+        .read_blocking(move |conn| {
+            let agent = agents::require(conn, fleet, &name)?;
+            let stopped = agents::stopped_at(conn, fleet)?.is_some();
+            let count = agents::pending_count(conn, fleet, &name, now)?;
+            let pending = agents::pending_pauses(conn, fleet, &name, (now, PENDING_LISTED))?;
+            let recent = guidance::recent(conn, &agent, 20)?;
+            let history = agents::history(conn, &agent, agents::HISTORY_KEPT)?;
+            let pinned = pin::pinned_key(conn, &agent)?;
+            Ok::<_, AppError>((agent, stopped, count, pending, recent, history, pinned))
+        })
+        .await?;
     let body = AgentDetail {
         agent: agent.view(stopped, count),
         pinned_key: pinned.as_ref().map(pin::PinnedKey::view),

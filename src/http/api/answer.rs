@@ -83,7 +83,7 @@ pub async fn answer(
         Err(e) => return fail(&req, e),
     };
     let input = match read_body(&req, payload).await {
-        Ok(body) => parse(&state, &req, &decider, &path, body),
+        Ok(body) => parse(&state, &req, &decider, &path, body).await,
         Err(e) => Err(e),
     };
     let input = match input {
@@ -95,7 +95,7 @@ pub async fn answer(
     reply(&state, &decider, html_next, result, "answer")
 }
 
-fn parse(
+async fn parse(
     state: &State,
     req: &HttpRequest,
     decider: &Decider,
@@ -122,7 +122,10 @@ fn parse(
             });
             // The form names questions by position; their texts are read from the pause.
             let watch_id = parse_watch_id(raw_id)?;
-            let asked = pauses::get(&*state.read()?, decider.workspace_id(), &watch_id)?
+            let ws = decider.workspace_id();
+            let asked = state
+                .read_blocking(move |conn| pauses::get(conn, ws, &watch_id))
+                .await?
                 .and_then(|p| questions::questions_of(p.request_json.as_deref()))
                 .unwrap_or_default();
             Ok(Input {
