@@ -36,6 +36,7 @@ pub mod password_reset;
 pub mod pause_extras;
 pub mod pause_page;
 pub mod pause_pane;
+mod pause_pane_data;
 pub mod pause_policy;
 pub mod pause_step_up;
 pub mod pause_told;

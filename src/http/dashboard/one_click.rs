@@ -88,14 +88,21 @@ pub(super) fn find(conn: &rusqlite::Connection, token: &str, now: Millis) -> App
     }
 }
 
+/// [`find`] on a blocking thread.
+async fn find_now(state: &State, token: String, now: Millis) -> AppResult<Found> {
+    state
+        .read_blocking(move |conn| find(conn, &token, now))
+        .await
+}
+
 pub async fn show(
     state: State,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     page_limit::check(&state, &req, PageGroup::OneClick)?;
-    let found = find(&*state.read()?, &path, state.now())?;
-    render(&state, &req, found, None, "")
+    let found = find_now(&state, path.into_inner(), state.now()).await?;
+    render(&state, &req, found, None, "").await
 }
 
 #[derive(Deserialize)]
@@ -126,9 +133,9 @@ pub async fn submit(
     let form: DecisionForm = parse_form(&body)?;
     let token = path.into_inner();
     let now = state.now();
-    let found = find(&*state.read()?, &token, now)?;
+    let found = find_now(&state, token.clone(), now).await?;
     let Found::Open(_, pause, _) = &found else {
-        return render(&state, &req, found, None, "");
+        return render(&state, &req, found, None, "").await;
     };
     let asked = questions::questions_of(pause.request_json.as_deref());
     // Only invisible characters (spaces, zero-width) count as no reason at all.
@@ -145,7 +152,7 @@ pub async fn submit(
         remembered.clone().err()
     };
     if let Some(refused) = refusal {
-        return render(&state, &req, found, Some(&refused), &reason);
+        return render(&state, &req, found, Some(&refused), &reason).await;
     }
     let remembered = remembered.unwrap_or_default();
     let response = match asked {
@@ -172,7 +179,7 @@ pub async fn submit(
         .await;
     let (found, refused) = match decided {
         Err(e) if e.status_code().is_client_error() => (
-            find(&*state.read()?, &token, now)?,
+            find_now(&state, token, now).await?,
             Some(one_click_decide::refusal_text(&e)),
         ),
         other => other?,
@@ -182,7 +189,7 @@ pub async fn submit(
     } else {
         ""
     };
-    render(&state, &req, found, refused.as_deref(), typed)
+    render(&state, &req, found, refused.as_deref(), typed).await
 }
 
 /// Every answer under `/d/`: never cached, indexed, or sent on as a Referer.
@@ -205,7 +212,7 @@ fn requested_intent(req: &HttpRequest) -> Option<&'static str> {
     }
 }
 
-fn render(
+async fn render(
     state: &State,
     req: &HttpRequest,
     found: Found,
@@ -223,7 +230,10 @@ fn render(
             if let Some(intent) = requested_intent(req) {
                 link.intent = intent.to_string();
             }
-            let ws = workspaces::get(&*state.read()?, pause.workspace_id)?;
+            let ws_id = pause.workspace_id;
+            let ws = state
+                .read_blocking(move |conn| workspaces::get(conn, ws_id))
+                .await?;
             let (csrf, cookie) = anonymous_form_token(state, req);
             let form = FormView::new(
                 &link,
