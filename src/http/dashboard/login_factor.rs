@@ -16,7 +16,7 @@ use super::session::removal_cookie;
 use super::two_factor::{codes_page, locked_text, SetupView, WRONG_CONFIRMATION};
 use crate::app::two_factor::{self, Finishing, Outcome};
 use crate::domain::sessions::{self, Pending};
-use crate::error::PageError;
+use crate::error::{AppError, PageError};
 use crate::http::auth::{load_pending, SignedIn};
 use crate::http::{page_limit, State};
 use crate::rate_limit::PageGroup;
@@ -87,20 +87,23 @@ fn finishing(state: &State, req: &HttpRequest, signed: &SignedIn) -> Finishing {
 
 pub async fn verify_form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let signed = pending_at(&req, Pending::SecondFactor).await?;
-    page(StatusCode::OK, &verify_page(&state, &signed, None)?)
+    page(StatusCode::OK, &verify_page(&state, &signed, None).await?)
 }
 
 /// The second step offers what this person has: a code field (TOTP and recovery codes), a
 /// passkey button, or both.
-fn verify_page(
+async fn verify_page(
     state: &State,
     signed: &SignedIn,
     error: Option<String>,
 ) -> Result<VerifyPage, PageError> {
-    let user = signed.user().id;
-    let conn = state.read()?;
-    let passkey = super::passkeys::offer_check(&conn, state, user)?;
-    let totp = crate::domain::identity::totp::enabled(&conn, user)?;
+    let (user, unavailable) = (signed.user().id, state.passkeys.unavailable());
+    let (passkey, totp) = state
+        .read_blocking(move |conn| {
+            let passkey = super::passkeys::offer_check(conn, unavailable, user)?;
+            Ok::<_, AppError>((passkey, crate::domain::identity::totp::enabled(conn, user)?))
+        })
+        .await?;
     Ok(VerifyPage {
         csrf_token: signed.csrf_token(),
         email: signed.user().email.clone(),
@@ -137,11 +140,13 @@ pub async fn verify(
                         shows now, or one of your recovery codes.";
             page(
                 StatusCode::UNAUTHORIZED,
-                &verify_page(&state, &signed, Some(text.into()))?,
+                &verify_page(&state, &signed, Some(text.into())).await?,
             )
         }
         Outcome::Locked(secs) => {
-            let html = verify_page(&state, &signed, Some(locked_text(secs)))?.render()?;
+            let html = verify_page(&state, &signed, Some(locked_text(secs)))
+                .await?
+                .render()?;
             Ok(HttpResponse::TooManyRequests()
                 .content_type("text/html; charset=utf-8")
                 .insert_header(("cache-control", "no-store"))

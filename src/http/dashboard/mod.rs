@@ -21,6 +21,7 @@ pub mod history;
 pub mod inbox;
 pub mod json_view;
 pub mod key_groups;
+mod key_try_it;
 pub mod keys;
 pub mod layout;
 pub mod login;

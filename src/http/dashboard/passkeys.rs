@@ -18,7 +18,7 @@ use crate::domain::ids::UserId;
 use crate::domain::sessions::Pending;
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::auth::{load, load_pending};
-use crate::http::{page_limit, AppState, State};
+use crate::http::{page_limit, State};
 use crate::rate_limit::PageGroup;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -60,7 +60,7 @@ pub struct PasskeySection {
 
 pub fn load_section(
     conn: &rusqlite::Connection,
-    state: &AppState,
+    unavailable: Option<&'static str>,
     user: UserId,
 ) -> AppResult<PasskeySection> {
     let rows = passkeys::list(conn, user)?
@@ -73,7 +73,7 @@ pub fn load_section(
         })
         .collect();
     Ok(PasskeySection {
-        unavailable: state.passkeys.unavailable(),
+        unavailable,
         rows,
         max: passkeys::MAX_PER_USER,
         max_name: passkeys::MAX_NAME,
@@ -120,8 +120,13 @@ async fn enrolling(req: &HttpRequest) -> AppResult<SignedIn> {
 
 /// Whether a page may offer this person a passkey check (the second sign-in step, a step-up):
 /// the server can be a relying party and they have a passkey.
-pub fn offer_check(conn: &rusqlite::Connection, state: &AppState, user: UserId) -> AppResult<bool> {
-    Ok(state.passkeys.unavailable().is_none() && passkeys::count(conn, user)? > 0)
+/// `unavailable` is the relying party's ([`crate::auth::passkey::RelyingParty::unavailable`]).
+pub fn offer_check(
+    conn: &rusqlite::Connection,
+    unavailable: Option<&'static str>,
+    user: UserId,
+) -> AppResult<bool> {
+    Ok(unavailable.is_none() && passkeys::count(conn, user)? > 0)
 }
 
 pub async fn register_start(state: State, req: HttpRequest) -> AppResult<HttpResponse> {

@@ -235,17 +235,7 @@ impl PausePane {
         let user = signed.user().clone();
         let now = state.now();
         let id = p.watch_id.to_string();
-        let PaneData {
-            events,
-            keys,
-            ws,
-            plan,
-            told,
-            mut step_up,
-        } = PaneData::read(state, &signed.session, p, now).await?;
-        if let (Some(su), Some(oidc)) = (step_up.as_mut(), state.settings.oidc.as_ref()) {
-            su.provider = oidc.name.clone();
-        }
+        let data = PaneData::read(state, &signed.session, p, now).await?;
         if place.viewed {
             let (ws_id, view_id) = (user.workspace_id, id.clone());
             state
@@ -266,7 +256,7 @@ impl PausePane {
             pending: status == Status::Pending,
             test: p.test,
             test_mode: signed.session.test_mode,
-            requested_by: requested_by(p, &keys),
+            requested_by: requested_by(p, &data.keys),
             agent: p.agent.as_deref().map(shown),
             agent_href: p.agent.as_deref().map(agent_href),
             created_at: rfc3339(p.created_at),
@@ -282,12 +272,15 @@ impl PausePane {
             context_purged_at: p.context_purged_at.map(rfc3339),
             metadata: metadata(p),
             callback_url: p.callback_url.as_deref().map(shown),
-            timeline: steps(p, &events, now).into_iter().map(|(_, s)| s).collect(),
-            reason_required: ws.reject_reason_required,
+            timeline: steps(p, &data.events, now)
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect(),
+            reason_required: data.ws.reject_reason_required,
             kind: p.kind.as_str(),
             questions: QuestionsView::of(p.request_json.as_deref(), p.response_json.as_deref()),
             action: shown(&p.action),
-            plan,
+            plan: data.plan,
             status_label: words(status.as_str()),
             risk: p.risk.map(|r| (r.as_str(), risk_class(r))),
             tool: p.tool.as_deref().map(shown),
@@ -295,8 +288,8 @@ impl PausePane {
             decided_by_policy: decided_by_policy(p),
             remember: RememberOffer::of(p),
             votes: VotesView::of(p, user.id, now),
-            told,
-            step_up,
+            told: data.told,
+            step_up: data.step_up,
         })
     }
 }

@@ -26,7 +26,8 @@ pub struct PaneData {
 }
 
 impl PaneData {
-    /// What the pane of `p` shows the reader of `session`, read at `now`.
+    /// What the pane of `p` shows the reader of `session`, read at `now`; a step-up offer names
+    /// the identity provider as configured.
     pub async fn read(
         state: &State,
         session: &Session,
@@ -34,7 +35,7 @@ impl PaneData {
         now: Millis,
     ) -> Result<PaneData, PageError> {
         let (session, p) = (session.clone(), p.clone());
-        state
+        let mut data = state
             .read_blocking(move |conn| {
                 let ws_id = session.user.workspace_id;
                 let id = p.watch_id.to_string();
@@ -47,6 +48,10 @@ impl PaneData {
                     step_up: StepUpView::load(conn, &session, &p, now)?,
                 })
             })
-            .await
+            .await?;
+        if let (Some(su), Some(oidc)) = (data.step_up.as_mut(), state.settings.oidc.as_ref()) {
+            su.provider = oidc.name.clone();
+        }
+        Ok(data)
     }
 }

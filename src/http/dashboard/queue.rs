@@ -132,14 +132,7 @@ pub async fn index(
     let zone = layout.zone.clone();
     let chose = q.pause.is_some();
     let (_, pane_html) = inbox::pane(&state, &signed, &q, zone, selected.as_deref(), chose).await?;
-    let (ws, test, now) = (
-        signed.user().workspace_id,
-        signed.session.test_mode,
-        state.now(),
-    );
-    let agents = state
-        .read_blocking(move |conn| queue::pending_agents(conn, ws, test, now))
-        .await?;
+    let agents = pending_agents(&state, &signed).await?;
     let filters = q.filter_query();
     page(
         &state,
@@ -161,6 +154,18 @@ pub async fn index(
             filters,
         },
     )
+}
+
+/// The agents with pauses pending in the reader's mode, for the agent filter.
+async fn pending_agents(state: &State, signed: &SignedIn) -> Result<Vec<String>, PageError> {
+    let (ws, test, now) = (
+        signed.user().workspace_id,
+        signed.session.test_mode,
+        state.now(),
+    );
+    Ok(state
+        .read_blocking(move |conn| queue::pending_agents(conn, ws, test, now))
+        .await?)
 }
 
 fn live_url(filters: &str, selected: Option<&str>) -> String {
