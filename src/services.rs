@@ -9,7 +9,7 @@ use crate::config::Settings;
 use crate::db::{Pool, Writer};
 use crate::domain::clock::Clock;
 use crate::domain::Millis;
-use crate::error::{AppError, AppResult};
+use crate::error::AppError;
 use crate::waiters::Waiters;
 
 #[derive(Clone)]
@@ -38,14 +38,8 @@ impl Services {
         self.settings.base_url()
     }
 
-    /// A pooled connection for a short read. Never hold it across `.await`; a read that can be
-    /// long belongs on a blocking thread (see [`Services::read_blocking`]).
-    pub fn read(&self) -> AppResult<r2d2::PooledConnection<crate::db::Manager>> {
-        Ok(self.pool.get()?)
-    }
-
-    /// Runs `f` with a pooled connection on a blocking thread, so a read that may be large
-    /// (history search, the dispatcher's queue) does not hold up the async runtime.
+    /// Runs `f` with a pooled connection on a blocking thread: every read goes this way, so no
+    /// query runs on an async worker (a blocking database client may not run there at all).
     pub async fn read_blocking<T, E, F>(&self, f: F) -> Result<T, E>
     where
         F: FnOnce(&crate::db::Connection) -> Result<T, E> + Send + 'static,

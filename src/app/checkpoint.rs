@@ -48,17 +48,21 @@ pub async fn heartbeat(
     let fleet = Fleet::of_key(key);
     let now = services.now();
     let current = {
-        let conn = services.read()?;
-        let current = agents::get(&conn, fleet, name)?;
-        if let Some(a) = &current {
-            a.check_pin(key.id)?;
-        }
-        if let Some(run) = &report.run {
-            if agents::run_cancelled(&conn, fleet, run, current.as_ref().map(|a| a.id))? {
-                return Err(agents::run_conflict(run));
-            }
-        }
-        current
+        let (name, key_id, run) = (name.to_string(), key.id, report.run.clone());
+        services
+            .read_blocking(move |conn| {
+                let current = agents::get(conn, fleet, &name)?;
+                if let Some(a) = &current {
+                    a.check_pin(key_id)?;
+                }
+                if let Some(run) = &run {
+                    if agents::run_cancelled(conn, fleet, run, current.as_ref().map(|a| a.id))? {
+                        return Err(agents::run_conflict(run));
+                    }
+                }
+                Ok(current)
+            })
+            .await?
     };
     match (report.write_needed(current.as_ref(), now), current) {
         (Write::Report, _) => {
@@ -86,7 +90,7 @@ pub async fn control(
     after: Option<i64>,
     wait: Duration,
 ) -> AppResult<Checkpoint> {
-    let mut cp = load(services, key, name, after)?;
+    let mut cp = load(services, key, name, after).await?;
     if cp.ready() || wait.is_zero() {
         return Ok(cp);
     }
@@ -104,7 +108,7 @@ pub async fn control(
         tokio::pin!(notified);
         notified.as_mut().enable();
         // Read again after subscribing: a commit between the first read and now is not missed.
-        cp = load(services, key, name, after)?;
+        cp = load(services, key, name, after).await?;
         if cp.ready() || Instant::now() >= deadline || services.waiters.is_stopping() {
             return Ok(cp);
         }
@@ -116,35 +120,38 @@ pub async fn control(
     }
 }
 
-fn load(
+async fn load(
     services: &Services,
     key: &AuthKey,
     name: &str,
     after: Option<i64>,
 ) -> AppResult<Checkpoint> {
-    let conn = services.read()?;
-    let fleet = Fleet::of_key(key);
-    let agent = agents::require(&conn, fleet, name)?;
-    agent.check_pin(key.id)?;
-    let after = after.unwrap_or(0);
-    if after > agent.guidance_seq {
-        return Err(AppError::invalid(
-            "after",
-            format!(
-                "`after` is past this agent's last guidance ({}); send the `cursor` of an \
-                 earlier answer",
-                agent.guidance_seq
-            ),
-        ));
-    }
-    let unread = guidance::after(&conn, &agent, after)?;
-    let cursor = unread.messages.last().map_or(after, |g| g.seq);
-    let stopped = agents::stopped_at(&conn, fleet)?.is_some();
-    Ok(Checkpoint {
-        control: agent.effective(stopped),
-        agent,
-        guidance: unread.messages,
-        cursor,
-        skipped: unread.skipped,
-    })
+    let (fleet, key_id, name) = (Fleet::of_key(key), key.id, name.to_string());
+    services
+        .read_blocking(move |conn| {
+            let agent = agents::require(conn, fleet, &name)?;
+            agent.check_pin(key_id)?;
+            let after = after.unwrap_or(0);
+            if after > agent.guidance_seq {
+                return Err(AppError::invalid(
+                    "after",
+                    format!(
+                        "`after` is past this agent's last guidance ({}); send the `cursor` of \
+                         an earlier answer",
+                        agent.guidance_seq
+                    ),
+                ));
+            }
+            let unread = guidance::after(conn, &agent, after)?;
+            let cursor = unread.messages.last().map_or(after, |g| g.seq);
+            let stopped = agents::stopped_at(conn, fleet)?.is_some();
+            Ok(Checkpoint {
+                control: agent.effective(stopped),
+                agent,
+                guidance: unread.messages,
+                cursor,
+                skipped: unread.skipped,
+            })
+        })
+        .await
 }

@@ -4,6 +4,7 @@
 //! known or are), so the session is full at once.
 
 use serde_json::{json, Value};
+use uuid::Uuid;
 use webauthn_rs::prelude::PublicKeyCredential;
 
 use super::passkeys::{store, take, Ceremony};
@@ -12,8 +13,9 @@ use crate::auth::passkey::{self, RelyingParty};
 use crate::domain::audit::{self, Entry};
 use crate::domain::identity::auth_flows::FlowKind;
 use crate::domain::identity::passkeys;
+use crate::domain::ids::UserId;
 use crate::domain::sessions::NewSession;
-use crate::domain::users::{self, UserState};
+use crate::domain::users::{self, User, UserState};
 use crate::error::{AppError, AppResult};
 use crate::services::Services;
 
@@ -36,12 +38,9 @@ pub async fn finish(
     let credential: PublicKeyCredential = passkey::parse_credential(credential)?;
     let state = take(services, FlowKind::PasskeySignIn, handle, None).await?;
     let (user_handle, cred_id) = passkey::identify_login(wa, &credential)?;
-    let found = passkeys::by_credential_id(&*services.read()?, &cred_id)?;
-    let Some((user_id, json)) = found.filter(|(u, _)| passkey::user_handle(*u) == user_handle)
-    else {
+    let Some((user_id, json, user)) = owner(services, &cred_id, user_handle).await? else {
         return Err(refused(services, new.ip, None).await);
     };
-    let user = users::get(&*services.read()?, user_id)?.filter(|u| u.state == UserState::Active);
     let Some(user) = user else {
         return Err(refused(services, new.ip, Some(user_id)).await);
     };
@@ -67,6 +66,28 @@ pub async fn finish(
             passkeys::mark_used(ctx.conn, now, user.id, &cred_id, updated.as_deref())?
                 .ok_or_else(super::passkeys::gone)?;
             start_session(ctx.conn, now, &user, replacing, new)
+        })
+        .await
+}
+
+/// The user whose passkey has id `cred_id` and handle `user_handle`, with its stored JSON; the
+/// user only while active.
+async fn owner(
+    services: &Services,
+    cred_id: &[u8],
+    user_handle: Uuid,
+) -> AppResult<Option<(UserId, String, Option<User>)>> {
+    let cred_id = cred_id.to_vec();
+    services
+        .read_blocking(move |conn| {
+            let found = passkeys::by_credential_id(conn, &cred_id)?;
+            let Some((user_id, json)) =
+                found.filter(|(u, _)| passkey::user_handle(*u) == user_handle)
+            else {
+                return Ok(None);
+            };
+            let user = users::get(conn, user_id)?.filter(|u| u.state == UserState::Active);
+            Ok(Some((user_id, json, user)))
         })
         .await
 }

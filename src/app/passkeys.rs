@@ -81,8 +81,11 @@ pub(crate) async fn take(
     Ok(data.state)
 }
 
-fn stored_passkeys(services: &Services, user: &User) -> AppResult<Vec<Passkey>> {
-    passkeys::credentials(&*services.read()?, user.id)?
+async fn stored_passkeys(services: &Services, user: &User) -> AppResult<Vec<Passkey>> {
+    let user_id = user.id;
+    services
+        .read_blocking(move |conn| passkeys::credentials(conn, user_id))
+        .await?
         .iter()
         .map(|json| passkey::stored(json))
         .collect()
@@ -96,7 +99,7 @@ pub async fn start_register(
     session: &Session,
 ) -> AppResult<Ceremony> {
     let wa = rp.ready()?;
-    let have = stored_passkeys(services, user)?;
+    let have = stored_passkeys(services, user).await?;
     if have.len() >= passkeys::MAX_PER_USER {
         return Err(passkeys::too_many());
     }
@@ -197,7 +200,7 @@ pub async fn start_verify(
     session: &Session,
 ) -> AppResult<Ceremony> {
     let wa = rp.ready()?;
-    let have = stored_passkeys(services, &session.user)?;
+    let have = stored_passkeys(services, &session.user).await?;
     let started = passkey::start_verify(wa, &have)?;
     let (user, id) = (Some(&session.user), Some(session.id.clone()));
     store(services, FlowKind::PasskeyStepUp, user, id, started).await
@@ -268,7 +271,8 @@ async fn verify(
     let owner = Some((&session.user, session.id.as_str()));
     let state = take(services, FlowKind::PasskeyStepUp, handle, owner).await?;
     let result = passkey::finish_verify(wa, &state, &credential)?;
-    let mut stored = stored_passkeys(services, &session.user)?
+    let mut stored = stored_passkeys(services, &session.user)
+        .await?
         .into_iter()
         .find(|p| p.cred_id() == result.cred_id())
         .ok_or_else(gone)?;

@@ -236,7 +236,9 @@ pub async fn turn_off(
     code: String,
     ip: Option<IpAddr>,
 ) -> AppResult<Outcome<()>> {
-    factor_admin::ensure_may_turn_off(&*s.read()?, &user)?;
+    let who = user.clone();
+    s.read_blocking(move |conn| factor_admin::ensure_may_turn_off(conn, &who))
+        .await?;
     with_code(s, user, code, ip, factor_admin::turn_off).await
 }
 

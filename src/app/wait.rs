@@ -67,7 +67,7 @@ pub async fn wait(
     wait: Duration,
     until: Until<'_>,
 ) -> AppResult<Waited> {
-    let mut pause = load(services, key, watch_id)?;
+    let mut pause = load(services, key, watch_id).await?;
     if until.changed(&pause, services.now()) {
         return Ok(Waited::Changed(pause));
     }
@@ -86,7 +86,7 @@ pub async fn wait(
         tokio::pin!(notified);
         notified.as_mut().enable();
         // Read again after subscribing: a commit between the first read and now is not missed.
-        pause = load(services, key, watch_id)?;
+        pause = load(services, key, watch_id).await?;
         let now = services.now();
         if until.changed(&pause, now) {
             return Ok(Waited::Changed(pause));
@@ -111,9 +111,14 @@ pub async fn wait(
 }
 
 /// The pause if this key may see it.
-fn load(services: &Services, key: &AuthKey, watch_id: &Uuid) -> AppResult<Pause> {
-    pauses::get_in(&*services.read()?, Scope::key(key), watch_id)?
-        .ok_or_else(|| pauses::not_found(&watch_id.to_string()))
+async fn load(services: &Services, key: &AuthKey, watch_id: &Uuid) -> AppResult<Pause> {
+    let (scope, watch_id) = (Scope::key(key), *watch_id);
+    services
+        .read_blocking(move |conn| {
+            pauses::get_in(conn, scope, &watch_id)?
+                .ok_or_else(|| pauses::not_found(&watch_id.to_string()))
+        })
+        .await
 }
 
 /// A waiter slot, or an error telling the agent to come back shortly (the same answer whether

@@ -1,14 +1,14 @@
 //! Who is calling: a signed-in person (the dashboard's session cookie) or an agent's API key.
 //! Shared by the API and the dashboard, so neither imports the other to authenticate.
 
-use std::future::{ready, Ready};
-
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 
 use super::cookies::cookie_name;
 use crate::domain::api_keys::AuthKey;
 use crate::domain::secrets::ct_eq;
 use crate::domain::sessions::{self, Session, TOUCH_EVERY_MS};
+use crate::domain::Millis;
 use crate::error::{AppError, AppResult};
 use crate::http::AppState;
 
@@ -66,8 +66,16 @@ pub fn sign_for(token: &str, data: &[u8]) -> String {
         .encode(crate::domain::secrets::hmac_sha256(&key, data))
 }
 
+/// The live session (pending or not) with this raw token, read on a blocking thread.
+async fn lookup(state: &AppState, token: &str, now: Millis) -> AppResult<Option<Session>> {
+    let token = token.to_string();
+    state
+        .read_blocking(move |conn| sessions::lookup(conn, &token, now))
+        .await
+}
+
 /// The session behind the request's cookie, if it is live. Refreshes `last_seen_at` lazily.
-pub fn load(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
+pub async fn load(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .expect("AppState is registered");
@@ -76,7 +84,7 @@ pub fn load(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
     };
     let token = cookie.value().to_string();
     let now = state.now();
-    let Some(session) = sessions::lookup(&*state.read()?, &token, now)? else {
+    let Some(session) = lookup(state, &token, now).await? else {
         return Ok(None);
     };
     // Half-way through signing in: only the sign-in steps open it ([`load_pending`]).
@@ -94,7 +102,7 @@ pub fn load(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
 
 /// The session behind the request's cookie that is half-way through signing in (password done,
 /// second factor or enrolment to come), for the sign-in steps' pages only.
-pub fn load_pending(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
+pub async fn load_pending(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .expect("AppState is registered");
@@ -102,17 +110,18 @@ pub fn load_pending(req: &HttpRequest) -> AppResult<Option<SignedIn>> {
         return Ok(None);
     };
     let token = cookie.value().to_string();
-    Ok(sessions::lookup(&*state.read()?, &token, state.now())?
+    Ok(lookup(state, &token, state.now())
+        .await?
         .filter(|s| s.pending.is_some())
         .map(|session| SignedIn { session, token }))
 }
 
 /// The hash of this browser's session, full or half-way through signing in: a new sign-in
 /// replaces either, so no unfinished one is left behind.
-pub fn replaced_session(req: &HttpRequest) -> AppResult<Option<[u8; 32]>> {
-    Ok(match load(req)? {
+pub async fn replaced_session(req: &HttpRequest) -> AppResult<Option<[u8; 32]>> {
+    Ok(match load(req).await? {
         Some(s) => Some(s.session.token_hash),
-        None => load_pending(req)?.map(|s| s.session.token_hash),
+        None => load_pending(req).await?.map(|s| s.session.token_hash),
     })
 }
 
@@ -150,13 +159,15 @@ pub enum Caller {
 
 impl FromRequest for Caller {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match load(req) {
-            Ok(Some(signed)) => Ok(Caller::Session(signed)),
-            Ok(None) => super::api::auth::identify(req).map(Caller::Key),
-            Err(e) => Err(e),
+        let req = req.clone();
+        Box::pin(async move {
+            match load(&req).await? {
+                Some(signed) => Ok(Caller::Session(signed)),
+                None => super::api::auth::identify(&req).await.map(Caller::Key),
+            }
         })
     }
 }

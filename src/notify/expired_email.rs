@@ -11,6 +11,7 @@ use crate::domain::outbox::{AttemptResult, Message};
 use crate::domain::pauses::Pause;
 use crate::domain::text::mark_bidi;
 use crate::domain::{human_time_rfc, rfc3339};
+use crate::error::AppError;
 use crate::services::Services;
 
 #[derive(Template)]
@@ -53,12 +54,22 @@ impl View {
 pub async fn send(services: &Services, msg: &Message, pause: &Pause) -> AttemptResult {
     let base_url = services.base_url();
     let agent = pause.agent.clone().unwrap_or_default();
-    let paused = services.read().ok().and_then(|conn| {
-        let fleet = agents::Fleet::new(pause.workspace_id, pause.test);
-        let a = agents::get(&conn, fleet, &agent).ok()??;
-        let stopped = agents::stopped_at(&conn, fleet).ok()?.is_some();
-        Some(a.effective(stopped) == Control::Paused)
-    });
+    let (fleet, name) = (
+        agents::Fleet::new(pause.workspace_id, pause.test),
+        agent.clone(),
+    );
+    // Any failure to read reads as not paused.
+    let paused = services
+        .read_blocking(move |conn| {
+            let Some(a) = agents::get(conn, fleet, &name)? else {
+                return Ok(None);
+            };
+            let stopped = agents::stopped_at(conn, fleet)?.is_some();
+            Ok::<_, AppError>(Some(a.effective(stopped) == Control::Paused))
+        })
+        .await
+        .ok()
+        .flatten();
     let view = View {
         action: mark_bidi(&pause.action).into_owned(),
         agent_url: format!("{base_url}/agents/{agent}"),

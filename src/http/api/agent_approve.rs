@@ -49,7 +49,7 @@ pub async fn approve(
 ) -> HttpResponse {
     let (agent, raw_watch) = path.into_inner();
     if let Ok(d) = decider.as_ref() {
-        if let Err(e) = names_agent(&state, d, &agent, &raw_watch) {
+        if let Err(e) = names_agent(&state, d, &agent, &raw_watch).await {
             return e.error_response();
         }
     }
@@ -59,13 +59,15 @@ pub async fn approve(
 /// The pause exists in the workspace, in the caller's mode (a key's own; a person's session
 /// decides either), and was asked by `agent`; otherwise it is not found, with one text, so a
 /// test key learns nothing of live pauses.
-fn names_agent(state: &State, d: &Decider, agent: &str, raw_watch: &str) -> AppResult<()> {
+async fn names_agent(state: &State, d: &Decider, agent: &str, raw_watch: &str) -> AppResult<()> {
     let watch_id = parse_watch_id(raw_watch)?;
     let scope = Scope {
         workspace_id: d.workspace_id(),
         test: d.key().map(|k| k.test),
     };
-    let pause = pauses::get_in(&*state.read()?, scope, &watch_id)?;
+    let pause = state
+        .read_blocking(move |conn| pauses::get_in(conn, scope, &watch_id))
+        .await?;
     match pause {
         Some(p) if p.agent.as_deref() == Some(agent) => Ok(()),
         _ => Err(AppError::NotFound(format!(

@@ -24,7 +24,7 @@ use crate::wire::problem::ProblemBody;
 /// in `X-CSRF-Token`, or an API key with the `agents` scope (counted against its rate limit;
 /// audited as the key, shown to the agent by the key's name). `admin` asks for an owner or
 /// admin, or a live key that also holds `admin`. This is the one place that decides it.
-pub fn controller(
+pub async fn controller(
     state: &State,
     caller: Result<Caller, AppError>,
     req: &HttpRequest,
@@ -47,16 +47,20 @@ pub fn controller(
         }
         Caller::Key(_) => {
             // Again through the extractor's path, which also marks the key as used.
-            let key = auth::authenticate(req)?;
+            let key = auth::authenticate(req).await?;
             auth::rate_limit(state, &key)?;
             auth::require(&key, KeyScope::Agents, CONTROLLING)?;
             if admin {
                 auth::require(&key, KeyScope::Admin, "delete agents")?;
             }
+            let id = key.id;
             let name: String = state
-                .read()?
-                .prepare_cached("SELECT name FROM api_keys WHERE id = ?1")?
-                .query_row([key.id], |r| r.get(0))?;
+                .read_blocking(move |conn| {
+                    let mut stmt =
+                        conn.prepare_cached("SELECT name FROM api_keys WHERE id = ?1")?;
+                    Ok::<_, AppError>(stmt.query_row([id], |r| r.get(0))?)
+                })
+                .await?;
             let by = Controller {
                 actor: Actor::Key(key.id),
                 label: format!("API key {name}"),
@@ -82,7 +86,7 @@ async fn set(
     path: web::Path<String>,
     action: Action,
 ) -> AppResult<HttpResponse> {
-    let (fleet, by) = controller(&state, caller, &req, false)?;
+    let (fleet, by) = controller(&state, caller, &req, false).await?;
     let name = path_name(&path)?;
     let now = state.now();
     let who = by.clone();
@@ -93,11 +97,15 @@ async fn set(
     if let Some(target) = done.to_cancel {
         app::agents::cancel_all(&state.services(), target, &by).await?;
     }
-    let conn = state.read()?;
-    let now = state.now();
-    let stopped = agents::stopped_at(&conn, fleet)?.is_some();
-    let agent = agents::require(&conn, fleet, &done.agent.name)?;
-    let pending = agents::pending_count(&conn, fleet, &agent.name, now)?;
+    let (now, name) = (state.now(), done.agent.name);
+    let (agent, stopped, pending) = state
+        .read_blocking(move |conn| {
+            let stopped = agents::stopped_at(conn, fleet)?.is_some();
+            let agent = agents::require(conn, fleet, &name)?;
+            let pending = agents::pending_count(conn, fleet, &agent.name, now)?;
+            Ok::<_, AppError>((agent, stopped, pending))
+        })
+        .await?;
     Ok(ok(agent.view(stopped, pending)))
 }
 
@@ -190,7 +198,7 @@ pub async fn delete(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let (fleet, by) = controller(&state, caller, &req, true)?;
+    let (fleet, by) = controller(&state, caller, &req, true).await?;
     let name = path_name(&path)?;
     app::agents::delete(&state.services(), fleet, &name, &by).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -236,7 +244,7 @@ pub async fn guide(
     path: web::Path<String>,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let (fleet, by) = controller(&state, caller, &req, false)?;
+    let (fleet, by) = controller(&state, caller, &req, false).await?;
     let name = path_name(&path)?;
     let body: GuideBody = parse_json(&read_body(&req, payload).await?)?;
     let message = guidance::validate_message(&body.message)?;

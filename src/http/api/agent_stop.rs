@@ -34,7 +34,7 @@ pub async fn cancel_run(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let (fleet, by) = controller(&state, caller, &req, false)?;
+    let (fleet, by) = controller(&state, caller, &req, false).await?;
     let run = agents::validate_name("run", &path).map_err(|_| cancel::unknown_run(&path))?;
     let (now, run2, who) = (state.now(), run.clone(), by.clone());
     let (target, cancelled_agents) = state
@@ -55,7 +55,7 @@ async fn stop(
     req: HttpRequest,
     on: bool,
 ) -> AppResult<HttpResponse> {
-    let (fleet, by) = controller(&state, caller, &req, false)?;
+    let (fleet, by) = controller(&state, caller, &req, false).await?;
     let now = state.now();
     let at = state
         .writer

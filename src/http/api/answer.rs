@@ -8,13 +8,15 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 use super::decide::{fail, refusal, reply};
 use super::decider::Decider;
 use super::pauses::parse_watch_id;
 use crate::app;
+use crate::domain::ids::WorkspaceId;
 use crate::domain::pauses::{self, Transition};
-use crate::domain::questions;
+use crate::domain::questions::{self, Question};
 use crate::domain::respond::{Response, Via};
 use crate::error::{AppError, AppResult};
 use crate::http::flash::is_local_path;
@@ -83,7 +85,7 @@ pub async fn answer(
         Err(e) => return fail(&req, e),
     };
     let input = match read_body(&req, payload).await {
-        Ok(body) => parse(&state, &req, &decider, &path, body),
+        Ok(body) => parse(&state, &req, &decider, &path, body).await,
         Err(e) => Err(e),
     };
     let input = match input {
@@ -95,7 +97,17 @@ pub async fn answer(
     reply(&state, &decider, html_next, result, "answer")
 }
 
-fn parse(
+/// The questions the pause asked, by position (none when it is not in the workspace).
+async fn asked(state: &State, ws: WorkspaceId, watch_id: Uuid) -> AppResult<Vec<Question>> {
+    let pause = state
+        .read_blocking(move |conn| pauses::get(conn, ws, &watch_id))
+        .await?;
+    Ok(pause
+        .and_then(|p| questions::questions_of(p.request_json.as_deref()))
+        .unwrap_or_default())
+}
+
+async fn parse(
     state: &State,
     req: &HttpRequest,
     decider: &Decider,
@@ -122,9 +134,7 @@ fn parse(
             });
             // The form names questions by position; their texts are read from the pause.
             let watch_id = parse_watch_id(raw_id)?;
-            let asked = pauses::get(&*state.read()?, decider.workspace_id(), &watch_id)?
-                .and_then(|p| questions::questions_of(p.request_json.as_deref()))
-                .unwrap_or_default();
+            let asked = asked(state, decider.workspace_id(), watch_id).await?;
             Ok(Input {
                 answers: answer_form::answers_from_form(&asked, &pairs),
                 html_next,

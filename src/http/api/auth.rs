@@ -2,11 +2,11 @@
 //! exception is a key past its expiry, which gets 401 `key-expired`. A valid key without the
 //! endpoint's scope gets a 403 that names the scope.
 
-use std::future::{ready, Ready};
 use std::marker::PhantomData;
 
 use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 
 use crate::domain::api_keys::{self, AuthKey};
 use crate::domain::scopes::{KeyScope, Scopes};
@@ -116,11 +116,11 @@ pub fn rate_limit(state: &AppState, key: &AuthKey) -> Result<(), AppError> {
 }
 
 /// The valid key behind the request's bearer token, neither counted nor marked as used.
-pub(in crate::http) fn identify(req: &HttpRequest) -> Result<AuthKey, AppError> {
-    lookup(req).map(|(key, _)| key)
+pub(in crate::http) async fn identify(req: &HttpRequest) -> Result<AuthKey, AppError> {
+    lookup(req).await.map(|(key, _)| key)
 }
 
-fn lookup(req: &HttpRequest) -> Result<(AuthKey, [u8; 32]), AppError> {
+async fn lookup(req: &HttpRequest) -> Result<(AuthKey, [u8; 32]), AppError> {
     let state = app_state(req);
     let token = bearer(req).ok_or(AppError::Unauthorized)?;
     if !api_keys::well_formed(token) {
@@ -130,7 +130,9 @@ fn lookup(req: &HttpRequest) -> Result<(AuthKey, [u8; 32]), AppError> {
     let key = match state.key_cache.get(&digest) {
         Some(key) => key,
         None => {
-            let key = api_keys::authenticate_digest(&*state.read()?, &digest)?
+            let key = state
+                .read_blocking(move |conn| api_keys::authenticate_digest(conn, &digest))
+                .await?
                 .ok_or(AppError::Unauthorized)?;
             state.key_cache.put(digest, key);
             key
@@ -155,8 +157,8 @@ fn expired(key: &AuthKey) -> AppError {
 }
 
 /// The valid key behind the bearer token, marked as used (neither counted nor scope-checked).
-pub(in crate::http) fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppError> {
-    let (key, digest) = lookup(req)?;
+pub(in crate::http) async fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppError> {
+    let (key, digest) = lookup(req).await?;
     let state = app_state(req);
     let now = state.now();
     if key.last_used_at.is_none_or(|t| now - t >= TOUCH_EVERY_MS) {
@@ -171,27 +173,31 @@ pub(in crate::http) fn authenticate(req: &HttpRequest) -> Result<AuthKey, AppErr
 
 /// A key with a valid token is counted first, so requests refused for their scope still spend
 /// the key's budget.
-impl<S: NeedsScope> FromRequest for ApiKey<S> {
+impl<S: NeedsScope + 'static> FromRequest for ApiKey<S> {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|key| {
-            rate_limit(app_state(req), &key)?;
+        let req = req.clone();
+        Box::pin(async move {
+            let key = authenticate(&req).await?;
+            rate_limit(app_state(&req), &key)?;
             S::check(&key)?;
             Ok(ApiKey(key, PhantomData))
-        }))
+        })
     }
 }
 
-impl<S: NeedsScope> FromRequest for UnmeteredApiKey<S> {
+impl<S: NeedsScope + 'static> FromRequest for UnmeteredApiKey<S> {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|key| {
+        let req = req.clone();
+        Box::pin(async move {
+            let key = authenticate(&req).await?;
             S::check(&key)?;
             Ok(UnmeteredApiKey(key, PhantomData))
-        }))
+        })
     }
 }

@@ -25,7 +25,10 @@ async fn get_scope(
     key: &ApiKey<AdminScope>,
     scope: Scope,
 ) -> AppResult<HttpResponse> {
-    let c = channels::get(&*state.read()?, key.0.workspace_id, &scope)?;
+    let ws = key.0.workspace_id;
+    let c = state
+        .read_blocking(move |conn| channels::get(conn, ws, &scope))
+        .await?;
     Ok(HttpResponse::Ok().json(view(&c)))
 }
 

@@ -68,11 +68,15 @@ pub async fn create(
         Err(e) => (e.error_response(), None),
     };
     // A counted create already knows the standing; other answers look it up.
-    let quota = quota.map(Ok).unwrap_or_else(|| {
-        state
-            .read()
-            .and_then(|conn| quotas::state(&conn, key.workspace_id, state.now()))
-    });
+    let quota = match quota {
+        Some(quota) => Ok(quota),
+        None => {
+            let (ws, now) = (key.workspace_id, state.now());
+            state
+                .read_blocking(move |conn| quotas::state(conn, ws, now))
+                .await
+        }
+    };
     if let Ok(quota) = quota {
         add_ratelimit_headers(&mut response, &quota);
     }

@@ -5,10 +5,9 @@
 //! test pauses without it (the deciding transaction checks which pause, see
 //! [`crate::domain::deciders::key_may_decide`]).
 
-use std::future::{ready, Ready};
-
 use actix_web::http::header;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
 
 use super::auth::{authenticate, rate_limit};
 use super::pauses::Shown;
@@ -130,8 +129,8 @@ impl Decider {
 
 /// A session wins when a request carries both. A key is counted against its rate limit and
 /// marked as used like on every other endpoint.
-fn identify(req: &HttpRequest) -> AppResult<Decider> {
-    if let Some(signed) = auth::load(req)? {
+async fn identify(req: &HttpRequest) -> AppResult<Decider> {
+    if let Some(signed) = auth::load(req).await? {
         return Ok(Decider::Person(signed));
     }
     if !req.headers().contains_key(header::AUTHORIZATION) {
@@ -142,7 +141,7 @@ fn identify(req: &HttpRequest) -> AppResult<Decider> {
                 .into(),
         ));
     }
-    let key = authenticate(req)?;
+    let key = authenticate(req).await?;
     let state = req
         .app_data::<web::Data<AppState>>()
         .expect("AppState is registered");
@@ -155,10 +154,11 @@ fn identify(req: &HttpRequest) -> AppResult<Decider> {
 
 impl FromRequest for Decider {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(identify(req))
+        let req = req.clone();
+        Box::pin(async move { identify(&req).await })
     }
 }
 

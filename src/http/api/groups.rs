@@ -27,7 +27,10 @@ async fn body(req: &HttpRequest, payload: web::Payload) -> AppResult<Value> {
         (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
     ))]
 pub async fn list(state: State, key: ApiKey<AdminScope>) -> AppResult<HttpResponse> {
-    let items = groups::list(&*state.read()?, key.0.workspace_id)?;
+    let ws = key.0.workspace_id;
+    let items = state
+        .read_blocking(move |conn| groups::list(conn, ws))
+        .await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }
 
@@ -48,7 +51,10 @@ pub async fn get(
     key: ApiKey<AdminScope>,
     name: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let g = groups::get(&*state.read()?, key.0.workspace_id, &name)?
+    let (ws, wanted) = (key.0.workspace_id, name.clone());
+    let g = state
+        .read_blocking(move |conn| groups::get(conn, ws, &wanted))
+        .await?
         .ok_or_else(|| groups::not_found(&name))?;
     Ok(HttpResponse::Ok().json(g))
 }

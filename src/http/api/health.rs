@@ -57,16 +57,20 @@ pub async fn readyz(state: State) -> Result<HttpResponse, AppError> {
             return Ok(not_ready("storage-full"));
         }
     }
-    let conn = state
-        .read()
+    let checked = state
+        .read_blocking(|conn| {
+            Ok::<_, AppError>(match conn.sqlite() {
+                Some(lite) => check::quick(lite).map_err(Some),
+                // PostgreSQL: answering is what a readiness check can tell.
+                None => conn.execute_batch("SELECT 1").map_err(|_| None),
+            })
+        })
+        .await
         .map_err(|_| AppError::Unavailable("the database is not available".into()))?;
-    let Some(lite) = conn.sqlite() else {
-        return match conn.execute_batch("SELECT 1") {
-            Ok(()) => Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready"}))),
-            Err(_) => Ok(not_ready("database-unreachable")),
+    if let Err(e) = checked {
+        let Some(e) = e else {
+            return Err(AppError::Unavailable("the database does not answer".into()));
         };
-    };
-    if let Err(e) = check::quick(lite) {
         return match health::classify(&e) {
             Some(fault @ health::Fault::Damaged) => {
                 health::note(fault, &e);

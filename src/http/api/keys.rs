@@ -35,7 +35,10 @@ fn id_of(raw: &str) -> AppResult<ApiKeyId> {
         (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
     ))]
 pub async fn list(state: State, key: Admin) -> AppResult<HttpResponse> {
-    let items: Vec<KeyView> = use_case::list(&*state.read()?, key.0.workspace_id)?
+    let ws = key.0.workspace_id;
+    let items: Vec<KeyView> = state
+        .read_blocking(move |conn| use_case::list(conn, ws))
+        .await?
         .into_iter()
         .map(|k| KeyView::of(k, None))
         .collect();
@@ -55,7 +58,10 @@ pub async fn list(state: State, key: Admin) -> AppResult<HttpResponse> {
         (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
     ))]
 pub async fn get(state: State, key: Admin, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let d = use_case::details(&*state.read()?, key.0.workspace_id, id_of(&id)?)?;
+    let (ws, id) = (key.0.workspace_id, id_of(&id)?);
+    let d = state
+        .read_blocking(move |conn| use_case::details(conn, ws, id))
+        .await?;
     Ok(HttpResponse::Ok().json(KeyView::of(d, None)))
 }
 

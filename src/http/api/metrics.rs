@@ -36,10 +36,10 @@ pub async fn metrics(state: State, req: HttpRequest) -> AppResult<HttpResponse> 
             ));
         }
     }
-    let snapshot = {
-        let conn = state.read()?;
-        Snapshot::read(&conn, state.now(), state.waiters.active())?
-    };
+    let (now, active) = (state.now(), state.waiters.active());
+    let snapshot = state
+        .read_blocking(move |conn| Snapshot::read(conn, now, active))
+        .await?;
     let mut out = String::with_capacity(16 * 1024);
     state
         .metrics

@@ -14,6 +14,7 @@ pub mod decide;
 pub mod decide_extras;
 mod decide_form;
 pub mod decider;
+pub mod fleet;
 pub mod groups;
 pub mod health;
 pub mod jwks;

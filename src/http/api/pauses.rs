@@ -195,7 +195,7 @@ pub async fn list(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let q = parse_list_query(req.query_string())?;
-    let (scope, mine) = match crate::http::auth::load(&req)? {
+    let (scope, mine) = match crate::http::auth::load(&req).await? {
         Some(signed) => {
             let user = signed.user();
             let scope = Scope::mode(user.workspace_id, signed.session.test_mode);
@@ -214,33 +214,29 @@ pub async fn list(
         }
     };
     let now = state.now();
-    let page = match mine {
-        Some(me) => {
-            let f = Filter {
-                status: q.status,
-                test: scope.test,
-                decided_by: q.decided_by,
-                mine: Some(me),
-                ..Filter::default()
-            };
-            history::search(
-                &*state.read()?,
-                scope.workspace_id,
-                &f,
-                q.limit,
-                q.offset,
+    let (status, decided_by, limit, offset) = (q.status, q.decided_by, q.limit, q.offset);
+    let page = state
+        .read_blocking(move |conn| match mine {
+            Some(me) => {
+                let f = Filter {
+                    status,
+                    test: scope.test,
+                    decided_by,
+                    mine: Some(me),
+                    ..Filter::default()
+                };
+                history::search(conn, scope.workspace_id, &f, limit, offset, now)
+            }
+            None => history::list_decided_by(
+                conn,
+                scope,
+                (status, decided_by),
+                (limit, offset),
                 now,
-            )?
-        }
-        None => history::list_decided_by(
-            &*state.read()?,
-            scope,
-            (q.status, q.decided_by),
-            (q.limit, q.offset),
-            now,
-            false,
-        )?,
-    };
+                false,
+            ),
+        })
+        .await?;
     let base = state.base_url();
     let body = ListPage {
         items: page.items.iter().map(|p| p.view(&base, now)).collect(),

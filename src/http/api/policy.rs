@@ -49,7 +49,11 @@ pub async fn explain(
     }
     let body = read_body(&req, payload).await?;
     let pause = super::create::parse(&body, &key.0)?;
-    let verdict = quorum::route_for(&*state.read()?, state.now(), &pause)?.verdict;
+    let now = state.now();
+    let verdict = state
+        .read_blocking(move |conn| quorum::route_for(conn, now, &pause))
+        .await?
+        .verdict;
     Ok(no_store(HttpResponse::Ok()).json(json!({ "policy": verdict })))
 }
 
@@ -82,10 +86,14 @@ async fn json_body(req: &HttpRequest, payload: web::Payload) -> AppResult<Value>
         (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
     ))]
 pub async fn get_settings(state: State, key: ApiKey<AdminScope>) -> AppResult<HttpResponse> {
-    let conn = state.read()?;
-    let s = settings::get(&conn, key.0.workspace_id)?;
-    let a = approvals::get(&conn, key.0.workspace_id)?;
-    let u = step_up::get(&conn, key.0.workspace_id)?;
+    let ws = key.0.workspace_id;
+    let (s, a, u) = state
+        .read_blocking(move |conn| {
+            let s = settings::get(conn, ws)?;
+            let a = approvals::get(conn, ws)?;
+            Ok::<_, AppError>((s, a, step_up::get(conn, ws)?))
+        })
+        .await?;
     Ok(no_store(HttpResponse::Ok()).json(settings_view(s, &a, &u)))
 }
 
@@ -115,8 +123,11 @@ pub async fn patch_settings(
     let patch = settings::parse_patch(json_body(&req, payload).await?)?;
     let (ws, actor) = (key.0.workspace_id, Actor::Key(key.0.id));
     let s = app::policy_settings::update(&state.services, ws, actor, patch).await?;
-    let conn = state.read()?;
-    let (a, u) = (approvals::get(&conn, ws)?, step_up::get(&conn, ws)?);
+    let (a, u) = state
+        .read_blocking(move |conn| {
+            Ok::<_, AppError>((approvals::get(conn, ws)?, step_up::get(conn, ws)?))
+        })
+        .await?;
     Ok(no_store(HttpResponse::Ok()).json(settings_view(s, &a, &u)))
 }
 
@@ -132,7 +143,10 @@ pub async fn patch_settings(
         (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
     ))]
 pub async fn list_rules(state: State, key: ApiKey<AdminScope>) -> AppResult<HttpResponse> {
-    let items: Vec<Value> = rules::list(&*state.read()?, live_rules(&key))?
+    let set = live_rules(&key);
+    let items: Vec<Value> = state
+        .read_blocking(move |conn| rules::list(conn, set))
+        .await?
         .iter()
         .map(rule_view)
         .collect();
@@ -167,8 +181,11 @@ pub async fn get_rule(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = rule_id(&path)?;
-    let rule =
-        rules::get(&*state.read()?, live_rules(&key), id)?.ok_or_else(|| rules::not_found(id))?;
+    let set = live_rules(&key);
+    let rule = state
+        .read_blocking(move |conn| rules::get(conn, set, id))
+        .await?
+        .ok_or_else(|| rules::not_found(id))?;
     Ok(no_store(HttpResponse::Ok()).json(rule_view(&rule)))
 }
 

@@ -6,8 +6,8 @@ use actix_web::http::Method;
 use actix_web::web;
 
 use super::{
-    agent_approve, agent_controls, agents, answer, channels, create, decide, groups, health, jwks,
-    keys, metrics, openapi, outcome, pauses, policy, webhooks, workspace,
+    agent_approve, agent_controls, agents, answer, channels, create, decide, fleet, groups, health,
+    jwks, keys, metrics, openapi, outcome, pauses, policy, webhooks, workspace,
 };
 use crate::http::only;
 
@@ -54,12 +54,12 @@ route_table! {
     "/api/pause/{watch_id}/answer" { POST => answer::answer }
     "/api/pause/{watch_id}/outcome" { POST => outcome::report }
 
-    "/api/agents" { GET => agents::list }
+    "/api/agents" { GET => fleet::list }
     // The two workspace-wide actions come before `/api/agents/{agent}`, so an agent cannot be
     // read under the name `stop-all` or `resume-all` (its checkpoint still works).
     "/api/agents/stop-all" { POST => agent_controls::stop_all }
     "/api/agents/resume-all" { POST => agent_controls::resume_all }
-    "/api/agents/{agent}" { GET => agents::get, DELETE => agent_controls::delete }
+    "/api/agents/{agent}" { GET => fleet::get, DELETE => agent_controls::delete }
     "/api/agents/{agent}/control" { GET => agents::control }
     "/api/agents/{agent}/heartbeat" { POST => agents::heartbeat }
     "/api/agents/{agent}/pause" { POST => agent_controls::pause }

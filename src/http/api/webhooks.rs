@@ -35,7 +35,10 @@ fn id_of(raw: &str) -> AppResult<i64> {
         (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
     ))]
 pub async fn list(state: State, key: Admin) -> AppResult<HttpResponse> {
-    let items: Vec<WebhookView> = webhooks::list(&*state.read()?, key.0.workspace_id)?
+    let ws = key.0.workspace_id;
+    let items: Vec<WebhookView> = state
+        .read_blocking(move |conn| webhooks::list(conn, ws))
+        .await?
         .into_iter()
         .map(|e| WebhookView::of(e, None))
         .collect();
@@ -55,7 +58,10 @@ pub async fn list(state: State, key: Admin) -> AppResult<HttpResponse> {
         (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
     ))]
 pub async fn get(state: State, key: Admin, id: web::Path<String>) -> AppResult<HttpResponse> {
-    let ep = webhooks::get(&*state.read()?, key.0.workspace_id, id_of(&id)?)?;
+    let (ws, id) = (key.0.workspace_id, id_of(&id)?);
+    let ep = state
+        .read_blocking(move |conn| webhooks::get(conn, ws, id))
+        .await?;
     Ok(HttpResponse::Ok().json(WebhookView::of(ep, None)))
 }
 

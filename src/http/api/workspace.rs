@@ -81,15 +81,15 @@ pub struct SettingsView {
     require_two_factor: bool,
 }
 
-fn settings_view(state: &State, ws: Workspace) -> AppResult<SettingsView> {
-    Ok(SettingsView {
-        require_two_factor: second_factor::required(&*state.read()?, ws.id)?,
+fn settings_view(state: &State, ws: Workspace, require_two_factor: bool) -> SettingsView {
+    SettingsView {
+        require_two_factor,
         name: ws.name,
         default_timeout_secs: ws.default_timeout_secs,
         server_default_timeout_secs: state.settings.default_timeout_secs,
         reject_reason_required: ws.reject_reason_required,
         context_retention_days: ws.context_retention_days,
-    })
+    }
 }
 
 #[utoipa::path(get, path = "/api/settings", tag = "admin",
@@ -103,8 +103,14 @@ fn settings_view(state: &State, ws: Workspace) -> AppResult<SettingsView> {
         (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
     ))]
 pub async fn get_settings(state: State, key: Admin) -> AppResult<HttpResponse> {
-    let ws = workspaces::get(&*state.read()?, key.0.workspace_id)?;
-    Ok(HttpResponse::Ok().json(settings_view(&state, ws)?))
+    let id = key.0.workspace_id;
+    let (ws, two_factor) = state
+        .read_blocking(move |conn| {
+            let ws = workspaces::get(conn, id)?;
+            Ok::<_, AppError>((ws, second_factor::required(conn, id)?))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(settings_view(&state, ws, two_factor)))
 }
 
 /// The members sent change; null clears a number (the server's default timeout, contexts
@@ -176,7 +182,11 @@ pub async fn patch_settings(
     let saved = workspace_settings::patch(&state.services, ws, actor, patch)
         .await
         .map_err(api_field)?;
-    Ok(HttpResponse::Ok().json(settings_view(&state, saved)?))
+    let id = saved.id;
+    let two_factor = state
+        .read_blocking(move |conn| second_factor::required(conn, id))
+        .await?;
+    Ok(HttpResponse::Ok().json(settings_view(&state, saved, two_factor)))
 }
 
 /// A person of the workspace.
@@ -217,19 +227,23 @@ pub struct UserListDoc {
         (status = 429, body = ProblemBody, content_type = "application/problem+json", description = "`rate-limited`"),
     ))]
 pub async fn users(state: State, key: Admin) -> AppResult<HttpResponse> {
-    let conn = state.read()?;
-    let items = users::list(&conn, key.0.workspace_id)?
-        .into_iter()
-        .map(|row| {
-            Ok(UserView {
-                last_sign_in: user_admin::last_sign_in(&conn, row.user.id)?.map(rfc3339),
-                state: row.status(),
-                id: row.user.id,
-                email: row.user.email,
-                name: row.user.name,
-                role: row.user.role,
-            })
+    let ws = key.0.workspace_id;
+    let items = state
+        .read_blocking(move |conn| {
+            users::list(conn, ws)?
+                .into_iter()
+                .map(|row| {
+                    Ok(UserView {
+                        last_sign_in: user_admin::last_sign_in(conn, row.user.id)?.map(rfc3339),
+                        state: row.status(),
+                        id: row.user.id,
+                        email: row.user.email,
+                        name: row.user.name,
+                        role: row.user.role,
+                    })
+                })
+                .collect::<AppResult<Vec<_>>>()
         })
-        .collect::<AppResult<Vec<_>>>()?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({ "items": items })))
 }

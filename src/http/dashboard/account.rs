@@ -56,13 +56,19 @@ pub async fn page(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let user = signed.user();
-    let conn = state.read()?;
-    let push = super::account_push::load(&conn, user.workspace_id, user.id)?;
-    let sessions = super::account_sessions::load(&conn, &signed, state.now())?;
-    let email_notifications = notifications::email_enabled(&conn, user.id)?;
-    let two_factor = super::two_factor::load(&conn, user)?;
-    let passkeys = super::passkeys::load_section(&conn, &state, user.id)?;
-    drop(conn);
+    let (session, now) = (signed.session.clone(), state.now());
+    let unavailable = state.passkeys.unavailable();
+    let (push, sessions, email_notifications, two_factor, passkeys) = state
+        .read_blocking(move |conn| {
+            let user = &session.user;
+            let push = super::account_push::load(conn, user.workspace_id, user.id)?;
+            let sessions = super::account_sessions::load(conn, &session, now)?;
+            let email = notifications::email_enabled(conn, user.id)?;
+            let two_factor = super::two_factor::load(conn, user)?;
+            let passkeys = super::passkeys::load_section(conn, unavailable, user.id)?;
+            Ok::<_, AppError>((push, sessions, email, two_factor, passkeys))
+        })
+        .await?;
     let page = AccountPage {
         layout: Layout::new(&req, &signed, "account"),
         email: user.email.clone(),
@@ -194,7 +200,10 @@ pub async fn change_password(
             return Ok(redirect_with(&state, &signed, "/account", "error", &text));
         }
     };
-    let stored = users::password_hash(&*state.read()?, user.id)?;
+    let user_id = user.id;
+    let stored = state
+        .read_blocking(move |conn| users::password_hash(conn, user_id))
+        .await?;
     if !state
         .passwords
         .verify(stored, form.current_password)

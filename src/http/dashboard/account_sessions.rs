@@ -7,10 +7,10 @@ use actix_web::{web, HttpResponse};
 
 use super::format::{shown, stamp, Shown, Stamp};
 use super::forms::{form_result, post_only, write_as, CsrfForm, ManagerForm, NoFields};
-use super::session::SignedIn;
 use crate::domain::identity::auth_context::{AuthMethod, Factor};
 use crate::domain::identity::session_admin::{self, ActiveSession};
 use crate::domain::ids::UserId;
+use crate::domain::sessions::Session;
 use crate::domain::Millis;
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::State;
@@ -54,11 +54,11 @@ impl SessionsSection {
 /// The signed-in person's active sessions at `now`, this browser's marked.
 pub fn load(
     conn: &crate::db::sql::Connection,
-    signed: &SignedIn,
+    session: &Session,
     now: Millis,
 ) -> AppResult<SessionsSection> {
-    let current = &signed.session.id;
-    let rows = session_admin::active(conn, signed.user().id, now)?
+    let current = &session.id;
+    let rows = session_admin::active(conn, session.user.id, now)?
         .into_iter()
         .map(|s| row(s, current))
         .collect();

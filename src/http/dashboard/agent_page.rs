@@ -11,7 +11,7 @@ use super::agents_page::{fleet_of, AgentRow};
 use super::format::{stamp, Shown, Stamp};
 use super::layout::{page, HasLayout, Layout};
 use super::session::PageSession;
-use crate::domain::agents::{self, guidance, pin, Agent};
+use crate::domain::agents::{self, guidance, pin, Agent, Fleet};
 use crate::domain::event_type::EventType;
 use crate::domain::policy;
 use crate::domain::Millis;
@@ -60,6 +60,14 @@ impl HasLayout for AgentPage {
     }
 }
 
+fn no_such_agent(fleet: Fleet, name: &str) -> AppError {
+    AppError::NotFound(format!(
+        "there is no {} agent {} here",
+        fleet.mode(),
+        Shown::new(name)
+    ))
+}
+
 pub async fn detail(
     state: State,
     session: PageSession,
@@ -67,46 +75,43 @@ pub async fn detail(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let signed = session.0;
-    let fleet = fleet_of(&signed);
-    let conn = state.read()?;
-    let now = state.now();
-    let agent = agents::validate_name("agent", &path)
-        .ok()
-        .and_then(|n| agents::get(&conn, fleet, &n).transpose())
-        .transpose()?
-        .ok_or_else(|| {
-            AppError::NotFound(format!(
-                "there is no {} agent {} here",
-                fleet.mode(),
-                Shown::new(path.as_str())
-            ))
-        })?;
-    let stopped = agents::stopped_at(&conn, fleet)?.is_some();
-    let pending = agents::pending_count(&conn, fleet, &agent.name, now)?;
-    let timeline = timeline(&conn, &agent)?;
-    let pinned = pin::pinned_key(&conn, &agent)?.map(|k| format!("{} ({}…)", k.name, k.prefix));
-    let keys = pin::candidates(&conn, fleet)?
-        .into_iter()
-        .map(|k| KeyChoice {
-            id: k.id.0,
-            label: format!("{} ({}…)", k.name, k.prefix),
-            selected: agent.pinned_key_id == Some(k.id),
-        })
-        .collect();
-    let autonomy = policy::settings::agent_level(&conn, fleet, &agent.name)?;
-    let workspace_level = policy::settings::get(&conn, fleet.workspace_id)?.autonomy_level;
+    let (fleet, now, name) = (fleet_of(&signed), state.now(), path.into_inner());
     let layout = Layout::new(&req, &signed, "agents");
-    let body = AgentPage {
-        csrf_token: layout.csrf_token.clone(),
-        layout,
-        first_seen: stamp(agent.first_seen_at),
-        agent: AgentRow::new(&agent, stopped, pending, now),
-        timeline,
-        pinned,
-        keys,
-        autonomy,
-        workspace_level,
-    };
+    let body = state
+        .read_blocking(move |conn| {
+            let agent = agents::validate_name("agent", &name)
+                .ok()
+                .and_then(|n| agents::get(conn, fleet, &n).transpose())
+                .transpose()?
+                .ok_or_else(|| no_such_agent(fleet, &name))?;
+            let stopped = agents::stopped_at(conn, fleet)?.is_some();
+            let pending = agents::pending_count(conn, fleet, &agent.name, now)?;
+            let timeline = timeline(conn, &agent)?;
+            let pinned =
+                pin::pinned_key(conn, &agent)?.map(|k| format!("{} ({}…)", k.name, k.prefix));
+            let keys = pin::candidates(conn, fleet)?
+                .into_iter()
+                .map(|k| KeyChoice {
+                    id: k.id.0,
+                    label: format!("{} ({}…)", k.name, k.prefix),
+                    selected: agent.pinned_key_id == Some(k.id),
+                })
+                .collect();
+            let autonomy = policy::settings::agent_level(conn, fleet, &agent.name)?;
+            let workspace_level = policy::settings::get(conn, fleet.workspace_id)?.autonomy_level;
+            Ok::<_, PageError>(AgentPage {
+                csrf_token: layout.csrf_token.clone(),
+                layout,
+                first_seen: stamp(agent.first_seen_at),
+                agent: AgentRow::new(&agent, stopped, pending, now),
+                timeline,
+                pinned,
+                keys,
+                autonomy,
+                workspace_level,
+            })
+        })
+        .await?;
     page(&state, &body)
 }
 

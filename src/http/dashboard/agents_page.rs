@@ -164,13 +164,12 @@ pub struct FleetItems {
     pub range: String,
 }
 
-fn load(
+async fn load(
     state: &State,
     signed: &SignedIn,
     wanted: &Wanted,
     zone: Zone,
 ) -> Result<(FleetItems, i64), PageError> {
-    let conn = state.read()?;
     let (now, fleet) = (state.now(), fleet_of(signed));
     let filter = agents::Filter {
         q: Some(wanted.q.clone()),
@@ -178,7 +177,11 @@ fn load(
     };
     let offset = (wanted.page - 1) * PAGE_SIZE;
     let order = agents::Order::Attention;
-    let page = agents::list(&conn, fleet, &filter, order, (PAGE_SIZE, offset), now)?;
+    let page = state
+        .read_blocking(move |conn| {
+            agents::list(conn, fleet, &filter, order, (PAGE_SIZE, offset), now)
+        })
+        .await?;
     let rows: Vec<AgentRow> = (page.items.iter())
         .map(|(a, n)| AgentRow::new(a, page.stopped(), *n, now))
         .collect();
@@ -211,9 +214,11 @@ pub async fn index(
     let signed = session.0;
     let wanted = Wanted::read(&req);
     let layout = Layout::new(&req, &signed, "agents");
-    let (items, total) = load(&state, &signed, &wanted, layout.zone.clone())?;
+    let (items, total) = load(&state, &signed, &wanted, layout.zone.clone()).await?;
     let ws = signed.user().workspace_id;
-    let pause_on_expiry = agents::expiry::enabled(&*state.read()?, ws)?;
+    let pause_on_expiry = state
+        .read_blocking(move |conn| agents::expiry::enabled(conn, ws))
+        .await?;
     let fleet = FleetPage {
         layout,
         wanted,
@@ -232,7 +237,7 @@ pub async fn items(
 ) -> Result<HttpResponse, PageError> {
     let signed = session.0;
     let zone = reader_zone(&req, &signed);
-    let (items, _) = load(&state, &signed, &Wanted::read(&req), zone)?;
+    let (items, _) = load(&state, &signed, &Wanted::read(&req), zone).await?;
     let mode = fleet_of(&signed).mode();
     let mut res = super::layout::html(&items)?;
     res.headers_mut().insert(

@@ -312,7 +312,7 @@ pub async fn save(
         Err(AppError::Invalid { field, detail }) => (field, detail),
         Err(e) => return Err(e.into()),
     };
-    let mut page = current(&state, &req, &signed)?;
+    let mut page = current(&state, &req, &signed).await?;
     let groups = std::mem::take(&mut page.policy.approvals.groups);
     let mut shown = ApprovalsForm::typed(&form, groups);
     let (input, message) = worded(&field, &detail);

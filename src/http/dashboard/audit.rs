@@ -12,8 +12,10 @@ use super::audit_links::{actor_href, subject_href};
 use super::format::{capitalise, stamp, Stamp};
 use super::layout::{clear_flash, html_status, Layout};
 use super::session::ManagerSession;
+use super::zone::Zone;
 use crate::app::audit::{to_filter, FilterForm};
 use crate::domain::audit::{self, ActorNames, AuditRow};
+use crate::domain::ids::WorkspaceId;
 use crate::error::{AppError, PageError};
 use crate::http::query::Query;
 use crate::http::State;
@@ -82,11 +84,17 @@ pub async fn page(
     let q = Query::parse(req.query_string())?;
     let form = FilterForm::read(|name| q.get(name))?;
     let page_no = q.int("page", 1, i64::MAX / PER_PAGE, 1)?;
-    let conn = state.read()?;
-    let names = ActorNames::load(&conn, ws)?;
+    let layout = Layout::new(&req, &signed, "audit");
+    let (zone, offset) = (layout.zone.clone(), (page_no - 1) * PER_PAGE);
+    let Read {
+        names,
+        events,
+        found,
+        form,
+    } = Read::load(&state, ws, form, zone, offset).await?;
     let mut p = AuditPage {
-        layout: Layout::new(&req, &signed, "audit"),
-        events: audit::events(&conn, ws)?,
+        layout,
+        events,
         actors: suggestions(&names),
         error: None,
         error_field: String::new(),
@@ -99,25 +107,62 @@ pub async fn page(
         export_query: form.query(None),
         form,
     };
-    let status = match to_filter(&names, &p.form, &p.layout.zone) {
-        Err(AppError::Invalid { field, detail }) => {
+    let status = match found {
+        Err((field, detail)) => {
             p.error = Some(capitalise(&detail));
             p.error_field = field;
             StatusCode::UNPROCESSABLE_ENTITY
         }
-        Err(e) => return Err(e.into()),
-        Ok(filter) => {
-            p.total = audit::count(&conn, ws, &filter)?;
+        Ok((total, rows)) => {
+            p.total = total;
             p.pages = ((p.total + PER_PAGE - 1) / PER_PAGE).max(1);
-            let rows = audit::search(&conn, ws, &filter, PER_PAGE, (page_no - 1) * PER_PAGE)?;
             p.lines = rows.iter().map(|r| line(&names, r)).collect();
             p.prev = (page_no > 1).then(|| p.form.query(Some(page_no - 1)));
             p.next = (page_no < p.pages).then(|| p.form.query(Some(page_no + 1)));
             StatusCode::OK
         }
     };
-    drop(conn);
     Ok(clear_flash(&state, &p.layout, html_status(status, &p)?))
+}
+
+/// What the page reads: the actor names, the event types, and for a valid filter its total
+/// and this page's rows (else the field at fault and why). The form goes in and comes back.
+struct Read {
+    names: ActorNames,
+    events: Vec<String>,
+    found: Result<(i64, Vec<AuditRow>), (String, String)>,
+    form: FilterForm,
+}
+
+impl Read {
+    async fn load(
+        state: &State,
+        ws: WorkspaceId,
+        form: FilterForm,
+        zone: Zone,
+        offset: i64,
+    ) -> Result<Read, AppError> {
+        state
+            .read_blocking(move |conn| {
+                let names = ActorNames::load(conn, ws)?;
+                let events = audit::events(conn, ws)?;
+                let found = match to_filter(&names, &form, &zone) {
+                    Err(AppError::Invalid { field, detail }) => Err((field, detail)),
+                    Err(e) => return Err(e),
+                    Ok(filter) => Ok((
+                        audit::count(conn, ws, &filter)?,
+                        audit::search(conn, ws, &filter, PER_PAGE, offset)?,
+                    )),
+                };
+                Ok(Read {
+                    names,
+                    events,
+                    found,
+                    form,
+                })
+            })
+            .await
+    }
 }
 
 fn suggestions(names: &ActorNames) -> Vec<(String, String)> {

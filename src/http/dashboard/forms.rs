@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::format::sentence;
 use super::layout::{parse_form, redirect_with};
-use super::session::{ManagerSession, PageSession, SignedIn};
+use super::session::{page_session, SignedIn};
 use crate::db::WriteCtx;
 use crate::domain::users::User;
 use crate::domain::Millis;
@@ -66,18 +66,11 @@ impl<T: DeserializeOwned + 'static, const MANAGER: bool> FromRequest for Session
     type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let session = match MANAGER {
-            true => ManagerSession::from_request(req, payload)
-                .into_inner()
-                .map(|s| s.0),
-            false => PageSession::from_request(req, payload)
-                .into_inner()
-                .map(|s| s.0),
-        };
+        let session = page_session(req.clone(), MANAGER);
         let body = web::Bytes::from_request(req, payload);
         let req = req.clone();
         Box::pin(async move {
-            let signed = session?;
+            let signed = session.await?;
             let body = body.await?;
             let form: T = parse_form(&body)?;
             let token = url::form_urlencoded::parse(&body)

@@ -88,27 +88,32 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let q = Query::parse(req.query_string())?;
-    let (conn, ws) = (state.read()?, signed.user().workspace_id);
-    let found = groups::list(&conn, ws)?;
-    let confirm = match q.get("delete")? {
-        None => None,
-        Some(name) => {
-            found
+    let ws = signed.user().workspace_id;
+    let delete = q.get("delete")?.map(str::to_string);
+    let (rows, confirm) = state
+        .read_blocking(move |conn| {
+            let found = groups::list(conn, ws)?;
+            let confirm = match delete {
+                None => None,
+                Some(name) => {
+                    found
+                        .iter()
+                        .find(|g| g.name == name)
+                        .ok_or_else(|| groups::not_found(&name))?;
+                    let uses = group_uses::routes_naming(conn, ws, &name)?;
+                    Some((name, uses.iter().map(|u| shown(u)).collect()))
+                }
+            };
+            let rows = found
                 .iter()
-                .find(|g| g.name == name)
-                .ok_or_else(|| groups::not_found(name))?;
-            let uses = group_uses::routes_naming(&conn, ws, name)?;
-            Some((name.to_string(), uses.iter().map(|u| shown(u)).collect()))
-        }
-    };
-    let rows = found
-        .iter()
-        .map(|g| {
-            let saved = channels::group(&conn, ws, &g.name)?.unwrap_or_default().1;
-            Ok(row(g, saved))
+                .map(|g| {
+                    let saved = channels::group(conn, ws, &g.name)?.unwrap_or_default().1;
+                    Ok(row(g, saved))
+                })
+                .collect::<Result<Vec<_>, PageError>>()?;
+            Ok::<_, PageError>((rows, confirm))
         })
-        .collect::<Result<Vec<_>, PageError>>()?;
-    drop(conn);
+        .await?;
     let page = GroupsPage {
         layout: Layout::new(&req, &signed, "groups"),
         groups: rows,

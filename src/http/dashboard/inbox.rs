@@ -55,7 +55,7 @@ fn say(status: StatusCode, text: &str, link: Option<(String, &'static str)>) -> 
 }
 
 /// The pause `raw` names, if this reader may see it in this mode's inbox.
-fn choose(state: &State, signed: &SignedIn, raw: Option<&str>) -> Result<Chosen, PageError> {
+async fn choose(state: &State, signed: &SignedIn, raw: Option<&str>) -> Result<Chosen, PageError> {
     let Some(raw) = raw else {
         return Ok(Chosen::Nothing);
     };
@@ -64,7 +64,10 @@ fn choose(state: &State, signed: &SignedIn, raw: Option<&str>) -> Result<Chosen,
                     0b5c7a36-1f7e-4f63-9c1d-2c8f3e4a5b6c).";
         return Ok(say(StatusCode::NOT_FOUND, text, None));
     };
-    let found = pauses::get(&*state.read()?, signed.user().workspace_id, &watch_id)?;
+    let ws = signed.user().workspace_id;
+    let found = state
+        .read_blocking(move |conn| pauses::get(conn, ws, &watch_id))
+        .await?;
     let Some(p) = found else {
         let text = "There is no such pause in your workspace: it may have been deleted, or \
                     the link is from another workspace.";
@@ -86,7 +89,7 @@ fn choose(state: &State, signed: &SignedIn, raw: Option<&str>) -> Result<Chosen,
 
 /// The pane for `raw` (the `?pause=` value, or the first pending pause), and its status. The
 /// reader `chose` it when the address named it: only then is it recorded as viewed.
-pub fn pane(
+pub async fn pane(
     state: &State,
     signed: &SignedIn,
     q: &QueueQuery,
@@ -95,7 +98,7 @@ pub fn pane(
     chose: bool,
 ) -> Result<(StatusCode, String), PageError> {
     let back = q.link(None);
-    let (status, pane_html, message) = match choose(state, signed, raw)? {
+    let (status, pane_html, message) = match choose(state, signed, raw).await? {
         Chosen::Pause(p) => {
             let place = Place {
                 zone,
@@ -103,7 +106,7 @@ pub fn pane(
                 inbox: true,
                 viewed: chose,
             };
-            let pane = PausePane::load(state, signed, &p, place)?;
+            let pane = PausePane::load(state, signed, &p, place).await?;
             (StatusCode::OK, Some(pane.render()?), None)
         }
         Chosen::Missing(status, message) => (status, None, Some(message)),
@@ -130,7 +133,8 @@ pub async fn fragment(
     let mut layout = Layout::new(&req, &signed, "queue");
     // The flash belongs to the next full page, not to a pane fetched behind it.
     layout.flash = None;
-    let (status, html) = pane(&state, &signed, &q, layout.zone.clone(), Some(&path), true)?;
+    let zone = layout.zone.clone();
+    let (status, html) = pane(&state, &signed, &q, zone, Some(&path), true).await?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
         .insert_header(("cache-control", "no-store"))
@@ -140,26 +144,31 @@ pub async fn fragment(
 /// `/?after=<watchId>`: to the pause itself while it is still pending (the decision was
 /// refused), else to the next pending pause of the filtered list after it, else the first;
 /// pauses the reader voted on (a quorum still waiting for others) only when nothing else waits.
-pub fn after(state: &State, signed: &SignedIn, q: &QueueQuery, raw: &str) -> PageError {
-    let target = next_after(state, signed, q, raw).unwrap_or(None);
+pub async fn after(state: &State, signed: &SignedIn, q: &QueueQuery, raw: &str) -> PageError {
+    let target = next_after(state, signed, q, raw).await.unwrap_or(None);
     PageError::Redirect(q.link(target.as_deref()))
 }
 
-fn next_after(
+async fn next_after(
     state: &State,
     signed: &SignedIn,
     q: &QueueQuery,
     raw: &str,
 ) -> Result<Option<String>, PageError> {
-    let conn = state.read()?;
     let ws = signed.user().workspace_id;
     let test = signed.session.test_mode;
     let filter = q.filter_for(signed.user().id);
-    let list = queue::pending(&conn, ws, test, &filter, 200, state.now())?.items;
-    let decided = match parse_watch_id(raw) {
-        Ok(id) => pauses::get(&conn, ws, &id)?,
-        Err(_) => None,
-    };
+    let (now, decided) = (state.now(), parse_watch_id(raw).ok());
+    let (list, decided) = state
+        .read_blocking(move |conn| {
+            let list = queue::pending(conn, ws, test, &filter, 200, now)?.items;
+            let decided = match decided {
+                Some(id) => pauses::get(conn, ws, &id)?,
+                None => None,
+            };
+            Ok::<_, PageError>((list, decided))
+        })
+        .await?;
     // A pause the reader already voted on (a quorum still collecting) is not theirs to do next.
     let me = signed.user().id;
     let open = |p: &&Pause| !p.votes.iter().any(|v| v.user_id == Some(me));

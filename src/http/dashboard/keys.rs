@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use super::format::{capitalise, sentence, stamp, Stamp};
 use super::forms::{form_page, post_only, ManagerForm, NoFields};
+use super::key_try_it::try_it;
 use super::layout::{clear_flash, html, redirect_with, Layout};
 use super::policy_settings::parse_cap;
 use super::session::{ManagerSession, SignedIn};
@@ -122,13 +123,17 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let q = Query::parse(req.query_string())?;
-    let (conn, ws) = (state.read()?, signed.user().workspace_id);
-    let mut keys: Vec<KeyRow> = api_keys::list_with_creators(&conn, ws)?
-        .into_iter()
-        .map(KeyRow::from)
-        .collect();
-    let groups = super::key_groups::fill(&conn, ws, &mut keys)?;
-    drop(conn);
+    let ws = signed.user().workspace_id;
+    let (mut keys, groups) = state
+        .read_blocking(move |conn| {
+            let mut keys: Vec<KeyRow> = api_keys::list_with_creators(conn, ws)?
+                .into_iter()
+                .map(KeyRow::from)
+                .collect();
+            let groups = super::key_groups::fill(conn, ws, &mut keys)?;
+            Ok::<_, AppError>((keys, groups))
+        })
+        .await?;
     let now = state.now();
     for k in &mut keys {
         k.expired = k.expires.as_ref().is_some_and(|(_, at)| now > *at);
@@ -247,32 +252,6 @@ pub async fn create(
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
-/// A command that creates a pause with the new key, ready to paste into a POSIX shell.
-pub fn curl_snippet(base_url: &str, key: &str) -> String {
-    format!(
-        "curl -X POST {base_url}/api/pause \\\n  -H \"Authorization: Bearer {key}\" \\\n  \
-         -H 'Content-Type: application/json' \\\n  -d '{{\"action\":\"Deploy to production\"}}'"
-    )
-}
-
-/// A first command for the new key: create a pause with a `pauses` key, else decide one with a
-/// `decide` key.
-fn try_it(base_url: &str, key: &str, scopes: Scopes) -> Option<(&'static str, String)> {
-    if scopes.has(KeyScope::Pauses) {
-        let hint = "This creates a pause that waits for a decision on the queue page.";
-        return Some((hint, curl_snippet(base_url, key)));
-    }
-    scopes.has(KeyScope::Decide).then(|| {
-        let hint = "This approves a pending pause: put its watchId in place of WATCH_ID.";
-        let curl = format!(
-            "curl -X POST {base_url}/api/pause/WATCH_ID/approve \\\n  \
-             -H \"Authorization: Bearer {key}\" \\\n  \
-             -H 'Content-Type: application/json' \\\n  -d '{{\"approved\":true}}'"
-        );
-        (hint, curl)
-    })
-}
-
 /// Revokes a key of this workspace; the API refuses it from the next request on.
 pub async fn revoke(
     state: State,
@@ -289,7 +268,7 @@ pub async fn revoke(
     // Revoked means revoked now, not when the cache would have expired.
     state.key_cache.clear();
     match result {
-        Ok(()) => Ok(done(&state, &signed, id)?),
+        Ok(()) => Ok(done(&state, &signed, id).await?),
         Err(AppError::Conflict { .. }) => Ok(redirect_with(
             &state,
             &signed,
@@ -301,8 +280,11 @@ pub async fn revoke(
     }
 }
 
-fn done(state: &State, signed: &SignedIn, id: ApiKeyId) -> Result<HttpResponse, PageError> {
-    let key = api_keys::list_with_creators(&*state.read()?, signed.user().workspace_id)?
+async fn done(state: &State, signed: &SignedIn, id: ApiKeyId) -> Result<HttpResponse, PageError> {
+    let ws = signed.user().workspace_id;
+    let key = state
+        .read_blocking(move |conn| api_keys::list_with_creators(conn, ws))
+        .await?
         .into_iter()
         .find(|k| k.key.id == id);
     let label = key

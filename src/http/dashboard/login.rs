@@ -59,7 +59,7 @@ fn render_form(
 /// Shown even to a signed-in user: signing in again (e.g. as someone else) replaces the session.
 /// Before anyone exists, the first-run setup page comes first.
 pub async fn form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    if !users::any_exists(&*state.read()?)? {
+    if !state.read_blocking(users::any_exists).await? {
         return Err(PageError::Redirect("/setup".into()));
     }
     render_form(&state, &req, StatusCode::OK, "", None)
@@ -100,7 +100,10 @@ pub async fn submit(
             return render_form(&state, &req, status, &form.email, Some(&msg));
         }
     };
-    let found = users::for_login(&*state.read()?, &email)?;
+    let wanted = email.clone();
+    let found = state
+        .read_blocking(move |conn| users::for_login(conn, &wanted))
+        .await?;
     let user = verify(&state, found, form.password).await?;
     let Some(user) = user else {
         record_failure(&state, &email, ip).await?;
@@ -122,7 +125,7 @@ async fn start_session(
     req: &HttpRequest,
     user: users::User,
 ) -> Result<HttpResponse, PageError> {
-    let old = crate::http::auth::replaced_session(req)?;
+    let old = crate::http::auth::replaced_session(req).await?;
     let new = crate::http::auth::new_session(req, state, AuthContext::PASSWORD);
     let started = app::sign_in::sign_in(&state.services, user, old, new).await?;
     Ok(HttpResponse::SeeOther()
@@ -179,7 +182,7 @@ pub async fn logout(
     req: HttpRequest,
     form: web::Form<LogoutForm>,
 ) -> Result<HttpResponse, PageError> {
-    if let Some(signed) = session::load(&req)? {
+    if let Some(signed) = session::load(&req).await? {
         signed.check_csrf(&req, Some(&form.csrf_token))?;
         let (hash, user, now) = (
             signed.session.token_hash,

@@ -16,7 +16,7 @@ use super::session::removal_cookie;
 use super::two_factor::{codes_page, locked_text, SetupView, WRONG_CONFIRMATION};
 use crate::app::two_factor::{self, Finishing, Outcome};
 use crate::domain::sessions::{self, Pending};
-use crate::error::PageError;
+use crate::error::{AppError, PageError};
 use crate::http::auth::{load_pending, SignedIn};
 use crate::http::{page_limit, State};
 use crate::rate_limit::PageGroup;
@@ -62,8 +62,8 @@ struct EnrolPage {
 
 /// The pending session at `step`; none (or expired) goes back to sign in, the other step to
 /// its own page.
-fn pending_at(req: &HttpRequest, step: Pending) -> Result<SignedIn, PageError> {
-    let Some(signed) = load_pending(req)? else {
+async fn pending_at(req: &HttpRequest, step: Pending) -> Result<SignedIn, PageError> {
+    let Some(signed) = load_pending(req).await? else {
         return Err(PageError::Redirect("/login".into()));
     };
     match signed.session.pending {
@@ -86,21 +86,24 @@ fn finishing(state: &State, req: &HttpRequest, signed: &SignedIn) -> Finishing {
 }
 
 pub async fn verify_form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let signed = pending_at(&req, Pending::SecondFactor)?;
-    page(StatusCode::OK, &verify_page(&state, &signed, None)?)
+    let signed = pending_at(&req, Pending::SecondFactor).await?;
+    page(StatusCode::OK, &verify_page(&state, &signed, None).await?)
 }
 
 /// The second step offers what this person has: a code field (TOTP and recovery codes), a
 /// passkey button, or both.
-fn verify_page(
+async fn verify_page(
     state: &State,
     signed: &SignedIn,
     error: Option<String>,
 ) -> Result<VerifyPage, PageError> {
-    let user = signed.user().id;
-    let conn = state.read()?;
-    let passkey = super::passkeys::offer_check(&conn, state, user)?;
-    let totp = crate::domain::identity::totp::enabled(&conn, user)?;
+    let (user, unavailable) = (signed.user().id, state.passkeys.unavailable());
+    let (passkey, totp) = state
+        .read_blocking(move |conn| {
+            let passkey = super::passkeys::offer_check(conn, unavailable, user)?;
+            Ok::<_, AppError>((passkey, crate::domain::identity::totp::enabled(conn, user)?))
+        })
+        .await?;
     Ok(VerifyPage {
         csrf_token: signed.csrf_token(),
         email: signed.user().email.clone(),
@@ -125,7 +128,7 @@ pub async fn verify(
     form: web::Form<StepForm>,
 ) -> Result<HttpResponse, PageError> {
     page_limit::check(&state, &req, PageGroup::SecondFactor)?;
-    let signed = pending_at(&req, Pending::SecondFactor)?;
+    let signed = pending_at(&req, Pending::SecondFactor).await?;
     signed.check_csrf(&req, Some(&form.csrf_token))?;
     let session = finishing(&state, &req, &signed);
     let user = signed.user().clone();
@@ -137,11 +140,13 @@ pub async fn verify(
                         shows now, or one of your recovery codes.";
             page(
                 StatusCode::UNAUTHORIZED,
-                &verify_page(&state, &signed, Some(text.into()))?,
+                &verify_page(&state, &signed, Some(text.into())).await?,
             )
         }
         Outcome::Locked(secs) => {
-            let html = verify_page(&state, &signed, Some(locked_text(secs)))?.render()?;
+            let html = verify_page(&state, &signed, Some(locked_text(secs)))
+                .await?
+                .render()?;
             Ok(HttpResponse::TooManyRequests()
                 .content_type("text/html; charset=utf-8")
                 .insert_header(("cache-control", "no-store"))
@@ -153,7 +158,7 @@ pub async fn verify(
 
 /// Shows the enrolment under way, starting one on the first visit.
 pub async fn enrol_form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let signed = pending_at(&req, Pending::Enrol)?;
+    let signed = pending_at(&req, Pending::Enrol).await?;
     enrol_page(&state, &signed, StatusCode::OK, None).await
 }
 
@@ -181,7 +186,7 @@ pub async fn enrol(
     form: web::Form<StepForm>,
 ) -> Result<HttpResponse, PageError> {
     page_limit::check(&state, &req, PageGroup::SecondFactor)?;
-    let signed = pending_at(&req, Pending::Enrol)?;
+    let signed = pending_at(&req, Pending::Enrol).await?;
     signed.check_csrf(&req, Some(&form.csrf_token))?;
     let session = finishing(&state, &req, &signed);
     let user = signed.user().clone();
@@ -201,7 +206,7 @@ pub async fn cancel(
     req: HttpRequest,
     form: web::Form<CancelForm>,
 ) -> Result<HttpResponse, PageError> {
-    if let Some(signed) = load_pending(&req)? {
+    if let Some(signed) = load_pending(&req).await? {
         signed.check_csrf(&req, Some(&form.csrf_token))?;
         let hash = signed.session.token_hash;
         state

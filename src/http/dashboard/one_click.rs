@@ -92,14 +92,21 @@ pub(super) fn find(
     }
 }
 
+/// [`find`] on a blocking thread.
+async fn find_now(state: &State, token: String, now: Millis) -> AppResult<Found> {
+    state
+        .read_blocking(move |conn| find(conn, &token, now))
+        .await
+}
+
 pub async fn show(
     state: State,
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     page_limit::check(&state, &req, PageGroup::OneClick)?;
-    let found = find(&*state.read()?, &path, state.now())?;
-    render(&state, &req, found, None, "")
+    let found = find_now(&state, path.into_inner(), state.now()).await?;
+    render(&state, &req, found, None, "").await
 }
 
 #[derive(Deserialize)]
@@ -130,9 +137,9 @@ pub async fn submit(
     let form: DecisionForm = parse_form(&body)?;
     let token = path.into_inner();
     let now = state.now();
-    let found = find(&*state.read()?, &token, now)?;
+    let found = find_now(&state, token.clone(), now).await?;
     let Found::Open(_, pause, _) = &found else {
-        return render(&state, &req, found, None, "");
+        return render(&state, &req, found, None, "").await;
     };
     let asked = questions::questions_of(pause.request_json.as_deref());
     // Only invisible characters (spaces, zero-width) count as no reason at all.
@@ -149,7 +156,7 @@ pub async fn submit(
         remembered.clone().err()
     };
     if let Some(refused) = refusal {
-        return render(&state, &req, found, Some(&refused), &reason);
+        return render(&state, &req, found, Some(&refused), &reason).await;
     }
     let remembered = remembered.unwrap_or_default();
     let response = match asked {
@@ -176,7 +183,7 @@ pub async fn submit(
         .await;
     let (found, refused) = match decided {
         Err(e) if e.status_code().is_client_error() => (
-            find(&*state.read()?, &token, now)?,
+            find_now(&state, token, now).await?,
             Some(one_click_decide::refusal_text(&e)),
         ),
         other => other?,
@@ -186,7 +193,7 @@ pub async fn submit(
     } else {
         ""
     };
-    render(&state, &req, found, refused.as_deref(), typed)
+    render(&state, &req, found, refused.as_deref(), typed).await
 }
 
 /// Every answer under `/d/`: never cached, indexed, or sent on as a Referer.
@@ -209,7 +216,7 @@ fn requested_intent(req: &HttpRequest) -> Option<&'static str> {
     }
 }
 
-fn render(
+async fn render(
     state: &State,
     req: &HttpRequest,
     found: Found,
@@ -227,7 +234,10 @@ fn render(
             if let Some(intent) = requested_intent(req) {
                 link.intent = intent.to_string();
             }
-            let ws = workspaces::get(&*state.read()?, pause.workspace_id)?;
+            let ws_id = pause.workspace_id;
+            let ws = state
+                .read_blocking(move |conn| workspaces::get(conn, ws_id))
+                .await?;
             let (csrf, cookie) = anonymous_form_token(state, req);
             let form = FormView::new(
                 &link,

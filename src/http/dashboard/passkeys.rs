@@ -18,7 +18,7 @@ use crate::domain::ids::UserId;
 use crate::domain::sessions::Pending;
 use crate::error::{AppError, AppResult, PageError};
 use crate::http::auth::{load, load_pending};
-use crate::http::{page_limit, AppState, State};
+use crate::http::{page_limit, State};
 use crate::rate_limit::PageGroup;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -60,7 +60,7 @@ pub struct PasskeySection {
 
 pub fn load_section(
     conn: &crate::db::sql::Connection,
-    state: &AppState,
+    unavailable: Option<&'static str>,
     user: UserId,
 ) -> AppResult<PasskeySection> {
     let rows = passkeys::list(conn, user)?
@@ -73,7 +73,7 @@ pub fn load_section(
         })
         .collect();
     Ok(PasskeySection {
-        unavailable: state.passkeys.unavailable(),
+        unavailable,
         rows,
         max: passkeys::MAX_PER_USER,
         max_name: passkeys::MAX_NAME,
@@ -106,10 +106,11 @@ fn limited(state: &State, req: &HttpRequest) -> AppResult<()> {
 
 /// The session that may enrol: a full one, or one sent to enrol at sign-in (the workspace
 /// requires a second factor and this person has none yet: the enrolment page's button).
-fn enrolling(req: &HttpRequest) -> AppResult<SignedIn> {
-    let signed = match load(req)? {
+async fn enrolling(req: &HttpRequest) -> AppResult<SignedIn> {
+    let signed = match load(req).await? {
         Some(s) => s,
-        None => load_pending(req)?
+        None => load_pending(req)
+            .await?
             .filter(|s| s.session.pending == Some(Pending::Enrol))
             .ok_or(AppError::Unauthorized)?,
     };
@@ -119,17 +120,18 @@ fn enrolling(req: &HttpRequest) -> AppResult<SignedIn> {
 
 /// Whether a page may offer this person a passkey check (the second sign-in step, a step-up):
 /// the server can be a relying party and they have a passkey.
+/// `unavailable` is the relying party's ([`crate::auth::passkey::RelyingParty::unavailable`]).
 pub fn offer_check(
     conn: &crate::db::sql::Connection,
-    state: &AppState,
+    unavailable: Option<&'static str>,
     user: UserId,
 ) -> AppResult<bool> {
-    Ok(state.passkeys.unavailable().is_none() && passkeys::count(conn, user)? > 0)
+    Ok(unavailable.is_none() && passkeys::count(conn, user)? > 0)
 }
 
 pub async fn register_start(state: State, req: HttpRequest) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
-    let signed = enrolling(&req)?;
+    let signed = enrolling(&req).await?;
     let user = signed.user();
     let ceremony =
         use_case::start_register(&state.services, &state.passkeys, user, &signed.session).await?;
@@ -151,7 +153,7 @@ pub async fn register_finish(
     bytes: web::Bytes,
 ) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
-    let signed = enrolling(&req)?;
+    let signed = enrolling(&req).await?;
     let f: Finish = body(&bytes)?;
     let added = use_case::finish_register(
         &state.services,
@@ -192,10 +194,10 @@ pub async fn remove(
 }
 
 /// The session this check is for: a full one, or one half-way through signing in.
-fn this_session(req: &HttpRequest) -> AppResult<SignedIn> {
-    let signed = match load(req)? {
+async fn this_session(req: &HttpRequest) -> AppResult<SignedIn> {
+    let signed = match load(req).await? {
         Some(s) => s,
-        None => load_pending(req)?.ok_or(AppError::Unauthorized)?,
+        None => load_pending(req).await?.ok_or(AppError::Unauthorized)?,
     };
     signed.check_csrf(req, None)?;
     Ok(signed)
@@ -203,7 +205,7 @@ fn this_session(req: &HttpRequest) -> AppResult<SignedIn> {
 
 pub async fn verify_start(state: State, req: HttpRequest) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
-    let signed = this_session(&req)?;
+    let signed = this_session(&req).await?;
     let ceremony =
         use_case::start_verify(&state.services, &state.passkeys, &signed.session).await?;
     Ok(HttpResponse::Ok().json(ceremony))
@@ -215,7 +217,7 @@ pub async fn verify_finish(
     bytes: web::Bytes,
 ) -> AppResult<HttpResponse> {
     limited(&state, &req)?;
-    let signed = this_session(&req)?;
+    let signed = this_session(&req).await?;
     let f: Finish = body(&bytes)?;
     let ip = page_limit::client_ip(&req, &state.settings.limits);
     let session = &signed.session;
@@ -268,7 +270,7 @@ pub async fn login_finish(
         factor: Some((Factor::Passkey, state.now())),
     };
     let new = crate::http::auth::new_session(&req, &state, auth);
-    let old = load(&req)?.map(|s| s.session.token_hash);
+    let old = load(&req).await?.map(|s| s.session.token_hash);
     let started = passkey_login::finish(
         &state.services,
         &state.passkeys,

@@ -20,7 +20,7 @@ use crate::app;
 use crate::domain::identity::auth_context::AuthContext;
 use crate::domain::password_resets::{self, Reset, EMAIL_TTL_MS};
 use crate::domain::users;
-use crate::error::PageError;
+use crate::error::{AppResult, PageError};
 use crate::http::{page_limit, State};
 use crate::rate_limit::PageGroup;
 
@@ -168,6 +168,14 @@ fn gone(reset: &Reset) -> Result<HttpResponse, PageError> {
     html_status(status, &ErrorPage { title, detail })
 }
 
+/// What the reset link with this token leads to now, read on a blocking thread.
+async fn find(state: &State, token: String) -> AppResult<Reset> {
+    let now = state.now();
+    state
+        .read_blocking(move |conn| password_resets::find(conn, &token, now))
+        .await
+}
+
 async fn reset_form(
     state: State,
     req: HttpRequest,
@@ -176,7 +184,7 @@ async fn reset_form(
     if let Some(page) = super::password_off::refuse(&state) {
         return page;
     }
-    match password_resets::find(&*state.read()?, &token, state.now())? {
+    match find(&state, token.into_inner()).await? {
         Reset::Open(user) => reset_page(&state, &req, StatusCode::OK, &user, None),
         other => gone(&other),
     }
@@ -201,7 +209,7 @@ async fn reset_submit(
     }
     let form: ResetForm = parse_form(&body)?;
     session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
-    let user = match password_resets::find(&*state.read()?, &token, state.now())? {
+    let user = match find(&state, token.to_string()).await? {
         Reset::Open(user) => user,
         other => return gone(&other),
     };
@@ -213,7 +221,7 @@ async fn reset_submit(
     let hash = hash_password(&state, form.password).await?;
     let (token, now) = (token.into_inner(), state.now());
     // Whatever session this browser had (anyone's) is replaced by the new one.
-    let old = crate::http::auth::replaced_session(&req)?;
+    let old = crate::http::auth::replaced_session(&req).await?;
     let new = crate::http::auth::new_session(&req, &state, AuthContext::PASSWORD);
     // Checked again in the transaction: a second submit finds the link used.
     let done = state

@@ -44,8 +44,11 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let signed = session.0;
     let watch_id = parse_watch_id(&path)?;
-    let p =
-        pauses::get(&*state.read()?, signed.user().workspace_id, &watch_id)?.ok_or_else(|| {
+    let ws = signed.user().workspace_id;
+    let p = state
+        .read_blocking(move |conn| pauses::get(conn, ws, &watch_id))
+        .await?
+        .ok_or_else(|| {
             PageError::App(AppError::NotFound("no such pause in your workspace".into()))
         })?;
     let layout = Layout::new(&req, &signed, "queue");
@@ -55,7 +58,7 @@ pub async fn show(
         inbox: false,
         viewed: true,
     };
-    let pane = PausePane::load(&state, &signed, &p, place)?;
+    let pane = PausePane::load(&state, &signed, &p, place).await?;
     page(
         &state,
         &PausePage {

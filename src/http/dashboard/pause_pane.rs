@@ -6,9 +6,10 @@
 use askama::Template;
 
 use super::answer_form::QuestionsView;
-use super::format::{human_duration, key_labels, requested_by, shown, words, Shown};
+use super::format::{human_duration, requested_by, shown, words, Shown};
 use super::json_view;
 use super::pause_extras::PauseExtras;
+use super::pause_pane_data::PaneData;
 use super::pause_policy::{decided_by_policy, risk_class, PolicyView};
 use super::pause_votes::VotesView;
 use super::plan_view::PlanView;
@@ -19,7 +20,7 @@ use crate::domain::kind::Kind;
 use crate::domain::pauses::{Pause, Status};
 use crate::domain::policy::remember::MAX_DAYS;
 use crate::domain::timeline::{self, Event};
-use crate::domain::{rfc3339, workspaces, Millis};
+use crate::domain::{rfc3339, Millis};
 use crate::error::PageError;
 use crate::http::State;
 
@@ -225,7 +226,7 @@ pub fn agent_href(name: &str) -> String {
 
 impl PausePane {
     /// The pane of `p` for the signed-in reader, shown at `place`.
-    pub fn load(
+    pub async fn load(
         state: &State,
         signed: &SignedIn,
         p: &Pause,
@@ -233,18 +234,8 @@ impl PausePane {
     ) -> Result<PausePane, PageError> {
         let user = signed.user().clone();
         let now = state.now();
-        let conn = state.read()?;
         let id = p.watch_id.to_string();
-        let events = timeline::for_pause(&conn, user.workspace_id, p.id, &id)?;
-        let keys = key_labels(&conn, user.workspace_id)?;
-        let ws = workspaces::get(&conn, user.workspace_id)?;
-        let plan = PlanView::load(&conn, p, now)?;
-        let told = super::pause_told::load(&conn, p.id)?;
-        let mut step_up = super::pause_step_up::StepUpView::load(&conn, signed, p, now)?;
-        if let (Some(su), Some(oidc)) = (step_up.as_mut(), state.settings.oidc.as_ref()) {
-            su.provider = oidc.name.clone();
-        }
-        drop(conn);
+        let data = PaneData::read(state, &signed.session, p, now).await?;
         if place.viewed {
             let (ws_id, view_id) = (user.workspace_id, id.clone());
             state
@@ -265,7 +256,7 @@ impl PausePane {
             pending: status == Status::Pending,
             test: p.test,
             test_mode: signed.session.test_mode,
-            requested_by: requested_by(p, &keys),
+            requested_by: requested_by(p, &data.keys),
             agent: p.agent.as_deref().map(shown),
             agent_href: p.agent.as_deref().map(agent_href),
             created_at: rfc3339(p.created_at),
@@ -281,12 +272,15 @@ impl PausePane {
             context_purged_at: p.context_purged_at.map(rfc3339),
             metadata: metadata(p),
             callback_url: p.callback_url.as_deref().map(shown),
-            timeline: steps(p, &events, now).into_iter().map(|(_, s)| s).collect(),
-            reason_required: ws.reject_reason_required,
+            timeline: steps(p, &data.events, now)
+                .into_iter()
+                .map(|(_, s)| s)
+                .collect(),
+            reason_required: data.ws.reject_reason_required,
             kind: p.kind.as_str(),
             questions: QuestionsView::of(p.request_json.as_deref(), p.response_json.as_deref()),
             action: shown(&p.action),
-            plan,
+            plan: data.plan,
             status_label: words(status.as_str()),
             risk: p.risk.map(|r| (r.as_str(), risk_class(r))),
             tool: p.tool.as_deref().map(shown),
@@ -294,8 +288,8 @@ impl PausePane {
             decided_by_policy: decided_by_policy(p),
             remember: RememberOffer::of(p),
             votes: VotesView::of(p, user.id, now),
-            told,
-            step_up,
+            told: data.told,
+            step_up: data.step_up,
         })
     }
 }

@@ -5,9 +5,9 @@
 
 use crate::db::sql::Connection;
 
-use super::session::SignedIn;
 use crate::domain::identity::{step_up, totp};
 use crate::domain::pauses::{Pause, Status};
+use crate::domain::sessions::Session;
 use crate::domain::Millis;
 use crate::error::AppResult;
 
@@ -28,15 +28,15 @@ impl StepUpView {
     /// What to offer, or None when the decision needs no step-up now.
     pub fn load(
         conn: &Connection,
-        signed: &SignedIn,
+        session: &Session,
         p: &Pause,
         now: Millis,
     ) -> AppResult<Option<StepUpView>> {
         let pending = p.status(now) == Status::Pending;
-        if !pending || signed.session.auth.fresh_factor(now) || !step_up::pause_needs(conn, p)? {
+        if !pending || session.auth.fresh_factor(now) || !step_up::pause_needs(conn, p)? {
             return Ok(None);
         }
-        let user = signed.user().id;
+        let user = session.user.id;
         let has = |sql: &str| -> AppResult<bool> { Ok(conn.query_row(sql, [user], |r| r.get(0))?) };
         Ok(Some(StepUpView {
             totp: totp::enabled(conn, user)?,

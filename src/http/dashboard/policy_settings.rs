@@ -163,7 +163,7 @@ pub async fn save(
         Err(AppError::Invalid { detail, .. }) => detail,
         Err(e) => return Err(e.into()),
     };
-    let mut page = current(&state, &req, &signed)?;
+    let mut page = current(&state, &req, &signed).await?;
     page.policy.level = form.autonomy_level.clone();
     page.policy.shadow = form.autonomy_shadow == "on";
     page.policy.error = Some(detail);

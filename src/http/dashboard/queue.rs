@@ -81,20 +81,23 @@ pub struct QueueItems {
     pub filtered: bool,
 }
 
-fn load(
+async fn load(
     state: &State,
     signed: &SignedIn,
     q: &QueueQuery,
     selected: Option<&str>,
     zone: &Zone,
 ) -> Result<(Vec<QueueItem>, i64), PageError> {
-    let conn = state.read()?;
     let now = state.now();
     let ws = signed.user().workspace_id;
     let test = signed.session.test_mode;
     let filter = q.filter_for(signed.user().id);
-    let page = queue::pending(&conn, ws, test, &filter, QUEUE_LIMIT, now)?;
-    let keys = key_labels(&conn, ws)?;
+    let (page, keys) = state
+        .read_blocking(move |conn| {
+            let page = queue::pending(conn, ws, test, &filter, QUEUE_LIMIT, now)?;
+            Ok::<_, PageError>((page, key_labels(conn, ws)?))
+        })
+        .await?;
     let items = page
         .items
         .iter()
@@ -111,10 +114,10 @@ pub async fn index(
     let signed = session.0;
     let q = QueueQuery::parse(req.query_string());
     if let (None, Some(after)) = (&q.pause, &q.after) {
-        return Err(inbox::after(&state, &signed, &q, after));
+        return Err(inbox::after(&state, &signed, &q, after).await);
     }
     let zone = reader_zone(&req, &signed);
-    let (mut items, total) = load(&state, &signed, &q, q.pause.as_deref(), &zone)?;
+    let (mut items, total) = load(&state, &signed, &q, q.pause.as_deref(), &zone).await?;
     // Without a choice, the pane shows the first pending pause, marked in the list.
     if q.pause.is_none() {
         if let Some(first) = items.first_mut() {
@@ -128,12 +131,8 @@ pub async fn index(
     let layout = Layout::new(&req, &signed, "queue");
     let zone = layout.zone.clone();
     let chose = q.pause.is_some();
-    let (_, pane_html) = inbox::pane(&state, &signed, &q, zone, selected.as_deref(), chose)?;
-    let agents = {
-        let conn = state.read()?;
-        let (ws, test) = (signed.user().workspace_id, signed.session.test_mode);
-        queue::pending_agents(&conn, ws, test, state.now())?
-    };
+    let (_, pane_html) = inbox::pane(&state, &signed, &q, zone, selected.as_deref(), chose).await?;
+    let agents = pending_agents(&state, &signed).await?;
     let filters = q.filter_query();
     page(
         &state,
@@ -155,6 +154,18 @@ pub async fn index(
             filters,
         },
     )
+}
+
+/// The agents with pauses pending in the reader's mode, for the agent filter.
+async fn pending_agents(state: &State, signed: &SignedIn) -> Result<Vec<String>, PageError> {
+    let (ws, test, now) = (
+        signed.user().workspace_id,
+        signed.session.test_mode,
+        state.now(),
+    );
+    Ok(state
+        .read_blocking(move |conn| queue::pending_agents(conn, ws, test, now))
+        .await?)
 }
 
 fn live_url(filters: &str, selected: Option<&str>) -> String {
@@ -185,7 +196,7 @@ pub async fn items(
     let test = signed.session.test_mode;
     let q = QueueQuery::parse(req.query_string());
     let zone = reader_zone(&req, &signed);
-    let (items, total) = load(&state, &signed, &q, q.pause.as_deref(), &zone)?;
+    let (items, total) = load(&state, &signed, &q, q.pause.as_deref(), &zone).await?;
     let body = QueueItems {
         items,
         filtered: !q.filter_query().is_empty(),

@@ -74,7 +74,7 @@ impl RuleFormPage {
     }
 }
 
-fn render(
+async fn render(
     state: &State,
     req: &HttpRequest,
     signed: &SignedIn,
@@ -82,24 +82,27 @@ fn render(
     values: RuleValues,
     error: Option<FormError>,
 ) -> Result<HttpResponse, PageError> {
-    let set = rule_set(signed);
-    let conn = state.read()?;
-    let groups = groups::list(&conn, set.workspace_id)?
-        .into_iter()
-        .map(|g| g.name)
-        .collect();
-    let keys = api_keys::list(&conn, set.workspace_id)?
-        .into_iter()
-        .filter(|k| {
-            k.test == set.test && (k.revoked_at.is_none() || values.key == k.id.to_string())
+    let (set, chosen) = (rule_set(signed), values.key.clone());
+    let (groups, keys) = state
+        .read_blocking(move |conn| {
+            let groups = groups::list(conn, set.workspace_id)?
+                .into_iter()
+                .map(|g| g.name)
+                .collect();
+            let keys = api_keys::list(conn, set.workspace_id)?
+                .into_iter()
+                .filter(|k| {
+                    k.test == set.test && (k.revoked_at.is_none() || chosen == k.id.to_string())
+                })
+                .map(|k| KeyChoice {
+                    selected: chosen == k.id.to_string(),
+                    label: shown(&format!("{} ({}…)", k.name, k.prefix)),
+                    id: k.id.to_string(),
+                })
+                .collect();
+            Ok::<_, AppError>((groups, keys))
         })
-        .map(|k| KeyChoice {
-            selected: values.key == k.id.to_string(),
-            label: shown(&format!("{} ({}…)", k.name, k.prefix)),
-            id: k.id.to_string(),
-        })
-        .collect();
-    drop(conn);
+        .await?;
     let status = match &error {
         None => StatusCode::OK,
         Some(e) => e.status,
@@ -126,7 +129,7 @@ pub async fn new_form(
     ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    render(&state, &req, &signed, None, RuleValues::new_rule(), None)
+    render(&state, &req, &signed, None, RuleValues::new_rule(), None).await
 }
 
 pub async fn create(
@@ -137,19 +140,19 @@ pub async fn create(
     let zone = super::layout::reader_zone(&req, &signed);
     let spec = match form.to_spec(&zone, None) {
         Ok(spec) => spec,
-        Err(e) => return render(&state, &req, &signed, None, form, Some(e)),
+        Err(e) => return render(&state, &req, &signed, None, form, Some(e)).await,
     };
-    if let Some(e) = foreign_key(&state, &signed, &spec)? {
-        return render(&state, &req, &signed, None, form, Some(e));
+    if let Some(e) = foreign_key(&state, &signed, &spec).await? {
+        return render(&state, &req, &signed, None, form, Some(e)).await;
     }
     match app::rules::create(&state, rule_set(&signed), actor(&signed), spec).await {
         Ok(r) => done(&state, &signed, &r, "Created"),
-        Err(e) => refused(&state, &req, &signed, None, form, e),
+        Err(e) => refused(&state, &req, &signed, None, form, e).await,
     }
 }
 
 /// A key of another mode (or workspace) would make a rule that matches nothing: refused.
-fn foreign_key(
+async fn foreign_key(
     state: &State,
     signed: &SignedIn,
     spec: &RuleSpec,
@@ -158,15 +161,18 @@ fn foreign_key(
         return Ok(None);
     };
     let set = rule_set(signed);
-    let ours = api_keys::list(&*state.read()?, set.workspace_id)?
+    let ours = state
+        .read_blocking(move |conn| api_keys::list(conn, set.workspace_id))
+        .await?
         .iter()
         .any(|k| k.id == id && k.test == set.test);
     Ok((!ours).then(|| FormError::invalid("key", "choose one of the listed keys, or any key")))
 }
 
-fn stored(state: &State, signed: &SignedIn, raw: &str) -> Result<StoredRule, PageError> {
-    let id = raw.trim().parse::<i64>().unwrap_or(0);
-    Ok(rules::get(&*state.read()?, rule_set(signed), id)?.ok_or_else(|| rules::not_found(id))?)
+async fn stored(state: &State, signed: &SignedIn, raw: &str) -> Result<StoredRule, PageError> {
+    let (id, set) = (raw.trim().parse::<i64>().unwrap_or(0), rule_set(signed));
+    let rule = state.read_blocking(move |conn| rules::get(conn, set, id));
+    Ok(rule.await?.ok_or_else(|| rules::not_found(id))?)
 }
 
 pub async fn edit_form(
@@ -175,10 +181,10 @@ pub async fn edit_form(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let rule = stored(&state, &signed, &path)?;
+    let rule = stored(&state, &signed, &path).await?;
     let zone = super::layout::reader_zone(&req, &signed);
     let values = RuleValues::of(&rule, &zone);
-    render(&state, &req, &signed, Some(rule.id), values, None)
+    render(&state, &req, &signed, Some(rule.id), values, None).await
 }
 
 pub async fn save(
@@ -187,20 +193,20 @@ pub async fn save(
     ManagerForm { signed, form }: ManagerForm<RuleValues>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    let before = stored(&state, &signed, &path)?;
+    let before = stored(&state, &signed, &path).await?;
     let zone = super::layout::reader_zone(&req, &signed);
     let id = Some(before.id);
     let spec = match form.to_spec(&zone, Some(&before)) {
         Ok(spec) => spec,
-        Err(e) => return render(&state, &req, &signed, id, form, Some(e)),
+        Err(e) => return render(&state, &req, &signed, id, form, Some(e)).await,
     };
-    if let Some(e) = foreign_key(&state, &signed, &spec)? {
-        return render(&state, &req, &signed, id, form, Some(e));
+    if let Some(e) = foreign_key(&state, &signed, &spec).await? {
+        return render(&state, &req, &signed, id, form, Some(e)).await;
     }
     let (set, who) = (rule_set(&signed), actor(&signed));
     match app::rules::replace(&state, set, who, before.id, spec).await {
         Ok(r) => done(&state, &signed, &r, "Saved"),
-        Err(e) => refused(&state, &req, &signed, id, form, e),
+        Err(e) => refused(&state, &req, &signed, id, form, e).await,
     }
 }
 
@@ -216,7 +222,7 @@ fn done(
 }
 
 /// The domain's refusal beside the field it names; anything else is an error page.
-fn refused(
+async fn refused(
     state: &State,
     req: &HttpRequest,
     signed: &SignedIn,
@@ -237,5 +243,5 @@ fn refused(
         },
         e => return Err(e.into()),
     };
-    render(state, req, signed, id, form, Some(error))
+    render(state, req, signed, id, form, Some(error)).await
 }

@@ -81,15 +81,16 @@ pub async fn list(
 ) -> Result<HttpResponse, PageError> {
     let q = Query::parse(req.query_string())?;
     let (set, now) = (rule_set(&signed), state.now());
-    let (stored, found, names) = {
-        let conn = state.read()?;
-        let names = KeyNames::load(&conn, set.workspace_id)?;
-        (
-            rules::list(&conn, set)?,
-            suggest::suggestions(&conn, set, now)?,
-            names,
-        )
-    };
+    let (stored, found, names) = state
+        .read_blocking(move |conn| {
+            let names = KeyNames::load(conn, set.workspace_id)?;
+            Ok::<_, AppError>((
+                rules::list(conn, set)?,
+                suggest::suggestions(conn, set, now)?,
+                names,
+            ))
+        })
+        .await?;
     let rows: Vec<RuleRow> = stored.iter().map(|r| rule_row(r, now, &names)).collect();
     let confirm = match q.get("delete")? {
         None => None,
@@ -188,7 +189,9 @@ pub async fn delete(
 ) -> Result<HttpResponse, PageError> {
     let id = rule_id(&path)?;
     let set = rule_set(&signed);
-    let name = rules::get(&*state.read()?, set, id)?
+    let name = state
+        .read_blocking(move |conn| rules::get(conn, set, id))
+        .await?
         .ok_or_else(|| rules::not_found(id))?
         .spec
         .name;
@@ -214,7 +217,10 @@ pub async fn suggested(
     ManagerForm { signed, form }: ManagerForm<SuggestionForm>,
 ) -> Result<HttpResponse, PageError> {
     let set = rule_set(&signed);
-    let offered = suggest::suggestions(&*state.read()?, set, state.now())?
+    let now = state.now();
+    let offered = state
+        .read_blocking(move |conn| suggest::suggestions(conn, set, now))
+        .await?
         .into_iter()
         .find(|s| s.tool == form.tool && s.agent == form.agent);
     let Some(suggestion) = offered else {

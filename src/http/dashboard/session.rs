@@ -2,10 +2,10 @@
 //! sign-in. The session itself (loading it, its CSRF check) is [`crate::http::auth`]'s, shared
 //! with the API.
 
-use std::future::{ready, Ready};
-
 use actix_web::cookie::Cookie;
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use futures_util::TryFutureExt;
 
 use crate::domain::secrets::ct_eq;
 use crate::error::{AppError, AppResult, PageError};
@@ -20,32 +20,35 @@ pub struct PageSession(pub SignedIn);
 /// For owner and admin pages: an approver gets a 403 page.
 pub struct ManagerSession(pub SignedIn);
 
+/// The live session behind the request, for pages (none sends the browser to sign in); with
+/// `manager`, an owner's or admin's (an approver gets a 403 page).
+pub async fn page_session(req: HttpRequest, manager: bool) -> Result<SignedIn, PageError> {
+    match load(&req).await {
+        Ok(Some(s)) if manager && !s.session.user.role.can_manage() => Err(AppError::Forbidden(
+            "only owners and admins can manage the workspace".into(),
+        )
+        .into()),
+        Ok(Some(s)) => Ok(s),
+        Ok(None) => Err(PageError::Redirect("/login".into())),
+        Err(e) => Err(e.into()),
+    }
+}
+
 impl FromRequest for ManagerSession {
     type Error = PageError;
-    type Future = Ready<Result<Self, PageError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, PageError>>;
 
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready(match PageSession::from_request(req, payload).into_inner() {
-            Ok(PageSession(s)) if s.session.user.role.can_manage() => Ok(ManagerSession(s)),
-            Ok(_) => Err(AppError::Forbidden(
-                "only owners and admins can manage the workspace".into(),
-            )
-            .into()),
-            Err(e) => Err(e),
-        })
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        Box::pin(page_session(req.clone(), true).map_ok(ManagerSession))
     }
 }
 
 impl FromRequest for PageSession {
     type Error = PageError;
-    type Future = Ready<Result<Self, PageError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, PageError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match load(req) {
-            Ok(Some(s)) => Ok(PageSession(s)),
-            Ok(None) => Err(PageError::Redirect("/login".into())),
-            Err(e) => Err(e.into()),
-        })
+        Box::pin(page_session(req.clone(), false).map_ok(PageSession))
     }
 }
 

@@ -87,19 +87,25 @@ pub async fn form(
     ManagerSession(signed): ManagerSession,
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
-    let page = current(&state, &req, &signed)?;
+    let page = current(&state, &req, &signed).await?;
     Ok(clear_flash(&state, &page.layout, html(&page)?))
 }
 
 /// The page with the saved settings (the policy section's form answers with it too).
-pub fn current(
+pub async fn current(
     state: &State,
     req: &HttpRequest,
     signed: &SignedIn,
 ) -> Result<SettingsPage, PageError> {
-    let conn = state.read()?;
-    let ws = workspaces::get(&conn, signed.user().workspace_id)?;
-    let policy = PolicyForm::load(&conn, ws.id)?;
+    let viewer = signed.user().clone();
+    let (ws, policy, channels, two_factor) = state
+        .read_blocking(move |conn| {
+            let ws = workspaces::get(conn, viewer.workspace_id)?;
+            let policy = PolicyForm::load(conn, ws.id)?;
+            let channels = channels_view(conn, ws.id)?;
+            Ok::<_, PageError>((ws, policy, channels, RequireView::load(conn, &viewer)?))
+        })
+        .await?;
     let server_default = state.settings.default_timeout_secs;
     let effective = ws.default_timeout_secs.unwrap_or(server_default as i64);
     Ok(SettingsPage {
@@ -115,8 +121,8 @@ pub fn current(
             .context_retention_days
             .map(|d| d.to_string())
             .unwrap_or_default(),
-        channels: channels_view(&conn, ws.id)?,
-        two_factor: RequireView::load(&conn, signed.user())?,
+        channels,
+        two_factor,
         ..SettingsPage::new(Layout::new(req, signed, "settings"), server_default, policy)
     })
 }
@@ -146,7 +152,7 @@ pub async fn save(
 ) -> Result<HttpResponse, PageError> {
     let change = match parse(&f) {
         Ok(change) => change,
-        Err(e) => return invalid(&state, &req, &signed, &f, e),
+        Err(e) => return invalid(&state, &req, &signed, &f, e).await,
     };
     let saved = write_as(&state, &signed, move |ctx, now, user| {
         let actor = Actor::User(user.id);
@@ -162,7 +168,7 @@ pub async fn save(
             };
             Ok(redirect_with(&state, &signed, "/settings", "notice", text))
         }
-        Err(e @ AppError::Invalid { .. }) => invalid(&state, &req, &signed, &f, e),
+        Err(e @ AppError::Invalid { .. }) => invalid(&state, &req, &signed, &f, e).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -203,7 +209,7 @@ fn parse(f: &SettingsForm) -> Result<SettingsChange, AppError> {
 }
 
 /// The form again, as typed, with the problem named next to the field (422).
-fn invalid(
+async fn invalid(
     state: &State,
     req: &HttpRequest,
     signed: &SignedIn,
@@ -220,11 +226,14 @@ fn invalid(
         "context_retention_days" => "context_retention_days",
         _ => "reject_reason_required",
     };
-    let conn = state.read()?;
-    let saved = PolicyForm::load(&conn, signed.user().workspace_id)?;
-    let channels = channels_view(&conn, signed.user().workspace_id)?;
-    let two_factor = RequireView::load(&conn, signed.user())?;
-    drop(conn);
+    let viewer = signed.user().clone();
+    let (saved, channels, two_factor) = state
+        .read_blocking(move |conn| {
+            let saved = PolicyForm::load(conn, viewer.workspace_id)?;
+            let channels = channels_view(conn, viewer.workspace_id)?;
+            Ok::<_, PageError>((saved, channels, RequireView::load(conn, &viewer)?))
+        })
+        .await?;
     let page = SettingsPage {
         channels,
         two_factor,

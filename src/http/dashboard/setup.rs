@@ -69,7 +69,7 @@ fn render(
 }
 
 pub async fn form(state: State, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    if users::any_exists(&*state.read()?)? {
+    if state.read_blocking(users::any_exists).await? {
         return Err(gone());
     }
     render(&state, &req, StatusCode::OK, &SetupForm::default(), None)
@@ -95,7 +95,7 @@ pub async fn submit(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, PageError> {
-    if users::any_exists(&*state.read()?)? {
+    if state.read_blocking(users::any_exists).await? {
         return Err(gone());
     }
     let f: SetupForm = parse_form(&body)?;

@@ -15,7 +15,7 @@ use crate::app;
 use crate::domain::identity::auth_context::{AuthContext, AuthMethod};
 use crate::domain::invites::{self, Invite};
 use crate::domain::users;
-use crate::error::PageError;
+use crate::error::{AppResult, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -85,6 +85,14 @@ fn gone(invite: &Invite) -> Result<HttpResponse, PageError> {
     html_status(status, &ErrorPage { title, detail })
 }
 
+/// What the invite link with this token leads to now, read on a blocking thread.
+async fn find(state: &State, token: String) -> AppResult<Invite> {
+    let now = state.now();
+    state
+        .read_blocking(move |conn| invites::find(conn, &token, now))
+        .await
+}
+
 pub async fn form(
     state: State,
     req: HttpRequest,
@@ -93,7 +101,7 @@ pub async fn form(
     if let Some(page) = super::password_off::refuse(&state) {
         return page;
     }
-    match invites::find(&*state.read()?, &token, state.now())? {
+    match find(&state, token.into_inner()).await? {
         Invite::Open(user) => render_form(&state, &req, StatusCode::OK, &user, &user.name, None),
         other => gone(&other),
     }
@@ -119,7 +127,7 @@ pub async fn submit(
     }
     let form: SignupForm = parse_form(&body)?;
     session::check_anonymous_form_token(&state, &req, &form.csrf_token)?;
-    let user = match invites::find(&*state.read()?, &token, state.now())? {
+    let user = match find(&state, token.to_string()).await? {
         Invite::Open(user) => user,
         other => return gone(&other),
     };
@@ -156,7 +164,7 @@ async fn accept(
     name: String,
     hash: String,
 ) -> Result<Result<app::sign_in::Started, Invite>, PageError> {
-    let old = crate::http::auth::replaced_session(req)?;
+    let old = crate::http::auth::replaced_session(req).await?;
     let signup = AuthContext {
         method: AuthMethod::Signup,
         factor: None,

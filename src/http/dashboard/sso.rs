@@ -113,7 +113,7 @@ pub async fn step_up_start(
     query: web::Query<StepUpQuery>,
 ) -> Result<HttpResponse, PageError> {
     page_limit::check(&state, &req, PageGroup::SignIn)?;
-    let Some(signed) = session::load(&req)? else {
+    let Some(signed) = session::load(&req).await? else {
         return Err(PageError::Redirect("/login".into()));
     };
     let return_to = if query.return_to.is_empty() {
@@ -186,7 +186,7 @@ async fn finish_sign_in(
     oidc: &Oidc,
     f: Finished,
 ) -> Result<HttpResponse, PageError> {
-    let old = crate::http::auth::replaced_session(req)?;
+    let old = crate::http::auth::replaced_session(req).await?;
     let new = crate::http::auth::new_session(req, state, AuthContext::PASSWORD);
     match sso::sign_in(&state.services, oidc, f.identity, old, new).await? {
         Ok(started) => Ok(HttpResponse::SeeOther()
@@ -206,7 +206,9 @@ async fn finish_step_up(
     oidc: &Oidc,
     f: Finished,
 ) -> Result<HttpResponse, PageError> {
-    let signed = session::load(req)?.filter(|s| Some(s.session.user.id) == f.user_id);
+    let signed = session::load(req)
+        .await?
+        .filter(|s| Some(s.session.user.id) == f.user_id);
     let Some(signed) = signed else {
         let detail = "Sign in again, then confirm the decision once more.";
         return page(StatusCode::FORBIDDEN, "Your session has ended", detail);

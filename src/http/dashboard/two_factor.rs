@@ -111,7 +111,9 @@ pub async fn setup_page(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let user = signed.user();
-    let Some(enrolment) = totp::pending(&*state.read()?, user.id, &user.email)? else {
+    let (user_id, email) = (user.id, user.email.clone());
+    let pending = state.read_blocking(move |conn| totp::pending(conn, user_id, &email));
+    let Some(enrolment) = pending.await? else {
         return Err(PageError::Redirect("/account".into()));
     };
     let layout = Layout::new(&req, &signed, "account");

@@ -14,7 +14,7 @@ use super::session::ManagerSession;
 use crate::domain::usage::{self, DayCounts, Usage};
 use crate::domain::workspaces;
 use crate::domain::{quotas, Millis};
-use crate::error::PageError;
+use crate::error::{AppError, PageError};
 use crate::http::State;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -97,15 +97,13 @@ pub async fn page(
 ) -> Result<HttpResponse, PageError> {
     let (ws_id, now) = (signed.user().workspace_id, state.now());
     let test = signed.session.test_mode;
-    let (ws, quota, usage) = {
-        let conn = state.read()?;
-        let ws = workspaces::get(&conn, ws_id)?;
-        (
-            ws,
-            quotas::state(&conn, ws_id, now)?,
-            usage::summary(&conn, ws_id, test, now)?,
-        )
-    };
+    let (ws, quota, usage) = state
+        .read_blocking(move |conn| {
+            let ws = workspaces::get(conn, ws_id)?;
+            let quota = quotas::state(conn, ws_id, now)?;
+            Ok::<_, AppError>((ws, quota, usage::summary(conn, ws_id, test, now)?))
+        })
+        .await?;
     let today = ((now - usage.month.start) / usage::DAY_MS + 1).clamp(1, usage.month.days) as usize;
     let page = UsagePage {
         layout: Layout::new(&req, &signed, "usage"),

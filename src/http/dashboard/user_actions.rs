@@ -140,12 +140,14 @@ pub async fn confirm_disable(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let id = user_id(&path)?;
-    let (user, keys) = {
-        let conn = state.read()?;
-        let user = users::get_in_workspace(&conn, signed.user().workspace_id, id)?;
-        user_admin::ensure_may_manage(signed.user(), user.role)?;
-        (user, api_keys::live_created_by(&conn, id)?)
-    };
+    let actor = signed.user().clone();
+    let (user, keys) = state
+        .read_blocking(move |conn| {
+            let user = users::get_in_workspace(conn, actor.workspace_id, id)?;
+            user_admin::ensure_may_manage(&actor, user.role)?;
+            Ok::<_, AppError>((user, api_keys::live_created_by(conn, id)?))
+        })
+        .await?;
     let keys = keys
         .into_iter()
         .filter(|k| k.workspace_id == user.workspace_id)

@@ -120,17 +120,19 @@ pub async fn list(
     req: HttpRequest,
 ) -> Result<HttpResponse, PageError> {
     let viewer = signed.user().clone();
-    let (listed, billing_plan, enabled, with_factor) = {
-        let conn = state.read()?;
-        let ws = workspaces::get(&conn, viewer.workspace_id)?;
-        let billing_plan = workspaces::billing_plan(&conn, &ws.billing_plan_id)?;
-        (
-            users::list(&conn, ws.id)?,
-            billing_plan,
-            users::active_count(&conn, ws.id)?,
-            super::two_factor_admin::with_factor(&conn, ws.id)?,
-        )
-    };
+    let ws_id = viewer.workspace_id;
+    let (listed, billing_plan, enabled, with_factor) = state
+        .read_blocking(move |conn| {
+            let ws = workspaces::get(conn, ws_id)?;
+            let billing_plan = workspaces::billing_plan(conn, &ws.billing_plan_id)?;
+            Ok::<_, AppError>((
+                users::list(conn, ws.id)?,
+                billing_plan,
+                users::active_count(conn, ws.id)?,
+                super::two_factor_admin::with_factor(conn, ws.id)?,
+            ))
+        })
+        .await?;
     let page = UsersPage {
         layout: Layout::new(&req, &signed, "users"),
         rows: listed

@@ -72,9 +72,17 @@ pub async fn detail(
     path: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     let id = parse_id(&path, "webhook endpoint")?;
-    let conn = state.read()?;
-    let endpoint = webhooks::get(&conn, signed.user().workspace_id, id)?;
-    let deliveries = webhook_admin::recent_deliveries(&conn, id, RECENT)?
+    let ws = signed.user().workspace_id;
+    let (endpoint, deliveries) = state
+        .read_blocking(move |conn| {
+            let endpoint = webhooks::get(conn, ws, id)?;
+            Ok::<_, AppError>((
+                endpoint,
+                webhook_admin::recent_deliveries(conn, id, RECENT)?,
+            ))
+        })
+        .await?;
+    let deliveries = deliveries
         .into_iter()
         .map(|d| DeliveryRow {
             id: d.id,

@@ -95,7 +95,7 @@ fn choices(chosen: &[String]) -> Vec<EventChoice> {
         .collect()
 }
 
-fn page(
+async fn page(
     state: &State,
     req: &HttpRequest,
     signed: &SignedIn,
@@ -103,14 +103,16 @@ fn page(
     error: Option<String>,
 ) -> Result<WebhooksPage, PageError> {
     let ws = signed.user().workspace_id;
-    let conn = state.read()?;
+    let (endpoints, callback_secret) = state
+        .read_blocking(move |conn| {
+            let endpoints = webhooks::list(conn, ws)?;
+            Ok::<_, AppError>((endpoints, webhooks::callback_secret(conn, ws)?))
+        })
+        .await?;
     Ok(WebhooksPage {
         layout: Layout::new(req, signed, "webhooks"),
-        endpoints: webhooks::list(&conn, ws)?
-            .into_iter()
-            .map(EndpointRow::from)
-            .collect(),
-        callback_secret: webhooks::callback_secret(&conn, ws)?,
+        endpoints: endpoints.into_iter().map(EndpointRow::from).collect(),
+        callback_secret,
         url: typed.url.clone(),
         events: choices(&typed.events),
         test_events: typed.test_events,
@@ -128,7 +130,7 @@ pub async fn list(
         events: EVENTS.iter().map(|e| e.to_string()).collect(),
         test_events: false,
     };
-    let p = page(&state, &req, &signed, &empty, None)?;
+    let p = page(&state, &req, &signed, &empty, None).await?;
     Ok(clear_flash(&state, &p.layout, html(&p)?))
 }
 
@@ -183,7 +185,7 @@ pub async fn create(
         // Bad input, or no room for another enabled endpoint: the form again, as typed.
         Err(AppError::Invalid { detail, .. } | AppError::Conflict { detail, .. }) => {
             let text = sentence(&detail);
-            let p = page(&state, &req, &signed, &f, Some(text))?;
+            let p = page(&state, &req, &signed, &f, Some(text)).await?;
             let res = html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)?;
             Ok(clear_flash(&state, &p.layout, res))
         }

@@ -76,7 +76,7 @@ async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let checked = auth::authenticate(req.request()).and_then(|key| {
+    let checked = auth::authenticate(req.request()).await.and_then(|key| {
         let state = req
             .app_data::<web::Data<AppState>>()
             .expect("AppState is registered");

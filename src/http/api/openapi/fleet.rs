@@ -3,15 +3,15 @@
 use utoipa::openapi::{RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
-use crate::http::api::{agent_approve, agent_controls, agents};
+use crate::http::api::{agent_approve, agent_controls, agents, fleet};
 
 #[derive(OpenApi)]
 #[openapi(
     paths(
-        agents::list,
+        fleet::list,
         agent_controls::stop::stop_all,
         agent_controls::stop::resume_all,
-        agents::get,
+        fleet::get,
         agent_controls::delete,
         agents::control,
         agents::heartbeat,
