@@ -180,9 +180,9 @@ impl Filter {
 /// are `NULL` and switch their condition off; the time bounds always apply so the
 /// `(workspace_id, at)` index serves the range.
 const FILTERED: &str = "FROM audit_log WHERE workspace_id = :ws AND at >= :from AND at < :until
-    AND (:event IS NULL OR event = :event)
-    AND (:actor_type IS NULL OR actor_type = :actor_type)
-    AND (:actor_id IS NULL OR actor_id = :actor_id)";
+    AND (CAST(:event AS TEXT) IS NULL OR event = :event)
+    AND (CAST(:actor_type AS TEXT) IS NULL OR actor_type = :actor_type)
+    AND (CAST(:actor_id AS BIGINT) IS NULL OR actor_id = :actor_id)";
 
 fn filter_params<'a>(
     ws: &'a WorkspaceId,

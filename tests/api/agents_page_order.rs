@@ -54,7 +54,7 @@ async fn the_fleet_pages_50_at_a_time_and_a_search_finds_by_name_run_or_tool() {
         c.execute(
             "WITH RECURSIVE i(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM i WHERE n < 51)
              INSERT INTO agents (workspace_id, is_test, name, first_seen_at, last_seen_at)
-             SELECT 1, 0, printf('bot-%02d', n), n, n FROM i",
+             SELECT 1, 0, CASE WHEN n < 10 THEN 'bot-0' || n ELSE 'bot-' || n END, n, n FROM i",
             [],
         )?;
         Ok(())

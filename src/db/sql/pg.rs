@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::mem::ManuallyDrop;
 
 use bytes::BytesMut;
 use postgres::types::{to_sql_checked, FromSql, IsNull, ToSql, Type};
@@ -19,7 +20,7 @@ const CACHE_LIMIT: usize = 1024;
 /// while the domain passes `&Connection`: each call borrows it only for its own round trip, and
 /// rows are fetched whole, so a statement run while iterating another's rows is fine.
 pub struct PgConn {
-    client: RefCell<postgres::Client>,
+    client: ManuallyDrop<RefCell<postgres::Client>>,
     cache: RefCell<HashMap<String, Prepared>>,
 }
 
@@ -33,7 +34,7 @@ pub struct Prepared {
 impl PgConn {
     pub fn new(client: postgres::Client) -> Self {
         PgConn {
-            client: RefCell::new(client),
+            client: ManuallyDrop::new(RefCell::new(client)),
             cache: RefCell::new(HashMap::new()),
         }
     }
@@ -81,6 +82,20 @@ impl PgConn {
         let params = bind(values);
         let refs = refs(&params);
         Ok(self.client.borrow_mut().query(statement, &refs)?)
+    }
+}
+
+/// Closing a client blocks on a runtime of its own, which panics on an async runtime's thread
+/// (where a pool or an app may be dropped): there, it is closed on a thread of its own.
+impl Drop for PgConn {
+    fn drop(&mut self) {
+        // SAFETY: the field is taken once, here, and never used again.
+        let client = unsafe { ManuallyDrop::take(&mut self.client) };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            let _ = std::thread::Builder::new()
+                .name("holdpoint-pg-close".into())
+                .spawn(move || drop(client));
+        }
     }
 }
 

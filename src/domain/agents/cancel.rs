@@ -57,7 +57,7 @@ impl Target {
         let sql = format!(
             "{} WHERE p.workspace_id = ?1 AND p.is_test = ?2 AND p.{} = ?3 AND p.id <= ?4
              AND p.status = 'pending' AND (p.expires_at > ?5 OR p.on_timeout = 'wait') ORDER BY p.id LIMIT ?6",
-            pauses::SELECT,
+            pauses::select(conn),
             self.column
         );
         let f = self.fleet;

@@ -41,10 +41,10 @@ impl Page {
     }
 }
 
-const WHERE: &str = "WHERE a.workspace_id = ?1 AND a.is_test = ?2 AND (?3 IS NULL OR a.state = ?3)
-    AND (?4 IS NULL OR (CASE WHEN ?5 = 1 AND a.control = 'running' THEN 'paused'
+const WHERE: &str = "WHERE a.workspace_id = ?1 AND a.is_test = ?2 AND (CAST(?3 AS TEXT) IS NULL OR a.state = ?3)
+    AND (CAST(?4 AS TEXT) IS NULL OR (CASE WHEN ?5 = 1 AND a.control = 'running' THEN 'paused'
                         ELSE a.control END) = ?4)
-    AND (?6 IS NULL OR instr(lower(a.name), ?6) > 0 OR instr(lower(coalesce(a.run, '')), ?6) > 0
+    AND (CAST(?6 AS TEXT) IS NULL OR instr(lower(a.name), ?6) > 0 OR instr(lower(coalesce(a.run, '')), ?6) > 0
          OR instr(lower(coalesce(a.tool, '')), ?6) > 0)";
 
 /// [`WHERE`] for this engine: PostgreSQL names `instr` `strpos`.

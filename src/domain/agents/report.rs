@@ -262,7 +262,7 @@ fn pending_reaches(conn: &Connection, fleet: Fleet, name: &str, n: i64) -> AppRe
     let found: i64 = conn
         .prepare_cached(
             "SELECT count(*) FROM (SELECT 1 FROM pauses WHERE workspace_id = ?1 AND is_test = ?2
-             AND agent = ?3 AND status = 'pending' LIMIT ?4)",
+             AND agent = ?3 AND status = 'pending' LIMIT ?4) AS capped",
         )?
         .query_row(params![fleet.workspace_id, fleet.test, name, n], |r| {
             r.get(0)

@@ -184,7 +184,7 @@ fn push_recipients(conn: &Connection, pause: &Pause) -> AppResult<Vec<UserId>> {
         "SELECT u.id FROM users u
          WHERE u.workspace_id = ?1 AND u.state = 'active'
            AND u.ntfy_topic IS NOT NULL
-           AND (?2 IS NULL OR EXISTS (SELECT 1 FROM approver_group_members m
+           AND (CAST(?2 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM approver_group_members m
                                       WHERE m.group_id = ?2 AND m.user_id = u.id))
          ORDER BY u.id",
     )?;

@@ -105,7 +105,7 @@ pub fn set_user_topic(
         super::channels::check_topic("ntfyTopic", t)?;
     }
     let n = conn.execute(
-        "UPDATE users SET ntfy_topic = ?1 WHERE id = ?2 AND ntfy_topic IS NOT ?1",
+        "UPDATE users SET ntfy_topic = ?1 WHERE id = ?2 AND ntfy_topic IS DISTINCT FROM ?1",
         params![topic, user.id],
     )?;
     if n == 0 {

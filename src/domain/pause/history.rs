@@ -166,7 +166,7 @@ fn page(
 
 /// SQL condition selecting pauses whose status, as readers see it at `:now`, is `status`.
 fn status_condition(status: Option<Status>) -> String {
-    status.map_or_else(|| "1".into(), |s| reads_as_sql(s, "p.", ":now"))
+    status.map_or_else(|| "1 = 1".into(), |s| reads_as_sql(s, "p.", ":now"))
 }
 
 /// Which pauses a caller sees: its workspace's, and for an API key only those of the key's kind,

@@ -114,7 +114,7 @@ impl Pause {
 /// The ETag of a just-created pause (version 1, pending), as [`Pause::etag`] computes it.
 pub const INITIAL_ETAG: &str = "\"1-pending\"";
 
-pub(crate) const SELECT: &str =
+const SELECT: &str =
     "SELECT p.id, p.watch_id, p.workspace_id, p.api_key_id, p.is_test, p.status,
     p.action, p.context, p.metadata, p.callback_url, p.created_at, p.expires_at, p.decided_at,
     u.email, u.name, p.reason, p.version, p.context_purged_at, p.kind, p.request_json,

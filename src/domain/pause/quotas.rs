@@ -67,7 +67,7 @@ pub fn count_one(
 ) -> crate::db::sql::Result<i64> {
     conn.prepare_cached(
         "INSERT INTO usage_counters (workspace_id, month, pauses) VALUES (?1, ?2, 1)
-         ON CONFLICT (workspace_id, month) DO UPDATE SET pauses = pauses + 1
+         ON CONFLICT (workspace_id, month) DO UPDATE SET pauses = usage_counters.pauses + 1
          RETURNING pauses",
     )?
     .query_row(params![workspace_id, month_key(now)], |r| r.get(0))

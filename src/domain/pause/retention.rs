@@ -68,6 +68,24 @@ pub fn configured(conn: &Connection) -> AppResult<Vec<(WorkspaceId, i64)>> {
 /// Purges a batch of decided pauses: the context (noting when, if there was one), a plan's
 /// Markdown, the answers and edits; marks them purged so they leave the work list. The version
 /// bump changes the ETag, since what a reader sees changed. Returns the ids.
+/// PostgreSQL has no `json_valid` (before 16) or `json_remove`: the columns hold JSON this
+/// server wrote, so they are read as `jsonb` and the keys removed with `-`.
+static PURGE_SQL_PG: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    crate::db::sql::twin(
+        PURGE_SQL,
+        &[
+            (
+                "WHEN json_valid(request_json)\n                            THEN nullif(json_remove(request_json, '$.plan'), '{}')",
+                "WHEN request_json IS NOT NULL\n                            THEN nullif((CAST(request_json AS jsonb) - 'plan')::text, '{}')",
+            ),
+            (
+                "CASE WHEN json_valid(response_json)\n                             THEN nullif(json_remove(response_json, '$.answers', '$.edits'), '{}')",
+                "CASE WHEN response_json IS NOT NULL\n                             THEN nullif((CAST(response_json AS jsonb) - 'answers' - 'edits')::text, '{}')",
+            ),
+        ],
+    )
+});
+
 pub(crate) const PURGE_SQL: &str = "UPDATE pauses
     SET context = NULL,
         context_purged_at = CASE WHEN context IS NULL THEN context_purged_at ELSE ?1 END,
@@ -124,7 +142,7 @@ pub fn purge_batch(
 ) -> AppResult<Purged> {
     let cutoff = now - days * DAY_MS;
     let ids: Vec<i64> = conn
-        .prepare_cached(PURGE_SQL)?
+        .prepare_cached(conn.pick(PURGE_SQL, &PURGE_SQL_PG))?
         .query_map(params![now, workspace_id, cutoff, limit], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     let mut votes = conn.prepare_cached(PURGE_VOTES_SQL)?;

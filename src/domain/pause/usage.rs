@@ -84,7 +84,7 @@ static DAILY: LazyLock<String> = LazyLock::new(|| {
        WHERE workspace_id = ?1 AND is_test = ?2
          AND status = 'pending' AND on_timeout = 'reject' AND expires_at <= ?5
          AND expires_at >= ?3 AND expires_at < ?4
-    ) GROUP BY kind, day",
+    ) AS events GROUP BY kind, day",
         expired = reads_as_sql(Status::Expired, "", "?5")
     )
 });

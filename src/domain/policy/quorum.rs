@@ -132,7 +132,7 @@ fn eligible(conn: &Connection, p: &NewPause, group: Option<i64>) -> AppResult<i6
             "SELECT count(*) FROM api_keys k
              WHERE k.workspace_id = ?1 AND k.is_test = ?2 AND k.revoked_at IS NULL
                AND (' ' || k.scopes || ' ') LIKE '% decide %' AND k.id != ?3
-               AND (?4 IS NULL OR EXISTS (SELECT 1 FROM approver_group_keys gk
+               AND (CAST(?4 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM approver_group_keys gk
                                          WHERE gk.group_id = ?4 AND gk.api_key_id = k.id))",
         )?
         .query_row(params![p.workspace_id, p.test, p.api_key_id, group], |r| {
