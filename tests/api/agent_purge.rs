@@ -16,7 +16,7 @@ async fn an_agent_unseen_for_90_days_without_retention_is_purged_and_not_a_day_b
     let waiting = watch_id_of(&app, "waiting", "r1").await;
     app.with_db(|c| {
         c.execute(
-            "UPDATE pauses SET expires_at = expires_at + 200 * 86400000",
+            "UPDATE pauses SET expires_at = expires_at + 200 * CAST(86400000 AS BIGINT)",
             [],
         )?;
         Ok(())

@@ -85,12 +85,13 @@ pub fn list(
         AND p.is_test = a.is_test AND p.agent = a.name AND p.status = 'pending'
         AND (p.expires_at > ?9 OR p.on_timeout = 'wait'))";
     let select = SELECT.replace(" FROM agents", &format!(", {pending} AS n FROM agents a"));
+    // PostgreSQL sorts by an output column only by its bare name, not inside an expression.
     let sort = match order {
-        Order::Name => "a.name",
-        Order::Attention => {
-            "CASE WHEN n > 0 THEN 0 WHEN a.control <> 'running' OR ?5 THEN 1 ELSE 2 END,
+        Order::Name => "a.name".to_string(),
+        Order::Attention => format!(
+            "CASE WHEN {pending} > 0 THEN 0 WHEN a.control <> 'running' OR ?5 = 1 THEN 1 ELSE 2 END,
              a.last_seen_at DESC, a.name"
-        }
+        ),
     };
     let mut stmt = conn.prepare_cached(&format!(
         "{select} {} ORDER BY {sort} LIMIT ?7 OFFSET ?8",
