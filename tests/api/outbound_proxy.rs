@@ -87,8 +87,8 @@ async fn forward(mut client: TcpStream, log: Arc<Mutex<Vec<String>>>) {
 /// A data directory with an API key and one endpoint per URL (for `pause.created`).
 fn prepare(dir: &Path, urls: &[&str]) -> String {
     let key = key_create(dir);
-    let mut conn = holdpoint::db::open(&dir.join("holdpoint.db"), Synchronous::Normal).unwrap();
-    holdpoint::db::with_transaction(&mut conn, |ctx| -> holdpoint::error::AppResult<()> {
+    let conn = holdpoint::db::open(&dir.join("holdpoint.db"), Synchronous::Normal).unwrap();
+    holdpoint::db::with_transaction(&conn, |ctx| -> holdpoint::error::AppResult<()> {
         for url in urls {
             webhooks::create(
                 ctx.conn,

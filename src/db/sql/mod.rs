@@ -48,7 +48,7 @@ pub struct Connection {
 
 enum Inner {
     Lite(rusqlite::Connection),
-    Pg(pg::PgConn),
+    Pg(Box<pg::PgConn>),
 }
 
 /// `params![a, b]`: the parameters of a statement, in placeholder order.
@@ -68,7 +68,7 @@ impl Connection {
 
     pub fn from_postgres(client: postgres::Client) -> Self {
         Connection {
-            inner: Inner::Pg(pg::PgConn::new(client)),
+            inner: Inner::Pg(Box::new(pg::PgConn::new(client))),
         }
     }
 
