@@ -44,8 +44,11 @@ pub fn run(args: &CopyDatabaseArgs) -> anyhow::Result<()> {
     dst.execute_batch("COMMIT")
         .with_context(|| format!("committing the copy into {url}"))?;
     let _ = src.execute_batch("COMMIT");
-    // Fresh planner statistics, so the server's first queries on the copy are planned well.
-    dst.execute_batch("ANALYZE")?;
+    // Fresh planner statistics, so the server's first queries on the copy are planned well;
+    // the copy is committed by now, so a failure here is only worth a warning.
+    if let Err(e) = dst.execute_batch("ANALYZE") {
+        eprintln!("warning: ANALYZE after the copy failed ({e}); run it on {url} yourself");
+    }
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "copied {} tables, {copied} rows from {} to {url} in {secs:.1} s ({:.0} rows/s); \

@@ -20,60 +20,8 @@ use serde_json::json;
 use tempfile::TempDir;
 
 use crate::helpers::{spawn_app_configured, TestApp};
+use crate::pg::{admin_url, Scratch};
 use crate::webhooks_api::send;
-
-const URL_VAR: &str = "HOLDPOINT_TEST_PG_URL";
-
-/// The PostgreSQL server's admin URL, or None after the skip line (a failure under CI).
-fn admin_url(test: &str) -> Option<String> {
-    let url = std::env::var(URL_VAR).ok().filter(|u| !u.is_empty());
-    if let Some(url) = url.or_else(crate::pg::server) {
-        return Some(url);
-    }
-    let why = format!("{URL_VAR} is not set ({URL_VAR}=$(scripts/pg-cluster start DIR) sets it)");
-    crate::skips::skip_or_fail(test, &why);
-    None
-}
-
-/// Blocking PostgreSQL calls run off the test's runtime thread (the client has a runtime).
-fn on_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    std::thread::scope(|s| s.spawn(f).join().unwrap())
-}
-
-fn client(url: &str) -> postgres::Client {
-    postgres::Client::connect(url, postgres::NoTls).expect("connect to the test PostgreSQL")
-}
-
-/// A database of this test's own, dropped at the end even when the test fails.
-struct Scratch {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl Scratch {
-    fn create(admin: &str) -> Scratch {
-        let name = format!("hp_copy_{}", uuid::Uuid::now_v7().simple());
-        on_thread(|| client(admin).batch_execute(&format!("CREATE DATABASE {name}")))
-            .expect("CREATE DATABASE");
-        let url = crate::pg::with_database(admin, &name);
-        let admin = admin.to_string();
-        Scratch { admin, name, url }
-    }
-
-    fn count(&self, sql: &str) -> i64 {
-        on_thread(|| client(&self.url).query_one(sql, &[]).unwrap().get(0))
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
-        if let Err(e) = on_thread(|| client(&self.admin).batch_execute(&sql)) {
-            eprintln!("could not drop the test database {}: {e}", self.name);
-        }
-    }
-}
 
 /// Runs `holdpoint copy-database`: (exit code, stdout, stderr).
 fn copy_database(from: &Path, to: &str) -> (i32, String, String) {
@@ -224,7 +172,8 @@ async fn a_target_with_data_is_refused_and_left_as_it_was() {
     let src = sqlite_app().await;
     src.create_pause("first").await;
     let db = Scratch::create(&admin);
-    assert_eq!(copy_database(&sqlite_file(&src), &db.url).0, 0);
+    // --from also takes the data directory.
+    assert_eq!(copy_database(src.dir.path(), &db.url).0, 0);
     let state = "SELECT (SELECT count(*) FROM pauses) * 1000000 + (SELECT max(id) FROM audit_log)";
     let before = db.count(state);
 
@@ -306,4 +255,33 @@ async fn bad_arguments_are_errors_in_words_with_exit_status_1() {
     let (code, _, err) = copy_database(&path, "postgres://h/db");
     assert_eq!(code, 1);
     assert!(err.contains("is not a Holdpoint database"), "{err}");
+}
+
+#[tokio::test]
+async fn a_sqlite_file_of_another_schema_version_is_refused_and_left_unchanged() {
+    let src = sqlite_app().await;
+    let copy = TempDir::new().unwrap();
+    let path = copy.path().join("holdpoint.db");
+    rusqlite::Connection::open(sqlite_file(&src))
+        .unwrap()
+        .execute("VACUUM INTO ?1", [path.to_str().unwrap()])
+        .unwrap();
+    let version = |v: i64| {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", v).unwrap();
+    };
+    version(1);
+    let (code, _, err) = copy_database(&path, "postgres://h/db");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("older Holdpoint"), "{err}");
+    assert!(err.contains("holdpoint migrate --data-dir"), "{err}");
+    version(1000);
+    let (code, _, err) = copy_database(&path, "postgres://h/db");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("newer Holdpoint"), "{err}");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let now: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(now, 1000, "the file was not migrated");
 }
