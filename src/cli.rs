@@ -13,12 +13,17 @@ use crate::domain::ids::{ApiKeyId, WorkspaceId};
 use crate::domain::scopes::Scopes;
 use crate::domain::{api_keys, rfc3339, workspaces};
 
+mod copy_database;
 pub mod doctor;
 mod rules;
 mod signing_keys;
 mod users;
 
 pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
+    // It names both databases itself and must not open or migrate the data directory's.
+    if let Command::CopyDatabase(args) = &cmd {
+        return copy_database::run(args);
+    }
     let target = db::Target::new(&global.data_dir, global.database_url.as_ref());
     match (&target, &cmd) {
         (db::Target::Sqlite(path), Command::Check) => return check(path),
@@ -42,7 +47,7 @@ pub fn run(global: &GlobalArgs, cmd: Command) -> anyhow::Result<()> {
         Command::Openapi | Command::Wait(_) | Command::Hook(_) => {
             unreachable!("handled by main: it needs no database")
         }
-        Command::Check => unreachable!("handled above"),
+        Command::Check | Command::CopyDatabase(_) => unreachable!("handled above"),
         Command::Migrate => eprintln!("database {} is up to date", target.describe()),
         Command::Workspace(w) => workspace(&mut conn, now, w)?,
         Command::User(u) => users::run(&mut conn, now, u)?,

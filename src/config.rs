@@ -12,6 +12,8 @@ pub use crate::secret::Secret;
 
 mod bind;
 pub use bind::listen_failed;
+mod copy_command;
+pub use copy_command::CopyDatabaseArgs;
 mod limits;
 pub mod oidc;
 mod outbound;
@@ -193,6 +195,11 @@ pub enum Command {
         /// The backup file to write, e.g. `backups/holdpoint-2026-11-30.db`; it must not exist.
         path: PathBuf,
     },
+    /// Copy a whole SQLite database (pauses, decisions, users, keys, the audit log: every
+    /// table) into an empty PostgreSQL database, in one transaction, and check each table's row
+    /// count and checksum on both sides before committing; on any difference nothing is kept.
+    /// Then serve with `--database-url` pointing at it.
+    CopyDatabase(CopyDatabaseArgs),
     /// Print the OpenAPI 3.1 document of this version's API (as served at /api/openapi.json),
     /// for generating clients offline.
     Openapi,

@@ -48,6 +48,7 @@ mod cli;
 mod cli_users;
 mod console_next;
 mod console_votes;
+mod copy_database;
 mod crash;
 mod crash_rounds;
 mod create;

@@ -2,6 +2,9 @@
 //! e.g. from `scripts/pg-cluster`), each test's server gets a database of its own, cloned from
 //! one migrated template. The database's name is kept in the test's data directory, so a
 //! restart on the same directory finds the same data, as it would find the SQLite file.
+//!
+//! Tests that need an empty PostgreSQL database of their own, on either run, take a
+//! [`Scratch`] one from [`admin_url`]'s server.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -88,6 +91,58 @@ fn create_from(server: &str, name: &str, template: &str) {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
             Err(e) => panic!("cannot create the test database {name}: {e}"),
+        }
+    }
+}
+
+/// The admin URL of a PostgreSQL server for a test that needs one whatever the suite runs on:
+/// `HOLDPOINT_TEST_PG_URL` (as the schema test; `./test` starts a server), else the suite's
+/// own. Without either: None after the test's SKIPPED line, or a failure under CI=true.
+pub fn admin_url(test: &str) -> Option<String> {
+    const URL_VAR: &str = "HOLDPOINT_TEST_PG_URL";
+    let url = std::env::var(URL_VAR).ok().filter(|u| !u.is_empty());
+    if let Some(url) = url.or_else(server) {
+        return Some(url);
+    }
+    let why = format!("{URL_VAR} is not set ({URL_VAR}=$(scripts/pg-cluster start DIR) sets it)");
+    crate::skips::skip_or_fail(test, &why);
+    None
+}
+
+/// Blocking PostgreSQL calls run off the test's runtime thread (the client has a runtime).
+fn on_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().unwrap())
+}
+
+/// An empty database of one test's own (not the migrated template), dropped at the end even
+/// when the test fails.
+pub struct Scratch {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl Scratch {
+    pub fn create(admin_url: &str) -> Scratch {
+        let name = format!("hp_scratch_{}", uuid::Uuid::now_v7().simple());
+        on_thread(|| admin(admin_url).batch_execute(&format!("CREATE DATABASE {name}")))
+            .expect("CREATE DATABASE");
+        let url = with_database(admin_url, &name);
+        let admin = admin_url.to_string();
+        Scratch { admin, name, url }
+    }
+
+    /// The first column of the first row of `sql`, a BIGINT.
+    pub fn count(&self, sql: &str) -> i64 {
+        on_thread(|| admin(&self.url).query_one(sql, &[]).unwrap().get(0))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(e) = on_thread(|| admin(&self.admin).batch_execute(&sql)) {
+            eprintln!("could not drop the test database {}: {e}", self.name);
         }
     }
 }
