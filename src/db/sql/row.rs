@@ -30,15 +30,7 @@ pub enum Row<'r> {
 impl Row<'_> {
     /// Column `idx` as `T`; a NULL or a value of another class is an error unless `T` allows it.
     pub fn get<I: RowIndex, T: FromSql>(&self, idx: I) -> Result<T> {
-        let value = match self {
-            Row::Lite(r) => lite_value(r.get_ref(idx)?)?,
-            Row::Pg(r) => {
-                let at = idx
-                    .position(r)
-                    .ok_or_else(|| Error::Conversion(format!("no column {idx}")))?;
-                pg::value(r, at)?
-            }
-        };
+        let value = self.get_ref(idx)?;
         T::column_result(value).map_err(|e| match e {
             Error::Conversion(msg) => Error::Conversion(format!("column {idx}: {msg}")),
             e => e,
